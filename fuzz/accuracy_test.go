@@ -24,9 +24,9 @@ const (
 )
 
 // FuzzAccuracy decodes raw bits into one neuron's state, inputs, time, dt
-// and parameters, runs one generic Step and holds it to SPEC's accuracy
+// and parameters, runs one generic Step and holds it to the contract's accuracy
 // contract with internal/reference. Configurations that New refuses must be
-// refused with one of the kernel's sentinel errors, and only when SPEC
+// refused with one of the kernel's sentinel errors, and only when the contract
 // says so or a derived constant overflows.
 func FuzzAccuracy(f *testing.F) {
 	prev := kernel.ISA()
@@ -67,7 +67,7 @@ func FuzzAccuracy(f *testing.F) {
 	})
 }
 
-// valid reports whether SPEC accepts the parameters and dt.
+// valid reports whether the contract accepts the parameters and dt.
 func valid(in *reference.Input) bool {
 	p := in.P
 	for _, x := range [...]float64{in.DT, p.R, p.Tau, p.TauW, p.TauRef, p.VTh, p.VReset, p.VRest, p.VC, p.C, p.A, p.B} {
@@ -150,6 +150,18 @@ func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format 
 	}
 	if flags&flagNoOut == 0 {
 		b.Spike, b.Refractory = make([]F, rows), make([]bool, rows)
+	}
+	if tm := float64(F(in.T)); math.IsNaN(tm) || math.IsInf(tm, 0) {
+		before := append([]F(nil), b.V...)
+		if err := k.Step(F(in.T), b); !errors.Is(err, kernel.ErrNotFinite) {
+			t.Fatalf("Step(t = %v) returned %v, want an error wrapping ErrNotFinite", tm, err)
+		}
+		for j := range before {
+			if math.Float64bits(float64(b.V[j])) != math.Float64bits(float64(before[j])) {
+				t.Fatalf("a Step refused for its time wrote V[%d]", j)
+			}
+		}
+		return
 	}
 	if err := k.Step(F(in.T), b); err != nil {
 		t.Fatalf("Step: %v", err)

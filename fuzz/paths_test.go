@@ -200,6 +200,7 @@ func fuzzPaths[F kernel.Float](t *testing.T, d *decoder, flags byte) {
 		spk  []F
 		refr []bool
 	}
+	timeFinite := !math.IsNaN(float64(tm)) && !math.IsInf(float64(tm), 0)
 	run := func(path string) result {
 		if err := kernel.SetISA(path); err != nil {
 			t.Fatal(err)
@@ -229,8 +230,12 @@ func fuzzPaths[F kernel.Float](t *testing.T, d *decoder, flags byte) {
 			r.refr = make([]bool, m)
 			b.Refractory = r.refr
 		}
-		if err := k.Step(tm, b); err != nil {
+		// A time that is not finite is refused, and nothing written.
+		switch err := k.Step(tm, b); {
+		case timeFinite && err != nil:
 			t.Fatalf("%s: Step: %v", path, err)
+		case !timeFinite && !errors.Is(err, kernel.ErrNotFinite):
+			t.Fatalf("%s: Step(t = %v) returned %v, want an error wrapping ErrNotFinite", path, tm, err)
 		}
 		return r
 	}

@@ -3055,47 +3055,47 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	// r31 = Imm 0x3ab60b61
-	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r32 = Imm 0x3c088889
-	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r34 = Imm 0x3d2aaaab
-	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r36 = Imm 0x3e2aaaab
-	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r38 = Imm 0x3f000000
-	r38 := math.Float32frombits(0x3f000000) // 0.5
-	// r40 = Imm 0x3f800000
-	r40 := math.Float32frombits(0x3f800000) // 1
-	// r42 = Imm 0x3e000000
-	r42 := math.Float32frombits(0x3e000000) // 0.125
-	// r44 = Imm 0x3493f27e
-	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r45 = Imm 0x3638ef1d
-	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r47 = Imm 0x37d00d01
-	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r49 = Imm 0x39500d01
-	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r57 = Imm 0x42be0000
-	r57 := math.Float32frombits(0x42be0000) // 95
-	// r60 = Imm 0xc2ae0000
-	r60 := math.Float32frombits(0xc2ae0000) // -87
-	// r63 = Imm 0x4b400000
-	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r64 = Imm 0x3fb8aa3b
-	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r67 = Imm 0xb5bfbe8e
-	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r68 = Imm 0xbf317200
-	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r80 = Imm 0x41f00000
-	r80 := math.Float32frombits(0x41f00000) // 30
-	// r83 = Imm 0xbf800000
-	r83 := math.Float32frombits(0xbf800000) // -1
-	// r87 = Imm 0x7f
-	r87 := uint32(0x7f)
-	// r119:t = Time
+	// r33 = Imm 0x3ab60b61
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
+	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
+	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
+	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
+	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
+	r89 := uint32(0x7f)
+	// r121:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
@@ -3116,24 +3116,32 @@ func stepF32HardOne(f *Frame32, s int) {
 		spk_a := V_a >= c[CVTh]
 		spk_b := V_b >= c[CVTh]
 		spk_c := V_c >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float32(V_a - c[CVReset])
+		dv6_b := float32(V_b - c[CVReset])
+		dv6_c := float32(V_c - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float32(V_a - dv6_a)
+		vh_b := float32(V_b - dv6_b)
+		vh_c := float32(V_c - dv6_c)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = c[CVReset]
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = c[CVReset]
+			vr_b = vh_b
 		}
 		vr_c := V_c
 		if spk_c {
-			vr_c = c[CVReset]
+			vr_c = vh_c
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float32(W_a + c[CB])
 		wb_b := float32(W_b + c[CB])
 		wb_c := float32(W_c + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -3146,519 +3154,519 @@ func stepF32HardOne(f *Frame32, s int) {
 		if spk_c {
 			u_c = wb_c
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float32frombits(0x00000000) // 0
 		in_b := math.Float32frombits(0x00000000) // 0
 		in_c := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float32(vr_a - c[CVRest])
 		a1_b := float32(vr_b - c[CVRest])
 		a1_c := float32(vr_c - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float32(vr_a - c[CVC])
 		a2_b := float32(vr_b - c[CVC])
 		a2_c := float32(vr_c - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive_a := float32(c[CDtRTau] * iu_a)
 		drive_b := float32(c[CDtRTau] * iu_b)
 		drive_c := float32(c[CDtRTau] * iu_c)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
 		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
 		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float32(c[CDtCTau] * a1a2_a)
 		z_b := float32(c[CDtCTau] * a1a2_b)
 		z_c := float32(c[CDtCTau] * a1a2_c)
 		// If G
 		if hasG {
-			// r24 = Load G
-			r24_a := g[j]
-			r24_b := g[j+1]
-			r24_c := g[j+2]
-			// r25:gd = Mul r18:dtRTau r24
-			gd_a := float32(c[CDtRTau] * r24_a)
-			gd_b := float32(c[CDtRTau] * r24_b)
-			gd_c := float32(c[CDtRTau] * r24_c)
-			// r23:z = Sub r23:z r25:gd
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			r26_c := g[j+2]
+			// r27:gd = Mul r20:dtRTau r26
+			gd_a := float32(c[CDtRTau] * r26_a)
+			gd_b := float32(c[CDtRTau] * r26_b)
+			gd_c := float32(c[CDtRTau] * r26_c)
+			// r25:z = Sub r25:z r27:gd
 			z_a = float32(z_a - gd_a)
 			z_b = float32(z_b - gd_b)
 			z_c = float32(z_c - gd_c)
-			// r27 = Imm 0x0
-			r27_a := math.Float32frombits(0x00000000) // 0
-			r27_b := math.Float32frombits(0x00000000) // 0
-			r27_c := math.Float32frombits(0x00000000) // 0
-			// r28:gv = FMA r25:gd r6:vr r27
-			gv_a := fma32Try(gd_a, vr_a, r27_a, &slow)
-			gv_b := fma32Try(gd_b, vr_b, r27_b, &slow)
-			gv_c := fma32Try(gd_c, vr_c, r27_c, &slow)
-			// r21:F = Sub r21:F r28:gv
+			// r29 = Imm 0x0
+			r29_a := math.Float32frombits(0x00000000) // 0
+			r29_b := math.Float32frombits(0x00000000) // 0
+			r29_c := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv_a := fma32Try(gd_a, vr_a, r29_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r29_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r29_c, &slow)
+			// r23:F = Sub r23:F r30:gv
 			F_a = float32(F_a - gv_a)
 			F_b = float32(F_b - gv_b)
 			F_c = float32(F_c - gv_c)
 		}
-		// r30:az = Abs r23:z
+		// r32:az = Abs r25:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r33 = FMA r31 r23:z r32
-		r33_a := fma32Try(r31, z_a, r32, &slow)
-		r33_b := fma32Try(r31, z_b, r32, &slow)
-		r33_c := fma32Try(r31, z_c, r32, &slow)
-		// r35 = FMA r33 r23:z r34
-		r35_a := fma32Try(r33_a, z_a, r34, &slow)
-		r35_b := fma32Try(r33_b, z_b, r34, &slow)
-		r35_c := fma32Try(r33_c, z_c, r34, &slow)
-		// r37 = FMA r35 r23:z r36
+		// r35 = FMA r33 r25:z r34
+		r35_a := fma32Try(r33, z_a, r34, &slow)
+		r35_b := fma32Try(r33, z_b, r34, &slow)
+		r35_c := fma32Try(r33, z_c, r34, &slow)
+		// r37 = FMA r35 r25:z r36
 		r37_a := fma32Try(r35_a, z_a, r36, &slow)
 		r37_b := fma32Try(r35_b, z_b, r36, &slow)
 		r37_c := fma32Try(r35_c, z_c, r36, &slow)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39_a := fma32Try(r37_a, z_a, r38, &slow)
 		r39_b := fma32Try(r37_b, z_b, r38, &slow)
 		r39_c := fma32Try(r37_c, z_c, r38, &slow)
-		// r41:ex = FMA r39 r23:z r40
-		ex_a := fma32Try(r39_a, z_a, r40, &slow)
-		ex_b := fma32Try(r39_b, z_b, r40, &slow)
-		ex_c := fma32Try(r39_c, z_c, r40, &slow)
-		// r43:large = CmpGT r30:az r42
-		large_a := az_a > r42
-		large_b := az_b > r42
-		large_c := az_c > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41_a := fma32Try(r39_a, z_a, r40, &slow)
+		r41_b := fma32Try(r39_b, z_b, r40, &slow)
+		r41_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43:ex = FMA r41 r25:z r42
+		ex_a := fma32Try(r41_a, z_a, r42, &slow)
+		ex_b := fma32Try(r41_b, z_b, r42, &slow)
+		ex_c := fma32Try(r41_c, z_c, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large_a := az_a > r44
+		large_b := az_b > r44
+		large_c := az_c > r44
+		// Rare r45:large
 		if large_a {
-			// r46 = FMA r44 r23:z r45
-			r46_a := fma32Try(r44, z_a, r45, &slow)
-			// r48 = FMA r46 r23:z r47
-			r48_a := fma32Try(r46_a, z_a, r47, &slow)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_a := fma32Try(r46, z_a, r47, &slow)
+			// r50 = FMA r48 r25:z r49
 			r50_a := fma32Try(r48_a, z_a, r49, &slow)
-			// r51 = FMA r50 r23:z r31
-			r51_a := fma32Try(r50_a, z_a, r31, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52_a := fma32Try(r51_a, z_a, r32, &slow)
-			// r53 = FMA r52 r23:z r34
-			r53_a := fma32Try(r52_a, z_a, r34, &slow)
-			// r54 = FMA r53 r23:z r36
-			r54_a := fma32Try(r53_a, z_a, r36, &slow)
-			// r55 = FMA r54 r23:z r38
-			r55_a := fma32Try(r54_a, z_a, r38, &slow)
-			// r56:taylor = FMA r55 r23:z r40
-			taylor_a := fma32Try(r55_a, z_a, r40, &slow)
-			// r58 = CmpGT r23:z r57
-			r58_a := z_a > r57
-			// r59:zl = Select r58 r57 r23:z
+			// r52 = FMA r50 r25:z r51
+			r52_a := fma32Try(r50_a, z_a, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55_a := fma32Try(r54_a, z_a, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56_a := fma32Try(r55_a, z_a, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57_a := fma32Try(r56_a, z_a, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor_a := fma32Try(r57_a, z_a, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60_a := z_a > r59
+			// r61:zl = Select r60 r59 r25:z
 			zl_a := z_a
-			if r58_a {
-				zl_a = r57
+			if r60_a {
+				zl_a = r59
 			}
-			// r61 = CmpLT r59:zl r60
-			r61_a := zl_a < r60
-			// r62:zc = Select r61 r60 r59:zl
+			// r63 = CmpLT r61:zl r62
+			r63_a := zl_a < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc_a := zl_a
-			if r61_a {
-				zc_a = r60
+			if r63_a {
+				zc_a = r62
 			}
-			// r65 = FMA r62:zc r64 r63
-			r65_a := fma32Try(zc_a, r64, r63, &slow)
-			// r66:k = Sub r65 r63
-			k_a := float32(r65_a - r63)
-			// r69 = FMA r66:k r68 r62:zc
-			r69_a := fma32Try(k_a, r68, zc_a, &slow)
-			// r70:r = FMA r66:k r67 r69
-			r_a := fma32Try(k_a, r67, r69_a, &slow)
-			// r71 = FMA r44 r70:r r45
-			r71_a := fma32Try(r44, r_a, r45, &slow)
-			// r72 = FMA r71 r70:r r47
-			r72_a := fma32Try(r71_a, r_a, r47, &slow)
-			// r73 = FMA r72 r70:r r49
-			r73_a := fma32Try(r72_a, r_a, r49, &slow)
-			// r74 = FMA r73 r70:r r31
-			r74_a := fma32Try(r73_a, r_a, r31, &slow)
-			// r75 = FMA r74 r70:r r32
-			r75_a := fma32Try(r74_a, r_a, r32, &slow)
-			// r76 = FMA r75 r70:r r34
-			r76_a := fma32Try(r75_a, r_a, r34, &slow)
-			// r77 = FMA r76 r70:r r36
-			r77_a := fma32Try(r76_a, r_a, r36, &slow)
-			// r78 = FMA r77 r70:r r38
-			r78_a := fma32Try(r77_a, r_a, r38, &slow)
-			// r79:q = FMA r78 r70:r r40
-			q_a := fma32Try(r78_a, r_a, r40, &slow)
-			// r81 = CmpGT r66:k r80
-			r81_a := k_a > r80
-			// r82:kc = Select r81 r80 r66:k
+			// r67 = FMA r64:zc r66 r65
+			r67_a := fma32Try(zc_a, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_a := float32(r67_a - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_a := fma32Try(k_a, r70, zc_a, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_a := fma32Try(k_a, r69, r71_a, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_a := fma32Try(r46, r_a, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_a := fma32Try(r73_a, r_a, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_a := fma32Try(r74_a, r_a, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_a := fma32Try(r77_a, r_a, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_a := fma32Try(r78_a, r_a, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_a := fma32Try(r79_a, r_a, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_a := fma32Try(r80_a, r_a, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_a := k_a > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc_a := k_a
-			if r81_a {
-				kc_a = r80
+			if r83_a {
+				kc_a = r82
 			}
-			// r84 = Mul r82:kc r83
-			r84_a := float32(kc_a * r83)
-			// r85 = Add r84 r63
-			r85_a := float32(r84_a + r63)
-			// r86:kBits = Bits r85
-			kBits86_a := math.Float32bits(r85_a)
-			// r88 = IAdd r86:kBits r87
-			r88_a := kBits86_a + r87
-			// r89 = Shl 23 r88
-			r89_a := r88_a << 23
-			// r90:pow2 = FromBits r89
-			pow290_a := math.Float32frombits(r89_a)
-			// r91:oneMinus = Sub r40 r90:pow2
-			oneMinus_a := float32(r40 - pow290_a)
-			// r92 = FMA r70:r r79:q r91:oneMinus
-			r92_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r93:y = Div r92 r59:zl
-			y_a := float32(r92_a / zl_a)
-			// r94 = FMA r66:k r38 r63
-			r94_a := fma32Try(k_a, r38, r63, &slow)
-			// r95:kHalf = Sub r94 r63
-			kHalf_a := float32(r94_a - r63)
-			// r96 = Add r95:kHalf r63
-			r96_a := float32(kHalf_a + r63)
-			// r97:kBits = Bits r96
-			kBits97_a := math.Float32bits(r96_a)
-			// r98 = IAdd r97:kBits r87
-			r98_a := kBits97_a + r87
-			// r99 = Shl 23 r98
-			r99_a := r98_a << 23
-			// r100:pow2 = FromBits r99
-			pow2100_a := math.Float32frombits(r99_a)
-			// r101 = Mul r93:y r100:pow2
-			r101_a := float32(y_a * pow2100_a)
-			// r102 = Sub r66:k r95:kHalf
-			r102_a := float32(k_a - kHalf_a)
-			// r103 = Add r102 r63
-			r103_a := float32(r102_a + r63)
-			// r104:kBits = Bits r103
-			kBits104_a := math.Float32bits(r103_a)
-			// r105 = IAdd r104:kBits r87
-			r105_a := kBits104_a + r87
-			// r106 = Shl 23 r105
-			r106_a := r105_a << 23
-			// r107:pow2 = FromBits r106
-			pow2107_a := math.Float32frombits(r106_a)
-			// r108:big = Mul r101 r107:pow2
-			big_a := float32(r101_a * pow2107_a)
-			// r109 = CmpLE r30:az r38
-			r109_a := az_a <= r38
-			// r110:far = Select r109 r56:taylor r108:big
+			// r86 = Mul r84:kc r85
+			r86_a := float32(kc_a * r85)
+			// r87 = Add r86 r65
+			r87_a := float32(r86_a + r65)
+			// r88:kBits = Bits r87
+			kBits88_a := math.Float32bits(r87_a)
+			// r90 = IAdd r88:kBits r89
+			r90_a := kBits88_a + r89
+			// r91 = Shl 23 r90
+			r91_a := r90_a << 23
+			// r92:pow2 = FromBits r91
+			pow292_a := math.Float32frombits(r91_a)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_a := float32(r42 - pow292_a)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r95:y = Div r94 r61:zl
+			y_a := float32(r94_a / zl_a)
+			// r96 = FMA r68:k r40 r65
+			r96_a := fma32Try(k_a, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_a := float32(r96_a - r65)
+			// r98 = Add r97:kHalf r65
+			r98_a := float32(kHalf_a + r65)
+			// r99:kBits = Bits r98
+			kBits99_a := math.Float32bits(r98_a)
+			// r100 = IAdd r99:kBits r89
+			r100_a := kBits99_a + r89
+			// r101 = Shl 23 r100
+			r101_a := r100_a << 23
+			// r102:pow2 = FromBits r101
+			pow2102_a := math.Float32frombits(r101_a)
+			// r103 = Mul r95:y r102:pow2
+			r103_a := float32(y_a * pow2102_a)
+			// r104 = Sub r68:k r97:kHalf
+			r104_a := float32(k_a - kHalf_a)
+			// r105 = Add r104 r65
+			r105_a := float32(r104_a + r65)
+			// r106:kBits = Bits r105
+			kBits106_a := math.Float32bits(r105_a)
+			// r107 = IAdd r106:kBits r89
+			r107_a := kBits106_a + r89
+			// r108 = Shl 23 r107
+			r108_a := r107_a << 23
+			// r109:pow2 = FromBits r108
+			pow2109_a := math.Float32frombits(r108_a)
+			// r110:big = Mul r103 r109:pow2
+			big_a := float32(r103_a * pow2109_a)
+			// r111 = CmpLE r32:az r40
+			r111_a := az_a <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far_a := big_a
-			if r109_a {
+			if r111_a {
 				far_a = taylor_a
 			}
-			// r41:ex = Select r43:large r110:far r41:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r46 = FMA r44 r23:z r45
-			r46_b := fma32Try(r44, z_b, r45, &slow)
-			// r48 = FMA r46 r23:z r47
-			r48_b := fma32Try(r46_b, z_b, r47, &slow)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_b := fma32Try(r46, z_b, r47, &slow)
+			// r50 = FMA r48 r25:z r49
 			r50_b := fma32Try(r48_b, z_b, r49, &slow)
-			// r51 = FMA r50 r23:z r31
-			r51_b := fma32Try(r50_b, z_b, r31, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52_b := fma32Try(r51_b, z_b, r32, &slow)
-			// r53 = FMA r52 r23:z r34
-			r53_b := fma32Try(r52_b, z_b, r34, &slow)
-			// r54 = FMA r53 r23:z r36
-			r54_b := fma32Try(r53_b, z_b, r36, &slow)
-			// r55 = FMA r54 r23:z r38
-			r55_b := fma32Try(r54_b, z_b, r38, &slow)
-			// r56:taylor = FMA r55 r23:z r40
-			taylor_b := fma32Try(r55_b, z_b, r40, &slow)
-			// r58 = CmpGT r23:z r57
-			r58_b := z_b > r57
-			// r59:zl = Select r58 r57 r23:z
+			// r52 = FMA r50 r25:z r51
+			r52_b := fma32Try(r50_b, z_b, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55_b := fma32Try(r54_b, z_b, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56_b := fma32Try(r55_b, z_b, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57_b := fma32Try(r56_b, z_b, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor_b := fma32Try(r57_b, z_b, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60_b := z_b > r59
+			// r61:zl = Select r60 r59 r25:z
 			zl_b := z_b
-			if r58_b {
-				zl_b = r57
+			if r60_b {
+				zl_b = r59
 			}
-			// r61 = CmpLT r59:zl r60
-			r61_b := zl_b < r60
-			// r62:zc = Select r61 r60 r59:zl
+			// r63 = CmpLT r61:zl r62
+			r63_b := zl_b < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc_b := zl_b
-			if r61_b {
-				zc_b = r60
+			if r63_b {
+				zc_b = r62
 			}
-			// r65 = FMA r62:zc r64 r63
-			r65_b := fma32Try(zc_b, r64, r63, &slow)
-			// r66:k = Sub r65 r63
-			k_b := float32(r65_b - r63)
-			// r69 = FMA r66:k r68 r62:zc
-			r69_b := fma32Try(k_b, r68, zc_b, &slow)
-			// r70:r = FMA r66:k r67 r69
-			r_b := fma32Try(k_b, r67, r69_b, &slow)
-			// r71 = FMA r44 r70:r r45
-			r71_b := fma32Try(r44, r_b, r45, &slow)
-			// r72 = FMA r71 r70:r r47
-			r72_b := fma32Try(r71_b, r_b, r47, &slow)
-			// r73 = FMA r72 r70:r r49
-			r73_b := fma32Try(r72_b, r_b, r49, &slow)
-			// r74 = FMA r73 r70:r r31
-			r74_b := fma32Try(r73_b, r_b, r31, &slow)
-			// r75 = FMA r74 r70:r r32
-			r75_b := fma32Try(r74_b, r_b, r32, &slow)
-			// r76 = FMA r75 r70:r r34
-			r76_b := fma32Try(r75_b, r_b, r34, &slow)
-			// r77 = FMA r76 r70:r r36
-			r77_b := fma32Try(r76_b, r_b, r36, &slow)
-			// r78 = FMA r77 r70:r r38
-			r78_b := fma32Try(r77_b, r_b, r38, &slow)
-			// r79:q = FMA r78 r70:r r40
-			q_b := fma32Try(r78_b, r_b, r40, &slow)
-			// r81 = CmpGT r66:k r80
-			r81_b := k_b > r80
-			// r82:kc = Select r81 r80 r66:k
+			// r67 = FMA r64:zc r66 r65
+			r67_b := fma32Try(zc_b, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_b := float32(r67_b - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_b := fma32Try(k_b, r70, zc_b, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_b := fma32Try(k_b, r69, r71_b, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_b := fma32Try(r46, r_b, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_b := fma32Try(r73_b, r_b, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_b := fma32Try(r74_b, r_b, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_b := fma32Try(r77_b, r_b, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_b := fma32Try(r78_b, r_b, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_b := fma32Try(r79_b, r_b, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_b := fma32Try(r80_b, r_b, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_b := k_b > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc_b := k_b
-			if r81_b {
-				kc_b = r80
+			if r83_b {
+				kc_b = r82
 			}
-			// r84 = Mul r82:kc r83
-			r84_b := float32(kc_b * r83)
-			// r85 = Add r84 r63
-			r85_b := float32(r84_b + r63)
-			// r86:kBits = Bits r85
-			kBits86_b := math.Float32bits(r85_b)
-			// r88 = IAdd r86:kBits r87
-			r88_b := kBits86_b + r87
-			// r89 = Shl 23 r88
-			r89_b := r88_b << 23
-			// r90:pow2 = FromBits r89
-			pow290_b := math.Float32frombits(r89_b)
-			// r91:oneMinus = Sub r40 r90:pow2
-			oneMinus_b := float32(r40 - pow290_b)
-			// r92 = FMA r70:r r79:q r91:oneMinus
-			r92_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r93:y = Div r92 r59:zl
-			y_b := float32(r92_b / zl_b)
-			// r94 = FMA r66:k r38 r63
-			r94_b := fma32Try(k_b, r38, r63, &slow)
-			// r95:kHalf = Sub r94 r63
-			kHalf_b := float32(r94_b - r63)
-			// r96 = Add r95:kHalf r63
-			r96_b := float32(kHalf_b + r63)
-			// r97:kBits = Bits r96
-			kBits97_b := math.Float32bits(r96_b)
-			// r98 = IAdd r97:kBits r87
-			r98_b := kBits97_b + r87
-			// r99 = Shl 23 r98
-			r99_b := r98_b << 23
-			// r100:pow2 = FromBits r99
-			pow2100_b := math.Float32frombits(r99_b)
-			// r101 = Mul r93:y r100:pow2
-			r101_b := float32(y_b * pow2100_b)
-			// r102 = Sub r66:k r95:kHalf
-			r102_b := float32(k_b - kHalf_b)
-			// r103 = Add r102 r63
-			r103_b := float32(r102_b + r63)
-			// r104:kBits = Bits r103
-			kBits104_b := math.Float32bits(r103_b)
-			// r105 = IAdd r104:kBits r87
-			r105_b := kBits104_b + r87
-			// r106 = Shl 23 r105
-			r106_b := r105_b << 23
-			// r107:pow2 = FromBits r106
-			pow2107_b := math.Float32frombits(r106_b)
-			// r108:big = Mul r101 r107:pow2
-			big_b := float32(r101_b * pow2107_b)
-			// r109 = CmpLE r30:az r38
-			r109_b := az_b <= r38
-			// r110:far = Select r109 r56:taylor r108:big
+			// r86 = Mul r84:kc r85
+			r86_b := float32(kc_b * r85)
+			// r87 = Add r86 r65
+			r87_b := float32(r86_b + r65)
+			// r88:kBits = Bits r87
+			kBits88_b := math.Float32bits(r87_b)
+			// r90 = IAdd r88:kBits r89
+			r90_b := kBits88_b + r89
+			// r91 = Shl 23 r90
+			r91_b := r90_b << 23
+			// r92:pow2 = FromBits r91
+			pow292_b := math.Float32frombits(r91_b)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_b := float32(r42 - pow292_b)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r95:y = Div r94 r61:zl
+			y_b := float32(r94_b / zl_b)
+			// r96 = FMA r68:k r40 r65
+			r96_b := fma32Try(k_b, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_b := float32(r96_b - r65)
+			// r98 = Add r97:kHalf r65
+			r98_b := float32(kHalf_b + r65)
+			// r99:kBits = Bits r98
+			kBits99_b := math.Float32bits(r98_b)
+			// r100 = IAdd r99:kBits r89
+			r100_b := kBits99_b + r89
+			// r101 = Shl 23 r100
+			r101_b := r100_b << 23
+			// r102:pow2 = FromBits r101
+			pow2102_b := math.Float32frombits(r101_b)
+			// r103 = Mul r95:y r102:pow2
+			r103_b := float32(y_b * pow2102_b)
+			// r104 = Sub r68:k r97:kHalf
+			r104_b := float32(k_b - kHalf_b)
+			// r105 = Add r104 r65
+			r105_b := float32(r104_b + r65)
+			// r106:kBits = Bits r105
+			kBits106_b := math.Float32bits(r105_b)
+			// r107 = IAdd r106:kBits r89
+			r107_b := kBits106_b + r89
+			// r108 = Shl 23 r107
+			r108_b := r107_b << 23
+			// r109:pow2 = FromBits r108
+			pow2109_b := math.Float32frombits(r108_b)
+			// r110:big = Mul r103 r109:pow2
+			big_b := float32(r103_b * pow2109_b)
+			// r111 = CmpLE r32:az r40
+			r111_b := az_b <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far_b := big_b
-			if r109_b {
+			if r111_b {
 				far_b = taylor_b
 			}
-			// r41:ex = Select r43:large r110:far r41:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r46 = FMA r44 r23:z r45
-			r46_c := fma32Try(r44, z_c, r45, &slow)
-			// r48 = FMA r46 r23:z r47
-			r48_c := fma32Try(r46_c, z_c, r47, &slow)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_c := fma32Try(r46, z_c, r47, &slow)
+			// r50 = FMA r48 r25:z r49
 			r50_c := fma32Try(r48_c, z_c, r49, &slow)
-			// r51 = FMA r50 r23:z r31
-			r51_c := fma32Try(r50_c, z_c, r31, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52_c := fma32Try(r51_c, z_c, r32, &slow)
-			// r53 = FMA r52 r23:z r34
-			r53_c := fma32Try(r52_c, z_c, r34, &slow)
-			// r54 = FMA r53 r23:z r36
-			r54_c := fma32Try(r53_c, z_c, r36, &slow)
-			// r55 = FMA r54 r23:z r38
-			r55_c := fma32Try(r54_c, z_c, r38, &slow)
-			// r56:taylor = FMA r55 r23:z r40
-			taylor_c := fma32Try(r55_c, z_c, r40, &slow)
-			// r58 = CmpGT r23:z r57
-			r58_c := z_c > r57
-			// r59:zl = Select r58 r57 r23:z
+			// r52 = FMA r50 r25:z r51
+			r52_c := fma32Try(r50_c, z_c, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55_c := fma32Try(r54_c, z_c, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56_c := fma32Try(r55_c, z_c, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57_c := fma32Try(r56_c, z_c, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor_c := fma32Try(r57_c, z_c, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60_c := z_c > r59
+			// r61:zl = Select r60 r59 r25:z
 			zl_c := z_c
-			if r58_c {
-				zl_c = r57
+			if r60_c {
+				zl_c = r59
 			}
-			// r61 = CmpLT r59:zl r60
-			r61_c := zl_c < r60
-			// r62:zc = Select r61 r60 r59:zl
+			// r63 = CmpLT r61:zl r62
+			r63_c := zl_c < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc_c := zl_c
-			if r61_c {
-				zc_c = r60
+			if r63_c {
+				zc_c = r62
 			}
-			// r65 = FMA r62:zc r64 r63
-			r65_c := fma32Try(zc_c, r64, r63, &slow)
-			// r66:k = Sub r65 r63
-			k_c := float32(r65_c - r63)
-			// r69 = FMA r66:k r68 r62:zc
-			r69_c := fma32Try(k_c, r68, zc_c, &slow)
-			// r70:r = FMA r66:k r67 r69
-			r_c := fma32Try(k_c, r67, r69_c, &slow)
-			// r71 = FMA r44 r70:r r45
-			r71_c := fma32Try(r44, r_c, r45, &slow)
-			// r72 = FMA r71 r70:r r47
-			r72_c := fma32Try(r71_c, r_c, r47, &slow)
-			// r73 = FMA r72 r70:r r49
-			r73_c := fma32Try(r72_c, r_c, r49, &slow)
-			// r74 = FMA r73 r70:r r31
-			r74_c := fma32Try(r73_c, r_c, r31, &slow)
-			// r75 = FMA r74 r70:r r32
-			r75_c := fma32Try(r74_c, r_c, r32, &slow)
-			// r76 = FMA r75 r70:r r34
-			r76_c := fma32Try(r75_c, r_c, r34, &slow)
-			// r77 = FMA r76 r70:r r36
-			r77_c := fma32Try(r76_c, r_c, r36, &slow)
-			// r78 = FMA r77 r70:r r38
-			r78_c := fma32Try(r77_c, r_c, r38, &slow)
-			// r79:q = FMA r78 r70:r r40
-			q_c := fma32Try(r78_c, r_c, r40, &slow)
-			// r81 = CmpGT r66:k r80
-			r81_c := k_c > r80
-			// r82:kc = Select r81 r80 r66:k
+			// r67 = FMA r64:zc r66 r65
+			r67_c := fma32Try(zc_c, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_c := float32(r67_c - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_c := fma32Try(k_c, r70, zc_c, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_c := fma32Try(k_c, r69, r71_c, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_c := fma32Try(r46, r_c, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_c := fma32Try(r73_c, r_c, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_c := fma32Try(r74_c, r_c, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_c := fma32Try(r77_c, r_c, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_c := fma32Try(r78_c, r_c, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_c := fma32Try(r79_c, r_c, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_c := fma32Try(r80_c, r_c, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_c := k_c > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc_c := k_c
-			if r81_c {
-				kc_c = r80
+			if r83_c {
+				kc_c = r82
 			}
-			// r84 = Mul r82:kc r83
-			r84_c := float32(kc_c * r83)
-			// r85 = Add r84 r63
-			r85_c := float32(r84_c + r63)
-			// r86:kBits = Bits r85
-			kBits86_c := math.Float32bits(r85_c)
-			// r88 = IAdd r86:kBits r87
-			r88_c := kBits86_c + r87
-			// r89 = Shl 23 r88
-			r89_c := r88_c << 23
-			// r90:pow2 = FromBits r89
-			pow290_c := math.Float32frombits(r89_c)
-			// r91:oneMinus = Sub r40 r90:pow2
-			oneMinus_c := float32(r40 - pow290_c)
-			// r92 = FMA r70:r r79:q r91:oneMinus
-			r92_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r93:y = Div r92 r59:zl
-			y_c := float32(r92_c / zl_c)
-			// r94 = FMA r66:k r38 r63
-			r94_c := fma32Try(k_c, r38, r63, &slow)
-			// r95:kHalf = Sub r94 r63
-			kHalf_c := float32(r94_c - r63)
-			// r96 = Add r95:kHalf r63
-			r96_c := float32(kHalf_c + r63)
-			// r97:kBits = Bits r96
-			kBits97_c := math.Float32bits(r96_c)
-			// r98 = IAdd r97:kBits r87
-			r98_c := kBits97_c + r87
-			// r99 = Shl 23 r98
-			r99_c := r98_c << 23
-			// r100:pow2 = FromBits r99
-			pow2100_c := math.Float32frombits(r99_c)
-			// r101 = Mul r93:y r100:pow2
-			r101_c := float32(y_c * pow2100_c)
-			// r102 = Sub r66:k r95:kHalf
-			r102_c := float32(k_c - kHalf_c)
-			// r103 = Add r102 r63
-			r103_c := float32(r102_c + r63)
-			// r104:kBits = Bits r103
-			kBits104_c := math.Float32bits(r103_c)
-			// r105 = IAdd r104:kBits r87
-			r105_c := kBits104_c + r87
-			// r106 = Shl 23 r105
-			r106_c := r105_c << 23
-			// r107:pow2 = FromBits r106
-			pow2107_c := math.Float32frombits(r106_c)
-			// r108:big = Mul r101 r107:pow2
-			big_c := float32(r101_c * pow2107_c)
-			// r109 = CmpLE r30:az r38
-			r109_c := az_c <= r38
-			// r110:far = Select r109 r56:taylor r108:big
+			// r86 = Mul r84:kc r85
+			r86_c := float32(kc_c * r85)
+			// r87 = Add r86 r65
+			r87_c := float32(r86_c + r65)
+			// r88:kBits = Bits r87
+			kBits88_c := math.Float32bits(r87_c)
+			// r90 = IAdd r88:kBits r89
+			r90_c := kBits88_c + r89
+			// r91 = Shl 23 r90
+			r91_c := r90_c << 23
+			// r92:pow2 = FromBits r91
+			pow292_c := math.Float32frombits(r91_c)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_c := float32(r42 - pow292_c)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r95:y = Div r94 r61:zl
+			y_c := float32(r94_c / zl_c)
+			// r96 = FMA r68:k r40 r65
+			r96_c := fma32Try(k_c, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_c := float32(r96_c - r65)
+			// r98 = Add r97:kHalf r65
+			r98_c := float32(kHalf_c + r65)
+			// r99:kBits = Bits r98
+			kBits99_c := math.Float32bits(r98_c)
+			// r100 = IAdd r99:kBits r89
+			r100_c := kBits99_c + r89
+			// r101 = Shl 23 r100
+			r101_c := r100_c << 23
+			// r102:pow2 = FromBits r101
+			pow2102_c := math.Float32frombits(r101_c)
+			// r103 = Mul r95:y r102:pow2
+			r103_c := float32(y_c * pow2102_c)
+			// r104 = Sub r68:k r97:kHalf
+			r104_c := float32(k_c - kHalf_c)
+			// r105 = Add r104 r65
+			r105_c := float32(r104_c + r65)
+			// r106:kBits = Bits r105
+			kBits106_c := math.Float32bits(r105_c)
+			// r107 = IAdd r106:kBits r89
+			r107_c := kBits106_c + r89
+			// r108 = Shl 23 r107
+			r108_c := r107_c << 23
+			// r109:pow2 = FromBits r108
+			pow2109_c := math.Float32frombits(r108_c)
+			// r110:big = Mul r103 r109:pow2
+			big_c := float32(r103_c * pow2109_c)
+			// r111 = CmpLE r32:az r40
+			r111_c := az_c <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far_c := big_c
-			if r109_c {
+			if r111_c {
 				far_c = taylor_c
 			}
-			// r41:ex = Select r43:large r110:far r41:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r111:vc = FMA r41:ex r21:F r6:vr
+		// r113:vc = FMA r43:ex r23:F r8:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r112 = Load Delta
-			r112_a := delta[j]
-			r112_b := delta[j+1]
-			r112_c := delta[j+2]
-			// r111:vc = Add r111:vc r112
-			vc_a = float32(vc_a + r112_a)
-			vc_b = float32(vc_b + r112_b)
-			vc_c = float32(vc_c + r112_c)
+			// r114 = Load Delta
+			r114_a := delta[j]
+			r114_b := delta[j+1]
+			r114_c := delta[j+2]
+			// r113:vc = Add r113:vc r114
+			vc_a = float32(vc_a + r114_a)
+			vc_b = float32(vc_b + r114_b)
+			vc_c = float32(vc_c + r114_c)
 		}
-		// r115:dv = Sub r111:vc r12:vRest
-		dv_a := float32(vc_a - c[CVRest])
-		dv_b := float32(vc_b - c[CVRest])
-		dv_c := float32(vc_c - c[CVRest])
-		// r117:wkeep = Mul r116:keep r9:u
+		// r117:dv = Sub r113:vc r14:vRest
+		dv117_a := float32(vc_a - c[CVRest])
+		dv117_b := float32(vc_b - c[CVRest])
+		dv117_c := float32(vc_c - c[CVRest])
+		// r119:wkeep = Mul r118:keep r11:u
 		wkeep_a := float32(c[CKeep] * u_a)
 		wkeep_b := float32(c[CKeep] * u_b)
 		wkeep_c := float32(c[CKeep] * u_c)
-		// r118:wc = FMA r114:ka r115:dv r117:wkeep
-		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
-		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
-		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
-		// r120:since = Sub r119:t r2:Last
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
+		wc_a := fma32Try(c[CKa], dv117_a, wkeep_a, &slow)
+		wc_b := fma32Try(c[CKa], dv117_b, wkeep_b, &slow)
+		wc_c := fma32Try(c[CKa], dv117_c, wkeep_c, &slow)
+		// r122:since = Sub r121:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r122:refr = CmpLT r120:since r121:tauRef
+		// r124:refr = CmpLT r122:since r123:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
 		refr_c := since_c < c[CTauRef]
-		// r0:V = Select r122:refr r6:vr r111:vc
+		// r0:V = Select r124:refr r8:vr r113:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -3671,7 +3679,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r122:refr r9:u r118:wc
+		// r1:W = Select r124:refr r11:u r120:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -3684,11 +3692,11 @@ func stepF32HardOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r125:sp = CmpGE r0:V r3:vTh
+		// r127:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
 		sp_c := V_c >= c[CVTh]
-		// r2:Last = Select r125:sp r119:t r2:Last
+		// r2:Last = Select r127:sp r121:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -3704,7 +3712,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r125:sp
+			// StoreOne Spike r127:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -3723,18 +3731,18 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r126:ref = Or r122:refr r125:sp
-			ref126_a := refr_a || sp_a
-			ref126_b := refr_b || sp_b
-			ref126_c := refr_c || sp_c
-			// StoreBool Ref r126:ref
-			ref[j] = ref126_a
-			ref[j+1] = ref126_b
-			ref[j+2] = ref126_c
+			// r128:ref = Or r124:refr r127:sp
+			ref128_a := refr_a || sp_a
+			ref128_b := refr_b || sp_b
+			ref128_c := refr_c || sp_c
+			// StoreBool Ref r128:ref
+			ref[j] = ref128_a
+			ref[j+1] = ref128_b
+			ref[j+2] = ref128_c
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r125:sp
+			// StoreBits Bits r127:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -3774,229 +3782,233 @@ func stepF32HardOne(f *Frame32, s int) {
 		Last := last[j]
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk := V >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = c[CVReset]
+			vr = vh
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32Try(c[CDtCTau], a12, drive, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(c[CDtCTau] * a1a2)
 		// If G
 		if hasG {
-			// r24 = Load G
-			r24 := g[j]
-			// r25:gd = Mul r18:dtRTau r24
-			gd := float32(c[CDtRTau] * r24)
-			// r23:z = Sub r23:z r25:gd
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r20:dtRTau r26
+			gd := float32(c[CDtRTau] * r26)
+			// r25:z = Sub r25:z r27:gd
 			z = float32(z - gd)
-			// r27 = Imm 0x0
-			r27 := math.Float32frombits(0x00000000) // 0
-			// r28:gv = FMA r25:gd r6:vr r27
-			gv := fma32Try(gd, vr, r27, &slow)
-			// r21:F = Sub r21:F r28:gv
+			// r29 = Imm 0x0
+			r29 := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv := fma32Try(gd, vr, r29, &slow)
+			// r23:F = Sub r23:F r30:gv
 			F = float32(F - gv)
 		}
-		// r30:az = Abs r23:z
+		// r32:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r33 = FMA r31 r23:z r32
-		r33 := fma32Try(r31, z, r32, &slow)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35 := fma32Try(r33, z, r34, &slow)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37 := fma32Try(r35, z, r36, &slow)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39 := fma32Try(r37, z, r38, &slow)
-		// r41:ex = FMA r39 r23:z r40
-		ex := fma32Try(r39, z, r40, &slow)
-		// r43:large = CmpGT r30:az r42
-		large := az > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41 := fma32Try(r39, z, r40, &slow)
+		// r43:ex = FMA r41 r25:z r42
+		ex := fma32Try(r41, z, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
 		if large {
-			// r46 = FMA r44 r23:z r45
-			r46 := fma32Try(r44, z, r45, &slow)
-			// r48 = FMA r46 r23:z r47
+			// r48 = FMA r46 r25:z r47
 			r48 := fma32Try(r46, z, r47, &slow)
-			// r50 = FMA r48 r23:z r49
+			// r50 = FMA r48 r25:z r49
 			r50 := fma32Try(r48, z, r49, &slow)
-			// r51 = FMA r50 r23:z r31
-			r51 := fma32Try(r50, z, r31, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52 := fma32Try(r51, z, r32, &slow)
-			// r53 = FMA r52 r23:z r34
-			r53 := fma32Try(r52, z, r34, &slow)
-			// r54 = FMA r53 r23:z r36
-			r54 := fma32Try(r53, z, r36, &slow)
-			// r55 = FMA r54 r23:z r38
-			r55 := fma32Try(r54, z, r38, &slow)
-			// r56:taylor = FMA r55 r23:z r40
-			taylor := fma32Try(r55, z, r40, &slow)
-			// r58 = CmpGT r23:z r57
-			r58 := z > r57
-			// r59:zl = Select r58 r57 r23:z
+			// r52 = FMA r50 r25:z r51
+			r52 := fma32Try(r50, z, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55 := fma32Try(r54, z, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56 := fma32Try(r55, z, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57 := fma32Try(r56, z, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor := fma32Try(r57, z, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r25:z
 			zl := z
-			if r58 {
-				zl = r57
+			if r60 {
+				zl = r59
 			}
-			// r61 = CmpLT r59:zl r60
-			r61 := zl < r60
-			// r62:zc = Select r61 r60 r59:zl
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc := zl
-			if r61 {
-				zc = r60
+			if r63 {
+				zc = r62
 			}
-			// r65 = FMA r62:zc r64 r63
-			r65 := fma32Try(zc, r64, r63, &slow)
-			// r66:k = Sub r65 r63
-			k := float32(r65 - r63)
-			// r69 = FMA r66:k r68 r62:zc
-			r69 := fma32Try(k, r68, zc, &slow)
-			// r70:r = FMA r66:k r67 r69
-			r := fma32Try(k, r67, r69, &slow)
-			// r71 = FMA r44 r70:r r45
-			r71 := fma32Try(r44, r, r45, &slow)
-			// r72 = FMA r71 r70:r r47
-			r72 := fma32Try(r71, r, r47, &slow)
-			// r73 = FMA r72 r70:r r49
-			r73 := fma32Try(r72, r, r49, &slow)
-			// r74 = FMA r73 r70:r r31
-			r74 := fma32Try(r73, r, r31, &slow)
-			// r75 = FMA r74 r70:r r32
-			r75 := fma32Try(r74, r, r32, &slow)
-			// r76 = FMA r75 r70:r r34
-			r76 := fma32Try(r75, r, r34, &slow)
-			// r77 = FMA r76 r70:r r36
-			r77 := fma32Try(r76, r, r36, &slow)
-			// r78 = FMA r77 r70:r r38
-			r78 := fma32Try(r77, r, r38, &slow)
-			// r79:q = FMA r78 r70:r r40
-			q := fma32Try(r78, r, r40, &slow)
-			// r81 = CmpGT r66:k r80
-			r81 := k > r80
-			// r82:kc = Select r81 r80 r66:k
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32Try(zc, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32Try(k, r70, zc, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32Try(k, r69, r71, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32Try(r46, r, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32Try(r73, r, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32Try(r74, r, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32Try(r77, r, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32Try(r78, r, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32Try(r79, r, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32Try(r80, r, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc := k
-			if r81 {
-				kc = r80
+			if r83 {
+				kc = r82
 			}
-			// r84 = Mul r82:kc r83
-			r84 := float32(kc * r83)
-			// r85 = Add r84 r63
-			r85 := float32(r84 + r63)
-			// r86:kBits = Bits r85
-			kBits86 := math.Float32bits(r85)
-			// r88 = IAdd r86:kBits r87
-			r88 := kBits86 + r87
-			// r89 = Shl 23 r88
-			r89 := r88 << 23
-			// r90:pow2 = FromBits r89
-			pow290 := math.Float32frombits(r89)
-			// r91:oneMinus = Sub r40 r90:pow2
-			oneMinus := float32(r40 - pow290)
-			// r92 = FMA r70:r r79:q r91:oneMinus
-			r92 := fma32Try(r, q, oneMinus, &slow)
-			// r93:y = Div r92 r59:zl
-			y := float32(r92 / zl)
-			// r94 = FMA r66:k r38 r63
-			r94 := fma32Try(k, r38, r63, &slow)
-			// r95:kHalf = Sub r94 r63
-			kHalf := float32(r94 - r63)
-			// r96 = Add r95:kHalf r63
-			r96 := float32(kHalf + r63)
-			// r97:kBits = Bits r96
-			kBits97 := math.Float32bits(r96)
-			// r98 = IAdd r97:kBits r87
-			r98 := kBits97 + r87
-			// r99 = Shl 23 r98
-			r99 := r98 << 23
-			// r100:pow2 = FromBits r99
-			pow2100 := math.Float32frombits(r99)
-			// r101 = Mul r93:y r100:pow2
-			r101 := float32(y * pow2100)
-			// r102 = Sub r66:k r95:kHalf
-			r102 := float32(k - kHalf)
-			// r103 = Add r102 r63
-			r103 := float32(r102 + r63)
-			// r104:kBits = Bits r103
-			kBits104 := math.Float32bits(r103)
-			// r105 = IAdd r104:kBits r87
-			r105 := kBits104 + r87
-			// r106 = Shl 23 r105
-			r106 := r105 << 23
-			// r107:pow2 = FromBits r106
-			pow2107 := math.Float32frombits(r106)
-			// r108:big = Mul r101 r107:pow2
-			big := float32(r101 * pow2107)
-			// r109 = CmpLE r30:az r38
-			r109 := az <= r38
-			// r110:far = Select r109 r56:taylor r108:big
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
+			r87 := float32(r86 + r65)
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
+			r91 := r90 << 23
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32Try(r, q, oneMinus, &slow)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32Try(k, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
+			r105 := float32(r104 + r65)
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
+			r108 := r107 << 23
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far := big
-			if r109 {
+			if r111 {
 				far = taylor
 			}
-			// r41:ex = Select r43:large r110:far r41:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large {
 				ex = far
 			}
 		}
-		// r111:vc = FMA r41:ex r21:F r6:vr
+		// r113:vc = FMA r43:ex r23:F r8:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r112 = Load Delta
-			r112 := delta[j]
-			// r111:vc = Add r111:vc r112
-			vc = float32(vc + r112)
+			// r114 = Load Delta
+			r114 := delta[j]
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
 		}
-		// r115:dv = Sub r111:vc r12:vRest
-		dv := float32(vc - c[CVRest])
-		// r117:wkeep = Mul r116:keep r9:u
+		// r117:dv = Sub r113:vc r14:vRest
+		dv117 := float32(vc - c[CVRest])
+		// r119:wkeep = Mul r118:keep r11:u
 		wkeep := float32(c[CKeep] * u)
-		// r118:wc = FMA r114:ka r115:dv r117:wkeep
-		wc := fma32Try(c[CKa], dv, wkeep, &slow)
-		// r120:since = Sub r119:t r2:Last
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
+		wc := fma32Try(c[CKa], dv117, wkeep, &slow)
+		// r122:since = Sub r121:t r2:Last
 		since := float32(t - Last)
-		// r122:refr = CmpLT r120:since r121:tauRef
+		// r124:refr = CmpLT r122:since r123:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r122:refr r6:vr r111:vc
+		// r0:V = Select r124:refr r8:vr r113:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r122:refr r9:u r118:wc
+		// r1:W = Select r124:refr r11:u r120:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r125:sp = CmpGE r0:V r3:vTh
+		// r127:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r125:sp r119:t r2:Last
+		// r2:Last = Select r127:sp r121:t r2:Last
 		if sp {
 			Last = t
 		}
@@ -4006,7 +4018,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r125:sp
+			// StoreOne Spike r127:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -4015,14 +4027,14 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r126:ref = Or r122:refr r125:sp
-			ref126 := refr || sp
-			// StoreBool Ref r126:ref
-			ref[j] = ref126
+			// r128:ref = Or r124:refr r127:sp
+			ref128 := refr || sp
+			// StoreBool Ref r128:ref
+			ref[j] = ref128
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r125:sp
+			// StoreBits Bits r127:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -4079,47 +4091,47 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	// r31 = Imm 0x3ab60b61
-	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r32 = Imm 0x3c088889
-	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r34 = Imm 0x3d2aaaab
-	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r36 = Imm 0x3e2aaaab
-	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r38 = Imm 0x3f000000
-	r38 := math.Float32frombits(0x3f000000) // 0.5
-	// r40 = Imm 0x3f800000
-	r40 := math.Float32frombits(0x3f800000) // 1
-	// r42 = Imm 0x3e000000
-	r42 := math.Float32frombits(0x3e000000) // 0.125
-	// r44 = Imm 0x3493f27e
-	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r45 = Imm 0x3638ef1d
-	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r47 = Imm 0x37d00d01
-	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r49 = Imm 0x39500d01
-	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r57 = Imm 0x42be0000
-	r57 := math.Float32frombits(0x42be0000) // 95
-	// r60 = Imm 0xc2ae0000
-	r60 := math.Float32frombits(0xc2ae0000) // -87
-	// r63 = Imm 0x4b400000
-	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r64 = Imm 0x3fb8aa3b
-	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r67 = Imm 0xb5bfbe8e
-	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r68 = Imm 0xbf317200
-	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r80 = Imm 0x41f00000
-	r80 := math.Float32frombits(0x41f00000) // 30
-	// r83 = Imm 0xbf800000
-	r83 := math.Float32frombits(0xbf800000) // -1
-	// r87 = Imm 0x7f
-	r87 := uint32(0x7f)
-	// r119:t = Time
+	// r33 = Imm 0x3ab60b61
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
+	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
+	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
+	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
+	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
+	r89 := uint32(0x7f)
+	// r121:t = Time
 	t := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
@@ -4130,235 +4142,239 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		Last := last[j]
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk := V >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = c[CVReset]
+			vr = vh
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32(c[CDtCTau], a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(c[CDtCTau] * a1a2)
 		// If G
 		if hasG {
-			// r24 = Load G
-			r24 := g[j]
-			// r25:gd = Mul r18:dtRTau r24
-			gd := float32(c[CDtRTau] * r24)
-			// r23:z = Sub r23:z r25:gd
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r20:dtRTau r26
+			gd := float32(c[CDtRTau] * r26)
+			// r25:z = Sub r25:z r27:gd
 			z = float32(z - gd)
-			// r27 = Imm 0x0
-			r27 := math.Float32frombits(0x00000000) // 0
-			// r28:gv = FMA r25:gd r6:vr r27
-			gv := fma32(gd, vr, r27)
-			// r21:F = Sub r21:F r28:gv
+			// r29 = Imm 0x0
+			r29 := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv := fma32(gd, vr, r29)
+			// r23:F = Sub r23:F r30:gv
 			F = float32(F - gv)
 		}
-		// r30:az = Abs r23:z
+		// r32:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r33 = FMA r31 r23:z r32
-		r33 := fma32(r31, z, r32)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35 := fma32(r33, z, r34)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37 := fma32(r35, z, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39 := fma32(r37, z, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex := fma32(r39, z, r40)
-		// r43:large = CmpGT r30:az r42
-		large := az > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41 := fma32(r39, z, r40)
+		// r43:ex = FMA r41 r25:z r42
+		ex := fma32(r41, z, r42)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
 		if large {
-			// r46 = FMA r44 r23:z r45
-			r46 := fma32(r44, z, r45)
-			// r48 = FMA r46 r23:z r47
+			// r48 = FMA r46 r25:z r47
 			r48 := fma32(r46, z, r47)
-			// r50 = FMA r48 r23:z r49
+			// r50 = FMA r48 r25:z r49
 			r50 := fma32(r48, z, r49)
-			// r51 = FMA r50 r23:z r31
-			r51 := fma32(r50, z, r31)
-			// r52 = FMA r51 r23:z r32
-			r52 := fma32(r51, z, r32)
-			// r53 = FMA r52 r23:z r34
-			r53 := fma32(r52, z, r34)
-			// r54 = FMA r53 r23:z r36
-			r54 := fma32(r53, z, r36)
-			// r55 = FMA r54 r23:z r38
-			r55 := fma32(r54, z, r38)
-			// r56:taylor = FMA r55 r23:z r40
-			taylor := fma32(r55, z, r40)
-			// r58 = CmpGT r23:z r57
-			r58 := z > r57
-			// r59:zl = Select r58 r57 r23:z
+			// r52 = FMA r50 r25:z r51
+			r52 := fma32(r50, z, r51)
+			// r53 = FMA r52 r25:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r25:z r36
+			r55 := fma32(r54, z, r36)
+			// r56 = FMA r55 r25:z r38
+			r56 := fma32(r55, z, r38)
+			// r57 = FMA r56 r25:z r40
+			r57 := fma32(r56, z, r40)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor := fma32(r57, z, r42)
+			// r60 = CmpGT r25:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r25:z
 			zl := z
-			if r58 {
-				zl = r57
+			if r60 {
+				zl = r59
 			}
-			// r61 = CmpLT r59:zl r60
-			r61 := zl < r60
-			// r62:zc = Select r61 r60 r59:zl
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc := zl
-			if r61 {
-				zc = r60
+			if r63 {
+				zc = r62
 			}
-			// r65 = FMA r62:zc r64 r63
-			r65 := fma32(zc, r64, r63)
-			// r66:k = Sub r65 r63
-			k := float32(r65 - r63)
-			// r69 = FMA r66:k r68 r62:zc
-			r69 := fma32(k, r68, zc)
-			// r70:r = FMA r66:k r67 r69
-			r := fma32(k, r67, r69)
-			// r71 = FMA r44 r70:r r45
-			r71 := fma32(r44, r, r45)
-			// r72 = FMA r71 r70:r r47
-			r72 := fma32(r71, r, r47)
-			// r73 = FMA r72 r70:r r49
-			r73 := fma32(r72, r, r49)
-			// r74 = FMA r73 r70:r r31
-			r74 := fma32(r73, r, r31)
-			// r75 = FMA r74 r70:r r32
-			r75 := fma32(r74, r, r32)
-			// r76 = FMA r75 r70:r r34
-			r76 := fma32(r75, r, r34)
-			// r77 = FMA r76 r70:r r36
-			r77 := fma32(r76, r, r36)
-			// r78 = FMA r77 r70:r r38
-			r78 := fma32(r77, r, r38)
-			// r79:q = FMA r78 r70:r r40
-			q := fma32(r78, r, r40)
-			// r81 = CmpGT r66:k r80
-			r81 := k > r80
-			// r82:kc = Select r81 r80 r66:k
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32(zc, r66, r65)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32(k, r70, zc)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32(k, r69, r71)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32(r46, r, r47)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32(r73, r, r49)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32(r74, r, r51)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32(r77, r, r36)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32(r78, r, r38)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32(r79, r, r40)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32(r80, r, r42)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc := k
-			if r81 {
-				kc = r80
+			if r83 {
+				kc = r82
 			}
-			// r84 = Mul r82:kc r83
-			r84 := float32(kc * r83)
-			// r85 = Add r84 r63
-			r85 := float32(r84 + r63)
-			// r86:kBits = Bits r85
-			kBits86 := math.Float32bits(r85)
-			// r88 = IAdd r86:kBits r87
-			r88 := kBits86 + r87
-			// r89 = Shl 23 r88
-			r89 := r88 << 23
-			// r90:pow2 = FromBits r89
-			pow290 := math.Float32frombits(r89)
-			// r91:oneMinus = Sub r40 r90:pow2
-			oneMinus := float32(r40 - pow290)
-			// r92 = FMA r70:r r79:q r91:oneMinus
-			r92 := fma32(r, q, oneMinus)
-			// r93:y = Div r92 r59:zl
-			y := float32(r92 / zl)
-			// r94 = FMA r66:k r38 r63
-			r94 := fma32(k, r38, r63)
-			// r95:kHalf = Sub r94 r63
-			kHalf := float32(r94 - r63)
-			// r96 = Add r95:kHalf r63
-			r96 := float32(kHalf + r63)
-			// r97:kBits = Bits r96
-			kBits97 := math.Float32bits(r96)
-			// r98 = IAdd r97:kBits r87
-			r98 := kBits97 + r87
-			// r99 = Shl 23 r98
-			r99 := r98 << 23
-			// r100:pow2 = FromBits r99
-			pow2100 := math.Float32frombits(r99)
-			// r101 = Mul r93:y r100:pow2
-			r101 := float32(y * pow2100)
-			// r102 = Sub r66:k r95:kHalf
-			r102 := float32(k - kHalf)
-			// r103 = Add r102 r63
-			r103 := float32(r102 + r63)
-			// r104:kBits = Bits r103
-			kBits104 := math.Float32bits(r103)
-			// r105 = IAdd r104:kBits r87
-			r105 := kBits104 + r87
-			// r106 = Shl 23 r105
-			r106 := r105 << 23
-			// r107:pow2 = FromBits r106
-			pow2107 := math.Float32frombits(r106)
-			// r108:big = Mul r101 r107:pow2
-			big := float32(r101 * pow2107)
-			// r109 = CmpLE r30:az r38
-			r109 := az <= r38
-			// r110:far = Select r109 r56:taylor r108:big
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
+			r87 := float32(r86 + r65)
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
+			r91 := r90 << 23
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32(r, q, oneMinus)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32(k, r40, r65)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
+			r105 := float32(r104 + r65)
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
+			r108 := r107 << 23
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far := big
-			if r109 {
+			if r111 {
 				far = taylor
 			}
-			// r41:ex = Select r43:large r110:far r41:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large {
 				ex = far
 			}
 		}
-		// r111:vc = FMA r41:ex r21:F r6:vr
+		// r113:vc = FMA r43:ex r23:F r8:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r112 = Load Delta
-			r112 := delta[j]
-			// r111:vc = Add r111:vc r112
-			vc = float32(vc + r112)
+			// r114 = Load Delta
+			r114 := delta[j]
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
 		}
-		// r115:dv = Sub r111:vc r12:vRest
-		dv := float32(vc - c[CVRest])
-		// r117:wkeep = Mul r116:keep r9:u
+		// r117:dv = Sub r113:vc r14:vRest
+		dv117 := float32(vc - c[CVRest])
+		// r119:wkeep = Mul r118:keep r11:u
 		wkeep := float32(c[CKeep] * u)
-		// r118:wc = FMA r114:ka r115:dv r117:wkeep
-		wc := fma32(c[CKa], dv, wkeep)
-		// r120:since = Sub r119:t r2:Last
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
+		wc := fma32(c[CKa], dv117, wkeep)
+		// r122:since = Sub r121:t r2:Last
 		since := float32(t - Last)
-		// r122:refr = CmpLT r120:since r121:tauRef
+		// r124:refr = CmpLT r122:since r123:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r122:refr r6:vr r111:vc
+		// r0:V = Select r124:refr r8:vr r113:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r122:refr r9:u r118:wc
+		// r1:W = Select r124:refr r11:u r120:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r125:sp = CmpGE r0:V r3:vTh
+		// r127:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r125:sp r119:t r2:Last
+		// r2:Last = Select r127:sp r121:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r125:sp
+			// StoreOne Spike r127:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -4367,14 +4383,14 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-			// r126:ref = Or r122:refr r125:sp
-			ref126 := refr || sp
-			// StoreBool Ref r126:ref
-			ref[j] = ref126
+			// r128:ref = Or r124:refr r127:sp
+			ref128 := refr || sp
+			// StoreBool Ref r128:ref
+			ref[j] = ref128
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r125:sp
+			// StoreBits Bits r127:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -4452,47 +4468,47 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	// r32 = Imm 0x3ab60b61
-	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r33 = Imm 0x3c088889
-	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r35 = Imm 0x3d2aaaab
-	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r37 = Imm 0x3e2aaaab
-	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r39 = Imm 0x3f000000
-	r39 := math.Float32frombits(0x3f000000) // 0.5
-	// r41 = Imm 0x3f800000
-	r41 := math.Float32frombits(0x3f800000) // 1
-	// r43 = Imm 0x3e000000
-	r43 := math.Float32frombits(0x3e000000) // 0.125
-	// r45 = Imm 0x3493f27e
-	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r46 = Imm 0x3638ef1d
-	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r48 = Imm 0x37d00d01
-	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r50 = Imm 0x39500d01
-	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r58 = Imm 0x42be0000
-	r58 := math.Float32frombits(0x42be0000) // 95
-	// r61 = Imm 0xc2ae0000
-	r61 := math.Float32frombits(0xc2ae0000) // -87
-	// r64 = Imm 0x4b400000
-	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r65 = Imm 0x3fb8aa3b
-	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r68 = Imm 0xb5bfbe8e
-	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r69 = Imm 0xbf317200
-	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r81 = Imm 0x41f00000
-	r81 := math.Float32frombits(0x41f00000) // 30
-	// r84 = Imm 0xbf800000
-	r84 := math.Float32frombits(0xbf800000) // -1
-	// r88 = Imm 0x7f
-	r88 := uint32(0x7f)
-	// r120:t = Time
+	// r34 = Imm 0x3ab60b61
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r35 = Imm 0x3c088889
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r37 = Imm 0x3d2aaaab
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r39 = Imm 0x3e2aaaab
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r41 = Imm 0x3f000000
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	// r43 = Imm 0x3f800000
+	r43 := math.Float32frombits(0x3f800000) // 1
+	// r45 = Imm 0x3e000000
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	// r47 = Imm 0x3493f27e
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r48 = Imm 0x3638ef1d
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r50 = Imm 0x37d00d01
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r52 = Imm 0x39500d01
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r60 = Imm 0x42be0000
+	r60 := math.Float32frombits(0x42be0000) // 95
+	// r63 = Imm 0xc2ae0000
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	// r66 = Imm 0x4b400000
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r67 = Imm 0x3fb8aa3b
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r70 = Imm 0xb5bfbe8e
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r71 = Imm 0xbf317200
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r83 = Imm 0x41f00000
+	r83 := math.Float32frombits(0x41f00000) // 30
+	// r86 = Imm 0xbf800000
+	r86 := math.Float32frombits(0xbf800000) // -1
+	// r90 = Imm 0x7f
+	r90 := uint32(0x7f)
+	// r122:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
@@ -4521,28 +4537,36 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		vReset_a := cVReset[j]
 		vReset_b := cVReset[j+1]
 		vReset_c := cVReset[j+2]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float32(V_a - vReset_a)
+		dv6_b := float32(V_b - vReset_b)
+		dv6_c := float32(V_c - vReset_c)
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float32(V_a - dv6_a)
+		vh_b := float32(V_b - dv6_b)
+		vh_c := float32(V_c - dv6_c)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = vReset_a
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = vReset_b
+			vr_b = vh_b
 		}
 		vr_c := V_c
 		if spk_c {
-			vr_c = vReset_c
+			vr_c = vh_c
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b_a := cB[j]
 		b_b := cB[j+1]
 		b_c := cB[j+2]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float32(W_a + b_a)
 		wb_b := float32(W_b + b_b)
 		wb_c := float32(W_c + b_c)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -4555,551 +4579,551 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if spk_c {
 			u_c = wb_c
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float32frombits(0x00000000) // 0
 		in_b := math.Float32frombits(0x00000000) // 0
 		in_c := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
 		vRest_c := cVRest[j+2]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float32(vr_a - vRest_a)
 		a1_b := float32(vr_b - vRest_b)
 		a1_c := float32(vr_c - vRest_c)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
 		vC_c := cVC[j+2]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float32(vr_a - vC_a)
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
 		dtCTau_c := cDtCTau[j+2]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r18:dtRTau = Param DtRTau
-		dtRTau18_a := cDtRTau[j]
-		dtRTau18_b := cDtRTau[j+1]
-		dtRTau18_c := cDtRTau[j+2]
-		// r19:iu = Sub r10:in r9:u
+		// r20:dtRTau = Param DtRTau
+		dtRTau20_a := cDtRTau[j]
+		dtRTau20_b := cDtRTau[j+1]
+		dtRTau20_c := cDtRTau[j+2]
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r20:drive = Mul r18:dtRTau r19:iu
-		drive_a := float32(dtRTau18_a * iu_a)
-		drive_b := float32(dtRTau18_b * iu_b)
-		drive_c := float32(dtRTau18_c * iu_c)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive_a := float32(dtRTau20_a * iu_a)
+		drive_b := float32(dtRTau20_b * iu_b)
+		drive_c := float32(dtRTau20_c * iu_c)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
 		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float32(dtCTau_a * a1a2_a)
 		z_b := float32(dtCTau_b * a1a2_b)
 		z_c := float32(dtCTau_c * a1a2_c)
 		// If G
 		if hasG {
-			// r24:dtRTau = Param DtRTau
-			dtRTau24_a := cDtRTau[j]
-			dtRTau24_b := cDtRTau[j+1]
-			dtRTau24_c := cDtRTau[j+2]
-			// r25 = Load G
-			r25_a := g[j]
-			r25_b := g[j+1]
-			r25_c := g[j+2]
-			// r26:gd = Mul r24:dtRTau r25
-			gd_a := float32(dtRTau24_a * r25_a)
-			gd_b := float32(dtRTau24_b * r25_b)
-			gd_c := float32(dtRTau24_c * r25_c)
-			// r23:z = Sub r23:z r26:gd
+			// r26:dtRTau = Param DtRTau
+			dtRTau26_a := cDtRTau[j]
+			dtRTau26_b := cDtRTau[j+1]
+			dtRTau26_c := cDtRTau[j+2]
+			// r27 = Load G
+			r27_a := g[j]
+			r27_b := g[j+1]
+			r27_c := g[j+2]
+			// r28:gd = Mul r26:dtRTau r27
+			gd_a := float32(dtRTau26_a * r27_a)
+			gd_b := float32(dtRTau26_b * r27_b)
+			gd_c := float32(dtRTau26_c * r27_c)
+			// r25:z = Sub r25:z r28:gd
 			z_a = float32(z_a - gd_a)
 			z_b = float32(z_b - gd_b)
 			z_c = float32(z_c - gd_c)
-			// r28 = Imm 0x0
-			r28_a := math.Float32frombits(0x00000000) // 0
-			r28_b := math.Float32frombits(0x00000000) // 0
-			r28_c := math.Float32frombits(0x00000000) // 0
-			// r29:gv = FMA r26:gd r6:vr r28
-			gv_a := fma32Try(gd_a, vr_a, r28_a, &slow)
-			gv_b := fma32Try(gd_b, vr_b, r28_b, &slow)
-			gv_c := fma32Try(gd_c, vr_c, r28_c, &slow)
-			// r21:F = Sub r21:F r29:gv
+			// r30 = Imm 0x0
+			r30_a := math.Float32frombits(0x00000000) // 0
+			r30_b := math.Float32frombits(0x00000000) // 0
+			r30_c := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv_a := fma32Try(gd_a, vr_a, r30_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r30_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r30_c, &slow)
+			// r23:F = Sub r23:F r31:gv
 			F_a = float32(F_a - gv_a)
 			F_b = float32(F_b - gv_b)
 			F_c = float32(F_c - gv_c)
 		}
-		// r31:az = Abs r23:z
+		// r33:az = Abs r25:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r34 = FMA r32 r23:z r33
-		r34_a := fma32Try(r32, z_a, r33, &slow)
-		r34_b := fma32Try(r32, z_b, r33, &slow)
-		r34_c := fma32Try(r32, z_c, r33, &slow)
-		// r36 = FMA r34 r23:z r35
-		r36_a := fma32Try(r34_a, z_a, r35, &slow)
-		r36_b := fma32Try(r34_b, z_b, r35, &slow)
-		r36_c := fma32Try(r34_c, z_c, r35, &slow)
-		// r38 = FMA r36 r23:z r37
+		// r36 = FMA r34 r25:z r35
+		r36_a := fma32Try(r34, z_a, r35, &slow)
+		r36_b := fma32Try(r34, z_b, r35, &slow)
+		r36_c := fma32Try(r34, z_c, r35, &slow)
+		// r38 = FMA r36 r25:z r37
 		r38_a := fma32Try(r36_a, z_a, r37, &slow)
 		r38_b := fma32Try(r36_b, z_b, r37, &slow)
 		r38_c := fma32Try(r36_c, z_c, r37, &slow)
-		// r40 = FMA r38 r23:z r39
+		// r40 = FMA r38 r25:z r39
 		r40_a := fma32Try(r38_a, z_a, r39, &slow)
 		r40_b := fma32Try(r38_b, z_b, r39, &slow)
 		r40_c := fma32Try(r38_c, z_c, r39, &slow)
-		// r42:ex = FMA r40 r23:z r41
-		ex_a := fma32Try(r40_a, z_a, r41, &slow)
-		ex_b := fma32Try(r40_b, z_b, r41, &slow)
-		ex_c := fma32Try(r40_c, z_c, r41, &slow)
-		// r44:large = CmpGT r31:az r43
-		large_a := az_a > r43
-		large_b := az_b > r43
-		large_c := az_c > r43
-		// Rare r44:large
+		// r42 = FMA r40 r25:z r41
+		r42_a := fma32Try(r40_a, z_a, r41, &slow)
+		r42_b := fma32Try(r40_b, z_b, r41, &slow)
+		r42_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:ex = FMA r42 r25:z r43
+		ex_a := fma32Try(r42_a, z_a, r43, &slow)
+		ex_b := fma32Try(r42_b, z_b, r43, &slow)
+		ex_c := fma32Try(r42_c, z_c, r43, &slow)
+		// r46:large = CmpGT r33:az r45
+		large_a := az_a > r45
+		large_b := az_b > r45
+		large_c := az_c > r45
+		// Rare r46:large
 		if large_a {
-			// r47 = FMA r45 r23:z r46
-			r47_a := fma32Try(r45, z_a, r46, &slow)
-			// r49 = FMA r47 r23:z r48
-			r49_a := fma32Try(r47_a, z_a, r48, &slow)
-			// r51 = FMA r49 r23:z r50
+			// r49 = FMA r47 r25:z r48
+			r49_a := fma32Try(r47, z_a, r48, &slow)
+			// r51 = FMA r49 r25:z r50
 			r51_a := fma32Try(r49_a, z_a, r50, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52_a := fma32Try(r51_a, z_a, r32, &slow)
-			// r53 = FMA r52 r23:z r33
-			r53_a := fma32Try(r52_a, z_a, r33, &slow)
-			// r54 = FMA r53 r23:z r35
-			r54_a := fma32Try(r53_a, z_a, r35, &slow)
-			// r55 = FMA r54 r23:z r37
-			r55_a := fma32Try(r54_a, z_a, r37, &slow)
-			// r56 = FMA r55 r23:z r39
-			r56_a := fma32Try(r55_a, z_a, r39, &slow)
-			// r57:taylor = FMA r56 r23:z r41
-			taylor_a := fma32Try(r56_a, z_a, r41, &slow)
-			// r59 = CmpGT r23:z r58
-			r59_a := z_a > r58
-			// r60:zl = Select r59 r58 r23:z
+			// r53 = FMA r51 r25:z r52
+			r53_a := fma32Try(r51_a, z_a, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55_a := fma32Try(r54_a, z_a, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56_a := fma32Try(r55_a, z_a, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57_a := fma32Try(r56_a, z_a, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58_a := fma32Try(r57_a, z_a, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor_a := fma32Try(r58_a, z_a, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61_a := z_a > r60
+			// r62:zl = Select r61 r60 r25:z
 			zl_a := z_a
-			if r59_a {
-				zl_a = r58
+			if r61_a {
+				zl_a = r60
 			}
-			// r62 = CmpLT r60:zl r61
-			r62_a := zl_a < r61
-			// r63:zc = Select r62 r61 r60:zl
+			// r64 = CmpLT r62:zl r63
+			r64_a := zl_a < r63
+			// r65:zc = Select r64 r63 r62:zl
 			zc_a := zl_a
-			if r62_a {
-				zc_a = r61
+			if r64_a {
+				zc_a = r63
 			}
-			// r66 = FMA r63:zc r65 r64
-			r66_a := fma32Try(zc_a, r65, r64, &slow)
-			// r67:k = Sub r66 r64
-			k_a := float32(r66_a - r64)
-			// r70 = FMA r67:k r69 r63:zc
-			r70_a := fma32Try(k_a, r69, zc_a, &slow)
-			// r71:r = FMA r67:k r68 r70
-			r_a := fma32Try(k_a, r68, r70_a, &slow)
-			// r72 = FMA r45 r71:r r46
-			r72_a := fma32Try(r45, r_a, r46, &slow)
-			// r73 = FMA r72 r71:r r48
-			r73_a := fma32Try(r72_a, r_a, r48, &slow)
-			// r74 = FMA r73 r71:r r50
-			r74_a := fma32Try(r73_a, r_a, r50, &slow)
-			// r75 = FMA r74 r71:r r32
-			r75_a := fma32Try(r74_a, r_a, r32, &slow)
-			// r76 = FMA r75 r71:r r33
-			r76_a := fma32Try(r75_a, r_a, r33, &slow)
-			// r77 = FMA r76 r71:r r35
-			r77_a := fma32Try(r76_a, r_a, r35, &slow)
-			// r78 = FMA r77 r71:r r37
-			r78_a := fma32Try(r77_a, r_a, r37, &slow)
-			// r79 = FMA r78 r71:r r39
-			r79_a := fma32Try(r78_a, r_a, r39, &slow)
-			// r80:q = FMA r79 r71:r r41
-			q_a := fma32Try(r79_a, r_a, r41, &slow)
-			// r82 = CmpGT r67:k r81
-			r82_a := k_a > r81
-			// r83:kc = Select r82 r81 r67:k
+			// r68 = FMA r65:zc r67 r66
+			r68_a := fma32Try(zc_a, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_a := float32(r68_a - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_a := fma32Try(k_a, r71, zc_a, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_a := fma32Try(k_a, r70, r72_a, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_a := fma32Try(r47, r_a, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_a := fma32Try(r74_a, r_a, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_a := fma32Try(r75_a, r_a, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_a := fma32Try(r77_a, r_a, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_a := fma32Try(r78_a, r_a, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_a := fma32Try(r79_a, r_a, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_a := fma32Try(r80_a, r_a, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_a := fma32Try(r81_a, r_a, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_a := k_a > r83
+			// r85:kc = Select r84 r83 r69:k
 			kc_a := k_a
-			if r82_a {
-				kc_a = r81
+			if r84_a {
+				kc_a = r83
 			}
-			// r85 = Mul r83:kc r84
-			r85_a := float32(kc_a * r84)
-			// r86 = Add r85 r64
-			r86_a := float32(r85_a + r64)
-			// r87:kBits = Bits r86
-			kBits87_a := math.Float32bits(r86_a)
-			// r89 = IAdd r87:kBits r88
-			r89_a := kBits87_a + r88
-			// r90 = Shl 23 r89
-			r90_a := r89_a << 23
-			// r91:pow2 = FromBits r90
-			pow291_a := math.Float32frombits(r90_a)
-			// r92:oneMinus = Sub r41 r91:pow2
-			oneMinus_a := float32(r41 - pow291_a)
-			// r93 = FMA r71:r r80:q r92:oneMinus
-			r93_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r94:y = Div r93 r60:zl
-			y_a := float32(r93_a / zl_a)
-			// r95 = FMA r67:k r39 r64
-			r95_a := fma32Try(k_a, r39, r64, &slow)
-			// r96:kHalf = Sub r95 r64
-			kHalf_a := float32(r95_a - r64)
-			// r97 = Add r96:kHalf r64
-			r97_a := float32(kHalf_a + r64)
-			// r98:kBits = Bits r97
-			kBits98_a := math.Float32bits(r97_a)
-			// r99 = IAdd r98:kBits r88
-			r99_a := kBits98_a + r88
-			// r100 = Shl 23 r99
-			r100_a := r99_a << 23
-			// r101:pow2 = FromBits r100
-			pow2101_a := math.Float32frombits(r100_a)
-			// r102 = Mul r94:y r101:pow2
-			r102_a := float32(y_a * pow2101_a)
-			// r103 = Sub r67:k r96:kHalf
-			r103_a := float32(k_a - kHalf_a)
-			// r104 = Add r103 r64
-			r104_a := float32(r103_a + r64)
-			// r105:kBits = Bits r104
-			kBits105_a := math.Float32bits(r104_a)
-			// r106 = IAdd r105:kBits r88
-			r106_a := kBits105_a + r88
-			// r107 = Shl 23 r106
-			r107_a := r106_a << 23
-			// r108:pow2 = FromBits r107
-			pow2108_a := math.Float32frombits(r107_a)
-			// r109:big = Mul r102 r108:pow2
-			big_a := float32(r102_a * pow2108_a)
-			// r110 = CmpLE r31:az r39
-			r110_a := az_a <= r39
-			// r111:far = Select r110 r57:taylor r109:big
+			// r87 = Mul r85:kc r86
+			r87_a := float32(kc_a * r86)
+			// r88 = Add r87 r66
+			r88_a := float32(r87_a + r66)
+			// r89:kBits = Bits r88
+			kBits89_a := math.Float32bits(r88_a)
+			// r91 = IAdd r89:kBits r90
+			r91_a := kBits89_a + r90
+			// r92 = Shl 23 r91
+			r92_a := r91_a << 23
+			// r93:pow2 = FromBits r92
+			pow293_a := math.Float32frombits(r92_a)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_a := float32(r43 - pow293_a)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r96:y = Div r95 r62:zl
+			y_a := float32(r95_a / zl_a)
+			// r97 = FMA r69:k r41 r66
+			r97_a := fma32Try(k_a, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_a := float32(r97_a - r66)
+			// r99 = Add r98:kHalf r66
+			r99_a := float32(kHalf_a + r66)
+			// r100:kBits = Bits r99
+			kBits100_a := math.Float32bits(r99_a)
+			// r101 = IAdd r100:kBits r90
+			r101_a := kBits100_a + r90
+			// r102 = Shl 23 r101
+			r102_a := r101_a << 23
+			// r103:pow2 = FromBits r102
+			pow2103_a := math.Float32frombits(r102_a)
+			// r104 = Mul r96:y r103:pow2
+			r104_a := float32(y_a * pow2103_a)
+			// r105 = Sub r69:k r98:kHalf
+			r105_a := float32(k_a - kHalf_a)
+			// r106 = Add r105 r66
+			r106_a := float32(r105_a + r66)
+			// r107:kBits = Bits r106
+			kBits107_a := math.Float32bits(r106_a)
+			// r108 = IAdd r107:kBits r90
+			r108_a := kBits107_a + r90
+			// r109 = Shl 23 r108
+			r109_a := r108_a << 23
+			// r110:pow2 = FromBits r109
+			pow2110_a := math.Float32frombits(r109_a)
+			// r111:big = Mul r104 r110:pow2
+			big_a := float32(r104_a * pow2110_a)
+			// r112 = CmpLE r33:az r41
+			r112_a := az_a <= r41
+			// r113:far = Select r112 r59:taylor r111:big
 			far_a := big_a
-			if r110_a {
+			if r112_a {
 				far_a = taylor_a
 			}
-			// r42:ex = Select r44:large r111:far r42:ex
+			// r44:ex = Select r46:large r113:far r44:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r47 = FMA r45 r23:z r46
-			r47_b := fma32Try(r45, z_b, r46, &slow)
-			// r49 = FMA r47 r23:z r48
-			r49_b := fma32Try(r47_b, z_b, r48, &slow)
-			// r51 = FMA r49 r23:z r50
+			// r49 = FMA r47 r25:z r48
+			r49_b := fma32Try(r47, z_b, r48, &slow)
+			// r51 = FMA r49 r25:z r50
 			r51_b := fma32Try(r49_b, z_b, r50, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52_b := fma32Try(r51_b, z_b, r32, &slow)
-			// r53 = FMA r52 r23:z r33
-			r53_b := fma32Try(r52_b, z_b, r33, &slow)
-			// r54 = FMA r53 r23:z r35
-			r54_b := fma32Try(r53_b, z_b, r35, &slow)
-			// r55 = FMA r54 r23:z r37
-			r55_b := fma32Try(r54_b, z_b, r37, &slow)
-			// r56 = FMA r55 r23:z r39
-			r56_b := fma32Try(r55_b, z_b, r39, &slow)
-			// r57:taylor = FMA r56 r23:z r41
-			taylor_b := fma32Try(r56_b, z_b, r41, &slow)
-			// r59 = CmpGT r23:z r58
-			r59_b := z_b > r58
-			// r60:zl = Select r59 r58 r23:z
+			// r53 = FMA r51 r25:z r52
+			r53_b := fma32Try(r51_b, z_b, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55_b := fma32Try(r54_b, z_b, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56_b := fma32Try(r55_b, z_b, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57_b := fma32Try(r56_b, z_b, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58_b := fma32Try(r57_b, z_b, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor_b := fma32Try(r58_b, z_b, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61_b := z_b > r60
+			// r62:zl = Select r61 r60 r25:z
 			zl_b := z_b
-			if r59_b {
-				zl_b = r58
+			if r61_b {
+				zl_b = r60
 			}
-			// r62 = CmpLT r60:zl r61
-			r62_b := zl_b < r61
-			// r63:zc = Select r62 r61 r60:zl
+			// r64 = CmpLT r62:zl r63
+			r64_b := zl_b < r63
+			// r65:zc = Select r64 r63 r62:zl
 			zc_b := zl_b
-			if r62_b {
-				zc_b = r61
+			if r64_b {
+				zc_b = r63
 			}
-			// r66 = FMA r63:zc r65 r64
-			r66_b := fma32Try(zc_b, r65, r64, &slow)
-			// r67:k = Sub r66 r64
-			k_b := float32(r66_b - r64)
-			// r70 = FMA r67:k r69 r63:zc
-			r70_b := fma32Try(k_b, r69, zc_b, &slow)
-			// r71:r = FMA r67:k r68 r70
-			r_b := fma32Try(k_b, r68, r70_b, &slow)
-			// r72 = FMA r45 r71:r r46
-			r72_b := fma32Try(r45, r_b, r46, &slow)
-			// r73 = FMA r72 r71:r r48
-			r73_b := fma32Try(r72_b, r_b, r48, &slow)
-			// r74 = FMA r73 r71:r r50
-			r74_b := fma32Try(r73_b, r_b, r50, &slow)
-			// r75 = FMA r74 r71:r r32
-			r75_b := fma32Try(r74_b, r_b, r32, &slow)
-			// r76 = FMA r75 r71:r r33
-			r76_b := fma32Try(r75_b, r_b, r33, &slow)
-			// r77 = FMA r76 r71:r r35
-			r77_b := fma32Try(r76_b, r_b, r35, &slow)
-			// r78 = FMA r77 r71:r r37
-			r78_b := fma32Try(r77_b, r_b, r37, &slow)
-			// r79 = FMA r78 r71:r r39
-			r79_b := fma32Try(r78_b, r_b, r39, &slow)
-			// r80:q = FMA r79 r71:r r41
-			q_b := fma32Try(r79_b, r_b, r41, &slow)
-			// r82 = CmpGT r67:k r81
-			r82_b := k_b > r81
-			// r83:kc = Select r82 r81 r67:k
+			// r68 = FMA r65:zc r67 r66
+			r68_b := fma32Try(zc_b, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_b := float32(r68_b - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_b := fma32Try(k_b, r71, zc_b, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_b := fma32Try(k_b, r70, r72_b, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_b := fma32Try(r47, r_b, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_b := fma32Try(r74_b, r_b, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_b := fma32Try(r75_b, r_b, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_b := fma32Try(r77_b, r_b, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_b := fma32Try(r78_b, r_b, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_b := fma32Try(r79_b, r_b, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_b := fma32Try(r80_b, r_b, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_b := fma32Try(r81_b, r_b, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_b := k_b > r83
+			// r85:kc = Select r84 r83 r69:k
 			kc_b := k_b
-			if r82_b {
-				kc_b = r81
+			if r84_b {
+				kc_b = r83
 			}
-			// r85 = Mul r83:kc r84
-			r85_b := float32(kc_b * r84)
-			// r86 = Add r85 r64
-			r86_b := float32(r85_b + r64)
-			// r87:kBits = Bits r86
-			kBits87_b := math.Float32bits(r86_b)
-			// r89 = IAdd r87:kBits r88
-			r89_b := kBits87_b + r88
-			// r90 = Shl 23 r89
-			r90_b := r89_b << 23
-			// r91:pow2 = FromBits r90
-			pow291_b := math.Float32frombits(r90_b)
-			// r92:oneMinus = Sub r41 r91:pow2
-			oneMinus_b := float32(r41 - pow291_b)
-			// r93 = FMA r71:r r80:q r92:oneMinus
-			r93_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r94:y = Div r93 r60:zl
-			y_b := float32(r93_b / zl_b)
-			// r95 = FMA r67:k r39 r64
-			r95_b := fma32Try(k_b, r39, r64, &slow)
-			// r96:kHalf = Sub r95 r64
-			kHalf_b := float32(r95_b - r64)
-			// r97 = Add r96:kHalf r64
-			r97_b := float32(kHalf_b + r64)
-			// r98:kBits = Bits r97
-			kBits98_b := math.Float32bits(r97_b)
-			// r99 = IAdd r98:kBits r88
-			r99_b := kBits98_b + r88
-			// r100 = Shl 23 r99
-			r100_b := r99_b << 23
-			// r101:pow2 = FromBits r100
-			pow2101_b := math.Float32frombits(r100_b)
-			// r102 = Mul r94:y r101:pow2
-			r102_b := float32(y_b * pow2101_b)
-			// r103 = Sub r67:k r96:kHalf
-			r103_b := float32(k_b - kHalf_b)
-			// r104 = Add r103 r64
-			r104_b := float32(r103_b + r64)
-			// r105:kBits = Bits r104
-			kBits105_b := math.Float32bits(r104_b)
-			// r106 = IAdd r105:kBits r88
-			r106_b := kBits105_b + r88
-			// r107 = Shl 23 r106
-			r107_b := r106_b << 23
-			// r108:pow2 = FromBits r107
-			pow2108_b := math.Float32frombits(r107_b)
-			// r109:big = Mul r102 r108:pow2
-			big_b := float32(r102_b * pow2108_b)
-			// r110 = CmpLE r31:az r39
-			r110_b := az_b <= r39
-			// r111:far = Select r110 r57:taylor r109:big
+			// r87 = Mul r85:kc r86
+			r87_b := float32(kc_b * r86)
+			// r88 = Add r87 r66
+			r88_b := float32(r87_b + r66)
+			// r89:kBits = Bits r88
+			kBits89_b := math.Float32bits(r88_b)
+			// r91 = IAdd r89:kBits r90
+			r91_b := kBits89_b + r90
+			// r92 = Shl 23 r91
+			r92_b := r91_b << 23
+			// r93:pow2 = FromBits r92
+			pow293_b := math.Float32frombits(r92_b)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_b := float32(r43 - pow293_b)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r96:y = Div r95 r62:zl
+			y_b := float32(r95_b / zl_b)
+			// r97 = FMA r69:k r41 r66
+			r97_b := fma32Try(k_b, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_b := float32(r97_b - r66)
+			// r99 = Add r98:kHalf r66
+			r99_b := float32(kHalf_b + r66)
+			// r100:kBits = Bits r99
+			kBits100_b := math.Float32bits(r99_b)
+			// r101 = IAdd r100:kBits r90
+			r101_b := kBits100_b + r90
+			// r102 = Shl 23 r101
+			r102_b := r101_b << 23
+			// r103:pow2 = FromBits r102
+			pow2103_b := math.Float32frombits(r102_b)
+			// r104 = Mul r96:y r103:pow2
+			r104_b := float32(y_b * pow2103_b)
+			// r105 = Sub r69:k r98:kHalf
+			r105_b := float32(k_b - kHalf_b)
+			// r106 = Add r105 r66
+			r106_b := float32(r105_b + r66)
+			// r107:kBits = Bits r106
+			kBits107_b := math.Float32bits(r106_b)
+			// r108 = IAdd r107:kBits r90
+			r108_b := kBits107_b + r90
+			// r109 = Shl 23 r108
+			r109_b := r108_b << 23
+			// r110:pow2 = FromBits r109
+			pow2110_b := math.Float32frombits(r109_b)
+			// r111:big = Mul r104 r110:pow2
+			big_b := float32(r104_b * pow2110_b)
+			// r112 = CmpLE r33:az r41
+			r112_b := az_b <= r41
+			// r113:far = Select r112 r59:taylor r111:big
 			far_b := big_b
-			if r110_b {
+			if r112_b {
 				far_b = taylor_b
 			}
-			// r42:ex = Select r44:large r111:far r42:ex
+			// r44:ex = Select r46:large r113:far r44:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r47 = FMA r45 r23:z r46
-			r47_c := fma32Try(r45, z_c, r46, &slow)
-			// r49 = FMA r47 r23:z r48
-			r49_c := fma32Try(r47_c, z_c, r48, &slow)
-			// r51 = FMA r49 r23:z r50
+			// r49 = FMA r47 r25:z r48
+			r49_c := fma32Try(r47, z_c, r48, &slow)
+			// r51 = FMA r49 r25:z r50
 			r51_c := fma32Try(r49_c, z_c, r50, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52_c := fma32Try(r51_c, z_c, r32, &slow)
-			// r53 = FMA r52 r23:z r33
-			r53_c := fma32Try(r52_c, z_c, r33, &slow)
-			// r54 = FMA r53 r23:z r35
-			r54_c := fma32Try(r53_c, z_c, r35, &slow)
-			// r55 = FMA r54 r23:z r37
-			r55_c := fma32Try(r54_c, z_c, r37, &slow)
-			// r56 = FMA r55 r23:z r39
-			r56_c := fma32Try(r55_c, z_c, r39, &slow)
-			// r57:taylor = FMA r56 r23:z r41
-			taylor_c := fma32Try(r56_c, z_c, r41, &slow)
-			// r59 = CmpGT r23:z r58
-			r59_c := z_c > r58
-			// r60:zl = Select r59 r58 r23:z
+			// r53 = FMA r51 r25:z r52
+			r53_c := fma32Try(r51_c, z_c, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55_c := fma32Try(r54_c, z_c, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56_c := fma32Try(r55_c, z_c, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57_c := fma32Try(r56_c, z_c, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58_c := fma32Try(r57_c, z_c, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor_c := fma32Try(r58_c, z_c, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61_c := z_c > r60
+			// r62:zl = Select r61 r60 r25:z
 			zl_c := z_c
-			if r59_c {
-				zl_c = r58
+			if r61_c {
+				zl_c = r60
 			}
-			// r62 = CmpLT r60:zl r61
-			r62_c := zl_c < r61
-			// r63:zc = Select r62 r61 r60:zl
+			// r64 = CmpLT r62:zl r63
+			r64_c := zl_c < r63
+			// r65:zc = Select r64 r63 r62:zl
 			zc_c := zl_c
-			if r62_c {
-				zc_c = r61
+			if r64_c {
+				zc_c = r63
 			}
-			// r66 = FMA r63:zc r65 r64
-			r66_c := fma32Try(zc_c, r65, r64, &slow)
-			// r67:k = Sub r66 r64
-			k_c := float32(r66_c - r64)
-			// r70 = FMA r67:k r69 r63:zc
-			r70_c := fma32Try(k_c, r69, zc_c, &slow)
-			// r71:r = FMA r67:k r68 r70
-			r_c := fma32Try(k_c, r68, r70_c, &slow)
-			// r72 = FMA r45 r71:r r46
-			r72_c := fma32Try(r45, r_c, r46, &slow)
-			// r73 = FMA r72 r71:r r48
-			r73_c := fma32Try(r72_c, r_c, r48, &slow)
-			// r74 = FMA r73 r71:r r50
-			r74_c := fma32Try(r73_c, r_c, r50, &slow)
-			// r75 = FMA r74 r71:r r32
-			r75_c := fma32Try(r74_c, r_c, r32, &slow)
-			// r76 = FMA r75 r71:r r33
-			r76_c := fma32Try(r75_c, r_c, r33, &slow)
-			// r77 = FMA r76 r71:r r35
-			r77_c := fma32Try(r76_c, r_c, r35, &slow)
-			// r78 = FMA r77 r71:r r37
-			r78_c := fma32Try(r77_c, r_c, r37, &slow)
-			// r79 = FMA r78 r71:r r39
-			r79_c := fma32Try(r78_c, r_c, r39, &slow)
-			// r80:q = FMA r79 r71:r r41
-			q_c := fma32Try(r79_c, r_c, r41, &slow)
-			// r82 = CmpGT r67:k r81
-			r82_c := k_c > r81
-			// r83:kc = Select r82 r81 r67:k
+			// r68 = FMA r65:zc r67 r66
+			r68_c := fma32Try(zc_c, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_c := float32(r68_c - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_c := fma32Try(k_c, r71, zc_c, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_c := fma32Try(k_c, r70, r72_c, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_c := fma32Try(r47, r_c, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_c := fma32Try(r74_c, r_c, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_c := fma32Try(r75_c, r_c, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_c := fma32Try(r77_c, r_c, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_c := fma32Try(r78_c, r_c, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_c := fma32Try(r79_c, r_c, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_c := fma32Try(r80_c, r_c, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_c := fma32Try(r81_c, r_c, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_c := k_c > r83
+			// r85:kc = Select r84 r83 r69:k
 			kc_c := k_c
-			if r82_c {
-				kc_c = r81
+			if r84_c {
+				kc_c = r83
 			}
-			// r85 = Mul r83:kc r84
-			r85_c := float32(kc_c * r84)
-			// r86 = Add r85 r64
-			r86_c := float32(r85_c + r64)
-			// r87:kBits = Bits r86
-			kBits87_c := math.Float32bits(r86_c)
-			// r89 = IAdd r87:kBits r88
-			r89_c := kBits87_c + r88
-			// r90 = Shl 23 r89
-			r90_c := r89_c << 23
-			// r91:pow2 = FromBits r90
-			pow291_c := math.Float32frombits(r90_c)
-			// r92:oneMinus = Sub r41 r91:pow2
-			oneMinus_c := float32(r41 - pow291_c)
-			// r93 = FMA r71:r r80:q r92:oneMinus
-			r93_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r94:y = Div r93 r60:zl
-			y_c := float32(r93_c / zl_c)
-			// r95 = FMA r67:k r39 r64
-			r95_c := fma32Try(k_c, r39, r64, &slow)
-			// r96:kHalf = Sub r95 r64
-			kHalf_c := float32(r95_c - r64)
-			// r97 = Add r96:kHalf r64
-			r97_c := float32(kHalf_c + r64)
-			// r98:kBits = Bits r97
-			kBits98_c := math.Float32bits(r97_c)
-			// r99 = IAdd r98:kBits r88
-			r99_c := kBits98_c + r88
-			// r100 = Shl 23 r99
-			r100_c := r99_c << 23
-			// r101:pow2 = FromBits r100
-			pow2101_c := math.Float32frombits(r100_c)
-			// r102 = Mul r94:y r101:pow2
-			r102_c := float32(y_c * pow2101_c)
-			// r103 = Sub r67:k r96:kHalf
-			r103_c := float32(k_c - kHalf_c)
-			// r104 = Add r103 r64
-			r104_c := float32(r103_c + r64)
-			// r105:kBits = Bits r104
-			kBits105_c := math.Float32bits(r104_c)
-			// r106 = IAdd r105:kBits r88
-			r106_c := kBits105_c + r88
-			// r107 = Shl 23 r106
-			r107_c := r106_c << 23
-			// r108:pow2 = FromBits r107
-			pow2108_c := math.Float32frombits(r107_c)
-			// r109:big = Mul r102 r108:pow2
-			big_c := float32(r102_c * pow2108_c)
-			// r110 = CmpLE r31:az r39
-			r110_c := az_c <= r39
-			// r111:far = Select r110 r57:taylor r109:big
+			// r87 = Mul r85:kc r86
+			r87_c := float32(kc_c * r86)
+			// r88 = Add r87 r66
+			r88_c := float32(r87_c + r66)
+			// r89:kBits = Bits r88
+			kBits89_c := math.Float32bits(r88_c)
+			// r91 = IAdd r89:kBits r90
+			r91_c := kBits89_c + r90
+			// r92 = Shl 23 r91
+			r92_c := r91_c << 23
+			// r93:pow2 = FromBits r92
+			pow293_c := math.Float32frombits(r92_c)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_c := float32(r43 - pow293_c)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r96:y = Div r95 r62:zl
+			y_c := float32(r95_c / zl_c)
+			// r97 = FMA r69:k r41 r66
+			r97_c := fma32Try(k_c, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_c := float32(r97_c - r66)
+			// r99 = Add r98:kHalf r66
+			r99_c := float32(kHalf_c + r66)
+			// r100:kBits = Bits r99
+			kBits100_c := math.Float32bits(r99_c)
+			// r101 = IAdd r100:kBits r90
+			r101_c := kBits100_c + r90
+			// r102 = Shl 23 r101
+			r102_c := r101_c << 23
+			// r103:pow2 = FromBits r102
+			pow2103_c := math.Float32frombits(r102_c)
+			// r104 = Mul r96:y r103:pow2
+			r104_c := float32(y_c * pow2103_c)
+			// r105 = Sub r69:k r98:kHalf
+			r105_c := float32(k_c - kHalf_c)
+			// r106 = Add r105 r66
+			r106_c := float32(r105_c + r66)
+			// r107:kBits = Bits r106
+			kBits107_c := math.Float32bits(r106_c)
+			// r108 = IAdd r107:kBits r90
+			r108_c := kBits107_c + r90
+			// r109 = Shl 23 r108
+			r109_c := r108_c << 23
+			// r110:pow2 = FromBits r109
+			pow2110_c := math.Float32frombits(r109_c)
+			// r111:big = Mul r104 r110:pow2
+			big_c := float32(r104_c * pow2110_c)
+			// r112 = CmpLE r33:az r41
+			r112_c := az_c <= r41
+			// r113:far = Select r112 r59:taylor r111:big
 			far_c := big_c
-			if r110_c {
+			if r112_c {
 				far_c = taylor_c
 			}
-			// r42:ex = Select r44:large r111:far r42:ex
+			// r44:ex = Select r46:large r113:far r44:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r112:vc = FMA r42:ex r21:F r6:vr
+		// r114:vc = FMA r44:ex r23:F r8:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r113 = Load Delta
-			r113_a := delta[j]
-			r113_b := delta[j+1]
-			r113_c := delta[j+2]
-			// r112:vc = Add r112:vc r113
-			vc_a = float32(vc_a + r113_a)
-			vc_b = float32(vc_b + r113_b)
-			vc_c = float32(vc_c + r113_c)
+			// r115 = Load Delta
+			r115_a := delta[j]
+			r115_b := delta[j+1]
+			r115_c := delta[j+2]
+			// r114:vc = Add r114:vc r115
+			vc_a = float32(vc_a + r115_a)
+			vc_b = float32(vc_b + r115_b)
+			vc_c = float32(vc_c + r115_c)
 		}
-		// r115:ka = Param Ka
+		// r117:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r116:dv = Sub r112:vc r12:vRest
-		dv_a := float32(vc_a - vRest_a)
-		dv_b := float32(vc_b - vRest_b)
-		dv_c := float32(vc_c - vRest_c)
-		// r117:keep = Param Keep
+		// r118:dv = Sub r114:vc r14:vRest
+		dv118_a := float32(vc_a - vRest_a)
+		dv118_b := float32(vc_b - vRest_b)
+		dv118_c := float32(vc_c - vRest_c)
+		// r119:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
 		keep_c := cKeep[j+2]
-		// r118:wkeep = Mul r117:keep r9:u
+		// r120:wkeep = Mul r119:keep r11:u
 		wkeep_a := float32(keep_a * u_a)
 		wkeep_b := float32(keep_b * u_b)
 		wkeep_c := float32(keep_c * u_c)
-		// r119:wc = FMA r115:ka r116:dv r118:wkeep
-		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
-		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
-		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
-		// r121:since = Sub r120:t r2:Last
+		// r121:wc = FMA r117:ka r118:dv r120:wkeep
+		wc_a := fma32Try(ka_a, dv118_a, wkeep_a, &slow)
+		wc_b := fma32Try(ka_b, dv118_b, wkeep_b, &slow)
+		wc_c := fma32Try(ka_c, dv118_c, wkeep_c, &slow)
+		// r123:since = Sub r122:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r122:tauRef = Param TauRef
+		// r124:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
 		tauRef_c := cTauRef[j+2]
-		// r123:refr = CmpLT r121:since r122:tauRef
+		// r125:refr = CmpLT r123:since r124:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
 		refr_c := since_c < tauRef_c
-		// r0:V = Select r123:refr r6:vr r112:vc
+		// r0:V = Select r125:refr r8:vr r114:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -5112,7 +5136,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r123:refr r9:u r119:wc
+		// r1:W = Select r125:refr r11:u r121:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -5125,11 +5149,11 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r126:sp = CmpGE r0:V r3:vTh
+		// r128:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
 		sp_c := V_c >= vTh_c
-		// r2:Last = Select r126:sp r120:t r2:Last
+		// r2:Last = Select r128:sp r122:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -5145,7 +5169,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r126:sp
+			// StoreOne Spike r128:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -5164,18 +5188,18 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r127:ref = Or r123:refr r126:sp
-			ref127_a := refr_a || sp_a
-			ref127_b := refr_b || sp_b
-			ref127_c := refr_c || sp_c
-			// StoreBool Ref r127:ref
-			ref[j] = ref127_a
-			ref[j+1] = ref127_b
-			ref[j+2] = ref127_c
+			// r129:ref = Or r125:refr r128:sp
+			ref129_a := refr_a || sp_a
+			ref129_b := refr_b || sp_b
+			ref129_c := refr_c || sp_c
+			// StoreBool Ref r129:ref
+			ref[j] = ref129_a
+			ref[j+1] = ref129_b
+			ref[j+2] = ref129_c
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r126:sp
+			// StoreBits Bits r128:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -5219,247 +5243,251 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		spk := V >= vTh
 		// r5:vReset = Param VReset
 		vReset := cVReset[j]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - vReset)
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = vReset
+			vr = vh
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b := cB[j]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest := cVRest[j]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - vRest)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC := cVC[j]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - vC)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r18:dtRTau = Param DtRTau
-		dtRTau18 := cDtRTau[j]
-		// r19:iu = Sub r10:in r9:u
+		// r20:dtRTau = Param DtRTau
+		dtRTau20 := cDtRTau[j]
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
-		drive := float32(dtRTau18 * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float32(dtRTau20 * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(dtCTau * a1a2)
 		// If G
 		if hasG {
-			// r24:dtRTau = Param DtRTau
-			dtRTau24 := cDtRTau[j]
-			// r25 = Load G
-			r25 := g[j]
-			// r26:gd = Mul r24:dtRTau r25
-			gd := float32(dtRTau24 * r25)
-			// r23:z = Sub r23:z r26:gd
+			// r26:dtRTau = Param DtRTau
+			dtRTau26 := cDtRTau[j]
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r26:dtRTau r27
+			gd := float32(dtRTau26 * r27)
+			// r25:z = Sub r25:z r28:gd
 			z = float32(z - gd)
-			// r28 = Imm 0x0
-			r28 := math.Float32frombits(0x00000000) // 0
-			// r29:gv = FMA r26:gd r6:vr r28
-			gv := fma32Try(gd, vr, r28, &slow)
-			// r21:F = Sub r21:F r29:gv
+			// r30 = Imm 0x0
+			r30 := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv := fma32Try(gd, vr, r30, &slow)
+			// r23:F = Sub r23:F r31:gv
 			F = float32(F - gv)
 		}
-		// r31:az = Abs r23:z
+		// r33:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r34 = FMA r32 r23:z r33
-		r34 := fma32Try(r32, z, r33, &slow)
-		// r36 = FMA r34 r23:z r35
+		// r36 = FMA r34 r25:z r35
 		r36 := fma32Try(r34, z, r35, &slow)
-		// r38 = FMA r36 r23:z r37
+		// r38 = FMA r36 r25:z r37
 		r38 := fma32Try(r36, z, r37, &slow)
-		// r40 = FMA r38 r23:z r39
+		// r40 = FMA r38 r25:z r39
 		r40 := fma32Try(r38, z, r39, &slow)
-		// r42:ex = FMA r40 r23:z r41
-		ex := fma32Try(r40, z, r41, &slow)
-		// r44:large = CmpGT r31:az r43
-		large := az > r43
-		// Rare r44:large
+		// r42 = FMA r40 r25:z r41
+		r42 := fma32Try(r40, z, r41, &slow)
+		// r44:ex = FMA r42 r25:z r43
+		ex := fma32Try(r42, z, r43, &slow)
+		// r46:large = CmpGT r33:az r45
+		large := az > r45
+		// Rare r46:large
 		if large {
-			// r47 = FMA r45 r23:z r46
-			r47 := fma32Try(r45, z, r46, &slow)
-			// r49 = FMA r47 r23:z r48
+			// r49 = FMA r47 r25:z r48
 			r49 := fma32Try(r47, z, r48, &slow)
-			// r51 = FMA r49 r23:z r50
+			// r51 = FMA r49 r25:z r50
 			r51 := fma32Try(r49, z, r50, &slow)
-			// r52 = FMA r51 r23:z r32
-			r52 := fma32Try(r51, z, r32, &slow)
-			// r53 = FMA r52 r23:z r33
-			r53 := fma32Try(r52, z, r33, &slow)
-			// r54 = FMA r53 r23:z r35
-			r54 := fma32Try(r53, z, r35, &slow)
-			// r55 = FMA r54 r23:z r37
-			r55 := fma32Try(r54, z, r37, &slow)
-			// r56 = FMA r55 r23:z r39
-			r56 := fma32Try(r55, z, r39, &slow)
-			// r57:taylor = FMA r56 r23:z r41
-			taylor := fma32Try(r56, z, r41, &slow)
-			// r59 = CmpGT r23:z r58
-			r59 := z > r58
-			// r60:zl = Select r59 r58 r23:z
+			// r53 = FMA r51 r25:z r52
+			r53 := fma32Try(r51, z, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55 := fma32Try(r54, z, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56 := fma32Try(r55, z, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57 := fma32Try(r56, z, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58 := fma32Try(r57, z, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor := fma32Try(r58, z, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61 := z > r60
+			// r62:zl = Select r61 r60 r25:z
 			zl := z
-			if r59 {
-				zl = r58
+			if r61 {
+				zl = r60
 			}
-			// r62 = CmpLT r60:zl r61
-			r62 := zl < r61
-			// r63:zc = Select r62 r61 r60:zl
+			// r64 = CmpLT r62:zl r63
+			r64 := zl < r63
+			// r65:zc = Select r64 r63 r62:zl
 			zc := zl
-			if r62 {
-				zc = r61
+			if r64 {
+				zc = r63
 			}
-			// r66 = FMA r63:zc r65 r64
-			r66 := fma32Try(zc, r65, r64, &slow)
-			// r67:k = Sub r66 r64
-			k := float32(r66 - r64)
-			// r70 = FMA r67:k r69 r63:zc
-			r70 := fma32Try(k, r69, zc, &slow)
-			// r71:r = FMA r67:k r68 r70
-			r := fma32Try(k, r68, r70, &slow)
-			// r72 = FMA r45 r71:r r46
-			r72 := fma32Try(r45, r, r46, &slow)
-			// r73 = FMA r72 r71:r r48
-			r73 := fma32Try(r72, r, r48, &slow)
-			// r74 = FMA r73 r71:r r50
-			r74 := fma32Try(r73, r, r50, &slow)
-			// r75 = FMA r74 r71:r r32
-			r75 := fma32Try(r74, r, r32, &slow)
-			// r76 = FMA r75 r71:r r33
-			r76 := fma32Try(r75, r, r33, &slow)
-			// r77 = FMA r76 r71:r r35
-			r77 := fma32Try(r76, r, r35, &slow)
-			// r78 = FMA r77 r71:r r37
-			r78 := fma32Try(r77, r, r37, &slow)
-			// r79 = FMA r78 r71:r r39
-			r79 := fma32Try(r78, r, r39, &slow)
-			// r80:q = FMA r79 r71:r r41
-			q := fma32Try(r79, r, r41, &slow)
-			// r82 = CmpGT r67:k r81
-			r82 := k > r81
-			// r83:kc = Select r82 r81 r67:k
+			// r68 = FMA r65:zc r67 r66
+			r68 := fma32Try(zc, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k := float32(r68 - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72 := fma32Try(k, r71, zc, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r := fma32Try(k, r70, r72, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74 := fma32Try(r47, r, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75 := fma32Try(r74, r, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76 := fma32Try(r75, r, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78 := fma32Try(r77, r, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79 := fma32Try(r78, r, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80 := fma32Try(r79, r, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81 := fma32Try(r80, r, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q := fma32Try(r81, r, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84 := k > r83
+			// r85:kc = Select r84 r83 r69:k
 			kc := k
-			if r82 {
-				kc = r81
+			if r84 {
+				kc = r83
 			}
-			// r85 = Mul r83:kc r84
-			r85 := float32(kc * r84)
-			// r86 = Add r85 r64
-			r86 := float32(r85 + r64)
-			// r87:kBits = Bits r86
-			kBits87 := math.Float32bits(r86)
-			// r89 = IAdd r87:kBits r88
-			r89 := kBits87 + r88
-			// r90 = Shl 23 r89
-			r90 := r89 << 23
-			// r91:pow2 = FromBits r90
-			pow291 := math.Float32frombits(r90)
-			// r92:oneMinus = Sub r41 r91:pow2
-			oneMinus := float32(r41 - pow291)
-			// r93 = FMA r71:r r80:q r92:oneMinus
-			r93 := fma32Try(r, q, oneMinus, &slow)
-			// r94:y = Div r93 r60:zl
-			y := float32(r93 / zl)
-			// r95 = FMA r67:k r39 r64
-			r95 := fma32Try(k, r39, r64, &slow)
-			// r96:kHalf = Sub r95 r64
-			kHalf := float32(r95 - r64)
-			// r97 = Add r96:kHalf r64
-			r97 := float32(kHalf + r64)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r88
-			r99 := kBits98 + r88
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102 = Mul r94:y r101:pow2
-			r102 := float32(y * pow2101)
-			// r103 = Sub r67:k r96:kHalf
-			r103 := float32(k - kHalf)
-			// r104 = Add r103 r64
-			r104 := float32(r103 + r64)
-			// r105:kBits = Bits r104
-			kBits105 := math.Float32bits(r104)
-			// r106 = IAdd r105:kBits r88
-			r106 := kBits105 + r88
-			// r107 = Shl 23 r106
-			r107 := r106 << 23
-			// r108:pow2 = FromBits r107
-			pow2108 := math.Float32frombits(r107)
-			// r109:big = Mul r102 r108:pow2
-			big := float32(r102 * pow2108)
-			// r110 = CmpLE r31:az r39
-			r110 := az <= r39
-			// r111:far = Select r110 r57:taylor r109:big
+			// r87 = Mul r85:kc r86
+			r87 := float32(kc * r86)
+			// r88 = Add r87 r66
+			r88 := float32(r87 + r66)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float32bits(r88)
+			// r91 = IAdd r89:kBits r90
+			r91 := kBits89 + r90
+			// r92 = Shl 23 r91
+			r92 := r91 << 23
+			// r93:pow2 = FromBits r92
+			pow293 := math.Float32frombits(r92)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus := float32(r43 - pow293)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95 := fma32Try(r, q, oneMinus, &slow)
+			// r96:y = Div r95 r62:zl
+			y := float32(r95 / zl)
+			// r97 = FMA r69:k r41 r66
+			r97 := fma32Try(k, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf := float32(r97 - r66)
+			// r99 = Add r98:kHalf r66
+			r99 := float32(kHalf + r66)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r90
+			r101 := kBits100 + r90
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104 = Mul r96:y r103:pow2
+			r104 := float32(y * pow2103)
+			// r105 = Sub r69:k r98:kHalf
+			r105 := float32(k - kHalf)
+			// r106 = Add r105 r66
+			r106 := float32(r105 + r66)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float32bits(r106)
+			// r108 = IAdd r107:kBits r90
+			r108 := kBits107 + r90
+			// r109 = Shl 23 r108
+			r109 := r108 << 23
+			// r110:pow2 = FromBits r109
+			pow2110 := math.Float32frombits(r109)
+			// r111:big = Mul r104 r110:pow2
+			big := float32(r104 * pow2110)
+			// r112 = CmpLE r33:az r41
+			r112 := az <= r41
+			// r113:far = Select r112 r59:taylor r111:big
 			far := big
-			if r110 {
+			if r112 {
 				far = taylor
 			}
-			// r42:ex = Select r44:large r111:far r42:ex
+			// r44:ex = Select r46:large r113:far r44:ex
 			if large {
 				ex = far
 			}
 		}
-		// r112:vc = FMA r42:ex r21:F r6:vr
+		// r114:vc = FMA r44:ex r23:F r8:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r113 = Load Delta
-			r113 := delta[j]
-			// r112:vc = Add r112:vc r113
-			vc = float32(vc + r113)
+			// r115 = Load Delta
+			r115 := delta[j]
+			// r114:vc = Add r114:vc r115
+			vc = float32(vc + r115)
 		}
-		// r115:ka = Param Ka
+		// r117:ka = Param Ka
 		ka := cKa[j]
-		// r116:dv = Sub r112:vc r12:vRest
-		dv := float32(vc - vRest)
-		// r117:keep = Param Keep
+		// r118:dv = Sub r114:vc r14:vRest
+		dv118 := float32(vc - vRest)
+		// r119:keep = Param Keep
 		keep := cKeep[j]
-		// r118:wkeep = Mul r117:keep r9:u
+		// r120:wkeep = Mul r119:keep r11:u
 		wkeep := float32(keep * u)
-		// r119:wc = FMA r115:ka r116:dv r118:wkeep
-		wc := fma32Try(ka, dv, wkeep, &slow)
-		// r121:since = Sub r120:t r2:Last
+		// r121:wc = FMA r117:ka r118:dv r120:wkeep
+		wc := fma32Try(ka, dv118, wkeep, &slow)
+		// r123:since = Sub r122:t r2:Last
 		since := float32(t - Last)
-		// r122:tauRef = Param TauRef
+		// r124:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r123:refr = CmpLT r121:since r122:tauRef
+		// r125:refr = CmpLT r123:since r124:tauRef
 		refr := since < tauRef
-		// r0:V = Select r123:refr r6:vr r112:vc
+		// r0:V = Select r125:refr r8:vr r114:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r123:refr r9:u r119:wc
+		// r1:W = Select r125:refr r11:u r121:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r126:sp = CmpGE r0:V r3:vTh
+		// r128:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r126:sp r120:t r2:Last
+		// r2:Last = Select r128:sp r122:t r2:Last
 		if sp {
 			Last = t
 		}
@@ -5469,7 +5497,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r126:sp
+			// StoreOne Spike r128:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -5478,14 +5506,14 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r127:ref = Or r123:refr r126:sp
-			ref127 := refr || sp
-			// StoreBool Ref r127:ref
-			ref[j] = ref127
+			// r129:ref = Or r125:refr r128:sp
+			ref129 := refr || sp
+			// StoreBool Ref r129:ref
+			ref[j] = ref129
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r126:sp
+			// StoreBits Bits r128:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -5551,47 +5579,47 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	// r32 = Imm 0x3ab60b61
-	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r33 = Imm 0x3c088889
-	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r35 = Imm 0x3d2aaaab
-	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r37 = Imm 0x3e2aaaab
-	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r39 = Imm 0x3f000000
-	r39 := math.Float32frombits(0x3f000000) // 0.5
-	// r41 = Imm 0x3f800000
-	r41 := math.Float32frombits(0x3f800000) // 1
-	// r43 = Imm 0x3e000000
-	r43 := math.Float32frombits(0x3e000000) // 0.125
-	// r45 = Imm 0x3493f27e
-	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r46 = Imm 0x3638ef1d
-	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r48 = Imm 0x37d00d01
-	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r50 = Imm 0x39500d01
-	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r58 = Imm 0x42be0000
-	r58 := math.Float32frombits(0x42be0000) // 95
-	// r61 = Imm 0xc2ae0000
-	r61 := math.Float32frombits(0xc2ae0000) // -87
-	// r64 = Imm 0x4b400000
-	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r65 = Imm 0x3fb8aa3b
-	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r68 = Imm 0xb5bfbe8e
-	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r69 = Imm 0xbf317200
-	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r81 = Imm 0x41f00000
-	r81 := math.Float32frombits(0x41f00000) // 30
-	// r84 = Imm 0xbf800000
-	r84 := math.Float32frombits(0xbf800000) // -1
-	// r88 = Imm 0x7f
-	r88 := uint32(0x7f)
-	// r120:t = Time
+	// r34 = Imm 0x3ab60b61
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r35 = Imm 0x3c088889
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r37 = Imm 0x3d2aaaab
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r39 = Imm 0x3e2aaaab
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r41 = Imm 0x3f000000
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	// r43 = Imm 0x3f800000
+	r43 := math.Float32frombits(0x3f800000) // 1
+	// r45 = Imm 0x3e000000
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	// r47 = Imm 0x3493f27e
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r48 = Imm 0x3638ef1d
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r50 = Imm 0x37d00d01
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r52 = Imm 0x39500d01
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r60 = Imm 0x42be0000
+	r60 := math.Float32frombits(0x42be0000) // 95
+	// r63 = Imm 0xc2ae0000
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	// r66 = Imm 0x4b400000
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r67 = Imm 0x3fb8aa3b
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r70 = Imm 0xb5bfbe8e
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r71 = Imm 0xbf317200
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r83 = Imm 0x41f00000
+	r83 := math.Float32frombits(0x41f00000) // 30
+	// r86 = Imm 0xbf800000
+	r86 := math.Float32frombits(0xbf800000) // -1
+	// r90 = Imm 0x7f
+	r90 := uint32(0x7f)
+	// r122:t = Time
 	t := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
@@ -5606,253 +5634,257 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		spk := V >= vTh
 		// r5:vReset = Param VReset
 		vReset := cVReset[j]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - vReset)
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = vReset
+			vr = vh
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b := cB[j]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest := cVRest[j]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - vRest)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC := cVC[j]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - vC)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r18:dtRTau = Param DtRTau
-		dtRTau18 := cDtRTau[j]
-		// r19:iu = Sub r10:in r9:u
+		// r20:dtRTau = Param DtRTau
+		dtRTau20 := cDtRTau[j]
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
-		drive := float32(dtRTau18 * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float32(dtRTau20 * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32(dtCTau, a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(dtCTau * a1a2)
 		// If G
 		if hasG {
-			// r24:dtRTau = Param DtRTau
-			dtRTau24 := cDtRTau[j]
-			// r25 = Load G
-			r25 := g[j]
-			// r26:gd = Mul r24:dtRTau r25
-			gd := float32(dtRTau24 * r25)
-			// r23:z = Sub r23:z r26:gd
+			// r26:dtRTau = Param DtRTau
+			dtRTau26 := cDtRTau[j]
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r26:dtRTau r27
+			gd := float32(dtRTau26 * r27)
+			// r25:z = Sub r25:z r28:gd
 			z = float32(z - gd)
-			// r28 = Imm 0x0
-			r28 := math.Float32frombits(0x00000000) // 0
-			// r29:gv = FMA r26:gd r6:vr r28
-			gv := fma32(gd, vr, r28)
-			// r21:F = Sub r21:F r29:gv
+			// r30 = Imm 0x0
+			r30 := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv := fma32(gd, vr, r30)
+			// r23:F = Sub r23:F r31:gv
 			F = float32(F - gv)
 		}
-		// r31:az = Abs r23:z
+		// r33:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r34 = FMA r32 r23:z r33
-		r34 := fma32(r32, z, r33)
-		// r36 = FMA r34 r23:z r35
+		// r36 = FMA r34 r25:z r35
 		r36 := fma32(r34, z, r35)
-		// r38 = FMA r36 r23:z r37
+		// r38 = FMA r36 r25:z r37
 		r38 := fma32(r36, z, r37)
-		// r40 = FMA r38 r23:z r39
+		// r40 = FMA r38 r25:z r39
 		r40 := fma32(r38, z, r39)
-		// r42:ex = FMA r40 r23:z r41
-		ex := fma32(r40, z, r41)
-		// r44:large = CmpGT r31:az r43
-		large := az > r43
-		// Rare r44:large
+		// r42 = FMA r40 r25:z r41
+		r42 := fma32(r40, z, r41)
+		// r44:ex = FMA r42 r25:z r43
+		ex := fma32(r42, z, r43)
+		// r46:large = CmpGT r33:az r45
+		large := az > r45
+		// Rare r46:large
 		if large {
-			// r47 = FMA r45 r23:z r46
-			r47 := fma32(r45, z, r46)
-			// r49 = FMA r47 r23:z r48
+			// r49 = FMA r47 r25:z r48
 			r49 := fma32(r47, z, r48)
-			// r51 = FMA r49 r23:z r50
+			// r51 = FMA r49 r25:z r50
 			r51 := fma32(r49, z, r50)
-			// r52 = FMA r51 r23:z r32
-			r52 := fma32(r51, z, r32)
-			// r53 = FMA r52 r23:z r33
-			r53 := fma32(r52, z, r33)
-			// r54 = FMA r53 r23:z r35
-			r54 := fma32(r53, z, r35)
-			// r55 = FMA r54 r23:z r37
-			r55 := fma32(r54, z, r37)
-			// r56 = FMA r55 r23:z r39
-			r56 := fma32(r55, z, r39)
-			// r57:taylor = FMA r56 r23:z r41
-			taylor := fma32(r56, z, r41)
-			// r59 = CmpGT r23:z r58
-			r59 := z > r58
-			// r60:zl = Select r59 r58 r23:z
+			// r53 = FMA r51 r25:z r52
+			r53 := fma32(r51, z, r52)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r25:z r35
+			r55 := fma32(r54, z, r35)
+			// r56 = FMA r55 r25:z r37
+			r56 := fma32(r55, z, r37)
+			// r57 = FMA r56 r25:z r39
+			r57 := fma32(r56, z, r39)
+			// r58 = FMA r57 r25:z r41
+			r58 := fma32(r57, z, r41)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor := fma32(r58, z, r43)
+			// r61 = CmpGT r25:z r60
+			r61 := z > r60
+			// r62:zl = Select r61 r60 r25:z
 			zl := z
-			if r59 {
-				zl = r58
+			if r61 {
+				zl = r60
 			}
-			// r62 = CmpLT r60:zl r61
-			r62 := zl < r61
-			// r63:zc = Select r62 r61 r60:zl
+			// r64 = CmpLT r62:zl r63
+			r64 := zl < r63
+			// r65:zc = Select r64 r63 r62:zl
 			zc := zl
-			if r62 {
-				zc = r61
+			if r64 {
+				zc = r63
 			}
-			// r66 = FMA r63:zc r65 r64
-			r66 := fma32(zc, r65, r64)
-			// r67:k = Sub r66 r64
-			k := float32(r66 - r64)
-			// r70 = FMA r67:k r69 r63:zc
-			r70 := fma32(k, r69, zc)
-			// r71:r = FMA r67:k r68 r70
-			r := fma32(k, r68, r70)
-			// r72 = FMA r45 r71:r r46
-			r72 := fma32(r45, r, r46)
-			// r73 = FMA r72 r71:r r48
-			r73 := fma32(r72, r, r48)
-			// r74 = FMA r73 r71:r r50
-			r74 := fma32(r73, r, r50)
-			// r75 = FMA r74 r71:r r32
-			r75 := fma32(r74, r, r32)
-			// r76 = FMA r75 r71:r r33
-			r76 := fma32(r75, r, r33)
-			// r77 = FMA r76 r71:r r35
-			r77 := fma32(r76, r, r35)
-			// r78 = FMA r77 r71:r r37
-			r78 := fma32(r77, r, r37)
-			// r79 = FMA r78 r71:r r39
-			r79 := fma32(r78, r, r39)
-			// r80:q = FMA r79 r71:r r41
-			q := fma32(r79, r, r41)
-			// r82 = CmpGT r67:k r81
-			r82 := k > r81
-			// r83:kc = Select r82 r81 r67:k
+			// r68 = FMA r65:zc r67 r66
+			r68 := fma32(zc, r67, r66)
+			// r69:k = Sub r68 r66
+			k := float32(r68 - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72 := fma32(k, r71, zc)
+			// r73:r = FMA r69:k r70 r72
+			r := fma32(k, r70, r72)
+			// r74 = FMA r47 r73:r r48
+			r74 := fma32(r47, r, r48)
+			// r75 = FMA r74 r73:r r50
+			r75 := fma32(r74, r, r50)
+			// r76 = FMA r75 r73:r r52
+			r76 := fma32(r75, r, r52)
+			// r77 = FMA r76 r73:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r73:r r35
+			r78 := fma32(r77, r, r35)
+			// r79 = FMA r78 r73:r r37
+			r79 := fma32(r78, r, r37)
+			// r80 = FMA r79 r73:r r39
+			r80 := fma32(r79, r, r39)
+			// r81 = FMA r80 r73:r r41
+			r81 := fma32(r80, r, r41)
+			// r82:q = FMA r81 r73:r r43
+			q := fma32(r81, r, r43)
+			// r84 = CmpGT r69:k r83
+			r84 := k > r83
+			// r85:kc = Select r84 r83 r69:k
 			kc := k
-			if r82 {
-				kc = r81
+			if r84 {
+				kc = r83
 			}
-			// r85 = Mul r83:kc r84
-			r85 := float32(kc * r84)
-			// r86 = Add r85 r64
-			r86 := float32(r85 + r64)
-			// r87:kBits = Bits r86
-			kBits87 := math.Float32bits(r86)
-			// r89 = IAdd r87:kBits r88
-			r89 := kBits87 + r88
-			// r90 = Shl 23 r89
-			r90 := r89 << 23
-			// r91:pow2 = FromBits r90
-			pow291 := math.Float32frombits(r90)
-			// r92:oneMinus = Sub r41 r91:pow2
-			oneMinus := float32(r41 - pow291)
-			// r93 = FMA r71:r r80:q r92:oneMinus
-			r93 := fma32(r, q, oneMinus)
-			// r94:y = Div r93 r60:zl
-			y := float32(r93 / zl)
-			// r95 = FMA r67:k r39 r64
-			r95 := fma32(k, r39, r64)
-			// r96:kHalf = Sub r95 r64
-			kHalf := float32(r95 - r64)
-			// r97 = Add r96:kHalf r64
-			r97 := float32(kHalf + r64)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r88
-			r99 := kBits98 + r88
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102 = Mul r94:y r101:pow2
-			r102 := float32(y * pow2101)
-			// r103 = Sub r67:k r96:kHalf
-			r103 := float32(k - kHalf)
-			// r104 = Add r103 r64
-			r104 := float32(r103 + r64)
-			// r105:kBits = Bits r104
-			kBits105 := math.Float32bits(r104)
-			// r106 = IAdd r105:kBits r88
-			r106 := kBits105 + r88
-			// r107 = Shl 23 r106
-			r107 := r106 << 23
-			// r108:pow2 = FromBits r107
-			pow2108 := math.Float32frombits(r107)
-			// r109:big = Mul r102 r108:pow2
-			big := float32(r102 * pow2108)
-			// r110 = CmpLE r31:az r39
-			r110 := az <= r39
-			// r111:far = Select r110 r57:taylor r109:big
+			// r87 = Mul r85:kc r86
+			r87 := float32(kc * r86)
+			// r88 = Add r87 r66
+			r88 := float32(r87 + r66)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float32bits(r88)
+			// r91 = IAdd r89:kBits r90
+			r91 := kBits89 + r90
+			// r92 = Shl 23 r91
+			r92 := r91 << 23
+			// r93:pow2 = FromBits r92
+			pow293 := math.Float32frombits(r92)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus := float32(r43 - pow293)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95 := fma32(r, q, oneMinus)
+			// r96:y = Div r95 r62:zl
+			y := float32(r95 / zl)
+			// r97 = FMA r69:k r41 r66
+			r97 := fma32(k, r41, r66)
+			// r98:kHalf = Sub r97 r66
+			kHalf := float32(r97 - r66)
+			// r99 = Add r98:kHalf r66
+			r99 := float32(kHalf + r66)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r90
+			r101 := kBits100 + r90
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104 = Mul r96:y r103:pow2
+			r104 := float32(y * pow2103)
+			// r105 = Sub r69:k r98:kHalf
+			r105 := float32(k - kHalf)
+			// r106 = Add r105 r66
+			r106 := float32(r105 + r66)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float32bits(r106)
+			// r108 = IAdd r107:kBits r90
+			r108 := kBits107 + r90
+			// r109 = Shl 23 r108
+			r109 := r108 << 23
+			// r110:pow2 = FromBits r109
+			pow2110 := math.Float32frombits(r109)
+			// r111:big = Mul r104 r110:pow2
+			big := float32(r104 * pow2110)
+			// r112 = CmpLE r33:az r41
+			r112 := az <= r41
+			// r113:far = Select r112 r59:taylor r111:big
 			far := big
-			if r110 {
+			if r112 {
 				far = taylor
 			}
-			// r42:ex = Select r44:large r111:far r42:ex
+			// r44:ex = Select r46:large r113:far r44:ex
 			if large {
 				ex = far
 			}
 		}
-		// r112:vc = FMA r42:ex r21:F r6:vr
+		// r114:vc = FMA r44:ex r23:F r8:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r113 = Load Delta
-			r113 := delta[j]
-			// r112:vc = Add r112:vc r113
-			vc = float32(vc + r113)
+			// r115 = Load Delta
+			r115 := delta[j]
+			// r114:vc = Add r114:vc r115
+			vc = float32(vc + r115)
 		}
-		// r115:ka = Param Ka
+		// r117:ka = Param Ka
 		ka := cKa[j]
-		// r116:dv = Sub r112:vc r12:vRest
-		dv := float32(vc - vRest)
-		// r117:keep = Param Keep
+		// r118:dv = Sub r114:vc r14:vRest
+		dv118 := float32(vc - vRest)
+		// r119:keep = Param Keep
 		keep := cKeep[j]
-		// r118:wkeep = Mul r117:keep r9:u
+		// r120:wkeep = Mul r119:keep r11:u
 		wkeep := float32(keep * u)
-		// r119:wc = FMA r115:ka r116:dv r118:wkeep
-		wc := fma32(ka, dv, wkeep)
-		// r121:since = Sub r120:t r2:Last
+		// r121:wc = FMA r117:ka r118:dv r120:wkeep
+		wc := fma32(ka, dv118, wkeep)
+		// r123:since = Sub r122:t r2:Last
 		since := float32(t - Last)
-		// r122:tauRef = Param TauRef
+		// r124:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r123:refr = CmpLT r121:since r122:tauRef
+		// r125:refr = CmpLT r123:since r124:tauRef
 		refr := since < tauRef
-		// r0:V = Select r123:refr r6:vr r112:vc
+		// r0:V = Select r125:refr r8:vr r114:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r123:refr r9:u r119:wc
+		// r1:W = Select r125:refr r11:u r121:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r126:sp = CmpGE r0:V r3:vTh
+		// r128:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r126:sp r120:t r2:Last
+		// r2:Last = Select r128:sp r122:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r126:sp
+			// StoreOne Spike r128:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -5861,14 +5893,14 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-			// r127:ref = Or r123:refr r126:sp
-			ref127 := refr || sp
-			// StoreBool Ref r127:ref
-			ref[j] = ref127
+			// r129:ref = Or r125:refr r128:sp
+			ref129 := refr || sp
+			// StoreBool Ref r129:ref
+			ref[j] = ref129
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r126:sp
+			// StoreBits Bits r128:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -7858,59 +7890,59 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	// r31 = Imm 0x3ec71de3a556c734
-	r31 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r32 = Imm 0x3efa01a01a01a01a
-	r32 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r34 = Imm 0x3f2a01a01a01a01a
-	r34 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r36 = Imm 0x3f56c16c16c16c17
-	r36 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r38 = Imm 0x3f81111111111111
-	r38 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r40 = Imm 0x3fa5555555555555
-	r40 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r42 = Imm 0x3fc5555555555555
-	r42 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r44 = Imm 0x3fe0000000000000
-	r44 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r46 = Imm 0x3ff0000000000000
-	r46 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r48 = Imm 0x3fb0000000000000
-	r48 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r50 = Imm 0x3d2ae7f3e733b81f
-	r50 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r51 = Imm 0x3d6ae7f3e733b81f
-	r51 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r53 = Imm 0x3da93974a8c07c9d
-	r53 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r55 = Imm 0x3de6124613a86d09
-	r55 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r57 = Imm 0x3e21eed8eff8d898
-	r57 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r59 = Imm 0x3e5ae64567f544e4
-	r59 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r61 = Imm 0x3e927e4fb7789f5c
-	r61 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r72 = Imm 0x4086800000000000
-	r72 := math.Float64frombits(0x4086800000000000) // 720
-	// r75 = Imm 0xc086200000000000
-	r75 := math.Float64frombits(0xc086200000000000) // -708
-	// r78 = Imm 0x4338000000000000
-	r78 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r79 = Imm 0x3ff71547652b82fe
-	r79 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r82 = Imm 0xbdea39ef35793c76
-	r82 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r83 = Imm 0xbfe62e42fee00000
-	r83 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r101 = Imm 0x404e000000000000
-	r101 := math.Float64frombits(0x404e000000000000) // 60
-	// r104 = Imm 0xbff0000000000000
-	r104 := math.Float64frombits(0xbff0000000000000) // -1
-	// r108 = Imm 0x3ff
-	r108 := uint64(0x3ff)
-	// r140:t = Time
+	// r33 = Imm 0x3ec71de3a556c734
+	r33 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r34 = Imm 0x3efa01a01a01a01a
+	r34 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r36 = Imm 0x3f2a01a01a01a01a
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r38 = Imm 0x3f56c16c16c16c17
+	r38 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r40 = Imm 0x3f81111111111111
+	r40 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r42 = Imm 0x3fa5555555555555
+	r42 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r44 = Imm 0x3fc5555555555555
+	r44 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r46 = Imm 0x3fe0000000000000
+	r46 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r48 = Imm 0x3ff0000000000000
+	r48 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r50 = Imm 0x3fb0000000000000
+	r50 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r52 = Imm 0x3d2ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r53 = Imm 0x3d6ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r55 = Imm 0x3da93974a8c07c9d
+	r55 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r57 = Imm 0x3de6124613a86d09
+	r57 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r59 = Imm 0x3e21eed8eff8d898
+	r59 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r61 = Imm 0x3e5ae64567f544e4
+	r61 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r63 = Imm 0x3e927e4fb7789f5c
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r74 = Imm 0x4086800000000000
+	r74 := math.Float64frombits(0x4086800000000000) // 720
+	// r77 = Imm 0xc086200000000000
+	r77 := math.Float64frombits(0xc086200000000000) // -708
+	// r80 = Imm 0x4338000000000000
+	r80 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r81 = Imm 0x3ff71547652b82fe
+	r81 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r84 = Imm 0xbdea39ef35793c76
+	r84 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r85 = Imm 0xbfe62e42fee00000
+	r85 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r103 = Imm 0x404e000000000000
+	r103 := math.Float64frombits(0x404e000000000000) // 60
+	// r106 = Imm 0xbff0000000000000
+	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	// r110 = Imm 0x3ff
+	r110 := uint64(0x3ff)
+	// r142:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
@@ -7926,19 +7958,25 @@ func stepF64HardOne(f *Frame64, s int) {
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk_a := V_a >= c[CVTh]
 		spk_b := V_b >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float64(V_a - c[CVReset])
+		dv6_b := float64(V_b - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float64(V_a - dv6_a)
+		vh_b := float64(V_b - dv6_b)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = c[CVReset]
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = c[CVReset]
+			vr_b = vh_b
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float64(W_a + c[CB])
 		wb_b := float64(W_b + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -7947,419 +7985,419 @@ func stepF64HardOne(f *Frame64, s int) {
 		if spk_b {
 			u_b = wb_b
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float64frombits(0x0000000000000000) // 0
 		in_b := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float64(vr_a - c[CVRest])
 		a1_b := float64(vr_b - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float64(vr_a - c[CVC])
 		a2_b := float64(vr_b - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive_a := float64(c[CDtRTau] * iu_a)
 		drive_b := float64(c[CDtRTau] * iu_b)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
 		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float64(c[CDtCTau] * a1a2_a)
 		z_b := float64(c[CDtCTau] * a1a2_b)
 		// If G
 		if hasG {
-			// r24 = Load G
-			r24_a := g[j]
-			r24_b := g[j+1]
-			// r25:gd = Mul r18:dtRTau r24
-			gd_a := float64(c[CDtRTau] * r24_a)
-			gd_b := float64(c[CDtRTau] * r24_b)
-			// r23:z = Sub r23:z r25:gd
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			// r27:gd = Mul r20:dtRTau r26
+			gd_a := float64(c[CDtRTau] * r26_a)
+			gd_b := float64(c[CDtRTau] * r26_b)
+			// r25:z = Sub r25:z r27:gd
 			z_a = float64(z_a - gd_a)
 			z_b = float64(z_b - gd_b)
-			// r27 = Imm 0x0
-			r27_a := math.Float64frombits(0x0000000000000000) // 0
-			r27_b := math.Float64frombits(0x0000000000000000) // 0
-			// r28:gv = FMA r25:gd r6:vr r27
-			gv_a := math.FMA(gd_a, vr_a, r27_a)
-			gv_b := math.FMA(gd_b, vr_b, r27_b)
-			// r21:F = Sub r21:F r28:gv
+			// r29 = Imm 0x0
+			r29_a := math.Float64frombits(0x0000000000000000) // 0
+			r29_b := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv_a := math.FMA(gd_a, vr_a, r29_a)
+			gv_b := math.FMA(gd_b, vr_b, r29_b)
+			// r23:F = Sub r23:F r30:gv
 			F_a = float64(F_a - gv_a)
 			F_b = float64(F_b - gv_b)
 		}
-		// r30:az = Abs r23:z
+		// r32:az = Abs r25:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r33 = FMA r31 r23:z r32
-		r33_a := math.FMA(r31, z_a, r32)
-		r33_b := math.FMA(r31, z_b, r32)
-		// r35 = FMA r33 r23:z r34
-		r35_a := math.FMA(r33_a, z_a, r34)
-		r35_b := math.FMA(r33_b, z_b, r34)
-		// r37 = FMA r35 r23:z r36
+		// r35 = FMA r33 r25:z r34
+		r35_a := math.FMA(r33, z_a, r34)
+		r35_b := math.FMA(r33, z_b, r34)
+		// r37 = FMA r35 r25:z r36
 		r37_a := math.FMA(r35_a, z_a, r36)
 		r37_b := math.FMA(r35_b, z_b, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39_a := math.FMA(r37_a, z_a, r38)
 		r39_b := math.FMA(r37_b, z_b, r38)
-		// r41 = FMA r39 r23:z r40
+		// r41 = FMA r39 r25:z r40
 		r41_a := math.FMA(r39_a, z_a, r40)
 		r41_b := math.FMA(r39_b, z_b, r40)
-		// r43 = FMA r41 r23:z r42
+		// r43 = FMA r41 r25:z r42
 		r43_a := math.FMA(r41_a, z_a, r42)
 		r43_b := math.FMA(r41_b, z_b, r42)
-		// r45 = FMA r43 r23:z r44
+		// r45 = FMA r43 r25:z r44
 		r45_a := math.FMA(r43_a, z_a, r44)
 		r45_b := math.FMA(r43_b, z_b, r44)
-		// r47:ex = FMA r45 r23:z r46
-		ex_a := math.FMA(r45_a, z_a, r46)
-		ex_b := math.FMA(r45_b, z_b, r46)
-		// r49:large = CmpGT r30:az r48
-		large_a := az_a > r48
-		large_b := az_b > r48
-		// Rare r49:large
+		// r47 = FMA r45 r25:z r46
+		r47_a := math.FMA(r45_a, z_a, r46)
+		r47_b := math.FMA(r45_b, z_b, r46)
+		// r49:ex = FMA r47 r25:z r48
+		ex_a := math.FMA(r47_a, z_a, r48)
+		ex_b := math.FMA(r47_b, z_b, r48)
+		// r51:large = CmpGT r32:az r50
+		large_a := az_a > r50
+		large_b := az_b > r50
+		// Rare r51:large
 		if large_a {
-			// r52 = FMA r50 r23:z r51
-			r52_a := math.FMA(r50, z_a, r51)
-			// r54 = FMA r52 r23:z r53
-			r54_a := math.FMA(r52_a, z_a, r53)
-			// r56 = FMA r54 r23:z r55
+			// r54 = FMA r52 r25:z r53
+			r54_a := math.FMA(r52, z_a, r53)
+			// r56 = FMA r54 r25:z r55
 			r56_a := math.FMA(r54_a, z_a, r55)
-			// r58 = FMA r56 r23:z r57
+			// r58 = FMA r56 r25:z r57
 			r58_a := math.FMA(r56_a, z_a, r57)
-			// r60 = FMA r58 r23:z r59
+			// r60 = FMA r58 r25:z r59
 			r60_a := math.FMA(r58_a, z_a, r59)
-			// r62 = FMA r60 r23:z r61
+			// r62 = FMA r60 r25:z r61
 			r62_a := math.FMA(r60_a, z_a, r61)
-			// r63 = FMA r62 r23:z r31
-			r63_a := math.FMA(r62_a, z_a, r31)
-			// r64 = FMA r63 r23:z r32
-			r64_a := math.FMA(r63_a, z_a, r32)
-			// r65 = FMA r64 r23:z r34
-			r65_a := math.FMA(r64_a, z_a, r34)
-			// r66 = FMA r65 r23:z r36
-			r66_a := math.FMA(r65_a, z_a, r36)
-			// r67 = FMA r66 r23:z r38
-			r67_a := math.FMA(r66_a, z_a, r38)
-			// r68 = FMA r67 r23:z r40
-			r68_a := math.FMA(r67_a, z_a, r40)
-			// r69 = FMA r68 r23:z r42
-			r69_a := math.FMA(r68_a, z_a, r42)
-			// r70 = FMA r69 r23:z r44
-			r70_a := math.FMA(r69_a, z_a, r44)
-			// r71:taylor = FMA r70 r23:z r46
-			taylor_a := math.FMA(r70_a, z_a, r46)
-			// r73 = CmpGT r23:z r72
-			r73_a := z_a > r72
-			// r74:zl = Select r73 r72 r23:z
+			// r64 = FMA r62 r25:z r63
+			r64_a := math.FMA(r62_a, z_a, r63)
+			// r65 = FMA r64 r25:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r25:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r25:z r36
+			r67_a := math.FMA(r66_a, z_a, r36)
+			// r68 = FMA r67 r25:z r38
+			r68_a := math.FMA(r67_a, z_a, r38)
+			// r69 = FMA r68 r25:z r40
+			r69_a := math.FMA(r68_a, z_a, r40)
+			// r70 = FMA r69 r25:z r42
+			r70_a := math.FMA(r69_a, z_a, r42)
+			// r71 = FMA r70 r25:z r44
+			r71_a := math.FMA(r70_a, z_a, r44)
+			// r72 = FMA r71 r25:z r46
+			r72_a := math.FMA(r71_a, z_a, r46)
+			// r73:taylor = FMA r72 r25:z r48
+			taylor_a := math.FMA(r72_a, z_a, r48)
+			// r75 = CmpGT r25:z r74
+			r75_a := z_a > r74
+			// r76:zl = Select r75 r74 r25:z
 			zl_a := z_a
-			if r73_a {
-				zl_a = r72
+			if r75_a {
+				zl_a = r74
 			}
-			// r76 = CmpLT r74:zl r75
-			r76_a := zl_a < r75
-			// r77:zc = Select r76 r75 r74:zl
+			// r78 = CmpLT r76:zl r77
+			r78_a := zl_a < r77
+			// r79:zc = Select r78 r77 r76:zl
 			zc_a := zl_a
-			if r76_a {
-				zc_a = r75
+			if r78_a {
+				zc_a = r77
 			}
-			// r80 = FMA r77:zc r79 r78
-			r80_a := math.FMA(zc_a, r79, r78)
-			// r81:k = Sub r80 r78
-			k_a := float64(r80_a - r78)
-			// r84 = FMA r81:k r83 r77:zc
-			r84_a := math.FMA(k_a, r83, zc_a)
-			// r85:r = FMA r81:k r82 r84
-			r_a := math.FMA(k_a, r82, r84_a)
-			// r86 = FMA r50 r85:r r51
-			r86_a := math.FMA(r50, r_a, r51)
-			// r87 = FMA r86 r85:r r53
-			r87_a := math.FMA(r86_a, r_a, r53)
-			// r88 = FMA r87 r85:r r55
-			r88_a := math.FMA(r87_a, r_a, r55)
-			// r89 = FMA r88 r85:r r57
-			r89_a := math.FMA(r88_a, r_a, r57)
-			// r90 = FMA r89 r85:r r59
-			r90_a := math.FMA(r89_a, r_a, r59)
-			// r91 = FMA r90 r85:r r61
-			r91_a := math.FMA(r90_a, r_a, r61)
-			// r92 = FMA r91 r85:r r31
-			r92_a := math.FMA(r91_a, r_a, r31)
-			// r93 = FMA r92 r85:r r32
-			r93_a := math.FMA(r92_a, r_a, r32)
-			// r94 = FMA r93 r85:r r34
-			r94_a := math.FMA(r93_a, r_a, r34)
-			// r95 = FMA r94 r85:r r36
-			r95_a := math.FMA(r94_a, r_a, r36)
-			// r96 = FMA r95 r85:r r38
-			r96_a := math.FMA(r95_a, r_a, r38)
-			// r97 = FMA r96 r85:r r40
-			r97_a := math.FMA(r96_a, r_a, r40)
-			// r98 = FMA r97 r85:r r42
-			r98_a := math.FMA(r97_a, r_a, r42)
-			// r99 = FMA r98 r85:r r44
-			r99_a := math.FMA(r98_a, r_a, r44)
-			// r100:q = FMA r99 r85:r r46
-			q_a := math.FMA(r99_a, r_a, r46)
-			// r102 = CmpGT r81:k r101
-			r102_a := k_a > r101
-			// r103:kc = Select r102 r101 r81:k
+			// r82 = FMA r79:zc r81 r80
+			r82_a := math.FMA(zc_a, r81, r80)
+			// r83:k = Sub r82 r80
+			k_a := float64(r82_a - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_a := math.FMA(k_a, r85, zc_a)
+			// r87:r = FMA r83:k r84 r86
+			r_a := math.FMA(k_a, r84, r86_a)
+			// r88 = FMA r52 r87:r r53
+			r88_a := math.FMA(r52, r_a, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_a := math.FMA(r88_a, r_a, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_a := math.FMA(r89_a, r_a, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_a := math.FMA(r90_a, r_a, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_a := math.FMA(r91_a, r_a, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_a := math.FMA(r92_a, r_a, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_a := math.FMA(r95_a, r_a, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_a := math.FMA(r96_a, r_a, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_a := math.FMA(r97_a, r_a, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_a := math.FMA(r98_a, r_a, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_a := math.FMA(r99_a, r_a, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_a := math.FMA(r100_a, r_a, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_a := math.FMA(r101_a, r_a, r48)
+			// r104 = CmpGT r83:k r103
+			r104_a := k_a > r103
+			// r105:kc = Select r104 r103 r83:k
 			kc_a := k_a
-			if r102_a {
-				kc_a = r101
+			if r104_a {
+				kc_a = r103
 			}
-			// r105 = Mul r103:kc r104
-			r105_a := float64(kc_a * r104)
-			// r106 = Add r105 r78
-			r106_a := float64(r105_a + r78)
-			// r107:kBits = Bits r106
-			kBits107_a := math.Float64bits(r106_a)
-			// r109 = IAdd r107:kBits r108
-			r109_a := kBits107_a + r108
-			// r110 = Shl 52 r109
-			r110_a := r109_a << 52
-			// r111:pow2 = FromBits r110
-			pow2111_a := math.Float64frombits(r110_a)
-			// r112:oneMinus = Sub r46 r111:pow2
-			oneMinus_a := float64(r46 - pow2111_a)
-			// r113 = FMA r85:r r100:q r112:oneMinus
-			r113_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r114:y = Div r113 r74:zl
-			y_a := float64(r113_a / zl_a)
-			// r115 = FMA r81:k r44 r78
-			r115_a := math.FMA(k_a, r44, r78)
-			// r116:kHalf = Sub r115 r78
-			kHalf_a := float64(r115_a - r78)
-			// r117 = Add r116:kHalf r78
-			r117_a := float64(kHalf_a + r78)
-			// r118:kBits = Bits r117
-			kBits118_a := math.Float64bits(r117_a)
-			// r119 = IAdd r118:kBits r108
-			r119_a := kBits118_a + r108
-			// r120 = Shl 52 r119
-			r120_a := r119_a << 52
-			// r121:pow2 = FromBits r120
-			pow2121_a := math.Float64frombits(r120_a)
-			// r122 = Mul r114:y r121:pow2
-			r122_a := float64(y_a * pow2121_a)
-			// r123 = Sub r81:k r116:kHalf
-			r123_a := float64(k_a - kHalf_a)
-			// r124 = Add r123 r78
-			r124_a := float64(r123_a + r78)
-			// r125:kBits = Bits r124
-			kBits125_a := math.Float64bits(r124_a)
-			// r126 = IAdd r125:kBits r108
-			r126_a := kBits125_a + r108
-			// r127 = Shl 52 r126
-			r127_a := r126_a << 52
-			// r128:pow2 = FromBits r127
-			pow2128_a := math.Float64frombits(r127_a)
-			// r129:big = Mul r122 r128:pow2
-			big_a := float64(r122_a * pow2128_a)
-			// r130 = CmpLE r30:az r44
-			r130_a := az_a <= r44
-			// r131:far = Select r130 r71:taylor r129:big
+			// r107 = Mul r105:kc r106
+			r107_a := float64(kc_a * r106)
+			// r108 = Add r107 r80
+			r108_a := float64(r107_a + r80)
+			// r109:kBits = Bits r108
+			kBits109_a := math.Float64bits(r108_a)
+			// r111 = IAdd r109:kBits r110
+			r111_a := kBits109_a + r110
+			// r112 = Shl 52 r111
+			r112_a := r111_a << 52
+			// r113:pow2 = FromBits r112
+			pow2113_a := math.Float64frombits(r112_a)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_a := float64(r48 - pow2113_a)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r116:y = Div r115 r76:zl
+			y_a := float64(r115_a / zl_a)
+			// r117 = FMA r83:k r46 r80
+			r117_a := math.FMA(k_a, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_a := float64(r117_a - r80)
+			// r119 = Add r118:kHalf r80
+			r119_a := float64(kHalf_a + r80)
+			// r120:kBits = Bits r119
+			kBits120_a := math.Float64bits(r119_a)
+			// r121 = IAdd r120:kBits r110
+			r121_a := kBits120_a + r110
+			// r122 = Shl 52 r121
+			r122_a := r121_a << 52
+			// r123:pow2 = FromBits r122
+			pow2123_a := math.Float64frombits(r122_a)
+			// r124 = Mul r116:y r123:pow2
+			r124_a := float64(y_a * pow2123_a)
+			// r125 = Sub r83:k r118:kHalf
+			r125_a := float64(k_a - kHalf_a)
+			// r126 = Add r125 r80
+			r126_a := float64(r125_a + r80)
+			// r127:kBits = Bits r126
+			kBits127_a := math.Float64bits(r126_a)
+			// r128 = IAdd r127:kBits r110
+			r128_a := kBits127_a + r110
+			// r129 = Shl 52 r128
+			r129_a := r128_a << 52
+			// r130:pow2 = FromBits r129
+			pow2130_a := math.Float64frombits(r129_a)
+			// r131:big = Mul r124 r130:pow2
+			big_a := float64(r124_a * pow2130_a)
+			// r132 = CmpLE r32:az r46
+			r132_a := az_a <= r46
+			// r133:far = Select r132 r73:taylor r131:big
 			far_a := big_a
-			if r130_a {
+			if r132_a {
 				far_a = taylor_a
 			}
-			// r47:ex = Select r49:large r131:far r47:ex
+			// r49:ex = Select r51:large r133:far r49:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r52 = FMA r50 r23:z r51
-			r52_b := math.FMA(r50, z_b, r51)
-			// r54 = FMA r52 r23:z r53
-			r54_b := math.FMA(r52_b, z_b, r53)
-			// r56 = FMA r54 r23:z r55
+			// r54 = FMA r52 r25:z r53
+			r54_b := math.FMA(r52, z_b, r53)
+			// r56 = FMA r54 r25:z r55
 			r56_b := math.FMA(r54_b, z_b, r55)
-			// r58 = FMA r56 r23:z r57
+			// r58 = FMA r56 r25:z r57
 			r58_b := math.FMA(r56_b, z_b, r57)
-			// r60 = FMA r58 r23:z r59
+			// r60 = FMA r58 r25:z r59
 			r60_b := math.FMA(r58_b, z_b, r59)
-			// r62 = FMA r60 r23:z r61
+			// r62 = FMA r60 r25:z r61
 			r62_b := math.FMA(r60_b, z_b, r61)
-			// r63 = FMA r62 r23:z r31
-			r63_b := math.FMA(r62_b, z_b, r31)
-			// r64 = FMA r63 r23:z r32
-			r64_b := math.FMA(r63_b, z_b, r32)
-			// r65 = FMA r64 r23:z r34
-			r65_b := math.FMA(r64_b, z_b, r34)
-			// r66 = FMA r65 r23:z r36
-			r66_b := math.FMA(r65_b, z_b, r36)
-			// r67 = FMA r66 r23:z r38
-			r67_b := math.FMA(r66_b, z_b, r38)
-			// r68 = FMA r67 r23:z r40
-			r68_b := math.FMA(r67_b, z_b, r40)
-			// r69 = FMA r68 r23:z r42
-			r69_b := math.FMA(r68_b, z_b, r42)
-			// r70 = FMA r69 r23:z r44
-			r70_b := math.FMA(r69_b, z_b, r44)
-			// r71:taylor = FMA r70 r23:z r46
-			taylor_b := math.FMA(r70_b, z_b, r46)
-			// r73 = CmpGT r23:z r72
-			r73_b := z_b > r72
-			// r74:zl = Select r73 r72 r23:z
+			// r64 = FMA r62 r25:z r63
+			r64_b := math.FMA(r62_b, z_b, r63)
+			// r65 = FMA r64 r25:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r25:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r25:z r36
+			r67_b := math.FMA(r66_b, z_b, r36)
+			// r68 = FMA r67 r25:z r38
+			r68_b := math.FMA(r67_b, z_b, r38)
+			// r69 = FMA r68 r25:z r40
+			r69_b := math.FMA(r68_b, z_b, r40)
+			// r70 = FMA r69 r25:z r42
+			r70_b := math.FMA(r69_b, z_b, r42)
+			// r71 = FMA r70 r25:z r44
+			r71_b := math.FMA(r70_b, z_b, r44)
+			// r72 = FMA r71 r25:z r46
+			r72_b := math.FMA(r71_b, z_b, r46)
+			// r73:taylor = FMA r72 r25:z r48
+			taylor_b := math.FMA(r72_b, z_b, r48)
+			// r75 = CmpGT r25:z r74
+			r75_b := z_b > r74
+			// r76:zl = Select r75 r74 r25:z
 			zl_b := z_b
-			if r73_b {
-				zl_b = r72
+			if r75_b {
+				zl_b = r74
 			}
-			// r76 = CmpLT r74:zl r75
-			r76_b := zl_b < r75
-			// r77:zc = Select r76 r75 r74:zl
+			// r78 = CmpLT r76:zl r77
+			r78_b := zl_b < r77
+			// r79:zc = Select r78 r77 r76:zl
 			zc_b := zl_b
-			if r76_b {
-				zc_b = r75
+			if r78_b {
+				zc_b = r77
 			}
-			// r80 = FMA r77:zc r79 r78
-			r80_b := math.FMA(zc_b, r79, r78)
-			// r81:k = Sub r80 r78
-			k_b := float64(r80_b - r78)
-			// r84 = FMA r81:k r83 r77:zc
-			r84_b := math.FMA(k_b, r83, zc_b)
-			// r85:r = FMA r81:k r82 r84
-			r_b := math.FMA(k_b, r82, r84_b)
-			// r86 = FMA r50 r85:r r51
-			r86_b := math.FMA(r50, r_b, r51)
-			// r87 = FMA r86 r85:r r53
-			r87_b := math.FMA(r86_b, r_b, r53)
-			// r88 = FMA r87 r85:r r55
-			r88_b := math.FMA(r87_b, r_b, r55)
-			// r89 = FMA r88 r85:r r57
-			r89_b := math.FMA(r88_b, r_b, r57)
-			// r90 = FMA r89 r85:r r59
-			r90_b := math.FMA(r89_b, r_b, r59)
-			// r91 = FMA r90 r85:r r61
-			r91_b := math.FMA(r90_b, r_b, r61)
-			// r92 = FMA r91 r85:r r31
-			r92_b := math.FMA(r91_b, r_b, r31)
-			// r93 = FMA r92 r85:r r32
-			r93_b := math.FMA(r92_b, r_b, r32)
-			// r94 = FMA r93 r85:r r34
-			r94_b := math.FMA(r93_b, r_b, r34)
-			// r95 = FMA r94 r85:r r36
-			r95_b := math.FMA(r94_b, r_b, r36)
-			// r96 = FMA r95 r85:r r38
-			r96_b := math.FMA(r95_b, r_b, r38)
-			// r97 = FMA r96 r85:r r40
-			r97_b := math.FMA(r96_b, r_b, r40)
-			// r98 = FMA r97 r85:r r42
-			r98_b := math.FMA(r97_b, r_b, r42)
-			// r99 = FMA r98 r85:r r44
-			r99_b := math.FMA(r98_b, r_b, r44)
-			// r100:q = FMA r99 r85:r r46
-			q_b := math.FMA(r99_b, r_b, r46)
-			// r102 = CmpGT r81:k r101
-			r102_b := k_b > r101
-			// r103:kc = Select r102 r101 r81:k
+			// r82 = FMA r79:zc r81 r80
+			r82_b := math.FMA(zc_b, r81, r80)
+			// r83:k = Sub r82 r80
+			k_b := float64(r82_b - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_b := math.FMA(k_b, r85, zc_b)
+			// r87:r = FMA r83:k r84 r86
+			r_b := math.FMA(k_b, r84, r86_b)
+			// r88 = FMA r52 r87:r r53
+			r88_b := math.FMA(r52, r_b, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_b := math.FMA(r88_b, r_b, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_b := math.FMA(r89_b, r_b, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_b := math.FMA(r90_b, r_b, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_b := math.FMA(r91_b, r_b, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_b := math.FMA(r92_b, r_b, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_b := math.FMA(r95_b, r_b, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_b := math.FMA(r96_b, r_b, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_b := math.FMA(r97_b, r_b, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_b := math.FMA(r98_b, r_b, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_b := math.FMA(r99_b, r_b, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_b := math.FMA(r100_b, r_b, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_b := math.FMA(r101_b, r_b, r48)
+			// r104 = CmpGT r83:k r103
+			r104_b := k_b > r103
+			// r105:kc = Select r104 r103 r83:k
 			kc_b := k_b
-			if r102_b {
-				kc_b = r101
+			if r104_b {
+				kc_b = r103
 			}
-			// r105 = Mul r103:kc r104
-			r105_b := float64(kc_b * r104)
-			// r106 = Add r105 r78
-			r106_b := float64(r105_b + r78)
-			// r107:kBits = Bits r106
-			kBits107_b := math.Float64bits(r106_b)
-			// r109 = IAdd r107:kBits r108
-			r109_b := kBits107_b + r108
-			// r110 = Shl 52 r109
-			r110_b := r109_b << 52
-			// r111:pow2 = FromBits r110
-			pow2111_b := math.Float64frombits(r110_b)
-			// r112:oneMinus = Sub r46 r111:pow2
-			oneMinus_b := float64(r46 - pow2111_b)
-			// r113 = FMA r85:r r100:q r112:oneMinus
-			r113_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r114:y = Div r113 r74:zl
-			y_b := float64(r113_b / zl_b)
-			// r115 = FMA r81:k r44 r78
-			r115_b := math.FMA(k_b, r44, r78)
-			// r116:kHalf = Sub r115 r78
-			kHalf_b := float64(r115_b - r78)
-			// r117 = Add r116:kHalf r78
-			r117_b := float64(kHalf_b + r78)
-			// r118:kBits = Bits r117
-			kBits118_b := math.Float64bits(r117_b)
-			// r119 = IAdd r118:kBits r108
-			r119_b := kBits118_b + r108
-			// r120 = Shl 52 r119
-			r120_b := r119_b << 52
-			// r121:pow2 = FromBits r120
-			pow2121_b := math.Float64frombits(r120_b)
-			// r122 = Mul r114:y r121:pow2
-			r122_b := float64(y_b * pow2121_b)
-			// r123 = Sub r81:k r116:kHalf
-			r123_b := float64(k_b - kHalf_b)
-			// r124 = Add r123 r78
-			r124_b := float64(r123_b + r78)
-			// r125:kBits = Bits r124
-			kBits125_b := math.Float64bits(r124_b)
-			// r126 = IAdd r125:kBits r108
-			r126_b := kBits125_b + r108
-			// r127 = Shl 52 r126
-			r127_b := r126_b << 52
-			// r128:pow2 = FromBits r127
-			pow2128_b := math.Float64frombits(r127_b)
-			// r129:big = Mul r122 r128:pow2
-			big_b := float64(r122_b * pow2128_b)
-			// r130 = CmpLE r30:az r44
-			r130_b := az_b <= r44
-			// r131:far = Select r130 r71:taylor r129:big
+			// r107 = Mul r105:kc r106
+			r107_b := float64(kc_b * r106)
+			// r108 = Add r107 r80
+			r108_b := float64(r107_b + r80)
+			// r109:kBits = Bits r108
+			kBits109_b := math.Float64bits(r108_b)
+			// r111 = IAdd r109:kBits r110
+			r111_b := kBits109_b + r110
+			// r112 = Shl 52 r111
+			r112_b := r111_b << 52
+			// r113:pow2 = FromBits r112
+			pow2113_b := math.Float64frombits(r112_b)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_b := float64(r48 - pow2113_b)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r116:y = Div r115 r76:zl
+			y_b := float64(r115_b / zl_b)
+			// r117 = FMA r83:k r46 r80
+			r117_b := math.FMA(k_b, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_b := float64(r117_b - r80)
+			// r119 = Add r118:kHalf r80
+			r119_b := float64(kHalf_b + r80)
+			// r120:kBits = Bits r119
+			kBits120_b := math.Float64bits(r119_b)
+			// r121 = IAdd r120:kBits r110
+			r121_b := kBits120_b + r110
+			// r122 = Shl 52 r121
+			r122_b := r121_b << 52
+			// r123:pow2 = FromBits r122
+			pow2123_b := math.Float64frombits(r122_b)
+			// r124 = Mul r116:y r123:pow2
+			r124_b := float64(y_b * pow2123_b)
+			// r125 = Sub r83:k r118:kHalf
+			r125_b := float64(k_b - kHalf_b)
+			// r126 = Add r125 r80
+			r126_b := float64(r125_b + r80)
+			// r127:kBits = Bits r126
+			kBits127_b := math.Float64bits(r126_b)
+			// r128 = IAdd r127:kBits r110
+			r128_b := kBits127_b + r110
+			// r129 = Shl 52 r128
+			r129_b := r128_b << 52
+			// r130:pow2 = FromBits r129
+			pow2130_b := math.Float64frombits(r129_b)
+			// r131:big = Mul r124 r130:pow2
+			big_b := float64(r124_b * pow2130_b)
+			// r132 = CmpLE r32:az r46
+			r132_b := az_b <= r46
+			// r133:far = Select r132 r73:taylor r131:big
 			far_b := big_b
-			if r130_b {
+			if r132_b {
 				far_b = taylor_b
 			}
-			// r47:ex = Select r49:large r131:far r47:ex
+			// r49:ex = Select r51:large r133:far r49:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r132:vc = FMA r47:ex r21:F r6:vr
+		// r134:vc = FMA r49:ex r23:F r8:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r133 = Load Delta
-			r133_a := delta[j]
-			r133_b := delta[j+1]
-			// r132:vc = Add r132:vc r133
-			vc_a = float64(vc_a + r133_a)
-			vc_b = float64(vc_b + r133_b)
+			// r135 = Load Delta
+			r135_a := delta[j]
+			r135_b := delta[j+1]
+			// r134:vc = Add r134:vc r135
+			vc_a = float64(vc_a + r135_a)
+			vc_b = float64(vc_b + r135_b)
 		}
-		// r136:dv = Sub r132:vc r12:vRest
-		dv_a := float64(vc_a - c[CVRest])
-		dv_b := float64(vc_b - c[CVRest])
-		// r138:wkeep = Mul r137:keep r9:u
+		// r138:dv = Sub r134:vc r14:vRest
+		dv138_a := float64(vc_a - c[CVRest])
+		dv138_b := float64(vc_b - c[CVRest])
+		// r140:wkeep = Mul r139:keep r11:u
 		wkeep_a := float64(c[CKeep] * u_a)
 		wkeep_b := float64(c[CKeep] * u_b)
-		// r139:wc = FMA r135:ka r136:dv r138:wkeep
-		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
-		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
-		// r141:since = Sub r140:t r2:Last
+		// r141:wc = FMA r137:ka r138:dv r140:wkeep
+		wc_a := math.FMA(c[CKa], dv138_a, wkeep_a)
+		wc_b := math.FMA(c[CKa], dv138_b, wkeep_b)
+		// r143:since = Sub r142:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r143:refr = CmpLT r141:since r142:tauRef
+		// r145:refr = CmpLT r143:since r144:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
-		// r0:V = Select r143:refr r6:vr r132:vc
+		// r0:V = Select r145:refr r8:vr r134:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -8368,7 +8406,7 @@ func stepF64HardOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r143:refr r9:u r139:wc
+		// r1:W = Select r145:refr r11:u r141:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -8377,10 +8415,10 @@ func stepF64HardOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r146:sp = CmpGE r0:V r3:vTh
+		// r148:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
-		// r2:Last = Select r146:sp r140:t r2:Last
+		// r2:Last = Select r148:sp r142:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -8389,7 +8427,7 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r146:sp
+			// StoreOne Spike r148:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -8403,16 +8441,16 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r147:ref = Or r143:refr r146:sp
-			ref147_a := refr_a || sp_a
-			ref147_b := refr_b || sp_b
-			// StoreBool Ref r147:ref
-			ref[j] = ref147_a
-			ref[j+1] = ref147_b
+			// r149:ref = Or r145:refr r148:sp
+			ref149_a := refr_a || sp_a
+			ref149_b := refr_b || sp_b
+			// StoreBool Ref r149:ref
+			ref[j] = ref149_a
+			ref[j+1] = ref149_b
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r146:sp
+			// StoreBits Bits r148:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -8443,265 +8481,269 @@ func stepF64HardOne(f *Frame64, s int) {
 		Last := last[j]
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk := V >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float64(V - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh := float64(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = c[CVReset]
+			vr = vh
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float64(W + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float64(vr - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float64(vr - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float64(a1 * a2)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float64(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float64(c[CDtRTau] * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := math.FMA(c[CDtCTau], a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float64(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float64(c[CDtCTau] * a1a2)
 		// If G
 		if hasG {
-			// r24 = Load G
-			r24 := g[j]
-			// r25:gd = Mul r18:dtRTau r24
-			gd := float64(c[CDtRTau] * r24)
-			// r23:z = Sub r23:z r25:gd
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r20:dtRTau r26
+			gd := float64(c[CDtRTau] * r26)
+			// r25:z = Sub r25:z r27:gd
 			z = float64(z - gd)
-			// r27 = Imm 0x0
-			r27 := math.Float64frombits(0x0000000000000000) // 0
-			// r28:gv = FMA r25:gd r6:vr r27
-			gv := math.FMA(gd, vr, r27)
-			// r21:F = Sub r21:F r28:gv
+			// r29 = Imm 0x0
+			r29 := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv := math.FMA(gd, vr, r29)
+			// r23:F = Sub r23:F r30:gv
 			F = float64(F - gv)
 		}
-		// r30:az = Abs r23:z
+		// r32:az = Abs r25:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r33 = FMA r31 r23:z r32
-		r33 := math.FMA(r31, z, r32)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35 := math.FMA(r33, z, r34)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37 := math.FMA(r35, z, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39 := math.FMA(r37, z, r38)
-		// r41 = FMA r39 r23:z r40
+		// r41 = FMA r39 r25:z r40
 		r41 := math.FMA(r39, z, r40)
-		// r43 = FMA r41 r23:z r42
+		// r43 = FMA r41 r25:z r42
 		r43 := math.FMA(r41, z, r42)
-		// r45 = FMA r43 r23:z r44
+		// r45 = FMA r43 r25:z r44
 		r45 := math.FMA(r43, z, r44)
-		// r47:ex = FMA r45 r23:z r46
-		ex := math.FMA(r45, z, r46)
-		// r49:large = CmpGT r30:az r48
-		large := az > r48
-		// Rare r49:large
+		// r47 = FMA r45 r25:z r46
+		r47 := math.FMA(r45, z, r46)
+		// r49:ex = FMA r47 r25:z r48
+		ex := math.FMA(r47, z, r48)
+		// r51:large = CmpGT r32:az r50
+		large := az > r50
+		// Rare r51:large
 		if large {
-			// r52 = FMA r50 r23:z r51
-			r52 := math.FMA(r50, z, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54 := math.FMA(r52, z, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56 := math.FMA(r54, z, r55)
-			// r58 = FMA r56 r23:z r57
+			// r58 = FMA r56 r25:z r57
 			r58 := math.FMA(r56, z, r57)
-			// r60 = FMA r58 r23:z r59
+			// r60 = FMA r58 r25:z r59
 			r60 := math.FMA(r58, z, r59)
-			// r62 = FMA r60 r23:z r61
+			// r62 = FMA r60 r25:z r61
 			r62 := math.FMA(r60, z, r61)
-			// r63 = FMA r62 r23:z r31
-			r63 := math.FMA(r62, z, r31)
-			// r64 = FMA r63 r23:z r32
-			r64 := math.FMA(r63, z, r32)
-			// r65 = FMA r64 r23:z r34
-			r65 := math.FMA(r64, z, r34)
-			// r66 = FMA r65 r23:z r36
-			r66 := math.FMA(r65, z, r36)
-			// r67 = FMA r66 r23:z r38
-			r67 := math.FMA(r66, z, r38)
-			// r68 = FMA r67 r23:z r40
-			r68 := math.FMA(r67, z, r40)
-			// r69 = FMA r68 r23:z r42
-			r69 := math.FMA(r68, z, r42)
-			// r70 = FMA r69 r23:z r44
-			r70 := math.FMA(r69, z, r44)
-			// r71:taylor = FMA r70 r23:z r46
-			taylor := math.FMA(r70, z, r46)
-			// r73 = CmpGT r23:z r72
-			r73 := z > r72
-			// r74:zl = Select r73 r72 r23:z
+			// r64 = FMA r62 r25:z r63
+			r64 := math.FMA(r62, z, r63)
+			// r65 = FMA r64 r25:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r25:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r25:z r36
+			r67 := math.FMA(r66, z, r36)
+			// r68 = FMA r67 r25:z r38
+			r68 := math.FMA(r67, z, r38)
+			// r69 = FMA r68 r25:z r40
+			r69 := math.FMA(r68, z, r40)
+			// r70 = FMA r69 r25:z r42
+			r70 := math.FMA(r69, z, r42)
+			// r71 = FMA r70 r25:z r44
+			r71 := math.FMA(r70, z, r44)
+			// r72 = FMA r71 r25:z r46
+			r72 := math.FMA(r71, z, r46)
+			// r73:taylor = FMA r72 r25:z r48
+			taylor := math.FMA(r72, z, r48)
+			// r75 = CmpGT r25:z r74
+			r75 := z > r74
+			// r76:zl = Select r75 r74 r25:z
 			zl := z
-			if r73 {
-				zl = r72
+			if r75 {
+				zl = r74
 			}
-			// r76 = CmpLT r74:zl r75
-			r76 := zl < r75
-			// r77:zc = Select r76 r75 r74:zl
+			// r78 = CmpLT r76:zl r77
+			r78 := zl < r77
+			// r79:zc = Select r78 r77 r76:zl
 			zc := zl
-			if r76 {
-				zc = r75
+			if r78 {
+				zc = r77
 			}
-			// r80 = FMA r77:zc r79 r78
-			r80 := math.FMA(zc, r79, r78)
-			// r81:k = Sub r80 r78
-			k := float64(r80 - r78)
-			// r84 = FMA r81:k r83 r77:zc
-			r84 := math.FMA(k, r83, zc)
-			// r85:r = FMA r81:k r82 r84
-			r := math.FMA(k, r82, r84)
-			// r86 = FMA r50 r85:r r51
-			r86 := math.FMA(r50, r, r51)
-			// r87 = FMA r86 r85:r r53
-			r87 := math.FMA(r86, r, r53)
-			// r88 = FMA r87 r85:r r55
-			r88 := math.FMA(r87, r, r55)
-			// r89 = FMA r88 r85:r r57
-			r89 := math.FMA(r88, r, r57)
-			// r90 = FMA r89 r85:r r59
-			r90 := math.FMA(r89, r, r59)
-			// r91 = FMA r90 r85:r r61
-			r91 := math.FMA(r90, r, r61)
-			// r92 = FMA r91 r85:r r31
-			r92 := math.FMA(r91, r, r31)
-			// r93 = FMA r92 r85:r r32
-			r93 := math.FMA(r92, r, r32)
-			// r94 = FMA r93 r85:r r34
-			r94 := math.FMA(r93, r, r34)
-			// r95 = FMA r94 r85:r r36
-			r95 := math.FMA(r94, r, r36)
-			// r96 = FMA r95 r85:r r38
-			r96 := math.FMA(r95, r, r38)
-			// r97 = FMA r96 r85:r r40
-			r97 := math.FMA(r96, r, r40)
-			// r98 = FMA r97 r85:r r42
-			r98 := math.FMA(r97, r, r42)
-			// r99 = FMA r98 r85:r r44
-			r99 := math.FMA(r98, r, r44)
-			// r100:q = FMA r99 r85:r r46
-			q := math.FMA(r99, r, r46)
-			// r102 = CmpGT r81:k r101
-			r102 := k > r101
-			// r103:kc = Select r102 r101 r81:k
+			// r82 = FMA r79:zc r81 r80
+			r82 := math.FMA(zc, r81, r80)
+			// r83:k = Sub r82 r80
+			k := float64(r82 - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86 := math.FMA(k, r85, zc)
+			// r87:r = FMA r83:k r84 r86
+			r := math.FMA(k, r84, r86)
+			// r88 = FMA r52 r87:r r53
+			r88 := math.FMA(r52, r, r53)
+			// r89 = FMA r88 r87:r r55
+			r89 := math.FMA(r88, r, r55)
+			// r90 = FMA r89 r87:r r57
+			r90 := math.FMA(r89, r, r57)
+			// r91 = FMA r90 r87:r r59
+			r91 := math.FMA(r90, r, r59)
+			// r92 = FMA r91 r87:r r61
+			r92 := math.FMA(r91, r, r61)
+			// r93 = FMA r92 r87:r r63
+			r93 := math.FMA(r92, r, r63)
+			// r94 = FMA r93 r87:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r87:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r87:r r36
+			r96 := math.FMA(r95, r, r36)
+			// r97 = FMA r96 r87:r r38
+			r97 := math.FMA(r96, r, r38)
+			// r98 = FMA r97 r87:r r40
+			r98 := math.FMA(r97, r, r40)
+			// r99 = FMA r98 r87:r r42
+			r99 := math.FMA(r98, r, r42)
+			// r100 = FMA r99 r87:r r44
+			r100 := math.FMA(r99, r, r44)
+			// r101 = FMA r100 r87:r r46
+			r101 := math.FMA(r100, r, r46)
+			// r102:q = FMA r101 r87:r r48
+			q := math.FMA(r101, r, r48)
+			// r104 = CmpGT r83:k r103
+			r104 := k > r103
+			// r105:kc = Select r104 r103 r83:k
 			kc := k
-			if r102 {
-				kc = r101
+			if r104 {
+				kc = r103
 			}
-			// r105 = Mul r103:kc r104
-			r105 := float64(kc * r104)
-			// r106 = Add r105 r78
-			r106 := float64(r105 + r78)
-			// r107:kBits = Bits r106
-			kBits107 := math.Float64bits(r106)
-			// r109 = IAdd r107:kBits r108
-			r109 := kBits107 + r108
-			// r110 = Shl 52 r109
-			r110 := r109 << 52
-			// r111:pow2 = FromBits r110
-			pow2111 := math.Float64frombits(r110)
-			// r112:oneMinus = Sub r46 r111:pow2
-			oneMinus := float64(r46 - pow2111)
-			// r113 = FMA r85:r r100:q r112:oneMinus
-			r113 := math.FMA(r, q, oneMinus)
-			// r114:y = Div r113 r74:zl
-			y := float64(r113 / zl)
-			// r115 = FMA r81:k r44 r78
-			r115 := math.FMA(k, r44, r78)
-			// r116:kHalf = Sub r115 r78
-			kHalf := float64(r115 - r78)
-			// r117 = Add r116:kHalf r78
-			r117 := float64(kHalf + r78)
-			// r118:kBits = Bits r117
-			kBits118 := math.Float64bits(r117)
-			// r119 = IAdd r118:kBits r108
-			r119 := kBits118 + r108
-			// r120 = Shl 52 r119
-			r120 := r119 << 52
-			// r121:pow2 = FromBits r120
-			pow2121 := math.Float64frombits(r120)
-			// r122 = Mul r114:y r121:pow2
-			r122 := float64(y * pow2121)
-			// r123 = Sub r81:k r116:kHalf
-			r123 := float64(k - kHalf)
-			// r124 = Add r123 r78
-			r124 := float64(r123 + r78)
-			// r125:kBits = Bits r124
-			kBits125 := math.Float64bits(r124)
-			// r126 = IAdd r125:kBits r108
-			r126 := kBits125 + r108
-			// r127 = Shl 52 r126
-			r127 := r126 << 52
-			// r128:pow2 = FromBits r127
-			pow2128 := math.Float64frombits(r127)
-			// r129:big = Mul r122 r128:pow2
-			big := float64(r122 * pow2128)
-			// r130 = CmpLE r30:az r44
-			r130 := az <= r44
-			// r131:far = Select r130 r71:taylor r129:big
+			// r107 = Mul r105:kc r106
+			r107 := float64(kc * r106)
+			// r108 = Add r107 r80
+			r108 := float64(r107 + r80)
+			// r109:kBits = Bits r108
+			kBits109 := math.Float64bits(r108)
+			// r111 = IAdd r109:kBits r110
+			r111 := kBits109 + r110
+			// r112 = Shl 52 r111
+			r112 := r111 << 52
+			// r113:pow2 = FromBits r112
+			pow2113 := math.Float64frombits(r112)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus := float64(r48 - pow2113)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115 := math.FMA(r, q, oneMinus)
+			// r116:y = Div r115 r76:zl
+			y := float64(r115 / zl)
+			// r117 = FMA r83:k r46 r80
+			r117 := math.FMA(k, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf := float64(r117 - r80)
+			// r119 = Add r118:kHalf r80
+			r119 := float64(kHalf + r80)
+			// r120:kBits = Bits r119
+			kBits120 := math.Float64bits(r119)
+			// r121 = IAdd r120:kBits r110
+			r121 := kBits120 + r110
+			// r122 = Shl 52 r121
+			r122 := r121 << 52
+			// r123:pow2 = FromBits r122
+			pow2123 := math.Float64frombits(r122)
+			// r124 = Mul r116:y r123:pow2
+			r124 := float64(y * pow2123)
+			// r125 = Sub r83:k r118:kHalf
+			r125 := float64(k - kHalf)
+			// r126 = Add r125 r80
+			r126 := float64(r125 + r80)
+			// r127:kBits = Bits r126
+			kBits127 := math.Float64bits(r126)
+			// r128 = IAdd r127:kBits r110
+			r128 := kBits127 + r110
+			// r129 = Shl 52 r128
+			r129 := r128 << 52
+			// r130:pow2 = FromBits r129
+			pow2130 := math.Float64frombits(r129)
+			// r131:big = Mul r124 r130:pow2
+			big := float64(r124 * pow2130)
+			// r132 = CmpLE r32:az r46
+			r132 := az <= r46
+			// r133:far = Select r132 r73:taylor r131:big
 			far := big
-			if r130 {
+			if r132 {
 				far = taylor
 			}
-			// r47:ex = Select r49:large r131:far r47:ex
+			// r49:ex = Select r51:large r133:far r49:ex
 			if large {
 				ex = far
 			}
 		}
-		// r132:vc = FMA r47:ex r21:F r6:vr
+		// r134:vc = FMA r49:ex r23:F r8:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r133 = Load Delta
-			r133 := delta[j]
-			// r132:vc = Add r132:vc r133
-			vc = float64(vc + r133)
+			// r135 = Load Delta
+			r135 := delta[j]
+			// r134:vc = Add r134:vc r135
+			vc = float64(vc + r135)
 		}
-		// r136:dv = Sub r132:vc r12:vRest
-		dv := float64(vc - c[CVRest])
-		// r138:wkeep = Mul r137:keep r9:u
+		// r138:dv = Sub r134:vc r14:vRest
+		dv138 := float64(vc - c[CVRest])
+		// r140:wkeep = Mul r139:keep r11:u
 		wkeep := float64(c[CKeep] * u)
-		// r139:wc = FMA r135:ka r136:dv r138:wkeep
-		wc := math.FMA(c[CKa], dv, wkeep)
-		// r141:since = Sub r140:t r2:Last
+		// r141:wc = FMA r137:ka r138:dv r140:wkeep
+		wc := math.FMA(c[CKa], dv138, wkeep)
+		// r143:since = Sub r142:t r2:Last
 		since := float64(t - Last)
-		// r143:refr = CmpLT r141:since r142:tauRef
+		// r145:refr = CmpLT r143:since r144:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r143:refr r6:vr r132:vc
+		// r0:V = Select r145:refr r8:vr r134:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r143:refr r9:u r139:wc
+		// r1:W = Select r145:refr r11:u r141:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r146:sp = CmpGE r0:V r3:vTh
+		// r148:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r146:sp r140:t r2:Last
+		// r2:Last = Select r148:sp r142:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r146:sp
+			// StoreOne Spike r148:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -8710,14 +8752,14 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r147:ref = Or r143:refr r146:sp
-			ref147 := refr || sp
-			// StoreBool Ref r147:ref
-			ref[j] = ref147
+			// r149:ref = Or r145:refr r148:sp
+			ref149 := refr || sp
+			// StoreBool Ref r149:ref
+			ref[j] = ref149
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r146:sp
+			// StoreBits Bits r148:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -8792,59 +8834,59 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	// r32 = Imm 0x3ec71de3a556c734
-	r32 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r33 = Imm 0x3efa01a01a01a01a
-	r33 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r35 = Imm 0x3f2a01a01a01a01a
-	r35 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r37 = Imm 0x3f56c16c16c16c17
-	r37 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r39 = Imm 0x3f81111111111111
-	r39 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r41 = Imm 0x3fa5555555555555
-	r41 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r43 = Imm 0x3fc5555555555555
-	r43 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r45 = Imm 0x3fe0000000000000
-	r45 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r47 = Imm 0x3ff0000000000000
-	r47 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r49 = Imm 0x3fb0000000000000
-	r49 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r51 = Imm 0x3d2ae7f3e733b81f
-	r51 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r52 = Imm 0x3d6ae7f3e733b81f
-	r52 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r54 = Imm 0x3da93974a8c07c9d
-	r54 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r56 = Imm 0x3de6124613a86d09
-	r56 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r58 = Imm 0x3e21eed8eff8d898
-	r58 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r60 = Imm 0x3e5ae64567f544e4
-	r60 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r62 = Imm 0x3e927e4fb7789f5c
-	r62 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r73 = Imm 0x4086800000000000
-	r73 := math.Float64frombits(0x4086800000000000) // 720
-	// r76 = Imm 0xc086200000000000
-	r76 := math.Float64frombits(0xc086200000000000) // -708
-	// r79 = Imm 0x4338000000000000
-	r79 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r80 = Imm 0x3ff71547652b82fe
-	r80 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r83 = Imm 0xbdea39ef35793c76
-	r83 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r84 = Imm 0xbfe62e42fee00000
-	r84 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r102 = Imm 0x404e000000000000
-	r102 := math.Float64frombits(0x404e000000000000) // 60
-	// r105 = Imm 0xbff0000000000000
-	r105 := math.Float64frombits(0xbff0000000000000) // -1
-	// r109 = Imm 0x3ff
-	r109 := uint64(0x3ff)
-	// r141:t = Time
+	// r34 = Imm 0x3ec71de3a556c734
+	r34 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r35 = Imm 0x3efa01a01a01a01a
+	r35 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r37 = Imm 0x3f2a01a01a01a01a
+	r37 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r39 = Imm 0x3f56c16c16c16c17
+	r39 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r41 = Imm 0x3f81111111111111
+	r41 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r43 = Imm 0x3fa5555555555555
+	r43 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r45 = Imm 0x3fc5555555555555
+	r45 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r47 = Imm 0x3fe0000000000000
+	r47 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r49 = Imm 0x3ff0000000000000
+	r49 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r51 = Imm 0x3fb0000000000000
+	r51 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r53 = Imm 0x3d2ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r54 = Imm 0x3d6ae7f3e733b81f
+	r54 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r56 = Imm 0x3da93974a8c07c9d
+	r56 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r58 = Imm 0x3de6124613a86d09
+	r58 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r60 = Imm 0x3e21eed8eff8d898
+	r60 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r62 = Imm 0x3e5ae64567f544e4
+	r62 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r64 = Imm 0x3e927e4fb7789f5c
+	r64 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r75 = Imm 0x4086800000000000
+	r75 := math.Float64frombits(0x4086800000000000) // 720
+	// r78 = Imm 0xc086200000000000
+	r78 := math.Float64frombits(0xc086200000000000) // -708
+	// r81 = Imm 0x4338000000000000
+	r81 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r82 = Imm 0x3ff71547652b82fe
+	r82 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r85 = Imm 0xbdea39ef35793c76
+	r85 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r86 = Imm 0xbfe62e42fee00000
+	r86 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r104 = Imm 0x404e000000000000
+	r104 := math.Float64frombits(0x404e000000000000) // 60
+	// r107 = Imm 0xbff0000000000000
+	r107 := math.Float64frombits(0xbff0000000000000) // -1
+	// r111 = Imm 0x3ff
+	r111 := uint64(0x3ff)
+	// r143:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
@@ -8866,22 +8908,28 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		// r5:vReset = Param VReset
 		vReset_a := cVReset[j]
 		vReset_b := cVReset[j+1]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float64(V_a - vReset_a)
+		dv6_b := float64(V_b - vReset_b)
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float64(V_a - dv6_a)
+		vh_b := float64(V_b - dv6_b)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = vReset_a
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = vReset_b
+			vr_b = vh_b
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b_a := cB[j]
 		b_b := cB[j+1]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float64(W_a + b_a)
 		wb_b := float64(W_b + b_b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -8890,443 +8938,443 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if spk_b {
 			u_b = wb_b
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float64frombits(0x0000000000000000) // 0
 		in_b := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float64(vr_a - vRest_a)
 		a1_b := float64(vr_b - vRest_b)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r18:dtRTau = Param DtRTau
-		dtRTau18_a := cDtRTau[j]
-		dtRTau18_b := cDtRTau[j+1]
-		// r19:iu = Sub r10:in r9:u
+		// r20:dtRTau = Param DtRTau
+		dtRTau20_a := cDtRTau[j]
+		dtRTau20_b := cDtRTau[j+1]
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r20:drive = Mul r18:dtRTau r19:iu
-		drive_a := float64(dtRTau18_a * iu_a)
-		drive_b := float64(dtRTau18_b * iu_b)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive_a := float64(dtRTau20_a * iu_a)
+		drive_b := float64(dtRTau20_b * iu_b)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float64(dtCTau_a * a1a2_a)
 		z_b := float64(dtCTau_b * a1a2_b)
 		// If G
 		if hasG {
-			// r24:dtRTau = Param DtRTau
-			dtRTau24_a := cDtRTau[j]
-			dtRTau24_b := cDtRTau[j+1]
-			// r25 = Load G
-			r25_a := g[j]
-			r25_b := g[j+1]
-			// r26:gd = Mul r24:dtRTau r25
-			gd_a := float64(dtRTau24_a * r25_a)
-			gd_b := float64(dtRTau24_b * r25_b)
-			// r23:z = Sub r23:z r26:gd
+			// r26:dtRTau = Param DtRTau
+			dtRTau26_a := cDtRTau[j]
+			dtRTau26_b := cDtRTau[j+1]
+			// r27 = Load G
+			r27_a := g[j]
+			r27_b := g[j+1]
+			// r28:gd = Mul r26:dtRTau r27
+			gd_a := float64(dtRTau26_a * r27_a)
+			gd_b := float64(dtRTau26_b * r27_b)
+			// r25:z = Sub r25:z r28:gd
 			z_a = float64(z_a - gd_a)
 			z_b = float64(z_b - gd_b)
-			// r28 = Imm 0x0
-			r28_a := math.Float64frombits(0x0000000000000000) // 0
-			r28_b := math.Float64frombits(0x0000000000000000) // 0
-			// r29:gv = FMA r26:gd r6:vr r28
-			gv_a := math.FMA(gd_a, vr_a, r28_a)
-			gv_b := math.FMA(gd_b, vr_b, r28_b)
-			// r21:F = Sub r21:F r29:gv
+			// r30 = Imm 0x0
+			r30_a := math.Float64frombits(0x0000000000000000) // 0
+			r30_b := math.Float64frombits(0x0000000000000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv_a := math.FMA(gd_a, vr_a, r30_a)
+			gv_b := math.FMA(gd_b, vr_b, r30_b)
+			// r23:F = Sub r23:F r31:gv
 			F_a = float64(F_a - gv_a)
 			F_b = float64(F_b - gv_b)
 		}
-		// r31:az = Abs r23:z
+		// r33:az = Abs r25:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r34 = FMA r32 r23:z r33
-		r34_a := math.FMA(r32, z_a, r33)
-		r34_b := math.FMA(r32, z_b, r33)
-		// r36 = FMA r34 r23:z r35
-		r36_a := math.FMA(r34_a, z_a, r35)
-		r36_b := math.FMA(r34_b, z_b, r35)
-		// r38 = FMA r36 r23:z r37
+		// r36 = FMA r34 r25:z r35
+		r36_a := math.FMA(r34, z_a, r35)
+		r36_b := math.FMA(r34, z_b, r35)
+		// r38 = FMA r36 r25:z r37
 		r38_a := math.FMA(r36_a, z_a, r37)
 		r38_b := math.FMA(r36_b, z_b, r37)
-		// r40 = FMA r38 r23:z r39
+		// r40 = FMA r38 r25:z r39
 		r40_a := math.FMA(r38_a, z_a, r39)
 		r40_b := math.FMA(r38_b, z_b, r39)
-		// r42 = FMA r40 r23:z r41
+		// r42 = FMA r40 r25:z r41
 		r42_a := math.FMA(r40_a, z_a, r41)
 		r42_b := math.FMA(r40_b, z_b, r41)
-		// r44 = FMA r42 r23:z r43
+		// r44 = FMA r42 r25:z r43
 		r44_a := math.FMA(r42_a, z_a, r43)
 		r44_b := math.FMA(r42_b, z_b, r43)
-		// r46 = FMA r44 r23:z r45
+		// r46 = FMA r44 r25:z r45
 		r46_a := math.FMA(r44_a, z_a, r45)
 		r46_b := math.FMA(r44_b, z_b, r45)
-		// r48:ex = FMA r46 r23:z r47
-		ex_a := math.FMA(r46_a, z_a, r47)
-		ex_b := math.FMA(r46_b, z_b, r47)
-		// r50:large = CmpGT r31:az r49
-		large_a := az_a > r49
-		large_b := az_b > r49
-		// Rare r50:large
+		// r48 = FMA r46 r25:z r47
+		r48_a := math.FMA(r46_a, z_a, r47)
+		r48_b := math.FMA(r46_b, z_b, r47)
+		// r50:ex = FMA r48 r25:z r49
+		ex_a := math.FMA(r48_a, z_a, r49)
+		ex_b := math.FMA(r48_b, z_b, r49)
+		// r52:large = CmpGT r33:az r51
+		large_a := az_a > r51
+		large_b := az_b > r51
+		// Rare r52:large
 		if large_a {
-			// r53 = FMA r51 r23:z r52
-			r53_a := math.FMA(r51, z_a, r52)
-			// r55 = FMA r53 r23:z r54
-			r55_a := math.FMA(r53_a, z_a, r54)
-			// r57 = FMA r55 r23:z r56
+			// r55 = FMA r53 r25:z r54
+			r55_a := math.FMA(r53, z_a, r54)
+			// r57 = FMA r55 r25:z r56
 			r57_a := math.FMA(r55_a, z_a, r56)
-			// r59 = FMA r57 r23:z r58
+			// r59 = FMA r57 r25:z r58
 			r59_a := math.FMA(r57_a, z_a, r58)
-			// r61 = FMA r59 r23:z r60
+			// r61 = FMA r59 r25:z r60
 			r61_a := math.FMA(r59_a, z_a, r60)
-			// r63 = FMA r61 r23:z r62
+			// r63 = FMA r61 r25:z r62
 			r63_a := math.FMA(r61_a, z_a, r62)
-			// r64 = FMA r63 r23:z r32
-			r64_a := math.FMA(r63_a, z_a, r32)
-			// r65 = FMA r64 r23:z r33
-			r65_a := math.FMA(r64_a, z_a, r33)
-			// r66 = FMA r65 r23:z r35
-			r66_a := math.FMA(r65_a, z_a, r35)
-			// r67 = FMA r66 r23:z r37
-			r67_a := math.FMA(r66_a, z_a, r37)
-			// r68 = FMA r67 r23:z r39
-			r68_a := math.FMA(r67_a, z_a, r39)
-			// r69 = FMA r68 r23:z r41
-			r69_a := math.FMA(r68_a, z_a, r41)
-			// r70 = FMA r69 r23:z r43
-			r70_a := math.FMA(r69_a, z_a, r43)
-			// r71 = FMA r70 r23:z r45
-			r71_a := math.FMA(r70_a, z_a, r45)
-			// r72:taylor = FMA r71 r23:z r47
-			taylor_a := math.FMA(r71_a, z_a, r47)
-			// r74 = CmpGT r23:z r73
-			r74_a := z_a > r73
-			// r75:zl = Select r74 r73 r23:z
+			// r65 = FMA r63 r25:z r64
+			r65_a := math.FMA(r63_a, z_a, r64)
+			// r66 = FMA r65 r25:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r25:z r35
+			r67_a := math.FMA(r66_a, z_a, r35)
+			// r68 = FMA r67 r25:z r37
+			r68_a := math.FMA(r67_a, z_a, r37)
+			// r69 = FMA r68 r25:z r39
+			r69_a := math.FMA(r68_a, z_a, r39)
+			// r70 = FMA r69 r25:z r41
+			r70_a := math.FMA(r69_a, z_a, r41)
+			// r71 = FMA r70 r25:z r43
+			r71_a := math.FMA(r70_a, z_a, r43)
+			// r72 = FMA r71 r25:z r45
+			r72_a := math.FMA(r71_a, z_a, r45)
+			// r73 = FMA r72 r25:z r47
+			r73_a := math.FMA(r72_a, z_a, r47)
+			// r74:taylor = FMA r73 r25:z r49
+			taylor_a := math.FMA(r73_a, z_a, r49)
+			// r76 = CmpGT r25:z r75
+			r76_a := z_a > r75
+			// r77:zl = Select r76 r75 r25:z
 			zl_a := z_a
-			if r74_a {
-				zl_a = r73
+			if r76_a {
+				zl_a = r75
 			}
-			// r77 = CmpLT r75:zl r76
-			r77_a := zl_a < r76
-			// r78:zc = Select r77 r76 r75:zl
+			// r79 = CmpLT r77:zl r78
+			r79_a := zl_a < r78
+			// r80:zc = Select r79 r78 r77:zl
 			zc_a := zl_a
-			if r77_a {
-				zc_a = r76
+			if r79_a {
+				zc_a = r78
 			}
-			// r81 = FMA r78:zc r80 r79
-			r81_a := math.FMA(zc_a, r80, r79)
-			// r82:k = Sub r81 r79
-			k_a := float64(r81_a - r79)
-			// r85 = FMA r82:k r84 r78:zc
-			r85_a := math.FMA(k_a, r84, zc_a)
-			// r86:r = FMA r82:k r83 r85
-			r_a := math.FMA(k_a, r83, r85_a)
-			// r87 = FMA r51 r86:r r52
-			r87_a := math.FMA(r51, r_a, r52)
-			// r88 = FMA r87 r86:r r54
-			r88_a := math.FMA(r87_a, r_a, r54)
-			// r89 = FMA r88 r86:r r56
-			r89_a := math.FMA(r88_a, r_a, r56)
-			// r90 = FMA r89 r86:r r58
-			r90_a := math.FMA(r89_a, r_a, r58)
-			// r91 = FMA r90 r86:r r60
-			r91_a := math.FMA(r90_a, r_a, r60)
-			// r92 = FMA r91 r86:r r62
-			r92_a := math.FMA(r91_a, r_a, r62)
-			// r93 = FMA r92 r86:r r32
-			r93_a := math.FMA(r92_a, r_a, r32)
-			// r94 = FMA r93 r86:r r33
-			r94_a := math.FMA(r93_a, r_a, r33)
-			// r95 = FMA r94 r86:r r35
-			r95_a := math.FMA(r94_a, r_a, r35)
-			// r96 = FMA r95 r86:r r37
-			r96_a := math.FMA(r95_a, r_a, r37)
-			// r97 = FMA r96 r86:r r39
-			r97_a := math.FMA(r96_a, r_a, r39)
-			// r98 = FMA r97 r86:r r41
-			r98_a := math.FMA(r97_a, r_a, r41)
-			// r99 = FMA r98 r86:r r43
-			r99_a := math.FMA(r98_a, r_a, r43)
-			// r100 = FMA r99 r86:r r45
-			r100_a := math.FMA(r99_a, r_a, r45)
-			// r101:q = FMA r100 r86:r r47
-			q_a := math.FMA(r100_a, r_a, r47)
-			// r103 = CmpGT r82:k r102
-			r103_a := k_a > r102
-			// r104:kc = Select r103 r102 r82:k
+			// r83 = FMA r80:zc r82 r81
+			r83_a := math.FMA(zc_a, r82, r81)
+			// r84:k = Sub r83 r81
+			k_a := float64(r83_a - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87_a := math.FMA(k_a, r86, zc_a)
+			// r88:r = FMA r84:k r85 r87
+			r_a := math.FMA(k_a, r85, r87_a)
+			// r89 = FMA r53 r88:r r54
+			r89_a := math.FMA(r53, r_a, r54)
+			// r90 = FMA r89 r88:r r56
+			r90_a := math.FMA(r89_a, r_a, r56)
+			// r91 = FMA r90 r88:r r58
+			r91_a := math.FMA(r90_a, r_a, r58)
+			// r92 = FMA r91 r88:r r60
+			r92_a := math.FMA(r91_a, r_a, r60)
+			// r93 = FMA r92 r88:r r62
+			r93_a := math.FMA(r92_a, r_a, r62)
+			// r94 = FMA r93 r88:r r64
+			r94_a := math.FMA(r93_a, r_a, r64)
+			// r95 = FMA r94 r88:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r88:r r35
+			r96_a := math.FMA(r95_a, r_a, r35)
+			// r97 = FMA r96 r88:r r37
+			r97_a := math.FMA(r96_a, r_a, r37)
+			// r98 = FMA r97 r88:r r39
+			r98_a := math.FMA(r97_a, r_a, r39)
+			// r99 = FMA r98 r88:r r41
+			r99_a := math.FMA(r98_a, r_a, r41)
+			// r100 = FMA r99 r88:r r43
+			r100_a := math.FMA(r99_a, r_a, r43)
+			// r101 = FMA r100 r88:r r45
+			r101_a := math.FMA(r100_a, r_a, r45)
+			// r102 = FMA r101 r88:r r47
+			r102_a := math.FMA(r101_a, r_a, r47)
+			// r103:q = FMA r102 r88:r r49
+			q_a := math.FMA(r102_a, r_a, r49)
+			// r105 = CmpGT r84:k r104
+			r105_a := k_a > r104
+			// r106:kc = Select r105 r104 r84:k
 			kc_a := k_a
-			if r103_a {
-				kc_a = r102
+			if r105_a {
+				kc_a = r104
 			}
-			// r106 = Mul r104:kc r105
-			r106_a := float64(kc_a * r105)
-			// r107 = Add r106 r79
-			r107_a := float64(r106_a + r79)
-			// r108:kBits = Bits r107
-			kBits108_a := math.Float64bits(r107_a)
-			// r110 = IAdd r108:kBits r109
-			r110_a := kBits108_a + r109
-			// r111 = Shl 52 r110
-			r111_a := r110_a << 52
-			// r112:pow2 = FromBits r111
-			pow2112_a := math.Float64frombits(r111_a)
-			// r113:oneMinus = Sub r47 r112:pow2
-			oneMinus_a := float64(r47 - pow2112_a)
-			// r114 = FMA r86:r r101:q r113:oneMinus
-			r114_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r115:y = Div r114 r75:zl
-			y_a := float64(r114_a / zl_a)
-			// r116 = FMA r82:k r45 r79
-			r116_a := math.FMA(k_a, r45, r79)
-			// r117:kHalf = Sub r116 r79
-			kHalf_a := float64(r116_a - r79)
-			// r118 = Add r117:kHalf r79
-			r118_a := float64(kHalf_a + r79)
-			// r119:kBits = Bits r118
-			kBits119_a := math.Float64bits(r118_a)
-			// r120 = IAdd r119:kBits r109
-			r120_a := kBits119_a + r109
-			// r121 = Shl 52 r120
-			r121_a := r120_a << 52
-			// r122:pow2 = FromBits r121
-			pow2122_a := math.Float64frombits(r121_a)
-			// r123 = Mul r115:y r122:pow2
-			r123_a := float64(y_a * pow2122_a)
-			// r124 = Sub r82:k r117:kHalf
-			r124_a := float64(k_a - kHalf_a)
-			// r125 = Add r124 r79
-			r125_a := float64(r124_a + r79)
-			// r126:kBits = Bits r125
-			kBits126_a := math.Float64bits(r125_a)
-			// r127 = IAdd r126:kBits r109
-			r127_a := kBits126_a + r109
-			// r128 = Shl 52 r127
-			r128_a := r127_a << 52
-			// r129:pow2 = FromBits r128
-			pow2129_a := math.Float64frombits(r128_a)
-			// r130:big = Mul r123 r129:pow2
-			big_a := float64(r123_a * pow2129_a)
-			// r131 = CmpLE r31:az r45
-			r131_a := az_a <= r45
-			// r132:far = Select r131 r72:taylor r130:big
+			// r108 = Mul r106:kc r107
+			r108_a := float64(kc_a * r107)
+			// r109 = Add r108 r81
+			r109_a := float64(r108_a + r81)
+			// r110:kBits = Bits r109
+			kBits110_a := math.Float64bits(r109_a)
+			// r112 = IAdd r110:kBits r111
+			r112_a := kBits110_a + r111
+			// r113 = Shl 52 r112
+			r113_a := r112_a << 52
+			// r114:pow2 = FromBits r113
+			pow2114_a := math.Float64frombits(r113_a)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus_a := float64(r49 - pow2114_a)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r117:y = Div r116 r77:zl
+			y_a := float64(r116_a / zl_a)
+			// r118 = FMA r84:k r47 r81
+			r118_a := math.FMA(k_a, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf_a := float64(r118_a - r81)
+			// r120 = Add r119:kHalf r81
+			r120_a := float64(kHalf_a + r81)
+			// r121:kBits = Bits r120
+			kBits121_a := math.Float64bits(r120_a)
+			// r122 = IAdd r121:kBits r111
+			r122_a := kBits121_a + r111
+			// r123 = Shl 52 r122
+			r123_a := r122_a << 52
+			// r124:pow2 = FromBits r123
+			pow2124_a := math.Float64frombits(r123_a)
+			// r125 = Mul r117:y r124:pow2
+			r125_a := float64(y_a * pow2124_a)
+			// r126 = Sub r84:k r119:kHalf
+			r126_a := float64(k_a - kHalf_a)
+			// r127 = Add r126 r81
+			r127_a := float64(r126_a + r81)
+			// r128:kBits = Bits r127
+			kBits128_a := math.Float64bits(r127_a)
+			// r129 = IAdd r128:kBits r111
+			r129_a := kBits128_a + r111
+			// r130 = Shl 52 r129
+			r130_a := r129_a << 52
+			// r131:pow2 = FromBits r130
+			pow2131_a := math.Float64frombits(r130_a)
+			// r132:big = Mul r125 r131:pow2
+			big_a := float64(r125_a * pow2131_a)
+			// r133 = CmpLE r33:az r47
+			r133_a := az_a <= r47
+			// r134:far = Select r133 r74:taylor r132:big
 			far_a := big_a
-			if r131_a {
+			if r133_a {
 				far_a = taylor_a
 			}
-			// r48:ex = Select r50:large r132:far r48:ex
+			// r50:ex = Select r52:large r134:far r50:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r53 = FMA r51 r23:z r52
-			r53_b := math.FMA(r51, z_b, r52)
-			// r55 = FMA r53 r23:z r54
-			r55_b := math.FMA(r53_b, z_b, r54)
-			// r57 = FMA r55 r23:z r56
+			// r55 = FMA r53 r25:z r54
+			r55_b := math.FMA(r53, z_b, r54)
+			// r57 = FMA r55 r25:z r56
 			r57_b := math.FMA(r55_b, z_b, r56)
-			// r59 = FMA r57 r23:z r58
+			// r59 = FMA r57 r25:z r58
 			r59_b := math.FMA(r57_b, z_b, r58)
-			// r61 = FMA r59 r23:z r60
+			// r61 = FMA r59 r25:z r60
 			r61_b := math.FMA(r59_b, z_b, r60)
-			// r63 = FMA r61 r23:z r62
+			// r63 = FMA r61 r25:z r62
 			r63_b := math.FMA(r61_b, z_b, r62)
-			// r64 = FMA r63 r23:z r32
-			r64_b := math.FMA(r63_b, z_b, r32)
-			// r65 = FMA r64 r23:z r33
-			r65_b := math.FMA(r64_b, z_b, r33)
-			// r66 = FMA r65 r23:z r35
-			r66_b := math.FMA(r65_b, z_b, r35)
-			// r67 = FMA r66 r23:z r37
-			r67_b := math.FMA(r66_b, z_b, r37)
-			// r68 = FMA r67 r23:z r39
-			r68_b := math.FMA(r67_b, z_b, r39)
-			// r69 = FMA r68 r23:z r41
-			r69_b := math.FMA(r68_b, z_b, r41)
-			// r70 = FMA r69 r23:z r43
-			r70_b := math.FMA(r69_b, z_b, r43)
-			// r71 = FMA r70 r23:z r45
-			r71_b := math.FMA(r70_b, z_b, r45)
-			// r72:taylor = FMA r71 r23:z r47
-			taylor_b := math.FMA(r71_b, z_b, r47)
-			// r74 = CmpGT r23:z r73
-			r74_b := z_b > r73
-			// r75:zl = Select r74 r73 r23:z
+			// r65 = FMA r63 r25:z r64
+			r65_b := math.FMA(r63_b, z_b, r64)
+			// r66 = FMA r65 r25:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r25:z r35
+			r67_b := math.FMA(r66_b, z_b, r35)
+			// r68 = FMA r67 r25:z r37
+			r68_b := math.FMA(r67_b, z_b, r37)
+			// r69 = FMA r68 r25:z r39
+			r69_b := math.FMA(r68_b, z_b, r39)
+			// r70 = FMA r69 r25:z r41
+			r70_b := math.FMA(r69_b, z_b, r41)
+			// r71 = FMA r70 r25:z r43
+			r71_b := math.FMA(r70_b, z_b, r43)
+			// r72 = FMA r71 r25:z r45
+			r72_b := math.FMA(r71_b, z_b, r45)
+			// r73 = FMA r72 r25:z r47
+			r73_b := math.FMA(r72_b, z_b, r47)
+			// r74:taylor = FMA r73 r25:z r49
+			taylor_b := math.FMA(r73_b, z_b, r49)
+			// r76 = CmpGT r25:z r75
+			r76_b := z_b > r75
+			// r77:zl = Select r76 r75 r25:z
 			zl_b := z_b
-			if r74_b {
-				zl_b = r73
+			if r76_b {
+				zl_b = r75
 			}
-			// r77 = CmpLT r75:zl r76
-			r77_b := zl_b < r76
-			// r78:zc = Select r77 r76 r75:zl
+			// r79 = CmpLT r77:zl r78
+			r79_b := zl_b < r78
+			// r80:zc = Select r79 r78 r77:zl
 			zc_b := zl_b
-			if r77_b {
-				zc_b = r76
+			if r79_b {
+				zc_b = r78
 			}
-			// r81 = FMA r78:zc r80 r79
-			r81_b := math.FMA(zc_b, r80, r79)
-			// r82:k = Sub r81 r79
-			k_b := float64(r81_b - r79)
-			// r85 = FMA r82:k r84 r78:zc
-			r85_b := math.FMA(k_b, r84, zc_b)
-			// r86:r = FMA r82:k r83 r85
-			r_b := math.FMA(k_b, r83, r85_b)
-			// r87 = FMA r51 r86:r r52
-			r87_b := math.FMA(r51, r_b, r52)
-			// r88 = FMA r87 r86:r r54
-			r88_b := math.FMA(r87_b, r_b, r54)
-			// r89 = FMA r88 r86:r r56
-			r89_b := math.FMA(r88_b, r_b, r56)
-			// r90 = FMA r89 r86:r r58
-			r90_b := math.FMA(r89_b, r_b, r58)
-			// r91 = FMA r90 r86:r r60
-			r91_b := math.FMA(r90_b, r_b, r60)
-			// r92 = FMA r91 r86:r r62
-			r92_b := math.FMA(r91_b, r_b, r62)
-			// r93 = FMA r92 r86:r r32
-			r93_b := math.FMA(r92_b, r_b, r32)
-			// r94 = FMA r93 r86:r r33
-			r94_b := math.FMA(r93_b, r_b, r33)
-			// r95 = FMA r94 r86:r r35
-			r95_b := math.FMA(r94_b, r_b, r35)
-			// r96 = FMA r95 r86:r r37
-			r96_b := math.FMA(r95_b, r_b, r37)
-			// r97 = FMA r96 r86:r r39
-			r97_b := math.FMA(r96_b, r_b, r39)
-			// r98 = FMA r97 r86:r r41
-			r98_b := math.FMA(r97_b, r_b, r41)
-			// r99 = FMA r98 r86:r r43
-			r99_b := math.FMA(r98_b, r_b, r43)
-			// r100 = FMA r99 r86:r r45
-			r100_b := math.FMA(r99_b, r_b, r45)
-			// r101:q = FMA r100 r86:r r47
-			q_b := math.FMA(r100_b, r_b, r47)
-			// r103 = CmpGT r82:k r102
-			r103_b := k_b > r102
-			// r104:kc = Select r103 r102 r82:k
+			// r83 = FMA r80:zc r82 r81
+			r83_b := math.FMA(zc_b, r82, r81)
+			// r84:k = Sub r83 r81
+			k_b := float64(r83_b - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87_b := math.FMA(k_b, r86, zc_b)
+			// r88:r = FMA r84:k r85 r87
+			r_b := math.FMA(k_b, r85, r87_b)
+			// r89 = FMA r53 r88:r r54
+			r89_b := math.FMA(r53, r_b, r54)
+			// r90 = FMA r89 r88:r r56
+			r90_b := math.FMA(r89_b, r_b, r56)
+			// r91 = FMA r90 r88:r r58
+			r91_b := math.FMA(r90_b, r_b, r58)
+			// r92 = FMA r91 r88:r r60
+			r92_b := math.FMA(r91_b, r_b, r60)
+			// r93 = FMA r92 r88:r r62
+			r93_b := math.FMA(r92_b, r_b, r62)
+			// r94 = FMA r93 r88:r r64
+			r94_b := math.FMA(r93_b, r_b, r64)
+			// r95 = FMA r94 r88:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r88:r r35
+			r96_b := math.FMA(r95_b, r_b, r35)
+			// r97 = FMA r96 r88:r r37
+			r97_b := math.FMA(r96_b, r_b, r37)
+			// r98 = FMA r97 r88:r r39
+			r98_b := math.FMA(r97_b, r_b, r39)
+			// r99 = FMA r98 r88:r r41
+			r99_b := math.FMA(r98_b, r_b, r41)
+			// r100 = FMA r99 r88:r r43
+			r100_b := math.FMA(r99_b, r_b, r43)
+			// r101 = FMA r100 r88:r r45
+			r101_b := math.FMA(r100_b, r_b, r45)
+			// r102 = FMA r101 r88:r r47
+			r102_b := math.FMA(r101_b, r_b, r47)
+			// r103:q = FMA r102 r88:r r49
+			q_b := math.FMA(r102_b, r_b, r49)
+			// r105 = CmpGT r84:k r104
+			r105_b := k_b > r104
+			// r106:kc = Select r105 r104 r84:k
 			kc_b := k_b
-			if r103_b {
-				kc_b = r102
+			if r105_b {
+				kc_b = r104
 			}
-			// r106 = Mul r104:kc r105
-			r106_b := float64(kc_b * r105)
-			// r107 = Add r106 r79
-			r107_b := float64(r106_b + r79)
-			// r108:kBits = Bits r107
-			kBits108_b := math.Float64bits(r107_b)
-			// r110 = IAdd r108:kBits r109
-			r110_b := kBits108_b + r109
-			// r111 = Shl 52 r110
-			r111_b := r110_b << 52
-			// r112:pow2 = FromBits r111
-			pow2112_b := math.Float64frombits(r111_b)
-			// r113:oneMinus = Sub r47 r112:pow2
-			oneMinus_b := float64(r47 - pow2112_b)
-			// r114 = FMA r86:r r101:q r113:oneMinus
-			r114_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r115:y = Div r114 r75:zl
-			y_b := float64(r114_b / zl_b)
-			// r116 = FMA r82:k r45 r79
-			r116_b := math.FMA(k_b, r45, r79)
-			// r117:kHalf = Sub r116 r79
-			kHalf_b := float64(r116_b - r79)
-			// r118 = Add r117:kHalf r79
-			r118_b := float64(kHalf_b + r79)
-			// r119:kBits = Bits r118
-			kBits119_b := math.Float64bits(r118_b)
-			// r120 = IAdd r119:kBits r109
-			r120_b := kBits119_b + r109
-			// r121 = Shl 52 r120
-			r121_b := r120_b << 52
-			// r122:pow2 = FromBits r121
-			pow2122_b := math.Float64frombits(r121_b)
-			// r123 = Mul r115:y r122:pow2
-			r123_b := float64(y_b * pow2122_b)
-			// r124 = Sub r82:k r117:kHalf
-			r124_b := float64(k_b - kHalf_b)
-			// r125 = Add r124 r79
-			r125_b := float64(r124_b + r79)
-			// r126:kBits = Bits r125
-			kBits126_b := math.Float64bits(r125_b)
-			// r127 = IAdd r126:kBits r109
-			r127_b := kBits126_b + r109
-			// r128 = Shl 52 r127
-			r128_b := r127_b << 52
-			// r129:pow2 = FromBits r128
-			pow2129_b := math.Float64frombits(r128_b)
-			// r130:big = Mul r123 r129:pow2
-			big_b := float64(r123_b * pow2129_b)
-			// r131 = CmpLE r31:az r45
-			r131_b := az_b <= r45
-			// r132:far = Select r131 r72:taylor r130:big
+			// r108 = Mul r106:kc r107
+			r108_b := float64(kc_b * r107)
+			// r109 = Add r108 r81
+			r109_b := float64(r108_b + r81)
+			// r110:kBits = Bits r109
+			kBits110_b := math.Float64bits(r109_b)
+			// r112 = IAdd r110:kBits r111
+			r112_b := kBits110_b + r111
+			// r113 = Shl 52 r112
+			r113_b := r112_b << 52
+			// r114:pow2 = FromBits r113
+			pow2114_b := math.Float64frombits(r113_b)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus_b := float64(r49 - pow2114_b)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r117:y = Div r116 r77:zl
+			y_b := float64(r116_b / zl_b)
+			// r118 = FMA r84:k r47 r81
+			r118_b := math.FMA(k_b, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf_b := float64(r118_b - r81)
+			// r120 = Add r119:kHalf r81
+			r120_b := float64(kHalf_b + r81)
+			// r121:kBits = Bits r120
+			kBits121_b := math.Float64bits(r120_b)
+			// r122 = IAdd r121:kBits r111
+			r122_b := kBits121_b + r111
+			// r123 = Shl 52 r122
+			r123_b := r122_b << 52
+			// r124:pow2 = FromBits r123
+			pow2124_b := math.Float64frombits(r123_b)
+			// r125 = Mul r117:y r124:pow2
+			r125_b := float64(y_b * pow2124_b)
+			// r126 = Sub r84:k r119:kHalf
+			r126_b := float64(k_b - kHalf_b)
+			// r127 = Add r126 r81
+			r127_b := float64(r126_b + r81)
+			// r128:kBits = Bits r127
+			kBits128_b := math.Float64bits(r127_b)
+			// r129 = IAdd r128:kBits r111
+			r129_b := kBits128_b + r111
+			// r130 = Shl 52 r129
+			r130_b := r129_b << 52
+			// r131:pow2 = FromBits r130
+			pow2131_b := math.Float64frombits(r130_b)
+			// r132:big = Mul r125 r131:pow2
+			big_b := float64(r125_b * pow2131_b)
+			// r133 = CmpLE r33:az r47
+			r133_b := az_b <= r47
+			// r134:far = Select r133 r74:taylor r132:big
 			far_b := big_b
-			if r131_b {
+			if r133_b {
 				far_b = taylor_b
 			}
-			// r48:ex = Select r50:large r132:far r48:ex
+			// r50:ex = Select r52:large r134:far r50:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r133:vc = FMA r48:ex r21:F r6:vr
+		// r135:vc = FMA r50:ex r23:F r8:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r134 = Load Delta
-			r134_a := delta[j]
-			r134_b := delta[j+1]
-			// r133:vc = Add r133:vc r134
-			vc_a = float64(vc_a + r134_a)
-			vc_b = float64(vc_b + r134_b)
+			// r136 = Load Delta
+			r136_a := delta[j]
+			r136_b := delta[j+1]
+			// r135:vc = Add r135:vc r136
+			vc_a = float64(vc_a + r136_a)
+			vc_b = float64(vc_b + r136_b)
 		}
-		// r136:ka = Param Ka
+		// r138:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r137:dv = Sub r133:vc r12:vRest
-		dv_a := float64(vc_a - vRest_a)
-		dv_b := float64(vc_b - vRest_b)
-		// r138:keep = Param Keep
+		// r139:dv = Sub r135:vc r14:vRest
+		dv139_a := float64(vc_a - vRest_a)
+		dv139_b := float64(vc_b - vRest_b)
+		// r140:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r139:wkeep = Mul r138:keep r9:u
+		// r141:wkeep = Mul r140:keep r11:u
 		wkeep_a := float64(keep_a * u_a)
 		wkeep_b := float64(keep_b * u_b)
-		// r140:wc = FMA r136:ka r137:dv r139:wkeep
-		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
-		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
-		// r142:since = Sub r141:t r2:Last
+		// r142:wc = FMA r138:ka r139:dv r141:wkeep
+		wc_a := math.FMA(ka_a, dv139_a, wkeep_a)
+		wc_b := math.FMA(ka_b, dv139_b, wkeep_b)
+		// r144:since = Sub r143:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r143:tauRef = Param TauRef
+		// r145:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
-		// r144:refr = CmpLT r142:since r143:tauRef
+		// r146:refr = CmpLT r144:since r145:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
-		// r0:V = Select r144:refr r6:vr r133:vc
+		// r0:V = Select r146:refr r8:vr r135:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -9335,7 +9383,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r144:refr r9:u r140:wc
+		// r1:W = Select r146:refr r11:u r142:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -9344,10 +9392,10 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r147:sp = CmpGE r0:V r3:vTh
+		// r149:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
-		// r2:Last = Select r147:sp r141:t r2:Last
+		// r2:Last = Select r149:sp r143:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -9356,7 +9404,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r147:sp
+			// StoreOne Spike r149:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -9370,16 +9418,16 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r148:ref = Or r144:refr r147:sp
-			ref148_a := refr_a || sp_a
-			ref148_b := refr_b || sp_b
-			// StoreBool Ref r148:ref
-			ref[j] = ref148_a
-			ref[j+1] = ref148_b
+			// r150:ref = Or r146:refr r149:sp
+			ref150_a := refr_a || sp_a
+			ref150_b := refr_b || sp_b
+			// StoreBool Ref r150:ref
+			ref[j] = ref150_a
+			ref[j+1] = ref150_b
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r147:sp
+			// StoreBits Bits r149:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -9414,283 +9462,287 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		spk := V >= vTh
 		// r5:vReset = Param VReset
 		vReset := cVReset[j]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float64(V - vReset)
+		// r7:vh = Sub r0:V r6:dv
+		vh := float64(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = vReset
+			vr = vh
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b := cB[j]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float64(W + b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest := cVRest[j]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float64(vr - vRest)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC := cVC[j]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float64(vr - vC)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float64(a1 * a2)
-		// r18:dtRTau = Param DtRTau
-		dtRTau18 := cDtRTau[j]
-		// r19:iu = Sub r10:in r9:u
+		// r20:dtRTau = Param DtRTau
+		dtRTau20 := cDtRTau[j]
+		// r21:iu = Sub r12:in r11:u
 		iu := float64(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
-		drive := float64(dtRTau18 * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float64(dtRTau20 * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := math.FMA(dtCTau, a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float64(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float64(dtCTau * a1a2)
 		// If G
 		if hasG {
-			// r24:dtRTau = Param DtRTau
-			dtRTau24 := cDtRTau[j]
-			// r25 = Load G
-			r25 := g[j]
-			// r26:gd = Mul r24:dtRTau r25
-			gd := float64(dtRTau24 * r25)
-			// r23:z = Sub r23:z r26:gd
+			// r26:dtRTau = Param DtRTau
+			dtRTau26 := cDtRTau[j]
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r26:dtRTau r27
+			gd := float64(dtRTau26 * r27)
+			// r25:z = Sub r25:z r28:gd
 			z = float64(z - gd)
-			// r28 = Imm 0x0
-			r28 := math.Float64frombits(0x0000000000000000) // 0
-			// r29:gv = FMA r26:gd r6:vr r28
-			gv := math.FMA(gd, vr, r28)
-			// r21:F = Sub r21:F r29:gv
+			// r30 = Imm 0x0
+			r30 := math.Float64frombits(0x0000000000000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv := math.FMA(gd, vr, r30)
+			// r23:F = Sub r23:F r31:gv
 			F = float64(F - gv)
 		}
-		// r31:az = Abs r23:z
+		// r33:az = Abs r25:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r34 = FMA r32 r23:z r33
-		r34 := math.FMA(r32, z, r33)
-		// r36 = FMA r34 r23:z r35
+		// r36 = FMA r34 r25:z r35
 		r36 := math.FMA(r34, z, r35)
-		// r38 = FMA r36 r23:z r37
+		// r38 = FMA r36 r25:z r37
 		r38 := math.FMA(r36, z, r37)
-		// r40 = FMA r38 r23:z r39
+		// r40 = FMA r38 r25:z r39
 		r40 := math.FMA(r38, z, r39)
-		// r42 = FMA r40 r23:z r41
+		// r42 = FMA r40 r25:z r41
 		r42 := math.FMA(r40, z, r41)
-		// r44 = FMA r42 r23:z r43
+		// r44 = FMA r42 r25:z r43
 		r44 := math.FMA(r42, z, r43)
-		// r46 = FMA r44 r23:z r45
+		// r46 = FMA r44 r25:z r45
 		r46 := math.FMA(r44, z, r45)
-		// r48:ex = FMA r46 r23:z r47
-		ex := math.FMA(r46, z, r47)
-		// r50:large = CmpGT r31:az r49
-		large := az > r49
-		// Rare r50:large
+		// r48 = FMA r46 r25:z r47
+		r48 := math.FMA(r46, z, r47)
+		// r50:ex = FMA r48 r25:z r49
+		ex := math.FMA(r48, z, r49)
+		// r52:large = CmpGT r33:az r51
+		large := az > r51
+		// Rare r52:large
 		if large {
-			// r53 = FMA r51 r23:z r52
-			r53 := math.FMA(r51, z, r52)
-			// r55 = FMA r53 r23:z r54
+			// r55 = FMA r53 r25:z r54
 			r55 := math.FMA(r53, z, r54)
-			// r57 = FMA r55 r23:z r56
+			// r57 = FMA r55 r25:z r56
 			r57 := math.FMA(r55, z, r56)
-			// r59 = FMA r57 r23:z r58
+			// r59 = FMA r57 r25:z r58
 			r59 := math.FMA(r57, z, r58)
-			// r61 = FMA r59 r23:z r60
+			// r61 = FMA r59 r25:z r60
 			r61 := math.FMA(r59, z, r60)
-			// r63 = FMA r61 r23:z r62
+			// r63 = FMA r61 r25:z r62
 			r63 := math.FMA(r61, z, r62)
-			// r64 = FMA r63 r23:z r32
-			r64 := math.FMA(r63, z, r32)
-			// r65 = FMA r64 r23:z r33
-			r65 := math.FMA(r64, z, r33)
-			// r66 = FMA r65 r23:z r35
-			r66 := math.FMA(r65, z, r35)
-			// r67 = FMA r66 r23:z r37
-			r67 := math.FMA(r66, z, r37)
-			// r68 = FMA r67 r23:z r39
-			r68 := math.FMA(r67, z, r39)
-			// r69 = FMA r68 r23:z r41
-			r69 := math.FMA(r68, z, r41)
-			// r70 = FMA r69 r23:z r43
-			r70 := math.FMA(r69, z, r43)
-			// r71 = FMA r70 r23:z r45
-			r71 := math.FMA(r70, z, r45)
-			// r72:taylor = FMA r71 r23:z r47
-			taylor := math.FMA(r71, z, r47)
-			// r74 = CmpGT r23:z r73
-			r74 := z > r73
-			// r75:zl = Select r74 r73 r23:z
+			// r65 = FMA r63 r25:z r64
+			r65 := math.FMA(r63, z, r64)
+			// r66 = FMA r65 r25:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r25:z r35
+			r67 := math.FMA(r66, z, r35)
+			// r68 = FMA r67 r25:z r37
+			r68 := math.FMA(r67, z, r37)
+			// r69 = FMA r68 r25:z r39
+			r69 := math.FMA(r68, z, r39)
+			// r70 = FMA r69 r25:z r41
+			r70 := math.FMA(r69, z, r41)
+			// r71 = FMA r70 r25:z r43
+			r71 := math.FMA(r70, z, r43)
+			// r72 = FMA r71 r25:z r45
+			r72 := math.FMA(r71, z, r45)
+			// r73 = FMA r72 r25:z r47
+			r73 := math.FMA(r72, z, r47)
+			// r74:taylor = FMA r73 r25:z r49
+			taylor := math.FMA(r73, z, r49)
+			// r76 = CmpGT r25:z r75
+			r76 := z > r75
+			// r77:zl = Select r76 r75 r25:z
 			zl := z
-			if r74 {
-				zl = r73
+			if r76 {
+				zl = r75
 			}
-			// r77 = CmpLT r75:zl r76
-			r77 := zl < r76
-			// r78:zc = Select r77 r76 r75:zl
+			// r79 = CmpLT r77:zl r78
+			r79 := zl < r78
+			// r80:zc = Select r79 r78 r77:zl
 			zc := zl
-			if r77 {
-				zc = r76
+			if r79 {
+				zc = r78
 			}
-			// r81 = FMA r78:zc r80 r79
-			r81 := math.FMA(zc, r80, r79)
-			// r82:k = Sub r81 r79
-			k := float64(r81 - r79)
-			// r85 = FMA r82:k r84 r78:zc
-			r85 := math.FMA(k, r84, zc)
-			// r86:r = FMA r82:k r83 r85
-			r := math.FMA(k, r83, r85)
-			// r87 = FMA r51 r86:r r52
-			r87 := math.FMA(r51, r, r52)
-			// r88 = FMA r87 r86:r r54
-			r88 := math.FMA(r87, r, r54)
-			// r89 = FMA r88 r86:r r56
-			r89 := math.FMA(r88, r, r56)
-			// r90 = FMA r89 r86:r r58
-			r90 := math.FMA(r89, r, r58)
-			// r91 = FMA r90 r86:r r60
-			r91 := math.FMA(r90, r, r60)
-			// r92 = FMA r91 r86:r r62
-			r92 := math.FMA(r91, r, r62)
-			// r93 = FMA r92 r86:r r32
-			r93 := math.FMA(r92, r, r32)
-			// r94 = FMA r93 r86:r r33
-			r94 := math.FMA(r93, r, r33)
-			// r95 = FMA r94 r86:r r35
-			r95 := math.FMA(r94, r, r35)
-			// r96 = FMA r95 r86:r r37
-			r96 := math.FMA(r95, r, r37)
-			// r97 = FMA r96 r86:r r39
-			r97 := math.FMA(r96, r, r39)
-			// r98 = FMA r97 r86:r r41
-			r98 := math.FMA(r97, r, r41)
-			// r99 = FMA r98 r86:r r43
-			r99 := math.FMA(r98, r, r43)
-			// r100 = FMA r99 r86:r r45
-			r100 := math.FMA(r99, r, r45)
-			// r101:q = FMA r100 r86:r r47
-			q := math.FMA(r100, r, r47)
-			// r103 = CmpGT r82:k r102
-			r103 := k > r102
-			// r104:kc = Select r103 r102 r82:k
+			// r83 = FMA r80:zc r82 r81
+			r83 := math.FMA(zc, r82, r81)
+			// r84:k = Sub r83 r81
+			k := float64(r83 - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87 := math.FMA(k, r86, zc)
+			// r88:r = FMA r84:k r85 r87
+			r := math.FMA(k, r85, r87)
+			// r89 = FMA r53 r88:r r54
+			r89 := math.FMA(r53, r, r54)
+			// r90 = FMA r89 r88:r r56
+			r90 := math.FMA(r89, r, r56)
+			// r91 = FMA r90 r88:r r58
+			r91 := math.FMA(r90, r, r58)
+			// r92 = FMA r91 r88:r r60
+			r92 := math.FMA(r91, r, r60)
+			// r93 = FMA r92 r88:r r62
+			r93 := math.FMA(r92, r, r62)
+			// r94 = FMA r93 r88:r r64
+			r94 := math.FMA(r93, r, r64)
+			// r95 = FMA r94 r88:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r88:r r35
+			r96 := math.FMA(r95, r, r35)
+			// r97 = FMA r96 r88:r r37
+			r97 := math.FMA(r96, r, r37)
+			// r98 = FMA r97 r88:r r39
+			r98 := math.FMA(r97, r, r39)
+			// r99 = FMA r98 r88:r r41
+			r99 := math.FMA(r98, r, r41)
+			// r100 = FMA r99 r88:r r43
+			r100 := math.FMA(r99, r, r43)
+			// r101 = FMA r100 r88:r r45
+			r101 := math.FMA(r100, r, r45)
+			// r102 = FMA r101 r88:r r47
+			r102 := math.FMA(r101, r, r47)
+			// r103:q = FMA r102 r88:r r49
+			q := math.FMA(r102, r, r49)
+			// r105 = CmpGT r84:k r104
+			r105 := k > r104
+			// r106:kc = Select r105 r104 r84:k
 			kc := k
-			if r103 {
-				kc = r102
+			if r105 {
+				kc = r104
 			}
-			// r106 = Mul r104:kc r105
-			r106 := float64(kc * r105)
-			// r107 = Add r106 r79
-			r107 := float64(r106 + r79)
-			// r108:kBits = Bits r107
-			kBits108 := math.Float64bits(r107)
-			// r110 = IAdd r108:kBits r109
-			r110 := kBits108 + r109
-			// r111 = Shl 52 r110
-			r111 := r110 << 52
-			// r112:pow2 = FromBits r111
-			pow2112 := math.Float64frombits(r111)
-			// r113:oneMinus = Sub r47 r112:pow2
-			oneMinus := float64(r47 - pow2112)
-			// r114 = FMA r86:r r101:q r113:oneMinus
-			r114 := math.FMA(r, q, oneMinus)
-			// r115:y = Div r114 r75:zl
-			y := float64(r114 / zl)
-			// r116 = FMA r82:k r45 r79
-			r116 := math.FMA(k, r45, r79)
-			// r117:kHalf = Sub r116 r79
-			kHalf := float64(r116 - r79)
-			// r118 = Add r117:kHalf r79
-			r118 := float64(kHalf + r79)
-			// r119:kBits = Bits r118
-			kBits119 := math.Float64bits(r118)
-			// r120 = IAdd r119:kBits r109
-			r120 := kBits119 + r109
-			// r121 = Shl 52 r120
-			r121 := r120 << 52
-			// r122:pow2 = FromBits r121
-			pow2122 := math.Float64frombits(r121)
-			// r123 = Mul r115:y r122:pow2
-			r123 := float64(y * pow2122)
-			// r124 = Sub r82:k r117:kHalf
-			r124 := float64(k - kHalf)
-			// r125 = Add r124 r79
-			r125 := float64(r124 + r79)
-			// r126:kBits = Bits r125
-			kBits126 := math.Float64bits(r125)
-			// r127 = IAdd r126:kBits r109
-			r127 := kBits126 + r109
-			// r128 = Shl 52 r127
-			r128 := r127 << 52
-			// r129:pow2 = FromBits r128
-			pow2129 := math.Float64frombits(r128)
-			// r130:big = Mul r123 r129:pow2
-			big := float64(r123 * pow2129)
-			// r131 = CmpLE r31:az r45
-			r131 := az <= r45
-			// r132:far = Select r131 r72:taylor r130:big
+			// r108 = Mul r106:kc r107
+			r108 := float64(kc * r107)
+			// r109 = Add r108 r81
+			r109 := float64(r108 + r81)
+			// r110:kBits = Bits r109
+			kBits110 := math.Float64bits(r109)
+			// r112 = IAdd r110:kBits r111
+			r112 := kBits110 + r111
+			// r113 = Shl 52 r112
+			r113 := r112 << 52
+			// r114:pow2 = FromBits r113
+			pow2114 := math.Float64frombits(r113)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus := float64(r49 - pow2114)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116 := math.FMA(r, q, oneMinus)
+			// r117:y = Div r116 r77:zl
+			y := float64(r116 / zl)
+			// r118 = FMA r84:k r47 r81
+			r118 := math.FMA(k, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf := float64(r118 - r81)
+			// r120 = Add r119:kHalf r81
+			r120 := float64(kHalf + r81)
+			// r121:kBits = Bits r120
+			kBits121 := math.Float64bits(r120)
+			// r122 = IAdd r121:kBits r111
+			r122 := kBits121 + r111
+			// r123 = Shl 52 r122
+			r123 := r122 << 52
+			// r124:pow2 = FromBits r123
+			pow2124 := math.Float64frombits(r123)
+			// r125 = Mul r117:y r124:pow2
+			r125 := float64(y * pow2124)
+			// r126 = Sub r84:k r119:kHalf
+			r126 := float64(k - kHalf)
+			// r127 = Add r126 r81
+			r127 := float64(r126 + r81)
+			// r128:kBits = Bits r127
+			kBits128 := math.Float64bits(r127)
+			// r129 = IAdd r128:kBits r111
+			r129 := kBits128 + r111
+			// r130 = Shl 52 r129
+			r130 := r129 << 52
+			// r131:pow2 = FromBits r130
+			pow2131 := math.Float64frombits(r130)
+			// r132:big = Mul r125 r131:pow2
+			big := float64(r125 * pow2131)
+			// r133 = CmpLE r33:az r47
+			r133 := az <= r47
+			// r134:far = Select r133 r74:taylor r132:big
 			far := big
-			if r131 {
+			if r133 {
 				far = taylor
 			}
-			// r48:ex = Select r50:large r132:far r48:ex
+			// r50:ex = Select r52:large r134:far r50:ex
 			if large {
 				ex = far
 			}
 		}
-		// r133:vc = FMA r48:ex r21:F r6:vr
+		// r135:vc = FMA r50:ex r23:F r8:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r134 = Load Delta
-			r134 := delta[j]
-			// r133:vc = Add r133:vc r134
-			vc = float64(vc + r134)
+			// r136 = Load Delta
+			r136 := delta[j]
+			// r135:vc = Add r135:vc r136
+			vc = float64(vc + r136)
 		}
-		// r136:ka = Param Ka
+		// r138:ka = Param Ka
 		ka := cKa[j]
-		// r137:dv = Sub r133:vc r12:vRest
-		dv := float64(vc - vRest)
-		// r138:keep = Param Keep
+		// r139:dv = Sub r135:vc r14:vRest
+		dv139 := float64(vc - vRest)
+		// r140:keep = Param Keep
 		keep := cKeep[j]
-		// r139:wkeep = Mul r138:keep r9:u
+		// r141:wkeep = Mul r140:keep r11:u
 		wkeep := float64(keep * u)
-		// r140:wc = FMA r136:ka r137:dv r139:wkeep
-		wc := math.FMA(ka, dv, wkeep)
-		// r142:since = Sub r141:t r2:Last
+		// r142:wc = FMA r138:ka r139:dv r141:wkeep
+		wc := math.FMA(ka, dv139, wkeep)
+		// r144:since = Sub r143:t r2:Last
 		since := float64(t - Last)
-		// r143:tauRef = Param TauRef
+		// r145:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r144:refr = CmpLT r142:since r143:tauRef
+		// r146:refr = CmpLT r144:since r145:tauRef
 		refr := since < tauRef
-		// r0:V = Select r144:refr r6:vr r133:vc
+		// r0:V = Select r146:refr r8:vr r135:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r144:refr r9:u r140:wc
+		// r1:W = Select r146:refr r11:u r142:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r147:sp = CmpGE r0:V r3:vTh
+		// r149:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r147:sp r141:t r2:Last
+		// r2:Last = Select r149:sp r143:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r147:sp
+			// StoreOne Spike r149:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -9699,14 +9751,14 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r148:ref = Or r144:refr r147:sp
-			ref148 := refr || sp
-			// StoreBool Ref r148:ref
-			ref[j] = ref148
+			// r150:ref = Or r146:refr r149:sp
+			ref150 := refr || sp
+			// StoreBool Ref r150:ref
+			ref[j] = ref150
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r147:sp
+			// StoreBits Bits r149:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {

@@ -11,8 +11,8 @@ import (
 	"github.com/adquaif/adquaif/kernel"
 )
 
-// These tests hold the generic path to SPEC's accuracy contract against
-// internal/reference, which evaluates SPEC's formulas exactly in math/big.
+// These tests hold the generic path to the accuracy contract against
+// internal/reference, which evaluates the contract's formulas exactly in math/big.
 // Every other path is bit-identical to the generic one (tested elsewhere),
 // so this covers them too.
 
@@ -123,7 +123,7 @@ func (r *result[F]) output(j int) reference.Output {
 	return o
 }
 
-// worst records the largest errors seen, in units of ε·S (SPEC's literal
+// worst records the largest errors seen, in units of ε·S (the contract's literal
 // bound) and ε·SX (the bound with exprel's argument rounding carried).
 type worst struct {
 	lit, ext     float64

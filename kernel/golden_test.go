@@ -102,7 +102,7 @@ func goldenCases() []goldenCase {
 }
 
 // run steps the case's population four times and hashes every output bit,
-// NaNs canonicalized (SPEC lets paths differ in NaN payloads only).
+// NaNs canonicalized (the contract lets paths differ in NaN payloads only).
 func (c goldenCase) run(t testing.TB) string {
 	if c.f64 {
 		return runGolden[float64](t, c)

@@ -5,23 +5,24 @@
 // One call of [Kernel.Step] advances every neuron by one exponential-Euler
 // step of DT:
 //
-//	spk = V >= V_th;  v = spk ? V - (V_th - V_reset) : V  (soft; hard: V_reset);  u = w + b*spk
+//	spk = V >= V_th;  v = spk ? V - (V_th - V_reset) : V  (soft; hard: V - (V - V_reset));  u = w + b*spk
 //	V'  = v + dt*exprel(dt*J)*f(v) (+ Delta),  f(v) = (c(v-V_rest)(v-V_c) - R*u + R*(I - G*v))/tau
 //	J   = f'(v) = (c((v-V_rest) + (v-V_c)) - R*G)/tau
 //	w'  = u + dt*exprel(-dt/tau_w)*(a(V' - V_rest) - u)/tau_w
 //	both held at (v, u) while t - last < tau_ref;  spike = V' >= V_th;  last' = spike ? t : last
 //
-// exactly as the project's SPEC.md defines it.
+// exactly as docs/CONTRACT.md in the repository defines it: the step, its
+// accuracy, what is refused, and this API.
 //
 // The reset comes first: after a Step, the V of a neuron that just spiked
 // still holds its pre-reset value (V >= V_th), and the next Step applies
 // the reset at its start (BrainPy's order). An input computed from V
 // between steps must therefore use the value the next step resets V to
-// (V - (V_th - V_reset), or V_reset with HardReset, where V >= V_th). A
-// conductance-based input g*(E - V) needs no such care: give g in
-// Buffers.G and the step evaluates it at the reset v, and includes it in J
-// as BrainPy's exponential Euler does. How a simulator's inputs map onto
-// the buffers, summed over its projections:
+// (V - (V_th - V_reset), or V - (V - V_reset) with HardReset, where
+// V >= V_th). A conductance-based input g*(E - V) needs no such care: give
+// g in Buffers.G and the step evaluates it at the reset v, and includes it
+// in J as BrainPy's exponential Euler does. How a simulator's inputs map
+// onto the buffers, summed over its projections:
 //
 //	current-based (BrainPy's CUBA output, a current x, mA):  I += x
 //	conductance-based (COBA: g*(E - V), g in S, E in mV):    I += g*E;  G += g
@@ -30,16 +31,18 @@
 // Every execution path (AVX-512, AVX2, NEON, and the generic Go of package
 // generic) is generated from one description of the step and returns
 // bit-identical results; [ISA] reports the path in use and [SetISA] or the
-// environment variable ADQUAIF_ISA forces one. Results are within 16 units of roundoff of the exact value,
-// relative to the running-error sum of the formula's magnitudes (where
-// |dt*J| is large, that sum carries exprel's sensitivity to the rounding of
-// its argument, which no floating-point evaluation avoids).
+// environment variable ADQUAIF_ISA forces one. Results are within 16 units
+// of roundoff of the exact value, relative to the running-error sum of the
+// formula's magnitudes (where |dt*J| is large, that sum carries exprel's
+// sensitivity to the rounding of its argument, which no floating-point
+// evaluation avoids).
 package kernel
 
 import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"unsafe"
 
@@ -66,7 +69,7 @@ type Reset uint8
 
 const (
 	SoftReset Reset = iota // V -= V_th - V_reset (BrainPy's default)
-	HardReset              // V = V_reset
+	HardReset              // V -= V - V_reset: V_reset (NaN for an infinite V)
 )
 
 func (r Reset) String() string {
@@ -92,7 +95,9 @@ type Config[F Float] struct {
 	DT        F             // ms, > 0
 	Reset     Reset
 	// Workers is how many goroutines share one Step or Run (0 or 1: the
-	// calling goroutine only). Results are identical for any value.
+	// calling goroutine only), at most runtime.GOMAXPROCS(0) at the time of
+	// the call: more could not run at once. Results are identical for any
+	// value.
 	Workers int
 }
 
@@ -118,14 +123,21 @@ var (
 	ErrOverlap   = errors.New("buffers overlap")
 )
 
-// ParamError reports an invalid parameter or dt. Index is the neuron for a
+// ParamError reports an invalid parameter or dt, or an invalid argument of
+// Step or Run (the time, the number of steps). Index is the neuron for a
 // per-neuron value and -1 for a scalar.
 type ParamError struct {
-	Name  string // the Config field, e.g. "Params.TauW" or "PerNeuron.TauW"
+	// Name is the Config field, e.g. "Params.TauW" or "PerNeuron.TauW", or
+	// the argument: "t" (Step), "t0" or "steps" (Run).
+	Name  string
 	Index int
 	Value float64
-	Err   error // one of ErrNotFinite, ErrRange, ErrOverflow
+	Err   error // one of ErrNotFinite, ErrRange, ErrOverflow, ErrLength
 	Why   string
+	// bits is the size of the element type that Value came from, 32 or 64
+	// (0: not a value of the element type), so that a float32 value is
+	// printed as the float32 it is rather than as its float64 widening.
+	bits int
 }
 
 func (e *ParamError) Error() string {
@@ -133,8 +145,21 @@ func (e *ParamError) Error() string {
 	if e.Index >= 0 {
 		name = fmt.Sprintf("%s[%d]", name, e.Index)
 	}
-	return fmt.Sprintf("kernel: %s = %v: %v: %s", name, e.Value, e.Err, e.Why)
+	return fmt.Sprintf("kernel: %s = %s: %v: %s", name, formatValue(e.Value, e.bits), e.Err, e.Why)
 }
+
+// formatValue prints x, a value of an element type of the given size in
+// bits (0 for other values, such as a count), in the shortest form that
+// reads back as the same value of that type.
+func formatValue(x float64, bits int) string {
+	if bits != 32 {
+		bits = 64
+	}
+	return strconv.FormatFloat(x, 'g', -1, bits)
+}
+
+// typeBits is the size of F in bits.
+func typeBits[F Float]() int { return 8 * int(unsafe.Sizeof(F(0))) }
 
 func (e *ParamError) Unwrap() error { return e.Err }
 
@@ -183,10 +208,12 @@ func (p *PerNeuron[F]) list() [numParams][]F {
 
 // New validates the configuration and precomputes what every step reuses.
 //
-// It refuses a parameter or DT that is NaN or infinite; Tau, TauW or DT not
-// > 0; TauRef < 0; VTh <= VReset; an unknown Reset; per-neuron slices of
-// different or zero lengths; and parameters whose derived step constants
-// (DT*C/Tau, DT*R/Tau, VTh-VReset, A*(1-exp(-DT/TauW))) overflow.
+// It refuses a parameter or DT that is NaN or infinite (a scalar in Params
+// too when PerNeuron overrides it); Tau, TauW or DT not > 0; TauRef < 0;
+// VTh <= VReset; an unknown Reset; per-neuron slices of different or zero
+// lengths; and parameters whose derived step constants (DT*C/Tau, DT*R/Tau,
+// VTh-VReset, A*(1-exp(-DT/TauW))) overflow. An overflow is blamed on the
+// value that contributes the most to it.
 func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	if cfg.Reset != SoftReset && cfg.Reset != HardReset {
 		return nil, &ParamError{Name: "Reset", Index: -1, Value: float64(cfg.Reset), Err: ErrRange, Why: "want SoftReset or HardReset"}
@@ -195,11 +222,18 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 		return nil, &ParamError{Name: "Workers", Index: -1, Value: float64(cfg.Workers), Err: ErrRange, Why: "want >= 0"}
 	}
 	dt := float64(cfg.DT)
-	if err := checkValue("DT", -1, dt, true); err != nil {
+	if err := checkValue("DT", -1, cfg.DT, true); err != nil {
 		return nil, err
 	}
 	k := &Kernel[F]{cfg: cfg}
 	scalars := cfg.Params.list()
+	// A NaN is refused wherever it is, even in a scalar that per-neuron
+	// values override: it is never a deliberate value.
+	for i, x := range scalars {
+		if err := checkValue("Params."+paramNames[i].field, -1, x, false); err != nil {
+			return nil, err
+		}
+	}
 	var per [numParams][]F
 	if cfg.PerNeuron != nil {
 		per = cfg.PerNeuron.list()
@@ -243,12 +277,13 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 }
 
 // checkValue refuses NaN and infinities, and values <= 0 if positive.
-func checkValue(name string, index int, x float64, positive bool) error {
+func checkValue[F Float](name string, index int, v F, positive bool) error {
+	x := float64(v)
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return &ParamError{Name: name, Index: index, Value: x, Err: ErrNotFinite, Why: "want a finite value"}
+		return &ParamError{Name: name, Index: index, Value: x, Err: ErrNotFinite, Why: "want a finite value", bits: typeBits[F]()}
 	}
 	if positive && !(x > 0) {
-		return &ParamError{Name: name, Index: index, Value: x, Err: ErrRange, Why: "want a value > 0"}
+		return &ParamError{Name: name, Index: index, Value: x, Err: ErrRange, Why: "want a value > 0", bits: typeBits[F]()}
 	}
 	return nil
 }
@@ -261,27 +296,36 @@ func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) 
 	for i := range p {
 		p[i] = float64(value(i))
 	}
+	// name is the field of parameter i (-1: DT) and the index to report.
 	name := func(i int) (string, int) {
-		if isPer(i) {
+		switch {
+		case i < 0:
+			return "DT", -1
+		case isPer(i):
 			return "PerNeuron." + paramNames[i].field, index
 		}
 		return "Params." + paramNames[i].field, -1
 	}
+	bits := typeBits[F]()
 	for i := range p {
 		nm, ix := name(i)
-		if err := checkValue(nm, ix, p[i], i == pTau || i == pTauW); err != nil {
+		if err := checkValue(nm, ix, value(i), i == pTau || i == pTauW); err != nil {
 			return err
 		}
 	}
 	if nm, ix := name(pTauRef); p[pTauRef] < 0 {
-		return &ParamError{Name: nm, Index: ix, Value: p[pTauRef], Err: ErrRange, Why: "want tau_ref >= 0"}
-	}
-	nm, ix := name(pVTh)
-	if isPer(pVReset) && !isPer(pVTh) {
-		nm, ix = name(pVReset)
+		return &ParamError{Name: nm, Index: ix, Value: p[pTauRef], Err: ErrRange, Why: "want tau_ref >= 0", bits: bits}
 	}
 	if !(p[pVTh] > p[pVReset]) {
-		return &ParamError{Name: nm, Index: ix, Value: p[pVTh], Err: ErrRange, Why: fmt.Sprintf("want V_th > V_reset = %v", p[pVReset])}
+		// Blame the per-neuron value when only one of the two is one.
+		if isPer(pVReset) && !isPer(pVTh) {
+			nm, ix := name(pVReset)
+			return &ParamError{Name: nm, Index: ix, Value: p[pVReset], Err: ErrRange,
+				Why: "want V_reset < V_th = " + formatValue(p[pVTh], bits), bits: bits}
+		}
+		nm, ix := name(pVTh)
+		return &ParamError{Name: nm, Index: ix, Value: p[pVTh], Err: ErrRange,
+			Why: "want V_th > V_reset = " + formatValue(p[pVReset], bits), bits: bits}
 	}
 	c, err := constants[F](dt, p)
 	if err != nil {
@@ -295,23 +339,43 @@ func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) 
 }
 
 // constants derives the step's constants (asm/step.Const) from one neuron's
-// parameters. A non-nil error has Index set to the parameter to blame.
+// parameters. A non-nil error has Index set to the parameter to blame (-1:
+// DT) and Value to its value.
 //
 // Everything is computed in float64 with one rounding per operation (no
 // fused operations, no platform math), so the table is the same on every
 // GOARCH; float32 constants are then rounded once more.
 func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F, *ParamError) {
 	var c [generic.NumConsts]F
-	overflow := func(param int, what string, x float64) *ParamError {
-		return &ParamError{Index: param, Value: x, Err: ErrOverflow, Why: what + " is not finite in the element type"}
+	bits := typeBits[F]()
+	str := func(x float64) string { return formatValue(x, bits) }
+	// overflow blames the first of the params (-1: DT) that contributes
+	// the most to an overflowing value, by the exponent it adds: grow[i]
+	// is log2 of factor i (negated for a divisor), or of the magnitude of
+	// a term of a sum.
+	overflow := func(params []int, grow []float64, what string) *ParamError {
+		worst := 0
+		for i := range grow {
+			if grow[i] > grow[worst] {
+				worst = i
+			}
+		}
+		x := dt
+		if params[worst] >= 0 {
+			x = p[params[worst]]
+		}
+		return &ParamError{Index: params[worst], Value: x, Err: ErrOverflow,
+			Why: fmt.Sprintf("%s is not finite in float%d", what, bits), bits: bits}
 	}
 	finite := func(x F) bool { f := float64(x); return !math.IsInf(f, 0) && !math.IsNaN(f) }
+	log2 := func(x float64) float64 { return math.Log2(math.Abs(x)) }
 
 	c[generic.CVTh] = F(p[pVTh])
 	c[generic.CVReset] = F(p[pVReset])
 	c[generic.CVThRst] = F(p[pVTh]) - F(p[pVReset])
 	if !finite(c[generic.CVThRst]) {
-		return c, overflow(pVTh, "V_th - V_reset", p[pVTh])
+		return c, overflow([]int{pVTh, pVReset}, []float64{log2(p[pVTh]), log2(p[pVReset])},
+			fmt.Sprintf("V_th - V_reset = %s - (%s)", str(p[pVTh]), str(p[pVReset])))
 	}
 	c[generic.CB] = F(p[pB])
 	c[generic.CVRest] = F(p[pVRest])
@@ -319,11 +383,13 @@ func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F,
 	c[generic.CTauRef] = F(p[pTauRef])
 	c[generic.CDtCTau] = F(mulDiv(dt, p[pC], p[pTau]))
 	if !finite(c[generic.CDtCTau]) {
-		return c, overflow(pC, "dt*c/tau", p[pC])
+		return c, overflow([]int{pC, pTau, -1}, []float64{log2(p[pC]), -log2(p[pTau]), log2(dt)},
+			fmt.Sprintf("dt*c/tau = %s*%s/%s", str(dt), str(p[pC]), str(p[pTau])))
 	}
 	c[generic.CDtRTau] = F(mulDiv(dt, p[pR], p[pTau]))
 	if !finite(c[generic.CDtRTau]) {
-		return c, overflow(pR, "dt*R/tau", p[pR])
+		return c, overflow([]int{pR, pTau, -1}, []float64{log2(p[pR]), -log2(p[pTau]), log2(dt)},
+			fmt.Sprintf("dt*R/tau = %s*%s/%s", str(dt), str(p[pR]), str(p[pTau])))
 	}
 	// The w update u + dt*exprel(-dt/tau_w)*(a(V-V_rest) - u)/tau_w is
 	// keep*u + ka*(V - V_rest) with loss = 1 - exp(-x), x = dt/tau_w.
@@ -335,7 +401,8 @@ func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F,
 	c[generic.CKeep] = F(float64(1 - loss))
 	c[generic.CKa] = F(mulDiv(p[pA], loss, 1))
 	if !finite(c[generic.CKa]) {
-		return c, overflow(pA, "a*(1 - exp(-dt/tau_w))", p[pA])
+		// 1 - exp(-dt/tau_w) <= 1: a alone overflows.
+		return c, overflow([]int{pA}, []float64{0}, fmt.Sprintf("a*(1 - exp(-dt/tau_w)) = %s*%s", str(p[pA]), str(loss)))
 	}
 	return c, nil
 }

@@ -60,6 +60,10 @@ func TestNewRefuses(t *testing.T) {
 		{"per-neuron V_reset above scalar V_th", func(c *Config[float64]) {
 			c.PerNeuron = &PerNeuron[float64]{VReset: []float64{-68, -20}}
 		}, ErrRange, "PerNeuron.VReset[1]"},
+		{"scalar NaN that a per-neuron slice overrides", func(c *Config[float64]) {
+			c.Params.Tau = nan
+			c.PerNeuron = &PerNeuron[float64]{Tau: []float64{10, 10}}
+		}, ErrNotFinite, "Params.Tau "},
 		{"per-neuron NaN", func(c *Config[float64]) {
 			c.PerNeuron = &PerNeuron[float64]{A: []float64{1, nan}}
 		}, ErrNotFinite, "PerNeuron.A[1]"},
@@ -81,6 +85,57 @@ func TestNewRefuses(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.msg)
 			var pe *ParamError
 			assert.True(t, errors.As(err, &pe), "want a *ParamError, got %T", err)
+		})
+	}
+}
+
+// The messages name the value at fault, with its own value, printed in the
+// element type's precision.
+func TestNewMessages(t *testing.T) {
+	f32 := func(mutate func(*Config[float32])) error {
+		cfg := Config[float32]{Params: Defaults[float32](), DT: 0.1}
+		mutate(&cfg)
+		_, err := New(cfg)
+		return err
+	}
+	f64 := func(mutate func(*Config[float64])) error {
+		cfg := defaultConfig()
+		mutate(&cfg)
+		_, err := New(cfg)
+		return err
+	}
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"float32 DT", f32(func(c *Config[float32]) { c.DT = -0.1 }),
+			"kernel: DT = -0.1: out of range: want a value > 0"},
+		{"float32 tau_ref", f32(func(c *Config[float32]) { c.Params.TauRef = -1.7 }),
+			"kernel: Params.TauRef = -1.7: out of range: want tau_ref >= 0"},
+		{"per-neuron V_reset against scalar V_th", f64(func(c *Config[float64]) {
+			c.PerNeuron = &PerNeuron[float64]{VReset: []float64{-68, -68, -68, -20}}
+		}), "kernel: PerNeuron.VReset[3] = -20: out of range: want V_reset < V_th = -30"},
+		{"per-neuron V_th against scalar V_reset", f32(func(c *Config[float32]) {
+			c.PerNeuron = &PerNeuron[float32]{VTh: []float32{-30, -70.1}}
+		}), "kernel: PerNeuron.VTh[1] = -70.1: out of range: want V_th > V_reset = -68"},
+		{"tiny tau blames tau", f32(func(c *Config[float32]) { c.Params.Tau = 1e-45 }),
+			"kernel: Params.Tau = 1e-45: derived constant overflows: dt*c/tau = 0.1*0.07/1e-45 is not finite in float32"},
+		{"large c blames c", f64(func(c *Config[float64]) { c.Params.C, c.Params.Tau = 1e308, 1e-3 }),
+			"kernel: Params.C = 1e+308: derived constant overflows: dt*c/tau = 0.1*1e+308/0.001 is not finite in float64"},
+		{"large dt blames DT", f32(func(c *Config[float32]) { c.DT, c.Params.R = 3e38, 100 }),
+			"kernel: DT = 3e+38: derived constant overflows: dt*R/tau = 3e+38*100/10 is not finite in float32"},
+		{"large V_reset blames V_reset", f64(func(c *Config[float64]) { c.Params.VTh, c.Params.VReset = 1e308, -1.5e308 }),
+			"kernel: Params.VReset = -1.5e+308: derived constant overflows: V_th - V_reset = 1e+308 - (-1.5e+308) is not finite in float64"},
+		{"scalar NaN under a per-neuron value", f64(func(c *Config[float64]) {
+			c.Params.Tau = math.NaN()
+			c.PerNeuron = &PerNeuron[float64]{Tau: []float64{10, 10}}
+		}), "kernel: Params.Tau = NaN: not finite: want a finite value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Error(t, tc.err)
+			assert.Equal(t, tc.want, tc.err.Error())
 		})
 	}
 }
@@ -184,9 +239,53 @@ func TestStepRefusesAndChangesNothing(t *testing.T) {
 		})
 	}
 
-	// I, G and Delta are only read: they may share memory.
+	// A refused time changes nothing either, in Step and in Run.
+	big := defaultConfig()
+	big.DT = 1e308
+	kBig, err := New(big)
+	require.NoError(t, err)
+	times := []struct {
+		name string
+		call func(Buffers[float64]) error
+		msg  string
+	}{
+		{"Step NaN", func(b Buffers[float64]) error { return k.Step(math.NaN(), b) }, "kernel: t = NaN: not finite: want a finite time"},
+		{"Step +Inf", func(b Buffers[float64]) error { return k.Step(math.Inf(1), b) }, "kernel: t = +Inf: not finite"},
+		{"Run NaN", func(b Buffers[float64]) error { return k.Run(math.NaN(), 3, b) }, "kernel: t0 = NaN: not finite"},
+		{"Run -Inf, no steps", func(b Buffers[float64]) error { return k.Run(math.Inf(-1), 0, b) }, "kernel: t0 = -Inf: not finite"},
+		{"Run whose last time overflows", func(b Buffers[float64]) error { return kBig.Run(1e308, 3, b) },
+			"kernel: t0 = 1e+308: not finite: the time of step 2, 1e+308 + 2*DT, is not finite"},
+	}
+	for _, tc := range times {
+		t.Run(tc.name, func(t *testing.T) {
+			x := newBufs(12)
+			before := x.clone()
+			err := tc.call(x.buffers())
+			assert.ErrorIs(t, err, ErrNotFinite)
+			assert.ErrorContains(t, err, tc.msg)
+			var pe *ParamError
+			assert.True(t, errors.As(err, &pe), "want a *ParamError, got %T", err)
+			assert.Equal(t, before, x, "a refused call wrote to its buffers")
+		})
+	}
+	// float32 times: refused in float32, printed in float32.
+	k32, err := New(Config[float32]{Params: Defaults[float32](), DT: 1e38})
+	require.NoError(t, err)
+	V, W, L := []float32{-65}, []float32{0}, []float32{-1e7}
+	b32 := Buffers[float32]{V: V, W: W, LastSpike: L}
+	assert.EqualError(t, k32.Run(3e38, 3, b32), "kernel: t0 = 3e+38: not finite: the time of step 2, 3e+38 + 2*DT, is not finite")
+	assert.Equal(t, []float32{-65}, V)
+	require.NoError(t, k32.Run(3e38, 1, b32), "one step at a finite time")
+
+	// A nil V blames V, not the buffers that have the length V should have.
 	x := newBufs(12)
 	b := x.buffers()
+	b.V = nil
+	assert.EqualError(t, k.Step(1, b), "kernel: Buffers.V: length mismatch: length 0, but W has length 12")
+
+	// I, G and Delta are only read: they may share memory.
+	x = newBufs(12)
+	b = x.buffers()
 	b.Delta, b.G = b.I, b.I
 	assert.NoError(t, k.Step(1, b))
 }

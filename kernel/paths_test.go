@@ -116,6 +116,15 @@ func (g *gen[F]) uniform(lo, hi float64) F { return F(lo + (hi-lo)*g.r.Float64()
 
 func (g *gen[F]) special() F { return g.sp[g.r.IntN(len(g.sp))] }
 
+// specialTime draws a finite special value (Step refuses the others as t).
+func (g *gen[F]) specialTime() F {
+	for {
+		if x := g.special(); x-x == 0 { // finite
+			return x
+		}
+	}
+}
+
 // v draws a membrane potential: mostly near rest and threshold (spikes,
 // the fast exprel branch), some far from it (exprel's Rare block, both of
 // its branches), some special.
@@ -323,7 +332,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 			for combo := 0; combo < 32; combo++ {
 				hasI, hasDelta, hasSpike, hasRef, hasG := combo&1 != 0, combo&2 != 0, combo&4 != 0, combo&8 != 0, combo&16 != 0
 				hasBits := (combo+n)%2 == 0 // with and without, for every combination across lengths
-				g.t = []F{100, 1.75, 0, g.special()}[g.r.IntN(4)]
+				g.t = []F{100, 1.75, 0, g.specialTime()}[g.r.IntN(4)]
 				for j := 0; j < n; j++ {
 					in[sV][j] = g.v()
 					in[sW][j] = g.other(10)

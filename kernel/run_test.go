@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 	"unsafe"
@@ -171,11 +172,14 @@ func same[F Float](a, b []F) bool {
 }
 
 // smallParts makes calls of any size split across workers, so that the
-// tests' small populations exercise parallel runs.
+// tests' small populations exercise parallel runs, into as many parts as
+// Workers asks for up to 8 on any machine (a call has at most GOMAXPROCS
+// parts).
 func smallParts(t *testing.T) {
 	saved := minPart
 	minPart = 64
-	t.Cleanup(func() { minPart = saved })
+	procs := runtime.GOMAXPROCS(max(8, runtime.GOMAXPROCS(0)))
+	t.Cleanup(func() { minPart = saved; runtime.GOMAXPROCS(procs) })
 }
 
 func TestRunMatchesSteps(t *testing.T) {
@@ -326,7 +330,7 @@ func TestRunRefuses(t *testing.T) {
 		err    error
 		msg    string
 	}{
-		{"negative steps", -1, func(*Buffers[float64]) {}, ErrLength, "steps = -1"},
+		{"negative steps", -1, func(*Buffers[float64]) {}, ErrRange, "kernel: steps = -1: out of range"},
 		{"I neither n nor rows", steps, func(b *Buffers[float64]) { b.I = make([]float64, 2*m) }, ErrLength, "Buffers.I"},
 		{"rows of Spike for one step", 1, func(b *Buffers[float64]) { b.Spike = make([]float64, 2*m) }, ErrLength, "Spike"},
 		{"SpikeBits too short", steps, func(b *Buffers[float64]) { b.SpikeBits = make([]uint64, 1) }, ErrLength, "SpikeBits"},
@@ -364,6 +368,8 @@ func unsafeAlias(s []int32) []uint64 {
 // The parallel path really runs: parts is above 1 for the tests' sizes and
 // for large calls by default.
 func TestWorkersSplitLargeCalls(t *testing.T) {
+	procs := runtime.GOMAXPROCS(4)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	k, err := New(Config[float32]{Params: Defaults[float32](), DT: 0.1, Workers: 4})
 	require.NoError(t, err)
 	assert.Equal(t, 1, k.parts(1<<16, 1), "a small call stays on the caller")
@@ -371,4 +377,89 @@ func TestWorkersSplitLargeCalls(t *testing.T) {
 	assert.Equal(t, 2, k.parts(1<<18, 2))
 	smallParts(t)
 	assert.Equal(t, 4, k.parts(64000, 3))
+}
+
+// A Workers far above what can run at once splits a call into GOMAXPROCS
+// parts at most, and starts no more goroutines than that.
+func TestWorkersCapped(t *testing.T) {
+	saved := minPart
+	minPart = 64
+	t.Cleanup(func() { minPart = saved })
+	procs := runtime.GOMAXPROCS(0)
+	k, err := New(Config[float32]{Params: Defaults[float32](), DT: 0.1, Workers: 1 << 30})
+	require.NoError(t, err)
+	assert.Equal(t, procs, k.parts(1<<20, 1000))
+	pool.mu.Lock()
+	started := pool.started // workers from earlier tests stay
+	pool.mu.Unlock()
+	goroutines := runtime.NumGoroutine()
+	const m = 64 * 64 // 64 parts without the cap
+	b := Buffers[float32]{V: make([]float32, m), W: make([]float32, m), LastSpike: make([]float32, m)}
+	require.NoError(t, k.Run(0, 3, b))
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	assert.LessOrEqual(t, pool.started, max(started, procs-1), "workers started")
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines+max(0, procs-1-started), "goroutines alive after the call")
+}
+
+// Run refuses lengths that equal steps rows only modulo 2^64, before it
+// multiplies: each buffer in guarded memory, its spare capacity filled
+// with sentinels (a Run that took it would write there), for steps near
+// the bound at which steps*row overflows.
+func TestRunRefusesOverflowingLengths(t *testing.T) {
+	k, err := New(defaultConfig())
+	require.NoError(t, err)
+	const spare = 4096 // bytes of capacity past the length, up to the guard page
+	for _, m := range []int{4, 256} {
+		words := (m + 63) / 64
+		for _, name := range []string{"I", "Delta", "Spike", "Refractory", "SpikeBits"} {
+			row, size := m, 8
+			switch name {
+			case "Refractory":
+				size = 1
+			case "SpikeBits":
+				row = words
+			}
+			// The lengths that steps*row can wrap to, and the steps that
+			// wrap to them: 2^64/row + len/row.
+			for _, rows := range []int{0, 2, 3} {
+				n := rows * row
+				if row == 1 {
+					continue // steps*1 never overflows
+				}
+				wrap := int(uint64(1<<63)/uint64(row)*2) + rows
+				for _, steps := range []int{wrap, wrap + 1, wrap - 1, math.MaxInt, math.MaxInt/row + 1} {
+					t.Run(fmt.Sprintf("m=%d/%s/len=%d/steps=%d", m, name, n, steps), func(t *testing.T) {
+						mem := guardedRegion(t, n*size+spare)
+						for i := range mem {
+							mem[i] = sentinel
+						}
+						base := unsafe.Pointer(unsafe.SliceData(mem))
+						b := Buffers[float64]{V: make([]float64, m), W: make([]float64, m), LastSpike: make([]float64, m)}
+						switch name {
+						case "I":
+							b.I = unsafe.Slice((*float64)(base), len(mem)/8)[:n]
+						case "Delta":
+							b.Delta = unsafe.Slice((*float64)(base), len(mem)/8)[:n]
+						case "Spike":
+							b.Spike = unsafe.Slice((*float64)(base), len(mem)/8)[:n]
+						case "Refractory":
+							b.Refractory = unsafe.Slice((*bool)(base), len(mem))[:n]
+						case "SpikeBits":
+							b.SpikeBits = unsafe.Slice((*uint64)(base), len(mem)/8)[:n]
+						}
+						err := k.Run(0, steps, b)
+						assert.ErrorIs(t, err, ErrLength)
+						assert.ErrorContains(t, err, "Buffers."+name)
+						for i, x := range mem {
+							if x != sentinel {
+								t.Fatalf("a refused Run wrote byte %d of %s's memory", i, name)
+							}
+						}
+						assert.Equal(t, make([]float64, m), b.V, "a refused Run wrote V")
+					})
+				}
+			}
+		}
+	}
 }

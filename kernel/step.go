@@ -51,10 +51,11 @@ type Buffers[F Float] struct {
 // concurrently on disjoint buffers, and it allocates nothing (with Workers
 // > 1, nothing after the first calls).
 //
-// It refuses, before writing anything, buffers of different lengths (a
-// per-neuron kernel also needs a multiple of its population size) and
-// buffers that overlap, except I, G and Delta, which are only read.
-func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.Run(t, 1, b) }
+// It refuses, before writing anything, a t that is NaN or infinite,
+// buffers of different lengths (a per-neuron kernel also needs a multiple
+// of its population size) and buffers that overlap, except I, G and
+// Delta, which are only read.
+func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.run("t", t, 1, b) }
 
 // Run advances every neuron by steps steps: step s at time t0 + F(s)*DT
 // (each operation rounded in F, no fused multiply-add; t0 itself for s = 0),
@@ -67,7 +68,19 @@ func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.Run(t, 1, b) }
 // write SpikeBits in the same pass, a vector at a time (except with
 // per-neuron batch rows that are not a multiple of 64 neurons long, whose
 // spikes are packed after each step).
-func (k *Kernel[F]) Run(t0 F, steps int, b Buffers[F]) error {
+//
+// It refuses what Step refuses, a negative steps, and a time of some step
+// that is NaN or infinite, before writing anything.
+func (k *Kernel[F]) Run(t0 F, steps int, b Buffers[F]) error { return k.run("t0", t0, steps, b) }
+
+// run is Run, with the name of the time argument for its errors.
+func (k *Kernel[F]) run(tName string, t0 F, steps int, b Buffers[F]) error {
+	if steps < 0 {
+		return &ParamError{Name: "steps", Index: -1, Value: float64(steps), Err: ErrRange, Why: "want a number of steps >= 0"}
+	}
+	if err := k.checkTime(tName, t0, steps); err != nil {
+		return err
+	}
 	if err := k.check(steps, &b); err != nil {
 		return err
 	}
@@ -310,12 +323,26 @@ func (k *Kernel[F]) spikes(b *Buffers[F], s, a int, v []F, th F, vth []F, index 
 	}
 }
 
-// check validates the buffers for steps steps; nothing is written if it
-// fails.
-func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
-	if steps < 0 {
-		return &BufferError{Name: "V", Err: ErrLength, Why: fmt.Sprintf("steps = %d, want >= 0", steps)}
+// checkTime refuses a time t0 that is NaN or infinite, or whose last step
+// of steps (at t0 + F(steps-1)*DT, as stepBlock computes it) is: the times
+// grow with the step, so every step's time is then finite.
+func (k *Kernel[F]) checkTime(name string, t0 F, steps int) error {
+	bad := func(x F) bool { f := float64(x); return math.IsNaN(f) || math.IsInf(f, 0) }
+	if bad(t0) {
+		return &ParamError{Name: name, Index: -1, Value: float64(t0), Err: ErrNotFinite, Why: "want a finite time", bits: typeBits[F]()}
 	}
+	if steps > 1 {
+		if last := t0 + F(F(steps-1)*k.cfg.DT); bad(last) {
+			return &ParamError{Name: name, Index: -1, Value: float64(t0), Err: ErrNotFinite, bits: typeBits[F](),
+				Why: fmt.Sprintf("the time of step %d, %s + %d*DT, is not finite", steps-1, formatValue(float64(t0), typeBits[F]()), steps-1)}
+		}
+	}
+	return nil
+}
+
+// check validates the buffers for steps >= 0 steps; nothing is written if
+// it fails.
+func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 	m := len(b.V)
 	words := (m + 63) / 64
 	lengths := [...]struct {
@@ -330,10 +357,19 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 		{"Spike", len(b.Spike), b.Spike == nil, m, false}, {"Refractory", len(b.Refractory), b.Refractory == nil, m, false},
 		{"SpikeBits", len(b.SpikeBits), b.SpikeBits == nil, words, false},
 	}
+	if m == 0 {
+		// Every buffer must be empty too; blame V rather than the others.
+		for _, l := range lengths {
+			if l.n > 0 {
+				return &BufferError{Name: "V", Err: ErrLength, Why: fmt.Sprintf("length 0, but %s has length %d", l.name, l.n)}
+			}
+		}
+	}
 	for _, l := range lengths {
 		switch {
 		case l.absent || l.n == l.per:
-		case !l.rowsOnly && steps > 1 && l.n == steps*l.per:
+		// l.n == steps*l.per, without the product, which can overflow.
+		case !l.rowsOnly && steps > 1 && l.per > 0 && l.n%l.per == 0 && l.n/l.per == steps:
 		case l.rowsOnly || steps <= 1:
 			return &BufferError{Name: l.name, Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (V has %d)", l.n, l.per, m)}
 		default:

@@ -4,121 +4,121 @@
 
 package kernel
 
-// stepAVX512F32Soft is the program StepF32Soft of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F32Soft is the program StepF32Soft of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32Soft(f *frame32)
 
-// stepAVX512F32SoftPN is the program StepF32SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F32SoftPN is the program StepF32SoftPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32SoftPN(f *frame32)
 
-// stepAVX512F32Hard is the program StepF32Hard of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F32Hard is the program StepF32Hard of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32Hard(f *frame32)
 
-// stepAVX512F32HardPN is the program StepF32HardPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F32HardPN is the program StepF32HardPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32HardPN(f *frame32)
 
-// stepAVX512F64Soft is the program StepF64Soft of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F64Soft is the program StepF64Soft of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64Soft(f *frame64)
 
-// stepAVX512F64SoftPN is the program StepF64SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F64SoftPN is the program StepF64SoftPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64SoftPN(f *frame64)
 
-// stepAVX512F64Hard is the program StepF64Hard of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F64Hard is the program StepF64Hard of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64Hard(f *frame64)
 
-// stepAVX512F64HardPN is the program StepF64HardPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX512F64HardPN is the program StepF64HardPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64HardPN(f *frame64)
 
-// exprelAVX512F32 is the program ExprelF32 of asm/step (see SPEC.md) for the f.N lanes
+// exprelAVX512F32 is the program ExprelF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func exprelAVX512F32(f *frame32)
 
-// exprelAVX512F64 is the program ExprelF64 of asm/step (see SPEC.md) for the f.N lanes
+// exprelAVX512F64 is the program ExprelF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func exprelAVX512F64(f *frame64)
 
-// stepAVX2F32Soft is the program StepF32Soft of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F32Soft is the program StepF32Soft of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32Soft(f *frame32)
 
-// stepAVX2F32SoftPN is the program StepF32SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F32SoftPN is the program StepF32SoftPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32SoftPN(f *frame32)
 
-// stepAVX2F32Hard is the program StepF32Hard of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F32Hard is the program StepF32Hard of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32Hard(f *frame32)
 
-// stepAVX2F32HardPN is the program StepF32HardPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F32HardPN is the program StepF32HardPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32HardPN(f *frame32)
 
-// stepAVX2F64Soft is the program StepF64Soft of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F64Soft is the program StepF64Soft of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64Soft(f *frame64)
 
-// stepAVX2F64SoftPN is the program StepF64SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F64SoftPN is the program StepF64SoftPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64SoftPN(f *frame64)
 
-// stepAVX2F64Hard is the program StepF64Hard of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F64Hard is the program StepF64Hard of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64Hard(f *frame64)
 
-// stepAVX2F64HardPN is the program StepF64HardPN of asm/step (see SPEC.md) for the f.N lanes
+// stepAVX2F64HardPN is the program StepF64HardPN of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64HardPN(f *frame64)
 
-// exprelAVX2F32 is the program ExprelF32 of asm/step (see SPEC.md) for the f.N lanes
+// exprelAVX2F32 is the program ExprelF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func exprelAVX2F32(f *frame32)
 
-// exprelAVX2F64 is the program ExprelF64 of asm/step (see SPEC.md) for the f.N lanes
+// exprelAVX2F64 is the program ExprelF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape

@@ -6169,28 +6169,38 @@ loop1:
 	VCMPPS $0x1d, Z1, Z7, K2
 	VCMPPS $0x1d, Z1, Z8, K3
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z6, Z15
-	VBROADCASTSS 48(SP), K1, Z15
-	VMOVUPS      Z7, Z16
-	VBROADCASTSS 48(SP), K2, Z16
-	VMOVUPS      Z8, Z17
-	VBROADCASTSS 48(SP), K3, Z17
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 48(SP), Z6, Z15
+	VSUBPS.BCST 48(SP), Z7, Z16
+	VSUBPS.BCST 48(SP), Z8, Z17
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z15, Z6, Z15
+	VSUBPS Z16, Z7, Z16
+	VSUBPS Z17, Z8, Z17
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z6, Z18
+	VMOVUPS Z15, K1, Z18
+	VMOVUPS Z7, Z15
+	VMOVUPS Z16, K2, Z15
+	VMOVUPS Z8, Z16
+	VMOVUPS Z17, K3, Z16
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 56(SP), Z9, Z8
 	VADDPS.BCST 56(SP), Z10, Z7
 	VADDPS.BCST 56(SP), Z11, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z9, Z18
-	VMOVUPS Z8, K1, Z18
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z9, Z17
+	VMOVUPS Z8, K1, Z17
 	VMOVUPS Z10, Z19
 	VMOVUPS Z7, K2, Z19
 	VMOVUPS Z11, Z20
 	VMOVUPS Z6, K3, Z20
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z5, Z8
 	VMOVUPS Z5, Z7
 	VMOVUPS Z5, Z6
@@ -6199,7 +6209,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -6208,42 +6218,42 @@ loop1:
 	VMOVUPS    128(DI)(AX*4), Z6
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z18, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z17, Z8, Z8
 	VSUBPS Z19, Z7, Z7
 	VSUBPS Z20, Z6, Z6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z8, Z4, Z9
 	VMULPS Z7, Z4, Z10
 	VMULPS Z6, Z4, Z11
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z15, Z23
-	VSUBPS Z2, Z16, Z7
-	VSUBPS Z2, Z17, Z6
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z18, Z23
+	VSUBPS Z2, Z15, Z7
+	VSUBPS Z2, Z16, Z6
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 64(SP), Z15, Z26
-	VSUBPS.BCST 64(SP), Z16, Z25
-	VSUBPS.BCST 64(SP), Z17, Z24
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 64(SP), Z18, Z26
+	VSUBPS.BCST 64(SP), Z15, Z25
+	VSUBPS.BCST 64(SP), Z16, Z24
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z26, Z23, Z8
 	VMULPS Z25, Z7, Z21
 	VMULPS Z24, Z6, Z22
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z26, Z23, Z23
 	VADDPS Z25, Z7, Z7
 	VADDPS Z24, Z6, Z6
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z8, Z3, Z9
 	VFMADD231PS Z21, Z3, Z10
 	VFMADD231PS Z22, Z3, Z11
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z23, Z3, Z21
 	VMULPS Z7, Z3, Z22
 	VMULPS Z6, Z3, Z23
@@ -6252,7 +6262,7 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -6260,38 +6270,38 @@ absent1:
 	VMOVUPS    64(R9)(AX*4), Z7
 	VMOVUPS    128(R9)(AX*4), Z8
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z6, Z4, Z6
 	VMULPS Z7, Z4, Z7
 	VMULPS Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z6, Z21, Z21
 	VSUBPS Z7, Z22, Z22
 	VSUBPS Z8, Z23, Z23
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPS Z5, Z24
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PS Z15, Z6, Z24
-	VFMADD231PS Z16, Z7, Z25
-	VFMADD231PS Z17, Z8, Z26
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PS Z18, Z6, Z24
+	VFMADD231PS Z15, Z7, Z25
+	VFMADD231PS Z16, Z8, Z26
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z24, Z9, Z9
 	VSUBPS Z25, Z10, Z10
 	VSUBPS Z26, Z11, Z11
 
 absent2:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z21, Z24
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z22, Z25
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z26
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z6
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z21, Z6
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z7
@@ -6299,531 +6309,531 @@ absent2:
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z8
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z23, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z21, Z6
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z22, Z7
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z23, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z21, Z6
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z22, Z7
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z21, Z6
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z22, Z7
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z23, Z8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS Z0, Z21, Z6
 	VFMADD213PS Z0, Z22, Z7
 	VFMADD213PS Z0, Z23, Z8
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z24, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z25, K2
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K3
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z21, Z27
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z21, Z27
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z21, Z27
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z21, Z27
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z21, Z27
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z21, Z27
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z21, Z27
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z21, Z27
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z21, Z27
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z21, K4
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K4, Z21
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z21, K4
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z21, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K4, Z28
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z28, Z30
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z28, Z30
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z28, Z30
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z28, Z30
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z28, Z30
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K4
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K4, Z31
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z31, Z31
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z21, Z31, Z21
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3f000000<>+0(SB), Z29, Z28
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z29, Z29
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z28, Z28
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z28, Z21, Z21
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z29, Z21, Z21
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS.BCST $0x12, k32_3f000000<>+0(SB), Z24, K4
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z27, K4, Z21
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z21, K1, Z6
 
 rare3:
 	KORTESTW K2, K2
 	JZ       rare4
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z21
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z22, Z21
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z22, Z21
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z22, Z21
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z22, Z21
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z22, Z21
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z22, Z21
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z22, Z21
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z22, Z21
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z22, Z21
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z22, K1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z22
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z22, K1
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z22, Z24
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z24
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z24, Z27
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z24
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z24
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z28
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z28
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z28
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z24, Z28
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z24, Z28
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z24, Z28
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z28
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z24, Z28
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z24, Z28
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z29, Z29
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z28, Z24, Z29
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z22, Z29, Z22
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3f000000<>+0(SB), Z27, Z24
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z24, Z27, Z27
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z27, Z27
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z24, Z24
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z24, Z24
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z24, Z22, Z22
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z27, Z22, Z22
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS.BCST $0x12, k32_3f000000<>+0(SB), Z25, K1
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z21, K1, Z22
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z22, K2, Z7
 
 rare4:
 	KORTESTW K3, K3
 	JZ       rare5
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z21
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z21
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z21
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z21
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z23, Z21
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z23, Z21
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z23, Z21
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z21
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z23, Z21
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z23, Z21
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z23
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z23, K1
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z23, Z22
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z22
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z22, Z24
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z24, Z22
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z24, Z22
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z25
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z22, Z25
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z22, Z25
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z22, Z25
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z22, Z25
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z22, Z25
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z22, Z25
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z22, Z25
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z22, Z25
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z22, Z25
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z24, K1
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z24, Z27
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z27
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z27, Z27
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z27, Z27
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z27, Z0, Z27
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z25, Z22, Z27
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z23, Z27, Z22
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3f000000<>+0(SB), Z24, Z23
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z23, Z23
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z23, Z24, Z24
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z24, Z24
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z24, Z24
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z23, Z23
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z23, Z23
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z23, Z23
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z23, Z22, Z22
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z24, Z22, Z22
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS.BCST $0x12, k32_3f000000<>+0(SB), Z26, K1
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z21, K1, Z22
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z22, K3, Z8
 
 rare5:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PS Z15, Z9, Z6
-	VFMADD213PS Z16, Z10, Z7
-	VFMADD213PS Z17, Z11, Z8
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PS Z18, Z9, Z6
+	VFMADD213PS Z15, Z10, Z7
+	VFMADD213PS Z16, Z11, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent6
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -6831,62 +6841,62 @@ rare5:
 	VMOVUPS    64(R8)(AX*4), Z10
 	VMOVUPS    128(R8)(AX*4), Z11
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Z9, Z6, Z6
 	VADDPS Z10, Z7, Z7
 	VADDPS Z11, Z8, Z8
 
 absent6:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS Z2, Z6, Z9
 	VSUBPS Z2, Z7, Z10
 	VSUBPS Z2, Z8, Z11
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (SP), Z21
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Z12, Z21, Z22
 	VSUBPS Z13, Z21, Z23
 	VSUBPS Z14, Z21, Z24
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS.BCST $0x11, 96(SP), Z22, K1
 	VCMPPS.BCST $0x11, 96(SP), Z23, K2
 	VCMPPS.BCST $0x11, 96(SP), Z24, K3
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VMOVUPS Z6, Z6
-	VMOVUPS Z15, K1, Z6
+	VMOVUPS Z18, K1, Z6
 	VMOVUPS Z7, Z7
-	VMOVUPS Z16, K2, Z7
+	VMOVUPS Z15, K2, Z7
 	VMOVUPS Z8, Z8
-	VMOVUPS Z17, K3, Z8
+	VMOVUPS Z16, K3, Z8
 
-	// r117:wkeep = Mul r116:keep r9:u
-	VMULPS.BCST 88(SP), Z18, Z15
+	// r119:wkeep = Mul r118:keep r11:u
+	VMULPS.BCST 88(SP), Z17, Z15
 	VMULPS.BCST 88(SP), Z19, Z16
-	VMULPS.BCST 88(SP), Z20, Z17
+	VMULPS.BCST 88(SP), Z20, Z18
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS.BCST 80(SP), Z9, Z15
 	VFMADD231PS.BCST 80(SP), Z10, Z16
-	VFMADD231PS.BCST 80(SP), Z11, Z17
+	VFMADD231PS.BCST 80(SP), Z11, Z18
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VMOVUPS Z15, Z9
-	VMOVUPS Z18, K1, Z9
+	VMOVUPS Z17, K1, Z9
 	VMOVUPS Z16, Z10
 	VMOVUPS Z19, K2, Z10
-	VMOVUPS Z17, Z11
+	VMOVUPS Z18, Z11
 	VMOVUPS Z20, K3, Z11
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z6, K4
 	VCMPPS $0x1d, Z1, Z7, K5
 	VCMPPS $0x1d, Z1, Z8, K6
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VMOVUPS Z21, K4, Z12
 	VMOVUPS Z21, K5, Z13
 	VMOVUPS Z21, K6, Z14
@@ -6895,7 +6905,7 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	PREFETCHT1 2048(R10)(AX*4)
 	PREFETCHT1 2112(R10)(AX*4)
 	PREFETCHT1 2176(R10)(AX*4)
@@ -6911,12 +6921,12 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	PREFETCHT1     512(R11)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z15
 	VPMOVDB        Z15, (R11)(AX*1)
@@ -6930,7 +6940,7 @@ absent8:
 	TESTQ R12, R12
 	JZ    absent9
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	KMOVW K4, R13
 	MOVQ  AX, R14
 	SHRQ  $0x03, R14
@@ -6980,312 +6990,318 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z6, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z6, Z9
-	VBROADCASTSS 48(SP), K2, Z9
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 48(SP), Z6, Z9
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z9, Z6, Z9
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z6, Z10
+	VMOVUPS Z9, K2, Z10
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 56(SP), Z7, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z7, Z10
-	VMOVUPS Z6, K2, Z10
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z7, Z9
+	VMOVUPS Z6, K2, Z9
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z5, Z6
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent10
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z6
 
 absent10:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z10, Z6, Z6
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z9, Z6, Z6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z6, Z4, Z7
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z9, Z6
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z10, Z6
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 64(SP), Z9, Z11
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 64(SP), Z10, Z11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z11, Z6, Z12
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z11, Z6, Z6
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z12, Z3, Z7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z6, Z3, Z11
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent11
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z6
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z6, Z4, Z6
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z6, Z11, Z11
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPS Z5, Z12
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PS Z9, Z6, Z12
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PS Z10, Z6, Z12
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z12, Z7, Z7
 
 absent11:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z11, Z12
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z6
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z11, Z6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z11, Z6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z11, Z6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z11, Z6
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS Z0, Z11, Z6
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z12, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K2, K2
 	JZ       rare12
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z13
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z11, Z13
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z11, Z13
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z11, Z13
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z11, Z13
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z11, Z13
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z11, Z13
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z11, Z13
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z11, Z13
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z11, Z13
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z11, K3
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z11
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z11, K3
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z11, Z14
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z14
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z15
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z14, Z15
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z15, Z15
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z15, Z14
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z15, Z14
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z16
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z14, Z16
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z14, Z16
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z14, Z16
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z14, Z16
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z14, Z16
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z14, Z16
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z14, Z16
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS.BCST k32_3f000000<>+0(SB), Z14, Z16
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z14, Z16
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z15, K3
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z15, Z17
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z17
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z17, Z17
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z17, Z17
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z17, Z17
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z17, Z0, Z17
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z16, Z14, Z17
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z11, Z17, Z11
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z14
 	VFMADD231PS.BCST k32_3f000000<>+0(SB), Z15, Z14
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z14, Z14
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z14, Z15, Z15
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z15, Z15
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z15, Z15
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z15, Z15
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z14, Z14
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z14, Z14
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z14, Z14
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z14, Z11, Z11
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z15, Z11, Z11
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS.BCST $0x12, k32_3f000000<>+0(SB), Z12, K3
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z13, K3, Z11
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z11, K2, Z6
 
 rare12:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PS Z9, Z7, Z6
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PS Z10, Z7, Z6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent13
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z7
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Z7, Z6, Z6
 
 absent13:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS Z2, Z6, Z7
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (SP), Z11
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Z8, Z11, Z12
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS.BCST $0x11, 96(SP), Z12, K2
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VMOVUPS Z6, Z6
-	VMOVUPS Z9, K2, Z6
+	VMOVUPS Z10, K2, Z6
 
-	// r117:wkeep = Mul r116:keep r9:u
-	VMULPS.BCST 88(SP), Z10, Z9
+	// r119:wkeep = Mul r118:keep r11:u
+	VMULPS.BCST 88(SP), Z9, Z10
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
-	VFMADD231PS.BCST 80(SP), Z7, Z9
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMADD231PS.BCST 80(SP), Z7, Z10
 
-	// r1:W = Select r122:refr r9:u r118:wc
-	VMOVUPS Z9, Z7
-	VMOVUPS Z10, K2, Z7
+	// r1:W = Select r124:refr r11:u r120:wc
+	VMOVUPS Z10, Z7
+	VMOVUPS Z9, K2, Z7
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z6, K3
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VMOVUPS Z11, K3, Z8
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent14
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VMOVUPS.Z Z0, K3, Z9
 	VMOVUPS   Z9, K1, (R10)(AX*4)
 
@@ -7294,10 +7310,10 @@ absent14:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z9
 	VPMOVDB        Z9, K1, (R11)(AX*1)
 
@@ -7306,7 +7322,7 @@ absent15:
 	TESTQ R12, R12
 	JZ    absent16
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R13
 	MOVQ  AX, R14
@@ -7455,23 +7471,31 @@ first18:
 	VCMPPS $0x1d, Z1, Z7, K1
 	VCMPPS $0x1d, Z1, Z8, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z7, Z19
-	VBROADCASTSS 368(SP), K1, Z19
-	VMOVUPS      Z8, Z20
-	VBROADCASTSS 368(SP), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 368(SP), Z7, Z19
+	VSUBPS.BCST 368(SP), Z8, Z20
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z19, Z7, Z19
+	VSUBPS Z20, Z8, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z7, Z21
+	VMOVUPS Z19, K1, Z21
+	VMOVUPS Z8, Z19
+	VMOVUPS Z20, K2, Z19
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 376(SP), Z11, Z8
 	VADDPS.BCST 376(SP), Z12, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z11, Z21
-	VMOVUPS Z8, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z11, Z20
+	VMOVUPS Z8, K1, Z20
 	VMOVUPS Z12, Z22
 	VMOVUPS Z7, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z5, Z8
 	VMOVUPS Z5, Z7
 
@@ -7479,7 +7503,7 @@ first18:
 	TESTQ DI, DI
 	JZ    absent19
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -7488,35 +7512,35 @@ first18:
 	VMOVUPS    64(DI)(AX*4), Z7
 
 absent19:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z21, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z20, Z8, Z8
 	VSUBPS Z22, Z7, Z7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z8, Z4, Z11
 	VMULPS Z7, Z4, Z12
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z19, Z24
-	VSUBPS Z2, Z20, Z7
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z21, Z24
+	VSUBPS Z2, Z19, Z7
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 384(SP), Z19, Z26
-	VSUBPS.BCST 384(SP), Z20, Z25
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 384(SP), Z21, Z26
+	VSUBPS.BCST 384(SP), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z26, Z24, Z8
 	VMULPS Z25, Z7, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z26, Z24, Z24
 	VADDPS Z25, Z7, Z7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z8, Z3, Z11
 	VFMADD231PS Z23, Z3, Z12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z24, Z3, Z23
 	VMULPS Z7, Z3, Z24
 
@@ -7524,7 +7548,7 @@ absent19:
 	TESTQ R9, R9
 	JZ    absent20
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -7532,393 +7556,393 @@ absent19:
 	VMOVUPS    (R9)(AX*4), Z7
 	VMOVUPS    64(R9)(AX*4), Z8
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z7, Z4, Z7
 	VMULPS Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z7, Z23, Z23
 	VSUBPS Z8, Z24, Z24
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PS Z19, Z7, Z25
-	VFMADD231PS Z20, Z8, Z26
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PS Z21, Z7, Z25
+	VFMADD231PS Z19, Z8, Z26
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z25, Z11, Z11
 	VSUBPS Z26, Z12, Z12
 
 absent20:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z25
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z7
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z23, Z7
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z8
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z24, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z23, Z7
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z24, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z7
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS Z6, Z23, Z7
 	VFMADD213PS Z6, Z24, Z8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS Z0, Z23, Z7
 	VFMADD213PS Z0, Z24, Z8
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z25, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare21
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z27
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z27
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z27
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z23, Z27
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z23, Z27
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z23, Z27
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z27
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS Z6, Z23, Z27
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z23, Z27
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K3
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z23
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z23, K3
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z23, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z28, Z30
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z28, Z30
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z28, Z30
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS Z6, Z28, Z30
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z28, Z30
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z31, Z31
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z23, Z31, Z23
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z6, Z29, Z28
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z29, Z29
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z28, Z28
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z28, Z23, Z23
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z29, Z23, Z23
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, Z6, Z25, K3
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z27, K3, Z23
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z23, K1, Z7
 
 rare21:
 	KORTESTW K2, K2
 	JZ       rare22
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z23
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z23
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z23
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z24, Z23
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z24, Z23
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z24, Z23
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z23
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS Z6, Z24, Z23
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z24, Z23
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z24
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z24, K1
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z24, Z25
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z25
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z25, Z27
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z25
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z25
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z28
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z28
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z28
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z25, Z28
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z25, Z28
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z25, Z28
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z28
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS Z6, Z25, Z28
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z25, Z28
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z29, Z29
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z28, Z25, Z29
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z24, Z29, Z24
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS k32_4b400000<>+0(SB), Z25
 	VFMADD231PS  Z6, Z27, Z25
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z25, Z27, Z27
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z27, Z27
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z25, Z25
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z25, Z25
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z25, Z24, Z24
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z27, Z24, Z24
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, Z6, Z26, K1
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z23, K1, Z24
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z24, K2, Z8
 
 rare22:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PS Z19, Z11, Z7
-	VFMADD213PS Z20, Z12, Z8
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PS Z21, Z11, Z7
+	VFMADD213PS Z19, Z12, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent23
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -7926,51 +7950,51 @@ rare22:
 	VMOVUPS    (R8)(AX*4), Z11
 	VMOVUPS    64(R8)(AX*4), Z12
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Z11, Z7, Z7
 	VADDPS Z12, Z8, Z8
 
 absent23:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS Z2, Z7, Z11
 	VSUBPS Z2, Z8, Z12
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (R13), Z23
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Z15, Z23, Z24
 	VSUBPS Z16, Z23, Z25
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS.BCST $0x11, 416(SP), Z24, K1
 	VCMPPS.BCST $0x11, 416(SP), Z25, K2
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VMOVUPS Z7, Z7
-	VMOVUPS Z19, K1, Z7
+	VMOVUPS Z21, K1, Z7
 	VMOVUPS Z8, Z8
-	VMOVUPS Z20, K2, Z8
+	VMOVUPS Z19, K2, Z8
 
-	// r117:wkeep = Mul r116:keep r9:u
-	VMULPS.BCST 408(SP), Z21, Z19
-	VMULPS.BCST 408(SP), Z22, Z20
+	// r119:wkeep = Mul r118:keep r11:u
+	VMULPS.BCST 408(SP), Z20, Z19
+	VMULPS.BCST 408(SP), Z22, Z21
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS.BCST 400(SP), Z11, Z19
-	VFMADD231PS.BCST 400(SP), Z12, Z20
+	VFMADD231PS.BCST 400(SP), Z12, Z21
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VMOVUPS Z19, Z11
-	VMOVUPS Z21, K1, Z11
-	VMOVUPS Z20, Z12
+	VMOVUPS Z20, K1, Z11
+	VMOVUPS Z21, Z12
 	VMOVUPS Z22, K2, Z12
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z7, K3
 	VCMPPS $0x1d, Z1, Z8, K4
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VMOVUPS Z23, K3, Z15
 	VMOVUPS Z23, K4, Z16
 
@@ -7978,7 +8002,7 @@ absent23:
 	TESTQ R10, R10
 	JZ    absent24
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	PREFETCHT1 2048(R10)(AX*4)
 	PREFETCHT1 2112(R10)(AX*4)
 	PREFETCHT1 2176(R10)(AX*4)
@@ -7993,11 +8017,11 @@ absent24:
 	TESTQ R11, R11
 	JZ    absent25
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	PREFETCHT1     512(R11)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z19
 	VPMOVDB        Z19, (R11)(AX*1)
@@ -8009,7 +8033,7 @@ absent25:
 	TESTQ R12, R12
 	JZ    absent26
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	KMOVW K3, R14
 	MOVQ  AX, R15
 	SHRQ  $0x03, R15
@@ -8022,23 +8046,31 @@ absent26:
 	VCMPPS $0x1d, Z1, Z9, K1
 	VCMPPS $0x1d, Z1, Z10, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z9, Z19
-	VBROADCASTSS 368(SP), K1, Z19
-	VMOVUPS      Z10, Z20
-	VBROADCASTSS 368(SP), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 368(SP), Z9, Z19
+	VSUBPS.BCST 368(SP), Z10, Z20
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z19, Z9, Z19
+	VSUBPS Z20, Z10, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z9, Z21
+	VMOVUPS Z19, K1, Z21
+	VMOVUPS Z10, Z19
+	VMOVUPS Z20, K2, Z19
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 376(SP), Z13, Z10
 	VADDPS.BCST 376(SP), Z14, Z9
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z13, Z21
-	VMOVUPS Z10, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z13, Z20
+	VMOVUPS Z10, K1, Z20
 	VMOVUPS Z14, Z22
 	VMOVUPS Z9, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z5, Z10
 	VMOVUPS Z5, Z9
 
@@ -8046,40 +8078,40 @@ absent26:
 	TESTQ DI, DI
 	JZ    absent27
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 128(DI)(AX*4), Z10
 	VMOVUPS 192(DI)(AX*4), Z9
 
 absent27:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z21, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z20, Z10, Z10
 	VSUBPS Z22, Z9, Z9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z10, Z4, Z13
 	VMULPS Z9, Z4, Z14
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z19, Z24
-	VSUBPS Z2, Z20, Z9
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z21, Z24
+	VSUBPS Z2, Z19, Z9
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 384(SP), Z19, Z26
-	VSUBPS.BCST 384(SP), Z20, Z25
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 384(SP), Z21, Z26
+	VSUBPS.BCST 384(SP), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z26, Z24, Z10
 	VMULPS Z25, Z9, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z26, Z24, Z24
 	VADDPS Z25, Z9, Z9
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z10, Z3, Z13
 	VFMADD231PS Z23, Z3, Z14
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z24, Z3, Z23
 	VMULPS Z9, Z3, Z24
 
@@ -8087,445 +8119,445 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPS 128(R9)(AX*4), Z9
 	VMOVUPS 192(R9)(AX*4), Z10
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z9, Z4, Z9
 	VMULPS Z10, Z4, Z10
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z9, Z23, Z23
 	VSUBPS Z10, Z24, Z24
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PS Z19, Z9, Z25
-	VFMADD231PS Z20, Z10, Z26
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PS Z21, Z9, Z25
+	VFMADD231PS Z19, Z10, Z26
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z25, Z13, Z13
 	VSUBPS Z26, Z14, Z14
 
 absent28:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z25
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z9
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z23, Z9
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z10
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z24, Z10
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z23, Z9
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z24, Z10
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z9
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z10
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS Z6, Z23, Z9
 	VFMADD213PS Z6, Z24, Z10
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS Z0, Z23, Z9
 	VFMADD213PS Z0, Z24, Z10
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z25, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare29
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z27
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z27
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z27
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z23, Z27
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z23, Z27
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z23, Z27
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z27
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS Z6, Z23, Z27
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z23, Z27
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K3
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z23
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z23, K3
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z23, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z28, Z30
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z28, Z30
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z28, Z30
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS Z6, Z28, Z30
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z28, Z30
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z31, Z31
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z23, Z31, Z23
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z6, Z29, Z28
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z29, Z29
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z28, Z28
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z28, Z23, Z23
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z29, Z23, Z23
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, Z6, Z25, K3
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z27, K3, Z23
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z23, K1, Z9
 
 rare29:
 	KORTESTW K2, K2
 	JZ       rare30
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z23
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z23
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z23
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z24, Z23
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z24, Z23
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z24, Z23
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z23
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS Z6, Z24, Z23
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z24, Z23
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z24
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z24, K1
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z24, Z25
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z25
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z25, Z27
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z25
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z25
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z28
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z28
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z28
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z25, Z28
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z25, Z28
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z25, Z28
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z28
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS Z6, Z25, Z28
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z25, Z28
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z29, Z29
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z28, Z25, Z29
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z24, Z29, Z24
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS k32_4b400000<>+0(SB), Z25
 	VFMADD231PS  Z6, Z27, Z25
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z25, Z27, Z27
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z27, Z27
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z25, Z25
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z25, Z25
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z25, Z24, Z24
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z27, Z24, Z24
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, Z6, Z26, K1
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z23, K1, Z24
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z24, K2, Z10
 
 rare30:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PS Z19, Z13, Z9
-	VFMADD213PS Z20, Z14, Z10
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PS Z21, Z13, Z9
+	VFMADD213PS Z19, Z14, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent31
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VMOVUPS 128(R8)(AX*4), Z13
 	VMOVUPS 192(R8)(AX*4), Z14
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Z13, Z9, Z9
 	VADDPS Z14, Z10, Z10
 
 absent31:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS Z2, Z9, Z13
 	VSUBPS Z2, Z10, Z14
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (R13), Z23
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Z17, Z23, Z24
 	VSUBPS Z18, Z23, Z25
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS.BCST $0x11, 416(SP), Z24, K1
 	VCMPPS.BCST $0x11, 416(SP), Z25, K2
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VMOVUPS Z9, Z9
-	VMOVUPS Z19, K1, Z9
+	VMOVUPS Z21, K1, Z9
 	VMOVUPS Z10, Z10
-	VMOVUPS Z20, K2, Z10
+	VMOVUPS Z19, K2, Z10
 
-	// r117:wkeep = Mul r116:keep r9:u
-	VMULPS.BCST 408(SP), Z21, Z19
-	VMULPS.BCST 408(SP), Z22, Z20
+	// r119:wkeep = Mul r118:keep r11:u
+	VMULPS.BCST 408(SP), Z20, Z19
+	VMULPS.BCST 408(SP), Z22, Z21
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS.BCST 400(SP), Z13, Z19
-	VFMADD231PS.BCST 400(SP), Z14, Z20
+	VFMADD231PS.BCST 400(SP), Z14, Z21
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VMOVUPS Z19, Z13
-	VMOVUPS Z21, K1, Z13
-	VMOVUPS Z20, Z14
+	VMOVUPS Z20, K1, Z13
+	VMOVUPS Z21, Z14
 	VMOVUPS Z22, K2, Z14
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z9, K3
 	VCMPPS $0x1d, Z1, Z10, K4
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VMOVUPS Z23, K3, Z17
 	VMOVUPS Z23, K4, Z18
 
@@ -8533,7 +8565,7 @@ absent31:
 	TESTQ R10, R10
 	JZ    absent32
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VMOVUPS.Z Z0, K3, Z19
 	VMOVUPS   Z19, 128(R10)(AX*4)
 	VMOVUPS.Z Z0, K4, Z19
@@ -8544,11 +8576,11 @@ absent32:
 	TESTQ R11, R11
 	JZ    absent33
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z19
 	VPMOVDB        Z19, 32(R11)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z19
@@ -8559,7 +8591,7 @@ absent33:
 	TESTQ R12, R12
 	JZ    absent34
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	KMOVW K3, R14
 	MOVQ  AX, R15
 	SHRQ  $0x03, R15
@@ -8632,312 +8664,318 @@ first36:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z7, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z7, Z10
-	VBROADCASTSS 368(SP), K2, Z10
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 368(SP), Z7, Z10
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z10, Z7, Z10
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z7, Z11
+	VMOVUPS Z10, K2, Z11
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 376(SP), Z8, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z8, Z11
-	VMOVUPS Z7, K2, Z11
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z8, Z10
+	VMOVUPS Z7, K2, Z10
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z5, Z7
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent37
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z7
 
 absent37:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z11, Z7, Z7
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z10, Z7, Z7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z7, Z4, Z8
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z10, Z7
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z11, Z7
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 384(SP), Z10, Z12
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 384(SP), Z11, Z12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z12, Z7, Z13
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z12, Z7, Z7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z13, Z3, Z8
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z7, Z3, Z12
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent38
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z7
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z7, Z4, Z7
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z7, Z12, Z12
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPS Z5, Z13
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PS Z10, Z7, Z13
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PS Z11, Z7, Z13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z13, Z8, Z8
 
 absent38:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z12, Z13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSS     k32_3c088889<>+0(SB), Z7
 	VFMADD231PS.BCST k32_3ab60b61<>+0(SB), Z12, Z7
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z12, Z7
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z12, Z7
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS Z6, Z12, Z7
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS Z0, Z12, Z7
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z13, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K2, K2
 	JZ       rare39
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z14
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z12, Z14
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z12, Z14
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z12, Z14
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z12, Z14
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z12, Z14
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z12, Z14
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z12, Z14
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS Z6, Z12, Z14
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS Z0, Z12, Z14
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z12, K3
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z12
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z12, K3
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VMOVUPS      Z12, Z15
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z15
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z16
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z15, Z16
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z16, Z15
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z16, Z15
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z17
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z15, Z17
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z15, Z17
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z15, Z17
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS.BCST k32_3ab60b61<>+0(SB), Z15, Z17
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS.BCST k32_3c088889<>+0(SB), Z15, Z17
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS.BCST k32_3d2aaaab<>+0(SB), Z15, Z17
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z15, Z17
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS Z6, Z15, Z17
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS Z0, Z15, Z17
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z16, K3
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VMOVUPS      Z16, Z18
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z18
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS.BCST k32_bf800000<>+0(SB), Z18, Z18
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z18, Z18
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Z18, Z18
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VSUBPS Z18, Z0, Z18
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Z17, Z15, Z18
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Z12, Z18, Z12
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VBROADCASTSS k32_4b400000<>+0(SB), Z15
 	VFMADD231PS  Z6, Z16, Z15
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z15, Z15
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Z15, Z16, Z16
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z16, Z16
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Z16, Z16
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS.BCST k32_4b400000<>+0(SB), Z15, Z15
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD.BCST k32_0000007f<>+0(SB), Z15, Z15
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Z15, Z15
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Z15, Z12, Z12
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Z16, Z12, Z12
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, Z6, Z13, K3
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VMOVUPS Z14, K3, Z12
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VMOVUPS Z12, K2, Z7
 
 rare39:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PS Z10, Z8, Z7
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PS Z11, Z8, Z7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent40
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z8
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Z8, Z7, Z7
 
 absent40:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS Z2, Z7, Z8
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (R13), Z12
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Z9, Z12, Z13
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS.BCST $0x11, 416(SP), Z13, K2
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VMOVUPS Z7, Z7
-	VMOVUPS Z10, K2, Z7
+	VMOVUPS Z11, K2, Z7
 
-	// r117:wkeep = Mul r116:keep r9:u
-	VMULPS.BCST 408(SP), Z11, Z10
+	// r119:wkeep = Mul r118:keep r11:u
+	VMULPS.BCST 408(SP), Z10, Z11
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
-	VFMADD231PS.BCST 400(SP), Z8, Z10
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMADD231PS.BCST 400(SP), Z8, Z11
 
-	// r1:W = Select r122:refr r9:u r118:wc
-	VMOVUPS Z10, Z8
-	VMOVUPS Z11, K2, Z8
+	// r1:W = Select r124:refr r11:u r120:wc
+	VMOVUPS Z11, Z8
+	VMOVUPS Z10, K2, Z8
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z7, K3
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VMOVUPS Z12, K3, Z9
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent41
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VMOVUPS.Z Z0, K3, Z10
 	VMOVUPS   Z10, K1, (R10)(AX*4)
 
@@ -8946,10 +8984,10 @@ absent41:
 	TESTQ R11, R11
 	JZ    absent42
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z10
 	VPMOVDB        Z10, K1, (R11)(AX*1)
 
@@ -8958,7 +8996,7 @@ absent42:
 	TESTQ R12, R12
 	JZ    absent43
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R14
 	MOVQ  AX, R15
@@ -9086,31 +9124,41 @@ loop1:
 	VCMPPS $0x1d, 128(R15)(AX*4), Z8, K3
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ    144(SP), R13
-	VMOVUPS Z6, Z15
-	VMOVUPS (R13)(AX*4), K1, Z15
-	VMOVUPS Z7, Z16
-	VMOVUPS 64(R13)(AX*4), K2, Z16
-	VMOVUPS Z8, Z17
-	VMOVUPS 128(R13)(AX*4), K3, Z17
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   144(SP), R13
+	VSUBPS (R13)(AX*4), Z6, Z15
+	VSUBPS 64(R13)(AX*4), Z7, Z16
+	VSUBPS 128(R13)(AX*4), Z8, Z17
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z15, Z6, Z15
+	VSUBPS Z16, Z7, Z16
+	VSUBPS Z17, Z8, Z17
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z6, Z18
+	VMOVUPS Z15, K1, Z18
+	VMOVUPS Z7, Z15
+	VMOVUPS Z16, K2, Z15
+	VMOVUPS Z8, Z16
+	VMOVUPS Z17, K3, Z16
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   152(SP), R13
 	VADDPS (R13)(AX*4), Z9, Z8
 	VADDPS 64(R13)(AX*4), Z10, Z7
 	VADDPS 128(R13)(AX*4), Z11, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z9, Z18
-	VMOVUPS Z8, K1, Z18
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z9, Z17
+	VMOVUPS Z8, K1, Z17
 	VMOVUPS Z10, Z19
 	VMOVUPS Z7, K2, Z19
 	VMOVUPS Z11, Z20
 	VMOVUPS Z6, K3, Z20
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z1, Z8
 	VMOVUPS Z1, Z7
 	VMOVUPS Z1, Z6
@@ -9119,7 +9167,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -9128,49 +9176,49 @@ loop1:
 	VMOVUPS    128(DI)(AX*4), Z6
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z18, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z17, Z8, Z8
 	VSUBPS Z19, Z7, Z7
 	VSUBPS Z20, Z6, Z6
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS (R14)(AX*4), Z8, Z9
 	VMULPS 64(R14)(AX*4), Z7, Z10
 	VMULPS 128(R14)(AX*4), Z6, Z11
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   160(SP), R13
-	VSUBPS (R13)(AX*4), Z15, Z23
-	VSUBPS 64(R13)(AX*4), Z16, Z7
-	VSUBPS 128(R13)(AX*4), Z17, Z6
+	VSUBPS (R13)(AX*4), Z18, Z23
+	VSUBPS 64(R13)(AX*4), Z15, Z7
+	VSUBPS 128(R13)(AX*4), Z16, Z6
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   168(SP), R13
-	VSUBPS (R13)(AX*4), Z15, Z26
-	VSUBPS 64(R13)(AX*4), Z16, Z25
-	VSUBPS 128(R13)(AX*4), Z17, Z24
+	VSUBPS (R13)(AX*4), Z18, Z26
+	VSUBPS 64(R13)(AX*4), Z15, Z25
+	VSUBPS 128(R13)(AX*4), Z16, Z24
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z26, Z23, Z8
 	VMULPS Z25, Z7, Z21
 	VMULPS Z24, Z6, Z22
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z26, Z23, Z23
 	VADDPS Z25, Z7, Z7
 	VADDPS Z24, Z6, Z6
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        176(SP), R13
 	VFMADD231PS (R13)(AX*4), Z8, Z9
 	VFMADD231PS 64(R13)(AX*4), Z21, Z10
 	VFMADD231PS 128(R13)(AX*4), Z22, Z11
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   176(SP), R13
 	VMULPS (R13)(AX*4), Z23, Z21
 	VMULPS 64(R13)(AX*4), Z7, Z22
@@ -9180,8 +9228,8 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -9189,38 +9237,38 @@ absent1:
 	VMOVUPS    64(R9)(AX*4), Z7
 	VMOVUPS    128(R9)(AX*4), Z8
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS (R14)(AX*4), Z6, Z6
 	VMULPS 64(R14)(AX*4), Z7, Z7
 	VMULPS 128(R14)(AX*4), Z8, Z8
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z6, Z21, Z21
 	VSUBPS Z7, Z22, Z22
 	VSUBPS Z8, Z23, Z23
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPS Z1, Z24
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r29:gv = FMA r26:gd r6:vr r28
-	VFMADD231PS Z15, Z6, Z24
-	VFMADD231PS Z16, Z7, Z25
-	VFMADD231PS Z17, Z8, Z26
+	// r31:gv = FMA r28:gd r8:vr r30
+	VFMADD231PS Z18, Z6, Z24
+	VFMADD231PS Z15, Z7, Z25
+	VFMADD231PS Z16, Z8, Z26
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z24, Z9, Z9
 	VSUBPS Z25, Z10, Z10
 	VSUBPS Z26, Z11, Z11
 
 absent2:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z21, Z24
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z22, Z25
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z26
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     Z4, Z6
 	VFMADD231PS Z21, Z3, Z6
 	VMOVUPS     Z4, Z7
@@ -9228,531 +9276,531 @@ absent2:
 	VMOVUPS     Z4, Z8
 	VFMADD231PS Z23, Z3, Z8
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS Z5, Z21, Z6
 	VFMADD213PS Z5, Z22, Z7
 	VFMADD213PS Z5, Z23, Z8
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z21, Z6
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z22, Z7
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z8
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS Z2, Z21, Z6
 	VFMADD213PS Z2, Z22, Z7
 	VFMADD213PS Z2, Z23, Z8
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS Z0, Z21, Z6
 	VFMADD213PS Z0, Z22, Z7
 	VFMADD213PS Z0, Z23, Z8
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z24, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z25, K2
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K3
 
-	// Rare r44:large
+	// Rare r46:large
 	KORTESTW K1, K1
 	JZ       rare3
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z21, Z27
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z21, Z27
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z21, Z27
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z21, Z27
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z21, Z27
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z21, Z27
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z21, Z27
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z21, Z27
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z21, Z27
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z21, K4
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K4, Z21
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z21, K4
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z21, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K4, Z28
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z28, Z30
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z28, Z30
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z28, Z30
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z28, Z30
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z28, Z30
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K4
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K4, Z31
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z31, Z31
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z21, Z31, Z21
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z2, Z29, Z28
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z29, Z29
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z28, Z21, Z21
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z29, Z21, Z21
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z24, K4
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z27, K4, Z21
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z21, K1, Z6
 
 rare3:
 	KORTESTW K2, K2
 	JZ       rare4
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z21
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z22, Z21
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z22, Z21
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z22, Z21
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z22, Z21
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z22, Z21
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z22, Z21
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z22, Z21
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z22, Z21
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z22, Z21
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z22, K1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z22
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z22, K1
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z22, Z24
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z24
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z24, Z27
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z24
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z24
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z28
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z28
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z28
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z24, Z28
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z24, Z28
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z24, Z28
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z28
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z24, Z28
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z24, Z28
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z29, Z29
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z28, Z24, Z29
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z22, Z29, Z22
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z24
 	VFMADD231PS  Z2, Z27, Z24
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z24, Z27, Z27
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z27, Z27
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z24, Z24
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z24, Z24
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z24, Z22, Z22
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z27, Z22, Z22
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z25, K1
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z21, K1, Z22
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z22, K2, Z7
 
 rare4:
 	KORTESTW K3, K3
 	JZ       rare5
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z21
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z21
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z21
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z21
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z23, Z21
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z23, Z21
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z23, Z21
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z21
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z23, Z21
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z23, Z21
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z23
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z23, K1
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z23, Z22
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z22
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z22, Z24
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z24, Z22
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z24, Z22
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z25
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z22, Z25
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z22, Z25
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z22, Z25
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z22, Z25
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z22, Z25
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z22, Z25
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z22, Z25
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z22, Z25
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z22, Z25
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z24, K1
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z24, Z27
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z27
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z27, Z27
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z27, Z27
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z27, Z0, Z27
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z25, Z22, Z27
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z23, Z27, Z22
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z23
 	VFMADD231PS  Z2, Z24, Z23
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z23, Z23
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z23, Z24, Z24
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z24, Z24
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z24, Z24
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z24, Z24
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z23, Z23
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z23, Z23
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z23, Z23
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z23, Z22, Z22
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z24, Z22, Z22
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z26, K1
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z21, K1, Z22
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z22, K3, Z8
 
 rare5:
-	// r112:vc = FMA r42:ex r21:F r6:vr
-	VFMADD213PS Z15, Z9, Z6
-	VFMADD213PS Z16, Z10, Z7
-	VFMADD213PS Z17, Z11, Z8
+	// r114:vc = FMA r44:ex r23:F r8:vr
+	VFMADD213PS Z18, Z9, Z6
+	VFMADD213PS Z15, Z10, Z7
+	VFMADD213PS Z16, Z11, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent6
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -9760,69 +9808,69 @@ rare5:
 	VMOVUPS    64(R8)(AX*4), Z10
 	VMOVUPS    128(R8)(AX*4), Z11
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Z9, Z6, Z6
 	VADDPS Z10, Z7, Z7
 	VADDPS Z11, Z8, Z8
 
 absent6:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	MOVQ   160(SP), R13
 	VSUBPS (R13)(AX*4), Z6, Z9
 	VSUBPS 64(R13)(AX*4), Z7, Z10
 	VSUBPS 128(R13)(AX*4), Z8, Z11
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (SP), Z21
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Z12, Z21, Z22
 	VSUBPS Z13, Z21, Z23
 	VSUBPS Z14, Z21, Z24
 
-	// r122:tauRef = Param TauRef
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r124:tauRef = Param TauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	MOVQ   200(SP), R13
 	VCMPPS $0x11, (R13)(AX*4), Z22, K1
 	VCMPPS $0x11, 64(R13)(AX*4), Z23, K2
 	VCMPPS $0x11, 128(R13)(AX*4), Z24, K3
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VMOVUPS Z6, Z6
-	VMOVUPS Z15, K1, Z6
+	VMOVUPS Z18, K1, Z6
 	VMOVUPS Z7, Z7
-	VMOVUPS Z16, K2, Z7
+	VMOVUPS Z15, K2, Z7
 	VMOVUPS Z8, Z8
-	VMOVUPS Z17, K3, Z8
+	VMOVUPS Z16, K3, Z8
 
-	// r115:ka = Param Ka
-	// r117:keep = Param Keep
-	// r118:wkeep = Mul r117:keep r9:u
+	// r117:ka = Param Ka
+	// r119:keep = Param Keep
+	// r120:wkeep = Mul r119:keep r11:u
 	MOVQ   184(SP), R13
-	VMULPS (R13)(AX*4), Z18, Z15
+	VMULPS (R13)(AX*4), Z17, Z15
 	VMULPS 64(R13)(AX*4), Z19, Z16
-	VMULPS 128(R13)(AX*4), Z20, Z17
+	VMULPS 128(R13)(AX*4), Z20, Z18
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	MOVQ        192(SP), R13
 	VFMADD231PS (R13)(AX*4), Z9, Z15
 	VFMADD231PS 64(R13)(AX*4), Z10, Z16
-	VFMADD231PS 128(R13)(AX*4), Z11, Z17
+	VFMADD231PS 128(R13)(AX*4), Z11, Z18
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VMOVUPS Z15, Z9
-	VMOVUPS Z18, K1, Z9
+	VMOVUPS Z17, K1, Z9
 	VMOVUPS Z16, Z10
 	VMOVUPS Z19, K2, Z10
-	VMOVUPS Z17, Z11
+	VMOVUPS Z18, Z11
 	VMOVUPS Z20, K3, Z11
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, (R15)(AX*4), Z6, K4
 	VCMPPS $0x1d, 64(R15)(AX*4), Z7, K5
 	VCMPPS $0x1d, 128(R15)(AX*4), Z8, K6
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VMOVUPS Z21, K4, Z12
 	VMOVUPS Z21, K5, Z13
 	VMOVUPS Z21, K6, Z14
@@ -9831,7 +9879,7 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	PREFETCHT1 2048(R10)(AX*4)
 	PREFETCHT1 2112(R10)(AX*4)
 	PREFETCHT1 2176(R10)(AX*4)
@@ -9847,12 +9895,12 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	PREFETCHT1     512(R11)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z15
 	VPMOVDB        Z15, (R11)(AX*1)
@@ -9866,7 +9914,7 @@ absent8:
 	TESTQ R12, R12
 	JZ    absent9
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	KMOVW K4, R13
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -9923,346 +9971,352 @@ tail1:
 	MOVQ      144(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z10
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Z10, Z6, Z10
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z10, Z6, Z10
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPS Z6, Z11
 	VMOVUPS Z10, K2, Z11
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ      152(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Z6, Z7, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPS Z7, Z10
 	VMOVUPS Z6, K2, Z10
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z1, Z6
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent10
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z6
 
 absent10:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Z10, Z6, Z6
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VMOVUPS.Z (R14)(AX*4), K1, Z7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z6, Z7, Z7
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      160(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Z12, Z11, Z6
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      168(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Z13, Z11, Z13
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z13, Z6, Z14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z13, Z6, Z6
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      176(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z14, Z13, Z7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z6, Z13, Z13
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent11
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	VMOVUPS.Z (R14)(AX*4), K1, Z6
 
-	// r25 = Load G
+	// r27 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z14
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Z14, Z6, Z6
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z6, Z13, Z13
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPS Z1, Z14
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z11, Z6, Z14
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z14, Z7, Z7
 
 absent11:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z13, Z14
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     Z4, Z6
 	VFMADD231PS Z13, Z3, Z6
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS Z5, Z13, Z6
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z13, Z6
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS Z2, Z13, Z6
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS Z0, Z13, Z6
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z14, K2
 
-	// Rare r44:large
+	// Rare r46:large
 	KORTESTW K2, K2
 	JZ       rare12
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z15
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z13, Z15
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z13, Z15
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z13, Z15
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z13, Z15
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z13, Z15
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z13, Z15
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z13, Z15
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z13, Z15
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z13, Z15
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z13, K3
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z13
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z13, K3
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z13, Z16
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z16
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z17
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z16, Z17
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z17, Z16
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z17, Z16
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z18
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z16, Z18
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z16, Z18
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z16, Z18
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z16, Z18
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z16, Z18
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z16, Z18
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z16, Z18
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z16, Z18
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z16, Z18
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z17, K3
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z17, Z19
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z19
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z19, Z19
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z19, Z19
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z19, Z19
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z19, Z0, Z19
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z18, Z16, Z19
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z13, Z19, Z13
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z16
 	VFMADD231PS  Z2, Z17, Z16
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z16, Z17, Z17
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z17, Z17
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z17, Z17
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z16, Z16
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z16, Z16
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z16, Z13, Z13
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z17, Z13, Z13
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z14, K3
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z15, K3, Z13
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z13, K2, Z6
 
 rare12:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Z11, Z7, Z6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent13
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z7
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Z7, Z6, Z6
 
 absent13:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	VSUBPS Z12, Z6, Z7
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (SP), Z12
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Z8, Z12, Z13
 
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	MOVQ      200(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z14
 
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	VCMPPS $0x11, Z14, Z13, K2
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VMOVUPS Z6, Z6
 	VMOVUPS Z11, K2, Z6
 
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	MOVQ      192(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z11
 
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	MOVQ      184(SP), R13
 	VMOVUPS.Z (R13)(AX*4), K1, Z13
 
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	VMULPS Z10, Z13, Z13
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMADD231PS Z7, Z11, Z13
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VMOVUPS Z13, Z7
 	VMOVUPS Z10, K2, Z7
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z9, Z6, K3
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VMOVUPS Z12, K3, Z8
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent14
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VMOVUPS.Z Z0, K3, Z9
 	VMOVUPS   Z9, K1, (R10)(AX*4)
 
@@ -10271,10 +10325,10 @@ absent14:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z9
 	VPMOVDB        Z9, K1, (R11)(AX*1)
 
@@ -10283,7 +10337,7 @@ absent15:
 	TESTQ R12, R12
 	JZ    absent16
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R13
 	MOVQ  AX, BP
@@ -10452,26 +10506,34 @@ first18:
 	VCMPPS $0x1d, 64(R15)(AX*4), Z8, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ    456(SP), R15
-	VMOVUPS Z7, Z19
-	VMOVUPS (R15)(AX*4), K1, Z19
-	VMOVUPS Z8, Z20
-	VMOVUPS 64(R15)(AX*4), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   456(SP), R15
+	VSUBPS (R15)(AX*4), Z7, Z19
+	VSUBPS 64(R15)(AX*4), Z8, Z20
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z19, Z7, Z19
+	VSUBPS Z20, Z8, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z7, Z21
+	VMOVUPS Z19, K1, Z21
+	VMOVUPS Z8, Z19
+	VMOVUPS Z20, K2, Z19
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   464(SP), R15
 	VADDPS (R15)(AX*4), Z11, Z8
 	VADDPS 64(R15)(AX*4), Z12, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z11, Z21
-	VMOVUPS Z8, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z11, Z20
+	VMOVUPS Z8, K1, Z20
 	VMOVUPS Z12, Z22
 	VMOVUPS Z7, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z1, Z8
 	VMOVUPS Z1, Z7
 
@@ -10479,7 +10541,7 @@ first18:
 	TESTQ DI, DI
 	JZ    absent19
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -10488,42 +10550,42 @@ first18:
 	VMOVUPS    64(DI)(AX*4), Z7
 
 absent19:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z21, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z20, Z8, Z8
 	VSUBPS Z22, Z7, Z7
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS (R14)(AX*4), Z8, Z11
 	VMULPS 64(R14)(AX*4), Z7, Z12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   472(SP), R15
-	VSUBPS (R15)(AX*4), Z19, Z24
-	VSUBPS 64(R15)(AX*4), Z20, Z7
+	VSUBPS (R15)(AX*4), Z21, Z24
+	VSUBPS 64(R15)(AX*4), Z19, Z7
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   480(SP), R15
-	VSUBPS (R15)(AX*4), Z19, Z26
-	VSUBPS 64(R15)(AX*4), Z20, Z25
+	VSUBPS (R15)(AX*4), Z21, Z26
+	VSUBPS 64(R15)(AX*4), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z26, Z24, Z8
 	VMULPS Z25, Z7, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z26, Z24, Z24
 	VADDPS Z25, Z7, Z7
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        488(SP), R15
 	VFMADD231PS (R15)(AX*4), Z8, Z11
 	VFMADD231PS 64(R15)(AX*4), Z23, Z12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   488(SP), R15
 	VMULPS (R15)(AX*4), Z24, Z23
 	VMULPS 64(R15)(AX*4), Z7, Z24
@@ -10532,8 +10594,8 @@ absent19:
 	TESTQ R9, R9
 	JZ    absent20
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -10541,393 +10603,393 @@ absent19:
 	VMOVUPS    (R9)(AX*4), Z7
 	VMOVUPS    64(R9)(AX*4), Z8
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS (R14)(AX*4), Z7, Z7
 	VMULPS 64(R14)(AX*4), Z8, Z8
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z7, Z23, Z23
 	VSUBPS Z8, Z24, Z24
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r29:gv = FMA r26:gd r6:vr r28
-	VFMADD231PS Z19, Z7, Z25
-	VFMADD231PS Z20, Z8, Z26
+	// r31:gv = FMA r28:gd r8:vr r30
+	VFMADD231PS Z21, Z7, Z25
+	VFMADD231PS Z19, Z8, Z26
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z25, Z11, Z11
 	VSUBPS Z26, Z12, Z12
 
 absent20:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z25
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     Z4, Z7
 	VFMADD231PS Z23, Z3, Z7
 	VMOVUPS     Z4, Z8
 	VFMADD231PS Z24, Z3, Z8
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS Z5, Z23, Z7
 	VFMADD213PS Z5, Z24, Z8
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS Z6, Z23, Z7
 	VFMADD213PS Z6, Z24, Z8
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS Z2, Z23, Z7
 	VFMADD213PS Z2, Z24, Z8
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS Z0, Z23, Z7
 	VFMADD213PS Z0, Z24, Z8
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z25, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K2
 
-	// Rare r44:large
+	// Rare r46:large
 	KORTESTW K1, K1
 	JZ       rare21
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z27
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z27
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z27
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z23, Z27
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z23, Z27
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z23, Z27
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS Z6, Z23, Z27
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z23, Z27
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z23, Z27
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K3
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z23
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z23, K3
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z23, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z28, Z30
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z28, Z30
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z28, Z30
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS Z6, Z28, Z30
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z28, Z30
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z28, Z30
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z31, Z31
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z23, Z31, Z23
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z2, Z29, Z28
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z29, Z29
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z28, Z23, Z23
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z29, Z23, Z23
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z25, K3
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z27, K3, Z23
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z23, K1, Z7
 
 rare21:
 	KORTESTW K2, K2
 	JZ       rare22
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z23
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z23
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z23
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z24, Z23
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z24, Z23
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z24, Z23
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS Z6, Z24, Z23
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z24, Z23
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z24, Z23
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z24
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z24, K1
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z24, Z25
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z25
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z25, Z27
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z25
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z25
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z28
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z28
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z28
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z25, Z28
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z25, Z28
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z25, Z28
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS Z6, Z25, Z28
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z25, Z28
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z25, Z28
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z29, Z29
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z28, Z25, Z29
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z24, Z29, Z24
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z25
 	VFMADD231PS  Z2, Z27, Z25
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z25, Z27, Z27
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z27, Z27
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z25, Z25
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z25, Z25
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z25, Z24, Z24
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z27, Z24, Z24
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z26, K1
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z23, K1, Z24
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z24, K2, Z8
 
 rare22:
-	// r112:vc = FMA r42:ex r21:F r6:vr
-	VFMADD213PS Z19, Z11, Z7
-	VFMADD213PS Z20, Z12, Z8
+	// r114:vc = FMA r44:ex r23:F r8:vr
+	VFMADD213PS Z21, Z11, Z7
+	VFMADD213PS Z19, Z12, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent23
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -10935,59 +10997,59 @@ rare22:
 	VMOVUPS    (R8)(AX*4), Z11
 	VMOVUPS    64(R8)(AX*4), Z12
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Z11, Z7, Z7
 	VADDPS Z12, Z8, Z8
 
 absent23:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	MOVQ   472(SP), R15
 	VSUBPS (R15)(AX*4), Z7, Z11
 	VSUBPS 64(R15)(AX*4), Z8, Z12
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (R13), Z23
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Z15, Z23, Z24
 	VSUBPS Z16, Z23, Z25
 
-	// r122:tauRef = Param TauRef
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r124:tauRef = Param TauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	MOVQ   512(SP), R15
 	VCMPPS $0x11, (R15)(AX*4), Z24, K1
 	VCMPPS $0x11, 64(R15)(AX*4), Z25, K2
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VMOVUPS Z7, Z7
-	VMOVUPS Z19, K1, Z7
+	VMOVUPS Z21, K1, Z7
 	VMOVUPS Z8, Z8
-	VMOVUPS Z20, K2, Z8
+	VMOVUPS Z19, K2, Z8
 
-	// r115:ka = Param Ka
-	// r117:keep = Param Keep
-	// r118:wkeep = Mul r117:keep r9:u
+	// r117:ka = Param Ka
+	// r119:keep = Param Keep
+	// r120:wkeep = Mul r119:keep r11:u
 	MOVQ   496(SP), R15
-	VMULPS (R15)(AX*4), Z21, Z19
-	VMULPS 64(R15)(AX*4), Z22, Z20
+	VMULPS (R15)(AX*4), Z20, Z19
+	VMULPS 64(R15)(AX*4), Z22, Z21
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	MOVQ        504(SP), R15
 	VFMADD231PS (R15)(AX*4), Z11, Z19
-	VFMADD231PS 64(R15)(AX*4), Z12, Z20
+	VFMADD231PS 64(R15)(AX*4), Z12, Z21
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VMOVUPS Z19, Z11
-	VMOVUPS Z21, K1, Z11
-	VMOVUPS Z20, Z12
+	VMOVUPS Z20, K1, Z11
+	VMOVUPS Z21, Z12
 	VMOVUPS Z22, K2, Z12
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	MOVQ   448(SP), R15
 	VCMPPS $0x1d, (R15)(AX*4), Z7, K3
 	VCMPPS $0x1d, 64(R15)(AX*4), Z8, K4
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VMOVUPS Z23, K3, Z15
 	VMOVUPS Z23, K4, Z16
 
@@ -10995,7 +11057,7 @@ absent23:
 	TESTQ R10, R10
 	JZ    absent24
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	PREFETCHT1 2048(R10)(AX*4)
 	PREFETCHT1 2112(R10)(AX*4)
 	PREFETCHT1 2176(R10)(AX*4)
@@ -11010,11 +11072,11 @@ absent24:
 	TESTQ R11, R11
 	JZ    absent25
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	PREFETCHT1     512(R11)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z19
 	VPMOVDB        Z19, (R11)(AX*1)
@@ -11026,7 +11088,7 @@ absent25:
 	TESTQ R12, R12
 	JZ    absent26
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -11042,26 +11104,34 @@ absent26:
 	VCMPPS $0x1d, 192(R15)(AX*4), Z10, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ    456(SP), R15
-	VMOVUPS Z9, Z19
-	VMOVUPS 128(R15)(AX*4), K1, Z19
-	VMOVUPS Z10, Z20
-	VMOVUPS 192(R15)(AX*4), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   456(SP), R15
+	VSUBPS 128(R15)(AX*4), Z9, Z19
+	VSUBPS 192(R15)(AX*4), Z10, Z20
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z19, Z9, Z19
+	VSUBPS Z20, Z10, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z9, Z21
+	VMOVUPS Z19, K1, Z21
+	VMOVUPS Z10, Z19
+	VMOVUPS Z20, K2, Z19
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   464(SP), R15
 	VADDPS 128(R15)(AX*4), Z13, Z10
 	VADDPS 192(R15)(AX*4), Z14, Z9
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z13, Z21
-	VMOVUPS Z10, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z13, Z20
+	VMOVUPS Z10, K1, Z20
 	VMOVUPS Z14, Z22
 	VMOVUPS Z9, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z1, Z10
 	VMOVUPS Z1, Z9
 
@@ -11069,47 +11139,47 @@ absent26:
 	TESTQ DI, DI
 	JZ    absent27
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 128(DI)(AX*4), Z10
 	VMOVUPS 192(DI)(AX*4), Z9
 
 absent27:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z21, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z20, Z10, Z10
 	VSUBPS Z22, Z9, Z9
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 128(R14)(AX*4), Z10, Z13
 	VMULPS 192(R14)(AX*4), Z9, Z14
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   472(SP), R15
-	VSUBPS 128(R15)(AX*4), Z19, Z24
-	VSUBPS 192(R15)(AX*4), Z20, Z9
+	VSUBPS 128(R15)(AX*4), Z21, Z24
+	VSUBPS 192(R15)(AX*4), Z19, Z9
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   480(SP), R15
-	VSUBPS 128(R15)(AX*4), Z19, Z26
-	VSUBPS 192(R15)(AX*4), Z20, Z25
+	VSUBPS 128(R15)(AX*4), Z21, Z26
+	VSUBPS 192(R15)(AX*4), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z26, Z24, Z10
 	VMULPS Z25, Z9, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z26, Z24, Z24
 	VADDPS Z25, Z9, Z9
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        488(SP), R15
 	VFMADD231PS 128(R15)(AX*4), Z10, Z13
 	VFMADD231PS 192(R15)(AX*4), Z23, Z14
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   488(SP), R15
 	VMULPS 128(R15)(AX*4), Z24, Z23
 	VMULPS 192(R15)(AX*4), Z9, Z24
@@ -11118,454 +11188,454 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	VMOVUPS 128(R9)(AX*4), Z9
 	VMOVUPS 192(R9)(AX*4), Z10
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS 128(R14)(AX*4), Z9, Z9
 	VMULPS 192(R14)(AX*4), Z10, Z10
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z9, Z23, Z23
 	VSUBPS Z10, Z24, Z24
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r29:gv = FMA r26:gd r6:vr r28
-	VFMADD231PS Z19, Z9, Z25
-	VFMADD231PS Z20, Z10, Z26
+	// r31:gv = FMA r28:gd r8:vr r30
+	VFMADD231PS Z21, Z9, Z25
+	VFMADD231PS Z19, Z10, Z26
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z25, Z13, Z13
 	VSUBPS Z26, Z14, Z14
 
 absent28:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z25
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     Z4, Z9
 	VFMADD231PS Z23, Z3, Z9
 	VMOVUPS     Z4, Z10
 	VFMADD231PS Z24, Z3, Z10
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS Z5, Z23, Z9
 	VFMADD213PS Z5, Z24, Z10
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS Z6, Z23, Z9
 	VFMADD213PS Z6, Z24, Z10
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS Z2, Z23, Z9
 	VFMADD213PS Z2, Z24, Z10
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS Z0, Z23, Z9
 	VFMADD213PS Z0, Z24, Z10
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z25, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K2
 
-	// Rare r44:large
+	// Rare r46:large
 	KORTESTW K1, K1
 	JZ       rare29
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z27
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z27
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z27
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z23, Z27
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z23, Z27
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z23, Z27
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS Z6, Z23, Z27
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z23, Z27
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z23, Z27
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K3
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z23
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z23, K3
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z23, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z28, Z30
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z28, Z30
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z28, Z30
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS Z6, Z28, Z30
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z28, Z30
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z28, Z30
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z31, Z31
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z23, Z31, Z23
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z2, Z29, Z28
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z29, Z29
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z28, Z23, Z23
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z29, Z23, Z23
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z25, K3
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z27, K3, Z23
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z23, K1, Z9
 
 rare29:
 	KORTESTW K2, K2
 	JZ       rare30
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z23
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z23
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z23
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z24, Z23
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z24, Z23
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z24, Z23
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS Z6, Z24, Z23
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z24, Z23
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z24, Z23
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z24
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z24, K1
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z24, Z25
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z25
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z25, Z27
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z25
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z25
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z28
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z28
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z28
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z25, Z28
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z25, Z28
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z25, Z28
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS Z6, Z25, Z28
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z25, Z28
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z25, Z28
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z29, Z29
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z28, Z25, Z29
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z24, Z29, Z24
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z25
 	VFMADD231PS  Z2, Z27, Z25
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z25, Z27, Z27
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z27, Z27
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z25, Z25
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z25, Z25
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z25, Z25
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z25, Z24, Z24
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z27, Z24, Z24
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z26, K1
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z23, K1, Z24
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z24, K2, Z10
 
 rare30:
-	// r112:vc = FMA r42:ex r21:F r6:vr
-	VFMADD213PS Z19, Z13, Z9
-	VFMADD213PS Z20, Z14, Z10
+	// r114:vc = FMA r44:ex r23:F r8:vr
+	VFMADD213PS Z21, Z13, Z9
+	VFMADD213PS Z19, Z14, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent31
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VMOVUPS 128(R8)(AX*4), Z13
 	VMOVUPS 192(R8)(AX*4), Z14
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Z13, Z9, Z9
 	VADDPS Z14, Z10, Z10
 
 absent31:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	MOVQ   472(SP), R15
 	VSUBPS 128(R15)(AX*4), Z9, Z13
 	VSUBPS 192(R15)(AX*4), Z10, Z14
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (R13), Z23
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Z17, Z23, Z24
 	VSUBPS Z18, Z23, Z25
 
-	// r122:tauRef = Param TauRef
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r124:tauRef = Param TauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	MOVQ   512(SP), R15
 	VCMPPS $0x11, 128(R15)(AX*4), Z24, K1
 	VCMPPS $0x11, 192(R15)(AX*4), Z25, K2
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VMOVUPS Z9, Z9
-	VMOVUPS Z19, K1, Z9
+	VMOVUPS Z21, K1, Z9
 	VMOVUPS Z10, Z10
-	VMOVUPS Z20, K2, Z10
+	VMOVUPS Z19, K2, Z10
 
-	// r115:ka = Param Ka
-	// r117:keep = Param Keep
-	// r118:wkeep = Mul r117:keep r9:u
+	// r117:ka = Param Ka
+	// r119:keep = Param Keep
+	// r120:wkeep = Mul r119:keep r11:u
 	MOVQ   496(SP), R15
-	VMULPS 128(R15)(AX*4), Z21, Z19
-	VMULPS 192(R15)(AX*4), Z22, Z20
+	VMULPS 128(R15)(AX*4), Z20, Z19
+	VMULPS 192(R15)(AX*4), Z22, Z21
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	MOVQ        504(SP), R15
 	VFMADD231PS 128(R15)(AX*4), Z13, Z19
-	VFMADD231PS 192(R15)(AX*4), Z14, Z20
+	VFMADD231PS 192(R15)(AX*4), Z14, Z21
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VMOVUPS Z19, Z13
-	VMOVUPS Z21, K1, Z13
-	VMOVUPS Z20, Z14
+	VMOVUPS Z20, K1, Z13
+	VMOVUPS Z21, Z14
 	VMOVUPS Z22, K2, Z14
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	MOVQ   448(SP), R15
 	VCMPPS $0x1d, 128(R15)(AX*4), Z9, K3
 	VCMPPS $0x1d, 192(R15)(AX*4), Z10, K4
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VMOVUPS Z23, K3, Z17
 	VMOVUPS Z23, K4, Z18
 
@@ -11573,7 +11643,7 @@ absent31:
 	TESTQ R10, R10
 	JZ    absent32
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VMOVUPS.Z Z0, K3, Z19
 	VMOVUPS   Z19, 128(R10)(AX*4)
 	VMOVUPS.Z Z0, K4, Z19
@@ -11584,11 +11654,11 @@ absent32:
 	TESTQ R11, R11
 	JZ    absent33
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z19
 	VPMOVDB        Z19, 32(R11)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z19
@@ -11599,7 +11669,7 @@ absent33:
 	TESTQ R12, R12
 	JZ    absent34
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -11680,346 +11750,352 @@ first36:
 	MOVQ      456(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z11
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Z11, Z7, Z11
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z11, Z7, Z11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPS Z7, Z12
 	VMOVUPS Z11, K2, Z12
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ      464(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z7
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Z7, Z8, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPS Z8, Z11
 	VMOVUPS Z7, K2, Z11
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z1, Z7
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent37
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z7
 
 absent37:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Z11, Z7, Z7
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VMOVUPS.Z (R14)(AX*4), K1, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z7, Z8, Z8
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      472(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z13
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Z13, Z12, Z7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      480(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z14
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Z14, Z12, Z14
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z14, Z7, Z15
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z14, Z7, Z7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      488(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z14
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z15, Z14, Z8
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z7, Z14, Z14
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent38
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	VMOVUPS.Z (R14)(AX*4), K1, Z7
 
-	// r25 = Load G
+	// r27 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z15
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Z15, Z7, Z7
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z7, Z14, Z14
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPS Z1, Z15
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z12, Z7, Z15
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z15, Z8, Z8
 
 absent38:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z14, Z15
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     Z4, Z7
 	VFMADD231PS Z14, Z3, Z7
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS Z5, Z14, Z7
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS Z6, Z14, Z7
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS Z2, Z14, Z7
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS Z0, Z14, Z7
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z15, K2
 
-	// Rare r44:large
+	// Rare r46:large
 	KORTESTW K2, K2
 	JZ       rare39
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z16
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z14, Z16
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z14, Z16
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z14, Z16
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS Z3, Z14, Z16
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS Z4, Z14, Z16
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS Z5, Z14, Z16
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS Z6, Z14, Z16
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS Z2, Z14, Z16
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS Z0, Z14, Z16
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z14, K3
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z14
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z14, K3
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VMOVUPS      Z14, Z17
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z17
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z18
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z17, Z18
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z18, Z17
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z18, Z17
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z19
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z17, Z19
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z17, Z19
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z17, Z19
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS Z3, Z17, Z19
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS Z4, Z17, Z19
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS Z5, Z17, Z19
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS Z6, Z17, Z19
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS Z2, Z17, Z19
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS Z0, Z17, Z19
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z18, K3
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VMOVUPS      Z18, Z20
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z20
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS.BCST k32_bf800000<>+0(SB), Z20, Z20
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z20, Z20
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z20, Z20
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Z20, Z20
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VSUBPS Z20, Z0, Z20
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Z19, Z17, Z20
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Z14, Z20, Z14
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VBROADCASTSS k32_4b400000<>+0(SB), Z17
 	VFMADD231PS  Z2, Z18, Z17
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Z17, Z18, Z18
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z18, Z18
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Z18, Z18
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD.BCST k32_0000007f<>+0(SB), Z17, Z17
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z17, Z17
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Z17, Z14, Z14
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Z18, Z14, Z14
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, Z2, Z15, K3
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VMOVUPS Z16, K3, Z14
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VMOVUPS Z14, K2, Z7
 
 rare39:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Z12, Z8, Z7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent40
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z8
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Z8, Z7, Z7
 
 absent40:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	VSUBPS Z13, Z7, Z8
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (R13), Z13
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Z9, Z13, Z14
 
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	MOVQ      512(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z15
 
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	VCMPPS $0x11, Z15, Z14, K2
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VMOVUPS Z7, Z7
 	VMOVUPS Z12, K2, Z7
 
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	MOVQ      504(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z12
 
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	MOVQ      496(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z14
 
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	VMULPS Z11, Z14, Z14
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMADD231PS Z8, Z12, Z14
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VMOVUPS Z14, Z8
 	VMOVUPS Z11, K2, Z8
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z10, Z7, K3
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VMOVUPS Z13, K3, Z9
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent41
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VMOVUPS.Z Z0, K3, Z10
 	VMOVUPS   Z10, K1, (R10)(AX*4)
 
@@ -12028,10 +12104,10 @@ absent41:
 	TESTQ R11, R11
 	JZ    absent42
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z10
 	VPMOVDB        Z10, K1, (R11)(AX*1)
 
@@ -12040,7 +12116,7 @@ absent42:
 	TESTQ R12, R12
 	JZ    absent43
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R15
 	MOVQ  AX, BP
@@ -19018,28 +19094,38 @@ loop1:
 	VCMPPD $0x1d, Z1, Z7, K2
 	VCMPPD $0x1d, Z1, Z8, K3
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z6, Z15
-	VBROADCASTSD 72(SP), K1, Z15
-	VMOVUPD      Z7, Z16
-	VBROADCASTSD 72(SP), K2, Z16
-	VMOVUPD      Z8, Z17
-	VBROADCASTSD 72(SP), K3, Z17
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 72(SP), Z6, Z15
+	VSUBPD.BCST 72(SP), Z7, Z16
+	VSUBPD.BCST 72(SP), Z8, Z17
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z15, Z6, Z15
+	VSUBPD Z16, Z7, Z16
+	VSUBPD Z17, Z8, Z17
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z6, Z18
+	VMOVUPD Z15, K1, Z18
+	VMOVUPD Z7, Z15
+	VMOVUPD Z16, K2, Z15
+	VMOVUPD Z8, Z16
+	VMOVUPD Z17, K3, Z16
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 80(SP), Z9, Z8
 	VADDPD.BCST 80(SP), Z10, Z7
 	VADDPD.BCST 80(SP), Z11, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z9, Z18
-	VMOVUPD Z8, K1, Z18
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z9, Z17
+	VMOVUPD Z8, K1, Z17
 	VMOVUPD Z10, Z19
 	VMOVUPD Z7, K2, Z19
 	VMOVUPD Z11, Z20
 	VMOVUPD Z6, K3, Z20
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z5, Z8
 	VMOVUPD Z5, Z7
 	VMOVUPD Z5, Z6
@@ -19048,7 +19134,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -19057,42 +19143,42 @@ loop1:
 	VMOVUPD    128(DI)(AX*8), Z6
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z18, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z17, Z8, Z8
 	VSUBPD Z19, Z7, Z7
 	VSUBPD Z20, Z6, Z6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z8, Z4, Z9
 	VMULPD Z7, Z4, Z10
 	VMULPD Z6, Z4, Z11
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z15, Z23
-	VSUBPD Z2, Z16, Z7
-	VSUBPD Z2, Z17, Z6
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z18, Z23
+	VSUBPD Z2, Z15, Z7
+	VSUBPD Z2, Z16, Z6
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 88(SP), Z15, Z26
-	VSUBPD.BCST 88(SP), Z16, Z25
-	VSUBPD.BCST 88(SP), Z17, Z24
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 88(SP), Z18, Z26
+	VSUBPD.BCST 88(SP), Z15, Z25
+	VSUBPD.BCST 88(SP), Z16, Z24
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z26, Z23, Z8
 	VMULPD Z25, Z7, Z21
 	VMULPD Z24, Z6, Z22
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z26, Z23, Z23
 	VADDPD Z25, Z7, Z7
 	VADDPD Z24, Z6, Z6
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z8, Z3, Z9
 	VFMADD231PD Z21, Z3, Z10
 	VFMADD231PD Z22, Z3, Z11
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z23, Z3, Z21
 	VMULPD Z7, Z3, Z22
 	VMULPD Z6, Z3, Z23
@@ -19101,7 +19187,7 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -19109,38 +19195,38 @@ absent1:
 	VMOVUPD    64(R9)(AX*8), Z7
 	VMOVUPD    128(R9)(AX*8), Z8
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z6, Z4, Z6
 	VMULPD Z7, Z4, Z7
 	VMULPD Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z6, Z21, Z21
 	VSUBPD Z7, Z22, Z22
 	VSUBPD Z8, Z23, Z23
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPD Z5, Z24
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PD Z15, Z6, Z24
-	VFMADD231PD Z16, Z7, Z25
-	VFMADD231PD Z17, Z8, Z26
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PD Z18, Z6, Z24
+	VFMADD231PD Z15, Z7, Z25
+	VFMADD231PD Z16, Z8, Z26
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z24, Z9, Z9
 	VSUBPD Z25, Z10, Z10
 	VSUBPD Z26, Z11, Z11
 
 absent2:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z21, Z24
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z22, Z25
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z26
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z6
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z21, Z6
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z7
@@ -19148,654 +19234,654 @@ absent2:
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z8
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z23, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z23, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z8
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z8
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z8
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z23, Z8
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD Z0, Z21, Z6
 	VFMADD213PD Z0, Z22, Z7
 	VFMADD213PD Z0, Z23, Z8
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z24, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z25, K2
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K3
 
-	// Rare r49:large
+	// Rare r51:large
 	KORTESTW K1, K1
 	JZ       rare3
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z21, Z27
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z21, Z27
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z21, Z27
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z21, Z27
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z21, Z27
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z21, Z27
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z21, Z27
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z21, Z27
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z21, Z27
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z21, Z27
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z21, Z27
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z21, Z27
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z21, Z27
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z21, Z27
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z21, Z27
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z21, K4
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K4, Z21
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z21, K4
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z21, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K4, Z28
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z28, Z30
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z28, Z30
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z28, Z30
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z28, Z30
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K4
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K4, Z31
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z31, Z31
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z21, Z31, Z21
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3fe0000000000000<>+0(SB), Z29, Z28
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z29, Z29
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z28, Z28
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z28, Z21, Z21
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z29, Z21, Z21
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD.BCST $0x12, k64_3fe0000000000000<>+0(SB), Z24, K4
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z27, K4, Z21
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z21, K1, Z6
 
 rare3:
 	KORTESTW K2, K2
 	JZ       rare4
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z21
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z22, Z21
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z22, Z21
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z22, Z21
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z22, Z21
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z22, Z21
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z22, Z21
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z22, Z21
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z22, Z21
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z22, Z21
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z22, Z21
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z22, Z21
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z22, Z21
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z22, Z21
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z22, Z21
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z22, Z21
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z22, K1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z22
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z22, K1
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z22, Z24
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z24
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z24, Z27
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z24
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z24
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z28
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z28
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z28
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z28
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z28
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z28
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z24, Z28
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z24, Z28
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z24, Z28
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z28
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z28
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z28
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z28
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z24, Z28
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z24, Z28
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z29, Z29
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z28, Z24, Z29
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z22, Z29, Z22
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3fe0000000000000<>+0(SB), Z27, Z24
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z24, Z27, Z27
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z27, Z27
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z24, Z24
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z24, Z24
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z24, Z22, Z22
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z27, Z22, Z22
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD.BCST $0x12, k64_3fe0000000000000<>+0(SB), Z25, K1
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z21, K1, Z22
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z22, K2, Z7
 
 rare4:
 	KORTESTW K3, K3
 	JZ       rare5
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z21
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z21
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z21
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z21
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z21
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z21
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z21
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z23, Z21
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z23, Z21
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z23, Z21
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z21
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z21
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z21
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z21
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z23, Z21
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z23, Z21
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z23
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z23, K1
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z23, Z22
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z22
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z22, Z24
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z24, Z22
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z24, Z22
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z25
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z22, Z25
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z22, Z25
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z22, Z25
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z22, Z25
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z22, Z25
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z22, Z25
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z22, Z25
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z22, Z25
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z22, Z25
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z22, Z25
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z22, Z25
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z22, Z25
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z22, Z25
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z22, Z25
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z22, Z25
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z24, K1
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z24, Z27
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z27
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z27, Z27
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z27, Z27
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z27, Z0, Z27
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z25, Z22, Z27
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z23, Z27, Z22
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3fe0000000000000<>+0(SB), Z24, Z23
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z23, Z23
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z23, Z24, Z24
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z24, Z24
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z24, Z24
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z23, Z23
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z23, Z23
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z23, Z23
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z23, Z22, Z22
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z24, Z22, Z22
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD.BCST $0x12, k64_3fe0000000000000<>+0(SB), Z26, K1
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z21, K1, Z22
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z22, K3, Z8
 
 rare5:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VFMADD213PD Z15, Z9, Z6
-	VFMADD213PD Z16, Z10, Z7
-	VFMADD213PD Z17, Z11, Z8
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VFMADD213PD Z18, Z9, Z6
+	VFMADD213PD Z15, Z10, Z7
+	VFMADD213PD Z16, Z11, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent6
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -19803,62 +19889,62 @@ rare5:
 	VMOVUPD    64(R8)(AX*8), Z10
 	VMOVUPD    128(R8)(AX*8), Z11
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Z9, Z6, Z6
 	VADDPD Z10, Z7, Z7
 	VADDPD Z11, Z8, Z8
 
 absent6:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD Z2, Z6, Z9
 	VSUBPD Z2, Z7, Z10
 	VSUBPD Z2, Z8, Z11
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (SP), Z21
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Z12, Z21, Z22
 	VSUBPD Z13, Z21, Z23
 	VSUBPD Z14, Z21, Z24
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD.BCST $0x11, 120(SP), Z22, K1
 	VCMPPD.BCST $0x11, 120(SP), Z23, K2
 	VCMPPD.BCST $0x11, 120(SP), Z24, K3
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VMOVUPD Z6, Z6
-	VMOVUPD Z15, K1, Z6
+	VMOVUPD Z18, K1, Z6
 	VMOVUPD Z7, Z7
-	VMOVUPD Z16, K2, Z7
+	VMOVUPD Z15, K2, Z7
 	VMOVUPD Z8, Z8
-	VMOVUPD Z17, K3, Z8
+	VMOVUPD Z16, K3, Z8
 
-	// r138:wkeep = Mul r137:keep r9:u
-	VMULPD.BCST 112(SP), Z18, Z15
+	// r140:wkeep = Mul r139:keep r11:u
+	VMULPD.BCST 112(SP), Z17, Z15
 	VMULPD.BCST 112(SP), Z19, Z16
-	VMULPD.BCST 112(SP), Z20, Z17
+	VMULPD.BCST 112(SP), Z20, Z18
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD.BCST 104(SP), Z9, Z15
 	VFMADD231PD.BCST 104(SP), Z10, Z16
-	VFMADD231PD.BCST 104(SP), Z11, Z17
+	VFMADD231PD.BCST 104(SP), Z11, Z18
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VMOVUPD Z15, Z9
-	VMOVUPD Z18, K1, Z9
+	VMOVUPD Z17, K1, Z9
 	VMOVUPD Z16, Z10
 	VMOVUPD Z19, K2, Z10
-	VMOVUPD Z17, Z11
+	VMOVUPD Z18, Z11
 	VMOVUPD Z20, K3, Z11
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z6, K4
 	VCMPPD $0x1d, Z1, Z7, K5
 	VCMPPD $0x1d, Z1, Z8, K6
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VMOVUPD Z21, K4, Z12
 	VMOVUPD Z21, K5, Z13
 	VMOVUPD Z21, K6, Z14
@@ -19867,7 +19953,7 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	PREFETCHT1 2048(R10)(AX*8)
 	PREFETCHT1 2112(R10)(AX*8)
 	PREFETCHT1 2176(R10)(AX*8)
@@ -19883,12 +19969,12 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	PREFETCHT1     256(R11)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z15
 	VPMOVQB        Z15, (R11)(AX*1)
@@ -19902,7 +19988,7 @@ absent8:
 	TESTQ R12, R12
 	JZ    absent9
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	KMOVW K4, R13
 	MOVQ  AX, R14
 	SHRQ  $0x03, R14
@@ -19952,357 +20038,363 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z6, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z6, Z9
-	VBROADCASTSD 72(SP), K2, Z9
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 72(SP), Z6, Z9
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z9, Z6, Z9
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z6, Z10
+	VMOVUPD Z9, K2, Z10
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 80(SP), Z7, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z7, Z10
-	VMOVUPD Z6, K2, Z10
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z7, Z9
+	VMOVUPD Z6, K2, Z9
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z5, Z6
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent10
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z6
 
 absent10:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z10, Z6, Z6
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z9, Z6, Z6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z6, Z4, Z7
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z9, Z6
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z10, Z6
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 88(SP), Z9, Z11
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 88(SP), Z10, Z11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z11, Z6, Z12
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z11, Z6, Z6
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z12, Z3, Z7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z6, Z3, Z11
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent11
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z6
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z6, Z4, Z6
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z6, Z11, Z11
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPD Z5, Z12
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PD Z9, Z6, Z12
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PD Z10, Z6, Z12
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z12, Z7, Z7
 
 absent11:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z11, Z12
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z6
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z11, Z6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z11, Z6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z11, Z6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z11, Z6
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z11, Z6
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z11, Z6
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z11, Z6
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD Z0, Z11, Z6
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z12, K2
 
-	// Rare r49:large
+	// Rare r51:large
 	KORTESTW K2, K2
 	JZ       rare12
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z13
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z11, Z13
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z11, Z13
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z11, Z13
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z11, Z13
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z11, Z13
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z11, Z13
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z11, Z13
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z11, Z13
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z11, Z13
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z11, Z13
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z11, Z13
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z11, Z13
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z11, Z13
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z11, Z13
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z11, Z13
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z11, K3
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z11
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z11, K3
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z11, Z14
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z14
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z15
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z14, Z15
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z15, Z15
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z15, Z14
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z15, Z14
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z16
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z14, Z16
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z14, Z16
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z14, Z16
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z14, Z16
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z14, Z16
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z14, Z16
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z14, Z16
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z14, Z16
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z14, Z16
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z14, Z16
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z14, Z16
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z14, Z16
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z14, Z16
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD.BCST k64_3fe0000000000000<>+0(SB), Z14, Z16
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z14, Z16
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z15, K3
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z15, Z17
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z17
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z17, Z17
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z17, Z17
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z17, Z17
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z17, Z0, Z17
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z16, Z14, Z17
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z11, Z17, Z11
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z14
 	VFMADD231PD.BCST k64_3fe0000000000000<>+0(SB), Z15, Z14
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z14, Z14
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z14, Z15, Z15
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z15, Z15
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z15, Z15
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z15, Z15
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z14, Z14
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z14, Z14
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z14, Z14
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z14, Z11, Z11
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z15, Z11, Z11
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD.BCST $0x12, k64_3fe0000000000000<>+0(SB), Z12, K3
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z13, K3, Z11
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z11, K2, Z6
 
 rare12:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VFMADD213PD Z9, Z7, Z6
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VFMADD213PD Z10, Z7, Z6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent13
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z7
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Z7, Z6, Z6
 
 absent13:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD Z2, Z6, Z7
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (SP), Z11
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Z8, Z11, Z12
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD.BCST $0x11, 120(SP), Z12, K2
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VMOVUPD Z6, Z6
-	VMOVUPD Z9, K2, Z6
+	VMOVUPD Z10, K2, Z6
 
-	// r138:wkeep = Mul r137:keep r9:u
-	VMULPD.BCST 112(SP), Z10, Z9
+	// r140:wkeep = Mul r139:keep r11:u
+	VMULPD.BCST 112(SP), Z9, Z10
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
-	VFMADD231PD.BCST 104(SP), Z7, Z9
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
+	VFMADD231PD.BCST 104(SP), Z7, Z10
 
-	// r1:W = Select r143:refr r9:u r139:wc
-	VMOVUPD Z9, Z7
-	VMOVUPD Z10, K2, Z7
+	// r1:W = Select r145:refr r11:u r141:wc
+	VMOVUPD Z10, Z7
+	VMOVUPD Z9, K2, Z7
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z6, K3
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VMOVUPD Z11, K3, Z8
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent14
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VMOVUPD.Z Z0, K3, Z9
 	VMOVUPD   Z9, K1, (R10)(AX*8)
 
@@ -20311,10 +20403,10 @@ absent14:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z9
 	VPMOVQB        Z9, K1, (R11)(AX*1)
 
@@ -20323,7 +20415,7 @@ absent15:
 	TESTQ R12, R12
 	JZ    absent16
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R13
 	MOVQ  AX, R14
@@ -20472,23 +20564,31 @@ first18:
 	VCMPPD $0x1d, Z1, Z7, K1
 	VCMPPD $0x1d, Z1, Z8, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z7, Z19
-	VBROADCASTSD 440(SP), K1, Z19
-	VMOVUPD      Z8, Z20
-	VBROADCASTSD 440(SP), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 440(SP), Z7, Z19
+	VSUBPD.BCST 440(SP), Z8, Z20
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z19, Z7, Z19
+	VSUBPD Z20, Z8, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z7, Z21
+	VMOVUPD Z19, K1, Z21
+	VMOVUPD Z8, Z19
+	VMOVUPD Z20, K2, Z19
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 448(SP), Z11, Z8
 	VADDPD.BCST 448(SP), Z12, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z11, Z21
-	VMOVUPD Z8, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z11, Z20
+	VMOVUPD Z8, K1, Z20
 	VMOVUPD Z12, Z22
 	VMOVUPD Z7, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z5, Z8
 	VMOVUPD Z5, Z7
 
@@ -20496,7 +20596,7 @@ first18:
 	TESTQ DI, DI
 	JZ    absent19
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -20505,35 +20605,35 @@ first18:
 	VMOVUPD    64(DI)(AX*8), Z7
 
 absent19:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z21, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z20, Z8, Z8
 	VSUBPD Z22, Z7, Z7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z8, Z4, Z11
 	VMULPD Z7, Z4, Z12
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z19, Z24
-	VSUBPD Z2, Z20, Z7
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z21, Z24
+	VSUBPD Z2, Z19, Z7
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 456(SP), Z19, Z26
-	VSUBPD.BCST 456(SP), Z20, Z25
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 456(SP), Z21, Z26
+	VSUBPD.BCST 456(SP), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z26, Z24, Z8
 	VMULPD Z25, Z7, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z26, Z24, Z24
 	VADDPD Z25, Z7, Z7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z8, Z3, Z11
 	VFMADD231PD Z23, Z3, Z12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z24, Z3, Z23
 	VMULPD Z7, Z3, Z24
 
@@ -20541,7 +20641,7 @@ absent19:
 	TESTQ R9, R9
 	JZ    absent20
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -20549,477 +20649,477 @@ absent19:
 	VMOVUPD    (R9)(AX*8), Z7
 	VMOVUPD    64(R9)(AX*8), Z8
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z7, Z4, Z7
 	VMULPD Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z7, Z23, Z23
 	VSUBPD Z8, Z24, Z24
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PD Z19, Z7, Z25
-	VFMADD231PD Z20, Z8, Z26
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PD Z21, Z7, Z25
+	VFMADD231PD Z19, Z8, Z26
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z25, Z11, Z11
 	VSUBPD Z26, Z12, Z12
 
 absent20:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z25
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z7
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z23, Z7
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z8
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z24, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z24, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z8
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z8
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z8
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD Z6, Z23, Z7
 	VFMADD213PD Z6, Z24, Z8
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD Z0, Z23, Z7
 	VFMADD213PD Z0, Z24, Z8
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z25, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K2
 
-	// Rare r49:large
+	// Rare r51:large
 	KORTESTW K1, K1
 	JZ       rare21
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z27
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z27
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z27
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z27
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z27
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z27
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z23, Z27
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z23, Z27
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z23, Z27
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z27
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z27
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z27
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z27
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD Z6, Z23, Z27
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z23, Z27
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K3
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z23
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z23, K3
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z23, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z28, Z30
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z28, Z30
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD Z6, Z28, Z30
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z28, Z30
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z31, Z31
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z23, Z31, Z23
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z6, Z29, Z28
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z29, Z29
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z28, Z28
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z28, Z23, Z23
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z29, Z23, Z23
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, Z6, Z25, K3
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z27, K3, Z23
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z23, K1, Z7
 
 rare21:
 	KORTESTW K2, K2
 	JZ       rare22
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z23
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z23
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z23
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z23
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z23
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z23
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z24, Z23
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z24, Z23
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z24, Z23
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z23
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z23
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z23
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z23
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD Z6, Z24, Z23
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z24, Z23
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z24
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z24, K1
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z24, Z25
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z25
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z25, Z27
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z25
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z25
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z28
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z28
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z28
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z28
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z28
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z28
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z25, Z28
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z25, Z28
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z25, Z28
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z28
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z28
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z28
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z28
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD Z6, Z25, Z28
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z25, Z28
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z29, Z29
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z28, Z25, Z29
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z24, Z29, Z24
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z25
 	VFMADD231PD  Z6, Z27, Z25
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z25, Z27, Z27
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z27, Z27
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z25, Z25
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z25, Z25
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z25, Z24, Z24
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z27, Z24, Z24
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, Z6, Z26, K1
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z23, K1, Z24
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z24, K2, Z8
 
 rare22:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VFMADD213PD Z19, Z11, Z7
-	VFMADD213PD Z20, Z12, Z8
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VFMADD213PD Z21, Z11, Z7
+	VFMADD213PD Z19, Z12, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent23
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -21027,51 +21127,51 @@ rare22:
 	VMOVUPD    (R8)(AX*8), Z11
 	VMOVUPD    64(R8)(AX*8), Z12
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Z11, Z7, Z7
 	VADDPD Z12, Z8, Z8
 
 absent23:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD Z2, Z7, Z11
 	VSUBPD Z2, Z8, Z12
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (R13), Z23
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Z15, Z23, Z24
 	VSUBPD Z16, Z23, Z25
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD.BCST $0x11, 488(SP), Z24, K1
 	VCMPPD.BCST $0x11, 488(SP), Z25, K2
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VMOVUPD Z7, Z7
-	VMOVUPD Z19, K1, Z7
+	VMOVUPD Z21, K1, Z7
 	VMOVUPD Z8, Z8
-	VMOVUPD Z20, K2, Z8
+	VMOVUPD Z19, K2, Z8
 
-	// r138:wkeep = Mul r137:keep r9:u
-	VMULPD.BCST 480(SP), Z21, Z19
-	VMULPD.BCST 480(SP), Z22, Z20
+	// r140:wkeep = Mul r139:keep r11:u
+	VMULPD.BCST 480(SP), Z20, Z19
+	VMULPD.BCST 480(SP), Z22, Z21
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD.BCST 472(SP), Z11, Z19
-	VFMADD231PD.BCST 472(SP), Z12, Z20
+	VFMADD231PD.BCST 472(SP), Z12, Z21
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VMOVUPD Z19, Z11
-	VMOVUPD Z21, K1, Z11
-	VMOVUPD Z20, Z12
+	VMOVUPD Z20, K1, Z11
+	VMOVUPD Z21, Z12
 	VMOVUPD Z22, K2, Z12
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z7, K3
 	VCMPPD $0x1d, Z1, Z8, K4
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VMOVUPD Z23, K3, Z15
 	VMOVUPD Z23, K4, Z16
 
@@ -21079,7 +21179,7 @@ absent23:
 	TESTQ R10, R10
 	JZ    absent24
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	PREFETCHT1 2048(R10)(AX*8)
 	PREFETCHT1 2112(R10)(AX*8)
 	PREFETCHT1 2176(R10)(AX*8)
@@ -21094,11 +21194,11 @@ absent24:
 	TESTQ R11, R11
 	JZ    absent25
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	PREFETCHT1     256(R11)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z19
 	VPMOVQB        Z19, (R11)(AX*1)
@@ -21110,7 +21210,7 @@ absent25:
 	TESTQ R12, R12
 	JZ    absent26
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	KMOVW K3, R14
 	MOVQ  AX, R15
 	SHRQ  $0x03, R15
@@ -21123,23 +21223,31 @@ absent26:
 	VCMPPD $0x1d, Z1, Z9, K1
 	VCMPPD $0x1d, Z1, Z10, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z9, Z19
-	VBROADCASTSD 440(SP), K1, Z19
-	VMOVUPD      Z10, Z20
-	VBROADCASTSD 440(SP), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 440(SP), Z9, Z19
+	VSUBPD.BCST 440(SP), Z10, Z20
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z19, Z9, Z19
+	VSUBPD Z20, Z10, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z9, Z21
+	VMOVUPD Z19, K1, Z21
+	VMOVUPD Z10, Z19
+	VMOVUPD Z20, K2, Z19
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 448(SP), Z13, Z10
 	VADDPD.BCST 448(SP), Z14, Z9
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z13, Z21
-	VMOVUPD Z10, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z13, Z20
+	VMOVUPD Z10, K1, Z20
 	VMOVUPD Z14, Z22
 	VMOVUPD Z9, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z5, Z10
 	VMOVUPD Z5, Z9
 
@@ -21147,40 +21255,40 @@ absent26:
 	TESTQ DI, DI
 	JZ    absent27
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 128(DI)(AX*8), Z10
 	VMOVUPD 192(DI)(AX*8), Z9
 
 absent27:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z21, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z20, Z10, Z10
 	VSUBPD Z22, Z9, Z9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z10, Z4, Z13
 	VMULPD Z9, Z4, Z14
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z19, Z24
-	VSUBPD Z2, Z20, Z9
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z21, Z24
+	VSUBPD Z2, Z19, Z9
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 456(SP), Z19, Z26
-	VSUBPD.BCST 456(SP), Z20, Z25
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 456(SP), Z21, Z26
+	VSUBPD.BCST 456(SP), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z26, Z24, Z10
 	VMULPD Z25, Z9, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z26, Z24, Z24
 	VADDPD Z25, Z9, Z9
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z10, Z3, Z13
 	VFMADD231PD Z23, Z3, Z14
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z24, Z3, Z23
 	VMULPD Z9, Z3, Z24
 
@@ -21188,529 +21296,529 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPD 128(R9)(AX*8), Z9
 	VMOVUPD 192(R9)(AX*8), Z10
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z9, Z4, Z9
 	VMULPD Z10, Z4, Z10
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z9, Z23, Z23
 	VSUBPD Z10, Z24, Z24
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PD Z19, Z9, Z25
-	VFMADD231PD Z20, Z10, Z26
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PD Z21, Z9, Z25
+	VFMADD231PD Z19, Z10, Z26
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z25, Z13, Z13
 	VSUBPD Z26, Z14, Z14
 
 absent28:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z25
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z9
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z23, Z9
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z10
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z24, Z10
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z24, Z10
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z10
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z10
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z10
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z10
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD Z6, Z23, Z9
 	VFMADD213PD Z6, Z24, Z10
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD Z0, Z23, Z9
 	VFMADD213PD Z0, Z24, Z10
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z25, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K2
 
-	// Rare r49:large
+	// Rare r51:large
 	KORTESTW K1, K1
 	JZ       rare29
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z27
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z27
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z27
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z27
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z27
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z27
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z23, Z27
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z23, Z27
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z23, Z27
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z27
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z27
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z27
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z27
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD Z6, Z23, Z27
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z23, Z27
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K3
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z23
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z23, K3
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z23, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z28, Z30
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z28, Z30
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD Z6, Z28, Z30
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z28, Z30
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z31, Z31
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z23, Z31, Z23
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z6, Z29, Z28
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z29, Z29
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z28, Z28
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z28, Z23, Z23
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z29, Z23, Z23
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, Z6, Z25, K3
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z27, K3, Z23
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z23, K1, Z9
 
 rare29:
 	KORTESTW K2, K2
 	JZ       rare30
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z23
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z23
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z23
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z23
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z23
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z23
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z24, Z23
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z24, Z23
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z24, Z23
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z23
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z23
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z23
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z23
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD Z6, Z24, Z23
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z24, Z23
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z24
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z24, K1
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z24, Z25
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z25
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z25, Z27
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z25
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z25
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z28
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z28
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z28
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z28
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z28
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z28
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z25, Z28
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z25, Z28
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z25, Z28
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z28
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z28
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z28
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z28
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD Z6, Z25, Z28
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z25, Z28
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z29, Z29
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z28, Z25, Z29
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z24, Z29, Z24
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z25
 	VFMADD231PD  Z6, Z27, Z25
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z25, Z27, Z27
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z27, Z27
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z25, Z25
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z25, Z25
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z25, Z24, Z24
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z27, Z24, Z24
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, Z6, Z26, K1
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z23, K1, Z24
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z24, K2, Z10
 
 rare30:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VFMADD213PD Z19, Z13, Z9
-	VFMADD213PD Z20, Z14, Z10
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VFMADD213PD Z21, Z13, Z9
+	VFMADD213PD Z19, Z14, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent31
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VMOVUPD 128(R8)(AX*8), Z13
 	VMOVUPD 192(R8)(AX*8), Z14
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Z13, Z9, Z9
 	VADDPD Z14, Z10, Z10
 
 absent31:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD Z2, Z9, Z13
 	VSUBPD Z2, Z10, Z14
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (R13), Z23
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Z17, Z23, Z24
 	VSUBPD Z18, Z23, Z25
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD.BCST $0x11, 488(SP), Z24, K1
 	VCMPPD.BCST $0x11, 488(SP), Z25, K2
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VMOVUPD Z9, Z9
-	VMOVUPD Z19, K1, Z9
+	VMOVUPD Z21, K1, Z9
 	VMOVUPD Z10, Z10
-	VMOVUPD Z20, K2, Z10
+	VMOVUPD Z19, K2, Z10
 
-	// r138:wkeep = Mul r137:keep r9:u
-	VMULPD.BCST 480(SP), Z21, Z19
-	VMULPD.BCST 480(SP), Z22, Z20
+	// r140:wkeep = Mul r139:keep r11:u
+	VMULPD.BCST 480(SP), Z20, Z19
+	VMULPD.BCST 480(SP), Z22, Z21
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD.BCST 472(SP), Z13, Z19
-	VFMADD231PD.BCST 472(SP), Z14, Z20
+	VFMADD231PD.BCST 472(SP), Z14, Z21
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VMOVUPD Z19, Z13
-	VMOVUPD Z21, K1, Z13
-	VMOVUPD Z20, Z14
+	VMOVUPD Z20, K1, Z13
+	VMOVUPD Z21, Z14
 	VMOVUPD Z22, K2, Z14
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z9, K3
 	VCMPPD $0x1d, Z1, Z10, K4
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VMOVUPD Z23, K3, Z17
 	VMOVUPD Z23, K4, Z18
 
@@ -21718,7 +21826,7 @@ absent31:
 	TESTQ R10, R10
 	JZ    absent32
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VMOVUPD.Z Z0, K3, Z19
 	VMOVUPD   Z19, 128(R10)(AX*8)
 	VMOVUPD.Z Z0, K4, Z19
@@ -21729,11 +21837,11 @@ absent32:
 	TESTQ R11, R11
 	JZ    absent33
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z19
 	VPMOVQB        Z19, 16(R11)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z19
@@ -21744,7 +21852,7 @@ absent33:
 	TESTQ R12, R12
 	JZ    absent34
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	KMOVW K3, R14
 	MOVQ  AX, R15
 	SHRQ  $0x03, R15
@@ -21817,357 +21925,363 @@ first36:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z7, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z7, Z10
-	VBROADCASTSD 440(SP), K2, Z10
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 440(SP), Z7, Z10
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z10, Z7, Z10
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z7, Z11
+	VMOVUPD Z10, K2, Z11
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 448(SP), Z8, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z8, Z11
-	VMOVUPD Z7, K2, Z11
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z8, Z10
+	VMOVUPD Z7, K2, Z10
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z5, Z7
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent37
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z7
 
 absent37:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z11, Z7, Z7
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z10, Z7, Z7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z7, Z4, Z8
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z10, Z7
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z11, Z7
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 456(SP), Z10, Z12
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 456(SP), Z11, Z12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z12, Z7, Z13
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z12, Z7, Z7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z13, Z3, Z8
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z7, Z3, Z12
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent38
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z7
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z7, Z4, Z7
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z7, Z12, Z12
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VMOVUPD Z5, Z13
 
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMADD231PD Z10, Z7, Z13
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMADD231PD Z11, Z7, Z13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z13, Z8, Z8
 
 absent38:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z12, Z13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VBROADCASTSD     k64_3efa01a01a01a01a<>+0(SB), Z7
 	VFMADD231PD.BCST k64_3ec71de3a556c734<>+0(SB), Z12, Z7
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z12, Z7
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z12, Z7
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z12, Z7
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z12, Z7
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z12, Z7
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD Z6, Z12, Z7
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD Z0, Z12, Z7
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z13, K2
 
-	// Rare r49:large
+	// Rare r51:large
 	KORTESTW K2, K2
 	JZ       rare39
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z14
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z12, Z14
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z12, Z14
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z12, Z14
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z12, Z14
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z12, Z14
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z12, Z14
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z12, Z14
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z12, Z14
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z12, Z14
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z12, Z14
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z12, Z14
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z12, Z14
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z12, Z14
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD Z6, Z12, Z14
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD Z0, Z12, Z14
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z12, K3
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z12
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z12, K3
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VMOVUPD      Z12, Z15
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z15
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z16
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z15, Z16
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z16, Z15
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z16, Z15
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z17
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z15, Z17
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z15, Z17
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z15, Z17
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z15, Z17
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z15, Z17
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z15, Z17
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD.BCST k64_3ec71de3a556c734<>+0(SB), Z15, Z17
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD.BCST k64_3efa01a01a01a01a<>+0(SB), Z15, Z17
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD.BCST k64_3f2a01a01a01a01a<>+0(SB), Z15, Z17
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z15, Z17
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z15, Z17
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z15, Z17
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z15, Z17
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD Z6, Z15, Z17
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD Z0, Z15, Z17
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z16, K3
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VMOVUPD      Z16, Z18
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z18
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z18, Z18
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z18, Z18
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Z18, Z18
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VSUBPD Z18, Z0, Z18
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Z17, Z15, Z18
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Z12, Z18, Z12
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z15
 	VFMADD231PD  Z6, Z16, Z15
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z15, Z15
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Z15, Z16, Z16
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z16, Z16
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Z16, Z16
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z15, Z15
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z15, Z15
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Z15, Z15
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Z15, Z12, Z12
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Z16, Z12, Z12
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, Z6, Z13, K3
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VMOVUPD Z14, K3, Z12
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VMOVUPD Z12, K2, Z7
 
 rare39:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VFMADD213PD Z10, Z8, Z7
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VFMADD213PD Z11, Z8, Z7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent40
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z8
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Z8, Z7, Z7
 
 absent40:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD Z2, Z7, Z8
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (R13), Z12
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Z9, Z12, Z13
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD.BCST $0x11, 488(SP), Z13, K2
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VMOVUPD Z7, Z7
-	VMOVUPD Z10, K2, Z7
+	VMOVUPD Z11, K2, Z7
 
-	// r138:wkeep = Mul r137:keep r9:u
-	VMULPD.BCST 480(SP), Z11, Z10
+	// r140:wkeep = Mul r139:keep r11:u
+	VMULPD.BCST 480(SP), Z10, Z11
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
-	VFMADD231PD.BCST 472(SP), Z8, Z10
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
+	VFMADD231PD.BCST 472(SP), Z8, Z11
 
-	// r1:W = Select r143:refr r9:u r139:wc
-	VMOVUPD Z10, Z8
-	VMOVUPD Z11, K2, Z8
+	// r1:W = Select r145:refr r11:u r141:wc
+	VMOVUPD Z11, Z8
+	VMOVUPD Z10, K2, Z8
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z7, K3
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VMOVUPD Z12, K3, Z9
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent41
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VMOVUPD.Z Z0, K3, Z10
 	VMOVUPD   Z10, K1, (R10)(AX*8)
 
@@ -22176,10 +22290,10 @@ absent41:
 	TESTQ R11, R11
 	JZ    absent42
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z10
 	VPMOVQB        Z10, K1, (R11)(AX*1)
 
@@ -22188,7 +22302,7 @@ absent42:
 	TESTQ R12, R12
 	JZ    absent43
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R14
 	MOVQ  AX, R15
@@ -22316,31 +22430,41 @@ loop1:
 	VCMPPD $0x1d, 128(R15)(AX*8), Z8, K3
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ    192(SP), R13
-	VMOVUPD Z6, Z15
-	VMOVUPD (R13)(AX*8), K1, Z15
-	VMOVUPD Z7, Z16
-	VMOVUPD 64(R13)(AX*8), K2, Z16
-	VMOVUPD Z8, Z17
-	VMOVUPD 128(R13)(AX*8), K3, Z17
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   192(SP), R13
+	VSUBPD (R13)(AX*8), Z6, Z15
+	VSUBPD 64(R13)(AX*8), Z7, Z16
+	VSUBPD 128(R13)(AX*8), Z8, Z17
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z15, Z6, Z15
+	VSUBPD Z16, Z7, Z16
+	VSUBPD Z17, Z8, Z17
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z6, Z18
+	VMOVUPD Z15, K1, Z18
+	VMOVUPD Z7, Z15
+	VMOVUPD Z16, K2, Z15
+	VMOVUPD Z8, Z16
+	VMOVUPD Z17, K3, Z16
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   200(SP), R13
 	VADDPD (R13)(AX*8), Z9, Z8
 	VADDPD 64(R13)(AX*8), Z10, Z7
 	VADDPD 128(R13)(AX*8), Z11, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z9, Z18
-	VMOVUPD Z8, K1, Z18
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z9, Z17
+	VMOVUPD Z8, K1, Z17
 	VMOVUPD Z10, Z19
 	VMOVUPD Z7, K2, Z19
 	VMOVUPD Z11, Z20
 	VMOVUPD Z6, K3, Z20
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z1, Z8
 	VMOVUPD Z1, Z7
 	VMOVUPD Z1, Z6
@@ -22349,7 +22473,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -22358,49 +22482,49 @@ loop1:
 	VMOVUPD    128(DI)(AX*8), Z6
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z18, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z17, Z8, Z8
 	VSUBPD Z19, Z7, Z7
 	VSUBPD Z20, Z6, Z6
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD (R14)(AX*8), Z8, Z9
 	VMULPD 64(R14)(AX*8), Z7, Z10
 	VMULPD 128(R14)(AX*8), Z6, Z11
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   208(SP), R13
-	VSUBPD (R13)(AX*8), Z15, Z23
-	VSUBPD 64(R13)(AX*8), Z16, Z7
-	VSUBPD 128(R13)(AX*8), Z17, Z6
+	VSUBPD (R13)(AX*8), Z18, Z23
+	VSUBPD 64(R13)(AX*8), Z15, Z7
+	VSUBPD 128(R13)(AX*8), Z16, Z6
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   216(SP), R13
-	VSUBPD (R13)(AX*8), Z15, Z26
-	VSUBPD 64(R13)(AX*8), Z16, Z25
-	VSUBPD 128(R13)(AX*8), Z17, Z24
+	VSUBPD (R13)(AX*8), Z18, Z26
+	VSUBPD 64(R13)(AX*8), Z15, Z25
+	VSUBPD 128(R13)(AX*8), Z16, Z24
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z26, Z23, Z8
 	VMULPD Z25, Z7, Z21
 	VMULPD Z24, Z6, Z22
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z26, Z23, Z23
 	VADDPD Z25, Z7, Z7
 	VADDPD Z24, Z6, Z6
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        224(SP), R13
 	VFMADD231PD (R13)(AX*8), Z8, Z9
 	VFMADD231PD 64(R13)(AX*8), Z21, Z10
 	VFMADD231PD 128(R13)(AX*8), Z22, Z11
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   224(SP), R13
 	VMULPD (R13)(AX*8), Z23, Z21
 	VMULPD 64(R13)(AX*8), Z7, Z22
@@ -22410,8 +22534,8 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -22419,38 +22543,38 @@ absent1:
 	VMOVUPD    64(R9)(AX*8), Z7
 	VMOVUPD    128(R9)(AX*8), Z8
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD (R14)(AX*8), Z6, Z6
 	VMULPD 64(R14)(AX*8), Z7, Z7
 	VMULPD 128(R14)(AX*8), Z8, Z8
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z6, Z21, Z21
 	VSUBPD Z7, Z22, Z22
 	VSUBPD Z8, Z23, Z23
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPD Z1, Z24
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r29:gv = FMA r26:gd r6:vr r28
-	VFMADD231PD Z15, Z6, Z24
-	VFMADD231PD Z16, Z7, Z25
-	VFMADD231PD Z17, Z8, Z26
+	// r31:gv = FMA r28:gd r8:vr r30
+	VFMADD231PD Z18, Z6, Z24
+	VFMADD231PD Z15, Z7, Z25
+	VFMADD231PD Z16, Z8, Z26
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z24, Z9, Z9
 	VSUBPD Z25, Z10, Z10
 	VSUBPD Z26, Z11, Z11
 
 absent2:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z21, Z24
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z22, Z25
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z26
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     Z4, Z6
 	VFMADD231PD Z21, Z3, Z6
 	VMOVUPD     Z4, Z7
@@ -22458,654 +22582,654 @@ absent2:
 	VMOVUPD     Z4, Z8
 	VFMADD231PD Z23, Z3, Z8
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD Z5, Z21, Z6
 	VFMADD213PD Z5, Z22, Z7
 	VFMADD213PD Z5, Z23, Z8
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z8
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z8
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z8
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z21, Z6
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z22, Z7
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z8
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD Z2, Z21, Z6
 	VFMADD213PD Z2, Z22, Z7
 	VFMADD213PD Z2, Z23, Z8
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD Z0, Z21, Z6
 	VFMADD213PD Z0, Z22, Z7
 	VFMADD213PD Z0, Z23, Z8
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z24, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z25, K2
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K3
 
-	// Rare r50:large
+	// Rare r52:large
 	KORTESTW K1, K1
 	JZ       rare3
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z21, Z27
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z21, Z27
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z21, Z27
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z21, Z27
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z21, Z27
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z21, Z27
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z21, Z27
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z21, Z27
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z21, Z27
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z21, Z27
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z21, Z27
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z21, Z27
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z21, Z27
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z21, Z27
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z21, Z27
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z21, K4
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K4, Z21
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z21, K4
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z21, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K4, Z28
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z28, Z30
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z28, Z30
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z28, Z30
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z28, Z30
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z28, Z30
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K4
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K4, Z31
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z31, Z31
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z21, Z31, Z21
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z2, Z29, Z28
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z29, Z29
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z28, Z21, Z21
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z29, Z21, Z21
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z24, K4
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z27, K4, Z21
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z21, K1, Z6
 
 rare3:
 	KORTESTW K2, K2
 	JZ       rare4
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z21
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z22, Z21
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z22, Z21
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z22, Z21
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z22, Z21
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z22, Z21
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z22, Z21
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z22, Z21
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z22, Z21
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z22, Z21
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z22, Z21
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z22, Z21
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z22, Z21
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z22, Z21
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z22, Z21
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z22, Z21
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z22, K1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z22
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z22, K1
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z22, Z24
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z24
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z24, Z27
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z24
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z24
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z28
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z28
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z28
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z28
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z28
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z28
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z24, Z28
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z24, Z28
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z24, Z28
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z28
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z28
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z28
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z28
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z24, Z28
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z24, Z28
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z29, Z29
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z28, Z24, Z29
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z22, Z29, Z22
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z24
 	VFMADD231PD  Z2, Z27, Z24
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z24, Z27, Z27
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z27, Z27
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z24, Z24
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z24, Z24
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z24, Z22, Z22
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z27, Z22, Z22
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z25, K1
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z21, K1, Z22
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z22, K2, Z7
 
 rare4:
 	KORTESTW K3, K3
 	JZ       rare5
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z21
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z21
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z21
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z21
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z21
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z21
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z21
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z23, Z21
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z23, Z21
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z23, Z21
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z21
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z21
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z21
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z21
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z23, Z21
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z23, Z21
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z23
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z23, K1
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z23, Z22
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z22
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z22, Z24
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z24, Z22
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z24, Z22
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z25
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z22, Z25
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z22, Z25
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z22, Z25
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z22, Z25
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z22, Z25
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z22, Z25
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z22, Z25
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z22, Z25
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z22, Z25
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z22, Z25
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z22, Z25
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z22, Z25
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z22, Z25
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z22, Z25
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z22, Z25
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z24, K1
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z24, Z27
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z27
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z27, Z27
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z27, Z27
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z27, Z0, Z27
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z25, Z22, Z27
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z23, Z27, Z22
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z23
 	VFMADD231PD  Z2, Z24, Z23
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z23, Z23
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z23, Z24, Z24
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z24, Z24
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z24, Z24
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z24, Z24
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z23, Z23
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z23, Z23
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z23, Z23
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z23, Z22, Z22
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z24, Z22, Z22
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z26, K1
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z21, K1, Z22
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z22, K3, Z8
 
 rare5:
-	// r133:vc = FMA r48:ex r21:F r6:vr
-	VFMADD213PD Z15, Z9, Z6
-	VFMADD213PD Z16, Z10, Z7
-	VFMADD213PD Z17, Z11, Z8
+	// r135:vc = FMA r50:ex r23:F r8:vr
+	VFMADD213PD Z18, Z9, Z6
+	VFMADD213PD Z15, Z10, Z7
+	VFMADD213PD Z16, Z11, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent6
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -23113,69 +23237,69 @@ rare5:
 	VMOVUPD    64(R8)(AX*8), Z10
 	VMOVUPD    128(R8)(AX*8), Z11
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Z9, Z6, Z6
 	VADDPD Z10, Z7, Z7
 	VADDPD Z11, Z8, Z8
 
 absent6:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	MOVQ   208(SP), R13
 	VSUBPD (R13)(AX*8), Z6, Z9
 	VSUBPD 64(R13)(AX*8), Z7, Z10
 	VSUBPD 128(R13)(AX*8), Z8, Z11
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (SP), Z21
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Z12, Z21, Z22
 	VSUBPD Z13, Z21, Z23
 	VSUBPD Z14, Z21, Z24
 
-	// r143:tauRef = Param TauRef
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r145:tauRef = Param TauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	MOVQ   248(SP), R13
 	VCMPPD $0x11, (R13)(AX*8), Z22, K1
 	VCMPPD $0x11, 64(R13)(AX*8), Z23, K2
 	VCMPPD $0x11, 128(R13)(AX*8), Z24, K3
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VMOVUPD Z6, Z6
-	VMOVUPD Z15, K1, Z6
+	VMOVUPD Z18, K1, Z6
 	VMOVUPD Z7, Z7
-	VMOVUPD Z16, K2, Z7
+	VMOVUPD Z15, K2, Z7
 	VMOVUPD Z8, Z8
-	VMOVUPD Z17, K3, Z8
+	VMOVUPD Z16, K3, Z8
 
-	// r136:ka = Param Ka
-	// r138:keep = Param Keep
-	// r139:wkeep = Mul r138:keep r9:u
+	// r138:ka = Param Ka
+	// r140:keep = Param Keep
+	// r141:wkeep = Mul r140:keep r11:u
 	MOVQ   232(SP), R13
-	VMULPD (R13)(AX*8), Z18, Z15
+	VMULPD (R13)(AX*8), Z17, Z15
 	VMULPD 64(R13)(AX*8), Z19, Z16
-	VMULPD 128(R13)(AX*8), Z20, Z17
+	VMULPD 128(R13)(AX*8), Z20, Z18
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	MOVQ        240(SP), R13
 	VFMADD231PD (R13)(AX*8), Z9, Z15
 	VFMADD231PD 64(R13)(AX*8), Z10, Z16
-	VFMADD231PD 128(R13)(AX*8), Z11, Z17
+	VFMADD231PD 128(R13)(AX*8), Z11, Z18
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VMOVUPD Z15, Z9
-	VMOVUPD Z18, K1, Z9
+	VMOVUPD Z17, K1, Z9
 	VMOVUPD Z16, Z10
 	VMOVUPD Z19, K2, Z10
-	VMOVUPD Z17, Z11
+	VMOVUPD Z18, Z11
 	VMOVUPD Z20, K3, Z11
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, (R15)(AX*8), Z6, K4
 	VCMPPD $0x1d, 64(R15)(AX*8), Z7, K5
 	VCMPPD $0x1d, 128(R15)(AX*8), Z8, K6
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VMOVUPD Z21, K4, Z12
 	VMOVUPD Z21, K5, Z13
 	VMOVUPD Z21, K6, Z14
@@ -23184,7 +23308,7 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	PREFETCHT1 2048(R10)(AX*8)
 	PREFETCHT1 2112(R10)(AX*8)
 	PREFETCHT1 2176(R10)(AX*8)
@@ -23200,12 +23324,12 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	PREFETCHT1     256(R11)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z15
 	VPMOVQB        Z15, (R11)(AX*1)
@@ -23219,7 +23343,7 @@ absent8:
 	TESTQ R12, R12
 	JZ    absent9
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	KMOVW K4, R13
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -23276,391 +23400,397 @@ tail1:
 	MOVQ      192(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z10
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Z10, Z6, Z10
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z10, Z6, Z10
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPD Z6, Z11
 	VMOVUPD Z10, K2, Z11
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ      200(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Z6, Z7, Z6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPD Z7, Z10
 	VMOVUPD Z6, K2, Z10
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z1, Z6
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent10
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z6
 
 absent10:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Z10, Z6, Z6
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VMOVUPD.Z (R14)(AX*8), K1, Z7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z6, Z7, Z7
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      208(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Z12, Z11, Z6
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      216(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Z13, Z11, Z13
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z13, Z6, Z14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z13, Z6, Z6
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      224(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z14, Z13, Z7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z6, Z13, Z13
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent11
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	VMOVUPD.Z (R14)(AX*8), K1, Z6
 
-	// r25 = Load G
+	// r27 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z14
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Z14, Z6, Z6
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z6, Z13, Z13
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPD Z1, Z14
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z11, Z6, Z14
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z14, Z7, Z7
 
 absent11:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z13, Z14
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     Z4, Z6
 	VFMADD231PD Z13, Z3, Z6
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD Z5, Z13, Z6
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z13, Z6
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z13, Z6
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z13, Z6
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z13, Z6
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD Z2, Z13, Z6
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD Z0, Z13, Z6
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z14, K2
 
-	// Rare r50:large
+	// Rare r52:large
 	KORTESTW K2, K2
 	JZ       rare12
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z15
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z13, Z15
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z13, Z15
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z13, Z15
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z13, Z15
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z13, Z15
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z13, Z15
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z13, Z15
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z13, Z15
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z13, Z15
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z13, Z15
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z13, Z15
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z13, Z15
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z13, Z15
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z13, Z15
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z13, Z15
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z13, K3
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z13
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z13, K3
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z13, Z16
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z16
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z17
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z16, Z17
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z17, Z16
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z17, Z16
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z18
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z16, Z18
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z16, Z18
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z16, Z18
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z16, Z18
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z16, Z18
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z16, Z18
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z16, Z18
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z16, Z18
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z16, Z18
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z16, Z18
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z16, Z18
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z16, Z18
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z16, Z18
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z16, Z18
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z16, Z18
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z17, K3
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z17, Z19
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z19
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z19, Z19
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z19, Z19
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z19, Z19
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z19, Z0, Z19
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z18, Z16, Z19
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z13, Z19, Z13
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z16
 	VFMADD231PD  Z2, Z17, Z16
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z16, Z17, Z17
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z17, Z17
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z17, Z17
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z16, Z16
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z16, Z16
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z16, Z13, Z13
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z17, Z13, Z13
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z14, K3
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z15, K3, Z13
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z13, K2, Z6
 
 rare12:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Z11, Z7, Z6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent13
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z7
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Z7, Z6, Z6
 
 absent13:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	VSUBPD Z12, Z6, Z7
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (SP), Z12
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Z8, Z12, Z13
 
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	MOVQ      248(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z14
 
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	VCMPPD $0x11, Z14, Z13, K2
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VMOVUPD Z6, Z6
 	VMOVUPD Z11, K2, Z6
 
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	MOVQ      240(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z11
 
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	MOVQ      232(SP), R13
 	VMOVUPD.Z (R13)(AX*8), K1, Z13
 
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	VMULPD Z10, Z13, Z13
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMADD231PD Z7, Z11, Z13
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VMOVUPD Z13, Z7
 	VMOVUPD Z10, K2, Z7
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z9, Z6, K3
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VMOVUPD Z12, K3, Z8
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent14
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VMOVUPD.Z Z0, K3, Z9
 	VMOVUPD   Z9, K1, (R10)(AX*8)
 
@@ -23669,10 +23799,10 @@ absent14:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z9
 	VPMOVQB        Z9, K1, (R11)(AX*1)
 
@@ -23681,7 +23811,7 @@ absent15:
 	TESTQ R12, R12
 	JZ    absent16
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R13
 	MOVQ  AX, BP
@@ -23850,26 +23980,34 @@ first18:
 	VCMPPD $0x1d, 64(R15)(AX*8), Z8, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ    552(SP), R15
-	VMOVUPD Z7, Z19
-	VMOVUPD (R15)(AX*8), K1, Z19
-	VMOVUPD Z8, Z20
-	VMOVUPD 64(R15)(AX*8), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   552(SP), R15
+	VSUBPD (R15)(AX*8), Z7, Z19
+	VSUBPD 64(R15)(AX*8), Z8, Z20
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z19, Z7, Z19
+	VSUBPD Z20, Z8, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z7, Z21
+	VMOVUPD Z19, K1, Z21
+	VMOVUPD Z8, Z19
+	VMOVUPD Z20, K2, Z19
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   560(SP), R15
 	VADDPD (R15)(AX*8), Z11, Z8
 	VADDPD 64(R15)(AX*8), Z12, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z11, Z21
-	VMOVUPD Z8, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z11, Z20
+	VMOVUPD Z8, K1, Z20
 	VMOVUPD Z12, Z22
 	VMOVUPD Z7, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z1, Z8
 	VMOVUPD Z1, Z7
 
@@ -23877,7 +24015,7 @@ first18:
 	TESTQ DI, DI
 	JZ    absent19
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -23886,42 +24024,42 @@ first18:
 	VMOVUPD    64(DI)(AX*8), Z7
 
 absent19:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z21, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z20, Z8, Z8
 	VSUBPD Z22, Z7, Z7
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD (R14)(AX*8), Z8, Z11
 	VMULPD 64(R14)(AX*8), Z7, Z12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   568(SP), R15
-	VSUBPD (R15)(AX*8), Z19, Z24
-	VSUBPD 64(R15)(AX*8), Z20, Z7
+	VSUBPD (R15)(AX*8), Z21, Z24
+	VSUBPD 64(R15)(AX*8), Z19, Z7
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   576(SP), R15
-	VSUBPD (R15)(AX*8), Z19, Z26
-	VSUBPD 64(R15)(AX*8), Z20, Z25
+	VSUBPD (R15)(AX*8), Z21, Z26
+	VSUBPD 64(R15)(AX*8), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z26, Z24, Z8
 	VMULPD Z25, Z7, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z26, Z24, Z24
 	VADDPD Z25, Z7, Z7
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        584(SP), R15
 	VFMADD231PD (R15)(AX*8), Z8, Z11
 	VFMADD231PD 64(R15)(AX*8), Z23, Z12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   584(SP), R15
 	VMULPD (R15)(AX*8), Z24, Z23
 	VMULPD 64(R15)(AX*8), Z7, Z24
@@ -23930,8 +24068,8 @@ absent19:
 	TESTQ R9, R9
 	JZ    absent20
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -23939,477 +24077,477 @@ absent19:
 	VMOVUPD    (R9)(AX*8), Z7
 	VMOVUPD    64(R9)(AX*8), Z8
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD (R14)(AX*8), Z7, Z7
 	VMULPD 64(R14)(AX*8), Z8, Z8
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z7, Z23, Z23
 	VSUBPD Z8, Z24, Z24
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r29:gv = FMA r26:gd r6:vr r28
-	VFMADD231PD Z19, Z7, Z25
-	VFMADD231PD Z20, Z8, Z26
+	// r31:gv = FMA r28:gd r8:vr r30
+	VFMADD231PD Z21, Z7, Z25
+	VFMADD231PD Z19, Z8, Z26
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z25, Z11, Z11
 	VSUBPD Z26, Z12, Z12
 
 absent20:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z25
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     Z4, Z7
 	VFMADD231PD Z23, Z3, Z7
 	VMOVUPD     Z4, Z8
 	VFMADD231PD Z24, Z3, Z8
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD Z5, Z23, Z7
 	VFMADD213PD Z5, Z24, Z8
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD Z6, Z23, Z7
 	VFMADD213PD Z6, Z24, Z8
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z8
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z8
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z7
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z8
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD Z2, Z23, Z7
 	VFMADD213PD Z2, Z24, Z8
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD Z0, Z23, Z7
 	VFMADD213PD Z0, Z24, Z8
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z25, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K2
 
-	// Rare r50:large
+	// Rare r52:large
 	KORTESTW K1, K1
 	JZ       rare21
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z27
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z27
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z27
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z27
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z27
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z27
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z23, Z27
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z23, Z27
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z23, Z27
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD Z6, Z23, Z27
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z27
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z27
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z27
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z23, Z27
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z23, Z27
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K3
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z23
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z23, K3
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z23, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z28, Z30
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z28, Z30
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z28, Z30
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD Z6, Z28, Z30
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z28, Z30
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z28, Z30
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z31, Z31
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z23, Z31, Z23
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z2, Z29, Z28
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z29, Z29
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z28, Z23, Z23
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z29, Z23, Z23
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z25, K3
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z27, K3, Z23
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z23, K1, Z7
 
 rare21:
 	KORTESTW K2, K2
 	JZ       rare22
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z23
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z23
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z23
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z23
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z23
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z23
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z24, Z23
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z24, Z23
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z24, Z23
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD Z6, Z24, Z23
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z23
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z23
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z23
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z24, Z23
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z24, Z23
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z24
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z24, K1
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z24, Z25
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z25
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z25, Z27
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z25
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z25
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z28
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z28
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z28
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z28
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z28
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z28
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z25, Z28
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z25, Z28
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z25, Z28
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD Z6, Z25, Z28
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z28
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z28
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z28
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z25, Z28
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z25, Z28
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z29, Z29
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z28, Z25, Z29
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z24, Z29, Z24
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z25
 	VFMADD231PD  Z2, Z27, Z25
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z25, Z27, Z27
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z27, Z27
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z25, Z25
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z25, Z25
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z25, Z24, Z24
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z27, Z24, Z24
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z26, K1
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z23, K1, Z24
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z24, K2, Z8
 
 rare22:
-	// r133:vc = FMA r48:ex r21:F r6:vr
-	VFMADD213PD Z19, Z11, Z7
-	VFMADD213PD Z20, Z12, Z8
+	// r135:vc = FMA r50:ex r23:F r8:vr
+	VFMADD213PD Z21, Z11, Z7
+	VFMADD213PD Z19, Z12, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent23
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -24417,59 +24555,59 @@ rare22:
 	VMOVUPD    (R8)(AX*8), Z11
 	VMOVUPD    64(R8)(AX*8), Z12
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Z11, Z7, Z7
 	VADDPD Z12, Z8, Z8
 
 absent23:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	MOVQ   568(SP), R15
 	VSUBPD (R15)(AX*8), Z7, Z11
 	VSUBPD 64(R15)(AX*8), Z8, Z12
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (R13), Z23
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Z15, Z23, Z24
 	VSUBPD Z16, Z23, Z25
 
-	// r143:tauRef = Param TauRef
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r145:tauRef = Param TauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	MOVQ   608(SP), R15
 	VCMPPD $0x11, (R15)(AX*8), Z24, K1
 	VCMPPD $0x11, 64(R15)(AX*8), Z25, K2
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VMOVUPD Z7, Z7
-	VMOVUPD Z19, K1, Z7
+	VMOVUPD Z21, K1, Z7
 	VMOVUPD Z8, Z8
-	VMOVUPD Z20, K2, Z8
+	VMOVUPD Z19, K2, Z8
 
-	// r136:ka = Param Ka
-	// r138:keep = Param Keep
-	// r139:wkeep = Mul r138:keep r9:u
+	// r138:ka = Param Ka
+	// r140:keep = Param Keep
+	// r141:wkeep = Mul r140:keep r11:u
 	MOVQ   592(SP), R15
-	VMULPD (R15)(AX*8), Z21, Z19
-	VMULPD 64(R15)(AX*8), Z22, Z20
+	VMULPD (R15)(AX*8), Z20, Z19
+	VMULPD 64(R15)(AX*8), Z22, Z21
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	MOVQ        600(SP), R15
 	VFMADD231PD (R15)(AX*8), Z11, Z19
-	VFMADD231PD 64(R15)(AX*8), Z12, Z20
+	VFMADD231PD 64(R15)(AX*8), Z12, Z21
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VMOVUPD Z19, Z11
-	VMOVUPD Z21, K1, Z11
-	VMOVUPD Z20, Z12
+	VMOVUPD Z20, K1, Z11
+	VMOVUPD Z21, Z12
 	VMOVUPD Z22, K2, Z12
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	MOVQ   544(SP), R15
 	VCMPPD $0x1d, (R15)(AX*8), Z7, K3
 	VCMPPD $0x1d, 64(R15)(AX*8), Z8, K4
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VMOVUPD Z23, K3, Z15
 	VMOVUPD Z23, K4, Z16
 
@@ -24477,7 +24615,7 @@ absent23:
 	TESTQ R10, R10
 	JZ    absent24
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	PREFETCHT1 2048(R10)(AX*8)
 	PREFETCHT1 2112(R10)(AX*8)
 	PREFETCHT1 2176(R10)(AX*8)
@@ -24492,11 +24630,11 @@ absent24:
 	TESTQ R11, R11
 	JZ    absent25
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	PREFETCHT1     256(R11)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z19
 	VPMOVQB        Z19, (R11)(AX*1)
@@ -24508,7 +24646,7 @@ absent25:
 	TESTQ R12, R12
 	JZ    absent26
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -24524,26 +24662,34 @@ absent26:
 	VCMPPD $0x1d, 192(R15)(AX*8), Z10, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ    552(SP), R15
-	VMOVUPD Z9, Z19
-	VMOVUPD 128(R15)(AX*8), K1, Z19
-	VMOVUPD Z10, Z20
-	VMOVUPD 192(R15)(AX*8), K2, Z20
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   552(SP), R15
+	VSUBPD 128(R15)(AX*8), Z9, Z19
+	VSUBPD 192(R15)(AX*8), Z10, Z20
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z19, Z9, Z19
+	VSUBPD Z20, Z10, Z20
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z9, Z21
+	VMOVUPD Z19, K1, Z21
+	VMOVUPD Z10, Z19
+	VMOVUPD Z20, K2, Z19
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   560(SP), R15
 	VADDPD 128(R15)(AX*8), Z13, Z10
 	VADDPD 192(R15)(AX*8), Z14, Z9
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z13, Z21
-	VMOVUPD Z10, K1, Z21
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z13, Z20
+	VMOVUPD Z10, K1, Z20
 	VMOVUPD Z14, Z22
 	VMOVUPD Z9, K2, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z1, Z10
 	VMOVUPD Z1, Z9
 
@@ -24551,47 +24697,47 @@ absent26:
 	TESTQ DI, DI
 	JZ    absent27
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 128(DI)(AX*8), Z10
 	VMOVUPD 192(DI)(AX*8), Z9
 
 absent27:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z21, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z20, Z10, Z10
 	VSUBPD Z22, Z9, Z9
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 128(R14)(AX*8), Z10, Z13
 	VMULPD 192(R14)(AX*8), Z9, Z14
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   568(SP), R15
-	VSUBPD 128(R15)(AX*8), Z19, Z24
-	VSUBPD 192(R15)(AX*8), Z20, Z9
+	VSUBPD 128(R15)(AX*8), Z21, Z24
+	VSUBPD 192(R15)(AX*8), Z19, Z9
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   576(SP), R15
-	VSUBPD 128(R15)(AX*8), Z19, Z26
-	VSUBPD 192(R15)(AX*8), Z20, Z25
+	VSUBPD 128(R15)(AX*8), Z21, Z26
+	VSUBPD 192(R15)(AX*8), Z19, Z25
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z26, Z24, Z10
 	VMULPD Z25, Z9, Z23
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z26, Z24, Z24
 	VADDPD Z25, Z9, Z9
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        584(SP), R15
 	VFMADD231PD 128(R15)(AX*8), Z10, Z13
 	VFMADD231PD 192(R15)(AX*8), Z23, Z14
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   584(SP), R15
 	VMULPD 128(R15)(AX*8), Z24, Z23
 	VMULPD 192(R15)(AX*8), Z9, Z24
@@ -24600,538 +24746,538 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	VMOVUPD 128(R9)(AX*8), Z9
 	VMOVUPD 192(R9)(AX*8), Z10
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD 128(R14)(AX*8), Z9, Z9
 	VMULPD 192(R14)(AX*8), Z10, Z10
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z9, Z23, Z23
 	VSUBPD Z10, Z24, Z24
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r29:gv = FMA r26:gd r6:vr r28
-	VFMADD231PD Z19, Z9, Z25
-	VFMADD231PD Z20, Z10, Z26
+	// r31:gv = FMA r28:gd r8:vr r30
+	VFMADD231PD Z21, Z9, Z25
+	VFMADD231PD Z19, Z10, Z26
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z25, Z13, Z13
 	VSUBPD Z26, Z14, Z14
 
 absent28:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z25
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     Z4, Z9
 	VFMADD231PD Z23, Z3, Z9
 	VMOVUPD     Z4, Z10
 	VFMADD231PD Z24, Z3, Z10
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD Z5, Z23, Z9
 	VFMADD213PD Z5, Z24, Z10
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD Z6, Z23, Z9
 	VFMADD213PD Z6, Z24, Z10
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z10
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z10
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z9
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z10
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD Z2, Z23, Z9
 	VFMADD213PD Z2, Z24, Z10
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD Z0, Z23, Z9
 	VFMADD213PD Z0, Z24, Z10
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z25, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K2
 
-	// Rare r50:large
+	// Rare r52:large
 	KORTESTW K1, K1
 	JZ       rare29
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z27
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z27
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z27
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z27
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z27
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z27
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z23, Z27
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z23, Z27
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z23, Z27
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD Z6, Z23, Z27
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z27
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z27
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z27
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z23, Z27
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z23, Z27
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K3
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z23
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z23, K3
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z23, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z28, Z30
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z28, Z30
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z28, Z30
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD Z6, Z28, Z30
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z28, Z30
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z28, Z30
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z31, Z31
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z23, Z31, Z23
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z2, Z29, Z28
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z29, Z29
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z28, Z23, Z23
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z29, Z23, Z23
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z25, K3
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z27, K3, Z23
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z23, K1, Z9
 
 rare29:
 	KORTESTW K2, K2
 	JZ       rare30
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z23
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z23
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z23
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z23
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z23
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z23
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z24, Z23
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z24, Z23
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z24, Z23
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD Z6, Z24, Z23
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z23
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z23
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z23
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z24, Z23
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z24, Z23
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z24
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z24, K1
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z24, Z25
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z25
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z25, Z27
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z25
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z25
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z28
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z28
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z28
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z28
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z28
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z28
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z25, Z28
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z25, Z28
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z25, Z28
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD Z6, Z25, Z28
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z28
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z28
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z28
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z25, Z28
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z25, Z28
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z29, Z29
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z28, Z25, Z29
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z24, Z29, Z24
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z25
 	VFMADD231PD  Z2, Z27, Z25
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z25, Z27, Z27
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z27, Z27
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z25, Z25
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z25, Z25
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z25, Z25
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z25, Z24, Z24
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z27, Z24, Z24
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z26, K1
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z23, K1, Z24
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z24, K2, Z10
 
 rare30:
-	// r133:vc = FMA r48:ex r21:F r6:vr
-	VFMADD213PD Z19, Z13, Z9
-	VFMADD213PD Z20, Z14, Z10
+	// r135:vc = FMA r50:ex r23:F r8:vr
+	VFMADD213PD Z21, Z13, Z9
+	VFMADD213PD Z19, Z14, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent31
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VMOVUPD 128(R8)(AX*8), Z13
 	VMOVUPD 192(R8)(AX*8), Z14
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Z13, Z9, Z9
 	VADDPD Z14, Z10, Z10
 
 absent31:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	MOVQ   568(SP), R15
 	VSUBPD 128(R15)(AX*8), Z9, Z13
 	VSUBPD 192(R15)(AX*8), Z10, Z14
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (R13), Z23
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Z17, Z23, Z24
 	VSUBPD Z18, Z23, Z25
 
-	// r143:tauRef = Param TauRef
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r145:tauRef = Param TauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	MOVQ   608(SP), R15
 	VCMPPD $0x11, 128(R15)(AX*8), Z24, K1
 	VCMPPD $0x11, 192(R15)(AX*8), Z25, K2
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VMOVUPD Z9, Z9
-	VMOVUPD Z19, K1, Z9
+	VMOVUPD Z21, K1, Z9
 	VMOVUPD Z10, Z10
-	VMOVUPD Z20, K2, Z10
+	VMOVUPD Z19, K2, Z10
 
-	// r136:ka = Param Ka
-	// r138:keep = Param Keep
-	// r139:wkeep = Mul r138:keep r9:u
+	// r138:ka = Param Ka
+	// r140:keep = Param Keep
+	// r141:wkeep = Mul r140:keep r11:u
 	MOVQ   592(SP), R15
-	VMULPD 128(R15)(AX*8), Z21, Z19
-	VMULPD 192(R15)(AX*8), Z22, Z20
+	VMULPD 128(R15)(AX*8), Z20, Z19
+	VMULPD 192(R15)(AX*8), Z22, Z21
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	MOVQ        600(SP), R15
 	VFMADD231PD 128(R15)(AX*8), Z13, Z19
-	VFMADD231PD 192(R15)(AX*8), Z14, Z20
+	VFMADD231PD 192(R15)(AX*8), Z14, Z21
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VMOVUPD Z19, Z13
-	VMOVUPD Z21, K1, Z13
-	VMOVUPD Z20, Z14
+	VMOVUPD Z20, K1, Z13
+	VMOVUPD Z21, Z14
 	VMOVUPD Z22, K2, Z14
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	MOVQ   544(SP), R15
 	VCMPPD $0x1d, 128(R15)(AX*8), Z9, K3
 	VCMPPD $0x1d, 192(R15)(AX*8), Z10, K4
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VMOVUPD Z23, K3, Z17
 	VMOVUPD Z23, K4, Z18
 
@@ -25139,7 +25285,7 @@ absent31:
 	TESTQ R10, R10
 	JZ    absent32
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VMOVUPD.Z Z0, K3, Z19
 	VMOVUPD   Z19, 128(R10)(AX*8)
 	VMOVUPD.Z Z0, K4, Z19
@@ -25150,11 +25296,11 @@ absent32:
 	TESTQ R11, R11
 	JZ    absent33
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z19
 	VPMOVQB        Z19, 16(R11)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z19
@@ -25165,7 +25311,7 @@ absent33:
 	TESTQ R12, R12
 	JZ    absent34
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -25246,391 +25392,397 @@ first36:
 	MOVQ      552(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z11
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Z11, Z7, Z11
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z11, Z7, Z11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPD Z7, Z12
 	VMOVUPD Z11, K2, Z12
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ      560(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z7
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Z7, Z8, Z7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPD Z8, Z11
 	VMOVUPD Z7, K2, Z11
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPD Z1, Z7
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent37
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z7
 
 absent37:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Z11, Z7, Z7
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VMOVUPD.Z (R14)(AX*8), K1, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z7, Z8, Z8
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      568(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z13
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Z13, Z12, Z7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      576(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z14
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Z14, Z12, Z14
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z14, Z7, Z15
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z14, Z7, Z7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      584(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z14
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z15, Z14, Z8
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z7, Z14, Z14
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent38
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	VMOVUPD.Z (R14)(AX*8), K1, Z7
 
-	// r25 = Load G
+	// r27 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z15
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Z15, Z7, Z7
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z7, Z14, Z14
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VMOVUPD Z1, Z15
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z12, Z7, Z15
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z15, Z8, Z8
 
 absent38:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z14, Z15
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     Z4, Z7
 	VFMADD231PD Z14, Z3, Z7
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD Z5, Z14, Z7
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD Z6, Z14, Z7
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z14, Z7
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z14, Z7
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z14, Z7
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD Z2, Z14, Z7
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD Z0, Z14, Z7
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z15, K2
 
-	// Rare r50:large
+	// Rare r52:large
 	KORTESTW K2, K2
 	JZ       rare39
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z16
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z14, Z16
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z14, Z16
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z14, Z16
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z14, Z16
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z14, Z16
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z14, Z16
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD Z3, Z14, Z16
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD Z4, Z14, Z16
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD Z5, Z14, Z16
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD Z6, Z14, Z16
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z14, Z16
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z14, Z16
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z14, Z16
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD Z2, Z14, Z16
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD Z0, Z14, Z16
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z14, K3
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z14
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z14, K3
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VMOVUPD      Z14, Z17
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z17
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z18
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z17, Z18
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z18, Z17
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z18, Z17
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z19
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z17, Z19
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z17, Z19
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z17, Z19
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z17, Z19
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z17, Z19
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z17, Z19
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD Z3, Z17, Z19
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD Z4, Z17, Z19
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD Z5, Z17, Z19
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD Z6, Z17, Z19
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z17, Z19
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z17, Z19
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z17, Z19
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD Z2, Z17, Z19
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD Z0, Z17, Z19
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z18, K3
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VMOVUPD      Z18, Z20
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z20
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z20, Z20
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z20, Z20
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z20, Z20
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Z20, Z20
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VSUBPD Z20, Z0, Z20
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Z19, Z17, Z20
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Z14, Z20, Z14
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z17
 	VFMADD231PD  Z2, Z18, Z17
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Z17, Z18, Z18
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z18, Z18
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Z18, Z18
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z17, Z17
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z17, Z17
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Z17, Z14, Z14
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Z18, Z14, Z14
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, Z2, Z15, K3
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VMOVUPD Z16, K3, Z14
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VMOVUPD Z14, K2, Z7
 
 rare39:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Z12, Z8, Z7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent40
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z8
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Z8, Z7, Z7
 
 absent40:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	VSUBPD Z13, Z7, Z8
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (R13), Z13
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Z9, Z13, Z14
 
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	MOVQ      608(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z15
 
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	VCMPPD $0x11, Z15, Z14, K2
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VMOVUPD Z7, Z7
 	VMOVUPD Z12, K2, Z7
 
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	MOVQ      600(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z12
 
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	MOVQ      592(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z14
 
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	VMULPD Z11, Z14, Z14
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMADD231PD Z8, Z12, Z14
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VMOVUPD Z14, Z8
 	VMOVUPD Z11, K2, Z8
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z10, Z7, K3
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VMOVUPD Z13, K3, Z9
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent41
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VMOVUPD.Z Z0, K3, Z10
 	VMOVUPD   Z10, K1, (R10)(AX*8)
 
@@ -25639,10 +25791,10 @@ absent41:
 	TESTQ R11, R11
 	JZ    absent42
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z10
 	VPMOVQB        Z10, K1, (R11)(AX*1)
 
@@ -25651,7 +25803,7 @@ absent42:
 	TESTQ R12, R12
 	JZ    absent43
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R15
 	MOVQ  AX, BP
@@ -34111,19 +34263,27 @@ loop1:
 	VCMPPS $0x1d, 32(R13), Y0, Y6
 	VCMPPS $0x1d, 32(R13), Y1, Y7
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y6, 320(R13), Y0, Y0
-	VBLENDVPS Y7, 320(R13), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 320(R13), Y0, Y8
+	VSUBPS 320(R13), Y1, Y9
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y8, Y0, Y8
+	VSUBPS Y9, Y1, Y9
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y6, Y8, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 352(R13), Y2, Y8
 	VADDPS 352(R13), Y3, Y9
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y6, Y8, Y2, Y2
 	VBLENDVPS Y7, Y9, Y3, Y3
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
@@ -34131,41 +34291,41 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y6
 	VMOVUPS    32(DI)(AX*4), Y7
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y6, Y6
 	VSUBPS Y3, Y7, Y7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 128(R13), Y6, Y6
 	VMULPS 128(R13), Y7, Y7
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R13), Y0, Y11
 	VSUBPS 64(R13), Y1, Y9
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 384(R13), Y0, Y13
 	VSUBPS 384(R13), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y11, Y8
 	VMULPS Y12, Y9, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y11, Y11
 	VADDPS Y12, Y9, Y9
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R13), Y8, Y6
 	VFMADD231PS 96(R13), Y10, Y7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R13), Y11, Y8
 	VMULPS 96(R13), Y9, Y11
 
@@ -34173,63 +34333,63 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R9)(AX*4)
 	VMOVUPS    (R9)(AX*4), Y9
 	VMOVUPS    32(R9)(AX*4), Y10
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 128(R13), Y9, Y9
 	VMULPS 128(R13), Y10, Y10
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y9, Y8, Y8
 	VSUBPS Y10, Y11, Y11
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y0, Y9, Y12
 	VFMADD231PS Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y12, Y6, Y6
 	VSUBPS Y13, Y7, Y7
 
 absent2:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPS 544(R13), Y8, Y12
 	VANDPS 544(R13), Y11, Y13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPS     224(R13), Y9
 	VFMADD231PS 192(R13), Y8, Y9
 	VMOVUPS     224(R13), Y10
 	VFMADD231PS 192(R13), Y11, Y10
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS 256(R13), Y8, Y9
 	VFMADD213PS 256(R13), Y11, Y10
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS 288(R13), Y8, Y9
 	VFMADD213PS 288(R13), Y11, Y10
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS 160(R13), Y8, Y9
 	VFMADD213PS 160(R13), Y11, Y10
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS (R13), Y8, Y9
 	VFMADD213PS (R13), Y11, Y10
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS $0x1e, 416(R13), Y12, Y14
 	VCMPPS $0x1e, 416(R13), Y13, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPS Y14, Y14
 	JZ      rare3
 	VMOVUPS Y4, 1032(SP)
@@ -34245,162 +34405,162 @@ absent2:
 	VMOVUPS Y10, 1352(SP)
 	VMOVUPS Y15, 1384(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R13), Y0
 	VFMADD231PS 640(R13), Y8, Y0
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R13), Y8, Y0
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R13), Y8, Y0
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R13), Y8, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R13), Y8, Y0
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R13), Y8, Y0
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R13), Y8, Y0
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R13), Y8, Y0
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R13), Y8, Y0
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R13), Y8, Y1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y1, 768(R13), Y8, Y1
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R13), Y1, Y2
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y2, 800(R13), Y1, Y2
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R13), Y3
 	VFMADD231PS 864(R13), Y2, Y3
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R13), Y3, Y3
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R13), Y3, Y2
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R13), Y3, Y2
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R13), Y4
 	VFMADD231PS 640(R13), Y2, Y4
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R13), Y2, Y4
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R13), Y2, Y4
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R13), Y2, Y4
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R13), Y2, Y4
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R13), Y2, Y4
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R13), Y2, Y4
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R13), Y2, Y4
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R13), Y2, Y4
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R13), Y3, Y5
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y5, 832(R13), Y3, Y5
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R13), Y5, Y5
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R13), Y5, Y5
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R13), Y5, Y5
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y5, Y5
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R13), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R13), Y2
 	VFMADD231PS 160(R13), Y3, Y2
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R13), Y2, Y2
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R13), Y3, Y3
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R13), Y3, Y3
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y3, Y3
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R13), Y2, Y2
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R13), Y2, Y2
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y2, Y2
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R13), Y12, Y2
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y14, Y0, Y9, Y9
 	VMOVUPS   1032(SP), Y4
 	VMOVUPS   1064(SP), Y0
@@ -34431,162 +34591,162 @@ rare3:
 	VMOVUPS Y3, 1352(SP)
 	VMOVUPS Y7, 1384(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R13), Y0
 	VFMADD231PS 640(R13), Y11, Y0
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R13), Y11, Y0
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R13), Y11, Y0
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R13), Y11, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R13), Y11, Y0
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R13), Y11, Y0
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R13), Y11, Y0
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R13), Y11, Y0
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R13), Y11, Y0
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R13), Y11, Y1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y1, 768(R13), Y11, Y1
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R13), Y1, Y2
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y2, 800(R13), Y1, Y2
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R13), Y3
 	VFMADD231PS 864(R13), Y2, Y3
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R13), Y3, Y3
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R13), Y3, Y2
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R13), Y3, Y2
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R13), Y4
 	VFMADD231PS 640(R13), Y2, Y4
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R13), Y2, Y4
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R13), Y2, Y4
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R13), Y2, Y4
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R13), Y2, Y4
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R13), Y2, Y4
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R13), Y2, Y4
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R13), Y2, Y4
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R13), Y2, Y4
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R13), Y3, Y5
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y5, 832(R13), Y3, Y5
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R13), Y5, Y5
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R13), Y5, Y5
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R13), Y5, Y5
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y5, Y5
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R13), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R13), Y2
 	VFMADD231PS 160(R13), Y3, Y2
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R13), Y2, Y2
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R13), Y3, Y3
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R13), Y3, Y3
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y3, Y3
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R13), Y2, Y2
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R13), Y2, Y2
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y2, Y2
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R13), Y13, Y2
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y15, Y0, Y10, Y10
 	VMOVUPS   1032(SP), Y4
 	VMOVUPS   1064(SP), Y0
@@ -34602,7 +34762,7 @@ rare3:
 	VMOVUPS   1384(SP), Y7
 
 rare4:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PS Y0, Y6, Y9
 	VFMADD213PS Y1, Y7, Y10
 
@@ -34610,52 +34770,52 @@ rare4:
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y6
 	VMOVUPS    32(R8)(AX*4), Y7
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Y6, Y9, Y9
 	VADDPS Y7, Y10, Y10
 
 absent5:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS 64(R13), Y9, Y11
 	VSUBPS 64(R13), Y10, Y12
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (SP), Y6
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Y4, Y6, Y7
 	VSUBPS Y5, Y6, Y8
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS $0x11, 512(R13), Y7, Y7
 	VCMPPS $0x11, 512(R13), Y8, Y8
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBLENDVPS Y7, Y0, Y9, Y0
 	VBLENDVPS Y8, Y1, Y10, Y1
 
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	VMULPS 480(R13), Y2, Y9
 	VMULPS 480(R13), Y3, Y10
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS 448(R13), Y11, Y9
 	VFMADD231PS 448(R13), Y12, Y10
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBLENDVPS Y7, Y2, Y9, Y2
 	VBLENDVPS Y8, Y3, Y10, Y3
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R13), Y0, Y9
 	VCMPPS $0x1d, 32(R13), Y1, Y10
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBLENDVPS Y9, Y6, Y4, Y4
 	VBLENDVPS Y10, Y6, Y5, Y5
 
@@ -34663,7 +34823,7 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	PREFETCHT1 2048(R10)(AX*4)
 	VANDPS     (R13), Y9, Y6
 	VMOVUPS    Y6, (R10)(AX*4)
@@ -34675,11 +34835,11 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORPS Y9, Y7, Y6
 	VORPS Y10, Y8, Y7
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	PREFETCHT1 512(R11)(AX*1)
 	VMOVMSKPS  Y6, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -34693,7 +34853,7 @@ absent7:
 	TESTQ R12, R12
 	JZ    absent8
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	VMOVMSKPS Y9, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -34738,96 +34898,102 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R13), Y1, Y4
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y4, 320(R13), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 320(R13), Y1, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y5, Y1, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y4, Y5, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 352(R13), Y2, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y4, Y5, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (DI)(AX*4), Y0, Y4
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 128(R13), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R13), Y1, Y5
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 384(R13), Y1, Y6
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y6, Y5, Y7
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y6, Y5, Y5
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R13), Y7, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R13), Y5, Y5
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent10
 
-	// r24 = Load G
+	// r26 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y6
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 128(R13), Y6, Y6
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y6, Y5, Y5
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y7, Y4, Y4
 
 absent10:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPS 544(R13), Y5, Y7
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPS     224(R13), Y6
 	VFMADD231PS 192(R13), Y5, Y6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS 256(R13), Y5, Y6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS 288(R13), Y5, Y6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS 160(R13), Y5, Y6
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS (R13), Y5, Y6
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS $0x1e, 416(R13), Y7, Y8
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPS Y8, Y8
 	JZ      rare11
 	VMOVUPS Y3, 1032(SP)
@@ -34835,162 +35001,162 @@ absent10:
 	VMOVUPS Y2, 1096(SP)
 	VMOVUPS Y4, 1128(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R13), Y1
 	VFMADD231PS 640(R13), Y5, Y1
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R13), Y5, Y1
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R13), Y5, Y1
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R13), Y5, Y1
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R13), Y5, Y1
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R13), Y5, Y1
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R13), Y5, Y1
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R13), Y5, Y1
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R13), Y5, Y1
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R13), Y5, Y2
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y2, 768(R13), Y5, Y2
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R13), Y2, Y3
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y3, 800(R13), Y2, Y3
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R13), Y4
 	VFMADD231PS 864(R13), Y3, Y4
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R13), Y4, Y4
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R13), Y4, Y3
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R13), Y4, Y3
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R13), Y5
 	VFMADD231PS 640(R13), Y3, Y5
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R13), Y3, Y5
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R13), Y3, Y5
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R13), Y3, Y5
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R13), Y3, Y5
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R13), Y3, Y5
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R13), Y3, Y5
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R13), Y3, Y5
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R13), Y3, Y5
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R13), Y4, Y9
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y9, 832(R13), Y4, Y9
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R13), Y9, Y9
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R13), Y9, Y9
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R13), Y9, Y9
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y9, Y9
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R13), Y10
 	VSUBPS  Y9, Y10, Y9
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y5, Y3, Y9
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y2, Y9, Y2
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R13), Y3
 	VFMADD231PS 160(R13), Y4, Y3
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R13), Y3, Y3
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y3, Y4, Y4
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R13), Y4, Y4
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R13), Y4, Y4
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y4, Y4
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R13), Y3, Y3
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R13), Y3, Y3
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y3, Y3
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y3, Y2, Y2
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y4, Y2, Y2
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R13), Y7, Y3
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y3, Y1, Y2, Y1
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y8, Y1, Y6, Y6
 	VMOVUPS   1032(SP), Y3
 	VMOVUPS   1064(SP), Y1
@@ -34998,55 +35164,55 @@ absent10:
 	VMOVUPS   1128(SP), Y4
 
 rare11:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PS Y1, Y4, Y6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent12
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VMASKMOVPS (R8)(AX*4), Y0, Y4
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Y4, Y6, Y6
 
 absent12:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS 64(R13), Y6, Y7
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (SP), Y4
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Y3, Y4, Y5
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS $0x11, 512(R13), Y5, Y5
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBLENDVPS Y5, Y1, Y6, Y1
 
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	VMULPS 480(R13), Y2, Y6
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS 448(R13), Y7, Y6
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBLENDVPS Y5, Y2, Y6, Y2
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R13), Y1, Y6
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBLENDVPS Y6, Y4, Y3, Y3
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent13
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VANDPS     (R13), Y6, Y4
 	VMASKMOVPS Y4, Y0, (R10)(AX*4)
 
@@ -35055,10 +35221,10 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORPS Y6, Y5, Y4
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VMOVMSKPS Y4, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -35082,7 +35248,7 @@ absent14:
 	TESTQ R12, R12
 	JZ    absent17
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	VMOVMSKPS Y6, R14
 	VMOVMSKPS Y0, R15
 	ANDL      R15, R14
@@ -35293,19 +35459,27 @@ first19:
 	VCMPPS $0x1d, 32(R12), Y0, Y2
 	VCMPPS $0x1d, 32(R12), Y1, Y3
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y2, 320(R12), Y0, Y0
-	VBLENDVPS Y3, 320(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 320(R12), Y0, Y6
+	VSUBPS 320(R12), Y1, Y7
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y6, Y0, Y6
+	VSUBPS Y7, Y1, Y7
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y2, Y6, Y0, Y0
+	VBLENDVPS Y3, Y7, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 352(R12), Y4, Y6
 	VADDPS 352(R12), Y5, Y7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y2, Y6, Y4, Y2
 	VBLENDVPS Y3, Y7, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
@@ -35313,42 +35487,42 @@ first19:
 	TESTQ SI, SI
 	JZ    absent20
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(SI)(AX*4)
 	PREFETCHT1 2112(SI)(AX*4)
 	VMOVUPS    (SI)(AX*4), Y3
 	VMOVUPS    32(SI)(AX*4), Y4
 
 absent20:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y3, Y3
 	VSUBPS Y5, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 128(R12), Y3, Y3
 	VMULPS 128(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y0, Y11
 	VSUBPS 64(R12), Y1, Y7
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 384(R12), Y0, Y13
 	VSUBPS 384(R12), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y11, Y6
 	VMULPS Y12, Y7, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y11, Y11
 	VADDPS Y12, Y7, Y7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y6, Y3
 	VFMADD231PS 96(R12), Y10, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y11, Y6
 	VMULPS 96(R12), Y7, Y7
 
@@ -35356,64 +35530,64 @@ absent20:
 	TESTQ R8, R8
 	JZ    absent21
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y10
 	VMOVUPS    32(R8)(AX*4), Y11
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 128(R12), Y10, Y10
 	VMULPS 128(R12), Y11, Y11
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y10, Y6, Y6
 	VSUBPS Y11, Y7, Y7
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y0, Y10, Y12
 	VFMADD231PS Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y12, Y3, Y3
 	VSUBPS Y13, Y4, Y4
 
 absent21:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPS 544(R12), Y6, Y11
 	VANDPS 544(R12), Y7, Y13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPS     224(R12), Y10
 	VFMADD231PS 192(R12), Y6, Y10
 	VMOVUPS     224(R12), Y12
 	VFMADD231PS 192(R12), Y7, Y12
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS 256(R12), Y6, Y10
 	VFMADD213PS 256(R12), Y7, Y12
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS 288(R12), Y6, Y10
 	VFMADD213PS 288(R12), Y7, Y12
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS 160(R12), Y6, Y10
 	VFMADD213PS 160(R12), Y7, Y12
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS (R12), Y6, Y10
 	VFMADD213PS (R12), Y7, Y12
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS $0x1e, 416(R12), Y11, Y14
 	VCMPPS $0x1e, 416(R12), Y13, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPS Y14, Y14
 	JZ      rare22
 	VMOVUPS Y8, 2944(SP)
@@ -35429,162 +35603,162 @@ absent21:
 	VMOVUPS Y12, 3264(SP)
 	VMOVUPS Y15, 3296(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R12), Y0
 	VFMADD231PS 640(R12), Y6, Y0
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R12), Y6, Y0
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R12), Y6, Y0
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R12), Y6, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R12), Y6, Y0
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R12), Y6, Y0
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R12), Y6, Y0
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R12), Y6, Y0
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R12), Y6, Y0
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R12), Y6, Y1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y1, 768(R12), Y6, Y1
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R12), Y3, Y3
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R12), Y2, Y4
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R12), Y2, Y4
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R12), Y5, Y5
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R12), Y5, Y5
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R12), Y5, Y5
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y5, Y5
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R12), Y7
 	VSUBPS  Y5, Y7, Y5
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 160(R12), Y3, Y2
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R12), Y2, Y2
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R12), Y3, Y3
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R12), Y3, Y3
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y3, Y3
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R12), Y2, Y2
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R12), Y2, Y2
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y2, Y2
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R12), Y11, Y2
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y14, Y0, Y10, Y10
 	VMOVUPS   2944(SP), Y8
 	VMOVUPS   2976(SP), Y0
@@ -35615,162 +35789,162 @@ rare22:
 	VMOVUPS Y5, 3264(SP)
 	VMOVUPS Y4, 3296(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R12), Y0
 	VFMADD231PS 640(R12), Y7, Y0
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R12), Y7, Y0
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R12), Y7, Y0
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R12), Y7, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R12), Y7, Y0
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R12), Y7, Y0
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R12), Y7, Y0
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R12), Y7, Y0
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R12), Y7, Y0
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R12), Y7, Y1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y1, 768(R12), Y7, Y1
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R12), Y3, Y3
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R12), Y2, Y4
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R12), Y2, Y4
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R12), Y5, Y5
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R12), Y5, Y5
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R12), Y5, Y5
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y5, Y5
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 160(R12), Y3, Y2
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R12), Y2, Y2
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R12), Y3, Y3
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R12), Y3, Y3
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y3, Y3
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R12), Y2, Y2
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R12), Y2, Y2
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y2, Y2
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R12), Y13, Y2
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y15, Y0, Y12, Y12
 	VMOVUPS   2944(SP), Y8
 	VMOVUPS   2976(SP), Y0
@@ -35786,7 +35960,7 @@ rare22:
 	VMOVUPS   3296(SP), Y4
 
 rare23:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PS Y0, Y3, Y10
 	VFMADD213PS Y1, Y4, Y12
 
@@ -35794,53 +35968,53 @@ rare23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y3
 	VMOVUPS    32(DI)(AX*4), Y4
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Y3, Y10, Y10
 	VADDPS Y4, Y12, Y12
 
 absent24:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS 64(R12), Y10, Y4
 	VSUBPS 64(R12), Y12, Y11
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (R13), Y3
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Y8, Y3, Y6
 	VSUBPS Y9, Y3, Y7
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS $0x11, 512(R12), Y6, Y6
 	VCMPPS $0x11, 512(R12), Y7, Y7
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBLENDVPS Y6, Y0, Y10, Y0
 	VBLENDVPS Y7, Y1, Y12, Y1
 
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	VMULPS 480(R12), Y2, Y12
 	VMULPS 480(R12), Y5, Y10
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS 448(R12), Y4, Y12
 	VFMADD231PS 448(R12), Y11, Y10
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBLENDVPS Y6, Y2, Y12, Y4
 	VBLENDVPS Y7, Y5, Y10, Y5
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y0, Y2
 	VCMPPS $0x1d, 32(R12), Y1, Y10
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBLENDVPS Y2, Y3, Y8, Y8
 	VBLENDVPS Y10, Y3, Y9, Y9
 
@@ -35848,7 +36022,7 @@ absent24:
 	TESTQ R9, R9
 	JZ    absent25
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	VANDPS     (R12), Y2, Y3
@@ -35861,11 +36035,11 @@ absent25:
 	TESTQ R10, R10
 	JZ    absent26
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORPS Y2, Y6, Y3
 	VORPS Y10, Y7, Y6
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	PREFETCHT1 512(R10)(AX*1)
 	VMOVMSKPS  Y3, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -35879,7 +36053,7 @@ absent26:
 	TESTQ R11, R11
 	JZ    absent27
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	VMOVMSKPS Y2, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -35905,19 +36079,27 @@ absent27:
 	VCMPPS $0x1d, 32(R12), Y2, Y0
 	VCMPPS $0x1d, 32(R12), Y3, Y1
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y0, 320(R12), Y2, Y2
-	VBLENDVPS Y1, 320(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 320(R12), Y2, Y4
+	VSUBPS 320(R12), Y3, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y4, Y2, Y4
+	VSUBPS Y5, Y3, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y0, Y4, Y2, Y2
+	VBLENDVPS Y1, Y5, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 352(R12), Y6, Y4
 	VADDPS 352(R12), Y7, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y0, Y4, Y6, Y0
 	VBLENDVPS Y1, Y5, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y4, Y4, Y4
 
@@ -35925,40 +36107,40 @@ absent27:
 	TESTQ SI, SI
 	JZ    absent28
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 64(SI)(AX*4), Y1
 	VMOVUPS 96(SI)(AX*4), Y4
 
 absent28:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y0, Y1, Y1
 	VSUBPS Y7, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 128(R12), Y1, Y1
 	VMULPS 128(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y2, Y9
 	VSUBPS 64(R12), Y3, Y6
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 384(R12), Y2, Y13
 	VSUBPS 384(R12), Y3, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y9, Y5
 	VMULPS Y12, Y6, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y9, Y9
 	VADDPS Y12, Y6, Y6
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y5, Y1
 	VFMADD231PS 96(R12), Y8, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y9, Y5
 	VMULPS 96(R12), Y6, Y6
 
@@ -35966,62 +36148,62 @@ absent28:
 	TESTQ R8, R8
 	JZ    absent29
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPS 64(R8)(AX*4), Y8
 	VMOVUPS 96(R8)(AX*4), Y9
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 128(R12), Y8, Y8
 	VMULPS 128(R12), Y9, Y9
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y8, Y5, Y5
 	VSUBPS Y9, Y6, Y6
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y2, Y8, Y12
 	VFMADD231PS Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y12, Y1, Y1
 	VSUBPS Y13, Y4, Y4
 
 absent29:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPS 544(R12), Y5, Y9
 	VANDPS 544(R12), Y6, Y13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPS     224(R12), Y8
 	VFMADD231PS 192(R12), Y5, Y8
 	VMOVUPS     224(R12), Y12
 	VFMADD231PS 192(R12), Y6, Y12
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS 256(R12), Y5, Y8
 	VFMADD213PS 256(R12), Y6, Y12
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS 288(R12), Y5, Y8
 	VFMADD213PS 288(R12), Y6, Y12
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS 160(R12), Y5, Y8
 	VFMADD213PS 160(R12), Y6, Y12
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS (R12), Y5, Y8
 	VFMADD213PS (R12), Y6, Y12
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS $0x1e, 416(R12), Y9, Y14
 	VCMPPS $0x1e, 416(R12), Y13, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPS Y14, Y14
 	JZ      rare30
 	VMOVUPS Y10, 2944(SP)
@@ -36037,162 +36219,162 @@ absent29:
 	VMOVUPS Y12, 3264(SP)
 	VMOVUPS Y15, 3296(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R12), Y0
 	VFMADD231PS 640(R12), Y5, Y0
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R12), Y5, Y0
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R12), Y5, Y0
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R12), Y5, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R12), Y5, Y0
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R12), Y5, Y0
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R12), Y5, Y0
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R12), Y5, Y0
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R12), Y5, Y0
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R12), Y5, Y1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y1, 768(R12), Y5, Y1
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R12), Y3, Y3
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R12), Y2, Y4
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R12), Y2, Y4
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R12), Y3, Y6
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y6, 832(R12), Y3, Y6
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R12), Y6, Y6
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R12), Y6, Y6
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R12), Y6, Y6
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y6, Y6
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R12), Y7
 	VSUBPS  Y6, Y7, Y6
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y4, Y2, Y6
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y1, Y6, Y1
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 160(R12), Y3, Y2
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R12), Y2, Y2
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R12), Y3, Y3
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R12), Y3, Y3
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y3, Y3
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R12), Y2, Y2
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R12), Y2, Y2
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y2, Y2
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R12), Y9, Y2
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y14, Y0, Y8, Y8
 	VMOVUPS   2944(SP), Y10
 	VMOVUPS   2976(SP), Y2
@@ -36223,162 +36405,162 @@ rare30:
 	VMOVUPS Y7, 3264(SP)
 	VMOVUPS Y4, 3296(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R12), Y0
 	VFMADD231PS 640(R12), Y6, Y0
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R12), Y6, Y0
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R12), Y6, Y0
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R12), Y6, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R12), Y6, Y0
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R12), Y6, Y0
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R12), Y6, Y0
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R12), Y6, Y0
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R12), Y6, Y0
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R12), Y6, Y1
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y1, 768(R12), Y6, Y1
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R12), Y3, Y3
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R12), Y2, Y4
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R12), Y2, Y4
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R12), Y5, Y5
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R12), Y5, Y5
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R12), Y5, Y5
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y5, Y5
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 160(R12), Y3, Y2
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R12), Y2, Y2
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R12), Y3, Y3
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R12), Y3, Y3
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y3, Y3
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R12), Y2, Y2
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R12), Y2, Y2
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y2, Y2
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R12), Y13, Y2
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y15, Y0, Y12, Y12
 	VMOVUPS   2944(SP), Y10
 	VMOVUPS   2976(SP), Y2
@@ -36394,7 +36576,7 @@ rare30:
 	VMOVUPS   3296(SP), Y4
 
 rare31:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PS Y2, Y1, Y8
 	VFMADD213PS Y3, Y4, Y12
 
@@ -36402,51 +36584,51 @@ rare31:
 	TESTQ DI, DI
 	JZ    absent32
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VMOVUPS 64(DI)(AX*4), Y1
 	VMOVUPS 96(DI)(AX*4), Y4
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Y1, Y8, Y8
 	VADDPS Y4, Y12, Y12
 
 absent32:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS 64(R12), Y8, Y6
 	VSUBPS 64(R12), Y12, Y9
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (R13), Y1
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Y10, Y1, Y4
 	VSUBPS Y11, Y1, Y5
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS $0x11, 512(R12), Y4, Y4
 	VCMPPS $0x11, 512(R12), Y5, Y5
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBLENDVPS Y4, Y2, Y8, Y2
 	VBLENDVPS Y5, Y3, Y12, Y3
 
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	VMULPS 480(R12), Y0, Y12
 	VMULPS 480(R12), Y7, Y8
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS 448(R12), Y6, Y12
 	VFMADD231PS 448(R12), Y9, Y8
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBLENDVPS Y4, Y0, Y12, Y6
 	VBLENDVPS Y5, Y7, Y8, Y7
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y2, Y0
 	VCMPPS $0x1d, 32(R12), Y3, Y8
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBLENDVPS Y0, Y1, Y10, Y10
 	VBLENDVPS Y8, Y1, Y11, Y11
 
@@ -36454,7 +36636,7 @@ absent32:
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VANDPS  (R12), Y0, Y1
 	VMOVUPS Y1, 64(R9)(AX*4)
 	VANDPS  (R12), Y8, Y1
@@ -36465,11 +36647,11 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORPS Y0, Y4, Y1
 	VORPS Y8, Y5, Y4
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VMOVMSKPS Y1, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 16(R10)(AX*1)
@@ -36482,7 +36664,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	VMOVMSKPS Y0, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -36575,96 +36757,102 @@ first37:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y1, Y4
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y4, 320(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 320(R12), Y1, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y5, Y1, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y4, Y5, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 352(R12), Y2, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y4, Y5, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
 	// If I
 	TESTQ SI, SI
 	JZ    absent38
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (SI)(AX*4), Y0, Y4
 
 absent38:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 128(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y1, Y5
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 384(R12), Y1, Y6
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y6, Y5, Y7
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y6, Y5, Y5
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y7, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y5, Y5
 
 	// If G
 	TESTQ R8, R8
 	JZ    absent39
 
-	// r24 = Load G
+	// r26 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y6
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 128(R12), Y6, Y6
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y6, Y5, Y5
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y7, Y4, Y4
 
 absent39:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPS 544(R12), Y5, Y7
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPS     224(R12), Y6
 	VFMADD231PS 192(R12), Y5, Y6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PS 256(R12), Y5, Y6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PS 288(R12), Y5, Y6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PS 160(R12), Y5, Y6
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PS (R12), Y5, Y6
 
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	VCMPPS $0x1e, 416(R12), Y7, Y8
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPS Y8, Y8
 	JZ      rare40
 	VMOVUPS Y3, 2944(SP)
@@ -36672,162 +36860,162 @@ absent39:
 	VMOVUPS Y2, 3008(SP)
 	VMOVUPS Y4, 3040(SP)
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPS     672(R12), Y1
 	VFMADD231PS 640(R12), Y5, Y1
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PS 704(R12), Y5, Y1
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PS 736(R12), Y5, Y1
 
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VFMADD213PS 192(R12), Y5, Y1
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 224(R12), Y5, Y1
 
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VFMADD213PS 256(R12), Y5, Y1
 
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VFMADD213PS 288(R12), Y5, Y1
 
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VFMADD213PS 160(R12), Y5, Y1
 
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VFMADD213PS (R12), Y5, Y1
 
-	// r58 = CmpGT r23:z r57
+	// r60 = CmpGT r25:z r59
 	VCMPPS $0x1e, 768(R12), Y5, Y2
 
-	// r59:zl = Select r58 r57 r23:z
+	// r61:zl = Select r60 r59 r25:z
 	VBLENDVPS Y2, 768(R12), Y5, Y2
 
-	// r61 = CmpLT r59:zl r60
+	// r63 = CmpLT r61:zl r62
 	VCMPPS $0x11, 800(R12), Y2, Y3
 
-	// r62:zc = Select r61 r60 r59:zl
+	// r64:zc = Select r63 r62 r61:zl
 	VBLENDVPS Y3, 800(R12), Y2, Y3
 
-	// r65 = FMA r62:zc r64 r63
+	// r67 = FMA r64:zc r66 r65
 	VMOVUPS     576(R12), Y4
 	VFMADD231PS 864(R12), Y3, Y4
 
-	// r66:k = Sub r65 r63
+	// r68:k = Sub r67 r65
 	VSUBPS 576(R12), Y4, Y4
 
-	// r69 = FMA r66:k r68 r62:zc
+	// r71 = FMA r68:k r70 r64:zc
 	VFMADD231PS 928(R12), Y4, Y3
 
-	// r70:r = FMA r66:k r67 r69
+	// r72:r = FMA r68:k r69 r71
 	VFMADD231PS 896(R12), Y4, Y3
 
-	// r71 = FMA r44 r70:r r45
+	// r73 = FMA r46 r72:r r47
 	VMOVUPS     672(R12), Y5
 	VFMADD231PS 640(R12), Y3, Y5
 
-	// r72 = FMA r71 r70:r r47
+	// r74 = FMA r73 r72:r r49
 	VFMADD213PS 704(R12), Y3, Y5
 
-	// r73 = FMA r72 r70:r r49
+	// r75 = FMA r74 r72:r r51
 	VFMADD213PS 736(R12), Y3, Y5
 
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VFMADD213PS 192(R12), Y3, Y5
 
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VFMADD213PS 224(R12), Y3, Y5
 
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VFMADD213PS 256(R12), Y3, Y5
 
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VFMADD213PS 288(R12), Y3, Y5
 
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VFMADD213PS 160(R12), Y3, Y5
 
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VFMADD213PS (R12), Y3, Y5
 
-	// r81 = CmpGT r66:k r80
+	// r83 = CmpGT r68:k r82
 	VCMPPS $0x1e, 832(R12), Y4, Y9
 
-	// r82:kc = Select r81 r80 r66:k
+	// r84:kc = Select r83 r82 r68:k
 	VBLENDVPS Y9, 832(R12), Y4, Y9
 
-	// r84 = Mul r82:kc r83
+	// r86 = Mul r84:kc r85
 	VMULPS 960(R12), Y9, Y9
 
-	// r85 = Add r84 r63
+	// r87 = Add r86 r65
 	VADDPS 576(R12), Y9, Y9
 
-	// r86:kBits = Bits r85
-	// r88 = IAdd r86:kBits r87
+	// r88:kBits = Bits r87
+	// r90 = IAdd r88:kBits r89
 	VPADDD 608(R12), Y9, Y9
 
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VPSLLD $0x17, Y9, Y9
 
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	VMOVUPS (R12), Y10
 	VSUBPS  Y9, Y10, Y9
 
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMADD231PS Y5, Y3, Y9
 
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	VDIVPS Y2, Y9, Y2
 
-	// r94 = FMA r66:k r38 r63
+	// r96 = FMA r68:k r40 r65
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 160(R12), Y4, Y3
 
-	// r95:kHalf = Sub r94 r63
+	// r97:kHalf = Sub r96 r65
 	VSUBPS 576(R12), Y3, Y3
 
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	VSUBPS Y3, Y4, Y4
 
-	// r103 = Add r102 r63
+	// r105 = Add r104 r65
 	VADDPS 576(R12), Y4, Y4
 
-	// r104:kBits = Bits r103
-	// r105 = IAdd r104:kBits r87
+	// r106:kBits = Bits r105
+	// r107 = IAdd r106:kBits r89
 	VPADDD 608(R12), Y4, Y4
 
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VPSLLD $0x17, Y4, Y4
 
-	// r107:pow2 = FromBits r106
-	// r96 = Add r95:kHalf r63
+	// r109:pow2 = FromBits r108
+	// r98 = Add r97:kHalf r65
 	VADDPS 576(R12), Y3, Y3
 
-	// r97:kBits = Bits r96
-	// r98 = IAdd r97:kBits r87
+	// r99:kBits = Bits r98
+	// r100 = IAdd r99:kBits r89
 	VPADDD 608(R12), Y3, Y3
 
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VPSLLD $0x17, Y3, Y3
 
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	VMULPS Y3, Y2, Y2
 
-	// r108:big = Mul r101 r107:pow2
+	// r110:big = Mul r103 r109:pow2
 	VMULPS Y4, Y2, Y2
 
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	VCMPPS $0x12, 160(R12), Y7, Y3
 
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBLENDVPS Y3, Y1, Y2, Y1
 
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBLENDVPS Y8, Y1, Y6, Y6
 	VMOVUPS   2944(SP), Y3
 	VMOVUPS   2976(SP), Y1
@@ -36835,55 +37023,55 @@ absent39:
 	VMOVUPS   3040(SP), Y4
 
 rare40:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PS Y1, Y4, Y6
 
 	// If Delta
 	TESTQ DI, DI
 	JZ    absent41
 
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VMASKMOVPS (DI)(AX*4), Y0, Y4
 
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	VADDPS Y4, Y6, Y6
 
 absent41:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	VSUBPS 64(R12), Y6, Y7
 
-	// r119:t = Time
+	// r121:t = Time
 	VBROADCASTSS (R13), Y4
 
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	VSUBPS Y3, Y4, Y5
 
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	VCMPPS $0x11, 512(R12), Y5, Y5
 
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBLENDVPS Y5, Y1, Y6, Y1
 
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	VMULPS 480(R12), Y2, Y6
 
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMADD231PS 448(R12), Y7, Y6
 
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBLENDVPS Y5, Y2, Y6, Y2
 
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y1, Y6
 
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBLENDVPS Y6, Y4, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent42
 
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VANDPS     (R12), Y6, Y4
 	VMASKMOVPS Y4, Y0, (R9)(AX*4)
 
@@ -36892,10 +37080,10 @@ absent42:
 	TESTQ R10, R10
 	JZ    absent43
 
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORPS Y6, Y5, Y4
 
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VMOVMSKPS Y4, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -36919,7 +37107,7 @@ absent43:
 	TESTQ R11, R11
 	JZ    absent46
 
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	VMOVMSKPS Y6, R14
 	VMOVMSKPS Y0, R15
 	ANDL      R15, R14
@@ -37081,22 +37269,30 @@ loop1:
 	VCMPPS $0x1d, 32(R14)(AX*4), Y1, Y7
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      688(R13), R14
-	VBLENDVPS Y6, (R14)(AX*4), Y0, Y0
-	VBLENDVPS Y7, 32(R14)(AX*4), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   688(R13), R14
+	VSUBPS (R14)(AX*4), Y0, Y8
+	VSUBPS 32(R14)(AX*4), Y1, Y9
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y8, Y0, Y8
+	VSUBPS Y9, Y1, Y9
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y6, Y8, Y0, Y0
+	VBLENDVPS Y7, Y9, Y1, Y1
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   696(R13), R14
 	VADDPS (R14)(AX*4), Y2, Y8
 	VADDPS 32(R14)(AX*4), Y3, Y9
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y6, Y8, Y2, Y2
 	VBLENDVPS Y7, Y9, Y3, Y3
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
@@ -37104,49 +37300,49 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y6
 	VMOVUPS    32(DI)(AX*4), Y7
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y6, Y6
 	VSUBPS Y3, Y7, Y7
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   672(R13), R14
 	VMULPS (R14)(AX*4), Y6, Y6
 	VMULPS 32(R14)(AX*4), Y7, Y7
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   704(R13), R14
 	VSUBPS (R14)(AX*4), Y0, Y11
 	VSUBPS 32(R14)(AX*4), Y1, Y9
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   712(R13), R14
 	VSUBPS (R14)(AX*4), Y0, Y13
 	VSUBPS 32(R14)(AX*4), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y11, Y8
 	VMULPS Y12, Y9, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y11, Y11
 	VADDPS Y12, Y9, Y9
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        720(R13), R14
 	VFMADD231PS (R14)(AX*4), Y8, Y6
 	VFMADD231PS 32(R14)(AX*4), Y10, Y7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   720(R13), R14
 	VMULPS (R14)(AX*4), Y11, Y8
 	VMULPS 32(R14)(AX*4), Y9, Y11
@@ -37155,65 +37351,65 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R9)(AX*4)
 	VMOVUPS    (R9)(AX*4), Y9
 	VMOVUPS    32(R9)(AX*4), Y10
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   672(R13), R14
 	VMULPS (R14)(AX*4), Y9, Y9
 	VMULPS 32(R14)(AX*4), Y10, Y10
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y9, Y8, Y8
 	VSUBPS Y10, Y11, Y11
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Y0, Y9, Y12
 	VFMADD231PS Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y12, Y6, Y6
 	VSUBPS Y13, Y7, Y7
 
 absent2:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPS 224(R13), Y8, Y12
 	VANDPS 224(R13), Y11, Y13
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     96(R13), Y9
 	VFMADD231PS 64(R13), Y8, Y9
 	VMOVUPS     96(R13), Y10
 	VFMADD231PS 64(R13), Y11, Y10
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS 128(R13), Y8, Y9
 	VFMADD213PS 128(R13), Y11, Y10
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS 160(R13), Y8, Y9
 	VFMADD213PS 160(R13), Y11, Y10
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS 32(R13), Y8, Y9
 	VFMADD213PS 32(R13), Y11, Y10
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS (R13), Y8, Y9
 	VFMADD213PS (R13), Y11, Y10
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS $0x1e, 192(R13), Y12, Y14
 	VCMPPS $0x1e, 192(R13), Y13, Y15
 
-	// Rare r44:large
+	// Rare r46:large
 	VTESTPS Y14, Y14
 	JZ      rare3
 	VMOVUPS Y4, 792(SP)
@@ -37229,162 +37425,162 @@ absent2:
 	VMOVUPS Y10, 1112(SP)
 	VMOVUPS Y15, 1144(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R13), Y0
 	VFMADD231PS 320(R13), Y8, Y0
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R13), Y8, Y0
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R13), Y8, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R13), Y8, Y0
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R13), Y8, Y0
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R13), Y8, Y0
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R13), Y8, Y0
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R13), Y8, Y0
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R13), Y8, Y0
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R13), Y8, Y1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y1, 448(R13), Y8, Y1
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R13), Y1, Y2
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y2, 480(R13), Y1, Y2
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R13), Y3
 	VFMADD231PS 544(R13), Y2, Y3
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R13), Y3, Y3
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R13), Y3, Y2
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R13), Y3, Y2
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R13), Y4
 	VFMADD231PS 320(R13), Y2, Y4
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R13), Y2, Y4
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R13), Y2, Y4
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R13), Y2, Y4
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R13), Y2, Y4
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R13), Y2, Y4
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R13), Y2, Y4
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R13), Y2, Y4
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R13), Y2, Y4
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R13), Y3, Y5
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y5, 512(R13), Y3, Y5
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R13), Y5, Y5
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R13), Y5, Y5
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R13), Y5, Y5
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y5, Y5
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R13), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R13), Y2
 	VFMADD231PS 32(R13), Y3, Y2
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R13), Y2, Y2
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R13), Y3, Y3
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R13), Y3, Y3
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y3, Y3
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R13), Y2, Y2
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R13), Y2, Y2
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y2, Y2
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R13), Y12, Y2
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y14, Y0, Y9, Y9
 	VMOVUPS   792(SP), Y4
 	VMOVUPS   824(SP), Y0
@@ -37415,162 +37611,162 @@ rare3:
 	VMOVUPS Y3, 1112(SP)
 	VMOVUPS Y7, 1144(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R13), Y0
 	VFMADD231PS 320(R13), Y11, Y0
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R13), Y11, Y0
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R13), Y11, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R13), Y11, Y0
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R13), Y11, Y0
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R13), Y11, Y0
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R13), Y11, Y0
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R13), Y11, Y0
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R13), Y11, Y0
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R13), Y11, Y1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y1, 448(R13), Y11, Y1
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R13), Y1, Y2
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y2, 480(R13), Y1, Y2
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R13), Y3
 	VFMADD231PS 544(R13), Y2, Y3
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R13), Y3, Y3
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R13), Y3, Y2
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R13), Y3, Y2
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R13), Y4
 	VFMADD231PS 320(R13), Y2, Y4
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R13), Y2, Y4
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R13), Y2, Y4
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R13), Y2, Y4
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R13), Y2, Y4
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R13), Y2, Y4
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R13), Y2, Y4
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R13), Y2, Y4
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R13), Y2, Y4
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R13), Y3, Y5
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y5, 512(R13), Y3, Y5
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R13), Y5, Y5
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R13), Y5, Y5
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R13), Y5, Y5
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y5, Y5
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R13), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R13), Y2
 	VFMADD231PS 32(R13), Y3, Y2
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R13), Y2, Y2
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R13), Y3, Y3
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R13), Y3, Y3
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y3, Y3
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R13), Y2, Y2
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R13), Y2, Y2
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y2, Y2
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R13), Y13, Y2
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y15, Y0, Y10, Y10
 	VMOVUPS   792(SP), Y4
 	VMOVUPS   824(SP), Y0
@@ -37586,7 +37782,7 @@ rare3:
 	VMOVUPS   1144(SP), Y7
 
 rare4:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Y0, Y6, Y9
 	VFMADD213PS Y1, Y7, Y10
 
@@ -37594,60 +37790,60 @@ rare4:
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y6
 	VMOVUPS    32(R8)(AX*4), Y7
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Y6, Y9, Y9
 	VADDPS Y7, Y10, Y10
 
 absent5:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	MOVQ   704(R13), R14
 	VSUBPS (R14)(AX*4), Y9, Y11
 	VSUBPS 32(R14)(AX*4), Y10, Y12
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (SP), Y6
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Y4, Y6, Y7
 	VSUBPS Y5, Y6, Y8
 
-	// r122:tauRef = Param TauRef
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r124:tauRef = Param TauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	MOVQ   744(R13), R14
 	VCMPPS $0x11, (R14)(AX*4), Y7, Y7
 	VCMPPS $0x11, 32(R14)(AX*4), Y8, Y8
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBLENDVPS Y7, Y0, Y9, Y0
 	VBLENDVPS Y8, Y1, Y10, Y1
 
-	// r115:ka = Param Ka
-	// r117:keep = Param Keep
-	// r118:wkeep = Mul r117:keep r9:u
+	// r117:ka = Param Ka
+	// r119:keep = Param Keep
+	// r120:wkeep = Mul r119:keep r11:u
 	MOVQ   728(R13), R14
 	VMULPS (R14)(AX*4), Y2, Y9
 	VMULPS 32(R14)(AX*4), Y3, Y10
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	MOVQ        736(R13), R14
 	VFMADD231PS (R14)(AX*4), Y11, Y9
 	VFMADD231PS 32(R14)(AX*4), Y12, Y10
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBLENDVPS Y7, Y2, Y9, Y2
 	VBLENDVPS Y8, Y3, Y10, Y3
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	MOVQ   680(R13), R14
 	VCMPPS $0x1d, (R14)(AX*4), Y0, Y9
 	VCMPPS $0x1d, 32(R14)(AX*4), Y1, Y10
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBLENDVPS Y9, Y6, Y4, Y4
 	VBLENDVPS Y10, Y6, Y5, Y5
 
@@ -37655,7 +37851,7 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	PREFETCHT1 2048(R10)(AX*4)
 	VANDPS     (R13), Y9, Y6
 	VMOVUPS    Y6, (R10)(AX*4)
@@ -37667,11 +37863,11 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORPS Y9, Y7, Y6
 	VORPS Y10, Y8, Y7
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	PREFETCHT1 512(R11)(AX*1)
 	VMOVMSKPS  Y6, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -37685,7 +37881,7 @@ absent7:
 	TESTQ R12, R12
 	JZ    absent8
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VMOVMSKPS Y9, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -37738,120 +37934,126 @@ tail1:
 	MOVQ       688(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Y6, Y1, Y6
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y6, Y1, Y6
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPS Y5, Y6, Y1, Y1
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       696(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Y6, Y2, Y6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y5, Y6, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (DI)(AX*4), Y0, Y5
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y5, Y5
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       672(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Y5, Y6, Y5
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       704(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Y6, Y1, Y7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       712(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y8
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Y8, Y1, Y8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y8, Y7, Y9
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y8, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       720(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Y9, Y8, Y5
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Y7, Y8, Y8
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent10
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	MOVQ       672(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y7
 
-	// r25 = Load G
+	// r27 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y7, Y8, Y8
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y9, Y5, Y5
 
 absent10:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPS 224(R13), Y8, Y9
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     96(R13), Y7
 	VFMADD231PS 64(R13), Y8, Y7
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS 128(R13), Y8, Y7
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS 160(R13), Y8, Y7
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS 32(R13), Y8, Y7
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS (R13), Y8, Y7
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS $0x1e, 192(R13), Y9, Y10
 
-	// Rare r44:large
+	// Rare r46:large
 	VTESTPS Y10, Y10
 	JZ      rare11
 	VMOVUPS Y3, 792(SP)
@@ -37861,162 +38063,162 @@ absent10:
 	VMOVUPS Y6, 920(SP)
 	VMOVUPS Y5, 952(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R13), Y1
 	VFMADD231PS 320(R13), Y8, Y1
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R13), Y8, Y1
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R13), Y8, Y1
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R13), Y8, Y1
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R13), Y8, Y1
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R13), Y8, Y1
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R13), Y8, Y1
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R13), Y8, Y1
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R13), Y8, Y1
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R13), Y8, Y2
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y2, 448(R13), Y8, Y2
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R13), Y2, Y3
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y3, 480(R13), Y2, Y3
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R13), Y4
 	VFMADD231PS 544(R13), Y3, Y4
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R13), Y4, Y4
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R13), Y4, Y3
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R13), Y4, Y3
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R13), Y5
 	VFMADD231PS 320(R13), Y3, Y5
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R13), Y3, Y5
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R13), Y3, Y5
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R13), Y3, Y5
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R13), Y3, Y5
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R13), Y3, Y5
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R13), Y3, Y5
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R13), Y3, Y5
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R13), Y3, Y5
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R13), Y4, Y6
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y6, 512(R13), Y4, Y6
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R13), Y6, Y6
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R13), Y6, Y6
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R13), Y6, Y6
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y6, Y6
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R13), Y8
 	VSUBPS  Y6, Y8, Y6
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y5, Y3, Y6
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y2, Y6, Y2
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R13), Y3
 	VFMADD231PS 32(R13), Y4, Y3
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R13), Y3, Y3
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y3, Y4, Y4
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R13), Y4, Y4
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R13), Y4, Y4
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y4, Y4
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R13), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R13), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y3, Y2, Y2
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y4, Y2, Y2
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R13), Y9, Y3
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y3, Y1, Y2, Y1
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y10, Y1, Y7, Y7
 	VMOVUPS   792(SP), Y3
 	VMOVUPS   824(SP), Y4
@@ -38026,67 +38228,67 @@ absent10:
 	VMOVUPS   952(SP), Y5
 
 rare11:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Y1, Y5, Y7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent12
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VMASKMOVPS (R8)(AX*4), Y0, Y5
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Y5, Y7, Y7
 
 absent12:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	VSUBPS Y6, Y7, Y8
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (SP), Y5
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Y3, Y5, Y6
 
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	MOVQ       744(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y9
 
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	VCMPPS $0x11, Y9, Y6, Y6
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBLENDVPS Y6, Y1, Y7, Y1
 
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	MOVQ       736(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y7
 
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	MOVQ       728(R13), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y9
 
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	VMULPS Y2, Y9, Y9
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMADD231PS Y8, Y7, Y9
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBLENDVPS Y6, Y2, Y9, Y2
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y4, Y1, Y4
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBLENDVPS Y4, Y5, Y3, Y3
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent13
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VANDPS     (R13), Y4, Y5
 	VMASKMOVPS Y5, Y0, (R10)(AX*4)
 
@@ -38095,10 +38297,10 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORPS Y4, Y6, Y5
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VMOVMSKPS Y5, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -38122,7 +38324,7 @@ absent14:
 	TESTQ R12, R12
 	JZ    absent17
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VMOVMSKPS Y4, R14
 	VMOVMSKPS Y0, R15
 	ANDL      R15, R14
@@ -38346,22 +38548,30 @@ first19:
 	VCMPPS $0x1d, 32(R14)(AX*4), Y1, Y3
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      688(R12), R14
-	VBLENDVPS Y2, (R14)(AX*4), Y0, Y0
-	VBLENDVPS Y3, 32(R14)(AX*4), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   688(R12), R14
+	VSUBPS (R14)(AX*4), Y0, Y6
+	VSUBPS 32(R14)(AX*4), Y1, Y7
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y6, Y0, Y6
+	VSUBPS Y7, Y1, Y7
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y2, Y6, Y0, Y0
+	VBLENDVPS Y3, Y7, Y1, Y1
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   696(R12), R14
 	VADDPS (R14)(AX*4), Y4, Y6
 	VADDPS 32(R14)(AX*4), Y5, Y7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y2, Y6, Y4, Y2
 	VBLENDVPS Y3, Y7, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
@@ -38369,50 +38579,50 @@ first19:
 	TESTQ SI, SI
 	JZ    absent20
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(SI)(AX*4)
 	PREFETCHT1 2112(SI)(AX*4)
 	VMOVUPS    (SI)(AX*4), Y3
 	VMOVUPS    32(SI)(AX*4), Y4
 
 absent20:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y3, Y3
 	VSUBPS Y5, Y4, Y4
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   672(R12), R14
 	VMULPS (R14)(AX*4), Y3, Y3
 	VMULPS 32(R14)(AX*4), Y4, Y4
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   704(R12), R14
 	VSUBPS (R14)(AX*4), Y0, Y11
 	VSUBPS 32(R14)(AX*4), Y1, Y7
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   712(R12), R14
 	VSUBPS (R14)(AX*4), Y0, Y13
 	VSUBPS 32(R14)(AX*4), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y11, Y6
 	VMULPS Y12, Y7, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y11, Y11
 	VADDPS Y12, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        720(R12), R14
 	VFMADD231PS (R14)(AX*4), Y6, Y3
 	VFMADD231PS 32(R14)(AX*4), Y10, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   720(R12), R14
 	VMULPS (R14)(AX*4), Y11, Y6
 	VMULPS 32(R14)(AX*4), Y7, Y7
@@ -38421,66 +38631,66 @@ absent20:
 	TESTQ R8, R8
 	JZ    absent21
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y10
 	VMOVUPS    32(R8)(AX*4), Y11
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   672(R12), R14
 	VMULPS (R14)(AX*4), Y10, Y10
 	VMULPS 32(R14)(AX*4), Y11, Y11
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y10, Y6, Y6
 	VSUBPS Y11, Y7, Y7
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Y0, Y10, Y12
 	VFMADD231PS Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y12, Y3, Y3
 	VSUBPS Y13, Y4, Y4
 
 absent21:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPS 224(R12), Y6, Y11
 	VANDPS 224(R12), Y7, Y13
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     96(R12), Y10
 	VFMADD231PS 64(R12), Y6, Y10
 	VMOVUPS     96(R12), Y12
 	VFMADD231PS 64(R12), Y7, Y12
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS 128(R12), Y6, Y10
 	VFMADD213PS 128(R12), Y7, Y12
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS 160(R12), Y6, Y10
 	VFMADD213PS 160(R12), Y7, Y12
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS 32(R12), Y6, Y10
 	VFMADD213PS 32(R12), Y7, Y12
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS (R12), Y6, Y10
 	VFMADD213PS (R12), Y7, Y12
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS $0x1e, 192(R12), Y11, Y14
 	VCMPPS $0x1e, 192(R12), Y13, Y15
 
-	// Rare r44:large
+	// Rare r46:large
 	VTESTPS Y14, Y14
 	JZ      rare22
 	VMOVUPS Y8, 2464(SP)
@@ -38496,162 +38706,162 @@ absent21:
 	VMOVUPS Y12, 2784(SP)
 	VMOVUPS Y15, 2816(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R12), Y0
 	VFMADD231PS 320(R12), Y6, Y0
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R12), Y6, Y0
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R12), Y6, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R12), Y6, Y0
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R12), Y6, Y0
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R12), Y6, Y0
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R12), Y6, Y0
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R12), Y6, Y0
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R12), Y6, Y0
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R12), Y6, Y1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y1, 448(R12), Y6, Y1
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R12), Y3, Y3
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R12), Y2, Y4
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R12), Y5, Y5
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R12), Y5, Y5
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R12), Y5, Y5
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y5, Y5
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R12), Y7
 	VSUBPS  Y5, Y7, Y5
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R12), Y2, Y2
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R12), Y3, Y3
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R12), Y3, Y3
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y3, Y3
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R12), Y2, Y2
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R12), Y2, Y2
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y2, Y2
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R12), Y11, Y2
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y14, Y0, Y10, Y10
 	VMOVUPS   2464(SP), Y8
 	VMOVUPS   2496(SP), Y0
@@ -38682,162 +38892,162 @@ rare22:
 	VMOVUPS Y5, 2784(SP)
 	VMOVUPS Y4, 2816(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R12), Y0
 	VFMADD231PS 320(R12), Y7, Y0
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R12), Y7, Y0
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R12), Y7, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R12), Y7, Y0
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R12), Y7, Y0
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R12), Y7, Y0
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R12), Y7, Y0
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R12), Y7, Y0
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R12), Y7, Y0
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R12), Y7, Y1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y1, 448(R12), Y7, Y1
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R12), Y3, Y3
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R12), Y2, Y4
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R12), Y5, Y5
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R12), Y5, Y5
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R12), Y5, Y5
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y5, Y5
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R12), Y2, Y2
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R12), Y3, Y3
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R12), Y3, Y3
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y3, Y3
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R12), Y2, Y2
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R12), Y2, Y2
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y2, Y2
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R12), Y13, Y2
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y15, Y0, Y12, Y12
 	VMOVUPS   2464(SP), Y8
 	VMOVUPS   2496(SP), Y0
@@ -38853,7 +39063,7 @@ rare22:
 	VMOVUPS   2816(SP), Y4
 
 rare23:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Y0, Y3, Y10
 	VFMADD213PS Y1, Y4, Y12
 
@@ -38861,61 +39071,61 @@ rare23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y3
 	VMOVUPS    32(DI)(AX*4), Y4
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Y3, Y10, Y10
 	VADDPS Y4, Y12, Y12
 
 absent24:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	MOVQ   704(R12), R14
 	VSUBPS (R14)(AX*4), Y10, Y4
 	VSUBPS 32(R14)(AX*4), Y12, Y11
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (R13), Y3
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Y8, Y3, Y6
 	VSUBPS Y9, Y3, Y7
 
-	// r122:tauRef = Param TauRef
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r124:tauRef = Param TauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	MOVQ   744(R12), R14
 	VCMPPS $0x11, (R14)(AX*4), Y6, Y6
 	VCMPPS $0x11, 32(R14)(AX*4), Y7, Y7
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBLENDVPS Y6, Y0, Y10, Y0
 	VBLENDVPS Y7, Y1, Y12, Y1
 
-	// r115:ka = Param Ka
-	// r117:keep = Param Keep
-	// r118:wkeep = Mul r117:keep r9:u
+	// r117:ka = Param Ka
+	// r119:keep = Param Keep
+	// r120:wkeep = Mul r119:keep r11:u
 	MOVQ   728(R12), R14
 	VMULPS (R14)(AX*4), Y2, Y12
 	VMULPS 32(R14)(AX*4), Y5, Y10
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	MOVQ        736(R12), R14
 	VFMADD231PS (R14)(AX*4), Y4, Y12
 	VFMADD231PS 32(R14)(AX*4), Y11, Y10
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBLENDVPS Y6, Y2, Y12, Y4
 	VBLENDVPS Y7, Y5, Y10, Y5
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	MOVQ   680(R12), R14
 	VCMPPS $0x1d, (R14)(AX*4), Y0, Y2
 	VCMPPS $0x1d, 32(R14)(AX*4), Y1, Y10
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBLENDVPS Y2, Y3, Y8, Y8
 	VBLENDVPS Y10, Y3, Y9, Y9
 
@@ -38923,7 +39133,7 @@ absent24:
 	TESTQ R9, R9
 	JZ    absent25
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	VANDPS     (R12), Y2, Y3
@@ -38936,11 +39146,11 @@ absent25:
 	TESTQ R10, R10
 	JZ    absent26
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORPS Y2, Y6, Y3
 	VORPS Y10, Y7, Y6
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	PREFETCHT1 512(R10)(AX*1)
 	VMOVMSKPS  Y3, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -38954,7 +39164,7 @@ absent26:
 	TESTQ R11, R11
 	JZ    absent27
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VMOVMSKPS Y2, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -38983,22 +39193,30 @@ absent27:
 	VCMPPS $0x1d, 96(R14)(AX*4), Y3, Y1
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      688(R12), R14
-	VBLENDVPS Y0, 64(R14)(AX*4), Y2, Y2
-	VBLENDVPS Y1, 96(R14)(AX*4), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   688(R12), R14
+	VSUBPS 64(R14)(AX*4), Y2, Y4
+	VSUBPS 96(R14)(AX*4), Y3, Y5
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y4, Y2, Y4
+	VSUBPS Y5, Y3, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y0, Y4, Y2, Y2
+	VBLENDVPS Y1, Y5, Y3, Y3
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   696(R12), R14
 	VADDPS 64(R14)(AX*4), Y6, Y4
 	VADDPS 96(R14)(AX*4), Y7, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y0, Y4, Y6, Y0
 	VBLENDVPS Y1, Y5, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y4, Y4, Y4
 
@@ -39006,48 +39224,48 @@ absent27:
 	TESTQ SI, SI
 	JZ    absent28
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 64(SI)(AX*4), Y1
 	VMOVUPS 96(SI)(AX*4), Y4
 
 absent28:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y0, Y1, Y1
 	VSUBPS Y7, Y4, Y4
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   672(R12), R14
 	VMULPS 64(R14)(AX*4), Y1, Y1
 	VMULPS 96(R14)(AX*4), Y4, Y4
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   704(R12), R14
 	VSUBPS 64(R14)(AX*4), Y2, Y9
 	VSUBPS 96(R14)(AX*4), Y3, Y6
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   712(R12), R14
 	VSUBPS 64(R14)(AX*4), Y2, Y13
 	VSUBPS 96(R14)(AX*4), Y3, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y9, Y5
 	VMULPS Y12, Y6, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y9, Y9
 	VADDPS Y12, Y6, Y6
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        720(R12), R14
 	VFMADD231PS 64(R14)(AX*4), Y5, Y1
 	VFMADD231PS 96(R14)(AX*4), Y8, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   720(R12), R14
 	VMULPS 64(R14)(AX*4), Y9, Y5
 	VMULPS 96(R14)(AX*4), Y6, Y6
@@ -39056,64 +39274,64 @@ absent28:
 	TESTQ R8, R8
 	JZ    absent29
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	VMOVUPS 64(R8)(AX*4), Y8
 	VMOVUPS 96(R8)(AX*4), Y9
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   672(R12), R14
 	VMULPS 64(R14)(AX*4), Y8, Y8
 	VMULPS 96(R14)(AX*4), Y9, Y9
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y8, Y5, Y5
 	VSUBPS Y9, Y6, Y6
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Y2, Y8, Y12
 	VFMADD231PS Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y12, Y1, Y1
 	VSUBPS Y13, Y4, Y4
 
 absent29:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPS 224(R12), Y5, Y9
 	VANDPS 224(R12), Y6, Y13
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     96(R12), Y8
 	VFMADD231PS 64(R12), Y5, Y8
 	VMOVUPS     96(R12), Y12
 	VFMADD231PS 64(R12), Y6, Y12
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS 128(R12), Y5, Y8
 	VFMADD213PS 128(R12), Y6, Y12
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS 160(R12), Y5, Y8
 	VFMADD213PS 160(R12), Y6, Y12
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS 32(R12), Y5, Y8
 	VFMADD213PS 32(R12), Y6, Y12
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS (R12), Y5, Y8
 	VFMADD213PS (R12), Y6, Y12
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS $0x1e, 192(R12), Y9, Y14
 	VCMPPS $0x1e, 192(R12), Y13, Y15
 
-	// Rare r44:large
+	// Rare r46:large
 	VTESTPS Y14, Y14
 	JZ      rare30
 	VMOVUPS Y10, 2464(SP)
@@ -39129,162 +39347,162 @@ absent29:
 	VMOVUPS Y12, 2784(SP)
 	VMOVUPS Y15, 2816(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R12), Y0
 	VFMADD231PS 320(R12), Y5, Y0
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R12), Y5, Y0
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R12), Y5, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R12), Y5, Y0
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R12), Y5, Y0
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R12), Y5, Y0
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R12), Y5, Y0
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R12), Y5, Y0
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R12), Y5, Y0
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R12), Y5, Y1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y1, 448(R12), Y5, Y1
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R12), Y3, Y3
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R12), Y2, Y4
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R12), Y3, Y6
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y6, 512(R12), Y3, Y6
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R12), Y6, Y6
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R12), Y6, Y6
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R12), Y6, Y6
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y6, Y6
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R12), Y7
 	VSUBPS  Y6, Y7, Y6
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y4, Y2, Y6
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y1, Y6, Y1
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R12), Y2, Y2
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R12), Y3, Y3
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R12), Y3, Y3
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y3, Y3
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R12), Y2, Y2
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R12), Y2, Y2
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y2, Y2
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R12), Y9, Y2
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y14, Y0, Y8, Y8
 	VMOVUPS   2464(SP), Y10
 	VMOVUPS   2496(SP), Y2
@@ -39315,162 +39533,162 @@ rare30:
 	VMOVUPS Y7, 2784(SP)
 	VMOVUPS Y4, 2816(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R12), Y0
 	VFMADD231PS 320(R12), Y6, Y0
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R12), Y6, Y0
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R12), Y6, Y0
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R12), Y6, Y0
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R12), Y6, Y0
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R12), Y6, Y0
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R12), Y6, Y0
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R12), Y6, Y0
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R12), Y6, Y0
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R12), Y6, Y1
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y1, 448(R12), Y6, Y1
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R12), Y3, Y3
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R12), Y2, Y4
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R12), Y5, Y5
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R12), Y5, Y5
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R12), Y5, Y5
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y5, Y5
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R12), Y2, Y2
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R12), Y3, Y3
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R12), Y3, Y3
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y3, Y3
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R12), Y2, Y2
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R12), Y2, Y2
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y2, Y2
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R12), Y13, Y2
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y2, Y0, Y1, Y0
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y15, Y0, Y12, Y12
 	VMOVUPS   2464(SP), Y10
 	VMOVUPS   2496(SP), Y2
@@ -39486,7 +39704,7 @@ rare30:
 	VMOVUPS   2816(SP), Y4
 
 rare31:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Y2, Y1, Y8
 	VFMADD213PS Y3, Y4, Y12
 
@@ -39494,59 +39712,59 @@ rare31:
 	TESTQ DI, DI
 	JZ    absent32
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VMOVUPS 64(DI)(AX*4), Y1
 	VMOVUPS 96(DI)(AX*4), Y4
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Y1, Y8, Y8
 	VADDPS Y4, Y12, Y12
 
 absent32:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	MOVQ   704(R12), R14
 	VSUBPS 64(R14)(AX*4), Y8, Y6
 	VSUBPS 96(R14)(AX*4), Y12, Y9
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (R13), Y1
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Y10, Y1, Y4
 	VSUBPS Y11, Y1, Y5
 
-	// r122:tauRef = Param TauRef
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r124:tauRef = Param TauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	MOVQ   744(R12), R14
 	VCMPPS $0x11, 64(R14)(AX*4), Y4, Y4
 	VCMPPS $0x11, 96(R14)(AX*4), Y5, Y5
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBLENDVPS Y4, Y2, Y8, Y2
 	VBLENDVPS Y5, Y3, Y12, Y3
 
-	// r115:ka = Param Ka
-	// r117:keep = Param Keep
-	// r118:wkeep = Mul r117:keep r9:u
+	// r117:ka = Param Ka
+	// r119:keep = Param Keep
+	// r120:wkeep = Mul r119:keep r11:u
 	MOVQ   728(R12), R14
 	VMULPS 64(R14)(AX*4), Y0, Y12
 	VMULPS 96(R14)(AX*4), Y7, Y8
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	MOVQ        736(R12), R14
 	VFMADD231PS 64(R14)(AX*4), Y6, Y12
 	VFMADD231PS 96(R14)(AX*4), Y9, Y8
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBLENDVPS Y4, Y0, Y12, Y6
 	VBLENDVPS Y5, Y7, Y8, Y7
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	MOVQ   680(R12), R14
 	VCMPPS $0x1d, 64(R14)(AX*4), Y2, Y0
 	VCMPPS $0x1d, 96(R14)(AX*4), Y3, Y8
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBLENDVPS Y0, Y1, Y10, Y10
 	VBLENDVPS Y8, Y1, Y11, Y11
 
@@ -39554,7 +39772,7 @@ absent32:
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VANDPS  (R12), Y0, Y1
 	VMOVUPS Y1, 64(R9)(AX*4)
 	VANDPS  (R12), Y8, Y1
@@ -39565,11 +39783,11 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORPS Y0, Y4, Y1
 	VORPS Y8, Y5, Y4
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VMOVMSKPS Y1, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 16(R10)(AX*1)
@@ -39582,7 +39800,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VMOVMSKPS Y0, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -39683,120 +39901,126 @@ first37:
 	MOVQ       688(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Y6, Y1, Y6
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y6, Y1, Y6
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPS Y5, Y6, Y1, Y1
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       696(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Y6, Y2, Y6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y5, Y6, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
 	// If I
 	TESTQ SI, SI
 	JZ    absent38
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (SI)(AX*4), Y0, Y5
 
 absent38:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y5, Y5
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       672(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Y5, Y6, Y5
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       704(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Y6, Y1, Y7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       712(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y8
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Y8, Y1, Y8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y8, Y7, Y9
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y8, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       720(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Y9, Y8, Y5
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Y7, Y8, Y8
 
 	// If G
 	TESTQ R8, R8
 	JZ    absent39
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	MOVQ       672(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y7
 
-	// r25 = Load G
+	// r27 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y9
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y7, Y8, Y8
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y9, Y5, Y5
 
 absent39:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPS 224(R12), Y8, Y9
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPS     96(R12), Y7
 	VFMADD231PS 64(R12), Y8, Y7
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PS 128(R12), Y8, Y7
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PS 160(R12), Y8, Y7
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PS 32(R12), Y8, Y7
 
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VFMADD213PS (R12), Y8, Y7
 
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	VCMPPS $0x1e, 192(R12), Y9, Y10
 
-	// Rare r44:large
+	// Rare r46:large
 	VTESTPS Y10, Y10
 	JZ      rare40
 	VMOVUPS Y3, 2464(SP)
@@ -39806,162 +40030,162 @@ absent39:
 	VMOVUPS Y6, 2592(SP)
 	VMOVUPS Y5, 2624(SP)
 
-	// r47 = FMA r45 r23:z r46
+	// r49 = FMA r47 r25:z r48
 	VMOVUPS     352(R12), Y1
 	VFMADD231PS 320(R12), Y8, Y1
 
-	// r49 = FMA r47 r23:z r48
+	// r51 = FMA r49 r25:z r50
 	VFMADD213PS 384(R12), Y8, Y1
 
-	// r51 = FMA r49 r23:z r50
+	// r53 = FMA r51 r25:z r52
 	VFMADD213PS 416(R12), Y8, Y1
 
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VFMADD213PS 64(R12), Y8, Y1
 
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VFMADD213PS 96(R12), Y8, Y1
 
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VFMADD213PS 128(R12), Y8, Y1
 
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VFMADD213PS 160(R12), Y8, Y1
 
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VFMADD213PS 32(R12), Y8, Y1
 
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VFMADD213PS (R12), Y8, Y1
 
-	// r59 = CmpGT r23:z r58
+	// r61 = CmpGT r25:z r60
 	VCMPPS $0x1e, 448(R12), Y8, Y2
 
-	// r60:zl = Select r59 r58 r23:z
+	// r62:zl = Select r61 r60 r25:z
 	VBLENDVPS Y2, 448(R12), Y8, Y2
 
-	// r62 = CmpLT r60:zl r61
+	// r64 = CmpLT r62:zl r63
 	VCMPPS $0x11, 480(R12), Y2, Y3
 
-	// r63:zc = Select r62 r61 r60:zl
+	// r65:zc = Select r64 r63 r62:zl
 	VBLENDVPS Y3, 480(R12), Y2, Y3
 
-	// r66 = FMA r63:zc r65 r64
+	// r68 = FMA r65:zc r67 r66
 	VMOVUPS     256(R12), Y4
 	VFMADD231PS 544(R12), Y3, Y4
 
-	// r67:k = Sub r66 r64
+	// r69:k = Sub r68 r66
 	VSUBPS 256(R12), Y4, Y4
 
-	// r70 = FMA r67:k r69 r63:zc
+	// r72 = FMA r69:k r71 r65:zc
 	VFMADD231PS 608(R12), Y4, Y3
 
-	// r71:r = FMA r67:k r68 r70
+	// r73:r = FMA r69:k r70 r72
 	VFMADD231PS 576(R12), Y4, Y3
 
-	// r72 = FMA r45 r71:r r46
+	// r74 = FMA r47 r73:r r48
 	VMOVUPS     352(R12), Y5
 	VFMADD231PS 320(R12), Y3, Y5
 
-	// r73 = FMA r72 r71:r r48
+	// r75 = FMA r74 r73:r r50
 	VFMADD213PS 384(R12), Y3, Y5
 
-	// r74 = FMA r73 r71:r r50
+	// r76 = FMA r75 r73:r r52
 	VFMADD213PS 416(R12), Y3, Y5
 
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VFMADD213PS 64(R12), Y3, Y5
 
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VFMADD213PS 96(R12), Y3, Y5
 
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VFMADD213PS 128(R12), Y3, Y5
 
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VFMADD213PS 160(R12), Y3, Y5
 
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VFMADD213PS 32(R12), Y3, Y5
 
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VFMADD213PS (R12), Y3, Y5
 
-	// r82 = CmpGT r67:k r81
+	// r84 = CmpGT r69:k r83
 	VCMPPS $0x1e, 512(R12), Y4, Y6
 
-	// r83:kc = Select r82 r81 r67:k
+	// r85:kc = Select r84 r83 r69:k
 	VBLENDVPS Y6, 512(R12), Y4, Y6
 
-	// r85 = Mul r83:kc r84
+	// r87 = Mul r85:kc r86
 	VMULPS 640(R12), Y6, Y6
 
-	// r86 = Add r85 r64
+	// r88 = Add r87 r66
 	VADDPS 256(R12), Y6, Y6
 
-	// r87:kBits = Bits r86
-	// r89 = IAdd r87:kBits r88
+	// r89:kBits = Bits r88
+	// r91 = IAdd r89:kBits r90
 	VPADDD 288(R12), Y6, Y6
 
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VPSLLD $0x17, Y6, Y6
 
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	VMOVUPS (R12), Y8
 	VSUBPS  Y6, Y8, Y6
 
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMADD231PS Y5, Y3, Y6
 
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	VDIVPS Y2, Y6, Y2
 
-	// r95 = FMA r67:k r39 r64
+	// r97 = FMA r69:k r41 r66
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 32(R12), Y4, Y3
 
-	// r96:kHalf = Sub r95 r64
+	// r98:kHalf = Sub r97 r66
 	VSUBPS 256(R12), Y3, Y3
 
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	VSUBPS Y3, Y4, Y4
 
-	// r104 = Add r103 r64
+	// r106 = Add r105 r66
 	VADDPS 256(R12), Y4, Y4
 
-	// r105:kBits = Bits r104
-	// r106 = IAdd r105:kBits r88
+	// r107:kBits = Bits r106
+	// r108 = IAdd r107:kBits r90
 	VPADDD 288(R12), Y4, Y4
 
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VPSLLD $0x17, Y4, Y4
 
-	// r108:pow2 = FromBits r107
-	// r97 = Add r96:kHalf r64
+	// r110:pow2 = FromBits r109
+	// r99 = Add r98:kHalf r66
 	VADDPS 256(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r88
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r90
 	VPADDD 288(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	VMULPS Y3, Y2, Y2
 
-	// r109:big = Mul r102 r108:pow2
+	// r111:big = Mul r104 r110:pow2
 	VMULPS Y4, Y2, Y2
 
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	VCMPPS $0x12, 32(R12), Y9, Y3
 
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBLENDVPS Y3, Y1, Y2, Y1
 
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBLENDVPS Y10, Y1, Y7, Y7
 	VMOVUPS   2464(SP), Y3
 	VMOVUPS   2496(SP), Y4
@@ -39971,67 +40195,67 @@ absent39:
 	VMOVUPS   2624(SP), Y5
 
 rare40:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VFMADD213PS Y1, Y5, Y7
 
 	// If Delta
 	TESTQ DI, DI
 	JZ    absent41
 
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VMASKMOVPS (DI)(AX*4), Y0, Y5
 
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	VADDPS Y5, Y7, Y7
 
 absent41:
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	VSUBPS Y6, Y7, Y8
 
-	// r120:t = Time
+	// r122:t = Time
 	VBROADCASTSS (R13), Y5
 
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	VSUBPS Y3, Y5, Y6
 
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	MOVQ       744(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y9
 
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	VCMPPS $0x11, Y9, Y6, Y6
 
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBLENDVPS Y6, Y1, Y7, Y1
 
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	MOVQ       736(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y7
 
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	MOVQ       728(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y9
 
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	VMULPS Y2, Y9, Y9
 
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMADD231PS Y8, Y7, Y9
 
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBLENDVPS Y6, Y2, Y9, Y2
 
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y4, Y1, Y4
 
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBLENDVPS Y4, Y5, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent42
 
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VANDPS     (R12), Y4, Y5
 	VMASKMOVPS Y5, Y0, (R9)(AX*4)
 
@@ -40040,10 +40264,10 @@ absent42:
 	TESTQ R10, R10
 	JZ    absent43
 
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORPS Y4, Y6, Y5
 
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VMOVMSKPS Y5, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -40067,7 +40291,7 @@ absent43:
 	TESTQ R11, R11
 	JZ    absent46
 
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VMOVMSKPS Y4, R14
 	VMOVMSKPS Y0, R15
 	ANDL      R15, R14
@@ -47149,19 +47373,27 @@ loop1:
 	VCMPPD $0x1d, 32(R13), Y0, Y6
 	VCMPPD $0x1d, 32(R13), Y1, Y7
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y6, 416(R13), Y0, Y0
-	VBLENDVPD Y7, 416(R13), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 416(R13), Y0, Y8
+	VSUBPD 416(R13), Y1, Y9
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y8, Y0, Y8
+	VSUBPD Y9, Y1, Y9
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y6, Y8, Y0, Y0
+	VBLENDVPD Y7, Y9, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 448(R13), Y2, Y8
 	VADDPD 448(R13), Y3, Y9
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y6, Y8, Y2, Y2
 	VBLENDVPD Y7, Y9, Y3, Y3
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
@@ -47169,41 +47401,41 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y6
 	VMOVUPD    32(DI)(AX*8), Y7
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y6, Y6
 	VSUBPD Y3, Y7, Y7
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 128(R13), Y6, Y6
 	VMULPD 128(R13), Y7, Y7
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R13), Y0, Y11
 	VSUBPD 64(R13), Y1, Y9
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 480(R13), Y0, Y13
 	VSUBPD 480(R13), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y11, Y8
 	VMULPD Y12, Y9, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y11, Y11
 	VADDPD Y12, Y9, Y9
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R13), Y8, Y6
 	VFMADD231PD 96(R13), Y10, Y7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R13), Y11, Y8
 	VMULPD 96(R13), Y9, Y11
 
@@ -47211,75 +47443,75 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R9)(AX*8)
 	VMOVUPD    (R9)(AX*8), Y9
 	VMOVUPD    32(R9)(AX*8), Y10
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 128(R13), Y9, Y9
 	VMULPD 128(R13), Y10, Y10
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y9, Y8, Y8
 	VSUBPD Y10, Y11, Y11
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y0, Y9, Y12
 	VFMADD231PD Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y12, Y6, Y6
 	VSUBPD Y13, Y7, Y7
 
 absent2:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPD 640(R13), Y8, Y12
 	VANDPD 640(R13), Y11, Y13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPD     224(R13), Y9
 	VFMADD231PD 192(R13), Y8, Y9
 	VMOVUPD     224(R13), Y10
 	VFMADD231PD 192(R13), Y11, Y10
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R13), Y8, Y9
 	VFMADD213PD 256(R13), Y11, Y10
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R13), Y8, Y9
 	VFMADD213PD 288(R13), Y11, Y10
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 320(R13), Y8, Y9
 	VFMADD213PD 320(R13), Y11, Y10
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD 352(R13), Y8, Y9
 	VFMADD213PD 352(R13), Y11, Y10
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD 384(R13), Y8, Y9
 	VFMADD213PD 384(R13), Y11, Y10
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD 160(R13), Y8, Y9
 	VFMADD213PD 160(R13), Y11, Y10
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD (R13), Y8, Y9
 	VFMADD213PD (R13), Y11, Y10
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD $0x1e, 512(R13), Y12, Y14
 	VCMPPD $0x1e, 512(R13), Y13, Y15
 
-	// Rare r49:large
+	// Rare r51:large
 	VTESTPD Y14, Y14
 	JZ      rare3
 	VMOVUPD Y4, 1224(SP)
@@ -47295,198 +47527,198 @@ absent2:
 	VMOVUPD Y10, 1544(SP)
 	VMOVUPD Y15, 1576(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R13), Y0
 	VFMADD231PD 736(R13), Y8, Y0
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R13), Y8, Y0
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R13), Y8, Y0
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R13), Y8, Y0
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R13), Y8, Y0
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R13), Y8, Y0
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R13), Y8, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R13), Y8, Y0
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R13), Y8, Y0
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R13), Y8, Y0
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R13), Y8, Y0
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R13), Y8, Y0
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R13), Y8, Y0
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R13), Y8, Y0
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R13), Y8, Y0
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R13), Y8, Y1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y1, 960(R13), Y8, Y1
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R13), Y1, Y2
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y2, 992(R13), Y1, Y2
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R13), Y3
 	VFMADD231PD 1056(R13), Y2, Y3
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R13), Y3, Y3
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R13), Y3, Y2
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R13), Y3, Y2
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R13), Y4
 	VFMADD231PD 736(R13), Y2, Y4
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R13), Y2, Y4
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R13), Y2, Y4
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R13), Y2, Y4
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R13), Y2, Y4
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R13), Y2, Y4
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R13), Y2, Y4
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R13), Y2, Y4
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R13), Y2, Y4
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R13), Y2, Y4
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R13), Y2, Y4
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R13), Y2, Y4
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R13), Y2, Y4
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R13), Y2, Y4
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R13), Y2, Y4
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R13), Y3, Y5
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y5, 1024(R13), Y3, Y5
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R13), Y5, Y5
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R13), Y5, Y5
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R13), Y5, Y5
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y5, Y5
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R13), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R13), Y2
 	VFMADD231PD 160(R13), Y3, Y2
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R13), Y2, Y2
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R13), Y3, Y3
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R13), Y3, Y3
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y3, Y3
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R13), Y2, Y2
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R13), Y2, Y2
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y2, Y2
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R13), Y12, Y2
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y14, Y0, Y9, Y9
 	VMOVUPD   1224(SP), Y4
 	VMOVUPD   1256(SP), Y0
@@ -47517,198 +47749,198 @@ rare3:
 	VMOVUPD Y3, 1544(SP)
 	VMOVUPD Y7, 1576(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R13), Y0
 	VFMADD231PD 736(R13), Y11, Y0
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R13), Y11, Y0
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R13), Y11, Y0
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R13), Y11, Y0
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R13), Y11, Y0
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R13), Y11, Y0
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R13), Y11, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R13), Y11, Y0
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R13), Y11, Y0
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R13), Y11, Y0
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R13), Y11, Y0
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R13), Y11, Y0
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R13), Y11, Y0
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R13), Y11, Y0
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R13), Y11, Y0
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R13), Y11, Y1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y1, 960(R13), Y11, Y1
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R13), Y1, Y2
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y2, 992(R13), Y1, Y2
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R13), Y3
 	VFMADD231PD 1056(R13), Y2, Y3
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R13), Y3, Y3
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R13), Y3, Y2
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R13), Y3, Y2
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R13), Y4
 	VFMADD231PD 736(R13), Y2, Y4
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R13), Y2, Y4
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R13), Y2, Y4
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R13), Y2, Y4
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R13), Y2, Y4
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R13), Y2, Y4
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R13), Y2, Y4
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R13), Y2, Y4
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R13), Y2, Y4
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R13), Y2, Y4
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R13), Y2, Y4
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R13), Y2, Y4
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R13), Y2, Y4
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R13), Y2, Y4
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R13), Y2, Y4
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R13), Y3, Y5
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y5, 1024(R13), Y3, Y5
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R13), Y5, Y5
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R13), Y5, Y5
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R13), Y5, Y5
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y5, Y5
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R13), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R13), Y2
 	VFMADD231PD 160(R13), Y3, Y2
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R13), Y2, Y2
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R13), Y3, Y3
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R13), Y3, Y3
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y3, Y3
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R13), Y2, Y2
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R13), Y2, Y2
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y2, Y2
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R13), Y13, Y2
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y15, Y0, Y10, Y10
 	VMOVUPD   1224(SP), Y4
 	VMOVUPD   1256(SP), Y0
@@ -47724,7 +47956,7 @@ rare3:
 	VMOVUPD   1576(SP), Y7
 
 rare4:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VFMADD213PD Y0, Y6, Y9
 	VFMADD213PD Y1, Y7, Y10
 
@@ -47732,52 +47964,52 @@ rare4:
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y6
 	VMOVUPD    32(R8)(AX*8), Y7
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Y6, Y9, Y9
 	VADDPD Y7, Y10, Y10
 
 absent5:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD 64(R13), Y9, Y11
 	VSUBPD 64(R13), Y10, Y12
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (SP), Y6
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Y4, Y6, Y7
 	VSUBPD Y5, Y6, Y8
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD $0x11, 608(R13), Y7, Y7
 	VCMPPD $0x11, 608(R13), Y8, Y8
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBLENDVPD Y7, Y0, Y9, Y0
 	VBLENDVPD Y8, Y1, Y10, Y1
 
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	VMULPD 576(R13), Y2, Y9
 	VMULPD 576(R13), Y3, Y10
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD 544(R13), Y11, Y9
 	VFMADD231PD 544(R13), Y12, Y10
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBLENDVPD Y7, Y2, Y9, Y2
 	VBLENDVPD Y8, Y3, Y10, Y3
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R13), Y0, Y9
 	VCMPPD $0x1d, 32(R13), Y1, Y10
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBLENDVPD Y9, Y6, Y4, Y4
 	VBLENDVPD Y10, Y6, Y5, Y5
 
@@ -47785,7 +48017,7 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	PREFETCHT1 2048(R10)(AX*8)
 	VANDPD     (R13), Y9, Y6
 	VMOVUPD    Y6, (R10)(AX*8)
@@ -47797,11 +48029,11 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORPS Y9, Y7, Y6
 	VORPS Y10, Y8, Y7
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	PREFETCHT1 256(R11)(AX*1)
 	VMOVMSKPD  Y6, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -47815,7 +48047,7 @@ absent7:
 	TESTQ R12, R12
 	JZ    absent8
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	VMOVMSKPD Y9, R14
 	VMOVMSKPD Y10, R15
 	SHLL      $0x04, R15
@@ -47861,105 +48093,111 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R13), Y1, Y4
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y4, 416(R13), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 416(R13), Y1, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y5, Y1, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y4, Y5, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 448(R13), Y2, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y4, Y5, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (DI)(AX*8), Y0, Y4
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 128(R13), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R13), Y1, Y5
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 480(R13), Y1, Y6
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y6, Y5, Y7
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y6, Y5, Y5
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R13), Y7, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R13), Y5, Y5
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent10
 
-	// r24 = Load G
+	// r26 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y6
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 128(R13), Y6, Y6
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y6, Y5, Y5
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y7, Y4, Y4
 
 absent10:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPD 640(R13), Y5, Y7
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPD     224(R13), Y6
 	VFMADD231PD 192(R13), Y5, Y6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R13), Y5, Y6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R13), Y5, Y6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 320(R13), Y5, Y6
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD 352(R13), Y5, Y6
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD 384(R13), Y5, Y6
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD 160(R13), Y5, Y6
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD (R13), Y5, Y6
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD $0x1e, 512(R13), Y7, Y8
 
-	// Rare r49:large
+	// Rare r51:large
 	VTESTPD Y8, Y8
 	JZ      rare11
 	VMOVUPD Y3, 1224(SP)
@@ -47967,198 +48205,198 @@ absent10:
 	VMOVUPD Y2, 1288(SP)
 	VMOVUPD Y4, 1320(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R13), Y1
 	VFMADD231PD 736(R13), Y5, Y1
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R13), Y5, Y1
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R13), Y5, Y1
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R13), Y5, Y1
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R13), Y5, Y1
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R13), Y5, Y1
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R13), Y5, Y1
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R13), Y5, Y1
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R13), Y5, Y1
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R13), Y5, Y1
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R13), Y5, Y1
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R13), Y5, Y1
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R13), Y5, Y1
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R13), Y5, Y1
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R13), Y5, Y1
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R13), Y5, Y2
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y2, 960(R13), Y5, Y2
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R13), Y2, Y3
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y3, 992(R13), Y2, Y3
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R13), Y4
 	VFMADD231PD 1056(R13), Y3, Y4
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R13), Y4, Y4
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R13), Y4, Y3
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R13), Y4, Y3
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R13), Y5
 	VFMADD231PD 736(R13), Y3, Y5
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R13), Y3, Y5
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R13), Y3, Y5
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R13), Y3, Y5
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R13), Y3, Y5
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R13), Y3, Y5
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R13), Y3, Y5
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R13), Y3, Y5
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R13), Y3, Y5
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R13), Y3, Y5
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R13), Y3, Y5
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R13), Y3, Y5
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R13), Y3, Y5
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R13), Y3, Y5
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R13), Y3, Y5
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R13), Y4, Y9
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y9, 1024(R13), Y4, Y9
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R13), Y9, Y9
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R13), Y9, Y9
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R13), Y9, Y9
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y9, Y9
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R13), Y10
 	VSUBPD  Y9, Y10, Y9
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y5, Y3, Y9
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y2, Y9, Y2
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R13), Y3
 	VFMADD231PD 160(R13), Y4, Y3
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R13), Y3, Y3
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y3, Y4, Y4
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R13), Y4, Y4
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R13), Y4, Y4
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y4, Y4
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R13), Y3, Y3
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R13), Y3, Y3
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y3, Y3
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y3, Y2, Y2
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y4, Y2, Y2
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R13), Y7, Y3
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y3, Y1, Y2, Y1
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y8, Y1, Y6, Y6
 	VMOVUPD   1224(SP), Y3
 	VMOVUPD   1256(SP), Y1
@@ -48166,55 +48404,55 @@ absent10:
 	VMOVUPD   1320(SP), Y4
 
 rare11:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VFMADD213PD Y1, Y4, Y6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent12
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VMASKMOVPD (R8)(AX*8), Y0, Y4
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Y4, Y6, Y6
 
 absent12:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD 64(R13), Y6, Y7
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (SP), Y4
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Y3, Y4, Y5
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD $0x11, 608(R13), Y5, Y5
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBLENDVPD Y5, Y1, Y6, Y1
 
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	VMULPD 576(R13), Y2, Y6
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD 544(R13), Y7, Y6
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBLENDVPD Y5, Y2, Y6, Y2
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R13), Y1, Y6
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBLENDVPD Y6, Y4, Y3, Y3
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent13
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VANDPD     (R13), Y6, Y4
 	VMASKMOVPD Y4, Y0, (R10)(AX*8)
 
@@ -48223,10 +48461,10 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORPS Y6, Y5, Y4
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VMOVMSKPD Y4, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -48250,7 +48488,7 @@ absent14:
 	TESTQ R12, R12
 	JZ    absent17
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	VMOVMSKPD Y6, R14
 	VMOVMSKPD Y0, R15
 	ANDL      R15, R14
@@ -48481,19 +48719,27 @@ first19:
 	VCMPPD $0x1d, 32(R12), Y0, Y2
 	VCMPPD $0x1d, 32(R12), Y1, Y3
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y2, 416(R12), Y0, Y0
-	VBLENDVPD Y3, 416(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 416(R12), Y0, Y6
+	VSUBPD 416(R12), Y1, Y7
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y6, Y0, Y6
+	VSUBPD Y7, Y1, Y7
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y2, Y6, Y0, Y0
+	VBLENDVPD Y3, Y7, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 448(R12), Y4, Y6
 	VADDPD 448(R12), Y5, Y7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y2, Y6, Y4, Y2
 	VBLENDVPD Y3, Y7, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
@@ -48501,42 +48747,42 @@ first19:
 	TESTQ SI, SI
 	JZ    absent20
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(SI)(AX*8)
 	PREFETCHT1 2112(SI)(AX*8)
 	VMOVUPD    (SI)(AX*8), Y3
 	VMOVUPD    32(SI)(AX*8), Y4
 
 absent20:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y3, Y3
 	VSUBPD Y5, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 128(R12), Y3, Y3
 	VMULPD 128(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y0, Y11
 	VSUBPD 64(R12), Y1, Y7
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 480(R12), Y0, Y13
 	VSUBPD 480(R12), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y11, Y6
 	VMULPD Y12, Y7, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y11, Y11
 	VADDPD Y12, Y7, Y7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y6, Y3
 	VFMADD231PD 96(R12), Y10, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y11, Y6
 	VMULPD 96(R12), Y7, Y7
 
@@ -48544,76 +48790,76 @@ absent20:
 	TESTQ R8, R8
 	JZ    absent21
 
-	// r24 = Load G
+	// r26 = Load G
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y10
 	VMOVUPD    32(R8)(AX*8), Y11
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 128(R12), Y10, Y10
 	VMULPD 128(R12), Y11, Y11
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y10, Y6, Y6
 	VSUBPD Y11, Y7, Y7
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y0, Y10, Y12
 	VFMADD231PD Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y12, Y3, Y3
 	VSUBPD Y13, Y4, Y4
 
 absent21:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPD 640(R12), Y6, Y11
 	VANDPD 640(R12), Y7, Y13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPD     224(R12), Y10
 	VFMADD231PD 192(R12), Y6, Y10
 	VMOVUPD     224(R12), Y12
 	VFMADD231PD 192(R12), Y7, Y12
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R12), Y6, Y10
 	VFMADD213PD 256(R12), Y7, Y12
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R12), Y6, Y10
 	VFMADD213PD 288(R12), Y7, Y12
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 320(R12), Y6, Y10
 	VFMADD213PD 320(R12), Y7, Y12
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD 352(R12), Y6, Y10
 	VFMADD213PD 352(R12), Y7, Y12
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD 384(R12), Y6, Y10
 	VFMADD213PD 384(R12), Y7, Y12
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD 160(R12), Y6, Y10
 	VFMADD213PD 160(R12), Y7, Y12
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD (R12), Y6, Y10
 	VFMADD213PD (R12), Y7, Y12
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD $0x1e, 512(R12), Y11, Y14
 	VCMPPD $0x1e, 512(R12), Y13, Y15
 
-	// Rare r49:large
+	// Rare r51:large
 	VTESTPD Y14, Y14
 	JZ      rare22
 	VMOVUPD Y8, 3328(SP)
@@ -48629,198 +48875,198 @@ absent21:
 	VMOVUPD Y12, 3648(SP)
 	VMOVUPD Y15, 3680(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R12), Y0
 	VFMADD231PD 736(R12), Y6, Y0
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R12), Y6, Y0
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R12), Y6, Y0
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R12), Y6, Y0
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R12), Y6, Y0
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R12), Y6, Y0
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R12), Y6, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R12), Y6, Y0
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R12), Y6, Y0
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R12), Y6, Y0
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R12), Y6, Y0
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R12), Y6, Y0
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R12), Y6, Y0
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R12), Y6, Y0
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R12), Y6, Y0
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R12), Y6, Y1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y1, 960(R12), Y6, Y1
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R12), Y3, Y3
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R12), Y2, Y4
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R12), Y2, Y4
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R12), Y5, Y5
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R12), Y5, Y5
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R12), Y5, Y5
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y5, Y5
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R12), Y7
 	VSUBPD  Y5, Y7, Y5
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 160(R12), Y3, Y2
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R12), Y2, Y2
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R12), Y3, Y3
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R12), Y3, Y3
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y3, Y3
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R12), Y2, Y2
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R12), Y2, Y2
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y2, Y2
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R12), Y11, Y2
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y14, Y0, Y10, Y10
 	VMOVUPD   3328(SP), Y8
 	VMOVUPD   3360(SP), Y0
@@ -48851,198 +49097,198 @@ rare22:
 	VMOVUPD Y5, 3648(SP)
 	VMOVUPD Y4, 3680(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R12), Y0
 	VFMADD231PD 736(R12), Y7, Y0
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R12), Y7, Y0
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R12), Y7, Y0
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R12), Y7, Y0
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R12), Y7, Y0
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R12), Y7, Y0
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R12), Y7, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R12), Y7, Y0
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R12), Y7, Y0
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R12), Y7, Y0
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R12), Y7, Y0
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R12), Y7, Y0
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R12), Y7, Y0
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R12), Y7, Y0
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R12), Y7, Y0
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R12), Y7, Y1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y1, 960(R12), Y7, Y1
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R12), Y3, Y3
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R12), Y2, Y4
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R12), Y2, Y4
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R12), Y5, Y5
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R12), Y5, Y5
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R12), Y5, Y5
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y5, Y5
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 160(R12), Y3, Y2
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R12), Y2, Y2
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R12), Y3, Y3
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R12), Y3, Y3
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y3, Y3
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R12), Y2, Y2
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R12), Y2, Y2
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y2, Y2
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R12), Y13, Y2
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y15, Y0, Y12, Y12
 	VMOVUPD   3328(SP), Y8
 	VMOVUPD   3360(SP), Y0
@@ -49058,7 +49304,7 @@ rare22:
 	VMOVUPD   3680(SP), Y4
 
 rare23:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VFMADD213PD Y0, Y3, Y10
 	VFMADD213PD Y1, Y4, Y12
 
@@ -49066,53 +49312,53 @@ rare23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y3
 	VMOVUPD    32(DI)(AX*8), Y4
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Y3, Y10, Y10
 	VADDPD Y4, Y12, Y12
 
 absent24:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD 64(R12), Y10, Y4
 	VSUBPD 64(R12), Y12, Y11
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (R13), Y3
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Y8, Y3, Y6
 	VSUBPD Y9, Y3, Y7
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD $0x11, 608(R12), Y6, Y6
 	VCMPPD $0x11, 608(R12), Y7, Y7
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBLENDVPD Y6, Y0, Y10, Y0
 	VBLENDVPD Y7, Y1, Y12, Y1
 
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	VMULPD 576(R12), Y2, Y12
 	VMULPD 576(R12), Y5, Y10
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD 544(R12), Y4, Y12
 	VFMADD231PD 544(R12), Y11, Y10
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBLENDVPD Y6, Y2, Y12, Y4
 	VBLENDVPD Y7, Y5, Y10, Y5
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y0, Y2
 	VCMPPD $0x1d, 32(R12), Y1, Y10
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBLENDVPD Y2, Y3, Y8, Y8
 	VBLENDVPD Y10, Y3, Y9, Y9
 
@@ -49120,7 +49366,7 @@ absent24:
 	TESTQ R9, R9
 	JZ    absent25
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	VANDPD     (R12), Y2, Y3
@@ -49133,11 +49379,11 @@ absent25:
 	TESTQ R10, R10
 	JZ    absent26
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORPS Y2, Y6, Y3
 	VORPS Y10, Y7, Y6
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	PREFETCHT1 256(R10)(AX*1)
 	VMOVMSKPD  Y3, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -49151,7 +49397,7 @@ absent26:
 	TESTQ R11, R11
 	JZ    absent27
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	VMOVMSKPD Y2, R14
 	VMOVMSKPD Y10, R15
 	SHLL      $0x04, R15
@@ -49178,19 +49424,27 @@ absent27:
 	VCMPPD $0x1d, 32(R12), Y2, Y0
 	VCMPPD $0x1d, 32(R12), Y3, Y1
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y0, 416(R12), Y2, Y2
-	VBLENDVPD Y1, 416(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 416(R12), Y2, Y4
+	VSUBPD 416(R12), Y3, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y4, Y2, Y4
+	VSUBPD Y5, Y3, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y0, Y4, Y2, Y2
+	VBLENDVPD Y1, Y5, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 448(R12), Y6, Y4
 	VADDPD 448(R12), Y7, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y0, Y4, Y6, Y0
 	VBLENDVPD Y1, Y5, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y4, Y4, Y4
 
@@ -49198,40 +49452,40 @@ absent27:
 	TESTQ SI, SI
 	JZ    absent28
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 64(SI)(AX*8), Y1
 	VMOVUPD 96(SI)(AX*8), Y4
 
 absent28:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y0, Y1, Y1
 	VSUBPD Y7, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 128(R12), Y1, Y1
 	VMULPD 128(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y2, Y9
 	VSUBPD 64(R12), Y3, Y6
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 480(R12), Y2, Y13
 	VSUBPD 480(R12), Y3, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y9, Y5
 	VMULPD Y12, Y6, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y9, Y9
 	VADDPD Y12, Y6, Y6
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y5, Y1
 	VFMADD231PD 96(R12), Y8, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y9, Y5
 	VMULPD 96(R12), Y6, Y6
 
@@ -49239,74 +49493,74 @@ absent28:
 	TESTQ R8, R8
 	JZ    absent29
 
-	// r24 = Load G
+	// r26 = Load G
 	VMOVUPD 64(R8)(AX*8), Y8
 	VMOVUPD 96(R8)(AX*8), Y9
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 128(R12), Y8, Y8
 	VMULPD 128(R12), Y9, Y9
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y8, Y5, Y5
 	VSUBPD Y9, Y6, Y6
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y2, Y8, Y12
 	VFMADD231PD Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y12, Y1, Y1
 	VSUBPD Y13, Y4, Y4
 
 absent29:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPD 640(R12), Y5, Y9
 	VANDPD 640(R12), Y6, Y13
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPD     224(R12), Y8
 	VFMADD231PD 192(R12), Y5, Y8
 	VMOVUPD     224(R12), Y12
 	VFMADD231PD 192(R12), Y6, Y12
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R12), Y5, Y8
 	VFMADD213PD 256(R12), Y6, Y12
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R12), Y5, Y8
 	VFMADD213PD 288(R12), Y6, Y12
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 320(R12), Y5, Y8
 	VFMADD213PD 320(R12), Y6, Y12
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD 352(R12), Y5, Y8
 	VFMADD213PD 352(R12), Y6, Y12
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD 384(R12), Y5, Y8
 	VFMADD213PD 384(R12), Y6, Y12
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD 160(R12), Y5, Y8
 	VFMADD213PD 160(R12), Y6, Y12
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD (R12), Y5, Y8
 	VFMADD213PD (R12), Y6, Y12
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD $0x1e, 512(R12), Y9, Y14
 	VCMPPD $0x1e, 512(R12), Y13, Y15
 
-	// Rare r49:large
+	// Rare r51:large
 	VTESTPD Y14, Y14
 	JZ      rare30
 	VMOVUPD Y10, 3328(SP)
@@ -49322,198 +49576,198 @@ absent29:
 	VMOVUPD Y12, 3648(SP)
 	VMOVUPD Y15, 3680(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R12), Y0
 	VFMADD231PD 736(R12), Y5, Y0
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R12), Y5, Y0
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R12), Y5, Y0
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R12), Y5, Y0
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R12), Y5, Y0
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R12), Y5, Y0
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R12), Y5, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R12), Y5, Y0
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R12), Y5, Y0
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R12), Y5, Y0
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R12), Y5, Y0
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R12), Y5, Y0
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R12), Y5, Y0
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R12), Y5, Y0
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R12), Y5, Y0
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R12), Y5, Y1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y1, 960(R12), Y5, Y1
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R12), Y3, Y3
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R12), Y2, Y4
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R12), Y2, Y4
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R12), Y3, Y6
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y6, 1024(R12), Y3, Y6
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R12), Y6, Y6
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R12), Y6, Y6
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R12), Y6, Y6
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y6, Y6
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R12), Y7
 	VSUBPD  Y6, Y7, Y6
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y4, Y2, Y6
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y1, Y6, Y1
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 160(R12), Y3, Y2
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R12), Y2, Y2
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R12), Y3, Y3
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R12), Y3, Y3
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y3, Y3
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R12), Y2, Y2
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R12), Y2, Y2
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y2, Y2
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R12), Y9, Y2
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y14, Y0, Y8, Y8
 	VMOVUPD   3328(SP), Y10
 	VMOVUPD   3360(SP), Y2
@@ -49544,198 +49798,198 @@ rare30:
 	VMOVUPD Y7, 3648(SP)
 	VMOVUPD Y4, 3680(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R12), Y0
 	VFMADD231PD 736(R12), Y6, Y0
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R12), Y6, Y0
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R12), Y6, Y0
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R12), Y6, Y0
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R12), Y6, Y0
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R12), Y6, Y0
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R12), Y6, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R12), Y6, Y0
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R12), Y6, Y0
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R12), Y6, Y0
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R12), Y6, Y0
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R12), Y6, Y0
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R12), Y6, Y0
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R12), Y6, Y0
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R12), Y6, Y0
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R12), Y6, Y1
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y1, 960(R12), Y6, Y1
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R12), Y3, Y3
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R12), Y2, Y4
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R12), Y2, Y4
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R12), Y5, Y5
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R12), Y5, Y5
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R12), Y5, Y5
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y5, Y5
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 160(R12), Y3, Y2
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R12), Y2, Y2
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R12), Y3, Y3
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R12), Y3, Y3
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y3, Y3
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R12), Y2, Y2
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R12), Y2, Y2
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y2, Y2
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R12), Y13, Y2
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y15, Y0, Y12, Y12
 	VMOVUPD   3328(SP), Y10
 	VMOVUPD   3360(SP), Y2
@@ -49751,7 +50005,7 @@ rare30:
 	VMOVUPD   3680(SP), Y4
 
 rare31:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VFMADD213PD Y2, Y1, Y8
 	VFMADD213PD Y3, Y4, Y12
 
@@ -49759,51 +50013,51 @@ rare31:
 	TESTQ DI, DI
 	JZ    absent32
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VMOVUPD 64(DI)(AX*8), Y1
 	VMOVUPD 96(DI)(AX*8), Y4
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Y1, Y8, Y8
 	VADDPD Y4, Y12, Y12
 
 absent32:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD 64(R12), Y8, Y6
 	VSUBPD 64(R12), Y12, Y9
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (R13), Y1
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Y10, Y1, Y4
 	VSUBPD Y11, Y1, Y5
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD $0x11, 608(R12), Y4, Y4
 	VCMPPD $0x11, 608(R12), Y5, Y5
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBLENDVPD Y4, Y2, Y8, Y2
 	VBLENDVPD Y5, Y3, Y12, Y3
 
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	VMULPD 576(R12), Y0, Y12
 	VMULPD 576(R12), Y7, Y8
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD 544(R12), Y6, Y12
 	VFMADD231PD 544(R12), Y9, Y8
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBLENDVPD Y4, Y0, Y12, Y6
 	VBLENDVPD Y5, Y7, Y8, Y7
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y2, Y0
 	VCMPPD $0x1d, 32(R12), Y3, Y8
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBLENDVPD Y0, Y1, Y10, Y10
 	VBLENDVPD Y8, Y1, Y11, Y11
 
@@ -49811,7 +50065,7 @@ absent32:
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VANDPD  (R12), Y0, Y1
 	VMOVUPD Y1, 64(R9)(AX*8)
 	VANDPD  (R12), Y8, Y1
@@ -49822,11 +50076,11 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORPS Y0, Y4, Y1
 	VORPS Y8, Y5, Y4
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VMOVMSKPD Y1, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 8(R10)(AX*1)
@@ -49839,7 +50093,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	VMOVMSKPD Y0, R14
 	VMOVMSKPD Y8, R15
 	SHLL      $0x04, R15
@@ -49933,105 +50187,111 @@ first37:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y1, Y4
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y4, 416(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 416(R12), Y1, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y5, Y1, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y4, Y5, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 448(R12), Y2, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y4, Y5, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
 	// If I
 	TESTQ SI, SI
 	JZ    absent38
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (SI)(AX*8), Y0, Y4
 
 absent38:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 128(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y1, Y5
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 480(R12), Y1, Y6
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y6, Y5, Y7
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y6, Y5, Y5
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y7, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y5, Y5
 
 	// If G
 	TESTQ R8, R8
 	JZ    absent39
 
-	// r24 = Load G
+	// r26 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y6
 
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 128(R12), Y6, Y6
 
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y6, Y5, Y5
 
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y7, Y4, Y4
 
 absent39:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	VANDPD 640(R12), Y5, Y7
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOVUPD     224(R12), Y6
 	VFMADD231PD 192(R12), Y5, Y6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R12), Y5, Y6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R12), Y5, Y6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 320(R12), Y5, Y6
 
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VFMADD213PD 352(R12), Y5, Y6
 
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VFMADD213PD 384(R12), Y5, Y6
 
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VFMADD213PD 160(R12), Y5, Y6
 
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VFMADD213PD (R12), Y5, Y6
 
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	VCMPPD $0x1e, 512(R12), Y7, Y8
 
-	// Rare r49:large
+	// Rare r51:large
 	VTESTPD Y8, Y8
 	JZ      rare40
 	VMOVUPD Y3, 3328(SP)
@@ -50039,198 +50299,198 @@ absent39:
 	VMOVUPD Y2, 3392(SP)
 	VMOVUPD Y4, 3424(SP)
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VMOVUPD     768(R12), Y1
 	VFMADD231PD 736(R12), Y5, Y1
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 800(R12), Y5, Y1
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 832(R12), Y5, Y1
 
-	// r58 = FMA r56 r23:z r57
+	// r60 = FMA r58 r25:z r59
 	VFMADD213PD 864(R12), Y5, Y1
 
-	// r60 = FMA r58 r23:z r59
+	// r62 = FMA r60 r25:z r61
 	VFMADD213PD 896(R12), Y5, Y1
 
-	// r62 = FMA r60 r23:z r61
+	// r64 = FMA r62 r25:z r63
 	VFMADD213PD 928(R12), Y5, Y1
 
-	// r63 = FMA r62 r23:z r31
+	// r65 = FMA r64 r25:z r33
 	VFMADD213PD 192(R12), Y5, Y1
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 224(R12), Y5, Y1
 
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VFMADD213PD 256(R12), Y5, Y1
 
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VFMADD213PD 288(R12), Y5, Y1
 
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VFMADD213PD 320(R12), Y5, Y1
 
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VFMADD213PD 352(R12), Y5, Y1
 
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VFMADD213PD 384(R12), Y5, Y1
 
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VFMADD213PD 160(R12), Y5, Y1
 
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VFMADD213PD (R12), Y5, Y1
 
-	// r73 = CmpGT r23:z r72
+	// r75 = CmpGT r25:z r74
 	VCMPPD $0x1e, 960(R12), Y5, Y2
 
-	// r74:zl = Select r73 r72 r23:z
+	// r76:zl = Select r75 r74 r25:z
 	VBLENDVPD Y2, 960(R12), Y5, Y2
 
-	// r76 = CmpLT r74:zl r75
+	// r78 = CmpLT r76:zl r77
 	VCMPPD $0x11, 992(R12), Y2, Y3
 
-	// r77:zc = Select r76 r75 r74:zl
+	// r79:zc = Select r78 r77 r76:zl
 	VBLENDVPD Y3, 992(R12), Y2, Y3
 
-	// r80 = FMA r77:zc r79 r78
+	// r82 = FMA r79:zc r81 r80
 	VMOVUPD     672(R12), Y4
 	VFMADD231PD 1056(R12), Y3, Y4
 
-	// r81:k = Sub r80 r78
+	// r83:k = Sub r82 r80
 	VSUBPD 672(R12), Y4, Y4
 
-	// r84 = FMA r81:k r83 r77:zc
+	// r86 = FMA r83:k r85 r79:zc
 	VFMADD231PD 1120(R12), Y4, Y3
 
-	// r85:r = FMA r81:k r82 r84
+	// r87:r = FMA r83:k r84 r86
 	VFMADD231PD 1088(R12), Y4, Y3
 
-	// r86 = FMA r50 r85:r r51
+	// r88 = FMA r52 r87:r r53
 	VMOVUPD     768(R12), Y5
 	VFMADD231PD 736(R12), Y3, Y5
 
-	// r87 = FMA r86 r85:r r53
+	// r89 = FMA r88 r87:r r55
 	VFMADD213PD 800(R12), Y3, Y5
 
-	// r88 = FMA r87 r85:r r55
+	// r90 = FMA r89 r87:r r57
 	VFMADD213PD 832(R12), Y3, Y5
 
-	// r89 = FMA r88 r85:r r57
+	// r91 = FMA r90 r87:r r59
 	VFMADD213PD 864(R12), Y3, Y5
 
-	// r90 = FMA r89 r85:r r59
+	// r92 = FMA r91 r87:r r61
 	VFMADD213PD 896(R12), Y3, Y5
 
-	// r91 = FMA r90 r85:r r61
+	// r93 = FMA r92 r87:r r63
 	VFMADD213PD 928(R12), Y3, Y5
 
-	// r92 = FMA r91 r85:r r31
+	// r94 = FMA r93 r87:r r33
 	VFMADD213PD 192(R12), Y3, Y5
 
-	// r93 = FMA r92 r85:r r32
+	// r95 = FMA r94 r87:r r34
 	VFMADD213PD 224(R12), Y3, Y5
 
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VFMADD213PD 256(R12), Y3, Y5
 
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VFMADD213PD 288(R12), Y3, Y5
 
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VFMADD213PD 320(R12), Y3, Y5
 
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VFMADD213PD 352(R12), Y3, Y5
 
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VFMADD213PD 384(R12), Y3, Y5
 
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VFMADD213PD 160(R12), Y3, Y5
 
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VFMADD213PD (R12), Y3, Y5
 
-	// r102 = CmpGT r81:k r101
+	// r104 = CmpGT r83:k r103
 	VCMPPD $0x1e, 1024(R12), Y4, Y9
 
-	// r103:kc = Select r102 r101 r81:k
+	// r105:kc = Select r104 r103 r83:k
 	VBLENDVPD Y9, 1024(R12), Y4, Y9
 
-	// r105 = Mul r103:kc r104
+	// r107 = Mul r105:kc r106
 	VMULPD 1152(R12), Y9, Y9
 
-	// r106 = Add r105 r78
+	// r108 = Add r107 r80
 	VADDPD 672(R12), Y9, Y9
 
-	// r107:kBits = Bits r106
-	// r109 = IAdd r107:kBits r108
+	// r109:kBits = Bits r108
+	// r111 = IAdd r109:kBits r110
 	VPADDQ 704(R12), Y9, Y9
 
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VPSLLQ $0x34, Y9, Y9
 
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	VMOVUPD (R12), Y10
 	VSUBPD  Y9, Y10, Y9
 
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMADD231PD Y5, Y3, Y9
 
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	VDIVPD Y2, Y9, Y2
 
-	// r115 = FMA r81:k r44 r78
+	// r117 = FMA r83:k r46 r80
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 160(R12), Y4, Y3
 
-	// r116:kHalf = Sub r115 r78
+	// r118:kHalf = Sub r117 r80
 	VSUBPD 672(R12), Y3, Y3
 
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	VSUBPD Y3, Y4, Y4
 
-	// r124 = Add r123 r78
+	// r126 = Add r125 r80
 	VADDPD 672(R12), Y4, Y4
 
-	// r125:kBits = Bits r124
-	// r126 = IAdd r125:kBits r108
+	// r127:kBits = Bits r126
+	// r128 = IAdd r127:kBits r110
 	VPADDQ 704(R12), Y4, Y4
 
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VPSLLQ $0x34, Y4, Y4
 
-	// r128:pow2 = FromBits r127
-	// r117 = Add r116:kHalf r78
+	// r130:pow2 = FromBits r129
+	// r119 = Add r118:kHalf r80
 	VADDPD 672(R12), Y3, Y3
 
-	// r118:kBits = Bits r117
-	// r119 = IAdd r118:kBits r108
+	// r120:kBits = Bits r119
+	// r121 = IAdd r120:kBits r110
 	VPADDQ 704(R12), Y3, Y3
 
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VPSLLQ $0x34, Y3, Y3
 
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	VMULPD Y3, Y2, Y2
 
-	// r129:big = Mul r122 r128:pow2
+	// r131:big = Mul r124 r130:pow2
 	VMULPD Y4, Y2, Y2
 
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	VCMPPD $0x12, 160(R12), Y7, Y3
 
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBLENDVPD Y3, Y1, Y2, Y1
 
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBLENDVPD Y8, Y1, Y6, Y6
 	VMOVUPD   3328(SP), Y3
 	VMOVUPD   3360(SP), Y1
@@ -50238,55 +50498,55 @@ absent39:
 	VMOVUPD   3424(SP), Y4
 
 rare40:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VFMADD213PD Y1, Y4, Y6
 
 	// If Delta
 	TESTQ DI, DI
 	JZ    absent41
 
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VMASKMOVPD (DI)(AX*8), Y0, Y4
 
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	VADDPD Y4, Y6, Y6
 
 absent41:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	VSUBPD 64(R12), Y6, Y7
 
-	// r140:t = Time
+	// r142:t = Time
 	VBROADCASTSD (R13), Y4
 
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	VSUBPD Y3, Y4, Y5
 
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	VCMPPD $0x11, 608(R12), Y5, Y5
 
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBLENDVPD Y5, Y1, Y6, Y1
 
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	VMULPD 576(R12), Y2, Y6
 
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMADD231PD 544(R12), Y7, Y6
 
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBLENDVPD Y5, Y2, Y6, Y2
 
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y1, Y6
 
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBLENDVPD Y6, Y4, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent42
 
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VANDPD     (R12), Y6, Y4
 	VMASKMOVPD Y4, Y0, (R9)(AX*8)
 
@@ -50295,10 +50555,10 @@ absent42:
 	TESTQ R10, R10
 	JZ    absent43
 
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORPS Y6, Y5, Y4
 
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VMOVMSKPD Y4, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -50322,7 +50582,7 @@ absent43:
 	TESTQ R11, R11
 	JZ    absent46
 
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	VMOVMSKPD Y6, R14
 	VMOVMSKPD Y0, R15
 	ANDL      R15, R14
@@ -50504,22 +50764,30 @@ loop1:
 	VCMPPD $0x1d, 32(R14)(AX*8), Y1, Y7
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      880(R13), R14
-	VBLENDVPD Y6, (R14)(AX*8), Y0, Y0
-	VBLENDVPD Y7, 32(R14)(AX*8), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   880(R13), R14
+	VSUBPD (R14)(AX*8), Y0, Y8
+	VSUBPD 32(R14)(AX*8), Y1, Y9
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y8, Y0, Y8
+	VSUBPD Y9, Y1, Y9
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y6, Y8, Y0, Y0
+	VBLENDVPD Y7, Y9, Y1, Y1
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   888(R13), R14
 	VADDPD (R14)(AX*8), Y2, Y8
 	VADDPD 32(R14)(AX*8), Y3, Y9
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y6, Y8, Y2, Y2
 	VBLENDVPD Y7, Y9, Y3, Y3
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
@@ -50527,49 +50795,49 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y6
 	VMOVUPD    32(DI)(AX*8), Y7
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y6, Y6
 	VSUBPD Y3, Y7, Y7
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   864(R13), R14
 	VMULPD (R14)(AX*8), Y6, Y6
 	VMULPD 32(R14)(AX*8), Y7, Y7
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   896(R13), R14
 	VSUBPD (R14)(AX*8), Y0, Y11
 	VSUBPD 32(R14)(AX*8), Y1, Y9
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   904(R13), R14
 	VSUBPD (R14)(AX*8), Y0, Y13
 	VSUBPD 32(R14)(AX*8), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y11, Y8
 	VMULPD Y12, Y9, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y11, Y11
 	VADDPD Y12, Y9, Y9
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        912(R13), R14
 	VFMADD231PD (R14)(AX*8), Y8, Y6
 	VFMADD231PD 32(R14)(AX*8), Y10, Y7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   912(R13), R14
 	VMULPD (R14)(AX*8), Y11, Y8
 	VMULPD 32(R14)(AX*8), Y9, Y11
@@ -50578,77 +50846,77 @@ absent1:
 	TESTQ R9, R9
 	JZ    absent2
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R9)(AX*8)
 	VMOVUPD    (R9)(AX*8), Y9
 	VMOVUPD    32(R9)(AX*8), Y10
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   864(R13), R14
 	VMULPD (R14)(AX*8), Y9, Y9
 	VMULPD 32(R14)(AX*8), Y10, Y10
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y9, Y8, Y8
 	VSUBPD Y10, Y11, Y11
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Y0, Y9, Y12
 	VFMADD231PD Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y12, Y6, Y6
 	VSUBPD Y13, Y7, Y7
 
 absent2:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPD 320(R13), Y8, Y12
 	VANDPD 320(R13), Y11, Y13
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     96(R13), Y9
 	VFMADD231PD 64(R13), Y8, Y9
 	VMOVUPD     96(R13), Y10
 	VFMADD231PD 64(R13), Y11, Y10
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD 128(R13), Y8, Y9
 	VFMADD213PD 128(R13), Y11, Y10
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD 160(R13), Y8, Y9
 	VFMADD213PD 160(R13), Y11, Y10
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD 192(R13), Y8, Y9
 	VFMADD213PD 192(R13), Y11, Y10
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD 224(R13), Y8, Y9
 	VFMADD213PD 224(R13), Y11, Y10
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD 256(R13), Y8, Y9
 	VFMADD213PD 256(R13), Y11, Y10
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD 32(R13), Y8, Y9
 	VFMADD213PD 32(R13), Y11, Y10
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD (R13), Y8, Y9
 	VFMADD213PD (R13), Y11, Y10
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD $0x1e, 288(R13), Y12, Y14
 	VCMPPD $0x1e, 288(R13), Y13, Y15
 
-	// Rare r50:large
+	// Rare r52:large
 	VTESTPD Y14, Y14
 	JZ      rare3
 	VMOVUPD Y4, 984(SP)
@@ -50664,198 +50932,198 @@ absent2:
 	VMOVUPD Y10, 1304(SP)
 	VMOVUPD Y15, 1336(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R13), Y0
 	VFMADD231PD 416(R13), Y8, Y0
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R13), Y8, Y0
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R13), Y8, Y0
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R13), Y8, Y0
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R13), Y8, Y0
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R13), Y8, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R13), Y8, Y0
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R13), Y8, Y0
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R13), Y8, Y0
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R13), Y8, Y0
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R13), Y8, Y0
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R13), Y8, Y0
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R13), Y8, Y0
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R13), Y8, Y0
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R13), Y8, Y0
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R13), Y8, Y1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y1, 640(R13), Y8, Y1
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R13), Y1, Y2
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y2, 672(R13), Y1, Y2
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R13), Y3
 	VFMADD231PD 736(R13), Y2, Y3
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R13), Y3, Y3
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R13), Y3, Y2
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R13), Y3, Y2
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R13), Y4
 	VFMADD231PD 416(R13), Y2, Y4
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R13), Y2, Y4
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R13), Y2, Y4
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R13), Y2, Y4
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R13), Y2, Y4
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R13), Y2, Y4
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R13), Y2, Y4
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R13), Y2, Y4
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R13), Y2, Y4
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R13), Y2, Y4
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R13), Y2, Y4
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R13), Y2, Y4
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R13), Y2, Y4
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R13), Y2, Y4
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R13), Y2, Y4
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R13), Y3, Y5
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y5, 704(R13), Y3, Y5
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R13), Y5, Y5
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R13), Y5, Y5
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R13), Y5, Y5
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y5, Y5
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R13), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R13), Y2
 	VFMADD231PD 32(R13), Y3, Y2
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R13), Y2, Y2
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R13), Y3, Y3
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R13), Y3, Y3
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y3, Y3
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R13), Y2, Y2
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R13), Y2, Y2
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y2, Y2
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R13), Y12, Y2
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y14, Y0, Y9, Y9
 	VMOVUPD   984(SP), Y4
 	VMOVUPD   1016(SP), Y0
@@ -50886,198 +51154,198 @@ rare3:
 	VMOVUPD Y3, 1304(SP)
 	VMOVUPD Y7, 1336(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R13), Y0
 	VFMADD231PD 416(R13), Y11, Y0
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R13), Y11, Y0
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R13), Y11, Y0
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R13), Y11, Y0
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R13), Y11, Y0
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R13), Y11, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R13), Y11, Y0
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R13), Y11, Y0
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R13), Y11, Y0
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R13), Y11, Y0
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R13), Y11, Y0
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R13), Y11, Y0
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R13), Y11, Y0
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R13), Y11, Y0
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R13), Y11, Y0
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R13), Y11, Y1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y1, 640(R13), Y11, Y1
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R13), Y1, Y2
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y2, 672(R13), Y1, Y2
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R13), Y3
 	VFMADD231PD 736(R13), Y2, Y3
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R13), Y3, Y3
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R13), Y3, Y2
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R13), Y3, Y2
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R13), Y4
 	VFMADD231PD 416(R13), Y2, Y4
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R13), Y2, Y4
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R13), Y2, Y4
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R13), Y2, Y4
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R13), Y2, Y4
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R13), Y2, Y4
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R13), Y2, Y4
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R13), Y2, Y4
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R13), Y2, Y4
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R13), Y2, Y4
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R13), Y2, Y4
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R13), Y2, Y4
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R13), Y2, Y4
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R13), Y2, Y4
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R13), Y2, Y4
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R13), Y3, Y5
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y5, 704(R13), Y3, Y5
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R13), Y5, Y5
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R13), Y5, Y5
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R13), Y5, Y5
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y5, Y5
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R13), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R13), Y2
 	VFMADD231PD 32(R13), Y3, Y2
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R13), Y2, Y2
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R13), Y3, Y3
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R13), Y3, Y3
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y3, Y3
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R13), Y2, Y2
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R13), Y2, Y2
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y2, Y2
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R13), Y13, Y2
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y15, Y0, Y10, Y10
 	VMOVUPD   984(SP), Y4
 	VMOVUPD   1016(SP), Y0
@@ -51093,7 +51361,7 @@ rare3:
 	VMOVUPD   1336(SP), Y7
 
 rare4:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Y0, Y6, Y9
 	VFMADD213PD Y1, Y7, Y10
 
@@ -51101,60 +51369,60 @@ rare4:
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y6
 	VMOVUPD    32(R8)(AX*8), Y7
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Y6, Y9, Y9
 	VADDPD Y7, Y10, Y10
 
 absent5:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	MOVQ   896(R13), R14
 	VSUBPD (R14)(AX*8), Y9, Y11
 	VSUBPD 32(R14)(AX*8), Y10, Y12
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (SP), Y6
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Y4, Y6, Y7
 	VSUBPD Y5, Y6, Y8
 
-	// r143:tauRef = Param TauRef
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r145:tauRef = Param TauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	MOVQ   936(R13), R14
 	VCMPPD $0x11, (R14)(AX*8), Y7, Y7
 	VCMPPD $0x11, 32(R14)(AX*8), Y8, Y8
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBLENDVPD Y7, Y0, Y9, Y0
 	VBLENDVPD Y8, Y1, Y10, Y1
 
-	// r136:ka = Param Ka
-	// r138:keep = Param Keep
-	// r139:wkeep = Mul r138:keep r9:u
+	// r138:ka = Param Ka
+	// r140:keep = Param Keep
+	// r141:wkeep = Mul r140:keep r11:u
 	MOVQ   920(R13), R14
 	VMULPD (R14)(AX*8), Y2, Y9
 	VMULPD 32(R14)(AX*8), Y3, Y10
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	MOVQ        928(R13), R14
 	VFMADD231PD (R14)(AX*8), Y11, Y9
 	VFMADD231PD 32(R14)(AX*8), Y12, Y10
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBLENDVPD Y7, Y2, Y9, Y2
 	VBLENDVPD Y8, Y3, Y10, Y3
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	MOVQ   872(R13), R14
 	VCMPPD $0x1d, (R14)(AX*8), Y0, Y9
 	VCMPPD $0x1d, 32(R14)(AX*8), Y1, Y10
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBLENDVPD Y9, Y6, Y4, Y4
 	VBLENDVPD Y10, Y6, Y5, Y5
 
@@ -51162,7 +51430,7 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	PREFETCHT1 2048(R10)(AX*8)
 	VANDPD     (R13), Y9, Y6
 	VMOVUPD    Y6, (R10)(AX*8)
@@ -51174,11 +51442,11 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORPS Y9, Y7, Y6
 	VORPS Y10, Y8, Y7
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	PREFETCHT1 256(R11)(AX*1)
 	VMOVMSKPD  Y6, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -51192,7 +51460,7 @@ absent7:
 	TESTQ R12, R12
 	JZ    absent8
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	VMOVMSKPD Y9, R14
 	VMOVMSKPD Y10, R15
 	SHLL      $0x04, R15
@@ -51246,129 +51514,135 @@ tail1:
 	MOVQ       880(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Y6, Y1, Y6
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y6, Y1, Y6
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPD Y5, Y6, Y1, Y1
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       888(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Y6, Y2, Y6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y5, Y6, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (DI)(AX*8), Y0, Y5
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y5, Y5
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       864(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Y5, Y6, Y5
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       896(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Y6, Y1, Y7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       904(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y8
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Y8, Y1, Y8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y8, Y7, Y9
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y8, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       912(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Y9, Y8, Y5
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Y7, Y8, Y8
 
 	// If G
 	TESTQ R9, R9
 	JZ    absent10
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	MOVQ       864(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y7
 
-	// r25 = Load G
+	// r27 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y7, Y8, Y8
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y9, Y5, Y5
 
 absent10:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPD 320(R13), Y8, Y9
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     96(R13), Y7
 	VFMADD231PD 64(R13), Y8, Y7
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD 128(R13), Y8, Y7
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD 160(R13), Y8, Y7
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD 192(R13), Y8, Y7
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD 224(R13), Y8, Y7
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD 256(R13), Y8, Y7
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD 32(R13), Y8, Y7
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD (R13), Y8, Y7
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD $0x1e, 288(R13), Y9, Y10
 
-	// Rare r50:large
+	// Rare r52:large
 	VTESTPD Y10, Y10
 	JZ      rare11
 	VMOVUPD Y3, 984(SP)
@@ -51378,198 +51652,198 @@ absent10:
 	VMOVUPD Y6, 1112(SP)
 	VMOVUPD Y5, 1144(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R13), Y1
 	VFMADD231PD 416(R13), Y8, Y1
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R13), Y8, Y1
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R13), Y8, Y1
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R13), Y8, Y1
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R13), Y8, Y1
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R13), Y8, Y1
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R13), Y8, Y1
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R13), Y8, Y1
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R13), Y8, Y1
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R13), Y8, Y1
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R13), Y8, Y1
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R13), Y8, Y1
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R13), Y8, Y1
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R13), Y8, Y1
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R13), Y8, Y1
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R13), Y8, Y2
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y2, 640(R13), Y8, Y2
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R13), Y2, Y3
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y3, 672(R13), Y2, Y3
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R13), Y4
 	VFMADD231PD 736(R13), Y3, Y4
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R13), Y4, Y4
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R13), Y4, Y3
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R13), Y4, Y3
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R13), Y5
 	VFMADD231PD 416(R13), Y3, Y5
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R13), Y3, Y5
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R13), Y3, Y5
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R13), Y3, Y5
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R13), Y3, Y5
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R13), Y3, Y5
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R13), Y3, Y5
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R13), Y3, Y5
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R13), Y3, Y5
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R13), Y3, Y5
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R13), Y3, Y5
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R13), Y3, Y5
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R13), Y3, Y5
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R13), Y3, Y5
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R13), Y3, Y5
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R13), Y4, Y6
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y6, 704(R13), Y4, Y6
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R13), Y6, Y6
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R13), Y6, Y6
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R13), Y6, Y6
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y6, Y6
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R13), Y8
 	VSUBPD  Y6, Y8, Y6
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y5, Y3, Y6
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y2, Y6, Y2
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R13), Y3
 	VFMADD231PD 32(R13), Y4, Y3
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R13), Y3, Y3
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y3, Y4, Y4
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R13), Y4, Y4
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R13), Y4, Y4
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y4, Y4
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R13), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R13), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y3, Y2, Y2
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y4, Y2, Y2
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R13), Y9, Y3
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y3, Y1, Y2, Y1
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y10, Y1, Y7, Y7
 	VMOVUPD   984(SP), Y3
 	VMOVUPD   1016(SP), Y4
@@ -51579,67 +51853,67 @@ absent10:
 	VMOVUPD   1144(SP), Y5
 
 rare11:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Y1, Y5, Y7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent12
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VMASKMOVPD (R8)(AX*8), Y0, Y5
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Y5, Y7, Y7
 
 absent12:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	VSUBPD Y6, Y7, Y8
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (SP), Y5
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Y3, Y5, Y6
 
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	MOVQ       936(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y9
 
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	VCMPPD $0x11, Y9, Y6, Y6
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBLENDVPD Y6, Y1, Y7, Y1
 
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	MOVQ       928(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y7
 
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	MOVQ       920(R13), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y9
 
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	VMULPD Y2, Y9, Y9
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMADD231PD Y8, Y7, Y9
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBLENDVPD Y6, Y2, Y9, Y2
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y4, Y1, Y4
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBLENDVPD Y4, Y5, Y3, Y3
 
 	// If Spike
 	TESTQ R10, R10
 	JZ    absent13
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VANDPD     (R13), Y4, Y5
 	VMASKMOVPD Y5, Y0, (R10)(AX*8)
 
@@ -51648,10 +51922,10 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORPS Y4, Y6, Y5
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VMOVMSKPD Y5, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -51675,7 +51949,7 @@ absent14:
 	TESTQ R12, R12
 	JZ    absent17
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	VMOVMSKPD Y4, R14
 	VMOVMSKPD Y0, R15
 	ANDL      R15, R14
@@ -51919,22 +52193,30 @@ first19:
 	VCMPPD $0x1d, 32(R14)(AX*8), Y1, Y3
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      880(R12), R14
-	VBLENDVPD Y2, (R14)(AX*8), Y0, Y0
-	VBLENDVPD Y3, 32(R14)(AX*8), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   880(R12), R14
+	VSUBPD (R14)(AX*8), Y0, Y6
+	VSUBPD 32(R14)(AX*8), Y1, Y7
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y6, Y0, Y6
+	VSUBPD Y7, Y1, Y7
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y2, Y6, Y0, Y0
+	VBLENDVPD Y3, Y7, Y1, Y1
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   888(R12), R14
 	VADDPD (R14)(AX*8), Y4, Y6
 	VADDPD 32(R14)(AX*8), Y5, Y7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y2, Y6, Y4, Y2
 	VBLENDVPD Y3, Y7, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
@@ -51942,50 +52224,50 @@ first19:
 	TESTQ SI, SI
 	JZ    absent20
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(SI)(AX*8)
 	PREFETCHT1 2112(SI)(AX*8)
 	VMOVUPD    (SI)(AX*8), Y3
 	VMOVUPD    32(SI)(AX*8), Y4
 
 absent20:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y3, Y3
 	VSUBPD Y5, Y4, Y4
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   864(R12), R14
 	VMULPD (R14)(AX*8), Y3, Y3
 	VMULPD 32(R14)(AX*8), Y4, Y4
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   896(R12), R14
 	VSUBPD (R14)(AX*8), Y0, Y11
 	VSUBPD 32(R14)(AX*8), Y1, Y7
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   904(R12), R14
 	VSUBPD (R14)(AX*8), Y0, Y13
 	VSUBPD 32(R14)(AX*8), Y1, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y11, Y6
 	VMULPD Y12, Y7, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y11, Y11
 	VADDPD Y12, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        912(R12), R14
 	VFMADD231PD (R14)(AX*8), Y6, Y3
 	VFMADD231PD 32(R14)(AX*8), Y10, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   912(R12), R14
 	VMULPD (R14)(AX*8), Y11, Y6
 	VMULPD 32(R14)(AX*8), Y7, Y7
@@ -51994,78 +52276,78 @@ absent20:
 	TESTQ R8, R8
 	JZ    absent21
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y10
 	VMOVUPD    32(R8)(AX*8), Y11
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   864(R12), R14
 	VMULPD (R14)(AX*8), Y10, Y10
 	VMULPD 32(R14)(AX*8), Y11, Y11
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y10, Y6, Y6
 	VSUBPD Y11, Y7, Y7
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Y0, Y10, Y12
 	VFMADD231PD Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y12, Y3, Y3
 	VSUBPD Y13, Y4, Y4
 
 absent21:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPD 320(R12), Y6, Y11
 	VANDPD 320(R12), Y7, Y13
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     96(R12), Y10
 	VFMADD231PD 64(R12), Y6, Y10
 	VMOVUPD     96(R12), Y12
 	VFMADD231PD 64(R12), Y7, Y12
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD 128(R12), Y6, Y10
 	VFMADD213PD 128(R12), Y7, Y12
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD 160(R12), Y6, Y10
 	VFMADD213PD 160(R12), Y7, Y12
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD 192(R12), Y6, Y10
 	VFMADD213PD 192(R12), Y7, Y12
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD 224(R12), Y6, Y10
 	VFMADD213PD 224(R12), Y7, Y12
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD 256(R12), Y6, Y10
 	VFMADD213PD 256(R12), Y7, Y12
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD 32(R12), Y6, Y10
 	VFMADD213PD 32(R12), Y7, Y12
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD (R12), Y6, Y10
 	VFMADD213PD (R12), Y7, Y12
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD $0x1e, 288(R12), Y11, Y14
 	VCMPPD $0x1e, 288(R12), Y13, Y15
 
-	// Rare r50:large
+	// Rare r52:large
 	VTESTPD Y14, Y14
 	JZ      rare22
 	VMOVUPD Y8, 2848(SP)
@@ -52081,198 +52363,198 @@ absent21:
 	VMOVUPD Y12, 3168(SP)
 	VMOVUPD Y15, 3200(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R12), Y0
 	VFMADD231PD 416(R12), Y6, Y0
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R12), Y6, Y0
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R12), Y6, Y0
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R12), Y6, Y0
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R12), Y6, Y0
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R12), Y6, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R12), Y6, Y0
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R12), Y6, Y0
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R12), Y6, Y0
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R12), Y6, Y0
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R12), Y6, Y0
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R12), Y6, Y0
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R12), Y6, Y0
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R12), Y6, Y0
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R12), Y6, Y0
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R12), Y6, Y1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y1, 640(R12), Y6, Y1
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R12), Y3, Y3
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R12), Y2, Y4
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R12), Y5, Y5
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R12), Y5, Y5
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R12), Y5, Y5
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y5, Y5
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R12), Y7
 	VSUBPD  Y5, Y7, Y5
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R12), Y2, Y2
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R12), Y3, Y3
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R12), Y3, Y3
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y3, Y3
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R12), Y2, Y2
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R12), Y2, Y2
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y2, Y2
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R12), Y11, Y2
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y14, Y0, Y10, Y10
 	VMOVUPD   2848(SP), Y8
 	VMOVUPD   2880(SP), Y0
@@ -52303,198 +52585,198 @@ rare22:
 	VMOVUPD Y5, 3168(SP)
 	VMOVUPD Y4, 3200(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R12), Y0
 	VFMADD231PD 416(R12), Y7, Y0
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R12), Y7, Y0
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R12), Y7, Y0
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R12), Y7, Y0
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R12), Y7, Y0
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R12), Y7, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R12), Y7, Y0
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R12), Y7, Y0
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R12), Y7, Y0
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R12), Y7, Y0
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R12), Y7, Y0
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R12), Y7, Y0
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R12), Y7, Y0
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R12), Y7, Y0
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R12), Y7, Y0
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R12), Y7, Y1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y1, 640(R12), Y7, Y1
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R12), Y3, Y3
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R12), Y2, Y4
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R12), Y5, Y5
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R12), Y5, Y5
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R12), Y5, Y5
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y5, Y5
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R12), Y2, Y2
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R12), Y3, Y3
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R12), Y3, Y3
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y3, Y3
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R12), Y2, Y2
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R12), Y2, Y2
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y2, Y2
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R12), Y13, Y2
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y15, Y0, Y12, Y12
 	VMOVUPD   2848(SP), Y8
 	VMOVUPD   2880(SP), Y0
@@ -52510,7 +52792,7 @@ rare22:
 	VMOVUPD   3200(SP), Y4
 
 rare23:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Y0, Y3, Y10
 	VFMADD213PD Y1, Y4, Y12
 
@@ -52518,61 +52800,61 @@ rare23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y3
 	VMOVUPD    32(DI)(AX*8), Y4
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Y3, Y10, Y10
 	VADDPD Y4, Y12, Y12
 
 absent24:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	MOVQ   896(R12), R14
 	VSUBPD (R14)(AX*8), Y10, Y4
 	VSUBPD 32(R14)(AX*8), Y12, Y11
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (R13), Y3
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Y8, Y3, Y6
 	VSUBPD Y9, Y3, Y7
 
-	// r143:tauRef = Param TauRef
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r145:tauRef = Param TauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	MOVQ   936(R12), R14
 	VCMPPD $0x11, (R14)(AX*8), Y6, Y6
 	VCMPPD $0x11, 32(R14)(AX*8), Y7, Y7
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBLENDVPD Y6, Y0, Y10, Y0
 	VBLENDVPD Y7, Y1, Y12, Y1
 
-	// r136:ka = Param Ka
-	// r138:keep = Param Keep
-	// r139:wkeep = Mul r138:keep r9:u
+	// r138:ka = Param Ka
+	// r140:keep = Param Keep
+	// r141:wkeep = Mul r140:keep r11:u
 	MOVQ   920(R12), R14
 	VMULPD (R14)(AX*8), Y2, Y12
 	VMULPD 32(R14)(AX*8), Y5, Y10
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	MOVQ        928(R12), R14
 	VFMADD231PD (R14)(AX*8), Y4, Y12
 	VFMADD231PD 32(R14)(AX*8), Y11, Y10
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBLENDVPD Y6, Y2, Y12, Y4
 	VBLENDVPD Y7, Y5, Y10, Y5
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	MOVQ   872(R12), R14
 	VCMPPD $0x1d, (R14)(AX*8), Y0, Y2
 	VCMPPD $0x1d, 32(R14)(AX*8), Y1, Y10
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBLENDVPD Y2, Y3, Y8, Y8
 	VBLENDVPD Y10, Y3, Y9, Y9
 
@@ -52580,7 +52862,7 @@ absent24:
 	TESTQ R9, R9
 	JZ    absent25
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	VANDPD     (R12), Y2, Y3
@@ -52593,11 +52875,11 @@ absent25:
 	TESTQ R10, R10
 	JZ    absent26
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORPS Y2, Y6, Y3
 	VORPS Y10, Y7, Y6
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	PREFETCHT1 256(R10)(AX*1)
 	VMOVMSKPD  Y3, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -52611,7 +52893,7 @@ absent26:
 	TESTQ R11, R11
 	JZ    absent27
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	VMOVMSKPD Y2, R14
 	VMOVMSKPD Y10, R15
 	SHLL      $0x04, R15
@@ -52641,22 +52923,30 @@ absent27:
 	VCMPPD $0x1d, 96(R14)(AX*8), Y3, Y1
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      880(R12), R14
-	VBLENDVPD Y0, 64(R14)(AX*8), Y2, Y2
-	VBLENDVPD Y1, 96(R14)(AX*8), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   880(R12), R14
+	VSUBPD 64(R14)(AX*8), Y2, Y4
+	VSUBPD 96(R14)(AX*8), Y3, Y5
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y4, Y2, Y4
+	VSUBPD Y5, Y3, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y0, Y4, Y2, Y2
+	VBLENDVPD Y1, Y5, Y3, Y3
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   888(R12), R14
 	VADDPD 64(R14)(AX*8), Y6, Y4
 	VADDPD 96(R14)(AX*8), Y7, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y0, Y4, Y6, Y0
 	VBLENDVPD Y1, Y5, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y4, Y4, Y4
 
@@ -52664,48 +52954,48 @@ absent27:
 	TESTQ SI, SI
 	JZ    absent28
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 64(SI)(AX*8), Y1
 	VMOVUPD 96(SI)(AX*8), Y4
 
 absent28:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y0, Y1, Y1
 	VSUBPD Y7, Y4, Y4
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   864(R12), R14
 	VMULPD 64(R14)(AX*8), Y1, Y1
 	VMULPD 96(R14)(AX*8), Y4, Y4
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   896(R12), R14
 	VSUBPD 64(R14)(AX*8), Y2, Y9
 	VSUBPD 96(R14)(AX*8), Y3, Y6
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   904(R12), R14
 	VSUBPD 64(R14)(AX*8), Y2, Y13
 	VSUBPD 96(R14)(AX*8), Y3, Y12
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y9, Y5
 	VMULPD Y12, Y6, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y9, Y9
 	VADDPD Y12, Y6, Y6
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        912(R12), R14
 	VFMADD231PD 64(R14)(AX*8), Y5, Y1
 	VFMADD231PD 96(R14)(AX*8), Y8, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   912(R12), R14
 	VMULPD 64(R14)(AX*8), Y9, Y5
 	VMULPD 96(R14)(AX*8), Y6, Y6
@@ -52714,76 +53004,76 @@ absent28:
 	TESTQ R8, R8
 	JZ    absent29
 
-	// r24:dtRTau = Param DtRTau
-	// r25 = Load G
+	// r26:dtRTau = Param DtRTau
+	// r27 = Load G
 	VMOVUPD 64(R8)(AX*8), Y8
 	VMOVUPD 96(R8)(AX*8), Y9
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   864(R12), R14
 	VMULPD 64(R14)(AX*8), Y8, Y8
 	VMULPD 96(R14)(AX*8), Y9, Y9
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y8, Y5, Y5
 	VSUBPD Y9, Y6, Y6
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Y2, Y8, Y12
 	VFMADD231PD Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y12, Y1, Y1
 	VSUBPD Y13, Y4, Y4
 
 absent29:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPD 320(R12), Y5, Y9
 	VANDPD 320(R12), Y6, Y13
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     96(R12), Y8
 	VFMADD231PD 64(R12), Y5, Y8
 	VMOVUPD     96(R12), Y12
 	VFMADD231PD 64(R12), Y6, Y12
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD 128(R12), Y5, Y8
 	VFMADD213PD 128(R12), Y6, Y12
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD 160(R12), Y5, Y8
 	VFMADD213PD 160(R12), Y6, Y12
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD 192(R12), Y5, Y8
 	VFMADD213PD 192(R12), Y6, Y12
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD 224(R12), Y5, Y8
 	VFMADD213PD 224(R12), Y6, Y12
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD 256(R12), Y5, Y8
 	VFMADD213PD 256(R12), Y6, Y12
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD 32(R12), Y5, Y8
 	VFMADD213PD 32(R12), Y6, Y12
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD (R12), Y5, Y8
 	VFMADD213PD (R12), Y6, Y12
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD $0x1e, 288(R12), Y9, Y14
 	VCMPPD $0x1e, 288(R12), Y13, Y15
 
-	// Rare r50:large
+	// Rare r52:large
 	VTESTPD Y14, Y14
 	JZ      rare30
 	VMOVUPD Y10, 2848(SP)
@@ -52799,198 +53089,198 @@ absent29:
 	VMOVUPD Y12, 3168(SP)
 	VMOVUPD Y15, 3200(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R12), Y0
 	VFMADD231PD 416(R12), Y5, Y0
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R12), Y5, Y0
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R12), Y5, Y0
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R12), Y5, Y0
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R12), Y5, Y0
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R12), Y5, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R12), Y5, Y0
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R12), Y5, Y0
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R12), Y5, Y0
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R12), Y5, Y0
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R12), Y5, Y0
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R12), Y5, Y0
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R12), Y5, Y0
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R12), Y5, Y0
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R12), Y5, Y0
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R12), Y5, Y1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y1, 640(R12), Y5, Y1
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R12), Y3, Y3
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R12), Y2, Y4
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R12), Y3, Y6
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y6, 704(R12), Y3, Y6
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R12), Y6, Y6
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R12), Y6, Y6
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R12), Y6, Y6
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y6, Y6
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R12), Y7
 	VSUBPD  Y6, Y7, Y6
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y4, Y2, Y6
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y1, Y6, Y1
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R12), Y2, Y2
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R12), Y3, Y3
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R12), Y3, Y3
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y3, Y3
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R12), Y2, Y2
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R12), Y2, Y2
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y2, Y2
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R12), Y9, Y2
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y14, Y0, Y8, Y8
 	VMOVUPD   2848(SP), Y10
 	VMOVUPD   2880(SP), Y2
@@ -53021,198 +53311,198 @@ rare30:
 	VMOVUPD Y7, 3168(SP)
 	VMOVUPD Y4, 3200(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R12), Y0
 	VFMADD231PD 416(R12), Y6, Y0
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R12), Y6, Y0
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R12), Y6, Y0
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R12), Y6, Y0
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R12), Y6, Y0
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R12), Y6, Y0
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R12), Y6, Y0
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R12), Y6, Y0
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R12), Y6, Y0
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R12), Y6, Y0
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R12), Y6, Y0
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R12), Y6, Y0
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R12), Y6, Y0
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R12), Y6, Y0
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R12), Y6, Y0
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R12), Y6, Y1
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y1, 640(R12), Y6, Y1
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R12), Y3, Y3
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R12), Y2, Y4
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R12), Y5, Y5
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R12), Y5, Y5
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R12), Y5, Y5
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y5, Y5
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R12), Y2, Y2
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R12), Y3, Y3
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R12), Y3, Y3
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y3, Y3
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R12), Y2, Y2
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R12), Y2, Y2
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y2, Y2
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R12), Y13, Y2
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y2, Y0, Y1, Y0
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y15, Y0, Y12, Y12
 	VMOVUPD   2848(SP), Y10
 	VMOVUPD   2880(SP), Y2
@@ -53228,7 +53518,7 @@ rare30:
 	VMOVUPD   3200(SP), Y4
 
 rare31:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Y2, Y1, Y8
 	VFMADD213PD Y3, Y4, Y12
 
@@ -53236,59 +53526,59 @@ rare31:
 	TESTQ DI, DI
 	JZ    absent32
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VMOVUPD 64(DI)(AX*8), Y1
 	VMOVUPD 96(DI)(AX*8), Y4
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Y1, Y8, Y8
 	VADDPD Y4, Y12, Y12
 
 absent32:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	MOVQ   896(R12), R14
 	VSUBPD 64(R14)(AX*8), Y8, Y6
 	VSUBPD 96(R14)(AX*8), Y12, Y9
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (R13), Y1
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Y10, Y1, Y4
 	VSUBPD Y11, Y1, Y5
 
-	// r143:tauRef = Param TauRef
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r145:tauRef = Param TauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	MOVQ   936(R12), R14
 	VCMPPD $0x11, 64(R14)(AX*8), Y4, Y4
 	VCMPPD $0x11, 96(R14)(AX*8), Y5, Y5
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBLENDVPD Y4, Y2, Y8, Y2
 	VBLENDVPD Y5, Y3, Y12, Y3
 
-	// r136:ka = Param Ka
-	// r138:keep = Param Keep
-	// r139:wkeep = Mul r138:keep r9:u
+	// r138:ka = Param Ka
+	// r140:keep = Param Keep
+	// r141:wkeep = Mul r140:keep r11:u
 	MOVQ   920(R12), R14
 	VMULPD 64(R14)(AX*8), Y0, Y12
 	VMULPD 96(R14)(AX*8), Y7, Y8
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	MOVQ        928(R12), R14
 	VFMADD231PD 64(R14)(AX*8), Y6, Y12
 	VFMADD231PD 96(R14)(AX*8), Y9, Y8
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBLENDVPD Y4, Y0, Y12, Y6
 	VBLENDVPD Y5, Y7, Y8, Y7
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	MOVQ   872(R12), R14
 	VCMPPD $0x1d, 64(R14)(AX*8), Y2, Y0
 	VCMPPD $0x1d, 96(R14)(AX*8), Y3, Y8
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBLENDVPD Y0, Y1, Y10, Y10
 	VBLENDVPD Y8, Y1, Y11, Y11
 
@@ -53296,7 +53586,7 @@ absent32:
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VANDPD  (R12), Y0, Y1
 	VMOVUPD Y1, 64(R9)(AX*8)
 	VANDPD  (R12), Y8, Y1
@@ -53307,11 +53597,11 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORPS Y0, Y4, Y1
 	VORPS Y8, Y5, Y4
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VMOVMSKPD Y1, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 8(R10)(AX*1)
@@ -53324,7 +53614,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	VMOVMSKPD Y0, R14
 	VMOVMSKPD Y8, R15
 	SHLL      $0x04, R15
@@ -53426,129 +53716,135 @@ first37:
 	MOVQ       880(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Y6, Y1, Y6
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y6, Y1, Y6
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPD Y5, Y6, Y1, Y1
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       888(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Y6, Y2, Y6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y5, Y6, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
 	// If I
 	TESTQ SI, SI
 	JZ    absent38
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (SI)(AX*8), Y0, Y5
 
 absent38:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y5, Y5
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       864(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Y5, Y6, Y5
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       896(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Y6, Y1, Y7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       904(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y8
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Y8, Y1, Y8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y8, Y7, Y9
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y8, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       912(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Y9, Y8, Y5
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Y7, Y8, Y8
 
 	// If G
 	TESTQ R8, R8
 	JZ    absent39
 
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	MOVQ       864(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y7
 
-	// r25 = Load G
+	// r27 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y9
 
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y7, Y8, Y8
 
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y9, Y5, Y5
 
 absent39:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	VANDPD 320(R12), Y8, Y9
 
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOVUPD     96(R12), Y7
 	VFMADD231PD 64(R12), Y8, Y7
 
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VFMADD213PD 128(R12), Y8, Y7
 
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VFMADD213PD 160(R12), Y8, Y7
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VFMADD213PD 192(R12), Y8, Y7
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PD 224(R12), Y8, Y7
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PD 256(R12), Y8, Y7
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VFMADD213PD 32(R12), Y8, Y7
 
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VFMADD213PD (R12), Y8, Y7
 
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	VCMPPD $0x1e, 288(R12), Y9, Y10
 
-	// Rare r50:large
+	// Rare r52:large
 	VTESTPD Y10, Y10
 	JZ      rare40
 	VMOVUPD Y3, 2848(SP)
@@ -53558,198 +53854,198 @@ absent39:
 	VMOVUPD Y6, 2976(SP)
 	VMOVUPD Y5, 3008(SP)
 
-	// r53 = FMA r51 r23:z r52
+	// r55 = FMA r53 r25:z r54
 	VMOVUPD     448(R12), Y1
 	VFMADD231PD 416(R12), Y8, Y1
 
-	// r55 = FMA r53 r23:z r54
+	// r57 = FMA r55 r25:z r56
 	VFMADD213PD 480(R12), Y8, Y1
 
-	// r57 = FMA r55 r23:z r56
+	// r59 = FMA r57 r25:z r58
 	VFMADD213PD 512(R12), Y8, Y1
 
-	// r59 = FMA r57 r23:z r58
+	// r61 = FMA r59 r25:z r60
 	VFMADD213PD 544(R12), Y8, Y1
 
-	// r61 = FMA r59 r23:z r60
+	// r63 = FMA r61 r25:z r62
 	VFMADD213PD 576(R12), Y8, Y1
 
-	// r63 = FMA r61 r23:z r62
+	// r65 = FMA r63 r25:z r64
 	VFMADD213PD 608(R12), Y8, Y1
 
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VFMADD213PD 64(R12), Y8, Y1
 
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VFMADD213PD 96(R12), Y8, Y1
 
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VFMADD213PD 128(R12), Y8, Y1
 
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VFMADD213PD 160(R12), Y8, Y1
 
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VFMADD213PD 192(R12), Y8, Y1
 
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VFMADD213PD 224(R12), Y8, Y1
 
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VFMADD213PD 256(R12), Y8, Y1
 
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VFMADD213PD 32(R12), Y8, Y1
 
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VFMADD213PD (R12), Y8, Y1
 
-	// r74 = CmpGT r23:z r73
+	// r76 = CmpGT r25:z r75
 	VCMPPD $0x1e, 640(R12), Y8, Y2
 
-	// r75:zl = Select r74 r73 r23:z
+	// r77:zl = Select r76 r75 r25:z
 	VBLENDVPD Y2, 640(R12), Y8, Y2
 
-	// r77 = CmpLT r75:zl r76
+	// r79 = CmpLT r77:zl r78
 	VCMPPD $0x11, 672(R12), Y2, Y3
 
-	// r78:zc = Select r77 r76 r75:zl
+	// r80:zc = Select r79 r78 r77:zl
 	VBLENDVPD Y3, 672(R12), Y2, Y3
 
-	// r81 = FMA r78:zc r80 r79
+	// r83 = FMA r80:zc r82 r81
 	VMOVUPD     352(R12), Y4
 	VFMADD231PD 736(R12), Y3, Y4
 
-	// r82:k = Sub r81 r79
+	// r84:k = Sub r83 r81
 	VSUBPD 352(R12), Y4, Y4
 
-	// r85 = FMA r82:k r84 r78:zc
+	// r87 = FMA r84:k r86 r80:zc
 	VFMADD231PD 800(R12), Y4, Y3
 
-	// r86:r = FMA r82:k r83 r85
+	// r88:r = FMA r84:k r85 r87
 	VFMADD231PD 768(R12), Y4, Y3
 
-	// r87 = FMA r51 r86:r r52
+	// r89 = FMA r53 r88:r r54
 	VMOVUPD     448(R12), Y5
 	VFMADD231PD 416(R12), Y3, Y5
 
-	// r88 = FMA r87 r86:r r54
+	// r90 = FMA r89 r88:r r56
 	VFMADD213PD 480(R12), Y3, Y5
 
-	// r89 = FMA r88 r86:r r56
+	// r91 = FMA r90 r88:r r58
 	VFMADD213PD 512(R12), Y3, Y5
 
-	// r90 = FMA r89 r86:r r58
+	// r92 = FMA r91 r88:r r60
 	VFMADD213PD 544(R12), Y3, Y5
 
-	// r91 = FMA r90 r86:r r60
+	// r93 = FMA r92 r88:r r62
 	VFMADD213PD 576(R12), Y3, Y5
 
-	// r92 = FMA r91 r86:r r62
+	// r94 = FMA r93 r88:r r64
 	VFMADD213PD 608(R12), Y3, Y5
 
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VFMADD213PD 64(R12), Y3, Y5
 
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VFMADD213PD 96(R12), Y3, Y5
 
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VFMADD213PD 128(R12), Y3, Y5
 
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VFMADD213PD 160(R12), Y3, Y5
 
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VFMADD213PD 192(R12), Y3, Y5
 
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VFMADD213PD 224(R12), Y3, Y5
 
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VFMADD213PD 256(R12), Y3, Y5
 
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VFMADD213PD 32(R12), Y3, Y5
 
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VFMADD213PD (R12), Y3, Y5
 
-	// r103 = CmpGT r82:k r102
+	// r105 = CmpGT r84:k r104
 	VCMPPD $0x1e, 704(R12), Y4, Y6
 
-	// r104:kc = Select r103 r102 r82:k
+	// r106:kc = Select r105 r104 r84:k
 	VBLENDVPD Y6, 704(R12), Y4, Y6
 
-	// r106 = Mul r104:kc r105
+	// r108 = Mul r106:kc r107
 	VMULPD 832(R12), Y6, Y6
 
-	// r107 = Add r106 r79
+	// r109 = Add r108 r81
 	VADDPD 352(R12), Y6, Y6
 
-	// r108:kBits = Bits r107
-	// r110 = IAdd r108:kBits r109
+	// r110:kBits = Bits r109
+	// r112 = IAdd r110:kBits r111
 	VPADDQ 384(R12), Y6, Y6
 
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VPSLLQ $0x34, Y6, Y6
 
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	VMOVUPD (R12), Y8
 	VSUBPD  Y6, Y8, Y6
 
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMADD231PD Y5, Y3, Y6
 
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	VDIVPD Y2, Y6, Y2
 
-	// r116 = FMA r82:k r45 r79
+	// r118 = FMA r84:k r47 r81
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 32(R12), Y4, Y3
 
-	// r117:kHalf = Sub r116 r79
+	// r119:kHalf = Sub r118 r81
 	VSUBPD 352(R12), Y3, Y3
 
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	VSUBPD Y3, Y4, Y4
 
-	// r125 = Add r124 r79
+	// r127 = Add r126 r81
 	VADDPD 352(R12), Y4, Y4
 
-	// r126:kBits = Bits r125
-	// r127 = IAdd r126:kBits r109
+	// r128:kBits = Bits r127
+	// r129 = IAdd r128:kBits r111
 	VPADDQ 384(R12), Y4, Y4
 
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VPSLLQ $0x34, Y4, Y4
 
-	// r129:pow2 = FromBits r128
-	// r118 = Add r117:kHalf r79
+	// r131:pow2 = FromBits r130
+	// r120 = Add r119:kHalf r81
 	VADDPD 352(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r109
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r111
 	VPADDQ 384(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	VMULPD Y3, Y2, Y2
 
-	// r130:big = Mul r123 r129:pow2
+	// r132:big = Mul r125 r131:pow2
 	VMULPD Y4, Y2, Y2
 
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	VCMPPD $0x12, 32(R12), Y9, Y3
 
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBLENDVPD Y3, Y1, Y2, Y1
 
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBLENDVPD Y10, Y1, Y7, Y7
 	VMOVUPD   2848(SP), Y3
 	VMOVUPD   2880(SP), Y4
@@ -53759,67 +54055,67 @@ absent39:
 	VMOVUPD   3008(SP), Y5
 
 rare40:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VFMADD213PD Y1, Y5, Y7
 
 	// If Delta
 	TESTQ DI, DI
 	JZ    absent41
 
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VMASKMOVPD (DI)(AX*8), Y0, Y5
 
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	VADDPD Y5, Y7, Y7
 
 absent41:
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	VSUBPD Y6, Y7, Y8
 
-	// r141:t = Time
+	// r143:t = Time
 	VBROADCASTSD (R13), Y5
 
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	VSUBPD Y3, Y5, Y6
 
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	MOVQ       936(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y9
 
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	VCMPPD $0x11, Y9, Y6, Y6
 
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBLENDVPD Y6, Y1, Y7, Y1
 
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	MOVQ       928(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y7
 
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	MOVQ       920(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y9
 
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	VMULPD Y2, Y9, Y9
 
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMADD231PD Y8, Y7, Y9
 
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBLENDVPD Y6, Y2, Y9, Y2
 
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y4, Y1, Y4
 
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBLENDVPD Y4, Y5, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent42
 
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VANDPD     (R12), Y4, Y5
 	VMASKMOVPD Y5, Y0, (R9)(AX*8)
 
@@ -53828,10 +54124,10 @@ absent42:
 	TESTQ R10, R10
 	JZ    absent43
 
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORPS Y4, Y6, Y5
 
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VMOVMSKPD Y5, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -53855,7 +54151,7 @@ absent43:
 	TESTQ R11, R11
 	JZ    absent46
 
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	VMOVMSKPD Y4, R14
 	VMOVMSKPD Y0, R15
 	ANDL      R15, R14

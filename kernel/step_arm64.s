@@ -4986,19 +4986,19 @@ manytailend:
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
-//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r31 = 0.0013888889,
-//     V23 r32 = 0.008333334, V22 r34 = 0.041666668, V21 r36 = 0.16666667, V20 r38 = 0.5, V19 r40 = 1,
-//     V18 r42 = 0.125, V17 r114:ka = Ka, V16 r116:keep = Keep, V15 r121:tauRef = TauRef,
-//     V14 r119:t = T[0].
+//     V30 r5:vReset = VReset, V29 r9:b = B, V28 r14:vRest = VRest, V27 r16:vC = VC,
+//     V26 r18:dtCTau = DtCTau, V25 r20:dtRTau = DtRTau, V24 r33 = 0.0013888889,
+//     V23 r34 = 0.008333334, V22 r36 = 0.041666668, V21 r38 = 0.16666667, V20 r40 = 0.5, V19 r42 = 1,
+//     V18 r44 = 0.125, V17 r116:ka = Ka, V16 r118:keep = Keep, V15 r123:tauRef = TauRef,
+//     V14 r121:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
 //   Counters: lane R13, bits word R14, bits word scratch R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r12:vRest = VRest, V29 r14:vC = VC, V28 r16:dtCTau = DtCTau, V27 r18:dtRTau = DtRTau,
-//     V26 r31 = 0.0013888889, V25 r32 = 0.008333334, V24 r34 = 0.041666668, V23 r36 = 0.16666667,
-//     V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.125, V19 r114:ka = Ka, V18 r116:keep = Keep,
-//     V17 r121:tauRef = TauRef.
+//     V30 r14:vRest = VRest, V29 r16:vC = VC, V28 r18:dtCTau = DtCTau, V27 r20:dtRTau = DtRTau,
+//     V26 r33 = 0.0013888889, V25 r34 = 0.008333334, V24 r36 = 0.041666668, V23 r38 = 0.16666667,
+//     V22 r40 = 0.5, V21 r42 = 1, V20 r44 = 0.125, V19 r116:ka = Ka, V18 r118:keep = Keep,
+//     V17 r123:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
 //   Counters: steps left R13, time address R14, lane R15, bits word scratch R23.
 //   Row distances in registers: I R16, Delta R17, G R19, Spike R20, Ref R21,
@@ -5026,37 +5026,37 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVWU 8(R2), R3
 	VDUP R3, V30.S4 // r5:vReset = VReset
 	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r7:b = B
+	VDUP R3, V29.S4 // r9:b = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r12:vRest = VRest
+	VDUP R3, V28.S4 // r14:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r14:vC = VC
+	VDUP R3, V27.S4 // r16:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r16:dtCTau = DtCTau
+	VDUP R3, V26.S4 // r18:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r18:dtRTau = DtRTau
+	VDUP R3, V25.S4 // r20:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r31 = 0.0013888889
+	VDUP R3, V24.S4 // r33 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r32 = 0.008333334
+	VDUP R3, V23.S4 // r34 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r34 = 0.041666668
+	VDUP R3, V22.S4 // r36 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r36 = 0.16666667
+	VDUP R3, V21.S4 // r38 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r38 = 0.5
+	VDUP R3, V20.S4 // r40 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r40 = 1
+	VDUP R3, V19.S4 // r42 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r42 = 0.125
+	VDUP R3, V18.S4 // r44 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r114:ka = Ka
+	VDUP R3, V17.S4 // r116:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r116:keep = Keep
+	VDUP R3, V16.S4 // r118:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r121:tauRef = TauRef
+	VDUP R3, V15.S4 // r123:tauRef = TauRef
 	MOVD 336(R0), R3
-	VLD1R (R3), [V14.S4] // r119:t = T[0]
+	VLD1R (R3), [V14.S4] // r121:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -5068,299 +5068,303 @@ oneloop1:
 	VLD1.P 16(R6), [V2.S4]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
-	VLD1.P 16(R7), [V1.S4]
+	// r12:in = Load I
+	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.S4, V26.S4, V1.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.S4, V26.S4, V0.S4
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
 	// If G
 	CBZ R9, oneskip2
-	// r24 = Load G
+	// r26 = Load G
 	VLD1.P 16(R9), [V5.S4]
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
-	// r23:z = Sub r23:z r25:gd
-	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
-	// r27 = Imm 0x0
+	// r25:z = Sub r25:z r27:gd
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28:gv
-	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMLA V4.S4, V5.S4, V6.S4
+	// r23:F = Sub r23:F r30:gv
+	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
 oneskip2:
-	// r30:az = Abs r23:z
-	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r33 = FMA r31 r23:z r32
+	// r32:az = Abs r25:z
+	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
+	// r35 = FMA r33 r25:z r34
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
-	// r35 = FMA r33 r23:z r34
+	VFMLA V1.S4, V24.S4, V6.S4
+	// r37 = FMA r35 r25:z r36
 	VMOV V22.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r37 = FMA r35 r23:z r36
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r39 = FMA r37 r25:z r38
 	VMOV V21.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r39 = FMA r37 r23:z r38
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r41 = FMA r39 r25:z r40
 	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r41:ex = FMA r39 r23:z r40
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r43:large = CmpGT r30:az r42
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r44 = 2.755732e-07
+	VDUP R3, V8.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r45 = 2.7557319e-06
-	// r46 = FMA r44 r23:z r45
-	VFMLA V4.S4, V8.S4, V9.S4
+	VDUP R3, V9.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r25:z r47
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r47 = 2.4801588e-05
-	// r48 = FMA r46 r23:z r47
-	VFMLA V4.S4, V9.S4, V8.S4
+	VDUP R3, V8.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r25:z r49
+	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r49 = 0.0001984127
-	// r50 = FMA r48 r23:z r49
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r51 = FMA r50 r23:z r31
+	VDUP R3, V9.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r25:z r51
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r53 = FMA r52 r25:z r33
 	VMOV V24.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r52 = FMA r51 r23:z r32
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r54 = FMA r53 r25:z r34
 	VMOV V23.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r53 = FMA r52 r23:z r34
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r55 = FMA r54 r25:z r36
 	VMOV V22.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r54 = FMA r53 r23:z r36
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r56 = FMA r55 r25:z r38
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r55 = FMA r54 r23:z r38
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r57 = FMA r56 r25:z r40
 	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r56:taylor = FMA r55 r23:z r40
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r58:taylor = FMA r57 r25:z r42
 	VMOV V19.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r57 = 95
-	// r58 = CmpGT r23:z r57
-	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r59 = 95
+	// r60 = CmpGT r25:z r59
+	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r57 = 95
-	// r59:zl = Select r58 r57 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r60 = -87
-	// r61 = CmpLT r59:zl r60
-	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	VDUP R3, V1.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
+	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r60 = -87
-	// r62:zc = Select r61 r60 r59:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r64 = 1.442695
+	VDUP R3, V10.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r63 = 1.2582912e+07
-	// r65 = FMA r62:zc r64 r63
-	VFMLA V10.S4, V4.S4, V11.S4
+	VDUP R3, V11.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
+	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r63 = 1.2582912e+07
-	// r66:k = Sub r65 r63
+	VDUP R3, V10.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r68 = -0.69314575
-	// r69 = FMA r66:k r68 r62:zc
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r67 = -1.4286068e-06
-	// r70:r = FMA r66:k r67 r69
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r44 = 2.755732e-07
+	VDUP R3, V10.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r45 = 2.7557319e-06
-	// r71 = FMA r44 r70:r r45
-	VFMLA V4.S4, V10.S4, V12.S4
+	VDUP R3, V12.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r47 = 2.4801588e-05
-	// r72 = FMA r71 r70:r r47
-	VFMLA V4.S4, V12.S4, V10.S4
+	VDUP R3, V10.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
+	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r49 = 0.0001984127
-	// r73 = FMA r72 r70:r r49
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r74 = FMA r73 r70:r r31
+	VDUP R3, V12.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r76 = FMA r75 r72:r r33
 	VMOV V24.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r75 = FMA r74 r70:r r32
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r77 = FMA r76 r72:r r34
 	VMOV V23.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r76 = FMA r75 r70:r r34
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r78 = FMA r77 r72:r r36
 	VMOV V22.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r77 = FMA r76 r70:r r36
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r79 = FMA r78 r72:r r38
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r78 = FMA r77 r70:r r38
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r80 = FMA r79 r72:r r40
 	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r79:q = FMA r78 r70:r r40
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r81:q = FMA r80 r72:r r42
 	VMOV V19.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r80 = 30
-	// r81 = CmpGT r66:k r80
+	VDUP R3, V10.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r80 = 30
-	// r82:kc = Select r81 r80 r66:k
+	VDUP R3, V13.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r83 = -1
-	// r84 = Mul r82:kc r83
+	VDUP R3, V13.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r63 = 1.2582912e+07
-	// r85 = Add r84 r63
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r86:kBits = Bits r85
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r87 = 1.78e-43
-	// r88 = IAdd r86:kBits r87
+	VDUP R3, V13.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V13.S4, V10.S4, V10.S4
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VSHL $23, V10.S4, V10.S4
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r92 = FMA r70:r r79:q r91:oneMinus
-	VFMLA V12.S4, V4.S4, V10.S4
-	// r93:y = Div r92 r59:zl
+	// r94 = FMA r72:r r81:q r93:oneMinus
+	VFMLA V12.S4, V1.S4, V10.S4
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r94 = FMA r66:k r38 r63
-	VFMLA V20.S4, V11.S4, V4.S4
+	VDUP R3, V1.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
+	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r95:kHalf = Sub r94 r63
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
+	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r96 = Add r95:kHalf r63
-	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r97:kBits = Bits r96
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
+	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r87 = 1.78e-43
-	// r98 = IAdd r97:kBits r87
+	VDUP R3, V12.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
 	VADD V12.S4, V8.S4, V8.S4
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VSHL $23, V8.S4, V8.S4
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r102 = Sub r66:k r95:kHalf
-	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r103 = Add r102 r63
-	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r104:kBits = Bits r103
+	VDUP R3, V1.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	// r106:kBits = Bits r105
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r87 = 1.78e-43
-	// r105 = IAdd r104:kBits r87
-	VADD V4.S4, V11.S4, V11.S4
-	// r106 = Shl 23 r105
+	VDUP R3, V1.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V1.S4, V11.S4, V11.S4
+	// r108 = Shl 23 r107
 	VSHL $23, V11.S4, V11.S4
-	// r107:pow2 = FromBits r106
-	// r108:big = Mul r101 r107:pow2
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare3:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.S4, V6.S4, V4.S4
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip4
-	// r112 = Load Delta
-	VLD1.P 16(R8), [V1.S4]
-	// r111:vc = Add r111:vc r112
-	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
+	// r114 = Load Delta
+	VLD1.P 16(R8), [V0.S4]
+	// r113:vc = Add r113:vc r114
+	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip4:
-	// r115:dv = Sub r111:vc r12:vRest
-	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r117:wkeep = Mul r116:keep r9:u
+	// r117:dv = Sub r113:vc r14:vRest
+	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
+	// r119:wkeep = Mul r118:keep r11:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
-	VFMLA V1.S4, V17.S4, V5.S4
-	// r120:since = Sub r119:t r2:Last
-	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r122:refr = CmpLT r120:since r121:tauRef
-	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0:V = Select r122:refr r6:vr r111:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r122:refr r9:u r118:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r125:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r125:sp r119:t r2:Last
-	VBIT V4.B16, V14.B16, V2.B16
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMLA V0.S4, V17.S4, V5.S4
+	// r122:since = Sub r121:t r2:Last
+	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	// r124:refr = CmpLT r122:since r123:tauRef
+	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
+	// r0:V = Select r124:refr r8:vr r113:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r124:refr r11:u r120:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r127:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
+	// r2:Last = Select r127:sp r121:t r2:Last
+	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip5
-	// StoreOne Spike r125:sp
-	VAND V19.B16, V4.B16, V5.B16
+	// StoreOne Spike r127:sp
+	VAND V19.B16, V1.B16, V5.B16
 	VST1.P [V5.S4], 16(R10)
 oneskip5:
 	// If Ref
 	CBZ R11, oneskip6
-	// r126:ref = Or r122:refr r125:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r126:ref
-	WORD $0x0e612821 // xtn v1.4h, v1.4s
-	WORD $0x0e212821 // xtn v1.8b, v1.8h
-	VMOV V1.S[0], R3
+	// r128:ref = Or r124:refr r127:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r128:ref
+	WORD $0x0e612800 // xtn v0.4h, v0.4s
+	WORD $0x0e212800 // xtn v0.8b, v0.8h
+	VMOV V0.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R11)
 oneskip6:
 	// If Bits
 	CBZ R12, oneskip7
-	// StoreBits Bits r125:sp
-	VUSHR $31, V4.S4, V4.S4
-	VUSRA $31, V4.D2, V4.D2
-	WORD $0x0ea12884 // xtn v4.2s, v4.2d
-	VUSRA $30, V4.D2, V4.D2
-	VMOV V4.S[0], R3
+	// StoreBits Bits r127:sp
+	VUSHR $31, V1.S4, V1.S4
+	VUSRA $31, V1.D2, V1.D2
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	VUSRA $30, V1.D2, V1.D2
+	VMOV V1.S[0], R3
 	LSL R13, R3, R3
 	ORR R3, R14
 	ADD $4, R13
@@ -5371,7 +5375,7 @@ oneskip6:
 oneword8:
 oneskip7:
 	// Store V r0:V
-	FMOVQ F0, -16(R4)
+	FMOVQ F4, -16(R4)
 	// Store W r1:W
 	FMOVQ F3, -16(R5)
 	// Store Last r2:Last
@@ -5391,292 +5395,296 @@ onetail:
 	FMOVS.P 4(R6), F2
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip9
-	// r10:in = Load I
-	FMOVS.P 4(R7), F1
+	// r12:in = Load I
+	FMOVS.P 4(R7), F0
 oneskip9:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.S4, V26.S4, V1.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.S4, V26.S4, V0.S4
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
 	// If G
 	CBZ R9, oneskip10
-	// r24 = Load G
+	// r26 = Load G
 	FMOVS.P 4(R9), F5
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
-	// r23:z = Sub r23:z r25:gd
-	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
-	// r27 = Imm 0x0
+	// r25:z = Sub r25:z r27:gd
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28:gv
-	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMLA V4.S4, V5.S4, V6.S4
+	// r23:F = Sub r23:F r30:gv
+	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
 oneskip10:
-	// r30:az = Abs r23:z
-	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r33 = FMA r31 r23:z r32
+	// r32:az = Abs r25:z
+	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
+	// r35 = FMA r33 r25:z r34
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
-	// r35 = FMA r33 r23:z r34
+	VFMLA V1.S4, V24.S4, V6.S4
+	// r37 = FMA r35 r25:z r36
 	VMOV V22.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r37 = FMA r35 r23:z r36
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r39 = FMA r37 r25:z r38
 	VMOV V21.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r39 = FMA r37 r23:z r38
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r41 = FMA r39 r25:z r40
 	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r41:ex = FMA r39 r23:z r40
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r43:large = CmpGT r30:az r42
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r43:large
+	// Rare r45:large
 	FMOVS F7, R3
 	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r44 = 2.755732e-07
+	VDUP R3, V8.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r45 = 2.7557319e-06
-	// r46 = FMA r44 r23:z r45
-	VFMLA V4.S4, V8.S4, V9.S4
+	VDUP R3, V9.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r25:z r47
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r47 = 2.4801588e-05
-	// r48 = FMA r46 r23:z r47
-	VFMLA V4.S4, V9.S4, V8.S4
+	VDUP R3, V8.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r25:z r49
+	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r49 = 0.0001984127
-	// r50 = FMA r48 r23:z r49
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r51 = FMA r50 r23:z r31
+	VDUP R3, V9.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r25:z r51
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r53 = FMA r52 r25:z r33
 	VMOV V24.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r52 = FMA r51 r23:z r32
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r54 = FMA r53 r25:z r34
 	VMOV V23.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r53 = FMA r52 r23:z r34
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r55 = FMA r54 r25:z r36
 	VMOV V22.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r54 = FMA r53 r23:z r36
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r56 = FMA r55 r25:z r38
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r55 = FMA r54 r23:z r38
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r57 = FMA r56 r25:z r40
 	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r56:taylor = FMA r55 r23:z r40
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r58:taylor = FMA r57 r25:z r42
 	VMOV V19.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r57 = 95
-	// r58 = CmpGT r23:z r57
-	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r59 = 95
+	// r60 = CmpGT r25:z r59
+	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r57 = 95
-	// r59:zl = Select r58 r57 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r60 = -87
-	// r61 = CmpLT r59:zl r60
-	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	VDUP R3, V1.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
+	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r60 = -87
-	// r62:zc = Select r61 r60 r59:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r64 = 1.442695
+	VDUP R3, V10.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r63 = 1.2582912e+07
-	// r65 = FMA r62:zc r64 r63
-	VFMLA V10.S4, V4.S4, V11.S4
+	VDUP R3, V11.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
+	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r63 = 1.2582912e+07
-	// r66:k = Sub r65 r63
+	VDUP R3, V10.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r68 = -0.69314575
-	// r69 = FMA r66:k r68 r62:zc
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r67 = -1.4286068e-06
-	// r70:r = FMA r66:k r67 r69
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r44 = 2.755732e-07
+	VDUP R3, V10.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r45 = 2.7557319e-06
-	// r71 = FMA r44 r70:r r45
-	VFMLA V4.S4, V10.S4, V12.S4
+	VDUP R3, V12.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r47 = 2.4801588e-05
-	// r72 = FMA r71 r70:r r47
-	VFMLA V4.S4, V12.S4, V10.S4
+	VDUP R3, V10.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
+	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r49 = 0.0001984127
-	// r73 = FMA r72 r70:r r49
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r74 = FMA r73 r70:r r31
+	VDUP R3, V12.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r76 = FMA r75 r72:r r33
 	VMOV V24.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r75 = FMA r74 r70:r r32
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r77 = FMA r76 r72:r r34
 	VMOV V23.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r76 = FMA r75 r70:r r34
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r78 = FMA r77 r72:r r36
 	VMOV V22.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r77 = FMA r76 r70:r r36
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r79 = FMA r78 r72:r r38
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r78 = FMA r77 r70:r r38
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r80 = FMA r79 r72:r r40
 	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r79:q = FMA r78 r70:r r40
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r81:q = FMA r80 r72:r r42
 	VMOV V19.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r80 = 30
-	// r81 = CmpGT r66:k r80
+	VDUP R3, V10.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r80 = 30
-	// r82:kc = Select r81 r80 r66:k
+	VDUP R3, V13.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r83 = -1
-	// r84 = Mul r82:kc r83
+	VDUP R3, V13.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r63 = 1.2582912e+07
-	// r85 = Add r84 r63
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r86:kBits = Bits r85
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r87 = 1.78e-43
-	// r88 = IAdd r86:kBits r87
+	VDUP R3, V13.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V13.S4, V10.S4, V10.S4
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VSHL $23, V10.S4, V10.S4
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r92 = FMA r70:r r79:q r91:oneMinus
-	VFMLA V12.S4, V4.S4, V10.S4
-	// r93:y = Div r92 r59:zl
+	// r94 = FMA r72:r r81:q r93:oneMinus
+	VFMLA V12.S4, V1.S4, V10.S4
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r94 = FMA r66:k r38 r63
-	VFMLA V20.S4, V11.S4, V4.S4
+	VDUP R3, V1.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
+	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r95:kHalf = Sub r94 r63
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
+	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r96 = Add r95:kHalf r63
-	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r97:kBits = Bits r96
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
+	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r87 = 1.78e-43
-	// r98 = IAdd r97:kBits r87
+	VDUP R3, V12.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
 	VADD V12.S4, V8.S4, V8.S4
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VSHL $23, V8.S4, V8.S4
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r102 = Sub r66:k r95:kHalf
-	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r103 = Add r102 r63
-	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r104:kBits = Bits r103
+	VDUP R3, V1.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	// r106:kBits = Bits r105
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r87 = 1.78e-43
-	// r105 = IAdd r104:kBits r87
-	VADD V4.S4, V11.S4, V11.S4
-	// r106 = Shl 23 r105
+	VDUP R3, V1.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V1.S4, V11.S4, V11.S4
+	// r108 = Shl 23 r107
 	VSHL $23, V11.S4, V11.S4
-	// r107:pow2 = FromBits r106
-	// r108:big = Mul r101 r107:pow2
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare11:
-	// r111:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.S4, V6.S4, V4.S4
+	// r113:vc = FMA r43:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip12
-	// r112 = Load Delta
-	FMOVS.P 4(R8), F1
-	// r111:vc = Add r111:vc r112
-	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
+	// r114 = Load Delta
+	FMOVS.P 4(R8), F0
+	// r113:vc = Add r113:vc r114
+	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip12:
-	// r115:dv = Sub r111:vc r12:vRest
-	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r117:wkeep = Mul r116:keep r9:u
+	// r117:dv = Sub r113:vc r14:vRest
+	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
+	// r119:wkeep = Mul r118:keep r11:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
-	VFMLA V1.S4, V17.S4, V5.S4
-	// r120:since = Sub r119:t r2:Last
-	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r122:refr = CmpLT r120:since r121:tauRef
-	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0:V = Select r122:refr r6:vr r111:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r122:refr r9:u r118:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r125:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r125:sp r119:t r2:Last
-	VBIT V4.B16, V14.B16, V2.B16
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMLA V0.S4, V17.S4, V5.S4
+	// r122:since = Sub r121:t r2:Last
+	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	// r124:refr = CmpLT r122:since r123:tauRef
+	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
+	// r0:V = Select r124:refr r8:vr r113:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r124:refr r11:u r120:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r127:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
+	// r2:Last = Select r127:sp r121:t r2:Last
+	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip13
-	// StoreOne Spike r125:sp
-	VAND V19.B16, V4.B16, V5.B16
+	// StoreOne Spike r127:sp
+	VAND V19.B16, V1.B16, V5.B16
 	FMOVS.P F5, 4(R10)
 oneskip13:
 	// If Ref
 	CBZ R11, oneskip14
-	// r126:ref = Or r122:refr r125:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r126:ref
-	VMOV V1.S[0], R3
+	// r128:ref = Or r124:refr r127:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r128:ref
+	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R11)
 oneskip14:
 	// If Bits
 	CBZ R12, oneskip15
-	// StoreBits Bits r125:sp
-	FMOVS F4, R3
+	// StoreBits Bits r127:sp
+	FMOVS F1, R3
 	AND $1, R3
 	LSL R13, R3, R3
 	ORR R3, R14
@@ -5688,7 +5696,7 @@ oneskip14:
 oneword16:
 oneskip15:
 	// Store V r0:V
-	FMOVS F0, -4(R4)
+	FMOVS F4, -4(R4)
 	// Store W r1:W
 	FMOVS F3, -4(R5)
 	// Store Last r2:Last
@@ -5729,33 +5737,33 @@ many:
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
-	VDUP R3, V30.S4 // r12:vRest = VRest
+	VDUP R3, V30.S4 // r14:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V29.S4 // r14:vC = VC
+	VDUP R3, V29.S4 // r16:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V28.S4 // r16:dtCTau = DtCTau
+	VDUP R3, V28.S4 // r18:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V27.S4 // r18:dtRTau = DtRTau
+	VDUP R3, V27.S4 // r20:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r31 = 0.0013888889
+	VDUP R3, V26.S4 // r33 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V25.S4 // r32 = 0.008333334
+	VDUP R3, V25.S4 // r34 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r34 = 0.041666668
+	VDUP R3, V24.S4 // r36 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r36 = 0.16666667
+	VDUP R3, V23.S4 // r38 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r38 = 0.5
+	VDUP R3, V22.S4 // r40 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V21.S4 // r40 = 1
+	VDUP R3, V21.S4 // r42 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V20.S4 // r42 = 0.125
+	VDUP R3, V20.S4 // r44 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r114:ka = Ka
+	VDUP R3, V19.S4 // r116:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r116:keep = Keep
+	VDUP R3, V18.S4 // r118:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r121:tauRef = TauRef
+	VDUP R3, V17.S4 // r123:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -5801,277 +5809,283 @@ manystep59:
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V8.S4 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V6.B16, V8.B16, V0.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea8d409 // fsub v9.4s, v0.4s, v8.4s
+	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea9d409 // fsub v9.4s, v0.4s, v9.4s
+	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V8.S4 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V8.S4 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
 	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip60
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R16), [V6.S4]
 manyskip60:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
 	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
 	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
 	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
 	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V12.S4, V28.S4, V6.S4
 	VFMLA V13.S4, V28.S4, V7.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
 	// If G
 	CBZ R9, manyskip61
-	// r24 = Load G
+	// r26 = Load G
 	FMOVQ 16(R9), F10
 	VLD1.P (R9)(R19), [V11.S4]
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
 	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
 	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V0.S4, V11.S4, V12.S4
 	VFMLA V1.S4, V10.S4, V13.S4
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
 	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
 manyskip61:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare62
 	MOVD $0x3493f27e, R3
-	VDUP R3, V16.S4 // r44 = 2.755732e-07
+	VDUP R3, V16.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r45 = 2.7557319e-06
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V17.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r25:z r47
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V16.S4 // r47 = 2.4801588e-05
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V16.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r25:z r49
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r49 = 0.0001984127
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V17.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r25:z r51
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r57 = 95
-	// r58 = CmpGT r23:z r57
+	VDUP R3, V16.S4 // r59 = 95
+	// r60 = CmpGT r25:z r59
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r57 = 95
-	// r59:zl = Select r58 r57 r23:z
+	VDUP R3, V18.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r25:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r60 = -87
-	// r61 = CmpLT r59:zl r60
+	VDUP R3, V8.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V18.S4 // r60 = -87
-	// r62:zc = Select r61 r60 r59:zl
+	VDUP R3, V18.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V18.S4 // r64 = 1.442695
+	VDUP R3, V18.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V19.S4 // r63 = 1.2582912e+07
-	// r65 = FMA r62:zc r64 r63
+	VDUP R3, V19.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r63 = 1.2582912e+07
-	// r66:k = Sub r65 r63
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V18.S4 // r68 = -0.69314575
-	// r69 = FMA r66:k r68 r62:zc
+	VDUP R3, V18.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V18.S4 // r67 = -1.4286068e-06
-	// r70:r = FMA r66:k r67 r69
+	VDUP R3, V18.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r44 = 2.755732e-07
+	VDUP R3, V18.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V20.S4 // r45 = 2.7557319e-06
-	// r71 = FMA r44 r70:r r45
+	VDUP R3, V20.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r47 = 2.4801588e-05
-	// r72 = FMA r71 r70:r r47
+	VDUP R3, V18.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V20.S4 // r49 = 0.0001984127
-	// r73 = FMA r72 r70:r r49
+	VDUP R3, V20.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r80 = 30
-	// r81 = CmpGT r66:k r80
+	VDUP R3, V18.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V23.S4 // r80 = 30
-	// r82:kc = Select r81 r80 r66:k
+	VDUP R3, V23.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V23.S4 // r83 = -1
-	// r84 = Mul r82:kc r83
+	VDUP R3, V23.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r63 = 1.2582912e+07
-	// r85 = Add r84 r63
+	VDUP R3, V23.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
-	// r86:kBits = Bits r85
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V23.S4 // r87 = 1.78e-43
-	// r88 = IAdd r86:kBits r87
+	VDUP R3, V23.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V23.S4, V18.S4, V18.S4
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VSHL $23, V18.S4, V18.S4
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r94 = FMA r66:k r38 r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r63 = 1.2582912e+07
-	// r95:kHalf = Sub r94 r63
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r63 = 1.2582912e+07
-	// r96 = Add r95:kHalf r63
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r97:kBits = Bits r96
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V20.S4 // r87 = 1.78e-43
-	// r98 = IAdd r97:kBits r87
+	VDUP R3, V20.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
 	VADD V20.S4, V16.S4, V16.S4
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VSHL $23, V16.S4, V16.S4
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r103 = Add r102 r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
-	// r104:kBits = Bits r103
+	// r106:kBits = Bits r105
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r87 = 1.78e-43
-	// r105 = IAdd r104:kBits r87
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
 	VADD V8.S4, V19.S4, V19.S4
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VSHL $23, V19.S4, V19.S4
-	// r107:pow2 = FromBits r106
-	// r108:big = Mul r101 r107:pow2
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -6084,233 +6098,233 @@ manyskip61:
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
 manyrare62:
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare63
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r44 = 2.755732e-07
+	VDUP R3, V8.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V10.S4 // r45 = 2.7557319e-06
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V10.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r25:z r47
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r47 = 2.4801588e-05
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r25:z r49
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V10.S4 // r49 = 0.0001984127
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V10.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r25:z r51
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r57 = 95
-	// r58 = CmpGT r23:z r57
+	VDUP R3, V8.S4 // r59 = 95
+	// r60 = CmpGT r25:z r59
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V13.S4 // r57 = 95
-	// r59:zl = Select r58 r57 r23:z
+	VDUP R3, V13.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r25:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V9.S4 // r60 = -87
-	// r61 = CmpLT r59:zl r60
+	VDUP R3, V9.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V13.S4 // r60 = -87
-	// r62:zc = Select r61 r60 r59:zl
+	VDUP R3, V13.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V13.S4 // r64 = 1.442695
+	VDUP R3, V13.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r63 = 1.2582912e+07
-	// r65 = FMA r62:zc r64 r63
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r63 = 1.2582912e+07
-	// r66:k = Sub r65 r63
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V13.S4 // r68 = -0.69314575
-	// r69 = FMA r66:k r68 r62:zc
+	VDUP R3, V13.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V13.S4 // r67 = -1.4286068e-06
-	// r70:r = FMA r66:k r67 r69
+	VDUP R3, V13.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V13.S4 // r44 = 2.755732e-07
+	VDUP R3, V13.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r45 = 2.7557319e-06
-	// r71 = FMA r44 r70:r r45
+	VDUP R3, V17.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V13.S4 // r47 = 2.4801588e-05
-	// r72 = FMA r71 r70:r r47
+	VDUP R3, V13.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r49 = 0.0001984127
-	// r73 = FMA r72 r70:r r49
+	VDUP R3, V17.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r80 = 30
-	// r81 = CmpGT r66:k r80
+	VDUP R3, V13.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r80 = 30
-	// r82:kc = Select r81 r80 r66:k
+	VDUP R3, V18.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V18.S4 // r83 = -1
-	// r84 = Mul r82:kc r83
+	VDUP R3, V18.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r63 = 1.2582912e+07
-	// r85 = Add r84 r63
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
-	// r86:kBits = Bits r85
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V18.S4 // r87 = 1.78e-43
-	// r88 = IAdd r86:kBits r87
+	VDUP R3, V18.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V18.S4, V13.S4, V13.S4
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VSHL $23, V13.S4, V13.S4
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r94 = FMA r66:k r38 r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r63 = 1.2582912e+07
-	// r95:kHalf = Sub r94 r63
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r63 = 1.2582912e+07
-	// r96 = Add r95:kHalf r63
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r97:kBits = Bits r96
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V17.S4 // r87 = 1.78e-43
-	// r98 = IAdd r97:kBits r87
+	VDUP R3, V17.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
 	VADD V17.S4, V9.S4, V9.S4
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VSHL $23, V9.S4, V9.S4
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r103 = Add r102 r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
-	// r104:kBits = Bits r103
+	// r106:kBits = Bits r105
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r87 = 1.78e-43
-	// r105 = IAdd r104:kBits r87
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
 	VADD V8.S4, V16.S4, V16.S4
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VSHL $23, V16.S4, V16.S4
-	// r107:pow2 = FromBits r106
-	// r108:big = Mul r101 r107:pow2
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
 manyrare63:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
 	// If Delta
 	CBZ R8, manyskip64
-	// r112 = Load Delta
+	// r114 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R17), [V9.S4]
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip64:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	// r119:t = Time
+	// r121:t = Time
 	VLD1R.P 4(R14), [V7.S4]
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
 	CBZ R10, manyskip65
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R10)
 	VAND V21.B16, V6.B16, V7.B16
@@ -6318,10 +6332,10 @@ manyskip64:
 manyskip65:
 	// If Ref
 	CBZ R11, manyskip66
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -6336,7 +6350,7 @@ manyskip65:
 manyskip66:
 	// If Bits
 	CBZ R12, manyskip67
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -6406,289 +6420,293 @@ manystep74:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.S4 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip75
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R16), [V3.S4]
 manyskip75:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
 	// If G
 	CBZ R9, manyskip76
-	// r24 = Load G
+	// r26 = Load G
 	VLD1.P (R9)(R19), [V5.S4]
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
 manyskip76:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare77
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r44 = 2.755732e-07
+	VDUP R3, V8.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r45 = 2.7557319e-06
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r25:z r47
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r47 = 2.4801588e-05
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r25:z r49
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r49 = 0.0001984127
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r25:z r51
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r57 = 95
-	// r58 = CmpGT r23:z r57
+	VDUP R3, V8.S4 // r59 = 95
+	// r60 = CmpGT r25:z r59
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r57 = 95
-	// r59:zl = Select r58 r57 r23:z
+	VDUP R3, V10.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r60 = -87
-	// r61 = CmpLT r59:zl r60
+	VDUP R3, V4.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r60 = -87
-	// r62:zc = Select r61 r60 r59:zl
+	VDUP R3, V10.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r64 = 1.442695
+	VDUP R3, V10.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r63 = 1.2582912e+07
-	// r65 = FMA r62:zc r64 r63
+	VDUP R3, V11.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r63 = 1.2582912e+07
-	// r66:k = Sub r65 r63
+	VDUP R3, V10.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r68 = -0.69314575
-	// r69 = FMA r66:k r68 r62:zc
+	VDUP R3, V10.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r67 = -1.4286068e-06
-	// r70:r = FMA r66:k r67 r69
+	VDUP R3, V10.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r44 = 2.755732e-07
+	VDUP R3, V10.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r45 = 2.7557319e-06
-	// r71 = FMA r44 r70:r r45
+	VDUP R3, V12.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r47 = 2.4801588e-05
-	// r72 = FMA r71 r70:r r47
+	VDUP R3, V10.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r49 = 0.0001984127
-	// r73 = FMA r72 r70:r r49
+	VDUP R3, V12.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r80 = 30
-	// r81 = CmpGT r66:k r80
+	VDUP R3, V10.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r80 = 30
-	// r82:kc = Select r81 r80 r66:k
+	VDUP R3, V13.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r83 = -1
-	// r84 = Mul r82:kc r83
+	VDUP R3, V13.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r63 = 1.2582912e+07
-	// r85 = Add r84 r63
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r86:kBits = Bits r85
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r87 = 1.78e-43
-	// r88 = IAdd r86:kBits r87
+	VDUP R3, V13.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V13.S4, V10.S4, V10.S4
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VSHL $23, V10.S4, V10.S4
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r94 = FMA r66:k r38 r63
+	VDUP R3, V4.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r95:kHalf = Sub r94 r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r96 = Add r95:kHalf r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r97:kBits = Bits r96
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r87 = 1.78e-43
-	// r98 = IAdd r97:kBits r87
+	VDUP R3, V12.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
 	VADD V12.S4, V8.S4, V8.S4
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VSHL $23, V8.S4, V8.S4
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r103 = Add r102 r63
+	VDUP R3, V4.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r104:kBits = Bits r103
+	// r106:kBits = Bits r105
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r87 = 1.78e-43
-	// r105 = IAdd r104:kBits r87
+	VDUP R3, V4.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
 	VADD V4.S4, V11.S4, V11.S4
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VSHL $23, V11.S4, V11.S4
-	// r107:pow2 = FromBits r106
-	// r108:big = Mul r101 r107:pow2
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare77:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip78
-	// r112 = Load Delta
+	// r114 = Load Delta
 	VLD1.P (R8)(R17), [V3.S4]
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip78:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r119:t = Time
+	// r121:t = Time
 	VLD1R.P 4(R14), [V3.S4]
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip79
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R10)(R20)
 manyskip79:
 	// If Ref
 	CBZ R11, manyskip80
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -6698,7 +6716,7 @@ manyskip79:
 manyskip80:
 	// If Bits
 	CBZ R12, manyskip81
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -6767,292 +6785,296 @@ manystep88:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.S4 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip89
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVS 0(R7), F3
 	ADD R16, R7
 manyskip89:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
 	// If G
 	CBZ R9, manyskip90
-	// r24 = Load G
+	// r26 = Load G
 	FMOVS 0(R9), F5
 	ADD R19, R9
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
 manyskip90:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r43:large = CmpGT r30:az r42
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r43:large
+	// Rare r45:large
 	FMOVS F7, R3
 	CBZW R3, manyrare91
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r44 = 2.755732e-07
+	VDUP R3, V8.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r45 = 2.7557319e-06
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r25:z r47
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r47 = 2.4801588e-05
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r25:z r49
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r49 = 0.0001984127
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r25:z r51
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r51 = FMA r50 r23:z r31
+	// r53 = FMA r52 r25:z r33
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r53 = FMA r52 r23:z r34
+	// r55 = FMA r54 r25:z r36
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r54 = FMA r53 r23:z r36
+	// r56 = FMA r55 r25:z r38
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r55 = FMA r54 r23:z r38
+	// r57 = FMA r56 r25:z r40
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r56:taylor = FMA r55 r23:z r40
+	// r58:taylor = FMA r57 r25:z r42
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r57 = 95
-	// r58 = CmpGT r23:z r57
+	VDUP R3, V8.S4 // r59 = 95
+	// r60 = CmpGT r25:z r59
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r57 = 95
-	// r59:zl = Select r58 r57 r23:z
+	VDUP R3, V10.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r60 = -87
-	// r61 = CmpLT r59:zl r60
+	VDUP R3, V4.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r60 = -87
-	// r62:zc = Select r61 r60 r59:zl
+	VDUP R3, V10.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r64 = 1.442695
+	VDUP R3, V10.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r63 = 1.2582912e+07
-	// r65 = FMA r62:zc r64 r63
+	VDUP R3, V11.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r63 = 1.2582912e+07
-	// r66:k = Sub r65 r63
+	VDUP R3, V10.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r68 = -0.69314575
-	// r69 = FMA r66:k r68 r62:zc
+	VDUP R3, V10.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r67 = -1.4286068e-06
-	// r70:r = FMA r66:k r67 r69
+	VDUP R3, V10.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r44 = 2.755732e-07
+	VDUP R3, V10.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r45 = 2.7557319e-06
-	// r71 = FMA r44 r70:r r45
+	VDUP R3, V12.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r47 = 2.4801588e-05
-	// r72 = FMA r71 r70:r r47
+	VDUP R3, V10.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r49 = 0.0001984127
-	// r73 = FMA r72 r70:r r49
+	VDUP R3, V12.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r74 = FMA r73 r70:r r31
+	// r76 = FMA r75 r72:r r33
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r75 = FMA r74 r70:r r32
+	// r77 = FMA r76 r72:r r34
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r76 = FMA r75 r70:r r34
+	// r78 = FMA r77 r72:r r36
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r77 = FMA r76 r70:r r36
+	// r79 = FMA r78 r72:r r38
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r78 = FMA r77 r70:r r38
+	// r80 = FMA r79 r72:r r40
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r79:q = FMA r78 r70:r r40
+	// r81:q = FMA r80 r72:r r42
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r80 = 30
-	// r81 = CmpGT r66:k r80
+	VDUP R3, V10.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r80 = 30
-	// r82:kc = Select r81 r80 r66:k
+	VDUP R3, V13.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r83 = -1
-	// r84 = Mul r82:kc r83
+	VDUP R3, V13.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r63 = 1.2582912e+07
-	// r85 = Add r84 r63
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r86:kBits = Bits r85
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r87 = 1.78e-43
-	// r88 = IAdd r86:kBits r87
+	VDUP R3, V13.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V13.S4, V10.S4, V10.S4
-	// r89 = Shl 23 r88
+	// r91 = Shl 23 r90
 	VSHL $23, V10.S4, V10.S4
-	// r90:pow2 = FromBits r89
-	// r91:oneMinus = Sub r40 r90:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r92 = FMA r70:r r79:q r91:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r93:y = Div r92 r59:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r94 = FMA r66:k r38 r63
+	VDUP R3, V4.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r95:kHalf = Sub r94 r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r63 = 1.2582912e+07
-	// r96 = Add r95:kHalf r63
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r97:kBits = Bits r96
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r87 = 1.78e-43
-	// r98 = IAdd r97:kBits r87
+	VDUP R3, V12.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
 	VADD V12.S4, V8.S4, V8.S4
-	// r99 = Shl 23 r98
+	// r101 = Shl 23 r100
 	VSHL $23, V8.S4, V8.S4
-	// r100:pow2 = FromBits r99
-	// r101 = Mul r93:y r100:pow2
+	// r102:pow2 = FromBits r101
+	// r103 = Mul r95:y r102:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r102 = Sub r66:k r95:kHalf
+	// r104 = Sub r68:k r97:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r63 = 1.2582912e+07
-	// r103 = Add r102 r63
+	VDUP R3, V4.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r104:kBits = Bits r103
+	// r106:kBits = Bits r105
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r87 = 1.78e-43
-	// r105 = IAdd r104:kBits r87
+	VDUP R3, V4.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
 	VADD V4.S4, V11.S4, V11.S4
-	// r106 = Shl 23 r105
+	// r108 = Shl 23 r107
 	VSHL $23, V11.S4, V11.S4
-	// r107:pow2 = FromBits r106
-	// r108:big = Mul r101 r107:pow2
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r109 = CmpLE r30:az r38
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r110:far = Select r109 r56:taylor r108:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r110:far r41:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare91:
-	// r111:vc = FMA r41:ex r21:F r6:vr
+	// r113:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip92
-	// r112 = Load Delta
+	// r114 = Load Delta
 	FMOVS 0(R8), F3
 	ADD R17, R8
-	// r111:vc = Add r111:vc r112
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip92:
-	// r115:dv = Sub r111:vc r12:vRest
+	// r117:dv = Sub r113:vc r14:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r117:wkeep = Mul r116:keep r9:u
+	// r119:wkeep = Mul r118:keep r11:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r118:wc = FMA r114:ka r115:dv r117:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r119:t = Time
+	// r121:t = Time
 	VLD1R.P 4(R14), [V3.S4]
-	// r120:since = Sub r119:t r2:Last
+	// r122:since = Sub r121:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r122:refr = CmpLT r120:since r121:tauRef
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r122:refr r6:vr r111:vc
+	// r0:V = Select r124:refr r8:vr r113:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r122:refr r9:u r118:wc
+	// r1:W = Select r124:refr r11:u r120:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r125:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r125:sp r119:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip93
-	// StoreOne Spike r125:sp
+	// StoreOne Spike r127:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R10)
 	ADD R20, R10
 manyskip93:
 	// If Ref
 	CBZ R11, manyskip94
-	// r126:ref = Or r122:refr r125:sp
+	// r128:ref = Or r124:refr r127:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r126:ref
+	// StoreBool Ref r128:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R11)
@@ -7060,7 +7082,7 @@ manyskip93:
 manyskip94:
 	// If Bits
 	CBZ R12, manyskip95
-	// StoreBits Bits r125:sp
+	// StoreBits Bits r127:sp
 	FMOVS F4, R3
 	MOVD (R12), R23
 	ROR R15, R23, R23
@@ -7088,17 +7110,17 @@ manytailend:
 // func stepNEONF32HardPN(f *generic.Frame32)
 //
 // one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r32 = 0.0013888889,
-//     V30 r33 = 0.008333334, V29 r35 = 0.041666668, V28 r37 = 0.16666667, V27 r39 = 0.5, V26 r41 = 1,
-//     V25 r43 = 0.125, V24 r120:t = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r34 = 0.0013888889,
+//     V30 r35 = 0.008333334, V29 r37 = 0.041666668, V28 r39 = 0.16666667, V27 r41 = 0.5, V26 r43 = 1,
+//     V25 r45 = 0.125, V24 r122:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
 //   Counters: lane R24, bits word R25, bits word scratch R26.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r32 = 0.0013888889,
-//     V30 r33 = 0.008333334, V29 r35 = 0.041666668, V28 r37 = 0.16666667, V27 r39 = 0.5, V26 r41 = 1,
-//     V25 r43 = 0.125.
+//   Pinned constants (the others are broadcast before each use): V31 r34 = 0.0013888889,
+//     V30 r35 = 0.008333334, V29 r37 = 0.041666668, V28 r39 = 0.16666667, V27 r41 = 0.5, V26 r43 = 1,
+//     V25 r45 = 0.125.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
@@ -7146,21 +7168,21 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD ZR, R24 // lane
 	MOVD ZR, R25 // Bits word
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r32 = 0.0013888889
+	VDUP R3, V31.S4 // r34 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r33 = 0.008333334
+	VDUP R3, V30.S4 // r35 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r35 = 0.041666668
+	VDUP R3, V29.S4 // r37 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r37 = 0.16666667
+	VDUP R3, V28.S4 // r39 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r39 = 0.5
+	VDUP R3, V27.S4 // r41 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r41 = 1
+	VDUP R3, V26.S4 // r43 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r43 = 0.125
+	VDUP R3, V25.S4 // r45 = 0.125
 	MOVD 336(R0), R3
-	VLD1R (R3), [V24.S4] // r120:t = T[0]
+	VLD1R (R3), [V24.S4] // r122:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
@@ -7182,529 +7204,535 @@ oneloop2:
 	// r5:vReset = Param VReset
 	VLD1.P 16(R14), [V10.S4]
 	VLD1.P 16(R14), [V11.S4]
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	VLD1.P 16(R15), [V0.S4]
 	VLD1.P 16(R15), [V1.S4]
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip17
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
 oneskip17:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	VLD1.P 16(R16), [V2.S4]
 	VLD1.P 16(R16), [V3.S4]
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	VLD1.P 16(R17), [V14.S4]
 	VLD1.P 16(R17), [V15.S4]
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	VLD1.P 16(R19), [V16.S4]
 	VLD1.P 16(R19), [V17.S4]
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VLD1.P 16(R20), [V20.S4]
 	VLD1.P 16(R20), [V21.S4]
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
 	// If G
 	CBZ R9, oneskip18
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ -32(R20), F0
 	FMOVQ -16(R20), F1
-	// r25 = Load G
+	// r27 = Load G
 	VLD1.P 16(R9), [V12.S4]
 	VLD1.P 16(R9), [V13.S4]
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
 	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
 	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V10.S4, V0.S4, V12.S4
 	VFMLA V11.S4, V1.S4, V13.S4
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
 	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
 oneskip18:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
-	// Rare r44:large
+	// Rare r46:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, onerare19
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r45 = 2.755732e-07
+	VDUP R3, V18.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V19.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V18.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V19.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V18.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V22.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V16.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V22.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r65 = 1.442695
+	VDUP R3, V22.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V23.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V22.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V22.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V22.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r45 = 2.755732e-07
+	VDUP R3, V22.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V24.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V22.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V24.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V22.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V25.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V25.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V25.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V25.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V25.S4, V22.S4, V22.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V22.S4, V22.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V18.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V18.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V24.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V24.S4, V18.S4, V18.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V18.S4, V18.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V16.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V16.S4, V23.S4, V23.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V23.S4, V23.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V22.B16, V19.B16, V0.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V13.B16, V0.B16, V14.B16
 	MOVD 336(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 onerare19:
-	// Rare r44:large
+	// Rare r46:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
 	CBZW R3, onerare20
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4 // r45 = 2.755732e-07
+	VDUP R3, V0.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V13.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V0.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V13.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V0.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V16.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V16.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V17.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r65 = 1.442695
+	VDUP R3, V17.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V18.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V17.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V17.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V17.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r45 = 2.755732e-07
+	VDUP R3, V17.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V19.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V17.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V19.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V17.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V22.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V22.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V22.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V22.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V22.S4, V17.S4, V17.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V17.S4, V17.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V0.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V19.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V19.S4, V16.S4, V16.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V16.S4, V16.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V0.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V0.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V0.S4, V18.S4, V18.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V18.S4, V18.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V17.B16, V13.B16, V1.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V15.B16, V1.B16, V12.B16
 onerare20:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip21
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
 oneskip21:
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	VLD1.P 16(R21), [V14.S4]
 	VLD1.P 16(R21), [V15.S4]
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	VLD1.P 16(R23), [V12.S4]
 	VLD1.P 16(R23), [V13.S4]
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
 	// If Spike
 	CBZ R10, oneskip22
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R10)
 	VAND V26.B16, V7.B16, V0.B16
@@ -7712,10 +7740,10 @@ oneskip21:
 oneskip22:
 	// If Ref
 	CBZ R11, oneskip23
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
@@ -7729,7 +7757,7 @@ oneskip22:
 oneskip23:
 	// If Bits
 	CBZ R12, oneskip24
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -7775,303 +7803,307 @@ oneloop1:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	VLD1.P 16(R14), [V5.S4]
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	VLD1.P 16(R15), [V0.S4]
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	VLD1.P 16(R16), [V1.S4]
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	VLD1.P 16(R17), [V7.S4]
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	VLD1.P 16(R19), [V8.S4]
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VLD1.P 16(R20), [V10.S4]
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
 	// If G
 	CBZ R9, oneskip2
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ -16(R20), F0
-	// r25 = Load G
+	// r27 = Load G
 	VLD1.P 16(R9), [V6.S4]
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V5.S4, V0.S4, V6.S4
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 oneskip2:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r44:large
+	// Rare r46:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r45 = 2.755732e-07
+	VDUP R3, V9.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V11.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V9.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V11.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V9.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V12.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V8.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V12.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r65 = 1.442695
+	VDUP R3, V12.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V12.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V12.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V12.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r45 = 2.755732e-07
+	VDUP R3, V12.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V14.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V12.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V14.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V12.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V15.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V15.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V15.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V15.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V15.S4, V12.S4, V12.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V12.S4, V12.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V14.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V14.S4, V9.S4, V9.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V9.S4, V9.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V8.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V8.S4, V13.S4, V13.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V13.S4, V13.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare3:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip4
-	// r113 = Load Delta
+	// r115 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip4:
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	VLD1.P 16(R22), [V6.S4]
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	VLD1.P 16(R21), [V7.S4]
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	VLD1.P 16(R23), [V6.S4]
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip5
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VAND V26.B16, V3.B16, V0.B16
 	VST1.P [V0.S4], 16(R10)
 oneskip5:
 	// If Ref
 	CBZ R11, oneskip6
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
@@ -8080,7 +8112,7 @@ oneskip5:
 oneskip6:
 	// If Bits
 	CBZ R12, oneskip7
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -8120,309 +8152,313 @@ onetail:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	FMOVS.P 4(R14), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVS.P 4(R15), F0
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip9
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip9:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVS.P 4(R16), F1
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVS.P 4(R17), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVS.P 4(R19), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVS.P 4(R20), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
 	// If G
 	CBZ R9, oneskip10
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVS -4(R20), F0
-	// r25 = Load G
+	// r27 = Load G
 	FMOVS.P 4(R9), F6
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V5.S4, V0.S4, V6.S4
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 oneskip10:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r44:large
+	// Rare r46:large
 	FMOVS F7, R3
 	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r45 = 2.755732e-07
+	VDUP R3, V9.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V11.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V9.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V11.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V9.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V12.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V8.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V12.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r65 = 1.442695
+	VDUP R3, V12.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V12.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V12.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V12.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r45 = 2.755732e-07
+	VDUP R3, V12.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V14.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V12.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V14.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V12.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V15.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V15.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V15.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V15.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V15.S4, V12.S4, V12.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V12.S4, V12.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V14.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V14.S4, V9.S4, V9.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V9.S4, V9.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V8.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V8.S4, V13.S4, V13.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V13.S4, V13.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare11:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip12
-	// r113 = Load Delta
+	// r115 = Load Delta
 	FMOVS.P 4(R8), F6
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip12:
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	FMOVS.P 4(R22), F6
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	FMOVS.P 4(R21), F7
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	FMOVS.P 4(R23), F6
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip13
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R10)
 oneskip13:
 	// If Ref
 	CBZ R11, oneskip14
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R11)
 oneskip14:
 	// If Bits
 	CBZ R12, oneskip15
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R24, R3, R3
@@ -8487,19 +8523,19 @@ many:
 	MOVD 288(R0), R2 // I row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r32 = 0.0013888889
+	VDUP R3, V31.S4 // r34 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r33 = 0.008333334
+	VDUP R3, V30.S4 // r35 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r35 = 0.041666668
+	VDUP R3, V29.S4 // r37 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r37 = 0.16666667
+	VDUP R3, V28.S4 // r39 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r39 = 0.5
+	VDUP R3, V27.S4 // r41 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r41 = 1
+	VDUP R3, V26.S4 // r43 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r43 = 0.125
+	VDUP R3, V25.S4 // r45 = 0.125
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -8549,533 +8585,539 @@ manystep29:
 	// r5:vReset = Param VReset
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip30
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R2), [V8.S4]
 manyskip30:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R16), F10
 	FMOVQ 16(R16), F11
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R17), F14
 	FMOVQ 16(R17), F15
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R19), F16
 	FMOVQ 16(R19), F17
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F20
 	FMOVQ 16(R20), F21
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
 	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
 	// If G
 	CBZ R9, manyskip31
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F8
 	FMOVQ 16(R20), F9
-	// r25 = Load G
+	// r27 = Load G
 	FMOVQ 16(R9), F12
 	FMOVQ 0(R9), F13
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V0.S4, V8.S4, V12.S4
 	VFMLA V1.S4, V9.S4, V13.S4
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
 	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
 manyskip31:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
-	// Rare r44:large
+	// Rare r46:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare32
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r45 = 2.755732e-07
+	VDUP R3, V18.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V19.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V18.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V19.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V18.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V22.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V16.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V22.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r65 = 1.442695
+	VDUP R3, V22.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V23.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V22.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V22.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V22.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r45 = 2.755732e-07
+	VDUP R3, V22.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V24.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V22.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V24.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V22.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V25.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V25.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V25.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V25.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V25.S4, V22.S4, V22.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V22.S4, V22.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V18.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V18.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V24.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V24.S4, V18.S4, V18.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V18.S4, V18.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V16.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V16.S4, V23.S4, V23.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V23.S4, V23.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 manyrare32:
-	// Rare r44:large
+	// Rare r46:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare33
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r45 = 2.755732e-07
+	VDUP R3, V8.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V13.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V8.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V13.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V8.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V16.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V16.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V17.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r65 = 1.442695
+	VDUP R3, V17.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V18.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V17.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V17.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V17.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r45 = 2.755732e-07
+	VDUP R3, V17.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V19.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V17.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V19.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V17.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V22.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V22.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V22.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V22.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V22.S4, V17.S4, V17.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V17.S4, V17.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V16.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V19.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V19.S4, V16.S4, V16.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V16.S4, V16.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V8.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V8.S4, V18.S4, V18.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V18.S4, V18.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V15.B16, V9.B16, V12.B16
 manyrare33:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
 	// If Delta
 	CBZ R8, manyskip34
-	// r113 = Load Delta
+	// r115 = Load Delta
 	FMOVQ 16(R8), F12
 	FMOVQ 0(R8), F13
 	MOVD 296(R0), R3 // Delta row distance
 	ADD R3<<2, R8, R8
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip34:
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	FMOVQ 0(R22), F12
 	FMOVQ 16(R22), F13
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	FMOVQ 0(R21), F14
 	FMOVQ 16(R21), F15
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	// r120:t = Time
+	// r122:t = Time
 	VLD1R.P 4(R25), [V10.S4]
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	FMOVQ 0(R23), F13
 	FMOVQ 16(R23), F16
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R10, manyskip35
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R10)
 	VAND V26.B16, V6.B16, V8.B16
@@ -9085,10 +9127,10 @@ manyskip34:
 manyskip35:
 	// If Ref
 	CBZ R11, manyskip36
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -9104,7 +9146,7 @@ manyskip35:
 manyskip36:
 	// If Bits
 	CBZ R12, manyskip37
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -9187,301 +9229,305 @@ manystep1:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	FMOVQ 0(R14), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R15), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip2
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R2), [V4.S4]
 manyskip2:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R16), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R17), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R19), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
 	// If G
 	CBZ R9, manyskip3
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F4
-	// r25 = Load G
+	// r27 = Load G
 	FMOVQ 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V0.S4, V4.S4, V6.S4
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 manyskip3:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r44:large
+	// Rare r46:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r45 = 2.755732e-07
+	VDUP R3, V9.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V11.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V9.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V11.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V9.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V12.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V8.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V12.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r65 = 1.442695
+	VDUP R3, V12.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V12.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V12.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V12.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r45 = 2.755732e-07
+	VDUP R3, V12.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V14.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V12.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V14.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V12.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V15.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V15.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V15.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V15.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V15.S4, V12.S4, V12.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V12.S4, V12.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V14.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V14.S4, V9.S4, V9.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V9.S4, V9.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V8.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V8.S4, V13.S4, V13.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V13.S4, V13.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare4:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip5
-	// r113 = Load Delta
+	// r115 = Load Delta
 	FMOVQ 0(R8), F6
 	MOVD 296(R0), R3 // Delta row distance
 	ADD R3<<2, R8, R8
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip5:
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	FMOVQ 0(R22), F6
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	FMOVQ 0(R21), F7
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r120:t = Time
+	// r122:t = Time
 	VLD1R.P 4(R25), [V5.S4]
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	FMOVQ 0(R23), F8
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip6
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R10)
 	MOVD 312(R0), R3 // Spike row distance
@@ -9489,9 +9535,9 @@ manyskip5:
 manyskip6:
 	// If Ref
 	CBZ R11, manyskip7
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -9502,7 +9548,7 @@ manyskip6:
 manyskip7:
 	// If Bits
 	CBZ R12, manyskip8
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -9585,301 +9631,305 @@ manystep15:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	FMOVS 0(R14), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVS 0(R15), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip16
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVS 0(R7), F4
 	ADD R2, R7
 manyskip16:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVS 0(R16), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVS 0(R17), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVS 0(R19), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVS 0(R20), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
 	// If G
 	CBZ R9, manyskip17
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVS 0(R20), F4
-	// r25 = Load G
+	// r27 = Load G
 	FMOVS 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V0.S4, V4.S4, V6.S4
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 manyskip17:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r42:ex = FMA r40 r23:z r41
+	// r44:ex = FMA r42 r25:z r43
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r44:large = CmpGT r31:az r43
+	// r46:large = CmpGT r33:az r45
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r44:large
+	// Rare r46:large
 	FMOVS F7, R3
 	CBZW R3, manyrare18
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r45 = 2.755732e-07
+	VDUP R3, V9.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r46 = 2.7557319e-06
-	// r47 = FMA r45 r23:z r46
+	VDUP R3, V11.S4 // r48 = 2.7557319e-06
+	// r49 = FMA r47 r25:z r48
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r48 = 2.4801588e-05
-	// r49 = FMA r47 r23:z r48
+	VDUP R3, V9.S4 // r50 = 2.4801588e-05
+	// r51 = FMA r49 r25:z r50
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r50 = 0.0001984127
-	// r51 = FMA r49 r23:z r50
+	VDUP R3, V11.S4 // r52 = 0.0001984127
+	// r53 = FMA r51 r25:z r52
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r52 = FMA r51 r23:z r32
+	// r54 = FMA r53 r25:z r34
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r53 = FMA r52 r23:z r33
+	// r55 = FMA r54 r25:z r35
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r54 = FMA r53 r23:z r35
+	// r56 = FMA r55 r25:z r37
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r55 = FMA r54 r23:z r37
+	// r57 = FMA r56 r25:z r39
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r56 = FMA r55 r23:z r39
+	// r58 = FMA r57 r25:z r41
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r57:taylor = FMA r56 r23:z r41
+	// r59:taylor = FMA r58 r25:z r43
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r58 = 95
-	// r59 = CmpGT r23:z r58
+	VDUP R3, V9.S4 // r60 = 95
+	// r61 = CmpGT r25:z r60
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r58 = 95
-	// r60:zl = Select r59 r58 r23:z
+	VDUP R3, V12.S4 // r60 = 95
+	// r62:zl = Select r61 r60 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r61 = -87
-	// r62 = CmpLT r60:zl r61
+	VDUP R3, V8.S4 // r63 = -87
+	// r64 = CmpLT r62:zl r63
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r61 = -87
-	// r63:zc = Select r62 r61 r60:zl
+	VDUP R3, V12.S4 // r63 = -87
+	// r65:zc = Select r64 r63 r62:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r65 = 1.442695
+	VDUP R3, V12.S4 // r67 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r64 = 1.2582912e+07
-	// r66 = FMA r63:zc r65 r64
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	// r68 = FMA r65:zc r67 r66
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r64 = 1.2582912e+07
-	// r67:k = Sub r66 r64
+	VDUP R3, V12.S4 // r66 = 1.2582912e+07
+	// r69:k = Sub r68 r66
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r69 = -0.69314575
-	// r70 = FMA r67:k r69 r63:zc
+	VDUP R3, V12.S4 // r71 = -0.69314575
+	// r72 = FMA r69:k r71 r65:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r68 = -1.4286068e-06
-	// r71:r = FMA r67:k r68 r70
+	VDUP R3, V12.S4 // r70 = -1.4286068e-06
+	// r73:r = FMA r69:k r70 r72
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r45 = 2.755732e-07
+	VDUP R3, V12.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r46 = 2.7557319e-06
-	// r72 = FMA r45 r71:r r46
+	VDUP R3, V14.S4 // r48 = 2.7557319e-06
+	// r74 = FMA r47 r73:r r48
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r48 = 2.4801588e-05
-	// r73 = FMA r72 r71:r r48
+	VDUP R3, V12.S4 // r50 = 2.4801588e-05
+	// r75 = FMA r74 r73:r r50
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r50 = 0.0001984127
-	// r74 = FMA r73 r71:r r50
+	VDUP R3, V14.S4 // r52 = 0.0001984127
+	// r76 = FMA r75 r73:r r52
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r75 = FMA r74 r71:r r32
+	// r77 = FMA r76 r73:r r34
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r76 = FMA r75 r71:r r33
+	// r78 = FMA r77 r73:r r35
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r77 = FMA r76 r71:r r35
+	// r79 = FMA r78 r73:r r37
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r78 = FMA r77 r71:r r37
+	// r80 = FMA r79 r73:r r39
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r79 = FMA r78 r71:r r39
+	// r81 = FMA r80 r73:r r41
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r80:q = FMA r79 r71:r r41
+	// r82:q = FMA r81 r73:r r43
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r81 = 30
-	// r82 = CmpGT r67:k r81
+	VDUP R3, V12.S4 // r83 = 30
+	// r84 = CmpGT r69:k r83
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r81 = 30
-	// r83:kc = Select r82 r81 r67:k
+	VDUP R3, V15.S4 // r83 = 30
+	// r85:kc = Select r84 r83 r69:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r84 = -1
-	// r85 = Mul r83:kc r84
+	VDUP R3, V15.S4 // r86 = -1
+	// r87 = Mul r85:kc r86
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r64 = 1.2582912e+07
-	// r86 = Add r85 r64
+	VDUP R3, V15.S4 // r66 = 1.2582912e+07
+	// r88 = Add r87 r66
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r87:kBits = Bits r86
+	// r89:kBits = Bits r88
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r88 = 1.78e-43
-	// r89 = IAdd r87:kBits r88
+	VDUP R3, V15.S4 // r90 = 1.78e-43
+	// r91 = IAdd r89:kBits r90
 	VADD V15.S4, V12.S4, V12.S4
-	// r90 = Shl 23 r89
+	// r92 = Shl 23 r91
 	VSHL $23, V12.S4, V12.S4
-	// r91:pow2 = FromBits r90
-	// r92:oneMinus = Sub r41 r91:pow2
+	// r93:pow2 = FromBits r92
+	// r94:oneMinus = Sub r43 r93:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r93 = FMA r71:r r80:q r92:oneMinus
+	// r95 = FMA r73:r r82:q r94:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r94:y = Div r93 r60:zl
+	// r96:y = Div r95 r62:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r95 = FMA r67:k r39 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r96:kHalf = Sub r95 r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r98:kHalf = Sub r97 r66
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r64 = 1.2582912e+07
-	// r97 = Add r96:kHalf r64
+	VDUP R3, V9.S4 // r66 = 1.2582912e+07
+	// r99 = Add r98:kHalf r66
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r88 = 1.78e-43
-	// r99 = IAdd r98:kBits r88
+	VDUP R3, V14.S4 // r90 = 1.78e-43
+	// r101 = IAdd r100:kBits r90
 	VADD V14.S4, V9.S4, V9.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V9.S4, V9.S4
-	// r101:pow2 = FromBits r100
-	// r102 = Mul r94:y r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104 = Mul r96:y r103:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r103 = Sub r67:k r96:kHalf
+	// r105 = Sub r69:k r98:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r64 = 1.2582912e+07
-	// r104 = Add r103 r64
+	VDUP R3, V8.S4 // r66 = 1.2582912e+07
+	// r106 = Add r105 r66
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r105:kBits = Bits r104
+	// r107:kBits = Bits r106
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r88 = 1.78e-43
-	// r106 = IAdd r105:kBits r88
+	VDUP R3, V8.S4 // r90 = 1.78e-43
+	// r108 = IAdd r107:kBits r90
 	VADD V8.S4, V13.S4, V13.S4
-	// r107 = Shl 23 r106
+	// r109 = Shl 23 r108
 	VSHL $23, V13.S4, V13.S4
-	// r108:pow2 = FromBits r107
-	// r109:big = Mul r102 r108:pow2
+	// r110:pow2 = FromBits r109
+	// r111:big = Mul r104 r110:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r110 = CmpLE r31:az r39
+	// r112 = CmpLE r33:az r41
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r111:far = Select r110 r57:taylor r109:big
+	// r113:far = Select r112 r59:taylor r111:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r42:ex = Select r44:large r111:far r42:ex
+	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare18:
-	// r112:vc = FMA r42:ex r21:F r6:vr
+	// r114:vc = FMA r44:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip19
-	// r113 = Load Delta
+	// r115 = Load Delta
 	FMOVS 0(R8), F6
 	MOVD 296(R0), R3 // Delta row distance
 	ADD R3<<2, R8, R8
-	// r112:vc = Add r112:vc r113
+	// r114:vc = Add r114:vc r115
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip19:
-	// r115:ka = Param Ka
+	// r117:ka = Param Ka
 	FMOVS 0(R22), F6
-	// r116:dv = Sub r112:vc r12:vRest
+	// r118:dv = Sub r114:vc r14:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r117:keep = Param Keep
+	// r119:keep = Param Keep
 	FMOVS 0(R21), F7
-	// r118:wkeep = Mul r117:keep r9:u
+	// r120:wkeep = Mul r119:keep r11:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	// r121:wc = FMA r117:ka r118:dv r120:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r120:t = Time
+	// r122:t = Time
 	VLD1R.P 4(R25), [V5.S4]
-	// r121:since = Sub r120:t r2:Last
+	// r123:since = Sub r122:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r122:tauRef = Param TauRef
+	// r124:tauRef = Param TauRef
 	FMOVS 0(R23), F8
-	// r123:refr = CmpLT r121:since r122:tauRef
+	// r125:refr = CmpLT r123:since r124:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r123:refr r6:vr r112:vc
+	// r0:V = Select r125:refr r8:vr r114:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r123:refr r9:u r119:wc
+	// r1:W = Select r125:refr r11:u r121:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r126:sp = CmpGE r0:V r3:vTh
+	// r128:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r126:sp r120:t r2:Last
+	// r2:Last = Select r128:sp r122:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip20
-	// StoreOne Spike r126:sp
+	// StoreOne Spike r128:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R10)
 	MOVD 312(R0), R3 // Spike row distance
@@ -9887,9 +9937,9 @@ manyskip19:
 manyskip20:
 	// If Ref
 	CBZ R11, manyskip21
-	// r127:ref = Or r123:refr r126:sp
+	// r129:ref = Or r125:refr r128:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r127:ref
+	// StoreBool Ref r129:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R11)
@@ -9898,7 +9948,7 @@ manyskip20:
 manyskip21:
 	// If Bits
 	CBZ R12, manyskip22
-	// StoreBits Bits r126:sp
+	// StoreBits Bits r128:sp
 	FMOVS F3, R3
 	MOVD (R12), R0
 	ROR R26, R0, R0
@@ -15023,21 +15073,21 @@ manytailend:
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
-//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r31 = 2.7557319223985893e-06,
-//     V23 r32 = 2.48015873015873e-05, V22 r34 = 0.0001984126984126984,
-//     V21 r36 = 0.001388888888888889, V20 r38 = 0.008333333333333333, V19 r40 = 0.041666666666666664,
-//     V18 r42 = 0.16666666666666666, V17 r44 = 0.5, V16 r46 = 1, V15 r48 = 0.0625, V14 r135:ka = Ka,
-//     V13 r137:keep = Keep, V12 r142:tauRef = TauRef, V11 r140:t = T[0].
+//     V30 r5:vReset = VReset, V29 r9:b = B, V28 r14:vRest = VRest, V27 r16:vC = VC,
+//     V26 r18:dtCTau = DtCTau, V25 r20:dtRTau = DtRTau, V24 r33 = 2.7557319223985893e-06,
+//     V23 r34 = 2.48015873015873e-05, V22 r36 = 0.0001984126984126984,
+//     V21 r38 = 0.001388888888888889, V20 r40 = 0.008333333333333333, V19 r42 = 0.041666666666666664,
+//     V18 r44 = 0.16666666666666666, V17 r46 = 0.5, V16 r48 = 1, V15 r50 = 0.0625, V14 r137:ka = Ka,
+//     V13 r139:keep = Keep, V12 r144:tauRef = TauRef, V11 r142:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
 //   Counters: lane R13, bits word R14, bits word scratch R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r12:vRest = VRest, V29 r16:dtCTau = DtCTau, V28 r18:dtRTau = DtRTau,
-//     V27 r34 = 0.0001984126984126984, V26 r36 = 0.001388888888888889,
-//     V25 r38 = 0.008333333333333333, V24 r40 = 0.041666666666666664, V23 r42 = 0.16666666666666666,
-//     V22 r44 = 0.5, V21 r46 = 1, V20 r48 = 0.0625, V19 r135:ka = Ka, V18 r137:keep = Keep,
-//     V17 r142:tauRef = TauRef.
+//     V30 r14:vRest = VRest, V29 r18:dtCTau = DtCTau, V28 r20:dtRTau = DtRTau,
+//     V27 r36 = 0.0001984126984126984, V26 r38 = 0.001388888888888889,
+//     V25 r40 = 0.008333333333333333, V24 r42 = 0.041666666666666664, V23 r44 = 0.16666666666666666,
+//     V22 r46 = 0.5, V21 r48 = 1, V20 r50 = 0.0625, V19 r137:ka = Ka, V18 r139:keep = Keep,
+//     V17 r144:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
 //   Counters: steps left R13, time address R14, lane R15, bits word scratch R23.
 //   Row distances in registers: I R16, Delta R17, G R19, Spike R20, Ref R21,
@@ -15065,43 +15115,43 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 16(R2), R3
 	VDUP R3, V30.D2 // r5:vReset = VReset
 	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r7:b = B
+	VDUP R3, V29.D2 // r9:b = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r12:vRest = VRest
+	VDUP R3, V28.D2 // r14:vRest = VRest
 	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r14:vC = VC
+	VDUP R3, V27.D2 // r16:vC = VC
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r16:dtCTau = DtCTau
+	VDUP R3, V26.D2 // r18:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r18:dtRTau = DtRTau
+	VDUP R3, V25.D2 // r20:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r31 = 2.7557319223985893e-06
+	VDUP R3, V24.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r32 = 2.48015873015873e-05
+	VDUP R3, V23.D2 // r34 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r34 = 0.0001984126984126984
+	VDUP R3, V22.D2 // r36 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r36 = 0.001388888888888889
+	VDUP R3, V21.D2 // r38 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r38 = 0.008333333333333333
+	VDUP R3, V20.D2 // r40 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r40 = 0.041666666666666664
+	VDUP R3, V19.D2 // r42 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r42 = 0.16666666666666666
+	VDUP R3, V18.D2 // r44 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r44 = 0.5
+	VDUP R3, V17.D2 // r46 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r46 = 1
+	VDUP R3, V16.D2 // r48 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r48 = 0.0625
+	VDUP R3, V15.D2 // r50 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r135:ka = Ka
+	VDUP R3, V14.D2 // r137:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r137:keep = Keep
+	VDUP R3, V13.D2 // r139:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r142:tauRef = TauRef
+	VDUP R3, V12.D2 // r144:tauRef = TauRef
 	MOVD 336(R0), R3
-	VLD1R (R3), [V11.D2] // r140:t = T[0]
+	VLD1R (R3), [V11.D2] // r142:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -15113,295 +15163,299 @@ oneloop1:
 	VLD1.P 16(R6), [V2.D2]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
-	VLD1.P 16(R7), [V1.D2]
+	// r12:in = Load I
+	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.D2, V26.D2, V1.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.D2, V26.D2, V0.D2
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
 	// If G
 	CBZ R9, oneskip2
-	// r24 = Load G
+	// r26 = Load G
 	VLD1.P 16(R9), [V5.D2]
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
-	// r23:z = Sub r23:z r25:gd
-	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	// r27 = Imm 0x0
+	// r25:z = Sub r25:z r27:gd
+	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28:gv
-	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMLA V4.D2, V5.D2, V6.D2
+	// r23:F = Sub r23:F r30:gv
+	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
 oneskip2:
-	// r30:az = Abs r23:z
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r33 = FMA r31 r23:z r32
+	// r32:az = Abs r25:z
+	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
+	// r35 = FMA r33 r25:z r34
 	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	// r35 = FMA r33 r23:z r34
+	VFMLA V1.D2, V24.D2, V6.D2
+	// r37 = FMA r35 r25:z r36
 	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23:z r36
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r39 = FMA r37 r25:z r38
 	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23:z r38
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r41 = FMA r39 r25:z r40
 	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r41 = FMA r39 r23:z r40
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r43 = FMA r41 r25:z r42
 	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r43 = FMA r41 r23:z r42
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r45 = FMA r43 r25:z r44
 	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r45 = FMA r43 r23:z r44
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r47 = FMA r45 r25:z r46
 	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r47:ex = FMA r45 r23:z r46
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r49:ex = FMA r47 r25:z r48
 	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r49:large = CmpGT r30:az r48
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r49:large
+	// Rare r51:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
-	// r52 = FMA r50 r23:z r51
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r25:z r53
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
-	// r54 = FMA r52 r23:z r53
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r25:z r55
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
-	// r56 = FMA r54 r23:z r55
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r25:z r57
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
-	// r58 = FMA r56 r23:z r57
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r25:z r59
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
-	// r60 = FMA r58 r23:z r59
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r25:z r61
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
-	// r62 = FMA r60 r23:z r61
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r31
+	VDUP R3, V8.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r25:z r63
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r65 = FMA r64 r25:z r33
 	VMOV V24.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r32
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r66 = FMA r65 r25:z r34
 	VMOV V23.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23:z r34
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r67 = FMA r66 r25:z r36
 	VMOV V22.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r66 = FMA r65 r23:z r36
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r68 = FMA r67 r25:z r38
 	VMOV V21.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r67 = FMA r66 r23:z r38
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r69 = FMA r68 r25:z r40
 	VMOV V20.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r68 = FMA r67 r23:z r40
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r70 = FMA r69 r25:z r42
 	VMOV V19.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r69 = FMA r68 r23:z r42
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r71 = FMA r70 r25:z r44
 	VMOV V18.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r70 = FMA r69 r23:z r44
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r72 = FMA r71 r25:z r46
 	VMOV V17.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r71:taylor = FMA r70 r23:z r46
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r73:taylor = FMA r72 r25:z r48
 	VMOV V16.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r72 = 720
-	// r73 = CmpGT r23:z r72
-	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r74 = 720
+	// r75 = CmpGT r25:z r74
+	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r72 = 720
-	// r74:zl = Select r73 r72 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r75 = -708
-	// r76 = CmpLT r74:zl r75
-	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	VDUP R3, V1.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
+	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r75 = -708
-	// r77:zc = Select r76 r75 r74:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r79 = 1.4426950408889634
+	VDUP R3, V10.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
-	// r80 = FMA r77:zc r79 r78
-	VFMLA V10.D2, V4.D2, V11.D2
+	VDUP R3, V11.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
+	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
-	// r81:k = Sub r80 r78
+	VDUP R3, V10.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r83 = -0.6931471803691238
-	// r84 = FMA r81:k r83 r77:zc
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
-	// r85:r = FMA r81:k r82 r84
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
-	// r86 = FMA r50 r85:r r51
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
-	// r87 = FMA r86 r85:r r53
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
-	// r88 = FMA r87 r85:r r55
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
-	// r89 = FMA r88 r85:r r57
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
-	// r90 = FMA r89 r85:r r59
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
-	// r91 = FMA r90 r85:r r61
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r85:r r31
+	VDUP R3, V10.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r94 = FMA r93 r87:r r33
 	VMOV V24.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r85:r r32
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r95 = FMA r94 r87:r r34
 	VMOV V23.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r85:r r34
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r96 = FMA r95 r87:r r36
 	VMOV V22.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r95 = FMA r94 r85:r r36
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r97 = FMA r96 r87:r r38
 	VMOV V21.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r96 = FMA r95 r85:r r38
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r98 = FMA r97 r87:r r40
 	VMOV V20.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r97 = FMA r96 r85:r r40
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r99 = FMA r98 r87:r r42
 	VMOV V19.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r98 = FMA r97 r85:r r42
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r100 = FMA r99 r87:r r44
 	VMOV V18.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r99 = FMA r98 r85:r r44
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r101 = FMA r100 r87:r r46
 	VMOV V17.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r100:q = FMA r99 r85:r r46
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r102:q = FMA r101 r87:r r48
 	VMOV V16.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r101 = 60
-	// r102 = CmpGT r81:k r101
+	VDUP R3, V10.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r101 = 60
-	// r103:kc = Select r102 r101 r81:k
+	VDUP R3, V13.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r104 = -1
-	// r105 = Mul r103:kc r104
+	VDUP R3, V13.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
-	// r106 = Add r105 r78
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r107:kBits = Bits r106
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r108 = 5.054e-321
-	// r109 = IAdd r107:kBits r108
+	VDUP R3, V13.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V13.D2, V10.D2, V10.D2
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VSHL $52, V10.D2, V10.D2
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r113 = FMA r85:r r100:q r112:oneMinus
-	VFMLA V12.D2, V4.D2, V10.D2
-	// r114:y = Div r113 r74:zl
+	// r115 = FMA r87:r r102:q r114:oneMinus
+	VFMLA V12.D2, V1.D2, V10.D2
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r115 = FMA r81:k r44 r78
-	VFMLA V17.D2, V11.D2, V4.D2
+	VDUP R3, V1.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
+	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r116:kHalf = Sub r115 r78
-	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
+	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r117 = Add r116:kHalf r78
-	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r118:kBits = Bits r117
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
+	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r108 = 5.054e-321
-	// r119 = IAdd r118:kBits r108
+	VDUP R3, V12.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
 	VADD V12.D2, V8.D2, V8.D2
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VSHL $52, V8.D2, V8.D2
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r123 = Sub r81:k r116:kHalf
-	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r124 = Add r123 r78
-	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r125:kBits = Bits r124
+	VDUP R3, V1.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
+	// r127:kBits = Bits r126
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r108 = 5.054e-321
-	// r126 = IAdd r125:kBits r108
-	VADD V4.D2, V11.D2, V11.D2
-	// r127 = Shl 52 r126
+	VDUP R3, V1.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V1.D2, V11.D2, V11.D2
+	// r129 = Shl 52 r128
 	VSHL $52, V11.D2, V11.D2
-	// r128:pow2 = FromBits r127
-	// r129:big = Mul r122 r128:pow2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -15410,59 +15464,59 @@ oneskip2:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare3:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.D2, V7.D2, V4.D2
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
 	CBZ R8, oneskip4
-	// r133 = Load Delta
-	VLD1.P 16(R8), [V1.D2]
-	// r132:vc = Add r132:vc r133
-	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
+	// r135 = Load Delta
+	VLD1.P 16(R8), [V0.D2]
+	// r134:vc = Add r134:vc r135
+	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip4:
-	// r136:dv = Sub r132:vc r12:vRest
-	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r138:wkeep = Mul r137:keep r9:u
+	// r138:dv = Sub r134:vc r14:vRest
+	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
+	// r140:wkeep = Mul r139:keep r11:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
-	VFMLA V1.D2, V14.D2, V5.D2
-	// r141:since = Sub r140:t r2:Last
-	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r143:refr = CmpLT r141:since r142:tauRef
-	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0:V = Select r143:refr r6:vr r132:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r143:refr r9:u r139:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r146:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r146:sp r140:t r2:Last
-	VBIT V4.B16, V11.B16, V2.B16
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
+	VFMLA V0.D2, V14.D2, V5.D2
+	// r143:since = Sub r142:t r2:Last
+	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	// r145:refr = CmpLT r143:since r144:tauRef
+	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
+	// r0:V = Select r145:refr r8:vr r134:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r145:refr r11:u r141:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r148:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
+	// r2:Last = Select r148:sp r142:t r2:Last
+	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip5
-	// StoreOne Spike r146:sp
-	VAND V16.B16, V4.B16, V5.B16
+	// StoreOne Spike r148:sp
+	VAND V16.B16, V1.B16, V5.B16
 	VST1.P [V5.D2], 16(R10)
 oneskip5:
 	// If Ref
 	CBZ R11, oneskip6
-	// r147:ref = Or r143:refr r146:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r147:ref
-	WORD $0x0ea12821 // xtn v1.2s, v1.2d
-	WORD $0x0e612821 // xtn v1.4h, v1.4s
-	WORD $0x0e212821 // xtn v1.8b, v1.8h
-	VMOV V1.H[0], R3
+	// r149:ref = Or r145:refr r148:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r149:ref
+	WORD $0x0ea12800 // xtn v0.2s, v0.2d
+	WORD $0x0e612800 // xtn v0.4h, v0.4s
+	WORD $0x0e212800 // xtn v0.8b, v0.8h
+	VMOV V0.H[0], R3
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R11)
 oneskip6:
 	// If Bits
 	CBZ R12, oneskip7
-	// StoreBits Bits r146:sp
-	WORD $0x0ea12884 // xtn v4.2s, v4.2d
-	VUSHR $31, V4.S4, V4.S4
-	VUSRA $31, V4.D2, V4.D2
-	VMOV V4.S[0], R3
+	// StoreBits Bits r148:sp
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	VUSHR $31, V1.S4, V1.S4
+	VUSRA $31, V1.D2, V1.D2
+	VMOV V1.S[0], R3
 	LSL R13, R3, R3
 	ORR R3, R14
 	ADD $2, R13
@@ -15473,7 +15527,7 @@ oneskip6:
 oneword8:
 oneskip7:
 	// Store V r0:V
-	FMOVQ F0, -16(R4)
+	FMOVQ F4, -16(R4)
 	// Store W r1:W
 	FMOVQ F3, -16(R5)
 	// Store Last r2:Last
@@ -15493,294 +15547,298 @@ onetail:
 	FMOVD.P 8(R6), F2
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip9
-	// r10:in = Load I
-	FMOVD.P 8(R7), F1
+	// r12:in = Load I
+	FMOVD.P 8(R7), F0
 oneskip9:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.D2, V26.D2, V1.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.D2, V26.D2, V0.D2
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
 	// If G
 	CBZ R9, oneskip10
-	// r24 = Load G
+	// r26 = Load G
 	FMOVD.P 8(R9), F5
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
-	// r23:z = Sub r23:z r25:gd
-	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	// r27 = Imm 0x0
+	// r25:z = Sub r25:z r27:gd
+	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
-	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28:gv
-	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
+	// r30:gv = FMA r27:gd r8:vr r29
+	VFMLA V4.D2, V5.D2, V6.D2
+	// r23:F = Sub r23:F r30:gv
+	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
 oneskip10:
-	// r30:az = Abs r23:z
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r33 = FMA r31 r23:z r32
+	// r32:az = Abs r25:z
+	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
+	// r35 = FMA r33 r25:z r34
 	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	// r35 = FMA r33 r23:z r34
+	VFMLA V1.D2, V24.D2, V6.D2
+	// r37 = FMA r35 r25:z r36
 	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23:z r36
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r39 = FMA r37 r25:z r38
 	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23:z r38
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r41 = FMA r39 r25:z r40
 	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r41 = FMA r39 r23:z r40
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r43 = FMA r41 r25:z r42
 	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r43 = FMA r41 r23:z r42
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r45 = FMA r43 r25:z r44
 	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r45 = FMA r43 r23:z r44
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r47 = FMA r45 r25:z r46
 	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r47:ex = FMA r45 r23:z r46
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r49:ex = FMA r47 r25:z r48
 	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r49:large = CmpGT r30:az r48
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r49:large
+	// Rare r51:large
 	FMOVS F6, R3
 	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
-	// r52 = FMA r50 r23:z r51
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r25:z r53
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
-	// r54 = FMA r52 r23:z r53
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r25:z r55
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
-	// r56 = FMA r54 r23:z r55
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r25:z r57
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
-	// r58 = FMA r56 r23:z r57
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r25:z r59
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
-	// r60 = FMA r58 r23:z r59
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r25:z r61
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
-	// r62 = FMA r60 r23:z r61
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r31
+	VDUP R3, V8.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r25:z r63
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r65 = FMA r64 r25:z r33
 	VMOV V24.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r32
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r66 = FMA r65 r25:z r34
 	VMOV V23.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23:z r34
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r67 = FMA r66 r25:z r36
 	VMOV V22.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r66 = FMA r65 r23:z r36
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r68 = FMA r67 r25:z r38
 	VMOV V21.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r67 = FMA r66 r23:z r38
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r69 = FMA r68 r25:z r40
 	VMOV V20.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r68 = FMA r67 r23:z r40
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r70 = FMA r69 r25:z r42
 	VMOV V19.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r69 = FMA r68 r23:z r42
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r71 = FMA r70 r25:z r44
 	VMOV V18.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r70 = FMA r69 r23:z r44
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r72 = FMA r71 r25:z r46
 	VMOV V17.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r71:taylor = FMA r70 r23:z r46
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r73:taylor = FMA r72 r25:z r48
 	VMOV V16.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r72 = 720
-	// r73 = CmpGT r23:z r72
-	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r74 = 720
+	// r75 = CmpGT r25:z r74
+	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r72 = 720
-	// r74:zl = Select r73 r72 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r75 = -708
-	// r76 = CmpLT r74:zl r75
-	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	VDUP R3, V1.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
+	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r75 = -708
-	// r77:zc = Select r76 r75 r74:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r79 = 1.4426950408889634
+	VDUP R3, V10.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
-	// r80 = FMA r77:zc r79 r78
-	VFMLA V10.D2, V4.D2, V11.D2
+	VDUP R3, V11.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
+	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
-	// r81:k = Sub r80 r78
+	VDUP R3, V10.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r83 = -0.6931471803691238
-	// r84 = FMA r81:k r83 r77:zc
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
-	// r85:r = FMA r81:k r82 r84
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
-	// r86 = FMA r50 r85:r r51
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
-	// r87 = FMA r86 r85:r r53
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
-	// r88 = FMA r87 r85:r r55
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
-	// r89 = FMA r88 r85:r r57
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
-	// r90 = FMA r89 r85:r r59
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
-	// r91 = FMA r90 r85:r r61
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r85:r r31
+	VDUP R3, V10.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r94 = FMA r93 r87:r r33
 	VMOV V24.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r85:r r32
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r95 = FMA r94 r87:r r34
 	VMOV V23.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r85:r r34
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r96 = FMA r95 r87:r r36
 	VMOV V22.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r95 = FMA r94 r85:r r36
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r97 = FMA r96 r87:r r38
 	VMOV V21.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r96 = FMA r95 r85:r r38
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r98 = FMA r97 r87:r r40
 	VMOV V20.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r97 = FMA r96 r85:r r40
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r99 = FMA r98 r87:r r42
 	VMOV V19.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r98 = FMA r97 r85:r r42
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r100 = FMA r99 r87:r r44
 	VMOV V18.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r99 = FMA r98 r85:r r44
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r101 = FMA r100 r87:r r46
 	VMOV V17.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r100:q = FMA r99 r85:r r46
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r102:q = FMA r101 r87:r r48
 	VMOV V16.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r101 = 60
-	// r102 = CmpGT r81:k r101
+	VDUP R3, V10.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r101 = 60
-	// r103:kc = Select r102 r101 r81:k
+	VDUP R3, V13.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r104 = -1
-	// r105 = Mul r103:kc r104
+	VDUP R3, V13.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
-	// r106 = Add r105 r78
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r107:kBits = Bits r106
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r108 = 5.054e-321
-	// r109 = IAdd r107:kBits r108
+	VDUP R3, V13.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V13.D2, V10.D2, V10.D2
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VSHL $52, V10.D2, V10.D2
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r113 = FMA r85:r r100:q r112:oneMinus
-	VFMLA V12.D2, V4.D2, V10.D2
-	// r114:y = Div r113 r74:zl
+	// r115 = FMA r87:r r102:q r114:oneMinus
+	VFMLA V12.D2, V1.D2, V10.D2
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r115 = FMA r81:k r44 r78
-	VFMLA V17.D2, V11.D2, V4.D2
+	VDUP R3, V1.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
+	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r116:kHalf = Sub r115 r78
-	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
+	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r117 = Add r116:kHalf r78
-	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r118:kBits = Bits r117
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
+	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r108 = 5.054e-321
-	// r119 = IAdd r118:kBits r108
+	VDUP R3, V12.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
 	VADD V12.D2, V8.D2, V8.D2
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VSHL $52, V8.D2, V8.D2
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r123 = Sub r81:k r116:kHalf
-	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r124 = Add r123 r78
-	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r125:kBits = Bits r124
+	VDUP R3, V1.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
+	// r127:kBits = Bits r126
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r108 = 5.054e-321
-	// r126 = IAdd r125:kBits r108
-	VADD V4.D2, V11.D2, V11.D2
-	// r127 = Shl 52 r126
+	VDUP R3, V1.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V1.D2, V11.D2, V11.D2
+	// r129 = Shl 52 r128
 	VSHL $52, V11.D2, V11.D2
-	// r128:pow2 = FromBits r127
-	// r129:big = Mul r122 r128:pow2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -15789,53 +15847,53 @@ oneskip10:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare11:
-	// r132:vc = FMA r47:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.D2, V7.D2, V4.D2
+	// r134:vc = FMA r49:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
 	CBZ R8, oneskip12
-	// r133 = Load Delta
-	FMOVD.P 8(R8), F1
-	// r132:vc = Add r132:vc r133
-	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
+	// r135 = Load Delta
+	FMOVD.P 8(R8), F0
+	// r134:vc = Add r134:vc r135
+	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip12:
-	// r136:dv = Sub r132:vc r12:vRest
-	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r138:wkeep = Mul r137:keep r9:u
+	// r138:dv = Sub r134:vc r14:vRest
+	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
+	// r140:wkeep = Mul r139:keep r11:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
-	VFMLA V1.D2, V14.D2, V5.D2
-	// r141:since = Sub r140:t r2:Last
-	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r143:refr = CmpLT r141:since r142:tauRef
-	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0:V = Select r143:refr r6:vr r132:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r143:refr r9:u r139:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r146:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r146:sp r140:t r2:Last
-	VBIT V4.B16, V11.B16, V2.B16
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
+	VFMLA V0.D2, V14.D2, V5.D2
+	// r143:since = Sub r142:t r2:Last
+	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	// r145:refr = CmpLT r143:since r144:tauRef
+	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
+	// r0:V = Select r145:refr r8:vr r134:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r145:refr r11:u r141:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r148:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
+	// r2:Last = Select r148:sp r142:t r2:Last
+	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip13
-	// StoreOne Spike r146:sp
-	VAND V16.B16, V4.B16, V5.B16
+	// StoreOne Spike r148:sp
+	VAND V16.B16, V1.B16, V5.B16
 	FMOVD.P F5, 8(R10)
 oneskip13:
 	// If Ref
 	CBZ R11, oneskip14
-	// r147:ref = Or r143:refr r146:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r147:ref
-	VMOV V1.S[0], R3
+	// r149:ref = Or r145:refr r148:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r149:ref
+	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R11)
 oneskip14:
 	// If Bits
 	CBZ R12, oneskip15
-	// StoreBits Bits r146:sp
-	FMOVS F4, R3
+	// StoreBits Bits r148:sp
+	FMOVS F1, R3
 	AND $1, R3
 	LSL R13, R3, R3
 	ORR R3, R14
@@ -15847,7 +15905,7 @@ oneskip14:
 oneword16:
 oneskip15:
 	// Store V r0:V
-	FMOVD F0, -8(R4)
+	FMOVD F4, -8(R4)
 	// Store W r1:W
 	FMOVD F3, -8(R5)
 	// Store Last r2:Last
@@ -15888,33 +15946,33 @@ many:
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
-	VDUP R3, V30.D2 // r12:vRest = VRest
+	VDUP R3, V30.D2 // r14:vRest = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V29.D2 // r16:dtCTau = DtCTau
+	VDUP R3, V29.D2 // r18:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V28.D2 // r18:dtRTau = DtRTau
+	VDUP R3, V28.D2 // r20:dtRTau = DtRTau
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r34 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r36 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r36 = 0.001388888888888889
+	VDUP R3, V26.D2 // r38 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V25.D2 // r38 = 0.008333333333333333
+	VDUP R3, V25.D2 // r40 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r40 = 0.041666666666666664
+	VDUP R3, V24.D2 // r42 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r42 = 0.16666666666666666
+	VDUP R3, V23.D2 // r44 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r44 = 0.5
+	VDUP R3, V22.D2 // r46 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r46 = 1
+	VDUP R3, V21.D2 // r48 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V20.D2 // r48 = 0.0625
+	VDUP R3, V20.D2 // r50 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r135:ka = Ka
+	VDUP R3, V19.D2 // r137:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r137:keep = Keep
+	VDUP R3, V18.D2 // r139:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r142:tauRef = TauRef
+	VDUP R3, V17.D2 // r144:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -15961,343 +16019,349 @@ manystep104:
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V8.D2 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V6.B16, V8.B16, V0.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee8d409 // fsub v9.2d, v0.2d, v8.2d
+	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee9d409 // fsub v9.2d, v0.2d, v9.2d
+	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVD 24(R2), R3
-	VDUP R3, V8.D2 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V8.D2 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
 	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip105
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R16), [V6.D2]
 manyskip105:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V10.D2 // r14:vC = VC
-	// r15:a2 = Sub r6:vr r14:vC
+	VDUP R3, V10.D2 // r16:vC = VC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
 	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e66df86 // fmul v6.2d, v28.2d, v6.2d
 	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V12.D2, V29.D2, V6.D2
 	VFMLA V13.D2, V29.D2, V7.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
 	// If G
 	CBZ R9, manyskip106
-	// r24 = Load G
+	// r26 = Load G
 	FMOVQ 16(R9), F10
 	VLD1.P (R9)(R19), [V11.D2]
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
 	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
 	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V0.D2, V11.D2, V12.D2
 	VFMLA V1.D2, V10.D2, V13.D2
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
 	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
 manyskip106:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	WORD $0x4ee0f90a // fabs v10.2d, v8.2d
 	WORD $0x4ee0f92b // fabs v11.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r31 = 2.7557319223985893e-06
+	VDUP R3, V12.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2 // r32 = 2.48015873015873e-05
-	// r33 = FMA r31 r23:z r32
+	VDUP R3, V13.D2 // r34 = 2.48015873015873e-05
+	// r35 = FMA r33 r25:z r34
 	VMOV V13.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	VFMLA V9.D2, V12.D2, V13.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V27.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V27.B16, V14.B16
 	VFMLA V9.D2, V13.D2, V14.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V26.B16, V13.B16
 	VFMLA V8.D2, V12.D2, V13.D2
 	VMOV V26.B16, V12.B16
 	VFMLA V9.D2, V14.D2, V12.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V25.B16, V13.B16
 	VFMLA V9.D2, V12.D2, V13.D2
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V24.B16, V14.B16
 	VFMLA V9.D2, V13.D2, V14.D2
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VMOV V23.B16, V13.B16
 	VFMLA V8.D2, V12.D2, V13.D2
 	VMOV V23.B16, V12.B16
 	VFMLA V9.D2, V14.D2, V12.D2
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VMOV V22.B16, V14.B16
 	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V12.D2, V13.D2
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VMOV V21.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V21.B16, V14.B16
 	VFMLA V9.D2, V13.D2, V14.D2
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef4e54d // fcmgt v13.2d, v10.2d, v20.2d
 	WORD $0x6ef4e56f // fcmgt v15.2d, v11.2d, v20.2d
-	// Rare r49:large
+	// Rare r51:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare107
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V16.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V16.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r51 = 7.647163731819816e-13
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V17.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r25:z r53
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V16.D2 // r53 = 1.1470745597729725e-11
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V16.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r25:z r55
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r55 = 1.6059043836821613e-10
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V17.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r25:z r57
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V16.D2 // r57 = 2.08767569878681e-09
-	// r58 = FMA r56 r23:z r57
+	VDUP R3, V16.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r25:z r59
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r59 = 2.505210838544172e-08
-	// r60 = FMA r58 r23:z r59
+	VDUP R3, V17.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r25:z r61
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V16.D2 // r61 = 2.755731922398589e-07
-	// r62 = FMA r60 r23:z r61
+	VDUP R3, V16.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r25:z r63
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r31 = 2.7557319223985893e-06
-	// r63 = FMA r62 r23:z r31
+	VDUP R3, V17.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r25:z r33
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V16.D2 // r32 = 2.48015873015873e-05
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V16.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r25:z r34
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r72 = 720
-	// r73 = CmpGT r23:z r72
+	VDUP R3, V16.D2 // r74 = 720
+	// r75 = CmpGT r25:z r74
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r72 = 720
-	// r74:zl = Select r73 r72 r23:z
+	VDUP R3, V18.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r25:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r75 = -708
-	// r76 = CmpLT r74:zl r75
+	VDUP R3, V8.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V18.D2 // r75 = -708
-	// r77:zc = Select r76 r75 r74:zl
+	VDUP R3, V18.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V18.D2 // r79 = 1.4426950408889634
+	VDUP R3, V18.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V19.D2 // r78 = 6.755399441055744e+15
-	// r80 = FMA r77:zc r79 r78
+	VDUP R3, V19.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r78 = 6.755399441055744e+15
-	// r81:k = Sub r80 r78
+	VDUP R3, V18.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V18.D2 // r83 = -0.6931471803691238
-	// r84 = FMA r81:k r83 r77:zc
+	VDUP R3, V18.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V18.D2 // r82 = -1.9082149292705877e-10
-	// r85:r = FMA r81:k r82 r84
+	VDUP R3, V18.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V20.D2 // r51 = 7.647163731819816e-13
-	// r86 = FMA r50 r85:r r51
+	VDUP R3, V20.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r53 = 1.1470745597729725e-11
-	// r87 = FMA r86 r85:r r53
+	VDUP R3, V18.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V20.D2 // r55 = 1.6059043836821613e-10
-	// r88 = FMA r87 r85:r r55
+	VDUP R3, V20.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r57 = 2.08767569878681e-09
-	// r89 = FMA r88 r85:r r57
+	VDUP R3, V18.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V20.D2 // r59 = 2.505210838544172e-08
-	// r90 = FMA r89 r85:r r59
+	VDUP R3, V20.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r61 = 2.755731922398589e-07
-	// r91 = FMA r90 r85:r r61
+	VDUP R3, V18.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V20.D2 // r31 = 2.7557319223985893e-06
-	// r92 = FMA r91 r85:r r31
+	VDUP R3, V20.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r32 = 2.48015873015873e-05
-	// r93 = FMA r92 r85:r r32
+	VDUP R3, V18.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r101 = 60
-	// r102 = CmpGT r81:k r101
+	VDUP R3, V18.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V23.D2 // r101 = 60
-	// r103:kc = Select r102 r101 r81:k
+	VDUP R3, V23.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V23.D2 // r104 = -1
-	// r105 = Mul r103:kc r104
+	VDUP R3, V23.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r78 = 6.755399441055744e+15
-	// r106 = Add r105 r78
+	VDUP R3, V23.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
-	// r107:kBits = Bits r106
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V23.D2 // r108 = 5.054e-321
-	// r109 = IAdd r107:kBits r108
+	VDUP R3, V23.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V23.D2, V18.D2, V18.D2
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VSHL $52, V18.D2, V18.D2
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r115 = FMA r81:k r44 r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r78 = 6.755399441055744e+15
-	// r116:kHalf = Sub r115 r78
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r78 = 6.755399441055744e+15
-	// r117 = Add r116:kHalf r78
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r118:kBits = Bits r117
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V20.D2 // r108 = 5.054e-321
-	// r119 = IAdd r118:kBits r108
+	VDUP R3, V20.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
 	VADD V20.D2, V16.D2, V16.D2
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VSHL $52, V16.D2, V16.D2
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r124 = Add r123 r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
-	// r125:kBits = Bits r124
+	// r127:kBits = Bits r126
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r108 = 5.054e-321
-	// r126 = IAdd r125:kBits r108
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
 	VADD V8.D2, V19.D2, V19.D2
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VSHL $52, V19.D2, V19.D2
-	// r128:pow2 = FromBits r127
-	// r129:big = Mul r122 r128:pow2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V13.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
@@ -16310,279 +16374,279 @@ manyskip106:
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
 manyrare107:
-	// Rare r49:large
+	// Rare r51:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare108
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r51 = 7.647163731819816e-13
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V10.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r25:z r53
 	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V8.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r25:z r55
 	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V10.D2 // r55 = 1.6059043836821613e-10
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V10.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r25:z r57
 	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
-	// r58 = FMA r56 r23:z r57
+	VDUP R3, V8.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r25:z r59
 	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V10.D2 // r59 = 2.505210838544172e-08
-	// r60 = FMA r58 r23:z r59
+	VDUP R3, V10.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r25:z r61
 	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
-	// r62 = FMA r60 r23:z r61
+	VDUP R3, V8.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r25:z r63
 	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V10.D2 // r31 = 2.7557319223985893e-06
-	// r63 = FMA r62 r23:z r31
+	VDUP R3, V10.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r25:z r33
 	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r32 = 2.48015873015873e-05
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V8.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r25:z r34
 	VFMLA V9.D2, V10.D2, V8.D2
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VMOV V27.B16, V10.B16
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VMOV V26.B16, V8.B16
 	VFMLA V9.D2, V10.D2, V8.D2
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VMOV V25.B16, V10.B16
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VMOV V24.B16, V8.B16
 	VFMLA V9.D2, V10.D2, V8.D2
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VMOV V23.B16, V10.B16
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VMOV V22.B16, V8.B16
 	VFMLA V9.D2, V10.D2, V8.D2
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VMOV V21.B16, V10.B16
 	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r72 = 720
-	// r73 = CmpGT r23:z r72
+	VDUP R3, V8.D2 // r74 = 720
+	// r75 = CmpGT r25:z r74
 	WORD $0x6ee8e528 // fcmgt v8.2d, v9.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V13.D2 // r72 = 720
-	// r74:zl = Select r73 r72 r23:z
+	VDUP R3, V13.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r25:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V9.D2 // r75 = -708
-	// r76 = CmpLT r74:zl r75
+	VDUP R3, V9.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee8e529 // fcmgt v9.2d, v9.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V13.D2 // r75 = -708
-	// r77:zc = Select r76 r75 r74:zl
+	VDUP R3, V13.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V13.D2 // r79 = 1.4426950408889634
+	VDUP R3, V13.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r78 = 6.755399441055744e+15
-	// r80 = FMA r77:zc r79 r78
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
-	// r81:k = Sub r80 r78
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V13.D2 // r83 = -0.6931471803691238
-	// r84 = FMA r81:k r83 r77:zc
+	VDUP R3, V13.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V13.D2 // r82 = -1.9082149292705877e-10
-	// r85:r = FMA r81:k r82 r84
+	VDUP R3, V13.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V13.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r51 = 7.647163731819816e-13
-	// r86 = FMA r50 r85:r r51
+	VDUP R3, V17.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V13.D2 // r53 = 1.1470745597729725e-11
-	// r87 = FMA r86 r85:r r53
+	VDUP R3, V13.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r55 = 1.6059043836821613e-10
-	// r88 = FMA r87 r85:r r55
+	VDUP R3, V17.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V13.D2 // r57 = 2.08767569878681e-09
-	// r89 = FMA r88 r85:r r57
+	VDUP R3, V13.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r59 = 2.505210838544172e-08
-	// r90 = FMA r89 r85:r r59
+	VDUP R3, V17.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V13.D2 // r61 = 2.755731922398589e-07
-	// r91 = FMA r90 r85:r r61
+	VDUP R3, V13.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r31 = 2.7557319223985893e-06
-	// r92 = FMA r91 r85:r r31
+	VDUP R3, V17.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2 // r32 = 2.48015873015873e-05
-	// r93 = FMA r92 r85:r r32
+	VDUP R3, V13.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r101 = 60
-	// r102 = CmpGT r81:k r101
+	VDUP R3, V13.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r101 = 60
-	// r103:kc = Select r102 r101 r81:k
+	VDUP R3, V18.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r104 = -1
-	// r105 = Mul r103:kc r104
+	VDUP R3, V18.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r78 = 6.755399441055744e+15
-	// r106 = Add r105 r78
+	VDUP R3, V18.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
-	// r107:kBits = Bits r106
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r108 = 5.054e-321
-	// r109 = IAdd r107:kBits r108
+	VDUP R3, V18.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V18.D2, V13.D2, V13.D2
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VSHL $52, V13.D2, V13.D2
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r115 = FMA r81:k r44 r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V22.D2, V16.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r78 = 6.755399441055744e+15
-	// r116:kHalf = Sub r115 r78
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r78 = 6.755399441055744e+15
-	// r117 = Add r116:kHalf r78
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r118:kBits = Bits r117
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r108 = 5.054e-321
-	// r119 = IAdd r118:kBits r108
+	VDUP R3, V17.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
 	VADD V17.D2, V9.D2, V9.D2
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VSHL $52, V9.D2, V9.D2
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r124 = Add r123 r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
 	WORD $0x4e68d610 // fadd v16.2d, v16.2d, v8.2d
-	// r125:kBits = Bits r124
+	// r127:kBits = Bits r126
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r108 = 5.054e-321
-	// r126 = IAdd r125:kBits r108
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
 	VADD V8.D2, V16.D2, V16.D2
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VSHL $52, V16.D2, V16.D2
-	// r128:pow2 = FromBits r127
-	// r129:big = Mul r122 r128:pow2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e6be6cb // fcmge v11.2d, v22.2d, v11.2d
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V15.B16, V11.B16, V14.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
 manyrare108:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.D2, V12.D2, V8.D2
 	VMOV V1.B16, V6.B16
 	VFMLA V7.D2, V14.D2, V6.D2
 	// If Delta
 	CBZ R8, manyskip109
-	// r133 = Load Delta
+	// r135 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R17), [V9.D2]
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 manyskip109:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	WORD $0x4efed507 // fsub v7.2d, v8.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMLA V7.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	// r140:t = Time
+	// r142:t = Time
 	VLD1R.P 8(R14), [V7.D2]
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	WORD $0x4ee4d4e9 // fsub v9.2d, v7.2d, v4.2d
 	WORD $0x4ee5d4ec // fsub v12.2d, v7.2d, v5.2d
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
 	CBZ R10, manyskip110
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R10)
 	VAND V21.B16, V6.B16, V7.B16
@@ -16590,10 +16654,10 @@ manyskip109:
 manyskip110:
 	// If Ref
 	CBZ R11, manyskip111
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -16610,7 +16674,7 @@ manyskip110:
 manyskip111:
 	// If Bits
 	CBZ R12, manyskip112
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea12906 // xtn2 v6.4s, v8.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -16684,349 +16748,353 @@ manystep119:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.D2 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip120
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R16), [V3.D2]
 manyskip120:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r14:vC = VC
-	// r15:a2 = Sub r6:vr r14:vC
+	VDUP R3, V5.D2 // r16:vC = VC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.D2, V29.D2, V3.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
 	// If G
 	CBZ R9, manyskip121
-	// r24 = Load G
+	// r26 = Load G
 	VLD1.P (R9)(R19), [V5.D2]
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
 manyskip121:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r31 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r32 = 2.48015873015873e-05
-	// r33 = FMA r31 r23:z r32
+	VDUP R3, V7.D2 // r34 = 2.48015873015873e-05
+	// r35 = FMA r33 r25:z r34
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V27.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V26.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V25.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VMOV V24.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
-	// Rare r49:large
+	// Rare r51:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare122
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r25:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V8.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r25:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r25:z r57
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
-	// r58 = FMA r56 r23:z r57
+	VDUP R3, V8.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r25:z r59
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
-	// r60 = FMA r58 r23:z r59
+	VDUP R3, V9.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r25:z r61
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
-	// r62 = FMA r60 r23:z r61
+	VDUP R3, V8.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r25:z r63
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r31 = 2.7557319223985893e-06
-	// r63 = FMA r62 r23:z r31
+	VDUP R3, V9.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r25:z r33
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r32 = 2.48015873015873e-05
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V8.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r25:z r34
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r72 = 720
-	// r73 = CmpGT r23:z r72
+	VDUP R3, V8.D2 // r74 = 720
+	// r75 = CmpGT r25:z r74
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r72 = 720
-	// r74:zl = Select r73 r72 r23:z
+	VDUP R3, V10.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r75 = -708
-	// r76 = CmpLT r74:zl r75
+	VDUP R3, V4.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r75 = -708
-	// r77:zc = Select r76 r75 r74:zl
+	VDUP R3, V10.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r79 = 1.4426950408889634
+	VDUP R3, V10.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
-	// r80 = FMA r77:zc r79 r78
+	VDUP R3, V11.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
-	// r81:k = Sub r80 r78
+	VDUP R3, V10.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r83 = -0.6931471803691238
-	// r84 = FMA r81:k r83 r77:zc
+	VDUP R3, V10.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
-	// r85:r = FMA r81:k r82 r84
+	VDUP R3, V10.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
-	// r86 = FMA r50 r85:r r51
+	VDUP R3, V12.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
-	// r87 = FMA r86 r85:r r53
+	VDUP R3, V10.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
-	// r88 = FMA r87 r85:r r55
+	VDUP R3, V12.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
-	// r89 = FMA r88 r85:r r57
+	VDUP R3, V10.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
-	// r90 = FMA r89 r85:r r59
+	VDUP R3, V12.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
-	// r91 = FMA r90 r85:r r61
+	VDUP R3, V10.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r31 = 2.7557319223985893e-06
-	// r92 = FMA r91 r85:r r31
+	VDUP R3, V12.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V10.D2 // r32 = 2.48015873015873e-05
-	// r93 = FMA r92 r85:r r32
+	VDUP R3, V10.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r101 = 60
-	// r102 = CmpGT r81:k r101
+	VDUP R3, V10.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r101 = 60
-	// r103:kc = Select r102 r101 r81:k
+	VDUP R3, V13.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r104 = -1
-	// r105 = Mul r103:kc r104
+	VDUP R3, V13.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
-	// r106 = Add r105 r78
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r107:kBits = Bits r106
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r108 = 5.054e-321
-	// r109 = IAdd r107:kBits r108
+	VDUP R3, V13.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V13.D2, V10.D2, V10.D2
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VSHL $52, V10.D2, V10.D2
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r115 = FMA r81:k r44 r78
+	VDUP R3, V4.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r116:kHalf = Sub r115 r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r117 = Add r116:kHalf r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r118:kBits = Bits r117
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r108 = 5.054e-321
-	// r119 = IAdd r118:kBits r108
+	VDUP R3, V12.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
 	VADD V12.D2, V8.D2, V8.D2
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VSHL $52, V8.D2, V8.D2
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r124 = Add r123 r78
+	VDUP R3, V4.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r125:kBits = Bits r124
+	// r127:kBits = Bits r126
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r108 = 5.054e-321
-	// r126 = IAdd r125:kBits r108
+	VDUP R3, V4.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
 	VADD V4.D2, V11.D2, V11.D2
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VSHL $52, V11.D2, V11.D2
-	// r128:pow2 = FromBits r127
-	// r129:big = Mul r122 r128:pow2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare122:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip123
-	// r133 = Load Delta
+	// r135 = Load Delta
 	VLD1.P (R8)(R17), [V3.D2]
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
 manyskip123:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMLA V3.D2, V19.D2, V5.D2
-	// r140:t = Time
+	// r142:t = Time
 	VLD1R.P 8(R14), [V3.D2]
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip124
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.D2], (R10)(R20)
 manyskip124:
 	// If Ref
 	CBZ R11, manyskip125
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -17037,7 +17105,7 @@ manyskip124:
 manyskip125:
 	// If Bits
 	CBZ R12, manyskip126
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
@@ -17105,352 +17173,356 @@ manystep133:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.D2 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip134
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVD 0(R7), F3
 	ADD R16, R7
 manyskip134:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r14:vC = VC
-	// r15:a2 = Sub r6:vr r14:vC
+	VDUP R3, V5.D2 // r16:vC = VC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.D2, V29.D2, V3.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
 	// If G
 	CBZ R9, manyskip135
-	// r24 = Load G
+	// r26 = Load G
 	FMOVD 0(R9), F5
 	ADD R19, R9
-	// r25:gd = Mul r18:dtRTau r24
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r23:z = Sub r23:z r25:gd
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
-	// r27 = Imm 0x0
+	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28:gv = FMA r25:gd r6:vr r27
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28:gv
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
 manyskip135:
-	// r30:az = Abs r23:z
+	// r32:az = Abs r25:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r31 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r32 = 2.48015873015873e-05
-	// r33 = FMA r31 r23:z r32
+	VDUP R3, V7.D2 // r34 = 2.48015873015873e-05
+	// r35 = FMA r33 r25:z r34
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V27.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V26.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V25.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r41 = FMA r39 r23:z r40
+	// r43 = FMA r41 r25:z r42
 	VMOV V24.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r43 = FMA r41 r23:z r42
+	// r45 = FMA r43 r25:z r44
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r45 = FMA r43 r23:z r44
+	// r47 = FMA r45 r25:z r46
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r47:ex = FMA r45 r23:z r46
+	// r49:ex = FMA r47 r25:z r48
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r49:large = CmpGT r30:az r48
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
-	// Rare r49:large
+	// Rare r51:large
 	FMOVS F7, R3
 	CBZW R3, manyrare136
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r25:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V8.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r25:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r25:z r57
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
-	// r58 = FMA r56 r23:z r57
+	VDUP R3, V8.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r25:z r59
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
-	// r60 = FMA r58 r23:z r59
+	VDUP R3, V9.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r25:z r61
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
-	// r62 = FMA r60 r23:z r61
+	VDUP R3, V8.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r25:z r63
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r31 = 2.7557319223985893e-06
-	// r63 = FMA r62 r23:z r31
+	VDUP R3, V9.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r25:z r33
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r32 = 2.48015873015873e-05
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V8.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r25:z r34
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23:z r34
+	// r67 = FMA r66 r25:z r36
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r66 = FMA r65 r23:z r36
+	// r68 = FMA r67 r25:z r38
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r67 = FMA r66 r23:z r38
+	// r69 = FMA r68 r25:z r40
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r68 = FMA r67 r23:z r40
+	// r70 = FMA r69 r25:z r42
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r69 = FMA r68 r23:z r42
+	// r71 = FMA r70 r25:z r44
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r70 = FMA r69 r23:z r44
+	// r72 = FMA r71 r25:z r46
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r71:taylor = FMA r70 r23:z r46
+	// r73:taylor = FMA r72 r25:z r48
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r72 = 720
-	// r73 = CmpGT r23:z r72
+	VDUP R3, V8.D2 // r74 = 720
+	// r75 = CmpGT r25:z r74
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r72 = 720
-	// r74:zl = Select r73 r72 r23:z
+	VDUP R3, V10.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r75 = -708
-	// r76 = CmpLT r74:zl r75
+	VDUP R3, V4.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r75 = -708
-	// r77:zc = Select r76 r75 r74:zl
+	VDUP R3, V10.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r79 = 1.4426950408889634
+	VDUP R3, V10.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
-	// r80 = FMA r77:zc r79 r78
+	VDUP R3, V11.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
-	// r81:k = Sub r80 r78
+	VDUP R3, V10.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r83 = -0.6931471803691238
-	// r84 = FMA r81:k r83 r77:zc
+	VDUP R3, V10.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
-	// r85:r = FMA r81:k r82 r84
+	VDUP R3, V10.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
-	// r86 = FMA r50 r85:r r51
+	VDUP R3, V12.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
-	// r87 = FMA r86 r85:r r53
+	VDUP R3, V10.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
-	// r88 = FMA r87 r85:r r55
+	VDUP R3, V12.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
-	// r89 = FMA r88 r85:r r57
+	VDUP R3, V10.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
-	// r90 = FMA r89 r85:r r59
+	VDUP R3, V12.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
-	// r91 = FMA r90 r85:r r61
+	VDUP R3, V10.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r31 = 2.7557319223985893e-06
-	// r92 = FMA r91 r85:r r31
+	VDUP R3, V12.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V10.D2 // r32 = 2.48015873015873e-05
-	// r93 = FMA r92 r85:r r32
+	VDUP R3, V10.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r85:r r34
+	// r96 = FMA r95 r87:r r36
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r95 = FMA r94 r85:r r36
+	// r97 = FMA r96 r87:r r38
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r96 = FMA r95 r85:r r38
+	// r98 = FMA r97 r87:r r40
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r97 = FMA r96 r85:r r40
+	// r99 = FMA r98 r87:r r42
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r98 = FMA r97 r85:r r42
+	// r100 = FMA r99 r87:r r44
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r99 = FMA r98 r85:r r44
+	// r101 = FMA r100 r87:r r46
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r100:q = FMA r99 r85:r r46
+	// r102:q = FMA r101 r87:r r48
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r101 = 60
-	// r102 = CmpGT r81:k r101
+	VDUP R3, V10.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r101 = 60
-	// r103:kc = Select r102 r101 r81:k
+	VDUP R3, V13.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r104 = -1
-	// r105 = Mul r103:kc r104
+	VDUP R3, V13.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
-	// r106 = Add r105 r78
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r107:kBits = Bits r106
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r108 = 5.054e-321
-	// r109 = IAdd r107:kBits r108
+	VDUP R3, V13.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V13.D2, V10.D2, V10.D2
-	// r110 = Shl 52 r109
+	// r112 = Shl 52 r111
 	VSHL $52, V10.D2, V10.D2
-	// r111:pow2 = FromBits r110
-	// r112:oneMinus = Sub r46 r111:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r113 = FMA r85:r r100:q r112:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r114:y = Div r113 r74:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r115 = FMA r81:k r44 r78
+	VDUP R3, V4.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r116:kHalf = Sub r115 r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
-	// r117 = Add r116:kHalf r78
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r118:kBits = Bits r117
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r108 = 5.054e-321
-	// r119 = IAdd r118:kBits r108
+	VDUP R3, V12.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
 	VADD V12.D2, V8.D2, V8.D2
-	// r120 = Shl 52 r119
+	// r122 = Shl 52 r121
 	VSHL $52, V8.D2, V8.D2
-	// r121:pow2 = FromBits r120
-	// r122 = Mul r114:y r121:pow2
+	// r123:pow2 = FromBits r122
+	// r124 = Mul r116:y r123:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r123 = Sub r81:k r116:kHalf
+	// r125 = Sub r83:k r118:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
-	// r124 = Add r123 r78
+	VDUP R3, V4.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r125:kBits = Bits r124
+	// r127:kBits = Bits r126
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r108 = 5.054e-321
-	// r126 = IAdd r125:kBits r108
+	VDUP R3, V4.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
 	VADD V4.D2, V11.D2, V11.D2
-	// r127 = Shl 52 r126
+	// r129 = Shl 52 r128
 	VSHL $52, V11.D2, V11.D2
-	// r128:pow2 = FromBits r127
-	// r129:big = Mul r122 r128:pow2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r130 = CmpLE r30:az r44
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
-	// r131:far = Select r130 r71:taylor r129:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r47:ex = Select r49:large r131:far r47:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare136:
-	// r132:vc = FMA r47:ex r21:F r6:vr
+	// r134:vc = FMA r49:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip137
-	// r133 = Load Delta
+	// r135 = Load Delta
 	FMOVD 0(R8), F3
 	ADD R17, R8
-	// r132:vc = Add r132:vc r133
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
 manyskip137:
-	// r136:dv = Sub r132:vc r12:vRest
+	// r138:dv = Sub r134:vc r14:vRest
 	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
-	// r138:wkeep = Mul r137:keep r9:u
+	// r140:wkeep = Mul r139:keep r11:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMLA V3.D2, V19.D2, V5.D2
-	// r140:t = Time
+	// r142:t = Time
 	VLD1R.P 8(R14), [V3.D2]
-	// r141:since = Sub r140:t r2:Last
+	// r143:since = Sub r142:t r2:Last
 	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
-	// r143:refr = CmpLT r141:since r142:tauRef
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r143:refr r6:vr r132:vc
+	// r0:V = Select r145:refr r8:vr r134:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r143:refr r9:u r139:wc
+	// r1:W = Select r145:refr r11:u r141:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r146:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r146:sp r140:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip138
-	// StoreOne Spike r146:sp
+	// StoreOne Spike r148:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVD F3, 0(R10)
 	ADD R20, R10
 manyskip138:
 	// If Ref
 	CBZ R11, manyskip139
-	// r147:ref = Or r143:refr r146:sp
+	// r149:ref = Or r145:refr r148:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r147:ref
+	// StoreBool Ref r149:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R11)
@@ -17458,7 +17530,7 @@ manyskip138:
 manyskip139:
 	// If Bits
 	CBZ R12, manyskip140
-	// StoreBits Bits r146:sp
+	// StoreBits Bits r148:sp
 	FMOVS F4, R3
 	MOVD (R12), R23
 	ROR R15, R23, R23
@@ -17486,18 +17558,18 @@ manytailend:
 // func stepNEONF64HardPN(f *generic.Frame64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r32 = 2.7557319223985893e-06,
-//     V30 r33 = 2.48015873015873e-05, V29 r35 = 0.0001984126984126984,
-//     V28 r37 = 0.001388888888888889, V27 r39 = 0.008333333333333333, V26 r41 = 0.041666666666666664,
-//     V25 r43 = 0.16666666666666666, V24 r45 = 0.5, V23 r47 = 1, V22 r49 = 0.0625, V21 r141:t = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r34 = 2.7557319223985893e-06,
+//     V30 r35 = 2.48015873015873e-05, V29 r37 = 0.0001984126984126984,
+//     V28 r39 = 0.001388888888888889, V27 r41 = 0.008333333333333333, V26 r43 = 0.041666666666666664,
+//     V25 r45 = 0.16666666666666666, V24 r47 = 0.5, V23 r49 = 1, V22 r51 = 0.0625, V21 r143:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
 //   Counters: lane R24, bits word R25, bits word scratch R26.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r35 = 0.0001984126984126984,
-//     V30 r37 = 0.001388888888888889, V29 r39 = 0.008333333333333333, V28 r41 = 0.041666666666666664,
-//     V27 r43 = 0.16666666666666666, V26 r45 = 0.5, V25 r47 = 1, V24 r49 = 0.0625.
+//   Pinned constants (the others are broadcast before each use): V31 r37 = 0.0001984126984126984,
+//     V30 r39 = 0.001388888888888889, V29 r41 = 0.008333333333333333, V28 r43 = 0.041666666666666664,
+//     V27 r45 = 0.16666666666666666, V26 r47 = 0.5, V25 r49 = 1, V24 r51 = 0.0625.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
@@ -17545,27 +17617,27 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD ZR, R24 // lane
 	MOVD ZR, R25 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r32 = 2.7557319223985893e-06
+	VDUP R3, V31.D2 // r34 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r33 = 2.48015873015873e-05
+	VDUP R3, V30.D2 // r35 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r35 = 0.0001984126984126984
+	VDUP R3, V29.D2 // r37 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r37 = 0.001388888888888889
+	VDUP R3, V28.D2 // r39 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r39 = 0.008333333333333333
+	VDUP R3, V27.D2 // r41 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r41 = 0.041666666666666664
+	VDUP R3, V26.D2 // r43 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r43 = 0.16666666666666666
+	VDUP R3, V25.D2 // r45 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r45 = 0.5
+	VDUP R3, V24.D2 // r47 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r47 = 1
+	VDUP R3, V23.D2 // r49 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r49 = 0.0625
+	VDUP R3, V22.D2 // r51 = 0.0625
 	MOVD 336(R0), R3
-	VLD1R (R3), [V21.D2] // r141:t = T[0]
+	VLD1R (R3), [V21.D2] // r143:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -17581,354 +17653,358 @@ oneloop1:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	VLD1.P 16(R14), [V5.D2]
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	VLD1.P 16(R15), [V0.D2]
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	VLD1.P 16(R16), [V1.D2]
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	VLD1.P 16(R17), [V7.D2]
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	VLD1.P 16(R19), [V8.D2]
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VLD1.P 16(R20), [V10.D2]
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	// If G
 	CBZ R9, oneskip2
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ -16(R20), F0
-	// r25 = Load G
+	// r27 = Load G
 	VLD1.P 16(R9), [V6.D2]
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V5.D2, V0.D2, V6.D2
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 oneskip2:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r50:large
+	// Rare r52:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
 	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
-	// r53 = FMA r51 r23:z r52
+	VDUP R3, V11.D2 // r54 = 7.647163731819816e-13
+	// r55 = FMA r53 r25:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
-	// r55 = FMA r53 r23:z r54
+	VDUP R3, V9.D2 // r56 = 1.1470745597729725e-11
+	// r57 = FMA r55 r25:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
-	// r57 = FMA r55 r23:z r56
+	VDUP R3, V11.D2 // r58 = 1.6059043836821613e-10
+	// r59 = FMA r57 r25:z r58
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
-	// r59 = FMA r57 r23:z r58
+	VDUP R3, V9.D2 // r60 = 2.08767569878681e-09
+	// r61 = FMA r59 r25:z r60
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
-	// r61 = FMA r59 r23:z r60
+	VDUP R3, V11.D2 // r62 = 2.505210838544172e-08
+	// r63 = FMA r61 r25:z r62
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
-	// r63 = FMA r61 r23:z r62
+	VDUP R3, V9.D2 // r64 = 2.755731922398589e-07
+	// r65 = FMA r63 r25:z r64
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r73 = 720
-	// r74 = CmpGT r23:z r73
+	VDUP R3, V9.D2 // r75 = 720
+	// r76 = CmpGT r25:z r75
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r73 = 720
-	// r75:zl = Select r74 r73 r23:z
+	VDUP R3, V12.D2 // r75 = 720
+	// r77:zl = Select r76 r75 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r76 = -708
-	// r77 = CmpLT r75:zl r76
+	VDUP R3, V8.D2 // r78 = -708
+	// r79 = CmpLT r77:zl r78
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r76 = -708
-	// r78:zc = Select r77 r76 r75:zl
+	VDUP R3, V12.D2 // r78 = -708
+	// r80:zc = Select r79 r78 r77:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r80 = 1.4426950408889634
+	VDUP R3, V12.D2 // r82 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
-	// r81 = FMA r78:zc r80 r79
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	// r83 = FMA r80:zc r82 r81
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
-	// r82:k = Sub r81 r79
+	VDUP R3, V12.D2 // r81 = 6.755399441055744e+15
+	// r84:k = Sub r83 r81
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r84 = -0.6931471803691238
-	// r85 = FMA r82:k r84 r78:zc
+	VDUP R3, V12.D2 // r86 = -0.6931471803691238
+	// r87 = FMA r84:k r86 r80:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
-	// r86:r = FMA r82:k r83 r85
+	VDUP R3, V12.D2 // r85 = -1.9082149292705877e-10
+	// r88:r = FMA r84:k r85 r87
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
-	// r87 = FMA r51 r86:r r52
+	VDUP R3, V14.D2 // r54 = 7.647163731819816e-13
+	// r89 = FMA r53 r88:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
-	// r88 = FMA r87 r86:r r54
+	VDUP R3, V12.D2 // r56 = 1.1470745597729725e-11
+	// r90 = FMA r89 r88:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
-	// r89 = FMA r88 r86:r r56
+	VDUP R3, V14.D2 // r58 = 1.6059043836821613e-10
+	// r91 = FMA r90 r88:r r58
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
-	// r90 = FMA r89 r86:r r58
+	VDUP R3, V12.D2 // r60 = 2.08767569878681e-09
+	// r92 = FMA r91 r88:r r60
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
-	// r91 = FMA r90 r86:r r60
+	VDUP R3, V14.D2 // r62 = 2.505210838544172e-08
+	// r93 = FMA r92 r88:r r62
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
-	// r92 = FMA r91 r86:r r62
+	VDUP R3, V12.D2 // r64 = 2.755731922398589e-07
+	// r94 = FMA r93 r88:r r64
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r102 = 60
-	// r103 = CmpGT r82:k r102
+	VDUP R3, V12.D2 // r104 = 60
+	// r105 = CmpGT r84:k r104
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r102 = 60
-	// r104:kc = Select r103 r102 r82:k
+	VDUP R3, V15.D2 // r104 = 60
+	// r106:kc = Select r105 r104 r84:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r105 = -1
-	// r106 = Mul r104:kc r105
+	VDUP R3, V15.D2 // r107 = -1
+	// r108 = Mul r106:kc r107
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
-	// r107 = Add r106 r79
+	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
+	// r109 = Add r108 r81
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r108:kBits = Bits r107
+	// r110:kBits = Bits r109
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r109 = 5.054e-321
-	// r110 = IAdd r108:kBits r109
+	VDUP R3, V15.D2 // r111 = 5.054e-321
+	// r112 = IAdd r110:kBits r111
 	VADD V15.D2, V12.D2, V12.D2
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VSHL $52, V12.D2, V12.D2
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r116 = FMA r82:k r45 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r117:kHalf = Sub r116 r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r119:kHalf = Sub r118 r81
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r118 = Add r117:kHalf r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r120 = Add r119:kHalf r81
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r109 = 5.054e-321
-	// r120 = IAdd r119:kBits r109
+	VDUP R3, V14.D2 // r111 = 5.054e-321
+	// r122 = IAdd r121:kBits r111
 	VADD V14.D2, V9.D2, V9.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V9.D2, V9.D2
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r125 = Add r124 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r127 = Add r126 r81
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r126:kBits = Bits r125
+	// r128:kBits = Bits r127
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r109 = 5.054e-321
-	// r127 = IAdd r126:kBits r109
+	VDUP R3, V8.D2 // r111 = 5.054e-321
+	// r129 = IAdd r128:kBits r111
 	VADD V8.D2, V13.D2, V13.D2
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VSHL $52, V13.D2, V13.D2
-	// r129:pow2 = FromBits r128
-	// r130:big = Mul r123 r129:pow2
+	// r131:pow2 = FromBits r130
+	// r132:big = Mul r125 r131:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare3:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip4
-	// r134 = Load Delta
+	// r136 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip4:
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	VLD1.P 16(R22), [V6.D2]
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	VLD1.P 16(R21), [V7.D2]
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	VLD1.P 16(R23), [V6.D2]
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip5
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VAND V23.B16, V3.B16, V0.B16
 	VST1.P [V0.D2], 16(R10)
 oneskip5:
 	// If Ref
 	CBZ R11, oneskip6
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -17938,7 +18014,7 @@ oneskip5:
 oneskip6:
 	// If Bits
 	CBZ R12, oneskip7
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -17977,360 +18053,364 @@ onetail:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	FMOVD.P 8(R14), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVD.P 8(R15), F0
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip9
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip9:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVD.P 8(R16), F1
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVD.P 8(R17), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVD.P 8(R19), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVD.P 8(R20), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	// If G
 	CBZ R9, oneskip10
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVD -8(R20), F0
-	// r25 = Load G
+	// r27 = Load G
 	FMOVD.P 8(R9), F6
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V5.D2, V0.D2, V6.D2
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 oneskip10:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r34 = FMA r32 r23:z r33
+	// r36 = FMA r34 r25:z r35
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r50:large
+	// Rare r52:large
 	FMOVS F6, R3
 	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
-	// r53 = FMA r51 r23:z r52
+	VDUP R3, V11.D2 // r54 = 7.647163731819816e-13
+	// r55 = FMA r53 r25:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
-	// r55 = FMA r53 r23:z r54
+	VDUP R3, V9.D2 // r56 = 1.1470745597729725e-11
+	// r57 = FMA r55 r25:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
-	// r57 = FMA r55 r23:z r56
+	VDUP R3, V11.D2 // r58 = 1.6059043836821613e-10
+	// r59 = FMA r57 r25:z r58
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
-	// r59 = FMA r57 r23:z r58
+	VDUP R3, V9.D2 // r60 = 2.08767569878681e-09
+	// r61 = FMA r59 r25:z r60
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
-	// r61 = FMA r59 r23:z r60
+	VDUP R3, V11.D2 // r62 = 2.505210838544172e-08
+	// r63 = FMA r61 r25:z r62
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
-	// r63 = FMA r61 r23:z r62
+	VDUP R3, V9.D2 // r64 = 2.755731922398589e-07
+	// r65 = FMA r63 r25:z r64
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r23:z r32
+	// r66 = FMA r65 r25:z r34
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r23:z r33
+	// r67 = FMA r66 r25:z r35
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r73 = 720
-	// r74 = CmpGT r23:z r73
+	VDUP R3, V9.D2 // r75 = 720
+	// r76 = CmpGT r25:z r75
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r73 = 720
-	// r75:zl = Select r74 r73 r23:z
+	VDUP R3, V12.D2 // r75 = 720
+	// r77:zl = Select r76 r75 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r76 = -708
-	// r77 = CmpLT r75:zl r76
+	VDUP R3, V8.D2 // r78 = -708
+	// r79 = CmpLT r77:zl r78
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r76 = -708
-	// r78:zc = Select r77 r76 r75:zl
+	VDUP R3, V12.D2 // r78 = -708
+	// r80:zc = Select r79 r78 r77:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r80 = 1.4426950408889634
+	VDUP R3, V12.D2 // r82 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
-	// r81 = FMA r78:zc r80 r79
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	// r83 = FMA r80:zc r82 r81
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
-	// r82:k = Sub r81 r79
+	VDUP R3, V12.D2 // r81 = 6.755399441055744e+15
+	// r84:k = Sub r83 r81
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r84 = -0.6931471803691238
-	// r85 = FMA r82:k r84 r78:zc
+	VDUP R3, V12.D2 // r86 = -0.6931471803691238
+	// r87 = FMA r84:k r86 r80:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
-	// r86:r = FMA r82:k r83 r85
+	VDUP R3, V12.D2 // r85 = -1.9082149292705877e-10
+	// r88:r = FMA r84:k r85 r87
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
-	// r87 = FMA r51 r86:r r52
+	VDUP R3, V14.D2 // r54 = 7.647163731819816e-13
+	// r89 = FMA r53 r88:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
-	// r88 = FMA r87 r86:r r54
+	VDUP R3, V12.D2 // r56 = 1.1470745597729725e-11
+	// r90 = FMA r89 r88:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
-	// r89 = FMA r88 r86:r r56
+	VDUP R3, V14.D2 // r58 = 1.6059043836821613e-10
+	// r91 = FMA r90 r88:r r58
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
-	// r90 = FMA r89 r86:r r58
+	VDUP R3, V12.D2 // r60 = 2.08767569878681e-09
+	// r92 = FMA r91 r88:r r60
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
-	// r91 = FMA r90 r86:r r60
+	VDUP R3, V14.D2 // r62 = 2.505210838544172e-08
+	// r93 = FMA r92 r88:r r62
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
-	// r92 = FMA r91 r86:r r62
+	VDUP R3, V12.D2 // r64 = 2.755731922398589e-07
+	// r94 = FMA r93 r88:r r64
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r86:r r32
+	// r95 = FMA r94 r88:r r34
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r86:r r33
+	// r96 = FMA r95 r88:r r35
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r102 = 60
-	// r103 = CmpGT r82:k r102
+	VDUP R3, V12.D2 // r104 = 60
+	// r105 = CmpGT r84:k r104
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r102 = 60
-	// r104:kc = Select r103 r102 r82:k
+	VDUP R3, V15.D2 // r104 = 60
+	// r106:kc = Select r105 r104 r84:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r105 = -1
-	// r106 = Mul r104:kc r105
+	VDUP R3, V15.D2 // r107 = -1
+	// r108 = Mul r106:kc r107
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
-	// r107 = Add r106 r79
+	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
+	// r109 = Add r108 r81
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r108:kBits = Bits r107
+	// r110:kBits = Bits r109
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r109 = 5.054e-321
-	// r110 = IAdd r108:kBits r109
+	VDUP R3, V15.D2 // r111 = 5.054e-321
+	// r112 = IAdd r110:kBits r111
 	VADD V15.D2, V12.D2, V12.D2
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VSHL $52, V12.D2, V12.D2
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r116 = FMA r82:k r45 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r117:kHalf = Sub r116 r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r119:kHalf = Sub r118 r81
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r118 = Add r117:kHalf r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r120 = Add r119:kHalf r81
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r109 = 5.054e-321
-	// r120 = IAdd r119:kBits r109
+	VDUP R3, V14.D2 // r111 = 5.054e-321
+	// r122 = IAdd r121:kBits r111
 	VADD V14.D2, V9.D2, V9.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V9.D2, V9.D2
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r125 = Add r124 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r127 = Add r126 r81
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r126:kBits = Bits r125
+	// r128:kBits = Bits r127
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r109 = 5.054e-321
-	// r127 = IAdd r126:kBits r109
+	VDUP R3, V8.D2 // r111 = 5.054e-321
+	// r129 = IAdd r128:kBits r111
 	VADD V8.D2, V13.D2, V13.D2
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VSHL $52, V13.D2, V13.D2
-	// r129:pow2 = FromBits r128
-	// r130:big = Mul r123 r129:pow2
+	// r131:pow2 = FromBits r130
+	// r132:big = Mul r125 r131:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare11:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip12
-	// r134 = Load Delta
+	// r136 = Load Delta
 	FMOVD.P 8(R8), F6
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip12:
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	FMOVD.P 8(R22), F6
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	FMOVD.P 8(R21), F7
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	FMOVD.P 8(R23), F6
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R10, oneskip13
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R10)
 oneskip13:
 	// If Ref
 	CBZ R11, oneskip14
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R11)
 oneskip14:
 	// If Bits
 	CBZ R12, oneskip15
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R24, R3, R3
@@ -18395,21 +18475,21 @@ many:
 	MOVD 288(R0), R2 // I row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V31.D2 // r35 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r37 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V30.D2 // r37 = 0.001388888888888889
+	VDUP R3, V30.D2 // r39 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r39 = 0.008333333333333333
+	VDUP R3, V29.D2 // r41 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r41 = 0.041666666666666664
+	VDUP R3, V28.D2 // r43 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r43 = 0.16666666666666666
+	VDUP R3, V27.D2 // r45 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r45 = 0.5
+	VDUP R3, V26.D2 // r47 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r47 = 1
+	VDUP R3, V25.D2 // r49 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V24.D2 // r49 = 0.0625
+	VDUP R3, V24.D2 // r51 = 0.0625
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -18460,645 +18540,651 @@ manystep59:
 	// r5:vReset = Param VReset
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip60
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R2), [V8.D2]
 manyskip60:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R16), F10
 	FMOVQ 16(R16), F11
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R17), F14
 	FMOVQ 16(R17), F15
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R19), F16
 	FMOVQ 16(R19), F17
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F20
 	FMOVQ 16(R20), F21
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
 	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V18.D2, V16.D2, V20.D2
 	VFMLA V19.D2, V17.D2, V21.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
 	// If G
 	CBZ R9, manyskip61
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F8
 	FMOVQ 16(R20), F9
-	// r25 = Load G
+	// r27 = Load G
 	FMOVQ 16(R9), F12
 	FMOVQ 0(R9), F13
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V0.D2, V8.D2, V12.D2
 	VFMLA V1.D2, V9.D2, V13.D2
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
 	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
 manyskip61:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r32 = 2.7557319223985893e-06
+	VDUP R3, V12.D2 // r34 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2 // r33 = 2.48015873015873e-05
-	// r34 = FMA r32 r23:z r33
+	VDUP R3, V13.D2 // r35 = 2.48015873015873e-05
+	// r36 = FMA r34 r25:z r35
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
-	// Rare r50:large
+	// Rare r52:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare62
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r52 = 7.647163731819816e-13
-	// r53 = FMA r51 r23:z r52
+	VDUP R3, V19.D2 // r54 = 7.647163731819816e-13
+	// r55 = FMA r53 r25:z r54
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r54 = 1.1470745597729725e-11
-	// r55 = FMA r53 r23:z r54
+	VDUP R3, V18.D2 // r56 = 1.1470745597729725e-11
+	// r57 = FMA r55 r25:z r56
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r56 = 1.6059043836821613e-10
-	// r57 = FMA r55 r23:z r56
+	VDUP R3, V19.D2 // r58 = 1.6059043836821613e-10
+	// r59 = FMA r57 r25:z r58
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r58 = 2.08767569878681e-09
-	// r59 = FMA r57 r23:z r58
+	VDUP R3, V18.D2 // r60 = 2.08767569878681e-09
+	// r61 = FMA r59 r25:z r60
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r60 = 2.505210838544172e-08
-	// r61 = FMA r59 r23:z r60
+	VDUP R3, V19.D2 // r62 = 2.505210838544172e-08
+	// r63 = FMA r61 r25:z r62
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r62 = 2.755731922398589e-07
-	// r63 = FMA r61 r23:z r62
+	VDUP R3, V18.D2 // r64 = 2.755731922398589e-07
+	// r65 = FMA r63 r25:z r64
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r32 = 2.7557319223985893e-06
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V19.D2 // r34 = 2.7557319223985893e-06
+	// r66 = FMA r65 r25:z r34
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r33 = 2.48015873015873e-05
-	// r65 = FMA r64 r23:z r33
+	VDUP R3, V18.D2 // r35 = 2.48015873015873e-05
+	// r67 = FMA r66 r25:z r35
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r73 = 720
-	// r74 = CmpGT r23:z r73
+	VDUP R3, V18.D2 // r75 = 720
+	// r76 = CmpGT r25:z r75
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2 // r73 = 720
-	// r75:zl = Select r74 r73 r23:z
+	VDUP R3, V22.D2 // r75 = 720
+	// r77:zl = Select r76 r75 r25:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r76 = -708
-	// r77 = CmpLT r75:zl r76
+	VDUP R3, V16.D2 // r78 = -708
+	// r79 = CmpLT r77:zl r78
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2 // r76 = -708
-	// r78:zc = Select r77 r76 r75:zl
+	VDUP R3, V22.D2 // r78 = -708
+	// r80:zc = Select r79 r78 r77:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V22.D2 // r80 = 1.4426950408889634
+	VDUP R3, V22.D2 // r82 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r79 = 6.755399441055744e+15
-	// r81 = FMA r78:zc r80 r79
+	VDUP R3, V23.D2 // r81 = 6.755399441055744e+15
+	// r83 = FMA r80:zc r82 r81
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r79 = 6.755399441055744e+15
-	// r82:k = Sub r81 r79
+	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
+	// r84:k = Sub r83 r81
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V22.D2 // r84 = -0.6931471803691238
-	// r85 = FMA r82:k r84 r78:zc
+	VDUP R3, V22.D2 // r86 = -0.6931471803691238
+	// r87 = FMA r84:k r86 r80:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V22.D2 // r83 = -1.9082149292705877e-10
-	// r86:r = FMA r82:k r83 r85
+	VDUP R3, V22.D2 // r85 = -1.9082149292705877e-10
+	// r88:r = FMA r84:k r85 r87
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V22.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V24.D2 // r52 = 7.647163731819816e-13
-	// r87 = FMA r51 r86:r r52
+	VDUP R3, V24.D2 // r54 = 7.647163731819816e-13
+	// r89 = FMA r53 r88:r r54
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2 // r54 = 1.1470745597729725e-11
-	// r88 = FMA r87 r86:r r54
+	VDUP R3, V22.D2 // r56 = 1.1470745597729725e-11
+	// r90 = FMA r89 r88:r r56
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V24.D2 // r56 = 1.6059043836821613e-10
-	// r89 = FMA r88 r86:r r56
+	VDUP R3, V24.D2 // r58 = 1.6059043836821613e-10
+	// r91 = FMA r90 r88:r r58
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2 // r58 = 2.08767569878681e-09
-	// r90 = FMA r89 r86:r r58
+	VDUP R3, V22.D2 // r60 = 2.08767569878681e-09
+	// r92 = FMA r91 r88:r r60
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V24.D2 // r60 = 2.505210838544172e-08
-	// r91 = FMA r90 r86:r r60
+	VDUP R3, V24.D2 // r62 = 2.505210838544172e-08
+	// r93 = FMA r92 r88:r r62
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2 // r62 = 2.755731922398589e-07
-	// r92 = FMA r91 r86:r r62
+	VDUP R3, V22.D2 // r64 = 2.755731922398589e-07
+	// r94 = FMA r93 r88:r r64
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r32 = 2.7557319223985893e-06
-	// r93 = FMA r92 r86:r r32
+	VDUP R3, V24.D2 // r34 = 2.7557319223985893e-06
+	// r95 = FMA r94 r88:r r34
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2 // r33 = 2.48015873015873e-05
-	// r94 = FMA r93 r86:r r33
+	VDUP R3, V22.D2 // r35 = 2.48015873015873e-05
+	// r96 = FMA r95 r88:r r35
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r102 = 60
-	// r103 = CmpGT r82:k r102
+	VDUP R3, V22.D2 // r104 = 60
+	// r105 = CmpGT r84:k r104
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2 // r102 = 60
-	// r104:kc = Select r103 r102 r82:k
+	VDUP R3, V27.D2 // r104 = 60
+	// r106:kc = Select r105 r104 r84:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2 // r105 = -1
-	// r106 = Mul r104:kc r105
+	VDUP R3, V27.D2 // r107 = -1
+	// r108 = Mul r106:kc r107
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r79 = 6.755399441055744e+15
-	// r107 = Add r106 r79
+	VDUP R3, V27.D2 // r81 = 6.755399441055744e+15
+	// r109 = Add r108 r81
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
-	// r108:kBits = Bits r107
+	// r110:kBits = Bits r109
 	MOVD $0x3ff, R3
-	VDUP R3, V27.D2 // r109 = 5.054e-321
-	// r110 = IAdd r108:kBits r109
+	VDUP R3, V27.D2 // r111 = 5.054e-321
+	// r112 = IAdd r110:kBits r111
 	VADD V27.D2, V22.D2, V22.D2
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VSHL $52, V22.D2, V22.D2
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
-	// r116 = FMA r82:k r45 r79
+	VDUP R3, V16.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
-	// r117:kHalf = Sub r116 r79
+	VDUP R3, V18.D2 // r81 = 6.755399441055744e+15
+	// r119:kHalf = Sub r118 r81
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
-	// r118 = Add r117:kHalf r79
+	VDUP R3, V18.D2 // r81 = 6.755399441055744e+15
+	// r120 = Add r119:kHalf r81
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V24.D2 // r109 = 5.054e-321
-	// r120 = IAdd r119:kBits r109
+	VDUP R3, V24.D2 // r111 = 5.054e-321
+	// r122 = IAdd r121:kBits r111
 	VADD V24.D2, V18.D2, V18.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V18.D2, V18.D2
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
-	// r125 = Add r124 r79
+	VDUP R3, V16.D2 // r81 = 6.755399441055744e+15
+	// r127 = Add r126 r81
 	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	// r126:kBits = Bits r125
+	// r128:kBits = Bits r127
 	MOVD $0x3ff, R3
-	VDUP R3, V16.D2 // r109 = 5.054e-321
-	// r127 = IAdd r126:kBits r109
+	VDUP R3, V16.D2 // r111 = 5.054e-321
+	// r129 = IAdd r128:kBits r111
 	VADD V16.D2, V23.D2, V23.D2
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VSHL $52, V23.D2, V23.D2
-	// r129:pow2 = FromBits r128
-	// r130:big = Mul r123 r129:pow2
+	// r131:pow2 = FromBits r130
+	// r132:big = Mul r125 r131:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
 manyrare62:
-	// Rare r50:large
+	// Rare r52:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare63
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r52 = 7.647163731819816e-13
-	// r53 = FMA r51 r23:z r52
+	VDUP R3, V13.D2 // r54 = 7.647163731819816e-13
+	// r55 = FMA r53 r25:z r54
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
-	// r55 = FMA r53 r23:z r54
+	VDUP R3, V8.D2 // r56 = 1.1470745597729725e-11
+	// r57 = FMA r55 r25:z r56
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V13.D2 // r56 = 1.6059043836821613e-10
-	// r57 = FMA r55 r23:z r56
+	VDUP R3, V13.D2 // r58 = 1.6059043836821613e-10
+	// r59 = FMA r57 r25:z r58
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
-	// r59 = FMA r57 r23:z r58
+	VDUP R3, V8.D2 // r60 = 2.08767569878681e-09
+	// r61 = FMA r59 r25:z r60
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V13.D2 // r60 = 2.505210838544172e-08
-	// r61 = FMA r59 r23:z r60
+	VDUP R3, V13.D2 // r62 = 2.505210838544172e-08
+	// r63 = FMA r61 r25:z r62
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
-	// r63 = FMA r61 r23:z r62
+	VDUP R3, V8.D2 // r64 = 2.755731922398589e-07
+	// r65 = FMA r63 r25:z r64
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V13.D2 // r32 = 2.7557319223985893e-06
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V13.D2 // r34 = 2.7557319223985893e-06
+	// r66 = FMA r65 r25:z r34
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r33 = 2.48015873015873e-05
-	// r65 = FMA r64 r23:z r33
+	VDUP R3, V8.D2 // r35 = 2.48015873015873e-05
+	// r67 = FMA r66 r25:z r35
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r73 = 720
-	// r74 = CmpGT r23:z r73
+	VDUP R3, V8.D2 // r75 = 720
+	// r76 = CmpGT r25:z r75
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r73 = 720
-	// r75:zl = Select r74 r73 r23:z
+	VDUP R3, V16.D2 // r75 = 720
+	// r77:zl = Select r76 r75 r25:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r76 = -708
-	// r77 = CmpLT r75:zl r76
+	VDUP R3, V16.D2 // r78 = -708
+	// r79 = CmpLT r77:zl r78
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V17.D2 // r76 = -708
-	// r78:zc = Select r77 r76 r75:zl
+	VDUP R3, V17.D2 // r78 = -708
+	// r80:zc = Select r79 r78 r77:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V17.D2 // r80 = 1.4426950408889634
+	VDUP R3, V17.D2 // r82 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
-	// r81 = FMA r78:zc r80 r79
+	VDUP R3, V18.D2 // r81 = 6.755399441055744e+15
+	// r83 = FMA r80:zc r82 r81
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V17.D2 // r79 = 6.755399441055744e+15
-	// r82:k = Sub r81 r79
+	VDUP R3, V17.D2 // r81 = 6.755399441055744e+15
+	// r84:k = Sub r83 r81
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V17.D2 // r84 = -0.6931471803691238
-	// r85 = FMA r82:k r84 r78:zc
+	VDUP R3, V17.D2 // r86 = -0.6931471803691238
+	// r87 = FMA r84:k r86 r80:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V17.D2 // r83 = -1.9082149292705877e-10
-	// r86:r = FMA r82:k r83 r85
+	VDUP R3, V17.D2 // r85 = -1.9082149292705877e-10
+	// r88:r = FMA r84:k r85 r87
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V17.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r52 = 7.647163731819816e-13
-	// r87 = FMA r51 r86:r r52
+	VDUP R3, V19.D2 // r54 = 7.647163731819816e-13
+	// r89 = FMA r53 r88:r r54
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r54 = 1.1470745597729725e-11
-	// r88 = FMA r87 r86:r r54
+	VDUP R3, V17.D2 // r56 = 1.1470745597729725e-11
+	// r90 = FMA r89 r88:r r56
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r56 = 1.6059043836821613e-10
-	// r89 = FMA r88 r86:r r56
+	VDUP R3, V19.D2 // r58 = 1.6059043836821613e-10
+	// r91 = FMA r90 r88:r r58
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r58 = 2.08767569878681e-09
-	// r90 = FMA r89 r86:r r58
+	VDUP R3, V17.D2 // r60 = 2.08767569878681e-09
+	// r92 = FMA r91 r88:r r60
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r60 = 2.505210838544172e-08
-	// r91 = FMA r90 r86:r r60
+	VDUP R3, V19.D2 // r62 = 2.505210838544172e-08
+	// r93 = FMA r92 r88:r r62
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r62 = 2.755731922398589e-07
-	// r92 = FMA r91 r86:r r62
+	VDUP R3, V17.D2 // r64 = 2.755731922398589e-07
+	// r94 = FMA r93 r88:r r64
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r32 = 2.7557319223985893e-06
-	// r93 = FMA r92 r86:r r32
+	VDUP R3, V19.D2 // r34 = 2.7557319223985893e-06
+	// r95 = FMA r94 r88:r r34
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r33 = 2.48015873015873e-05
-	// r94 = FMA r93 r86:r r33
+	VDUP R3, V17.D2 // r35 = 2.48015873015873e-05
+	// r96 = FMA r95 r88:r r35
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r102 = 60
-	// r103 = CmpGT r82:k r102
+	VDUP R3, V17.D2 // r104 = 60
+	// r105 = CmpGT r84:k r104
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r102 = 60
-	// r104:kc = Select r103 r102 r82:k
+	VDUP R3, V22.D2 // r104 = 60
+	// r106:kc = Select r105 r104 r84:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V22.D2 // r105 = -1
-	// r106 = Mul r104:kc r105
+	VDUP R3, V22.D2 // r107 = -1
+	// r108 = Mul r106:kc r107
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r79 = 6.755399441055744e+15
-	// r107 = Add r106 r79
+	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
+	// r109 = Add r108 r81
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
-	// r108:kBits = Bits r107
+	// r110:kBits = Bits r109
 	MOVD $0x3ff, R3
-	VDUP R3, V22.D2 // r109 = 5.054e-321
-	// r110 = IAdd r108:kBits r109
+	VDUP R3, V22.D2 // r111 = 5.054e-321
+	// r112 = IAdd r110:kBits r111
 	VADD V22.D2, V17.D2, V17.D2
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VSHL $52, V17.D2, V17.D2
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r116 = FMA r82:k r45 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
-	// r117:kHalf = Sub r116 r79
+	VDUP R3, V16.D2 // r81 = 6.755399441055744e+15
+	// r119:kHalf = Sub r118 r81
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
-	// r118 = Add r117:kHalf r79
+	VDUP R3, V16.D2 // r81 = 6.755399441055744e+15
+	// r120 = Add r119:kHalf r81
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r109 = 5.054e-321
-	// r120 = IAdd r119:kBits r109
+	VDUP R3, V19.D2 // r111 = 5.054e-321
+	// r122 = IAdd r121:kBits r111
 	VADD V19.D2, V16.D2, V16.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V16.D2, V16.D2
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r125 = Add r124 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r127 = Add r126 r81
 	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
-	// r126:kBits = Bits r125
+	// r128:kBits = Bits r127
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r109 = 5.054e-321
-	// r127 = IAdd r126:kBits r109
+	VDUP R3, V8.D2 // r111 = 5.054e-321
+	// r129 = IAdd r128:kBits r111
 	VADD V8.D2, V18.D2, V18.D2
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VSHL $52, V18.D2, V18.D2
-	// r129:pow2 = FromBits r128
-	// r130:big = Mul r123 r129:pow2
+	// r131:pow2 = FromBits r130
+	// r132:big = Mul r125 r131:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V15.B16, V9.B16, V14.B16
 manyrare63:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
 	// If Delta
 	CBZ R8, manyskip64
-	// r134 = Load Delta
+	// r136 = Load Delta
 	FMOVQ 16(R8), F12
 	FMOVQ 0(R8), F13
 	MOVD 296(R0), R3 // Delta row distance
 	ADD R3<<3, R8, R8
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip64:
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	FMOVQ 0(R22), F12
 	FMOVQ 16(R22), F13
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	FMOVQ 0(R21), F14
 	FMOVQ 16(R21), F15
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	// r141:t = Time
+	// r143:t = Time
 	VLD1R.P 8(R25), [V10.D2]
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	FMOVQ 0(R23), F13
 	FMOVQ 16(R23), F16
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R10, manyskip65
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R10)
 	VAND V25.B16, V6.B16, V8.B16
@@ -19108,10 +19194,10 @@ manyskip64:
 manyskip65:
 	// If Ref
 	CBZ R11, manyskip66
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -19129,7 +19215,7 @@ manyskip65:
 manyskip66:
 	// If Bits
 	CBZ R12, manyskip67
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -19217,359 +19303,363 @@ manystep74:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	FMOVQ 0(R14), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R15), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip75
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R2), [V4.D2]
 manyskip75:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R16), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R17), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R19), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	// If G
 	CBZ R9, manyskip76
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVQ 0(R20), F4
-	// r25 = Load G
+	// r27 = Load G
 	FMOVQ 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V0.D2, V4.D2, V6.D2
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 manyskip76:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r32 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r34 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r33 = 2.48015873015873e-05
-	// r34 = FMA r32 r23:z r33
+	VDUP R3, V7.D2 // r35 = 2.48015873015873e-05
+	// r36 = FMA r34 r25:z r35
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r50:large
+	// Rare r52:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare77
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
-	// r53 = FMA r51 r23:z r52
+	VDUP R3, V11.D2 // r54 = 7.647163731819816e-13
+	// r55 = FMA r53 r25:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
-	// r55 = FMA r53 r23:z r54
+	VDUP R3, V9.D2 // r56 = 1.1470745597729725e-11
+	// r57 = FMA r55 r25:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
-	// r57 = FMA r55 r23:z r56
+	VDUP R3, V11.D2 // r58 = 1.6059043836821613e-10
+	// r59 = FMA r57 r25:z r58
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
-	// r59 = FMA r57 r23:z r58
+	VDUP R3, V9.D2 // r60 = 2.08767569878681e-09
+	// r61 = FMA r59 r25:z r60
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
-	// r61 = FMA r59 r23:z r60
+	VDUP R3, V11.D2 // r62 = 2.505210838544172e-08
+	// r63 = FMA r61 r25:z r62
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
-	// r63 = FMA r61 r23:z r62
+	VDUP R3, V9.D2 // r64 = 2.755731922398589e-07
+	// r65 = FMA r63 r25:z r64
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r32 = 2.7557319223985893e-06
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V11.D2 // r34 = 2.7557319223985893e-06
+	// r66 = FMA r65 r25:z r34
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r33 = 2.48015873015873e-05
-	// r65 = FMA r64 r23:z r33
+	VDUP R3, V9.D2 // r35 = 2.48015873015873e-05
+	// r67 = FMA r66 r25:z r35
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r73 = 720
-	// r74 = CmpGT r23:z r73
+	VDUP R3, V9.D2 // r75 = 720
+	// r76 = CmpGT r25:z r75
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r73 = 720
-	// r75:zl = Select r74 r73 r23:z
+	VDUP R3, V12.D2 // r75 = 720
+	// r77:zl = Select r76 r75 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r76 = -708
-	// r77 = CmpLT r75:zl r76
+	VDUP R3, V8.D2 // r78 = -708
+	// r79 = CmpLT r77:zl r78
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r76 = -708
-	// r78:zc = Select r77 r76 r75:zl
+	VDUP R3, V12.D2 // r78 = -708
+	// r80:zc = Select r79 r78 r77:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r80 = 1.4426950408889634
+	VDUP R3, V12.D2 // r82 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
-	// r81 = FMA r78:zc r80 r79
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	// r83 = FMA r80:zc r82 r81
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
-	// r82:k = Sub r81 r79
+	VDUP R3, V12.D2 // r81 = 6.755399441055744e+15
+	// r84:k = Sub r83 r81
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r84 = -0.6931471803691238
-	// r85 = FMA r82:k r84 r78:zc
+	VDUP R3, V12.D2 // r86 = -0.6931471803691238
+	// r87 = FMA r84:k r86 r80:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
-	// r86:r = FMA r82:k r83 r85
+	VDUP R3, V12.D2 // r85 = -1.9082149292705877e-10
+	// r88:r = FMA r84:k r85 r87
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
-	// r87 = FMA r51 r86:r r52
+	VDUP R3, V14.D2 // r54 = 7.647163731819816e-13
+	// r89 = FMA r53 r88:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
-	// r88 = FMA r87 r86:r r54
+	VDUP R3, V12.D2 // r56 = 1.1470745597729725e-11
+	// r90 = FMA r89 r88:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
-	// r89 = FMA r88 r86:r r56
+	VDUP R3, V14.D2 // r58 = 1.6059043836821613e-10
+	// r91 = FMA r90 r88:r r58
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
-	// r90 = FMA r89 r86:r r58
+	VDUP R3, V12.D2 // r60 = 2.08767569878681e-09
+	// r92 = FMA r91 r88:r r60
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
-	// r91 = FMA r90 r86:r r60
+	VDUP R3, V14.D2 // r62 = 2.505210838544172e-08
+	// r93 = FMA r92 r88:r r62
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
-	// r92 = FMA r91 r86:r r62
+	VDUP R3, V12.D2 // r64 = 2.755731922398589e-07
+	// r94 = FMA r93 r88:r r64
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r32 = 2.7557319223985893e-06
-	// r93 = FMA r92 r86:r r32
+	VDUP R3, V14.D2 // r34 = 2.7557319223985893e-06
+	// r95 = FMA r94 r88:r r34
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r33 = 2.48015873015873e-05
-	// r94 = FMA r93 r86:r r33
+	VDUP R3, V12.D2 // r35 = 2.48015873015873e-05
+	// r96 = FMA r95 r88:r r35
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r102 = 60
-	// r103 = CmpGT r82:k r102
+	VDUP R3, V12.D2 // r104 = 60
+	// r105 = CmpGT r84:k r104
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r102 = 60
-	// r104:kc = Select r103 r102 r82:k
+	VDUP R3, V15.D2 // r104 = 60
+	// r106:kc = Select r105 r104 r84:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r105 = -1
-	// r106 = Mul r104:kc r105
+	VDUP R3, V15.D2 // r107 = -1
+	// r108 = Mul r106:kc r107
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
-	// r107 = Add r106 r79
+	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
+	// r109 = Add r108 r81
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r108:kBits = Bits r107
+	// r110:kBits = Bits r109
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r109 = 5.054e-321
-	// r110 = IAdd r108:kBits r109
+	VDUP R3, V15.D2 // r111 = 5.054e-321
+	// r112 = IAdd r110:kBits r111
 	VADD V15.D2, V12.D2, V12.D2
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VSHL $52, V12.D2, V12.D2
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r116 = FMA r82:k r45 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r117:kHalf = Sub r116 r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r119:kHalf = Sub r118 r81
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r118 = Add r117:kHalf r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r120 = Add r119:kHalf r81
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r109 = 5.054e-321
-	// r120 = IAdd r119:kBits r109
+	VDUP R3, V14.D2 // r111 = 5.054e-321
+	// r122 = IAdd r121:kBits r111
 	VADD V14.D2, V9.D2, V9.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V9.D2, V9.D2
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r125 = Add r124 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r127 = Add r126 r81
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r126:kBits = Bits r125
+	// r128:kBits = Bits r127
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r109 = 5.054e-321
-	// r127 = IAdd r126:kBits r109
+	VDUP R3, V8.D2 // r111 = 5.054e-321
+	// r129 = IAdd r128:kBits r111
 	VADD V8.D2, V13.D2, V13.D2
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VSHL $52, V13.D2, V13.D2
-	// r129:pow2 = FromBits r128
-	// r130:big = Mul r123 r129:pow2
+	// r131:pow2 = FromBits r130
+	// r132:big = Mul r125 r131:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare77:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip78
-	// r134 = Load Delta
+	// r136 = Load Delta
 	FMOVQ 0(R8), F6
 	MOVD 296(R0), R3 // Delta row distance
 	ADD R3<<3, R8, R8
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip78:
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	FMOVQ 0(R22), F6
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	FMOVQ 0(R21), F7
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r141:t = Time
+	// r143:t = Time
 	VLD1R.P 8(R25), [V5.D2]
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	FMOVQ 0(R23), F8
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip79
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R10)
 	MOVD 312(R0), R3 // Spike row distance
@@ -19577,9 +19667,9 @@ manyskip78:
 manyskip79:
 	// If Ref
 	CBZ R11, manyskip80
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -19591,7 +19681,7 @@ manyskip79:
 manyskip80:
 	// If Bits
 	CBZ R12, manyskip81
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -19673,359 +19763,363 @@ manystep88:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	FMOVD 0(R14), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVD 0(R15), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip89
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVD 0(R7), F4
 	ADD R2, R7
 manyskip89:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVD 0(R16), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVD 0(R17), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVD 0(R19), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVD 0(R20), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	// If G
 	CBZ R9, manyskip90
-	// r24:dtRTau = Param DtRTau
+	// r26:dtRTau = Param DtRTau
 	FMOVD 0(R20), F4
-	// r25 = Load G
+	// r27 = Load G
 	FMOVD 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r26:gd = Mul r24:dtRTau r25
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	// r23:z = Sub r23:z r26:gd
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
-	// r28 = Imm 0x0
+	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29:gv = FMA r26:gd r6:vr r28
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V0.D2, V4.D2, V6.D2
-	// r21:F = Sub r21:F r29:gv
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 manyskip90:
-	// r31:az = Abs r23:z
+	// r33:az = Abs r25:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r32 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r34 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r33 = 2.48015873015873e-05
-	// r34 = FMA r32 r23:z r33
+	VDUP R3, V7.D2 // r35 = 2.48015873015873e-05
+	// r36 = FMA r34 r25:z r35
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r23:z r35
+	// r38 = FMA r36 r25:z r37
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r23:z r37
+	// r40 = FMA r38 r25:z r39
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r48:ex = FMA r46 r23:z r47
+	// r50:ex = FMA r48 r25:z r49
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r50:large = CmpGT r31:az r49
+	// r52:large = CmpGT r33:az r51
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r50:large
+	// Rare r52:large
 	FMOVS F7, R3
 	CBZW R3, manyrare91
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
-	// r53 = FMA r51 r23:z r52
+	VDUP R3, V11.D2 // r54 = 7.647163731819816e-13
+	// r55 = FMA r53 r25:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
-	// r55 = FMA r53 r23:z r54
+	VDUP R3, V9.D2 // r56 = 1.1470745597729725e-11
+	// r57 = FMA r55 r25:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
-	// r57 = FMA r55 r23:z r56
+	VDUP R3, V11.D2 // r58 = 1.6059043836821613e-10
+	// r59 = FMA r57 r25:z r58
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
-	// r59 = FMA r57 r23:z r58
+	VDUP R3, V9.D2 // r60 = 2.08767569878681e-09
+	// r61 = FMA r59 r25:z r60
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
-	// r61 = FMA r59 r23:z r60
+	VDUP R3, V11.D2 // r62 = 2.505210838544172e-08
+	// r63 = FMA r61 r25:z r62
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
-	// r63 = FMA r61 r23:z r62
+	VDUP R3, V9.D2 // r64 = 2.755731922398589e-07
+	// r65 = FMA r63 r25:z r64
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r32 = 2.7557319223985893e-06
-	// r64 = FMA r63 r23:z r32
+	VDUP R3, V11.D2 // r34 = 2.7557319223985893e-06
+	// r66 = FMA r65 r25:z r34
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r33 = 2.48015873015873e-05
-	// r65 = FMA r64 r23:z r33
+	VDUP R3, V9.D2 // r35 = 2.48015873015873e-05
+	// r67 = FMA r66 r25:z r35
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r23:z r35
+	// r68 = FMA r67 r25:z r37
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r67 = FMA r66 r23:z r37
+	// r69 = FMA r68 r25:z r39
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r68 = FMA r67 r23:z r39
+	// r70 = FMA r69 r25:z r41
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r69 = FMA r68 r23:z r41
+	// r71 = FMA r70 r25:z r43
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r70 = FMA r69 r23:z r43
+	// r72 = FMA r71 r25:z r45
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r71 = FMA r70 r23:z r45
+	// r73 = FMA r72 r25:z r47
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r72:taylor = FMA r71 r23:z r47
+	// r74:taylor = FMA r73 r25:z r49
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r73 = 720
-	// r74 = CmpGT r23:z r73
+	VDUP R3, V9.D2 // r75 = 720
+	// r76 = CmpGT r25:z r75
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r73 = 720
-	// r75:zl = Select r74 r73 r23:z
+	VDUP R3, V12.D2 // r75 = 720
+	// r77:zl = Select r76 r75 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r76 = -708
-	// r77 = CmpLT r75:zl r76
+	VDUP R3, V8.D2 // r78 = -708
+	// r79 = CmpLT r77:zl r78
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r76 = -708
-	// r78:zc = Select r77 r76 r75:zl
+	VDUP R3, V12.D2 // r78 = -708
+	// r80:zc = Select r79 r78 r77:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r80 = 1.4426950408889634
+	VDUP R3, V12.D2 // r82 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
-	// r81 = FMA r78:zc r80 r79
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	// r83 = FMA r80:zc r82 r81
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
-	// r82:k = Sub r81 r79
+	VDUP R3, V12.D2 // r81 = 6.755399441055744e+15
+	// r84:k = Sub r83 r81
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r84 = -0.6931471803691238
-	// r85 = FMA r82:k r84 r78:zc
+	VDUP R3, V12.D2 // r86 = -0.6931471803691238
+	// r87 = FMA r84:k r86 r80:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
-	// r86:r = FMA r82:k r83 r85
+	VDUP R3, V12.D2 // r85 = -1.9082149292705877e-10
+	// r88:r = FMA r84:k r85 r87
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
-	// r87 = FMA r51 r86:r r52
+	VDUP R3, V14.D2 // r54 = 7.647163731819816e-13
+	// r89 = FMA r53 r88:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
-	// r88 = FMA r87 r86:r r54
+	VDUP R3, V12.D2 // r56 = 1.1470745597729725e-11
+	// r90 = FMA r89 r88:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
-	// r89 = FMA r88 r86:r r56
+	VDUP R3, V14.D2 // r58 = 1.6059043836821613e-10
+	// r91 = FMA r90 r88:r r58
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
-	// r90 = FMA r89 r86:r r58
+	VDUP R3, V12.D2 // r60 = 2.08767569878681e-09
+	// r92 = FMA r91 r88:r r60
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
-	// r91 = FMA r90 r86:r r60
+	VDUP R3, V14.D2 // r62 = 2.505210838544172e-08
+	// r93 = FMA r92 r88:r r62
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
-	// r92 = FMA r91 r86:r r62
+	VDUP R3, V12.D2 // r64 = 2.755731922398589e-07
+	// r94 = FMA r93 r88:r r64
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r32 = 2.7557319223985893e-06
-	// r93 = FMA r92 r86:r r32
+	VDUP R3, V14.D2 // r34 = 2.7557319223985893e-06
+	// r95 = FMA r94 r88:r r34
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r33 = 2.48015873015873e-05
-	// r94 = FMA r93 r86:r r33
+	VDUP R3, V12.D2 // r35 = 2.48015873015873e-05
+	// r96 = FMA r95 r88:r r35
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r86:r r35
+	// r97 = FMA r96 r88:r r37
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r96 = FMA r95 r86:r r37
+	// r98 = FMA r97 r88:r r39
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r97 = FMA r96 r86:r r39
+	// r99 = FMA r98 r88:r r41
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r98 = FMA r97 r86:r r41
+	// r100 = FMA r99 r88:r r43
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r99 = FMA r98 r86:r r43
+	// r101 = FMA r100 r88:r r45
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r100 = FMA r99 r86:r r45
+	// r102 = FMA r101 r88:r r47
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r101:q = FMA r100 r86:r r47
+	// r103:q = FMA r102 r88:r r49
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r102 = 60
-	// r103 = CmpGT r82:k r102
+	VDUP R3, V12.D2 // r104 = 60
+	// r105 = CmpGT r84:k r104
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r102 = 60
-	// r104:kc = Select r103 r102 r82:k
+	VDUP R3, V15.D2 // r104 = 60
+	// r106:kc = Select r105 r104 r84:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r105 = -1
-	// r106 = Mul r104:kc r105
+	VDUP R3, V15.D2 // r107 = -1
+	// r108 = Mul r106:kc r107
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
-	// r107 = Add r106 r79
+	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
+	// r109 = Add r108 r81
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r108:kBits = Bits r107
+	// r110:kBits = Bits r109
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r109 = 5.054e-321
-	// r110 = IAdd r108:kBits r109
+	VDUP R3, V15.D2 // r111 = 5.054e-321
+	// r112 = IAdd r110:kBits r111
 	VADD V15.D2, V12.D2, V12.D2
-	// r111 = Shl 52 r110
+	// r113 = Shl 52 r112
 	VSHL $52, V12.D2, V12.D2
-	// r112:pow2 = FromBits r111
-	// r113:oneMinus = Sub r47 r112:pow2
+	// r114:pow2 = FromBits r113
+	// r115:oneMinus = Sub r49 r114:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r114 = FMA r86:r r101:q r113:oneMinus
+	// r116 = FMA r88:r r103:q r115:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r115:y = Div r114 r75:zl
+	// r117:y = Div r116 r77:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r116 = FMA r82:k r45 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r117:kHalf = Sub r116 r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r119:kHalf = Sub r118 r81
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
-	// r118 = Add r117:kHalf r79
+	VDUP R3, V9.D2 // r81 = 6.755399441055744e+15
+	// r120 = Add r119:kHalf r81
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r109 = 5.054e-321
-	// r120 = IAdd r119:kBits r109
+	VDUP R3, V14.D2 // r111 = 5.054e-321
+	// r122 = IAdd r121:kBits r111
 	VADD V14.D2, V9.D2, V9.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V9.D2, V9.D2
-	// r122:pow2 = FromBits r121
-	// r123 = Mul r115:y r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125 = Mul r117:y r124:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r124 = Sub r82:k r117:kHalf
+	// r126 = Sub r84:k r119:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
-	// r125 = Add r124 r79
+	VDUP R3, V8.D2 // r81 = 6.755399441055744e+15
+	// r127 = Add r126 r81
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r126:kBits = Bits r125
+	// r128:kBits = Bits r127
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r109 = 5.054e-321
-	// r127 = IAdd r126:kBits r109
+	VDUP R3, V8.D2 // r111 = 5.054e-321
+	// r129 = IAdd r128:kBits r111
 	VADD V8.D2, V13.D2, V13.D2
-	// r128 = Shl 52 r127
+	// r130 = Shl 52 r129
 	VSHL $52, V13.D2, V13.D2
-	// r129:pow2 = FromBits r128
-	// r130:big = Mul r123 r129:pow2
+	// r131:pow2 = FromBits r130
+	// r132:big = Mul r125 r131:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r131 = CmpLE r31:az r45
+	// r133 = CmpLE r33:az r47
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r132:far = Select r131 r72:taylor r130:big
+	// r134:far = Select r133 r74:taylor r132:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r48:ex = Select r50:large r132:far r48:ex
+	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare91:
-	// r133:vc = FMA r48:ex r21:F r6:vr
+	// r135:vc = FMA r50:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip92
-	// r134 = Load Delta
+	// r136 = Load Delta
 	FMOVD 0(R8), F6
 	MOVD 296(R0), R3 // Delta row distance
 	ADD R3<<3, R8, R8
-	// r133:vc = Add r133:vc r134
+	// r135:vc = Add r135:vc r136
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip92:
-	// r136:ka = Param Ka
+	// r138:ka = Param Ka
 	FMOVD 0(R22), F6
-	// r137:dv = Sub r133:vc r12:vRest
+	// r139:dv = Sub r135:vc r14:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r138:keep = Param Keep
+	// r140:keep = Param Keep
 	FMOVD 0(R21), F7
-	// r139:wkeep = Mul r138:keep r9:u
+	// r141:wkeep = Mul r140:keep r11:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	// r142:wc = FMA r138:ka r139:dv r141:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r141:t = Time
+	// r143:t = Time
 	VLD1R.P 8(R25), [V5.D2]
-	// r142:since = Sub r141:t r2:Last
+	// r144:since = Sub r143:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r143:tauRef = Param TauRef
+	// r145:tauRef = Param TauRef
 	FMOVD 0(R23), F8
-	// r144:refr = CmpLT r142:since r143:tauRef
+	// r146:refr = CmpLT r144:since r145:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r144:refr r6:vr r133:vc
+	// r0:V = Select r146:refr r8:vr r135:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r144:refr r9:u r140:wc
+	// r1:W = Select r146:refr r11:u r142:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r147:sp = CmpGE r0:V r3:vTh
+	// r149:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r147:sp r141:t r2:Last
+	// r2:Last = Select r149:sp r143:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R10, manyskip93
-	// StoreOne Spike r147:sp
+	// StoreOne Spike r149:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R10)
 	MOVD 312(R0), R3 // Spike row distance
@@ -20033,9 +20127,9 @@ manyskip92:
 manyskip93:
 	// If Ref
 	CBZ R11, manyskip94
-	// r148:ref = Or r144:refr r147:sp
+	// r150:ref = Or r146:refr r149:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r148:ref
+	// StoreBool Ref r150:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R11)
@@ -20044,7 +20138,7 @@ manyskip93:
 manyskip94:
 	// If Bits
 	CBZ R12, manyskip95
-	// StoreBits Bits r147:sp
+	// StoreBits Bits r149:sp
 	FMOVS F3, R3
 	MOVD (R12), R0
 	ROR R26, R0, R0

@@ -7,8 +7,9 @@ import (
 
 // Config.Workers splits a Step or Run into parts on several goroutines:
 // the calling one and workers from a pool shared by every kernel, started
-// on first use and kept (as many as the largest Workers asked for, less
-// one). Parts are contiguous ranges of neurons that start on multiples of
+// on first use and kept (as many as the most parts a call has had, less
+// one). A call has at most GOMAXPROCS parts, since more could not run at
+// once: a large Workers starts no more goroutines than that. Parts are contiguous ranges of neurons that start on multiples of
 // 64 neurons: cache-line aligned, and on SpikeBits word boundaries, so no
 // two parts write the same cache line or word.
 
@@ -24,6 +25,7 @@ func (k *Kernel[F]) parts(m, steps int) int {
 	if w <= 1 {
 		return 1
 	}
+	w = min(w, runtime.GOMAXPROCS(0))
 	return max(1, min(w, m/64, m*steps/minPart))
 }
 

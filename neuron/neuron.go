@@ -5,7 +5,7 @@
 // one step of dt and returns its spikes.
 //
 // The step itself is kernel's (see its documentation and the project's
-// SPEC.md); this package keeps the state, the clock and the input buffers,
+// docs/CONTRACT.md); this package keeps the state, the clock and the input buffers,
 // so that
 //
 //	pop, _ := neuron.New(neuron.Config[float32]{Size: 100})
@@ -37,7 +37,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
+	"unsafe"
 
+	"github.com/adquaif/adquaif/internal/memlimit"
 	"github.com/adquaif/adquaif/kernel"
 )
 
@@ -116,7 +119,9 @@ type condInput[F kernel.Float] struct {
 // New validates cfg, builds the kernel and initializes the state with
 // InitState(cfg.BatchSize). Its errors name the offending field; kernel
 // errors (a *kernel.ParamError for a bad parameter or DT) are returned as
-// they are.
+// they are, or wrapped with a hint when a zero that a partly filled Params
+// kept is to blame. A population whose state would not fit in memory is
+// refused before anything is allocated.
 func New[F kernel.Float](cfg Config[F]) (*AdQuaIFRef[F], error) {
 	if cfg.Size <= 0 {
 		return nil, fmt.Errorf("neuron: Config.Size = %d: want a size > 0", cfg.Size)
@@ -144,6 +149,12 @@ func New[F kernel.Float](cfg Config[F]) (*AdQuaIFRef[F], error) {
 		}
 	}
 	k, err := kernel.New(kernel.Config[F]{Params: cfg.Params, PerNeuron: cfg.PerNeuron, DT: cfg.DT, Reset: cfg.Reset, Workers: cfg.Workers})
+	var pe *kernel.ParamError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Name, "Params.") && pe.Value == 0 && zeros(&cfg.Params) > 1 {
+		// A zero among others, where BrainPy has none: a Params that was
+		// filled in part (an empty one means the defaults).
+		return nil, fmt.Errorf("%w (neuron: a partly filled Config.Params keeps its zero fields; start from kernel.Defaults and change the fields you need)", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +163,17 @@ func New[F kernel.Float](cfg Config[F]) (*AdQuaIFRef[F], error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// zeros counts the fields of p that are zero (none of BrainPy's defaults is).
+func zeros[F kernel.Float](p *kernel.Params[F]) int {
+	n := 0
+	for _, x := range [...]F{p.R, p.Tau, p.TauW, p.TauRef, p.VTh, p.VReset, p.VRest, p.VC, p.C, p.A, p.B} {
+		if x == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 type namedSlice[F kernel.Float] struct {
@@ -177,6 +199,18 @@ func (p *AdQuaIFRef[F]) InitState(batchSize int) error {
 		return fmt.Errorf("neuron: batch size %d times size %d overflows", rows, p.cfg.Size)
 	}
 	m := rows * p.cfg.Size
+	// The state, and the two buffers that broadcast inputs take.
+	var need memlimit.Need
+	need.Add(m, 6*int(unsafe.Sizeof(F(0))))
+	if p.cfg.RefVar {
+		need.Add(m, 1)
+	}
+	if err := need.Check(); err != nil {
+		if rows == 1 {
+			return fmt.Errorf("neuron: Config.Size = %d: the state %v", p.cfg.Size, err)
+		}
+		return fmt.Errorf("neuron: batch size %d times size %d: the state %v", rows, p.cfg.Size, err)
+	}
 	q := *p
 	q.rows = rows
 	q.v, q.w, q.last, q.spike = make([]F, m), make([]F, m), make([]F, m), make([]F, m)

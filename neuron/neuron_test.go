@@ -4,7 +4,9 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/adquaif/adquaif/kernel"
@@ -417,6 +419,59 @@ func TestErrors(t *testing.T) {
 	}
 	if p.BatchSize() != 2 || p.Steps() != 1 {
 		t.Error("a refused InitState changed the population")
+	}
+	// A batch whose state cannot fit is refused before it is allocated.
+	if err := p.InitState(math.MaxInt / 3); err == nil || !strings.Contains(err.Error(), "neuron: batch size 3074457345618258602 times size 3: the state needs") {
+		t.Errorf("InitState(MaxInt/3) = %v, want an error saying the state does not fit", err)
+	}
+	if p.BatchSize() != 2 || p.Steps() != 1 {
+		t.Error("a refused InitState changed the population")
+	}
+}
+
+// Sizes whose state does not fit in memory are refused with an error, not
+// a runtime panic or an exhausted machine.
+func TestSizeBeyondMemory(t *testing.T) {
+	for _, c := range []struct {
+		cfg  neuron.Config[float32]
+		want string
+	}{
+		{neuron.Config[float32]{Size: math.MaxInt}, "neuron: Config.Size = 9223372036854775807: the state needs more than 2^64 bytes of memory"},
+		{neuron.Config[float32]{Size: 1 << 40}, "neuron: Config.Size = 1099511627776: the state needs 24.0 TiB of memory, more than the "},
+		{neuron.Config[float32]{Size: 1 << 20, BatchSize: 1 << 20, RefVar: true}, "neuron: batch size 1048576 times size 1048576: the state needs 25.0 TiB of memory, more than the "},
+	} {
+		p, err := neuron.New(c.cfg)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("New(%+v) = %v, %v; want an error starting %q", c.cfg, p, err, c.want)
+		}
+	}
+	// Within the limit a population is made; above it, refused.
+	prev := debug.SetMemoryLimit(64 << 20)
+	defer debug.SetMemoryLimit(prev)
+	if _, err := neuron.New(neuron.Config[float64]{Size: 1 << 20}); err != nil {
+		t.Errorf("48 MiB of state under a 64 MiB limit: %v", err)
+	}
+	if _, err := neuron.New(neuron.Config[float64]{Size: 2 << 20}); err == nil || !strings.Contains(err.Error(), "needs 96.0 MiB of memory, more than the 64.0 MiB this process can use") {
+		t.Errorf("96 MiB of state under a 64 MiB limit: %v", err)
+	}
+}
+
+// A partly filled Params fails on its zeros; the error says why and what
+// to do, and is still the kernel's.
+func TestPartlyFilledParams(t *testing.T) {
+	_, err := neuron.New(neuron.Config[float32]{Size: 10, Params: kernel.Params[float32]{TauW: 100}})
+	var pe *kernel.ParamError
+	if !errors.As(err, &pe) || pe.Name != "Params.Tau" || !errors.Is(err, kernel.ErrRange) {
+		t.Fatalf("New with only TauW set = %v, want kernel's error about Params.Tau", err)
+	}
+	if !strings.Contains(err.Error(), "a partly filled Config.Params keeps its zero fields; start from kernel.Defaults") {
+		t.Errorf("the error does not say how to fill Params: %v", err)
+	}
+	// A zero set on purpose in the defaults gets no such hint.
+	p := kernel.Defaults[float32]()
+	p.Tau = 0
+	if _, err := neuron.New(neuron.Config[float32]{Size: 10, Params: p}); err == nil || strings.Contains(err.Error(), "partly filled") {
+		t.Errorf("New with Tau = 0 in the defaults = %v, want kernel's error alone", err)
 	}
 }
 

@@ -335,7 +335,7 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 	c.Function(p.FuncName(is.name))
 	c.Attributes(0)
 	c.Pragma("noescape")
-	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see SPEC.md) for the f.N lanes", p.FuncName(is.name), p.Name),
+	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see docs/CONTRACT.md) for the f.N lanes", p.FuncName(is.name), p.Name),
 		fmt.Sprintf("of the frame, lowered for %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
 	c.Signature(signature(p))
 	for _, cfg := range cfgs {

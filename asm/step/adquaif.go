@@ -67,12 +67,12 @@ var AdQuaIFFrame = &Frame{
 	},
 }
 
-// Step is the AdQuaIFRef step of SPEC.md for one variant, made Frame.Steps
+// Step is the AdQuaIFRef step of docs/CONTRACT.md for one variant, made Frame.Steps
 // times with the state in registers. Per lane and step, with the constants
 // of Const precomputed from the parameters and dt:
 //
 //	spk = V >= V_th
-//	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V_reset : V   (hard)
+//	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V - (V-V_reset) : V   (hard)
 //	u   = spk ? w + b : w
 //	a1, a2 = v - V_rest, v - V_c
 //	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  - gd*v   = dt*f(v),  gd = dt*R/tau * G
@@ -83,10 +83,21 @@ var AdQuaIFFrame = &Frame{
 //	V', w' = refr ? (v, u) : (Vc, Wc)
 //	spike = V' >= V_th;  last' = spike ? t : last;  ref' = refr || spike
 //
-// The spike test V >= V_th is the exact sign of SPEC's
-// heaviside((V - V_th)/(V_th - V_reset)), since V_th > V_reset; the select
-// forms of the resets are SPEC's products with spk in {0, 1} without the
-// rounding of V - (V - V_reset).
+// The spike test V >= V_th is the exact sign of the contract's
+// heaviside((V - V_th)/(V_th - V_reset)), since V_th > V_reset.
+//
+// The resets are the contract's V - (V_th - V_reset)*spk and
+// V - (V - V_reset)*spk with spk in {0, 1}, as selects. Where spk = 1 the
+// product by 1 is exact, so the select's V - (V - V_reset) has the bits of
+// the contract's formula for every V: V_reset up to the rounding of
+// V - V_reset (coarse for a large V, 0 once V - V_reset rounds to V), and
+// NaN for V = +Inf. Where spk = 0 the select keeps V, and the contract's
+// product is left out: (V_th - V_reset)*0 is +0 and changes no V, but
+// (V - V_reset)*0 is NaN for V = -Inf and -0 for V = -0 with V_reset >= 0,
+// so the literal hard reset would turn a V of -Inf that did not spike into
+// NaN (BrainPy's arithmetic form does), and -0 into +0. A neuron that did
+// not spike is left as it is by either reset: -Inf stays -Inf (and becomes
+// NaN in the integration unless refractory), -0 stays -0.
 func Step(v Variant) *Program { return stepProgram(AdQuaIFFrame, "Step", v, false) }
 
 // stepProgram is the step of variant v over frame fr, named fn, with the
@@ -110,7 +121,7 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 	if v.Reset == Soft {
 		vr = b.Select(spk, b.name("vs", b.Sub(V, b.Param(CVThRst))), V)
 	} else {
-		vr = b.Select(spk, b.Param(CVReset), V)
+		vr = b.Select(spk, b.name("vh", b.Sub(V, b.name("dv", b.Sub(V, b.Param(CVReset))))), V)
 	}
 	b.name("vr", vr)
 	u := b.name("u", b.Select(spk, b.name("wb", b.Add(W, b.Param(CB))), W))

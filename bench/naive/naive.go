@@ -10,7 +10,7 @@ import (
 	"github.com/adquaif/adquaif/kernel"
 )
 
-// Step advances every neuron of b by dt at time t, as SPEC.md writes it.
+// Step advances every neuron of b by dt at time t, as docs/CONTRACT.md writes it.
 func Step(b kernel.Buffers[float32], p kernel.Params[float64], dt, t float64) {
 	exprel := func(z float64) float64 {
 		if z == 0 {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"image/png"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,6 +216,59 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
+// TestParamMessages checks that an overflowing step constant is blamed on
+// the flag that makes it overflow, with the values as the dtype holds them.
+func TestParamMessages(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tau", "1e-45"}, "adquaif: -tau 1e-45: dt*c/tau = 0.1*0.07/1e-45 is not finite in float32\n"},
+		{[]string{"-c", "1e38", "-tau", "1e-3"}, "adquaif: -c 1e38: dt*c/tau = 0.1*1e+38/0.001 is not finite in float32\n"},
+		{[]string{"-steps", "1", "-dt", "3e38", "-R", "100"}, "adquaif: -dt 3e38: dt*R/tau = 3e+38*100/10 is not finite in float32\n"},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code == 0 || out != "" || errOut != c.want {
+			t.Errorf("adquaif %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, out, errOut, c.want)
+		}
+	}
+}
+
+// TestRunsBeyondMemory checks that a run whose buffers would not fit in
+// memory is refused before it allocates them, with one line naming the
+// flag, and that a figure of fewer steps than its 100 ms trace is drawn.
+func TestRunsBeyondMemory(t *testing.T) {
+	dir := t.TempDir()
+	fig := filepath.Join(dir, "f.png")
+	prev := debug.SetMemoryLimit(256 << 20)
+	defer debug.SetMemoryLimit(prev)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-dt", "1e-9", "-png", fig}, "adquaif: -dt 1e-9 with -png: the figure traces the first 100 ms, 100000002828 steps, and needs 4.4 TiB of memory, more than the 256.0 MiB this process can use\n"},
+		{[]string{"-dt", "1e-6", "-steps", "100000000", "-dtype", "float64", "-svg", fig}, "adquaif: -svg: the figure traces all 100000000 steps (-dt 1e-6), and needs 4.5 GiB of memory, more than the 256.0 MiB this process can use\n"},
+		{[]string{"-n", "10000000"}, "adquaif: -n 10000000: the population needs 305.3 MiB of memory, more than the 256.0 MiB this process can use\n"},
+		{[]string{"-n", "100000", "-batch", "100", "-dtype", "float64"}, "adquaif: -n 100000 x -batch 100: the population needs 572.3 MiB of memory, more than the 256.0 MiB this process can use\n"},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code == 0 || out != "" || errOut != c.want {
+			t.Errorf("adquaif %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, out, errOut, c.want)
+		}
+	}
+	if _, err := os.Stat(fig); err == nil {
+		t.Error("a refused run wrote a figure")
+	}
+	// dt so small that 100 ms is more steps than an int holds: the figure
+	// traces the run's 10 steps.
+	if code, _, errOut := runCmd(t, "-steps", "10", "-dt", "1e-30", "-n", "20", "-png", fig); code != 0 {
+		t.Fatalf("-steps 10 -dt 1e-30 -png: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(fig); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestNoFigureAfterError checks that a refused run leaves no figure
 // behind and an existing one as it was.
 func TestNoFigureAfterError(t *testing.T) {
@@ -267,6 +322,31 @@ func TestBench(t *testing.T) {
 	}
 	if got, want := kernel.ISA(), kernel.Available()[0]; got != want {
 		t.Errorf("after bench the path is %s, want %s restored", got, want)
+	}
+}
+
+// TestBenchAlternates checks that bench times the paths in turn, each
+// round starting one path further on, and reports each path's median.
+func TestBenchAlternates(t *testing.T) {
+	var order []string
+	runs := map[string][]float64{"a": {5, 1, 3}, "b": {20, 40, 30}, "c": {7, 7, 9}}
+	rates, err := alternate([]string{"a", "b", "c"}, 3, func(path string) (float64, error) {
+		order = append(order, path)
+		r := runs[path][0]
+		runs[path] = runs[path][1:]
+		return r, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(order, " "), "a b c b c a c a b"; got != want {
+		t.Errorf("measured in the order %s, want %s", got, want)
+	}
+	if want := map[string]float64{"a": 3, "b": 30, "c": 7}; !maps.Equal(rates, want) {
+		t.Errorf("medians %v, want %v", rates, want)
+	}
+	if _, err := alternate([]string{"a"}, 2, func(string) (float64, error) { return 0, errors.New("no") }); err == nil {
+		t.Error("a failed measurement is not reported")
 	}
 }
 

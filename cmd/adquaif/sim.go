@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unsafe"
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/adquaif/adquaif/internal/memlimit"
 	"github.com/adquaif/adquaif/kernel"
 	"github.com/adquaif/adquaif/neuron"
 )
@@ -212,6 +214,49 @@ func config[F kernel.Float](o *options) (neuron.Config[F], int, error) {
 	return cfg, steps, nil
 }
 
+// traceSteps is how many of steps steps of dt fall in the first traceMs,
+// the steps that the figure's traces show.
+func traceSteps(steps int, dt float64) int {
+	if t := math.Round(traceMs / dt); t < float64(steps) {
+		return int(t)
+	}
+	return steps
+}
+
+// fits refuses a run whose buffers would not fit in memory, before any is
+// allocated, naming the flag that makes them large: per neuron, the
+// population's state (as neuron.New counts it), the input and the spike
+// counts; for the figure, the traces of traced steps and the raster.
+func fits[F kernel.Float](o *options, steps, traced int) error {
+	m := o.n * o.batch // check bounds it
+	var need memlimit.Need
+	need.Add(m, 7*int(unsafe.Sizeof(F(0)))+4)
+	need.Add(isiSample, 4*8)
+	if err := need.Check(); err != nil {
+		if o.batch > 1 {
+			return fmt.Errorf("-n %d x -batch %d: the population %v", o.n, o.batch, err)
+		}
+		return fmt.Errorf("-n %d: the population %v", o.n, err)
+	}
+	if traced == 0 {
+		return nil
+	}
+	need.Add(traced, 2*8*traceCount) // V and w of each traced neuron at traced+1 times
+	need.Add(1, 2*8*traceCount)
+	need.Add(rasterMax, int(unsafe.Sizeof(spikePoint{})))
+	if err := need.Check(); err != nil {
+		flag := "-png"
+		if o.svg != "" {
+			flag = "-svg"
+		}
+		if traced < steps {
+			return fmt.Errorf("-dt %s with %s: the figure traces the first %d ms, %d steps, and %v", o.dt.text, flag, traceMs, traced, err)
+		}
+		return fmt.Errorf("%s: the figure traces all %d steps (-dt %s), and %v", flag, traced, o.dt.text, err)
+	}
+	return nil
+}
+
 // explainFlags turns kernel.New's errors into a line about a flag.
 func explainFlags(err error, o *options) error {
 	all := append([]*param{{flag: "dt", field: "DT", value: o.dt}, {flag: "reset", field: "Reset", value: number{o.reset}}}, o.params...)
@@ -227,6 +272,14 @@ func simulateAs[F kernel.Float](o *options) (*result, error) {
 	// zero (or a dt that underflows the dtype).
 	if cfg.DT == 0 {
 		return nil, fmt.Errorf("-dt %s: want a time step in ms > 0", o.dt.text)
+	}
+	figure := o.svg != "" || o.png != ""
+	traced := 0
+	if figure {
+		traced = traceSteps(steps, float64(cfg.DT))
+	}
+	if err := fits[F](o, steps, traced); err != nil {
+		return nil, err
 	}
 	pop, err := neuron.New(cfg)
 	if err != nil {
@@ -264,9 +317,8 @@ func simulateAs[F kernel.Float](o *options) (*result, error) {
 		r.rasterBy = "neuron"
 	}
 
-	figure := o.svg != "" || o.png != ""
 	if figure {
-		r.traceStep = min(steps, int(math.Round(traceMs/r.dt)))
+		r.traceStep = traced
 		for _, f := range []float64{0.3, 0.6, 0.9} {
 			i := int(math.Round(f * float64(m-1)))
 			if len(r.traces) > 0 && r.traces[len(r.traces)-1].neuron == i {

@@ -1,10 +1,10 @@
-// Package reference is the exact real-number value of one step of SPEC.md's
-// AdQuaIFRef, for tests: it evaluates SPEC's formulas literally on the same
+// Package reference is the exact real-number value of one step of the
+// AdQuaIFRef of docs/CONTRACT.md, for tests: it evaluates its formulas literally on the same
 // floating-point inputs in math/big, with the running-error bounds that the
 // accuracy contract is stated in, and [Check] applies the contract to a
 // kernel's result.
 //
-// It is written from SPEC.md alone. It shares no code with the step program
+// It is written from docs/CONTRACT.md alone. It shares no code with the step program
 // (asm/step), the generated Go (package generic) or package kernel: no
 // precomputed constants, no exprel polynomial, no float arithmetic in the
 // values it returns.
@@ -19,7 +19,7 @@
 //
 // # The bound
 //
-// SPEC's bound is |V' - exact| <= 16·ε·S_V, where S_V is the formula
+// The contract's bound is |V' - exact| <= 16·ε·S_V, where S_V is the formula
 // evaluated exactly with every value replaced by its magnitude and every
 // subtraction by an addition (likewise S_W for w'). That is the classic
 // running-error bound of an evaluation in which every operation has a
@@ -51,11 +51,11 @@
 // quantity carries R, a bound on the magnitude of every intermediate in any
 // association. Where R exceeds half the largest float, an intermediate may
 // overflow (v - V_rest itself may not be representable, so every float
-// evaluation of SPEC's formula is exposed), and [Check] accepts a non-finite
+// evaluation of the contract's formula is exposed), and [Check] accepts a non-finite
 // result; in particular exprel overflows the float range there, so Inf·0 =
 // NaN is possible (exprel(z) = +Inf with f(v) = 0 exactly gives V' = NaN,
 // while the exact V' is v). R is taken over every association because the
-// kernel does not evaluate SPEC's products in SPEC's order: it multiplies
+// kernel does not evaluate the contract's products in its order: it multiplies
 // the precomputed dt·c/tau by (v - V_rest)·(v - V_c), which overflows (in
 // float32 once that product passes 3.4e38, e.g. V_rest = 1e30, V_c = -1e30,
 // c = 1e-35) where c·(v - V_rest)·(v - V_c) evaluated left to right would
@@ -91,7 +91,7 @@ var (
 	Float64 = Format{Name: "float64", Eps: 0x1p-53, EtaExp: -1075, Max: math.MaxFloat64}
 )
 
-// Params are SPEC's 11 parameters, as float64 (float32 values convert
+// Params are the contract's 11 parameters, as float64 (float32 values convert
 // exactly).
 type Params struct {
 	R, Tau, TauW, TauRef, VTh, VReset, VRest, VC, C, A, B float64
@@ -110,7 +110,7 @@ type Input struct {
 // Quantity is an exact value with its bounds.
 type Quantity struct {
 	X  *big.Float // the exact value
-	S  *big.Float // SPEC's magnitude sum (the literal bound's S)
+	S  *big.Float // the contract's magnitude sum (the literal bound's S)
 	SX *big.Float // S with exprel's argument rounding carried (see package doc)
 	A  *big.Float // amplification of an underflow η
 	R  *big.Float // bound on every intermediate's magnitude
@@ -227,7 +227,7 @@ func (in *Input) Finite() bool {
 	return true
 }
 
-// Compute evaluates SPEC's step exactly, literally as SPEC writes it. The
+// Compute evaluates the contract's step exactly, literally as the contract writes it. The
 // inputs must be finite and the parameters valid (tau, tau_w, dt > 0,
 // V_th > V_reset).
 func Compute(f Format, in *Input) *Exact {
@@ -384,7 +384,7 @@ func checkBranch(f Format, in *Input, b *Branch, refr bool, out *Output) error {
 	return nil
 }
 
-// Check applies SPEC's accuracy contract to a kernel's result for one
+// Check applies the accuracy contract to a kernel's result for one
 // neuron: V' and w' within 16·(ε·SX + η·A) of the exact values of the
 // refractory branch taken (either branch where t - last is within rounding
 // of tau_ref), non-finite only where an intermediate may overflow, spike'

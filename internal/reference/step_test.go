@@ -25,7 +25,7 @@ func TestLiteralBoundNeedsArgumentTerm(t *testing.T) {
 	}
 }
 
-// TestComputeDefaults checks Compute against a hand evaluation of SPEC's
+// TestComputeDefaults checks Compute against a hand evaluation of the contract's
 // formulas in float64 at BrainPy's defaults, and the decisions.
 func TestComputeDefaults(t *testing.T) {
 	p := Params{R: 1, Tau: 10, TauW: 10, TauRef: 1.7, VTh: -30, VReset: -68, VRest: -65, VC: -50, C: 0.07, A: 1, B: 0.1}
