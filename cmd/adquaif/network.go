@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/adquaif/adquaif/internal/memlimit"
 	"github.com/adquaif/adquaif/kernel"
 )
 
@@ -146,58 +145,31 @@ func (o *netOptions) check() error {
 	return o.checkMemory()
 }
 
-// netBytes estimates the memory a run holds: the connections (at most
-// maxSynapses), the state and the window's rows, and the run's records.
-func (o *netOptions) netBytes() (synapses, total float64) {
-	n := float64(o.n)
-	synapses = maxSynapses(o.n, netP)
-	elem := 4.0
+// checkMemory refuses a run whose buffers would not fit in memory, before
+// any is allocated: the connections (at most maxSynapses), the state and
+// the window's rows, the spike indices of a window, the per-neuron records
+// and the population rate's bins.
+func (o *netOptions) checkMemory() error {
+	synapses := maxSynapses(o.n, netP)
+	elem := 4
 	if o.dtype == "float64" {
 		elem = 8
 	}
-	conn := 4*synapses + 8*(n+1)
-	state := elem * n * (6 + 4*float64(o.delaySteps)) // V, W, last, ge, gi, drive; 4 rows per step
-	index := 4 * n * float64(o.delaySteps)            // spike indices, at worst every neuron at every step
-	records := 40 * n                                 // per-neuron counts and interval sums
-	bins := 4 * float64(o.steps) / netBinSteps
-	return synapses, conn + state + index + records + bins
-}
-
-// checkMemory refuses a run that would not fit in the memory available,
-// before anything is allocated.
-func (o *netOptions) checkMemory() error {
-	avail, ok := availableMemory()
-	if !ok {
-		return nil
+	var need memlimit.Need
+	if synapses >= math.MaxInt/4 {
+		need.Add(-1, 4) // counts as more than any machine has
+	} else {
+		need.Add(int(synapses), 4)
 	}
-	synapses, total := o.netBytes()
-	if total <= float64(avail) {
-		return nil
+	need.Add(o.n+1, 8)
+	need.Add(o.n, elem*(6+2*o.delaySteps)) // V, W, last, g_e, g_i, drive; rows of I and G
+	need.Add(o.n, 4*o.delaySteps)          // spike indices, at worst every neuron at every step
+	need.Add(o.n, 40)                      // spike counts, interval sums, last spikes
+	need.Add(o.steps/netBinSteps+1, 4)
+	if err := need.Check(); err != nil {
+		return fmt.Errorf("-n %d: the network (%s synapses) %v", o.n, si(synapses), err)
 	}
-	return fmt.Errorf("-n %d: the network needs about %s of memory (%s synapses), more than the %s available",
-		o.n, bytesText(total), si(synapses), bytesText(float64(avail)))
-}
-
-// availableMemory reads MemAvailable from /proc/meminfo; ok is false where
-// there is no such file.
-func availableMemory() (bytes uint64, ok bool) {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, found := strings.CutPrefix(sc.Text(), "MemAvailable:"); found {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb * 1024, err == nil
-		}
-	}
-	return 0, false
-}
-
-func bytesText(b float64) string {
-	return si(b) + "B"
+	return nil
 }
 
 func runNetwork(args []string, stdout, stderr io.Writer) int {
