@@ -95,7 +95,8 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	step := niceStep((hi - lo) / 5)
 	var ticks []plot.Tick
 	for x := math.Ceil(lo/step) * step; x <= hi; x += step {
-		ticks = append(ticks, plot.Tick{Value: x, Label: num(math.Round(x/step) * step)})
+		// + 0 turns a -0 (the tick at zero of an axis from below it) into 0.
+		ticks = append(ticks, plot.Tick{Value: x, Label: num(math.Round(x/step)*step + 0)})
 	}
 	return ticks
 }

@@ -4,8 +4,9 @@
 //
 // Usage:
 //
-//	adquaif [flags]        simulate (BrainPy's defaults: 2000 neurons, 1 s)
-//	adquaif bench [flags]  steps/s of every execution path on this CPU
+//	adquaif [flags]          simulate (BrainPy's defaults: 2000 neurons, 1 s)
+//	adquaif bench [flags]    steps/s of every execution path on this CPU
+//	adquaif network [flags]  the COBA benchmark network (Brette et al. 2007)
 //
 // With no flags it steps 2000 neurons with BrainPy's default parameters for
 // one second of model time at dt = 0.1 ms, with input currents spread from
@@ -15,6 +16,10 @@
 // throughput in neuron-steps per second; -png or -svg also draws V(t),
 // w(t), a spike raster and the population's f-I curve. Run adquaif -h for
 // every flag.
+//
+// adquaif network runs 4000 of these neurons as a conductance-based
+// excitatory-inhibitory network with synaptic delays, one kernel Run per
+// delay window, and reports its rates, irregularity and speed.
 package main
 
 import (
@@ -44,6 +49,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "bench" {
 		return runBench(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "network" {
+		return runNetwork(args[1:], stdout, stderr)
 	}
 	o, err := parse(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -190,7 +198,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags come before arguments; the only subcommand is bench)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (flags come before arguments; the subcommands are bench and network)", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -202,8 +210,9 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 
 func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage:
-  adquaif [flags]        simulate a population of BrainPy AdQuaIFRef neurons
-  adquaif bench [flags]  measure every execution path on this CPU (adquaif bench -h)
+  adquaif [flags]          simulate a population of BrainPy AdQuaIFRef neurons
+  adquaif bench [flags]    measure every execution path on this CPU (adquaif bench -h)
+  adquaif network [flags]  run the COBA benchmark network (adquaif network -h)
 
 Flags (model parameters take BrainPy's names and defaults, in mV, ms, mA, ohm, S):
 `)

@@ -100,36 +100,12 @@ func simulate(o *options, stdout io.Writer) error {
 		}
 		defer kernel.SetISA(prev)
 	}
-	// Check the figure files' directories first, so that a path that
-	// cannot be written fails before a long run rather than after it; the
-	// figure goes to a temporary file renamed over the target at the end,
-	// so that a failed run leaves an existing file as it was.
-	type figureFile struct {
-		name, format string
-		tmp          *os.File
+	figures, err := openFigures(o.svg, o.png)
+	if err != nil {
+		return err
 	}
-	var figures []figureFile
-	for _, ff := range []struct{ name, format string }{{o.svg, "svg"}, {o.png, "png"}} {
-		if ff.name == "" {
-			continue
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(ff.name), "."+filepath.Base(ff.name)+".*")
-		if pe, ok := err.(*os.PathError); ok {
-			// The temporary name means nothing to the user.
-			return fmt.Errorf("-%s %s: cannot write there: %v", ff.format, ff.name, pe.Err)
-		} else if err != nil {
-			return fmt.Errorf("-%s %s: %v", ff.format, ff.name, err)
-		}
-		figures = append(figures, figureFile{ff.name, ff.format, tmp})
-	}
-	defer func() {
-		for _, ff := range figures {
-			ff.tmp.Close()
-			os.Remove(ff.tmp.Name()) // fails harmlessly once renamed
-		}
-	}()
+	defer closeFigures(figures)
 	var r *result
-	var err error
 	if o.dtype == "float64" {
 		r, err = simulateAs[float64](o)
 	} else {
@@ -139,8 +115,54 @@ func simulate(o *options, stdout io.Writer) error {
 		return err
 	}
 	report(stdout, r)
+	return writeFigures(figures, stdout, func(w io.Writer, format string) error { return writeFigure(r, w, format) })
+}
+
+// figureFile is a figure to write: the file the user named, and the
+// temporary file beside it that receives the figure first.
+type figureFile struct {
+	name, format string
+	tmp          *os.File
+}
+
+// openFigures checks the figure files' directories before a run, so that
+// a path that cannot be written fails before a long run rather than after
+// it; each figure goes to a temporary file renamed over the target at the
+// end, so that a failed run leaves an existing file as it was.
+func openFigures(svg, png string) ([]figureFile, error) {
+	var figures []figureFile
+	for _, ff := range []struct{ name, format string }{{svg, "svg"}, {png, "png"}} {
+		if ff.name == "" {
+			continue
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(ff.name), "."+filepath.Base(ff.name)+".*")
+		if pe, ok := err.(*os.PathError); ok {
+			// The temporary name means nothing to the user.
+			err = fmt.Errorf("-%s %s: cannot write there: %v", ff.format, ff.name, pe.Err)
+		} else if err != nil {
+			err = fmt.Errorf("-%s %s: %v", ff.format, ff.name, err)
+		}
+		if err != nil {
+			closeFigures(figures)
+			return nil, err
+		}
+		figures = append(figures, figureFile{ff.name, ff.format, tmp})
+	}
+	return figures, nil
+}
+
+// closeFigures removes the temporary files that were not renamed.
+func closeFigures(figures []figureFile) {
 	for _, ff := range figures {
-		err := writeFigure(r, ff.tmp, ff.format)
+		ff.tmp.Close()
+		os.Remove(ff.tmp.Name()) // fails harmlessly once renamed
+	}
+}
+
+// writeFigures draws each figure with draw and renames it over its target.
+func writeFigures(figures []figureFile, stdout io.Writer, draw func(w io.Writer, format string) error) error {
+	for _, ff := range figures {
+		err := draw(ff.tmp, ff.format)
 		if err == nil {
 			err = ff.tmp.Chmod(0o644)
 		}
