@@ -8,10 +8,10 @@ import (
 
 // TestBackwardAllocates lowers the backward step (every variant, both
 // sections) and exprel' (each type), and fails if one does not allocate.
-// The backward step's many-step section ties gradients across the step
-// loop whose final FMA may find a factor in the tied register (see
-// lowerFMA): that lowering runs, bit for bit, in package kernel's
-// TestBackwardManySteps under qemu.
+// In the backward step's many-step section, the FMA that gives a gradient
+// carried across the step loop may find a factor in the carried register
+// (see lowerFMA); package kernel's TestBackwardManySteps runs that code
+// under qemu and holds it to generic's bits.
 func TestBackwardAllocates(t *testing.T) {
 	ps := []*step.Program{step.ExprelDeriv(step.F32), step.ExprelDeriv(step.F64)}
 	for _, v := range step.Variants() {
