@@ -21,7 +21,13 @@
 // main loop is unrolled, and which constants, rows and stream pointers stay
 // in registers, is decided per section by asking avo's register allocator:
 // the generator tries the most aggressive configuration first and keeps
-// the first one that allocates, which makes the choice deterministic. The
+// the first one that allocates, which makes the choice deterministic. A
+// program with more values live at once than the vector registers hold
+// (the backward step on AVX2) keeps some on the stack from their
+// definition on, the longest-lived first, read back as memory operands:
+// the fewest with which the leanest configuration allocates, then the
+// search as before with that many. A program that allocates without them
+// never gets any, so the step's kernels are unchanged. The
 // assembly carries each section's configuration in its function's header
 // and a comment per IR op; -v prints the configurations and the main
 // loops' instruction counts.
