@@ -99,7 +99,8 @@ func headroomMatchesNN(t *testing.T) {
 	}
 	const dt = 0.1
 	par := Defaults[float64]()
-	consts, perr := constants[FLOAT](dt, par.list())
+	// The step's constants, the first of the table (the backward step's follow).
+	consts, perr := constants[FLOAT](dt, 0.3, 1, par.list())
 	if perr != nil {
 		t.Fatal(perr)
 	}
@@ -119,13 +120,13 @@ func headroomMatchesNN(t *testing.T) {
 						f.T = append(f.T, g.t+FLOAT(s)*dt)
 					}
 					if pr.pn {
-						for _, c := range consts {
+						for _, c := range consts[:generic.NumConsts] {
 							for range n {
 								f.C = append(f.C, c)
 							}
 						}
 					} else {
-						f.C = consts[:]
+						f.C = consts[:generic.NumConsts]
 					}
 					var x1, x2, y []FLOAT
 					if given {
