@@ -71,3 +71,41 @@ func ExampleNew_error() {
 	fmt.Println(err)
 	// Output: kernel: Params.TauW = 0: out of range: want a value > 0
 }
+
+// Conductance-based inputs, BrainPy's COBA outputs g*(E - V): each enters
+// as I += g*E and G += g, and the step evaluates the current at the reset
+// V and includes g in the Jacobian. Here every neuron has a constant
+// excitatory conductance (E = 0 mV) and half of them an inhibitory one
+// (E = -80 mV) as well.
+func ExampleBuffers_conductance() {
+	k, err := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	const n = 1000
+	const Ee, Ei = 0, -80 // mV
+	b := kernel.Buffers[float32]{
+		V: make([]float32, n), W: make([]float32, n), LastSpike: make([]float32, n),
+		I: make([]float32, n), G: make([]float32, n), SpikeBits: make([]uint64, (n+63)/64),
+	}
+	for j := range n {
+		ge, gi := float32(0.5), float32(0)
+		if j%2 == 1 {
+			gi = 0.25
+		}
+		b.V[j], b.LastSpike[j] = -65, -1e7
+		b.I[j] = float32(ge*Ee) + float32(gi*Ei) // mA; the conversions keep Go from fusing them
+		b.G[j] = ge + gi                         // S
+	}
+	spikes := [2]int{}
+	for s := range 10_000 { // one second
+		if err := k.Step(float32(s)*0.1, b); err != nil {
+			log.Fatal(err)
+		}
+		for j := range n {
+			spikes[j%2] += int(b.SpikeBits[j/64] >> (j % 64) & 1)
+		}
+	}
+	fmt.Printf("excitation only: %.1f Hz; with inhibition: %.1f Hz\n", float64(spikes[0])/(n/2), float64(spikes[1])/(n/2))
+	// Output: excitation only: 42.0 Hz; with inhibition: 21.0 Hz
+}

@@ -18,11 +18,11 @@
 // still holds its pre-reset value (V >= V_th), and the next Step applies
 // the reset at its start (BrainPy's order). An input computed from V
 // between steps must therefore use the value the next step resets V to
-// (V - (V_th - V_reset), or V_reset with HardReset, where V >= V_th). A
-// conductance-based input g*(E - V) needs no such care: give g in
-// Buffers.G and the step evaluates it at the reset v, and includes it in J
-// as BrainPy's exponential Euler does. How a simulator's inputs map onto
-// the buffers, summed over its projections:
+// (V - (V_th - V_reset), or V - (V - V_reset) with HardReset, where
+// V >= V_th). A conductance-based input g*(E - V) needs no such care: give
+// g in Buffers.G and the step evaluates it at the reset v, and includes it
+// in J as BrainPy's exponential Euler does. How a simulator's inputs map
+// onto the buffers, summed over its projections:
 //
 //	current-based (BrainPy's CUBA output, a current x, mA):  I += x
 //	conductance-based (COBA: g*(E - V), g in S, E in mV):    I += g*E;  G += g
@@ -31,10 +31,11 @@
 // Every execution path (AVX-512, AVX2, NEON, and the generic Go of package
 // generic) is generated from one description of the step and returns
 // bit-identical results; [ISA] reports the path in use and [SetISA] or the
-// environment variable ADQUAIF_ISA forces one. Results are within 16 units of roundoff of the exact value,
-// relative to the running-error sum of the formula's magnitudes (where
-// |dt*J| is large, that sum carries exprel's sensitivity to the rounding of
-// its argument, which no floating-point evaluation avoids).
+// environment variable ADQUAIF_ISA forces one. Results are within 16 units
+// of roundoff of the exact value, relative to the running-error sum of the
+// formula's magnitudes (where |dt*J| is large, that sum carries exprel's
+// sensitivity to the rounding of its argument, which no floating-point
+// evaluation avoids).
 //
 // [Kernel.Backward] is the step's vector-Jacobian product with BrainPy's
 // surrogate gradient ([Config.Surrogate]): given the state before a step

@@ -21,12 +21,12 @@ import (
 // rows of words.
 //
 // The input current of a step is I - G*v, v the potential after the reset
-// (the contract's linear form of BrainPy's sum_current_inputs(x, v)); G enters the
+// (the linear form of BrainPy's sum_current_inputs(x, v)); G enters the
 // Jacobian of the exponential-Euler step too. A conductance-based input
 // g*(E - V), such as BrainPy's COBA output, adds g*E to I and g to G; a
 // current-based one adds to I alone. G all zero gives the bits of G == nil
 // wherever v is finite; where v is infinite, 0*v is NaN, so the neuron's V'
-// and w' are NaN unless it is refractory, as the contract's formula says (nil means
+// and w' are NaN unless it is refractory, as the formula says (nil means
 // no conductance term at all).
 type Buffers[F Float] struct {
 	V, W, LastSpike []F
@@ -53,8 +53,8 @@ type Buffers[F Float] struct {
 //
 // It refuses, before writing anything, a t that is NaN or infinite,
 // buffers of different lengths (a per-neuron kernel also needs a multiple
-// of its population size) and buffers that overlap, except I, G and Delta,
-// which are only read.
+// of its population size) and buffers that overlap, except I, G and
+// Delta, which are only read.
 func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.run("t", t, 1, b) }
 
 // Run advances every neuron by steps steps: step s at time t0 + F(s)*DT

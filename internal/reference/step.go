@@ -98,9 +98,9 @@ type Params struct {
 }
 
 // Input is one neuron's step: state, inputs, time, step and parameters.
-// I, G and Delta are 0 when the buffer is absent (the contract: I and G
-// are zero when absent, and adding no delta is adding 0 exactly). G is the
-// input conductance: the input current is I - G*v.
+// I, G and Delta are 0 when the buffer is absent (the contract: I and G are zero
+// when absent, and adding no delta is adding 0 exactly). G is the input
+// conductance: the input current is I - G*v.
 type Input struct {
 	V, W, Last, I, G, Delta, T, DT float64
 	Hard                           bool
