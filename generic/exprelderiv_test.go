@@ -19,7 +19,8 @@ import (
 const maxDerivULP = 4
 
 // derivExhaustive: ADQUAIF_EXHAUSTIVE=1 checks exprel' on every float32
-// bit pattern (about a minute per core); otherwise every 4099th.
+// bit pattern (20 minutes on two busy cores; worst 3.15 ulp, at
+// x = 33.308167); otherwise every 4099th.
 func derivExhaustive() bool { return os.Getenv("ADQUAIF_EXHAUSTIVE") == "1" }
 
 // deriv32Ref is exprel'(x) for a float32 x, in float64, accurate to far
