@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -263,13 +262,11 @@ func (r *netResult) record(step int, js []int32) {
 }
 
 func simulateNetwork(o *netOptions, stdout io.Writer) error {
-	if o.isa != "" {
-		prev := kernel.ISA()
-		if err := kernel.SetISA(o.isa); err != nil {
-			return fmt.Errorf("-isa %q: %v", o.isa, err)
-		}
-		defer kernel.SetISA(prev)
+	restore, err := forceISA(o.isa)
+	if err != nil {
+		return err
 	}
+	defer restore()
 	figures, err := openFigures(o.svg, o.png)
 	if err != nil {
 		return err

@@ -93,13 +93,11 @@ func (r *result) durationMs() float64 { return float64(r.steps) * r.dt }
 func (r *result) rate(i int) float64 { return float64(r.counts[i]) / r.durationMs() * 1000 }
 
 func simulate(o *options, stdout io.Writer) error {
-	if o.isa != "" {
-		prev := kernel.ISA()
-		if err := kernel.SetISA(o.isa); err != nil {
-			return fmt.Errorf("-isa %q: %v", o.isa, err)
-		}
-		defer kernel.SetISA(prev)
+	restore, err := forceISA(o.isa)
+	if err != nil {
+		return err
 	}
+	defer restore()
 	figures, err := openFigures(o.svg, o.png)
 	if err != nil {
 		return err
@@ -399,4 +397,17 @@ func simulateAs[F kernel.Float](o *options) (*result, error) {
 		}
 	}
 	return r, nil
+}
+
+// forceISA selects the path named by -isa (none: keep the best) and
+// returns what puts the previous one back.
+func forceISA(name string) (restore func(), err error) {
+	if name == "" {
+		return func() {}, nil
+	}
+	prev := kernel.ISA()
+	if err := kernel.SetISA(name); err != nil {
+		return nil, fmt.Errorf("-isa %q: %v", name, err)
+	}
+	return func() { kernel.SetISA(prev) }, nil
 }
