@@ -92,6 +92,7 @@ func derivedOverflow(in *reference.Input, f reference.Format) bool {
 		new(big.Float).Quo(new(big.Float).Mul(b(in.DT), b(p.C)), b(p.Tau)),
 		new(big.Float).Quo(new(big.Float).Mul(b(in.DT), b(p.R)), b(p.Tau)),
 		new(big.Float).Sub(b(p.VTh), b(p.VReset)),
+		new(big.Float).Quo(b(1), new(big.Float).Sub(b(p.VTh), b(p.VReset))), // Backward's 1/d
 		new(big.Float).Mul(b(p.A), loss),
 	} {
 		if v.Abs(v).Cmp(limit) >= 0 {
