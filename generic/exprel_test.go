@@ -119,7 +119,6 @@ func (w *worstCase[T]) add(ulp float64, x, got T) {
 // pattern, with -short every 4099th), through the Frame API in chunks, on
 // GOMAXPROCS workers.
 func TestExprelF32(t *testing.T) {
-	const chunk = 1 << 16
 	stride := uint64(61)
 	switch {
 	case exhaustive:
@@ -129,41 +128,7 @@ func TestExprelF32(t *testing.T) {
 	}
 	start := time.Now()
 	var w worstCase[float32]
-	var nextChunk atomic.Uint64
-	var wg sync.WaitGroup
-	total := uint64(1) << 32
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]float32, chunk)
-			in := make([]float32, chunk)
-			local := 0.0
-			var lx, lg float32
-			for {
-				lo := nextChunk.Add(1) - 1
-				first := lo * chunk * stride
-				if first >= total {
-					break
-				}
-				n := 0
-				for b := first; b < total && n < chunk; b += stride {
-					in[n] = math.Float32frombits(uint32(b))
-					n++
-				}
-				copy(buf, in[:n])
-				generic.ExprelF32(&generic.Frame32{V: buf[:n], N: n})
-				for j := 0; j < n; j++ {
-					if e := ulpErr32(buf[j], exprel32Ref(in[j])); e > local || (math.IsInf(e, 0) && !math.IsInf(local, 0)) {
-						local, lx, lg = e, in[j], buf[j]
-					}
-				}
-				w.n.Add(int64(n))
-			}
-			w.add(local, lx, lg)
-		}()
-	}
-	wg.Wait()
+	sweep32(&w, stride, generic.ExprelF32, exprel32Ref)
 	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
 		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32,
 		0.125, math.Nextafter32(0.125, 1), -0.125, math.Nextafter32(-0.125, -1), 0.5, math.Nextafter32(0.5, 1), -0.5,
@@ -354,4 +319,46 @@ func TestULPErr(t *testing.T) {
 	if e := ulpErr64(800, math.MaxFloat64); e < 0.5 {
 		t.Errorf("float64: MaxFloat64 for an overflow measures %v", e)
 	}
+}
+
+// sweep32 runs kernel over every stride-th float32 bit pattern, in chunks
+// shared by GOMAXPROCS goroutines, and records in w the worst ulp error
+// against ref and how many inputs were checked.
+func sweep32(w *worstCase[float32], stride uint64, kernel func(*generic.Frame32), ref func(float32) float64) {
+	const chunk = 1 << 16
+	var nextChunk atomic.Uint64
+	var wg sync.WaitGroup
+	total := uint64(1) << 32
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]float32, chunk)
+			in := make([]float32, chunk)
+			local := 0.0
+			var lx, lg float32
+			for {
+				lo := nextChunk.Add(1) - 1
+				first := lo * chunk * stride
+				if first >= total {
+					break
+				}
+				n := 0
+				for b := first; b < total && n < chunk; b += stride {
+					in[n] = math.Float32frombits(uint32(b))
+					n++
+				}
+				copy(buf, in[:n])
+				kernel(&generic.Frame32{V: buf[:n], N: n})
+				for j := 0; j < n; j++ {
+					if e := ulpErr32(buf[j], ref(in[j])); e > local || (math.IsInf(e, 0) && !math.IsInf(local, 0)) {
+						local, lx, lg = e, in[j], buf[j]
+					}
+				}
+				w.n.Add(int64(n))
+			}
+			w.add(local, lx, lg)
+		}()
+	}
+	wg.Wait()
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,48 +92,13 @@ func TestDeriv32Ref(t *testing.T) {
 // 4099th float32 bit pattern and the edges of its branches, or on all of
 // them with ADQUAIF_EXHAUSTIVE=1, on GOMAXPROCS workers.
 func TestExprelDerivF32(t *testing.T) {
-	const chunk = 1 << 16
 	stride := uint64(4099)
 	if derivExhaustive() {
 		stride = 1
 	}
 	start := time.Now()
 	var w worstCase[float32]
-	var nextChunk atomic.Uint64
-	var wg sync.WaitGroup
-	total := uint64(1) << 32
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]float32, chunk)
-			in := make([]float32, chunk)
-			local := 0.0
-			var lx, lg float32
-			for {
-				lo := nextChunk.Add(1) - 1
-				first := lo * chunk * stride
-				if first >= total {
-					break
-				}
-				n := 0
-				for b := first; b < total && n < chunk; b += stride {
-					in[n] = math.Float32frombits(uint32(b))
-					n++
-				}
-				copy(buf, in[:n])
-				generic.ExprelDerivF32(&generic.Frame32{V: buf[:n], N: n})
-				for j := 0; j < n; j++ {
-					if e := ulpErr32(buf[j], deriv32Ref(in[j])); e > local || (math.IsInf(e, 0) && !math.IsInf(local, 0)) {
-						local, lx, lg = e, in[j], buf[j]
-					}
-				}
-				w.n.Add(int64(n))
-			}
-			w.add(local, lx, lg)
-		}()
-	}
-	wg.Wait()
+	sweep32(&w, stride, generic.ExprelDerivF32, deriv32Ref)
 	var specials []float32
 	for _, e := range []float32{0.125, 1, 3, 87, 88.7, 93, 93.5, 95, 1e-4, 1e-20, 1e20, math.MaxFloat32, math.SmallestNonzeroFloat32} {
 		for _, s := range []float32{1, -1} {
