@@ -132,23 +132,7 @@ func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format 
 	if !valid(in) {
 		t.Fatalf("New accepts invalid parameters %+v, dt %v", in.P, in.DT)
 	}
-	rep := func(x float64) []F {
-		s := make([]F, rows)
-		for j := range s {
-			s[j] = F(x)
-		}
-		return s
-	}
-	b := kernel.Buffers[F]{V: rep(in.V), W: rep(in.W), LastSpike: rep(in.Last)}
-	if flags&flagI != 0 {
-		b.I = rep(in.I)
-	}
-	if flags&flagDelta != 0 {
-		b.Delta = rep(in.Delta)
-	}
-	if flags&flagG != 0 {
-		b.G = rep(in.G)
-	}
+	b := inputs[F](flags, in, rows)
 	if flags&flagNoOut == 0 {
 		b.Spike, b.Refractory = make([]F, rows), make([]bool, rows)
 	}
@@ -180,4 +164,29 @@ func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format 
 	if err := reference.Check(format, in, &out); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// repeat is rows copies of x.
+func repeat[F kernel.Float](x F, rows int) []F {
+	s := make([]F, rows)
+	for j := range s {
+		s[j] = x
+	}
+	return s
+}
+
+// inputs is the state of in's neuron and the input buffers that flags ask
+// for, each repeated over rows batch rows.
+func inputs[F kernel.Float](flags uint8, in *reference.Input, rows int) kernel.Buffers[F] {
+	b := kernel.Buffers[F]{V: repeat(F(in.V), rows), W: repeat(F(in.W), rows), LastSpike: repeat(F(in.Last), rows)}
+	if flags&flagI != 0 {
+		b.I = repeat(F(in.I), rows)
+	}
+	if flags&flagG != 0 {
+		b.G = repeat(F(in.G), rows)
+	}
+	if flags&flagDelta != 0 {
+		b.Delta = repeat(F(in.Delta), rows)
+	}
+	return b
 }

@@ -121,23 +121,8 @@ func runBackward[F kernel.Float](t *testing.T, flags uint8, in *reference.BackIn
 	if sur.Width == 0 {
 		in.Surrogate.Width = 1
 	}
-	rep := func(x float64) []F {
-		s := make([]F, rows)
-		for j := range s {
-			s[j] = F(x)
-		}
-		return s
-	}
-	b := kernel.Buffers[F]{V: rep(in.V), W: rep(in.W), LastSpike: rep(in.Last)}
-	if flags&flagI != 0 {
-		b.I = rep(in.I)
-	}
-	if flags&flagG != 0 {
-		b.G = rep(in.G)
-	}
-	if flags&flagDelta != 0 {
-		b.Delta = rep(in.Delta)
-	}
+	rep := func(x float64) []F { return repeat(F(x), rows) }
+	b := inputs[F](flags, &in.Input, rows)
 	g := kernel.Grads[F]{V: rep(in.GV), W: rep(in.GW)}
 	if flags&flagGSpike != 0 {
 		g.Spike = rep(in.GS)
