@@ -118,9 +118,11 @@ const (
 	BackwardCKa       = 9
 	BackwardCTauRef   = 10
 	BackwardCInvD     = 11
-	BackwardCAlpha    = 12
-	BackwardCWidth    = 13
-	BackwardNumConsts = 14
+	BackwardCNegInvD  = 12
+	BackwardCAlpha    = 13
+	BackwardCWidth    = 14
+	BackwardCDtCTau2  = 15
+	BackwardNumConsts = 16
 )
 
 // Indices of the streams in Backward.Rows (see asm/step.Stream).
@@ -11396,54 +11398,54 @@ func backwardF32SoftOne(f *Backward32, s int) {
 	r86 := math.Float32frombits(0xbf800000) // -1
 	// r90 = Imm 0x7f
 	r90 := uint32(0x7f)
-	// r118 = Imm 0x3a9c09c1
-	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r119 = Imm 0x3be38e39
-	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r121 = Imm 0x3d088889
-	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r124 = Imm 0x3eaaaaab
-	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r128 = Imm 0x32c54352
-	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r129 = Imm 0x34867f5b
-	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r131 = Imm 0x362670cd
-	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r133 = Imm 0x37b8ef1d
-	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r135 = Imm 0x39360b61
-	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r167 = Imm 0x253413c3
-	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r168 = Imm 0xa74a963c
-	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r170 = Imm 0x29573f9f
-	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r172 = Imm 0xab573f9f
-	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r174 = Imm 0x2d49cba5
-	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r176 = Imm 0xaf309231
-	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r178 = Imm 0x310f76c7
-	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r180 = Imm 0xb2d7322b
-	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r183 = Imm 0xb638ef1d
-	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r186 = Imm 0xb9500d01
-	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r189 = Imm 0xbc088889
-	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r192 = Imm 0xbe2aaaab
-	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r227 = Imm 0xc0400000
-	r227 := math.Float32frombits(0xc0400000) // -3
-	// r230 = Imm 0x0
-	r230 := math.Float32frombits(0x00000000) // 0
-	// r235 = Time
-	r235 := f.T[s]
+	// r117 = Imm 0x3a9c09c1
+	r117 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r118 = Imm 0x3be38e39
+	r118 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r120 = Imm 0x3d088889
+	r120 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r123 = Imm 0x3eaaaaab
+	r123 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r126 = Imm 0x32c54352
+	r126 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r127 = Imm 0x34867f5b
+	r127 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r129 = Imm 0x362670cd
+	r129 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r131 = Imm 0x37b8ef1d
+	r131 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r133 = Imm 0x39360b61
+	r133 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r165 = Imm 0x253413c3
+	r165 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r166 = Imm 0xa74a963c
+	r166 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r168 = Imm 0x29573f9f
+	r168 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r170 = Imm 0xab573f9f
+	r170 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r172 = Imm 0x2d49cba5
+	r172 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r174 = Imm 0xaf309231
+	r174 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r176 = Imm 0x310f76c7
+	r176 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r178 = Imm 0xb2d7322b
+	r178 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r181 = Imm 0xb638ef1d
+	r181 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r184 = Imm 0xb9500d01
+	r184 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r187 = Imm 0xbc088889
+	r187 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r190 = Imm 0xbe2aaaab
+	r190 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r225 = Imm 0xc0400000
+	r225 := math.Float32frombits(0xc0400000) // -3
+	// r228 = Imm 0x0
+	r228 := math.Float32frombits(0x00000000) // 0
+	// r233 = Time
+	r233 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -11662,7 +11664,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r81 = FMA r80 r73:r r41
 			r81_a := fma32Try(r80_a, r_a, r41, &slow)
 			// r82:q = FMA r81 r73:r r43
-			q_a := fma32Try(r81_a, r_a, r43, &slow)
+			q82_a := fma32Try(r81_a, r_a, r43, &slow)
 			// r84 = CmpGT r69:k r83
 			r84_a := k_a > r83
 			// r85:kc = Select r84 r83 r69:k
@@ -11685,7 +11687,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r94:oneMinus = Sub r43 r93:pow2
 			oneMinus_a := float32(r43 - pow293_a)
 			// r95 = FMA r73:r r82:q r94:oneMinus
-			r95_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			r95_a := fma32Try(r_a, q82_a, oneMinus_a, &slow)
 			// r96:y = Div r95 r62:zl
 			y_a := float32(r95_a / zl_a)
 			// r97 = FMA r69:k r41 r66
@@ -11788,7 +11790,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r81 = FMA r80 r73:r r41
 			r81_b := fma32Try(r80_b, r_b, r41, &slow)
 			// r82:q = FMA r81 r73:r r43
-			q_b := fma32Try(r81_b, r_b, r43, &slow)
+			q82_b := fma32Try(r81_b, r_b, r43, &slow)
 			// r84 = CmpGT r69:k r83
 			r84_b := k_b > r83
 			// r85:kc = Select r84 r83 r69:k
@@ -11811,7 +11813,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r94:oneMinus = Sub r43 r93:pow2
 			oneMinus_b := float32(r43 - pow293_b)
 			// r95 = FMA r73:r r82:q r94:oneMinus
-			r95_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			r95_b := fma32Try(r_b, q82_b, oneMinus_b, &slow)
 			// r96:y = Div r95 r62:zl
 			y_b := float32(r95_b / zl_b)
 			// r97 = FMA r69:k r41 r66
@@ -11914,7 +11916,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r81 = FMA r80 r73:r r41
 			r81_c := fma32Try(r80_c, r_c, r41, &slow)
 			// r82:q = FMA r81 r73:r r43
-			q_c := fma32Try(r81_c, r_c, r43, &slow)
+			q82_c := fma32Try(r81_c, r_c, r43, &slow)
 			// r84 = CmpGT r69:k r83
 			r84_c := k_c > r83
 			// r85:kc = Select r84 r83 r69:k
@@ -11937,7 +11939,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r94:oneMinus = Sub r43 r93:pow2
 			oneMinus_c := float32(r43 - pow293_c)
 			// r95 = FMA r73:r r82:q r94:oneMinus
-			r95_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			r95_c := fma32Try(r_c, q82_c, oneMinus_c, &slow)
 			// r96:y = Div r95 r62:zl
 			y_c := float32(r95_c / zl_c)
 			// r97 = FMA r69:k r41 r66
@@ -11997,112 +11999,106 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			vc_b = float32(vc_b + r115_b)
 			vc_c = float32(vc_c + r115_c)
 		}
-		// r117 = Abs r26:z
-		r117_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
-		r117_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
-		r117_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r120 = FMA r118 r26:z r119
-		r120_a := fma32Try(r118, z_a, r119, &slow)
-		r120_b := fma32Try(r118, z_b, r119, &slow)
-		r120_c := fma32Try(r118, z_c, r119, &slow)
-		// r122 = FMA r120 r26:z r121
-		r122_a := fma32Try(r120_a, z_a, r121, &slow)
-		r122_b := fma32Try(r120_b, z_b, r121, &slow)
-		r122_c := fma32Try(r120_c, z_c, r121, &slow)
-		// r123 = FMA r122 r26:z r45
-		r123_a := fma32Try(r122_a, z_a, r45, &slow)
-		r123_b := fma32Try(r122_b, z_b, r45, &slow)
-		r123_c := fma32Try(r122_c, z_c, r45, &slow)
-		// r125 = FMA r123 r26:z r124
-		r125_a := fma32Try(r123_a, z_a, r124, &slow)
-		r125_b := fma32Try(r123_b, z_b, r124, &slow)
-		r125_c := fma32Try(r123_c, z_c, r124, &slow)
-		// r126 = FMA r125 r26:z r41
-		r126_a := fma32Try(r125_a, z_a, r41, &slow)
-		r126_b := fma32Try(r125_b, z_b, r41, &slow)
-		r126_c := fma32Try(r125_c, z_c, r41, &slow)
-		// r127 = CmpGT r117 r45
-		r127_a := r117_a > r45
-		r127_b := r117_b > r45
-		r127_c := r117_c > r45
-		// Rare r127
-		if r127_a {
+		// r119 = FMA r117 r26:z r118
+		r119_a := fma32Try(r117, z_a, r118, &slow)
+		r119_b := fma32Try(r117, z_b, r118, &slow)
+		r119_c := fma32Try(r117, z_c, r118, &slow)
+		// r121 = FMA r119 r26:z r120
+		r121_a := fma32Try(r119_a, z_a, r120, &slow)
+		r121_b := fma32Try(r119_b, z_b, r120, &slow)
+		r121_c := fma32Try(r119_c, z_c, r120, &slow)
+		// r122 = FMA r121 r26:z r45
+		r122_a := fma32Try(r121_a, z_a, r45, &slow)
+		r122_b := fma32Try(r121_b, z_b, r45, &slow)
+		r122_c := fma32Try(r121_c, z_c, r45, &slow)
+		// r124 = FMA r122 r26:z r123
+		r124_a := fma32Try(r122_a, z_a, r123, &slow)
+		r124_b := fma32Try(r122_b, z_b, r123, &slow)
+		r124_c := fma32Try(r122_c, z_c, r123, &slow)
+		// r125:dphi = FMA r124 r26:z r41
+		dphi_a := fma32Try(r124_a, z_a, r41, &slow)
+		dphi_b := fma32Try(r124_b, z_b, r41, &slow)
+		dphi_c := fma32Try(r124_c, z_c, r41, &slow)
+		// Rare r46:large
+		if large_a {
+			// r128 = FMA r126 r26:z r127
+			r128_a := fma32Try(r126, z_a, r127, &slow)
 			// r130 = FMA r128 r26:z r129
-			r130_a := fma32Try(r128, z_a, r129, &slow)
+			r130_a := fma32Try(r128_a, z_a, r129, &slow)
 			// r132 = FMA r130 r26:z r131
 			r132_a := fma32Try(r130_a, z_a, r131, &slow)
 			// r134 = FMA r132 r26:z r133
 			r134_a := fma32Try(r132_a, z_a, r133, &slow)
-			// r136 = FMA r134 r26:z r135
-			r136_a := fma32Try(r134_a, z_a, r135, &slow)
-			// r137 = FMA r136 r26:z r118
-			r137_a := fma32Try(r136_a, z_a, r118, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138_a := fma32Try(r137_a, z_a, r119, &slow)
-			// r139 = FMA r138 r26:z r121
-			r139_a := fma32Try(r138_a, z_a, r121, &slow)
-			// r140 = FMA r139 r26:z r45
-			r140_a := fma32Try(r139_a, z_a, r45, &slow)
-			// r141 = FMA r140 r26:z r124
-			r141_a := fma32Try(r140_a, z_a, r124, &slow)
-			// r142 = FMA r141 r26:z r41
-			r142_a := fma32Try(r141_a, z_a, r41, &slow)
-			// r143 = CmpGT r26:z r60
-			r143_a := z_a > r60
-			// r144 = Select r143 r60 r26:z
-			r144_a := z_a
+			// r135 = FMA r134 r26:z r117
+			r135_a := fma32Try(r134_a, z_a, r117, &slow)
+			// r136 = FMA r135 r26:z r118
+			r136_a := fma32Try(r135_a, z_a, r118, &slow)
+			// r137 = FMA r136 r26:z r120
+			r137_a := fma32Try(r136_a, z_a, r120, &slow)
+			// r138 = FMA r137 r26:z r45
+			r138_a := fma32Try(r137_a, z_a, r45, &slow)
+			// r139 = FMA r138 r26:z r123
+			r139_a := fma32Try(r138_a, z_a, r123, &slow)
+			// r140 = FMA r139 r26:z r41
+			r140_a := fma32Try(r139_a, z_a, r41, &slow)
+			// r141 = CmpGT r26:z r60
+			r141_a := z_a > r60
+			// r142 = Select r141 r60 r26:z
+			r142_a := z_a
+			if r141_a {
+				r142_a = r60
+			}
+			// r143 = CmpLT r142 r63
+			r143_a := r142_a < r63
+			// r144 = Select r143 r63 r142
+			r144_a := r142_a
 			if r143_a {
-				r144_a = r60
+				r144_a = r63
 			}
-			// r145 = CmpLT r144 r63
-			r145_a := r144_a < r63
-			// r146 = Select r145 r63 r144
-			r146_a := r144_a
-			if r145_a {
-				r146_a = r63
-			}
-			// r147 = FMA r146 r67 r66
-			r147_a := fma32Try(r146_a, r67, r66, &slow)
-			// r148 = Sub r147 r66
-			r148_a := float32(r147_a - r66)
-			// r149 = FMA r148 r71 r146
-			r149_a := fma32Try(r148_a, r71, r146_a, &slow)
-			// r150 = FMA r148 r70 r149
-			r150_a := fma32Try(r148_a, r70, r149_a, &slow)
-			// r151 = FMA r47 r150 r48
-			r151_a := fma32Try(r47, r150_a, r48, &slow)
-			// r152 = FMA r151 r150 r50
-			r152_a := fma32Try(r151_a, r150_a, r50, &slow)
-			// r153 = FMA r152 r150 r52
-			r153_a := fma32Try(r152_a, r150_a, r52, &slow)
-			// r154 = FMA r153 r150 r34
-			r154_a := fma32Try(r153_a, r150_a, r34, &slow)
-			// r155 = FMA r154 r150 r35
-			r155_a := fma32Try(r154_a, r150_a, r35, &slow)
-			// r156 = FMA r155 r150 r37
-			r156_a := fma32Try(r155_a, r150_a, r37, &slow)
-			// r157 = FMA r156 r150 r39
-			r157_a := fma32Try(r156_a, r150_a, r39, &slow)
-			// r158 = FMA r157 r150 r41
-			r158_a := fma32Try(r157_a, r150_a, r41, &slow)
-			// r159 = FMA r158 r150 r43
-			r159_a := fma32Try(r158_a, r150_a, r43, &slow)
-			// r160 = FMA r150 r159 r43
-			r160_a := fma32Try(r150_a, r159_a, r43, &slow)
-			// r161 = Add r148 r66
-			r161_a := float32(r148_a + r66)
-			// r162:kBits = Bits r161
-			kBits162_a := math.Float32bits(r161_a)
-			// r163 = IAdd r162:kBits r90
-			r163_a := kBits162_a + r90
-			// r164 = Shl 23 r163
-			r164_a := r163_a << 23
-			// r165:pow2 = FromBits r164
-			pow2165_a := math.Float32frombits(r164_a)
-			// r166 = Mul r160 r165:pow2
-			r166_a := float32(r160_a * pow2165_a)
+			// r145 = FMA r144 r67 r66
+			r145_a := fma32Try(r144_a, r67, r66, &slow)
+			// r146 = Sub r145 r66
+			r146_a := float32(r145_a - r66)
+			// r147 = FMA r146 r71 r144
+			r147_a := fma32Try(r146_a, r71, r144_a, &slow)
+			// r148 = FMA r146 r70 r147
+			r148_a := fma32Try(r146_a, r70, r147_a, &slow)
+			// r149 = FMA r47 r148 r48
+			r149_a := fma32Try(r47, r148_a, r48, &slow)
+			// r150 = FMA r149 r148 r50
+			r150_a := fma32Try(r149_a, r148_a, r50, &slow)
+			// r151 = FMA r150 r148 r52
+			r151_a := fma32Try(r150_a, r148_a, r52, &slow)
+			// r152 = FMA r151 r148 r34
+			r152_a := fma32Try(r151_a, r148_a, r34, &slow)
+			// r153 = FMA r152 r148 r35
+			r153_a := fma32Try(r152_a, r148_a, r35, &slow)
+			// r154 = FMA r153 r148 r37
+			r154_a := fma32Try(r153_a, r148_a, r37, &slow)
+			// r155 = FMA r154 r148 r39
+			r155_a := fma32Try(r154_a, r148_a, r39, &slow)
+			// r156 = FMA r155 r148 r41
+			r156_a := fma32Try(r155_a, r148_a, r41, &slow)
+			// r157 = FMA r156 r148 r43
+			r157_a := fma32Try(r156_a, r148_a, r43, &slow)
+			// r158 = FMA r148 r157 r43
+			r158_a := fma32Try(r148_a, r157_a, r43, &slow)
+			// r159 = Add r146 r66
+			r159_a := float32(r146_a + r66)
+			// r160:kBits = Bits r159
+			kBits160_a := math.Float32bits(r159_a)
+			// r161 = IAdd r160:kBits r90
+			r161_a := kBits160_a + r90
+			// r162 = Shl 23 r161
+			r162_a := r161_a << 23
+			// r163:pow2 = FromBits r162
+			pow2163_a := math.Float32frombits(r162_a)
+			// r164 = Mul r158 r163:pow2
+			r164_a := float32(r158_a * pow2163_a)
+			// r167 = FMA r165 r26:z r166
+			r167_a := fma32Try(r165, z_a, r166, &slow)
 			// r169 = FMA r167 r26:z r168
-			r169_a := fma32Try(r167, z_a, r168, &slow)
+			r169_a := fma32Try(r167_a, z_a, r168, &slow)
 			// r171 = FMA r169 r26:z r170
 			r171_a := fma32Try(r169_a, z_a, r170, &slow)
 			// r173 = FMA r171 r26:z r172
@@ -12113,199 +12109,199 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			r177_a := fma32Try(r175_a, z_a, r176, &slow)
 			// r179 = FMA r177 r26:z r178
 			r179_a := fma32Try(r177_a, z_a, r178, &slow)
-			// r181 = FMA r179 r26:z r180
-			r181_a := fma32Try(r179_a, z_a, r180, &slow)
-			// r182 = FMA r181 r26:z r47
-			r182_a := fma32Try(r181_a, z_a, r47, &slow)
-			// r184 = FMA r182 r26:z r183
-			r184_a := fma32Try(r182_a, z_a, r183, &slow)
-			// r185 = FMA r184 r26:z r50
-			r185_a := fma32Try(r184_a, z_a, r50, &slow)
-			// r187 = FMA r185 r26:z r186
-			r187_a := fma32Try(r185_a, z_a, r186, &slow)
-			// r188 = FMA r187 r26:z r34
-			r188_a := fma32Try(r187_a, z_a, r34, &slow)
-			// r190 = FMA r188 r26:z r189
-			r190_a := fma32Try(r188_a, z_a, r189, &slow)
-			// r191 = FMA r190 r26:z r37
-			r191_a := fma32Try(r190_a, z_a, r37, &slow)
-			// r193 = FMA r191 r26:z r192
-			r193_a := fma32Try(r191_a, z_a, r192, &slow)
-			// r194 = FMA r193 r26:z r41
-			r194_a := fma32Try(r193_a, z_a, r41, &slow)
-			// r195 = Mul r166 r194
-			r195_a := float32(r166_a * r194_a)
-			// r196 = CmpGT r148 r83
-			r196_a := r148_a > r83
-			// r197 = Select r196 r83 r148
-			r197_a := r148_a
-			if r196_a {
-				r197_a = r83
+			// r180 = FMA r179 r26:z r47
+			r180_a := fma32Try(r179_a, z_a, r47, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182_a := fma32Try(r180_a, z_a, r181, &slow)
+			// r183 = FMA r182 r26:z r50
+			r183_a := fma32Try(r182_a, z_a, r50, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185_a := fma32Try(r183_a, z_a, r184, &slow)
+			// r186 = FMA r185 r26:z r34
+			r186_a := fma32Try(r185_a, z_a, r34, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188_a := fma32Try(r186_a, z_a, r187, &slow)
+			// r189 = FMA r188 r26:z r37
+			r189_a := fma32Try(r188_a, z_a, r37, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191_a := fma32Try(r189_a, z_a, r190, &slow)
+			// r192 = FMA r191 r26:z r41
+			r192_a := fma32Try(r191_a, z_a, r41, &slow)
+			// r193 = Mul r164 r192
+			r193_a := float32(r164_a * r192_a)
+			// r194 = CmpGT r146 r83
+			r194_a := r146_a > r83
+			// r195 = Select r194 r83 r146
+			r195_a := r146_a
+			if r194_a {
+				r195_a = r83
 			}
-			// r198 = Sub r144 r43
-			r198_a := float32(r144_a - r43)
-			// r199 = Mul r197 r86
-			r199_a := float32(r197_a * r86)
-			// r200 = Add r199 r66
-			r200_a := float32(r199_a + r66)
-			// r201:kBits = Bits r200
-			kBits201_a := math.Float32bits(r200_a)
-			// r202 = IAdd r201:kBits r90
-			r202_a := kBits201_a + r90
-			// r203 = Shl 23 r202
-			r203_a := r202_a << 23
-			// r204:pow2 = FromBits r203
-			pow2204_a := math.Float32frombits(r203_a)
-			// r205 = FMA r160 r198 r204:pow2
-			r205_a := fma32Try(r160_a, r198_a, pow2204_a, &slow)
-			// r206 = Div r205 r144
-			r206_a := float32(r205_a / r144_a)
-			// r207 = Div r206 r144
-			r207_a := float32(r206_a / r144_a)
-			// r208 = FMA r148 r41 r66
-			r208_a := fma32Try(r148_a, r41, r66, &slow)
-			// r209 = Sub r208 r66
-			r209_a := float32(r208_a - r66)
-			// r210 = Add r209 r66
-			r210_a := float32(r209_a + r66)
-			// r211:kBits = Bits r210
-			kBits211_a := math.Float32bits(r210_a)
-			// r212 = IAdd r211:kBits r90
-			r212_a := kBits211_a + r90
-			// r213 = Shl 23 r212
-			r213_a := r212_a << 23
-			// r214:pow2 = FromBits r213
-			pow2214_a := math.Float32frombits(r213_a)
-			// r215 = Mul r207 r214:pow2
-			r215_a := float32(r207_a * pow2214_a)
-			// r216 = Sub r148 r209
-			r216_a := float32(r148_a - r209_a)
-			// r217 = Add r216 r66
-			r217_a := float32(r216_a + r66)
-			// r218:kBits = Bits r217
-			kBits218_a := math.Float32bits(r217_a)
-			// r219 = IAdd r218:kBits r90
-			r219_a := kBits218_a + r90
-			// r220 = Shl 23 r219
-			r220_a := r219_a << 23
-			// r221:pow2 = FromBits r220
-			pow2221_a := math.Float32frombits(r220_a)
-			// r222 = Mul r215 r221:pow2
-			r222_a := float32(r215_a * pow2221_a)
-			// r223 = Div r43 r26:z
-			r223_a := float32(r43 / z_a)
-			// r224 = Div r223 r26:z
-			r224_a := float32(r223_a / z_a)
-			// r225 = CmpGT r26:z r43
-			r225_a := z_a > r43
-			// r226 = Select r225 r222 r142
-			r226_a := r142_a
-			if r225_a {
-				r226_a = r222_a
+			// r196 = Sub r142 r43
+			r196_a := float32(r142_a - r43)
+			// r197 = Mul r195 r86
+			r197_a := float32(r195_a * r86)
+			// r198 = Add r197 r66
+			r198_a := float32(r197_a + r66)
+			// r199:kBits = Bits r198
+			kBits199_a := math.Float32bits(r198_a)
+			// r200 = IAdd r199:kBits r90
+			r200_a := kBits199_a + r90
+			// r201 = Shl 23 r200
+			r201_a := r200_a << 23
+			// r202:pow2 = FromBits r201
+			pow2202_a := math.Float32frombits(r201_a)
+			// r203 = FMA r158 r196 r202:pow2
+			r203_a := fma32Try(r158_a, r196_a, pow2202_a, &slow)
+			// r204 = Div r203 r142
+			r204_a := float32(r203_a / r142_a)
+			// r205 = Div r204 r142
+			r205_a := float32(r204_a / r142_a)
+			// r206 = FMA r146 r41 r66
+			r206_a := fma32Try(r146_a, r41, r66, &slow)
+			// r207 = Sub r206 r66
+			r207_a := float32(r206_a - r66)
+			// r208 = Add r207 r66
+			r208_a := float32(r207_a + r66)
+			// r209:kBits = Bits r208
+			kBits209_a := math.Float32bits(r208_a)
+			// r210 = IAdd r209:kBits r90
+			r210_a := kBits209_a + r90
+			// r211 = Shl 23 r210
+			r211_a := r210_a << 23
+			// r212:pow2 = FromBits r211
+			pow2212_a := math.Float32frombits(r211_a)
+			// r213 = Mul r205 r212:pow2
+			r213_a := float32(r205_a * pow2212_a)
+			// r214 = Sub r146 r207
+			r214_a := float32(r146_a - r207_a)
+			// r215 = Add r214 r66
+			r215_a := float32(r214_a + r66)
+			// r216:kBits = Bits r215
+			kBits216_a := math.Float32bits(r215_a)
+			// r217 = IAdd r216:kBits r90
+			r217_a := kBits216_a + r90
+			// r218 = Shl 23 r217
+			r218_a := r217_a << 23
+			// r219:pow2 = FromBits r218
+			pow2219_a := math.Float32frombits(r218_a)
+			// r220 = Mul r213 r219:pow2
+			r220_a := float32(r213_a * pow2219_a)
+			// r221 = Div r43 r26:z
+			r221_a := float32(r43 / z_a)
+			// r222 = Div r221 r26:z
+			r222_a := float32(r221_a / z_a)
+			// r223 = CmpGT r26:z r43
+			r223_a := z_a > r43
+			// r224 = Select r223 r220 r140
+			r224_a := r140_a
+			if r223_a {
+				r224_a = r220_a
 			}
-			// r228 = CmpGE r26:z r227
-			r228_a := z_a >= r227
-			// r229 = Select r228 r195 r222
-			r229_a := r222_a
-			if r228_a {
-				r229_a = r195_a
+			// r226 = CmpGE r26:z r225
+			r226_a := z_a >= r225
+			// r227 = Select r226 r193 r220
+			r227_a := r220_a
+			if r226_a {
+				r227_a = r193_a
 			}
-			// r231 = CmpLT r26:z r230
-			r231_a := z_a < r230
-			// r232 = Select r231 r229 r226
-			r232_a := r226_a
+			// r229 = CmpLT r26:z r228
+			r229_a := z_a < r228
+			// r230 = Select r229 r227 r224
+			r230_a := r224_a
+			if r229_a {
+				r230_a = r227_a
+			}
+			// r231 = CmpLT r26:z r63
+			r231_a := z_a < r63
+			// r232 = Select r231 r222 r230
+			r232_a := r230_a
 			if r231_a {
-				r232_a = r229_a
+				r232_a = r222_a
 			}
-			// r233 = CmpLT r26:z r63
-			r233_a := z_a < r63
-			// r234 = Select r233 r224 r232
-			r234_a := r232_a
-			if r233_a {
-				r234_a = r224_a
-			}
-			// r126 = Select r127 r234 r126
-			if r127_a {
-				r126_a = r234_a
+			// r125:dphi = Select r46:large r232 r125:dphi
+			if large_a {
+				dphi_a = r232_a
 			}
 		}
-		if r127_b {
+		if large_b {
+			// r128 = FMA r126 r26:z r127
+			r128_b := fma32Try(r126, z_b, r127, &slow)
 			// r130 = FMA r128 r26:z r129
-			r130_b := fma32Try(r128, z_b, r129, &slow)
+			r130_b := fma32Try(r128_b, z_b, r129, &slow)
 			// r132 = FMA r130 r26:z r131
 			r132_b := fma32Try(r130_b, z_b, r131, &slow)
 			// r134 = FMA r132 r26:z r133
 			r134_b := fma32Try(r132_b, z_b, r133, &slow)
-			// r136 = FMA r134 r26:z r135
-			r136_b := fma32Try(r134_b, z_b, r135, &slow)
-			// r137 = FMA r136 r26:z r118
-			r137_b := fma32Try(r136_b, z_b, r118, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138_b := fma32Try(r137_b, z_b, r119, &slow)
-			// r139 = FMA r138 r26:z r121
-			r139_b := fma32Try(r138_b, z_b, r121, &slow)
-			// r140 = FMA r139 r26:z r45
-			r140_b := fma32Try(r139_b, z_b, r45, &slow)
-			// r141 = FMA r140 r26:z r124
-			r141_b := fma32Try(r140_b, z_b, r124, &slow)
-			// r142 = FMA r141 r26:z r41
-			r142_b := fma32Try(r141_b, z_b, r41, &slow)
-			// r143 = CmpGT r26:z r60
-			r143_b := z_b > r60
-			// r144 = Select r143 r60 r26:z
-			r144_b := z_b
+			// r135 = FMA r134 r26:z r117
+			r135_b := fma32Try(r134_b, z_b, r117, &slow)
+			// r136 = FMA r135 r26:z r118
+			r136_b := fma32Try(r135_b, z_b, r118, &slow)
+			// r137 = FMA r136 r26:z r120
+			r137_b := fma32Try(r136_b, z_b, r120, &slow)
+			// r138 = FMA r137 r26:z r45
+			r138_b := fma32Try(r137_b, z_b, r45, &slow)
+			// r139 = FMA r138 r26:z r123
+			r139_b := fma32Try(r138_b, z_b, r123, &slow)
+			// r140 = FMA r139 r26:z r41
+			r140_b := fma32Try(r139_b, z_b, r41, &slow)
+			// r141 = CmpGT r26:z r60
+			r141_b := z_b > r60
+			// r142 = Select r141 r60 r26:z
+			r142_b := z_b
+			if r141_b {
+				r142_b = r60
+			}
+			// r143 = CmpLT r142 r63
+			r143_b := r142_b < r63
+			// r144 = Select r143 r63 r142
+			r144_b := r142_b
 			if r143_b {
-				r144_b = r60
+				r144_b = r63
 			}
-			// r145 = CmpLT r144 r63
-			r145_b := r144_b < r63
-			// r146 = Select r145 r63 r144
-			r146_b := r144_b
-			if r145_b {
-				r146_b = r63
-			}
-			// r147 = FMA r146 r67 r66
-			r147_b := fma32Try(r146_b, r67, r66, &slow)
-			// r148 = Sub r147 r66
-			r148_b := float32(r147_b - r66)
-			// r149 = FMA r148 r71 r146
-			r149_b := fma32Try(r148_b, r71, r146_b, &slow)
-			// r150 = FMA r148 r70 r149
-			r150_b := fma32Try(r148_b, r70, r149_b, &slow)
-			// r151 = FMA r47 r150 r48
-			r151_b := fma32Try(r47, r150_b, r48, &slow)
-			// r152 = FMA r151 r150 r50
-			r152_b := fma32Try(r151_b, r150_b, r50, &slow)
-			// r153 = FMA r152 r150 r52
-			r153_b := fma32Try(r152_b, r150_b, r52, &slow)
-			// r154 = FMA r153 r150 r34
-			r154_b := fma32Try(r153_b, r150_b, r34, &slow)
-			// r155 = FMA r154 r150 r35
-			r155_b := fma32Try(r154_b, r150_b, r35, &slow)
-			// r156 = FMA r155 r150 r37
-			r156_b := fma32Try(r155_b, r150_b, r37, &slow)
-			// r157 = FMA r156 r150 r39
-			r157_b := fma32Try(r156_b, r150_b, r39, &slow)
-			// r158 = FMA r157 r150 r41
-			r158_b := fma32Try(r157_b, r150_b, r41, &slow)
-			// r159 = FMA r158 r150 r43
-			r159_b := fma32Try(r158_b, r150_b, r43, &slow)
-			// r160 = FMA r150 r159 r43
-			r160_b := fma32Try(r150_b, r159_b, r43, &slow)
-			// r161 = Add r148 r66
-			r161_b := float32(r148_b + r66)
-			// r162:kBits = Bits r161
-			kBits162_b := math.Float32bits(r161_b)
-			// r163 = IAdd r162:kBits r90
-			r163_b := kBits162_b + r90
-			// r164 = Shl 23 r163
-			r164_b := r163_b << 23
-			// r165:pow2 = FromBits r164
-			pow2165_b := math.Float32frombits(r164_b)
-			// r166 = Mul r160 r165:pow2
-			r166_b := float32(r160_b * pow2165_b)
+			// r145 = FMA r144 r67 r66
+			r145_b := fma32Try(r144_b, r67, r66, &slow)
+			// r146 = Sub r145 r66
+			r146_b := float32(r145_b - r66)
+			// r147 = FMA r146 r71 r144
+			r147_b := fma32Try(r146_b, r71, r144_b, &slow)
+			// r148 = FMA r146 r70 r147
+			r148_b := fma32Try(r146_b, r70, r147_b, &slow)
+			// r149 = FMA r47 r148 r48
+			r149_b := fma32Try(r47, r148_b, r48, &slow)
+			// r150 = FMA r149 r148 r50
+			r150_b := fma32Try(r149_b, r148_b, r50, &slow)
+			// r151 = FMA r150 r148 r52
+			r151_b := fma32Try(r150_b, r148_b, r52, &slow)
+			// r152 = FMA r151 r148 r34
+			r152_b := fma32Try(r151_b, r148_b, r34, &slow)
+			// r153 = FMA r152 r148 r35
+			r153_b := fma32Try(r152_b, r148_b, r35, &slow)
+			// r154 = FMA r153 r148 r37
+			r154_b := fma32Try(r153_b, r148_b, r37, &slow)
+			// r155 = FMA r154 r148 r39
+			r155_b := fma32Try(r154_b, r148_b, r39, &slow)
+			// r156 = FMA r155 r148 r41
+			r156_b := fma32Try(r155_b, r148_b, r41, &slow)
+			// r157 = FMA r156 r148 r43
+			r157_b := fma32Try(r156_b, r148_b, r43, &slow)
+			// r158 = FMA r148 r157 r43
+			r158_b := fma32Try(r148_b, r157_b, r43, &slow)
+			// r159 = Add r146 r66
+			r159_b := float32(r146_b + r66)
+			// r160:kBits = Bits r159
+			kBits160_b := math.Float32bits(r159_b)
+			// r161 = IAdd r160:kBits r90
+			r161_b := kBits160_b + r90
+			// r162 = Shl 23 r161
+			r162_b := r161_b << 23
+			// r163:pow2 = FromBits r162
+			pow2163_b := math.Float32frombits(r162_b)
+			// r164 = Mul r158 r163:pow2
+			r164_b := float32(r158_b * pow2163_b)
+			// r167 = FMA r165 r26:z r166
+			r167_b := fma32Try(r165, z_b, r166, &slow)
 			// r169 = FMA r167 r26:z r168
-			r169_b := fma32Try(r167, z_b, r168, &slow)
+			r169_b := fma32Try(r167_b, z_b, r168, &slow)
 			// r171 = FMA r169 r26:z r170
 			r171_b := fma32Try(r169_b, z_b, r170, &slow)
 			// r173 = FMA r171 r26:z r172
@@ -12316,199 +12312,199 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			r177_b := fma32Try(r175_b, z_b, r176, &slow)
 			// r179 = FMA r177 r26:z r178
 			r179_b := fma32Try(r177_b, z_b, r178, &slow)
-			// r181 = FMA r179 r26:z r180
-			r181_b := fma32Try(r179_b, z_b, r180, &slow)
-			// r182 = FMA r181 r26:z r47
-			r182_b := fma32Try(r181_b, z_b, r47, &slow)
-			// r184 = FMA r182 r26:z r183
-			r184_b := fma32Try(r182_b, z_b, r183, &slow)
-			// r185 = FMA r184 r26:z r50
-			r185_b := fma32Try(r184_b, z_b, r50, &slow)
-			// r187 = FMA r185 r26:z r186
-			r187_b := fma32Try(r185_b, z_b, r186, &slow)
-			// r188 = FMA r187 r26:z r34
-			r188_b := fma32Try(r187_b, z_b, r34, &slow)
-			// r190 = FMA r188 r26:z r189
-			r190_b := fma32Try(r188_b, z_b, r189, &slow)
-			// r191 = FMA r190 r26:z r37
-			r191_b := fma32Try(r190_b, z_b, r37, &slow)
-			// r193 = FMA r191 r26:z r192
-			r193_b := fma32Try(r191_b, z_b, r192, &slow)
-			// r194 = FMA r193 r26:z r41
-			r194_b := fma32Try(r193_b, z_b, r41, &slow)
-			// r195 = Mul r166 r194
-			r195_b := float32(r166_b * r194_b)
-			// r196 = CmpGT r148 r83
-			r196_b := r148_b > r83
-			// r197 = Select r196 r83 r148
-			r197_b := r148_b
-			if r196_b {
-				r197_b = r83
+			// r180 = FMA r179 r26:z r47
+			r180_b := fma32Try(r179_b, z_b, r47, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182_b := fma32Try(r180_b, z_b, r181, &slow)
+			// r183 = FMA r182 r26:z r50
+			r183_b := fma32Try(r182_b, z_b, r50, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185_b := fma32Try(r183_b, z_b, r184, &slow)
+			// r186 = FMA r185 r26:z r34
+			r186_b := fma32Try(r185_b, z_b, r34, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188_b := fma32Try(r186_b, z_b, r187, &slow)
+			// r189 = FMA r188 r26:z r37
+			r189_b := fma32Try(r188_b, z_b, r37, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191_b := fma32Try(r189_b, z_b, r190, &slow)
+			// r192 = FMA r191 r26:z r41
+			r192_b := fma32Try(r191_b, z_b, r41, &slow)
+			// r193 = Mul r164 r192
+			r193_b := float32(r164_b * r192_b)
+			// r194 = CmpGT r146 r83
+			r194_b := r146_b > r83
+			// r195 = Select r194 r83 r146
+			r195_b := r146_b
+			if r194_b {
+				r195_b = r83
 			}
-			// r198 = Sub r144 r43
-			r198_b := float32(r144_b - r43)
-			// r199 = Mul r197 r86
-			r199_b := float32(r197_b * r86)
-			// r200 = Add r199 r66
-			r200_b := float32(r199_b + r66)
-			// r201:kBits = Bits r200
-			kBits201_b := math.Float32bits(r200_b)
-			// r202 = IAdd r201:kBits r90
-			r202_b := kBits201_b + r90
-			// r203 = Shl 23 r202
-			r203_b := r202_b << 23
-			// r204:pow2 = FromBits r203
-			pow2204_b := math.Float32frombits(r203_b)
-			// r205 = FMA r160 r198 r204:pow2
-			r205_b := fma32Try(r160_b, r198_b, pow2204_b, &slow)
-			// r206 = Div r205 r144
-			r206_b := float32(r205_b / r144_b)
-			// r207 = Div r206 r144
-			r207_b := float32(r206_b / r144_b)
-			// r208 = FMA r148 r41 r66
-			r208_b := fma32Try(r148_b, r41, r66, &slow)
-			// r209 = Sub r208 r66
-			r209_b := float32(r208_b - r66)
-			// r210 = Add r209 r66
-			r210_b := float32(r209_b + r66)
-			// r211:kBits = Bits r210
-			kBits211_b := math.Float32bits(r210_b)
-			// r212 = IAdd r211:kBits r90
-			r212_b := kBits211_b + r90
-			// r213 = Shl 23 r212
-			r213_b := r212_b << 23
-			// r214:pow2 = FromBits r213
-			pow2214_b := math.Float32frombits(r213_b)
-			// r215 = Mul r207 r214:pow2
-			r215_b := float32(r207_b * pow2214_b)
-			// r216 = Sub r148 r209
-			r216_b := float32(r148_b - r209_b)
-			// r217 = Add r216 r66
-			r217_b := float32(r216_b + r66)
-			// r218:kBits = Bits r217
-			kBits218_b := math.Float32bits(r217_b)
-			// r219 = IAdd r218:kBits r90
-			r219_b := kBits218_b + r90
-			// r220 = Shl 23 r219
-			r220_b := r219_b << 23
-			// r221:pow2 = FromBits r220
-			pow2221_b := math.Float32frombits(r220_b)
-			// r222 = Mul r215 r221:pow2
-			r222_b := float32(r215_b * pow2221_b)
-			// r223 = Div r43 r26:z
-			r223_b := float32(r43 / z_b)
-			// r224 = Div r223 r26:z
-			r224_b := float32(r223_b / z_b)
-			// r225 = CmpGT r26:z r43
-			r225_b := z_b > r43
-			// r226 = Select r225 r222 r142
-			r226_b := r142_b
-			if r225_b {
-				r226_b = r222_b
+			// r196 = Sub r142 r43
+			r196_b := float32(r142_b - r43)
+			// r197 = Mul r195 r86
+			r197_b := float32(r195_b * r86)
+			// r198 = Add r197 r66
+			r198_b := float32(r197_b + r66)
+			// r199:kBits = Bits r198
+			kBits199_b := math.Float32bits(r198_b)
+			// r200 = IAdd r199:kBits r90
+			r200_b := kBits199_b + r90
+			// r201 = Shl 23 r200
+			r201_b := r200_b << 23
+			// r202:pow2 = FromBits r201
+			pow2202_b := math.Float32frombits(r201_b)
+			// r203 = FMA r158 r196 r202:pow2
+			r203_b := fma32Try(r158_b, r196_b, pow2202_b, &slow)
+			// r204 = Div r203 r142
+			r204_b := float32(r203_b / r142_b)
+			// r205 = Div r204 r142
+			r205_b := float32(r204_b / r142_b)
+			// r206 = FMA r146 r41 r66
+			r206_b := fma32Try(r146_b, r41, r66, &slow)
+			// r207 = Sub r206 r66
+			r207_b := float32(r206_b - r66)
+			// r208 = Add r207 r66
+			r208_b := float32(r207_b + r66)
+			// r209:kBits = Bits r208
+			kBits209_b := math.Float32bits(r208_b)
+			// r210 = IAdd r209:kBits r90
+			r210_b := kBits209_b + r90
+			// r211 = Shl 23 r210
+			r211_b := r210_b << 23
+			// r212:pow2 = FromBits r211
+			pow2212_b := math.Float32frombits(r211_b)
+			// r213 = Mul r205 r212:pow2
+			r213_b := float32(r205_b * pow2212_b)
+			// r214 = Sub r146 r207
+			r214_b := float32(r146_b - r207_b)
+			// r215 = Add r214 r66
+			r215_b := float32(r214_b + r66)
+			// r216:kBits = Bits r215
+			kBits216_b := math.Float32bits(r215_b)
+			// r217 = IAdd r216:kBits r90
+			r217_b := kBits216_b + r90
+			// r218 = Shl 23 r217
+			r218_b := r217_b << 23
+			// r219:pow2 = FromBits r218
+			pow2219_b := math.Float32frombits(r218_b)
+			// r220 = Mul r213 r219:pow2
+			r220_b := float32(r213_b * pow2219_b)
+			// r221 = Div r43 r26:z
+			r221_b := float32(r43 / z_b)
+			// r222 = Div r221 r26:z
+			r222_b := float32(r221_b / z_b)
+			// r223 = CmpGT r26:z r43
+			r223_b := z_b > r43
+			// r224 = Select r223 r220 r140
+			r224_b := r140_b
+			if r223_b {
+				r224_b = r220_b
 			}
-			// r228 = CmpGE r26:z r227
-			r228_b := z_b >= r227
-			// r229 = Select r228 r195 r222
-			r229_b := r222_b
-			if r228_b {
-				r229_b = r195_b
+			// r226 = CmpGE r26:z r225
+			r226_b := z_b >= r225
+			// r227 = Select r226 r193 r220
+			r227_b := r220_b
+			if r226_b {
+				r227_b = r193_b
 			}
-			// r231 = CmpLT r26:z r230
-			r231_b := z_b < r230
-			// r232 = Select r231 r229 r226
-			r232_b := r226_b
+			// r229 = CmpLT r26:z r228
+			r229_b := z_b < r228
+			// r230 = Select r229 r227 r224
+			r230_b := r224_b
+			if r229_b {
+				r230_b = r227_b
+			}
+			// r231 = CmpLT r26:z r63
+			r231_b := z_b < r63
+			// r232 = Select r231 r222 r230
+			r232_b := r230_b
 			if r231_b {
-				r232_b = r229_b
+				r232_b = r222_b
 			}
-			// r233 = CmpLT r26:z r63
-			r233_b := z_b < r63
-			// r234 = Select r233 r224 r232
-			r234_b := r232_b
-			if r233_b {
-				r234_b = r224_b
-			}
-			// r126 = Select r127 r234 r126
-			if r127_b {
-				r126_b = r234_b
+			// r125:dphi = Select r46:large r232 r125:dphi
+			if large_b {
+				dphi_b = r232_b
 			}
 		}
-		if r127_c {
+		if large_c {
+			// r128 = FMA r126 r26:z r127
+			r128_c := fma32Try(r126, z_c, r127, &slow)
 			// r130 = FMA r128 r26:z r129
-			r130_c := fma32Try(r128, z_c, r129, &slow)
+			r130_c := fma32Try(r128_c, z_c, r129, &slow)
 			// r132 = FMA r130 r26:z r131
 			r132_c := fma32Try(r130_c, z_c, r131, &slow)
 			// r134 = FMA r132 r26:z r133
 			r134_c := fma32Try(r132_c, z_c, r133, &slow)
-			// r136 = FMA r134 r26:z r135
-			r136_c := fma32Try(r134_c, z_c, r135, &slow)
-			// r137 = FMA r136 r26:z r118
-			r137_c := fma32Try(r136_c, z_c, r118, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138_c := fma32Try(r137_c, z_c, r119, &slow)
-			// r139 = FMA r138 r26:z r121
-			r139_c := fma32Try(r138_c, z_c, r121, &slow)
-			// r140 = FMA r139 r26:z r45
-			r140_c := fma32Try(r139_c, z_c, r45, &slow)
-			// r141 = FMA r140 r26:z r124
-			r141_c := fma32Try(r140_c, z_c, r124, &slow)
-			// r142 = FMA r141 r26:z r41
-			r142_c := fma32Try(r141_c, z_c, r41, &slow)
-			// r143 = CmpGT r26:z r60
-			r143_c := z_c > r60
-			// r144 = Select r143 r60 r26:z
-			r144_c := z_c
+			// r135 = FMA r134 r26:z r117
+			r135_c := fma32Try(r134_c, z_c, r117, &slow)
+			// r136 = FMA r135 r26:z r118
+			r136_c := fma32Try(r135_c, z_c, r118, &slow)
+			// r137 = FMA r136 r26:z r120
+			r137_c := fma32Try(r136_c, z_c, r120, &slow)
+			// r138 = FMA r137 r26:z r45
+			r138_c := fma32Try(r137_c, z_c, r45, &slow)
+			// r139 = FMA r138 r26:z r123
+			r139_c := fma32Try(r138_c, z_c, r123, &slow)
+			// r140 = FMA r139 r26:z r41
+			r140_c := fma32Try(r139_c, z_c, r41, &slow)
+			// r141 = CmpGT r26:z r60
+			r141_c := z_c > r60
+			// r142 = Select r141 r60 r26:z
+			r142_c := z_c
+			if r141_c {
+				r142_c = r60
+			}
+			// r143 = CmpLT r142 r63
+			r143_c := r142_c < r63
+			// r144 = Select r143 r63 r142
+			r144_c := r142_c
 			if r143_c {
-				r144_c = r60
+				r144_c = r63
 			}
-			// r145 = CmpLT r144 r63
-			r145_c := r144_c < r63
-			// r146 = Select r145 r63 r144
-			r146_c := r144_c
-			if r145_c {
-				r146_c = r63
-			}
-			// r147 = FMA r146 r67 r66
-			r147_c := fma32Try(r146_c, r67, r66, &slow)
-			// r148 = Sub r147 r66
-			r148_c := float32(r147_c - r66)
-			// r149 = FMA r148 r71 r146
-			r149_c := fma32Try(r148_c, r71, r146_c, &slow)
-			// r150 = FMA r148 r70 r149
-			r150_c := fma32Try(r148_c, r70, r149_c, &slow)
-			// r151 = FMA r47 r150 r48
-			r151_c := fma32Try(r47, r150_c, r48, &slow)
-			// r152 = FMA r151 r150 r50
-			r152_c := fma32Try(r151_c, r150_c, r50, &slow)
-			// r153 = FMA r152 r150 r52
-			r153_c := fma32Try(r152_c, r150_c, r52, &slow)
-			// r154 = FMA r153 r150 r34
-			r154_c := fma32Try(r153_c, r150_c, r34, &slow)
-			// r155 = FMA r154 r150 r35
-			r155_c := fma32Try(r154_c, r150_c, r35, &slow)
-			// r156 = FMA r155 r150 r37
-			r156_c := fma32Try(r155_c, r150_c, r37, &slow)
-			// r157 = FMA r156 r150 r39
-			r157_c := fma32Try(r156_c, r150_c, r39, &slow)
-			// r158 = FMA r157 r150 r41
-			r158_c := fma32Try(r157_c, r150_c, r41, &slow)
-			// r159 = FMA r158 r150 r43
-			r159_c := fma32Try(r158_c, r150_c, r43, &slow)
-			// r160 = FMA r150 r159 r43
-			r160_c := fma32Try(r150_c, r159_c, r43, &slow)
-			// r161 = Add r148 r66
-			r161_c := float32(r148_c + r66)
-			// r162:kBits = Bits r161
-			kBits162_c := math.Float32bits(r161_c)
-			// r163 = IAdd r162:kBits r90
-			r163_c := kBits162_c + r90
-			// r164 = Shl 23 r163
-			r164_c := r163_c << 23
-			// r165:pow2 = FromBits r164
-			pow2165_c := math.Float32frombits(r164_c)
-			// r166 = Mul r160 r165:pow2
-			r166_c := float32(r160_c * pow2165_c)
+			// r145 = FMA r144 r67 r66
+			r145_c := fma32Try(r144_c, r67, r66, &slow)
+			// r146 = Sub r145 r66
+			r146_c := float32(r145_c - r66)
+			// r147 = FMA r146 r71 r144
+			r147_c := fma32Try(r146_c, r71, r144_c, &slow)
+			// r148 = FMA r146 r70 r147
+			r148_c := fma32Try(r146_c, r70, r147_c, &slow)
+			// r149 = FMA r47 r148 r48
+			r149_c := fma32Try(r47, r148_c, r48, &slow)
+			// r150 = FMA r149 r148 r50
+			r150_c := fma32Try(r149_c, r148_c, r50, &slow)
+			// r151 = FMA r150 r148 r52
+			r151_c := fma32Try(r150_c, r148_c, r52, &slow)
+			// r152 = FMA r151 r148 r34
+			r152_c := fma32Try(r151_c, r148_c, r34, &slow)
+			// r153 = FMA r152 r148 r35
+			r153_c := fma32Try(r152_c, r148_c, r35, &slow)
+			// r154 = FMA r153 r148 r37
+			r154_c := fma32Try(r153_c, r148_c, r37, &slow)
+			// r155 = FMA r154 r148 r39
+			r155_c := fma32Try(r154_c, r148_c, r39, &slow)
+			// r156 = FMA r155 r148 r41
+			r156_c := fma32Try(r155_c, r148_c, r41, &slow)
+			// r157 = FMA r156 r148 r43
+			r157_c := fma32Try(r156_c, r148_c, r43, &slow)
+			// r158 = FMA r148 r157 r43
+			r158_c := fma32Try(r148_c, r157_c, r43, &slow)
+			// r159 = Add r146 r66
+			r159_c := float32(r146_c + r66)
+			// r160:kBits = Bits r159
+			kBits160_c := math.Float32bits(r159_c)
+			// r161 = IAdd r160:kBits r90
+			r161_c := kBits160_c + r90
+			// r162 = Shl 23 r161
+			r162_c := r161_c << 23
+			// r163:pow2 = FromBits r162
+			pow2163_c := math.Float32frombits(r162_c)
+			// r164 = Mul r158 r163:pow2
+			r164_c := float32(r158_c * pow2163_c)
+			// r167 = FMA r165 r26:z r166
+			r167_c := fma32Try(r165, z_c, r166, &slow)
 			// r169 = FMA r167 r26:z r168
-			r169_c := fma32Try(r167, z_c, r168, &slow)
+			r169_c := fma32Try(r167_c, z_c, r168, &slow)
 			// r171 = FMA r169 r26:z r170
 			r171_c := fma32Try(r169_c, z_c, r170, &slow)
 			// r173 = FMA r171 r26:z r172
@@ -12519,405 +12515,390 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			r177_c := fma32Try(r175_c, z_c, r176, &slow)
 			// r179 = FMA r177 r26:z r178
 			r179_c := fma32Try(r177_c, z_c, r178, &slow)
-			// r181 = FMA r179 r26:z r180
-			r181_c := fma32Try(r179_c, z_c, r180, &slow)
-			// r182 = FMA r181 r26:z r47
-			r182_c := fma32Try(r181_c, z_c, r47, &slow)
-			// r184 = FMA r182 r26:z r183
-			r184_c := fma32Try(r182_c, z_c, r183, &slow)
-			// r185 = FMA r184 r26:z r50
-			r185_c := fma32Try(r184_c, z_c, r50, &slow)
-			// r187 = FMA r185 r26:z r186
-			r187_c := fma32Try(r185_c, z_c, r186, &slow)
-			// r188 = FMA r187 r26:z r34
-			r188_c := fma32Try(r187_c, z_c, r34, &slow)
-			// r190 = FMA r188 r26:z r189
-			r190_c := fma32Try(r188_c, z_c, r189, &slow)
-			// r191 = FMA r190 r26:z r37
-			r191_c := fma32Try(r190_c, z_c, r37, &slow)
-			// r193 = FMA r191 r26:z r192
-			r193_c := fma32Try(r191_c, z_c, r192, &slow)
-			// r194 = FMA r193 r26:z r41
-			r194_c := fma32Try(r193_c, z_c, r41, &slow)
-			// r195 = Mul r166 r194
-			r195_c := float32(r166_c * r194_c)
-			// r196 = CmpGT r148 r83
-			r196_c := r148_c > r83
-			// r197 = Select r196 r83 r148
-			r197_c := r148_c
-			if r196_c {
-				r197_c = r83
+			// r180 = FMA r179 r26:z r47
+			r180_c := fma32Try(r179_c, z_c, r47, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182_c := fma32Try(r180_c, z_c, r181, &slow)
+			// r183 = FMA r182 r26:z r50
+			r183_c := fma32Try(r182_c, z_c, r50, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185_c := fma32Try(r183_c, z_c, r184, &slow)
+			// r186 = FMA r185 r26:z r34
+			r186_c := fma32Try(r185_c, z_c, r34, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188_c := fma32Try(r186_c, z_c, r187, &slow)
+			// r189 = FMA r188 r26:z r37
+			r189_c := fma32Try(r188_c, z_c, r37, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191_c := fma32Try(r189_c, z_c, r190, &slow)
+			// r192 = FMA r191 r26:z r41
+			r192_c := fma32Try(r191_c, z_c, r41, &slow)
+			// r193 = Mul r164 r192
+			r193_c := float32(r164_c * r192_c)
+			// r194 = CmpGT r146 r83
+			r194_c := r146_c > r83
+			// r195 = Select r194 r83 r146
+			r195_c := r146_c
+			if r194_c {
+				r195_c = r83
 			}
-			// r198 = Sub r144 r43
-			r198_c := float32(r144_c - r43)
-			// r199 = Mul r197 r86
-			r199_c := float32(r197_c * r86)
-			// r200 = Add r199 r66
-			r200_c := float32(r199_c + r66)
-			// r201:kBits = Bits r200
-			kBits201_c := math.Float32bits(r200_c)
-			// r202 = IAdd r201:kBits r90
-			r202_c := kBits201_c + r90
-			// r203 = Shl 23 r202
-			r203_c := r202_c << 23
-			// r204:pow2 = FromBits r203
-			pow2204_c := math.Float32frombits(r203_c)
-			// r205 = FMA r160 r198 r204:pow2
-			r205_c := fma32Try(r160_c, r198_c, pow2204_c, &slow)
-			// r206 = Div r205 r144
-			r206_c := float32(r205_c / r144_c)
-			// r207 = Div r206 r144
-			r207_c := float32(r206_c / r144_c)
-			// r208 = FMA r148 r41 r66
-			r208_c := fma32Try(r148_c, r41, r66, &slow)
-			// r209 = Sub r208 r66
-			r209_c := float32(r208_c - r66)
-			// r210 = Add r209 r66
-			r210_c := float32(r209_c + r66)
-			// r211:kBits = Bits r210
-			kBits211_c := math.Float32bits(r210_c)
-			// r212 = IAdd r211:kBits r90
-			r212_c := kBits211_c + r90
-			// r213 = Shl 23 r212
-			r213_c := r212_c << 23
-			// r214:pow2 = FromBits r213
-			pow2214_c := math.Float32frombits(r213_c)
-			// r215 = Mul r207 r214:pow2
-			r215_c := float32(r207_c * pow2214_c)
-			// r216 = Sub r148 r209
-			r216_c := float32(r148_c - r209_c)
-			// r217 = Add r216 r66
-			r217_c := float32(r216_c + r66)
-			// r218:kBits = Bits r217
-			kBits218_c := math.Float32bits(r217_c)
-			// r219 = IAdd r218:kBits r90
-			r219_c := kBits218_c + r90
-			// r220 = Shl 23 r219
-			r220_c := r219_c << 23
-			// r221:pow2 = FromBits r220
-			pow2221_c := math.Float32frombits(r220_c)
-			// r222 = Mul r215 r221:pow2
-			r222_c := float32(r215_c * pow2221_c)
-			// r223 = Div r43 r26:z
-			r223_c := float32(r43 / z_c)
-			// r224 = Div r223 r26:z
-			r224_c := float32(r223_c / z_c)
-			// r225 = CmpGT r26:z r43
-			r225_c := z_c > r43
-			// r226 = Select r225 r222 r142
-			r226_c := r142_c
-			if r225_c {
-				r226_c = r222_c
+			// r196 = Sub r142 r43
+			r196_c := float32(r142_c - r43)
+			// r197 = Mul r195 r86
+			r197_c := float32(r195_c * r86)
+			// r198 = Add r197 r66
+			r198_c := float32(r197_c + r66)
+			// r199:kBits = Bits r198
+			kBits199_c := math.Float32bits(r198_c)
+			// r200 = IAdd r199:kBits r90
+			r200_c := kBits199_c + r90
+			// r201 = Shl 23 r200
+			r201_c := r200_c << 23
+			// r202:pow2 = FromBits r201
+			pow2202_c := math.Float32frombits(r201_c)
+			// r203 = FMA r158 r196 r202:pow2
+			r203_c := fma32Try(r158_c, r196_c, pow2202_c, &slow)
+			// r204 = Div r203 r142
+			r204_c := float32(r203_c / r142_c)
+			// r205 = Div r204 r142
+			r205_c := float32(r204_c / r142_c)
+			// r206 = FMA r146 r41 r66
+			r206_c := fma32Try(r146_c, r41, r66, &slow)
+			// r207 = Sub r206 r66
+			r207_c := float32(r206_c - r66)
+			// r208 = Add r207 r66
+			r208_c := float32(r207_c + r66)
+			// r209:kBits = Bits r208
+			kBits209_c := math.Float32bits(r208_c)
+			// r210 = IAdd r209:kBits r90
+			r210_c := kBits209_c + r90
+			// r211 = Shl 23 r210
+			r211_c := r210_c << 23
+			// r212:pow2 = FromBits r211
+			pow2212_c := math.Float32frombits(r211_c)
+			// r213 = Mul r205 r212:pow2
+			r213_c := float32(r205_c * pow2212_c)
+			// r214 = Sub r146 r207
+			r214_c := float32(r146_c - r207_c)
+			// r215 = Add r214 r66
+			r215_c := float32(r214_c + r66)
+			// r216:kBits = Bits r215
+			kBits216_c := math.Float32bits(r215_c)
+			// r217 = IAdd r216:kBits r90
+			r217_c := kBits216_c + r90
+			// r218 = Shl 23 r217
+			r218_c := r217_c << 23
+			// r219:pow2 = FromBits r218
+			pow2219_c := math.Float32frombits(r218_c)
+			// r220 = Mul r213 r219:pow2
+			r220_c := float32(r213_c * pow2219_c)
+			// r221 = Div r43 r26:z
+			r221_c := float32(r43 / z_c)
+			// r222 = Div r221 r26:z
+			r222_c := float32(r221_c / z_c)
+			// r223 = CmpGT r26:z r43
+			r223_c := z_c > r43
+			// r224 = Select r223 r220 r140
+			r224_c := r140_c
+			if r223_c {
+				r224_c = r220_c
 			}
-			// r228 = CmpGE r26:z r227
-			r228_c := z_c >= r227
-			// r229 = Select r228 r195 r222
-			r229_c := r222_c
-			if r228_c {
-				r229_c = r195_c
+			// r226 = CmpGE r26:z r225
+			r226_c := z_c >= r225
+			// r227 = Select r226 r193 r220
+			r227_c := r220_c
+			if r226_c {
+				r227_c = r193_c
 			}
-			// r231 = CmpLT r26:z r230
-			r231_c := z_c < r230
-			// r232 = Select r231 r229 r226
-			r232_c := r226_c
+			// r229 = CmpLT r26:z r228
+			r229_c := z_c < r228
+			// r230 = Select r229 r227 r224
+			r230_c := r224_c
+			if r229_c {
+				r230_c = r227_c
+			}
+			// r231 = CmpLT r26:z r63
+			r231_c := z_c < r63
+			// r232 = Select r231 r222 r230
+			r232_c := r230_c
 			if r231_c {
-				r232_c = r229_c
+				r232_c = r222_c
 			}
-			// r233 = CmpLT r26:z r63
-			r233_c := z_c < r63
-			// r234 = Select r233 r224 r232
-			r234_c := r232_c
-			if r233_c {
-				r234_c = r224_c
-			}
-			// r126 = Select r127 r234 r126
-			if r127_c {
-				r126_c = r234_c
+			// r125:dphi = Select r46:large r232 r125:dphi
+			if large_c {
+				dphi_c = r232_c
 			}
 		}
-		// r236 = Sub r235 r2:Last
-		r236_a := float32(r235 - Last_a)
-		r236_b := float32(r235 - Last_b)
-		r236_c := float32(r235 - Last_c)
-		// r238 = CmpLT r236 r237:tauRef
-		r238_a := r236_a < c[BackwardCTauRef]
-		r238_b := r236_b < c[BackwardCTauRef]
-		r238_c := r236_c < c[BackwardCTauRef]
-		// r239 = Select r238 r9:vr r114:vc
-		r239_a := vc_a
-		if r238_a {
-			r239_a = vr_a
-		}
-		r239_b := vc_b
-		if r238_b {
-			r239_b = vr_b
-		}
-		r239_c := vc_c
-		if r238_c {
-			r239_c = vr_c
-		}
-		// r243 = Imm 0x0
-		r243_a := math.Float32frombits(0x00000000) // 0
-		r243_b := math.Float32frombits(0x00000000) // 0
-		r243_c := math.Float32frombits(0x00000000) // 0
+		// r234 = Sub r233 r2:Last
+		r234_a := float32(r233 - Last_a)
+		r234_b := float32(r233 - Last_b)
+		r234_c := float32(r233 - Last_c)
+		// r236:refr = CmpLT r234 r235:tauRef
+		refr_a := r234_a < c[BackwardCTauRef]
+		refr_b := r234_b < c[BackwardCTauRef]
+		refr_c := r234_c < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r243 = Load GSpike
-			r243_a = gspike[j]
-			r243_b = gspike[j+1]
-			r243_c = gspike[j+2]
+			// r241 = Select r236:refr r9:vr r114:vc
+			r241_a := vc_a
+			if refr_a {
+				r241_a = vr_a
+			}
+			r241_b := vc_b
+			if refr_b {
+				r241_b = vr_b
+			}
+			r241_c := vc_c
+			if refr_c {
+				r241_c = vr_c
+			}
+			// r242 = Load GSpike
+			r242_a := gspike[j]
+			r242_b := gspike[j+1]
+			r242_c := gspike[j+2]
+			// r243 = Sub r241 r5:vTh
+			r243_a := float32(r241_a - c[BackwardCVTh])
+			r243_b := float32(r241_b - c[BackwardCVTh])
+			r243_c := float32(r241_c - c[BackwardCVTh])
+			// r244 = Abs r243
+			r244_a := math.Float32frombits(math.Float32bits(r243_a) &^ (1 << 31))
+			r244_b := math.Float32frombits(math.Float32bits(r243_b) &^ (1 << 31))
+			r244_c := math.Float32frombits(math.Float32bits(r243_c) &^ (1 << 31))
+			// r245 = FMA r244 r238:negInvD r240:width
+			r245_a := fma32Try(r244_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r245_b := fma32Try(r244_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r245_c := fma32Try(r244_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r246 = Mul r239:alpha r245
+			r246_a := float32(c[BackwardCAlpha] * r245_a)
+			r246_b := float32(c[BackwardCAlpha] * r245_b)
+			r246_c := float32(c[BackwardCAlpha] * r245_c)
+			// r247 = CmpLT r246 r228
+			r247_a := r246_a < r228
+			r247_b := r246_b < r228
+			r247_c := r246_c < r228
+			// r248 = Select r247 r228 r246
+			r248_a := r246_a
+			if r247_a {
+				r248_a = r228
+			}
+			r248_b := r246_b
+			if r247_b {
+				r248_b = r228
+			}
+			r248_c := r246_c
+			if r247_c {
+				r248_c = r228
+			}
+			// r249 = Mul r242 r248
+			r249_a := float32(r242_a * r248_a)
+			r249_b := float32(r242_b * r248_b)
+			r249_c := float32(r242_c * r248_c)
+			// r3:gV = FMA r249 r237:invD r3:gV
+			gV_a = fma32Try(r249_a, c[BackwardCInvD], gV_a, &slow)
+			gV_b = fma32Try(r249_b, c[BackwardCInvD], gV_b, &slow)
+			gV_c = fma32Try(r249_c, c[BackwardCInvD], gV_c, &slow)
 		}
-		// r245 = Sub r239 r5:vTh
-		r245_a := float32(r239_a - c[BackwardCVTh])
-		r245_b := float32(r239_b - c[BackwardCVTh])
-		r245_c := float32(r239_c - c[BackwardCVTh])
-		// r246 = Mul r245 r240:invD
-		r246_a := float32(r245_a * c[BackwardCInvD])
-		r246_b := float32(r245_b * c[BackwardCInvD])
-		r246_c := float32(r245_c * c[BackwardCInvD])
-		// r247 = Abs r246
-		r247_a := math.Float32frombits(math.Float32bits(r246_a) &^ (1 << 31))
-		r247_b := math.Float32frombits(math.Float32bits(r246_b) &^ (1 << 31))
-		r247_c := math.Float32frombits(math.Float32bits(r246_c) &^ (1 << 31))
-		// r248 = Sub r242:width r247
-		r248_a := float32(c[BackwardCWidth] - r247_a)
-		r248_b := float32(c[BackwardCWidth] - r247_b)
-		r248_c := float32(c[BackwardCWidth] - r247_c)
-		// r249 = Mul r241:alpha r248
-		r249_a := float32(c[BackwardCAlpha] * r248_a)
-		r249_b := float32(c[BackwardCAlpha] * r248_b)
-		r249_c := float32(c[BackwardCAlpha] * r248_c)
-		// r250 = CmpLT r249 r230
-		r250_a := r249_a < r230
-		r250_b := r249_b < r230
-		r250_c := r249_c < r230
-		// r251 = Select r250 r230 r249
-		r251_a := r249_a
-		if r250_a {
-			r251_a = r230
+		// r252:hVc = FMA r4:gW r251:ka r3:gV
+		hVc_a := fma32Try(gW_a, c[BackwardCKa], gV_a, &slow)
+		hVc_b := fma32Try(gW_b, c[BackwardCKa], gV_b, &slow)
+		hVc_c := fma32Try(gW_c, c[BackwardCKa], gV_c, &slow)
+		// r253 = Mul r44:ex r21:dtRTau
+		r253_a := float32(ex_a * c[BackwardCDtRTau])
+		r253_b := float32(ex_b * c[BackwardCDtRTau])
+		r253_c := float32(ex_c * c[BackwardCDtRTau])
+		// r254 = Mul r252:hVc r253
+		r254_a := float32(hVc_a * r253_a)
+		r254_b := float32(hVc_b * r253_b)
+		r254_c := float32(hVc_c * r253_c)
+		// r255:gI = Select r236:refr r228 r254
+		gI_a := r254_a
+		if refr_a {
+			gI_a = r228
 		}
-		r251_b := r249_b
-		if r250_b {
-			r251_b = r230
+		gI_b := r254_b
+		if refr_b {
+			gI_b = r228
 		}
-		r251_c := r249_c
-		if r250_c {
-			r251_c = r230
+		gI_c := r254_c
+		if refr_c {
+			gI_c = r228
 		}
-		// r252 = Mul r243 r251
-		r252_a := float32(r243_a * r251_a)
-		r252_b := float32(r243_b * r251_b)
-		r252_c := float32(r243_c * r251_c)
-		// r253 = FMA r252 r240:invD r3:gV
-		r253_a := fma32Try(r252_a, c[BackwardCInvD], gV_a, &slow)
-		r253_b := fma32Try(r252_b, c[BackwardCInvD], gV_b, &slow)
-		r253_c := fma32Try(r252_c, c[BackwardCInvD], gV_c, &slow)
-		// r255 = FMA r4:gW r254:ka r253
-		r255_a := fma32Try(gW_a, c[BackwardCKa], r253_a, &slow)
-		r255_b := fma32Try(gW_b, c[BackwardCKa], r253_b, &slow)
-		r255_c := fma32Try(gW_c, c[BackwardCKa], r253_c, &slow)
-		// r256 = Mul r44:ex r21:dtRTau
-		r256_a := float32(ex_a * c[BackwardCDtRTau])
-		r256_b := float32(ex_b * c[BackwardCDtRTau])
-		r256_c := float32(ex_c * c[BackwardCDtRTau])
-		// r257 = Mul r255 r256
-		r257_a := float32(r255_a * r256_a)
-		r257_b := float32(r255_b * r256_b)
-		r257_c := float32(r255_c * r256_c)
-		// r259 = Mul r4:gW r258:keep
-		r259_a := float32(gW_a * c[BackwardCKeep])
-		r259_b := float32(gW_b * c[BackwardCKeep])
-		r259_c := float32(gW_c * c[BackwardCKeep])
-		// r260 = Sub r259 r257
-		r260_a := float32(r259_a - r257_a)
-		r260_b := float32(r259_b - r257_b)
-		r260_c := float32(r259_c - r257_c)
-		// r261 = Mul r126 r24:F
-		r261_a := float32(r126_a * F_a)
-		r261_b := float32(r126_b * F_b)
-		r261_c := float32(r126_c * F_c)
-		// r262 = Add r19:dtCTau r19:dtCTau
-		r262_a := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		r262_b := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		r262_c := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r263 = FMA r261 r262 r43
-		r263_a := fma32Try(r261_a, r262_a, r43, &slow)
-		r263_b := fma32Try(r261_b, r262_b, r43, &slow)
-		r263_c := fma32Try(r261_c, r262_c, r43, &slow)
-		// r264 = FMA r44:ex r26:z r263
-		r264_a := fma32Try(ex_a, z_a, r263_a, &slow)
-		r264_b := fma32Try(ex_b, z_b, r263_b, &slow)
-		r264_c := fma32Try(ex_c, z_c, r263_c, &slow)
-		// r265 = Mul r255 r264
-		r265_a := float32(r255_a * r264_a)
-		r265_b := float32(r255_b * r264_b)
-		r265_c := float32(r255_c * r264_c)
-		// r266 = FMA r44:ex r9:vr r261
-		r266_a := fma32Try(ex_a, vr_a, r261_a, &slow)
-		r266_b := fma32Try(ex_b, vr_b, r261_b, &slow)
-		r266_c := fma32Try(ex_c, vr_c, r261_c, &slow)
-		// r267 = Select r238 r253 r265
-		r267_a := r265_a
-		if r238_a {
-			r267_a = r253_a
+		// r257 = Select r236:refr r43 r256:keep
+		r257_a := c[BackwardCKeep]
+		if refr_a {
+			r257_a = r43
 		}
-		r267_b := r265_b
-		if r238_b {
-			r267_b = r253_b
+		r257_b := c[BackwardCKeep]
+		if refr_b {
+			r257_b = r43
 		}
-		r267_c := r265_c
-		if r238_c {
-			r267_c = r253_c
+		r257_c := c[BackwardCKeep]
+		if refr_c {
+			r257_c = r43
 		}
-		// r268 = Select r238 r4:gW r260
-		r268_a := r260_a
-		if r238_a {
-			r268_a = gW_a
+		// r258 = Mul r4:gW r257
+		r258_a := float32(gW_a * r257_a)
+		r258_b := float32(gW_b * r257_b)
+		r258_c := float32(gW_c * r257_c)
+		// r4:gW = Sub r258 r255:gI
+		gW_a = float32(r258_a - gI_a)
+		gW_b = float32(r258_b - gI_b)
+		gW_c = float32(r258_c - gI_c)
+		// r260:q = Mul r125:dphi r24:F
+		q260_a := float32(dphi_a * F_a)
+		q260_b := float32(dphi_b * F_b)
+		q260_c := float32(dphi_c * F_c)
+		// r262 = FMA r260:q r261:dtCTau2 r43
+		r262_a := fma32Try(q260_a, c[BackwardCDtCTau2], r43, &slow)
+		r262_b := fma32Try(q260_b, c[BackwardCDtCTau2], r43, &slow)
+		r262_c := fma32Try(q260_c, c[BackwardCDtCTau2], r43, &slow)
+		// r263 = FMA r44:ex r26:z r262
+		r263_a := fma32Try(ex_a, z_a, r262_a, &slow)
+		r263_b := fma32Try(ex_b, z_b, r262_b, &slow)
+		r263_c := fma32Try(ex_c, z_c, r262_c, &slow)
+		// r264 = Mul r252:hVc r263
+		r264_a := float32(hVc_a * r263_a)
+		r264_b := float32(hVc_b * r263_b)
+		r264_c := float32(hVc_c * r263_c)
+		// r265:hv = Select r236:refr r3:gV r264
+		hv_a := r264_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r268_b := r260_b
-		if r238_b {
-			r268_b = gW_b
+		hv_b := r264_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		r268_c := r260_c
-		if r238_c {
-			r268_c = gW_c
+		hv_c := r264_c
+		if refr_c {
+			hv_c = gV_c
 		}
-		// r4:gW = Mul r268 r43
-		gW_a = float32(r268_a * r43)
-		gW_b = float32(r268_b * r43)
-		gW_c = float32(r268_c * r43)
-		// r270 = Sub r0:V r5:vTh
-		r270_a := float32(V_a - c[BackwardCVTh])
-		r270_b := float32(V_b - c[BackwardCVTh])
-		r270_c := float32(V_c - c[BackwardCVTh])
-		// r271 = Mul r270 r240:invD
-		r271_a := float32(r270_a * c[BackwardCInvD])
-		r271_b := float32(r270_b * c[BackwardCInvD])
-		r271_c := float32(r270_c * c[BackwardCInvD])
-		// r272 = Abs r271
-		r272_a := math.Float32frombits(math.Float32bits(r271_a) &^ (1 << 31))
-		r272_b := math.Float32frombits(math.Float32bits(r271_b) &^ (1 << 31))
-		r272_c := math.Float32frombits(math.Float32bits(r271_c) &^ (1 << 31))
-		// r273 = Sub r242:width r272
-		r273_a := float32(c[BackwardCWidth] - r272_a)
-		r273_b := float32(c[BackwardCWidth] - r272_b)
-		r273_c := float32(c[BackwardCWidth] - r272_c)
-		// r274 = Mul r241:alpha r273
-		r274_a := float32(c[BackwardCAlpha] * r273_a)
-		r274_b := float32(c[BackwardCAlpha] * r273_b)
-		r274_c := float32(c[BackwardCAlpha] * r273_c)
-		// r275 = CmpLT r274 r230
-		r275_a := r274_a < r230
-		r275_b := r274_b < r230
-		r275_c := r274_c < r230
-		// r276 = Select r275 r230 r274
-		r276_a := r274_a
-		if r275_a {
-			r276_a = r230
+		// r266 = Imm 0x0
+		r266_a := math.Float32frombits(0x00000000) // 0
+		r266_b := math.Float32frombits(0x00000000) // 0
+		r266_c := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r267 = Mul r252:hVc r21:dtRTau
+			r267_a := float32(hVc_a * c[BackwardCDtRTau])
+			r267_b := float32(hVc_b * c[BackwardCDtRTau])
+			r267_c := float32(hVc_c * c[BackwardCDtRTau])
+			// r268 = Mul r267 r86
+			r268_a := float32(r267_a * r86)
+			r268_b := float32(r267_b * r86)
+			r268_c := float32(r267_c * r86)
+			// r269 = FMA r44:ex r9:vr r260:q
+			r269_a := fma32Try(ex_a, vr_a, q260_a, &slow)
+			r269_b := fma32Try(ex_b, vr_b, q260_b, &slow)
+			r269_c := fma32Try(ex_c, vr_c, q260_c, &slow)
+			// r270 = Mul r268 r269
+			r270_a := float32(r268_a * r269_a)
+			r270_b := float32(r268_b * r269_b)
+			r270_c := float32(r268_c * r269_c)
+			// r266 = Select r236:refr r228 r270
+			r266_a = r270_a
+			if refr_a {
+				r266_a = r228
+			}
+			r266_b = r270_b
+			if refr_b {
+				r266_b = r228
+			}
+			r266_c = r270_c
+			if refr_c {
+				r266_c = r228
+			}
 		}
-		r276_b := r274_b
-		if r275_b {
-			r276_b = r230
+		// r272 = Sub r0:V r5:vTh
+		r272_a := float32(V_a - c[BackwardCVTh])
+		r272_b := float32(V_b - c[BackwardCVTh])
+		r272_c := float32(V_c - c[BackwardCVTh])
+		// r273 = Abs r272
+		r273_a := math.Float32frombits(math.Float32bits(r272_a) &^ (1 << 31))
+		r273_b := math.Float32frombits(math.Float32bits(r272_b) &^ (1 << 31))
+		r273_c := math.Float32frombits(math.Float32bits(r272_c) &^ (1 << 31))
+		// r274 = FMA r273 r238:negInvD r240:width
+		r274_a := fma32Try(r273_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r274_b := fma32Try(r273_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r274_c := fma32Try(r273_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r275 = Mul r239:alpha r274
+		r275_a := float32(c[BackwardCAlpha] * r274_a)
+		r275_b := float32(c[BackwardCAlpha] * r274_b)
+		r275_c := float32(c[BackwardCAlpha] * r274_c)
+		// r276 = CmpLT r275 r228
+		r276_a := r275_a < r228
+		r276_b := r275_b < r228
+		r276_c := r275_c < r228
+		// r277 = Select r276 r228 r275
+		r277_a := r275_a
+		if r276_a {
+			r277_a = r228
 		}
-		r276_c := r274_c
-		if r275_c {
-			r276_c = r230
+		r277_b := r275_b
+		if r276_b {
+			r277_b = r228
 		}
-		// r277 = Mul r276 r240:invD
-		r277_a := float32(r276_a * c[BackwardCInvD])
-		r277_b := float32(r276_b * c[BackwardCInvD])
-		r277_c := float32(r276_c * c[BackwardCInvD])
-		// r278 = Mul r268 r10:b
-		r278_a := float32(r268_a * c[BackwardCB])
-		r278_b := float32(r268_b * c[BackwardCB])
-		r278_c := float32(r268_c * c[BackwardCB])
-		// r279 = Mul r278 r277
-		r279_a := float32(r278_a * r277_a)
-		r279_b := float32(r278_b * r277_b)
-		r279_c := float32(r278_c * r277_c)
-		// r280 = Sub r43 r276
-		r280_a := float32(r43 - r276_a)
-		r280_b := float32(r43 - r276_b)
-		r280_c := float32(r43 - r276_c)
-		// r3:gV = FMA r267 r280 r279
-		gV_a = fma32Try(r267_a, r280_a, r279_a, &slow)
-		gV_b = fma32Try(r267_b, r280_b, r279_b, &slow)
-		gV_c = fma32Try(r267_c, r280_c, r279_c, &slow)
+		r277_c := r275_c
+		if r276_c {
+			r277_c = r228
+		}
+		// r278 = Mul r277 r237:invD
+		r278_a := float32(r277_a * c[BackwardCInvD])
+		r278_b := float32(r277_b * c[BackwardCInvD])
+		r278_c := float32(r277_c * c[BackwardCInvD])
+		// r279 = Mul r4:gW r10:b
+		r279_a := float32(gW_a * c[BackwardCB])
+		r279_b := float32(gW_b * c[BackwardCB])
+		r279_c := float32(gW_c * c[BackwardCB])
+		// r280 = Mul r279 r278
+		r280_a := float32(r279_a * r278_a)
+		r280_b := float32(r279_b * r278_b)
+		r280_c := float32(r279_c * r278_c)
+		// r281 = Sub r43 r277
+		r281_a := float32(r43 - r277_a)
+		r281_b := float32(r43 - r277_b)
+		r281_c := float32(r43 - r277_c)
+		// r3:gV = FMA r265:hv r281 r280
+		gV_a = fma32Try(hv_a, r281_a, r280_a, &slow)
+		gV_b = fma32Try(hv_b, r281_b, r280_b, &slow)
+		gV_c = fma32Try(hv_c, r281_c, r280_c, &slow)
 		if slow {
 			backwardF32SoftExact(f, s, j, j+3)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r282 = Select r238 r230 r257
-			r282_a := r257_a
-			if r238_a {
-				r282_a = r230
-			}
-			r282_b := r257_b
-			if r238_b {
-				r282_b = r230
-			}
-			r282_c := r257_c
-			if r238_c {
-				r282_c = r230
-			}
-			// Store GI r282
-			gi[j] = r282_a
-			gi[j+1] = r282_b
-			gi[j+2] = r282_c
+			// Store GI r255:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
+			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// r283 = Mul r255 r21:dtRTau
-			r283_a := float32(r255_a * c[BackwardCDtRTau])
-			r283_b := float32(r255_b * c[BackwardCDtRTau])
-			r283_c := float32(r255_c * c[BackwardCDtRTau])
-			// r284 = Mul r283 r86
-			r284_a := float32(r283_a * r86)
-			r284_b := float32(r283_b * r86)
-			r284_c := float32(r283_c * r86)
-			// r285 = Mul r284 r266
-			r285_a := float32(r284_a * r266_a)
-			r285_b := float32(r284_b * r266_b)
-			r285_c := float32(r284_c * r266_c)
-			// r286 = Select r238 r230 r285
-			r286_a := r285_a
-			if r238_a {
-				r286_a = r230
-			}
-			r286_b := r285_b
-			if r238_b {
-				r286_b = r230
-			}
-			r286_c := r285_c
-			if r238_c {
-				r286_c = r230
-			}
-			// Store GG r286
-			gg[j] = r286_a
-			gg[j+1] = r286_b
-			gg[j+2] = r286_c
+			// Store GG r266
+			gg[j] = r266_a
+			gg[j+1] = r266_b
+			gg[j+2] = r266_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r287 = Select r238 r230 r255
-			r287_a := r255_a
-			if r238_a {
-				r287_a = r230
+			// r283 = Select r236:refr r228 r252:hVc
+			r283_a := hVc_a
+			if refr_a {
+				r283_a = r228
 			}
-			r287_b := r255_b
-			if r238_b {
-				r287_b = r230
+			r283_b := hVc_b
+			if refr_b {
+				r283_b = r228
 			}
-			r287_c := r255_c
-			if r238_c {
-				r287_c = r230
+			r283_c := hVc_c
+			if refr_c {
+				r283_c = r228
 			}
-			// Store GDelta r287
-			gdelta[j] = r287_a
-			gdelta[j+1] = r287_b
-			gdelta[j+2] = r287_c
+			// Store GDelta r283
+			gdelta[j] = r283_a
+			gdelta[j+1] = r283_b
+			gdelta[j+2] = r283_c
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -13067,7 +13048,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r81 = FMA r80 r73:r r41
 			r81 := fma32Try(r80, r, r41, &slow)
 			// r82:q = FMA r81 r73:r r43
-			q := fma32Try(r81, r, r43, &slow)
+			q82 := fma32Try(r81, r, r43, &slow)
 			// r84 = CmpGT r69:k r83
 			r84 := k > r83
 			// r85:kc = Select r84 r83 r69:k
@@ -13090,7 +13071,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r94:oneMinus = Sub r43 r93:pow2
 			oneMinus := float32(r43 - pow293)
 			// r95 = FMA r73:r r82:q r94:oneMinus
-			r95 := fma32Try(r, q, oneMinus, &slow)
+			r95 := fma32Try(r, q82, oneMinus, &slow)
 			// r96:y = Div r95 r62:zl
 			y := float32(r95 / zl)
 			// r97 = FMA r69:k r41 r66
@@ -13144,96 +13125,94 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r114:vc = Add r114:vc r115
 			vc = float32(vc + r115)
 		}
-		// r117 = Abs r26:z
-		r117 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r120 = FMA r118 r26:z r119
-		r120 := fma32Try(r118, z, r119, &slow)
-		// r122 = FMA r120 r26:z r121
-		r122 := fma32Try(r120, z, r121, &slow)
-		// r123 = FMA r122 r26:z r45
-		r123 := fma32Try(r122, z, r45, &slow)
-		// r125 = FMA r123 r26:z r124
-		r125 := fma32Try(r123, z, r124, &slow)
-		// r126 = FMA r125 r26:z r41
-		r126 := fma32Try(r125, z, r41, &slow)
-		// r127 = CmpGT r117 r45
-		r127 := r117 > r45
-		// Rare r127
-		if r127 {
+		// r119 = FMA r117 r26:z r118
+		r119 := fma32Try(r117, z, r118, &slow)
+		// r121 = FMA r119 r26:z r120
+		r121 := fma32Try(r119, z, r120, &slow)
+		// r122 = FMA r121 r26:z r45
+		r122 := fma32Try(r121, z, r45, &slow)
+		// r124 = FMA r122 r26:z r123
+		r124 := fma32Try(r122, z, r123, &slow)
+		// r125:dphi = FMA r124 r26:z r41
+		dphi := fma32Try(r124, z, r41, &slow)
+		// Rare r46:large
+		if large {
+			// r128 = FMA r126 r26:z r127
+			r128 := fma32Try(r126, z, r127, &slow)
 			// r130 = FMA r128 r26:z r129
 			r130 := fma32Try(r128, z, r129, &slow)
 			// r132 = FMA r130 r26:z r131
 			r132 := fma32Try(r130, z, r131, &slow)
 			// r134 = FMA r132 r26:z r133
 			r134 := fma32Try(r132, z, r133, &slow)
-			// r136 = FMA r134 r26:z r135
-			r136 := fma32Try(r134, z, r135, &slow)
-			// r137 = FMA r136 r26:z r118
-			r137 := fma32Try(r136, z, r118, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138 := fma32Try(r137, z, r119, &slow)
-			// r139 = FMA r138 r26:z r121
-			r139 := fma32Try(r138, z, r121, &slow)
-			// r140 = FMA r139 r26:z r45
-			r140 := fma32Try(r139, z, r45, &slow)
-			// r141 = FMA r140 r26:z r124
-			r141 := fma32Try(r140, z, r124, &slow)
-			// r142 = FMA r141 r26:z r41
-			r142 := fma32Try(r141, z, r41, &slow)
-			// r143 = CmpGT r26:z r60
-			r143 := z > r60
-			// r144 = Select r143 r60 r26:z
-			r144 := z
+			// r135 = FMA r134 r26:z r117
+			r135 := fma32Try(r134, z, r117, &slow)
+			// r136 = FMA r135 r26:z r118
+			r136 := fma32Try(r135, z, r118, &slow)
+			// r137 = FMA r136 r26:z r120
+			r137 := fma32Try(r136, z, r120, &slow)
+			// r138 = FMA r137 r26:z r45
+			r138 := fma32Try(r137, z, r45, &slow)
+			// r139 = FMA r138 r26:z r123
+			r139 := fma32Try(r138, z, r123, &slow)
+			// r140 = FMA r139 r26:z r41
+			r140 := fma32Try(r139, z, r41, &slow)
+			// r141 = CmpGT r26:z r60
+			r141 := z > r60
+			// r142 = Select r141 r60 r26:z
+			r142 := z
+			if r141 {
+				r142 = r60
+			}
+			// r143 = CmpLT r142 r63
+			r143 := r142 < r63
+			// r144 = Select r143 r63 r142
+			r144 := r142
 			if r143 {
-				r144 = r60
+				r144 = r63
 			}
-			// r145 = CmpLT r144 r63
-			r145 := r144 < r63
-			// r146 = Select r145 r63 r144
-			r146 := r144
-			if r145 {
-				r146 = r63
-			}
-			// r147 = FMA r146 r67 r66
-			r147 := fma32Try(r146, r67, r66, &slow)
-			// r148 = Sub r147 r66
-			r148 := float32(r147 - r66)
-			// r149 = FMA r148 r71 r146
-			r149 := fma32Try(r148, r71, r146, &slow)
-			// r150 = FMA r148 r70 r149
-			r150 := fma32Try(r148, r70, r149, &slow)
-			// r151 = FMA r47 r150 r48
-			r151 := fma32Try(r47, r150, r48, &slow)
-			// r152 = FMA r151 r150 r50
-			r152 := fma32Try(r151, r150, r50, &slow)
-			// r153 = FMA r152 r150 r52
-			r153 := fma32Try(r152, r150, r52, &slow)
-			// r154 = FMA r153 r150 r34
-			r154 := fma32Try(r153, r150, r34, &slow)
-			// r155 = FMA r154 r150 r35
-			r155 := fma32Try(r154, r150, r35, &slow)
-			// r156 = FMA r155 r150 r37
-			r156 := fma32Try(r155, r150, r37, &slow)
-			// r157 = FMA r156 r150 r39
-			r157 := fma32Try(r156, r150, r39, &slow)
-			// r158 = FMA r157 r150 r41
-			r158 := fma32Try(r157, r150, r41, &slow)
-			// r159 = FMA r158 r150 r43
-			r159 := fma32Try(r158, r150, r43, &slow)
-			// r160 = FMA r150 r159 r43
-			r160 := fma32Try(r150, r159, r43, &slow)
-			// r161 = Add r148 r66
-			r161 := float32(r148 + r66)
-			// r162:kBits = Bits r161
-			kBits162 := math.Float32bits(r161)
-			// r163 = IAdd r162:kBits r90
-			r163 := kBits162 + r90
-			// r164 = Shl 23 r163
-			r164 := r163 << 23
-			// r165:pow2 = FromBits r164
-			pow2165 := math.Float32frombits(r164)
-			// r166 = Mul r160 r165:pow2
-			r166 := float32(r160 * pow2165)
+			// r145 = FMA r144 r67 r66
+			r145 := fma32Try(r144, r67, r66, &slow)
+			// r146 = Sub r145 r66
+			r146 := float32(r145 - r66)
+			// r147 = FMA r146 r71 r144
+			r147 := fma32Try(r146, r71, r144, &slow)
+			// r148 = FMA r146 r70 r147
+			r148 := fma32Try(r146, r70, r147, &slow)
+			// r149 = FMA r47 r148 r48
+			r149 := fma32Try(r47, r148, r48, &slow)
+			// r150 = FMA r149 r148 r50
+			r150 := fma32Try(r149, r148, r50, &slow)
+			// r151 = FMA r150 r148 r52
+			r151 := fma32Try(r150, r148, r52, &slow)
+			// r152 = FMA r151 r148 r34
+			r152 := fma32Try(r151, r148, r34, &slow)
+			// r153 = FMA r152 r148 r35
+			r153 := fma32Try(r152, r148, r35, &slow)
+			// r154 = FMA r153 r148 r37
+			r154 := fma32Try(r153, r148, r37, &slow)
+			// r155 = FMA r154 r148 r39
+			r155 := fma32Try(r154, r148, r39, &slow)
+			// r156 = FMA r155 r148 r41
+			r156 := fma32Try(r155, r148, r41, &slow)
+			// r157 = FMA r156 r148 r43
+			r157 := fma32Try(r156, r148, r43, &slow)
+			// r158 = FMA r148 r157 r43
+			r158 := fma32Try(r148, r157, r43, &slow)
+			// r159 = Add r146 r66
+			r159 := float32(r146 + r66)
+			// r160:kBits = Bits r159
+			kBits160 := math.Float32bits(r159)
+			// r161 = IAdd r160:kBits r90
+			r161 := kBits160 + r90
+			// r162 = Shl 23 r161
+			r162 := r161 << 23
+			// r163:pow2 = FromBits r162
+			pow2163 := math.Float32frombits(r162)
+			// r164 = Mul r158 r163:pow2
+			r164 := float32(r158 * pow2163)
+			// r167 = FMA r165 r26:z r166
+			r167 := fma32Try(r165, z, r166, &slow)
 			// r169 = FMA r167 r26:z r168
 			r169 := fma32Try(r167, z, r168, &slow)
 			// r171 = FMA r169 r26:z r170
@@ -13246,259 +13225,252 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			r177 := fma32Try(r175, z, r176, &slow)
 			// r179 = FMA r177 r26:z r178
 			r179 := fma32Try(r177, z, r178, &slow)
-			// r181 = FMA r179 r26:z r180
-			r181 := fma32Try(r179, z, r180, &slow)
-			// r182 = FMA r181 r26:z r47
-			r182 := fma32Try(r181, z, r47, &slow)
-			// r184 = FMA r182 r26:z r183
-			r184 := fma32Try(r182, z, r183, &slow)
-			// r185 = FMA r184 r26:z r50
-			r185 := fma32Try(r184, z, r50, &slow)
-			// r187 = FMA r185 r26:z r186
-			r187 := fma32Try(r185, z, r186, &slow)
-			// r188 = FMA r187 r26:z r34
-			r188 := fma32Try(r187, z, r34, &slow)
-			// r190 = FMA r188 r26:z r189
-			r190 := fma32Try(r188, z, r189, &slow)
-			// r191 = FMA r190 r26:z r37
-			r191 := fma32Try(r190, z, r37, &slow)
-			// r193 = FMA r191 r26:z r192
-			r193 := fma32Try(r191, z, r192, &slow)
-			// r194 = FMA r193 r26:z r41
-			r194 := fma32Try(r193, z, r41, &slow)
-			// r195 = Mul r166 r194
-			r195 := float32(r166 * r194)
-			// r196 = CmpGT r148 r83
-			r196 := r148 > r83
-			// r197 = Select r196 r83 r148
-			r197 := r148
-			if r196 {
-				r197 = r83
+			// r180 = FMA r179 r26:z r47
+			r180 := fma32Try(r179, z, r47, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182 := fma32Try(r180, z, r181, &slow)
+			// r183 = FMA r182 r26:z r50
+			r183 := fma32Try(r182, z, r50, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185 := fma32Try(r183, z, r184, &slow)
+			// r186 = FMA r185 r26:z r34
+			r186 := fma32Try(r185, z, r34, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188 := fma32Try(r186, z, r187, &slow)
+			// r189 = FMA r188 r26:z r37
+			r189 := fma32Try(r188, z, r37, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191 := fma32Try(r189, z, r190, &slow)
+			// r192 = FMA r191 r26:z r41
+			r192 := fma32Try(r191, z, r41, &slow)
+			// r193 = Mul r164 r192
+			r193 := float32(r164 * r192)
+			// r194 = CmpGT r146 r83
+			r194 := r146 > r83
+			// r195 = Select r194 r83 r146
+			r195 := r146
+			if r194 {
+				r195 = r83
 			}
-			// r198 = Sub r144 r43
-			r198 := float32(r144 - r43)
-			// r199 = Mul r197 r86
-			r199 := float32(r197 * r86)
-			// r200 = Add r199 r66
-			r200 := float32(r199 + r66)
-			// r201:kBits = Bits r200
-			kBits201 := math.Float32bits(r200)
-			// r202 = IAdd r201:kBits r90
-			r202 := kBits201 + r90
-			// r203 = Shl 23 r202
-			r203 := r202 << 23
-			// r204:pow2 = FromBits r203
-			pow2204 := math.Float32frombits(r203)
-			// r205 = FMA r160 r198 r204:pow2
-			r205 := fma32Try(r160, r198, pow2204, &slow)
-			// r206 = Div r205 r144
-			r206 := float32(r205 / r144)
-			// r207 = Div r206 r144
-			r207 := float32(r206 / r144)
-			// r208 = FMA r148 r41 r66
-			r208 := fma32Try(r148, r41, r66, &slow)
-			// r209 = Sub r208 r66
-			r209 := float32(r208 - r66)
-			// r210 = Add r209 r66
-			r210 := float32(r209 + r66)
-			// r211:kBits = Bits r210
-			kBits211 := math.Float32bits(r210)
-			// r212 = IAdd r211:kBits r90
-			r212 := kBits211 + r90
-			// r213 = Shl 23 r212
-			r213 := r212 << 23
-			// r214:pow2 = FromBits r213
-			pow2214 := math.Float32frombits(r213)
-			// r215 = Mul r207 r214:pow2
-			r215 := float32(r207 * pow2214)
-			// r216 = Sub r148 r209
-			r216 := float32(r148 - r209)
-			// r217 = Add r216 r66
-			r217 := float32(r216 + r66)
-			// r218:kBits = Bits r217
-			kBits218 := math.Float32bits(r217)
-			// r219 = IAdd r218:kBits r90
-			r219 := kBits218 + r90
-			// r220 = Shl 23 r219
-			r220 := r219 << 23
-			// r221:pow2 = FromBits r220
-			pow2221 := math.Float32frombits(r220)
-			// r222 = Mul r215 r221:pow2
-			r222 := float32(r215 * pow2221)
-			// r223 = Div r43 r26:z
-			r223 := float32(r43 / z)
-			// r224 = Div r223 r26:z
-			r224 := float32(r223 / z)
-			// r225 = CmpGT r26:z r43
-			r225 := z > r43
-			// r226 = Select r225 r222 r142
-			r226 := r142
-			if r225 {
-				r226 = r222
+			// r196 = Sub r142 r43
+			r196 := float32(r142 - r43)
+			// r197 = Mul r195 r86
+			r197 := float32(r195 * r86)
+			// r198 = Add r197 r66
+			r198 := float32(r197 + r66)
+			// r199:kBits = Bits r198
+			kBits199 := math.Float32bits(r198)
+			// r200 = IAdd r199:kBits r90
+			r200 := kBits199 + r90
+			// r201 = Shl 23 r200
+			r201 := r200 << 23
+			// r202:pow2 = FromBits r201
+			pow2202 := math.Float32frombits(r201)
+			// r203 = FMA r158 r196 r202:pow2
+			r203 := fma32Try(r158, r196, pow2202, &slow)
+			// r204 = Div r203 r142
+			r204 := float32(r203 / r142)
+			// r205 = Div r204 r142
+			r205 := float32(r204 / r142)
+			// r206 = FMA r146 r41 r66
+			r206 := fma32Try(r146, r41, r66, &slow)
+			// r207 = Sub r206 r66
+			r207 := float32(r206 - r66)
+			// r208 = Add r207 r66
+			r208 := float32(r207 + r66)
+			// r209:kBits = Bits r208
+			kBits209 := math.Float32bits(r208)
+			// r210 = IAdd r209:kBits r90
+			r210 := kBits209 + r90
+			// r211 = Shl 23 r210
+			r211 := r210 << 23
+			// r212:pow2 = FromBits r211
+			pow2212 := math.Float32frombits(r211)
+			// r213 = Mul r205 r212:pow2
+			r213 := float32(r205 * pow2212)
+			// r214 = Sub r146 r207
+			r214 := float32(r146 - r207)
+			// r215 = Add r214 r66
+			r215 := float32(r214 + r66)
+			// r216:kBits = Bits r215
+			kBits216 := math.Float32bits(r215)
+			// r217 = IAdd r216:kBits r90
+			r217 := kBits216 + r90
+			// r218 = Shl 23 r217
+			r218 := r217 << 23
+			// r219:pow2 = FromBits r218
+			pow2219 := math.Float32frombits(r218)
+			// r220 = Mul r213 r219:pow2
+			r220 := float32(r213 * pow2219)
+			// r221 = Div r43 r26:z
+			r221 := float32(r43 / z)
+			// r222 = Div r221 r26:z
+			r222 := float32(r221 / z)
+			// r223 = CmpGT r26:z r43
+			r223 := z > r43
+			// r224 = Select r223 r220 r140
+			r224 := r140
+			if r223 {
+				r224 = r220
 			}
-			// r228 = CmpGE r26:z r227
-			r228 := z >= r227
-			// r229 = Select r228 r195 r222
-			r229 := r222
-			if r228 {
-				r229 = r195
+			// r226 = CmpGE r26:z r225
+			r226 := z >= r225
+			// r227 = Select r226 r193 r220
+			r227 := r220
+			if r226 {
+				r227 = r193
 			}
-			// r231 = CmpLT r26:z r230
-			r231 := z < r230
-			// r232 = Select r231 r229 r226
-			r232 := r226
+			// r229 = CmpLT r26:z r228
+			r229 := z < r228
+			// r230 = Select r229 r227 r224
+			r230 := r224
+			if r229 {
+				r230 = r227
+			}
+			// r231 = CmpLT r26:z r63
+			r231 := z < r63
+			// r232 = Select r231 r222 r230
+			r232 := r230
 			if r231 {
-				r232 = r229
+				r232 = r222
 			}
-			// r233 = CmpLT r26:z r63
-			r233 := z < r63
-			// r234 = Select r233 r224 r232
-			r234 := r232
-			if r233 {
-				r234 = r224
-			}
-			// r126 = Select r127 r234 r126
-			if r127 {
-				r126 = r234
+			// r125:dphi = Select r46:large r232 r125:dphi
+			if large {
+				dphi = r232
 			}
 		}
-		// r236 = Sub r235 r2:Last
-		r236 := float32(r235 - Last)
-		// r238 = CmpLT r236 r237:tauRef
-		r238 := r236 < c[BackwardCTauRef]
-		// r239 = Select r238 r9:vr r114:vc
-		r239 := vc
-		if r238 {
-			r239 = vr
-		}
-		// r243 = Imm 0x0
-		r243 := math.Float32frombits(0x00000000) // 0
+		// r234 = Sub r233 r2:Last
+		r234 := float32(r233 - Last)
+		// r236:refr = CmpLT r234 r235:tauRef
+		refr := r234 < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r243 = Load GSpike
-			r243 = gspike[j]
+			// r241 = Select r236:refr r9:vr r114:vc
+			r241 := vc
+			if refr {
+				r241 = vr
+			}
+			// r242 = Load GSpike
+			r242 := gspike[j]
+			// r243 = Sub r241 r5:vTh
+			r243 := float32(r241 - c[BackwardCVTh])
+			// r244 = Abs r243
+			r244 := math.Float32frombits(math.Float32bits(r243) &^ (1 << 31))
+			// r245 = FMA r244 r238:negInvD r240:width
+			r245 := fma32Try(r244, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r246 = Mul r239:alpha r245
+			r246 := float32(c[BackwardCAlpha] * r245)
+			// r247 = CmpLT r246 r228
+			r247 := r246 < r228
+			// r248 = Select r247 r228 r246
+			r248 := r246
+			if r247 {
+				r248 = r228
+			}
+			// r249 = Mul r242 r248
+			r249 := float32(r242 * r248)
+			// r3:gV = FMA r249 r237:invD r3:gV
+			gV = fma32Try(r249, c[BackwardCInvD], gV, &slow)
 		}
-		// r245 = Sub r239 r5:vTh
-		r245 := float32(r239 - c[BackwardCVTh])
-		// r246 = Mul r245 r240:invD
-		r246 := float32(r245 * c[BackwardCInvD])
-		// r247 = Abs r246
-		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
-		// r248 = Sub r242:width r247
-		r248 := float32(c[BackwardCWidth] - r247)
-		// r249 = Mul r241:alpha r248
-		r249 := float32(c[BackwardCAlpha] * r248)
-		// r250 = CmpLT r249 r230
-		r250 := r249 < r230
-		// r251 = Select r250 r230 r249
-		r251 := r249
-		if r250 {
-			r251 = r230
+		// r252:hVc = FMA r4:gW r251:ka r3:gV
+		hVc := fma32Try(gW, c[BackwardCKa], gV, &slow)
+		// r253 = Mul r44:ex r21:dtRTau
+		r253 := float32(ex * c[BackwardCDtRTau])
+		// r254 = Mul r252:hVc r253
+		r254 := float32(hVc * r253)
+		// r255:gI = Select r236:refr r228 r254
+		gI := r254
+		if refr {
+			gI = r228
 		}
-		// r252 = Mul r243 r251
-		r252 := float32(r243 * r251)
-		// r253 = FMA r252 r240:invD r3:gV
-		r253 := fma32Try(r252, c[BackwardCInvD], gV, &slow)
-		// r255 = FMA r4:gW r254:ka r253
-		r255 := fma32Try(gW, c[BackwardCKa], r253, &slow)
-		// r256 = Mul r44:ex r21:dtRTau
-		r256 := float32(ex * c[BackwardCDtRTau])
-		// r257 = Mul r255 r256
-		r257 := float32(r255 * r256)
-		// r259 = Mul r4:gW r258:keep
-		r259 := float32(gW * c[BackwardCKeep])
-		// r260 = Sub r259 r257
-		r260 := float32(r259 - r257)
-		// r261 = Mul r126 r24:F
-		r261 := float32(r126 * F)
-		// r262 = Add r19:dtCTau r19:dtCTau
-		r262 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r263 = FMA r261 r262 r43
-		r263 := fma32Try(r261, r262, r43, &slow)
-		// r264 = FMA r44:ex r26:z r263
-		r264 := fma32Try(ex, z, r263, &slow)
-		// r265 = Mul r255 r264
-		r265 := float32(r255 * r264)
-		// r266 = FMA r44:ex r9:vr r261
-		r266 := fma32Try(ex, vr, r261, &slow)
-		// r267 = Select r238 r253 r265
-		r267 := r265
-		if r238 {
-			r267 = r253
+		// r257 = Select r236:refr r43 r256:keep
+		r257 := c[BackwardCKeep]
+		if refr {
+			r257 = r43
 		}
-		// r268 = Select r238 r4:gW r260
-		r268 := r260
-		if r238 {
-			r268 = gW
+		// r258 = Mul r4:gW r257
+		r258 := float32(gW * r257)
+		// r4:gW = Sub r258 r255:gI
+		gW = float32(r258 - gI)
+		// r260:q = Mul r125:dphi r24:F
+		q260 := float32(dphi * F)
+		// r262 = FMA r260:q r261:dtCTau2 r43
+		r262 := fma32Try(q260, c[BackwardCDtCTau2], r43, &slow)
+		// r263 = FMA r44:ex r26:z r262
+		r263 := fma32Try(ex, z, r262, &slow)
+		// r264 = Mul r252:hVc r263
+		r264 := float32(hVc * r263)
+		// r265:hv = Select r236:refr r3:gV r264
+		hv := r264
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r268 r43
-		gW = float32(r268 * r43)
-		// r270 = Sub r0:V r5:vTh
-		r270 := float32(V - c[BackwardCVTh])
-		// r271 = Mul r270 r240:invD
-		r271 := float32(r270 * c[BackwardCInvD])
-		// r272 = Abs r271
-		r272 := math.Float32frombits(math.Float32bits(r271) &^ (1 << 31))
-		// r273 = Sub r242:width r272
-		r273 := float32(c[BackwardCWidth] - r272)
-		// r274 = Mul r241:alpha r273
-		r274 := float32(c[BackwardCAlpha] * r273)
-		// r275 = CmpLT r274 r230
-		r275 := r274 < r230
-		// r276 = Select r275 r230 r274
-		r276 := r274
-		if r275 {
-			r276 = r230
+		// r266 = Imm 0x0
+		r266 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r267 = Mul r252:hVc r21:dtRTau
+			r267 := float32(hVc * c[BackwardCDtRTau])
+			// r268 = Mul r267 r86
+			r268 := float32(r267 * r86)
+			// r269 = FMA r44:ex r9:vr r260:q
+			r269 := fma32Try(ex, vr, q260, &slow)
+			// r270 = Mul r268 r269
+			r270 := float32(r268 * r269)
+			// r266 = Select r236:refr r228 r270
+			r266 = r270
+			if refr {
+				r266 = r228
+			}
 		}
-		// r277 = Mul r276 r240:invD
-		r277 := float32(r276 * c[BackwardCInvD])
-		// r278 = Mul r268 r10:b
-		r278 := float32(r268 * c[BackwardCB])
-		// r279 = Mul r278 r277
-		r279 := float32(r278 * r277)
-		// r280 = Sub r43 r276
-		r280 := float32(r43 - r276)
-		// r3:gV = FMA r267 r280 r279
-		gV = fma32Try(r267, r280, r279, &slow)
+		// r272 = Sub r0:V r5:vTh
+		r272 := float32(V - c[BackwardCVTh])
+		// r273 = Abs r272
+		r273 := math.Float32frombits(math.Float32bits(r272) &^ (1 << 31))
+		// r274 = FMA r273 r238:negInvD r240:width
+		r274 := fma32Try(r273, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r275 = Mul r239:alpha r274
+		r275 := float32(c[BackwardCAlpha] * r274)
+		// r276 = CmpLT r275 r228
+		r276 := r275 < r228
+		// r277 = Select r276 r228 r275
+		r277 := r275
+		if r276 {
+			r277 = r228
+		}
+		// r278 = Mul r277 r237:invD
+		r278 := float32(r277 * c[BackwardCInvD])
+		// r279 = Mul r4:gW r10:b
+		r279 := float32(gW * c[BackwardCB])
+		// r280 = Mul r279 r278
+		r280 := float32(r279 * r278)
+		// r281 = Sub r43 r277
+		r281 := float32(r43 - r277)
+		// r3:gV = FMA r265:hv r281 r280
+		gV = fma32Try(hv, r281, r280, &slow)
 		if slow {
 			backwardF32SoftExact(f, s, j, j+1)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r282 = Select r238 r230 r257
-			r282 := r257
-			if r238 {
-				r282 = r230
-			}
-			// Store GI r282
-			gi[j] = r282
+			// Store GI r255:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r283 = Mul r255 r21:dtRTau
-			r283 := float32(r255 * c[BackwardCDtRTau])
-			// r284 = Mul r283 r86
-			r284 := float32(r283 * r86)
-			// r285 = Mul r284 r266
-			r285 := float32(r284 * r266)
-			// r286 = Select r238 r230 r285
-			r286 := r285
-			if r238 {
-				r286 = r230
-			}
-			// Store GG r286
-			gg[j] = r286
+			// Store GG r266
+			gg[j] = r266
 		}
 		// If GDelta
 		if hasGDelta {
-			// r287 = Select r238 r230 r255
-			r287 := r255
-			if r238 {
-				r287 = r230
+			// r283 = Select r236:refr r228 r252:hVc
+			r283 := hVc
+			if refr {
+				r283 = r228
 			}
-			// Store GDelta r287
-			gdelta[j] = r287
+			// Store GDelta r283
+			gdelta[j] = r283
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -13598,54 +13570,54 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 	r86 := math.Float32frombits(0xbf800000) // -1
 	// r90 = Imm 0x7f
 	r90 := uint32(0x7f)
-	// r118 = Imm 0x3a9c09c1
-	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r119 = Imm 0x3be38e39
-	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r121 = Imm 0x3d088889
-	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r124 = Imm 0x3eaaaaab
-	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r128 = Imm 0x32c54352
-	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r129 = Imm 0x34867f5b
-	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r131 = Imm 0x362670cd
-	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r133 = Imm 0x37b8ef1d
-	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r135 = Imm 0x39360b61
-	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r167 = Imm 0x253413c3
-	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r168 = Imm 0xa74a963c
-	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r170 = Imm 0x29573f9f
-	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r172 = Imm 0xab573f9f
-	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r174 = Imm 0x2d49cba5
-	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r176 = Imm 0xaf309231
-	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r178 = Imm 0x310f76c7
-	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r180 = Imm 0xb2d7322b
-	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r183 = Imm 0xb638ef1d
-	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r186 = Imm 0xb9500d01
-	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r189 = Imm 0xbc088889
-	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r192 = Imm 0xbe2aaaab
-	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r227 = Imm 0xc0400000
-	r227 := math.Float32frombits(0xc0400000) // -3
-	// r230 = Imm 0x0
-	r230 := math.Float32frombits(0x00000000) // 0
-	// r235 = Time
-	r235 := f.T[s]
+	// r117 = Imm 0x3a9c09c1
+	r117 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r118 = Imm 0x3be38e39
+	r118 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r120 = Imm 0x3d088889
+	r120 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r123 = Imm 0x3eaaaaab
+	r123 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r126 = Imm 0x32c54352
+	r126 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r127 = Imm 0x34867f5b
+	r127 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r129 = Imm 0x362670cd
+	r129 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r131 = Imm 0x37b8ef1d
+	r131 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r133 = Imm 0x39360b61
+	r133 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r165 = Imm 0x253413c3
+	r165 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r166 = Imm 0xa74a963c
+	r166 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r168 = Imm 0x29573f9f
+	r168 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r170 = Imm 0xab573f9f
+	r170 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r172 = Imm 0x2d49cba5
+	r172 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r174 = Imm 0xaf309231
+	r174 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r176 = Imm 0x310f76c7
+	r176 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r178 = Imm 0xb2d7322b
+	r178 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r181 = Imm 0xb638ef1d
+	r181 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r184 = Imm 0xb9500d01
+	r184 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r187 = Imm 0xbc088889
+	r187 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r190 = Imm 0xbe2aaaab
+	r190 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r225 = Imm 0xc0400000
+	r225 := math.Float32frombits(0xc0400000) // -3
+	// r228 = Imm 0x0
+	r228 := math.Float32frombits(0x00000000) // 0
+	// r233 = Time
+	r233 := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -13784,7 +13756,7 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 			// r81 = FMA r80 r73:r r41
 			r81 := fma32(r80, r, r41)
 			// r82:q = FMA r81 r73:r r43
-			q := fma32(r81, r, r43)
+			q82 := fma32(r81, r, r43)
 			// r84 = CmpGT r69:k r83
 			r84 := k > r83
 			// r85:kc = Select r84 r83 r69:k
@@ -13807,7 +13779,7 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 			// r94:oneMinus = Sub r43 r93:pow2
 			oneMinus := float32(r43 - pow293)
 			// r95 = FMA r73:r r82:q r94:oneMinus
-			r95 := fma32(r, q, oneMinus)
+			r95 := fma32(r, q82, oneMinus)
 			// r96:y = Div r95 r62:zl
 			y := float32(r95 / zl)
 			// r97 = FMA r69:k r41 r66
@@ -13861,96 +13833,94 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 			// r114:vc = Add r114:vc r115
 			vc = float32(vc + r115)
 		}
-		// r117 = Abs r26:z
-		r117 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r120 = FMA r118 r26:z r119
-		r120 := fma32(r118, z, r119)
-		// r122 = FMA r120 r26:z r121
-		r122 := fma32(r120, z, r121)
-		// r123 = FMA r122 r26:z r45
-		r123 := fma32(r122, z, r45)
-		// r125 = FMA r123 r26:z r124
-		r125 := fma32(r123, z, r124)
-		// r126 = FMA r125 r26:z r41
-		r126 := fma32(r125, z, r41)
-		// r127 = CmpGT r117 r45
-		r127 := r117 > r45
-		// Rare r127
-		if r127 {
+		// r119 = FMA r117 r26:z r118
+		r119 := fma32(r117, z, r118)
+		// r121 = FMA r119 r26:z r120
+		r121 := fma32(r119, z, r120)
+		// r122 = FMA r121 r26:z r45
+		r122 := fma32(r121, z, r45)
+		// r124 = FMA r122 r26:z r123
+		r124 := fma32(r122, z, r123)
+		// r125:dphi = FMA r124 r26:z r41
+		dphi := fma32(r124, z, r41)
+		// Rare r46:large
+		if large {
+			// r128 = FMA r126 r26:z r127
+			r128 := fma32(r126, z, r127)
 			// r130 = FMA r128 r26:z r129
 			r130 := fma32(r128, z, r129)
 			// r132 = FMA r130 r26:z r131
 			r132 := fma32(r130, z, r131)
 			// r134 = FMA r132 r26:z r133
 			r134 := fma32(r132, z, r133)
-			// r136 = FMA r134 r26:z r135
-			r136 := fma32(r134, z, r135)
-			// r137 = FMA r136 r26:z r118
-			r137 := fma32(r136, z, r118)
-			// r138 = FMA r137 r26:z r119
-			r138 := fma32(r137, z, r119)
-			// r139 = FMA r138 r26:z r121
-			r139 := fma32(r138, z, r121)
-			// r140 = FMA r139 r26:z r45
-			r140 := fma32(r139, z, r45)
-			// r141 = FMA r140 r26:z r124
-			r141 := fma32(r140, z, r124)
-			// r142 = FMA r141 r26:z r41
-			r142 := fma32(r141, z, r41)
-			// r143 = CmpGT r26:z r60
-			r143 := z > r60
-			// r144 = Select r143 r60 r26:z
-			r144 := z
+			// r135 = FMA r134 r26:z r117
+			r135 := fma32(r134, z, r117)
+			// r136 = FMA r135 r26:z r118
+			r136 := fma32(r135, z, r118)
+			// r137 = FMA r136 r26:z r120
+			r137 := fma32(r136, z, r120)
+			// r138 = FMA r137 r26:z r45
+			r138 := fma32(r137, z, r45)
+			// r139 = FMA r138 r26:z r123
+			r139 := fma32(r138, z, r123)
+			// r140 = FMA r139 r26:z r41
+			r140 := fma32(r139, z, r41)
+			// r141 = CmpGT r26:z r60
+			r141 := z > r60
+			// r142 = Select r141 r60 r26:z
+			r142 := z
+			if r141 {
+				r142 = r60
+			}
+			// r143 = CmpLT r142 r63
+			r143 := r142 < r63
+			// r144 = Select r143 r63 r142
+			r144 := r142
 			if r143 {
-				r144 = r60
+				r144 = r63
 			}
-			// r145 = CmpLT r144 r63
-			r145 := r144 < r63
-			// r146 = Select r145 r63 r144
-			r146 := r144
-			if r145 {
-				r146 = r63
-			}
-			// r147 = FMA r146 r67 r66
-			r147 := fma32(r146, r67, r66)
-			// r148 = Sub r147 r66
-			r148 := float32(r147 - r66)
-			// r149 = FMA r148 r71 r146
-			r149 := fma32(r148, r71, r146)
-			// r150 = FMA r148 r70 r149
-			r150 := fma32(r148, r70, r149)
-			// r151 = FMA r47 r150 r48
-			r151 := fma32(r47, r150, r48)
-			// r152 = FMA r151 r150 r50
-			r152 := fma32(r151, r150, r50)
-			// r153 = FMA r152 r150 r52
-			r153 := fma32(r152, r150, r52)
-			// r154 = FMA r153 r150 r34
-			r154 := fma32(r153, r150, r34)
-			// r155 = FMA r154 r150 r35
-			r155 := fma32(r154, r150, r35)
-			// r156 = FMA r155 r150 r37
-			r156 := fma32(r155, r150, r37)
-			// r157 = FMA r156 r150 r39
-			r157 := fma32(r156, r150, r39)
-			// r158 = FMA r157 r150 r41
-			r158 := fma32(r157, r150, r41)
-			// r159 = FMA r158 r150 r43
-			r159 := fma32(r158, r150, r43)
-			// r160 = FMA r150 r159 r43
-			r160 := fma32(r150, r159, r43)
-			// r161 = Add r148 r66
-			r161 := float32(r148 + r66)
-			// r162:kBits = Bits r161
-			kBits162 := math.Float32bits(r161)
-			// r163 = IAdd r162:kBits r90
-			r163 := kBits162 + r90
-			// r164 = Shl 23 r163
-			r164 := r163 << 23
-			// r165:pow2 = FromBits r164
-			pow2165 := math.Float32frombits(r164)
-			// r166 = Mul r160 r165:pow2
-			r166 := float32(r160 * pow2165)
+			// r145 = FMA r144 r67 r66
+			r145 := fma32(r144, r67, r66)
+			// r146 = Sub r145 r66
+			r146 := float32(r145 - r66)
+			// r147 = FMA r146 r71 r144
+			r147 := fma32(r146, r71, r144)
+			// r148 = FMA r146 r70 r147
+			r148 := fma32(r146, r70, r147)
+			// r149 = FMA r47 r148 r48
+			r149 := fma32(r47, r148, r48)
+			// r150 = FMA r149 r148 r50
+			r150 := fma32(r149, r148, r50)
+			// r151 = FMA r150 r148 r52
+			r151 := fma32(r150, r148, r52)
+			// r152 = FMA r151 r148 r34
+			r152 := fma32(r151, r148, r34)
+			// r153 = FMA r152 r148 r35
+			r153 := fma32(r152, r148, r35)
+			// r154 = FMA r153 r148 r37
+			r154 := fma32(r153, r148, r37)
+			// r155 = FMA r154 r148 r39
+			r155 := fma32(r154, r148, r39)
+			// r156 = FMA r155 r148 r41
+			r156 := fma32(r155, r148, r41)
+			// r157 = FMA r156 r148 r43
+			r157 := fma32(r156, r148, r43)
+			// r158 = FMA r148 r157 r43
+			r158 := fma32(r148, r157, r43)
+			// r159 = Add r146 r66
+			r159 := float32(r146 + r66)
+			// r160:kBits = Bits r159
+			kBits160 := math.Float32bits(r159)
+			// r161 = IAdd r160:kBits r90
+			r161 := kBits160 + r90
+			// r162 = Shl 23 r161
+			r162 := r161 << 23
+			// r163:pow2 = FromBits r162
+			pow2163 := math.Float32frombits(r162)
+			// r164 = Mul r158 r163:pow2
+			r164 := float32(r158 * pow2163)
+			// r167 = FMA r165 r26:z r166
+			r167 := fma32(r165, z, r166)
 			// r169 = FMA r167 r26:z r168
 			r169 := fma32(r167, z, r168)
 			// r171 = FMA r169 r26:z r170
@@ -13963,255 +13933,248 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 			r177 := fma32(r175, z, r176)
 			// r179 = FMA r177 r26:z r178
 			r179 := fma32(r177, z, r178)
-			// r181 = FMA r179 r26:z r180
-			r181 := fma32(r179, z, r180)
-			// r182 = FMA r181 r26:z r47
-			r182 := fma32(r181, z, r47)
-			// r184 = FMA r182 r26:z r183
-			r184 := fma32(r182, z, r183)
-			// r185 = FMA r184 r26:z r50
-			r185 := fma32(r184, z, r50)
-			// r187 = FMA r185 r26:z r186
-			r187 := fma32(r185, z, r186)
-			// r188 = FMA r187 r26:z r34
-			r188 := fma32(r187, z, r34)
-			// r190 = FMA r188 r26:z r189
-			r190 := fma32(r188, z, r189)
-			// r191 = FMA r190 r26:z r37
-			r191 := fma32(r190, z, r37)
-			// r193 = FMA r191 r26:z r192
-			r193 := fma32(r191, z, r192)
-			// r194 = FMA r193 r26:z r41
-			r194 := fma32(r193, z, r41)
-			// r195 = Mul r166 r194
-			r195 := float32(r166 * r194)
-			// r196 = CmpGT r148 r83
-			r196 := r148 > r83
-			// r197 = Select r196 r83 r148
-			r197 := r148
-			if r196 {
-				r197 = r83
+			// r180 = FMA r179 r26:z r47
+			r180 := fma32(r179, z, r47)
+			// r182 = FMA r180 r26:z r181
+			r182 := fma32(r180, z, r181)
+			// r183 = FMA r182 r26:z r50
+			r183 := fma32(r182, z, r50)
+			// r185 = FMA r183 r26:z r184
+			r185 := fma32(r183, z, r184)
+			// r186 = FMA r185 r26:z r34
+			r186 := fma32(r185, z, r34)
+			// r188 = FMA r186 r26:z r187
+			r188 := fma32(r186, z, r187)
+			// r189 = FMA r188 r26:z r37
+			r189 := fma32(r188, z, r37)
+			// r191 = FMA r189 r26:z r190
+			r191 := fma32(r189, z, r190)
+			// r192 = FMA r191 r26:z r41
+			r192 := fma32(r191, z, r41)
+			// r193 = Mul r164 r192
+			r193 := float32(r164 * r192)
+			// r194 = CmpGT r146 r83
+			r194 := r146 > r83
+			// r195 = Select r194 r83 r146
+			r195 := r146
+			if r194 {
+				r195 = r83
 			}
-			// r198 = Sub r144 r43
-			r198 := float32(r144 - r43)
-			// r199 = Mul r197 r86
-			r199 := float32(r197 * r86)
-			// r200 = Add r199 r66
-			r200 := float32(r199 + r66)
-			// r201:kBits = Bits r200
-			kBits201 := math.Float32bits(r200)
-			// r202 = IAdd r201:kBits r90
-			r202 := kBits201 + r90
-			// r203 = Shl 23 r202
-			r203 := r202 << 23
-			// r204:pow2 = FromBits r203
-			pow2204 := math.Float32frombits(r203)
-			// r205 = FMA r160 r198 r204:pow2
-			r205 := fma32(r160, r198, pow2204)
-			// r206 = Div r205 r144
-			r206 := float32(r205 / r144)
-			// r207 = Div r206 r144
-			r207 := float32(r206 / r144)
-			// r208 = FMA r148 r41 r66
-			r208 := fma32(r148, r41, r66)
-			// r209 = Sub r208 r66
-			r209 := float32(r208 - r66)
-			// r210 = Add r209 r66
-			r210 := float32(r209 + r66)
-			// r211:kBits = Bits r210
-			kBits211 := math.Float32bits(r210)
-			// r212 = IAdd r211:kBits r90
-			r212 := kBits211 + r90
-			// r213 = Shl 23 r212
-			r213 := r212 << 23
-			// r214:pow2 = FromBits r213
-			pow2214 := math.Float32frombits(r213)
-			// r215 = Mul r207 r214:pow2
-			r215 := float32(r207 * pow2214)
-			// r216 = Sub r148 r209
-			r216 := float32(r148 - r209)
-			// r217 = Add r216 r66
-			r217 := float32(r216 + r66)
-			// r218:kBits = Bits r217
-			kBits218 := math.Float32bits(r217)
-			// r219 = IAdd r218:kBits r90
-			r219 := kBits218 + r90
-			// r220 = Shl 23 r219
-			r220 := r219 << 23
-			// r221:pow2 = FromBits r220
-			pow2221 := math.Float32frombits(r220)
-			// r222 = Mul r215 r221:pow2
-			r222 := float32(r215 * pow2221)
-			// r223 = Div r43 r26:z
-			r223 := float32(r43 / z)
-			// r224 = Div r223 r26:z
-			r224 := float32(r223 / z)
-			// r225 = CmpGT r26:z r43
-			r225 := z > r43
-			// r226 = Select r225 r222 r142
-			r226 := r142
-			if r225 {
-				r226 = r222
+			// r196 = Sub r142 r43
+			r196 := float32(r142 - r43)
+			// r197 = Mul r195 r86
+			r197 := float32(r195 * r86)
+			// r198 = Add r197 r66
+			r198 := float32(r197 + r66)
+			// r199:kBits = Bits r198
+			kBits199 := math.Float32bits(r198)
+			// r200 = IAdd r199:kBits r90
+			r200 := kBits199 + r90
+			// r201 = Shl 23 r200
+			r201 := r200 << 23
+			// r202:pow2 = FromBits r201
+			pow2202 := math.Float32frombits(r201)
+			// r203 = FMA r158 r196 r202:pow2
+			r203 := fma32(r158, r196, pow2202)
+			// r204 = Div r203 r142
+			r204 := float32(r203 / r142)
+			// r205 = Div r204 r142
+			r205 := float32(r204 / r142)
+			// r206 = FMA r146 r41 r66
+			r206 := fma32(r146, r41, r66)
+			// r207 = Sub r206 r66
+			r207 := float32(r206 - r66)
+			// r208 = Add r207 r66
+			r208 := float32(r207 + r66)
+			// r209:kBits = Bits r208
+			kBits209 := math.Float32bits(r208)
+			// r210 = IAdd r209:kBits r90
+			r210 := kBits209 + r90
+			// r211 = Shl 23 r210
+			r211 := r210 << 23
+			// r212:pow2 = FromBits r211
+			pow2212 := math.Float32frombits(r211)
+			// r213 = Mul r205 r212:pow2
+			r213 := float32(r205 * pow2212)
+			// r214 = Sub r146 r207
+			r214 := float32(r146 - r207)
+			// r215 = Add r214 r66
+			r215 := float32(r214 + r66)
+			// r216:kBits = Bits r215
+			kBits216 := math.Float32bits(r215)
+			// r217 = IAdd r216:kBits r90
+			r217 := kBits216 + r90
+			// r218 = Shl 23 r217
+			r218 := r217 << 23
+			// r219:pow2 = FromBits r218
+			pow2219 := math.Float32frombits(r218)
+			// r220 = Mul r213 r219:pow2
+			r220 := float32(r213 * pow2219)
+			// r221 = Div r43 r26:z
+			r221 := float32(r43 / z)
+			// r222 = Div r221 r26:z
+			r222 := float32(r221 / z)
+			// r223 = CmpGT r26:z r43
+			r223 := z > r43
+			// r224 = Select r223 r220 r140
+			r224 := r140
+			if r223 {
+				r224 = r220
 			}
-			// r228 = CmpGE r26:z r227
-			r228 := z >= r227
-			// r229 = Select r228 r195 r222
-			r229 := r222
-			if r228 {
-				r229 = r195
+			// r226 = CmpGE r26:z r225
+			r226 := z >= r225
+			// r227 = Select r226 r193 r220
+			r227 := r220
+			if r226 {
+				r227 = r193
 			}
-			// r231 = CmpLT r26:z r230
-			r231 := z < r230
-			// r232 = Select r231 r229 r226
-			r232 := r226
+			// r229 = CmpLT r26:z r228
+			r229 := z < r228
+			// r230 = Select r229 r227 r224
+			r230 := r224
+			if r229 {
+				r230 = r227
+			}
+			// r231 = CmpLT r26:z r63
+			r231 := z < r63
+			// r232 = Select r231 r222 r230
+			r232 := r230
 			if r231 {
-				r232 = r229
+				r232 = r222
 			}
-			// r233 = CmpLT r26:z r63
-			r233 := z < r63
-			// r234 = Select r233 r224 r232
-			r234 := r232
-			if r233 {
-				r234 = r224
-			}
-			// r126 = Select r127 r234 r126
-			if r127 {
-				r126 = r234
+			// r125:dphi = Select r46:large r232 r125:dphi
+			if large {
+				dphi = r232
 			}
 		}
-		// r236 = Sub r235 r2:Last
-		r236 := float32(r235 - Last)
-		// r238 = CmpLT r236 r237:tauRef
-		r238 := r236 < c[BackwardCTauRef]
-		// r239 = Select r238 r9:vr r114:vc
-		r239 := vc
-		if r238 {
-			r239 = vr
-		}
-		// r243 = Imm 0x0
-		r243 := math.Float32frombits(0x00000000) // 0
+		// r234 = Sub r233 r2:Last
+		r234 := float32(r233 - Last)
+		// r236:refr = CmpLT r234 r235:tauRef
+		refr := r234 < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r243 = Load GSpike
-			r243 = gspike[j]
+			// r241 = Select r236:refr r9:vr r114:vc
+			r241 := vc
+			if refr {
+				r241 = vr
+			}
+			// r242 = Load GSpike
+			r242 := gspike[j]
+			// r243 = Sub r241 r5:vTh
+			r243 := float32(r241 - c[BackwardCVTh])
+			// r244 = Abs r243
+			r244 := math.Float32frombits(math.Float32bits(r243) &^ (1 << 31))
+			// r245 = FMA r244 r238:negInvD r240:width
+			r245 := fma32(r244, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r246 = Mul r239:alpha r245
+			r246 := float32(c[BackwardCAlpha] * r245)
+			// r247 = CmpLT r246 r228
+			r247 := r246 < r228
+			// r248 = Select r247 r228 r246
+			r248 := r246
+			if r247 {
+				r248 = r228
+			}
+			// r249 = Mul r242 r248
+			r249 := float32(r242 * r248)
+			// r3:gV = FMA r249 r237:invD r3:gV
+			gV = fma32(r249, c[BackwardCInvD], gV)
 		}
-		// r245 = Sub r239 r5:vTh
-		r245 := float32(r239 - c[BackwardCVTh])
-		// r246 = Mul r245 r240:invD
-		r246 := float32(r245 * c[BackwardCInvD])
-		// r247 = Abs r246
-		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
-		// r248 = Sub r242:width r247
-		r248 := float32(c[BackwardCWidth] - r247)
-		// r249 = Mul r241:alpha r248
-		r249 := float32(c[BackwardCAlpha] * r248)
-		// r250 = CmpLT r249 r230
-		r250 := r249 < r230
-		// r251 = Select r250 r230 r249
-		r251 := r249
-		if r250 {
-			r251 = r230
+		// r252:hVc = FMA r4:gW r251:ka r3:gV
+		hVc := fma32(gW, c[BackwardCKa], gV)
+		// r253 = Mul r44:ex r21:dtRTau
+		r253 := float32(ex * c[BackwardCDtRTau])
+		// r254 = Mul r252:hVc r253
+		r254 := float32(hVc * r253)
+		// r255:gI = Select r236:refr r228 r254
+		gI := r254
+		if refr {
+			gI = r228
 		}
-		// r252 = Mul r243 r251
-		r252 := float32(r243 * r251)
-		// r253 = FMA r252 r240:invD r3:gV
-		r253 := fma32(r252, c[BackwardCInvD], gV)
-		// r255 = FMA r4:gW r254:ka r253
-		r255 := fma32(gW, c[BackwardCKa], r253)
-		// r256 = Mul r44:ex r21:dtRTau
-		r256 := float32(ex * c[BackwardCDtRTau])
-		// r257 = Mul r255 r256
-		r257 := float32(r255 * r256)
-		// r259 = Mul r4:gW r258:keep
-		r259 := float32(gW * c[BackwardCKeep])
-		// r260 = Sub r259 r257
-		r260 := float32(r259 - r257)
-		// r261 = Mul r126 r24:F
-		r261 := float32(r126 * F)
-		// r262 = Add r19:dtCTau r19:dtCTau
-		r262 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r263 = FMA r261 r262 r43
-		r263 := fma32(r261, r262, r43)
-		// r264 = FMA r44:ex r26:z r263
-		r264 := fma32(ex, z, r263)
-		// r265 = Mul r255 r264
-		r265 := float32(r255 * r264)
-		// r266 = FMA r44:ex r9:vr r261
-		r266 := fma32(ex, vr, r261)
-		// r267 = Select r238 r253 r265
-		r267 := r265
-		if r238 {
-			r267 = r253
+		// r257 = Select r236:refr r43 r256:keep
+		r257 := c[BackwardCKeep]
+		if refr {
+			r257 = r43
 		}
-		// r268 = Select r238 r4:gW r260
-		r268 := r260
-		if r238 {
-			r268 = gW
+		// r258 = Mul r4:gW r257
+		r258 := float32(gW * r257)
+		// r4:gW = Sub r258 r255:gI
+		gW = float32(r258 - gI)
+		// r260:q = Mul r125:dphi r24:F
+		q260 := float32(dphi * F)
+		// r262 = FMA r260:q r261:dtCTau2 r43
+		r262 := fma32(q260, c[BackwardCDtCTau2], r43)
+		// r263 = FMA r44:ex r26:z r262
+		r263 := fma32(ex, z, r262)
+		// r264 = Mul r252:hVc r263
+		r264 := float32(hVc * r263)
+		// r265:hv = Select r236:refr r3:gV r264
+		hv := r264
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r268 r43
-		gW = float32(r268 * r43)
-		// r270 = Sub r0:V r5:vTh
-		r270 := float32(V - c[BackwardCVTh])
-		// r271 = Mul r270 r240:invD
-		r271 := float32(r270 * c[BackwardCInvD])
-		// r272 = Abs r271
-		r272 := math.Float32frombits(math.Float32bits(r271) &^ (1 << 31))
-		// r273 = Sub r242:width r272
-		r273 := float32(c[BackwardCWidth] - r272)
-		// r274 = Mul r241:alpha r273
-		r274 := float32(c[BackwardCAlpha] * r273)
-		// r275 = CmpLT r274 r230
-		r275 := r274 < r230
-		// r276 = Select r275 r230 r274
-		r276 := r274
-		if r275 {
-			r276 = r230
+		// r266 = Imm 0x0
+		r266 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r267 = Mul r252:hVc r21:dtRTau
+			r267 := float32(hVc * c[BackwardCDtRTau])
+			// r268 = Mul r267 r86
+			r268 := float32(r267 * r86)
+			// r269 = FMA r44:ex r9:vr r260:q
+			r269 := fma32(ex, vr, q260)
+			// r270 = Mul r268 r269
+			r270 := float32(r268 * r269)
+			// r266 = Select r236:refr r228 r270
+			r266 = r270
+			if refr {
+				r266 = r228
+			}
 		}
-		// r277 = Mul r276 r240:invD
-		r277 := float32(r276 * c[BackwardCInvD])
-		// r278 = Mul r268 r10:b
-		r278 := float32(r268 * c[BackwardCB])
-		// r279 = Mul r278 r277
-		r279 := float32(r278 * r277)
-		// r280 = Sub r43 r276
-		r280 := float32(r43 - r276)
-		// r3:gV = FMA r267 r280 r279
-		gV = fma32(r267, r280, r279)
+		// r272 = Sub r0:V r5:vTh
+		r272 := float32(V - c[BackwardCVTh])
+		// r273 = Abs r272
+		r273 := math.Float32frombits(math.Float32bits(r272) &^ (1 << 31))
+		// r274 = FMA r273 r238:negInvD r240:width
+		r274 := fma32(r273, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r275 = Mul r239:alpha r274
+		r275 := float32(c[BackwardCAlpha] * r274)
+		// r276 = CmpLT r275 r228
+		r276 := r275 < r228
+		// r277 = Select r276 r228 r275
+		r277 := r275
+		if r276 {
+			r277 = r228
+		}
+		// r278 = Mul r277 r237:invD
+		r278 := float32(r277 * c[BackwardCInvD])
+		// r279 = Mul r4:gW r10:b
+		r279 := float32(gW * c[BackwardCB])
+		// r280 = Mul r279 r278
+		r280 := float32(r279 * r278)
+		// r281 = Sub r43 r277
+		r281 := float32(r43 - r277)
+		// r3:gV = FMA r265:hv r281 r280
+		gV = fma32(hv, r281, r280)
 		// If GI
 		if hasGI {
-			// r282 = Select r238 r230 r257
-			r282 := r257
-			if r238 {
-				r282 = r230
-			}
-			// Store GI r282
-			gi[j] = r282
+			// Store GI r255:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r283 = Mul r255 r21:dtRTau
-			r283 := float32(r255 * c[BackwardCDtRTau])
-			// r284 = Mul r283 r86
-			r284 := float32(r283 * r86)
-			// r285 = Mul r284 r266
-			r285 := float32(r284 * r266)
-			// r286 = Select r238 r230 r285
-			r286 := r285
-			if r238 {
-				r286 = r230
-			}
-			// Store GG r286
-			gg[j] = r286
+			// Store GG r266
+			gg[j] = r266
 		}
 		// If GDelta
 		if hasGDelta {
-			// r287 = Select r238 r230 r255
-			r287 := r255
-			if r238 {
-				r287 = r230
+			// r283 = Select r236:refr r228 r252:hVc
+			r283 := hVc
+			if refr {
+				r283 = r228
 			}
-			// Store GDelta r287
-			gdelta[j] = r287
+			// Store GDelta r283
+			gdelta[j] = r283
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -14291,10 +14254,12 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
 	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
 	// r35 = Imm 0x3ab60b61
 	r35 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	// r36 = Imm 0x3c088889
@@ -14335,54 +14300,54 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 	r87 := math.Float32frombits(0xbf800000) // -1
 	// r91 = Imm 0x7f
 	r91 := uint32(0x7f)
-	// r119 = Imm 0x3a9c09c1
-	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r120 = Imm 0x3be38e39
-	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r122 = Imm 0x3d088889
-	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r125 = Imm 0x3eaaaaab
-	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r129 = Imm 0x32c54352
-	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r130 = Imm 0x34867f5b
-	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r132 = Imm 0x362670cd
-	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r134 = Imm 0x37b8ef1d
-	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r136 = Imm 0x39360b61
-	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r168 = Imm 0x253413c3
-	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r169 = Imm 0xa74a963c
-	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r171 = Imm 0x29573f9f
-	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r173 = Imm 0xab573f9f
-	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r175 = Imm 0x2d49cba5
-	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r177 = Imm 0xaf309231
-	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r179 = Imm 0x310f76c7
-	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r181 = Imm 0xb2d7322b
-	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r184 = Imm 0xb638ef1d
-	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r187 = Imm 0xb9500d01
-	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r190 = Imm 0xbc088889
-	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r193 = Imm 0xbe2aaaab
-	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r228 = Imm 0xc0400000
-	r228 := math.Float32frombits(0xc0400000) // -3
-	// r231 = Imm 0x0
-	r231 := math.Float32frombits(0x00000000) // 0
-	// r236 = Time
-	r236 := f.T[s]
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r127 = Imm 0x32c54352
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r128 = Imm 0x34867f5b
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r130 = Imm 0x362670cd
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r132 = Imm 0x37b8ef1d
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r134 = Imm 0x39360b61
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r166 = Imm 0x253413c3
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r167 = Imm 0xa74a963c
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r169 = Imm 0x29573f9f
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r171 = Imm 0xab573f9f
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r173 = Imm 0x2d49cba5
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r175 = Imm 0xaf309231
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r177 = Imm 0x310f76c7
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r179 = Imm 0xb2d7322b
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r182 = Imm 0xb638ef1d
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r185 = Imm 0xb9500d01
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r188 = Imm 0xbc088889
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r191 = Imm 0xbe2aaaab
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r226 = Imm 0xc0400000
+	r226 := math.Float32frombits(0xc0400000) // -3
+	// r229 = Imm 0x0
+	r229 := math.Float32frombits(0x00000000) // 0
+	// r234 = Time
+	r234 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -14484,9 +14449,9 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
 		// r19:dtCTau = Param DtCTau
-		dtCTau19_a := cDtCTau[j]
-		dtCTau19_b := cDtCTau[j+1]
-		dtCTau19_c := cDtCTau[j+2]
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		dtCTau_c := cDtCTau[j+2]
 		// r20:a12 = Mul r16:a1 r18:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
@@ -14504,17 +14469,17 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		drive_b := float32(dtRTau21_b * iu_b)
 		drive_c := float32(dtRTau21_c * iu_c)
 		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-		F_a := fma32Try(dtCTau19_a, a12_a, drive_a, &slow)
-		F_b := fma32Try(dtCTau19_b, a12_b, drive_b, &slow)
-		F_c := fma32Try(dtCTau19_c, a12_c, drive_c, &slow)
+		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
 		// r25:a1a2 = Add r16:a1 r18:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
 		// r26:z = Mul r19:dtCTau r25:a1a2
-		z_a := float32(dtCTau19_a * a1a2_a)
-		z_b := float32(dtCTau19_b * a1a2_b)
-		z_c := float32(dtCTau19_c * a1a2_c)
+		z_a := float32(dtCTau_a * a1a2_a)
+		z_b := float32(dtCTau_b * a1a2_b)
+		z_c := float32(dtCTau_c * a1a2_c)
 		// If G
 		if hasG {
 			// r27:dtRTau = Param DtRTau
@@ -14633,7 +14598,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82_a := fma32Try(r81_a, r_a, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q_a := fma32Try(r82_a, r_a, r44, &slow)
+			q83_a := fma32Try(r82_a, r_a, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85_a := k_a > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -14656,7 +14621,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus_a := float32(r44 - pow294_a)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			r96_a := fma32Try(r_a, q83_a, oneMinus_a, &slow)
 			// r97:y = Div r96 r63:zl
 			y_a := float32(r96_a / zl_a)
 			// r98 = FMA r70:k r42 r67
@@ -14759,7 +14724,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82_b := fma32Try(r81_b, r_b, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q_b := fma32Try(r82_b, r_b, r44, &slow)
+			q83_b := fma32Try(r82_b, r_b, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85_b := k_b > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -14782,7 +14747,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus_b := float32(r44 - pow294_b)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			r96_b := fma32Try(r_b, q83_b, oneMinus_b, &slow)
 			// r97:y = Div r96 r63:zl
 			y_b := float32(r96_b / zl_b)
 			// r98 = FMA r70:k r42 r67
@@ -14885,7 +14850,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82_c := fma32Try(r81_c, r_c, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q_c := fma32Try(r82_c, r_c, r44, &slow)
+			q83_c := fma32Try(r82_c, r_c, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85_c := k_c > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -14908,7 +14873,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus_c := float32(r44 - pow294_c)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			r96_c := fma32Try(r_c, q83_c, oneMinus_c, &slow)
 			// r97:y = Div r96 r63:zl
 			y_c := float32(r96_c / zl_c)
 			// r98 = FMA r70:k r42 r67
@@ -14968,112 +14933,106 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			vc_b = float32(vc_b + r116_b)
 			vc_c = float32(vc_c + r116_c)
 		}
-		// r118 = Abs r26:z
-		r118_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
-		r118_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
-		r118_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r121 = FMA r119 r26:z r120
-		r121_a := fma32Try(r119, z_a, r120, &slow)
-		r121_b := fma32Try(r119, z_b, r120, &slow)
-		r121_c := fma32Try(r119, z_c, r120, &slow)
-		// r123 = FMA r121 r26:z r122
-		r123_a := fma32Try(r121_a, z_a, r122, &slow)
-		r123_b := fma32Try(r121_b, z_b, r122, &slow)
-		r123_c := fma32Try(r121_c, z_c, r122, &slow)
-		// r124 = FMA r123 r26:z r46
-		r124_a := fma32Try(r123_a, z_a, r46, &slow)
-		r124_b := fma32Try(r123_b, z_b, r46, &slow)
-		r124_c := fma32Try(r123_c, z_c, r46, &slow)
-		// r126 = FMA r124 r26:z r125
-		r126_a := fma32Try(r124_a, z_a, r125, &slow)
-		r126_b := fma32Try(r124_b, z_b, r125, &slow)
-		r126_c := fma32Try(r124_c, z_c, r125, &slow)
-		// r127 = FMA r126 r26:z r42
-		r127_a := fma32Try(r126_a, z_a, r42, &slow)
-		r127_b := fma32Try(r126_b, z_b, r42, &slow)
-		r127_c := fma32Try(r126_c, z_c, r42, &slow)
-		// r128 = CmpGT r118 r46
-		r128_a := r118_a > r46
-		r128_b := r118_b > r46
-		r128_c := r118_c > r46
-		// Rare r128
-		if r128_a {
+		// r120 = FMA r118 r26:z r119
+		r120_a := fma32Try(r118, z_a, r119, &slow)
+		r120_b := fma32Try(r118, z_b, r119, &slow)
+		r120_c := fma32Try(r118, z_c, r119, &slow)
+		// r122 = FMA r120 r26:z r121
+		r122_a := fma32Try(r120_a, z_a, r121, &slow)
+		r122_b := fma32Try(r120_b, z_b, r121, &slow)
+		r122_c := fma32Try(r120_c, z_c, r121, &slow)
+		// r123 = FMA r122 r26:z r46
+		r123_a := fma32Try(r122_a, z_a, r46, &slow)
+		r123_b := fma32Try(r122_b, z_b, r46, &slow)
+		r123_c := fma32Try(r122_c, z_c, r46, &slow)
+		// r125 = FMA r123 r26:z r124
+		r125_a := fma32Try(r123_a, z_a, r124, &slow)
+		r125_b := fma32Try(r123_b, z_b, r124, &slow)
+		r125_c := fma32Try(r123_c, z_c, r124, &slow)
+		// r126:dphi = FMA r125 r26:z r42
+		dphi_a := fma32Try(r125_a, z_a, r42, &slow)
+		dphi_b := fma32Try(r125_b, z_b, r42, &slow)
+		dphi_c := fma32Try(r125_c, z_c, r42, &slow)
+		// Rare r47:large
+		if large_a {
+			// r129 = FMA r127 r26:z r128
+			r129_a := fma32Try(r127, z_a, r128, &slow)
 			// r131 = FMA r129 r26:z r130
-			r131_a := fma32Try(r129, z_a, r130, &slow)
+			r131_a := fma32Try(r129_a, z_a, r130, &slow)
 			// r133 = FMA r131 r26:z r132
 			r133_a := fma32Try(r131_a, z_a, r132, &slow)
 			// r135 = FMA r133 r26:z r134
 			r135_a := fma32Try(r133_a, z_a, r134, &slow)
-			// r137 = FMA r135 r26:z r136
-			r137_a := fma32Try(r135_a, z_a, r136, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138_a := fma32Try(r137_a, z_a, r119, &slow)
-			// r139 = FMA r138 r26:z r120
-			r139_a := fma32Try(r138_a, z_a, r120, &slow)
-			// r140 = FMA r139 r26:z r122
-			r140_a := fma32Try(r139_a, z_a, r122, &slow)
-			// r141 = FMA r140 r26:z r46
-			r141_a := fma32Try(r140_a, z_a, r46, &slow)
-			// r142 = FMA r141 r26:z r125
-			r142_a := fma32Try(r141_a, z_a, r125, &slow)
-			// r143 = FMA r142 r26:z r42
-			r143_a := fma32Try(r142_a, z_a, r42, &slow)
-			// r144 = CmpGT r26:z r61
-			r144_a := z_a > r61
-			// r145 = Select r144 r61 r26:z
-			r145_a := z_a
+			// r136 = FMA r135 r26:z r118
+			r136_a := fma32Try(r135_a, z_a, r118, &slow)
+			// r137 = FMA r136 r26:z r119
+			r137_a := fma32Try(r136_a, z_a, r119, &slow)
+			// r138 = FMA r137 r26:z r121
+			r138_a := fma32Try(r137_a, z_a, r121, &slow)
+			// r139 = FMA r138 r26:z r46
+			r139_a := fma32Try(r138_a, z_a, r46, &slow)
+			// r140 = FMA r139 r26:z r124
+			r140_a := fma32Try(r139_a, z_a, r124, &slow)
+			// r141 = FMA r140 r26:z r42
+			r141_a := fma32Try(r140_a, z_a, r42, &slow)
+			// r142 = CmpGT r26:z r61
+			r142_a := z_a > r61
+			// r143 = Select r142 r61 r26:z
+			r143_a := z_a
+			if r142_a {
+				r143_a = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144_a := r143_a < r64
+			// r145 = Select r144 r64 r143
+			r145_a := r143_a
 			if r144_a {
-				r145_a = r61
+				r145_a = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146_a := r145_a < r64
-			// r147 = Select r146 r64 r145
-			r147_a := r145_a
-			if r146_a {
-				r147_a = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148_a := fma32Try(r147_a, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149_a := float32(r148_a - r67)
-			// r150 = FMA r149 r72 r147
-			r150_a := fma32Try(r149_a, r72, r147_a, &slow)
-			// r151 = FMA r149 r71 r150
-			r151_a := fma32Try(r149_a, r71, r150_a, &slow)
-			// r152 = FMA r48 r151 r49
-			r152_a := fma32Try(r48, r151_a, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153_a := fma32Try(r152_a, r151_a, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154_a := fma32Try(r153_a, r151_a, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155_a := fma32Try(r154_a, r151_a, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156_a := fma32Try(r155_a, r151_a, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157_a := fma32Try(r156_a, r151_a, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158_a := fma32Try(r157_a, r151_a, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159_a := fma32Try(r158_a, r151_a, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160_a := fma32Try(r159_a, r151_a, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161_a := fma32Try(r151_a, r160_a, r44, &slow)
-			// r162 = Add r149 r67
-			r162_a := float32(r149_a + r67)
-			// r163:kBits = Bits r162
-			kBits163_a := math.Float32bits(r162_a)
-			// r164 = IAdd r163:kBits r91
-			r164_a := kBits163_a + r91
-			// r165 = Shl 23 r164
-			r165_a := r164_a << 23
-			// r166:pow2 = FromBits r165
-			pow2166_a := math.Float32frombits(r165_a)
-			// r167 = Mul r161 r166:pow2
-			r167_a := float32(r161_a * pow2166_a)
+			// r146 = FMA r145 r68 r67
+			r146_a := fma32Try(r145_a, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147_a := float32(r146_a - r67)
+			// r148 = FMA r147 r72 r145
+			r148_a := fma32Try(r147_a, r72, r145_a, &slow)
+			// r149 = FMA r147 r71 r148
+			r149_a := fma32Try(r147_a, r71, r148_a, &slow)
+			// r150 = FMA r48 r149 r49
+			r150_a := fma32Try(r48, r149_a, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151_a := fma32Try(r150_a, r149_a, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152_a := fma32Try(r151_a, r149_a, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153_a := fma32Try(r152_a, r149_a, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154_a := fma32Try(r153_a, r149_a, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155_a := fma32Try(r154_a, r149_a, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156_a := fma32Try(r155_a, r149_a, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157_a := fma32Try(r156_a, r149_a, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158_a := fma32Try(r157_a, r149_a, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159_a := fma32Try(r149_a, r158_a, r44, &slow)
+			// r160 = Add r147 r67
+			r160_a := float32(r147_a + r67)
+			// r161:kBits = Bits r160
+			kBits161_a := math.Float32bits(r160_a)
+			// r162 = IAdd r161:kBits r91
+			r162_a := kBits161_a + r91
+			// r163 = Shl 23 r162
+			r163_a := r162_a << 23
+			// r164:pow2 = FromBits r163
+			pow2164_a := math.Float32frombits(r163_a)
+			// r165 = Mul r159 r164:pow2
+			r165_a := float32(r159_a * pow2164_a)
+			// r168 = FMA r166 r26:z r167
+			r168_a := fma32Try(r166, z_a, r167, &slow)
 			// r170 = FMA r168 r26:z r169
-			r170_a := fma32Try(r168, z_a, r169, &slow)
+			r170_a := fma32Try(r168_a, z_a, r169, &slow)
 			// r172 = FMA r170 r26:z r171
 			r172_a := fma32Try(r170_a, z_a, r171, &slow)
 			// r174 = FMA r172 r26:z r173
@@ -15084,199 +15043,199 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			r178_a := fma32Try(r176_a, z_a, r177, &slow)
 			// r180 = FMA r178 r26:z r179
 			r180_a := fma32Try(r178_a, z_a, r179, &slow)
-			// r182 = FMA r180 r26:z r181
-			r182_a := fma32Try(r180_a, z_a, r181, &slow)
-			// r183 = FMA r182 r26:z r48
-			r183_a := fma32Try(r182_a, z_a, r48, &slow)
-			// r185 = FMA r183 r26:z r184
-			r185_a := fma32Try(r183_a, z_a, r184, &slow)
-			// r186 = FMA r185 r26:z r51
-			r186_a := fma32Try(r185_a, z_a, r51, &slow)
-			// r188 = FMA r186 r26:z r187
-			r188_a := fma32Try(r186_a, z_a, r187, &slow)
-			// r189 = FMA r188 r26:z r35
-			r189_a := fma32Try(r188_a, z_a, r35, &slow)
-			// r191 = FMA r189 r26:z r190
-			r191_a := fma32Try(r189_a, z_a, r190, &slow)
-			// r192 = FMA r191 r26:z r38
-			r192_a := fma32Try(r191_a, z_a, r38, &slow)
-			// r194 = FMA r192 r26:z r193
-			r194_a := fma32Try(r192_a, z_a, r193, &slow)
-			// r195 = FMA r194 r26:z r42
-			r195_a := fma32Try(r194_a, z_a, r42, &slow)
-			// r196 = Mul r167 r195
-			r196_a := float32(r167_a * r195_a)
-			// r197 = CmpGT r149 r84
-			r197_a := r149_a > r84
-			// r198 = Select r197 r84 r149
-			r198_a := r149_a
-			if r197_a {
-				r198_a = r84
+			// r181 = FMA r180 r26:z r48
+			r181_a := fma32Try(r180_a, z_a, r48, &slow)
+			// r183 = FMA r181 r26:z r182
+			r183_a := fma32Try(r181_a, z_a, r182, &slow)
+			// r184 = FMA r183 r26:z r51
+			r184_a := fma32Try(r183_a, z_a, r51, &slow)
+			// r186 = FMA r184 r26:z r185
+			r186_a := fma32Try(r184_a, z_a, r185, &slow)
+			// r187 = FMA r186 r26:z r35
+			r187_a := fma32Try(r186_a, z_a, r35, &slow)
+			// r189 = FMA r187 r26:z r188
+			r189_a := fma32Try(r187_a, z_a, r188, &slow)
+			// r190 = FMA r189 r26:z r38
+			r190_a := fma32Try(r189_a, z_a, r38, &slow)
+			// r192 = FMA r190 r26:z r191
+			r192_a := fma32Try(r190_a, z_a, r191, &slow)
+			// r193 = FMA r192 r26:z r42
+			r193_a := fma32Try(r192_a, z_a, r42, &slow)
+			// r194 = Mul r165 r193
+			r194_a := float32(r165_a * r193_a)
+			// r195 = CmpGT r147 r84
+			r195_a := r147_a > r84
+			// r196 = Select r195 r84 r147
+			r196_a := r147_a
+			if r195_a {
+				r196_a = r84
 			}
-			// r199 = Sub r145 r44
-			r199_a := float32(r145_a - r44)
-			// r200 = Mul r198 r87
-			r200_a := float32(r198_a * r87)
-			// r201 = Add r200 r67
-			r201_a := float32(r200_a + r67)
-			// r202:kBits = Bits r201
-			kBits202_a := math.Float32bits(r201_a)
-			// r203 = IAdd r202:kBits r91
-			r203_a := kBits202_a + r91
-			// r204 = Shl 23 r203
-			r204_a := r203_a << 23
-			// r205:pow2 = FromBits r204
-			pow2205_a := math.Float32frombits(r204_a)
-			// r206 = FMA r161 r199 r205:pow2
-			r206_a := fma32Try(r161_a, r199_a, pow2205_a, &slow)
-			// r207 = Div r206 r145
-			r207_a := float32(r206_a / r145_a)
-			// r208 = Div r207 r145
-			r208_a := float32(r207_a / r145_a)
-			// r209 = FMA r149 r42 r67
-			r209_a := fma32Try(r149_a, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210_a := float32(r209_a - r67)
-			// r211 = Add r210 r67
-			r211_a := float32(r210_a + r67)
-			// r212:kBits = Bits r211
-			kBits212_a := math.Float32bits(r211_a)
-			// r213 = IAdd r212:kBits r91
-			r213_a := kBits212_a + r91
-			// r214 = Shl 23 r213
-			r214_a := r213_a << 23
-			// r215:pow2 = FromBits r214
-			pow2215_a := math.Float32frombits(r214_a)
-			// r216 = Mul r208 r215:pow2
-			r216_a := float32(r208_a * pow2215_a)
-			// r217 = Sub r149 r210
-			r217_a := float32(r149_a - r210_a)
-			// r218 = Add r217 r67
-			r218_a := float32(r217_a + r67)
-			// r219:kBits = Bits r218
-			kBits219_a := math.Float32bits(r218_a)
-			// r220 = IAdd r219:kBits r91
-			r220_a := kBits219_a + r91
-			// r221 = Shl 23 r220
-			r221_a := r220_a << 23
-			// r222:pow2 = FromBits r221
-			pow2222_a := math.Float32frombits(r221_a)
-			// r223 = Mul r216 r222:pow2
-			r223_a := float32(r216_a * pow2222_a)
-			// r224 = Div r44 r26:z
-			r224_a := float32(r44 / z_a)
-			// r225 = Div r224 r26:z
-			r225_a := float32(r224_a / z_a)
-			// r226 = CmpGT r26:z r44
-			r226_a := z_a > r44
-			// r227 = Select r226 r223 r143
-			r227_a := r143_a
-			if r226_a {
-				r227_a = r223_a
+			// r197 = Sub r143 r44
+			r197_a := float32(r143_a - r44)
+			// r198 = Mul r196 r87
+			r198_a := float32(r196_a * r87)
+			// r199 = Add r198 r67
+			r199_a := float32(r198_a + r67)
+			// r200:kBits = Bits r199
+			kBits200_a := math.Float32bits(r199_a)
+			// r201 = IAdd r200:kBits r91
+			r201_a := kBits200_a + r91
+			// r202 = Shl 23 r201
+			r202_a := r201_a << 23
+			// r203:pow2 = FromBits r202
+			pow2203_a := math.Float32frombits(r202_a)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_a := fma32Try(r159_a, r197_a, pow2203_a, &slow)
+			// r205 = Div r204 r143
+			r205_a := float32(r204_a / r143_a)
+			// r206 = Div r205 r143
+			r206_a := float32(r205_a / r143_a)
+			// r207 = FMA r147 r42 r67
+			r207_a := fma32Try(r147_a, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208_a := float32(r207_a - r67)
+			// r209 = Add r208 r67
+			r209_a := float32(r208_a + r67)
+			// r210:kBits = Bits r209
+			kBits210_a := math.Float32bits(r209_a)
+			// r211 = IAdd r210:kBits r91
+			r211_a := kBits210_a + r91
+			// r212 = Shl 23 r211
+			r212_a := r211_a << 23
+			// r213:pow2 = FromBits r212
+			pow2213_a := math.Float32frombits(r212_a)
+			// r214 = Mul r206 r213:pow2
+			r214_a := float32(r206_a * pow2213_a)
+			// r215 = Sub r147 r208
+			r215_a := float32(r147_a - r208_a)
+			// r216 = Add r215 r67
+			r216_a := float32(r215_a + r67)
+			// r217:kBits = Bits r216
+			kBits217_a := math.Float32bits(r216_a)
+			// r218 = IAdd r217:kBits r91
+			r218_a := kBits217_a + r91
+			// r219 = Shl 23 r218
+			r219_a := r218_a << 23
+			// r220:pow2 = FromBits r219
+			pow2220_a := math.Float32frombits(r219_a)
+			// r221 = Mul r214 r220:pow2
+			r221_a := float32(r214_a * pow2220_a)
+			// r222 = Div r44 r26:z
+			r222_a := float32(r44 / z_a)
+			// r223 = Div r222 r26:z
+			r223_a := float32(r222_a / z_a)
+			// r224 = CmpGT r26:z r44
+			r224_a := z_a > r44
+			// r225 = Select r224 r221 r141
+			r225_a := r141_a
+			if r224_a {
+				r225_a = r221_a
 			}
-			// r229 = CmpGE r26:z r228
-			r229_a := z_a >= r228
-			// r230 = Select r229 r196 r223
-			r230_a := r223_a
-			if r229_a {
-				r230_a = r196_a
+			// r227 = CmpGE r26:z r226
+			r227_a := z_a >= r226
+			// r228 = Select r227 r194 r221
+			r228_a := r221_a
+			if r227_a {
+				r228_a = r194_a
 			}
-			// r232 = CmpLT r26:z r231
-			r232_a := z_a < r231
-			// r233 = Select r232 r230 r227
-			r233_a := r227_a
+			// r230 = CmpLT r26:z r229
+			r230_a := z_a < r229
+			// r231 = Select r230 r228 r225
+			r231_a := r225_a
+			if r230_a {
+				r231_a = r228_a
+			}
+			// r232 = CmpLT r26:z r64
+			r232_a := z_a < r64
+			// r233 = Select r232 r223 r231
+			r233_a := r231_a
 			if r232_a {
-				r233_a = r230_a
+				r233_a = r223_a
 			}
-			// r234 = CmpLT r26:z r64
-			r234_a := z_a < r64
-			// r235 = Select r234 r225 r233
-			r235_a := r233_a
-			if r234_a {
-				r235_a = r225_a
-			}
-			// r127 = Select r128 r235 r127
-			if r128_a {
-				r127_a = r235_a
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large_a {
+				dphi_a = r233_a
 			}
 		}
-		if r128_b {
+		if large_b {
+			// r129 = FMA r127 r26:z r128
+			r129_b := fma32Try(r127, z_b, r128, &slow)
 			// r131 = FMA r129 r26:z r130
-			r131_b := fma32Try(r129, z_b, r130, &slow)
+			r131_b := fma32Try(r129_b, z_b, r130, &slow)
 			// r133 = FMA r131 r26:z r132
 			r133_b := fma32Try(r131_b, z_b, r132, &slow)
 			// r135 = FMA r133 r26:z r134
 			r135_b := fma32Try(r133_b, z_b, r134, &slow)
-			// r137 = FMA r135 r26:z r136
-			r137_b := fma32Try(r135_b, z_b, r136, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138_b := fma32Try(r137_b, z_b, r119, &slow)
-			// r139 = FMA r138 r26:z r120
-			r139_b := fma32Try(r138_b, z_b, r120, &slow)
-			// r140 = FMA r139 r26:z r122
-			r140_b := fma32Try(r139_b, z_b, r122, &slow)
-			// r141 = FMA r140 r26:z r46
-			r141_b := fma32Try(r140_b, z_b, r46, &slow)
-			// r142 = FMA r141 r26:z r125
-			r142_b := fma32Try(r141_b, z_b, r125, &slow)
-			// r143 = FMA r142 r26:z r42
-			r143_b := fma32Try(r142_b, z_b, r42, &slow)
-			// r144 = CmpGT r26:z r61
-			r144_b := z_b > r61
-			// r145 = Select r144 r61 r26:z
-			r145_b := z_b
+			// r136 = FMA r135 r26:z r118
+			r136_b := fma32Try(r135_b, z_b, r118, &slow)
+			// r137 = FMA r136 r26:z r119
+			r137_b := fma32Try(r136_b, z_b, r119, &slow)
+			// r138 = FMA r137 r26:z r121
+			r138_b := fma32Try(r137_b, z_b, r121, &slow)
+			// r139 = FMA r138 r26:z r46
+			r139_b := fma32Try(r138_b, z_b, r46, &slow)
+			// r140 = FMA r139 r26:z r124
+			r140_b := fma32Try(r139_b, z_b, r124, &slow)
+			// r141 = FMA r140 r26:z r42
+			r141_b := fma32Try(r140_b, z_b, r42, &slow)
+			// r142 = CmpGT r26:z r61
+			r142_b := z_b > r61
+			// r143 = Select r142 r61 r26:z
+			r143_b := z_b
+			if r142_b {
+				r143_b = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144_b := r143_b < r64
+			// r145 = Select r144 r64 r143
+			r145_b := r143_b
 			if r144_b {
-				r145_b = r61
+				r145_b = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146_b := r145_b < r64
-			// r147 = Select r146 r64 r145
-			r147_b := r145_b
-			if r146_b {
-				r147_b = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148_b := fma32Try(r147_b, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149_b := float32(r148_b - r67)
-			// r150 = FMA r149 r72 r147
-			r150_b := fma32Try(r149_b, r72, r147_b, &slow)
-			// r151 = FMA r149 r71 r150
-			r151_b := fma32Try(r149_b, r71, r150_b, &slow)
-			// r152 = FMA r48 r151 r49
-			r152_b := fma32Try(r48, r151_b, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153_b := fma32Try(r152_b, r151_b, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154_b := fma32Try(r153_b, r151_b, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155_b := fma32Try(r154_b, r151_b, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156_b := fma32Try(r155_b, r151_b, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157_b := fma32Try(r156_b, r151_b, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158_b := fma32Try(r157_b, r151_b, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159_b := fma32Try(r158_b, r151_b, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160_b := fma32Try(r159_b, r151_b, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161_b := fma32Try(r151_b, r160_b, r44, &slow)
-			// r162 = Add r149 r67
-			r162_b := float32(r149_b + r67)
-			// r163:kBits = Bits r162
-			kBits163_b := math.Float32bits(r162_b)
-			// r164 = IAdd r163:kBits r91
-			r164_b := kBits163_b + r91
-			// r165 = Shl 23 r164
-			r165_b := r164_b << 23
-			// r166:pow2 = FromBits r165
-			pow2166_b := math.Float32frombits(r165_b)
-			// r167 = Mul r161 r166:pow2
-			r167_b := float32(r161_b * pow2166_b)
+			// r146 = FMA r145 r68 r67
+			r146_b := fma32Try(r145_b, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147_b := float32(r146_b - r67)
+			// r148 = FMA r147 r72 r145
+			r148_b := fma32Try(r147_b, r72, r145_b, &slow)
+			// r149 = FMA r147 r71 r148
+			r149_b := fma32Try(r147_b, r71, r148_b, &slow)
+			// r150 = FMA r48 r149 r49
+			r150_b := fma32Try(r48, r149_b, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151_b := fma32Try(r150_b, r149_b, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152_b := fma32Try(r151_b, r149_b, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153_b := fma32Try(r152_b, r149_b, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154_b := fma32Try(r153_b, r149_b, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155_b := fma32Try(r154_b, r149_b, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156_b := fma32Try(r155_b, r149_b, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157_b := fma32Try(r156_b, r149_b, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158_b := fma32Try(r157_b, r149_b, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159_b := fma32Try(r149_b, r158_b, r44, &slow)
+			// r160 = Add r147 r67
+			r160_b := float32(r147_b + r67)
+			// r161:kBits = Bits r160
+			kBits161_b := math.Float32bits(r160_b)
+			// r162 = IAdd r161:kBits r91
+			r162_b := kBits161_b + r91
+			// r163 = Shl 23 r162
+			r163_b := r162_b << 23
+			// r164:pow2 = FromBits r163
+			pow2164_b := math.Float32frombits(r163_b)
+			// r165 = Mul r159 r164:pow2
+			r165_b := float32(r159_b * pow2164_b)
+			// r168 = FMA r166 r26:z r167
+			r168_b := fma32Try(r166, z_b, r167, &slow)
 			// r170 = FMA r168 r26:z r169
-			r170_b := fma32Try(r168, z_b, r169, &slow)
+			r170_b := fma32Try(r168_b, z_b, r169, &slow)
 			// r172 = FMA r170 r26:z r171
 			r172_b := fma32Try(r170_b, z_b, r171, &slow)
 			// r174 = FMA r172 r26:z r173
@@ -15287,199 +15246,199 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			r178_b := fma32Try(r176_b, z_b, r177, &slow)
 			// r180 = FMA r178 r26:z r179
 			r180_b := fma32Try(r178_b, z_b, r179, &slow)
-			// r182 = FMA r180 r26:z r181
-			r182_b := fma32Try(r180_b, z_b, r181, &slow)
-			// r183 = FMA r182 r26:z r48
-			r183_b := fma32Try(r182_b, z_b, r48, &slow)
-			// r185 = FMA r183 r26:z r184
-			r185_b := fma32Try(r183_b, z_b, r184, &slow)
-			// r186 = FMA r185 r26:z r51
-			r186_b := fma32Try(r185_b, z_b, r51, &slow)
-			// r188 = FMA r186 r26:z r187
-			r188_b := fma32Try(r186_b, z_b, r187, &slow)
-			// r189 = FMA r188 r26:z r35
-			r189_b := fma32Try(r188_b, z_b, r35, &slow)
-			// r191 = FMA r189 r26:z r190
-			r191_b := fma32Try(r189_b, z_b, r190, &slow)
-			// r192 = FMA r191 r26:z r38
-			r192_b := fma32Try(r191_b, z_b, r38, &slow)
-			// r194 = FMA r192 r26:z r193
-			r194_b := fma32Try(r192_b, z_b, r193, &slow)
-			// r195 = FMA r194 r26:z r42
-			r195_b := fma32Try(r194_b, z_b, r42, &slow)
-			// r196 = Mul r167 r195
-			r196_b := float32(r167_b * r195_b)
-			// r197 = CmpGT r149 r84
-			r197_b := r149_b > r84
-			// r198 = Select r197 r84 r149
-			r198_b := r149_b
-			if r197_b {
-				r198_b = r84
+			// r181 = FMA r180 r26:z r48
+			r181_b := fma32Try(r180_b, z_b, r48, &slow)
+			// r183 = FMA r181 r26:z r182
+			r183_b := fma32Try(r181_b, z_b, r182, &slow)
+			// r184 = FMA r183 r26:z r51
+			r184_b := fma32Try(r183_b, z_b, r51, &slow)
+			// r186 = FMA r184 r26:z r185
+			r186_b := fma32Try(r184_b, z_b, r185, &slow)
+			// r187 = FMA r186 r26:z r35
+			r187_b := fma32Try(r186_b, z_b, r35, &slow)
+			// r189 = FMA r187 r26:z r188
+			r189_b := fma32Try(r187_b, z_b, r188, &slow)
+			// r190 = FMA r189 r26:z r38
+			r190_b := fma32Try(r189_b, z_b, r38, &slow)
+			// r192 = FMA r190 r26:z r191
+			r192_b := fma32Try(r190_b, z_b, r191, &slow)
+			// r193 = FMA r192 r26:z r42
+			r193_b := fma32Try(r192_b, z_b, r42, &slow)
+			// r194 = Mul r165 r193
+			r194_b := float32(r165_b * r193_b)
+			// r195 = CmpGT r147 r84
+			r195_b := r147_b > r84
+			// r196 = Select r195 r84 r147
+			r196_b := r147_b
+			if r195_b {
+				r196_b = r84
 			}
-			// r199 = Sub r145 r44
-			r199_b := float32(r145_b - r44)
-			// r200 = Mul r198 r87
-			r200_b := float32(r198_b * r87)
-			// r201 = Add r200 r67
-			r201_b := float32(r200_b + r67)
-			// r202:kBits = Bits r201
-			kBits202_b := math.Float32bits(r201_b)
-			// r203 = IAdd r202:kBits r91
-			r203_b := kBits202_b + r91
-			// r204 = Shl 23 r203
-			r204_b := r203_b << 23
-			// r205:pow2 = FromBits r204
-			pow2205_b := math.Float32frombits(r204_b)
-			// r206 = FMA r161 r199 r205:pow2
-			r206_b := fma32Try(r161_b, r199_b, pow2205_b, &slow)
-			// r207 = Div r206 r145
-			r207_b := float32(r206_b / r145_b)
-			// r208 = Div r207 r145
-			r208_b := float32(r207_b / r145_b)
-			// r209 = FMA r149 r42 r67
-			r209_b := fma32Try(r149_b, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210_b := float32(r209_b - r67)
-			// r211 = Add r210 r67
-			r211_b := float32(r210_b + r67)
-			// r212:kBits = Bits r211
-			kBits212_b := math.Float32bits(r211_b)
-			// r213 = IAdd r212:kBits r91
-			r213_b := kBits212_b + r91
-			// r214 = Shl 23 r213
-			r214_b := r213_b << 23
-			// r215:pow2 = FromBits r214
-			pow2215_b := math.Float32frombits(r214_b)
-			// r216 = Mul r208 r215:pow2
-			r216_b := float32(r208_b * pow2215_b)
-			// r217 = Sub r149 r210
-			r217_b := float32(r149_b - r210_b)
-			// r218 = Add r217 r67
-			r218_b := float32(r217_b + r67)
-			// r219:kBits = Bits r218
-			kBits219_b := math.Float32bits(r218_b)
-			// r220 = IAdd r219:kBits r91
-			r220_b := kBits219_b + r91
-			// r221 = Shl 23 r220
-			r221_b := r220_b << 23
-			// r222:pow2 = FromBits r221
-			pow2222_b := math.Float32frombits(r221_b)
-			// r223 = Mul r216 r222:pow2
-			r223_b := float32(r216_b * pow2222_b)
-			// r224 = Div r44 r26:z
-			r224_b := float32(r44 / z_b)
-			// r225 = Div r224 r26:z
-			r225_b := float32(r224_b / z_b)
-			// r226 = CmpGT r26:z r44
-			r226_b := z_b > r44
-			// r227 = Select r226 r223 r143
-			r227_b := r143_b
-			if r226_b {
-				r227_b = r223_b
+			// r197 = Sub r143 r44
+			r197_b := float32(r143_b - r44)
+			// r198 = Mul r196 r87
+			r198_b := float32(r196_b * r87)
+			// r199 = Add r198 r67
+			r199_b := float32(r198_b + r67)
+			// r200:kBits = Bits r199
+			kBits200_b := math.Float32bits(r199_b)
+			// r201 = IAdd r200:kBits r91
+			r201_b := kBits200_b + r91
+			// r202 = Shl 23 r201
+			r202_b := r201_b << 23
+			// r203:pow2 = FromBits r202
+			pow2203_b := math.Float32frombits(r202_b)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_b := fma32Try(r159_b, r197_b, pow2203_b, &slow)
+			// r205 = Div r204 r143
+			r205_b := float32(r204_b / r143_b)
+			// r206 = Div r205 r143
+			r206_b := float32(r205_b / r143_b)
+			// r207 = FMA r147 r42 r67
+			r207_b := fma32Try(r147_b, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208_b := float32(r207_b - r67)
+			// r209 = Add r208 r67
+			r209_b := float32(r208_b + r67)
+			// r210:kBits = Bits r209
+			kBits210_b := math.Float32bits(r209_b)
+			// r211 = IAdd r210:kBits r91
+			r211_b := kBits210_b + r91
+			// r212 = Shl 23 r211
+			r212_b := r211_b << 23
+			// r213:pow2 = FromBits r212
+			pow2213_b := math.Float32frombits(r212_b)
+			// r214 = Mul r206 r213:pow2
+			r214_b := float32(r206_b * pow2213_b)
+			// r215 = Sub r147 r208
+			r215_b := float32(r147_b - r208_b)
+			// r216 = Add r215 r67
+			r216_b := float32(r215_b + r67)
+			// r217:kBits = Bits r216
+			kBits217_b := math.Float32bits(r216_b)
+			// r218 = IAdd r217:kBits r91
+			r218_b := kBits217_b + r91
+			// r219 = Shl 23 r218
+			r219_b := r218_b << 23
+			// r220:pow2 = FromBits r219
+			pow2220_b := math.Float32frombits(r219_b)
+			// r221 = Mul r214 r220:pow2
+			r221_b := float32(r214_b * pow2220_b)
+			// r222 = Div r44 r26:z
+			r222_b := float32(r44 / z_b)
+			// r223 = Div r222 r26:z
+			r223_b := float32(r222_b / z_b)
+			// r224 = CmpGT r26:z r44
+			r224_b := z_b > r44
+			// r225 = Select r224 r221 r141
+			r225_b := r141_b
+			if r224_b {
+				r225_b = r221_b
 			}
-			// r229 = CmpGE r26:z r228
-			r229_b := z_b >= r228
-			// r230 = Select r229 r196 r223
-			r230_b := r223_b
-			if r229_b {
-				r230_b = r196_b
+			// r227 = CmpGE r26:z r226
+			r227_b := z_b >= r226
+			// r228 = Select r227 r194 r221
+			r228_b := r221_b
+			if r227_b {
+				r228_b = r194_b
 			}
-			// r232 = CmpLT r26:z r231
-			r232_b := z_b < r231
-			// r233 = Select r232 r230 r227
-			r233_b := r227_b
+			// r230 = CmpLT r26:z r229
+			r230_b := z_b < r229
+			// r231 = Select r230 r228 r225
+			r231_b := r225_b
+			if r230_b {
+				r231_b = r228_b
+			}
+			// r232 = CmpLT r26:z r64
+			r232_b := z_b < r64
+			// r233 = Select r232 r223 r231
+			r233_b := r231_b
 			if r232_b {
-				r233_b = r230_b
+				r233_b = r223_b
 			}
-			// r234 = CmpLT r26:z r64
-			r234_b := z_b < r64
-			// r235 = Select r234 r225 r233
-			r235_b := r233_b
-			if r234_b {
-				r235_b = r225_b
-			}
-			// r127 = Select r128 r235 r127
-			if r128_b {
-				r127_b = r235_b
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large_b {
+				dphi_b = r233_b
 			}
 		}
-		if r128_c {
+		if large_c {
+			// r129 = FMA r127 r26:z r128
+			r129_c := fma32Try(r127, z_c, r128, &slow)
 			// r131 = FMA r129 r26:z r130
-			r131_c := fma32Try(r129, z_c, r130, &slow)
+			r131_c := fma32Try(r129_c, z_c, r130, &slow)
 			// r133 = FMA r131 r26:z r132
 			r133_c := fma32Try(r131_c, z_c, r132, &slow)
 			// r135 = FMA r133 r26:z r134
 			r135_c := fma32Try(r133_c, z_c, r134, &slow)
-			// r137 = FMA r135 r26:z r136
-			r137_c := fma32Try(r135_c, z_c, r136, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138_c := fma32Try(r137_c, z_c, r119, &slow)
-			// r139 = FMA r138 r26:z r120
-			r139_c := fma32Try(r138_c, z_c, r120, &slow)
-			// r140 = FMA r139 r26:z r122
-			r140_c := fma32Try(r139_c, z_c, r122, &slow)
-			// r141 = FMA r140 r26:z r46
-			r141_c := fma32Try(r140_c, z_c, r46, &slow)
-			// r142 = FMA r141 r26:z r125
-			r142_c := fma32Try(r141_c, z_c, r125, &slow)
-			// r143 = FMA r142 r26:z r42
-			r143_c := fma32Try(r142_c, z_c, r42, &slow)
-			// r144 = CmpGT r26:z r61
-			r144_c := z_c > r61
-			// r145 = Select r144 r61 r26:z
-			r145_c := z_c
+			// r136 = FMA r135 r26:z r118
+			r136_c := fma32Try(r135_c, z_c, r118, &slow)
+			// r137 = FMA r136 r26:z r119
+			r137_c := fma32Try(r136_c, z_c, r119, &slow)
+			// r138 = FMA r137 r26:z r121
+			r138_c := fma32Try(r137_c, z_c, r121, &slow)
+			// r139 = FMA r138 r26:z r46
+			r139_c := fma32Try(r138_c, z_c, r46, &slow)
+			// r140 = FMA r139 r26:z r124
+			r140_c := fma32Try(r139_c, z_c, r124, &slow)
+			// r141 = FMA r140 r26:z r42
+			r141_c := fma32Try(r140_c, z_c, r42, &slow)
+			// r142 = CmpGT r26:z r61
+			r142_c := z_c > r61
+			// r143 = Select r142 r61 r26:z
+			r143_c := z_c
+			if r142_c {
+				r143_c = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144_c := r143_c < r64
+			// r145 = Select r144 r64 r143
+			r145_c := r143_c
 			if r144_c {
-				r145_c = r61
+				r145_c = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146_c := r145_c < r64
-			// r147 = Select r146 r64 r145
-			r147_c := r145_c
-			if r146_c {
-				r147_c = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148_c := fma32Try(r147_c, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149_c := float32(r148_c - r67)
-			// r150 = FMA r149 r72 r147
-			r150_c := fma32Try(r149_c, r72, r147_c, &slow)
-			// r151 = FMA r149 r71 r150
-			r151_c := fma32Try(r149_c, r71, r150_c, &slow)
-			// r152 = FMA r48 r151 r49
-			r152_c := fma32Try(r48, r151_c, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153_c := fma32Try(r152_c, r151_c, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154_c := fma32Try(r153_c, r151_c, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155_c := fma32Try(r154_c, r151_c, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156_c := fma32Try(r155_c, r151_c, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157_c := fma32Try(r156_c, r151_c, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158_c := fma32Try(r157_c, r151_c, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159_c := fma32Try(r158_c, r151_c, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160_c := fma32Try(r159_c, r151_c, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161_c := fma32Try(r151_c, r160_c, r44, &slow)
-			// r162 = Add r149 r67
-			r162_c := float32(r149_c + r67)
-			// r163:kBits = Bits r162
-			kBits163_c := math.Float32bits(r162_c)
-			// r164 = IAdd r163:kBits r91
-			r164_c := kBits163_c + r91
-			// r165 = Shl 23 r164
-			r165_c := r164_c << 23
-			// r166:pow2 = FromBits r165
-			pow2166_c := math.Float32frombits(r165_c)
-			// r167 = Mul r161 r166:pow2
-			r167_c := float32(r161_c * pow2166_c)
+			// r146 = FMA r145 r68 r67
+			r146_c := fma32Try(r145_c, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147_c := float32(r146_c - r67)
+			// r148 = FMA r147 r72 r145
+			r148_c := fma32Try(r147_c, r72, r145_c, &slow)
+			// r149 = FMA r147 r71 r148
+			r149_c := fma32Try(r147_c, r71, r148_c, &slow)
+			// r150 = FMA r48 r149 r49
+			r150_c := fma32Try(r48, r149_c, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151_c := fma32Try(r150_c, r149_c, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152_c := fma32Try(r151_c, r149_c, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153_c := fma32Try(r152_c, r149_c, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154_c := fma32Try(r153_c, r149_c, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155_c := fma32Try(r154_c, r149_c, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156_c := fma32Try(r155_c, r149_c, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157_c := fma32Try(r156_c, r149_c, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158_c := fma32Try(r157_c, r149_c, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159_c := fma32Try(r149_c, r158_c, r44, &slow)
+			// r160 = Add r147 r67
+			r160_c := float32(r147_c + r67)
+			// r161:kBits = Bits r160
+			kBits161_c := math.Float32bits(r160_c)
+			// r162 = IAdd r161:kBits r91
+			r162_c := kBits161_c + r91
+			// r163 = Shl 23 r162
+			r163_c := r162_c << 23
+			// r164:pow2 = FromBits r163
+			pow2164_c := math.Float32frombits(r163_c)
+			// r165 = Mul r159 r164:pow2
+			r165_c := float32(r159_c * pow2164_c)
+			// r168 = FMA r166 r26:z r167
+			r168_c := fma32Try(r166, z_c, r167, &slow)
 			// r170 = FMA r168 r26:z r169
-			r170_c := fma32Try(r168, z_c, r169, &slow)
+			r170_c := fma32Try(r168_c, z_c, r169, &slow)
 			// r172 = FMA r170 r26:z r171
 			r172_c := fma32Try(r170_c, z_c, r171, &slow)
 			// r174 = FMA r172 r26:z r173
@@ -15490,343 +15449,370 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			r178_c := fma32Try(r176_c, z_c, r177, &slow)
 			// r180 = FMA r178 r26:z r179
 			r180_c := fma32Try(r178_c, z_c, r179, &slow)
-			// r182 = FMA r180 r26:z r181
-			r182_c := fma32Try(r180_c, z_c, r181, &slow)
-			// r183 = FMA r182 r26:z r48
-			r183_c := fma32Try(r182_c, z_c, r48, &slow)
-			// r185 = FMA r183 r26:z r184
-			r185_c := fma32Try(r183_c, z_c, r184, &slow)
-			// r186 = FMA r185 r26:z r51
-			r186_c := fma32Try(r185_c, z_c, r51, &slow)
-			// r188 = FMA r186 r26:z r187
-			r188_c := fma32Try(r186_c, z_c, r187, &slow)
-			// r189 = FMA r188 r26:z r35
-			r189_c := fma32Try(r188_c, z_c, r35, &slow)
-			// r191 = FMA r189 r26:z r190
-			r191_c := fma32Try(r189_c, z_c, r190, &slow)
-			// r192 = FMA r191 r26:z r38
-			r192_c := fma32Try(r191_c, z_c, r38, &slow)
-			// r194 = FMA r192 r26:z r193
-			r194_c := fma32Try(r192_c, z_c, r193, &slow)
-			// r195 = FMA r194 r26:z r42
-			r195_c := fma32Try(r194_c, z_c, r42, &slow)
-			// r196 = Mul r167 r195
-			r196_c := float32(r167_c * r195_c)
-			// r197 = CmpGT r149 r84
-			r197_c := r149_c > r84
-			// r198 = Select r197 r84 r149
-			r198_c := r149_c
-			if r197_c {
-				r198_c = r84
+			// r181 = FMA r180 r26:z r48
+			r181_c := fma32Try(r180_c, z_c, r48, &slow)
+			// r183 = FMA r181 r26:z r182
+			r183_c := fma32Try(r181_c, z_c, r182, &slow)
+			// r184 = FMA r183 r26:z r51
+			r184_c := fma32Try(r183_c, z_c, r51, &slow)
+			// r186 = FMA r184 r26:z r185
+			r186_c := fma32Try(r184_c, z_c, r185, &slow)
+			// r187 = FMA r186 r26:z r35
+			r187_c := fma32Try(r186_c, z_c, r35, &slow)
+			// r189 = FMA r187 r26:z r188
+			r189_c := fma32Try(r187_c, z_c, r188, &slow)
+			// r190 = FMA r189 r26:z r38
+			r190_c := fma32Try(r189_c, z_c, r38, &slow)
+			// r192 = FMA r190 r26:z r191
+			r192_c := fma32Try(r190_c, z_c, r191, &slow)
+			// r193 = FMA r192 r26:z r42
+			r193_c := fma32Try(r192_c, z_c, r42, &slow)
+			// r194 = Mul r165 r193
+			r194_c := float32(r165_c * r193_c)
+			// r195 = CmpGT r147 r84
+			r195_c := r147_c > r84
+			// r196 = Select r195 r84 r147
+			r196_c := r147_c
+			if r195_c {
+				r196_c = r84
 			}
-			// r199 = Sub r145 r44
-			r199_c := float32(r145_c - r44)
-			// r200 = Mul r198 r87
-			r200_c := float32(r198_c * r87)
-			// r201 = Add r200 r67
-			r201_c := float32(r200_c + r67)
-			// r202:kBits = Bits r201
-			kBits202_c := math.Float32bits(r201_c)
-			// r203 = IAdd r202:kBits r91
-			r203_c := kBits202_c + r91
-			// r204 = Shl 23 r203
-			r204_c := r203_c << 23
-			// r205:pow2 = FromBits r204
-			pow2205_c := math.Float32frombits(r204_c)
-			// r206 = FMA r161 r199 r205:pow2
-			r206_c := fma32Try(r161_c, r199_c, pow2205_c, &slow)
-			// r207 = Div r206 r145
-			r207_c := float32(r206_c / r145_c)
-			// r208 = Div r207 r145
-			r208_c := float32(r207_c / r145_c)
-			// r209 = FMA r149 r42 r67
-			r209_c := fma32Try(r149_c, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210_c := float32(r209_c - r67)
-			// r211 = Add r210 r67
-			r211_c := float32(r210_c + r67)
-			// r212:kBits = Bits r211
-			kBits212_c := math.Float32bits(r211_c)
-			// r213 = IAdd r212:kBits r91
-			r213_c := kBits212_c + r91
-			// r214 = Shl 23 r213
-			r214_c := r213_c << 23
-			// r215:pow2 = FromBits r214
-			pow2215_c := math.Float32frombits(r214_c)
-			// r216 = Mul r208 r215:pow2
-			r216_c := float32(r208_c * pow2215_c)
-			// r217 = Sub r149 r210
-			r217_c := float32(r149_c - r210_c)
-			// r218 = Add r217 r67
-			r218_c := float32(r217_c + r67)
-			// r219:kBits = Bits r218
-			kBits219_c := math.Float32bits(r218_c)
-			// r220 = IAdd r219:kBits r91
-			r220_c := kBits219_c + r91
-			// r221 = Shl 23 r220
-			r221_c := r220_c << 23
-			// r222:pow2 = FromBits r221
-			pow2222_c := math.Float32frombits(r221_c)
-			// r223 = Mul r216 r222:pow2
-			r223_c := float32(r216_c * pow2222_c)
-			// r224 = Div r44 r26:z
-			r224_c := float32(r44 / z_c)
-			// r225 = Div r224 r26:z
-			r225_c := float32(r224_c / z_c)
-			// r226 = CmpGT r26:z r44
-			r226_c := z_c > r44
-			// r227 = Select r226 r223 r143
-			r227_c := r143_c
-			if r226_c {
-				r227_c = r223_c
+			// r197 = Sub r143 r44
+			r197_c := float32(r143_c - r44)
+			// r198 = Mul r196 r87
+			r198_c := float32(r196_c * r87)
+			// r199 = Add r198 r67
+			r199_c := float32(r198_c + r67)
+			// r200:kBits = Bits r199
+			kBits200_c := math.Float32bits(r199_c)
+			// r201 = IAdd r200:kBits r91
+			r201_c := kBits200_c + r91
+			// r202 = Shl 23 r201
+			r202_c := r201_c << 23
+			// r203:pow2 = FromBits r202
+			pow2203_c := math.Float32frombits(r202_c)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_c := fma32Try(r159_c, r197_c, pow2203_c, &slow)
+			// r205 = Div r204 r143
+			r205_c := float32(r204_c / r143_c)
+			// r206 = Div r205 r143
+			r206_c := float32(r205_c / r143_c)
+			// r207 = FMA r147 r42 r67
+			r207_c := fma32Try(r147_c, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208_c := float32(r207_c - r67)
+			// r209 = Add r208 r67
+			r209_c := float32(r208_c + r67)
+			// r210:kBits = Bits r209
+			kBits210_c := math.Float32bits(r209_c)
+			// r211 = IAdd r210:kBits r91
+			r211_c := kBits210_c + r91
+			// r212 = Shl 23 r211
+			r212_c := r211_c << 23
+			// r213:pow2 = FromBits r212
+			pow2213_c := math.Float32frombits(r212_c)
+			// r214 = Mul r206 r213:pow2
+			r214_c := float32(r206_c * pow2213_c)
+			// r215 = Sub r147 r208
+			r215_c := float32(r147_c - r208_c)
+			// r216 = Add r215 r67
+			r216_c := float32(r215_c + r67)
+			// r217:kBits = Bits r216
+			kBits217_c := math.Float32bits(r216_c)
+			// r218 = IAdd r217:kBits r91
+			r218_c := kBits217_c + r91
+			// r219 = Shl 23 r218
+			r219_c := r218_c << 23
+			// r220:pow2 = FromBits r219
+			pow2220_c := math.Float32frombits(r219_c)
+			// r221 = Mul r214 r220:pow2
+			r221_c := float32(r214_c * pow2220_c)
+			// r222 = Div r44 r26:z
+			r222_c := float32(r44 / z_c)
+			// r223 = Div r222 r26:z
+			r223_c := float32(r222_c / z_c)
+			// r224 = CmpGT r26:z r44
+			r224_c := z_c > r44
+			// r225 = Select r224 r221 r141
+			r225_c := r141_c
+			if r224_c {
+				r225_c = r221_c
 			}
-			// r229 = CmpGE r26:z r228
-			r229_c := z_c >= r228
-			// r230 = Select r229 r196 r223
-			r230_c := r223_c
-			if r229_c {
-				r230_c = r196_c
+			// r227 = CmpGE r26:z r226
+			r227_c := z_c >= r226
+			// r228 = Select r227 r194 r221
+			r228_c := r221_c
+			if r227_c {
+				r228_c = r194_c
 			}
-			// r232 = CmpLT r26:z r231
-			r232_c := z_c < r231
-			// r233 = Select r232 r230 r227
-			r233_c := r227_c
+			// r230 = CmpLT r26:z r229
+			r230_c := z_c < r229
+			// r231 = Select r230 r228 r225
+			r231_c := r225_c
+			if r230_c {
+				r231_c = r228_c
+			}
+			// r232 = CmpLT r26:z r64
+			r232_c := z_c < r64
+			// r233 = Select r232 r223 r231
+			r233_c := r231_c
 			if r232_c {
-				r233_c = r230_c
+				r233_c = r223_c
 			}
-			// r234 = CmpLT r26:z r64
-			r234_c := z_c < r64
-			// r235 = Select r234 r225 r233
-			r235_c := r233_c
-			if r234_c {
-				r235_c = r225_c
-			}
-			// r127 = Select r128 r235 r127
-			if r128_c {
-				r127_c = r235_c
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large_c {
+				dphi_c = r233_c
 			}
 		}
-		// r237 = Sub r236 r2:Last
-		r237_a := float32(r236 - Last_a)
-		r237_b := float32(r236 - Last_b)
-		r237_c := float32(r236 - Last_c)
-		// r238:tauRef = Param TauRef
+		// r235 = Sub r234 r2:Last
+		r235_a := float32(r234 - Last_a)
+		r235_b := float32(r234 - Last_b)
+		r235_c := float32(r234 - Last_c)
+		// r236:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
 		tauRef_c := cTauRef[j+2]
-		// r239 = CmpLT r237 r238:tauRef
-		r239_a := r237_a < tauRef_a
-		r239_b := r237_b < tauRef_b
-		r239_c := r237_c < tauRef_c
-		// r240 = Select r239 r9:vr r115:vc
-		r240_a := vc_a
-		if r239_a {
-			r240_a = vr_a
-		}
-		r240_b := vc_b
-		if r239_b {
-			r240_b = vr_b
-		}
-		r240_c := vc_c
-		if r239_c {
-			r240_c = vr_c
-		}
-		// r241:invD = Param InvD
+		// r237:refr = CmpLT r235 r236:tauRef
+		refr_a := r235_a < tauRef_a
+		refr_b := r235_b < tauRef_b
+		refr_c := r235_c < tauRef_c
+		// r238:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
 		invD_c := cInvD[j+2]
-		// r242:alpha = Param Alpha
+		// r239:negInvD = Param NegInvD
+		negInvD_a := cNegInvD[j]
+		negInvD_b := cNegInvD[j+1]
+		negInvD_c := cNegInvD[j+2]
+		// r240:alpha = Param Alpha
 		alpha_a := cAlpha[j]
 		alpha_b := cAlpha[j+1]
 		alpha_c := cAlpha[j+2]
-		// r243:width = Param Width
+		// r241:width = Param Width
 		width_a := cWidth[j]
 		width_b := cWidth[j+1]
 		width_c := cWidth[j+2]
-		// r244 = Imm 0x0
-		r244_a := math.Float32frombits(0x00000000) // 0
-		r244_b := math.Float32frombits(0x00000000) // 0
-		r244_c := math.Float32frombits(0x00000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r244 = Load GSpike
-			r244_a = gspike[j]
-			r244_b = gspike[j+1]
-			r244_c = gspike[j+2]
+			// r242 = Select r237:refr r9:vr r115:vc
+			r242_a := vc_a
+			if refr_a {
+				r242_a = vr_a
+			}
+			r242_b := vc_b
+			if refr_b {
+				r242_b = vr_b
+			}
+			r242_c := vc_c
+			if refr_c {
+				r242_c = vr_c
+			}
+			// r243 = Load GSpike
+			r243_a := gspike[j]
+			r243_b := gspike[j+1]
+			r243_c := gspike[j+2]
+			// r244 = Sub r242 r5:vTh
+			r244_a := float32(r242_a - vTh_a)
+			r244_b := float32(r242_b - vTh_b)
+			r244_c := float32(r242_c - vTh_c)
+			// r245 = Abs r244
+			r245_a := math.Float32frombits(math.Float32bits(r244_a) &^ (1 << 31))
+			r245_b := math.Float32frombits(math.Float32bits(r244_b) &^ (1 << 31))
+			r245_c := math.Float32frombits(math.Float32bits(r244_c) &^ (1 << 31))
+			// r246 = FMA r245 r239:negInvD r241:width
+			r246_a := fma32Try(r245_a, negInvD_a, width_a, &slow)
+			r246_b := fma32Try(r245_b, negInvD_b, width_b, &slow)
+			r246_c := fma32Try(r245_c, negInvD_c, width_c, &slow)
+			// r247 = Mul r240:alpha r246
+			r247_a := float32(alpha_a * r246_a)
+			r247_b := float32(alpha_b * r246_b)
+			r247_c := float32(alpha_c * r246_c)
+			// r248 = CmpLT r247 r229
+			r248_a := r247_a < r229
+			r248_b := r247_b < r229
+			r248_c := r247_c < r229
+			// r249 = Select r248 r229 r247
+			r249_a := r247_a
+			if r248_a {
+				r249_a = r229
+			}
+			r249_b := r247_b
+			if r248_b {
+				r249_b = r229
+			}
+			r249_c := r247_c
+			if r248_c {
+				r249_c = r229
+			}
+			// r250 = Mul r243 r249
+			r250_a := float32(r243_a * r249_a)
+			r250_b := float32(r243_b * r249_b)
+			r250_c := float32(r243_c * r249_c)
+			// r3:gV = FMA r250 r238:invD r3:gV
+			gV_a = fma32Try(r250_a, invD_a, gV_a, &slow)
+			gV_b = fma32Try(r250_b, invD_b, gV_b, &slow)
+			gV_c = fma32Try(r250_c, invD_c, gV_c, &slow)
 		}
-		// r246 = Sub r240 r5:vTh
-		r246_a := float32(r240_a - vTh_a)
-		r246_b := float32(r240_b - vTh_b)
-		r246_c := float32(r240_c - vTh_c)
-		// r247 = Mul r246 r241:invD
-		r247_a := float32(r246_a * invD_a)
-		r247_b := float32(r246_b * invD_b)
-		r247_c := float32(r246_c * invD_c)
-		// r248 = Abs r247
-		r248_a := math.Float32frombits(math.Float32bits(r247_a) &^ (1 << 31))
-		r248_b := math.Float32frombits(math.Float32bits(r247_b) &^ (1 << 31))
-		r248_c := math.Float32frombits(math.Float32bits(r247_c) &^ (1 << 31))
-		// r249 = Sub r243:width r248
-		r249_a := float32(width_a - r248_a)
-		r249_b := float32(width_b - r248_b)
-		r249_c := float32(width_c - r248_c)
-		// r250 = Mul r242:alpha r249
-		r250_a := float32(alpha_a * r249_a)
-		r250_b := float32(alpha_b * r249_b)
-		r250_c := float32(alpha_c * r249_c)
-		// r251 = CmpLT r250 r231
-		r251_a := r250_a < r231
-		r251_b := r250_b < r231
-		r251_c := r250_c < r231
-		// r252 = Select r251 r231 r250
-		r252_a := r250_a
-		if r251_a {
-			r252_a = r231
-		}
-		r252_b := r250_b
-		if r251_b {
-			r252_b = r231
-		}
-		r252_c := r250_c
-		if r251_c {
-			r252_c = r231
-		}
-		// r253 = Mul r244 r252
-		r253_a := float32(r244_a * r252_a)
-		r253_b := float32(r244_b * r252_b)
-		r253_c := float32(r244_c * r252_c)
-		// r254 = FMA r253 r241:invD r3:gV
-		r254_a := fma32Try(r253_a, invD_a, gV_a, &slow)
-		r254_b := fma32Try(r253_b, invD_b, gV_b, &slow)
-		r254_c := fma32Try(r253_c, invD_c, gV_c, &slow)
-		// r255:dtRTau = Param DtRTau
-		dtRTau255_a := cDtRTau[j]
-		dtRTau255_b := cDtRTau[j+1]
-		dtRTau255_c := cDtRTau[j+2]
-		// r256:ka = Param Ka
+		// r252:dtRTau = Param DtRTau
+		dtRTau252_a := cDtRTau[j]
+		dtRTau252_b := cDtRTau[j+1]
+		dtRTau252_c := cDtRTau[j+2]
+		// r253:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r257 = FMA r4:gW r256:ka r254
-		r257_a := fma32Try(gW_a, ka_a, r254_a, &slow)
-		r257_b := fma32Try(gW_b, ka_b, r254_b, &slow)
-		r257_c := fma32Try(gW_c, ka_c, r254_c, &slow)
-		// r258 = Mul r45:ex r255:dtRTau
-		r258_a := float32(ex_a * dtRTau255_a)
-		r258_b := float32(ex_b * dtRTau255_b)
-		r258_c := float32(ex_c * dtRTau255_c)
-		// r259 = Mul r257 r258
-		r259_a := float32(r257_a * r258_a)
-		r259_b := float32(r257_b * r258_b)
-		r259_c := float32(r257_c * r258_c)
-		// r260:keep = Param Keep
+		// r254:hVc = FMA r4:gW r253:ka r3:gV
+		hVc_a := fma32Try(gW_a, ka_a, gV_a, &slow)
+		hVc_b := fma32Try(gW_b, ka_b, gV_b, &slow)
+		hVc_c := fma32Try(gW_c, ka_c, gV_c, &slow)
+		// r255 = Mul r45:ex r252:dtRTau
+		r255_a := float32(ex_a * dtRTau252_a)
+		r255_b := float32(ex_b * dtRTau252_b)
+		r255_c := float32(ex_c * dtRTau252_c)
+		// r256 = Mul r254:hVc r255
+		r256_a := float32(hVc_a * r255_a)
+		r256_b := float32(hVc_b * r255_b)
+		r256_c := float32(hVc_c * r255_c)
+		// r257:gI = Select r237:refr r229 r256
+		gI_a := r256_a
+		if refr_a {
+			gI_a = r229
+		}
+		gI_b := r256_b
+		if refr_b {
+			gI_b = r229
+		}
+		gI_c := r256_c
+		if refr_c {
+			gI_c = r229
+		}
+		// r258:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
 		keep_c := cKeep[j+2]
-		// r261 = Mul r4:gW r260:keep
-		r261_a := float32(gW_a * keep_a)
-		r261_b := float32(gW_b * keep_b)
-		r261_c := float32(gW_c * keep_c)
-		// r262 = Sub r261 r259
-		r262_a := float32(r261_a - r259_a)
-		r262_b := float32(r261_b - r259_b)
-		r262_c := float32(r261_c - r259_c)
-		// r263 = Mul r127 r24:F
-		r263_a := float32(r127_a * F_a)
-		r263_b := float32(r127_b * F_b)
-		r263_c := float32(r127_c * F_c)
-		// r264:dtCTau = Param DtCTau
-		dtCTau264_a := cDtCTau[j]
-		dtCTau264_b := cDtCTau[j+1]
-		dtCTau264_c := cDtCTau[j+2]
-		// r265 = Add r264:dtCTau r264:dtCTau
-		r265_a := float32(dtCTau264_a + dtCTau264_a)
-		r265_b := float32(dtCTau264_b + dtCTau264_b)
-		r265_c := float32(dtCTau264_c + dtCTau264_c)
-		// r266 = FMA r263 r265 r44
-		r266_a := fma32Try(r263_a, r265_a, r44, &slow)
-		r266_b := fma32Try(r263_b, r265_b, r44, &slow)
-		r266_c := fma32Try(r263_c, r265_c, r44, &slow)
-		// r267 = FMA r45:ex r26:z r266
-		r267_a := fma32Try(ex_a, z_a, r266_a, &slow)
-		r267_b := fma32Try(ex_b, z_b, r266_b, &slow)
-		r267_c := fma32Try(ex_c, z_c, r266_c, &slow)
-		// r268 = Mul r257 r267
-		r268_a := float32(r257_a * r267_a)
-		r268_b := float32(r257_b * r267_b)
-		r268_c := float32(r257_c * r267_c)
-		// r269 = FMA r45:ex r9:vr r263
-		r269_a := fma32Try(ex_a, vr_a, r263_a, &slow)
-		r269_b := fma32Try(ex_b, vr_b, r263_b, &slow)
-		r269_c := fma32Try(ex_c, vr_c, r263_c, &slow)
-		// r270 = Select r239 r254 r268
-		r270_a := r268_a
-		if r239_a {
-			r270_a = r254_a
+		// r259 = Select r237:refr r44 r258:keep
+		r259_a := keep_a
+		if refr_a {
+			r259_a = r44
 		}
-		r270_b := r268_b
-		if r239_b {
-			r270_b = r254_b
+		r259_b := keep_b
+		if refr_b {
+			r259_b = r44
 		}
-		r270_c := r268_c
-		if r239_c {
-			r270_c = r254_c
+		r259_c := keep_c
+		if refr_c {
+			r259_c = r44
 		}
-		// r271 = Select r239 r4:gW r262
-		r271_a := r262_a
-		if r239_a {
-			r271_a = gW_a
+		// r260 = Mul r4:gW r259
+		r260_a := float32(gW_a * r259_a)
+		r260_b := float32(gW_b * r259_b)
+		r260_c := float32(gW_c * r259_c)
+		// r4:gW = Sub r260 r257:gI
+		gW_a = float32(r260_a - gI_a)
+		gW_b = float32(r260_b - gI_b)
+		gW_c = float32(r260_c - gI_c)
+		// r262:q = Mul r126:dphi r24:F
+		q262_a := float32(dphi_a * F_a)
+		q262_b := float32(dphi_b * F_b)
+		q262_c := float32(dphi_c * F_c)
+		// r263:dtCTau2 = Param DtCTau2
+		dtCTau2_a := cDtCTau2[j]
+		dtCTau2_b := cDtCTau2[j+1]
+		dtCTau2_c := cDtCTau2[j+2]
+		// r264 = FMA r262:q r263:dtCTau2 r44
+		r264_a := fma32Try(q262_a, dtCTau2_a, r44, &slow)
+		r264_b := fma32Try(q262_b, dtCTau2_b, r44, &slow)
+		r264_c := fma32Try(q262_c, dtCTau2_c, r44, &slow)
+		// r265 = FMA r45:ex r26:z r264
+		r265_a := fma32Try(ex_a, z_a, r264_a, &slow)
+		r265_b := fma32Try(ex_b, z_b, r264_b, &slow)
+		r265_c := fma32Try(ex_c, z_c, r264_c, &slow)
+		// r266 = Mul r254:hVc r265
+		r266_a := float32(hVc_a * r265_a)
+		r266_b := float32(hVc_b * r265_b)
+		r266_c := float32(hVc_c * r265_c)
+		// r267:hv = Select r237:refr r3:gV r266
+		hv_a := r266_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r271_b := r262_b
-		if r239_b {
-			r271_b = gW_b
+		hv_b := r266_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		r271_c := r262_c
-		if r239_c {
-			r271_c = gW_c
+		hv_c := r266_c
+		if refr_c {
+			hv_c = gV_c
 		}
-		// r4:gW = Mul r271 r44
-		gW_a = float32(r271_a * r44)
-		gW_b = float32(r271_b * r44)
-		gW_c = float32(r271_c * r44)
-		// r273 = Sub r0:V r5:vTh
-		r273_a := float32(V_a - vTh_a)
-		r273_b := float32(V_b - vTh_b)
-		r273_c := float32(V_c - vTh_c)
-		// r274 = Mul r273 r241:invD
-		r274_a := float32(r273_a * invD_a)
-		r274_b := float32(r273_b * invD_b)
-		r274_c := float32(r273_c * invD_c)
+		// r268 = Imm 0x0
+		r268_a := math.Float32frombits(0x00000000) // 0
+		r268_b := math.Float32frombits(0x00000000) // 0
+		r268_c := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r269 = Mul r254:hVc r252:dtRTau
+			r269_a := float32(hVc_a * dtRTau252_a)
+			r269_b := float32(hVc_b * dtRTau252_b)
+			r269_c := float32(hVc_c * dtRTau252_c)
+			// r270 = Mul r269 r87
+			r270_a := float32(r269_a * r87)
+			r270_b := float32(r269_b * r87)
+			r270_c := float32(r269_c * r87)
+			// r271 = FMA r45:ex r9:vr r262:q
+			r271_a := fma32Try(ex_a, vr_a, q262_a, &slow)
+			r271_b := fma32Try(ex_b, vr_b, q262_b, &slow)
+			r271_c := fma32Try(ex_c, vr_c, q262_c, &slow)
+			// r272 = Mul r270 r271
+			r272_a := float32(r270_a * r271_a)
+			r272_b := float32(r270_b * r271_b)
+			r272_c := float32(r270_c * r271_c)
+			// r268 = Select r237:refr r229 r272
+			r268_a = r272_a
+			if refr_a {
+				r268_a = r229
+			}
+			r268_b = r272_b
+			if refr_b {
+				r268_b = r229
+			}
+			r268_c = r272_c
+			if refr_c {
+				r268_c = r229
+			}
+		}
+		// r274 = Sub r0:V r5:vTh
+		r274_a := float32(V_a - vTh_a)
+		r274_b := float32(V_b - vTh_b)
+		r274_c := float32(V_c - vTh_c)
 		// r275 = Abs r274
 		r275_a := math.Float32frombits(math.Float32bits(r274_a) &^ (1 << 31))
 		r275_b := math.Float32frombits(math.Float32bits(r274_b) &^ (1 << 31))
 		r275_c := math.Float32frombits(math.Float32bits(r274_c) &^ (1 << 31))
-		// r276 = Sub r243:width r275
-		r276_a := float32(width_a - r275_a)
-		r276_b := float32(width_b - r275_b)
-		r276_c := float32(width_c - r275_c)
-		// r277 = Mul r242:alpha r276
+		// r276 = FMA r275 r239:negInvD r241:width
+		r276_a := fma32Try(r275_a, negInvD_a, width_a, &slow)
+		r276_b := fma32Try(r275_b, negInvD_b, width_b, &slow)
+		r276_c := fma32Try(r275_c, negInvD_c, width_c, &slow)
+		// r277 = Mul r240:alpha r276
 		r277_a := float32(alpha_a * r276_a)
 		r277_b := float32(alpha_b * r276_b)
 		r277_c := float32(alpha_c * r276_c)
-		// r278 = CmpLT r277 r231
-		r278_a := r277_a < r231
-		r278_b := r277_b < r231
-		r278_c := r277_c < r231
-		// r279 = Select r278 r231 r277
+		// r278 = CmpLT r277 r229
+		r278_a := r277_a < r229
+		r278_b := r277_b < r229
+		r278_c := r277_c < r229
+		// r279 = Select r278 r229 r277
 		r279_a := r277_a
 		if r278_a {
-			r279_a = r231
+			r279_a = r229
 		}
 		r279_b := r277_b
 		if r278_b {
-			r279_b = r231
+			r279_b = r229
 		}
 		r279_c := r277_c
 		if r278_c {
-			r279_c = r231
+			r279_c = r229
 		}
-		// r280 = Mul r279 r241:invD
+		// r280 = Mul r279 r238:invD
 		r280_a := float32(r279_a * invD_a)
 		r280_b := float32(r279_b * invD_b)
 		r280_c := float32(r279_c * invD_c)
@@ -15834,10 +15820,10 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		b281_a := cB[j]
 		b281_b := cB[j+1]
 		b281_c := cB[j+2]
-		// r282 = Mul r271 r281:b
-		r282_a := float32(r271_a * b281_a)
-		r282_b := float32(r271_b * b281_b)
-		r282_c := float32(r271_c * b281_c)
+		// r282 = Mul r4:gW r281:b
+		r282_a := float32(gW_a * b281_a)
+		r282_b := float32(gW_b * b281_b)
+		r282_c := float32(gW_c * b281_c)
 		// r283 = Mul r282 r280
 		r283_a := float32(r282_a * r280_a)
 		r283_b := float32(r282_b * r280_b)
@@ -15846,85 +15832,47 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		r284_a := float32(r44 - r279_a)
 		r284_b := float32(r44 - r279_b)
 		r284_c := float32(r44 - r279_c)
-		// r3:gV = FMA r270 r284 r283
-		gV_a = fma32Try(r270_a, r284_a, r283_a, &slow)
-		gV_b = fma32Try(r270_b, r284_b, r283_b, &slow)
-		gV_c = fma32Try(r270_c, r284_c, r283_c, &slow)
+		// r3:gV = FMA r267:hv r284 r283
+		gV_a = fma32Try(hv_a, r284_a, r283_a, &slow)
+		gV_b = fma32Try(hv_b, r284_b, r283_b, &slow)
+		gV_c = fma32Try(hv_c, r284_c, r283_c, &slow)
 		if slow {
 			backwardF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r286 = Select r239 r231 r259
-			r286_a := r259_a
-			if r239_a {
-				r286_a = r231
-			}
-			r286_b := r259_b
-			if r239_b {
-				r286_b = r231
-			}
-			r286_c := r259_c
-			if r239_c {
-				r286_c = r231
-			}
-			// Store GI r286
-			gi[j] = r286_a
-			gi[j+1] = r286_b
-			gi[j+2] = r286_c
+			// Store GI r257:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
+			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// r287 = Mul r257 r255:dtRTau
-			r287_a := float32(r257_a * dtRTau255_a)
-			r287_b := float32(r257_b * dtRTau255_b)
-			r287_c := float32(r257_c * dtRTau255_c)
-			// r288 = Mul r287 r87
-			r288_a := float32(r287_a * r87)
-			r288_b := float32(r287_b * r87)
-			r288_c := float32(r287_c * r87)
-			// r289 = Mul r288 r269
-			r289_a := float32(r288_a * r269_a)
-			r289_b := float32(r288_b * r269_b)
-			r289_c := float32(r288_c * r269_c)
-			// r290 = Select r239 r231 r289
-			r290_a := r289_a
-			if r239_a {
-				r290_a = r231
-			}
-			r290_b := r289_b
-			if r239_b {
-				r290_b = r231
-			}
-			r290_c := r289_c
-			if r239_c {
-				r290_c = r231
-			}
-			// Store GG r290
-			gg[j] = r290_a
-			gg[j+1] = r290_b
-			gg[j+2] = r290_c
+			// Store GG r268
+			gg[j] = r268_a
+			gg[j+1] = r268_b
+			gg[j+2] = r268_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r291 = Select r239 r231 r257
-			r291_a := r257_a
-			if r239_a {
-				r291_a = r231
+			// r286 = Select r237:refr r229 r254:hVc
+			r286_a := hVc_a
+			if refr_a {
+				r286_a = r229
 			}
-			r291_b := r257_b
-			if r239_b {
-				r291_b = r231
+			r286_b := hVc_b
+			if refr_b {
+				r286_b = r229
 			}
-			r291_c := r257_c
-			if r239_c {
-				r291_c = r231
+			r286_c := hVc_c
+			if refr_c {
+				r286_c = r229
 			}
-			// Store GDelta r291
-			gdelta[j] = r291_a
-			gdelta[j+1] = r291_b
-			gdelta[j+2] = r291_c
+			// Store GDelta r286
+			gdelta[j] = r286_a
+			gdelta[j+1] = r286_b
+			gdelta[j+2] = r286_c
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -15985,7 +15933,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		// r18:a2 = Sub r9:vr r17:vC
 		a2 := float32(vr - vC)
 		// r19:dtCTau = Param DtCTau
-		dtCTau19 := cDtCTau[j]
+		dtCTau := cDtCTau[j]
 		// r20:a12 = Mul r16:a1 r18:a2
 		a12 := float32(a1 * a2)
 		// r21:dtRTau = Param DtRTau
@@ -15995,11 +15943,11 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		// r23:drive = Mul r21:dtRTau r22:iu
 		drive := float32(dtRTau21 * iu)
 		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-		F := fma32Try(dtCTau19, a12, drive, &slow)
+		F := fma32Try(dtCTau, a12, drive, &slow)
 		// r25:a1a2 = Add r16:a1 r18:a2
 		a1a2 := float32(a1 + a2)
 		// r26:z = Mul r19:dtCTau r25:a1a2
-		z := float32(dtCTau19 * a1a2)
+		z := float32(dtCTau * a1a2)
 		// If G
 		if hasG {
 			// r27:dtRTau = Param DtRTau
@@ -16090,7 +16038,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82 := fma32Try(r81, r, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q := fma32Try(r82, r, r44, &slow)
+			q83 := fma32Try(r82, r, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85 := k > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -16113,7 +16061,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus := float32(r44 - pow294)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96 := fma32Try(r, q, oneMinus, &slow)
+			r96 := fma32Try(r, q83, oneMinus, &slow)
 			// r97:y = Div r96 r63:zl
 			y := float32(r96 / zl)
 			// r98 = FMA r70:k r42 r67
@@ -16167,96 +16115,94 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r115:vc = Add r115:vc r116
 			vc = float32(vc + r116)
 		}
-		// r118 = Abs r26:z
-		r118 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r121 = FMA r119 r26:z r120
-		r121 := fma32Try(r119, z, r120, &slow)
-		// r123 = FMA r121 r26:z r122
-		r123 := fma32Try(r121, z, r122, &slow)
-		// r124 = FMA r123 r26:z r46
-		r124 := fma32Try(r123, z, r46, &slow)
-		// r126 = FMA r124 r26:z r125
-		r126 := fma32Try(r124, z, r125, &slow)
-		// r127 = FMA r126 r26:z r42
-		r127 := fma32Try(r126, z, r42, &slow)
-		// r128 = CmpGT r118 r46
-		r128 := r118 > r46
-		// Rare r128
-		if r128 {
+		// r120 = FMA r118 r26:z r119
+		r120 := fma32Try(r118, z, r119, &slow)
+		// r122 = FMA r120 r26:z r121
+		r122 := fma32Try(r120, z, r121, &slow)
+		// r123 = FMA r122 r26:z r46
+		r123 := fma32Try(r122, z, r46, &slow)
+		// r125 = FMA r123 r26:z r124
+		r125 := fma32Try(r123, z, r124, &slow)
+		// r126:dphi = FMA r125 r26:z r42
+		dphi := fma32Try(r125, z, r42, &slow)
+		// Rare r47:large
+		if large {
+			// r129 = FMA r127 r26:z r128
+			r129 := fma32Try(r127, z, r128, &slow)
 			// r131 = FMA r129 r26:z r130
 			r131 := fma32Try(r129, z, r130, &slow)
 			// r133 = FMA r131 r26:z r132
 			r133 := fma32Try(r131, z, r132, &slow)
 			// r135 = FMA r133 r26:z r134
 			r135 := fma32Try(r133, z, r134, &slow)
-			// r137 = FMA r135 r26:z r136
-			r137 := fma32Try(r135, z, r136, &slow)
-			// r138 = FMA r137 r26:z r119
-			r138 := fma32Try(r137, z, r119, &slow)
-			// r139 = FMA r138 r26:z r120
-			r139 := fma32Try(r138, z, r120, &slow)
-			// r140 = FMA r139 r26:z r122
-			r140 := fma32Try(r139, z, r122, &slow)
-			// r141 = FMA r140 r26:z r46
-			r141 := fma32Try(r140, z, r46, &slow)
-			// r142 = FMA r141 r26:z r125
-			r142 := fma32Try(r141, z, r125, &slow)
-			// r143 = FMA r142 r26:z r42
-			r143 := fma32Try(r142, z, r42, &slow)
-			// r144 = CmpGT r26:z r61
-			r144 := z > r61
-			// r145 = Select r144 r61 r26:z
-			r145 := z
+			// r136 = FMA r135 r26:z r118
+			r136 := fma32Try(r135, z, r118, &slow)
+			// r137 = FMA r136 r26:z r119
+			r137 := fma32Try(r136, z, r119, &slow)
+			// r138 = FMA r137 r26:z r121
+			r138 := fma32Try(r137, z, r121, &slow)
+			// r139 = FMA r138 r26:z r46
+			r139 := fma32Try(r138, z, r46, &slow)
+			// r140 = FMA r139 r26:z r124
+			r140 := fma32Try(r139, z, r124, &slow)
+			// r141 = FMA r140 r26:z r42
+			r141 := fma32Try(r140, z, r42, &slow)
+			// r142 = CmpGT r26:z r61
+			r142 := z > r61
+			// r143 = Select r142 r61 r26:z
+			r143 := z
+			if r142 {
+				r143 = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144 := r143 < r64
+			// r145 = Select r144 r64 r143
+			r145 := r143
 			if r144 {
-				r145 = r61
+				r145 = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146 := r145 < r64
-			// r147 = Select r146 r64 r145
-			r147 := r145
-			if r146 {
-				r147 = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148 := fma32Try(r147, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149 := float32(r148 - r67)
-			// r150 = FMA r149 r72 r147
-			r150 := fma32Try(r149, r72, r147, &slow)
-			// r151 = FMA r149 r71 r150
-			r151 := fma32Try(r149, r71, r150, &slow)
-			// r152 = FMA r48 r151 r49
-			r152 := fma32Try(r48, r151, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153 := fma32Try(r152, r151, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154 := fma32Try(r153, r151, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155 := fma32Try(r154, r151, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156 := fma32Try(r155, r151, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157 := fma32Try(r156, r151, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158 := fma32Try(r157, r151, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159 := fma32Try(r158, r151, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160 := fma32Try(r159, r151, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161 := fma32Try(r151, r160, r44, &slow)
-			// r162 = Add r149 r67
-			r162 := float32(r149 + r67)
-			// r163:kBits = Bits r162
-			kBits163 := math.Float32bits(r162)
-			// r164 = IAdd r163:kBits r91
-			r164 := kBits163 + r91
-			// r165 = Shl 23 r164
-			r165 := r164 << 23
-			// r166:pow2 = FromBits r165
-			pow2166 := math.Float32frombits(r165)
-			// r167 = Mul r161 r166:pow2
-			r167 := float32(r161 * pow2166)
+			// r146 = FMA r145 r68 r67
+			r146 := fma32Try(r145, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147 := float32(r146 - r67)
+			// r148 = FMA r147 r72 r145
+			r148 := fma32Try(r147, r72, r145, &slow)
+			// r149 = FMA r147 r71 r148
+			r149 := fma32Try(r147, r71, r148, &slow)
+			// r150 = FMA r48 r149 r49
+			r150 := fma32Try(r48, r149, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151 := fma32Try(r150, r149, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152 := fma32Try(r151, r149, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153 := fma32Try(r152, r149, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154 := fma32Try(r153, r149, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155 := fma32Try(r154, r149, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156 := fma32Try(r155, r149, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157 := fma32Try(r156, r149, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158 := fma32Try(r157, r149, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159 := fma32Try(r149, r158, r44, &slow)
+			// r160 = Add r147 r67
+			r160 := float32(r147 + r67)
+			// r161:kBits = Bits r160
+			kBits161 := math.Float32bits(r160)
+			// r162 = IAdd r161:kBits r91
+			r162 := kBits161 + r91
+			// r163 = Shl 23 r162
+			r163 := r162 << 23
+			// r164:pow2 = FromBits r163
+			pow2164 := math.Float32frombits(r163)
+			// r165 = Mul r159 r164:pow2
+			r165 := float32(r159 * pow2164)
+			// r168 = FMA r166 r26:z r167
+			r168 := fma32Try(r166, z, r167, &slow)
 			// r170 = FMA r168 r26:z r169
 			r170 := fma32Try(r168, z, r169, &slow)
 			// r172 = FMA r170 r26:z r171
@@ -16269,277 +16215,272 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			r178 := fma32Try(r176, z, r177, &slow)
 			// r180 = FMA r178 r26:z r179
 			r180 := fma32Try(r178, z, r179, &slow)
-			// r182 = FMA r180 r26:z r181
-			r182 := fma32Try(r180, z, r181, &slow)
-			// r183 = FMA r182 r26:z r48
-			r183 := fma32Try(r182, z, r48, &slow)
-			// r185 = FMA r183 r26:z r184
-			r185 := fma32Try(r183, z, r184, &slow)
-			// r186 = FMA r185 r26:z r51
-			r186 := fma32Try(r185, z, r51, &slow)
-			// r188 = FMA r186 r26:z r187
-			r188 := fma32Try(r186, z, r187, &slow)
-			// r189 = FMA r188 r26:z r35
-			r189 := fma32Try(r188, z, r35, &slow)
-			// r191 = FMA r189 r26:z r190
-			r191 := fma32Try(r189, z, r190, &slow)
-			// r192 = FMA r191 r26:z r38
-			r192 := fma32Try(r191, z, r38, &slow)
-			// r194 = FMA r192 r26:z r193
-			r194 := fma32Try(r192, z, r193, &slow)
-			// r195 = FMA r194 r26:z r42
-			r195 := fma32Try(r194, z, r42, &slow)
-			// r196 = Mul r167 r195
-			r196 := float32(r167 * r195)
-			// r197 = CmpGT r149 r84
-			r197 := r149 > r84
-			// r198 = Select r197 r84 r149
-			r198 := r149
-			if r197 {
-				r198 = r84
+			// r181 = FMA r180 r26:z r48
+			r181 := fma32Try(r180, z, r48, &slow)
+			// r183 = FMA r181 r26:z r182
+			r183 := fma32Try(r181, z, r182, &slow)
+			// r184 = FMA r183 r26:z r51
+			r184 := fma32Try(r183, z, r51, &slow)
+			// r186 = FMA r184 r26:z r185
+			r186 := fma32Try(r184, z, r185, &slow)
+			// r187 = FMA r186 r26:z r35
+			r187 := fma32Try(r186, z, r35, &slow)
+			// r189 = FMA r187 r26:z r188
+			r189 := fma32Try(r187, z, r188, &slow)
+			// r190 = FMA r189 r26:z r38
+			r190 := fma32Try(r189, z, r38, &slow)
+			// r192 = FMA r190 r26:z r191
+			r192 := fma32Try(r190, z, r191, &slow)
+			// r193 = FMA r192 r26:z r42
+			r193 := fma32Try(r192, z, r42, &slow)
+			// r194 = Mul r165 r193
+			r194 := float32(r165 * r193)
+			// r195 = CmpGT r147 r84
+			r195 := r147 > r84
+			// r196 = Select r195 r84 r147
+			r196 := r147
+			if r195 {
+				r196 = r84
 			}
-			// r199 = Sub r145 r44
-			r199 := float32(r145 - r44)
-			// r200 = Mul r198 r87
-			r200 := float32(r198 * r87)
-			// r201 = Add r200 r67
-			r201 := float32(r200 + r67)
-			// r202:kBits = Bits r201
-			kBits202 := math.Float32bits(r201)
-			// r203 = IAdd r202:kBits r91
-			r203 := kBits202 + r91
-			// r204 = Shl 23 r203
-			r204 := r203 << 23
-			// r205:pow2 = FromBits r204
-			pow2205 := math.Float32frombits(r204)
-			// r206 = FMA r161 r199 r205:pow2
-			r206 := fma32Try(r161, r199, pow2205, &slow)
-			// r207 = Div r206 r145
-			r207 := float32(r206 / r145)
-			// r208 = Div r207 r145
-			r208 := float32(r207 / r145)
-			// r209 = FMA r149 r42 r67
-			r209 := fma32Try(r149, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210 := float32(r209 - r67)
-			// r211 = Add r210 r67
-			r211 := float32(r210 + r67)
-			// r212:kBits = Bits r211
-			kBits212 := math.Float32bits(r211)
-			// r213 = IAdd r212:kBits r91
-			r213 := kBits212 + r91
-			// r214 = Shl 23 r213
-			r214 := r213 << 23
-			// r215:pow2 = FromBits r214
-			pow2215 := math.Float32frombits(r214)
-			// r216 = Mul r208 r215:pow2
-			r216 := float32(r208 * pow2215)
-			// r217 = Sub r149 r210
-			r217 := float32(r149 - r210)
-			// r218 = Add r217 r67
-			r218 := float32(r217 + r67)
-			// r219:kBits = Bits r218
-			kBits219 := math.Float32bits(r218)
-			// r220 = IAdd r219:kBits r91
-			r220 := kBits219 + r91
-			// r221 = Shl 23 r220
-			r221 := r220 << 23
-			// r222:pow2 = FromBits r221
-			pow2222 := math.Float32frombits(r221)
-			// r223 = Mul r216 r222:pow2
-			r223 := float32(r216 * pow2222)
-			// r224 = Div r44 r26:z
-			r224 := float32(r44 / z)
-			// r225 = Div r224 r26:z
-			r225 := float32(r224 / z)
-			// r226 = CmpGT r26:z r44
-			r226 := z > r44
-			// r227 = Select r226 r223 r143
-			r227 := r143
-			if r226 {
-				r227 = r223
+			// r197 = Sub r143 r44
+			r197 := float32(r143 - r44)
+			// r198 = Mul r196 r87
+			r198 := float32(r196 * r87)
+			// r199 = Add r198 r67
+			r199 := float32(r198 + r67)
+			// r200:kBits = Bits r199
+			kBits200 := math.Float32bits(r199)
+			// r201 = IAdd r200:kBits r91
+			r201 := kBits200 + r91
+			// r202 = Shl 23 r201
+			r202 := r201 << 23
+			// r203:pow2 = FromBits r202
+			pow2203 := math.Float32frombits(r202)
+			// r204 = FMA r159 r197 r203:pow2
+			r204 := fma32Try(r159, r197, pow2203, &slow)
+			// r205 = Div r204 r143
+			r205 := float32(r204 / r143)
+			// r206 = Div r205 r143
+			r206 := float32(r205 / r143)
+			// r207 = FMA r147 r42 r67
+			r207 := fma32Try(r147, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208 := float32(r207 - r67)
+			// r209 = Add r208 r67
+			r209 := float32(r208 + r67)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float32bits(r209)
+			// r211 = IAdd r210:kBits r91
+			r211 := kBits210 + r91
+			// r212 = Shl 23 r211
+			r212 := r211 << 23
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float32frombits(r212)
+			// r214 = Mul r206 r213:pow2
+			r214 := float32(r206 * pow2213)
+			// r215 = Sub r147 r208
+			r215 := float32(r147 - r208)
+			// r216 = Add r215 r67
+			r216 := float32(r215 + r67)
+			// r217:kBits = Bits r216
+			kBits217 := math.Float32bits(r216)
+			// r218 = IAdd r217:kBits r91
+			r218 := kBits217 + r91
+			// r219 = Shl 23 r218
+			r219 := r218 << 23
+			// r220:pow2 = FromBits r219
+			pow2220 := math.Float32frombits(r219)
+			// r221 = Mul r214 r220:pow2
+			r221 := float32(r214 * pow2220)
+			// r222 = Div r44 r26:z
+			r222 := float32(r44 / z)
+			// r223 = Div r222 r26:z
+			r223 := float32(r222 / z)
+			// r224 = CmpGT r26:z r44
+			r224 := z > r44
+			// r225 = Select r224 r221 r141
+			r225 := r141
+			if r224 {
+				r225 = r221
 			}
-			// r229 = CmpGE r26:z r228
-			r229 := z >= r228
-			// r230 = Select r229 r196 r223
-			r230 := r223
-			if r229 {
-				r230 = r196
+			// r227 = CmpGE r26:z r226
+			r227 := z >= r226
+			// r228 = Select r227 r194 r221
+			r228 := r221
+			if r227 {
+				r228 = r194
 			}
-			// r232 = CmpLT r26:z r231
-			r232 := z < r231
-			// r233 = Select r232 r230 r227
-			r233 := r227
+			// r230 = CmpLT r26:z r229
+			r230 := z < r229
+			// r231 = Select r230 r228 r225
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			// r232 = CmpLT r26:z r64
+			r232 := z < r64
+			// r233 = Select r232 r223 r231
+			r233 := r231
 			if r232 {
-				r233 = r230
+				r233 = r223
 			}
-			// r234 = CmpLT r26:z r64
-			r234 := z < r64
-			// r235 = Select r234 r225 r233
-			r235 := r233
-			if r234 {
-				r235 = r225
-			}
-			// r127 = Select r128 r235 r127
-			if r128 {
-				r127 = r235
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large {
+				dphi = r233
 			}
 		}
-		// r237 = Sub r236 r2:Last
-		r237 := float32(r236 - Last)
-		// r238:tauRef = Param TauRef
+		// r235 = Sub r234 r2:Last
+		r235 := float32(r234 - Last)
+		// r236:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r239 = CmpLT r237 r238:tauRef
-		r239 := r237 < tauRef
-		// r240 = Select r239 r9:vr r115:vc
-		r240 := vc
-		if r239 {
-			r240 = vr
-		}
-		// r241:invD = Param InvD
+		// r237:refr = CmpLT r235 r236:tauRef
+		refr := r235 < tauRef
+		// r238:invD = Param InvD
 		invD := cInvD[j]
-		// r242:alpha = Param Alpha
+		// r239:negInvD = Param NegInvD
+		negInvD := cNegInvD[j]
+		// r240:alpha = Param Alpha
 		alpha := cAlpha[j]
-		// r243:width = Param Width
+		// r241:width = Param Width
 		width := cWidth[j]
-		// r244 = Imm 0x0
-		r244 := math.Float32frombits(0x00000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r244 = Load GSpike
-			r244 = gspike[j]
+			// r242 = Select r237:refr r9:vr r115:vc
+			r242 := vc
+			if refr {
+				r242 = vr
+			}
+			// r243 = Load GSpike
+			r243 := gspike[j]
+			// r244 = Sub r242 r5:vTh
+			r244 := float32(r242 - vTh)
+			// r245 = Abs r244
+			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
+			// r246 = FMA r245 r239:negInvD r241:width
+			r246 := fma32Try(r245, negInvD, width, &slow)
+			// r247 = Mul r240:alpha r246
+			r247 := float32(alpha * r246)
+			// r248 = CmpLT r247 r229
+			r248 := r247 < r229
+			// r249 = Select r248 r229 r247
+			r249 := r247
+			if r248 {
+				r249 = r229
+			}
+			// r250 = Mul r243 r249
+			r250 := float32(r243 * r249)
+			// r3:gV = FMA r250 r238:invD r3:gV
+			gV = fma32Try(r250, invD, gV, &slow)
 		}
-		// r246 = Sub r240 r5:vTh
-		r246 := float32(r240 - vTh)
-		// r247 = Mul r246 r241:invD
-		r247 := float32(r246 * invD)
-		// r248 = Abs r247
-		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
-		// r249 = Sub r243:width r248
-		r249 := float32(width - r248)
-		// r250 = Mul r242:alpha r249
-		r250 := float32(alpha * r249)
-		// r251 = CmpLT r250 r231
-		r251 := r250 < r231
-		// r252 = Select r251 r231 r250
-		r252 := r250
-		if r251 {
-			r252 = r231
-		}
-		// r253 = Mul r244 r252
-		r253 := float32(r244 * r252)
-		// r254 = FMA r253 r241:invD r3:gV
-		r254 := fma32Try(r253, invD, gV, &slow)
-		// r255:dtRTau = Param DtRTau
-		dtRTau255 := cDtRTau[j]
-		// r256:ka = Param Ka
+		// r252:dtRTau = Param DtRTau
+		dtRTau252 := cDtRTau[j]
+		// r253:ka = Param Ka
 		ka := cKa[j]
-		// r257 = FMA r4:gW r256:ka r254
-		r257 := fma32Try(gW, ka, r254, &slow)
-		// r258 = Mul r45:ex r255:dtRTau
-		r258 := float32(ex * dtRTau255)
-		// r259 = Mul r257 r258
-		r259 := float32(r257 * r258)
-		// r260:keep = Param Keep
+		// r254:hVc = FMA r4:gW r253:ka r3:gV
+		hVc := fma32Try(gW, ka, gV, &slow)
+		// r255 = Mul r45:ex r252:dtRTau
+		r255 := float32(ex * dtRTau252)
+		// r256 = Mul r254:hVc r255
+		r256 := float32(hVc * r255)
+		// r257:gI = Select r237:refr r229 r256
+		gI := r256
+		if refr {
+			gI = r229
+		}
+		// r258:keep = Param Keep
 		keep := cKeep[j]
-		// r261 = Mul r4:gW r260:keep
-		r261 := float32(gW * keep)
-		// r262 = Sub r261 r259
-		r262 := float32(r261 - r259)
-		// r263 = Mul r127 r24:F
-		r263 := float32(r127 * F)
-		// r264:dtCTau = Param DtCTau
-		dtCTau264 := cDtCTau[j]
-		// r265 = Add r264:dtCTau r264:dtCTau
-		r265 := float32(dtCTau264 + dtCTau264)
-		// r266 = FMA r263 r265 r44
-		r266 := fma32Try(r263, r265, r44, &slow)
-		// r267 = FMA r45:ex r26:z r266
-		r267 := fma32Try(ex, z, r266, &slow)
-		// r268 = Mul r257 r267
-		r268 := float32(r257 * r267)
-		// r269 = FMA r45:ex r9:vr r263
-		r269 := fma32Try(ex, vr, r263, &slow)
-		// r270 = Select r239 r254 r268
-		r270 := r268
-		if r239 {
-			r270 = r254
+		// r259 = Select r237:refr r44 r258:keep
+		r259 := keep
+		if refr {
+			r259 = r44
 		}
-		// r271 = Select r239 r4:gW r262
-		r271 := r262
-		if r239 {
-			r271 = gW
+		// r260 = Mul r4:gW r259
+		r260 := float32(gW * r259)
+		// r4:gW = Sub r260 r257:gI
+		gW = float32(r260 - gI)
+		// r262:q = Mul r126:dphi r24:F
+		q262 := float32(dphi * F)
+		// r263:dtCTau2 = Param DtCTau2
+		dtCTau2 := cDtCTau2[j]
+		// r264 = FMA r262:q r263:dtCTau2 r44
+		r264 := fma32Try(q262, dtCTau2, r44, &slow)
+		// r265 = FMA r45:ex r26:z r264
+		r265 := fma32Try(ex, z, r264, &slow)
+		// r266 = Mul r254:hVc r265
+		r266 := float32(hVc * r265)
+		// r267:hv = Select r237:refr r3:gV r266
+		hv := r266
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r271 r44
-		gW = float32(r271 * r44)
-		// r273 = Sub r0:V r5:vTh
-		r273 := float32(V - vTh)
-		// r274 = Mul r273 r241:invD
-		r274 := float32(r273 * invD)
+		// r268 = Imm 0x0
+		r268 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r269 = Mul r254:hVc r252:dtRTau
+			r269 := float32(hVc * dtRTau252)
+			// r270 = Mul r269 r87
+			r270 := float32(r269 * r87)
+			// r271 = FMA r45:ex r9:vr r262:q
+			r271 := fma32Try(ex, vr, q262, &slow)
+			// r272 = Mul r270 r271
+			r272 := float32(r270 * r271)
+			// r268 = Select r237:refr r229 r272
+			r268 = r272
+			if refr {
+				r268 = r229
+			}
+		}
+		// r274 = Sub r0:V r5:vTh
+		r274 := float32(V - vTh)
 		// r275 = Abs r274
 		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
-		// r276 = Sub r243:width r275
-		r276 := float32(width - r275)
-		// r277 = Mul r242:alpha r276
+		// r276 = FMA r275 r239:negInvD r241:width
+		r276 := fma32Try(r275, negInvD, width, &slow)
+		// r277 = Mul r240:alpha r276
 		r277 := float32(alpha * r276)
-		// r278 = CmpLT r277 r231
-		r278 := r277 < r231
-		// r279 = Select r278 r231 r277
+		// r278 = CmpLT r277 r229
+		r278 := r277 < r229
+		// r279 = Select r278 r229 r277
 		r279 := r277
 		if r278 {
-			r279 = r231
+			r279 = r229
 		}
-		// r280 = Mul r279 r241:invD
+		// r280 = Mul r279 r238:invD
 		r280 := float32(r279 * invD)
 		// r281:b = Param B
 		b281 := cB[j]
-		// r282 = Mul r271 r281:b
-		r282 := float32(r271 * b281)
+		// r282 = Mul r4:gW r281:b
+		r282 := float32(gW * b281)
 		// r283 = Mul r282 r280
 		r283 := float32(r282 * r280)
 		// r284 = Sub r44 r279
 		r284 := float32(r44 - r279)
-		// r3:gV = FMA r270 r284 r283
-		gV = fma32Try(r270, r284, r283, &slow)
+		// r3:gV = FMA r267:hv r284 r283
+		gV = fma32Try(hv, r284, r283, &slow)
 		if slow {
 			backwardF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r286 = Select r239 r231 r259
-			r286 := r259
-			if r239 {
-				r286 = r231
-			}
-			// Store GI r286
-			gi[j] = r286
+			// Store GI r257:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r287 = Mul r257 r255:dtRTau
-			r287 := float32(r257 * dtRTau255)
-			// r288 = Mul r287 r87
-			r288 := float32(r287 * r87)
-			// r289 = Mul r288 r269
-			r289 := float32(r288 * r269)
-			// r290 = Select r239 r231 r289
-			r290 := r289
-			if r239 {
-				r290 = r231
-			}
-			// Store GG r290
-			gg[j] = r290
+			// Store GG r268
+			gg[j] = r268
 		}
 		// If GDelta
 		if hasGDelta {
-			// r291 = Select r239 r231 r257
-			r291 := r257
-			if r239 {
-				r291 = r231
+			// r286 = Select r237:refr r229 r254:hVc
+			r286 := hVc
+			if refr {
+				r286 = r229
 			}
-			// Store GDelta r291
-			gdelta[j] = r291
+			// Store GDelta r286
+			gdelta[j] = r286
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -16607,10 +16548,12 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
 	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
 	// r35 = Imm 0x3ab60b61
 	r35 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	// r36 = Imm 0x3c088889
@@ -16651,54 +16594,54 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 	r87 := math.Float32frombits(0xbf800000) // -1
 	// r91 = Imm 0x7f
 	r91 := uint32(0x7f)
-	// r119 = Imm 0x3a9c09c1
-	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r120 = Imm 0x3be38e39
-	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r122 = Imm 0x3d088889
-	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r125 = Imm 0x3eaaaaab
-	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r129 = Imm 0x32c54352
-	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r130 = Imm 0x34867f5b
-	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r132 = Imm 0x362670cd
-	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r134 = Imm 0x37b8ef1d
-	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r136 = Imm 0x39360b61
-	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r168 = Imm 0x253413c3
-	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r169 = Imm 0xa74a963c
-	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r171 = Imm 0x29573f9f
-	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r173 = Imm 0xab573f9f
-	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r175 = Imm 0x2d49cba5
-	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r177 = Imm 0xaf309231
-	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r179 = Imm 0x310f76c7
-	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r181 = Imm 0xb2d7322b
-	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r184 = Imm 0xb638ef1d
-	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r187 = Imm 0xb9500d01
-	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r190 = Imm 0xbc088889
-	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r193 = Imm 0xbe2aaaab
-	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r228 = Imm 0xc0400000
-	r228 := math.Float32frombits(0xc0400000) // -3
-	// r231 = Imm 0x0
-	r231 := math.Float32frombits(0x00000000) // 0
-	// r236 = Time
-	r236 := f.T[s]
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r127 = Imm 0x32c54352
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r128 = Imm 0x34867f5b
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r130 = Imm 0x362670cd
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r132 = Imm 0x37b8ef1d
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r134 = Imm 0x39360b61
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r166 = Imm 0x253413c3
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r167 = Imm 0xa74a963c
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r169 = Imm 0x29573f9f
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r171 = Imm 0xab573f9f
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r173 = Imm 0x2d49cba5
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r175 = Imm 0xaf309231
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r177 = Imm 0x310f76c7
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r179 = Imm 0xb2d7322b
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r182 = Imm 0xb638ef1d
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r185 = Imm 0xb9500d01
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r188 = Imm 0xbc088889
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r191 = Imm 0xbe2aaaab
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r226 = Imm 0xc0400000
+	r226 := math.Float32frombits(0xc0400000) // -3
+	// r229 = Imm 0x0
+	r229 := math.Float32frombits(0x00000000) // 0
+	// r234 = Time
+	r234 := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -16748,7 +16691,7 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 		// r18:a2 = Sub r9:vr r17:vC
 		a2 := float32(vr - vC)
 		// r19:dtCTau = Param DtCTau
-		dtCTau19 := cDtCTau[j]
+		dtCTau := cDtCTau[j]
 		// r20:a12 = Mul r16:a1 r18:a2
 		a12 := float32(a1 * a2)
 		// r21:dtRTau = Param DtRTau
@@ -16758,11 +16701,11 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 		// r23:drive = Mul r21:dtRTau r22:iu
 		drive := float32(dtRTau21 * iu)
 		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-		F := fma32(dtCTau19, a12, drive)
+		F := fma32(dtCTau, a12, drive)
 		// r25:a1a2 = Add r16:a1 r18:a2
 		a1a2 := float32(a1 + a2)
 		// r26:z = Mul r19:dtCTau r25:a1a2
-		z := float32(dtCTau19 * a1a2)
+		z := float32(dtCTau * a1a2)
 		// If G
 		if hasG {
 			// r27:dtRTau = Param DtRTau
@@ -16853,7 +16796,7 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 			// r82 = FMA r81 r74:r r42
 			r82 := fma32(r81, r, r42)
 			// r83:q = FMA r82 r74:r r44
-			q := fma32(r82, r, r44)
+			q83 := fma32(r82, r, r44)
 			// r85 = CmpGT r70:k r84
 			r85 := k > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -16876,7 +16819,7 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus := float32(r44 - pow294)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96 := fma32(r, q, oneMinus)
+			r96 := fma32(r, q83, oneMinus)
 			// r97:y = Div r96 r63:zl
 			y := float32(r96 / zl)
 			// r98 = FMA r70:k r42 r67
@@ -16930,96 +16873,94 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 			// r115:vc = Add r115:vc r116
 			vc = float32(vc + r116)
 		}
-		// r118 = Abs r26:z
-		r118 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r121 = FMA r119 r26:z r120
-		r121 := fma32(r119, z, r120)
-		// r123 = FMA r121 r26:z r122
-		r123 := fma32(r121, z, r122)
-		// r124 = FMA r123 r26:z r46
-		r124 := fma32(r123, z, r46)
-		// r126 = FMA r124 r26:z r125
-		r126 := fma32(r124, z, r125)
-		// r127 = FMA r126 r26:z r42
-		r127 := fma32(r126, z, r42)
-		// r128 = CmpGT r118 r46
-		r128 := r118 > r46
-		// Rare r128
-		if r128 {
+		// r120 = FMA r118 r26:z r119
+		r120 := fma32(r118, z, r119)
+		// r122 = FMA r120 r26:z r121
+		r122 := fma32(r120, z, r121)
+		// r123 = FMA r122 r26:z r46
+		r123 := fma32(r122, z, r46)
+		// r125 = FMA r123 r26:z r124
+		r125 := fma32(r123, z, r124)
+		// r126:dphi = FMA r125 r26:z r42
+		dphi := fma32(r125, z, r42)
+		// Rare r47:large
+		if large {
+			// r129 = FMA r127 r26:z r128
+			r129 := fma32(r127, z, r128)
 			// r131 = FMA r129 r26:z r130
 			r131 := fma32(r129, z, r130)
 			// r133 = FMA r131 r26:z r132
 			r133 := fma32(r131, z, r132)
 			// r135 = FMA r133 r26:z r134
 			r135 := fma32(r133, z, r134)
-			// r137 = FMA r135 r26:z r136
-			r137 := fma32(r135, z, r136)
-			// r138 = FMA r137 r26:z r119
-			r138 := fma32(r137, z, r119)
-			// r139 = FMA r138 r26:z r120
-			r139 := fma32(r138, z, r120)
-			// r140 = FMA r139 r26:z r122
-			r140 := fma32(r139, z, r122)
-			// r141 = FMA r140 r26:z r46
-			r141 := fma32(r140, z, r46)
-			// r142 = FMA r141 r26:z r125
-			r142 := fma32(r141, z, r125)
-			// r143 = FMA r142 r26:z r42
-			r143 := fma32(r142, z, r42)
-			// r144 = CmpGT r26:z r61
-			r144 := z > r61
-			// r145 = Select r144 r61 r26:z
-			r145 := z
+			// r136 = FMA r135 r26:z r118
+			r136 := fma32(r135, z, r118)
+			// r137 = FMA r136 r26:z r119
+			r137 := fma32(r136, z, r119)
+			// r138 = FMA r137 r26:z r121
+			r138 := fma32(r137, z, r121)
+			// r139 = FMA r138 r26:z r46
+			r139 := fma32(r138, z, r46)
+			// r140 = FMA r139 r26:z r124
+			r140 := fma32(r139, z, r124)
+			// r141 = FMA r140 r26:z r42
+			r141 := fma32(r140, z, r42)
+			// r142 = CmpGT r26:z r61
+			r142 := z > r61
+			// r143 = Select r142 r61 r26:z
+			r143 := z
+			if r142 {
+				r143 = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144 := r143 < r64
+			// r145 = Select r144 r64 r143
+			r145 := r143
 			if r144 {
-				r145 = r61
+				r145 = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146 := r145 < r64
-			// r147 = Select r146 r64 r145
-			r147 := r145
-			if r146 {
-				r147 = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148 := fma32(r147, r68, r67)
-			// r149 = Sub r148 r67
-			r149 := float32(r148 - r67)
-			// r150 = FMA r149 r72 r147
-			r150 := fma32(r149, r72, r147)
-			// r151 = FMA r149 r71 r150
-			r151 := fma32(r149, r71, r150)
-			// r152 = FMA r48 r151 r49
-			r152 := fma32(r48, r151, r49)
-			// r153 = FMA r152 r151 r51
-			r153 := fma32(r152, r151, r51)
-			// r154 = FMA r153 r151 r53
-			r154 := fma32(r153, r151, r53)
-			// r155 = FMA r154 r151 r35
-			r155 := fma32(r154, r151, r35)
-			// r156 = FMA r155 r151 r36
-			r156 := fma32(r155, r151, r36)
-			// r157 = FMA r156 r151 r38
-			r157 := fma32(r156, r151, r38)
-			// r158 = FMA r157 r151 r40
-			r158 := fma32(r157, r151, r40)
-			// r159 = FMA r158 r151 r42
-			r159 := fma32(r158, r151, r42)
-			// r160 = FMA r159 r151 r44
-			r160 := fma32(r159, r151, r44)
-			// r161 = FMA r151 r160 r44
-			r161 := fma32(r151, r160, r44)
-			// r162 = Add r149 r67
-			r162 := float32(r149 + r67)
-			// r163:kBits = Bits r162
-			kBits163 := math.Float32bits(r162)
-			// r164 = IAdd r163:kBits r91
-			r164 := kBits163 + r91
-			// r165 = Shl 23 r164
-			r165 := r164 << 23
-			// r166:pow2 = FromBits r165
-			pow2166 := math.Float32frombits(r165)
-			// r167 = Mul r161 r166:pow2
-			r167 := float32(r161 * pow2166)
+			// r146 = FMA r145 r68 r67
+			r146 := fma32(r145, r68, r67)
+			// r147 = Sub r146 r67
+			r147 := float32(r146 - r67)
+			// r148 = FMA r147 r72 r145
+			r148 := fma32(r147, r72, r145)
+			// r149 = FMA r147 r71 r148
+			r149 := fma32(r147, r71, r148)
+			// r150 = FMA r48 r149 r49
+			r150 := fma32(r48, r149, r49)
+			// r151 = FMA r150 r149 r51
+			r151 := fma32(r150, r149, r51)
+			// r152 = FMA r151 r149 r53
+			r152 := fma32(r151, r149, r53)
+			// r153 = FMA r152 r149 r35
+			r153 := fma32(r152, r149, r35)
+			// r154 = FMA r153 r149 r36
+			r154 := fma32(r153, r149, r36)
+			// r155 = FMA r154 r149 r38
+			r155 := fma32(r154, r149, r38)
+			// r156 = FMA r155 r149 r40
+			r156 := fma32(r155, r149, r40)
+			// r157 = FMA r156 r149 r42
+			r157 := fma32(r156, r149, r42)
+			// r158 = FMA r157 r149 r44
+			r158 := fma32(r157, r149, r44)
+			// r159 = FMA r149 r158 r44
+			r159 := fma32(r149, r158, r44)
+			// r160 = Add r147 r67
+			r160 := float32(r147 + r67)
+			// r161:kBits = Bits r160
+			kBits161 := math.Float32bits(r160)
+			// r162 = IAdd r161:kBits r91
+			r162 := kBits161 + r91
+			// r163 = Shl 23 r162
+			r163 := r162 << 23
+			// r164:pow2 = FromBits r163
+			pow2164 := math.Float32frombits(r163)
+			// r165 = Mul r159 r164:pow2
+			r165 := float32(r159 * pow2164)
+			// r168 = FMA r166 r26:z r167
+			r168 := fma32(r166, z, r167)
 			// r170 = FMA r168 r26:z r169
 			r170 := fma32(r168, z, r169)
 			// r172 = FMA r170 r26:z r171
@@ -17032,273 +16973,268 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 			r178 := fma32(r176, z, r177)
 			// r180 = FMA r178 r26:z r179
 			r180 := fma32(r178, z, r179)
-			// r182 = FMA r180 r26:z r181
-			r182 := fma32(r180, z, r181)
-			// r183 = FMA r182 r26:z r48
-			r183 := fma32(r182, z, r48)
-			// r185 = FMA r183 r26:z r184
-			r185 := fma32(r183, z, r184)
-			// r186 = FMA r185 r26:z r51
-			r186 := fma32(r185, z, r51)
-			// r188 = FMA r186 r26:z r187
-			r188 := fma32(r186, z, r187)
-			// r189 = FMA r188 r26:z r35
-			r189 := fma32(r188, z, r35)
-			// r191 = FMA r189 r26:z r190
-			r191 := fma32(r189, z, r190)
-			// r192 = FMA r191 r26:z r38
-			r192 := fma32(r191, z, r38)
-			// r194 = FMA r192 r26:z r193
-			r194 := fma32(r192, z, r193)
-			// r195 = FMA r194 r26:z r42
-			r195 := fma32(r194, z, r42)
-			// r196 = Mul r167 r195
-			r196 := float32(r167 * r195)
-			// r197 = CmpGT r149 r84
-			r197 := r149 > r84
-			// r198 = Select r197 r84 r149
-			r198 := r149
-			if r197 {
-				r198 = r84
+			// r181 = FMA r180 r26:z r48
+			r181 := fma32(r180, z, r48)
+			// r183 = FMA r181 r26:z r182
+			r183 := fma32(r181, z, r182)
+			// r184 = FMA r183 r26:z r51
+			r184 := fma32(r183, z, r51)
+			// r186 = FMA r184 r26:z r185
+			r186 := fma32(r184, z, r185)
+			// r187 = FMA r186 r26:z r35
+			r187 := fma32(r186, z, r35)
+			// r189 = FMA r187 r26:z r188
+			r189 := fma32(r187, z, r188)
+			// r190 = FMA r189 r26:z r38
+			r190 := fma32(r189, z, r38)
+			// r192 = FMA r190 r26:z r191
+			r192 := fma32(r190, z, r191)
+			// r193 = FMA r192 r26:z r42
+			r193 := fma32(r192, z, r42)
+			// r194 = Mul r165 r193
+			r194 := float32(r165 * r193)
+			// r195 = CmpGT r147 r84
+			r195 := r147 > r84
+			// r196 = Select r195 r84 r147
+			r196 := r147
+			if r195 {
+				r196 = r84
 			}
-			// r199 = Sub r145 r44
-			r199 := float32(r145 - r44)
-			// r200 = Mul r198 r87
-			r200 := float32(r198 * r87)
-			// r201 = Add r200 r67
-			r201 := float32(r200 + r67)
-			// r202:kBits = Bits r201
-			kBits202 := math.Float32bits(r201)
-			// r203 = IAdd r202:kBits r91
-			r203 := kBits202 + r91
-			// r204 = Shl 23 r203
-			r204 := r203 << 23
-			// r205:pow2 = FromBits r204
-			pow2205 := math.Float32frombits(r204)
-			// r206 = FMA r161 r199 r205:pow2
-			r206 := fma32(r161, r199, pow2205)
-			// r207 = Div r206 r145
-			r207 := float32(r206 / r145)
-			// r208 = Div r207 r145
-			r208 := float32(r207 / r145)
-			// r209 = FMA r149 r42 r67
-			r209 := fma32(r149, r42, r67)
-			// r210 = Sub r209 r67
-			r210 := float32(r209 - r67)
-			// r211 = Add r210 r67
-			r211 := float32(r210 + r67)
-			// r212:kBits = Bits r211
-			kBits212 := math.Float32bits(r211)
-			// r213 = IAdd r212:kBits r91
-			r213 := kBits212 + r91
-			// r214 = Shl 23 r213
-			r214 := r213 << 23
-			// r215:pow2 = FromBits r214
-			pow2215 := math.Float32frombits(r214)
-			// r216 = Mul r208 r215:pow2
-			r216 := float32(r208 * pow2215)
-			// r217 = Sub r149 r210
-			r217 := float32(r149 - r210)
-			// r218 = Add r217 r67
-			r218 := float32(r217 + r67)
-			// r219:kBits = Bits r218
-			kBits219 := math.Float32bits(r218)
-			// r220 = IAdd r219:kBits r91
-			r220 := kBits219 + r91
-			// r221 = Shl 23 r220
-			r221 := r220 << 23
-			// r222:pow2 = FromBits r221
-			pow2222 := math.Float32frombits(r221)
-			// r223 = Mul r216 r222:pow2
-			r223 := float32(r216 * pow2222)
-			// r224 = Div r44 r26:z
-			r224 := float32(r44 / z)
-			// r225 = Div r224 r26:z
-			r225 := float32(r224 / z)
-			// r226 = CmpGT r26:z r44
-			r226 := z > r44
-			// r227 = Select r226 r223 r143
-			r227 := r143
-			if r226 {
-				r227 = r223
+			// r197 = Sub r143 r44
+			r197 := float32(r143 - r44)
+			// r198 = Mul r196 r87
+			r198 := float32(r196 * r87)
+			// r199 = Add r198 r67
+			r199 := float32(r198 + r67)
+			// r200:kBits = Bits r199
+			kBits200 := math.Float32bits(r199)
+			// r201 = IAdd r200:kBits r91
+			r201 := kBits200 + r91
+			// r202 = Shl 23 r201
+			r202 := r201 << 23
+			// r203:pow2 = FromBits r202
+			pow2203 := math.Float32frombits(r202)
+			// r204 = FMA r159 r197 r203:pow2
+			r204 := fma32(r159, r197, pow2203)
+			// r205 = Div r204 r143
+			r205 := float32(r204 / r143)
+			// r206 = Div r205 r143
+			r206 := float32(r205 / r143)
+			// r207 = FMA r147 r42 r67
+			r207 := fma32(r147, r42, r67)
+			// r208 = Sub r207 r67
+			r208 := float32(r207 - r67)
+			// r209 = Add r208 r67
+			r209 := float32(r208 + r67)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float32bits(r209)
+			// r211 = IAdd r210:kBits r91
+			r211 := kBits210 + r91
+			// r212 = Shl 23 r211
+			r212 := r211 << 23
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float32frombits(r212)
+			// r214 = Mul r206 r213:pow2
+			r214 := float32(r206 * pow2213)
+			// r215 = Sub r147 r208
+			r215 := float32(r147 - r208)
+			// r216 = Add r215 r67
+			r216 := float32(r215 + r67)
+			// r217:kBits = Bits r216
+			kBits217 := math.Float32bits(r216)
+			// r218 = IAdd r217:kBits r91
+			r218 := kBits217 + r91
+			// r219 = Shl 23 r218
+			r219 := r218 << 23
+			// r220:pow2 = FromBits r219
+			pow2220 := math.Float32frombits(r219)
+			// r221 = Mul r214 r220:pow2
+			r221 := float32(r214 * pow2220)
+			// r222 = Div r44 r26:z
+			r222 := float32(r44 / z)
+			// r223 = Div r222 r26:z
+			r223 := float32(r222 / z)
+			// r224 = CmpGT r26:z r44
+			r224 := z > r44
+			// r225 = Select r224 r221 r141
+			r225 := r141
+			if r224 {
+				r225 = r221
 			}
-			// r229 = CmpGE r26:z r228
-			r229 := z >= r228
-			// r230 = Select r229 r196 r223
-			r230 := r223
-			if r229 {
-				r230 = r196
+			// r227 = CmpGE r26:z r226
+			r227 := z >= r226
+			// r228 = Select r227 r194 r221
+			r228 := r221
+			if r227 {
+				r228 = r194
 			}
-			// r232 = CmpLT r26:z r231
-			r232 := z < r231
-			// r233 = Select r232 r230 r227
-			r233 := r227
+			// r230 = CmpLT r26:z r229
+			r230 := z < r229
+			// r231 = Select r230 r228 r225
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			// r232 = CmpLT r26:z r64
+			r232 := z < r64
+			// r233 = Select r232 r223 r231
+			r233 := r231
 			if r232 {
-				r233 = r230
+				r233 = r223
 			}
-			// r234 = CmpLT r26:z r64
-			r234 := z < r64
-			// r235 = Select r234 r225 r233
-			r235 := r233
-			if r234 {
-				r235 = r225
-			}
-			// r127 = Select r128 r235 r127
-			if r128 {
-				r127 = r235
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large {
+				dphi = r233
 			}
 		}
-		// r237 = Sub r236 r2:Last
-		r237 := float32(r236 - Last)
-		// r238:tauRef = Param TauRef
+		// r235 = Sub r234 r2:Last
+		r235 := float32(r234 - Last)
+		// r236:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r239 = CmpLT r237 r238:tauRef
-		r239 := r237 < tauRef
-		// r240 = Select r239 r9:vr r115:vc
-		r240 := vc
-		if r239 {
-			r240 = vr
-		}
-		// r241:invD = Param InvD
+		// r237:refr = CmpLT r235 r236:tauRef
+		refr := r235 < tauRef
+		// r238:invD = Param InvD
 		invD := cInvD[j]
-		// r242:alpha = Param Alpha
+		// r239:negInvD = Param NegInvD
+		negInvD := cNegInvD[j]
+		// r240:alpha = Param Alpha
 		alpha := cAlpha[j]
-		// r243:width = Param Width
+		// r241:width = Param Width
 		width := cWidth[j]
-		// r244 = Imm 0x0
-		r244 := math.Float32frombits(0x00000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r244 = Load GSpike
-			r244 = gspike[j]
+			// r242 = Select r237:refr r9:vr r115:vc
+			r242 := vc
+			if refr {
+				r242 = vr
+			}
+			// r243 = Load GSpike
+			r243 := gspike[j]
+			// r244 = Sub r242 r5:vTh
+			r244 := float32(r242 - vTh)
+			// r245 = Abs r244
+			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
+			// r246 = FMA r245 r239:negInvD r241:width
+			r246 := fma32(r245, negInvD, width)
+			// r247 = Mul r240:alpha r246
+			r247 := float32(alpha * r246)
+			// r248 = CmpLT r247 r229
+			r248 := r247 < r229
+			// r249 = Select r248 r229 r247
+			r249 := r247
+			if r248 {
+				r249 = r229
+			}
+			// r250 = Mul r243 r249
+			r250 := float32(r243 * r249)
+			// r3:gV = FMA r250 r238:invD r3:gV
+			gV = fma32(r250, invD, gV)
 		}
-		// r246 = Sub r240 r5:vTh
-		r246 := float32(r240 - vTh)
-		// r247 = Mul r246 r241:invD
-		r247 := float32(r246 * invD)
-		// r248 = Abs r247
-		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
-		// r249 = Sub r243:width r248
-		r249 := float32(width - r248)
-		// r250 = Mul r242:alpha r249
-		r250 := float32(alpha * r249)
-		// r251 = CmpLT r250 r231
-		r251 := r250 < r231
-		// r252 = Select r251 r231 r250
-		r252 := r250
-		if r251 {
-			r252 = r231
-		}
-		// r253 = Mul r244 r252
-		r253 := float32(r244 * r252)
-		// r254 = FMA r253 r241:invD r3:gV
-		r254 := fma32(r253, invD, gV)
-		// r255:dtRTau = Param DtRTau
-		dtRTau255 := cDtRTau[j]
-		// r256:ka = Param Ka
+		// r252:dtRTau = Param DtRTau
+		dtRTau252 := cDtRTau[j]
+		// r253:ka = Param Ka
 		ka := cKa[j]
-		// r257 = FMA r4:gW r256:ka r254
-		r257 := fma32(gW, ka, r254)
-		// r258 = Mul r45:ex r255:dtRTau
-		r258 := float32(ex * dtRTau255)
-		// r259 = Mul r257 r258
-		r259 := float32(r257 * r258)
-		// r260:keep = Param Keep
+		// r254:hVc = FMA r4:gW r253:ka r3:gV
+		hVc := fma32(gW, ka, gV)
+		// r255 = Mul r45:ex r252:dtRTau
+		r255 := float32(ex * dtRTau252)
+		// r256 = Mul r254:hVc r255
+		r256 := float32(hVc * r255)
+		// r257:gI = Select r237:refr r229 r256
+		gI := r256
+		if refr {
+			gI = r229
+		}
+		// r258:keep = Param Keep
 		keep := cKeep[j]
-		// r261 = Mul r4:gW r260:keep
-		r261 := float32(gW * keep)
-		// r262 = Sub r261 r259
-		r262 := float32(r261 - r259)
-		// r263 = Mul r127 r24:F
-		r263 := float32(r127 * F)
-		// r264:dtCTau = Param DtCTau
-		dtCTau264 := cDtCTau[j]
-		// r265 = Add r264:dtCTau r264:dtCTau
-		r265 := float32(dtCTau264 + dtCTau264)
-		// r266 = FMA r263 r265 r44
-		r266 := fma32(r263, r265, r44)
-		// r267 = FMA r45:ex r26:z r266
-		r267 := fma32(ex, z, r266)
-		// r268 = Mul r257 r267
-		r268 := float32(r257 * r267)
-		// r269 = FMA r45:ex r9:vr r263
-		r269 := fma32(ex, vr, r263)
-		// r270 = Select r239 r254 r268
-		r270 := r268
-		if r239 {
-			r270 = r254
+		// r259 = Select r237:refr r44 r258:keep
+		r259 := keep
+		if refr {
+			r259 = r44
 		}
-		// r271 = Select r239 r4:gW r262
-		r271 := r262
-		if r239 {
-			r271 = gW
+		// r260 = Mul r4:gW r259
+		r260 := float32(gW * r259)
+		// r4:gW = Sub r260 r257:gI
+		gW = float32(r260 - gI)
+		// r262:q = Mul r126:dphi r24:F
+		q262 := float32(dphi * F)
+		// r263:dtCTau2 = Param DtCTau2
+		dtCTau2 := cDtCTau2[j]
+		// r264 = FMA r262:q r263:dtCTau2 r44
+		r264 := fma32(q262, dtCTau2, r44)
+		// r265 = FMA r45:ex r26:z r264
+		r265 := fma32(ex, z, r264)
+		// r266 = Mul r254:hVc r265
+		r266 := float32(hVc * r265)
+		// r267:hv = Select r237:refr r3:gV r266
+		hv := r266
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r271 r44
-		gW = float32(r271 * r44)
-		// r273 = Sub r0:V r5:vTh
-		r273 := float32(V - vTh)
-		// r274 = Mul r273 r241:invD
-		r274 := float32(r273 * invD)
+		// r268 = Imm 0x0
+		r268 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r269 = Mul r254:hVc r252:dtRTau
+			r269 := float32(hVc * dtRTau252)
+			// r270 = Mul r269 r87
+			r270 := float32(r269 * r87)
+			// r271 = FMA r45:ex r9:vr r262:q
+			r271 := fma32(ex, vr, q262)
+			// r272 = Mul r270 r271
+			r272 := float32(r270 * r271)
+			// r268 = Select r237:refr r229 r272
+			r268 = r272
+			if refr {
+				r268 = r229
+			}
+		}
+		// r274 = Sub r0:V r5:vTh
+		r274 := float32(V - vTh)
 		// r275 = Abs r274
 		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
-		// r276 = Sub r243:width r275
-		r276 := float32(width - r275)
-		// r277 = Mul r242:alpha r276
+		// r276 = FMA r275 r239:negInvD r241:width
+		r276 := fma32(r275, negInvD, width)
+		// r277 = Mul r240:alpha r276
 		r277 := float32(alpha * r276)
-		// r278 = CmpLT r277 r231
-		r278 := r277 < r231
-		// r279 = Select r278 r231 r277
+		// r278 = CmpLT r277 r229
+		r278 := r277 < r229
+		// r279 = Select r278 r229 r277
 		r279 := r277
 		if r278 {
-			r279 = r231
+			r279 = r229
 		}
-		// r280 = Mul r279 r241:invD
+		// r280 = Mul r279 r238:invD
 		r280 := float32(r279 * invD)
 		// r281:b = Param B
 		b281 := cB[j]
-		// r282 = Mul r271 r281:b
-		r282 := float32(r271 * b281)
+		// r282 = Mul r4:gW r281:b
+		r282 := float32(gW * b281)
 		// r283 = Mul r282 r280
 		r283 := float32(r282 * r280)
 		// r284 = Sub r44 r279
 		r284 := float32(r44 - r279)
-		// r3:gV = FMA r270 r284 r283
-		gV = fma32(r270, r284, r283)
+		// r3:gV = FMA r267:hv r284 r283
+		gV = fma32(hv, r284, r283)
 		// If GI
 		if hasGI {
-			// r286 = Select r239 r231 r259
-			r286 := r259
-			if r239 {
-				r286 = r231
-			}
-			// Store GI r286
-			gi[j] = r286
+			// Store GI r257:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r287 = Mul r257 r255:dtRTau
-			r287 := float32(r257 * dtRTau255)
-			// r288 = Mul r287 r87
-			r288 := float32(r287 * r87)
-			// r289 = Mul r288 r269
-			r289 := float32(r288 * r269)
-			// r290 = Select r239 r231 r289
-			r290 := r289
-			if r239 {
-				r290 = r231
-			}
-			// Store GG r290
-			gg[j] = r290
+			// Store GG r268
+			gg[j] = r268
 		}
 		// If GDelta
 		if hasGDelta {
-			// r291 = Select r239 r231 r257
-			r291 := r257
-			if r239 {
-				r291 = r231
+			// r286 = Select r237:refr r229 r254:hVc
+			r286 := hVc
+			if refr {
+				r286 = r229
 			}
-			// Store GDelta r291
-			gdelta[j] = r291
+			// Store GDelta r286
+			gdelta[j] = r286
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -17410,54 +17346,54 @@ func backwardF32HardOne(f *Backward32, s int) {
 	r87 := math.Float32frombits(0xbf800000) // -1
 	// r91 = Imm 0x7f
 	r91 := uint32(0x7f)
-	// r119 = Imm 0x3a9c09c1
-	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r120 = Imm 0x3be38e39
-	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r122 = Imm 0x3d088889
-	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r125 = Imm 0x3eaaaaab
-	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r129 = Imm 0x32c54352
-	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r130 = Imm 0x34867f5b
-	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r132 = Imm 0x362670cd
-	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r134 = Imm 0x37b8ef1d
-	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r136 = Imm 0x39360b61
-	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r168 = Imm 0x253413c3
-	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r169 = Imm 0xa74a963c
-	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r171 = Imm 0x29573f9f
-	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r173 = Imm 0xab573f9f
-	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r175 = Imm 0x2d49cba5
-	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r177 = Imm 0xaf309231
-	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r179 = Imm 0x310f76c7
-	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r181 = Imm 0xb2d7322b
-	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r184 = Imm 0xb638ef1d
-	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r187 = Imm 0xb9500d01
-	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r190 = Imm 0xbc088889
-	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r193 = Imm 0xbe2aaaab
-	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r228 = Imm 0xc0400000
-	r228 := math.Float32frombits(0xc0400000) // -3
-	// r231 = Imm 0x0
-	r231 := math.Float32frombits(0x00000000) // 0
-	// r236 = Time
-	r236 := f.T[s]
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r127 = Imm 0x32c54352
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r128 = Imm 0x34867f5b
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r130 = Imm 0x362670cd
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r132 = Imm 0x37b8ef1d
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r134 = Imm 0x39360b61
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r166 = Imm 0x253413c3
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r167 = Imm 0xa74a963c
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r169 = Imm 0x29573f9f
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r171 = Imm 0xab573f9f
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r173 = Imm 0x2d49cba5
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r175 = Imm 0xaf309231
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r177 = Imm 0x310f76c7
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r179 = Imm 0xb2d7322b
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r182 = Imm 0xb638ef1d
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r185 = Imm 0xb9500d01
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r188 = Imm 0xbc088889
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r191 = Imm 0xbe2aaaab
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r226 = Imm 0xc0400000
+	r226 := math.Float32frombits(0xc0400000) // -3
+	// r229 = Imm 0x0
+	r229 := math.Float32frombits(0x00000000) // 0
+	// r234 = Time
+	r234 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -17680,7 +17616,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82_a := fma32Try(r81_a, r_a, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q_a := fma32Try(r82_a, r_a, r44, &slow)
+			q83_a := fma32Try(r82_a, r_a, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85_a := k_a > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -17703,7 +17639,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus_a := float32(r44 - pow294_a)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			r96_a := fma32Try(r_a, q83_a, oneMinus_a, &slow)
 			// r97:y = Div r96 r63:zl
 			y_a := float32(r96_a / zl_a)
 			// r98 = FMA r70:k r42 r67
@@ -17806,7 +17742,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82_b := fma32Try(r81_b, r_b, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q_b := fma32Try(r82_b, r_b, r44, &slow)
+			q83_b := fma32Try(r82_b, r_b, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85_b := k_b > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -17829,7 +17765,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus_b := float32(r44 - pow294_b)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			r96_b := fma32Try(r_b, q83_b, oneMinus_b, &slow)
 			// r97:y = Div r96 r63:zl
 			y_b := float32(r96_b / zl_b)
 			// r98 = FMA r70:k r42 r67
@@ -17932,7 +17868,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82_c := fma32Try(r81_c, r_c, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q_c := fma32Try(r82_c, r_c, r44, &slow)
+			q83_c := fma32Try(r82_c, r_c, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85_c := k_c > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -17955,7 +17891,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus_c := float32(r44 - pow294_c)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			r96_c := fma32Try(r_c, q83_c, oneMinus_c, &slow)
 			// r97:y = Div r96 r63:zl
 			y_c := float32(r96_c / zl_c)
 			// r98 = FMA r70:k r42 r67
@@ -18015,112 +17951,106 @@ func backwardF32HardOne(f *Backward32, s int) {
 			vc_b = float32(vc_b + r116_b)
 			vc_c = float32(vc_c + r116_c)
 		}
-		// r118 = Abs r27:z
-		r118_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
-		r118_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
-		r118_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r121 = FMA r119 r27:z r120
-		r121_a := fma32Try(r119, z_a, r120, &slow)
-		r121_b := fma32Try(r119, z_b, r120, &slow)
-		r121_c := fma32Try(r119, z_c, r120, &slow)
-		// r123 = FMA r121 r27:z r122
-		r123_a := fma32Try(r121_a, z_a, r122, &slow)
-		r123_b := fma32Try(r121_b, z_b, r122, &slow)
-		r123_c := fma32Try(r121_c, z_c, r122, &slow)
-		// r124 = FMA r123 r27:z r46
-		r124_a := fma32Try(r123_a, z_a, r46, &slow)
-		r124_b := fma32Try(r123_b, z_b, r46, &slow)
-		r124_c := fma32Try(r123_c, z_c, r46, &slow)
-		// r126 = FMA r124 r27:z r125
-		r126_a := fma32Try(r124_a, z_a, r125, &slow)
-		r126_b := fma32Try(r124_b, z_b, r125, &slow)
-		r126_c := fma32Try(r124_c, z_c, r125, &slow)
-		// r127 = FMA r126 r27:z r42
-		r127_a := fma32Try(r126_a, z_a, r42, &slow)
-		r127_b := fma32Try(r126_b, z_b, r42, &slow)
-		r127_c := fma32Try(r126_c, z_c, r42, &slow)
-		// r128 = CmpGT r118 r46
-		r128_a := r118_a > r46
-		r128_b := r118_b > r46
-		r128_c := r118_c > r46
-		// Rare r128
-		if r128_a {
+		// r120 = FMA r118 r27:z r119
+		r120_a := fma32Try(r118, z_a, r119, &slow)
+		r120_b := fma32Try(r118, z_b, r119, &slow)
+		r120_c := fma32Try(r118, z_c, r119, &slow)
+		// r122 = FMA r120 r27:z r121
+		r122_a := fma32Try(r120_a, z_a, r121, &slow)
+		r122_b := fma32Try(r120_b, z_b, r121, &slow)
+		r122_c := fma32Try(r120_c, z_c, r121, &slow)
+		// r123 = FMA r122 r27:z r46
+		r123_a := fma32Try(r122_a, z_a, r46, &slow)
+		r123_b := fma32Try(r122_b, z_b, r46, &slow)
+		r123_c := fma32Try(r122_c, z_c, r46, &slow)
+		// r125 = FMA r123 r27:z r124
+		r125_a := fma32Try(r123_a, z_a, r124, &slow)
+		r125_b := fma32Try(r123_b, z_b, r124, &slow)
+		r125_c := fma32Try(r123_c, z_c, r124, &slow)
+		// r126:dphi = FMA r125 r27:z r42
+		dphi_a := fma32Try(r125_a, z_a, r42, &slow)
+		dphi_b := fma32Try(r125_b, z_b, r42, &slow)
+		dphi_c := fma32Try(r125_c, z_c, r42, &slow)
+		// Rare r47:large
+		if large_a {
+			// r129 = FMA r127 r27:z r128
+			r129_a := fma32Try(r127, z_a, r128, &slow)
 			// r131 = FMA r129 r27:z r130
-			r131_a := fma32Try(r129, z_a, r130, &slow)
+			r131_a := fma32Try(r129_a, z_a, r130, &slow)
 			// r133 = FMA r131 r27:z r132
 			r133_a := fma32Try(r131_a, z_a, r132, &slow)
 			// r135 = FMA r133 r27:z r134
 			r135_a := fma32Try(r133_a, z_a, r134, &slow)
-			// r137 = FMA r135 r27:z r136
-			r137_a := fma32Try(r135_a, z_a, r136, &slow)
-			// r138 = FMA r137 r27:z r119
-			r138_a := fma32Try(r137_a, z_a, r119, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139_a := fma32Try(r138_a, z_a, r120, &slow)
-			// r140 = FMA r139 r27:z r122
-			r140_a := fma32Try(r139_a, z_a, r122, &slow)
-			// r141 = FMA r140 r27:z r46
-			r141_a := fma32Try(r140_a, z_a, r46, &slow)
-			// r142 = FMA r141 r27:z r125
-			r142_a := fma32Try(r141_a, z_a, r125, &slow)
-			// r143 = FMA r142 r27:z r42
-			r143_a := fma32Try(r142_a, z_a, r42, &slow)
-			// r144 = CmpGT r27:z r61
-			r144_a := z_a > r61
-			// r145 = Select r144 r61 r27:z
-			r145_a := z_a
+			// r136 = FMA r135 r27:z r118
+			r136_a := fma32Try(r135_a, z_a, r118, &slow)
+			// r137 = FMA r136 r27:z r119
+			r137_a := fma32Try(r136_a, z_a, r119, &slow)
+			// r138 = FMA r137 r27:z r121
+			r138_a := fma32Try(r137_a, z_a, r121, &slow)
+			// r139 = FMA r138 r27:z r46
+			r139_a := fma32Try(r138_a, z_a, r46, &slow)
+			// r140 = FMA r139 r27:z r124
+			r140_a := fma32Try(r139_a, z_a, r124, &slow)
+			// r141 = FMA r140 r27:z r42
+			r141_a := fma32Try(r140_a, z_a, r42, &slow)
+			// r142 = CmpGT r27:z r61
+			r142_a := z_a > r61
+			// r143 = Select r142 r61 r27:z
+			r143_a := z_a
+			if r142_a {
+				r143_a = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144_a := r143_a < r64
+			// r145 = Select r144 r64 r143
+			r145_a := r143_a
 			if r144_a {
-				r145_a = r61
+				r145_a = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146_a := r145_a < r64
-			// r147 = Select r146 r64 r145
-			r147_a := r145_a
-			if r146_a {
-				r147_a = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148_a := fma32Try(r147_a, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149_a := float32(r148_a - r67)
-			// r150 = FMA r149 r72 r147
-			r150_a := fma32Try(r149_a, r72, r147_a, &slow)
-			// r151 = FMA r149 r71 r150
-			r151_a := fma32Try(r149_a, r71, r150_a, &slow)
-			// r152 = FMA r48 r151 r49
-			r152_a := fma32Try(r48, r151_a, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153_a := fma32Try(r152_a, r151_a, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154_a := fma32Try(r153_a, r151_a, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155_a := fma32Try(r154_a, r151_a, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156_a := fma32Try(r155_a, r151_a, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157_a := fma32Try(r156_a, r151_a, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158_a := fma32Try(r157_a, r151_a, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159_a := fma32Try(r158_a, r151_a, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160_a := fma32Try(r159_a, r151_a, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161_a := fma32Try(r151_a, r160_a, r44, &slow)
-			// r162 = Add r149 r67
-			r162_a := float32(r149_a + r67)
-			// r163:kBits = Bits r162
-			kBits163_a := math.Float32bits(r162_a)
-			// r164 = IAdd r163:kBits r91
-			r164_a := kBits163_a + r91
-			// r165 = Shl 23 r164
-			r165_a := r164_a << 23
-			// r166:pow2 = FromBits r165
-			pow2166_a := math.Float32frombits(r165_a)
-			// r167 = Mul r161 r166:pow2
-			r167_a := float32(r161_a * pow2166_a)
+			// r146 = FMA r145 r68 r67
+			r146_a := fma32Try(r145_a, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147_a := float32(r146_a - r67)
+			// r148 = FMA r147 r72 r145
+			r148_a := fma32Try(r147_a, r72, r145_a, &slow)
+			// r149 = FMA r147 r71 r148
+			r149_a := fma32Try(r147_a, r71, r148_a, &slow)
+			// r150 = FMA r48 r149 r49
+			r150_a := fma32Try(r48, r149_a, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151_a := fma32Try(r150_a, r149_a, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152_a := fma32Try(r151_a, r149_a, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153_a := fma32Try(r152_a, r149_a, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154_a := fma32Try(r153_a, r149_a, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155_a := fma32Try(r154_a, r149_a, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156_a := fma32Try(r155_a, r149_a, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157_a := fma32Try(r156_a, r149_a, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158_a := fma32Try(r157_a, r149_a, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159_a := fma32Try(r149_a, r158_a, r44, &slow)
+			// r160 = Add r147 r67
+			r160_a := float32(r147_a + r67)
+			// r161:kBits = Bits r160
+			kBits161_a := math.Float32bits(r160_a)
+			// r162 = IAdd r161:kBits r91
+			r162_a := kBits161_a + r91
+			// r163 = Shl 23 r162
+			r163_a := r162_a << 23
+			// r164:pow2 = FromBits r163
+			pow2164_a := math.Float32frombits(r163_a)
+			// r165 = Mul r159 r164:pow2
+			r165_a := float32(r159_a * pow2164_a)
+			// r168 = FMA r166 r27:z r167
+			r168_a := fma32Try(r166, z_a, r167, &slow)
 			// r170 = FMA r168 r27:z r169
-			r170_a := fma32Try(r168, z_a, r169, &slow)
+			r170_a := fma32Try(r168_a, z_a, r169, &slow)
 			// r172 = FMA r170 r27:z r171
 			r172_a := fma32Try(r170_a, z_a, r171, &slow)
 			// r174 = FMA r172 r27:z r173
@@ -18131,199 +18061,199 @@ func backwardF32HardOne(f *Backward32, s int) {
 			r178_a := fma32Try(r176_a, z_a, r177, &slow)
 			// r180 = FMA r178 r27:z r179
 			r180_a := fma32Try(r178_a, z_a, r179, &slow)
-			// r182 = FMA r180 r27:z r181
-			r182_a := fma32Try(r180_a, z_a, r181, &slow)
-			// r183 = FMA r182 r27:z r48
-			r183_a := fma32Try(r182_a, z_a, r48, &slow)
-			// r185 = FMA r183 r27:z r184
-			r185_a := fma32Try(r183_a, z_a, r184, &slow)
-			// r186 = FMA r185 r27:z r51
-			r186_a := fma32Try(r185_a, z_a, r51, &slow)
-			// r188 = FMA r186 r27:z r187
-			r188_a := fma32Try(r186_a, z_a, r187, &slow)
-			// r189 = FMA r188 r27:z r35
-			r189_a := fma32Try(r188_a, z_a, r35, &slow)
-			// r191 = FMA r189 r27:z r190
-			r191_a := fma32Try(r189_a, z_a, r190, &slow)
-			// r192 = FMA r191 r27:z r38
-			r192_a := fma32Try(r191_a, z_a, r38, &slow)
-			// r194 = FMA r192 r27:z r193
-			r194_a := fma32Try(r192_a, z_a, r193, &slow)
-			// r195 = FMA r194 r27:z r42
-			r195_a := fma32Try(r194_a, z_a, r42, &slow)
-			// r196 = Mul r167 r195
-			r196_a := float32(r167_a * r195_a)
-			// r197 = CmpGT r149 r84
-			r197_a := r149_a > r84
-			// r198 = Select r197 r84 r149
-			r198_a := r149_a
-			if r197_a {
-				r198_a = r84
+			// r181 = FMA r180 r27:z r48
+			r181_a := fma32Try(r180_a, z_a, r48, &slow)
+			// r183 = FMA r181 r27:z r182
+			r183_a := fma32Try(r181_a, z_a, r182, &slow)
+			// r184 = FMA r183 r27:z r51
+			r184_a := fma32Try(r183_a, z_a, r51, &slow)
+			// r186 = FMA r184 r27:z r185
+			r186_a := fma32Try(r184_a, z_a, r185, &slow)
+			// r187 = FMA r186 r27:z r35
+			r187_a := fma32Try(r186_a, z_a, r35, &slow)
+			// r189 = FMA r187 r27:z r188
+			r189_a := fma32Try(r187_a, z_a, r188, &slow)
+			// r190 = FMA r189 r27:z r38
+			r190_a := fma32Try(r189_a, z_a, r38, &slow)
+			// r192 = FMA r190 r27:z r191
+			r192_a := fma32Try(r190_a, z_a, r191, &slow)
+			// r193 = FMA r192 r27:z r42
+			r193_a := fma32Try(r192_a, z_a, r42, &slow)
+			// r194 = Mul r165 r193
+			r194_a := float32(r165_a * r193_a)
+			// r195 = CmpGT r147 r84
+			r195_a := r147_a > r84
+			// r196 = Select r195 r84 r147
+			r196_a := r147_a
+			if r195_a {
+				r196_a = r84
 			}
-			// r199 = Sub r145 r44
-			r199_a := float32(r145_a - r44)
-			// r200 = Mul r198 r87
-			r200_a := float32(r198_a * r87)
-			// r201 = Add r200 r67
-			r201_a := float32(r200_a + r67)
-			// r202:kBits = Bits r201
-			kBits202_a := math.Float32bits(r201_a)
-			// r203 = IAdd r202:kBits r91
-			r203_a := kBits202_a + r91
-			// r204 = Shl 23 r203
-			r204_a := r203_a << 23
-			// r205:pow2 = FromBits r204
-			pow2205_a := math.Float32frombits(r204_a)
-			// r206 = FMA r161 r199 r205:pow2
-			r206_a := fma32Try(r161_a, r199_a, pow2205_a, &slow)
-			// r207 = Div r206 r145
-			r207_a := float32(r206_a / r145_a)
-			// r208 = Div r207 r145
-			r208_a := float32(r207_a / r145_a)
-			// r209 = FMA r149 r42 r67
-			r209_a := fma32Try(r149_a, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210_a := float32(r209_a - r67)
-			// r211 = Add r210 r67
-			r211_a := float32(r210_a + r67)
-			// r212:kBits = Bits r211
-			kBits212_a := math.Float32bits(r211_a)
-			// r213 = IAdd r212:kBits r91
-			r213_a := kBits212_a + r91
-			// r214 = Shl 23 r213
-			r214_a := r213_a << 23
-			// r215:pow2 = FromBits r214
-			pow2215_a := math.Float32frombits(r214_a)
-			// r216 = Mul r208 r215:pow2
-			r216_a := float32(r208_a * pow2215_a)
-			// r217 = Sub r149 r210
-			r217_a := float32(r149_a - r210_a)
-			// r218 = Add r217 r67
-			r218_a := float32(r217_a + r67)
-			// r219:kBits = Bits r218
-			kBits219_a := math.Float32bits(r218_a)
-			// r220 = IAdd r219:kBits r91
-			r220_a := kBits219_a + r91
-			// r221 = Shl 23 r220
-			r221_a := r220_a << 23
-			// r222:pow2 = FromBits r221
-			pow2222_a := math.Float32frombits(r221_a)
-			// r223 = Mul r216 r222:pow2
-			r223_a := float32(r216_a * pow2222_a)
-			// r224 = Div r44 r27:z
-			r224_a := float32(r44 / z_a)
-			// r225 = Div r224 r27:z
-			r225_a := float32(r224_a / z_a)
-			// r226 = CmpGT r27:z r44
-			r226_a := z_a > r44
-			// r227 = Select r226 r223 r143
-			r227_a := r143_a
-			if r226_a {
-				r227_a = r223_a
+			// r197 = Sub r143 r44
+			r197_a := float32(r143_a - r44)
+			// r198 = Mul r196 r87
+			r198_a := float32(r196_a * r87)
+			// r199 = Add r198 r67
+			r199_a := float32(r198_a + r67)
+			// r200:kBits = Bits r199
+			kBits200_a := math.Float32bits(r199_a)
+			// r201 = IAdd r200:kBits r91
+			r201_a := kBits200_a + r91
+			// r202 = Shl 23 r201
+			r202_a := r201_a << 23
+			// r203:pow2 = FromBits r202
+			pow2203_a := math.Float32frombits(r202_a)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_a := fma32Try(r159_a, r197_a, pow2203_a, &slow)
+			// r205 = Div r204 r143
+			r205_a := float32(r204_a / r143_a)
+			// r206 = Div r205 r143
+			r206_a := float32(r205_a / r143_a)
+			// r207 = FMA r147 r42 r67
+			r207_a := fma32Try(r147_a, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208_a := float32(r207_a - r67)
+			// r209 = Add r208 r67
+			r209_a := float32(r208_a + r67)
+			// r210:kBits = Bits r209
+			kBits210_a := math.Float32bits(r209_a)
+			// r211 = IAdd r210:kBits r91
+			r211_a := kBits210_a + r91
+			// r212 = Shl 23 r211
+			r212_a := r211_a << 23
+			// r213:pow2 = FromBits r212
+			pow2213_a := math.Float32frombits(r212_a)
+			// r214 = Mul r206 r213:pow2
+			r214_a := float32(r206_a * pow2213_a)
+			// r215 = Sub r147 r208
+			r215_a := float32(r147_a - r208_a)
+			// r216 = Add r215 r67
+			r216_a := float32(r215_a + r67)
+			// r217:kBits = Bits r216
+			kBits217_a := math.Float32bits(r216_a)
+			// r218 = IAdd r217:kBits r91
+			r218_a := kBits217_a + r91
+			// r219 = Shl 23 r218
+			r219_a := r218_a << 23
+			// r220:pow2 = FromBits r219
+			pow2220_a := math.Float32frombits(r219_a)
+			// r221 = Mul r214 r220:pow2
+			r221_a := float32(r214_a * pow2220_a)
+			// r222 = Div r44 r27:z
+			r222_a := float32(r44 / z_a)
+			// r223 = Div r222 r27:z
+			r223_a := float32(r222_a / z_a)
+			// r224 = CmpGT r27:z r44
+			r224_a := z_a > r44
+			// r225 = Select r224 r221 r141
+			r225_a := r141_a
+			if r224_a {
+				r225_a = r221_a
 			}
-			// r229 = CmpGE r27:z r228
-			r229_a := z_a >= r228
-			// r230 = Select r229 r196 r223
-			r230_a := r223_a
-			if r229_a {
-				r230_a = r196_a
+			// r227 = CmpGE r27:z r226
+			r227_a := z_a >= r226
+			// r228 = Select r227 r194 r221
+			r228_a := r221_a
+			if r227_a {
+				r228_a = r194_a
 			}
-			// r232 = CmpLT r27:z r231
-			r232_a := z_a < r231
-			// r233 = Select r232 r230 r227
-			r233_a := r227_a
+			// r230 = CmpLT r27:z r229
+			r230_a := z_a < r229
+			// r231 = Select r230 r228 r225
+			r231_a := r225_a
+			if r230_a {
+				r231_a = r228_a
+			}
+			// r232 = CmpLT r27:z r64
+			r232_a := z_a < r64
+			// r233 = Select r232 r223 r231
+			r233_a := r231_a
 			if r232_a {
-				r233_a = r230_a
+				r233_a = r223_a
 			}
-			// r234 = CmpLT r27:z r64
-			r234_a := z_a < r64
-			// r235 = Select r234 r225 r233
-			r235_a := r233_a
-			if r234_a {
-				r235_a = r225_a
-			}
-			// r127 = Select r128 r235 r127
-			if r128_a {
-				r127_a = r235_a
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large_a {
+				dphi_a = r233_a
 			}
 		}
-		if r128_b {
+		if large_b {
+			// r129 = FMA r127 r27:z r128
+			r129_b := fma32Try(r127, z_b, r128, &slow)
 			// r131 = FMA r129 r27:z r130
-			r131_b := fma32Try(r129, z_b, r130, &slow)
+			r131_b := fma32Try(r129_b, z_b, r130, &slow)
 			// r133 = FMA r131 r27:z r132
 			r133_b := fma32Try(r131_b, z_b, r132, &slow)
 			// r135 = FMA r133 r27:z r134
 			r135_b := fma32Try(r133_b, z_b, r134, &slow)
-			// r137 = FMA r135 r27:z r136
-			r137_b := fma32Try(r135_b, z_b, r136, &slow)
-			// r138 = FMA r137 r27:z r119
-			r138_b := fma32Try(r137_b, z_b, r119, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139_b := fma32Try(r138_b, z_b, r120, &slow)
-			// r140 = FMA r139 r27:z r122
-			r140_b := fma32Try(r139_b, z_b, r122, &slow)
-			// r141 = FMA r140 r27:z r46
-			r141_b := fma32Try(r140_b, z_b, r46, &slow)
-			// r142 = FMA r141 r27:z r125
-			r142_b := fma32Try(r141_b, z_b, r125, &slow)
-			// r143 = FMA r142 r27:z r42
-			r143_b := fma32Try(r142_b, z_b, r42, &slow)
-			// r144 = CmpGT r27:z r61
-			r144_b := z_b > r61
-			// r145 = Select r144 r61 r27:z
-			r145_b := z_b
+			// r136 = FMA r135 r27:z r118
+			r136_b := fma32Try(r135_b, z_b, r118, &slow)
+			// r137 = FMA r136 r27:z r119
+			r137_b := fma32Try(r136_b, z_b, r119, &slow)
+			// r138 = FMA r137 r27:z r121
+			r138_b := fma32Try(r137_b, z_b, r121, &slow)
+			// r139 = FMA r138 r27:z r46
+			r139_b := fma32Try(r138_b, z_b, r46, &slow)
+			// r140 = FMA r139 r27:z r124
+			r140_b := fma32Try(r139_b, z_b, r124, &slow)
+			// r141 = FMA r140 r27:z r42
+			r141_b := fma32Try(r140_b, z_b, r42, &slow)
+			// r142 = CmpGT r27:z r61
+			r142_b := z_b > r61
+			// r143 = Select r142 r61 r27:z
+			r143_b := z_b
+			if r142_b {
+				r143_b = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144_b := r143_b < r64
+			// r145 = Select r144 r64 r143
+			r145_b := r143_b
 			if r144_b {
-				r145_b = r61
+				r145_b = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146_b := r145_b < r64
-			// r147 = Select r146 r64 r145
-			r147_b := r145_b
-			if r146_b {
-				r147_b = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148_b := fma32Try(r147_b, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149_b := float32(r148_b - r67)
-			// r150 = FMA r149 r72 r147
-			r150_b := fma32Try(r149_b, r72, r147_b, &slow)
-			// r151 = FMA r149 r71 r150
-			r151_b := fma32Try(r149_b, r71, r150_b, &slow)
-			// r152 = FMA r48 r151 r49
-			r152_b := fma32Try(r48, r151_b, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153_b := fma32Try(r152_b, r151_b, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154_b := fma32Try(r153_b, r151_b, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155_b := fma32Try(r154_b, r151_b, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156_b := fma32Try(r155_b, r151_b, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157_b := fma32Try(r156_b, r151_b, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158_b := fma32Try(r157_b, r151_b, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159_b := fma32Try(r158_b, r151_b, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160_b := fma32Try(r159_b, r151_b, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161_b := fma32Try(r151_b, r160_b, r44, &slow)
-			// r162 = Add r149 r67
-			r162_b := float32(r149_b + r67)
-			// r163:kBits = Bits r162
-			kBits163_b := math.Float32bits(r162_b)
-			// r164 = IAdd r163:kBits r91
-			r164_b := kBits163_b + r91
-			// r165 = Shl 23 r164
-			r165_b := r164_b << 23
-			// r166:pow2 = FromBits r165
-			pow2166_b := math.Float32frombits(r165_b)
-			// r167 = Mul r161 r166:pow2
-			r167_b := float32(r161_b * pow2166_b)
+			// r146 = FMA r145 r68 r67
+			r146_b := fma32Try(r145_b, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147_b := float32(r146_b - r67)
+			// r148 = FMA r147 r72 r145
+			r148_b := fma32Try(r147_b, r72, r145_b, &slow)
+			// r149 = FMA r147 r71 r148
+			r149_b := fma32Try(r147_b, r71, r148_b, &slow)
+			// r150 = FMA r48 r149 r49
+			r150_b := fma32Try(r48, r149_b, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151_b := fma32Try(r150_b, r149_b, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152_b := fma32Try(r151_b, r149_b, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153_b := fma32Try(r152_b, r149_b, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154_b := fma32Try(r153_b, r149_b, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155_b := fma32Try(r154_b, r149_b, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156_b := fma32Try(r155_b, r149_b, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157_b := fma32Try(r156_b, r149_b, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158_b := fma32Try(r157_b, r149_b, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159_b := fma32Try(r149_b, r158_b, r44, &slow)
+			// r160 = Add r147 r67
+			r160_b := float32(r147_b + r67)
+			// r161:kBits = Bits r160
+			kBits161_b := math.Float32bits(r160_b)
+			// r162 = IAdd r161:kBits r91
+			r162_b := kBits161_b + r91
+			// r163 = Shl 23 r162
+			r163_b := r162_b << 23
+			// r164:pow2 = FromBits r163
+			pow2164_b := math.Float32frombits(r163_b)
+			// r165 = Mul r159 r164:pow2
+			r165_b := float32(r159_b * pow2164_b)
+			// r168 = FMA r166 r27:z r167
+			r168_b := fma32Try(r166, z_b, r167, &slow)
 			// r170 = FMA r168 r27:z r169
-			r170_b := fma32Try(r168, z_b, r169, &slow)
+			r170_b := fma32Try(r168_b, z_b, r169, &slow)
 			// r172 = FMA r170 r27:z r171
 			r172_b := fma32Try(r170_b, z_b, r171, &slow)
 			// r174 = FMA r172 r27:z r173
@@ -18334,199 +18264,199 @@ func backwardF32HardOne(f *Backward32, s int) {
 			r178_b := fma32Try(r176_b, z_b, r177, &slow)
 			// r180 = FMA r178 r27:z r179
 			r180_b := fma32Try(r178_b, z_b, r179, &slow)
-			// r182 = FMA r180 r27:z r181
-			r182_b := fma32Try(r180_b, z_b, r181, &slow)
-			// r183 = FMA r182 r27:z r48
-			r183_b := fma32Try(r182_b, z_b, r48, &slow)
-			// r185 = FMA r183 r27:z r184
-			r185_b := fma32Try(r183_b, z_b, r184, &slow)
-			// r186 = FMA r185 r27:z r51
-			r186_b := fma32Try(r185_b, z_b, r51, &slow)
-			// r188 = FMA r186 r27:z r187
-			r188_b := fma32Try(r186_b, z_b, r187, &slow)
-			// r189 = FMA r188 r27:z r35
-			r189_b := fma32Try(r188_b, z_b, r35, &slow)
-			// r191 = FMA r189 r27:z r190
-			r191_b := fma32Try(r189_b, z_b, r190, &slow)
-			// r192 = FMA r191 r27:z r38
-			r192_b := fma32Try(r191_b, z_b, r38, &slow)
-			// r194 = FMA r192 r27:z r193
-			r194_b := fma32Try(r192_b, z_b, r193, &slow)
-			// r195 = FMA r194 r27:z r42
-			r195_b := fma32Try(r194_b, z_b, r42, &slow)
-			// r196 = Mul r167 r195
-			r196_b := float32(r167_b * r195_b)
-			// r197 = CmpGT r149 r84
-			r197_b := r149_b > r84
-			// r198 = Select r197 r84 r149
-			r198_b := r149_b
-			if r197_b {
-				r198_b = r84
+			// r181 = FMA r180 r27:z r48
+			r181_b := fma32Try(r180_b, z_b, r48, &slow)
+			// r183 = FMA r181 r27:z r182
+			r183_b := fma32Try(r181_b, z_b, r182, &slow)
+			// r184 = FMA r183 r27:z r51
+			r184_b := fma32Try(r183_b, z_b, r51, &slow)
+			// r186 = FMA r184 r27:z r185
+			r186_b := fma32Try(r184_b, z_b, r185, &slow)
+			// r187 = FMA r186 r27:z r35
+			r187_b := fma32Try(r186_b, z_b, r35, &slow)
+			// r189 = FMA r187 r27:z r188
+			r189_b := fma32Try(r187_b, z_b, r188, &slow)
+			// r190 = FMA r189 r27:z r38
+			r190_b := fma32Try(r189_b, z_b, r38, &slow)
+			// r192 = FMA r190 r27:z r191
+			r192_b := fma32Try(r190_b, z_b, r191, &slow)
+			// r193 = FMA r192 r27:z r42
+			r193_b := fma32Try(r192_b, z_b, r42, &slow)
+			// r194 = Mul r165 r193
+			r194_b := float32(r165_b * r193_b)
+			// r195 = CmpGT r147 r84
+			r195_b := r147_b > r84
+			// r196 = Select r195 r84 r147
+			r196_b := r147_b
+			if r195_b {
+				r196_b = r84
 			}
-			// r199 = Sub r145 r44
-			r199_b := float32(r145_b - r44)
-			// r200 = Mul r198 r87
-			r200_b := float32(r198_b * r87)
-			// r201 = Add r200 r67
-			r201_b := float32(r200_b + r67)
-			// r202:kBits = Bits r201
-			kBits202_b := math.Float32bits(r201_b)
-			// r203 = IAdd r202:kBits r91
-			r203_b := kBits202_b + r91
-			// r204 = Shl 23 r203
-			r204_b := r203_b << 23
-			// r205:pow2 = FromBits r204
-			pow2205_b := math.Float32frombits(r204_b)
-			// r206 = FMA r161 r199 r205:pow2
-			r206_b := fma32Try(r161_b, r199_b, pow2205_b, &slow)
-			// r207 = Div r206 r145
-			r207_b := float32(r206_b / r145_b)
-			// r208 = Div r207 r145
-			r208_b := float32(r207_b / r145_b)
-			// r209 = FMA r149 r42 r67
-			r209_b := fma32Try(r149_b, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210_b := float32(r209_b - r67)
-			// r211 = Add r210 r67
-			r211_b := float32(r210_b + r67)
-			// r212:kBits = Bits r211
-			kBits212_b := math.Float32bits(r211_b)
-			// r213 = IAdd r212:kBits r91
-			r213_b := kBits212_b + r91
-			// r214 = Shl 23 r213
-			r214_b := r213_b << 23
-			// r215:pow2 = FromBits r214
-			pow2215_b := math.Float32frombits(r214_b)
-			// r216 = Mul r208 r215:pow2
-			r216_b := float32(r208_b * pow2215_b)
-			// r217 = Sub r149 r210
-			r217_b := float32(r149_b - r210_b)
-			// r218 = Add r217 r67
-			r218_b := float32(r217_b + r67)
-			// r219:kBits = Bits r218
-			kBits219_b := math.Float32bits(r218_b)
-			// r220 = IAdd r219:kBits r91
-			r220_b := kBits219_b + r91
-			// r221 = Shl 23 r220
-			r221_b := r220_b << 23
-			// r222:pow2 = FromBits r221
-			pow2222_b := math.Float32frombits(r221_b)
-			// r223 = Mul r216 r222:pow2
-			r223_b := float32(r216_b * pow2222_b)
-			// r224 = Div r44 r27:z
-			r224_b := float32(r44 / z_b)
-			// r225 = Div r224 r27:z
-			r225_b := float32(r224_b / z_b)
-			// r226 = CmpGT r27:z r44
-			r226_b := z_b > r44
-			// r227 = Select r226 r223 r143
-			r227_b := r143_b
-			if r226_b {
-				r227_b = r223_b
+			// r197 = Sub r143 r44
+			r197_b := float32(r143_b - r44)
+			// r198 = Mul r196 r87
+			r198_b := float32(r196_b * r87)
+			// r199 = Add r198 r67
+			r199_b := float32(r198_b + r67)
+			// r200:kBits = Bits r199
+			kBits200_b := math.Float32bits(r199_b)
+			// r201 = IAdd r200:kBits r91
+			r201_b := kBits200_b + r91
+			// r202 = Shl 23 r201
+			r202_b := r201_b << 23
+			// r203:pow2 = FromBits r202
+			pow2203_b := math.Float32frombits(r202_b)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_b := fma32Try(r159_b, r197_b, pow2203_b, &slow)
+			// r205 = Div r204 r143
+			r205_b := float32(r204_b / r143_b)
+			// r206 = Div r205 r143
+			r206_b := float32(r205_b / r143_b)
+			// r207 = FMA r147 r42 r67
+			r207_b := fma32Try(r147_b, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208_b := float32(r207_b - r67)
+			// r209 = Add r208 r67
+			r209_b := float32(r208_b + r67)
+			// r210:kBits = Bits r209
+			kBits210_b := math.Float32bits(r209_b)
+			// r211 = IAdd r210:kBits r91
+			r211_b := kBits210_b + r91
+			// r212 = Shl 23 r211
+			r212_b := r211_b << 23
+			// r213:pow2 = FromBits r212
+			pow2213_b := math.Float32frombits(r212_b)
+			// r214 = Mul r206 r213:pow2
+			r214_b := float32(r206_b * pow2213_b)
+			// r215 = Sub r147 r208
+			r215_b := float32(r147_b - r208_b)
+			// r216 = Add r215 r67
+			r216_b := float32(r215_b + r67)
+			// r217:kBits = Bits r216
+			kBits217_b := math.Float32bits(r216_b)
+			// r218 = IAdd r217:kBits r91
+			r218_b := kBits217_b + r91
+			// r219 = Shl 23 r218
+			r219_b := r218_b << 23
+			// r220:pow2 = FromBits r219
+			pow2220_b := math.Float32frombits(r219_b)
+			// r221 = Mul r214 r220:pow2
+			r221_b := float32(r214_b * pow2220_b)
+			// r222 = Div r44 r27:z
+			r222_b := float32(r44 / z_b)
+			// r223 = Div r222 r27:z
+			r223_b := float32(r222_b / z_b)
+			// r224 = CmpGT r27:z r44
+			r224_b := z_b > r44
+			// r225 = Select r224 r221 r141
+			r225_b := r141_b
+			if r224_b {
+				r225_b = r221_b
 			}
-			// r229 = CmpGE r27:z r228
-			r229_b := z_b >= r228
-			// r230 = Select r229 r196 r223
-			r230_b := r223_b
-			if r229_b {
-				r230_b = r196_b
+			// r227 = CmpGE r27:z r226
+			r227_b := z_b >= r226
+			// r228 = Select r227 r194 r221
+			r228_b := r221_b
+			if r227_b {
+				r228_b = r194_b
 			}
-			// r232 = CmpLT r27:z r231
-			r232_b := z_b < r231
-			// r233 = Select r232 r230 r227
-			r233_b := r227_b
+			// r230 = CmpLT r27:z r229
+			r230_b := z_b < r229
+			// r231 = Select r230 r228 r225
+			r231_b := r225_b
+			if r230_b {
+				r231_b = r228_b
+			}
+			// r232 = CmpLT r27:z r64
+			r232_b := z_b < r64
+			// r233 = Select r232 r223 r231
+			r233_b := r231_b
 			if r232_b {
-				r233_b = r230_b
+				r233_b = r223_b
 			}
-			// r234 = CmpLT r27:z r64
-			r234_b := z_b < r64
-			// r235 = Select r234 r225 r233
-			r235_b := r233_b
-			if r234_b {
-				r235_b = r225_b
-			}
-			// r127 = Select r128 r235 r127
-			if r128_b {
-				r127_b = r235_b
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large_b {
+				dphi_b = r233_b
 			}
 		}
-		if r128_c {
+		if large_c {
+			// r129 = FMA r127 r27:z r128
+			r129_c := fma32Try(r127, z_c, r128, &slow)
 			// r131 = FMA r129 r27:z r130
-			r131_c := fma32Try(r129, z_c, r130, &slow)
+			r131_c := fma32Try(r129_c, z_c, r130, &slow)
 			// r133 = FMA r131 r27:z r132
 			r133_c := fma32Try(r131_c, z_c, r132, &slow)
 			// r135 = FMA r133 r27:z r134
 			r135_c := fma32Try(r133_c, z_c, r134, &slow)
-			// r137 = FMA r135 r27:z r136
-			r137_c := fma32Try(r135_c, z_c, r136, &slow)
-			// r138 = FMA r137 r27:z r119
-			r138_c := fma32Try(r137_c, z_c, r119, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139_c := fma32Try(r138_c, z_c, r120, &slow)
-			// r140 = FMA r139 r27:z r122
-			r140_c := fma32Try(r139_c, z_c, r122, &slow)
-			// r141 = FMA r140 r27:z r46
-			r141_c := fma32Try(r140_c, z_c, r46, &slow)
-			// r142 = FMA r141 r27:z r125
-			r142_c := fma32Try(r141_c, z_c, r125, &slow)
-			// r143 = FMA r142 r27:z r42
-			r143_c := fma32Try(r142_c, z_c, r42, &slow)
-			// r144 = CmpGT r27:z r61
-			r144_c := z_c > r61
-			// r145 = Select r144 r61 r27:z
-			r145_c := z_c
+			// r136 = FMA r135 r27:z r118
+			r136_c := fma32Try(r135_c, z_c, r118, &slow)
+			// r137 = FMA r136 r27:z r119
+			r137_c := fma32Try(r136_c, z_c, r119, &slow)
+			// r138 = FMA r137 r27:z r121
+			r138_c := fma32Try(r137_c, z_c, r121, &slow)
+			// r139 = FMA r138 r27:z r46
+			r139_c := fma32Try(r138_c, z_c, r46, &slow)
+			// r140 = FMA r139 r27:z r124
+			r140_c := fma32Try(r139_c, z_c, r124, &slow)
+			// r141 = FMA r140 r27:z r42
+			r141_c := fma32Try(r140_c, z_c, r42, &slow)
+			// r142 = CmpGT r27:z r61
+			r142_c := z_c > r61
+			// r143 = Select r142 r61 r27:z
+			r143_c := z_c
+			if r142_c {
+				r143_c = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144_c := r143_c < r64
+			// r145 = Select r144 r64 r143
+			r145_c := r143_c
 			if r144_c {
-				r145_c = r61
+				r145_c = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146_c := r145_c < r64
-			// r147 = Select r146 r64 r145
-			r147_c := r145_c
-			if r146_c {
-				r147_c = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148_c := fma32Try(r147_c, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149_c := float32(r148_c - r67)
-			// r150 = FMA r149 r72 r147
-			r150_c := fma32Try(r149_c, r72, r147_c, &slow)
-			// r151 = FMA r149 r71 r150
-			r151_c := fma32Try(r149_c, r71, r150_c, &slow)
-			// r152 = FMA r48 r151 r49
-			r152_c := fma32Try(r48, r151_c, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153_c := fma32Try(r152_c, r151_c, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154_c := fma32Try(r153_c, r151_c, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155_c := fma32Try(r154_c, r151_c, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156_c := fma32Try(r155_c, r151_c, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157_c := fma32Try(r156_c, r151_c, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158_c := fma32Try(r157_c, r151_c, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159_c := fma32Try(r158_c, r151_c, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160_c := fma32Try(r159_c, r151_c, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161_c := fma32Try(r151_c, r160_c, r44, &slow)
-			// r162 = Add r149 r67
-			r162_c := float32(r149_c + r67)
-			// r163:kBits = Bits r162
-			kBits163_c := math.Float32bits(r162_c)
-			// r164 = IAdd r163:kBits r91
-			r164_c := kBits163_c + r91
-			// r165 = Shl 23 r164
-			r165_c := r164_c << 23
-			// r166:pow2 = FromBits r165
-			pow2166_c := math.Float32frombits(r165_c)
-			// r167 = Mul r161 r166:pow2
-			r167_c := float32(r161_c * pow2166_c)
+			// r146 = FMA r145 r68 r67
+			r146_c := fma32Try(r145_c, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147_c := float32(r146_c - r67)
+			// r148 = FMA r147 r72 r145
+			r148_c := fma32Try(r147_c, r72, r145_c, &slow)
+			// r149 = FMA r147 r71 r148
+			r149_c := fma32Try(r147_c, r71, r148_c, &slow)
+			// r150 = FMA r48 r149 r49
+			r150_c := fma32Try(r48, r149_c, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151_c := fma32Try(r150_c, r149_c, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152_c := fma32Try(r151_c, r149_c, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153_c := fma32Try(r152_c, r149_c, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154_c := fma32Try(r153_c, r149_c, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155_c := fma32Try(r154_c, r149_c, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156_c := fma32Try(r155_c, r149_c, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157_c := fma32Try(r156_c, r149_c, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158_c := fma32Try(r157_c, r149_c, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159_c := fma32Try(r149_c, r158_c, r44, &slow)
+			// r160 = Add r147 r67
+			r160_c := float32(r147_c + r67)
+			// r161:kBits = Bits r160
+			kBits161_c := math.Float32bits(r160_c)
+			// r162 = IAdd r161:kBits r91
+			r162_c := kBits161_c + r91
+			// r163 = Shl 23 r162
+			r163_c := r162_c << 23
+			// r164:pow2 = FromBits r163
+			pow2164_c := math.Float32frombits(r163_c)
+			// r165 = Mul r159 r164:pow2
+			r165_c := float32(r159_c * pow2164_c)
+			// r168 = FMA r166 r27:z r167
+			r168_c := fma32Try(r166, z_c, r167, &slow)
 			// r170 = FMA r168 r27:z r169
-			r170_c := fma32Try(r168, z_c, r169, &slow)
+			r170_c := fma32Try(r168_c, z_c, r169, &slow)
 			// r172 = FMA r170 r27:z r171
 			r172_c := fma32Try(r170_c, z_c, r171, &slow)
 			// r174 = FMA r172 r27:z r173
@@ -18537,413 +18467,394 @@ func backwardF32HardOne(f *Backward32, s int) {
 			r178_c := fma32Try(r176_c, z_c, r177, &slow)
 			// r180 = FMA r178 r27:z r179
 			r180_c := fma32Try(r178_c, z_c, r179, &slow)
-			// r182 = FMA r180 r27:z r181
-			r182_c := fma32Try(r180_c, z_c, r181, &slow)
-			// r183 = FMA r182 r27:z r48
-			r183_c := fma32Try(r182_c, z_c, r48, &slow)
-			// r185 = FMA r183 r27:z r184
-			r185_c := fma32Try(r183_c, z_c, r184, &slow)
-			// r186 = FMA r185 r27:z r51
-			r186_c := fma32Try(r185_c, z_c, r51, &slow)
-			// r188 = FMA r186 r27:z r187
-			r188_c := fma32Try(r186_c, z_c, r187, &slow)
-			// r189 = FMA r188 r27:z r35
-			r189_c := fma32Try(r188_c, z_c, r35, &slow)
-			// r191 = FMA r189 r27:z r190
-			r191_c := fma32Try(r189_c, z_c, r190, &slow)
-			// r192 = FMA r191 r27:z r38
-			r192_c := fma32Try(r191_c, z_c, r38, &slow)
-			// r194 = FMA r192 r27:z r193
-			r194_c := fma32Try(r192_c, z_c, r193, &slow)
-			// r195 = FMA r194 r27:z r42
-			r195_c := fma32Try(r194_c, z_c, r42, &slow)
-			// r196 = Mul r167 r195
-			r196_c := float32(r167_c * r195_c)
-			// r197 = CmpGT r149 r84
-			r197_c := r149_c > r84
-			// r198 = Select r197 r84 r149
-			r198_c := r149_c
-			if r197_c {
-				r198_c = r84
+			// r181 = FMA r180 r27:z r48
+			r181_c := fma32Try(r180_c, z_c, r48, &slow)
+			// r183 = FMA r181 r27:z r182
+			r183_c := fma32Try(r181_c, z_c, r182, &slow)
+			// r184 = FMA r183 r27:z r51
+			r184_c := fma32Try(r183_c, z_c, r51, &slow)
+			// r186 = FMA r184 r27:z r185
+			r186_c := fma32Try(r184_c, z_c, r185, &slow)
+			// r187 = FMA r186 r27:z r35
+			r187_c := fma32Try(r186_c, z_c, r35, &slow)
+			// r189 = FMA r187 r27:z r188
+			r189_c := fma32Try(r187_c, z_c, r188, &slow)
+			// r190 = FMA r189 r27:z r38
+			r190_c := fma32Try(r189_c, z_c, r38, &slow)
+			// r192 = FMA r190 r27:z r191
+			r192_c := fma32Try(r190_c, z_c, r191, &slow)
+			// r193 = FMA r192 r27:z r42
+			r193_c := fma32Try(r192_c, z_c, r42, &slow)
+			// r194 = Mul r165 r193
+			r194_c := float32(r165_c * r193_c)
+			// r195 = CmpGT r147 r84
+			r195_c := r147_c > r84
+			// r196 = Select r195 r84 r147
+			r196_c := r147_c
+			if r195_c {
+				r196_c = r84
 			}
-			// r199 = Sub r145 r44
-			r199_c := float32(r145_c - r44)
-			// r200 = Mul r198 r87
-			r200_c := float32(r198_c * r87)
-			// r201 = Add r200 r67
-			r201_c := float32(r200_c + r67)
-			// r202:kBits = Bits r201
-			kBits202_c := math.Float32bits(r201_c)
-			// r203 = IAdd r202:kBits r91
-			r203_c := kBits202_c + r91
-			// r204 = Shl 23 r203
-			r204_c := r203_c << 23
-			// r205:pow2 = FromBits r204
-			pow2205_c := math.Float32frombits(r204_c)
-			// r206 = FMA r161 r199 r205:pow2
-			r206_c := fma32Try(r161_c, r199_c, pow2205_c, &slow)
-			// r207 = Div r206 r145
-			r207_c := float32(r206_c / r145_c)
-			// r208 = Div r207 r145
-			r208_c := float32(r207_c / r145_c)
-			// r209 = FMA r149 r42 r67
-			r209_c := fma32Try(r149_c, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210_c := float32(r209_c - r67)
-			// r211 = Add r210 r67
-			r211_c := float32(r210_c + r67)
-			// r212:kBits = Bits r211
-			kBits212_c := math.Float32bits(r211_c)
-			// r213 = IAdd r212:kBits r91
-			r213_c := kBits212_c + r91
-			// r214 = Shl 23 r213
-			r214_c := r213_c << 23
-			// r215:pow2 = FromBits r214
-			pow2215_c := math.Float32frombits(r214_c)
-			// r216 = Mul r208 r215:pow2
-			r216_c := float32(r208_c * pow2215_c)
-			// r217 = Sub r149 r210
-			r217_c := float32(r149_c - r210_c)
-			// r218 = Add r217 r67
-			r218_c := float32(r217_c + r67)
-			// r219:kBits = Bits r218
-			kBits219_c := math.Float32bits(r218_c)
-			// r220 = IAdd r219:kBits r91
-			r220_c := kBits219_c + r91
-			// r221 = Shl 23 r220
-			r221_c := r220_c << 23
-			// r222:pow2 = FromBits r221
-			pow2222_c := math.Float32frombits(r221_c)
-			// r223 = Mul r216 r222:pow2
-			r223_c := float32(r216_c * pow2222_c)
-			// r224 = Div r44 r27:z
-			r224_c := float32(r44 / z_c)
-			// r225 = Div r224 r27:z
-			r225_c := float32(r224_c / z_c)
-			// r226 = CmpGT r27:z r44
-			r226_c := z_c > r44
-			// r227 = Select r226 r223 r143
-			r227_c := r143_c
-			if r226_c {
-				r227_c = r223_c
+			// r197 = Sub r143 r44
+			r197_c := float32(r143_c - r44)
+			// r198 = Mul r196 r87
+			r198_c := float32(r196_c * r87)
+			// r199 = Add r198 r67
+			r199_c := float32(r198_c + r67)
+			// r200:kBits = Bits r199
+			kBits200_c := math.Float32bits(r199_c)
+			// r201 = IAdd r200:kBits r91
+			r201_c := kBits200_c + r91
+			// r202 = Shl 23 r201
+			r202_c := r201_c << 23
+			// r203:pow2 = FromBits r202
+			pow2203_c := math.Float32frombits(r202_c)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_c := fma32Try(r159_c, r197_c, pow2203_c, &slow)
+			// r205 = Div r204 r143
+			r205_c := float32(r204_c / r143_c)
+			// r206 = Div r205 r143
+			r206_c := float32(r205_c / r143_c)
+			// r207 = FMA r147 r42 r67
+			r207_c := fma32Try(r147_c, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208_c := float32(r207_c - r67)
+			// r209 = Add r208 r67
+			r209_c := float32(r208_c + r67)
+			// r210:kBits = Bits r209
+			kBits210_c := math.Float32bits(r209_c)
+			// r211 = IAdd r210:kBits r91
+			r211_c := kBits210_c + r91
+			// r212 = Shl 23 r211
+			r212_c := r211_c << 23
+			// r213:pow2 = FromBits r212
+			pow2213_c := math.Float32frombits(r212_c)
+			// r214 = Mul r206 r213:pow2
+			r214_c := float32(r206_c * pow2213_c)
+			// r215 = Sub r147 r208
+			r215_c := float32(r147_c - r208_c)
+			// r216 = Add r215 r67
+			r216_c := float32(r215_c + r67)
+			// r217:kBits = Bits r216
+			kBits217_c := math.Float32bits(r216_c)
+			// r218 = IAdd r217:kBits r91
+			r218_c := kBits217_c + r91
+			// r219 = Shl 23 r218
+			r219_c := r218_c << 23
+			// r220:pow2 = FromBits r219
+			pow2220_c := math.Float32frombits(r219_c)
+			// r221 = Mul r214 r220:pow2
+			r221_c := float32(r214_c * pow2220_c)
+			// r222 = Div r44 r27:z
+			r222_c := float32(r44 / z_c)
+			// r223 = Div r222 r27:z
+			r223_c := float32(r222_c / z_c)
+			// r224 = CmpGT r27:z r44
+			r224_c := z_c > r44
+			// r225 = Select r224 r221 r141
+			r225_c := r141_c
+			if r224_c {
+				r225_c = r221_c
 			}
-			// r229 = CmpGE r27:z r228
-			r229_c := z_c >= r228
-			// r230 = Select r229 r196 r223
-			r230_c := r223_c
-			if r229_c {
-				r230_c = r196_c
+			// r227 = CmpGE r27:z r226
+			r227_c := z_c >= r226
+			// r228 = Select r227 r194 r221
+			r228_c := r221_c
+			if r227_c {
+				r228_c = r194_c
 			}
-			// r232 = CmpLT r27:z r231
-			r232_c := z_c < r231
-			// r233 = Select r232 r230 r227
-			r233_c := r227_c
+			// r230 = CmpLT r27:z r229
+			r230_c := z_c < r229
+			// r231 = Select r230 r228 r225
+			r231_c := r225_c
+			if r230_c {
+				r231_c = r228_c
+			}
+			// r232 = CmpLT r27:z r64
+			r232_c := z_c < r64
+			// r233 = Select r232 r223 r231
+			r233_c := r231_c
 			if r232_c {
-				r233_c = r230_c
+				r233_c = r223_c
 			}
-			// r234 = CmpLT r27:z r64
-			r234_c := z_c < r64
-			// r235 = Select r234 r225 r233
-			r235_c := r233_c
-			if r234_c {
-				r235_c = r225_c
-			}
-			// r127 = Select r128 r235 r127
-			if r128_c {
-				r127_c = r235_c
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large_c {
+				dphi_c = r233_c
 			}
 		}
-		// r237 = Sub r236 r2:Last
-		r237_a := float32(r236 - Last_a)
-		r237_b := float32(r236 - Last_b)
-		r237_c := float32(r236 - Last_c)
-		// r239 = CmpLT r237 r238:tauRef
-		r239_a := r237_a < c[BackwardCTauRef]
-		r239_b := r237_b < c[BackwardCTauRef]
-		r239_c := r237_c < c[BackwardCTauRef]
-		// r240 = Select r239 r10:vr r115:vc
-		r240_a := vc_a
-		if r239_a {
-			r240_a = vr_a
-		}
-		r240_b := vc_b
-		if r239_b {
-			r240_b = vr_b
-		}
-		r240_c := vc_c
-		if r239_c {
-			r240_c = vr_c
-		}
-		// r244 = Imm 0x0
-		r244_a := math.Float32frombits(0x00000000) // 0
-		r244_b := math.Float32frombits(0x00000000) // 0
-		r244_c := math.Float32frombits(0x00000000) // 0
+		// r235 = Sub r234 r2:Last
+		r235_a := float32(r234 - Last_a)
+		r235_b := float32(r234 - Last_b)
+		r235_c := float32(r234 - Last_c)
+		// r237:refr = CmpLT r235 r236:tauRef
+		refr_a := r235_a < c[BackwardCTauRef]
+		refr_b := r235_b < c[BackwardCTauRef]
+		refr_c := r235_c < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r244 = Load GSpike
-			r244_a = gspike[j]
-			r244_b = gspike[j+1]
-			r244_c = gspike[j+2]
+			// r242 = Select r237:refr r10:vr r115:vc
+			r242_a := vc_a
+			if refr_a {
+				r242_a = vr_a
+			}
+			r242_b := vc_b
+			if refr_b {
+				r242_b = vr_b
+			}
+			r242_c := vc_c
+			if refr_c {
+				r242_c = vr_c
+			}
+			// r243 = Load GSpike
+			r243_a := gspike[j]
+			r243_b := gspike[j+1]
+			r243_c := gspike[j+2]
+			// r244 = Sub r242 r5:vTh
+			r244_a := float32(r242_a - c[BackwardCVTh])
+			r244_b := float32(r242_b - c[BackwardCVTh])
+			r244_c := float32(r242_c - c[BackwardCVTh])
+			// r245 = Abs r244
+			r245_a := math.Float32frombits(math.Float32bits(r244_a) &^ (1 << 31))
+			r245_b := math.Float32frombits(math.Float32bits(r244_b) &^ (1 << 31))
+			r245_c := math.Float32frombits(math.Float32bits(r244_c) &^ (1 << 31))
+			// r246 = FMA r245 r239:negInvD r241:width
+			r246_a := fma32Try(r245_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r246_b := fma32Try(r245_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r246_c := fma32Try(r245_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r247 = Mul r240:alpha r246
+			r247_a := float32(c[BackwardCAlpha] * r246_a)
+			r247_b := float32(c[BackwardCAlpha] * r246_b)
+			r247_c := float32(c[BackwardCAlpha] * r246_c)
+			// r248 = CmpLT r247 r229
+			r248_a := r247_a < r229
+			r248_b := r247_b < r229
+			r248_c := r247_c < r229
+			// r249 = Select r248 r229 r247
+			r249_a := r247_a
+			if r248_a {
+				r249_a = r229
+			}
+			r249_b := r247_b
+			if r248_b {
+				r249_b = r229
+			}
+			r249_c := r247_c
+			if r248_c {
+				r249_c = r229
+			}
+			// r250 = Mul r243 r249
+			r250_a := float32(r243_a * r249_a)
+			r250_b := float32(r243_b * r249_b)
+			r250_c := float32(r243_c * r249_c)
+			// r3:gV = FMA r250 r238:invD r3:gV
+			gV_a = fma32Try(r250_a, c[BackwardCInvD], gV_a, &slow)
+			gV_b = fma32Try(r250_b, c[BackwardCInvD], gV_b, &slow)
+			gV_c = fma32Try(r250_c, c[BackwardCInvD], gV_c, &slow)
 		}
-		// r246 = Sub r240 r5:vTh
-		r246_a := float32(r240_a - c[BackwardCVTh])
-		r246_b := float32(r240_b - c[BackwardCVTh])
-		r246_c := float32(r240_c - c[BackwardCVTh])
-		// r247 = Mul r246 r241:invD
-		r247_a := float32(r246_a * c[BackwardCInvD])
-		r247_b := float32(r246_b * c[BackwardCInvD])
-		r247_c := float32(r246_c * c[BackwardCInvD])
-		// r248 = Abs r247
-		r248_a := math.Float32frombits(math.Float32bits(r247_a) &^ (1 << 31))
-		r248_b := math.Float32frombits(math.Float32bits(r247_b) &^ (1 << 31))
-		r248_c := math.Float32frombits(math.Float32bits(r247_c) &^ (1 << 31))
-		// r249 = Sub r243:width r248
-		r249_a := float32(c[BackwardCWidth] - r248_a)
-		r249_b := float32(c[BackwardCWidth] - r248_b)
-		r249_c := float32(c[BackwardCWidth] - r248_c)
-		// r250 = Mul r242:alpha r249
-		r250_a := float32(c[BackwardCAlpha] * r249_a)
-		r250_b := float32(c[BackwardCAlpha] * r249_b)
-		r250_c := float32(c[BackwardCAlpha] * r249_c)
-		// r251 = CmpLT r250 r231
-		r251_a := r250_a < r231
-		r251_b := r250_b < r231
-		r251_c := r250_c < r231
-		// r252 = Select r251 r231 r250
-		r252_a := r250_a
-		if r251_a {
-			r252_a = r231
+		// r253:hVc = FMA r4:gW r252:ka r3:gV
+		hVc_a := fma32Try(gW_a, c[BackwardCKa], gV_a, &slow)
+		hVc_b := fma32Try(gW_b, c[BackwardCKa], gV_b, &slow)
+		hVc_c := fma32Try(gW_c, c[BackwardCKa], gV_c, &slow)
+		// r254 = Mul r45:ex r22:dtRTau
+		r254_a := float32(ex_a * c[BackwardCDtRTau])
+		r254_b := float32(ex_b * c[BackwardCDtRTau])
+		r254_c := float32(ex_c * c[BackwardCDtRTau])
+		// r255 = Mul r253:hVc r254
+		r255_a := float32(hVc_a * r254_a)
+		r255_b := float32(hVc_b * r254_b)
+		r255_c := float32(hVc_c * r254_c)
+		// r256:gI = Select r237:refr r229 r255
+		gI_a := r255_a
+		if refr_a {
+			gI_a = r229
 		}
-		r252_b := r250_b
-		if r251_b {
-			r252_b = r231
+		gI_b := r255_b
+		if refr_b {
+			gI_b = r229
 		}
-		r252_c := r250_c
-		if r251_c {
-			r252_c = r231
+		gI_c := r255_c
+		if refr_c {
+			gI_c = r229
 		}
-		// r253 = Mul r244 r252
-		r253_a := float32(r244_a * r252_a)
-		r253_b := float32(r244_b * r252_b)
-		r253_c := float32(r244_c * r252_c)
-		// r254 = FMA r253 r241:invD r3:gV
-		r254_a := fma32Try(r253_a, c[BackwardCInvD], gV_a, &slow)
-		r254_b := fma32Try(r253_b, c[BackwardCInvD], gV_b, &slow)
-		r254_c := fma32Try(r253_c, c[BackwardCInvD], gV_c, &slow)
-		// r256 = FMA r4:gW r255:ka r254
-		r256_a := fma32Try(gW_a, c[BackwardCKa], r254_a, &slow)
-		r256_b := fma32Try(gW_b, c[BackwardCKa], r254_b, &slow)
-		r256_c := fma32Try(gW_c, c[BackwardCKa], r254_c, &slow)
-		// r257 = Mul r45:ex r22:dtRTau
-		r257_a := float32(ex_a * c[BackwardCDtRTau])
-		r257_b := float32(ex_b * c[BackwardCDtRTau])
-		r257_c := float32(ex_c * c[BackwardCDtRTau])
-		// r258 = Mul r256 r257
-		r258_a := float32(r256_a * r257_a)
-		r258_b := float32(r256_b * r257_b)
-		r258_c := float32(r256_c * r257_c)
-		// r260 = Mul r4:gW r259:keep
-		r260_a := float32(gW_a * c[BackwardCKeep])
-		r260_b := float32(gW_b * c[BackwardCKeep])
-		r260_c := float32(gW_c * c[BackwardCKeep])
-		// r261 = Sub r260 r258
-		r261_a := float32(r260_a - r258_a)
-		r261_b := float32(r260_b - r258_b)
-		r261_c := float32(r260_c - r258_c)
-		// r262 = Mul r127 r25:F
-		r262_a := float32(r127_a * F_a)
-		r262_b := float32(r127_b * F_b)
-		r262_c := float32(r127_c * F_c)
-		// r263 = Add r20:dtCTau r20:dtCTau
-		r263_a := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		r263_b := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		r263_c := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r264 = FMA r262 r263 r44
-		r264_a := fma32Try(r262_a, r263_a, r44, &slow)
-		r264_b := fma32Try(r262_b, r263_b, r44, &slow)
-		r264_c := fma32Try(r262_c, r263_c, r44, &slow)
-		// r265 = FMA r45:ex r27:z r264
-		r265_a := fma32Try(ex_a, z_a, r264_a, &slow)
-		r265_b := fma32Try(ex_b, z_b, r264_b, &slow)
-		r265_c := fma32Try(ex_c, z_c, r264_c, &slow)
-		// r266 = Mul r256 r265
-		r266_a := float32(r256_a * r265_a)
-		r266_b := float32(r256_b * r265_b)
-		r266_c := float32(r256_c * r265_c)
-		// r267 = FMA r45:ex r10:vr r262
-		r267_a := fma32Try(ex_a, vr_a, r262_a, &slow)
-		r267_b := fma32Try(ex_b, vr_b, r262_b, &slow)
-		r267_c := fma32Try(ex_c, vr_c, r262_c, &slow)
-		// r268 = Select r239 r254 r266
-		r268_a := r266_a
-		if r239_a {
-			r268_a = r254_a
+		// r258 = Select r237:refr r44 r257:keep
+		r258_a := c[BackwardCKeep]
+		if refr_a {
+			r258_a = r44
 		}
-		r268_b := r266_b
-		if r239_b {
-			r268_b = r254_b
+		r258_b := c[BackwardCKeep]
+		if refr_b {
+			r258_b = r44
 		}
-		r268_c := r266_c
-		if r239_c {
-			r268_c = r254_c
+		r258_c := c[BackwardCKeep]
+		if refr_c {
+			r258_c = r44
 		}
-		// r269 = Select r239 r4:gW r261
-		r269_a := r261_a
-		if r239_a {
-			r269_a = gW_a
+		// r259 = Mul r4:gW r258
+		r259_a := float32(gW_a * r258_a)
+		r259_b := float32(gW_b * r258_b)
+		r259_c := float32(gW_c * r258_c)
+		// r4:gW = Sub r259 r256:gI
+		gW_a = float32(r259_a - gI_a)
+		gW_b = float32(r259_b - gI_b)
+		gW_c = float32(r259_c - gI_c)
+		// r261:q = Mul r126:dphi r25:F
+		q261_a := float32(dphi_a * F_a)
+		q261_b := float32(dphi_b * F_b)
+		q261_c := float32(dphi_c * F_c)
+		// r263 = FMA r261:q r262:dtCTau2 r44
+		r263_a := fma32Try(q261_a, c[BackwardCDtCTau2], r44, &slow)
+		r263_b := fma32Try(q261_b, c[BackwardCDtCTau2], r44, &slow)
+		r263_c := fma32Try(q261_c, c[BackwardCDtCTau2], r44, &slow)
+		// r264 = FMA r45:ex r27:z r263
+		r264_a := fma32Try(ex_a, z_a, r263_a, &slow)
+		r264_b := fma32Try(ex_b, z_b, r263_b, &slow)
+		r264_c := fma32Try(ex_c, z_c, r263_c, &slow)
+		// r265 = Mul r253:hVc r264
+		r265_a := float32(hVc_a * r264_a)
+		r265_b := float32(hVc_b * r264_b)
+		r265_c := float32(hVc_c * r264_c)
+		// r266:hv = Select r237:refr r3:gV r265
+		hv_a := r265_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r269_b := r261_b
-		if r239_b {
-			r269_b = gW_b
+		hv_b := r265_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		r269_c := r261_c
-		if r239_c {
-			r269_c = gW_c
+		hv_c := r265_c
+		if refr_c {
+			hv_c = gV_c
 		}
-		// r4:gW = Mul r269 r44
-		gW_a = float32(r269_a * r44)
-		gW_b = float32(r269_b * r44)
-		gW_c = float32(r269_c * r44)
-		// r271 = Sub r0:V r5:vTh
-		r271_a := float32(V_a - c[BackwardCVTh])
-		r271_b := float32(V_b - c[BackwardCVTh])
-		r271_c := float32(V_c - c[BackwardCVTh])
-		// r272 = Mul r271 r241:invD
-		r272_a := float32(r271_a * c[BackwardCInvD])
-		r272_b := float32(r271_b * c[BackwardCInvD])
-		r272_c := float32(r271_c * c[BackwardCInvD])
-		// r273 = Abs r272
-		r273_a := math.Float32frombits(math.Float32bits(r272_a) &^ (1 << 31))
-		r273_b := math.Float32frombits(math.Float32bits(r272_b) &^ (1 << 31))
-		r273_c := math.Float32frombits(math.Float32bits(r272_c) &^ (1 << 31))
-		// r274 = Sub r243:width r273
-		r274_a := float32(c[BackwardCWidth] - r273_a)
-		r274_b := float32(c[BackwardCWidth] - r273_b)
-		r274_c := float32(c[BackwardCWidth] - r273_c)
-		// r275 = Mul r242:alpha r274
-		r275_a := float32(c[BackwardCAlpha] * r274_a)
-		r275_b := float32(c[BackwardCAlpha] * r274_b)
-		r275_c := float32(c[BackwardCAlpha] * r274_c)
-		// r276 = CmpLT r275 r231
-		r276_a := r275_a < r231
-		r276_b := r275_b < r231
-		r276_c := r275_c < r231
-		// r277 = Select r276 r231 r275
-		r277_a := r275_a
-		if r276_a {
-			r277_a = r231
+		// r267 = Imm 0x0
+		r267_a := math.Float32frombits(0x00000000) // 0
+		r267_b := math.Float32frombits(0x00000000) // 0
+		r267_c := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r268 = Mul r253:hVc r22:dtRTau
+			r268_a := float32(hVc_a * c[BackwardCDtRTau])
+			r268_b := float32(hVc_b * c[BackwardCDtRTau])
+			r268_c := float32(hVc_c * c[BackwardCDtRTau])
+			// r269 = Mul r268 r87
+			r269_a := float32(r268_a * r87)
+			r269_b := float32(r268_b * r87)
+			r269_c := float32(r268_c * r87)
+			// r270 = FMA r45:ex r10:vr r261:q
+			r270_a := fma32Try(ex_a, vr_a, q261_a, &slow)
+			r270_b := fma32Try(ex_b, vr_b, q261_b, &slow)
+			r270_c := fma32Try(ex_c, vr_c, q261_c, &slow)
+			// r271 = Mul r269 r270
+			r271_a := float32(r269_a * r270_a)
+			r271_b := float32(r269_b * r270_b)
+			r271_c := float32(r269_c * r270_c)
+			// r267 = Select r237:refr r229 r271
+			r267_a = r271_a
+			if refr_a {
+				r267_a = r229
+			}
+			r267_b = r271_b
+			if refr_b {
+				r267_b = r229
+			}
+			r267_c = r271_c
+			if refr_c {
+				r267_c = r229
+			}
 		}
-		r277_b := r275_b
-		if r276_b {
-			r277_b = r231
+		// r273 = Sub r0:V r5:vTh
+		r273_a := float32(V_a - c[BackwardCVTh])
+		r273_b := float32(V_b - c[BackwardCVTh])
+		r273_c := float32(V_c - c[BackwardCVTh])
+		// r274 = Abs r273
+		r274_a := math.Float32frombits(math.Float32bits(r273_a) &^ (1 << 31))
+		r274_b := math.Float32frombits(math.Float32bits(r273_b) &^ (1 << 31))
+		r274_c := math.Float32frombits(math.Float32bits(r273_c) &^ (1 << 31))
+		// r275 = FMA r274 r239:negInvD r241:width
+		r275_a := fma32Try(r274_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r275_b := fma32Try(r274_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r275_c := fma32Try(r274_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r276 = Mul r240:alpha r275
+		r276_a := float32(c[BackwardCAlpha] * r275_a)
+		r276_b := float32(c[BackwardCAlpha] * r275_b)
+		r276_c := float32(c[BackwardCAlpha] * r275_c)
+		// r277 = CmpLT r276 r229
+		r277_a := r276_a < r229
+		r277_b := r276_b < r229
+		r277_c := r276_c < r229
+		// r278 = Select r277 r229 r276
+		r278_a := r276_a
+		if r277_a {
+			r278_a = r229
 		}
-		r277_c := r275_c
-		if r276_c {
-			r277_c = r231
+		r278_b := r276_b
+		if r277_b {
+			r278_b = r229
 		}
-		// r278 = Mul r277 r241:invD
-		r278_a := float32(r277_a * c[BackwardCInvD])
-		r278_b := float32(r277_b * c[BackwardCInvD])
-		r278_c := float32(r277_c * c[BackwardCInvD])
-		// r279 = Mul r269 r11:b
-		r279_a := float32(r269_a * c[BackwardCB])
-		r279_b := float32(r269_b * c[BackwardCB])
-		r279_c := float32(r269_c * c[BackwardCB])
-		// r280 = Mul r279 r278
-		r280_a := float32(r279_a * r278_a)
-		r280_b := float32(r279_b * r278_b)
-		r280_c := float32(r279_c * r278_c)
-		// r281 = Sub r0:V r7:vReset
-		r281_a := float32(V_a - c[BackwardCVReset])
-		r281_b := float32(V_b - c[BackwardCVReset])
-		r281_c := float32(V_c - c[BackwardCVReset])
-		// r282 = Mul r281 r278
-		r282_a := float32(r281_a * r278_a)
-		r282_b := float32(r281_b * r278_b)
-		r282_c := float32(r281_c * r278_c)
-		// r283 = Sub r44 r282
-		r283_a := float32(r44 - r282_a)
-		r283_b := float32(r44 - r282_b)
-		r283_c := float32(r44 - r282_c)
-		// r3:gV = FMA r268 r283 r280
-		gV_a = fma32Try(r268_a, r283_a, r280_a, &slow)
-		gV_b = fma32Try(r268_b, r283_b, r280_b, &slow)
-		gV_c = fma32Try(r268_c, r283_c, r280_c, &slow)
+		r278_c := r276_c
+		if r277_c {
+			r278_c = r229
+		}
+		// r279 = Mul r278 r238:invD
+		r279_a := float32(r278_a * c[BackwardCInvD])
+		r279_b := float32(r278_b * c[BackwardCInvD])
+		r279_c := float32(r278_c * c[BackwardCInvD])
+		// r280 = Mul r4:gW r11:b
+		r280_a := float32(gW_a * c[BackwardCB])
+		r280_b := float32(gW_b * c[BackwardCB])
+		r280_c := float32(gW_c * c[BackwardCB])
+		// r281 = Mul r280 r279
+		r281_a := float32(r280_a * r279_a)
+		r281_b := float32(r280_b * r279_b)
+		r281_c := float32(r280_c * r279_c)
+		// r282 = Sub r7:vReset r0:V
+		r282_a := float32(c[BackwardCVReset] - V_a)
+		r282_b := float32(c[BackwardCVReset] - V_b)
+		r282_c := float32(c[BackwardCVReset] - V_c)
+		// r283 = FMA r282 r279 r44
+		r283_a := fma32Try(r282_a, r279_a, r44, &slow)
+		r283_b := fma32Try(r282_b, r279_b, r44, &slow)
+		r283_c := fma32Try(r282_c, r279_c, r44, &slow)
+		// r3:gV = FMA r266:hv r283 r281
+		gV_a = fma32Try(hv_a, r283_a, r281_a, &slow)
+		gV_b = fma32Try(hv_b, r283_b, r281_b, &slow)
+		gV_c = fma32Try(hv_c, r283_c, r281_c, &slow)
 		if slow {
 			backwardF32HardExact(f, s, j, j+3)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r285 = Select r239 r231 r258
-			r285_a := r258_a
-			if r239_a {
-				r285_a = r231
-			}
-			r285_b := r258_b
-			if r239_b {
-				r285_b = r231
-			}
-			r285_c := r258_c
-			if r239_c {
-				r285_c = r231
-			}
-			// Store GI r285
-			gi[j] = r285_a
-			gi[j+1] = r285_b
-			gi[j+2] = r285_c
+			// Store GI r256:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
+			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// r286 = Mul r256 r22:dtRTau
-			r286_a := float32(r256_a * c[BackwardCDtRTau])
-			r286_b := float32(r256_b * c[BackwardCDtRTau])
-			r286_c := float32(r256_c * c[BackwardCDtRTau])
-			// r287 = Mul r286 r87
-			r287_a := float32(r286_a * r87)
-			r287_b := float32(r286_b * r87)
-			r287_c := float32(r286_c * r87)
-			// r288 = Mul r287 r267
-			r288_a := float32(r287_a * r267_a)
-			r288_b := float32(r287_b * r267_b)
-			r288_c := float32(r287_c * r267_c)
-			// r289 = Select r239 r231 r288
-			r289_a := r288_a
-			if r239_a {
-				r289_a = r231
-			}
-			r289_b := r288_b
-			if r239_b {
-				r289_b = r231
-			}
-			r289_c := r288_c
-			if r239_c {
-				r289_c = r231
-			}
-			// Store GG r289
-			gg[j] = r289_a
-			gg[j+1] = r289_b
-			gg[j+2] = r289_c
+			// Store GG r267
+			gg[j] = r267_a
+			gg[j+1] = r267_b
+			gg[j+2] = r267_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r290 = Select r239 r231 r256
-			r290_a := r256_a
-			if r239_a {
-				r290_a = r231
+			// r285 = Select r237:refr r229 r253:hVc
+			r285_a := hVc_a
+			if refr_a {
+				r285_a = r229
 			}
-			r290_b := r256_b
-			if r239_b {
-				r290_b = r231
+			r285_b := hVc_b
+			if refr_b {
+				r285_b = r229
 			}
-			r290_c := r256_c
-			if r239_c {
-				r290_c = r231
+			r285_c := hVc_c
+			if refr_c {
+				r285_c = r229
 			}
-			// Store GDelta r290
-			gdelta[j] = r290_a
-			gdelta[j+1] = r290_b
-			gdelta[j+2] = r290_c
+			// Store GDelta r285
+			gdelta[j] = r285_a
+			gdelta[j+1] = r285_b
+			gdelta[j+2] = r285_c
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -19095,7 +19006,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r82 = FMA r81 r74:r r42
 			r82 := fma32Try(r81, r, r42, &slow)
 			// r83:q = FMA r82 r74:r r44
-			q := fma32Try(r82, r, r44, &slow)
+			q83 := fma32Try(r82, r, r44, &slow)
 			// r85 = CmpGT r70:k r84
 			r85 := k > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -19118,7 +19029,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus := float32(r44 - pow294)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96 := fma32Try(r, q, oneMinus, &slow)
+			r96 := fma32Try(r, q83, oneMinus, &slow)
 			// r97:y = Div r96 r63:zl
 			y := float32(r96 / zl)
 			// r98 = FMA r70:k r42 r67
@@ -19172,96 +19083,94 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r115:vc = Add r115:vc r116
 			vc = float32(vc + r116)
 		}
-		// r118 = Abs r27:z
-		r118 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r121 = FMA r119 r27:z r120
-		r121 := fma32Try(r119, z, r120, &slow)
-		// r123 = FMA r121 r27:z r122
-		r123 := fma32Try(r121, z, r122, &slow)
-		// r124 = FMA r123 r27:z r46
-		r124 := fma32Try(r123, z, r46, &slow)
-		// r126 = FMA r124 r27:z r125
-		r126 := fma32Try(r124, z, r125, &slow)
-		// r127 = FMA r126 r27:z r42
-		r127 := fma32Try(r126, z, r42, &slow)
-		// r128 = CmpGT r118 r46
-		r128 := r118 > r46
-		// Rare r128
-		if r128 {
+		// r120 = FMA r118 r27:z r119
+		r120 := fma32Try(r118, z, r119, &slow)
+		// r122 = FMA r120 r27:z r121
+		r122 := fma32Try(r120, z, r121, &slow)
+		// r123 = FMA r122 r27:z r46
+		r123 := fma32Try(r122, z, r46, &slow)
+		// r125 = FMA r123 r27:z r124
+		r125 := fma32Try(r123, z, r124, &slow)
+		// r126:dphi = FMA r125 r27:z r42
+		dphi := fma32Try(r125, z, r42, &slow)
+		// Rare r47:large
+		if large {
+			// r129 = FMA r127 r27:z r128
+			r129 := fma32Try(r127, z, r128, &slow)
 			// r131 = FMA r129 r27:z r130
 			r131 := fma32Try(r129, z, r130, &slow)
 			// r133 = FMA r131 r27:z r132
 			r133 := fma32Try(r131, z, r132, &slow)
 			// r135 = FMA r133 r27:z r134
 			r135 := fma32Try(r133, z, r134, &slow)
-			// r137 = FMA r135 r27:z r136
-			r137 := fma32Try(r135, z, r136, &slow)
-			// r138 = FMA r137 r27:z r119
-			r138 := fma32Try(r137, z, r119, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139 := fma32Try(r138, z, r120, &slow)
-			// r140 = FMA r139 r27:z r122
-			r140 := fma32Try(r139, z, r122, &slow)
-			// r141 = FMA r140 r27:z r46
-			r141 := fma32Try(r140, z, r46, &slow)
-			// r142 = FMA r141 r27:z r125
-			r142 := fma32Try(r141, z, r125, &slow)
-			// r143 = FMA r142 r27:z r42
-			r143 := fma32Try(r142, z, r42, &slow)
-			// r144 = CmpGT r27:z r61
-			r144 := z > r61
-			// r145 = Select r144 r61 r27:z
-			r145 := z
+			// r136 = FMA r135 r27:z r118
+			r136 := fma32Try(r135, z, r118, &slow)
+			// r137 = FMA r136 r27:z r119
+			r137 := fma32Try(r136, z, r119, &slow)
+			// r138 = FMA r137 r27:z r121
+			r138 := fma32Try(r137, z, r121, &slow)
+			// r139 = FMA r138 r27:z r46
+			r139 := fma32Try(r138, z, r46, &slow)
+			// r140 = FMA r139 r27:z r124
+			r140 := fma32Try(r139, z, r124, &slow)
+			// r141 = FMA r140 r27:z r42
+			r141 := fma32Try(r140, z, r42, &slow)
+			// r142 = CmpGT r27:z r61
+			r142 := z > r61
+			// r143 = Select r142 r61 r27:z
+			r143 := z
+			if r142 {
+				r143 = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144 := r143 < r64
+			// r145 = Select r144 r64 r143
+			r145 := r143
 			if r144 {
-				r145 = r61
+				r145 = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146 := r145 < r64
-			// r147 = Select r146 r64 r145
-			r147 := r145
-			if r146 {
-				r147 = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148 := fma32Try(r147, r68, r67, &slow)
-			// r149 = Sub r148 r67
-			r149 := float32(r148 - r67)
-			// r150 = FMA r149 r72 r147
-			r150 := fma32Try(r149, r72, r147, &slow)
-			// r151 = FMA r149 r71 r150
-			r151 := fma32Try(r149, r71, r150, &slow)
-			// r152 = FMA r48 r151 r49
-			r152 := fma32Try(r48, r151, r49, &slow)
-			// r153 = FMA r152 r151 r51
-			r153 := fma32Try(r152, r151, r51, &slow)
-			// r154 = FMA r153 r151 r53
-			r154 := fma32Try(r153, r151, r53, &slow)
-			// r155 = FMA r154 r151 r35
-			r155 := fma32Try(r154, r151, r35, &slow)
-			// r156 = FMA r155 r151 r36
-			r156 := fma32Try(r155, r151, r36, &slow)
-			// r157 = FMA r156 r151 r38
-			r157 := fma32Try(r156, r151, r38, &slow)
-			// r158 = FMA r157 r151 r40
-			r158 := fma32Try(r157, r151, r40, &slow)
-			// r159 = FMA r158 r151 r42
-			r159 := fma32Try(r158, r151, r42, &slow)
-			// r160 = FMA r159 r151 r44
-			r160 := fma32Try(r159, r151, r44, &slow)
-			// r161 = FMA r151 r160 r44
-			r161 := fma32Try(r151, r160, r44, &slow)
-			// r162 = Add r149 r67
-			r162 := float32(r149 + r67)
-			// r163:kBits = Bits r162
-			kBits163 := math.Float32bits(r162)
-			// r164 = IAdd r163:kBits r91
-			r164 := kBits163 + r91
-			// r165 = Shl 23 r164
-			r165 := r164 << 23
-			// r166:pow2 = FromBits r165
-			pow2166 := math.Float32frombits(r165)
-			// r167 = Mul r161 r166:pow2
-			r167 := float32(r161 * pow2166)
+			// r146 = FMA r145 r68 r67
+			r146 := fma32Try(r145, r68, r67, &slow)
+			// r147 = Sub r146 r67
+			r147 := float32(r146 - r67)
+			// r148 = FMA r147 r72 r145
+			r148 := fma32Try(r147, r72, r145, &slow)
+			// r149 = FMA r147 r71 r148
+			r149 := fma32Try(r147, r71, r148, &slow)
+			// r150 = FMA r48 r149 r49
+			r150 := fma32Try(r48, r149, r49, &slow)
+			// r151 = FMA r150 r149 r51
+			r151 := fma32Try(r150, r149, r51, &slow)
+			// r152 = FMA r151 r149 r53
+			r152 := fma32Try(r151, r149, r53, &slow)
+			// r153 = FMA r152 r149 r35
+			r153 := fma32Try(r152, r149, r35, &slow)
+			// r154 = FMA r153 r149 r36
+			r154 := fma32Try(r153, r149, r36, &slow)
+			// r155 = FMA r154 r149 r38
+			r155 := fma32Try(r154, r149, r38, &slow)
+			// r156 = FMA r155 r149 r40
+			r156 := fma32Try(r155, r149, r40, &slow)
+			// r157 = FMA r156 r149 r42
+			r157 := fma32Try(r156, r149, r42, &slow)
+			// r158 = FMA r157 r149 r44
+			r158 := fma32Try(r157, r149, r44, &slow)
+			// r159 = FMA r149 r158 r44
+			r159 := fma32Try(r149, r158, r44, &slow)
+			// r160 = Add r147 r67
+			r160 := float32(r147 + r67)
+			// r161:kBits = Bits r160
+			kBits161 := math.Float32bits(r160)
+			// r162 = IAdd r161:kBits r91
+			r162 := kBits161 + r91
+			// r163 = Shl 23 r162
+			r163 := r162 << 23
+			// r164:pow2 = FromBits r163
+			pow2164 := math.Float32frombits(r163)
+			// r165 = Mul r159 r164:pow2
+			r165 := float32(r159 * pow2164)
+			// r168 = FMA r166 r27:z r167
+			r168 := fma32Try(r166, z, r167, &slow)
 			// r170 = FMA r168 r27:z r169
 			r170 := fma32Try(r168, z, r169, &slow)
 			// r172 = FMA r170 r27:z r171
@@ -19274,263 +19183,254 @@ func backwardF32HardOne(f *Backward32, s int) {
 			r178 := fma32Try(r176, z, r177, &slow)
 			// r180 = FMA r178 r27:z r179
 			r180 := fma32Try(r178, z, r179, &slow)
-			// r182 = FMA r180 r27:z r181
-			r182 := fma32Try(r180, z, r181, &slow)
-			// r183 = FMA r182 r27:z r48
-			r183 := fma32Try(r182, z, r48, &slow)
-			// r185 = FMA r183 r27:z r184
-			r185 := fma32Try(r183, z, r184, &slow)
-			// r186 = FMA r185 r27:z r51
-			r186 := fma32Try(r185, z, r51, &slow)
-			// r188 = FMA r186 r27:z r187
-			r188 := fma32Try(r186, z, r187, &slow)
-			// r189 = FMA r188 r27:z r35
-			r189 := fma32Try(r188, z, r35, &slow)
-			// r191 = FMA r189 r27:z r190
-			r191 := fma32Try(r189, z, r190, &slow)
-			// r192 = FMA r191 r27:z r38
-			r192 := fma32Try(r191, z, r38, &slow)
-			// r194 = FMA r192 r27:z r193
-			r194 := fma32Try(r192, z, r193, &slow)
-			// r195 = FMA r194 r27:z r42
-			r195 := fma32Try(r194, z, r42, &slow)
-			// r196 = Mul r167 r195
-			r196 := float32(r167 * r195)
-			// r197 = CmpGT r149 r84
-			r197 := r149 > r84
-			// r198 = Select r197 r84 r149
-			r198 := r149
-			if r197 {
-				r198 = r84
+			// r181 = FMA r180 r27:z r48
+			r181 := fma32Try(r180, z, r48, &slow)
+			// r183 = FMA r181 r27:z r182
+			r183 := fma32Try(r181, z, r182, &slow)
+			// r184 = FMA r183 r27:z r51
+			r184 := fma32Try(r183, z, r51, &slow)
+			// r186 = FMA r184 r27:z r185
+			r186 := fma32Try(r184, z, r185, &slow)
+			// r187 = FMA r186 r27:z r35
+			r187 := fma32Try(r186, z, r35, &slow)
+			// r189 = FMA r187 r27:z r188
+			r189 := fma32Try(r187, z, r188, &slow)
+			// r190 = FMA r189 r27:z r38
+			r190 := fma32Try(r189, z, r38, &slow)
+			// r192 = FMA r190 r27:z r191
+			r192 := fma32Try(r190, z, r191, &slow)
+			// r193 = FMA r192 r27:z r42
+			r193 := fma32Try(r192, z, r42, &slow)
+			// r194 = Mul r165 r193
+			r194 := float32(r165 * r193)
+			// r195 = CmpGT r147 r84
+			r195 := r147 > r84
+			// r196 = Select r195 r84 r147
+			r196 := r147
+			if r195 {
+				r196 = r84
 			}
-			// r199 = Sub r145 r44
-			r199 := float32(r145 - r44)
-			// r200 = Mul r198 r87
-			r200 := float32(r198 * r87)
-			// r201 = Add r200 r67
-			r201 := float32(r200 + r67)
-			// r202:kBits = Bits r201
-			kBits202 := math.Float32bits(r201)
-			// r203 = IAdd r202:kBits r91
-			r203 := kBits202 + r91
-			// r204 = Shl 23 r203
-			r204 := r203 << 23
-			// r205:pow2 = FromBits r204
-			pow2205 := math.Float32frombits(r204)
-			// r206 = FMA r161 r199 r205:pow2
-			r206 := fma32Try(r161, r199, pow2205, &slow)
-			// r207 = Div r206 r145
-			r207 := float32(r206 / r145)
-			// r208 = Div r207 r145
-			r208 := float32(r207 / r145)
-			// r209 = FMA r149 r42 r67
-			r209 := fma32Try(r149, r42, r67, &slow)
-			// r210 = Sub r209 r67
-			r210 := float32(r209 - r67)
-			// r211 = Add r210 r67
-			r211 := float32(r210 + r67)
-			// r212:kBits = Bits r211
-			kBits212 := math.Float32bits(r211)
-			// r213 = IAdd r212:kBits r91
-			r213 := kBits212 + r91
-			// r214 = Shl 23 r213
-			r214 := r213 << 23
-			// r215:pow2 = FromBits r214
-			pow2215 := math.Float32frombits(r214)
-			// r216 = Mul r208 r215:pow2
-			r216 := float32(r208 * pow2215)
-			// r217 = Sub r149 r210
-			r217 := float32(r149 - r210)
-			// r218 = Add r217 r67
-			r218 := float32(r217 + r67)
-			// r219:kBits = Bits r218
-			kBits219 := math.Float32bits(r218)
-			// r220 = IAdd r219:kBits r91
-			r220 := kBits219 + r91
-			// r221 = Shl 23 r220
-			r221 := r220 << 23
-			// r222:pow2 = FromBits r221
-			pow2222 := math.Float32frombits(r221)
-			// r223 = Mul r216 r222:pow2
-			r223 := float32(r216 * pow2222)
-			// r224 = Div r44 r27:z
-			r224 := float32(r44 / z)
-			// r225 = Div r224 r27:z
-			r225 := float32(r224 / z)
-			// r226 = CmpGT r27:z r44
-			r226 := z > r44
-			// r227 = Select r226 r223 r143
-			r227 := r143
-			if r226 {
-				r227 = r223
+			// r197 = Sub r143 r44
+			r197 := float32(r143 - r44)
+			// r198 = Mul r196 r87
+			r198 := float32(r196 * r87)
+			// r199 = Add r198 r67
+			r199 := float32(r198 + r67)
+			// r200:kBits = Bits r199
+			kBits200 := math.Float32bits(r199)
+			// r201 = IAdd r200:kBits r91
+			r201 := kBits200 + r91
+			// r202 = Shl 23 r201
+			r202 := r201 << 23
+			// r203:pow2 = FromBits r202
+			pow2203 := math.Float32frombits(r202)
+			// r204 = FMA r159 r197 r203:pow2
+			r204 := fma32Try(r159, r197, pow2203, &slow)
+			// r205 = Div r204 r143
+			r205 := float32(r204 / r143)
+			// r206 = Div r205 r143
+			r206 := float32(r205 / r143)
+			// r207 = FMA r147 r42 r67
+			r207 := fma32Try(r147, r42, r67, &slow)
+			// r208 = Sub r207 r67
+			r208 := float32(r207 - r67)
+			// r209 = Add r208 r67
+			r209 := float32(r208 + r67)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float32bits(r209)
+			// r211 = IAdd r210:kBits r91
+			r211 := kBits210 + r91
+			// r212 = Shl 23 r211
+			r212 := r211 << 23
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float32frombits(r212)
+			// r214 = Mul r206 r213:pow2
+			r214 := float32(r206 * pow2213)
+			// r215 = Sub r147 r208
+			r215 := float32(r147 - r208)
+			// r216 = Add r215 r67
+			r216 := float32(r215 + r67)
+			// r217:kBits = Bits r216
+			kBits217 := math.Float32bits(r216)
+			// r218 = IAdd r217:kBits r91
+			r218 := kBits217 + r91
+			// r219 = Shl 23 r218
+			r219 := r218 << 23
+			// r220:pow2 = FromBits r219
+			pow2220 := math.Float32frombits(r219)
+			// r221 = Mul r214 r220:pow2
+			r221 := float32(r214 * pow2220)
+			// r222 = Div r44 r27:z
+			r222 := float32(r44 / z)
+			// r223 = Div r222 r27:z
+			r223 := float32(r222 / z)
+			// r224 = CmpGT r27:z r44
+			r224 := z > r44
+			// r225 = Select r224 r221 r141
+			r225 := r141
+			if r224 {
+				r225 = r221
 			}
-			// r229 = CmpGE r27:z r228
-			r229 := z >= r228
-			// r230 = Select r229 r196 r223
-			r230 := r223
-			if r229 {
-				r230 = r196
+			// r227 = CmpGE r27:z r226
+			r227 := z >= r226
+			// r228 = Select r227 r194 r221
+			r228 := r221
+			if r227 {
+				r228 = r194
 			}
-			// r232 = CmpLT r27:z r231
-			r232 := z < r231
-			// r233 = Select r232 r230 r227
-			r233 := r227
+			// r230 = CmpLT r27:z r229
+			r230 := z < r229
+			// r231 = Select r230 r228 r225
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			// r232 = CmpLT r27:z r64
+			r232 := z < r64
+			// r233 = Select r232 r223 r231
+			r233 := r231
 			if r232 {
-				r233 = r230
+				r233 = r223
 			}
-			// r234 = CmpLT r27:z r64
-			r234 := z < r64
-			// r235 = Select r234 r225 r233
-			r235 := r233
-			if r234 {
-				r235 = r225
-			}
-			// r127 = Select r128 r235 r127
-			if r128 {
-				r127 = r235
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large {
+				dphi = r233
 			}
 		}
-		// r237 = Sub r236 r2:Last
-		r237 := float32(r236 - Last)
-		// r239 = CmpLT r237 r238:tauRef
-		r239 := r237 < c[BackwardCTauRef]
-		// r240 = Select r239 r10:vr r115:vc
-		r240 := vc
-		if r239 {
-			r240 = vr
-		}
-		// r244 = Imm 0x0
-		r244 := math.Float32frombits(0x00000000) // 0
+		// r235 = Sub r234 r2:Last
+		r235 := float32(r234 - Last)
+		// r237:refr = CmpLT r235 r236:tauRef
+		refr := r235 < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r244 = Load GSpike
-			r244 = gspike[j]
+			// r242 = Select r237:refr r10:vr r115:vc
+			r242 := vc
+			if refr {
+				r242 = vr
+			}
+			// r243 = Load GSpike
+			r243 := gspike[j]
+			// r244 = Sub r242 r5:vTh
+			r244 := float32(r242 - c[BackwardCVTh])
+			// r245 = Abs r244
+			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
+			// r246 = FMA r245 r239:negInvD r241:width
+			r246 := fma32Try(r245, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r247 = Mul r240:alpha r246
+			r247 := float32(c[BackwardCAlpha] * r246)
+			// r248 = CmpLT r247 r229
+			r248 := r247 < r229
+			// r249 = Select r248 r229 r247
+			r249 := r247
+			if r248 {
+				r249 = r229
+			}
+			// r250 = Mul r243 r249
+			r250 := float32(r243 * r249)
+			// r3:gV = FMA r250 r238:invD r3:gV
+			gV = fma32Try(r250, c[BackwardCInvD], gV, &slow)
 		}
-		// r246 = Sub r240 r5:vTh
-		r246 := float32(r240 - c[BackwardCVTh])
-		// r247 = Mul r246 r241:invD
-		r247 := float32(r246 * c[BackwardCInvD])
-		// r248 = Abs r247
-		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
-		// r249 = Sub r243:width r248
-		r249 := float32(c[BackwardCWidth] - r248)
-		// r250 = Mul r242:alpha r249
-		r250 := float32(c[BackwardCAlpha] * r249)
-		// r251 = CmpLT r250 r231
-		r251 := r250 < r231
-		// r252 = Select r251 r231 r250
-		r252 := r250
-		if r251 {
-			r252 = r231
+		// r253:hVc = FMA r4:gW r252:ka r3:gV
+		hVc := fma32Try(gW, c[BackwardCKa], gV, &slow)
+		// r254 = Mul r45:ex r22:dtRTau
+		r254 := float32(ex * c[BackwardCDtRTau])
+		// r255 = Mul r253:hVc r254
+		r255 := float32(hVc * r254)
+		// r256:gI = Select r237:refr r229 r255
+		gI := r255
+		if refr {
+			gI = r229
 		}
-		// r253 = Mul r244 r252
-		r253 := float32(r244 * r252)
-		// r254 = FMA r253 r241:invD r3:gV
-		r254 := fma32Try(r253, c[BackwardCInvD], gV, &slow)
-		// r256 = FMA r4:gW r255:ka r254
-		r256 := fma32Try(gW, c[BackwardCKa], r254, &slow)
-		// r257 = Mul r45:ex r22:dtRTau
-		r257 := float32(ex * c[BackwardCDtRTau])
-		// r258 = Mul r256 r257
-		r258 := float32(r256 * r257)
-		// r260 = Mul r4:gW r259:keep
-		r260 := float32(gW * c[BackwardCKeep])
-		// r261 = Sub r260 r258
-		r261 := float32(r260 - r258)
-		// r262 = Mul r127 r25:F
-		r262 := float32(r127 * F)
-		// r263 = Add r20:dtCTau r20:dtCTau
-		r263 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r264 = FMA r262 r263 r44
-		r264 := fma32Try(r262, r263, r44, &slow)
-		// r265 = FMA r45:ex r27:z r264
-		r265 := fma32Try(ex, z, r264, &slow)
-		// r266 = Mul r256 r265
-		r266 := float32(r256 * r265)
-		// r267 = FMA r45:ex r10:vr r262
-		r267 := fma32Try(ex, vr, r262, &slow)
-		// r268 = Select r239 r254 r266
-		r268 := r266
-		if r239 {
-			r268 = r254
+		// r258 = Select r237:refr r44 r257:keep
+		r258 := c[BackwardCKeep]
+		if refr {
+			r258 = r44
 		}
-		// r269 = Select r239 r4:gW r261
-		r269 := r261
-		if r239 {
-			r269 = gW
+		// r259 = Mul r4:gW r258
+		r259 := float32(gW * r258)
+		// r4:gW = Sub r259 r256:gI
+		gW = float32(r259 - gI)
+		// r261:q = Mul r126:dphi r25:F
+		q261 := float32(dphi * F)
+		// r263 = FMA r261:q r262:dtCTau2 r44
+		r263 := fma32Try(q261, c[BackwardCDtCTau2], r44, &slow)
+		// r264 = FMA r45:ex r27:z r263
+		r264 := fma32Try(ex, z, r263, &slow)
+		// r265 = Mul r253:hVc r264
+		r265 := float32(hVc * r264)
+		// r266:hv = Select r237:refr r3:gV r265
+		hv := r265
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r269 r44
-		gW = float32(r269 * r44)
-		// r271 = Sub r0:V r5:vTh
-		r271 := float32(V - c[BackwardCVTh])
-		// r272 = Mul r271 r241:invD
-		r272 := float32(r271 * c[BackwardCInvD])
-		// r273 = Abs r272
-		r273 := math.Float32frombits(math.Float32bits(r272) &^ (1 << 31))
-		// r274 = Sub r243:width r273
-		r274 := float32(c[BackwardCWidth] - r273)
-		// r275 = Mul r242:alpha r274
-		r275 := float32(c[BackwardCAlpha] * r274)
-		// r276 = CmpLT r275 r231
-		r276 := r275 < r231
-		// r277 = Select r276 r231 r275
-		r277 := r275
-		if r276 {
-			r277 = r231
+		// r267 = Imm 0x0
+		r267 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r268 = Mul r253:hVc r22:dtRTau
+			r268 := float32(hVc * c[BackwardCDtRTau])
+			// r269 = Mul r268 r87
+			r269 := float32(r268 * r87)
+			// r270 = FMA r45:ex r10:vr r261:q
+			r270 := fma32Try(ex, vr, q261, &slow)
+			// r271 = Mul r269 r270
+			r271 := float32(r269 * r270)
+			// r267 = Select r237:refr r229 r271
+			r267 = r271
+			if refr {
+				r267 = r229
+			}
 		}
-		// r278 = Mul r277 r241:invD
-		r278 := float32(r277 * c[BackwardCInvD])
-		// r279 = Mul r269 r11:b
-		r279 := float32(r269 * c[BackwardCB])
-		// r280 = Mul r279 r278
-		r280 := float32(r279 * r278)
-		// r281 = Sub r0:V r7:vReset
-		r281 := float32(V - c[BackwardCVReset])
-		// r282 = Mul r281 r278
-		r282 := float32(r281 * r278)
-		// r283 = Sub r44 r282
-		r283 := float32(r44 - r282)
-		// r3:gV = FMA r268 r283 r280
-		gV = fma32Try(r268, r283, r280, &slow)
+		// r273 = Sub r0:V r5:vTh
+		r273 := float32(V - c[BackwardCVTh])
+		// r274 = Abs r273
+		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
+		// r275 = FMA r274 r239:negInvD r241:width
+		r275 := fma32Try(r274, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r276 = Mul r240:alpha r275
+		r276 := float32(c[BackwardCAlpha] * r275)
+		// r277 = CmpLT r276 r229
+		r277 := r276 < r229
+		// r278 = Select r277 r229 r276
+		r278 := r276
+		if r277 {
+			r278 = r229
+		}
+		// r279 = Mul r278 r238:invD
+		r279 := float32(r278 * c[BackwardCInvD])
+		// r280 = Mul r4:gW r11:b
+		r280 := float32(gW * c[BackwardCB])
+		// r281 = Mul r280 r279
+		r281 := float32(r280 * r279)
+		// r282 = Sub r7:vReset r0:V
+		r282 := float32(c[BackwardCVReset] - V)
+		// r283 = FMA r282 r279 r44
+		r283 := fma32Try(r282, r279, r44, &slow)
+		// r3:gV = FMA r266:hv r283 r281
+		gV = fma32Try(hv, r283, r281, &slow)
 		if slow {
 			backwardF32HardExact(f, s, j, j+1)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r285 = Select r239 r231 r258
-			r285 := r258
-			if r239 {
-				r285 = r231
-			}
-			// Store GI r285
-			gi[j] = r285
+			// Store GI r256:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r286 = Mul r256 r22:dtRTau
-			r286 := float32(r256 * c[BackwardCDtRTau])
-			// r287 = Mul r286 r87
-			r287 := float32(r286 * r87)
-			// r288 = Mul r287 r267
-			r288 := float32(r287 * r267)
-			// r289 = Select r239 r231 r288
-			r289 := r288
-			if r239 {
-				r289 = r231
-			}
-			// Store GG r289
-			gg[j] = r289
+			// Store GG r267
+			gg[j] = r267
 		}
 		// If GDelta
 		if hasGDelta {
-			// r290 = Select r239 r231 r256
-			r290 := r256
-			if r239 {
-				r290 = r231
+			// r285 = Select r237:refr r229 r253:hVc
+			r285 := hVc
+			if refr {
+				r285 = r229
 			}
-			// Store GDelta r290
-			gdelta[j] = r290
+			// Store GDelta r285
+			gdelta[j] = r285
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -19630,54 +19530,54 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 	r87 := math.Float32frombits(0xbf800000) // -1
 	// r91 = Imm 0x7f
 	r91 := uint32(0x7f)
-	// r119 = Imm 0x3a9c09c1
-	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r120 = Imm 0x3be38e39
-	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r122 = Imm 0x3d088889
-	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r125 = Imm 0x3eaaaaab
-	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r129 = Imm 0x32c54352
-	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r130 = Imm 0x34867f5b
-	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r132 = Imm 0x362670cd
-	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r134 = Imm 0x37b8ef1d
-	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r136 = Imm 0x39360b61
-	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r168 = Imm 0x253413c3
-	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r169 = Imm 0xa74a963c
-	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r171 = Imm 0x29573f9f
-	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r173 = Imm 0xab573f9f
-	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r175 = Imm 0x2d49cba5
-	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r177 = Imm 0xaf309231
-	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r179 = Imm 0x310f76c7
-	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r181 = Imm 0xb2d7322b
-	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r184 = Imm 0xb638ef1d
-	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r187 = Imm 0xb9500d01
-	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r190 = Imm 0xbc088889
-	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r193 = Imm 0xbe2aaaab
-	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r228 = Imm 0xc0400000
-	r228 := math.Float32frombits(0xc0400000) // -3
-	// r231 = Imm 0x0
-	r231 := math.Float32frombits(0x00000000) // 0
-	// r236 = Time
-	r236 := f.T[s]
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r127 = Imm 0x32c54352
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r128 = Imm 0x34867f5b
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r130 = Imm 0x362670cd
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r132 = Imm 0x37b8ef1d
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r134 = Imm 0x39360b61
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r166 = Imm 0x253413c3
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r167 = Imm 0xa74a963c
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r169 = Imm 0x29573f9f
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r171 = Imm 0xab573f9f
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r173 = Imm 0x2d49cba5
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r175 = Imm 0xaf309231
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r177 = Imm 0x310f76c7
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r179 = Imm 0xb2d7322b
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r182 = Imm 0xb638ef1d
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r185 = Imm 0xb9500d01
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r188 = Imm 0xbc088889
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r191 = Imm 0xbe2aaaab
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r226 = Imm 0xc0400000
+	r226 := math.Float32frombits(0xc0400000) // -3
+	// r229 = Imm 0x0
+	r229 := math.Float32frombits(0x00000000) // 0
+	// r234 = Time
+	r234 := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -19818,7 +19718,7 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 			// r82 = FMA r81 r74:r r42
 			r82 := fma32(r81, r, r42)
 			// r83:q = FMA r82 r74:r r44
-			q := fma32(r82, r, r44)
+			q83 := fma32(r82, r, r44)
 			// r85 = CmpGT r70:k r84
 			r85 := k > r84
 			// r86:kc = Select r85 r84 r70:k
@@ -19841,7 +19741,7 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 			// r95:oneMinus = Sub r44 r94:pow2
 			oneMinus := float32(r44 - pow294)
 			// r96 = FMA r74:r r83:q r95:oneMinus
-			r96 := fma32(r, q, oneMinus)
+			r96 := fma32(r, q83, oneMinus)
 			// r97:y = Div r96 r63:zl
 			y := float32(r96 / zl)
 			// r98 = FMA r70:k r42 r67
@@ -19895,96 +19795,94 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 			// r115:vc = Add r115:vc r116
 			vc = float32(vc + r116)
 		}
-		// r118 = Abs r27:z
-		r118 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r121 = FMA r119 r27:z r120
-		r121 := fma32(r119, z, r120)
-		// r123 = FMA r121 r27:z r122
-		r123 := fma32(r121, z, r122)
-		// r124 = FMA r123 r27:z r46
-		r124 := fma32(r123, z, r46)
-		// r126 = FMA r124 r27:z r125
-		r126 := fma32(r124, z, r125)
-		// r127 = FMA r126 r27:z r42
-		r127 := fma32(r126, z, r42)
-		// r128 = CmpGT r118 r46
-		r128 := r118 > r46
-		// Rare r128
-		if r128 {
+		// r120 = FMA r118 r27:z r119
+		r120 := fma32(r118, z, r119)
+		// r122 = FMA r120 r27:z r121
+		r122 := fma32(r120, z, r121)
+		// r123 = FMA r122 r27:z r46
+		r123 := fma32(r122, z, r46)
+		// r125 = FMA r123 r27:z r124
+		r125 := fma32(r123, z, r124)
+		// r126:dphi = FMA r125 r27:z r42
+		dphi := fma32(r125, z, r42)
+		// Rare r47:large
+		if large {
+			// r129 = FMA r127 r27:z r128
+			r129 := fma32(r127, z, r128)
 			// r131 = FMA r129 r27:z r130
 			r131 := fma32(r129, z, r130)
 			// r133 = FMA r131 r27:z r132
 			r133 := fma32(r131, z, r132)
 			// r135 = FMA r133 r27:z r134
 			r135 := fma32(r133, z, r134)
-			// r137 = FMA r135 r27:z r136
-			r137 := fma32(r135, z, r136)
-			// r138 = FMA r137 r27:z r119
-			r138 := fma32(r137, z, r119)
-			// r139 = FMA r138 r27:z r120
-			r139 := fma32(r138, z, r120)
-			// r140 = FMA r139 r27:z r122
-			r140 := fma32(r139, z, r122)
-			// r141 = FMA r140 r27:z r46
-			r141 := fma32(r140, z, r46)
-			// r142 = FMA r141 r27:z r125
-			r142 := fma32(r141, z, r125)
-			// r143 = FMA r142 r27:z r42
-			r143 := fma32(r142, z, r42)
-			// r144 = CmpGT r27:z r61
-			r144 := z > r61
-			// r145 = Select r144 r61 r27:z
-			r145 := z
+			// r136 = FMA r135 r27:z r118
+			r136 := fma32(r135, z, r118)
+			// r137 = FMA r136 r27:z r119
+			r137 := fma32(r136, z, r119)
+			// r138 = FMA r137 r27:z r121
+			r138 := fma32(r137, z, r121)
+			// r139 = FMA r138 r27:z r46
+			r139 := fma32(r138, z, r46)
+			// r140 = FMA r139 r27:z r124
+			r140 := fma32(r139, z, r124)
+			// r141 = FMA r140 r27:z r42
+			r141 := fma32(r140, z, r42)
+			// r142 = CmpGT r27:z r61
+			r142 := z > r61
+			// r143 = Select r142 r61 r27:z
+			r143 := z
+			if r142 {
+				r143 = r61
+			}
+			// r144 = CmpLT r143 r64
+			r144 := r143 < r64
+			// r145 = Select r144 r64 r143
+			r145 := r143
 			if r144 {
-				r145 = r61
+				r145 = r64
 			}
-			// r146 = CmpLT r145 r64
-			r146 := r145 < r64
-			// r147 = Select r146 r64 r145
-			r147 := r145
-			if r146 {
-				r147 = r64
-			}
-			// r148 = FMA r147 r68 r67
-			r148 := fma32(r147, r68, r67)
-			// r149 = Sub r148 r67
-			r149 := float32(r148 - r67)
-			// r150 = FMA r149 r72 r147
-			r150 := fma32(r149, r72, r147)
-			// r151 = FMA r149 r71 r150
-			r151 := fma32(r149, r71, r150)
-			// r152 = FMA r48 r151 r49
-			r152 := fma32(r48, r151, r49)
-			// r153 = FMA r152 r151 r51
-			r153 := fma32(r152, r151, r51)
-			// r154 = FMA r153 r151 r53
-			r154 := fma32(r153, r151, r53)
-			// r155 = FMA r154 r151 r35
-			r155 := fma32(r154, r151, r35)
-			// r156 = FMA r155 r151 r36
-			r156 := fma32(r155, r151, r36)
-			// r157 = FMA r156 r151 r38
-			r157 := fma32(r156, r151, r38)
-			// r158 = FMA r157 r151 r40
-			r158 := fma32(r157, r151, r40)
-			// r159 = FMA r158 r151 r42
-			r159 := fma32(r158, r151, r42)
-			// r160 = FMA r159 r151 r44
-			r160 := fma32(r159, r151, r44)
-			// r161 = FMA r151 r160 r44
-			r161 := fma32(r151, r160, r44)
-			// r162 = Add r149 r67
-			r162 := float32(r149 + r67)
-			// r163:kBits = Bits r162
-			kBits163 := math.Float32bits(r162)
-			// r164 = IAdd r163:kBits r91
-			r164 := kBits163 + r91
-			// r165 = Shl 23 r164
-			r165 := r164 << 23
-			// r166:pow2 = FromBits r165
-			pow2166 := math.Float32frombits(r165)
-			// r167 = Mul r161 r166:pow2
-			r167 := float32(r161 * pow2166)
+			// r146 = FMA r145 r68 r67
+			r146 := fma32(r145, r68, r67)
+			// r147 = Sub r146 r67
+			r147 := float32(r146 - r67)
+			// r148 = FMA r147 r72 r145
+			r148 := fma32(r147, r72, r145)
+			// r149 = FMA r147 r71 r148
+			r149 := fma32(r147, r71, r148)
+			// r150 = FMA r48 r149 r49
+			r150 := fma32(r48, r149, r49)
+			// r151 = FMA r150 r149 r51
+			r151 := fma32(r150, r149, r51)
+			// r152 = FMA r151 r149 r53
+			r152 := fma32(r151, r149, r53)
+			// r153 = FMA r152 r149 r35
+			r153 := fma32(r152, r149, r35)
+			// r154 = FMA r153 r149 r36
+			r154 := fma32(r153, r149, r36)
+			// r155 = FMA r154 r149 r38
+			r155 := fma32(r154, r149, r38)
+			// r156 = FMA r155 r149 r40
+			r156 := fma32(r155, r149, r40)
+			// r157 = FMA r156 r149 r42
+			r157 := fma32(r156, r149, r42)
+			// r158 = FMA r157 r149 r44
+			r158 := fma32(r157, r149, r44)
+			// r159 = FMA r149 r158 r44
+			r159 := fma32(r149, r158, r44)
+			// r160 = Add r147 r67
+			r160 := float32(r147 + r67)
+			// r161:kBits = Bits r160
+			kBits161 := math.Float32bits(r160)
+			// r162 = IAdd r161:kBits r91
+			r162 := kBits161 + r91
+			// r163 = Shl 23 r162
+			r163 := r162 << 23
+			// r164:pow2 = FromBits r163
+			pow2164 := math.Float32frombits(r163)
+			// r165 = Mul r159 r164:pow2
+			r165 := float32(r159 * pow2164)
+			// r168 = FMA r166 r27:z r167
+			r168 := fma32(r166, z, r167)
 			// r170 = FMA r168 r27:z r169
 			r170 := fma32(r168, z, r169)
 			// r172 = FMA r170 r27:z r171
@@ -19997,259 +19895,250 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 			r178 := fma32(r176, z, r177)
 			// r180 = FMA r178 r27:z r179
 			r180 := fma32(r178, z, r179)
-			// r182 = FMA r180 r27:z r181
-			r182 := fma32(r180, z, r181)
-			// r183 = FMA r182 r27:z r48
-			r183 := fma32(r182, z, r48)
-			// r185 = FMA r183 r27:z r184
-			r185 := fma32(r183, z, r184)
-			// r186 = FMA r185 r27:z r51
-			r186 := fma32(r185, z, r51)
-			// r188 = FMA r186 r27:z r187
-			r188 := fma32(r186, z, r187)
-			// r189 = FMA r188 r27:z r35
-			r189 := fma32(r188, z, r35)
-			// r191 = FMA r189 r27:z r190
-			r191 := fma32(r189, z, r190)
-			// r192 = FMA r191 r27:z r38
-			r192 := fma32(r191, z, r38)
-			// r194 = FMA r192 r27:z r193
-			r194 := fma32(r192, z, r193)
-			// r195 = FMA r194 r27:z r42
-			r195 := fma32(r194, z, r42)
-			// r196 = Mul r167 r195
-			r196 := float32(r167 * r195)
-			// r197 = CmpGT r149 r84
-			r197 := r149 > r84
-			// r198 = Select r197 r84 r149
-			r198 := r149
-			if r197 {
-				r198 = r84
+			// r181 = FMA r180 r27:z r48
+			r181 := fma32(r180, z, r48)
+			// r183 = FMA r181 r27:z r182
+			r183 := fma32(r181, z, r182)
+			// r184 = FMA r183 r27:z r51
+			r184 := fma32(r183, z, r51)
+			// r186 = FMA r184 r27:z r185
+			r186 := fma32(r184, z, r185)
+			// r187 = FMA r186 r27:z r35
+			r187 := fma32(r186, z, r35)
+			// r189 = FMA r187 r27:z r188
+			r189 := fma32(r187, z, r188)
+			// r190 = FMA r189 r27:z r38
+			r190 := fma32(r189, z, r38)
+			// r192 = FMA r190 r27:z r191
+			r192 := fma32(r190, z, r191)
+			// r193 = FMA r192 r27:z r42
+			r193 := fma32(r192, z, r42)
+			// r194 = Mul r165 r193
+			r194 := float32(r165 * r193)
+			// r195 = CmpGT r147 r84
+			r195 := r147 > r84
+			// r196 = Select r195 r84 r147
+			r196 := r147
+			if r195 {
+				r196 = r84
 			}
-			// r199 = Sub r145 r44
-			r199 := float32(r145 - r44)
-			// r200 = Mul r198 r87
-			r200 := float32(r198 * r87)
-			// r201 = Add r200 r67
-			r201 := float32(r200 + r67)
-			// r202:kBits = Bits r201
-			kBits202 := math.Float32bits(r201)
-			// r203 = IAdd r202:kBits r91
-			r203 := kBits202 + r91
-			// r204 = Shl 23 r203
-			r204 := r203 << 23
-			// r205:pow2 = FromBits r204
-			pow2205 := math.Float32frombits(r204)
-			// r206 = FMA r161 r199 r205:pow2
-			r206 := fma32(r161, r199, pow2205)
-			// r207 = Div r206 r145
-			r207 := float32(r206 / r145)
-			// r208 = Div r207 r145
-			r208 := float32(r207 / r145)
-			// r209 = FMA r149 r42 r67
-			r209 := fma32(r149, r42, r67)
-			// r210 = Sub r209 r67
-			r210 := float32(r209 - r67)
-			// r211 = Add r210 r67
-			r211 := float32(r210 + r67)
-			// r212:kBits = Bits r211
-			kBits212 := math.Float32bits(r211)
-			// r213 = IAdd r212:kBits r91
-			r213 := kBits212 + r91
-			// r214 = Shl 23 r213
-			r214 := r213 << 23
-			// r215:pow2 = FromBits r214
-			pow2215 := math.Float32frombits(r214)
-			// r216 = Mul r208 r215:pow2
-			r216 := float32(r208 * pow2215)
-			// r217 = Sub r149 r210
-			r217 := float32(r149 - r210)
-			// r218 = Add r217 r67
-			r218 := float32(r217 + r67)
-			// r219:kBits = Bits r218
-			kBits219 := math.Float32bits(r218)
-			// r220 = IAdd r219:kBits r91
-			r220 := kBits219 + r91
-			// r221 = Shl 23 r220
-			r221 := r220 << 23
-			// r222:pow2 = FromBits r221
-			pow2222 := math.Float32frombits(r221)
-			// r223 = Mul r216 r222:pow2
-			r223 := float32(r216 * pow2222)
-			// r224 = Div r44 r27:z
-			r224 := float32(r44 / z)
-			// r225 = Div r224 r27:z
-			r225 := float32(r224 / z)
-			// r226 = CmpGT r27:z r44
-			r226 := z > r44
-			// r227 = Select r226 r223 r143
-			r227 := r143
-			if r226 {
-				r227 = r223
+			// r197 = Sub r143 r44
+			r197 := float32(r143 - r44)
+			// r198 = Mul r196 r87
+			r198 := float32(r196 * r87)
+			// r199 = Add r198 r67
+			r199 := float32(r198 + r67)
+			// r200:kBits = Bits r199
+			kBits200 := math.Float32bits(r199)
+			// r201 = IAdd r200:kBits r91
+			r201 := kBits200 + r91
+			// r202 = Shl 23 r201
+			r202 := r201 << 23
+			// r203:pow2 = FromBits r202
+			pow2203 := math.Float32frombits(r202)
+			// r204 = FMA r159 r197 r203:pow2
+			r204 := fma32(r159, r197, pow2203)
+			// r205 = Div r204 r143
+			r205 := float32(r204 / r143)
+			// r206 = Div r205 r143
+			r206 := float32(r205 / r143)
+			// r207 = FMA r147 r42 r67
+			r207 := fma32(r147, r42, r67)
+			// r208 = Sub r207 r67
+			r208 := float32(r207 - r67)
+			// r209 = Add r208 r67
+			r209 := float32(r208 + r67)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float32bits(r209)
+			// r211 = IAdd r210:kBits r91
+			r211 := kBits210 + r91
+			// r212 = Shl 23 r211
+			r212 := r211 << 23
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float32frombits(r212)
+			// r214 = Mul r206 r213:pow2
+			r214 := float32(r206 * pow2213)
+			// r215 = Sub r147 r208
+			r215 := float32(r147 - r208)
+			// r216 = Add r215 r67
+			r216 := float32(r215 + r67)
+			// r217:kBits = Bits r216
+			kBits217 := math.Float32bits(r216)
+			// r218 = IAdd r217:kBits r91
+			r218 := kBits217 + r91
+			// r219 = Shl 23 r218
+			r219 := r218 << 23
+			// r220:pow2 = FromBits r219
+			pow2220 := math.Float32frombits(r219)
+			// r221 = Mul r214 r220:pow2
+			r221 := float32(r214 * pow2220)
+			// r222 = Div r44 r27:z
+			r222 := float32(r44 / z)
+			// r223 = Div r222 r27:z
+			r223 := float32(r222 / z)
+			// r224 = CmpGT r27:z r44
+			r224 := z > r44
+			// r225 = Select r224 r221 r141
+			r225 := r141
+			if r224 {
+				r225 = r221
 			}
-			// r229 = CmpGE r27:z r228
-			r229 := z >= r228
-			// r230 = Select r229 r196 r223
-			r230 := r223
-			if r229 {
-				r230 = r196
+			// r227 = CmpGE r27:z r226
+			r227 := z >= r226
+			// r228 = Select r227 r194 r221
+			r228 := r221
+			if r227 {
+				r228 = r194
 			}
-			// r232 = CmpLT r27:z r231
-			r232 := z < r231
-			// r233 = Select r232 r230 r227
-			r233 := r227
+			// r230 = CmpLT r27:z r229
+			r230 := z < r229
+			// r231 = Select r230 r228 r225
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			// r232 = CmpLT r27:z r64
+			r232 := z < r64
+			// r233 = Select r232 r223 r231
+			r233 := r231
 			if r232 {
-				r233 = r230
+				r233 = r223
 			}
-			// r234 = CmpLT r27:z r64
-			r234 := z < r64
-			// r235 = Select r234 r225 r233
-			r235 := r233
-			if r234 {
-				r235 = r225
-			}
-			// r127 = Select r128 r235 r127
-			if r128 {
-				r127 = r235
+			// r126:dphi = Select r47:large r233 r126:dphi
+			if large {
+				dphi = r233
 			}
 		}
-		// r237 = Sub r236 r2:Last
-		r237 := float32(r236 - Last)
-		// r239 = CmpLT r237 r238:tauRef
-		r239 := r237 < c[BackwardCTauRef]
-		// r240 = Select r239 r10:vr r115:vc
-		r240 := vc
-		if r239 {
-			r240 = vr
-		}
-		// r244 = Imm 0x0
-		r244 := math.Float32frombits(0x00000000) // 0
+		// r235 = Sub r234 r2:Last
+		r235 := float32(r234 - Last)
+		// r237:refr = CmpLT r235 r236:tauRef
+		refr := r235 < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r244 = Load GSpike
-			r244 = gspike[j]
+			// r242 = Select r237:refr r10:vr r115:vc
+			r242 := vc
+			if refr {
+				r242 = vr
+			}
+			// r243 = Load GSpike
+			r243 := gspike[j]
+			// r244 = Sub r242 r5:vTh
+			r244 := float32(r242 - c[BackwardCVTh])
+			// r245 = Abs r244
+			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
+			// r246 = FMA r245 r239:negInvD r241:width
+			r246 := fma32(r245, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r247 = Mul r240:alpha r246
+			r247 := float32(c[BackwardCAlpha] * r246)
+			// r248 = CmpLT r247 r229
+			r248 := r247 < r229
+			// r249 = Select r248 r229 r247
+			r249 := r247
+			if r248 {
+				r249 = r229
+			}
+			// r250 = Mul r243 r249
+			r250 := float32(r243 * r249)
+			// r3:gV = FMA r250 r238:invD r3:gV
+			gV = fma32(r250, c[BackwardCInvD], gV)
 		}
-		// r246 = Sub r240 r5:vTh
-		r246 := float32(r240 - c[BackwardCVTh])
-		// r247 = Mul r246 r241:invD
-		r247 := float32(r246 * c[BackwardCInvD])
-		// r248 = Abs r247
-		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
-		// r249 = Sub r243:width r248
-		r249 := float32(c[BackwardCWidth] - r248)
-		// r250 = Mul r242:alpha r249
-		r250 := float32(c[BackwardCAlpha] * r249)
-		// r251 = CmpLT r250 r231
-		r251 := r250 < r231
-		// r252 = Select r251 r231 r250
-		r252 := r250
-		if r251 {
-			r252 = r231
+		// r253:hVc = FMA r4:gW r252:ka r3:gV
+		hVc := fma32(gW, c[BackwardCKa], gV)
+		// r254 = Mul r45:ex r22:dtRTau
+		r254 := float32(ex * c[BackwardCDtRTau])
+		// r255 = Mul r253:hVc r254
+		r255 := float32(hVc * r254)
+		// r256:gI = Select r237:refr r229 r255
+		gI := r255
+		if refr {
+			gI = r229
 		}
-		// r253 = Mul r244 r252
-		r253 := float32(r244 * r252)
-		// r254 = FMA r253 r241:invD r3:gV
-		r254 := fma32(r253, c[BackwardCInvD], gV)
-		// r256 = FMA r4:gW r255:ka r254
-		r256 := fma32(gW, c[BackwardCKa], r254)
-		// r257 = Mul r45:ex r22:dtRTau
-		r257 := float32(ex * c[BackwardCDtRTau])
-		// r258 = Mul r256 r257
-		r258 := float32(r256 * r257)
-		// r260 = Mul r4:gW r259:keep
-		r260 := float32(gW * c[BackwardCKeep])
-		// r261 = Sub r260 r258
-		r261 := float32(r260 - r258)
-		// r262 = Mul r127 r25:F
-		r262 := float32(r127 * F)
-		// r263 = Add r20:dtCTau r20:dtCTau
-		r263 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r264 = FMA r262 r263 r44
-		r264 := fma32(r262, r263, r44)
-		// r265 = FMA r45:ex r27:z r264
-		r265 := fma32(ex, z, r264)
-		// r266 = Mul r256 r265
-		r266 := float32(r256 * r265)
-		// r267 = FMA r45:ex r10:vr r262
-		r267 := fma32(ex, vr, r262)
-		// r268 = Select r239 r254 r266
-		r268 := r266
-		if r239 {
-			r268 = r254
+		// r258 = Select r237:refr r44 r257:keep
+		r258 := c[BackwardCKeep]
+		if refr {
+			r258 = r44
 		}
-		// r269 = Select r239 r4:gW r261
-		r269 := r261
-		if r239 {
-			r269 = gW
+		// r259 = Mul r4:gW r258
+		r259 := float32(gW * r258)
+		// r4:gW = Sub r259 r256:gI
+		gW = float32(r259 - gI)
+		// r261:q = Mul r126:dphi r25:F
+		q261 := float32(dphi * F)
+		// r263 = FMA r261:q r262:dtCTau2 r44
+		r263 := fma32(q261, c[BackwardCDtCTau2], r44)
+		// r264 = FMA r45:ex r27:z r263
+		r264 := fma32(ex, z, r263)
+		// r265 = Mul r253:hVc r264
+		r265 := float32(hVc * r264)
+		// r266:hv = Select r237:refr r3:gV r265
+		hv := r265
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r269 r44
-		gW = float32(r269 * r44)
-		// r271 = Sub r0:V r5:vTh
-		r271 := float32(V - c[BackwardCVTh])
-		// r272 = Mul r271 r241:invD
-		r272 := float32(r271 * c[BackwardCInvD])
-		// r273 = Abs r272
-		r273 := math.Float32frombits(math.Float32bits(r272) &^ (1 << 31))
-		// r274 = Sub r243:width r273
-		r274 := float32(c[BackwardCWidth] - r273)
-		// r275 = Mul r242:alpha r274
-		r275 := float32(c[BackwardCAlpha] * r274)
-		// r276 = CmpLT r275 r231
-		r276 := r275 < r231
-		// r277 = Select r276 r231 r275
-		r277 := r275
-		if r276 {
-			r277 = r231
+		// r267 = Imm 0x0
+		r267 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r268 = Mul r253:hVc r22:dtRTau
+			r268 := float32(hVc * c[BackwardCDtRTau])
+			// r269 = Mul r268 r87
+			r269 := float32(r268 * r87)
+			// r270 = FMA r45:ex r10:vr r261:q
+			r270 := fma32(ex, vr, q261)
+			// r271 = Mul r269 r270
+			r271 := float32(r269 * r270)
+			// r267 = Select r237:refr r229 r271
+			r267 = r271
+			if refr {
+				r267 = r229
+			}
 		}
-		// r278 = Mul r277 r241:invD
-		r278 := float32(r277 * c[BackwardCInvD])
-		// r279 = Mul r269 r11:b
-		r279 := float32(r269 * c[BackwardCB])
-		// r280 = Mul r279 r278
-		r280 := float32(r279 * r278)
-		// r281 = Sub r0:V r7:vReset
-		r281 := float32(V - c[BackwardCVReset])
-		// r282 = Mul r281 r278
-		r282 := float32(r281 * r278)
-		// r283 = Sub r44 r282
-		r283 := float32(r44 - r282)
-		// r3:gV = FMA r268 r283 r280
-		gV = fma32(r268, r283, r280)
+		// r273 = Sub r0:V r5:vTh
+		r273 := float32(V - c[BackwardCVTh])
+		// r274 = Abs r273
+		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
+		// r275 = FMA r274 r239:negInvD r241:width
+		r275 := fma32(r274, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r276 = Mul r240:alpha r275
+		r276 := float32(c[BackwardCAlpha] * r275)
+		// r277 = CmpLT r276 r229
+		r277 := r276 < r229
+		// r278 = Select r277 r229 r276
+		r278 := r276
+		if r277 {
+			r278 = r229
+		}
+		// r279 = Mul r278 r238:invD
+		r279 := float32(r278 * c[BackwardCInvD])
+		// r280 = Mul r4:gW r11:b
+		r280 := float32(gW * c[BackwardCB])
+		// r281 = Mul r280 r279
+		r281 := float32(r280 * r279)
+		// r282 = Sub r7:vReset r0:V
+		r282 := float32(c[BackwardCVReset] - V)
+		// r283 = FMA r282 r279 r44
+		r283 := fma32(r282, r279, r44)
+		// r3:gV = FMA r266:hv r283 r281
+		gV = fma32(hv, r283, r281)
 		// If GI
 		if hasGI {
-			// r285 = Select r239 r231 r258
-			r285 := r258
-			if r239 {
-				r285 = r231
-			}
-			// Store GI r285
-			gi[j] = r285
+			// Store GI r256:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r286 = Mul r256 r22:dtRTau
-			r286 := float32(r256 * c[BackwardCDtRTau])
-			// r287 = Mul r286 r87
-			r287 := float32(r286 * r87)
-			// r288 = Mul r287 r267
-			r288 := float32(r287 * r267)
-			// r289 = Select r239 r231 r288
-			r289 := r288
-			if r239 {
-				r289 = r231
-			}
-			// Store GG r289
-			gg[j] = r289
+			// Store GG r267
+			gg[j] = r267
 		}
 		// If GDelta
 		if hasGDelta {
-			// r290 = Select r239 r231 r256
-			r290 := r256
-			if r239 {
-				r290 = r231
+			// r285 = Select r237:refr r229 r253:hVc
+			r285 := hVc
+			if refr {
+				r285 = r229
 			}
-			// Store GDelta r290
-			gdelta[j] = r290
+			// Store GDelta r285
+			gdelta[j] = r285
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -20329,10 +20218,12 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
 	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
 	// r36 = Imm 0x3ab60b61
 	r36 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	// r37 = Imm 0x3c088889
@@ -20373,54 +20264,54 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 	r88 := math.Float32frombits(0xbf800000) // -1
 	// r92 = Imm 0x7f
 	r92 := uint32(0x7f)
-	// r120 = Imm 0x3a9c09c1
-	r120 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r121 = Imm 0x3be38e39
-	r121 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r123 = Imm 0x3d088889
-	r123 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r126 = Imm 0x3eaaaaab
-	r126 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r130 = Imm 0x32c54352
-	r130 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r131 = Imm 0x34867f5b
-	r131 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r133 = Imm 0x362670cd
-	r133 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r135 = Imm 0x37b8ef1d
-	r135 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r137 = Imm 0x39360b61
-	r137 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r169 = Imm 0x253413c3
-	r169 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r170 = Imm 0xa74a963c
-	r170 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r172 = Imm 0x29573f9f
-	r172 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r174 = Imm 0xab573f9f
-	r174 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r176 = Imm 0x2d49cba5
-	r176 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r178 = Imm 0xaf309231
-	r178 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r180 = Imm 0x310f76c7
-	r180 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r182 = Imm 0xb2d7322b
-	r182 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r185 = Imm 0xb638ef1d
-	r185 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r188 = Imm 0xb9500d01
-	r188 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r191 = Imm 0xbc088889
-	r191 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r194 = Imm 0xbe2aaaab
-	r194 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r229 = Imm 0xc0400000
-	r229 := math.Float32frombits(0xc0400000) // -3
-	// r232 = Imm 0x0
-	r232 := math.Float32frombits(0x00000000) // 0
-	// r237 = Time
-	r237 := f.T[s]
+	// r119 = Imm 0x3a9c09c1
+	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r120 = Imm 0x3be38e39
+	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r122 = Imm 0x3d088889
+	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r125 = Imm 0x3eaaaaab
+	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r128 = Imm 0x32c54352
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r129 = Imm 0x34867f5b
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r131 = Imm 0x362670cd
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r133 = Imm 0x37b8ef1d
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r135 = Imm 0x39360b61
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r167 = Imm 0x253413c3
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r168 = Imm 0xa74a963c
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r170 = Imm 0x29573f9f
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r172 = Imm 0xab573f9f
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r174 = Imm 0x2d49cba5
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r176 = Imm 0xaf309231
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r178 = Imm 0x310f76c7
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r180 = Imm 0xb2d7322b
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r183 = Imm 0xb638ef1d
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r186 = Imm 0xb9500d01
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r189 = Imm 0xbc088889
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r192 = Imm 0xbe2aaaab
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r227 = Imm 0xc0400000
+	r227 := math.Float32frombits(0xc0400000) // -3
+	// r230 = Imm 0x0
+	r230 := math.Float32frombits(0x00000000) // 0
+	// r235 = Time
+	r235 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -20526,9 +20417,9 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
 		// r20:dtCTau = Param DtCTau
-		dtCTau20_a := cDtCTau[j]
-		dtCTau20_b := cDtCTau[j+1]
-		dtCTau20_c := cDtCTau[j+2]
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		dtCTau_c := cDtCTau[j+2]
 		// r21:a12 = Mul r17:a1 r19:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
@@ -20546,17 +20437,17 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		drive_b := float32(dtRTau22_b * iu_b)
 		drive_c := float32(dtRTau22_c * iu_c)
 		// r25:F = FMA r20:dtCTau r21:a12 r24:drive
-		F_a := fma32Try(dtCTau20_a, a12_a, drive_a, &slow)
-		F_b := fma32Try(dtCTau20_b, a12_b, drive_b, &slow)
-		F_c := fma32Try(dtCTau20_c, a12_c, drive_c, &slow)
+		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
 		// r26:a1a2 = Add r17:a1 r19:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
 		// r27:z = Mul r20:dtCTau r26:a1a2
-		z_a := float32(dtCTau20_a * a1a2_a)
-		z_b := float32(dtCTau20_b * a1a2_b)
-		z_c := float32(dtCTau20_c * a1a2_c)
+		z_a := float32(dtCTau_a * a1a2_a)
+		z_b := float32(dtCTau_b * a1a2_b)
+		z_c := float32(dtCTau_c * a1a2_c)
 		// If G
 		if hasG {
 			// r28:dtRTau = Param DtRTau
@@ -20675,7 +20566,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r83 = FMA r82 r75:r r43
 			r83_a := fma32Try(r82_a, r_a, r43, &slow)
 			// r84:q = FMA r83 r75:r r45
-			q_a := fma32Try(r83_a, r_a, r45, &slow)
+			q84_a := fma32Try(r83_a, r_a, r45, &slow)
 			// r86 = CmpGT r71:k r85
 			r86_a := k_a > r85
 			// r87:kc = Select r86 r85 r71:k
@@ -20698,7 +20589,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r96:oneMinus = Sub r45 r95:pow2
 			oneMinus_a := float32(r45 - pow295_a)
 			// r97 = FMA r75:r r84:q r96:oneMinus
-			r97_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			r97_a := fma32Try(r_a, q84_a, oneMinus_a, &slow)
 			// r98:y = Div r97 r64:zl
 			y_a := float32(r97_a / zl_a)
 			// r99 = FMA r71:k r43 r68
@@ -20801,7 +20692,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r83 = FMA r82 r75:r r43
 			r83_b := fma32Try(r82_b, r_b, r43, &slow)
 			// r84:q = FMA r83 r75:r r45
-			q_b := fma32Try(r83_b, r_b, r45, &slow)
+			q84_b := fma32Try(r83_b, r_b, r45, &slow)
 			// r86 = CmpGT r71:k r85
 			r86_b := k_b > r85
 			// r87:kc = Select r86 r85 r71:k
@@ -20824,7 +20715,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r96:oneMinus = Sub r45 r95:pow2
 			oneMinus_b := float32(r45 - pow295_b)
 			// r97 = FMA r75:r r84:q r96:oneMinus
-			r97_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			r97_b := fma32Try(r_b, q84_b, oneMinus_b, &slow)
 			// r98:y = Div r97 r64:zl
 			y_b := float32(r97_b / zl_b)
 			// r99 = FMA r71:k r43 r68
@@ -20927,7 +20818,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r83 = FMA r82 r75:r r43
 			r83_c := fma32Try(r82_c, r_c, r43, &slow)
 			// r84:q = FMA r83 r75:r r45
-			q_c := fma32Try(r83_c, r_c, r45, &slow)
+			q84_c := fma32Try(r83_c, r_c, r45, &slow)
 			// r86 = CmpGT r71:k r85
 			r86_c := k_c > r85
 			// r87:kc = Select r86 r85 r71:k
@@ -20950,7 +20841,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r96:oneMinus = Sub r45 r95:pow2
 			oneMinus_c := float32(r45 - pow295_c)
 			// r97 = FMA r75:r r84:q r96:oneMinus
-			r97_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			r97_c := fma32Try(r_c, q84_c, oneMinus_c, &slow)
 			// r98:y = Div r97 r64:zl
 			y_c := float32(r97_c / zl_c)
 			// r99 = FMA r71:k r43 r68
@@ -21010,112 +20901,106 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			vc_b = float32(vc_b + r117_b)
 			vc_c = float32(vc_c + r117_c)
 		}
-		// r119 = Abs r27:z
-		r119_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
-		r119_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
-		r119_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r122 = FMA r120 r27:z r121
-		r122_a := fma32Try(r120, z_a, r121, &slow)
-		r122_b := fma32Try(r120, z_b, r121, &slow)
-		r122_c := fma32Try(r120, z_c, r121, &slow)
-		// r124 = FMA r122 r27:z r123
-		r124_a := fma32Try(r122_a, z_a, r123, &slow)
-		r124_b := fma32Try(r122_b, z_b, r123, &slow)
-		r124_c := fma32Try(r122_c, z_c, r123, &slow)
-		// r125 = FMA r124 r27:z r47
-		r125_a := fma32Try(r124_a, z_a, r47, &slow)
-		r125_b := fma32Try(r124_b, z_b, r47, &slow)
-		r125_c := fma32Try(r124_c, z_c, r47, &slow)
-		// r127 = FMA r125 r27:z r126
-		r127_a := fma32Try(r125_a, z_a, r126, &slow)
-		r127_b := fma32Try(r125_b, z_b, r126, &slow)
-		r127_c := fma32Try(r125_c, z_c, r126, &slow)
-		// r128 = FMA r127 r27:z r43
-		r128_a := fma32Try(r127_a, z_a, r43, &slow)
-		r128_b := fma32Try(r127_b, z_b, r43, &slow)
-		r128_c := fma32Try(r127_c, z_c, r43, &slow)
-		// r129 = CmpGT r119 r47
-		r129_a := r119_a > r47
-		r129_b := r119_b > r47
-		r129_c := r119_c > r47
-		// Rare r129
-		if r129_a {
+		// r121 = FMA r119 r27:z r120
+		r121_a := fma32Try(r119, z_a, r120, &slow)
+		r121_b := fma32Try(r119, z_b, r120, &slow)
+		r121_c := fma32Try(r119, z_c, r120, &slow)
+		// r123 = FMA r121 r27:z r122
+		r123_a := fma32Try(r121_a, z_a, r122, &slow)
+		r123_b := fma32Try(r121_b, z_b, r122, &slow)
+		r123_c := fma32Try(r121_c, z_c, r122, &slow)
+		// r124 = FMA r123 r27:z r47
+		r124_a := fma32Try(r123_a, z_a, r47, &slow)
+		r124_b := fma32Try(r123_b, z_b, r47, &slow)
+		r124_c := fma32Try(r123_c, z_c, r47, &slow)
+		// r126 = FMA r124 r27:z r125
+		r126_a := fma32Try(r124_a, z_a, r125, &slow)
+		r126_b := fma32Try(r124_b, z_b, r125, &slow)
+		r126_c := fma32Try(r124_c, z_c, r125, &slow)
+		// r127:dphi = FMA r126 r27:z r43
+		dphi_a := fma32Try(r126_a, z_a, r43, &slow)
+		dphi_b := fma32Try(r126_b, z_b, r43, &slow)
+		dphi_c := fma32Try(r126_c, z_c, r43, &slow)
+		// Rare r48:large
+		if large_a {
+			// r130 = FMA r128 r27:z r129
+			r130_a := fma32Try(r128, z_a, r129, &slow)
 			// r132 = FMA r130 r27:z r131
-			r132_a := fma32Try(r130, z_a, r131, &slow)
+			r132_a := fma32Try(r130_a, z_a, r131, &slow)
 			// r134 = FMA r132 r27:z r133
 			r134_a := fma32Try(r132_a, z_a, r133, &slow)
 			// r136 = FMA r134 r27:z r135
 			r136_a := fma32Try(r134_a, z_a, r135, &slow)
-			// r138 = FMA r136 r27:z r137
-			r138_a := fma32Try(r136_a, z_a, r137, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139_a := fma32Try(r138_a, z_a, r120, &slow)
-			// r140 = FMA r139 r27:z r121
-			r140_a := fma32Try(r139_a, z_a, r121, &slow)
-			// r141 = FMA r140 r27:z r123
-			r141_a := fma32Try(r140_a, z_a, r123, &slow)
-			// r142 = FMA r141 r27:z r47
-			r142_a := fma32Try(r141_a, z_a, r47, &slow)
-			// r143 = FMA r142 r27:z r126
-			r143_a := fma32Try(r142_a, z_a, r126, &slow)
-			// r144 = FMA r143 r27:z r43
-			r144_a := fma32Try(r143_a, z_a, r43, &slow)
-			// r145 = CmpGT r27:z r62
-			r145_a := z_a > r62
-			// r146 = Select r145 r62 r27:z
-			r146_a := z_a
+			// r137 = FMA r136 r27:z r119
+			r137_a := fma32Try(r136_a, z_a, r119, &slow)
+			// r138 = FMA r137 r27:z r120
+			r138_a := fma32Try(r137_a, z_a, r120, &slow)
+			// r139 = FMA r138 r27:z r122
+			r139_a := fma32Try(r138_a, z_a, r122, &slow)
+			// r140 = FMA r139 r27:z r47
+			r140_a := fma32Try(r139_a, z_a, r47, &slow)
+			// r141 = FMA r140 r27:z r125
+			r141_a := fma32Try(r140_a, z_a, r125, &slow)
+			// r142 = FMA r141 r27:z r43
+			r142_a := fma32Try(r141_a, z_a, r43, &slow)
+			// r143 = CmpGT r27:z r62
+			r143_a := z_a > r62
+			// r144 = Select r143 r62 r27:z
+			r144_a := z_a
+			if r143_a {
+				r144_a = r62
+			}
+			// r145 = CmpLT r144 r65
+			r145_a := r144_a < r65
+			// r146 = Select r145 r65 r144
+			r146_a := r144_a
 			if r145_a {
-				r146_a = r62
+				r146_a = r65
 			}
-			// r147 = CmpLT r146 r65
-			r147_a := r146_a < r65
-			// r148 = Select r147 r65 r146
-			r148_a := r146_a
-			if r147_a {
-				r148_a = r65
-			}
-			// r149 = FMA r148 r69 r68
-			r149_a := fma32Try(r148_a, r69, r68, &slow)
-			// r150 = Sub r149 r68
-			r150_a := float32(r149_a - r68)
-			// r151 = FMA r150 r73 r148
-			r151_a := fma32Try(r150_a, r73, r148_a, &slow)
-			// r152 = FMA r150 r72 r151
-			r152_a := fma32Try(r150_a, r72, r151_a, &slow)
-			// r153 = FMA r49 r152 r50
-			r153_a := fma32Try(r49, r152_a, r50, &slow)
-			// r154 = FMA r153 r152 r52
-			r154_a := fma32Try(r153_a, r152_a, r52, &slow)
-			// r155 = FMA r154 r152 r54
-			r155_a := fma32Try(r154_a, r152_a, r54, &slow)
-			// r156 = FMA r155 r152 r36
-			r156_a := fma32Try(r155_a, r152_a, r36, &slow)
-			// r157 = FMA r156 r152 r37
-			r157_a := fma32Try(r156_a, r152_a, r37, &slow)
-			// r158 = FMA r157 r152 r39
-			r158_a := fma32Try(r157_a, r152_a, r39, &slow)
-			// r159 = FMA r158 r152 r41
-			r159_a := fma32Try(r158_a, r152_a, r41, &slow)
-			// r160 = FMA r159 r152 r43
-			r160_a := fma32Try(r159_a, r152_a, r43, &slow)
-			// r161 = FMA r160 r152 r45
-			r161_a := fma32Try(r160_a, r152_a, r45, &slow)
-			// r162 = FMA r152 r161 r45
-			r162_a := fma32Try(r152_a, r161_a, r45, &slow)
-			// r163 = Add r150 r68
-			r163_a := float32(r150_a + r68)
-			// r164:kBits = Bits r163
-			kBits164_a := math.Float32bits(r163_a)
-			// r165 = IAdd r164:kBits r92
-			r165_a := kBits164_a + r92
-			// r166 = Shl 23 r165
-			r166_a := r165_a << 23
-			// r167:pow2 = FromBits r166
-			pow2167_a := math.Float32frombits(r166_a)
-			// r168 = Mul r162 r167:pow2
-			r168_a := float32(r162_a * pow2167_a)
+			// r147 = FMA r146 r69 r68
+			r147_a := fma32Try(r146_a, r69, r68, &slow)
+			// r148 = Sub r147 r68
+			r148_a := float32(r147_a - r68)
+			// r149 = FMA r148 r73 r146
+			r149_a := fma32Try(r148_a, r73, r146_a, &slow)
+			// r150 = FMA r148 r72 r149
+			r150_a := fma32Try(r148_a, r72, r149_a, &slow)
+			// r151 = FMA r49 r150 r50
+			r151_a := fma32Try(r49, r150_a, r50, &slow)
+			// r152 = FMA r151 r150 r52
+			r152_a := fma32Try(r151_a, r150_a, r52, &slow)
+			// r153 = FMA r152 r150 r54
+			r153_a := fma32Try(r152_a, r150_a, r54, &slow)
+			// r154 = FMA r153 r150 r36
+			r154_a := fma32Try(r153_a, r150_a, r36, &slow)
+			// r155 = FMA r154 r150 r37
+			r155_a := fma32Try(r154_a, r150_a, r37, &slow)
+			// r156 = FMA r155 r150 r39
+			r156_a := fma32Try(r155_a, r150_a, r39, &slow)
+			// r157 = FMA r156 r150 r41
+			r157_a := fma32Try(r156_a, r150_a, r41, &slow)
+			// r158 = FMA r157 r150 r43
+			r158_a := fma32Try(r157_a, r150_a, r43, &slow)
+			// r159 = FMA r158 r150 r45
+			r159_a := fma32Try(r158_a, r150_a, r45, &slow)
+			// r160 = FMA r150 r159 r45
+			r160_a := fma32Try(r150_a, r159_a, r45, &slow)
+			// r161 = Add r148 r68
+			r161_a := float32(r148_a + r68)
+			// r162:kBits = Bits r161
+			kBits162_a := math.Float32bits(r161_a)
+			// r163 = IAdd r162:kBits r92
+			r163_a := kBits162_a + r92
+			// r164 = Shl 23 r163
+			r164_a := r163_a << 23
+			// r165:pow2 = FromBits r164
+			pow2165_a := math.Float32frombits(r164_a)
+			// r166 = Mul r160 r165:pow2
+			r166_a := float32(r160_a * pow2165_a)
+			// r169 = FMA r167 r27:z r168
+			r169_a := fma32Try(r167, z_a, r168, &slow)
 			// r171 = FMA r169 r27:z r170
-			r171_a := fma32Try(r169, z_a, r170, &slow)
+			r171_a := fma32Try(r169_a, z_a, r170, &slow)
 			// r173 = FMA r171 r27:z r172
 			r173_a := fma32Try(r171_a, z_a, r172, &slow)
 			// r175 = FMA r173 r27:z r174
@@ -21126,199 +21011,199 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			r179_a := fma32Try(r177_a, z_a, r178, &slow)
 			// r181 = FMA r179 r27:z r180
 			r181_a := fma32Try(r179_a, z_a, r180, &slow)
-			// r183 = FMA r181 r27:z r182
-			r183_a := fma32Try(r181_a, z_a, r182, &slow)
-			// r184 = FMA r183 r27:z r49
-			r184_a := fma32Try(r183_a, z_a, r49, &slow)
-			// r186 = FMA r184 r27:z r185
-			r186_a := fma32Try(r184_a, z_a, r185, &slow)
-			// r187 = FMA r186 r27:z r52
-			r187_a := fma32Try(r186_a, z_a, r52, &slow)
-			// r189 = FMA r187 r27:z r188
-			r189_a := fma32Try(r187_a, z_a, r188, &slow)
-			// r190 = FMA r189 r27:z r36
-			r190_a := fma32Try(r189_a, z_a, r36, &slow)
-			// r192 = FMA r190 r27:z r191
-			r192_a := fma32Try(r190_a, z_a, r191, &slow)
-			// r193 = FMA r192 r27:z r39
-			r193_a := fma32Try(r192_a, z_a, r39, &slow)
-			// r195 = FMA r193 r27:z r194
-			r195_a := fma32Try(r193_a, z_a, r194, &slow)
-			// r196 = FMA r195 r27:z r43
-			r196_a := fma32Try(r195_a, z_a, r43, &slow)
-			// r197 = Mul r168 r196
-			r197_a := float32(r168_a * r196_a)
-			// r198 = CmpGT r150 r85
-			r198_a := r150_a > r85
-			// r199 = Select r198 r85 r150
-			r199_a := r150_a
-			if r198_a {
-				r199_a = r85
+			// r182 = FMA r181 r27:z r49
+			r182_a := fma32Try(r181_a, z_a, r49, &slow)
+			// r184 = FMA r182 r27:z r183
+			r184_a := fma32Try(r182_a, z_a, r183, &slow)
+			// r185 = FMA r184 r27:z r52
+			r185_a := fma32Try(r184_a, z_a, r52, &slow)
+			// r187 = FMA r185 r27:z r186
+			r187_a := fma32Try(r185_a, z_a, r186, &slow)
+			// r188 = FMA r187 r27:z r36
+			r188_a := fma32Try(r187_a, z_a, r36, &slow)
+			// r190 = FMA r188 r27:z r189
+			r190_a := fma32Try(r188_a, z_a, r189, &slow)
+			// r191 = FMA r190 r27:z r39
+			r191_a := fma32Try(r190_a, z_a, r39, &slow)
+			// r193 = FMA r191 r27:z r192
+			r193_a := fma32Try(r191_a, z_a, r192, &slow)
+			// r194 = FMA r193 r27:z r43
+			r194_a := fma32Try(r193_a, z_a, r43, &slow)
+			// r195 = Mul r166 r194
+			r195_a := float32(r166_a * r194_a)
+			// r196 = CmpGT r148 r85
+			r196_a := r148_a > r85
+			// r197 = Select r196 r85 r148
+			r197_a := r148_a
+			if r196_a {
+				r197_a = r85
 			}
-			// r200 = Sub r146 r45
-			r200_a := float32(r146_a - r45)
-			// r201 = Mul r199 r88
-			r201_a := float32(r199_a * r88)
-			// r202 = Add r201 r68
-			r202_a := float32(r201_a + r68)
-			// r203:kBits = Bits r202
-			kBits203_a := math.Float32bits(r202_a)
-			// r204 = IAdd r203:kBits r92
-			r204_a := kBits203_a + r92
-			// r205 = Shl 23 r204
-			r205_a := r204_a << 23
-			// r206:pow2 = FromBits r205
-			pow2206_a := math.Float32frombits(r205_a)
-			// r207 = FMA r162 r200 r206:pow2
-			r207_a := fma32Try(r162_a, r200_a, pow2206_a, &slow)
-			// r208 = Div r207 r146
-			r208_a := float32(r207_a / r146_a)
-			// r209 = Div r208 r146
-			r209_a := float32(r208_a / r146_a)
-			// r210 = FMA r150 r43 r68
-			r210_a := fma32Try(r150_a, r43, r68, &slow)
-			// r211 = Sub r210 r68
-			r211_a := float32(r210_a - r68)
-			// r212 = Add r211 r68
-			r212_a := float32(r211_a + r68)
-			// r213:kBits = Bits r212
-			kBits213_a := math.Float32bits(r212_a)
-			// r214 = IAdd r213:kBits r92
-			r214_a := kBits213_a + r92
-			// r215 = Shl 23 r214
-			r215_a := r214_a << 23
-			// r216:pow2 = FromBits r215
-			pow2216_a := math.Float32frombits(r215_a)
-			// r217 = Mul r209 r216:pow2
-			r217_a := float32(r209_a * pow2216_a)
-			// r218 = Sub r150 r211
-			r218_a := float32(r150_a - r211_a)
-			// r219 = Add r218 r68
-			r219_a := float32(r218_a + r68)
-			// r220:kBits = Bits r219
-			kBits220_a := math.Float32bits(r219_a)
-			// r221 = IAdd r220:kBits r92
-			r221_a := kBits220_a + r92
-			// r222 = Shl 23 r221
-			r222_a := r221_a << 23
-			// r223:pow2 = FromBits r222
-			pow2223_a := math.Float32frombits(r222_a)
-			// r224 = Mul r217 r223:pow2
-			r224_a := float32(r217_a * pow2223_a)
-			// r225 = Div r45 r27:z
-			r225_a := float32(r45 / z_a)
-			// r226 = Div r225 r27:z
-			r226_a := float32(r225_a / z_a)
-			// r227 = CmpGT r27:z r45
-			r227_a := z_a > r45
-			// r228 = Select r227 r224 r144
-			r228_a := r144_a
-			if r227_a {
-				r228_a = r224_a
+			// r198 = Sub r144 r45
+			r198_a := float32(r144_a - r45)
+			// r199 = Mul r197 r88
+			r199_a := float32(r197_a * r88)
+			// r200 = Add r199 r68
+			r200_a := float32(r199_a + r68)
+			// r201:kBits = Bits r200
+			kBits201_a := math.Float32bits(r200_a)
+			// r202 = IAdd r201:kBits r92
+			r202_a := kBits201_a + r92
+			// r203 = Shl 23 r202
+			r203_a := r202_a << 23
+			// r204:pow2 = FromBits r203
+			pow2204_a := math.Float32frombits(r203_a)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_a := fma32Try(r160_a, r198_a, pow2204_a, &slow)
+			// r206 = Div r205 r144
+			r206_a := float32(r205_a / r144_a)
+			// r207 = Div r206 r144
+			r207_a := float32(r206_a / r144_a)
+			// r208 = FMA r148 r43 r68
+			r208_a := fma32Try(r148_a, r43, r68, &slow)
+			// r209 = Sub r208 r68
+			r209_a := float32(r208_a - r68)
+			// r210 = Add r209 r68
+			r210_a := float32(r209_a + r68)
+			// r211:kBits = Bits r210
+			kBits211_a := math.Float32bits(r210_a)
+			// r212 = IAdd r211:kBits r92
+			r212_a := kBits211_a + r92
+			// r213 = Shl 23 r212
+			r213_a := r212_a << 23
+			// r214:pow2 = FromBits r213
+			pow2214_a := math.Float32frombits(r213_a)
+			// r215 = Mul r207 r214:pow2
+			r215_a := float32(r207_a * pow2214_a)
+			// r216 = Sub r148 r209
+			r216_a := float32(r148_a - r209_a)
+			// r217 = Add r216 r68
+			r217_a := float32(r216_a + r68)
+			// r218:kBits = Bits r217
+			kBits218_a := math.Float32bits(r217_a)
+			// r219 = IAdd r218:kBits r92
+			r219_a := kBits218_a + r92
+			// r220 = Shl 23 r219
+			r220_a := r219_a << 23
+			// r221:pow2 = FromBits r220
+			pow2221_a := math.Float32frombits(r220_a)
+			// r222 = Mul r215 r221:pow2
+			r222_a := float32(r215_a * pow2221_a)
+			// r223 = Div r45 r27:z
+			r223_a := float32(r45 / z_a)
+			// r224 = Div r223 r27:z
+			r224_a := float32(r223_a / z_a)
+			// r225 = CmpGT r27:z r45
+			r225_a := z_a > r45
+			// r226 = Select r225 r222 r142
+			r226_a := r142_a
+			if r225_a {
+				r226_a = r222_a
 			}
-			// r230 = CmpGE r27:z r229
-			r230_a := z_a >= r229
-			// r231 = Select r230 r197 r224
-			r231_a := r224_a
-			if r230_a {
-				r231_a = r197_a
+			// r228 = CmpGE r27:z r227
+			r228_a := z_a >= r227
+			// r229 = Select r228 r195 r222
+			r229_a := r222_a
+			if r228_a {
+				r229_a = r195_a
 			}
-			// r233 = CmpLT r27:z r232
-			r233_a := z_a < r232
-			// r234 = Select r233 r231 r228
-			r234_a := r228_a
+			// r231 = CmpLT r27:z r230
+			r231_a := z_a < r230
+			// r232 = Select r231 r229 r226
+			r232_a := r226_a
+			if r231_a {
+				r232_a = r229_a
+			}
+			// r233 = CmpLT r27:z r65
+			r233_a := z_a < r65
+			// r234 = Select r233 r224 r232
+			r234_a := r232_a
 			if r233_a {
-				r234_a = r231_a
+				r234_a = r224_a
 			}
-			// r235 = CmpLT r27:z r65
-			r235_a := z_a < r65
-			// r236 = Select r235 r226 r234
-			r236_a := r234_a
-			if r235_a {
-				r236_a = r226_a
-			}
-			// r128 = Select r129 r236 r128
-			if r129_a {
-				r128_a = r236_a
+			// r127:dphi = Select r48:large r234 r127:dphi
+			if large_a {
+				dphi_a = r234_a
 			}
 		}
-		if r129_b {
+		if large_b {
+			// r130 = FMA r128 r27:z r129
+			r130_b := fma32Try(r128, z_b, r129, &slow)
 			// r132 = FMA r130 r27:z r131
-			r132_b := fma32Try(r130, z_b, r131, &slow)
+			r132_b := fma32Try(r130_b, z_b, r131, &slow)
 			// r134 = FMA r132 r27:z r133
 			r134_b := fma32Try(r132_b, z_b, r133, &slow)
 			// r136 = FMA r134 r27:z r135
 			r136_b := fma32Try(r134_b, z_b, r135, &slow)
-			// r138 = FMA r136 r27:z r137
-			r138_b := fma32Try(r136_b, z_b, r137, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139_b := fma32Try(r138_b, z_b, r120, &slow)
-			// r140 = FMA r139 r27:z r121
-			r140_b := fma32Try(r139_b, z_b, r121, &slow)
-			// r141 = FMA r140 r27:z r123
-			r141_b := fma32Try(r140_b, z_b, r123, &slow)
-			// r142 = FMA r141 r27:z r47
-			r142_b := fma32Try(r141_b, z_b, r47, &slow)
-			// r143 = FMA r142 r27:z r126
-			r143_b := fma32Try(r142_b, z_b, r126, &slow)
-			// r144 = FMA r143 r27:z r43
-			r144_b := fma32Try(r143_b, z_b, r43, &slow)
-			// r145 = CmpGT r27:z r62
-			r145_b := z_b > r62
-			// r146 = Select r145 r62 r27:z
-			r146_b := z_b
+			// r137 = FMA r136 r27:z r119
+			r137_b := fma32Try(r136_b, z_b, r119, &slow)
+			// r138 = FMA r137 r27:z r120
+			r138_b := fma32Try(r137_b, z_b, r120, &slow)
+			// r139 = FMA r138 r27:z r122
+			r139_b := fma32Try(r138_b, z_b, r122, &slow)
+			// r140 = FMA r139 r27:z r47
+			r140_b := fma32Try(r139_b, z_b, r47, &slow)
+			// r141 = FMA r140 r27:z r125
+			r141_b := fma32Try(r140_b, z_b, r125, &slow)
+			// r142 = FMA r141 r27:z r43
+			r142_b := fma32Try(r141_b, z_b, r43, &slow)
+			// r143 = CmpGT r27:z r62
+			r143_b := z_b > r62
+			// r144 = Select r143 r62 r27:z
+			r144_b := z_b
+			if r143_b {
+				r144_b = r62
+			}
+			// r145 = CmpLT r144 r65
+			r145_b := r144_b < r65
+			// r146 = Select r145 r65 r144
+			r146_b := r144_b
 			if r145_b {
-				r146_b = r62
+				r146_b = r65
 			}
-			// r147 = CmpLT r146 r65
-			r147_b := r146_b < r65
-			// r148 = Select r147 r65 r146
-			r148_b := r146_b
-			if r147_b {
-				r148_b = r65
-			}
-			// r149 = FMA r148 r69 r68
-			r149_b := fma32Try(r148_b, r69, r68, &slow)
-			// r150 = Sub r149 r68
-			r150_b := float32(r149_b - r68)
-			// r151 = FMA r150 r73 r148
-			r151_b := fma32Try(r150_b, r73, r148_b, &slow)
-			// r152 = FMA r150 r72 r151
-			r152_b := fma32Try(r150_b, r72, r151_b, &slow)
-			// r153 = FMA r49 r152 r50
-			r153_b := fma32Try(r49, r152_b, r50, &slow)
-			// r154 = FMA r153 r152 r52
-			r154_b := fma32Try(r153_b, r152_b, r52, &slow)
-			// r155 = FMA r154 r152 r54
-			r155_b := fma32Try(r154_b, r152_b, r54, &slow)
-			// r156 = FMA r155 r152 r36
-			r156_b := fma32Try(r155_b, r152_b, r36, &slow)
-			// r157 = FMA r156 r152 r37
-			r157_b := fma32Try(r156_b, r152_b, r37, &slow)
-			// r158 = FMA r157 r152 r39
-			r158_b := fma32Try(r157_b, r152_b, r39, &slow)
-			// r159 = FMA r158 r152 r41
-			r159_b := fma32Try(r158_b, r152_b, r41, &slow)
-			// r160 = FMA r159 r152 r43
-			r160_b := fma32Try(r159_b, r152_b, r43, &slow)
-			// r161 = FMA r160 r152 r45
-			r161_b := fma32Try(r160_b, r152_b, r45, &slow)
-			// r162 = FMA r152 r161 r45
-			r162_b := fma32Try(r152_b, r161_b, r45, &slow)
-			// r163 = Add r150 r68
-			r163_b := float32(r150_b + r68)
-			// r164:kBits = Bits r163
-			kBits164_b := math.Float32bits(r163_b)
-			// r165 = IAdd r164:kBits r92
-			r165_b := kBits164_b + r92
-			// r166 = Shl 23 r165
-			r166_b := r165_b << 23
-			// r167:pow2 = FromBits r166
-			pow2167_b := math.Float32frombits(r166_b)
-			// r168 = Mul r162 r167:pow2
-			r168_b := float32(r162_b * pow2167_b)
+			// r147 = FMA r146 r69 r68
+			r147_b := fma32Try(r146_b, r69, r68, &slow)
+			// r148 = Sub r147 r68
+			r148_b := float32(r147_b - r68)
+			// r149 = FMA r148 r73 r146
+			r149_b := fma32Try(r148_b, r73, r146_b, &slow)
+			// r150 = FMA r148 r72 r149
+			r150_b := fma32Try(r148_b, r72, r149_b, &slow)
+			// r151 = FMA r49 r150 r50
+			r151_b := fma32Try(r49, r150_b, r50, &slow)
+			// r152 = FMA r151 r150 r52
+			r152_b := fma32Try(r151_b, r150_b, r52, &slow)
+			// r153 = FMA r152 r150 r54
+			r153_b := fma32Try(r152_b, r150_b, r54, &slow)
+			// r154 = FMA r153 r150 r36
+			r154_b := fma32Try(r153_b, r150_b, r36, &slow)
+			// r155 = FMA r154 r150 r37
+			r155_b := fma32Try(r154_b, r150_b, r37, &slow)
+			// r156 = FMA r155 r150 r39
+			r156_b := fma32Try(r155_b, r150_b, r39, &slow)
+			// r157 = FMA r156 r150 r41
+			r157_b := fma32Try(r156_b, r150_b, r41, &slow)
+			// r158 = FMA r157 r150 r43
+			r158_b := fma32Try(r157_b, r150_b, r43, &slow)
+			// r159 = FMA r158 r150 r45
+			r159_b := fma32Try(r158_b, r150_b, r45, &slow)
+			// r160 = FMA r150 r159 r45
+			r160_b := fma32Try(r150_b, r159_b, r45, &slow)
+			// r161 = Add r148 r68
+			r161_b := float32(r148_b + r68)
+			// r162:kBits = Bits r161
+			kBits162_b := math.Float32bits(r161_b)
+			// r163 = IAdd r162:kBits r92
+			r163_b := kBits162_b + r92
+			// r164 = Shl 23 r163
+			r164_b := r163_b << 23
+			// r165:pow2 = FromBits r164
+			pow2165_b := math.Float32frombits(r164_b)
+			// r166 = Mul r160 r165:pow2
+			r166_b := float32(r160_b * pow2165_b)
+			// r169 = FMA r167 r27:z r168
+			r169_b := fma32Try(r167, z_b, r168, &slow)
 			// r171 = FMA r169 r27:z r170
-			r171_b := fma32Try(r169, z_b, r170, &slow)
+			r171_b := fma32Try(r169_b, z_b, r170, &slow)
 			// r173 = FMA r171 r27:z r172
 			r173_b := fma32Try(r171_b, z_b, r172, &slow)
 			// r175 = FMA r173 r27:z r174
@@ -21329,199 +21214,199 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			r179_b := fma32Try(r177_b, z_b, r178, &slow)
 			// r181 = FMA r179 r27:z r180
 			r181_b := fma32Try(r179_b, z_b, r180, &slow)
-			// r183 = FMA r181 r27:z r182
-			r183_b := fma32Try(r181_b, z_b, r182, &slow)
-			// r184 = FMA r183 r27:z r49
-			r184_b := fma32Try(r183_b, z_b, r49, &slow)
-			// r186 = FMA r184 r27:z r185
-			r186_b := fma32Try(r184_b, z_b, r185, &slow)
-			// r187 = FMA r186 r27:z r52
-			r187_b := fma32Try(r186_b, z_b, r52, &slow)
-			// r189 = FMA r187 r27:z r188
-			r189_b := fma32Try(r187_b, z_b, r188, &slow)
-			// r190 = FMA r189 r27:z r36
-			r190_b := fma32Try(r189_b, z_b, r36, &slow)
-			// r192 = FMA r190 r27:z r191
-			r192_b := fma32Try(r190_b, z_b, r191, &slow)
-			// r193 = FMA r192 r27:z r39
-			r193_b := fma32Try(r192_b, z_b, r39, &slow)
-			// r195 = FMA r193 r27:z r194
-			r195_b := fma32Try(r193_b, z_b, r194, &slow)
-			// r196 = FMA r195 r27:z r43
-			r196_b := fma32Try(r195_b, z_b, r43, &slow)
-			// r197 = Mul r168 r196
-			r197_b := float32(r168_b * r196_b)
-			// r198 = CmpGT r150 r85
-			r198_b := r150_b > r85
-			// r199 = Select r198 r85 r150
-			r199_b := r150_b
-			if r198_b {
-				r199_b = r85
+			// r182 = FMA r181 r27:z r49
+			r182_b := fma32Try(r181_b, z_b, r49, &slow)
+			// r184 = FMA r182 r27:z r183
+			r184_b := fma32Try(r182_b, z_b, r183, &slow)
+			// r185 = FMA r184 r27:z r52
+			r185_b := fma32Try(r184_b, z_b, r52, &slow)
+			// r187 = FMA r185 r27:z r186
+			r187_b := fma32Try(r185_b, z_b, r186, &slow)
+			// r188 = FMA r187 r27:z r36
+			r188_b := fma32Try(r187_b, z_b, r36, &slow)
+			// r190 = FMA r188 r27:z r189
+			r190_b := fma32Try(r188_b, z_b, r189, &slow)
+			// r191 = FMA r190 r27:z r39
+			r191_b := fma32Try(r190_b, z_b, r39, &slow)
+			// r193 = FMA r191 r27:z r192
+			r193_b := fma32Try(r191_b, z_b, r192, &slow)
+			// r194 = FMA r193 r27:z r43
+			r194_b := fma32Try(r193_b, z_b, r43, &slow)
+			// r195 = Mul r166 r194
+			r195_b := float32(r166_b * r194_b)
+			// r196 = CmpGT r148 r85
+			r196_b := r148_b > r85
+			// r197 = Select r196 r85 r148
+			r197_b := r148_b
+			if r196_b {
+				r197_b = r85
 			}
-			// r200 = Sub r146 r45
-			r200_b := float32(r146_b - r45)
-			// r201 = Mul r199 r88
-			r201_b := float32(r199_b * r88)
-			// r202 = Add r201 r68
-			r202_b := float32(r201_b + r68)
-			// r203:kBits = Bits r202
-			kBits203_b := math.Float32bits(r202_b)
-			// r204 = IAdd r203:kBits r92
-			r204_b := kBits203_b + r92
-			// r205 = Shl 23 r204
-			r205_b := r204_b << 23
-			// r206:pow2 = FromBits r205
-			pow2206_b := math.Float32frombits(r205_b)
-			// r207 = FMA r162 r200 r206:pow2
-			r207_b := fma32Try(r162_b, r200_b, pow2206_b, &slow)
-			// r208 = Div r207 r146
-			r208_b := float32(r207_b / r146_b)
-			// r209 = Div r208 r146
-			r209_b := float32(r208_b / r146_b)
-			// r210 = FMA r150 r43 r68
-			r210_b := fma32Try(r150_b, r43, r68, &slow)
-			// r211 = Sub r210 r68
-			r211_b := float32(r210_b - r68)
-			// r212 = Add r211 r68
-			r212_b := float32(r211_b + r68)
-			// r213:kBits = Bits r212
-			kBits213_b := math.Float32bits(r212_b)
-			// r214 = IAdd r213:kBits r92
-			r214_b := kBits213_b + r92
-			// r215 = Shl 23 r214
-			r215_b := r214_b << 23
-			// r216:pow2 = FromBits r215
-			pow2216_b := math.Float32frombits(r215_b)
-			// r217 = Mul r209 r216:pow2
-			r217_b := float32(r209_b * pow2216_b)
-			// r218 = Sub r150 r211
-			r218_b := float32(r150_b - r211_b)
-			// r219 = Add r218 r68
-			r219_b := float32(r218_b + r68)
-			// r220:kBits = Bits r219
-			kBits220_b := math.Float32bits(r219_b)
-			// r221 = IAdd r220:kBits r92
-			r221_b := kBits220_b + r92
-			// r222 = Shl 23 r221
-			r222_b := r221_b << 23
-			// r223:pow2 = FromBits r222
-			pow2223_b := math.Float32frombits(r222_b)
-			// r224 = Mul r217 r223:pow2
-			r224_b := float32(r217_b * pow2223_b)
-			// r225 = Div r45 r27:z
-			r225_b := float32(r45 / z_b)
-			// r226 = Div r225 r27:z
-			r226_b := float32(r225_b / z_b)
-			// r227 = CmpGT r27:z r45
-			r227_b := z_b > r45
-			// r228 = Select r227 r224 r144
-			r228_b := r144_b
-			if r227_b {
-				r228_b = r224_b
+			// r198 = Sub r144 r45
+			r198_b := float32(r144_b - r45)
+			// r199 = Mul r197 r88
+			r199_b := float32(r197_b * r88)
+			// r200 = Add r199 r68
+			r200_b := float32(r199_b + r68)
+			// r201:kBits = Bits r200
+			kBits201_b := math.Float32bits(r200_b)
+			// r202 = IAdd r201:kBits r92
+			r202_b := kBits201_b + r92
+			// r203 = Shl 23 r202
+			r203_b := r202_b << 23
+			// r204:pow2 = FromBits r203
+			pow2204_b := math.Float32frombits(r203_b)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_b := fma32Try(r160_b, r198_b, pow2204_b, &slow)
+			// r206 = Div r205 r144
+			r206_b := float32(r205_b / r144_b)
+			// r207 = Div r206 r144
+			r207_b := float32(r206_b / r144_b)
+			// r208 = FMA r148 r43 r68
+			r208_b := fma32Try(r148_b, r43, r68, &slow)
+			// r209 = Sub r208 r68
+			r209_b := float32(r208_b - r68)
+			// r210 = Add r209 r68
+			r210_b := float32(r209_b + r68)
+			// r211:kBits = Bits r210
+			kBits211_b := math.Float32bits(r210_b)
+			// r212 = IAdd r211:kBits r92
+			r212_b := kBits211_b + r92
+			// r213 = Shl 23 r212
+			r213_b := r212_b << 23
+			// r214:pow2 = FromBits r213
+			pow2214_b := math.Float32frombits(r213_b)
+			// r215 = Mul r207 r214:pow2
+			r215_b := float32(r207_b * pow2214_b)
+			// r216 = Sub r148 r209
+			r216_b := float32(r148_b - r209_b)
+			// r217 = Add r216 r68
+			r217_b := float32(r216_b + r68)
+			// r218:kBits = Bits r217
+			kBits218_b := math.Float32bits(r217_b)
+			// r219 = IAdd r218:kBits r92
+			r219_b := kBits218_b + r92
+			// r220 = Shl 23 r219
+			r220_b := r219_b << 23
+			// r221:pow2 = FromBits r220
+			pow2221_b := math.Float32frombits(r220_b)
+			// r222 = Mul r215 r221:pow2
+			r222_b := float32(r215_b * pow2221_b)
+			// r223 = Div r45 r27:z
+			r223_b := float32(r45 / z_b)
+			// r224 = Div r223 r27:z
+			r224_b := float32(r223_b / z_b)
+			// r225 = CmpGT r27:z r45
+			r225_b := z_b > r45
+			// r226 = Select r225 r222 r142
+			r226_b := r142_b
+			if r225_b {
+				r226_b = r222_b
 			}
-			// r230 = CmpGE r27:z r229
-			r230_b := z_b >= r229
-			// r231 = Select r230 r197 r224
-			r231_b := r224_b
-			if r230_b {
-				r231_b = r197_b
+			// r228 = CmpGE r27:z r227
+			r228_b := z_b >= r227
+			// r229 = Select r228 r195 r222
+			r229_b := r222_b
+			if r228_b {
+				r229_b = r195_b
 			}
-			// r233 = CmpLT r27:z r232
-			r233_b := z_b < r232
-			// r234 = Select r233 r231 r228
-			r234_b := r228_b
+			// r231 = CmpLT r27:z r230
+			r231_b := z_b < r230
+			// r232 = Select r231 r229 r226
+			r232_b := r226_b
+			if r231_b {
+				r232_b = r229_b
+			}
+			// r233 = CmpLT r27:z r65
+			r233_b := z_b < r65
+			// r234 = Select r233 r224 r232
+			r234_b := r232_b
 			if r233_b {
-				r234_b = r231_b
+				r234_b = r224_b
 			}
-			// r235 = CmpLT r27:z r65
-			r235_b := z_b < r65
-			// r236 = Select r235 r226 r234
-			r236_b := r234_b
-			if r235_b {
-				r236_b = r226_b
-			}
-			// r128 = Select r129 r236 r128
-			if r129_b {
-				r128_b = r236_b
+			// r127:dphi = Select r48:large r234 r127:dphi
+			if large_b {
+				dphi_b = r234_b
 			}
 		}
-		if r129_c {
+		if large_c {
+			// r130 = FMA r128 r27:z r129
+			r130_c := fma32Try(r128, z_c, r129, &slow)
 			// r132 = FMA r130 r27:z r131
-			r132_c := fma32Try(r130, z_c, r131, &slow)
+			r132_c := fma32Try(r130_c, z_c, r131, &slow)
 			// r134 = FMA r132 r27:z r133
 			r134_c := fma32Try(r132_c, z_c, r133, &slow)
 			// r136 = FMA r134 r27:z r135
 			r136_c := fma32Try(r134_c, z_c, r135, &slow)
-			// r138 = FMA r136 r27:z r137
-			r138_c := fma32Try(r136_c, z_c, r137, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139_c := fma32Try(r138_c, z_c, r120, &slow)
-			// r140 = FMA r139 r27:z r121
-			r140_c := fma32Try(r139_c, z_c, r121, &slow)
-			// r141 = FMA r140 r27:z r123
-			r141_c := fma32Try(r140_c, z_c, r123, &slow)
-			// r142 = FMA r141 r27:z r47
-			r142_c := fma32Try(r141_c, z_c, r47, &slow)
-			// r143 = FMA r142 r27:z r126
-			r143_c := fma32Try(r142_c, z_c, r126, &slow)
-			// r144 = FMA r143 r27:z r43
-			r144_c := fma32Try(r143_c, z_c, r43, &slow)
-			// r145 = CmpGT r27:z r62
-			r145_c := z_c > r62
-			// r146 = Select r145 r62 r27:z
-			r146_c := z_c
+			// r137 = FMA r136 r27:z r119
+			r137_c := fma32Try(r136_c, z_c, r119, &slow)
+			// r138 = FMA r137 r27:z r120
+			r138_c := fma32Try(r137_c, z_c, r120, &slow)
+			// r139 = FMA r138 r27:z r122
+			r139_c := fma32Try(r138_c, z_c, r122, &slow)
+			// r140 = FMA r139 r27:z r47
+			r140_c := fma32Try(r139_c, z_c, r47, &slow)
+			// r141 = FMA r140 r27:z r125
+			r141_c := fma32Try(r140_c, z_c, r125, &slow)
+			// r142 = FMA r141 r27:z r43
+			r142_c := fma32Try(r141_c, z_c, r43, &slow)
+			// r143 = CmpGT r27:z r62
+			r143_c := z_c > r62
+			// r144 = Select r143 r62 r27:z
+			r144_c := z_c
+			if r143_c {
+				r144_c = r62
+			}
+			// r145 = CmpLT r144 r65
+			r145_c := r144_c < r65
+			// r146 = Select r145 r65 r144
+			r146_c := r144_c
 			if r145_c {
-				r146_c = r62
+				r146_c = r65
 			}
-			// r147 = CmpLT r146 r65
-			r147_c := r146_c < r65
-			// r148 = Select r147 r65 r146
-			r148_c := r146_c
-			if r147_c {
-				r148_c = r65
-			}
-			// r149 = FMA r148 r69 r68
-			r149_c := fma32Try(r148_c, r69, r68, &slow)
-			// r150 = Sub r149 r68
-			r150_c := float32(r149_c - r68)
-			// r151 = FMA r150 r73 r148
-			r151_c := fma32Try(r150_c, r73, r148_c, &slow)
-			// r152 = FMA r150 r72 r151
-			r152_c := fma32Try(r150_c, r72, r151_c, &slow)
-			// r153 = FMA r49 r152 r50
-			r153_c := fma32Try(r49, r152_c, r50, &slow)
-			// r154 = FMA r153 r152 r52
-			r154_c := fma32Try(r153_c, r152_c, r52, &slow)
-			// r155 = FMA r154 r152 r54
-			r155_c := fma32Try(r154_c, r152_c, r54, &slow)
-			// r156 = FMA r155 r152 r36
-			r156_c := fma32Try(r155_c, r152_c, r36, &slow)
-			// r157 = FMA r156 r152 r37
-			r157_c := fma32Try(r156_c, r152_c, r37, &slow)
-			// r158 = FMA r157 r152 r39
-			r158_c := fma32Try(r157_c, r152_c, r39, &slow)
-			// r159 = FMA r158 r152 r41
-			r159_c := fma32Try(r158_c, r152_c, r41, &slow)
-			// r160 = FMA r159 r152 r43
-			r160_c := fma32Try(r159_c, r152_c, r43, &slow)
-			// r161 = FMA r160 r152 r45
-			r161_c := fma32Try(r160_c, r152_c, r45, &slow)
-			// r162 = FMA r152 r161 r45
-			r162_c := fma32Try(r152_c, r161_c, r45, &slow)
-			// r163 = Add r150 r68
-			r163_c := float32(r150_c + r68)
-			// r164:kBits = Bits r163
-			kBits164_c := math.Float32bits(r163_c)
-			// r165 = IAdd r164:kBits r92
-			r165_c := kBits164_c + r92
-			// r166 = Shl 23 r165
-			r166_c := r165_c << 23
-			// r167:pow2 = FromBits r166
-			pow2167_c := math.Float32frombits(r166_c)
-			// r168 = Mul r162 r167:pow2
-			r168_c := float32(r162_c * pow2167_c)
+			// r147 = FMA r146 r69 r68
+			r147_c := fma32Try(r146_c, r69, r68, &slow)
+			// r148 = Sub r147 r68
+			r148_c := float32(r147_c - r68)
+			// r149 = FMA r148 r73 r146
+			r149_c := fma32Try(r148_c, r73, r146_c, &slow)
+			// r150 = FMA r148 r72 r149
+			r150_c := fma32Try(r148_c, r72, r149_c, &slow)
+			// r151 = FMA r49 r150 r50
+			r151_c := fma32Try(r49, r150_c, r50, &slow)
+			// r152 = FMA r151 r150 r52
+			r152_c := fma32Try(r151_c, r150_c, r52, &slow)
+			// r153 = FMA r152 r150 r54
+			r153_c := fma32Try(r152_c, r150_c, r54, &slow)
+			// r154 = FMA r153 r150 r36
+			r154_c := fma32Try(r153_c, r150_c, r36, &slow)
+			// r155 = FMA r154 r150 r37
+			r155_c := fma32Try(r154_c, r150_c, r37, &slow)
+			// r156 = FMA r155 r150 r39
+			r156_c := fma32Try(r155_c, r150_c, r39, &slow)
+			// r157 = FMA r156 r150 r41
+			r157_c := fma32Try(r156_c, r150_c, r41, &slow)
+			// r158 = FMA r157 r150 r43
+			r158_c := fma32Try(r157_c, r150_c, r43, &slow)
+			// r159 = FMA r158 r150 r45
+			r159_c := fma32Try(r158_c, r150_c, r45, &slow)
+			// r160 = FMA r150 r159 r45
+			r160_c := fma32Try(r150_c, r159_c, r45, &slow)
+			// r161 = Add r148 r68
+			r161_c := float32(r148_c + r68)
+			// r162:kBits = Bits r161
+			kBits162_c := math.Float32bits(r161_c)
+			// r163 = IAdd r162:kBits r92
+			r163_c := kBits162_c + r92
+			// r164 = Shl 23 r163
+			r164_c := r163_c << 23
+			// r165:pow2 = FromBits r164
+			pow2165_c := math.Float32frombits(r164_c)
+			// r166 = Mul r160 r165:pow2
+			r166_c := float32(r160_c * pow2165_c)
+			// r169 = FMA r167 r27:z r168
+			r169_c := fma32Try(r167, z_c, r168, &slow)
 			// r171 = FMA r169 r27:z r170
-			r171_c := fma32Try(r169, z_c, r170, &slow)
+			r171_c := fma32Try(r169_c, z_c, r170, &slow)
 			// r173 = FMA r171 r27:z r172
 			r173_c := fma32Try(r171_c, z_c, r172, &slow)
 			// r175 = FMA r173 r27:z r174
@@ -21532,343 +21417,370 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			r179_c := fma32Try(r177_c, z_c, r178, &slow)
 			// r181 = FMA r179 r27:z r180
 			r181_c := fma32Try(r179_c, z_c, r180, &slow)
-			// r183 = FMA r181 r27:z r182
-			r183_c := fma32Try(r181_c, z_c, r182, &slow)
-			// r184 = FMA r183 r27:z r49
-			r184_c := fma32Try(r183_c, z_c, r49, &slow)
-			// r186 = FMA r184 r27:z r185
-			r186_c := fma32Try(r184_c, z_c, r185, &slow)
-			// r187 = FMA r186 r27:z r52
-			r187_c := fma32Try(r186_c, z_c, r52, &slow)
-			// r189 = FMA r187 r27:z r188
-			r189_c := fma32Try(r187_c, z_c, r188, &slow)
-			// r190 = FMA r189 r27:z r36
-			r190_c := fma32Try(r189_c, z_c, r36, &slow)
-			// r192 = FMA r190 r27:z r191
-			r192_c := fma32Try(r190_c, z_c, r191, &slow)
-			// r193 = FMA r192 r27:z r39
-			r193_c := fma32Try(r192_c, z_c, r39, &slow)
-			// r195 = FMA r193 r27:z r194
-			r195_c := fma32Try(r193_c, z_c, r194, &slow)
-			// r196 = FMA r195 r27:z r43
-			r196_c := fma32Try(r195_c, z_c, r43, &slow)
-			// r197 = Mul r168 r196
-			r197_c := float32(r168_c * r196_c)
-			// r198 = CmpGT r150 r85
-			r198_c := r150_c > r85
-			// r199 = Select r198 r85 r150
-			r199_c := r150_c
-			if r198_c {
-				r199_c = r85
+			// r182 = FMA r181 r27:z r49
+			r182_c := fma32Try(r181_c, z_c, r49, &slow)
+			// r184 = FMA r182 r27:z r183
+			r184_c := fma32Try(r182_c, z_c, r183, &slow)
+			// r185 = FMA r184 r27:z r52
+			r185_c := fma32Try(r184_c, z_c, r52, &slow)
+			// r187 = FMA r185 r27:z r186
+			r187_c := fma32Try(r185_c, z_c, r186, &slow)
+			// r188 = FMA r187 r27:z r36
+			r188_c := fma32Try(r187_c, z_c, r36, &slow)
+			// r190 = FMA r188 r27:z r189
+			r190_c := fma32Try(r188_c, z_c, r189, &slow)
+			// r191 = FMA r190 r27:z r39
+			r191_c := fma32Try(r190_c, z_c, r39, &slow)
+			// r193 = FMA r191 r27:z r192
+			r193_c := fma32Try(r191_c, z_c, r192, &slow)
+			// r194 = FMA r193 r27:z r43
+			r194_c := fma32Try(r193_c, z_c, r43, &slow)
+			// r195 = Mul r166 r194
+			r195_c := float32(r166_c * r194_c)
+			// r196 = CmpGT r148 r85
+			r196_c := r148_c > r85
+			// r197 = Select r196 r85 r148
+			r197_c := r148_c
+			if r196_c {
+				r197_c = r85
 			}
-			// r200 = Sub r146 r45
-			r200_c := float32(r146_c - r45)
-			// r201 = Mul r199 r88
-			r201_c := float32(r199_c * r88)
-			// r202 = Add r201 r68
-			r202_c := float32(r201_c + r68)
-			// r203:kBits = Bits r202
-			kBits203_c := math.Float32bits(r202_c)
-			// r204 = IAdd r203:kBits r92
-			r204_c := kBits203_c + r92
-			// r205 = Shl 23 r204
-			r205_c := r204_c << 23
-			// r206:pow2 = FromBits r205
-			pow2206_c := math.Float32frombits(r205_c)
-			// r207 = FMA r162 r200 r206:pow2
-			r207_c := fma32Try(r162_c, r200_c, pow2206_c, &slow)
-			// r208 = Div r207 r146
-			r208_c := float32(r207_c / r146_c)
-			// r209 = Div r208 r146
-			r209_c := float32(r208_c / r146_c)
-			// r210 = FMA r150 r43 r68
-			r210_c := fma32Try(r150_c, r43, r68, &slow)
-			// r211 = Sub r210 r68
-			r211_c := float32(r210_c - r68)
-			// r212 = Add r211 r68
-			r212_c := float32(r211_c + r68)
-			// r213:kBits = Bits r212
-			kBits213_c := math.Float32bits(r212_c)
-			// r214 = IAdd r213:kBits r92
-			r214_c := kBits213_c + r92
-			// r215 = Shl 23 r214
-			r215_c := r214_c << 23
-			// r216:pow2 = FromBits r215
-			pow2216_c := math.Float32frombits(r215_c)
-			// r217 = Mul r209 r216:pow2
-			r217_c := float32(r209_c * pow2216_c)
-			// r218 = Sub r150 r211
-			r218_c := float32(r150_c - r211_c)
-			// r219 = Add r218 r68
-			r219_c := float32(r218_c + r68)
-			// r220:kBits = Bits r219
-			kBits220_c := math.Float32bits(r219_c)
-			// r221 = IAdd r220:kBits r92
-			r221_c := kBits220_c + r92
-			// r222 = Shl 23 r221
-			r222_c := r221_c << 23
-			// r223:pow2 = FromBits r222
-			pow2223_c := math.Float32frombits(r222_c)
-			// r224 = Mul r217 r223:pow2
-			r224_c := float32(r217_c * pow2223_c)
-			// r225 = Div r45 r27:z
-			r225_c := float32(r45 / z_c)
-			// r226 = Div r225 r27:z
-			r226_c := float32(r225_c / z_c)
-			// r227 = CmpGT r27:z r45
-			r227_c := z_c > r45
-			// r228 = Select r227 r224 r144
-			r228_c := r144_c
-			if r227_c {
-				r228_c = r224_c
+			// r198 = Sub r144 r45
+			r198_c := float32(r144_c - r45)
+			// r199 = Mul r197 r88
+			r199_c := float32(r197_c * r88)
+			// r200 = Add r199 r68
+			r200_c := float32(r199_c + r68)
+			// r201:kBits = Bits r200
+			kBits201_c := math.Float32bits(r200_c)
+			// r202 = IAdd r201:kBits r92
+			r202_c := kBits201_c + r92
+			// r203 = Shl 23 r202
+			r203_c := r202_c << 23
+			// r204:pow2 = FromBits r203
+			pow2204_c := math.Float32frombits(r203_c)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_c := fma32Try(r160_c, r198_c, pow2204_c, &slow)
+			// r206 = Div r205 r144
+			r206_c := float32(r205_c / r144_c)
+			// r207 = Div r206 r144
+			r207_c := float32(r206_c / r144_c)
+			// r208 = FMA r148 r43 r68
+			r208_c := fma32Try(r148_c, r43, r68, &slow)
+			// r209 = Sub r208 r68
+			r209_c := float32(r208_c - r68)
+			// r210 = Add r209 r68
+			r210_c := float32(r209_c + r68)
+			// r211:kBits = Bits r210
+			kBits211_c := math.Float32bits(r210_c)
+			// r212 = IAdd r211:kBits r92
+			r212_c := kBits211_c + r92
+			// r213 = Shl 23 r212
+			r213_c := r212_c << 23
+			// r214:pow2 = FromBits r213
+			pow2214_c := math.Float32frombits(r213_c)
+			// r215 = Mul r207 r214:pow2
+			r215_c := float32(r207_c * pow2214_c)
+			// r216 = Sub r148 r209
+			r216_c := float32(r148_c - r209_c)
+			// r217 = Add r216 r68
+			r217_c := float32(r216_c + r68)
+			// r218:kBits = Bits r217
+			kBits218_c := math.Float32bits(r217_c)
+			// r219 = IAdd r218:kBits r92
+			r219_c := kBits218_c + r92
+			// r220 = Shl 23 r219
+			r220_c := r219_c << 23
+			// r221:pow2 = FromBits r220
+			pow2221_c := math.Float32frombits(r220_c)
+			// r222 = Mul r215 r221:pow2
+			r222_c := float32(r215_c * pow2221_c)
+			// r223 = Div r45 r27:z
+			r223_c := float32(r45 / z_c)
+			// r224 = Div r223 r27:z
+			r224_c := float32(r223_c / z_c)
+			// r225 = CmpGT r27:z r45
+			r225_c := z_c > r45
+			// r226 = Select r225 r222 r142
+			r226_c := r142_c
+			if r225_c {
+				r226_c = r222_c
 			}
-			// r230 = CmpGE r27:z r229
-			r230_c := z_c >= r229
-			// r231 = Select r230 r197 r224
-			r231_c := r224_c
-			if r230_c {
-				r231_c = r197_c
+			// r228 = CmpGE r27:z r227
+			r228_c := z_c >= r227
+			// r229 = Select r228 r195 r222
+			r229_c := r222_c
+			if r228_c {
+				r229_c = r195_c
 			}
-			// r233 = CmpLT r27:z r232
-			r233_c := z_c < r232
-			// r234 = Select r233 r231 r228
-			r234_c := r228_c
+			// r231 = CmpLT r27:z r230
+			r231_c := z_c < r230
+			// r232 = Select r231 r229 r226
+			r232_c := r226_c
+			if r231_c {
+				r232_c = r229_c
+			}
+			// r233 = CmpLT r27:z r65
+			r233_c := z_c < r65
+			// r234 = Select r233 r224 r232
+			r234_c := r232_c
 			if r233_c {
-				r234_c = r231_c
+				r234_c = r224_c
 			}
-			// r235 = CmpLT r27:z r65
-			r235_c := z_c < r65
-			// r236 = Select r235 r226 r234
-			r236_c := r234_c
-			if r235_c {
-				r236_c = r226_c
-			}
-			// r128 = Select r129 r236 r128
-			if r129_c {
-				r128_c = r236_c
+			// r127:dphi = Select r48:large r234 r127:dphi
+			if large_c {
+				dphi_c = r234_c
 			}
 		}
-		// r238 = Sub r237 r2:Last
-		r238_a := float32(r237 - Last_a)
-		r238_b := float32(r237 - Last_b)
-		r238_c := float32(r237 - Last_c)
-		// r239:tauRef = Param TauRef
+		// r236 = Sub r235 r2:Last
+		r236_a := float32(r235 - Last_a)
+		r236_b := float32(r235 - Last_b)
+		r236_c := float32(r235 - Last_c)
+		// r237:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
 		tauRef_c := cTauRef[j+2]
-		// r240 = CmpLT r238 r239:tauRef
-		r240_a := r238_a < tauRef_a
-		r240_b := r238_b < tauRef_b
-		r240_c := r238_c < tauRef_c
-		// r241 = Select r240 r10:vr r116:vc
-		r241_a := vc_a
-		if r240_a {
-			r241_a = vr_a
-		}
-		r241_b := vc_b
-		if r240_b {
-			r241_b = vr_b
-		}
-		r241_c := vc_c
-		if r240_c {
-			r241_c = vr_c
-		}
-		// r242:invD = Param InvD
+		// r238:refr = CmpLT r236 r237:tauRef
+		refr_a := r236_a < tauRef_a
+		refr_b := r236_b < tauRef_b
+		refr_c := r236_c < tauRef_c
+		// r239:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
 		invD_c := cInvD[j+2]
-		// r243:alpha = Param Alpha
+		// r240:negInvD = Param NegInvD
+		negInvD_a := cNegInvD[j]
+		negInvD_b := cNegInvD[j+1]
+		negInvD_c := cNegInvD[j+2]
+		// r241:alpha = Param Alpha
 		alpha_a := cAlpha[j]
 		alpha_b := cAlpha[j+1]
 		alpha_c := cAlpha[j+2]
-		// r244:width = Param Width
+		// r242:width = Param Width
 		width_a := cWidth[j]
 		width_b := cWidth[j+1]
 		width_c := cWidth[j+2]
-		// r245 = Imm 0x0
-		r245_a := math.Float32frombits(0x00000000) // 0
-		r245_b := math.Float32frombits(0x00000000) // 0
-		r245_c := math.Float32frombits(0x00000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r245 = Load GSpike
-			r245_a = gspike[j]
-			r245_b = gspike[j+1]
-			r245_c = gspike[j+2]
+			// r243 = Select r238:refr r10:vr r116:vc
+			r243_a := vc_a
+			if refr_a {
+				r243_a = vr_a
+			}
+			r243_b := vc_b
+			if refr_b {
+				r243_b = vr_b
+			}
+			r243_c := vc_c
+			if refr_c {
+				r243_c = vr_c
+			}
+			// r244 = Load GSpike
+			r244_a := gspike[j]
+			r244_b := gspike[j+1]
+			r244_c := gspike[j+2]
+			// r245 = Sub r243 r5:vTh
+			r245_a := float32(r243_a - vTh_a)
+			r245_b := float32(r243_b - vTh_b)
+			r245_c := float32(r243_c - vTh_c)
+			// r246 = Abs r245
+			r246_a := math.Float32frombits(math.Float32bits(r245_a) &^ (1 << 31))
+			r246_b := math.Float32frombits(math.Float32bits(r245_b) &^ (1 << 31))
+			r246_c := math.Float32frombits(math.Float32bits(r245_c) &^ (1 << 31))
+			// r247 = FMA r246 r240:negInvD r242:width
+			r247_a := fma32Try(r246_a, negInvD_a, width_a, &slow)
+			r247_b := fma32Try(r246_b, negInvD_b, width_b, &slow)
+			r247_c := fma32Try(r246_c, negInvD_c, width_c, &slow)
+			// r248 = Mul r241:alpha r247
+			r248_a := float32(alpha_a * r247_a)
+			r248_b := float32(alpha_b * r247_b)
+			r248_c := float32(alpha_c * r247_c)
+			// r249 = CmpLT r248 r230
+			r249_a := r248_a < r230
+			r249_b := r248_b < r230
+			r249_c := r248_c < r230
+			// r250 = Select r249 r230 r248
+			r250_a := r248_a
+			if r249_a {
+				r250_a = r230
+			}
+			r250_b := r248_b
+			if r249_b {
+				r250_b = r230
+			}
+			r250_c := r248_c
+			if r249_c {
+				r250_c = r230
+			}
+			// r251 = Mul r244 r250
+			r251_a := float32(r244_a * r250_a)
+			r251_b := float32(r244_b * r250_b)
+			r251_c := float32(r244_c * r250_c)
+			// r3:gV = FMA r251 r239:invD r3:gV
+			gV_a = fma32Try(r251_a, invD_a, gV_a, &slow)
+			gV_b = fma32Try(r251_b, invD_b, gV_b, &slow)
+			gV_c = fma32Try(r251_c, invD_c, gV_c, &slow)
 		}
-		// r247 = Sub r241 r5:vTh
-		r247_a := float32(r241_a - vTh_a)
-		r247_b := float32(r241_b - vTh_b)
-		r247_c := float32(r241_c - vTh_c)
-		// r248 = Mul r247 r242:invD
-		r248_a := float32(r247_a * invD_a)
-		r248_b := float32(r247_b * invD_b)
-		r248_c := float32(r247_c * invD_c)
-		// r249 = Abs r248
-		r249_a := math.Float32frombits(math.Float32bits(r248_a) &^ (1 << 31))
-		r249_b := math.Float32frombits(math.Float32bits(r248_b) &^ (1 << 31))
-		r249_c := math.Float32frombits(math.Float32bits(r248_c) &^ (1 << 31))
-		// r250 = Sub r244:width r249
-		r250_a := float32(width_a - r249_a)
-		r250_b := float32(width_b - r249_b)
-		r250_c := float32(width_c - r249_c)
-		// r251 = Mul r243:alpha r250
-		r251_a := float32(alpha_a * r250_a)
-		r251_b := float32(alpha_b * r250_b)
-		r251_c := float32(alpha_c * r250_c)
-		// r252 = CmpLT r251 r232
-		r252_a := r251_a < r232
-		r252_b := r251_b < r232
-		r252_c := r251_c < r232
-		// r253 = Select r252 r232 r251
-		r253_a := r251_a
-		if r252_a {
-			r253_a = r232
-		}
-		r253_b := r251_b
-		if r252_b {
-			r253_b = r232
-		}
-		r253_c := r251_c
-		if r252_c {
-			r253_c = r232
-		}
-		// r254 = Mul r245 r253
-		r254_a := float32(r245_a * r253_a)
-		r254_b := float32(r245_b * r253_b)
-		r254_c := float32(r245_c * r253_c)
-		// r255 = FMA r254 r242:invD r3:gV
-		r255_a := fma32Try(r254_a, invD_a, gV_a, &slow)
-		r255_b := fma32Try(r254_b, invD_b, gV_b, &slow)
-		r255_c := fma32Try(r254_c, invD_c, gV_c, &slow)
-		// r256:dtRTau = Param DtRTau
-		dtRTau256_a := cDtRTau[j]
-		dtRTau256_b := cDtRTau[j+1]
-		dtRTau256_c := cDtRTau[j+2]
-		// r257:ka = Param Ka
+		// r253:dtRTau = Param DtRTau
+		dtRTau253_a := cDtRTau[j]
+		dtRTau253_b := cDtRTau[j+1]
+		dtRTau253_c := cDtRTau[j+2]
+		// r254:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r258 = FMA r4:gW r257:ka r255
-		r258_a := fma32Try(gW_a, ka_a, r255_a, &slow)
-		r258_b := fma32Try(gW_b, ka_b, r255_b, &slow)
-		r258_c := fma32Try(gW_c, ka_c, r255_c, &slow)
-		// r259 = Mul r46:ex r256:dtRTau
-		r259_a := float32(ex_a * dtRTau256_a)
-		r259_b := float32(ex_b * dtRTau256_b)
-		r259_c := float32(ex_c * dtRTau256_c)
-		// r260 = Mul r258 r259
-		r260_a := float32(r258_a * r259_a)
-		r260_b := float32(r258_b * r259_b)
-		r260_c := float32(r258_c * r259_c)
-		// r261:keep = Param Keep
+		// r255:hVc = FMA r4:gW r254:ka r3:gV
+		hVc_a := fma32Try(gW_a, ka_a, gV_a, &slow)
+		hVc_b := fma32Try(gW_b, ka_b, gV_b, &slow)
+		hVc_c := fma32Try(gW_c, ka_c, gV_c, &slow)
+		// r256 = Mul r46:ex r253:dtRTau
+		r256_a := float32(ex_a * dtRTau253_a)
+		r256_b := float32(ex_b * dtRTau253_b)
+		r256_c := float32(ex_c * dtRTau253_c)
+		// r257 = Mul r255:hVc r256
+		r257_a := float32(hVc_a * r256_a)
+		r257_b := float32(hVc_b * r256_b)
+		r257_c := float32(hVc_c * r256_c)
+		// r258:gI = Select r238:refr r230 r257
+		gI_a := r257_a
+		if refr_a {
+			gI_a = r230
+		}
+		gI_b := r257_b
+		if refr_b {
+			gI_b = r230
+		}
+		gI_c := r257_c
+		if refr_c {
+			gI_c = r230
+		}
+		// r259:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
 		keep_c := cKeep[j+2]
-		// r262 = Mul r4:gW r261:keep
-		r262_a := float32(gW_a * keep_a)
-		r262_b := float32(gW_b * keep_b)
-		r262_c := float32(gW_c * keep_c)
-		// r263 = Sub r262 r260
-		r263_a := float32(r262_a - r260_a)
-		r263_b := float32(r262_b - r260_b)
-		r263_c := float32(r262_c - r260_c)
-		// r264 = Mul r128 r25:F
-		r264_a := float32(r128_a * F_a)
-		r264_b := float32(r128_b * F_b)
-		r264_c := float32(r128_c * F_c)
-		// r265:dtCTau = Param DtCTau
-		dtCTau265_a := cDtCTau[j]
-		dtCTau265_b := cDtCTau[j+1]
-		dtCTau265_c := cDtCTau[j+2]
-		// r266 = Add r265:dtCTau r265:dtCTau
-		r266_a := float32(dtCTau265_a + dtCTau265_a)
-		r266_b := float32(dtCTau265_b + dtCTau265_b)
-		r266_c := float32(dtCTau265_c + dtCTau265_c)
-		// r267 = FMA r264 r266 r45
-		r267_a := fma32Try(r264_a, r266_a, r45, &slow)
-		r267_b := fma32Try(r264_b, r266_b, r45, &slow)
-		r267_c := fma32Try(r264_c, r266_c, r45, &slow)
-		// r268 = FMA r46:ex r27:z r267
-		r268_a := fma32Try(ex_a, z_a, r267_a, &slow)
-		r268_b := fma32Try(ex_b, z_b, r267_b, &slow)
-		r268_c := fma32Try(ex_c, z_c, r267_c, &slow)
-		// r269 = Mul r258 r268
-		r269_a := float32(r258_a * r268_a)
-		r269_b := float32(r258_b * r268_b)
-		r269_c := float32(r258_c * r268_c)
-		// r270 = FMA r46:ex r10:vr r264
-		r270_a := fma32Try(ex_a, vr_a, r264_a, &slow)
-		r270_b := fma32Try(ex_b, vr_b, r264_b, &slow)
-		r270_c := fma32Try(ex_c, vr_c, r264_c, &slow)
-		// r271 = Select r240 r255 r269
-		r271_a := r269_a
-		if r240_a {
-			r271_a = r255_a
+		// r260 = Select r238:refr r45 r259:keep
+		r260_a := keep_a
+		if refr_a {
+			r260_a = r45
 		}
-		r271_b := r269_b
-		if r240_b {
-			r271_b = r255_b
+		r260_b := keep_b
+		if refr_b {
+			r260_b = r45
 		}
-		r271_c := r269_c
-		if r240_c {
-			r271_c = r255_c
+		r260_c := keep_c
+		if refr_c {
+			r260_c = r45
 		}
-		// r272 = Select r240 r4:gW r263
-		r272_a := r263_a
-		if r240_a {
-			r272_a = gW_a
+		// r261 = Mul r4:gW r260
+		r261_a := float32(gW_a * r260_a)
+		r261_b := float32(gW_b * r260_b)
+		r261_c := float32(gW_c * r260_c)
+		// r4:gW = Sub r261 r258:gI
+		gW_a = float32(r261_a - gI_a)
+		gW_b = float32(r261_b - gI_b)
+		gW_c = float32(r261_c - gI_c)
+		// r263:q = Mul r127:dphi r25:F
+		q263_a := float32(dphi_a * F_a)
+		q263_b := float32(dphi_b * F_b)
+		q263_c := float32(dphi_c * F_c)
+		// r264:dtCTau2 = Param DtCTau2
+		dtCTau2_a := cDtCTau2[j]
+		dtCTau2_b := cDtCTau2[j+1]
+		dtCTau2_c := cDtCTau2[j+2]
+		// r265 = FMA r263:q r264:dtCTau2 r45
+		r265_a := fma32Try(q263_a, dtCTau2_a, r45, &slow)
+		r265_b := fma32Try(q263_b, dtCTau2_b, r45, &slow)
+		r265_c := fma32Try(q263_c, dtCTau2_c, r45, &slow)
+		// r266 = FMA r46:ex r27:z r265
+		r266_a := fma32Try(ex_a, z_a, r265_a, &slow)
+		r266_b := fma32Try(ex_b, z_b, r265_b, &slow)
+		r266_c := fma32Try(ex_c, z_c, r265_c, &slow)
+		// r267 = Mul r255:hVc r266
+		r267_a := float32(hVc_a * r266_a)
+		r267_b := float32(hVc_b * r266_b)
+		r267_c := float32(hVc_c * r266_c)
+		// r268:hv = Select r238:refr r3:gV r267
+		hv_a := r267_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r272_b := r263_b
-		if r240_b {
-			r272_b = gW_b
+		hv_b := r267_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		r272_c := r263_c
-		if r240_c {
-			r272_c = gW_c
+		hv_c := r267_c
+		if refr_c {
+			hv_c = gV_c
 		}
-		// r4:gW = Mul r272 r45
-		gW_a = float32(r272_a * r45)
-		gW_b = float32(r272_b * r45)
-		gW_c = float32(r272_c * r45)
-		// r274 = Sub r0:V r5:vTh
-		r274_a := float32(V_a - vTh_a)
-		r274_b := float32(V_b - vTh_b)
-		r274_c := float32(V_c - vTh_c)
-		// r275 = Mul r274 r242:invD
-		r275_a := float32(r274_a * invD_a)
-		r275_b := float32(r274_b * invD_b)
-		r275_c := float32(r274_c * invD_c)
+		// r269 = Imm 0x0
+		r269_a := math.Float32frombits(0x00000000) // 0
+		r269_b := math.Float32frombits(0x00000000) // 0
+		r269_c := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r270 = Mul r255:hVc r253:dtRTau
+			r270_a := float32(hVc_a * dtRTau253_a)
+			r270_b := float32(hVc_b * dtRTau253_b)
+			r270_c := float32(hVc_c * dtRTau253_c)
+			// r271 = Mul r270 r88
+			r271_a := float32(r270_a * r88)
+			r271_b := float32(r270_b * r88)
+			r271_c := float32(r270_c * r88)
+			// r272 = FMA r46:ex r10:vr r263:q
+			r272_a := fma32Try(ex_a, vr_a, q263_a, &slow)
+			r272_b := fma32Try(ex_b, vr_b, q263_b, &slow)
+			r272_c := fma32Try(ex_c, vr_c, q263_c, &slow)
+			// r273 = Mul r271 r272
+			r273_a := float32(r271_a * r272_a)
+			r273_b := float32(r271_b * r272_b)
+			r273_c := float32(r271_c * r272_c)
+			// r269 = Select r238:refr r230 r273
+			r269_a = r273_a
+			if refr_a {
+				r269_a = r230
+			}
+			r269_b = r273_b
+			if refr_b {
+				r269_b = r230
+			}
+			r269_c = r273_c
+			if refr_c {
+				r269_c = r230
+			}
+		}
+		// r275 = Sub r0:V r5:vTh
+		r275_a := float32(V_a - vTh_a)
+		r275_b := float32(V_b - vTh_b)
+		r275_c := float32(V_c - vTh_c)
 		// r276 = Abs r275
 		r276_a := math.Float32frombits(math.Float32bits(r275_a) &^ (1 << 31))
 		r276_b := math.Float32frombits(math.Float32bits(r275_b) &^ (1 << 31))
 		r276_c := math.Float32frombits(math.Float32bits(r275_c) &^ (1 << 31))
-		// r277 = Sub r244:width r276
-		r277_a := float32(width_a - r276_a)
-		r277_b := float32(width_b - r276_b)
-		r277_c := float32(width_c - r276_c)
-		// r278 = Mul r243:alpha r277
+		// r277 = FMA r276 r240:negInvD r242:width
+		r277_a := fma32Try(r276_a, negInvD_a, width_a, &slow)
+		r277_b := fma32Try(r276_b, negInvD_b, width_b, &slow)
+		r277_c := fma32Try(r276_c, negInvD_c, width_c, &slow)
+		// r278 = Mul r241:alpha r277
 		r278_a := float32(alpha_a * r277_a)
 		r278_b := float32(alpha_b * r277_b)
 		r278_c := float32(alpha_c * r277_c)
-		// r279 = CmpLT r278 r232
-		r279_a := r278_a < r232
-		r279_b := r278_b < r232
-		r279_c := r278_c < r232
-		// r280 = Select r279 r232 r278
+		// r279 = CmpLT r278 r230
+		r279_a := r278_a < r230
+		r279_b := r278_b < r230
+		r279_c := r278_c < r230
+		// r280 = Select r279 r230 r278
 		r280_a := r278_a
 		if r279_a {
-			r280_a = r232
+			r280_a = r230
 		}
 		r280_b := r278_b
 		if r279_b {
-			r280_b = r232
+			r280_b = r230
 		}
 		r280_c := r278_c
 		if r279_c {
-			r280_c = r232
+			r280_c = r230
 		}
-		// r281 = Mul r280 r242:invD
+		// r281 = Mul r280 r239:invD
 		r281_a := float32(r280_a * invD_a)
 		r281_b := float32(r280_b * invD_b)
 		r281_c := float32(r280_c * invD_c)
@@ -21876,10 +21788,10 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		b282_a := cB[j]
 		b282_b := cB[j+1]
 		b282_c := cB[j+2]
-		// r283 = Mul r272 r282:b
-		r283_a := float32(r272_a * b282_a)
-		r283_b := float32(r272_b * b282_b)
-		r283_c := float32(r272_c * b282_c)
+		// r283 = Mul r4:gW r282:b
+		r283_a := float32(gW_a * b282_a)
+		r283_b := float32(gW_b * b282_b)
+		r283_c := float32(gW_c * b282_c)
 		// r284 = Mul r283 r281
 		r284_a := float32(r283_a * r281_a)
 		r284_b := float32(r283_b * r281_b)
@@ -21888,97 +21800,55 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		vReset285_a := cVReset[j]
 		vReset285_b := cVReset[j+1]
 		vReset285_c := cVReset[j+2]
-		// r286 = Sub r0:V r285:vReset
-		r286_a := float32(V_a - vReset285_a)
-		r286_b := float32(V_b - vReset285_b)
-		r286_c := float32(V_c - vReset285_c)
-		// r287 = Mul r286 r281
-		r287_a := float32(r286_a * r281_a)
-		r287_b := float32(r286_b * r281_b)
-		r287_c := float32(r286_c * r281_c)
-		// r288 = Sub r45 r287
-		r288_a := float32(r45 - r287_a)
-		r288_b := float32(r45 - r287_b)
-		r288_c := float32(r45 - r287_c)
-		// r3:gV = FMA r271 r288 r284
-		gV_a = fma32Try(r271_a, r288_a, r284_a, &slow)
-		gV_b = fma32Try(r271_b, r288_b, r284_b, &slow)
-		gV_c = fma32Try(r271_c, r288_c, r284_c, &slow)
+		// r286 = Sub r285:vReset r0:V
+		r286_a := float32(vReset285_a - V_a)
+		r286_b := float32(vReset285_b - V_b)
+		r286_c := float32(vReset285_c - V_c)
+		// r287 = FMA r286 r281 r45
+		r287_a := fma32Try(r286_a, r281_a, r45, &slow)
+		r287_b := fma32Try(r286_b, r281_b, r45, &slow)
+		r287_c := fma32Try(r286_c, r281_c, r45, &slow)
+		// r3:gV = FMA r268:hv r287 r284
+		gV_a = fma32Try(hv_a, r287_a, r284_a, &slow)
+		gV_b = fma32Try(hv_b, r287_b, r284_b, &slow)
+		gV_c = fma32Try(hv_c, r287_c, r284_c, &slow)
 		if slow {
 			backwardF32HardPNExact(f, s, j, j+3)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r290 = Select r240 r232 r260
-			r290_a := r260_a
-			if r240_a {
-				r290_a = r232
-			}
-			r290_b := r260_b
-			if r240_b {
-				r290_b = r232
-			}
-			r290_c := r260_c
-			if r240_c {
-				r290_c = r232
-			}
-			// Store GI r290
-			gi[j] = r290_a
-			gi[j+1] = r290_b
-			gi[j+2] = r290_c
+			// Store GI r258:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
+			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// r291 = Mul r258 r256:dtRTau
-			r291_a := float32(r258_a * dtRTau256_a)
-			r291_b := float32(r258_b * dtRTau256_b)
-			r291_c := float32(r258_c * dtRTau256_c)
-			// r292 = Mul r291 r88
-			r292_a := float32(r291_a * r88)
-			r292_b := float32(r291_b * r88)
-			r292_c := float32(r291_c * r88)
-			// r293 = Mul r292 r270
-			r293_a := float32(r292_a * r270_a)
-			r293_b := float32(r292_b * r270_b)
-			r293_c := float32(r292_c * r270_c)
-			// r294 = Select r240 r232 r293
-			r294_a := r293_a
-			if r240_a {
-				r294_a = r232
-			}
-			r294_b := r293_b
-			if r240_b {
-				r294_b = r232
-			}
-			r294_c := r293_c
-			if r240_c {
-				r294_c = r232
-			}
-			// Store GG r294
-			gg[j] = r294_a
-			gg[j+1] = r294_b
-			gg[j+2] = r294_c
+			// Store GG r269
+			gg[j] = r269_a
+			gg[j+1] = r269_b
+			gg[j+2] = r269_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r295 = Select r240 r232 r258
-			r295_a := r258_a
-			if r240_a {
-				r295_a = r232
+			// r289 = Select r238:refr r230 r255:hVc
+			r289_a := hVc_a
+			if refr_a {
+				r289_a = r230
 			}
-			r295_b := r258_b
-			if r240_b {
-				r295_b = r232
+			r289_b := hVc_b
+			if refr_b {
+				r289_b = r230
 			}
-			r295_c := r258_c
-			if r240_c {
-				r295_c = r232
+			r289_c := hVc_c
+			if refr_c {
+				r289_c = r230
 			}
-			// Store GDelta r295
-			gdelta[j] = r295_a
-			gdelta[j+1] = r295_b
-			gdelta[j+2] = r295_c
+			// Store GDelta r289
+			gdelta[j] = r289_a
+			gdelta[j+1] = r289_b
+			gdelta[j+2] = r289_c
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -22041,7 +21911,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		// r19:a2 = Sub r10:vr r18:vC
 		a2 := float32(vr - vC)
 		// r20:dtCTau = Param DtCTau
-		dtCTau20 := cDtCTau[j]
+		dtCTau := cDtCTau[j]
 		// r21:a12 = Mul r17:a1 r19:a2
 		a12 := float32(a1 * a2)
 		// r22:dtRTau = Param DtRTau
@@ -22051,11 +21921,11 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		// r24:drive = Mul r22:dtRTau r23:iu
 		drive := float32(dtRTau22 * iu)
 		// r25:F = FMA r20:dtCTau r21:a12 r24:drive
-		F := fma32Try(dtCTau20, a12, drive, &slow)
+		F := fma32Try(dtCTau, a12, drive, &slow)
 		// r26:a1a2 = Add r17:a1 r19:a2
 		a1a2 := float32(a1 + a2)
 		// r27:z = Mul r20:dtCTau r26:a1a2
-		z := float32(dtCTau20 * a1a2)
+		z := float32(dtCTau * a1a2)
 		// If G
 		if hasG {
 			// r28:dtRTau = Param DtRTau
@@ -22146,7 +22016,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r83 = FMA r82 r75:r r43
 			r83 := fma32Try(r82, r, r43, &slow)
 			// r84:q = FMA r83 r75:r r45
-			q := fma32Try(r83, r, r45, &slow)
+			q84 := fma32Try(r83, r, r45, &slow)
 			// r86 = CmpGT r71:k r85
 			r86 := k > r85
 			// r87:kc = Select r86 r85 r71:k
@@ -22169,7 +22039,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r96:oneMinus = Sub r45 r95:pow2
 			oneMinus := float32(r45 - pow295)
 			// r97 = FMA r75:r r84:q r96:oneMinus
-			r97 := fma32Try(r, q, oneMinus, &slow)
+			r97 := fma32Try(r, q84, oneMinus, &slow)
 			// r98:y = Div r97 r64:zl
 			y := float32(r97 / zl)
 			// r99 = FMA r71:k r43 r68
@@ -22223,96 +22093,94 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r116:vc = Add r116:vc r117
 			vc = float32(vc + r117)
 		}
-		// r119 = Abs r27:z
-		r119 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r122 = FMA r120 r27:z r121
-		r122 := fma32Try(r120, z, r121, &slow)
-		// r124 = FMA r122 r27:z r123
-		r124 := fma32Try(r122, z, r123, &slow)
-		// r125 = FMA r124 r27:z r47
-		r125 := fma32Try(r124, z, r47, &slow)
-		// r127 = FMA r125 r27:z r126
-		r127 := fma32Try(r125, z, r126, &slow)
-		// r128 = FMA r127 r27:z r43
-		r128 := fma32Try(r127, z, r43, &slow)
-		// r129 = CmpGT r119 r47
-		r129 := r119 > r47
-		// Rare r129
-		if r129 {
+		// r121 = FMA r119 r27:z r120
+		r121 := fma32Try(r119, z, r120, &slow)
+		// r123 = FMA r121 r27:z r122
+		r123 := fma32Try(r121, z, r122, &slow)
+		// r124 = FMA r123 r27:z r47
+		r124 := fma32Try(r123, z, r47, &slow)
+		// r126 = FMA r124 r27:z r125
+		r126 := fma32Try(r124, z, r125, &slow)
+		// r127:dphi = FMA r126 r27:z r43
+		dphi := fma32Try(r126, z, r43, &slow)
+		// Rare r48:large
+		if large {
+			// r130 = FMA r128 r27:z r129
+			r130 := fma32Try(r128, z, r129, &slow)
 			// r132 = FMA r130 r27:z r131
 			r132 := fma32Try(r130, z, r131, &slow)
 			// r134 = FMA r132 r27:z r133
 			r134 := fma32Try(r132, z, r133, &slow)
 			// r136 = FMA r134 r27:z r135
 			r136 := fma32Try(r134, z, r135, &slow)
-			// r138 = FMA r136 r27:z r137
-			r138 := fma32Try(r136, z, r137, &slow)
-			// r139 = FMA r138 r27:z r120
-			r139 := fma32Try(r138, z, r120, &slow)
-			// r140 = FMA r139 r27:z r121
-			r140 := fma32Try(r139, z, r121, &slow)
-			// r141 = FMA r140 r27:z r123
-			r141 := fma32Try(r140, z, r123, &slow)
-			// r142 = FMA r141 r27:z r47
-			r142 := fma32Try(r141, z, r47, &slow)
-			// r143 = FMA r142 r27:z r126
-			r143 := fma32Try(r142, z, r126, &slow)
-			// r144 = FMA r143 r27:z r43
-			r144 := fma32Try(r143, z, r43, &slow)
-			// r145 = CmpGT r27:z r62
-			r145 := z > r62
-			// r146 = Select r145 r62 r27:z
-			r146 := z
+			// r137 = FMA r136 r27:z r119
+			r137 := fma32Try(r136, z, r119, &slow)
+			// r138 = FMA r137 r27:z r120
+			r138 := fma32Try(r137, z, r120, &slow)
+			// r139 = FMA r138 r27:z r122
+			r139 := fma32Try(r138, z, r122, &slow)
+			// r140 = FMA r139 r27:z r47
+			r140 := fma32Try(r139, z, r47, &slow)
+			// r141 = FMA r140 r27:z r125
+			r141 := fma32Try(r140, z, r125, &slow)
+			// r142 = FMA r141 r27:z r43
+			r142 := fma32Try(r141, z, r43, &slow)
+			// r143 = CmpGT r27:z r62
+			r143 := z > r62
+			// r144 = Select r143 r62 r27:z
+			r144 := z
+			if r143 {
+				r144 = r62
+			}
+			// r145 = CmpLT r144 r65
+			r145 := r144 < r65
+			// r146 = Select r145 r65 r144
+			r146 := r144
 			if r145 {
-				r146 = r62
+				r146 = r65
 			}
-			// r147 = CmpLT r146 r65
-			r147 := r146 < r65
-			// r148 = Select r147 r65 r146
-			r148 := r146
-			if r147 {
-				r148 = r65
-			}
-			// r149 = FMA r148 r69 r68
-			r149 := fma32Try(r148, r69, r68, &slow)
-			// r150 = Sub r149 r68
-			r150 := float32(r149 - r68)
-			// r151 = FMA r150 r73 r148
-			r151 := fma32Try(r150, r73, r148, &slow)
-			// r152 = FMA r150 r72 r151
-			r152 := fma32Try(r150, r72, r151, &slow)
-			// r153 = FMA r49 r152 r50
-			r153 := fma32Try(r49, r152, r50, &slow)
-			// r154 = FMA r153 r152 r52
-			r154 := fma32Try(r153, r152, r52, &slow)
-			// r155 = FMA r154 r152 r54
-			r155 := fma32Try(r154, r152, r54, &slow)
-			// r156 = FMA r155 r152 r36
-			r156 := fma32Try(r155, r152, r36, &slow)
-			// r157 = FMA r156 r152 r37
-			r157 := fma32Try(r156, r152, r37, &slow)
-			// r158 = FMA r157 r152 r39
-			r158 := fma32Try(r157, r152, r39, &slow)
-			// r159 = FMA r158 r152 r41
-			r159 := fma32Try(r158, r152, r41, &slow)
-			// r160 = FMA r159 r152 r43
-			r160 := fma32Try(r159, r152, r43, &slow)
-			// r161 = FMA r160 r152 r45
-			r161 := fma32Try(r160, r152, r45, &slow)
-			// r162 = FMA r152 r161 r45
-			r162 := fma32Try(r152, r161, r45, &slow)
-			// r163 = Add r150 r68
-			r163 := float32(r150 + r68)
-			// r164:kBits = Bits r163
-			kBits164 := math.Float32bits(r163)
-			// r165 = IAdd r164:kBits r92
-			r165 := kBits164 + r92
-			// r166 = Shl 23 r165
-			r166 := r165 << 23
-			// r167:pow2 = FromBits r166
-			pow2167 := math.Float32frombits(r166)
-			// r168 = Mul r162 r167:pow2
-			r168 := float32(r162 * pow2167)
+			// r147 = FMA r146 r69 r68
+			r147 := fma32Try(r146, r69, r68, &slow)
+			// r148 = Sub r147 r68
+			r148 := float32(r147 - r68)
+			// r149 = FMA r148 r73 r146
+			r149 := fma32Try(r148, r73, r146, &slow)
+			// r150 = FMA r148 r72 r149
+			r150 := fma32Try(r148, r72, r149, &slow)
+			// r151 = FMA r49 r150 r50
+			r151 := fma32Try(r49, r150, r50, &slow)
+			// r152 = FMA r151 r150 r52
+			r152 := fma32Try(r151, r150, r52, &slow)
+			// r153 = FMA r152 r150 r54
+			r153 := fma32Try(r152, r150, r54, &slow)
+			// r154 = FMA r153 r150 r36
+			r154 := fma32Try(r153, r150, r36, &slow)
+			// r155 = FMA r154 r150 r37
+			r155 := fma32Try(r154, r150, r37, &slow)
+			// r156 = FMA r155 r150 r39
+			r156 := fma32Try(r155, r150, r39, &slow)
+			// r157 = FMA r156 r150 r41
+			r157 := fma32Try(r156, r150, r41, &slow)
+			// r158 = FMA r157 r150 r43
+			r158 := fma32Try(r157, r150, r43, &slow)
+			// r159 = FMA r158 r150 r45
+			r159 := fma32Try(r158, r150, r45, &slow)
+			// r160 = FMA r150 r159 r45
+			r160 := fma32Try(r150, r159, r45, &slow)
+			// r161 = Add r148 r68
+			r161 := float32(r148 + r68)
+			// r162:kBits = Bits r161
+			kBits162 := math.Float32bits(r161)
+			// r163 = IAdd r162:kBits r92
+			r163 := kBits162 + r92
+			// r164 = Shl 23 r163
+			r164 := r163 << 23
+			// r165:pow2 = FromBits r164
+			pow2165 := math.Float32frombits(r164)
+			// r166 = Mul r160 r165:pow2
+			r166 := float32(r160 * pow2165)
+			// r169 = FMA r167 r27:z r168
+			r169 := fma32Try(r167, z, r168, &slow)
 			// r171 = FMA r169 r27:z r170
 			r171 := fma32Try(r169, z, r170, &slow)
 			// r173 = FMA r171 r27:z r172
@@ -22325,283 +22193,276 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			r179 := fma32Try(r177, z, r178, &slow)
 			// r181 = FMA r179 r27:z r180
 			r181 := fma32Try(r179, z, r180, &slow)
-			// r183 = FMA r181 r27:z r182
-			r183 := fma32Try(r181, z, r182, &slow)
-			// r184 = FMA r183 r27:z r49
-			r184 := fma32Try(r183, z, r49, &slow)
-			// r186 = FMA r184 r27:z r185
-			r186 := fma32Try(r184, z, r185, &slow)
-			// r187 = FMA r186 r27:z r52
-			r187 := fma32Try(r186, z, r52, &slow)
-			// r189 = FMA r187 r27:z r188
-			r189 := fma32Try(r187, z, r188, &slow)
-			// r190 = FMA r189 r27:z r36
-			r190 := fma32Try(r189, z, r36, &slow)
-			// r192 = FMA r190 r27:z r191
-			r192 := fma32Try(r190, z, r191, &slow)
-			// r193 = FMA r192 r27:z r39
-			r193 := fma32Try(r192, z, r39, &slow)
-			// r195 = FMA r193 r27:z r194
-			r195 := fma32Try(r193, z, r194, &slow)
-			// r196 = FMA r195 r27:z r43
-			r196 := fma32Try(r195, z, r43, &slow)
-			// r197 = Mul r168 r196
-			r197 := float32(r168 * r196)
-			// r198 = CmpGT r150 r85
-			r198 := r150 > r85
-			// r199 = Select r198 r85 r150
-			r199 := r150
-			if r198 {
-				r199 = r85
+			// r182 = FMA r181 r27:z r49
+			r182 := fma32Try(r181, z, r49, &slow)
+			// r184 = FMA r182 r27:z r183
+			r184 := fma32Try(r182, z, r183, &slow)
+			// r185 = FMA r184 r27:z r52
+			r185 := fma32Try(r184, z, r52, &slow)
+			// r187 = FMA r185 r27:z r186
+			r187 := fma32Try(r185, z, r186, &slow)
+			// r188 = FMA r187 r27:z r36
+			r188 := fma32Try(r187, z, r36, &slow)
+			// r190 = FMA r188 r27:z r189
+			r190 := fma32Try(r188, z, r189, &slow)
+			// r191 = FMA r190 r27:z r39
+			r191 := fma32Try(r190, z, r39, &slow)
+			// r193 = FMA r191 r27:z r192
+			r193 := fma32Try(r191, z, r192, &slow)
+			// r194 = FMA r193 r27:z r43
+			r194 := fma32Try(r193, z, r43, &slow)
+			// r195 = Mul r166 r194
+			r195 := float32(r166 * r194)
+			// r196 = CmpGT r148 r85
+			r196 := r148 > r85
+			// r197 = Select r196 r85 r148
+			r197 := r148
+			if r196 {
+				r197 = r85
 			}
-			// r200 = Sub r146 r45
-			r200 := float32(r146 - r45)
-			// r201 = Mul r199 r88
-			r201 := float32(r199 * r88)
-			// r202 = Add r201 r68
-			r202 := float32(r201 + r68)
-			// r203:kBits = Bits r202
-			kBits203 := math.Float32bits(r202)
-			// r204 = IAdd r203:kBits r92
-			r204 := kBits203 + r92
-			// r205 = Shl 23 r204
-			r205 := r204 << 23
-			// r206:pow2 = FromBits r205
-			pow2206 := math.Float32frombits(r205)
-			// r207 = FMA r162 r200 r206:pow2
-			r207 := fma32Try(r162, r200, pow2206, &slow)
-			// r208 = Div r207 r146
-			r208 := float32(r207 / r146)
-			// r209 = Div r208 r146
-			r209 := float32(r208 / r146)
-			// r210 = FMA r150 r43 r68
-			r210 := fma32Try(r150, r43, r68, &slow)
-			// r211 = Sub r210 r68
-			r211 := float32(r210 - r68)
-			// r212 = Add r211 r68
-			r212 := float32(r211 + r68)
-			// r213:kBits = Bits r212
-			kBits213 := math.Float32bits(r212)
-			// r214 = IAdd r213:kBits r92
-			r214 := kBits213 + r92
-			// r215 = Shl 23 r214
-			r215 := r214 << 23
-			// r216:pow2 = FromBits r215
-			pow2216 := math.Float32frombits(r215)
-			// r217 = Mul r209 r216:pow2
-			r217 := float32(r209 * pow2216)
-			// r218 = Sub r150 r211
-			r218 := float32(r150 - r211)
-			// r219 = Add r218 r68
-			r219 := float32(r218 + r68)
-			// r220:kBits = Bits r219
-			kBits220 := math.Float32bits(r219)
-			// r221 = IAdd r220:kBits r92
-			r221 := kBits220 + r92
-			// r222 = Shl 23 r221
-			r222 := r221 << 23
-			// r223:pow2 = FromBits r222
-			pow2223 := math.Float32frombits(r222)
-			// r224 = Mul r217 r223:pow2
-			r224 := float32(r217 * pow2223)
-			// r225 = Div r45 r27:z
-			r225 := float32(r45 / z)
-			// r226 = Div r225 r27:z
-			r226 := float32(r225 / z)
-			// r227 = CmpGT r27:z r45
-			r227 := z > r45
-			// r228 = Select r227 r224 r144
-			r228 := r144
-			if r227 {
-				r228 = r224
+			// r198 = Sub r144 r45
+			r198 := float32(r144 - r45)
+			// r199 = Mul r197 r88
+			r199 := float32(r197 * r88)
+			// r200 = Add r199 r68
+			r200 := float32(r199 + r68)
+			// r201:kBits = Bits r200
+			kBits201 := math.Float32bits(r200)
+			// r202 = IAdd r201:kBits r92
+			r202 := kBits201 + r92
+			// r203 = Shl 23 r202
+			r203 := r202 << 23
+			// r204:pow2 = FromBits r203
+			pow2204 := math.Float32frombits(r203)
+			// r205 = FMA r160 r198 r204:pow2
+			r205 := fma32Try(r160, r198, pow2204, &slow)
+			// r206 = Div r205 r144
+			r206 := float32(r205 / r144)
+			// r207 = Div r206 r144
+			r207 := float32(r206 / r144)
+			// r208 = FMA r148 r43 r68
+			r208 := fma32Try(r148, r43, r68, &slow)
+			// r209 = Sub r208 r68
+			r209 := float32(r208 - r68)
+			// r210 = Add r209 r68
+			r210 := float32(r209 + r68)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float32bits(r210)
+			// r212 = IAdd r211:kBits r92
+			r212 := kBits211 + r92
+			// r213 = Shl 23 r212
+			r213 := r212 << 23
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float32frombits(r213)
+			// r215 = Mul r207 r214:pow2
+			r215 := float32(r207 * pow2214)
+			// r216 = Sub r148 r209
+			r216 := float32(r148 - r209)
+			// r217 = Add r216 r68
+			r217 := float32(r216 + r68)
+			// r218:kBits = Bits r217
+			kBits218 := math.Float32bits(r217)
+			// r219 = IAdd r218:kBits r92
+			r219 := kBits218 + r92
+			// r220 = Shl 23 r219
+			r220 := r219 << 23
+			// r221:pow2 = FromBits r220
+			pow2221 := math.Float32frombits(r220)
+			// r222 = Mul r215 r221:pow2
+			r222 := float32(r215 * pow2221)
+			// r223 = Div r45 r27:z
+			r223 := float32(r45 / z)
+			// r224 = Div r223 r27:z
+			r224 := float32(r223 / z)
+			// r225 = CmpGT r27:z r45
+			r225 := z > r45
+			// r226 = Select r225 r222 r142
+			r226 := r142
+			if r225 {
+				r226 = r222
 			}
-			// r230 = CmpGE r27:z r229
-			r230 := z >= r229
-			// r231 = Select r230 r197 r224
-			r231 := r224
-			if r230 {
-				r231 = r197
+			// r228 = CmpGE r27:z r227
+			r228 := z >= r227
+			// r229 = Select r228 r195 r222
+			r229 := r222
+			if r228 {
+				r229 = r195
 			}
-			// r233 = CmpLT r27:z r232
-			r233 := z < r232
-			// r234 = Select r233 r231 r228
-			r234 := r228
+			// r231 = CmpLT r27:z r230
+			r231 := z < r230
+			// r232 = Select r231 r229 r226
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			// r233 = CmpLT r27:z r65
+			r233 := z < r65
+			// r234 = Select r233 r224 r232
+			r234 := r232
 			if r233 {
-				r234 = r231
+				r234 = r224
 			}
-			// r235 = CmpLT r27:z r65
-			r235 := z < r65
-			// r236 = Select r235 r226 r234
-			r236 := r234
-			if r235 {
-				r236 = r226
-			}
-			// r128 = Select r129 r236 r128
-			if r129 {
-				r128 = r236
+			// r127:dphi = Select r48:large r234 r127:dphi
+			if large {
+				dphi = r234
 			}
 		}
-		// r238 = Sub r237 r2:Last
-		r238 := float32(r237 - Last)
-		// r239:tauRef = Param TauRef
+		// r236 = Sub r235 r2:Last
+		r236 := float32(r235 - Last)
+		// r237:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r240 = CmpLT r238 r239:tauRef
-		r240 := r238 < tauRef
-		// r241 = Select r240 r10:vr r116:vc
-		r241 := vc
-		if r240 {
-			r241 = vr
-		}
-		// r242:invD = Param InvD
+		// r238:refr = CmpLT r236 r237:tauRef
+		refr := r236 < tauRef
+		// r239:invD = Param InvD
 		invD := cInvD[j]
-		// r243:alpha = Param Alpha
+		// r240:negInvD = Param NegInvD
+		negInvD := cNegInvD[j]
+		// r241:alpha = Param Alpha
 		alpha := cAlpha[j]
-		// r244:width = Param Width
+		// r242:width = Param Width
 		width := cWidth[j]
-		// r245 = Imm 0x0
-		r245 := math.Float32frombits(0x00000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r245 = Load GSpike
-			r245 = gspike[j]
+			// r243 = Select r238:refr r10:vr r116:vc
+			r243 := vc
+			if refr {
+				r243 = vr
+			}
+			// r244 = Load GSpike
+			r244 := gspike[j]
+			// r245 = Sub r243 r5:vTh
+			r245 := float32(r243 - vTh)
+			// r246 = Abs r245
+			r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
+			// r247 = FMA r246 r240:negInvD r242:width
+			r247 := fma32Try(r246, negInvD, width, &slow)
+			// r248 = Mul r241:alpha r247
+			r248 := float32(alpha * r247)
+			// r249 = CmpLT r248 r230
+			r249 := r248 < r230
+			// r250 = Select r249 r230 r248
+			r250 := r248
+			if r249 {
+				r250 = r230
+			}
+			// r251 = Mul r244 r250
+			r251 := float32(r244 * r250)
+			// r3:gV = FMA r251 r239:invD r3:gV
+			gV = fma32Try(r251, invD, gV, &slow)
 		}
-		// r247 = Sub r241 r5:vTh
-		r247 := float32(r241 - vTh)
-		// r248 = Mul r247 r242:invD
-		r248 := float32(r247 * invD)
-		// r249 = Abs r248
-		r249 := math.Float32frombits(math.Float32bits(r248) &^ (1 << 31))
-		// r250 = Sub r244:width r249
-		r250 := float32(width - r249)
-		// r251 = Mul r243:alpha r250
-		r251 := float32(alpha * r250)
-		// r252 = CmpLT r251 r232
-		r252 := r251 < r232
-		// r253 = Select r252 r232 r251
-		r253 := r251
-		if r252 {
-			r253 = r232
-		}
-		// r254 = Mul r245 r253
-		r254 := float32(r245 * r253)
-		// r255 = FMA r254 r242:invD r3:gV
-		r255 := fma32Try(r254, invD, gV, &slow)
-		// r256:dtRTau = Param DtRTau
-		dtRTau256 := cDtRTau[j]
-		// r257:ka = Param Ka
+		// r253:dtRTau = Param DtRTau
+		dtRTau253 := cDtRTau[j]
+		// r254:ka = Param Ka
 		ka := cKa[j]
-		// r258 = FMA r4:gW r257:ka r255
-		r258 := fma32Try(gW, ka, r255, &slow)
-		// r259 = Mul r46:ex r256:dtRTau
-		r259 := float32(ex * dtRTau256)
-		// r260 = Mul r258 r259
-		r260 := float32(r258 * r259)
-		// r261:keep = Param Keep
+		// r255:hVc = FMA r4:gW r254:ka r3:gV
+		hVc := fma32Try(gW, ka, gV, &slow)
+		// r256 = Mul r46:ex r253:dtRTau
+		r256 := float32(ex * dtRTau253)
+		// r257 = Mul r255:hVc r256
+		r257 := float32(hVc * r256)
+		// r258:gI = Select r238:refr r230 r257
+		gI := r257
+		if refr {
+			gI = r230
+		}
+		// r259:keep = Param Keep
 		keep := cKeep[j]
-		// r262 = Mul r4:gW r261:keep
-		r262 := float32(gW * keep)
-		// r263 = Sub r262 r260
-		r263 := float32(r262 - r260)
-		// r264 = Mul r128 r25:F
-		r264 := float32(r128 * F)
-		// r265:dtCTau = Param DtCTau
-		dtCTau265 := cDtCTau[j]
-		// r266 = Add r265:dtCTau r265:dtCTau
-		r266 := float32(dtCTau265 + dtCTau265)
-		// r267 = FMA r264 r266 r45
-		r267 := fma32Try(r264, r266, r45, &slow)
-		// r268 = FMA r46:ex r27:z r267
-		r268 := fma32Try(ex, z, r267, &slow)
-		// r269 = Mul r258 r268
-		r269 := float32(r258 * r268)
-		// r270 = FMA r46:ex r10:vr r264
-		r270 := fma32Try(ex, vr, r264, &slow)
-		// r271 = Select r240 r255 r269
-		r271 := r269
-		if r240 {
-			r271 = r255
+		// r260 = Select r238:refr r45 r259:keep
+		r260 := keep
+		if refr {
+			r260 = r45
 		}
-		// r272 = Select r240 r4:gW r263
-		r272 := r263
-		if r240 {
-			r272 = gW
+		// r261 = Mul r4:gW r260
+		r261 := float32(gW * r260)
+		// r4:gW = Sub r261 r258:gI
+		gW = float32(r261 - gI)
+		// r263:q = Mul r127:dphi r25:F
+		q263 := float32(dphi * F)
+		// r264:dtCTau2 = Param DtCTau2
+		dtCTau2 := cDtCTau2[j]
+		// r265 = FMA r263:q r264:dtCTau2 r45
+		r265 := fma32Try(q263, dtCTau2, r45, &slow)
+		// r266 = FMA r46:ex r27:z r265
+		r266 := fma32Try(ex, z, r265, &slow)
+		// r267 = Mul r255:hVc r266
+		r267 := float32(hVc * r266)
+		// r268:hv = Select r238:refr r3:gV r267
+		hv := r267
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r272 r45
-		gW = float32(r272 * r45)
-		// r274 = Sub r0:V r5:vTh
-		r274 := float32(V - vTh)
-		// r275 = Mul r274 r242:invD
-		r275 := float32(r274 * invD)
+		// r269 = Imm 0x0
+		r269 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r270 = Mul r255:hVc r253:dtRTau
+			r270 := float32(hVc * dtRTau253)
+			// r271 = Mul r270 r88
+			r271 := float32(r270 * r88)
+			// r272 = FMA r46:ex r10:vr r263:q
+			r272 := fma32Try(ex, vr, q263, &slow)
+			// r273 = Mul r271 r272
+			r273 := float32(r271 * r272)
+			// r269 = Select r238:refr r230 r273
+			r269 = r273
+			if refr {
+				r269 = r230
+			}
+		}
+		// r275 = Sub r0:V r5:vTh
+		r275 := float32(V - vTh)
 		// r276 = Abs r275
 		r276 := math.Float32frombits(math.Float32bits(r275) &^ (1 << 31))
-		// r277 = Sub r244:width r276
-		r277 := float32(width - r276)
-		// r278 = Mul r243:alpha r277
+		// r277 = FMA r276 r240:negInvD r242:width
+		r277 := fma32Try(r276, negInvD, width, &slow)
+		// r278 = Mul r241:alpha r277
 		r278 := float32(alpha * r277)
-		// r279 = CmpLT r278 r232
-		r279 := r278 < r232
-		// r280 = Select r279 r232 r278
+		// r279 = CmpLT r278 r230
+		r279 := r278 < r230
+		// r280 = Select r279 r230 r278
 		r280 := r278
 		if r279 {
-			r280 = r232
+			r280 = r230
 		}
-		// r281 = Mul r280 r242:invD
+		// r281 = Mul r280 r239:invD
 		r281 := float32(r280 * invD)
 		// r282:b = Param B
 		b282 := cB[j]
-		// r283 = Mul r272 r282:b
-		r283 := float32(r272 * b282)
+		// r283 = Mul r4:gW r282:b
+		r283 := float32(gW * b282)
 		// r284 = Mul r283 r281
 		r284 := float32(r283 * r281)
 		// r285:vReset = Param VReset
 		vReset285 := cVReset[j]
-		// r286 = Sub r0:V r285:vReset
-		r286 := float32(V - vReset285)
-		// r287 = Mul r286 r281
-		r287 := float32(r286 * r281)
-		// r288 = Sub r45 r287
-		r288 := float32(r45 - r287)
-		// r3:gV = FMA r271 r288 r284
-		gV = fma32Try(r271, r288, r284, &slow)
+		// r286 = Sub r285:vReset r0:V
+		r286 := float32(vReset285 - V)
+		// r287 = FMA r286 r281 r45
+		r287 := fma32Try(r286, r281, r45, &slow)
+		// r3:gV = FMA r268:hv r287 r284
+		gV = fma32Try(hv, r287, r284, &slow)
 		if slow {
 			backwardF32HardPNExact(f, s, j, j+1)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// r290 = Select r240 r232 r260
-			r290 := r260
-			if r240 {
-				r290 = r232
-			}
-			// Store GI r290
-			gi[j] = r290
+			// Store GI r258:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r291 = Mul r258 r256:dtRTau
-			r291 := float32(r258 * dtRTau256)
-			// r292 = Mul r291 r88
-			r292 := float32(r291 * r88)
-			// r293 = Mul r292 r270
-			r293 := float32(r292 * r270)
-			// r294 = Select r240 r232 r293
-			r294 := r293
-			if r240 {
-				r294 = r232
-			}
-			// Store GG r294
-			gg[j] = r294
+			// Store GG r269
+			gg[j] = r269
 		}
 		// If GDelta
 		if hasGDelta {
-			// r295 = Select r240 r232 r258
-			r295 := r258
-			if r240 {
-				r295 = r232
+			// r289 = Select r238:refr r230 r255:hVc
+			r289 := hVc
+			if refr {
+				r289 = r230
 			}
-			// Store GDelta r295
-			gdelta[j] = r295
+			// Store GDelta r289
+			gdelta[j] = r289
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -22669,10 +22530,12 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
 	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
 	// r36 = Imm 0x3ab60b61
 	r36 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	// r37 = Imm 0x3c088889
@@ -22713,54 +22576,54 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 	r88 := math.Float32frombits(0xbf800000) // -1
 	// r92 = Imm 0x7f
 	r92 := uint32(0x7f)
-	// r120 = Imm 0x3a9c09c1
-	r120 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r121 = Imm 0x3be38e39
-	r121 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r123 = Imm 0x3d088889
-	r123 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r126 = Imm 0x3eaaaaab
-	r126 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r130 = Imm 0x32c54352
-	r130 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
-	// r131 = Imm 0x34867f5b
-	r131 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
-	// r133 = Imm 0x362670cd
-	r133 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
-	// r135 = Imm 0x37b8ef1d
-	r135 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
-	// r137 = Imm 0x39360b61
-	r137 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
-	// r169 = Imm 0x253413c3
-	r169 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
-	// r170 = Imm 0xa74a963c
-	r170 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
-	// r172 = Imm 0x29573f9f
-	r172 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
-	// r174 = Imm 0xab573f9f
-	r174 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
-	// r176 = Imm 0x2d49cba5
-	r176 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
-	// r178 = Imm 0xaf309231
-	r178 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
-	// r180 = Imm 0x310f76c7
-	r180 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
-	// r182 = Imm 0xb2d7322b
-	r182 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
-	// r185 = Imm 0xb638ef1d
-	r185 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
-	// r188 = Imm 0xb9500d01
-	r188 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
-	// r191 = Imm 0xbc088889
-	r191 := math.Float32frombits(0xbc088889) // -0.008333333767950535
-	// r194 = Imm 0xbe2aaaab
-	r194 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
-	// r229 = Imm 0xc0400000
-	r229 := math.Float32frombits(0xc0400000) // -3
-	// r232 = Imm 0x0
-	r232 := math.Float32frombits(0x00000000) // 0
-	// r237 = Time
-	r237 := f.T[s]
+	// r119 = Imm 0x3a9c09c1
+	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r120 = Imm 0x3be38e39
+	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r122 = Imm 0x3d088889
+	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r125 = Imm 0x3eaaaaab
+	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r128 = Imm 0x32c54352
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r129 = Imm 0x34867f5b
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r131 = Imm 0x362670cd
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r133 = Imm 0x37b8ef1d
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r135 = Imm 0x39360b61
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r167 = Imm 0x253413c3
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r168 = Imm 0xa74a963c
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r170 = Imm 0x29573f9f
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r172 = Imm 0xab573f9f
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r174 = Imm 0x2d49cba5
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r176 = Imm 0xaf309231
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r178 = Imm 0x310f76c7
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r180 = Imm 0xb2d7322b
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r183 = Imm 0xb638ef1d
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r186 = Imm 0xb9500d01
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r189 = Imm 0xbc088889
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r192 = Imm 0xbe2aaaab
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r227 = Imm 0xc0400000
+	r227 := math.Float32frombits(0xc0400000) // -3
+	// r230 = Imm 0x0
+	r230 := math.Float32frombits(0x00000000) // 0
+	// r235 = Time
+	r235 := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -22812,7 +22675,7 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 		// r19:a2 = Sub r10:vr r18:vC
 		a2 := float32(vr - vC)
 		// r20:dtCTau = Param DtCTau
-		dtCTau20 := cDtCTau[j]
+		dtCTau := cDtCTau[j]
 		// r21:a12 = Mul r17:a1 r19:a2
 		a12 := float32(a1 * a2)
 		// r22:dtRTau = Param DtRTau
@@ -22822,11 +22685,11 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 		// r24:drive = Mul r22:dtRTau r23:iu
 		drive := float32(dtRTau22 * iu)
 		// r25:F = FMA r20:dtCTau r21:a12 r24:drive
-		F := fma32(dtCTau20, a12, drive)
+		F := fma32(dtCTau, a12, drive)
 		// r26:a1a2 = Add r17:a1 r19:a2
 		a1a2 := float32(a1 + a2)
 		// r27:z = Mul r20:dtCTau r26:a1a2
-		z := float32(dtCTau20 * a1a2)
+		z := float32(dtCTau * a1a2)
 		// If G
 		if hasG {
 			// r28:dtRTau = Param DtRTau
@@ -22917,7 +22780,7 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 			// r83 = FMA r82 r75:r r43
 			r83 := fma32(r82, r, r43)
 			// r84:q = FMA r83 r75:r r45
-			q := fma32(r83, r, r45)
+			q84 := fma32(r83, r, r45)
 			// r86 = CmpGT r71:k r85
 			r86 := k > r85
 			// r87:kc = Select r86 r85 r71:k
@@ -22940,7 +22803,7 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 			// r96:oneMinus = Sub r45 r95:pow2
 			oneMinus := float32(r45 - pow295)
 			// r97 = FMA r75:r r84:q r96:oneMinus
-			r97 := fma32(r, q, oneMinus)
+			r97 := fma32(r, q84, oneMinus)
 			// r98:y = Div r97 r64:zl
 			y := float32(r97 / zl)
 			// r99 = FMA r71:k r43 r68
@@ -22994,96 +22857,94 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 			// r116:vc = Add r116:vc r117
 			vc = float32(vc + r117)
 		}
-		// r119 = Abs r27:z
-		r119 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r122 = FMA r120 r27:z r121
-		r122 := fma32(r120, z, r121)
-		// r124 = FMA r122 r27:z r123
-		r124 := fma32(r122, z, r123)
-		// r125 = FMA r124 r27:z r47
-		r125 := fma32(r124, z, r47)
-		// r127 = FMA r125 r27:z r126
-		r127 := fma32(r125, z, r126)
-		// r128 = FMA r127 r27:z r43
-		r128 := fma32(r127, z, r43)
-		// r129 = CmpGT r119 r47
-		r129 := r119 > r47
-		// Rare r129
-		if r129 {
+		// r121 = FMA r119 r27:z r120
+		r121 := fma32(r119, z, r120)
+		// r123 = FMA r121 r27:z r122
+		r123 := fma32(r121, z, r122)
+		// r124 = FMA r123 r27:z r47
+		r124 := fma32(r123, z, r47)
+		// r126 = FMA r124 r27:z r125
+		r126 := fma32(r124, z, r125)
+		// r127:dphi = FMA r126 r27:z r43
+		dphi := fma32(r126, z, r43)
+		// Rare r48:large
+		if large {
+			// r130 = FMA r128 r27:z r129
+			r130 := fma32(r128, z, r129)
 			// r132 = FMA r130 r27:z r131
 			r132 := fma32(r130, z, r131)
 			// r134 = FMA r132 r27:z r133
 			r134 := fma32(r132, z, r133)
 			// r136 = FMA r134 r27:z r135
 			r136 := fma32(r134, z, r135)
-			// r138 = FMA r136 r27:z r137
-			r138 := fma32(r136, z, r137)
-			// r139 = FMA r138 r27:z r120
-			r139 := fma32(r138, z, r120)
-			// r140 = FMA r139 r27:z r121
-			r140 := fma32(r139, z, r121)
-			// r141 = FMA r140 r27:z r123
-			r141 := fma32(r140, z, r123)
-			// r142 = FMA r141 r27:z r47
-			r142 := fma32(r141, z, r47)
-			// r143 = FMA r142 r27:z r126
-			r143 := fma32(r142, z, r126)
-			// r144 = FMA r143 r27:z r43
-			r144 := fma32(r143, z, r43)
-			// r145 = CmpGT r27:z r62
-			r145 := z > r62
-			// r146 = Select r145 r62 r27:z
-			r146 := z
+			// r137 = FMA r136 r27:z r119
+			r137 := fma32(r136, z, r119)
+			// r138 = FMA r137 r27:z r120
+			r138 := fma32(r137, z, r120)
+			// r139 = FMA r138 r27:z r122
+			r139 := fma32(r138, z, r122)
+			// r140 = FMA r139 r27:z r47
+			r140 := fma32(r139, z, r47)
+			// r141 = FMA r140 r27:z r125
+			r141 := fma32(r140, z, r125)
+			// r142 = FMA r141 r27:z r43
+			r142 := fma32(r141, z, r43)
+			// r143 = CmpGT r27:z r62
+			r143 := z > r62
+			// r144 = Select r143 r62 r27:z
+			r144 := z
+			if r143 {
+				r144 = r62
+			}
+			// r145 = CmpLT r144 r65
+			r145 := r144 < r65
+			// r146 = Select r145 r65 r144
+			r146 := r144
 			if r145 {
-				r146 = r62
+				r146 = r65
 			}
-			// r147 = CmpLT r146 r65
-			r147 := r146 < r65
-			// r148 = Select r147 r65 r146
-			r148 := r146
-			if r147 {
-				r148 = r65
-			}
-			// r149 = FMA r148 r69 r68
-			r149 := fma32(r148, r69, r68)
-			// r150 = Sub r149 r68
-			r150 := float32(r149 - r68)
-			// r151 = FMA r150 r73 r148
-			r151 := fma32(r150, r73, r148)
-			// r152 = FMA r150 r72 r151
-			r152 := fma32(r150, r72, r151)
-			// r153 = FMA r49 r152 r50
-			r153 := fma32(r49, r152, r50)
-			// r154 = FMA r153 r152 r52
-			r154 := fma32(r153, r152, r52)
-			// r155 = FMA r154 r152 r54
-			r155 := fma32(r154, r152, r54)
-			// r156 = FMA r155 r152 r36
-			r156 := fma32(r155, r152, r36)
-			// r157 = FMA r156 r152 r37
-			r157 := fma32(r156, r152, r37)
-			// r158 = FMA r157 r152 r39
-			r158 := fma32(r157, r152, r39)
-			// r159 = FMA r158 r152 r41
-			r159 := fma32(r158, r152, r41)
-			// r160 = FMA r159 r152 r43
-			r160 := fma32(r159, r152, r43)
-			// r161 = FMA r160 r152 r45
-			r161 := fma32(r160, r152, r45)
-			// r162 = FMA r152 r161 r45
-			r162 := fma32(r152, r161, r45)
-			// r163 = Add r150 r68
-			r163 := float32(r150 + r68)
-			// r164:kBits = Bits r163
-			kBits164 := math.Float32bits(r163)
-			// r165 = IAdd r164:kBits r92
-			r165 := kBits164 + r92
-			// r166 = Shl 23 r165
-			r166 := r165 << 23
-			// r167:pow2 = FromBits r166
-			pow2167 := math.Float32frombits(r166)
-			// r168 = Mul r162 r167:pow2
-			r168 := float32(r162 * pow2167)
+			// r147 = FMA r146 r69 r68
+			r147 := fma32(r146, r69, r68)
+			// r148 = Sub r147 r68
+			r148 := float32(r147 - r68)
+			// r149 = FMA r148 r73 r146
+			r149 := fma32(r148, r73, r146)
+			// r150 = FMA r148 r72 r149
+			r150 := fma32(r148, r72, r149)
+			// r151 = FMA r49 r150 r50
+			r151 := fma32(r49, r150, r50)
+			// r152 = FMA r151 r150 r52
+			r152 := fma32(r151, r150, r52)
+			// r153 = FMA r152 r150 r54
+			r153 := fma32(r152, r150, r54)
+			// r154 = FMA r153 r150 r36
+			r154 := fma32(r153, r150, r36)
+			// r155 = FMA r154 r150 r37
+			r155 := fma32(r154, r150, r37)
+			// r156 = FMA r155 r150 r39
+			r156 := fma32(r155, r150, r39)
+			// r157 = FMA r156 r150 r41
+			r157 := fma32(r156, r150, r41)
+			// r158 = FMA r157 r150 r43
+			r158 := fma32(r157, r150, r43)
+			// r159 = FMA r158 r150 r45
+			r159 := fma32(r158, r150, r45)
+			// r160 = FMA r150 r159 r45
+			r160 := fma32(r150, r159, r45)
+			// r161 = Add r148 r68
+			r161 := float32(r148 + r68)
+			// r162:kBits = Bits r161
+			kBits162 := math.Float32bits(r161)
+			// r163 = IAdd r162:kBits r92
+			r163 := kBits162 + r92
+			// r164 = Shl 23 r163
+			r164 := r163 << 23
+			// r165:pow2 = FromBits r164
+			pow2165 := math.Float32frombits(r164)
+			// r166 = Mul r160 r165:pow2
+			r166 := float32(r160 * pow2165)
+			// r169 = FMA r167 r27:z r168
+			r169 := fma32(r167, z, r168)
 			// r171 = FMA r169 r27:z r170
 			r171 := fma32(r169, z, r170)
 			// r173 = FMA r171 r27:z r172
@@ -23096,279 +22957,272 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 			r179 := fma32(r177, z, r178)
 			// r181 = FMA r179 r27:z r180
 			r181 := fma32(r179, z, r180)
-			// r183 = FMA r181 r27:z r182
-			r183 := fma32(r181, z, r182)
-			// r184 = FMA r183 r27:z r49
-			r184 := fma32(r183, z, r49)
-			// r186 = FMA r184 r27:z r185
-			r186 := fma32(r184, z, r185)
-			// r187 = FMA r186 r27:z r52
-			r187 := fma32(r186, z, r52)
-			// r189 = FMA r187 r27:z r188
-			r189 := fma32(r187, z, r188)
-			// r190 = FMA r189 r27:z r36
-			r190 := fma32(r189, z, r36)
-			// r192 = FMA r190 r27:z r191
-			r192 := fma32(r190, z, r191)
-			// r193 = FMA r192 r27:z r39
-			r193 := fma32(r192, z, r39)
-			// r195 = FMA r193 r27:z r194
-			r195 := fma32(r193, z, r194)
-			// r196 = FMA r195 r27:z r43
-			r196 := fma32(r195, z, r43)
-			// r197 = Mul r168 r196
-			r197 := float32(r168 * r196)
-			// r198 = CmpGT r150 r85
-			r198 := r150 > r85
-			// r199 = Select r198 r85 r150
-			r199 := r150
-			if r198 {
-				r199 = r85
+			// r182 = FMA r181 r27:z r49
+			r182 := fma32(r181, z, r49)
+			// r184 = FMA r182 r27:z r183
+			r184 := fma32(r182, z, r183)
+			// r185 = FMA r184 r27:z r52
+			r185 := fma32(r184, z, r52)
+			// r187 = FMA r185 r27:z r186
+			r187 := fma32(r185, z, r186)
+			// r188 = FMA r187 r27:z r36
+			r188 := fma32(r187, z, r36)
+			// r190 = FMA r188 r27:z r189
+			r190 := fma32(r188, z, r189)
+			// r191 = FMA r190 r27:z r39
+			r191 := fma32(r190, z, r39)
+			// r193 = FMA r191 r27:z r192
+			r193 := fma32(r191, z, r192)
+			// r194 = FMA r193 r27:z r43
+			r194 := fma32(r193, z, r43)
+			// r195 = Mul r166 r194
+			r195 := float32(r166 * r194)
+			// r196 = CmpGT r148 r85
+			r196 := r148 > r85
+			// r197 = Select r196 r85 r148
+			r197 := r148
+			if r196 {
+				r197 = r85
 			}
-			// r200 = Sub r146 r45
-			r200 := float32(r146 - r45)
-			// r201 = Mul r199 r88
-			r201 := float32(r199 * r88)
-			// r202 = Add r201 r68
-			r202 := float32(r201 + r68)
-			// r203:kBits = Bits r202
-			kBits203 := math.Float32bits(r202)
-			// r204 = IAdd r203:kBits r92
-			r204 := kBits203 + r92
-			// r205 = Shl 23 r204
-			r205 := r204 << 23
-			// r206:pow2 = FromBits r205
-			pow2206 := math.Float32frombits(r205)
-			// r207 = FMA r162 r200 r206:pow2
-			r207 := fma32(r162, r200, pow2206)
-			// r208 = Div r207 r146
-			r208 := float32(r207 / r146)
-			// r209 = Div r208 r146
-			r209 := float32(r208 / r146)
-			// r210 = FMA r150 r43 r68
-			r210 := fma32(r150, r43, r68)
-			// r211 = Sub r210 r68
-			r211 := float32(r210 - r68)
-			// r212 = Add r211 r68
-			r212 := float32(r211 + r68)
-			// r213:kBits = Bits r212
-			kBits213 := math.Float32bits(r212)
-			// r214 = IAdd r213:kBits r92
-			r214 := kBits213 + r92
-			// r215 = Shl 23 r214
-			r215 := r214 << 23
-			// r216:pow2 = FromBits r215
-			pow2216 := math.Float32frombits(r215)
-			// r217 = Mul r209 r216:pow2
-			r217 := float32(r209 * pow2216)
-			// r218 = Sub r150 r211
-			r218 := float32(r150 - r211)
-			// r219 = Add r218 r68
-			r219 := float32(r218 + r68)
-			// r220:kBits = Bits r219
-			kBits220 := math.Float32bits(r219)
-			// r221 = IAdd r220:kBits r92
-			r221 := kBits220 + r92
-			// r222 = Shl 23 r221
-			r222 := r221 << 23
-			// r223:pow2 = FromBits r222
-			pow2223 := math.Float32frombits(r222)
-			// r224 = Mul r217 r223:pow2
-			r224 := float32(r217 * pow2223)
-			// r225 = Div r45 r27:z
-			r225 := float32(r45 / z)
-			// r226 = Div r225 r27:z
-			r226 := float32(r225 / z)
-			// r227 = CmpGT r27:z r45
-			r227 := z > r45
-			// r228 = Select r227 r224 r144
-			r228 := r144
-			if r227 {
-				r228 = r224
+			// r198 = Sub r144 r45
+			r198 := float32(r144 - r45)
+			// r199 = Mul r197 r88
+			r199 := float32(r197 * r88)
+			// r200 = Add r199 r68
+			r200 := float32(r199 + r68)
+			// r201:kBits = Bits r200
+			kBits201 := math.Float32bits(r200)
+			// r202 = IAdd r201:kBits r92
+			r202 := kBits201 + r92
+			// r203 = Shl 23 r202
+			r203 := r202 << 23
+			// r204:pow2 = FromBits r203
+			pow2204 := math.Float32frombits(r203)
+			// r205 = FMA r160 r198 r204:pow2
+			r205 := fma32(r160, r198, pow2204)
+			// r206 = Div r205 r144
+			r206 := float32(r205 / r144)
+			// r207 = Div r206 r144
+			r207 := float32(r206 / r144)
+			// r208 = FMA r148 r43 r68
+			r208 := fma32(r148, r43, r68)
+			// r209 = Sub r208 r68
+			r209 := float32(r208 - r68)
+			// r210 = Add r209 r68
+			r210 := float32(r209 + r68)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float32bits(r210)
+			// r212 = IAdd r211:kBits r92
+			r212 := kBits211 + r92
+			// r213 = Shl 23 r212
+			r213 := r212 << 23
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float32frombits(r213)
+			// r215 = Mul r207 r214:pow2
+			r215 := float32(r207 * pow2214)
+			// r216 = Sub r148 r209
+			r216 := float32(r148 - r209)
+			// r217 = Add r216 r68
+			r217 := float32(r216 + r68)
+			// r218:kBits = Bits r217
+			kBits218 := math.Float32bits(r217)
+			// r219 = IAdd r218:kBits r92
+			r219 := kBits218 + r92
+			// r220 = Shl 23 r219
+			r220 := r219 << 23
+			// r221:pow2 = FromBits r220
+			pow2221 := math.Float32frombits(r220)
+			// r222 = Mul r215 r221:pow2
+			r222 := float32(r215 * pow2221)
+			// r223 = Div r45 r27:z
+			r223 := float32(r45 / z)
+			// r224 = Div r223 r27:z
+			r224 := float32(r223 / z)
+			// r225 = CmpGT r27:z r45
+			r225 := z > r45
+			// r226 = Select r225 r222 r142
+			r226 := r142
+			if r225 {
+				r226 = r222
 			}
-			// r230 = CmpGE r27:z r229
-			r230 := z >= r229
-			// r231 = Select r230 r197 r224
-			r231 := r224
-			if r230 {
-				r231 = r197
+			// r228 = CmpGE r27:z r227
+			r228 := z >= r227
+			// r229 = Select r228 r195 r222
+			r229 := r222
+			if r228 {
+				r229 = r195
 			}
-			// r233 = CmpLT r27:z r232
-			r233 := z < r232
-			// r234 = Select r233 r231 r228
-			r234 := r228
+			// r231 = CmpLT r27:z r230
+			r231 := z < r230
+			// r232 = Select r231 r229 r226
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			// r233 = CmpLT r27:z r65
+			r233 := z < r65
+			// r234 = Select r233 r224 r232
+			r234 := r232
 			if r233 {
-				r234 = r231
+				r234 = r224
 			}
-			// r235 = CmpLT r27:z r65
-			r235 := z < r65
-			// r236 = Select r235 r226 r234
-			r236 := r234
-			if r235 {
-				r236 = r226
-			}
-			// r128 = Select r129 r236 r128
-			if r129 {
-				r128 = r236
+			// r127:dphi = Select r48:large r234 r127:dphi
+			if large {
+				dphi = r234
 			}
 		}
-		// r238 = Sub r237 r2:Last
-		r238 := float32(r237 - Last)
-		// r239:tauRef = Param TauRef
+		// r236 = Sub r235 r2:Last
+		r236 := float32(r235 - Last)
+		// r237:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r240 = CmpLT r238 r239:tauRef
-		r240 := r238 < tauRef
-		// r241 = Select r240 r10:vr r116:vc
-		r241 := vc
-		if r240 {
-			r241 = vr
-		}
-		// r242:invD = Param InvD
+		// r238:refr = CmpLT r236 r237:tauRef
+		refr := r236 < tauRef
+		// r239:invD = Param InvD
 		invD := cInvD[j]
-		// r243:alpha = Param Alpha
+		// r240:negInvD = Param NegInvD
+		negInvD := cNegInvD[j]
+		// r241:alpha = Param Alpha
 		alpha := cAlpha[j]
-		// r244:width = Param Width
+		// r242:width = Param Width
 		width := cWidth[j]
-		// r245 = Imm 0x0
-		r245 := math.Float32frombits(0x00000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r245 = Load GSpike
-			r245 = gspike[j]
+			// r243 = Select r238:refr r10:vr r116:vc
+			r243 := vc
+			if refr {
+				r243 = vr
+			}
+			// r244 = Load GSpike
+			r244 := gspike[j]
+			// r245 = Sub r243 r5:vTh
+			r245 := float32(r243 - vTh)
+			// r246 = Abs r245
+			r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
+			// r247 = FMA r246 r240:negInvD r242:width
+			r247 := fma32(r246, negInvD, width)
+			// r248 = Mul r241:alpha r247
+			r248 := float32(alpha * r247)
+			// r249 = CmpLT r248 r230
+			r249 := r248 < r230
+			// r250 = Select r249 r230 r248
+			r250 := r248
+			if r249 {
+				r250 = r230
+			}
+			// r251 = Mul r244 r250
+			r251 := float32(r244 * r250)
+			// r3:gV = FMA r251 r239:invD r3:gV
+			gV = fma32(r251, invD, gV)
 		}
-		// r247 = Sub r241 r5:vTh
-		r247 := float32(r241 - vTh)
-		// r248 = Mul r247 r242:invD
-		r248 := float32(r247 * invD)
-		// r249 = Abs r248
-		r249 := math.Float32frombits(math.Float32bits(r248) &^ (1 << 31))
-		// r250 = Sub r244:width r249
-		r250 := float32(width - r249)
-		// r251 = Mul r243:alpha r250
-		r251 := float32(alpha * r250)
-		// r252 = CmpLT r251 r232
-		r252 := r251 < r232
-		// r253 = Select r252 r232 r251
-		r253 := r251
-		if r252 {
-			r253 = r232
-		}
-		// r254 = Mul r245 r253
-		r254 := float32(r245 * r253)
-		// r255 = FMA r254 r242:invD r3:gV
-		r255 := fma32(r254, invD, gV)
-		// r256:dtRTau = Param DtRTau
-		dtRTau256 := cDtRTau[j]
-		// r257:ka = Param Ka
+		// r253:dtRTau = Param DtRTau
+		dtRTau253 := cDtRTau[j]
+		// r254:ka = Param Ka
 		ka := cKa[j]
-		// r258 = FMA r4:gW r257:ka r255
-		r258 := fma32(gW, ka, r255)
-		// r259 = Mul r46:ex r256:dtRTau
-		r259 := float32(ex * dtRTau256)
-		// r260 = Mul r258 r259
-		r260 := float32(r258 * r259)
-		// r261:keep = Param Keep
+		// r255:hVc = FMA r4:gW r254:ka r3:gV
+		hVc := fma32(gW, ka, gV)
+		// r256 = Mul r46:ex r253:dtRTau
+		r256 := float32(ex * dtRTau253)
+		// r257 = Mul r255:hVc r256
+		r257 := float32(hVc * r256)
+		// r258:gI = Select r238:refr r230 r257
+		gI := r257
+		if refr {
+			gI = r230
+		}
+		// r259:keep = Param Keep
 		keep := cKeep[j]
-		// r262 = Mul r4:gW r261:keep
-		r262 := float32(gW * keep)
-		// r263 = Sub r262 r260
-		r263 := float32(r262 - r260)
-		// r264 = Mul r128 r25:F
-		r264 := float32(r128 * F)
-		// r265:dtCTau = Param DtCTau
-		dtCTau265 := cDtCTau[j]
-		// r266 = Add r265:dtCTau r265:dtCTau
-		r266 := float32(dtCTau265 + dtCTau265)
-		// r267 = FMA r264 r266 r45
-		r267 := fma32(r264, r266, r45)
-		// r268 = FMA r46:ex r27:z r267
-		r268 := fma32(ex, z, r267)
-		// r269 = Mul r258 r268
-		r269 := float32(r258 * r268)
-		// r270 = FMA r46:ex r10:vr r264
-		r270 := fma32(ex, vr, r264)
-		// r271 = Select r240 r255 r269
-		r271 := r269
-		if r240 {
-			r271 = r255
+		// r260 = Select r238:refr r45 r259:keep
+		r260 := keep
+		if refr {
+			r260 = r45
 		}
-		// r272 = Select r240 r4:gW r263
-		r272 := r263
-		if r240 {
-			r272 = gW
+		// r261 = Mul r4:gW r260
+		r261 := float32(gW * r260)
+		// r4:gW = Sub r261 r258:gI
+		gW = float32(r261 - gI)
+		// r263:q = Mul r127:dphi r25:F
+		q263 := float32(dphi * F)
+		// r264:dtCTau2 = Param DtCTau2
+		dtCTau2 := cDtCTau2[j]
+		// r265 = FMA r263:q r264:dtCTau2 r45
+		r265 := fma32(q263, dtCTau2, r45)
+		// r266 = FMA r46:ex r27:z r265
+		r266 := fma32(ex, z, r265)
+		// r267 = Mul r255:hVc r266
+		r267 := float32(hVc * r266)
+		// r268:hv = Select r238:refr r3:gV r267
+		hv := r267
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r272 r45
-		gW = float32(r272 * r45)
-		// r274 = Sub r0:V r5:vTh
-		r274 := float32(V - vTh)
-		// r275 = Mul r274 r242:invD
-		r275 := float32(r274 * invD)
+		// r269 = Imm 0x0
+		r269 := math.Float32frombits(0x00000000) // 0
+		// If GG
+		if hasGG {
+			// r270 = Mul r255:hVc r253:dtRTau
+			r270 := float32(hVc * dtRTau253)
+			// r271 = Mul r270 r88
+			r271 := float32(r270 * r88)
+			// r272 = FMA r46:ex r10:vr r263:q
+			r272 := fma32(ex, vr, q263)
+			// r273 = Mul r271 r272
+			r273 := float32(r271 * r272)
+			// r269 = Select r238:refr r230 r273
+			r269 = r273
+			if refr {
+				r269 = r230
+			}
+		}
+		// r275 = Sub r0:V r5:vTh
+		r275 := float32(V - vTh)
 		// r276 = Abs r275
 		r276 := math.Float32frombits(math.Float32bits(r275) &^ (1 << 31))
-		// r277 = Sub r244:width r276
-		r277 := float32(width - r276)
-		// r278 = Mul r243:alpha r277
+		// r277 = FMA r276 r240:negInvD r242:width
+		r277 := fma32(r276, negInvD, width)
+		// r278 = Mul r241:alpha r277
 		r278 := float32(alpha * r277)
-		// r279 = CmpLT r278 r232
-		r279 := r278 < r232
-		// r280 = Select r279 r232 r278
+		// r279 = CmpLT r278 r230
+		r279 := r278 < r230
+		// r280 = Select r279 r230 r278
 		r280 := r278
 		if r279 {
-			r280 = r232
+			r280 = r230
 		}
-		// r281 = Mul r280 r242:invD
+		// r281 = Mul r280 r239:invD
 		r281 := float32(r280 * invD)
 		// r282:b = Param B
 		b282 := cB[j]
-		// r283 = Mul r272 r282:b
-		r283 := float32(r272 * b282)
+		// r283 = Mul r4:gW r282:b
+		r283 := float32(gW * b282)
 		// r284 = Mul r283 r281
 		r284 := float32(r283 * r281)
 		// r285:vReset = Param VReset
 		vReset285 := cVReset[j]
-		// r286 = Sub r0:V r285:vReset
-		r286 := float32(V - vReset285)
-		// r287 = Mul r286 r281
-		r287 := float32(r286 * r281)
-		// r288 = Sub r45 r287
-		r288 := float32(r45 - r287)
-		// r3:gV = FMA r271 r288 r284
-		gV = fma32(r271, r288, r284)
+		// r286 = Sub r285:vReset r0:V
+		r286 := float32(vReset285 - V)
+		// r287 = FMA r286 r281 r45
+		r287 := fma32(r286, r281, r45)
+		// r3:gV = FMA r268:hv r287 r284
+		gV = fma32(hv, r287, r284)
 		// If GI
 		if hasGI {
-			// r290 = Select r240 r232 r260
-			r290 := r260
-			if r240 {
-				r290 = r232
-			}
-			// Store GI r290
-			gi[j] = r290
+			// Store GI r258:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r291 = Mul r258 r256:dtRTau
-			r291 := float32(r258 * dtRTau256)
-			// r292 = Mul r291 r88
-			r292 := float32(r291 * r88)
-			// r293 = Mul r292 r270
-			r293 := float32(r292 * r270)
-			// r294 = Select r240 r232 r293
-			r294 := r293
-			if r240 {
-				r294 = r232
-			}
-			// Store GG r294
-			gg[j] = r294
+			// Store GG r269
+			gg[j] = r269
 		}
 		// If GDelta
 		if hasGDelta {
-			// r295 = Select r240 r232 r258
-			r295 := r258
-			if r240 {
-				r295 = r232
+			// r289 = Select r238:refr r230 r255:hVc
+			r289 := hVc
+			if refr {
+				r289 = r230
 			}
-			// Store GDelta r295
-			gdelta[j] = r295
+			// Store GDelta r289
+			gdelta[j] = r289
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -23489,86 +23343,86 @@ func backwardF64SoftOne(f *Backward64, s int) {
 	r107 := math.Float64frombits(0xbff0000000000000) // -1
 	// r111 = Imm 0x3ff
 	r111 := uint64(0x3ff)
-	// r139 = Imm 0x3e90cfeb60f94b0e
-	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
-	// r140 = Imm 0x3ec4ce19ae67b348
-	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
-	// r142 = Imm 0x3ef71de3a556c734
-	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
-	// r144 = Imm 0x3f26c16c16c16c17
-	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
-	// r146 = Imm 0x3f53813813813814
-	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
-	// r148 = Imm 0x3f7c71c71c71c71c
-	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
-	// r150 = Imm 0x3fa1111111111111
-	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
-	// r152 = Imm 0x3fc0000000000000
-	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
-	// r154 = Imm 0x3fd5555555555555
-	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
-	// r158 = Imm 0x3c6201f9e9613146
-	r158 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
-	// r159 = Imm 0x3ca5532eaf516982
-	r159 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
-	// r161 = Imm 0x3ce7ea9fe9f51571
-	r161 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
-	// r163 = Imm 0x3d2952c77030ad4a
-	r163 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
-	// r165 = Imm 0x3d693974a8c07c9d
-	r165 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
-	// r167 = Imm 0x3da78af56a4d411b
-	r167 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
-	// r169 = Imm 0x3de47eaec91c6540
-	r169 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
-	// r171 = Imm 0x3e208db48ebe51c7
-	r171 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
-	// r173 = Imm 0x3e58a86a49f629d1
-	r173 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
-	// r215 = Imm 0x39d0a18a2635085d
-	r215 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
-	// r216 = Imm 0xba1d1ab1c2dccea3
-	r216 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
-	// r218 = Imm 0x3a688e85fc6a4e5a
-	r218 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
-	// r220 = Imm 0xbab3f3ccdd165fa9
-	r220 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
-	// r222 = Imm 0x3aff2cf01972f578
-	r222 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
-	// r224 = Imm 0xbb4761b41316381a
-	r224 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
-	// r226 = Imm 0x3b90ce396db7f853
-	r226 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
-	// r228 = Imm 0xbbd71b8ef6dcf572
-	r228 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
-	// r230 = Imm 0x3c1e542ba4020225
-	r230 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
-	// r232 = Imm 0xbc62f49b46814157
-	r232 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
-	// r234 = Imm 0x3ca6827863b97d97
-	r234 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
-	// r236 = Imm 0xbce952c77030ad4a
-	r236 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
-	// r239 = Imm 0xbd6ae7f3e733b81f
-	r239 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
-	// r242 = Imm 0xbde6124613a86d09
-	r242 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
-	// r245 = Imm 0xbe5ae64567f544e4
-	r245 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
-	// r248 = Imm 0xbec71de3a556c734
-	r248 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
-	// r251 = Imm 0xbf2a01a01a01a01a
-	r251 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
-	// r254 = Imm 0xbf81111111111111
-	r254 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
-	// r257 = Imm 0xbfc5555555555555
-	r257 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
-	// r292 = Imm 0xc008000000000000
-	r292 := math.Float64frombits(0xc008000000000000) // -3
-	// r295 = Imm 0x0
-	r295 := math.Float64frombits(0x0000000000000000) // 0
-	// r300 = Time
-	r300 := f.T[s]
+	// r138 = Imm 0x3e90cfeb60f94b0e
+	r138 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r139 = Imm 0x3ec4ce19ae67b348
+	r139 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r141 = Imm 0x3ef71de3a556c734
+	r141 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r143 = Imm 0x3f26c16c16c16c17
+	r143 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r145 = Imm 0x3f53813813813814
+	r145 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r147 = Imm 0x3f7c71c71c71c71c
+	r147 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r149 = Imm 0x3fa1111111111111
+	r149 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r151 = Imm 0x3fc0000000000000
+	r151 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r153 = Imm 0x3fd5555555555555
+	r153 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r156 = Imm 0x3c6201f9e9613146
+	r156 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r157 = Imm 0x3ca5532eaf516982
+	r157 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r159 = Imm 0x3ce7ea9fe9f51571
+	r159 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r161 = Imm 0x3d2952c77030ad4a
+	r161 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r163 = Imm 0x3d693974a8c07c9d
+	r163 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r165 = Imm 0x3da78af56a4d411b
+	r165 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r167 = Imm 0x3de47eaec91c6540
+	r167 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r169 = Imm 0x3e208db48ebe51c7
+	r169 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r171 = Imm 0x3e58a86a49f629d1
+	r171 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r213 = Imm 0x39d0a18a2635085d
+	r213 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r214 = Imm 0xba1d1ab1c2dccea3
+	r214 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r216 = Imm 0x3a688e85fc6a4e5a
+	r216 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r218 = Imm 0xbab3f3ccdd165fa9
+	r218 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r220 = Imm 0x3aff2cf01972f578
+	r220 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r222 = Imm 0xbb4761b41316381a
+	r222 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r224 = Imm 0x3b90ce396db7f853
+	r224 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r226 = Imm 0xbbd71b8ef6dcf572
+	r226 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r228 = Imm 0x3c1e542ba4020225
+	r228 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r230 = Imm 0xbc62f49b46814157
+	r230 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r232 = Imm 0x3ca6827863b97d97
+	r232 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r234 = Imm 0xbce952c77030ad4a
+	r234 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r237 = Imm 0xbd6ae7f3e733b81f
+	r237 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r240 = Imm 0xbde6124613a86d09
+	r240 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r243 = Imm 0xbe5ae64567f544e4
+	r243 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r246 = Imm 0xbec71de3a556c734
+	r246 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r249 = Imm 0xbf2a01a01a01a01a
+	r249 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r252 = Imm 0xbf81111111111111
+	r252 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r255 = Imm 0xbfc5555555555555
+	r255 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r290 = Imm 0xc008000000000000
+	r290 := math.Float64frombits(0xc008000000000000) // -3
+	// r293 = Imm 0x0
+	r293 := math.Float64frombits(0x0000000000000000) // 0
+	// r298 = Time
+	r298 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -23780,7 +23634,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r102 = FMA r101 r88:r r47
 			r102_a := math.FMA(r101_a, r_a, r47)
 			// r103:q = FMA r102 r88:r r49
-			q_a := math.FMA(r102_a, r_a, r49)
+			q103_a := math.FMA(r102_a, r_a, r49)
 			// r105 = CmpGT r84:k r104
 			r105_a := k_a > r104
 			// r106:kc = Select r105 r104 r84:k
@@ -23803,7 +23657,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r115:oneMinus = Sub r49 r114:pow2
 			oneMinus_a := float64(r49 - pow2114_a)
 			// r116 = FMA r88:r r103:q r115:oneMinus
-			r116_a := math.FMA(r_a, q_a, oneMinus_a)
+			r116_a := math.FMA(r_a, q103_a, oneMinus_a)
 			// r117:y = Div r116 r77:zl
 			y_a := float64(r116_a / zl_a)
 			// r118 = FMA r84:k r47 r81
@@ -23930,7 +23784,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r102 = FMA r101 r88:r r47
 			r102_b := math.FMA(r101_b, r_b, r47)
 			// r103:q = FMA r102 r88:r r49
-			q_b := math.FMA(r102_b, r_b, r49)
+			q103_b := math.FMA(r102_b, r_b, r49)
 			// r105 = CmpGT r84:k r104
 			r105_b := k_b > r104
 			// r106:kc = Select r105 r104 r84:k
@@ -23953,7 +23807,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r115:oneMinus = Sub r49 r114:pow2
 			oneMinus_b := float64(r49 - pow2114_b)
 			// r116 = FMA r88:r r103:q r115:oneMinus
-			r116_b := math.FMA(r_b, q_b, oneMinus_b)
+			r116_b := math.FMA(r_b, q103_b, oneMinus_b)
 			// r117:y = Div r116 r77:zl
 			y_b := float64(r116_b / zl_b)
 			// r118 = FMA r84:k r47 r81
@@ -24010,43 +23864,39 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			vc_a = float64(vc_a + r136_a)
 			vc_b = float64(vc_b + r136_b)
 		}
-		// r138 = Abs r26:z
-		r138_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
-		r138_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r141 = FMA r139 r26:z r140
-		r141_a := math.FMA(r139, z_a, r140)
-		r141_b := math.FMA(r139, z_b, r140)
-		// r143 = FMA r141 r26:z r142
-		r143_a := math.FMA(r141_a, z_a, r142)
-		r143_b := math.FMA(r141_b, z_b, r142)
-		// r145 = FMA r143 r26:z r144
-		r145_a := math.FMA(r143_a, z_a, r144)
-		r145_b := math.FMA(r143_b, z_b, r144)
-		// r147 = FMA r145 r26:z r146
-		r147_a := math.FMA(r145_a, z_a, r146)
-		r147_b := math.FMA(r145_b, z_b, r146)
-		// r149 = FMA r147 r26:z r148
-		r149_a := math.FMA(r147_a, z_a, r148)
-		r149_b := math.FMA(r147_b, z_b, r148)
-		// r151 = FMA r149 r26:z r150
-		r151_a := math.FMA(r149_a, z_a, r150)
-		r151_b := math.FMA(r149_b, z_b, r150)
-		// r153 = FMA r151 r26:z r152
-		r153_a := math.FMA(r151_a, z_a, r152)
-		r153_b := math.FMA(r151_b, z_b, r152)
-		// r155 = FMA r153 r26:z r154
-		r155_a := math.FMA(r153_a, z_a, r154)
-		r155_b := math.FMA(r153_b, z_b, r154)
-		// r156 = FMA r155 r26:z r47
-		r156_a := math.FMA(r155_a, z_a, r47)
-		r156_b := math.FMA(r155_b, z_b, r47)
-		// r157 = CmpGT r138 r51
-		r157_a := r138_a > r51
-		r157_b := r138_b > r51
-		// Rare r157
-		if r157_a {
+		// r140 = FMA r138 r26:z r139
+		r140_a := math.FMA(r138, z_a, r139)
+		r140_b := math.FMA(r138, z_b, r139)
+		// r142 = FMA r140 r26:z r141
+		r142_a := math.FMA(r140_a, z_a, r141)
+		r142_b := math.FMA(r140_b, z_b, r141)
+		// r144 = FMA r142 r26:z r143
+		r144_a := math.FMA(r142_a, z_a, r143)
+		r144_b := math.FMA(r142_b, z_b, r143)
+		// r146 = FMA r144 r26:z r145
+		r146_a := math.FMA(r144_a, z_a, r145)
+		r146_b := math.FMA(r144_b, z_b, r145)
+		// r148 = FMA r146 r26:z r147
+		r148_a := math.FMA(r146_a, z_a, r147)
+		r148_b := math.FMA(r146_b, z_b, r147)
+		// r150 = FMA r148 r26:z r149
+		r150_a := math.FMA(r148_a, z_a, r149)
+		r150_b := math.FMA(r148_b, z_b, r149)
+		// r152 = FMA r150 r26:z r151
+		r152_a := math.FMA(r150_a, z_a, r151)
+		r152_b := math.FMA(r150_b, z_b, r151)
+		// r154 = FMA r152 r26:z r153
+		r154_a := math.FMA(r152_a, z_a, r153)
+		r154_b := math.FMA(r152_b, z_b, r153)
+		// r155:dphi = FMA r154 r26:z r47
+		dphi_a := math.FMA(r154_a, z_a, r47)
+		dphi_b := math.FMA(r154_b, z_b, r47)
+		// Rare r52:large
+		if large_a {
+			// r158 = FMA r156 r26:z r157
+			r158_a := math.FMA(r156, z_a, r157)
 			// r160 = FMA r158 r26:z r159
-			r160_a := math.FMA(r158, z_a, r159)
+			r160_a := math.FMA(r158_a, z_a, r159)
 			// r162 = FMA r160 r26:z r161
 			r162_a := math.FMA(r160_a, z_a, r161)
 			// r164 = FMA r162 r26:z r163
@@ -24059,96 +23909,96 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			r170_a := math.FMA(r168_a, z_a, r169)
 			// r172 = FMA r170 r26:z r171
 			r172_a := math.FMA(r170_a, z_a, r171)
-			// r174 = FMA r172 r26:z r173
-			r174_a := math.FMA(r172_a, z_a, r173)
-			// r175 = FMA r174 r26:z r139
-			r175_a := math.FMA(r174_a, z_a, r139)
-			// r176 = FMA r175 r26:z r140
-			r176_a := math.FMA(r175_a, z_a, r140)
-			// r177 = FMA r176 r26:z r142
-			r177_a := math.FMA(r176_a, z_a, r142)
-			// r178 = FMA r177 r26:z r144
-			r178_a := math.FMA(r177_a, z_a, r144)
-			// r179 = FMA r178 r26:z r146
-			r179_a := math.FMA(r178_a, z_a, r146)
-			// r180 = FMA r179 r26:z r148
-			r180_a := math.FMA(r179_a, z_a, r148)
-			// r181 = FMA r180 r26:z r150
-			r181_a := math.FMA(r180_a, z_a, r150)
-			// r182 = FMA r181 r26:z r152
-			r182_a := math.FMA(r181_a, z_a, r152)
-			// r183 = FMA r182 r26:z r154
-			r183_a := math.FMA(r182_a, z_a, r154)
-			// r184 = FMA r183 r26:z r47
-			r184_a := math.FMA(r183_a, z_a, r47)
-			// r185 = CmpGT r26:z r75
-			r185_a := z_a > r75
-			// r186 = Select r185 r75 r26:z
-			r186_a := z_a
+			// r173 = FMA r172 r26:z r138
+			r173_a := math.FMA(r172_a, z_a, r138)
+			// r174 = FMA r173 r26:z r139
+			r174_a := math.FMA(r173_a, z_a, r139)
+			// r175 = FMA r174 r26:z r141
+			r175_a := math.FMA(r174_a, z_a, r141)
+			// r176 = FMA r175 r26:z r143
+			r176_a := math.FMA(r175_a, z_a, r143)
+			// r177 = FMA r176 r26:z r145
+			r177_a := math.FMA(r176_a, z_a, r145)
+			// r178 = FMA r177 r26:z r147
+			r178_a := math.FMA(r177_a, z_a, r147)
+			// r179 = FMA r178 r26:z r149
+			r179_a := math.FMA(r178_a, z_a, r149)
+			// r180 = FMA r179 r26:z r151
+			r180_a := math.FMA(r179_a, z_a, r151)
+			// r181 = FMA r180 r26:z r153
+			r181_a := math.FMA(r180_a, z_a, r153)
+			// r182 = FMA r181 r26:z r47
+			r182_a := math.FMA(r181_a, z_a, r47)
+			// r183 = CmpGT r26:z r75
+			r183_a := z_a > r75
+			// r184 = Select r183 r75 r26:z
+			r184_a := z_a
+			if r183_a {
+				r184_a = r75
+			}
+			// r185 = CmpLT r184 r78
+			r185_a := r184_a < r78
+			// r186 = Select r185 r78 r184
+			r186_a := r184_a
 			if r185_a {
-				r186_a = r75
+				r186_a = r78
 			}
-			// r187 = CmpLT r186 r78
-			r187_a := r186_a < r78
-			// r188 = Select r187 r78 r186
-			r188_a := r186_a
-			if r187_a {
-				r188_a = r78
-			}
-			// r189 = FMA r188 r82 r81
-			r189_a := math.FMA(r188_a, r82, r81)
-			// r190 = Sub r189 r81
-			r190_a := float64(r189_a - r81)
-			// r191 = FMA r190 r86 r188
-			r191_a := math.FMA(r190_a, r86, r188_a)
-			// r192 = FMA r190 r85 r191
-			r192_a := math.FMA(r190_a, r85, r191_a)
-			// r193 = FMA r53 r192 r54
-			r193_a := math.FMA(r53, r192_a, r54)
-			// r194 = FMA r193 r192 r56
-			r194_a := math.FMA(r193_a, r192_a, r56)
-			// r195 = FMA r194 r192 r58
-			r195_a := math.FMA(r194_a, r192_a, r58)
-			// r196 = FMA r195 r192 r60
-			r196_a := math.FMA(r195_a, r192_a, r60)
-			// r197 = FMA r196 r192 r62
-			r197_a := math.FMA(r196_a, r192_a, r62)
-			// r198 = FMA r197 r192 r64
-			r198_a := math.FMA(r197_a, r192_a, r64)
-			// r199 = FMA r198 r192 r34
-			r199_a := math.FMA(r198_a, r192_a, r34)
-			// r200 = FMA r199 r192 r35
-			r200_a := math.FMA(r199_a, r192_a, r35)
-			// r201 = FMA r200 r192 r37
-			r201_a := math.FMA(r200_a, r192_a, r37)
-			// r202 = FMA r201 r192 r39
-			r202_a := math.FMA(r201_a, r192_a, r39)
-			// r203 = FMA r202 r192 r41
-			r203_a := math.FMA(r202_a, r192_a, r41)
-			// r204 = FMA r203 r192 r43
-			r204_a := math.FMA(r203_a, r192_a, r43)
-			// r205 = FMA r204 r192 r45
-			r205_a := math.FMA(r204_a, r192_a, r45)
-			// r206 = FMA r205 r192 r47
-			r206_a := math.FMA(r205_a, r192_a, r47)
-			// r207 = FMA r206 r192 r49
-			r207_a := math.FMA(r206_a, r192_a, r49)
-			// r208 = FMA r192 r207 r49
-			r208_a := math.FMA(r192_a, r207_a, r49)
-			// r209 = Add r190 r81
-			r209_a := float64(r190_a + r81)
-			// r210:kBits = Bits r209
-			kBits210_a := math.Float64bits(r209_a)
-			// r211 = IAdd r210:kBits r111
-			r211_a := kBits210_a + r111
-			// r212 = Shl 52 r211
-			r212_a := r211_a << 52
-			// r213:pow2 = FromBits r212
-			pow2213_a := math.Float64frombits(r212_a)
-			// r214 = Mul r208 r213:pow2
-			r214_a := float64(r208_a * pow2213_a)
+			// r187 = FMA r186 r82 r81
+			r187_a := math.FMA(r186_a, r82, r81)
+			// r188 = Sub r187 r81
+			r188_a := float64(r187_a - r81)
+			// r189 = FMA r188 r86 r186
+			r189_a := math.FMA(r188_a, r86, r186_a)
+			// r190 = FMA r188 r85 r189
+			r190_a := math.FMA(r188_a, r85, r189_a)
+			// r191 = FMA r53 r190 r54
+			r191_a := math.FMA(r53, r190_a, r54)
+			// r192 = FMA r191 r190 r56
+			r192_a := math.FMA(r191_a, r190_a, r56)
+			// r193 = FMA r192 r190 r58
+			r193_a := math.FMA(r192_a, r190_a, r58)
+			// r194 = FMA r193 r190 r60
+			r194_a := math.FMA(r193_a, r190_a, r60)
+			// r195 = FMA r194 r190 r62
+			r195_a := math.FMA(r194_a, r190_a, r62)
+			// r196 = FMA r195 r190 r64
+			r196_a := math.FMA(r195_a, r190_a, r64)
+			// r197 = FMA r196 r190 r34
+			r197_a := math.FMA(r196_a, r190_a, r34)
+			// r198 = FMA r197 r190 r35
+			r198_a := math.FMA(r197_a, r190_a, r35)
+			// r199 = FMA r198 r190 r37
+			r199_a := math.FMA(r198_a, r190_a, r37)
+			// r200 = FMA r199 r190 r39
+			r200_a := math.FMA(r199_a, r190_a, r39)
+			// r201 = FMA r200 r190 r41
+			r201_a := math.FMA(r200_a, r190_a, r41)
+			// r202 = FMA r201 r190 r43
+			r202_a := math.FMA(r201_a, r190_a, r43)
+			// r203 = FMA r202 r190 r45
+			r203_a := math.FMA(r202_a, r190_a, r45)
+			// r204 = FMA r203 r190 r47
+			r204_a := math.FMA(r203_a, r190_a, r47)
+			// r205 = FMA r204 r190 r49
+			r205_a := math.FMA(r204_a, r190_a, r49)
+			// r206 = FMA r190 r205 r49
+			r206_a := math.FMA(r190_a, r205_a, r49)
+			// r207 = Add r188 r81
+			r207_a := float64(r188_a + r81)
+			// r208:kBits = Bits r207
+			kBits208_a := math.Float64bits(r207_a)
+			// r209 = IAdd r208:kBits r111
+			r209_a := kBits208_a + r111
+			// r210 = Shl 52 r209
+			r210_a := r209_a << 52
+			// r211:pow2 = FromBits r210
+			pow2211_a := math.Float64frombits(r210_a)
+			// r212 = Mul r206 r211:pow2
+			r212_a := float64(r206_a * pow2211_a)
+			// r215 = FMA r213 r26:z r214
+			r215_a := math.FMA(r213, z_a, r214)
 			// r217 = FMA r215 r26:z r216
-			r217_a := math.FMA(r215, z_a, r216)
+			r217_a := math.FMA(r215_a, z_a, r216)
 			// r219 = FMA r217 r26:z r218
 			r219_a := math.FMA(r217_a, z_a, r218)
 			// r221 = FMA r219 r26:z r220
@@ -24167,137 +24017,137 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			r233_a := math.FMA(r231_a, z_a, r232)
 			// r235 = FMA r233 r26:z r234
 			r235_a := math.FMA(r233_a, z_a, r234)
-			// r237 = FMA r235 r26:z r236
-			r237_a := math.FMA(r235_a, z_a, r236)
-			// r238 = FMA r237 r26:z r53
-			r238_a := math.FMA(r237_a, z_a, r53)
-			// r240 = FMA r238 r26:z r239
-			r240_a := math.FMA(r238_a, z_a, r239)
-			// r241 = FMA r240 r26:z r56
-			r241_a := math.FMA(r240_a, z_a, r56)
-			// r243 = FMA r241 r26:z r242
-			r243_a := math.FMA(r241_a, z_a, r242)
-			// r244 = FMA r243 r26:z r60
-			r244_a := math.FMA(r243_a, z_a, r60)
-			// r246 = FMA r244 r26:z r245
-			r246_a := math.FMA(r244_a, z_a, r245)
-			// r247 = FMA r246 r26:z r64
-			r247_a := math.FMA(r246_a, z_a, r64)
-			// r249 = FMA r247 r26:z r248
-			r249_a := math.FMA(r247_a, z_a, r248)
-			// r250 = FMA r249 r26:z r35
-			r250_a := math.FMA(r249_a, z_a, r35)
-			// r252 = FMA r250 r26:z r251
-			r252_a := math.FMA(r250_a, z_a, r251)
-			// r253 = FMA r252 r26:z r39
-			r253_a := math.FMA(r252_a, z_a, r39)
-			// r255 = FMA r253 r26:z r254
-			r255_a := math.FMA(r253_a, z_a, r254)
-			// r256 = FMA r255 r26:z r43
-			r256_a := math.FMA(r255_a, z_a, r43)
-			// r258 = FMA r256 r26:z r257
-			r258_a := math.FMA(r256_a, z_a, r257)
-			// r259 = FMA r258 r26:z r47
-			r259_a := math.FMA(r258_a, z_a, r47)
-			// r260 = Mul r214 r259
-			r260_a := float64(r214_a * r259_a)
-			// r261 = CmpGT r190 r104
-			r261_a := r190_a > r104
-			// r262 = Select r261 r104 r190
-			r262_a := r190_a
-			if r261_a {
-				r262_a = r104
+			// r236 = FMA r235 r26:z r53
+			r236_a := math.FMA(r235_a, z_a, r53)
+			// r238 = FMA r236 r26:z r237
+			r238_a := math.FMA(r236_a, z_a, r237)
+			// r239 = FMA r238 r26:z r56
+			r239_a := math.FMA(r238_a, z_a, r56)
+			// r241 = FMA r239 r26:z r240
+			r241_a := math.FMA(r239_a, z_a, r240)
+			// r242 = FMA r241 r26:z r60
+			r242_a := math.FMA(r241_a, z_a, r60)
+			// r244 = FMA r242 r26:z r243
+			r244_a := math.FMA(r242_a, z_a, r243)
+			// r245 = FMA r244 r26:z r64
+			r245_a := math.FMA(r244_a, z_a, r64)
+			// r247 = FMA r245 r26:z r246
+			r247_a := math.FMA(r245_a, z_a, r246)
+			// r248 = FMA r247 r26:z r35
+			r248_a := math.FMA(r247_a, z_a, r35)
+			// r250 = FMA r248 r26:z r249
+			r250_a := math.FMA(r248_a, z_a, r249)
+			// r251 = FMA r250 r26:z r39
+			r251_a := math.FMA(r250_a, z_a, r39)
+			// r253 = FMA r251 r26:z r252
+			r253_a := math.FMA(r251_a, z_a, r252)
+			// r254 = FMA r253 r26:z r43
+			r254_a := math.FMA(r253_a, z_a, r43)
+			// r256 = FMA r254 r26:z r255
+			r256_a := math.FMA(r254_a, z_a, r255)
+			// r257 = FMA r256 r26:z r47
+			r257_a := math.FMA(r256_a, z_a, r47)
+			// r258 = Mul r212 r257
+			r258_a := float64(r212_a * r257_a)
+			// r259 = CmpGT r188 r104
+			r259_a := r188_a > r104
+			// r260 = Select r259 r104 r188
+			r260_a := r188_a
+			if r259_a {
+				r260_a = r104
 			}
-			// r263 = Sub r186 r49
-			r263_a := float64(r186_a - r49)
-			// r264 = Mul r262 r107
-			r264_a := float64(r262_a * r107)
-			// r265 = Add r264 r81
-			r265_a := float64(r264_a + r81)
-			// r266:kBits = Bits r265
-			kBits266_a := math.Float64bits(r265_a)
-			// r267 = IAdd r266:kBits r111
-			r267_a := kBits266_a + r111
-			// r268 = Shl 52 r267
-			r268_a := r267_a << 52
-			// r269:pow2 = FromBits r268
-			pow2269_a := math.Float64frombits(r268_a)
-			// r270 = FMA r208 r263 r269:pow2
-			r270_a := math.FMA(r208_a, r263_a, pow2269_a)
-			// r271 = Div r270 r186
-			r271_a := float64(r270_a / r186_a)
-			// r272 = Div r271 r186
-			r272_a := float64(r271_a / r186_a)
-			// r273 = FMA r190 r47 r81
-			r273_a := math.FMA(r190_a, r47, r81)
-			// r274 = Sub r273 r81
-			r274_a := float64(r273_a - r81)
-			// r275 = Add r274 r81
-			r275_a := float64(r274_a + r81)
-			// r276:kBits = Bits r275
-			kBits276_a := math.Float64bits(r275_a)
-			// r277 = IAdd r276:kBits r111
-			r277_a := kBits276_a + r111
-			// r278 = Shl 52 r277
-			r278_a := r277_a << 52
-			// r279:pow2 = FromBits r278
-			pow2279_a := math.Float64frombits(r278_a)
-			// r280 = Mul r272 r279:pow2
-			r280_a := float64(r272_a * pow2279_a)
-			// r281 = Sub r190 r274
-			r281_a := float64(r190_a - r274_a)
-			// r282 = Add r281 r81
-			r282_a := float64(r281_a + r81)
-			// r283:kBits = Bits r282
-			kBits283_a := math.Float64bits(r282_a)
-			// r284 = IAdd r283:kBits r111
-			r284_a := kBits283_a + r111
-			// r285 = Shl 52 r284
-			r285_a := r284_a << 52
-			// r286:pow2 = FromBits r285
-			pow2286_a := math.Float64frombits(r285_a)
-			// r287 = Mul r280 r286:pow2
-			r287_a := float64(r280_a * pow2286_a)
-			// r288 = Div r49 r26:z
-			r288_a := float64(r49 / z_a)
-			// r289 = Div r288 r26:z
-			r289_a := float64(r288_a / z_a)
-			// r290 = CmpGT r26:z r49
-			r290_a := z_a > r49
-			// r291 = Select r290 r287 r184
-			r291_a := r184_a
-			if r290_a {
-				r291_a = r287_a
+			// r261 = Sub r184 r49
+			r261_a := float64(r184_a - r49)
+			// r262 = Mul r260 r107
+			r262_a := float64(r260_a * r107)
+			// r263 = Add r262 r81
+			r263_a := float64(r262_a + r81)
+			// r264:kBits = Bits r263
+			kBits264_a := math.Float64bits(r263_a)
+			// r265 = IAdd r264:kBits r111
+			r265_a := kBits264_a + r111
+			// r266 = Shl 52 r265
+			r266_a := r265_a << 52
+			// r267:pow2 = FromBits r266
+			pow2267_a := math.Float64frombits(r266_a)
+			// r268 = FMA r206 r261 r267:pow2
+			r268_a := math.FMA(r206_a, r261_a, pow2267_a)
+			// r269 = Div r268 r184
+			r269_a := float64(r268_a / r184_a)
+			// r270 = Div r269 r184
+			r270_a := float64(r269_a / r184_a)
+			// r271 = FMA r188 r47 r81
+			r271_a := math.FMA(r188_a, r47, r81)
+			// r272 = Sub r271 r81
+			r272_a := float64(r271_a - r81)
+			// r273 = Add r272 r81
+			r273_a := float64(r272_a + r81)
+			// r274:kBits = Bits r273
+			kBits274_a := math.Float64bits(r273_a)
+			// r275 = IAdd r274:kBits r111
+			r275_a := kBits274_a + r111
+			// r276 = Shl 52 r275
+			r276_a := r275_a << 52
+			// r277:pow2 = FromBits r276
+			pow2277_a := math.Float64frombits(r276_a)
+			// r278 = Mul r270 r277:pow2
+			r278_a := float64(r270_a * pow2277_a)
+			// r279 = Sub r188 r272
+			r279_a := float64(r188_a - r272_a)
+			// r280 = Add r279 r81
+			r280_a := float64(r279_a + r81)
+			// r281:kBits = Bits r280
+			kBits281_a := math.Float64bits(r280_a)
+			// r282 = IAdd r281:kBits r111
+			r282_a := kBits281_a + r111
+			// r283 = Shl 52 r282
+			r283_a := r282_a << 52
+			// r284:pow2 = FromBits r283
+			pow2284_a := math.Float64frombits(r283_a)
+			// r285 = Mul r278 r284:pow2
+			r285_a := float64(r278_a * pow2284_a)
+			// r286 = Div r49 r26:z
+			r286_a := float64(r49 / z_a)
+			// r287 = Div r286 r26:z
+			r287_a := float64(r286_a / z_a)
+			// r288 = CmpGT r26:z r49
+			r288_a := z_a > r49
+			// r289 = Select r288 r285 r182
+			r289_a := r182_a
+			if r288_a {
+				r289_a = r285_a
 			}
-			// r293 = CmpGE r26:z r292
-			r293_a := z_a >= r292
-			// r294 = Select r293 r260 r287
-			r294_a := r287_a
-			if r293_a {
-				r294_a = r260_a
+			// r291 = CmpGE r26:z r290
+			r291_a := z_a >= r290
+			// r292 = Select r291 r258 r285
+			r292_a := r285_a
+			if r291_a {
+				r292_a = r258_a
 			}
-			// r296 = CmpLT r26:z r295
-			r296_a := z_a < r295
-			// r297 = Select r296 r294 r291
-			r297_a := r291_a
+			// r294 = CmpLT r26:z r293
+			r294_a := z_a < r293
+			// r295 = Select r294 r292 r289
+			r295_a := r289_a
+			if r294_a {
+				r295_a = r292_a
+			}
+			// r296 = CmpLT r26:z r78
+			r296_a := z_a < r78
+			// r297 = Select r296 r287 r295
+			r297_a := r295_a
 			if r296_a {
-				r297_a = r294_a
+				r297_a = r287_a
 			}
-			// r298 = CmpLT r26:z r78
-			r298_a := z_a < r78
-			// r299 = Select r298 r289 r297
-			r299_a := r297_a
-			if r298_a {
-				r299_a = r289_a
-			}
-			// r156 = Select r157 r299 r156
-			if r157_a {
-				r156_a = r299_a
+			// r155:dphi = Select r52:large r297 r155:dphi
+			if large_a {
+				dphi_a = r297_a
 			}
 		}
-		if r157_b {
+		if large_b {
+			// r158 = FMA r156 r26:z r157
+			r158_b := math.FMA(r156, z_b, r157)
 			// r160 = FMA r158 r26:z r159
-			r160_b := math.FMA(r158, z_b, r159)
+			r160_b := math.FMA(r158_b, z_b, r159)
 			// r162 = FMA r160 r26:z r161
 			r162_b := math.FMA(r160_b, z_b, r161)
 			// r164 = FMA r162 r26:z r163
@@ -24310,96 +24160,96 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			r170_b := math.FMA(r168_b, z_b, r169)
 			// r172 = FMA r170 r26:z r171
 			r172_b := math.FMA(r170_b, z_b, r171)
-			// r174 = FMA r172 r26:z r173
-			r174_b := math.FMA(r172_b, z_b, r173)
-			// r175 = FMA r174 r26:z r139
-			r175_b := math.FMA(r174_b, z_b, r139)
-			// r176 = FMA r175 r26:z r140
-			r176_b := math.FMA(r175_b, z_b, r140)
-			// r177 = FMA r176 r26:z r142
-			r177_b := math.FMA(r176_b, z_b, r142)
-			// r178 = FMA r177 r26:z r144
-			r178_b := math.FMA(r177_b, z_b, r144)
-			// r179 = FMA r178 r26:z r146
-			r179_b := math.FMA(r178_b, z_b, r146)
-			// r180 = FMA r179 r26:z r148
-			r180_b := math.FMA(r179_b, z_b, r148)
-			// r181 = FMA r180 r26:z r150
-			r181_b := math.FMA(r180_b, z_b, r150)
-			// r182 = FMA r181 r26:z r152
-			r182_b := math.FMA(r181_b, z_b, r152)
-			// r183 = FMA r182 r26:z r154
-			r183_b := math.FMA(r182_b, z_b, r154)
-			// r184 = FMA r183 r26:z r47
-			r184_b := math.FMA(r183_b, z_b, r47)
-			// r185 = CmpGT r26:z r75
-			r185_b := z_b > r75
-			// r186 = Select r185 r75 r26:z
-			r186_b := z_b
+			// r173 = FMA r172 r26:z r138
+			r173_b := math.FMA(r172_b, z_b, r138)
+			// r174 = FMA r173 r26:z r139
+			r174_b := math.FMA(r173_b, z_b, r139)
+			// r175 = FMA r174 r26:z r141
+			r175_b := math.FMA(r174_b, z_b, r141)
+			// r176 = FMA r175 r26:z r143
+			r176_b := math.FMA(r175_b, z_b, r143)
+			// r177 = FMA r176 r26:z r145
+			r177_b := math.FMA(r176_b, z_b, r145)
+			// r178 = FMA r177 r26:z r147
+			r178_b := math.FMA(r177_b, z_b, r147)
+			// r179 = FMA r178 r26:z r149
+			r179_b := math.FMA(r178_b, z_b, r149)
+			// r180 = FMA r179 r26:z r151
+			r180_b := math.FMA(r179_b, z_b, r151)
+			// r181 = FMA r180 r26:z r153
+			r181_b := math.FMA(r180_b, z_b, r153)
+			// r182 = FMA r181 r26:z r47
+			r182_b := math.FMA(r181_b, z_b, r47)
+			// r183 = CmpGT r26:z r75
+			r183_b := z_b > r75
+			// r184 = Select r183 r75 r26:z
+			r184_b := z_b
+			if r183_b {
+				r184_b = r75
+			}
+			// r185 = CmpLT r184 r78
+			r185_b := r184_b < r78
+			// r186 = Select r185 r78 r184
+			r186_b := r184_b
 			if r185_b {
-				r186_b = r75
+				r186_b = r78
 			}
-			// r187 = CmpLT r186 r78
-			r187_b := r186_b < r78
-			// r188 = Select r187 r78 r186
-			r188_b := r186_b
-			if r187_b {
-				r188_b = r78
-			}
-			// r189 = FMA r188 r82 r81
-			r189_b := math.FMA(r188_b, r82, r81)
-			// r190 = Sub r189 r81
-			r190_b := float64(r189_b - r81)
-			// r191 = FMA r190 r86 r188
-			r191_b := math.FMA(r190_b, r86, r188_b)
-			// r192 = FMA r190 r85 r191
-			r192_b := math.FMA(r190_b, r85, r191_b)
-			// r193 = FMA r53 r192 r54
-			r193_b := math.FMA(r53, r192_b, r54)
-			// r194 = FMA r193 r192 r56
-			r194_b := math.FMA(r193_b, r192_b, r56)
-			// r195 = FMA r194 r192 r58
-			r195_b := math.FMA(r194_b, r192_b, r58)
-			// r196 = FMA r195 r192 r60
-			r196_b := math.FMA(r195_b, r192_b, r60)
-			// r197 = FMA r196 r192 r62
-			r197_b := math.FMA(r196_b, r192_b, r62)
-			// r198 = FMA r197 r192 r64
-			r198_b := math.FMA(r197_b, r192_b, r64)
-			// r199 = FMA r198 r192 r34
-			r199_b := math.FMA(r198_b, r192_b, r34)
-			// r200 = FMA r199 r192 r35
-			r200_b := math.FMA(r199_b, r192_b, r35)
-			// r201 = FMA r200 r192 r37
-			r201_b := math.FMA(r200_b, r192_b, r37)
-			// r202 = FMA r201 r192 r39
-			r202_b := math.FMA(r201_b, r192_b, r39)
-			// r203 = FMA r202 r192 r41
-			r203_b := math.FMA(r202_b, r192_b, r41)
-			// r204 = FMA r203 r192 r43
-			r204_b := math.FMA(r203_b, r192_b, r43)
-			// r205 = FMA r204 r192 r45
-			r205_b := math.FMA(r204_b, r192_b, r45)
-			// r206 = FMA r205 r192 r47
-			r206_b := math.FMA(r205_b, r192_b, r47)
-			// r207 = FMA r206 r192 r49
-			r207_b := math.FMA(r206_b, r192_b, r49)
-			// r208 = FMA r192 r207 r49
-			r208_b := math.FMA(r192_b, r207_b, r49)
-			// r209 = Add r190 r81
-			r209_b := float64(r190_b + r81)
-			// r210:kBits = Bits r209
-			kBits210_b := math.Float64bits(r209_b)
-			// r211 = IAdd r210:kBits r111
-			r211_b := kBits210_b + r111
-			// r212 = Shl 52 r211
-			r212_b := r211_b << 52
-			// r213:pow2 = FromBits r212
-			pow2213_b := math.Float64frombits(r212_b)
-			// r214 = Mul r208 r213:pow2
-			r214_b := float64(r208_b * pow2213_b)
+			// r187 = FMA r186 r82 r81
+			r187_b := math.FMA(r186_b, r82, r81)
+			// r188 = Sub r187 r81
+			r188_b := float64(r187_b - r81)
+			// r189 = FMA r188 r86 r186
+			r189_b := math.FMA(r188_b, r86, r186_b)
+			// r190 = FMA r188 r85 r189
+			r190_b := math.FMA(r188_b, r85, r189_b)
+			// r191 = FMA r53 r190 r54
+			r191_b := math.FMA(r53, r190_b, r54)
+			// r192 = FMA r191 r190 r56
+			r192_b := math.FMA(r191_b, r190_b, r56)
+			// r193 = FMA r192 r190 r58
+			r193_b := math.FMA(r192_b, r190_b, r58)
+			// r194 = FMA r193 r190 r60
+			r194_b := math.FMA(r193_b, r190_b, r60)
+			// r195 = FMA r194 r190 r62
+			r195_b := math.FMA(r194_b, r190_b, r62)
+			// r196 = FMA r195 r190 r64
+			r196_b := math.FMA(r195_b, r190_b, r64)
+			// r197 = FMA r196 r190 r34
+			r197_b := math.FMA(r196_b, r190_b, r34)
+			// r198 = FMA r197 r190 r35
+			r198_b := math.FMA(r197_b, r190_b, r35)
+			// r199 = FMA r198 r190 r37
+			r199_b := math.FMA(r198_b, r190_b, r37)
+			// r200 = FMA r199 r190 r39
+			r200_b := math.FMA(r199_b, r190_b, r39)
+			// r201 = FMA r200 r190 r41
+			r201_b := math.FMA(r200_b, r190_b, r41)
+			// r202 = FMA r201 r190 r43
+			r202_b := math.FMA(r201_b, r190_b, r43)
+			// r203 = FMA r202 r190 r45
+			r203_b := math.FMA(r202_b, r190_b, r45)
+			// r204 = FMA r203 r190 r47
+			r204_b := math.FMA(r203_b, r190_b, r47)
+			// r205 = FMA r204 r190 r49
+			r205_b := math.FMA(r204_b, r190_b, r49)
+			// r206 = FMA r190 r205 r49
+			r206_b := math.FMA(r190_b, r205_b, r49)
+			// r207 = Add r188 r81
+			r207_b := float64(r188_b + r81)
+			// r208:kBits = Bits r207
+			kBits208_b := math.Float64bits(r207_b)
+			// r209 = IAdd r208:kBits r111
+			r209_b := kBits208_b + r111
+			// r210 = Shl 52 r209
+			r210_b := r209_b << 52
+			// r211:pow2 = FromBits r210
+			pow2211_b := math.Float64frombits(r210_b)
+			// r212 = Mul r206 r211:pow2
+			r212_b := float64(r206_b * pow2211_b)
+			// r215 = FMA r213 r26:z r214
+			r215_b := math.FMA(r213, z_b, r214)
 			// r217 = FMA r215 r26:z r216
-			r217_b := math.FMA(r215, z_b, r216)
+			r217_b := math.FMA(r215_b, z_b, r216)
 			// r219 = FMA r217 r26:z r218
 			r219_b := math.FMA(r217_b, z_b, r218)
 			// r221 = FMA r219 r26:z r220
@@ -24418,340 +24268,329 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			r233_b := math.FMA(r231_b, z_b, r232)
 			// r235 = FMA r233 r26:z r234
 			r235_b := math.FMA(r233_b, z_b, r234)
-			// r237 = FMA r235 r26:z r236
-			r237_b := math.FMA(r235_b, z_b, r236)
-			// r238 = FMA r237 r26:z r53
-			r238_b := math.FMA(r237_b, z_b, r53)
-			// r240 = FMA r238 r26:z r239
-			r240_b := math.FMA(r238_b, z_b, r239)
-			// r241 = FMA r240 r26:z r56
-			r241_b := math.FMA(r240_b, z_b, r56)
-			// r243 = FMA r241 r26:z r242
-			r243_b := math.FMA(r241_b, z_b, r242)
-			// r244 = FMA r243 r26:z r60
-			r244_b := math.FMA(r243_b, z_b, r60)
-			// r246 = FMA r244 r26:z r245
-			r246_b := math.FMA(r244_b, z_b, r245)
-			// r247 = FMA r246 r26:z r64
-			r247_b := math.FMA(r246_b, z_b, r64)
-			// r249 = FMA r247 r26:z r248
-			r249_b := math.FMA(r247_b, z_b, r248)
-			// r250 = FMA r249 r26:z r35
-			r250_b := math.FMA(r249_b, z_b, r35)
-			// r252 = FMA r250 r26:z r251
-			r252_b := math.FMA(r250_b, z_b, r251)
-			// r253 = FMA r252 r26:z r39
-			r253_b := math.FMA(r252_b, z_b, r39)
-			// r255 = FMA r253 r26:z r254
-			r255_b := math.FMA(r253_b, z_b, r254)
-			// r256 = FMA r255 r26:z r43
-			r256_b := math.FMA(r255_b, z_b, r43)
-			// r258 = FMA r256 r26:z r257
-			r258_b := math.FMA(r256_b, z_b, r257)
-			// r259 = FMA r258 r26:z r47
-			r259_b := math.FMA(r258_b, z_b, r47)
-			// r260 = Mul r214 r259
-			r260_b := float64(r214_b * r259_b)
-			// r261 = CmpGT r190 r104
-			r261_b := r190_b > r104
-			// r262 = Select r261 r104 r190
-			r262_b := r190_b
-			if r261_b {
-				r262_b = r104
+			// r236 = FMA r235 r26:z r53
+			r236_b := math.FMA(r235_b, z_b, r53)
+			// r238 = FMA r236 r26:z r237
+			r238_b := math.FMA(r236_b, z_b, r237)
+			// r239 = FMA r238 r26:z r56
+			r239_b := math.FMA(r238_b, z_b, r56)
+			// r241 = FMA r239 r26:z r240
+			r241_b := math.FMA(r239_b, z_b, r240)
+			// r242 = FMA r241 r26:z r60
+			r242_b := math.FMA(r241_b, z_b, r60)
+			// r244 = FMA r242 r26:z r243
+			r244_b := math.FMA(r242_b, z_b, r243)
+			// r245 = FMA r244 r26:z r64
+			r245_b := math.FMA(r244_b, z_b, r64)
+			// r247 = FMA r245 r26:z r246
+			r247_b := math.FMA(r245_b, z_b, r246)
+			// r248 = FMA r247 r26:z r35
+			r248_b := math.FMA(r247_b, z_b, r35)
+			// r250 = FMA r248 r26:z r249
+			r250_b := math.FMA(r248_b, z_b, r249)
+			// r251 = FMA r250 r26:z r39
+			r251_b := math.FMA(r250_b, z_b, r39)
+			// r253 = FMA r251 r26:z r252
+			r253_b := math.FMA(r251_b, z_b, r252)
+			// r254 = FMA r253 r26:z r43
+			r254_b := math.FMA(r253_b, z_b, r43)
+			// r256 = FMA r254 r26:z r255
+			r256_b := math.FMA(r254_b, z_b, r255)
+			// r257 = FMA r256 r26:z r47
+			r257_b := math.FMA(r256_b, z_b, r47)
+			// r258 = Mul r212 r257
+			r258_b := float64(r212_b * r257_b)
+			// r259 = CmpGT r188 r104
+			r259_b := r188_b > r104
+			// r260 = Select r259 r104 r188
+			r260_b := r188_b
+			if r259_b {
+				r260_b = r104
 			}
-			// r263 = Sub r186 r49
-			r263_b := float64(r186_b - r49)
-			// r264 = Mul r262 r107
-			r264_b := float64(r262_b * r107)
-			// r265 = Add r264 r81
-			r265_b := float64(r264_b + r81)
-			// r266:kBits = Bits r265
-			kBits266_b := math.Float64bits(r265_b)
-			// r267 = IAdd r266:kBits r111
-			r267_b := kBits266_b + r111
-			// r268 = Shl 52 r267
-			r268_b := r267_b << 52
-			// r269:pow2 = FromBits r268
-			pow2269_b := math.Float64frombits(r268_b)
-			// r270 = FMA r208 r263 r269:pow2
-			r270_b := math.FMA(r208_b, r263_b, pow2269_b)
-			// r271 = Div r270 r186
-			r271_b := float64(r270_b / r186_b)
-			// r272 = Div r271 r186
-			r272_b := float64(r271_b / r186_b)
-			// r273 = FMA r190 r47 r81
-			r273_b := math.FMA(r190_b, r47, r81)
-			// r274 = Sub r273 r81
-			r274_b := float64(r273_b - r81)
-			// r275 = Add r274 r81
-			r275_b := float64(r274_b + r81)
-			// r276:kBits = Bits r275
-			kBits276_b := math.Float64bits(r275_b)
-			// r277 = IAdd r276:kBits r111
-			r277_b := kBits276_b + r111
-			// r278 = Shl 52 r277
-			r278_b := r277_b << 52
-			// r279:pow2 = FromBits r278
-			pow2279_b := math.Float64frombits(r278_b)
-			// r280 = Mul r272 r279:pow2
-			r280_b := float64(r272_b * pow2279_b)
-			// r281 = Sub r190 r274
-			r281_b := float64(r190_b - r274_b)
-			// r282 = Add r281 r81
-			r282_b := float64(r281_b + r81)
-			// r283:kBits = Bits r282
-			kBits283_b := math.Float64bits(r282_b)
-			// r284 = IAdd r283:kBits r111
-			r284_b := kBits283_b + r111
-			// r285 = Shl 52 r284
-			r285_b := r284_b << 52
-			// r286:pow2 = FromBits r285
-			pow2286_b := math.Float64frombits(r285_b)
-			// r287 = Mul r280 r286:pow2
-			r287_b := float64(r280_b * pow2286_b)
-			// r288 = Div r49 r26:z
-			r288_b := float64(r49 / z_b)
-			// r289 = Div r288 r26:z
-			r289_b := float64(r288_b / z_b)
-			// r290 = CmpGT r26:z r49
-			r290_b := z_b > r49
-			// r291 = Select r290 r287 r184
-			r291_b := r184_b
-			if r290_b {
-				r291_b = r287_b
+			// r261 = Sub r184 r49
+			r261_b := float64(r184_b - r49)
+			// r262 = Mul r260 r107
+			r262_b := float64(r260_b * r107)
+			// r263 = Add r262 r81
+			r263_b := float64(r262_b + r81)
+			// r264:kBits = Bits r263
+			kBits264_b := math.Float64bits(r263_b)
+			// r265 = IAdd r264:kBits r111
+			r265_b := kBits264_b + r111
+			// r266 = Shl 52 r265
+			r266_b := r265_b << 52
+			// r267:pow2 = FromBits r266
+			pow2267_b := math.Float64frombits(r266_b)
+			// r268 = FMA r206 r261 r267:pow2
+			r268_b := math.FMA(r206_b, r261_b, pow2267_b)
+			// r269 = Div r268 r184
+			r269_b := float64(r268_b / r184_b)
+			// r270 = Div r269 r184
+			r270_b := float64(r269_b / r184_b)
+			// r271 = FMA r188 r47 r81
+			r271_b := math.FMA(r188_b, r47, r81)
+			// r272 = Sub r271 r81
+			r272_b := float64(r271_b - r81)
+			// r273 = Add r272 r81
+			r273_b := float64(r272_b + r81)
+			// r274:kBits = Bits r273
+			kBits274_b := math.Float64bits(r273_b)
+			// r275 = IAdd r274:kBits r111
+			r275_b := kBits274_b + r111
+			// r276 = Shl 52 r275
+			r276_b := r275_b << 52
+			// r277:pow2 = FromBits r276
+			pow2277_b := math.Float64frombits(r276_b)
+			// r278 = Mul r270 r277:pow2
+			r278_b := float64(r270_b * pow2277_b)
+			// r279 = Sub r188 r272
+			r279_b := float64(r188_b - r272_b)
+			// r280 = Add r279 r81
+			r280_b := float64(r279_b + r81)
+			// r281:kBits = Bits r280
+			kBits281_b := math.Float64bits(r280_b)
+			// r282 = IAdd r281:kBits r111
+			r282_b := kBits281_b + r111
+			// r283 = Shl 52 r282
+			r283_b := r282_b << 52
+			// r284:pow2 = FromBits r283
+			pow2284_b := math.Float64frombits(r283_b)
+			// r285 = Mul r278 r284:pow2
+			r285_b := float64(r278_b * pow2284_b)
+			// r286 = Div r49 r26:z
+			r286_b := float64(r49 / z_b)
+			// r287 = Div r286 r26:z
+			r287_b := float64(r286_b / z_b)
+			// r288 = CmpGT r26:z r49
+			r288_b := z_b > r49
+			// r289 = Select r288 r285 r182
+			r289_b := r182_b
+			if r288_b {
+				r289_b = r285_b
 			}
-			// r293 = CmpGE r26:z r292
-			r293_b := z_b >= r292
-			// r294 = Select r293 r260 r287
-			r294_b := r287_b
-			if r293_b {
-				r294_b = r260_b
+			// r291 = CmpGE r26:z r290
+			r291_b := z_b >= r290
+			// r292 = Select r291 r258 r285
+			r292_b := r285_b
+			if r291_b {
+				r292_b = r258_b
 			}
-			// r296 = CmpLT r26:z r295
-			r296_b := z_b < r295
-			// r297 = Select r296 r294 r291
-			r297_b := r291_b
+			// r294 = CmpLT r26:z r293
+			r294_b := z_b < r293
+			// r295 = Select r294 r292 r289
+			r295_b := r289_b
+			if r294_b {
+				r295_b = r292_b
+			}
+			// r296 = CmpLT r26:z r78
+			r296_b := z_b < r78
+			// r297 = Select r296 r287 r295
+			r297_b := r295_b
 			if r296_b {
-				r297_b = r294_b
+				r297_b = r287_b
 			}
-			// r298 = CmpLT r26:z r78
-			r298_b := z_b < r78
-			// r299 = Select r298 r289 r297
-			r299_b := r297_b
-			if r298_b {
-				r299_b = r289_b
-			}
-			// r156 = Select r157 r299 r156
-			if r157_b {
-				r156_b = r299_b
+			// r155:dphi = Select r52:large r297 r155:dphi
+			if large_b {
+				dphi_b = r297_b
 			}
 		}
-		// r301 = Sub r300 r2:Last
-		r301_a := float64(r300 - Last_a)
-		r301_b := float64(r300 - Last_b)
-		// r303 = CmpLT r301 r302:tauRef
-		r303_a := r301_a < c[BackwardCTauRef]
-		r303_b := r301_b < c[BackwardCTauRef]
-		// r304 = Select r303 r9:vr r135:vc
-		r304_a := vc_a
-		if r303_a {
-			r304_a = vr_a
-		}
-		r304_b := vc_b
-		if r303_b {
-			r304_b = vr_b
-		}
-		// r308 = Imm 0x0
-		r308_a := math.Float64frombits(0x0000000000000000) // 0
-		r308_b := math.Float64frombits(0x0000000000000000) // 0
+		// r299 = Sub r298 r2:Last
+		r299_a := float64(r298 - Last_a)
+		r299_b := float64(r298 - Last_b)
+		// r301:refr = CmpLT r299 r300:tauRef
+		refr_a := r299_a < c[BackwardCTauRef]
+		refr_b := r299_b < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r308 = Load GSpike
-			r308_a = gspike[j]
-			r308_b = gspike[j+1]
+			// r306 = Select r301:refr r9:vr r135:vc
+			r306_a := vc_a
+			if refr_a {
+				r306_a = vr_a
+			}
+			r306_b := vc_b
+			if refr_b {
+				r306_b = vr_b
+			}
+			// r307 = Load GSpike
+			r307_a := gspike[j]
+			r307_b := gspike[j+1]
+			// r308 = Sub r306 r5:vTh
+			r308_a := float64(r306_a - c[BackwardCVTh])
+			r308_b := float64(r306_b - c[BackwardCVTh])
+			// r309 = Abs r308
+			r309_a := math.Float64frombits(math.Float64bits(r308_a) &^ (1 << 63))
+			r309_b := math.Float64frombits(math.Float64bits(r308_b) &^ (1 << 63))
+			// r310 = FMA r309 r303:negInvD r305:width
+			r310_a := math.FMA(r309_a, c[BackwardCNegInvD], c[BackwardCWidth])
+			r310_b := math.FMA(r309_b, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r311 = Mul r304:alpha r310
+			r311_a := float64(c[BackwardCAlpha] * r310_a)
+			r311_b := float64(c[BackwardCAlpha] * r310_b)
+			// r312 = CmpLT r311 r293
+			r312_a := r311_a < r293
+			r312_b := r311_b < r293
+			// r313 = Select r312 r293 r311
+			r313_a := r311_a
+			if r312_a {
+				r313_a = r293
+			}
+			r313_b := r311_b
+			if r312_b {
+				r313_b = r293
+			}
+			// r314 = Mul r307 r313
+			r314_a := float64(r307_a * r313_a)
+			r314_b := float64(r307_b * r313_b)
+			// r3:gV = FMA r314 r302:invD r3:gV
+			gV_a = math.FMA(r314_a, c[BackwardCInvD], gV_a)
+			gV_b = math.FMA(r314_b, c[BackwardCInvD], gV_b)
 		}
-		// r310 = Sub r304 r5:vTh
-		r310_a := float64(r304_a - c[BackwardCVTh])
-		r310_b := float64(r304_b - c[BackwardCVTh])
-		// r311 = Mul r310 r305:invD
-		r311_a := float64(r310_a * c[BackwardCInvD])
-		r311_b := float64(r310_b * c[BackwardCInvD])
-		// r312 = Abs r311
-		r312_a := math.Float64frombits(math.Float64bits(r311_a) &^ (1 << 63))
-		r312_b := math.Float64frombits(math.Float64bits(r311_b) &^ (1 << 63))
-		// r313 = Sub r307:width r312
-		r313_a := float64(c[BackwardCWidth] - r312_a)
-		r313_b := float64(c[BackwardCWidth] - r312_b)
-		// r314 = Mul r306:alpha r313
-		r314_a := float64(c[BackwardCAlpha] * r313_a)
-		r314_b := float64(c[BackwardCAlpha] * r313_b)
-		// r315 = CmpLT r314 r295
-		r315_a := r314_a < r295
-		r315_b := r314_b < r295
-		// r316 = Select r315 r295 r314
-		r316_a := r314_a
-		if r315_a {
-			r316_a = r295
+		// r317:hVc = FMA r4:gW r316:ka r3:gV
+		hVc_a := math.FMA(gW_a, c[BackwardCKa], gV_a)
+		hVc_b := math.FMA(gW_b, c[BackwardCKa], gV_b)
+		// r318 = Mul r50:ex r21:dtRTau
+		r318_a := float64(ex_a * c[BackwardCDtRTau])
+		r318_b := float64(ex_b * c[BackwardCDtRTau])
+		// r319 = Mul r317:hVc r318
+		r319_a := float64(hVc_a * r318_a)
+		r319_b := float64(hVc_b * r318_b)
+		// r320:gI = Select r301:refr r293 r319
+		gI_a := r319_a
+		if refr_a {
+			gI_a = r293
 		}
-		r316_b := r314_b
-		if r315_b {
-			r316_b = r295
+		gI_b := r319_b
+		if refr_b {
+			gI_b = r293
 		}
-		// r317 = Mul r308 r316
-		r317_a := float64(r308_a * r316_a)
-		r317_b := float64(r308_b * r316_b)
-		// r318 = FMA r317 r305:invD r3:gV
-		r318_a := math.FMA(r317_a, c[BackwardCInvD], gV_a)
-		r318_b := math.FMA(r317_b, c[BackwardCInvD], gV_b)
-		// r320 = FMA r4:gW r319:ka r318
-		r320_a := math.FMA(gW_a, c[BackwardCKa], r318_a)
-		r320_b := math.FMA(gW_b, c[BackwardCKa], r318_b)
-		// r321 = Mul r50:ex r21:dtRTau
-		r321_a := float64(ex_a * c[BackwardCDtRTau])
-		r321_b := float64(ex_b * c[BackwardCDtRTau])
-		// r322 = Mul r320 r321
-		r322_a := float64(r320_a * r321_a)
-		r322_b := float64(r320_b * r321_b)
-		// r324 = Mul r4:gW r323:keep
-		r324_a := float64(gW_a * c[BackwardCKeep])
-		r324_b := float64(gW_b * c[BackwardCKeep])
-		// r325 = Sub r324 r322
-		r325_a := float64(r324_a - r322_a)
-		r325_b := float64(r324_b - r322_b)
-		// r326 = Mul r156 r24:F
-		r326_a := float64(r156_a * F_a)
-		r326_b := float64(r156_b * F_b)
-		// r327 = Add r19:dtCTau r19:dtCTau
-		r327_a := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		r327_b := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r328 = FMA r326 r327 r49
-		r328_a := math.FMA(r326_a, r327_a, r49)
-		r328_b := math.FMA(r326_b, r327_b, r49)
-		// r329 = FMA r50:ex r26:z r328
-		r329_a := math.FMA(ex_a, z_a, r328_a)
-		r329_b := math.FMA(ex_b, z_b, r328_b)
-		// r330 = Mul r320 r329
-		r330_a := float64(r320_a * r329_a)
-		r330_b := float64(r320_b * r329_b)
-		// r331 = FMA r50:ex r9:vr r326
-		r331_a := math.FMA(ex_a, vr_a, r326_a)
-		r331_b := math.FMA(ex_b, vr_b, r326_b)
-		// r332 = Select r303 r318 r330
-		r332_a := r330_a
-		if r303_a {
-			r332_a = r318_a
+		// r322 = Select r301:refr r49 r321:keep
+		r322_a := c[BackwardCKeep]
+		if refr_a {
+			r322_a = r49
 		}
-		r332_b := r330_b
-		if r303_b {
-			r332_b = r318_b
+		r322_b := c[BackwardCKeep]
+		if refr_b {
+			r322_b = r49
 		}
-		// r333 = Select r303 r4:gW r325
-		r333_a := r325_a
-		if r303_a {
-			r333_a = gW_a
+		// r323 = Mul r4:gW r322
+		r323_a := float64(gW_a * r322_a)
+		r323_b := float64(gW_b * r322_b)
+		// r4:gW = Sub r323 r320:gI
+		gW_a = float64(r323_a - gI_a)
+		gW_b = float64(r323_b - gI_b)
+		// r325:q = Mul r155:dphi r24:F
+		q325_a := float64(dphi_a * F_a)
+		q325_b := float64(dphi_b * F_b)
+		// r327 = FMA r325:q r326:dtCTau2 r49
+		r327_a := math.FMA(q325_a, c[BackwardCDtCTau2], r49)
+		r327_b := math.FMA(q325_b, c[BackwardCDtCTau2], r49)
+		// r328 = FMA r50:ex r26:z r327
+		r328_a := math.FMA(ex_a, z_a, r327_a)
+		r328_b := math.FMA(ex_b, z_b, r327_b)
+		// r329 = Mul r317:hVc r328
+		r329_a := float64(hVc_a * r328_a)
+		r329_b := float64(hVc_b * r328_b)
+		// r330:hv = Select r301:refr r3:gV r329
+		hv_a := r329_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r333_b := r325_b
-		if r303_b {
-			r333_b = gW_b
+		hv_b := r329_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		// r4:gW = Mul r333 r49
-		gW_a = float64(r333_a * r49)
-		gW_b = float64(r333_b * r49)
-		// r335 = Sub r0:V r5:vTh
-		r335_a := float64(V_a - c[BackwardCVTh])
-		r335_b := float64(V_b - c[BackwardCVTh])
-		// r336 = Mul r335 r305:invD
-		r336_a := float64(r335_a * c[BackwardCInvD])
-		r336_b := float64(r335_b * c[BackwardCInvD])
-		// r337 = Abs r336
-		r337_a := math.Float64frombits(math.Float64bits(r336_a) &^ (1 << 63))
-		r337_b := math.Float64frombits(math.Float64bits(r336_b) &^ (1 << 63))
-		// r338 = Sub r307:width r337
-		r338_a := float64(c[BackwardCWidth] - r337_a)
-		r338_b := float64(c[BackwardCWidth] - r337_b)
-		// r339 = Mul r306:alpha r338
-		r339_a := float64(c[BackwardCAlpha] * r338_a)
-		r339_b := float64(c[BackwardCAlpha] * r338_b)
-		// r340 = CmpLT r339 r295
-		r340_a := r339_a < r295
-		r340_b := r339_b < r295
-		// r341 = Select r340 r295 r339
-		r341_a := r339_a
-		if r340_a {
-			r341_a = r295
+		// r331 = Imm 0x0
+		r331_a := math.Float64frombits(0x0000000000000000) // 0
+		r331_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r332 = Mul r317:hVc r21:dtRTau
+			r332_a := float64(hVc_a * c[BackwardCDtRTau])
+			r332_b := float64(hVc_b * c[BackwardCDtRTau])
+			// r333 = Mul r332 r107
+			r333_a := float64(r332_a * r107)
+			r333_b := float64(r332_b * r107)
+			// r334 = FMA r50:ex r9:vr r325:q
+			r334_a := math.FMA(ex_a, vr_a, q325_a)
+			r334_b := math.FMA(ex_b, vr_b, q325_b)
+			// r335 = Mul r333 r334
+			r335_a := float64(r333_a * r334_a)
+			r335_b := float64(r333_b * r334_b)
+			// r331 = Select r301:refr r293 r335
+			r331_a = r335_a
+			if refr_a {
+				r331_a = r293
+			}
+			r331_b = r335_b
+			if refr_b {
+				r331_b = r293
+			}
 		}
-		r341_b := r339_b
-		if r340_b {
-			r341_b = r295
+		// r337 = Sub r0:V r5:vTh
+		r337_a := float64(V_a - c[BackwardCVTh])
+		r337_b := float64(V_b - c[BackwardCVTh])
+		// r338 = Abs r337
+		r338_a := math.Float64frombits(math.Float64bits(r337_a) &^ (1 << 63))
+		r338_b := math.Float64frombits(math.Float64bits(r337_b) &^ (1 << 63))
+		// r339 = FMA r338 r303:negInvD r305:width
+		r339_a := math.FMA(r338_a, c[BackwardCNegInvD], c[BackwardCWidth])
+		r339_b := math.FMA(r338_b, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r340 = Mul r304:alpha r339
+		r340_a := float64(c[BackwardCAlpha] * r339_a)
+		r340_b := float64(c[BackwardCAlpha] * r339_b)
+		// r341 = CmpLT r340 r293
+		r341_a := r340_a < r293
+		r341_b := r340_b < r293
+		// r342 = Select r341 r293 r340
+		r342_a := r340_a
+		if r341_a {
+			r342_a = r293
 		}
-		// r342 = Mul r341 r305:invD
-		r342_a := float64(r341_a * c[BackwardCInvD])
-		r342_b := float64(r341_b * c[BackwardCInvD])
-		// r343 = Mul r333 r10:b
-		r343_a := float64(r333_a * c[BackwardCB])
-		r343_b := float64(r333_b * c[BackwardCB])
-		// r344 = Mul r343 r342
-		r344_a := float64(r343_a * r342_a)
-		r344_b := float64(r343_b * r342_b)
-		// r345 = Sub r49 r341
-		r345_a := float64(r49 - r341_a)
-		r345_b := float64(r49 - r341_b)
-		// r3:gV = FMA r332 r345 r344
-		gV_a = math.FMA(r332_a, r345_a, r344_a)
-		gV_b = math.FMA(r332_b, r345_b, r344_b)
+		r342_b := r340_b
+		if r341_b {
+			r342_b = r293
+		}
+		// r343 = Mul r342 r302:invD
+		r343_a := float64(r342_a * c[BackwardCInvD])
+		r343_b := float64(r342_b * c[BackwardCInvD])
+		// r344 = Mul r4:gW r10:b
+		r344_a := float64(gW_a * c[BackwardCB])
+		r344_b := float64(gW_b * c[BackwardCB])
+		// r345 = Mul r344 r343
+		r345_a := float64(r344_a * r343_a)
+		r345_b := float64(r344_b * r343_b)
+		// r346 = Sub r49 r342
+		r346_a := float64(r49 - r342_a)
+		r346_b := float64(r49 - r342_b)
+		// r3:gV = FMA r330:hv r346 r345
+		gV_a = math.FMA(hv_a, r346_a, r345_a)
+		gV_b = math.FMA(hv_b, r346_b, r345_b)
 		// If GI
 		if hasGI {
-			// r347 = Select r303 r295 r322
-			r347_a := r322_a
-			if r303_a {
-				r347_a = r295
-			}
-			r347_b := r322_b
-			if r303_b {
-				r347_b = r295
-			}
-			// Store GI r347
-			gi[j] = r347_a
-			gi[j+1] = r347_b
+			// Store GI r320:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// r348 = Mul r320 r21:dtRTau
-			r348_a := float64(r320_a * c[BackwardCDtRTau])
-			r348_b := float64(r320_b * c[BackwardCDtRTau])
-			// r349 = Mul r348 r107
-			r349_a := float64(r348_a * r107)
-			r349_b := float64(r348_b * r107)
-			// r350 = Mul r349 r331
-			r350_a := float64(r349_a * r331_a)
-			r350_b := float64(r349_b * r331_b)
-			// r351 = Select r303 r295 r350
-			r351_a := r350_a
-			if r303_a {
-				r351_a = r295
-			}
-			r351_b := r350_b
-			if r303_b {
-				r351_b = r295
-			}
-			// Store GG r351
-			gg[j] = r351_a
-			gg[j+1] = r351_b
+			// Store GG r331
+			gg[j] = r331_a
+			gg[j+1] = r331_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r352 = Select r303 r295 r320
-			r352_a := r320_a
-			if r303_a {
-				r352_a = r295
+			// r348 = Select r301:refr r293 r317:hVc
+			r348_a := hVc_a
+			if refr_a {
+				r348_a = r293
 			}
-			r352_b := r320_b
-			if r303_b {
-				r352_b = r295
+			r348_b := hVc_b
+			if refr_b {
+				r348_b = r293
 			}
-			// Store GDelta r352
-			gdelta[j] = r352_a
-			gdelta[j+1] = r352_b
+			// Store GDelta r348
+			gdelta[j] = r348_a
+			gdelta[j+1] = r348_b
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -24928,7 +24767,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r102 = FMA r101 r88:r r47
 			r102 := math.FMA(r101, r, r47)
 			// r103:q = FMA r102 r88:r r49
-			q := math.FMA(r102, r, r49)
+			q103 := math.FMA(r102, r, r49)
 			// r105 = CmpGT r84:k r104
 			r105 := k > r104
 			// r106:kc = Select r105 r104 r84:k
@@ -24951,7 +24790,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r115:oneMinus = Sub r49 r114:pow2
 			oneMinus := float64(r49 - pow2114)
 			// r116 = FMA r88:r r103:q r115:oneMinus
-			r116 := math.FMA(r, q, oneMinus)
+			r116 := math.FMA(r, q103, oneMinus)
 			// r117:y = Div r116 r77:zl
 			y := float64(r116 / zl)
 			// r118 = FMA r84:k r47 r81
@@ -25005,30 +24844,28 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r135:vc = Add r135:vc r136
 			vc = float64(vc + r136)
 		}
-		// r138 = Abs r26:z
-		r138 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r141 = FMA r139 r26:z r140
-		r141 := math.FMA(r139, z, r140)
-		// r143 = FMA r141 r26:z r142
-		r143 := math.FMA(r141, z, r142)
-		// r145 = FMA r143 r26:z r144
-		r145 := math.FMA(r143, z, r144)
-		// r147 = FMA r145 r26:z r146
-		r147 := math.FMA(r145, z, r146)
-		// r149 = FMA r147 r26:z r148
-		r149 := math.FMA(r147, z, r148)
-		// r151 = FMA r149 r26:z r150
-		r151 := math.FMA(r149, z, r150)
-		// r153 = FMA r151 r26:z r152
-		r153 := math.FMA(r151, z, r152)
-		// r155 = FMA r153 r26:z r154
-		r155 := math.FMA(r153, z, r154)
-		// r156 = FMA r155 r26:z r47
-		r156 := math.FMA(r155, z, r47)
-		// r157 = CmpGT r138 r51
-		r157 := r138 > r51
-		// Rare r157
-		if r157 {
+		// r140 = FMA r138 r26:z r139
+		r140 := math.FMA(r138, z, r139)
+		// r142 = FMA r140 r26:z r141
+		r142 := math.FMA(r140, z, r141)
+		// r144 = FMA r142 r26:z r143
+		r144 := math.FMA(r142, z, r143)
+		// r146 = FMA r144 r26:z r145
+		r146 := math.FMA(r144, z, r145)
+		// r148 = FMA r146 r26:z r147
+		r148 := math.FMA(r146, z, r147)
+		// r150 = FMA r148 r26:z r149
+		r150 := math.FMA(r148, z, r149)
+		// r152 = FMA r150 r26:z r151
+		r152 := math.FMA(r150, z, r151)
+		// r154 = FMA r152 r26:z r153
+		r154 := math.FMA(r152, z, r153)
+		// r155:dphi = FMA r154 r26:z r47
+		dphi := math.FMA(r154, z, r47)
+		// Rare r52:large
+		if large {
+			// r158 = FMA r156 r26:z r157
+			r158 := math.FMA(r156, z, r157)
 			// r160 = FMA r158 r26:z r159
 			r160 := math.FMA(r158, z, r159)
 			// r162 = FMA r160 r26:z r161
@@ -25043,94 +24880,94 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			r170 := math.FMA(r168, z, r169)
 			// r172 = FMA r170 r26:z r171
 			r172 := math.FMA(r170, z, r171)
-			// r174 = FMA r172 r26:z r173
-			r174 := math.FMA(r172, z, r173)
-			// r175 = FMA r174 r26:z r139
-			r175 := math.FMA(r174, z, r139)
-			// r176 = FMA r175 r26:z r140
-			r176 := math.FMA(r175, z, r140)
-			// r177 = FMA r176 r26:z r142
-			r177 := math.FMA(r176, z, r142)
-			// r178 = FMA r177 r26:z r144
-			r178 := math.FMA(r177, z, r144)
-			// r179 = FMA r178 r26:z r146
-			r179 := math.FMA(r178, z, r146)
-			// r180 = FMA r179 r26:z r148
-			r180 := math.FMA(r179, z, r148)
-			// r181 = FMA r180 r26:z r150
-			r181 := math.FMA(r180, z, r150)
-			// r182 = FMA r181 r26:z r152
-			r182 := math.FMA(r181, z, r152)
-			// r183 = FMA r182 r26:z r154
-			r183 := math.FMA(r182, z, r154)
-			// r184 = FMA r183 r26:z r47
-			r184 := math.FMA(r183, z, r47)
-			// r185 = CmpGT r26:z r75
-			r185 := z > r75
-			// r186 = Select r185 r75 r26:z
-			r186 := z
+			// r173 = FMA r172 r26:z r138
+			r173 := math.FMA(r172, z, r138)
+			// r174 = FMA r173 r26:z r139
+			r174 := math.FMA(r173, z, r139)
+			// r175 = FMA r174 r26:z r141
+			r175 := math.FMA(r174, z, r141)
+			// r176 = FMA r175 r26:z r143
+			r176 := math.FMA(r175, z, r143)
+			// r177 = FMA r176 r26:z r145
+			r177 := math.FMA(r176, z, r145)
+			// r178 = FMA r177 r26:z r147
+			r178 := math.FMA(r177, z, r147)
+			// r179 = FMA r178 r26:z r149
+			r179 := math.FMA(r178, z, r149)
+			// r180 = FMA r179 r26:z r151
+			r180 := math.FMA(r179, z, r151)
+			// r181 = FMA r180 r26:z r153
+			r181 := math.FMA(r180, z, r153)
+			// r182 = FMA r181 r26:z r47
+			r182 := math.FMA(r181, z, r47)
+			// r183 = CmpGT r26:z r75
+			r183 := z > r75
+			// r184 = Select r183 r75 r26:z
+			r184 := z
+			if r183 {
+				r184 = r75
+			}
+			// r185 = CmpLT r184 r78
+			r185 := r184 < r78
+			// r186 = Select r185 r78 r184
+			r186 := r184
 			if r185 {
-				r186 = r75
+				r186 = r78
 			}
-			// r187 = CmpLT r186 r78
-			r187 := r186 < r78
-			// r188 = Select r187 r78 r186
-			r188 := r186
-			if r187 {
-				r188 = r78
-			}
-			// r189 = FMA r188 r82 r81
-			r189 := math.FMA(r188, r82, r81)
-			// r190 = Sub r189 r81
-			r190 := float64(r189 - r81)
-			// r191 = FMA r190 r86 r188
-			r191 := math.FMA(r190, r86, r188)
-			// r192 = FMA r190 r85 r191
-			r192 := math.FMA(r190, r85, r191)
-			// r193 = FMA r53 r192 r54
-			r193 := math.FMA(r53, r192, r54)
-			// r194 = FMA r193 r192 r56
-			r194 := math.FMA(r193, r192, r56)
-			// r195 = FMA r194 r192 r58
-			r195 := math.FMA(r194, r192, r58)
-			// r196 = FMA r195 r192 r60
-			r196 := math.FMA(r195, r192, r60)
-			// r197 = FMA r196 r192 r62
-			r197 := math.FMA(r196, r192, r62)
-			// r198 = FMA r197 r192 r64
-			r198 := math.FMA(r197, r192, r64)
-			// r199 = FMA r198 r192 r34
-			r199 := math.FMA(r198, r192, r34)
-			// r200 = FMA r199 r192 r35
-			r200 := math.FMA(r199, r192, r35)
-			// r201 = FMA r200 r192 r37
-			r201 := math.FMA(r200, r192, r37)
-			// r202 = FMA r201 r192 r39
-			r202 := math.FMA(r201, r192, r39)
-			// r203 = FMA r202 r192 r41
-			r203 := math.FMA(r202, r192, r41)
-			// r204 = FMA r203 r192 r43
-			r204 := math.FMA(r203, r192, r43)
-			// r205 = FMA r204 r192 r45
-			r205 := math.FMA(r204, r192, r45)
-			// r206 = FMA r205 r192 r47
-			r206 := math.FMA(r205, r192, r47)
-			// r207 = FMA r206 r192 r49
-			r207 := math.FMA(r206, r192, r49)
-			// r208 = FMA r192 r207 r49
-			r208 := math.FMA(r192, r207, r49)
-			// r209 = Add r190 r81
-			r209 := float64(r190 + r81)
-			// r210:kBits = Bits r209
-			kBits210 := math.Float64bits(r209)
-			// r211 = IAdd r210:kBits r111
-			r211 := kBits210 + r111
-			// r212 = Shl 52 r211
-			r212 := r211 << 52
-			// r213:pow2 = FromBits r212
-			pow2213 := math.Float64frombits(r212)
-			// r214 = Mul r208 r213:pow2
-			r214 := float64(r208 * pow2213)
+			// r187 = FMA r186 r82 r81
+			r187 := math.FMA(r186, r82, r81)
+			// r188 = Sub r187 r81
+			r188 := float64(r187 - r81)
+			// r189 = FMA r188 r86 r186
+			r189 := math.FMA(r188, r86, r186)
+			// r190 = FMA r188 r85 r189
+			r190 := math.FMA(r188, r85, r189)
+			// r191 = FMA r53 r190 r54
+			r191 := math.FMA(r53, r190, r54)
+			// r192 = FMA r191 r190 r56
+			r192 := math.FMA(r191, r190, r56)
+			// r193 = FMA r192 r190 r58
+			r193 := math.FMA(r192, r190, r58)
+			// r194 = FMA r193 r190 r60
+			r194 := math.FMA(r193, r190, r60)
+			// r195 = FMA r194 r190 r62
+			r195 := math.FMA(r194, r190, r62)
+			// r196 = FMA r195 r190 r64
+			r196 := math.FMA(r195, r190, r64)
+			// r197 = FMA r196 r190 r34
+			r197 := math.FMA(r196, r190, r34)
+			// r198 = FMA r197 r190 r35
+			r198 := math.FMA(r197, r190, r35)
+			// r199 = FMA r198 r190 r37
+			r199 := math.FMA(r198, r190, r37)
+			// r200 = FMA r199 r190 r39
+			r200 := math.FMA(r199, r190, r39)
+			// r201 = FMA r200 r190 r41
+			r201 := math.FMA(r200, r190, r41)
+			// r202 = FMA r201 r190 r43
+			r202 := math.FMA(r201, r190, r43)
+			// r203 = FMA r202 r190 r45
+			r203 := math.FMA(r202, r190, r45)
+			// r204 = FMA r203 r190 r47
+			r204 := math.FMA(r203, r190, r47)
+			// r205 = FMA r204 r190 r49
+			r205 := math.FMA(r204, r190, r49)
+			// r206 = FMA r190 r205 r49
+			r206 := math.FMA(r190, r205, r49)
+			// r207 = Add r188 r81
+			r207 := float64(r188 + r81)
+			// r208:kBits = Bits r207
+			kBits208 := math.Float64bits(r207)
+			// r209 = IAdd r208:kBits r111
+			r209 := kBits208 + r111
+			// r210 = Shl 52 r209
+			r210 := r209 << 52
+			// r211:pow2 = FromBits r210
+			pow2211 := math.Float64frombits(r210)
+			// r212 = Mul r206 r211:pow2
+			r212 := float64(r206 * pow2211)
+			// r215 = FMA r213 r26:z r214
+			r215 := math.FMA(r213, z, r214)
 			// r217 = FMA r215 r26:z r216
 			r217 := math.FMA(r215, z, r216)
 			// r219 = FMA r217 r26:z r218
@@ -25151,267 +24988,260 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			r233 := math.FMA(r231, z, r232)
 			// r235 = FMA r233 r26:z r234
 			r235 := math.FMA(r233, z, r234)
-			// r237 = FMA r235 r26:z r236
-			r237 := math.FMA(r235, z, r236)
-			// r238 = FMA r237 r26:z r53
-			r238 := math.FMA(r237, z, r53)
-			// r240 = FMA r238 r26:z r239
-			r240 := math.FMA(r238, z, r239)
-			// r241 = FMA r240 r26:z r56
-			r241 := math.FMA(r240, z, r56)
-			// r243 = FMA r241 r26:z r242
-			r243 := math.FMA(r241, z, r242)
-			// r244 = FMA r243 r26:z r60
-			r244 := math.FMA(r243, z, r60)
-			// r246 = FMA r244 r26:z r245
-			r246 := math.FMA(r244, z, r245)
-			// r247 = FMA r246 r26:z r64
-			r247 := math.FMA(r246, z, r64)
-			// r249 = FMA r247 r26:z r248
-			r249 := math.FMA(r247, z, r248)
-			// r250 = FMA r249 r26:z r35
-			r250 := math.FMA(r249, z, r35)
-			// r252 = FMA r250 r26:z r251
-			r252 := math.FMA(r250, z, r251)
-			// r253 = FMA r252 r26:z r39
-			r253 := math.FMA(r252, z, r39)
-			// r255 = FMA r253 r26:z r254
-			r255 := math.FMA(r253, z, r254)
-			// r256 = FMA r255 r26:z r43
-			r256 := math.FMA(r255, z, r43)
-			// r258 = FMA r256 r26:z r257
-			r258 := math.FMA(r256, z, r257)
-			// r259 = FMA r258 r26:z r47
-			r259 := math.FMA(r258, z, r47)
-			// r260 = Mul r214 r259
-			r260 := float64(r214 * r259)
-			// r261 = CmpGT r190 r104
-			r261 := r190 > r104
-			// r262 = Select r261 r104 r190
-			r262 := r190
-			if r261 {
-				r262 = r104
+			// r236 = FMA r235 r26:z r53
+			r236 := math.FMA(r235, z, r53)
+			// r238 = FMA r236 r26:z r237
+			r238 := math.FMA(r236, z, r237)
+			// r239 = FMA r238 r26:z r56
+			r239 := math.FMA(r238, z, r56)
+			// r241 = FMA r239 r26:z r240
+			r241 := math.FMA(r239, z, r240)
+			// r242 = FMA r241 r26:z r60
+			r242 := math.FMA(r241, z, r60)
+			// r244 = FMA r242 r26:z r243
+			r244 := math.FMA(r242, z, r243)
+			// r245 = FMA r244 r26:z r64
+			r245 := math.FMA(r244, z, r64)
+			// r247 = FMA r245 r26:z r246
+			r247 := math.FMA(r245, z, r246)
+			// r248 = FMA r247 r26:z r35
+			r248 := math.FMA(r247, z, r35)
+			// r250 = FMA r248 r26:z r249
+			r250 := math.FMA(r248, z, r249)
+			// r251 = FMA r250 r26:z r39
+			r251 := math.FMA(r250, z, r39)
+			// r253 = FMA r251 r26:z r252
+			r253 := math.FMA(r251, z, r252)
+			// r254 = FMA r253 r26:z r43
+			r254 := math.FMA(r253, z, r43)
+			// r256 = FMA r254 r26:z r255
+			r256 := math.FMA(r254, z, r255)
+			// r257 = FMA r256 r26:z r47
+			r257 := math.FMA(r256, z, r47)
+			// r258 = Mul r212 r257
+			r258 := float64(r212 * r257)
+			// r259 = CmpGT r188 r104
+			r259 := r188 > r104
+			// r260 = Select r259 r104 r188
+			r260 := r188
+			if r259 {
+				r260 = r104
 			}
-			// r263 = Sub r186 r49
-			r263 := float64(r186 - r49)
-			// r264 = Mul r262 r107
-			r264 := float64(r262 * r107)
-			// r265 = Add r264 r81
-			r265 := float64(r264 + r81)
-			// r266:kBits = Bits r265
-			kBits266 := math.Float64bits(r265)
-			// r267 = IAdd r266:kBits r111
-			r267 := kBits266 + r111
-			// r268 = Shl 52 r267
-			r268 := r267 << 52
-			// r269:pow2 = FromBits r268
-			pow2269 := math.Float64frombits(r268)
-			// r270 = FMA r208 r263 r269:pow2
-			r270 := math.FMA(r208, r263, pow2269)
-			// r271 = Div r270 r186
-			r271 := float64(r270 / r186)
-			// r272 = Div r271 r186
-			r272 := float64(r271 / r186)
-			// r273 = FMA r190 r47 r81
-			r273 := math.FMA(r190, r47, r81)
-			// r274 = Sub r273 r81
-			r274 := float64(r273 - r81)
-			// r275 = Add r274 r81
-			r275 := float64(r274 + r81)
-			// r276:kBits = Bits r275
-			kBits276 := math.Float64bits(r275)
-			// r277 = IAdd r276:kBits r111
-			r277 := kBits276 + r111
-			// r278 = Shl 52 r277
-			r278 := r277 << 52
-			// r279:pow2 = FromBits r278
-			pow2279 := math.Float64frombits(r278)
-			// r280 = Mul r272 r279:pow2
-			r280 := float64(r272 * pow2279)
-			// r281 = Sub r190 r274
-			r281 := float64(r190 - r274)
-			// r282 = Add r281 r81
-			r282 := float64(r281 + r81)
-			// r283:kBits = Bits r282
-			kBits283 := math.Float64bits(r282)
-			// r284 = IAdd r283:kBits r111
-			r284 := kBits283 + r111
-			// r285 = Shl 52 r284
-			r285 := r284 << 52
-			// r286:pow2 = FromBits r285
-			pow2286 := math.Float64frombits(r285)
-			// r287 = Mul r280 r286:pow2
-			r287 := float64(r280 * pow2286)
-			// r288 = Div r49 r26:z
-			r288 := float64(r49 / z)
-			// r289 = Div r288 r26:z
-			r289 := float64(r288 / z)
-			// r290 = CmpGT r26:z r49
-			r290 := z > r49
-			// r291 = Select r290 r287 r184
-			r291 := r184
-			if r290 {
-				r291 = r287
+			// r261 = Sub r184 r49
+			r261 := float64(r184 - r49)
+			// r262 = Mul r260 r107
+			r262 := float64(r260 * r107)
+			// r263 = Add r262 r81
+			r263 := float64(r262 + r81)
+			// r264:kBits = Bits r263
+			kBits264 := math.Float64bits(r263)
+			// r265 = IAdd r264:kBits r111
+			r265 := kBits264 + r111
+			// r266 = Shl 52 r265
+			r266 := r265 << 52
+			// r267:pow2 = FromBits r266
+			pow2267 := math.Float64frombits(r266)
+			// r268 = FMA r206 r261 r267:pow2
+			r268 := math.FMA(r206, r261, pow2267)
+			// r269 = Div r268 r184
+			r269 := float64(r268 / r184)
+			// r270 = Div r269 r184
+			r270 := float64(r269 / r184)
+			// r271 = FMA r188 r47 r81
+			r271 := math.FMA(r188, r47, r81)
+			// r272 = Sub r271 r81
+			r272 := float64(r271 - r81)
+			// r273 = Add r272 r81
+			r273 := float64(r272 + r81)
+			// r274:kBits = Bits r273
+			kBits274 := math.Float64bits(r273)
+			// r275 = IAdd r274:kBits r111
+			r275 := kBits274 + r111
+			// r276 = Shl 52 r275
+			r276 := r275 << 52
+			// r277:pow2 = FromBits r276
+			pow2277 := math.Float64frombits(r276)
+			// r278 = Mul r270 r277:pow2
+			r278 := float64(r270 * pow2277)
+			// r279 = Sub r188 r272
+			r279 := float64(r188 - r272)
+			// r280 = Add r279 r81
+			r280 := float64(r279 + r81)
+			// r281:kBits = Bits r280
+			kBits281 := math.Float64bits(r280)
+			// r282 = IAdd r281:kBits r111
+			r282 := kBits281 + r111
+			// r283 = Shl 52 r282
+			r283 := r282 << 52
+			// r284:pow2 = FromBits r283
+			pow2284 := math.Float64frombits(r283)
+			// r285 = Mul r278 r284:pow2
+			r285 := float64(r278 * pow2284)
+			// r286 = Div r49 r26:z
+			r286 := float64(r49 / z)
+			// r287 = Div r286 r26:z
+			r287 := float64(r286 / z)
+			// r288 = CmpGT r26:z r49
+			r288 := z > r49
+			// r289 = Select r288 r285 r182
+			r289 := r182
+			if r288 {
+				r289 = r285
 			}
-			// r293 = CmpGE r26:z r292
-			r293 := z >= r292
-			// r294 = Select r293 r260 r287
-			r294 := r287
-			if r293 {
-				r294 = r260
+			// r291 = CmpGE r26:z r290
+			r291 := z >= r290
+			// r292 = Select r291 r258 r285
+			r292 := r285
+			if r291 {
+				r292 = r258
 			}
-			// r296 = CmpLT r26:z r295
-			r296 := z < r295
-			// r297 = Select r296 r294 r291
-			r297 := r291
+			// r294 = CmpLT r26:z r293
+			r294 := z < r293
+			// r295 = Select r294 r292 r289
+			r295 := r289
+			if r294 {
+				r295 = r292
+			}
+			// r296 = CmpLT r26:z r78
+			r296 := z < r78
+			// r297 = Select r296 r287 r295
+			r297 := r295
 			if r296 {
-				r297 = r294
+				r297 = r287
 			}
-			// r298 = CmpLT r26:z r78
-			r298 := z < r78
-			// r299 = Select r298 r289 r297
-			r299 := r297
-			if r298 {
-				r299 = r289
-			}
-			// r156 = Select r157 r299 r156
-			if r157 {
-				r156 = r299
+			// r155:dphi = Select r52:large r297 r155:dphi
+			if large {
+				dphi = r297
 			}
 		}
-		// r301 = Sub r300 r2:Last
-		r301 := float64(r300 - Last)
-		// r303 = CmpLT r301 r302:tauRef
-		r303 := r301 < c[BackwardCTauRef]
-		// r304 = Select r303 r9:vr r135:vc
-		r304 := vc
-		if r303 {
-			r304 = vr
-		}
-		// r308 = Imm 0x0
-		r308 := math.Float64frombits(0x0000000000000000) // 0
+		// r299 = Sub r298 r2:Last
+		r299 := float64(r298 - Last)
+		// r301:refr = CmpLT r299 r300:tauRef
+		refr := r299 < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r308 = Load GSpike
-			r308 = gspike[j]
+			// r306 = Select r301:refr r9:vr r135:vc
+			r306 := vc
+			if refr {
+				r306 = vr
+			}
+			// r307 = Load GSpike
+			r307 := gspike[j]
+			// r308 = Sub r306 r5:vTh
+			r308 := float64(r306 - c[BackwardCVTh])
+			// r309 = Abs r308
+			r309 := math.Float64frombits(math.Float64bits(r308) &^ (1 << 63))
+			// r310 = FMA r309 r303:negInvD r305:width
+			r310 := math.FMA(r309, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r311 = Mul r304:alpha r310
+			r311 := float64(c[BackwardCAlpha] * r310)
+			// r312 = CmpLT r311 r293
+			r312 := r311 < r293
+			// r313 = Select r312 r293 r311
+			r313 := r311
+			if r312 {
+				r313 = r293
+			}
+			// r314 = Mul r307 r313
+			r314 := float64(r307 * r313)
+			// r3:gV = FMA r314 r302:invD r3:gV
+			gV = math.FMA(r314, c[BackwardCInvD], gV)
 		}
-		// r310 = Sub r304 r5:vTh
-		r310 := float64(r304 - c[BackwardCVTh])
-		// r311 = Mul r310 r305:invD
-		r311 := float64(r310 * c[BackwardCInvD])
-		// r312 = Abs r311
-		r312 := math.Float64frombits(math.Float64bits(r311) &^ (1 << 63))
-		// r313 = Sub r307:width r312
-		r313 := float64(c[BackwardCWidth] - r312)
-		// r314 = Mul r306:alpha r313
-		r314 := float64(c[BackwardCAlpha] * r313)
-		// r315 = CmpLT r314 r295
-		r315 := r314 < r295
-		// r316 = Select r315 r295 r314
-		r316 := r314
-		if r315 {
-			r316 = r295
+		// r317:hVc = FMA r4:gW r316:ka r3:gV
+		hVc := math.FMA(gW, c[BackwardCKa], gV)
+		// r318 = Mul r50:ex r21:dtRTau
+		r318 := float64(ex * c[BackwardCDtRTau])
+		// r319 = Mul r317:hVc r318
+		r319 := float64(hVc * r318)
+		// r320:gI = Select r301:refr r293 r319
+		gI := r319
+		if refr {
+			gI = r293
 		}
-		// r317 = Mul r308 r316
-		r317 := float64(r308 * r316)
-		// r318 = FMA r317 r305:invD r3:gV
-		r318 := math.FMA(r317, c[BackwardCInvD], gV)
-		// r320 = FMA r4:gW r319:ka r318
-		r320 := math.FMA(gW, c[BackwardCKa], r318)
-		// r321 = Mul r50:ex r21:dtRTau
-		r321 := float64(ex * c[BackwardCDtRTau])
-		// r322 = Mul r320 r321
-		r322 := float64(r320 * r321)
-		// r324 = Mul r4:gW r323:keep
-		r324 := float64(gW * c[BackwardCKeep])
-		// r325 = Sub r324 r322
-		r325 := float64(r324 - r322)
-		// r326 = Mul r156 r24:F
-		r326 := float64(r156 * F)
-		// r327 = Add r19:dtCTau r19:dtCTau
-		r327 := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r328 = FMA r326 r327 r49
-		r328 := math.FMA(r326, r327, r49)
-		// r329 = FMA r50:ex r26:z r328
-		r329 := math.FMA(ex, z, r328)
-		// r330 = Mul r320 r329
-		r330 := float64(r320 * r329)
-		// r331 = FMA r50:ex r9:vr r326
-		r331 := math.FMA(ex, vr, r326)
-		// r332 = Select r303 r318 r330
-		r332 := r330
-		if r303 {
-			r332 = r318
+		// r322 = Select r301:refr r49 r321:keep
+		r322 := c[BackwardCKeep]
+		if refr {
+			r322 = r49
 		}
-		// r333 = Select r303 r4:gW r325
-		r333 := r325
-		if r303 {
-			r333 = gW
+		// r323 = Mul r4:gW r322
+		r323 := float64(gW * r322)
+		// r4:gW = Sub r323 r320:gI
+		gW = float64(r323 - gI)
+		// r325:q = Mul r155:dphi r24:F
+		q325 := float64(dphi * F)
+		// r327 = FMA r325:q r326:dtCTau2 r49
+		r327 := math.FMA(q325, c[BackwardCDtCTau2], r49)
+		// r328 = FMA r50:ex r26:z r327
+		r328 := math.FMA(ex, z, r327)
+		// r329 = Mul r317:hVc r328
+		r329 := float64(hVc * r328)
+		// r330:hv = Select r301:refr r3:gV r329
+		hv := r329
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r333 r49
-		gW = float64(r333 * r49)
-		// r335 = Sub r0:V r5:vTh
-		r335 := float64(V - c[BackwardCVTh])
-		// r336 = Mul r335 r305:invD
-		r336 := float64(r335 * c[BackwardCInvD])
-		// r337 = Abs r336
-		r337 := math.Float64frombits(math.Float64bits(r336) &^ (1 << 63))
-		// r338 = Sub r307:width r337
-		r338 := float64(c[BackwardCWidth] - r337)
-		// r339 = Mul r306:alpha r338
-		r339 := float64(c[BackwardCAlpha] * r338)
-		// r340 = CmpLT r339 r295
-		r340 := r339 < r295
-		// r341 = Select r340 r295 r339
-		r341 := r339
-		if r340 {
-			r341 = r295
+		// r331 = Imm 0x0
+		r331 := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r332 = Mul r317:hVc r21:dtRTau
+			r332 := float64(hVc * c[BackwardCDtRTau])
+			// r333 = Mul r332 r107
+			r333 := float64(r332 * r107)
+			// r334 = FMA r50:ex r9:vr r325:q
+			r334 := math.FMA(ex, vr, q325)
+			// r335 = Mul r333 r334
+			r335 := float64(r333 * r334)
+			// r331 = Select r301:refr r293 r335
+			r331 = r335
+			if refr {
+				r331 = r293
+			}
 		}
-		// r342 = Mul r341 r305:invD
-		r342 := float64(r341 * c[BackwardCInvD])
-		// r343 = Mul r333 r10:b
-		r343 := float64(r333 * c[BackwardCB])
-		// r344 = Mul r343 r342
-		r344 := float64(r343 * r342)
-		// r345 = Sub r49 r341
-		r345 := float64(r49 - r341)
-		// r3:gV = FMA r332 r345 r344
-		gV = math.FMA(r332, r345, r344)
+		// r337 = Sub r0:V r5:vTh
+		r337 := float64(V - c[BackwardCVTh])
+		// r338 = Abs r337
+		r338 := math.Float64frombits(math.Float64bits(r337) &^ (1 << 63))
+		// r339 = FMA r338 r303:negInvD r305:width
+		r339 := math.FMA(r338, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r340 = Mul r304:alpha r339
+		r340 := float64(c[BackwardCAlpha] * r339)
+		// r341 = CmpLT r340 r293
+		r341 := r340 < r293
+		// r342 = Select r341 r293 r340
+		r342 := r340
+		if r341 {
+			r342 = r293
+		}
+		// r343 = Mul r342 r302:invD
+		r343 := float64(r342 * c[BackwardCInvD])
+		// r344 = Mul r4:gW r10:b
+		r344 := float64(gW * c[BackwardCB])
+		// r345 = Mul r344 r343
+		r345 := float64(r344 * r343)
+		// r346 = Sub r49 r342
+		r346 := float64(r49 - r342)
+		// r3:gV = FMA r330:hv r346 r345
+		gV = math.FMA(hv, r346, r345)
 		// If GI
 		if hasGI {
-			// r347 = Select r303 r295 r322
-			r347 := r322
-			if r303 {
-				r347 = r295
-			}
-			// Store GI r347
-			gi[j] = r347
+			// Store GI r320:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r348 = Mul r320 r21:dtRTau
-			r348 := float64(r320 * c[BackwardCDtRTau])
-			// r349 = Mul r348 r107
-			r349 := float64(r348 * r107)
-			// r350 = Mul r349 r331
-			r350 := float64(r349 * r331)
-			// r351 = Select r303 r295 r350
-			r351 := r350
-			if r303 {
-				r351 = r295
-			}
-			// Store GG r351
-			gg[j] = r351
+			// Store GG r331
+			gg[j] = r331
 		}
 		// If GDelta
 		if hasGDelta {
-			// r352 = Select r303 r295 r320
-			r352 := r320
-			if r303 {
-				r352 = r295
+			// r348 = Select r301:refr r293 r317:hVc
+			r348 := hVc
+			if refr {
+				r348 = r293
 			}
-			// Store GDelta r352
-			gdelta[j] = r352
+			// Store GDelta r348
+			gdelta[j] = r348
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -25488,10 +25318,12 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
 	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
 	// r35 = Imm 0x3ec71de3a556c734
 	r35 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
 	// r36 = Imm 0x3efa01a01a01a01a
@@ -25544,86 +25376,86 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 	r108 := math.Float64frombits(0xbff0000000000000) // -1
 	// r112 = Imm 0x3ff
 	r112 := uint64(0x3ff)
-	// r140 = Imm 0x3e90cfeb60f94b0e
-	r140 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
-	// r141 = Imm 0x3ec4ce19ae67b348
-	r141 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
-	// r143 = Imm 0x3ef71de3a556c734
-	r143 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
-	// r145 = Imm 0x3f26c16c16c16c17
-	r145 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
-	// r147 = Imm 0x3f53813813813814
-	r147 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
-	// r149 = Imm 0x3f7c71c71c71c71c
-	r149 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
-	// r151 = Imm 0x3fa1111111111111
-	r151 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
-	// r153 = Imm 0x3fc0000000000000
-	r153 := math.Float64frombits(0x3fc0000000000000) // 0.125
-	// r155 = Imm 0x3fd5555555555555
-	r155 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
-	// r159 = Imm 0x3c6201f9e9613146
-	r159 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
-	// r160 = Imm 0x3ca5532eaf516982
-	r160 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
-	// r162 = Imm 0x3ce7ea9fe9f51571
-	r162 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
-	// r164 = Imm 0x3d2952c77030ad4a
-	r164 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
-	// r166 = Imm 0x3d693974a8c07c9d
-	r166 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
-	// r168 = Imm 0x3da78af56a4d411b
-	r168 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
-	// r170 = Imm 0x3de47eaec91c6540
-	r170 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
-	// r172 = Imm 0x3e208db48ebe51c7
-	r172 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
-	// r174 = Imm 0x3e58a86a49f629d1
-	r174 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
-	// r216 = Imm 0x39d0a18a2635085d
-	r216 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
-	// r217 = Imm 0xba1d1ab1c2dccea3
-	r217 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
-	// r219 = Imm 0x3a688e85fc6a4e5a
-	r219 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
-	// r221 = Imm 0xbab3f3ccdd165fa9
-	r221 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
-	// r223 = Imm 0x3aff2cf01972f578
-	r223 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
-	// r225 = Imm 0xbb4761b41316381a
-	r225 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
-	// r227 = Imm 0x3b90ce396db7f853
-	r227 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
-	// r229 = Imm 0xbbd71b8ef6dcf572
-	r229 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
-	// r231 = Imm 0x3c1e542ba4020225
-	r231 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
-	// r233 = Imm 0xbc62f49b46814157
-	r233 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
-	// r235 = Imm 0x3ca6827863b97d97
-	r235 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
-	// r237 = Imm 0xbce952c77030ad4a
-	r237 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
-	// r240 = Imm 0xbd6ae7f3e733b81f
-	r240 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
-	// r243 = Imm 0xbde6124613a86d09
-	r243 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
-	// r246 = Imm 0xbe5ae64567f544e4
-	r246 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
-	// r249 = Imm 0xbec71de3a556c734
-	r249 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
-	// r252 = Imm 0xbf2a01a01a01a01a
-	r252 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
-	// r255 = Imm 0xbf81111111111111
-	r255 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
-	// r258 = Imm 0xbfc5555555555555
-	r258 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
-	// r293 = Imm 0xc008000000000000
-	r293 := math.Float64frombits(0xc008000000000000) // -3
-	// r296 = Imm 0x0
-	r296 := math.Float64frombits(0x0000000000000000) // 0
-	// r301 = Time
-	r301 := f.T[s]
+	// r139 = Imm 0x3e90cfeb60f94b0e
+	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r140 = Imm 0x3ec4ce19ae67b348
+	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r142 = Imm 0x3ef71de3a556c734
+	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r144 = Imm 0x3f26c16c16c16c17
+	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r146 = Imm 0x3f53813813813814
+	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r148 = Imm 0x3f7c71c71c71c71c
+	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r150 = Imm 0x3fa1111111111111
+	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r152 = Imm 0x3fc0000000000000
+	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r154 = Imm 0x3fd5555555555555
+	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r157 = Imm 0x3c6201f9e9613146
+	r157 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r158 = Imm 0x3ca5532eaf516982
+	r158 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r160 = Imm 0x3ce7ea9fe9f51571
+	r160 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r162 = Imm 0x3d2952c77030ad4a
+	r162 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r164 = Imm 0x3d693974a8c07c9d
+	r164 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r166 = Imm 0x3da78af56a4d411b
+	r166 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r168 = Imm 0x3de47eaec91c6540
+	r168 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r170 = Imm 0x3e208db48ebe51c7
+	r170 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r172 = Imm 0x3e58a86a49f629d1
+	r172 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r214 = Imm 0x39d0a18a2635085d
+	r214 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r215 = Imm 0xba1d1ab1c2dccea3
+	r215 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r217 = Imm 0x3a688e85fc6a4e5a
+	r217 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r219 = Imm 0xbab3f3ccdd165fa9
+	r219 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r221 = Imm 0x3aff2cf01972f578
+	r221 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r223 = Imm 0xbb4761b41316381a
+	r223 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r225 = Imm 0x3b90ce396db7f853
+	r225 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r227 = Imm 0xbbd71b8ef6dcf572
+	r227 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r229 = Imm 0x3c1e542ba4020225
+	r229 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r231 = Imm 0xbc62f49b46814157
+	r231 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r233 = Imm 0x3ca6827863b97d97
+	r233 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r235 = Imm 0xbce952c77030ad4a
+	r235 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r238 = Imm 0xbd6ae7f3e733b81f
+	r238 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r241 = Imm 0xbde6124613a86d09
+	r241 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r244 = Imm 0xbe5ae64567f544e4
+	r244 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r247 = Imm 0xbec71de3a556c734
+	r247 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r250 = Imm 0xbf2a01a01a01a01a
+	r250 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r253 = Imm 0xbf81111111111111
+	r253 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r256 = Imm 0xbfc5555555555555
+	r256 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r291 = Imm 0xc008000000000000
+	r291 := math.Float64frombits(0xc008000000000000) // -3
+	// r294 = Imm 0x0
+	r294 := math.Float64frombits(0x0000000000000000) // 0
+	// r299 = Time
+	r299 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -25699,8 +25531,8 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
 		// r19:dtCTau = Param DtCTau
-		dtCTau19_a := cDtCTau[j]
-		dtCTau19_b := cDtCTau[j+1]
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
 		// r20:a12 = Mul r16:a1 r18:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
@@ -25714,14 +25546,14 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		drive_a := float64(dtRTau21_a * iu_a)
 		drive_b := float64(dtRTau21_b * iu_b)
 		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-		F_a := math.FMA(dtCTau19_a, a12_a, drive_a)
-		F_b := math.FMA(dtCTau19_b, a12_b, drive_b)
+		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
 		// r25:a1a2 = Add r16:a1 r18:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
 		// r26:z = Mul r19:dtCTau r25:a1a2
-		z_a := float64(dtCTau19_a * a1a2_a)
-		z_b := float64(dtCTau19_b * a1a2_b)
+		z_a := float64(dtCTau_a * a1a2_a)
+		z_b := float64(dtCTau_b * a1a2_b)
 		// If G
 		if hasG {
 			// r27:dtRTau = Param DtRTau
@@ -25859,7 +25691,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r103 = FMA r102 r89:r r48
 			r103_a := math.FMA(r102_a, r_a, r48)
 			// r104:q = FMA r103 r89:r r50
-			q_a := math.FMA(r103_a, r_a, r50)
+			q104_a := math.FMA(r103_a, r_a, r50)
 			// r106 = CmpGT r85:k r105
 			r106_a := k_a > r105
 			// r107:kc = Select r106 r105 r85:k
@@ -25882,7 +25714,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r116:oneMinus = Sub r50 r115:pow2
 			oneMinus_a := float64(r50 - pow2115_a)
 			// r117 = FMA r89:r r104:q r116:oneMinus
-			r117_a := math.FMA(r_a, q_a, oneMinus_a)
+			r117_a := math.FMA(r_a, q104_a, oneMinus_a)
 			// r118:y = Div r117 r78:zl
 			y_a := float64(r117_a / zl_a)
 			// r119 = FMA r85:k r48 r82
@@ -26009,7 +25841,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r103 = FMA r102 r89:r r48
 			r103_b := math.FMA(r102_b, r_b, r48)
 			// r104:q = FMA r103 r89:r r50
-			q_b := math.FMA(r103_b, r_b, r50)
+			q104_b := math.FMA(r103_b, r_b, r50)
 			// r106 = CmpGT r85:k r105
 			r106_b := k_b > r105
 			// r107:kc = Select r106 r105 r85:k
@@ -26032,7 +25864,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r116:oneMinus = Sub r50 r115:pow2
 			oneMinus_b := float64(r50 - pow2115_b)
 			// r117 = FMA r89:r r104:q r116:oneMinus
-			r117_b := math.FMA(r_b, q_b, oneMinus_b)
+			r117_b := math.FMA(r_b, q104_b, oneMinus_b)
 			// r118:y = Div r117 r78:zl
 			y_b := float64(r117_b / zl_b)
 			// r119 = FMA r85:k r48 r82
@@ -26089,43 +25921,39 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			vc_a = float64(vc_a + r137_a)
 			vc_b = float64(vc_b + r137_b)
 		}
-		// r139 = Abs r26:z
-		r139_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
-		r139_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r142 = FMA r140 r26:z r141
-		r142_a := math.FMA(r140, z_a, r141)
-		r142_b := math.FMA(r140, z_b, r141)
-		// r144 = FMA r142 r26:z r143
-		r144_a := math.FMA(r142_a, z_a, r143)
-		r144_b := math.FMA(r142_b, z_b, r143)
-		// r146 = FMA r144 r26:z r145
-		r146_a := math.FMA(r144_a, z_a, r145)
-		r146_b := math.FMA(r144_b, z_b, r145)
-		// r148 = FMA r146 r26:z r147
-		r148_a := math.FMA(r146_a, z_a, r147)
-		r148_b := math.FMA(r146_b, z_b, r147)
-		// r150 = FMA r148 r26:z r149
-		r150_a := math.FMA(r148_a, z_a, r149)
-		r150_b := math.FMA(r148_b, z_b, r149)
-		// r152 = FMA r150 r26:z r151
-		r152_a := math.FMA(r150_a, z_a, r151)
-		r152_b := math.FMA(r150_b, z_b, r151)
-		// r154 = FMA r152 r26:z r153
-		r154_a := math.FMA(r152_a, z_a, r153)
-		r154_b := math.FMA(r152_b, z_b, r153)
-		// r156 = FMA r154 r26:z r155
-		r156_a := math.FMA(r154_a, z_a, r155)
-		r156_b := math.FMA(r154_b, z_b, r155)
-		// r157 = FMA r156 r26:z r48
-		r157_a := math.FMA(r156_a, z_a, r48)
-		r157_b := math.FMA(r156_b, z_b, r48)
-		// r158 = CmpGT r139 r52
-		r158_a := r139_a > r52
-		r158_b := r139_b > r52
-		// Rare r158
-		if r158_a {
+		// r141 = FMA r139 r26:z r140
+		r141_a := math.FMA(r139, z_a, r140)
+		r141_b := math.FMA(r139, z_b, r140)
+		// r143 = FMA r141 r26:z r142
+		r143_a := math.FMA(r141_a, z_a, r142)
+		r143_b := math.FMA(r141_b, z_b, r142)
+		// r145 = FMA r143 r26:z r144
+		r145_a := math.FMA(r143_a, z_a, r144)
+		r145_b := math.FMA(r143_b, z_b, r144)
+		// r147 = FMA r145 r26:z r146
+		r147_a := math.FMA(r145_a, z_a, r146)
+		r147_b := math.FMA(r145_b, z_b, r146)
+		// r149 = FMA r147 r26:z r148
+		r149_a := math.FMA(r147_a, z_a, r148)
+		r149_b := math.FMA(r147_b, z_b, r148)
+		// r151 = FMA r149 r26:z r150
+		r151_a := math.FMA(r149_a, z_a, r150)
+		r151_b := math.FMA(r149_b, z_b, r150)
+		// r153 = FMA r151 r26:z r152
+		r153_a := math.FMA(r151_a, z_a, r152)
+		r153_b := math.FMA(r151_b, z_b, r152)
+		// r155 = FMA r153 r26:z r154
+		r155_a := math.FMA(r153_a, z_a, r154)
+		r155_b := math.FMA(r153_b, z_b, r154)
+		// r156:dphi = FMA r155 r26:z r48
+		dphi_a := math.FMA(r155_a, z_a, r48)
+		dphi_b := math.FMA(r155_b, z_b, r48)
+		// Rare r53:large
+		if large_a {
+			// r159 = FMA r157 r26:z r158
+			r159_a := math.FMA(r157, z_a, r158)
 			// r161 = FMA r159 r26:z r160
-			r161_a := math.FMA(r159, z_a, r160)
+			r161_a := math.FMA(r159_a, z_a, r160)
 			// r163 = FMA r161 r26:z r162
 			r163_a := math.FMA(r161_a, z_a, r162)
 			// r165 = FMA r163 r26:z r164
@@ -26138,96 +25966,96 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			r171_a := math.FMA(r169_a, z_a, r170)
 			// r173 = FMA r171 r26:z r172
 			r173_a := math.FMA(r171_a, z_a, r172)
-			// r175 = FMA r173 r26:z r174
-			r175_a := math.FMA(r173_a, z_a, r174)
-			// r176 = FMA r175 r26:z r140
-			r176_a := math.FMA(r175_a, z_a, r140)
-			// r177 = FMA r176 r26:z r141
-			r177_a := math.FMA(r176_a, z_a, r141)
-			// r178 = FMA r177 r26:z r143
-			r178_a := math.FMA(r177_a, z_a, r143)
-			// r179 = FMA r178 r26:z r145
-			r179_a := math.FMA(r178_a, z_a, r145)
-			// r180 = FMA r179 r26:z r147
-			r180_a := math.FMA(r179_a, z_a, r147)
-			// r181 = FMA r180 r26:z r149
-			r181_a := math.FMA(r180_a, z_a, r149)
-			// r182 = FMA r181 r26:z r151
-			r182_a := math.FMA(r181_a, z_a, r151)
-			// r183 = FMA r182 r26:z r153
-			r183_a := math.FMA(r182_a, z_a, r153)
-			// r184 = FMA r183 r26:z r155
-			r184_a := math.FMA(r183_a, z_a, r155)
-			// r185 = FMA r184 r26:z r48
-			r185_a := math.FMA(r184_a, z_a, r48)
-			// r186 = CmpGT r26:z r76
-			r186_a := z_a > r76
-			// r187 = Select r186 r76 r26:z
-			r187_a := z_a
+			// r174 = FMA r173 r26:z r139
+			r174_a := math.FMA(r173_a, z_a, r139)
+			// r175 = FMA r174 r26:z r140
+			r175_a := math.FMA(r174_a, z_a, r140)
+			// r176 = FMA r175 r26:z r142
+			r176_a := math.FMA(r175_a, z_a, r142)
+			// r177 = FMA r176 r26:z r144
+			r177_a := math.FMA(r176_a, z_a, r144)
+			// r178 = FMA r177 r26:z r146
+			r178_a := math.FMA(r177_a, z_a, r146)
+			// r179 = FMA r178 r26:z r148
+			r179_a := math.FMA(r178_a, z_a, r148)
+			// r180 = FMA r179 r26:z r150
+			r180_a := math.FMA(r179_a, z_a, r150)
+			// r181 = FMA r180 r26:z r152
+			r181_a := math.FMA(r180_a, z_a, r152)
+			// r182 = FMA r181 r26:z r154
+			r182_a := math.FMA(r181_a, z_a, r154)
+			// r183 = FMA r182 r26:z r48
+			r183_a := math.FMA(r182_a, z_a, r48)
+			// r184 = CmpGT r26:z r76
+			r184_a := z_a > r76
+			// r185 = Select r184 r76 r26:z
+			r185_a := z_a
+			if r184_a {
+				r185_a = r76
+			}
+			// r186 = CmpLT r185 r79
+			r186_a := r185_a < r79
+			// r187 = Select r186 r79 r185
+			r187_a := r185_a
 			if r186_a {
-				r187_a = r76
+				r187_a = r79
 			}
-			// r188 = CmpLT r187 r79
-			r188_a := r187_a < r79
-			// r189 = Select r188 r79 r187
-			r189_a := r187_a
-			if r188_a {
-				r189_a = r79
-			}
-			// r190 = FMA r189 r83 r82
-			r190_a := math.FMA(r189_a, r83, r82)
-			// r191 = Sub r190 r82
-			r191_a := float64(r190_a - r82)
-			// r192 = FMA r191 r87 r189
-			r192_a := math.FMA(r191_a, r87, r189_a)
-			// r193 = FMA r191 r86 r192
-			r193_a := math.FMA(r191_a, r86, r192_a)
-			// r194 = FMA r54 r193 r55
-			r194_a := math.FMA(r54, r193_a, r55)
-			// r195 = FMA r194 r193 r57
-			r195_a := math.FMA(r194_a, r193_a, r57)
-			// r196 = FMA r195 r193 r59
-			r196_a := math.FMA(r195_a, r193_a, r59)
-			// r197 = FMA r196 r193 r61
-			r197_a := math.FMA(r196_a, r193_a, r61)
-			// r198 = FMA r197 r193 r63
-			r198_a := math.FMA(r197_a, r193_a, r63)
-			// r199 = FMA r198 r193 r65
-			r199_a := math.FMA(r198_a, r193_a, r65)
-			// r200 = FMA r199 r193 r35
-			r200_a := math.FMA(r199_a, r193_a, r35)
-			// r201 = FMA r200 r193 r36
-			r201_a := math.FMA(r200_a, r193_a, r36)
-			// r202 = FMA r201 r193 r38
-			r202_a := math.FMA(r201_a, r193_a, r38)
-			// r203 = FMA r202 r193 r40
-			r203_a := math.FMA(r202_a, r193_a, r40)
-			// r204 = FMA r203 r193 r42
-			r204_a := math.FMA(r203_a, r193_a, r42)
-			// r205 = FMA r204 r193 r44
-			r205_a := math.FMA(r204_a, r193_a, r44)
-			// r206 = FMA r205 r193 r46
-			r206_a := math.FMA(r205_a, r193_a, r46)
-			// r207 = FMA r206 r193 r48
-			r207_a := math.FMA(r206_a, r193_a, r48)
-			// r208 = FMA r207 r193 r50
-			r208_a := math.FMA(r207_a, r193_a, r50)
-			// r209 = FMA r193 r208 r50
-			r209_a := math.FMA(r193_a, r208_a, r50)
-			// r210 = Add r191 r82
-			r210_a := float64(r191_a + r82)
-			// r211:kBits = Bits r210
-			kBits211_a := math.Float64bits(r210_a)
-			// r212 = IAdd r211:kBits r112
-			r212_a := kBits211_a + r112
-			// r213 = Shl 52 r212
-			r213_a := r212_a << 52
-			// r214:pow2 = FromBits r213
-			pow2214_a := math.Float64frombits(r213_a)
-			// r215 = Mul r209 r214:pow2
-			r215_a := float64(r209_a * pow2214_a)
+			// r188 = FMA r187 r83 r82
+			r188_a := math.FMA(r187_a, r83, r82)
+			// r189 = Sub r188 r82
+			r189_a := float64(r188_a - r82)
+			// r190 = FMA r189 r87 r187
+			r190_a := math.FMA(r189_a, r87, r187_a)
+			// r191 = FMA r189 r86 r190
+			r191_a := math.FMA(r189_a, r86, r190_a)
+			// r192 = FMA r54 r191 r55
+			r192_a := math.FMA(r54, r191_a, r55)
+			// r193 = FMA r192 r191 r57
+			r193_a := math.FMA(r192_a, r191_a, r57)
+			// r194 = FMA r193 r191 r59
+			r194_a := math.FMA(r193_a, r191_a, r59)
+			// r195 = FMA r194 r191 r61
+			r195_a := math.FMA(r194_a, r191_a, r61)
+			// r196 = FMA r195 r191 r63
+			r196_a := math.FMA(r195_a, r191_a, r63)
+			// r197 = FMA r196 r191 r65
+			r197_a := math.FMA(r196_a, r191_a, r65)
+			// r198 = FMA r197 r191 r35
+			r198_a := math.FMA(r197_a, r191_a, r35)
+			// r199 = FMA r198 r191 r36
+			r199_a := math.FMA(r198_a, r191_a, r36)
+			// r200 = FMA r199 r191 r38
+			r200_a := math.FMA(r199_a, r191_a, r38)
+			// r201 = FMA r200 r191 r40
+			r201_a := math.FMA(r200_a, r191_a, r40)
+			// r202 = FMA r201 r191 r42
+			r202_a := math.FMA(r201_a, r191_a, r42)
+			// r203 = FMA r202 r191 r44
+			r203_a := math.FMA(r202_a, r191_a, r44)
+			// r204 = FMA r203 r191 r46
+			r204_a := math.FMA(r203_a, r191_a, r46)
+			// r205 = FMA r204 r191 r48
+			r205_a := math.FMA(r204_a, r191_a, r48)
+			// r206 = FMA r205 r191 r50
+			r206_a := math.FMA(r205_a, r191_a, r50)
+			// r207 = FMA r191 r206 r50
+			r207_a := math.FMA(r191_a, r206_a, r50)
+			// r208 = Add r189 r82
+			r208_a := float64(r189_a + r82)
+			// r209:kBits = Bits r208
+			kBits209_a := math.Float64bits(r208_a)
+			// r210 = IAdd r209:kBits r112
+			r210_a := kBits209_a + r112
+			// r211 = Shl 52 r210
+			r211_a := r210_a << 52
+			// r212:pow2 = FromBits r211
+			pow2212_a := math.Float64frombits(r211_a)
+			// r213 = Mul r207 r212:pow2
+			r213_a := float64(r207_a * pow2212_a)
+			// r216 = FMA r214 r26:z r215
+			r216_a := math.FMA(r214, z_a, r215)
 			// r218 = FMA r216 r26:z r217
-			r218_a := math.FMA(r216, z_a, r217)
+			r218_a := math.FMA(r216_a, z_a, r217)
 			// r220 = FMA r218 r26:z r219
 			r220_a := math.FMA(r218_a, z_a, r219)
 			// r222 = FMA r220 r26:z r221
@@ -26246,137 +26074,137 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			r234_a := math.FMA(r232_a, z_a, r233)
 			// r236 = FMA r234 r26:z r235
 			r236_a := math.FMA(r234_a, z_a, r235)
-			// r238 = FMA r236 r26:z r237
-			r238_a := math.FMA(r236_a, z_a, r237)
-			// r239 = FMA r238 r26:z r54
-			r239_a := math.FMA(r238_a, z_a, r54)
-			// r241 = FMA r239 r26:z r240
-			r241_a := math.FMA(r239_a, z_a, r240)
-			// r242 = FMA r241 r26:z r57
-			r242_a := math.FMA(r241_a, z_a, r57)
-			// r244 = FMA r242 r26:z r243
-			r244_a := math.FMA(r242_a, z_a, r243)
-			// r245 = FMA r244 r26:z r61
-			r245_a := math.FMA(r244_a, z_a, r61)
-			// r247 = FMA r245 r26:z r246
-			r247_a := math.FMA(r245_a, z_a, r246)
-			// r248 = FMA r247 r26:z r65
-			r248_a := math.FMA(r247_a, z_a, r65)
-			// r250 = FMA r248 r26:z r249
-			r250_a := math.FMA(r248_a, z_a, r249)
-			// r251 = FMA r250 r26:z r36
-			r251_a := math.FMA(r250_a, z_a, r36)
-			// r253 = FMA r251 r26:z r252
-			r253_a := math.FMA(r251_a, z_a, r252)
-			// r254 = FMA r253 r26:z r40
-			r254_a := math.FMA(r253_a, z_a, r40)
-			// r256 = FMA r254 r26:z r255
-			r256_a := math.FMA(r254_a, z_a, r255)
-			// r257 = FMA r256 r26:z r44
-			r257_a := math.FMA(r256_a, z_a, r44)
-			// r259 = FMA r257 r26:z r258
-			r259_a := math.FMA(r257_a, z_a, r258)
-			// r260 = FMA r259 r26:z r48
-			r260_a := math.FMA(r259_a, z_a, r48)
-			// r261 = Mul r215 r260
-			r261_a := float64(r215_a * r260_a)
-			// r262 = CmpGT r191 r105
-			r262_a := r191_a > r105
-			// r263 = Select r262 r105 r191
-			r263_a := r191_a
-			if r262_a {
-				r263_a = r105
+			// r237 = FMA r236 r26:z r54
+			r237_a := math.FMA(r236_a, z_a, r54)
+			// r239 = FMA r237 r26:z r238
+			r239_a := math.FMA(r237_a, z_a, r238)
+			// r240 = FMA r239 r26:z r57
+			r240_a := math.FMA(r239_a, z_a, r57)
+			// r242 = FMA r240 r26:z r241
+			r242_a := math.FMA(r240_a, z_a, r241)
+			// r243 = FMA r242 r26:z r61
+			r243_a := math.FMA(r242_a, z_a, r61)
+			// r245 = FMA r243 r26:z r244
+			r245_a := math.FMA(r243_a, z_a, r244)
+			// r246 = FMA r245 r26:z r65
+			r246_a := math.FMA(r245_a, z_a, r65)
+			// r248 = FMA r246 r26:z r247
+			r248_a := math.FMA(r246_a, z_a, r247)
+			// r249 = FMA r248 r26:z r36
+			r249_a := math.FMA(r248_a, z_a, r36)
+			// r251 = FMA r249 r26:z r250
+			r251_a := math.FMA(r249_a, z_a, r250)
+			// r252 = FMA r251 r26:z r40
+			r252_a := math.FMA(r251_a, z_a, r40)
+			// r254 = FMA r252 r26:z r253
+			r254_a := math.FMA(r252_a, z_a, r253)
+			// r255 = FMA r254 r26:z r44
+			r255_a := math.FMA(r254_a, z_a, r44)
+			// r257 = FMA r255 r26:z r256
+			r257_a := math.FMA(r255_a, z_a, r256)
+			// r258 = FMA r257 r26:z r48
+			r258_a := math.FMA(r257_a, z_a, r48)
+			// r259 = Mul r213 r258
+			r259_a := float64(r213_a * r258_a)
+			// r260 = CmpGT r189 r105
+			r260_a := r189_a > r105
+			// r261 = Select r260 r105 r189
+			r261_a := r189_a
+			if r260_a {
+				r261_a = r105
 			}
-			// r264 = Sub r187 r50
-			r264_a := float64(r187_a - r50)
-			// r265 = Mul r263 r108
-			r265_a := float64(r263_a * r108)
-			// r266 = Add r265 r82
-			r266_a := float64(r265_a + r82)
-			// r267:kBits = Bits r266
-			kBits267_a := math.Float64bits(r266_a)
-			// r268 = IAdd r267:kBits r112
-			r268_a := kBits267_a + r112
-			// r269 = Shl 52 r268
-			r269_a := r268_a << 52
-			// r270:pow2 = FromBits r269
-			pow2270_a := math.Float64frombits(r269_a)
-			// r271 = FMA r209 r264 r270:pow2
-			r271_a := math.FMA(r209_a, r264_a, pow2270_a)
-			// r272 = Div r271 r187
-			r272_a := float64(r271_a / r187_a)
-			// r273 = Div r272 r187
-			r273_a := float64(r272_a / r187_a)
-			// r274 = FMA r191 r48 r82
-			r274_a := math.FMA(r191_a, r48, r82)
-			// r275 = Sub r274 r82
-			r275_a := float64(r274_a - r82)
-			// r276 = Add r275 r82
-			r276_a := float64(r275_a + r82)
-			// r277:kBits = Bits r276
-			kBits277_a := math.Float64bits(r276_a)
-			// r278 = IAdd r277:kBits r112
-			r278_a := kBits277_a + r112
-			// r279 = Shl 52 r278
-			r279_a := r278_a << 52
-			// r280:pow2 = FromBits r279
-			pow2280_a := math.Float64frombits(r279_a)
-			// r281 = Mul r273 r280:pow2
-			r281_a := float64(r273_a * pow2280_a)
-			// r282 = Sub r191 r275
-			r282_a := float64(r191_a - r275_a)
-			// r283 = Add r282 r82
-			r283_a := float64(r282_a + r82)
-			// r284:kBits = Bits r283
-			kBits284_a := math.Float64bits(r283_a)
-			// r285 = IAdd r284:kBits r112
-			r285_a := kBits284_a + r112
-			// r286 = Shl 52 r285
-			r286_a := r285_a << 52
-			// r287:pow2 = FromBits r286
-			pow2287_a := math.Float64frombits(r286_a)
-			// r288 = Mul r281 r287:pow2
-			r288_a := float64(r281_a * pow2287_a)
-			// r289 = Div r50 r26:z
-			r289_a := float64(r50 / z_a)
-			// r290 = Div r289 r26:z
-			r290_a := float64(r289_a / z_a)
-			// r291 = CmpGT r26:z r50
-			r291_a := z_a > r50
-			// r292 = Select r291 r288 r185
-			r292_a := r185_a
-			if r291_a {
-				r292_a = r288_a
+			// r262 = Sub r185 r50
+			r262_a := float64(r185_a - r50)
+			// r263 = Mul r261 r108
+			r263_a := float64(r261_a * r108)
+			// r264 = Add r263 r82
+			r264_a := float64(r263_a + r82)
+			// r265:kBits = Bits r264
+			kBits265_a := math.Float64bits(r264_a)
+			// r266 = IAdd r265:kBits r112
+			r266_a := kBits265_a + r112
+			// r267 = Shl 52 r266
+			r267_a := r266_a << 52
+			// r268:pow2 = FromBits r267
+			pow2268_a := math.Float64frombits(r267_a)
+			// r269 = FMA r207 r262 r268:pow2
+			r269_a := math.FMA(r207_a, r262_a, pow2268_a)
+			// r270 = Div r269 r185
+			r270_a := float64(r269_a / r185_a)
+			// r271 = Div r270 r185
+			r271_a := float64(r270_a / r185_a)
+			// r272 = FMA r189 r48 r82
+			r272_a := math.FMA(r189_a, r48, r82)
+			// r273 = Sub r272 r82
+			r273_a := float64(r272_a - r82)
+			// r274 = Add r273 r82
+			r274_a := float64(r273_a + r82)
+			// r275:kBits = Bits r274
+			kBits275_a := math.Float64bits(r274_a)
+			// r276 = IAdd r275:kBits r112
+			r276_a := kBits275_a + r112
+			// r277 = Shl 52 r276
+			r277_a := r276_a << 52
+			// r278:pow2 = FromBits r277
+			pow2278_a := math.Float64frombits(r277_a)
+			// r279 = Mul r271 r278:pow2
+			r279_a := float64(r271_a * pow2278_a)
+			// r280 = Sub r189 r273
+			r280_a := float64(r189_a - r273_a)
+			// r281 = Add r280 r82
+			r281_a := float64(r280_a + r82)
+			// r282:kBits = Bits r281
+			kBits282_a := math.Float64bits(r281_a)
+			// r283 = IAdd r282:kBits r112
+			r283_a := kBits282_a + r112
+			// r284 = Shl 52 r283
+			r284_a := r283_a << 52
+			// r285:pow2 = FromBits r284
+			pow2285_a := math.Float64frombits(r284_a)
+			// r286 = Mul r279 r285:pow2
+			r286_a := float64(r279_a * pow2285_a)
+			// r287 = Div r50 r26:z
+			r287_a := float64(r50 / z_a)
+			// r288 = Div r287 r26:z
+			r288_a := float64(r287_a / z_a)
+			// r289 = CmpGT r26:z r50
+			r289_a := z_a > r50
+			// r290 = Select r289 r286 r183
+			r290_a := r183_a
+			if r289_a {
+				r290_a = r286_a
 			}
-			// r294 = CmpGE r26:z r293
-			r294_a := z_a >= r293
-			// r295 = Select r294 r261 r288
-			r295_a := r288_a
-			if r294_a {
-				r295_a = r261_a
+			// r292 = CmpGE r26:z r291
+			r292_a := z_a >= r291
+			// r293 = Select r292 r259 r286
+			r293_a := r286_a
+			if r292_a {
+				r293_a = r259_a
 			}
-			// r297 = CmpLT r26:z r296
-			r297_a := z_a < r296
-			// r298 = Select r297 r295 r292
-			r298_a := r292_a
+			// r295 = CmpLT r26:z r294
+			r295_a := z_a < r294
+			// r296 = Select r295 r293 r290
+			r296_a := r290_a
+			if r295_a {
+				r296_a = r293_a
+			}
+			// r297 = CmpLT r26:z r79
+			r297_a := z_a < r79
+			// r298 = Select r297 r288 r296
+			r298_a := r296_a
 			if r297_a {
-				r298_a = r295_a
+				r298_a = r288_a
 			}
-			// r299 = CmpLT r26:z r79
-			r299_a := z_a < r79
-			// r300 = Select r299 r290 r298
-			r300_a := r298_a
-			if r299_a {
-				r300_a = r290_a
-			}
-			// r157 = Select r158 r300 r157
-			if r158_a {
-				r157_a = r300_a
+			// r156:dphi = Select r53:large r298 r156:dphi
+			if large_a {
+				dphi_a = r298_a
 			}
 		}
-		if r158_b {
+		if large_b {
+			// r159 = FMA r157 r26:z r158
+			r159_b := math.FMA(r157, z_b, r158)
 			// r161 = FMA r159 r26:z r160
-			r161_b := math.FMA(r159, z_b, r160)
+			r161_b := math.FMA(r159_b, z_b, r160)
 			// r163 = FMA r161 r26:z r162
 			r163_b := math.FMA(r161_b, z_b, r162)
 			// r165 = FMA r163 r26:z r164
@@ -26389,96 +26217,96 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			r171_b := math.FMA(r169_b, z_b, r170)
 			// r173 = FMA r171 r26:z r172
 			r173_b := math.FMA(r171_b, z_b, r172)
-			// r175 = FMA r173 r26:z r174
-			r175_b := math.FMA(r173_b, z_b, r174)
-			// r176 = FMA r175 r26:z r140
-			r176_b := math.FMA(r175_b, z_b, r140)
-			// r177 = FMA r176 r26:z r141
-			r177_b := math.FMA(r176_b, z_b, r141)
-			// r178 = FMA r177 r26:z r143
-			r178_b := math.FMA(r177_b, z_b, r143)
-			// r179 = FMA r178 r26:z r145
-			r179_b := math.FMA(r178_b, z_b, r145)
-			// r180 = FMA r179 r26:z r147
-			r180_b := math.FMA(r179_b, z_b, r147)
-			// r181 = FMA r180 r26:z r149
-			r181_b := math.FMA(r180_b, z_b, r149)
-			// r182 = FMA r181 r26:z r151
-			r182_b := math.FMA(r181_b, z_b, r151)
-			// r183 = FMA r182 r26:z r153
-			r183_b := math.FMA(r182_b, z_b, r153)
-			// r184 = FMA r183 r26:z r155
-			r184_b := math.FMA(r183_b, z_b, r155)
-			// r185 = FMA r184 r26:z r48
-			r185_b := math.FMA(r184_b, z_b, r48)
-			// r186 = CmpGT r26:z r76
-			r186_b := z_b > r76
-			// r187 = Select r186 r76 r26:z
-			r187_b := z_b
+			// r174 = FMA r173 r26:z r139
+			r174_b := math.FMA(r173_b, z_b, r139)
+			// r175 = FMA r174 r26:z r140
+			r175_b := math.FMA(r174_b, z_b, r140)
+			// r176 = FMA r175 r26:z r142
+			r176_b := math.FMA(r175_b, z_b, r142)
+			// r177 = FMA r176 r26:z r144
+			r177_b := math.FMA(r176_b, z_b, r144)
+			// r178 = FMA r177 r26:z r146
+			r178_b := math.FMA(r177_b, z_b, r146)
+			// r179 = FMA r178 r26:z r148
+			r179_b := math.FMA(r178_b, z_b, r148)
+			// r180 = FMA r179 r26:z r150
+			r180_b := math.FMA(r179_b, z_b, r150)
+			// r181 = FMA r180 r26:z r152
+			r181_b := math.FMA(r180_b, z_b, r152)
+			// r182 = FMA r181 r26:z r154
+			r182_b := math.FMA(r181_b, z_b, r154)
+			// r183 = FMA r182 r26:z r48
+			r183_b := math.FMA(r182_b, z_b, r48)
+			// r184 = CmpGT r26:z r76
+			r184_b := z_b > r76
+			// r185 = Select r184 r76 r26:z
+			r185_b := z_b
+			if r184_b {
+				r185_b = r76
+			}
+			// r186 = CmpLT r185 r79
+			r186_b := r185_b < r79
+			// r187 = Select r186 r79 r185
+			r187_b := r185_b
 			if r186_b {
-				r187_b = r76
+				r187_b = r79
 			}
-			// r188 = CmpLT r187 r79
-			r188_b := r187_b < r79
-			// r189 = Select r188 r79 r187
-			r189_b := r187_b
-			if r188_b {
-				r189_b = r79
-			}
-			// r190 = FMA r189 r83 r82
-			r190_b := math.FMA(r189_b, r83, r82)
-			// r191 = Sub r190 r82
-			r191_b := float64(r190_b - r82)
-			// r192 = FMA r191 r87 r189
-			r192_b := math.FMA(r191_b, r87, r189_b)
-			// r193 = FMA r191 r86 r192
-			r193_b := math.FMA(r191_b, r86, r192_b)
-			// r194 = FMA r54 r193 r55
-			r194_b := math.FMA(r54, r193_b, r55)
-			// r195 = FMA r194 r193 r57
-			r195_b := math.FMA(r194_b, r193_b, r57)
-			// r196 = FMA r195 r193 r59
-			r196_b := math.FMA(r195_b, r193_b, r59)
-			// r197 = FMA r196 r193 r61
-			r197_b := math.FMA(r196_b, r193_b, r61)
-			// r198 = FMA r197 r193 r63
-			r198_b := math.FMA(r197_b, r193_b, r63)
-			// r199 = FMA r198 r193 r65
-			r199_b := math.FMA(r198_b, r193_b, r65)
-			// r200 = FMA r199 r193 r35
-			r200_b := math.FMA(r199_b, r193_b, r35)
-			// r201 = FMA r200 r193 r36
-			r201_b := math.FMA(r200_b, r193_b, r36)
-			// r202 = FMA r201 r193 r38
-			r202_b := math.FMA(r201_b, r193_b, r38)
-			// r203 = FMA r202 r193 r40
-			r203_b := math.FMA(r202_b, r193_b, r40)
-			// r204 = FMA r203 r193 r42
-			r204_b := math.FMA(r203_b, r193_b, r42)
-			// r205 = FMA r204 r193 r44
-			r205_b := math.FMA(r204_b, r193_b, r44)
-			// r206 = FMA r205 r193 r46
-			r206_b := math.FMA(r205_b, r193_b, r46)
-			// r207 = FMA r206 r193 r48
-			r207_b := math.FMA(r206_b, r193_b, r48)
-			// r208 = FMA r207 r193 r50
-			r208_b := math.FMA(r207_b, r193_b, r50)
-			// r209 = FMA r193 r208 r50
-			r209_b := math.FMA(r193_b, r208_b, r50)
-			// r210 = Add r191 r82
-			r210_b := float64(r191_b + r82)
-			// r211:kBits = Bits r210
-			kBits211_b := math.Float64bits(r210_b)
-			// r212 = IAdd r211:kBits r112
-			r212_b := kBits211_b + r112
-			// r213 = Shl 52 r212
-			r213_b := r212_b << 52
-			// r214:pow2 = FromBits r213
-			pow2214_b := math.Float64frombits(r213_b)
-			// r215 = Mul r209 r214:pow2
-			r215_b := float64(r209_b * pow2214_b)
+			// r188 = FMA r187 r83 r82
+			r188_b := math.FMA(r187_b, r83, r82)
+			// r189 = Sub r188 r82
+			r189_b := float64(r188_b - r82)
+			// r190 = FMA r189 r87 r187
+			r190_b := math.FMA(r189_b, r87, r187_b)
+			// r191 = FMA r189 r86 r190
+			r191_b := math.FMA(r189_b, r86, r190_b)
+			// r192 = FMA r54 r191 r55
+			r192_b := math.FMA(r54, r191_b, r55)
+			// r193 = FMA r192 r191 r57
+			r193_b := math.FMA(r192_b, r191_b, r57)
+			// r194 = FMA r193 r191 r59
+			r194_b := math.FMA(r193_b, r191_b, r59)
+			// r195 = FMA r194 r191 r61
+			r195_b := math.FMA(r194_b, r191_b, r61)
+			// r196 = FMA r195 r191 r63
+			r196_b := math.FMA(r195_b, r191_b, r63)
+			// r197 = FMA r196 r191 r65
+			r197_b := math.FMA(r196_b, r191_b, r65)
+			// r198 = FMA r197 r191 r35
+			r198_b := math.FMA(r197_b, r191_b, r35)
+			// r199 = FMA r198 r191 r36
+			r199_b := math.FMA(r198_b, r191_b, r36)
+			// r200 = FMA r199 r191 r38
+			r200_b := math.FMA(r199_b, r191_b, r38)
+			// r201 = FMA r200 r191 r40
+			r201_b := math.FMA(r200_b, r191_b, r40)
+			// r202 = FMA r201 r191 r42
+			r202_b := math.FMA(r201_b, r191_b, r42)
+			// r203 = FMA r202 r191 r44
+			r203_b := math.FMA(r202_b, r191_b, r44)
+			// r204 = FMA r203 r191 r46
+			r204_b := math.FMA(r203_b, r191_b, r46)
+			// r205 = FMA r204 r191 r48
+			r205_b := math.FMA(r204_b, r191_b, r48)
+			// r206 = FMA r205 r191 r50
+			r206_b := math.FMA(r205_b, r191_b, r50)
+			// r207 = FMA r191 r206 r50
+			r207_b := math.FMA(r191_b, r206_b, r50)
+			// r208 = Add r189 r82
+			r208_b := float64(r189_b + r82)
+			// r209:kBits = Bits r208
+			kBits209_b := math.Float64bits(r208_b)
+			// r210 = IAdd r209:kBits r112
+			r210_b := kBits209_b + r112
+			// r211 = Shl 52 r210
+			r211_b := r210_b << 52
+			// r212:pow2 = FromBits r211
+			pow2212_b := math.Float64frombits(r211_b)
+			// r213 = Mul r207 r212:pow2
+			r213_b := float64(r207_b * pow2212_b)
+			// r216 = FMA r214 r26:z r215
+			r216_b := math.FMA(r214, z_b, r215)
 			// r218 = FMA r216 r26:z r217
-			r218_b := math.FMA(r216, z_b, r217)
+			r218_b := math.FMA(r216_b, z_b, r217)
 			// r220 = FMA r218 r26:z r219
 			r220_b := math.FMA(r218_b, z_b, r219)
 			// r222 = FMA r220 r26:z r221
@@ -26497,367 +26325,359 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			r234_b := math.FMA(r232_b, z_b, r233)
 			// r236 = FMA r234 r26:z r235
 			r236_b := math.FMA(r234_b, z_b, r235)
-			// r238 = FMA r236 r26:z r237
-			r238_b := math.FMA(r236_b, z_b, r237)
-			// r239 = FMA r238 r26:z r54
-			r239_b := math.FMA(r238_b, z_b, r54)
-			// r241 = FMA r239 r26:z r240
-			r241_b := math.FMA(r239_b, z_b, r240)
-			// r242 = FMA r241 r26:z r57
-			r242_b := math.FMA(r241_b, z_b, r57)
-			// r244 = FMA r242 r26:z r243
-			r244_b := math.FMA(r242_b, z_b, r243)
-			// r245 = FMA r244 r26:z r61
-			r245_b := math.FMA(r244_b, z_b, r61)
-			// r247 = FMA r245 r26:z r246
-			r247_b := math.FMA(r245_b, z_b, r246)
-			// r248 = FMA r247 r26:z r65
-			r248_b := math.FMA(r247_b, z_b, r65)
-			// r250 = FMA r248 r26:z r249
-			r250_b := math.FMA(r248_b, z_b, r249)
-			// r251 = FMA r250 r26:z r36
-			r251_b := math.FMA(r250_b, z_b, r36)
-			// r253 = FMA r251 r26:z r252
-			r253_b := math.FMA(r251_b, z_b, r252)
-			// r254 = FMA r253 r26:z r40
-			r254_b := math.FMA(r253_b, z_b, r40)
-			// r256 = FMA r254 r26:z r255
-			r256_b := math.FMA(r254_b, z_b, r255)
-			// r257 = FMA r256 r26:z r44
-			r257_b := math.FMA(r256_b, z_b, r44)
-			// r259 = FMA r257 r26:z r258
-			r259_b := math.FMA(r257_b, z_b, r258)
-			// r260 = FMA r259 r26:z r48
-			r260_b := math.FMA(r259_b, z_b, r48)
-			// r261 = Mul r215 r260
-			r261_b := float64(r215_b * r260_b)
-			// r262 = CmpGT r191 r105
-			r262_b := r191_b > r105
-			// r263 = Select r262 r105 r191
-			r263_b := r191_b
-			if r262_b {
-				r263_b = r105
+			// r237 = FMA r236 r26:z r54
+			r237_b := math.FMA(r236_b, z_b, r54)
+			// r239 = FMA r237 r26:z r238
+			r239_b := math.FMA(r237_b, z_b, r238)
+			// r240 = FMA r239 r26:z r57
+			r240_b := math.FMA(r239_b, z_b, r57)
+			// r242 = FMA r240 r26:z r241
+			r242_b := math.FMA(r240_b, z_b, r241)
+			// r243 = FMA r242 r26:z r61
+			r243_b := math.FMA(r242_b, z_b, r61)
+			// r245 = FMA r243 r26:z r244
+			r245_b := math.FMA(r243_b, z_b, r244)
+			// r246 = FMA r245 r26:z r65
+			r246_b := math.FMA(r245_b, z_b, r65)
+			// r248 = FMA r246 r26:z r247
+			r248_b := math.FMA(r246_b, z_b, r247)
+			// r249 = FMA r248 r26:z r36
+			r249_b := math.FMA(r248_b, z_b, r36)
+			// r251 = FMA r249 r26:z r250
+			r251_b := math.FMA(r249_b, z_b, r250)
+			// r252 = FMA r251 r26:z r40
+			r252_b := math.FMA(r251_b, z_b, r40)
+			// r254 = FMA r252 r26:z r253
+			r254_b := math.FMA(r252_b, z_b, r253)
+			// r255 = FMA r254 r26:z r44
+			r255_b := math.FMA(r254_b, z_b, r44)
+			// r257 = FMA r255 r26:z r256
+			r257_b := math.FMA(r255_b, z_b, r256)
+			// r258 = FMA r257 r26:z r48
+			r258_b := math.FMA(r257_b, z_b, r48)
+			// r259 = Mul r213 r258
+			r259_b := float64(r213_b * r258_b)
+			// r260 = CmpGT r189 r105
+			r260_b := r189_b > r105
+			// r261 = Select r260 r105 r189
+			r261_b := r189_b
+			if r260_b {
+				r261_b = r105
 			}
-			// r264 = Sub r187 r50
-			r264_b := float64(r187_b - r50)
-			// r265 = Mul r263 r108
-			r265_b := float64(r263_b * r108)
-			// r266 = Add r265 r82
-			r266_b := float64(r265_b + r82)
-			// r267:kBits = Bits r266
-			kBits267_b := math.Float64bits(r266_b)
-			// r268 = IAdd r267:kBits r112
-			r268_b := kBits267_b + r112
-			// r269 = Shl 52 r268
-			r269_b := r268_b << 52
-			// r270:pow2 = FromBits r269
-			pow2270_b := math.Float64frombits(r269_b)
-			// r271 = FMA r209 r264 r270:pow2
-			r271_b := math.FMA(r209_b, r264_b, pow2270_b)
-			// r272 = Div r271 r187
-			r272_b := float64(r271_b / r187_b)
-			// r273 = Div r272 r187
-			r273_b := float64(r272_b / r187_b)
-			// r274 = FMA r191 r48 r82
-			r274_b := math.FMA(r191_b, r48, r82)
-			// r275 = Sub r274 r82
-			r275_b := float64(r274_b - r82)
-			// r276 = Add r275 r82
-			r276_b := float64(r275_b + r82)
-			// r277:kBits = Bits r276
-			kBits277_b := math.Float64bits(r276_b)
-			// r278 = IAdd r277:kBits r112
-			r278_b := kBits277_b + r112
-			// r279 = Shl 52 r278
-			r279_b := r278_b << 52
-			// r280:pow2 = FromBits r279
-			pow2280_b := math.Float64frombits(r279_b)
-			// r281 = Mul r273 r280:pow2
-			r281_b := float64(r273_b * pow2280_b)
-			// r282 = Sub r191 r275
-			r282_b := float64(r191_b - r275_b)
-			// r283 = Add r282 r82
-			r283_b := float64(r282_b + r82)
-			// r284:kBits = Bits r283
-			kBits284_b := math.Float64bits(r283_b)
-			// r285 = IAdd r284:kBits r112
-			r285_b := kBits284_b + r112
-			// r286 = Shl 52 r285
-			r286_b := r285_b << 52
-			// r287:pow2 = FromBits r286
-			pow2287_b := math.Float64frombits(r286_b)
-			// r288 = Mul r281 r287:pow2
-			r288_b := float64(r281_b * pow2287_b)
-			// r289 = Div r50 r26:z
-			r289_b := float64(r50 / z_b)
-			// r290 = Div r289 r26:z
-			r290_b := float64(r289_b / z_b)
-			// r291 = CmpGT r26:z r50
-			r291_b := z_b > r50
-			// r292 = Select r291 r288 r185
-			r292_b := r185_b
-			if r291_b {
-				r292_b = r288_b
+			// r262 = Sub r185 r50
+			r262_b := float64(r185_b - r50)
+			// r263 = Mul r261 r108
+			r263_b := float64(r261_b * r108)
+			// r264 = Add r263 r82
+			r264_b := float64(r263_b + r82)
+			// r265:kBits = Bits r264
+			kBits265_b := math.Float64bits(r264_b)
+			// r266 = IAdd r265:kBits r112
+			r266_b := kBits265_b + r112
+			// r267 = Shl 52 r266
+			r267_b := r266_b << 52
+			// r268:pow2 = FromBits r267
+			pow2268_b := math.Float64frombits(r267_b)
+			// r269 = FMA r207 r262 r268:pow2
+			r269_b := math.FMA(r207_b, r262_b, pow2268_b)
+			// r270 = Div r269 r185
+			r270_b := float64(r269_b / r185_b)
+			// r271 = Div r270 r185
+			r271_b := float64(r270_b / r185_b)
+			// r272 = FMA r189 r48 r82
+			r272_b := math.FMA(r189_b, r48, r82)
+			// r273 = Sub r272 r82
+			r273_b := float64(r272_b - r82)
+			// r274 = Add r273 r82
+			r274_b := float64(r273_b + r82)
+			// r275:kBits = Bits r274
+			kBits275_b := math.Float64bits(r274_b)
+			// r276 = IAdd r275:kBits r112
+			r276_b := kBits275_b + r112
+			// r277 = Shl 52 r276
+			r277_b := r276_b << 52
+			// r278:pow2 = FromBits r277
+			pow2278_b := math.Float64frombits(r277_b)
+			// r279 = Mul r271 r278:pow2
+			r279_b := float64(r271_b * pow2278_b)
+			// r280 = Sub r189 r273
+			r280_b := float64(r189_b - r273_b)
+			// r281 = Add r280 r82
+			r281_b := float64(r280_b + r82)
+			// r282:kBits = Bits r281
+			kBits282_b := math.Float64bits(r281_b)
+			// r283 = IAdd r282:kBits r112
+			r283_b := kBits282_b + r112
+			// r284 = Shl 52 r283
+			r284_b := r283_b << 52
+			// r285:pow2 = FromBits r284
+			pow2285_b := math.Float64frombits(r284_b)
+			// r286 = Mul r279 r285:pow2
+			r286_b := float64(r279_b * pow2285_b)
+			// r287 = Div r50 r26:z
+			r287_b := float64(r50 / z_b)
+			// r288 = Div r287 r26:z
+			r288_b := float64(r287_b / z_b)
+			// r289 = CmpGT r26:z r50
+			r289_b := z_b > r50
+			// r290 = Select r289 r286 r183
+			r290_b := r183_b
+			if r289_b {
+				r290_b = r286_b
 			}
-			// r294 = CmpGE r26:z r293
-			r294_b := z_b >= r293
-			// r295 = Select r294 r261 r288
-			r295_b := r288_b
-			if r294_b {
-				r295_b = r261_b
+			// r292 = CmpGE r26:z r291
+			r292_b := z_b >= r291
+			// r293 = Select r292 r259 r286
+			r293_b := r286_b
+			if r292_b {
+				r293_b = r259_b
 			}
-			// r297 = CmpLT r26:z r296
-			r297_b := z_b < r296
-			// r298 = Select r297 r295 r292
-			r298_b := r292_b
+			// r295 = CmpLT r26:z r294
+			r295_b := z_b < r294
+			// r296 = Select r295 r293 r290
+			r296_b := r290_b
+			if r295_b {
+				r296_b = r293_b
+			}
+			// r297 = CmpLT r26:z r79
+			r297_b := z_b < r79
+			// r298 = Select r297 r288 r296
+			r298_b := r296_b
 			if r297_b {
-				r298_b = r295_b
+				r298_b = r288_b
 			}
-			// r299 = CmpLT r26:z r79
-			r299_b := z_b < r79
-			// r300 = Select r299 r290 r298
-			r300_b := r298_b
-			if r299_b {
-				r300_b = r290_b
-			}
-			// r157 = Select r158 r300 r157
-			if r158_b {
-				r157_b = r300_b
+			// r156:dphi = Select r53:large r298 r156:dphi
+			if large_b {
+				dphi_b = r298_b
 			}
 		}
-		// r302 = Sub r301 r2:Last
-		r302_a := float64(r301 - Last_a)
-		r302_b := float64(r301 - Last_b)
-		// r303:tauRef = Param TauRef
+		// r300 = Sub r299 r2:Last
+		r300_a := float64(r299 - Last_a)
+		r300_b := float64(r299 - Last_b)
+		// r301:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
-		// r304 = CmpLT r302 r303:tauRef
-		r304_a := r302_a < tauRef_a
-		r304_b := r302_b < tauRef_b
-		// r305 = Select r304 r9:vr r136:vc
-		r305_a := vc_a
-		if r304_a {
-			r305_a = vr_a
-		}
-		r305_b := vc_b
-		if r304_b {
-			r305_b = vr_b
-		}
-		// r306:invD = Param InvD
+		// r302:refr = CmpLT r300 r301:tauRef
+		refr_a := r300_a < tauRef_a
+		refr_b := r300_b < tauRef_b
+		// r303:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
-		// r307:alpha = Param Alpha
+		// r304:negInvD = Param NegInvD
+		negInvD_a := cNegInvD[j]
+		negInvD_b := cNegInvD[j+1]
+		// r305:alpha = Param Alpha
 		alpha_a := cAlpha[j]
 		alpha_b := cAlpha[j+1]
-		// r308:width = Param Width
+		// r306:width = Param Width
 		width_a := cWidth[j]
 		width_b := cWidth[j+1]
-		// r309 = Imm 0x0
-		r309_a := math.Float64frombits(0x0000000000000000) // 0
-		r309_b := math.Float64frombits(0x0000000000000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r309 = Load GSpike
-			r309_a = gspike[j]
-			r309_b = gspike[j+1]
+			// r307 = Select r302:refr r9:vr r136:vc
+			r307_a := vc_a
+			if refr_a {
+				r307_a = vr_a
+			}
+			r307_b := vc_b
+			if refr_b {
+				r307_b = vr_b
+			}
+			// r308 = Load GSpike
+			r308_a := gspike[j]
+			r308_b := gspike[j+1]
+			// r309 = Sub r307 r5:vTh
+			r309_a := float64(r307_a - vTh_a)
+			r309_b := float64(r307_b - vTh_b)
+			// r310 = Abs r309
+			r310_a := math.Float64frombits(math.Float64bits(r309_a) &^ (1 << 63))
+			r310_b := math.Float64frombits(math.Float64bits(r309_b) &^ (1 << 63))
+			// r311 = FMA r310 r304:negInvD r306:width
+			r311_a := math.FMA(r310_a, negInvD_a, width_a)
+			r311_b := math.FMA(r310_b, negInvD_b, width_b)
+			// r312 = Mul r305:alpha r311
+			r312_a := float64(alpha_a * r311_a)
+			r312_b := float64(alpha_b * r311_b)
+			// r313 = CmpLT r312 r294
+			r313_a := r312_a < r294
+			r313_b := r312_b < r294
+			// r314 = Select r313 r294 r312
+			r314_a := r312_a
+			if r313_a {
+				r314_a = r294
+			}
+			r314_b := r312_b
+			if r313_b {
+				r314_b = r294
+			}
+			// r315 = Mul r308 r314
+			r315_a := float64(r308_a * r314_a)
+			r315_b := float64(r308_b * r314_b)
+			// r3:gV = FMA r315 r303:invD r3:gV
+			gV_a = math.FMA(r315_a, invD_a, gV_a)
+			gV_b = math.FMA(r315_b, invD_b, gV_b)
 		}
-		// r311 = Sub r305 r5:vTh
-		r311_a := float64(r305_a - vTh_a)
-		r311_b := float64(r305_b - vTh_b)
-		// r312 = Mul r311 r306:invD
-		r312_a := float64(r311_a * invD_a)
-		r312_b := float64(r311_b * invD_b)
-		// r313 = Abs r312
-		r313_a := math.Float64frombits(math.Float64bits(r312_a) &^ (1 << 63))
-		r313_b := math.Float64frombits(math.Float64bits(r312_b) &^ (1 << 63))
-		// r314 = Sub r308:width r313
-		r314_a := float64(width_a - r313_a)
-		r314_b := float64(width_b - r313_b)
-		// r315 = Mul r307:alpha r314
-		r315_a := float64(alpha_a * r314_a)
-		r315_b := float64(alpha_b * r314_b)
-		// r316 = CmpLT r315 r296
-		r316_a := r315_a < r296
-		r316_b := r315_b < r296
-		// r317 = Select r316 r296 r315
-		r317_a := r315_a
-		if r316_a {
-			r317_a = r296
-		}
-		r317_b := r315_b
-		if r316_b {
-			r317_b = r296
-		}
-		// r318 = Mul r309 r317
-		r318_a := float64(r309_a * r317_a)
-		r318_b := float64(r309_b * r317_b)
-		// r319 = FMA r318 r306:invD r3:gV
-		r319_a := math.FMA(r318_a, invD_a, gV_a)
-		r319_b := math.FMA(r318_b, invD_b, gV_b)
-		// r320:dtRTau = Param DtRTau
-		dtRTau320_a := cDtRTau[j]
-		dtRTau320_b := cDtRTau[j+1]
-		// r321:ka = Param Ka
+		// r317:dtRTau = Param DtRTau
+		dtRTau317_a := cDtRTau[j]
+		dtRTau317_b := cDtRTau[j+1]
+		// r318:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r322 = FMA r4:gW r321:ka r319
-		r322_a := math.FMA(gW_a, ka_a, r319_a)
-		r322_b := math.FMA(gW_b, ka_b, r319_b)
-		// r323 = Mul r51:ex r320:dtRTau
-		r323_a := float64(ex_a * dtRTau320_a)
-		r323_b := float64(ex_b * dtRTau320_b)
-		// r324 = Mul r322 r323
-		r324_a := float64(r322_a * r323_a)
-		r324_b := float64(r322_b * r323_b)
-		// r325:keep = Param Keep
+		// r319:hVc = FMA r4:gW r318:ka r3:gV
+		hVc_a := math.FMA(gW_a, ka_a, gV_a)
+		hVc_b := math.FMA(gW_b, ka_b, gV_b)
+		// r320 = Mul r51:ex r317:dtRTau
+		r320_a := float64(ex_a * dtRTau317_a)
+		r320_b := float64(ex_b * dtRTau317_b)
+		// r321 = Mul r319:hVc r320
+		r321_a := float64(hVc_a * r320_a)
+		r321_b := float64(hVc_b * r320_b)
+		// r322:gI = Select r302:refr r294 r321
+		gI_a := r321_a
+		if refr_a {
+			gI_a = r294
+		}
+		gI_b := r321_b
+		if refr_b {
+			gI_b = r294
+		}
+		// r323:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r326 = Mul r4:gW r325:keep
-		r326_a := float64(gW_a * keep_a)
-		r326_b := float64(gW_b * keep_b)
-		// r327 = Sub r326 r324
-		r327_a := float64(r326_a - r324_a)
-		r327_b := float64(r326_b - r324_b)
-		// r328 = Mul r157 r24:F
-		r328_a := float64(r157_a * F_a)
-		r328_b := float64(r157_b * F_b)
-		// r329:dtCTau = Param DtCTau
-		dtCTau329_a := cDtCTau[j]
-		dtCTau329_b := cDtCTau[j+1]
-		// r330 = Add r329:dtCTau r329:dtCTau
-		r330_a := float64(dtCTau329_a + dtCTau329_a)
-		r330_b := float64(dtCTau329_b + dtCTau329_b)
-		// r331 = FMA r328 r330 r50
-		r331_a := math.FMA(r328_a, r330_a, r50)
-		r331_b := math.FMA(r328_b, r330_b, r50)
-		// r332 = FMA r51:ex r26:z r331
-		r332_a := math.FMA(ex_a, z_a, r331_a)
-		r332_b := math.FMA(ex_b, z_b, r331_b)
-		// r333 = Mul r322 r332
-		r333_a := float64(r322_a * r332_a)
-		r333_b := float64(r322_b * r332_b)
-		// r334 = FMA r51:ex r9:vr r328
-		r334_a := math.FMA(ex_a, vr_a, r328_a)
-		r334_b := math.FMA(ex_b, vr_b, r328_b)
-		// r335 = Select r304 r319 r333
-		r335_a := r333_a
-		if r304_a {
-			r335_a = r319_a
+		// r324 = Select r302:refr r50 r323:keep
+		r324_a := keep_a
+		if refr_a {
+			r324_a = r50
 		}
-		r335_b := r333_b
-		if r304_b {
-			r335_b = r319_b
+		r324_b := keep_b
+		if refr_b {
+			r324_b = r50
 		}
-		// r336 = Select r304 r4:gW r327
-		r336_a := r327_a
-		if r304_a {
-			r336_a = gW_a
+		// r325 = Mul r4:gW r324
+		r325_a := float64(gW_a * r324_a)
+		r325_b := float64(gW_b * r324_b)
+		// r4:gW = Sub r325 r322:gI
+		gW_a = float64(r325_a - gI_a)
+		gW_b = float64(r325_b - gI_b)
+		// r327:q = Mul r156:dphi r24:F
+		q327_a := float64(dphi_a * F_a)
+		q327_b := float64(dphi_b * F_b)
+		// r328:dtCTau2 = Param DtCTau2
+		dtCTau2_a := cDtCTau2[j]
+		dtCTau2_b := cDtCTau2[j+1]
+		// r329 = FMA r327:q r328:dtCTau2 r50
+		r329_a := math.FMA(q327_a, dtCTau2_a, r50)
+		r329_b := math.FMA(q327_b, dtCTau2_b, r50)
+		// r330 = FMA r51:ex r26:z r329
+		r330_a := math.FMA(ex_a, z_a, r329_a)
+		r330_b := math.FMA(ex_b, z_b, r329_b)
+		// r331 = Mul r319:hVc r330
+		r331_a := float64(hVc_a * r330_a)
+		r331_b := float64(hVc_b * r330_b)
+		// r332:hv = Select r302:refr r3:gV r331
+		hv_a := r331_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r336_b := r327_b
-		if r304_b {
-			r336_b = gW_b
+		hv_b := r331_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		// r4:gW = Mul r336 r50
-		gW_a = float64(r336_a * r50)
-		gW_b = float64(r336_b * r50)
-		// r338 = Sub r0:V r5:vTh
-		r338_a := float64(V_a - vTh_a)
-		r338_b := float64(V_b - vTh_b)
-		// r339 = Mul r338 r306:invD
-		r339_a := float64(r338_a * invD_a)
-		r339_b := float64(r338_b * invD_b)
+		// r333 = Imm 0x0
+		r333_a := math.Float64frombits(0x0000000000000000) // 0
+		r333_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r334 = Mul r319:hVc r317:dtRTau
+			r334_a := float64(hVc_a * dtRTau317_a)
+			r334_b := float64(hVc_b * dtRTau317_b)
+			// r335 = Mul r334 r108
+			r335_a := float64(r334_a * r108)
+			r335_b := float64(r334_b * r108)
+			// r336 = FMA r51:ex r9:vr r327:q
+			r336_a := math.FMA(ex_a, vr_a, q327_a)
+			r336_b := math.FMA(ex_b, vr_b, q327_b)
+			// r337 = Mul r335 r336
+			r337_a := float64(r335_a * r336_a)
+			r337_b := float64(r335_b * r336_b)
+			// r333 = Select r302:refr r294 r337
+			r333_a = r337_a
+			if refr_a {
+				r333_a = r294
+			}
+			r333_b = r337_b
+			if refr_b {
+				r333_b = r294
+			}
+		}
+		// r339 = Sub r0:V r5:vTh
+		r339_a := float64(V_a - vTh_a)
+		r339_b := float64(V_b - vTh_b)
 		// r340 = Abs r339
 		r340_a := math.Float64frombits(math.Float64bits(r339_a) &^ (1 << 63))
 		r340_b := math.Float64frombits(math.Float64bits(r339_b) &^ (1 << 63))
-		// r341 = Sub r308:width r340
-		r341_a := float64(width_a - r340_a)
-		r341_b := float64(width_b - r340_b)
-		// r342 = Mul r307:alpha r341
+		// r341 = FMA r340 r304:negInvD r306:width
+		r341_a := math.FMA(r340_a, negInvD_a, width_a)
+		r341_b := math.FMA(r340_b, negInvD_b, width_b)
+		// r342 = Mul r305:alpha r341
 		r342_a := float64(alpha_a * r341_a)
 		r342_b := float64(alpha_b * r341_b)
-		// r343 = CmpLT r342 r296
-		r343_a := r342_a < r296
-		r343_b := r342_b < r296
-		// r344 = Select r343 r296 r342
+		// r343 = CmpLT r342 r294
+		r343_a := r342_a < r294
+		r343_b := r342_b < r294
+		// r344 = Select r343 r294 r342
 		r344_a := r342_a
 		if r343_a {
-			r344_a = r296
+			r344_a = r294
 		}
 		r344_b := r342_b
 		if r343_b {
-			r344_b = r296
+			r344_b = r294
 		}
-		// r345 = Mul r344 r306:invD
+		// r345 = Mul r344 r303:invD
 		r345_a := float64(r344_a * invD_a)
 		r345_b := float64(r344_b * invD_b)
 		// r346:b = Param B
 		b346_a := cB[j]
 		b346_b := cB[j+1]
-		// r347 = Mul r336 r346:b
-		r347_a := float64(r336_a * b346_a)
-		r347_b := float64(r336_b * b346_b)
+		// r347 = Mul r4:gW r346:b
+		r347_a := float64(gW_a * b346_a)
+		r347_b := float64(gW_b * b346_b)
 		// r348 = Mul r347 r345
 		r348_a := float64(r347_a * r345_a)
 		r348_b := float64(r347_b * r345_b)
 		// r349 = Sub r50 r344
 		r349_a := float64(r50 - r344_a)
 		r349_b := float64(r50 - r344_b)
-		// r3:gV = FMA r335 r349 r348
-		gV_a = math.FMA(r335_a, r349_a, r348_a)
-		gV_b = math.FMA(r335_b, r349_b, r348_b)
+		// r3:gV = FMA r332:hv r349 r348
+		gV_a = math.FMA(hv_a, r349_a, r348_a)
+		gV_b = math.FMA(hv_b, r349_b, r348_b)
 		// If GI
 		if hasGI {
-			// r351 = Select r304 r296 r324
-			r351_a := r324_a
-			if r304_a {
-				r351_a = r296
-			}
-			r351_b := r324_b
-			if r304_b {
-				r351_b = r296
-			}
-			// Store GI r351
-			gi[j] = r351_a
-			gi[j+1] = r351_b
+			// Store GI r322:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// r352 = Mul r322 r320:dtRTau
-			r352_a := float64(r322_a * dtRTau320_a)
-			r352_b := float64(r322_b * dtRTau320_b)
-			// r353 = Mul r352 r108
-			r353_a := float64(r352_a * r108)
-			r353_b := float64(r352_b * r108)
-			// r354 = Mul r353 r334
-			r354_a := float64(r353_a * r334_a)
-			r354_b := float64(r353_b * r334_b)
-			// r355 = Select r304 r296 r354
-			r355_a := r354_a
-			if r304_a {
-				r355_a = r296
-			}
-			r355_b := r354_b
-			if r304_b {
-				r355_b = r296
-			}
-			// Store GG r355
-			gg[j] = r355_a
-			gg[j+1] = r355_b
+			// Store GG r333
+			gg[j] = r333_a
+			gg[j+1] = r333_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r356 = Select r304 r296 r322
-			r356_a := r322_a
-			if r304_a {
-				r356_a = r296
+			// r351 = Select r302:refr r294 r319:hVc
+			r351_a := hVc_a
+			if refr_a {
+				r351_a = r294
 			}
-			r356_b := r322_b
-			if r304_b {
-				r356_b = r296
+			r351_b := hVc_b
+			if refr_b {
+				r351_b = r294
 			}
-			// Store GDelta r356
-			gdelta[j] = r356_a
-			gdelta[j+1] = r356_b
+			// Store GDelta r351
+			gdelta[j] = r351_a
+			gdelta[j+1] = r351_b
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -26915,7 +26735,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		// r18:a2 = Sub r9:vr r17:vC
 		a2 := float64(vr - vC)
 		// r19:dtCTau = Param DtCTau
-		dtCTau19 := cDtCTau[j]
+		dtCTau := cDtCTau[j]
 		// r20:a12 = Mul r16:a1 r18:a2
 		a12 := float64(a1 * a2)
 		// r21:dtRTau = Param DtRTau
@@ -26925,11 +26745,11 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		// r23:drive = Mul r21:dtRTau r22:iu
 		drive := float64(dtRTau21 * iu)
 		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-		F := math.FMA(dtCTau19, a12, drive)
+		F := math.FMA(dtCTau, a12, drive)
 		// r25:a1a2 = Add r16:a1 r18:a2
 		a1a2 := float64(a1 + a2)
 		// r26:z = Mul r19:dtCTau r25:a1a2
-		z := float64(dtCTau19 * a1a2)
+		z := float64(dtCTau * a1a2)
 		// If G
 		if hasG {
 			// r27:dtRTau = Param DtRTau
@@ -27050,7 +26870,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r103 = FMA r102 r89:r r48
 			r103 := math.FMA(r102, r, r48)
 			// r104:q = FMA r103 r89:r r50
-			q := math.FMA(r103, r, r50)
+			q104 := math.FMA(r103, r, r50)
 			// r106 = CmpGT r85:k r105
 			r106 := k > r105
 			// r107:kc = Select r106 r105 r85:k
@@ -27073,7 +26893,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r116:oneMinus = Sub r50 r115:pow2
 			oneMinus := float64(r50 - pow2115)
 			// r117 = FMA r89:r r104:q r116:oneMinus
-			r117 := math.FMA(r, q, oneMinus)
+			r117 := math.FMA(r, q104, oneMinus)
 			// r118:y = Div r117 r78:zl
 			y := float64(r117 / zl)
 			// r119 = FMA r85:k r48 r82
@@ -27127,30 +26947,28 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r136:vc = Add r136:vc r137
 			vc = float64(vc + r137)
 		}
-		// r139 = Abs r26:z
-		r139 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r142 = FMA r140 r26:z r141
-		r142 := math.FMA(r140, z, r141)
-		// r144 = FMA r142 r26:z r143
-		r144 := math.FMA(r142, z, r143)
-		// r146 = FMA r144 r26:z r145
-		r146 := math.FMA(r144, z, r145)
-		// r148 = FMA r146 r26:z r147
-		r148 := math.FMA(r146, z, r147)
-		// r150 = FMA r148 r26:z r149
-		r150 := math.FMA(r148, z, r149)
-		// r152 = FMA r150 r26:z r151
-		r152 := math.FMA(r150, z, r151)
-		// r154 = FMA r152 r26:z r153
-		r154 := math.FMA(r152, z, r153)
-		// r156 = FMA r154 r26:z r155
-		r156 := math.FMA(r154, z, r155)
-		// r157 = FMA r156 r26:z r48
-		r157 := math.FMA(r156, z, r48)
-		// r158 = CmpGT r139 r52
-		r158 := r139 > r52
-		// Rare r158
-		if r158 {
+		// r141 = FMA r139 r26:z r140
+		r141 := math.FMA(r139, z, r140)
+		// r143 = FMA r141 r26:z r142
+		r143 := math.FMA(r141, z, r142)
+		// r145 = FMA r143 r26:z r144
+		r145 := math.FMA(r143, z, r144)
+		// r147 = FMA r145 r26:z r146
+		r147 := math.FMA(r145, z, r146)
+		// r149 = FMA r147 r26:z r148
+		r149 := math.FMA(r147, z, r148)
+		// r151 = FMA r149 r26:z r150
+		r151 := math.FMA(r149, z, r150)
+		// r153 = FMA r151 r26:z r152
+		r153 := math.FMA(r151, z, r152)
+		// r155 = FMA r153 r26:z r154
+		r155 := math.FMA(r153, z, r154)
+		// r156:dphi = FMA r155 r26:z r48
+		dphi := math.FMA(r155, z, r48)
+		// Rare r53:large
+		if large {
+			// r159 = FMA r157 r26:z r158
+			r159 := math.FMA(r157, z, r158)
 			// r161 = FMA r159 r26:z r160
 			r161 := math.FMA(r159, z, r160)
 			// r163 = FMA r161 r26:z r162
@@ -27165,94 +26983,94 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			r171 := math.FMA(r169, z, r170)
 			// r173 = FMA r171 r26:z r172
 			r173 := math.FMA(r171, z, r172)
-			// r175 = FMA r173 r26:z r174
-			r175 := math.FMA(r173, z, r174)
-			// r176 = FMA r175 r26:z r140
-			r176 := math.FMA(r175, z, r140)
-			// r177 = FMA r176 r26:z r141
-			r177 := math.FMA(r176, z, r141)
-			// r178 = FMA r177 r26:z r143
-			r178 := math.FMA(r177, z, r143)
-			// r179 = FMA r178 r26:z r145
-			r179 := math.FMA(r178, z, r145)
-			// r180 = FMA r179 r26:z r147
-			r180 := math.FMA(r179, z, r147)
-			// r181 = FMA r180 r26:z r149
-			r181 := math.FMA(r180, z, r149)
-			// r182 = FMA r181 r26:z r151
-			r182 := math.FMA(r181, z, r151)
-			// r183 = FMA r182 r26:z r153
-			r183 := math.FMA(r182, z, r153)
-			// r184 = FMA r183 r26:z r155
-			r184 := math.FMA(r183, z, r155)
-			// r185 = FMA r184 r26:z r48
-			r185 := math.FMA(r184, z, r48)
-			// r186 = CmpGT r26:z r76
-			r186 := z > r76
-			// r187 = Select r186 r76 r26:z
-			r187 := z
+			// r174 = FMA r173 r26:z r139
+			r174 := math.FMA(r173, z, r139)
+			// r175 = FMA r174 r26:z r140
+			r175 := math.FMA(r174, z, r140)
+			// r176 = FMA r175 r26:z r142
+			r176 := math.FMA(r175, z, r142)
+			// r177 = FMA r176 r26:z r144
+			r177 := math.FMA(r176, z, r144)
+			// r178 = FMA r177 r26:z r146
+			r178 := math.FMA(r177, z, r146)
+			// r179 = FMA r178 r26:z r148
+			r179 := math.FMA(r178, z, r148)
+			// r180 = FMA r179 r26:z r150
+			r180 := math.FMA(r179, z, r150)
+			// r181 = FMA r180 r26:z r152
+			r181 := math.FMA(r180, z, r152)
+			// r182 = FMA r181 r26:z r154
+			r182 := math.FMA(r181, z, r154)
+			// r183 = FMA r182 r26:z r48
+			r183 := math.FMA(r182, z, r48)
+			// r184 = CmpGT r26:z r76
+			r184 := z > r76
+			// r185 = Select r184 r76 r26:z
+			r185 := z
+			if r184 {
+				r185 = r76
+			}
+			// r186 = CmpLT r185 r79
+			r186 := r185 < r79
+			// r187 = Select r186 r79 r185
+			r187 := r185
 			if r186 {
-				r187 = r76
+				r187 = r79
 			}
-			// r188 = CmpLT r187 r79
-			r188 := r187 < r79
-			// r189 = Select r188 r79 r187
-			r189 := r187
-			if r188 {
-				r189 = r79
-			}
-			// r190 = FMA r189 r83 r82
-			r190 := math.FMA(r189, r83, r82)
-			// r191 = Sub r190 r82
-			r191 := float64(r190 - r82)
-			// r192 = FMA r191 r87 r189
-			r192 := math.FMA(r191, r87, r189)
-			// r193 = FMA r191 r86 r192
-			r193 := math.FMA(r191, r86, r192)
-			// r194 = FMA r54 r193 r55
-			r194 := math.FMA(r54, r193, r55)
-			// r195 = FMA r194 r193 r57
-			r195 := math.FMA(r194, r193, r57)
-			// r196 = FMA r195 r193 r59
-			r196 := math.FMA(r195, r193, r59)
-			// r197 = FMA r196 r193 r61
-			r197 := math.FMA(r196, r193, r61)
-			// r198 = FMA r197 r193 r63
-			r198 := math.FMA(r197, r193, r63)
-			// r199 = FMA r198 r193 r65
-			r199 := math.FMA(r198, r193, r65)
-			// r200 = FMA r199 r193 r35
-			r200 := math.FMA(r199, r193, r35)
-			// r201 = FMA r200 r193 r36
-			r201 := math.FMA(r200, r193, r36)
-			// r202 = FMA r201 r193 r38
-			r202 := math.FMA(r201, r193, r38)
-			// r203 = FMA r202 r193 r40
-			r203 := math.FMA(r202, r193, r40)
-			// r204 = FMA r203 r193 r42
-			r204 := math.FMA(r203, r193, r42)
-			// r205 = FMA r204 r193 r44
-			r205 := math.FMA(r204, r193, r44)
-			// r206 = FMA r205 r193 r46
-			r206 := math.FMA(r205, r193, r46)
-			// r207 = FMA r206 r193 r48
-			r207 := math.FMA(r206, r193, r48)
-			// r208 = FMA r207 r193 r50
-			r208 := math.FMA(r207, r193, r50)
-			// r209 = FMA r193 r208 r50
-			r209 := math.FMA(r193, r208, r50)
-			// r210 = Add r191 r82
-			r210 := float64(r191 + r82)
-			// r211:kBits = Bits r210
-			kBits211 := math.Float64bits(r210)
-			// r212 = IAdd r211:kBits r112
-			r212 := kBits211 + r112
-			// r213 = Shl 52 r212
-			r213 := r212 << 52
-			// r214:pow2 = FromBits r213
-			pow2214 := math.Float64frombits(r213)
-			// r215 = Mul r209 r214:pow2
-			r215 := float64(r209 * pow2214)
+			// r188 = FMA r187 r83 r82
+			r188 := math.FMA(r187, r83, r82)
+			// r189 = Sub r188 r82
+			r189 := float64(r188 - r82)
+			// r190 = FMA r189 r87 r187
+			r190 := math.FMA(r189, r87, r187)
+			// r191 = FMA r189 r86 r190
+			r191 := math.FMA(r189, r86, r190)
+			// r192 = FMA r54 r191 r55
+			r192 := math.FMA(r54, r191, r55)
+			// r193 = FMA r192 r191 r57
+			r193 := math.FMA(r192, r191, r57)
+			// r194 = FMA r193 r191 r59
+			r194 := math.FMA(r193, r191, r59)
+			// r195 = FMA r194 r191 r61
+			r195 := math.FMA(r194, r191, r61)
+			// r196 = FMA r195 r191 r63
+			r196 := math.FMA(r195, r191, r63)
+			// r197 = FMA r196 r191 r65
+			r197 := math.FMA(r196, r191, r65)
+			// r198 = FMA r197 r191 r35
+			r198 := math.FMA(r197, r191, r35)
+			// r199 = FMA r198 r191 r36
+			r199 := math.FMA(r198, r191, r36)
+			// r200 = FMA r199 r191 r38
+			r200 := math.FMA(r199, r191, r38)
+			// r201 = FMA r200 r191 r40
+			r201 := math.FMA(r200, r191, r40)
+			// r202 = FMA r201 r191 r42
+			r202 := math.FMA(r201, r191, r42)
+			// r203 = FMA r202 r191 r44
+			r203 := math.FMA(r202, r191, r44)
+			// r204 = FMA r203 r191 r46
+			r204 := math.FMA(r203, r191, r46)
+			// r205 = FMA r204 r191 r48
+			r205 := math.FMA(r204, r191, r48)
+			// r206 = FMA r205 r191 r50
+			r206 := math.FMA(r205, r191, r50)
+			// r207 = FMA r191 r206 r50
+			r207 := math.FMA(r191, r206, r50)
+			// r208 = Add r189 r82
+			r208 := float64(r189 + r82)
+			// r209:kBits = Bits r208
+			kBits209 := math.Float64bits(r208)
+			// r210 = IAdd r209:kBits r112
+			r210 := kBits209 + r112
+			// r211 = Shl 52 r210
+			r211 := r210 << 52
+			// r212:pow2 = FromBits r211
+			pow2212 := math.Float64frombits(r211)
+			// r213 = Mul r207 r212:pow2
+			r213 := float64(r207 * pow2212)
+			// r216 = FMA r214 r26:z r215
+			r216 := math.FMA(r214, z, r215)
 			// r218 = FMA r216 r26:z r217
 			r218 := math.FMA(r216, z, r217)
 			// r220 = FMA r218 r26:z r219
@@ -27273,285 +27091,280 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			r234 := math.FMA(r232, z, r233)
 			// r236 = FMA r234 r26:z r235
 			r236 := math.FMA(r234, z, r235)
-			// r238 = FMA r236 r26:z r237
-			r238 := math.FMA(r236, z, r237)
-			// r239 = FMA r238 r26:z r54
-			r239 := math.FMA(r238, z, r54)
-			// r241 = FMA r239 r26:z r240
-			r241 := math.FMA(r239, z, r240)
-			// r242 = FMA r241 r26:z r57
-			r242 := math.FMA(r241, z, r57)
-			// r244 = FMA r242 r26:z r243
-			r244 := math.FMA(r242, z, r243)
-			// r245 = FMA r244 r26:z r61
-			r245 := math.FMA(r244, z, r61)
-			// r247 = FMA r245 r26:z r246
-			r247 := math.FMA(r245, z, r246)
-			// r248 = FMA r247 r26:z r65
-			r248 := math.FMA(r247, z, r65)
-			// r250 = FMA r248 r26:z r249
-			r250 := math.FMA(r248, z, r249)
-			// r251 = FMA r250 r26:z r36
-			r251 := math.FMA(r250, z, r36)
-			// r253 = FMA r251 r26:z r252
-			r253 := math.FMA(r251, z, r252)
-			// r254 = FMA r253 r26:z r40
-			r254 := math.FMA(r253, z, r40)
-			// r256 = FMA r254 r26:z r255
-			r256 := math.FMA(r254, z, r255)
-			// r257 = FMA r256 r26:z r44
-			r257 := math.FMA(r256, z, r44)
-			// r259 = FMA r257 r26:z r258
-			r259 := math.FMA(r257, z, r258)
-			// r260 = FMA r259 r26:z r48
-			r260 := math.FMA(r259, z, r48)
-			// r261 = Mul r215 r260
-			r261 := float64(r215 * r260)
-			// r262 = CmpGT r191 r105
-			r262 := r191 > r105
-			// r263 = Select r262 r105 r191
-			r263 := r191
-			if r262 {
-				r263 = r105
+			// r237 = FMA r236 r26:z r54
+			r237 := math.FMA(r236, z, r54)
+			// r239 = FMA r237 r26:z r238
+			r239 := math.FMA(r237, z, r238)
+			// r240 = FMA r239 r26:z r57
+			r240 := math.FMA(r239, z, r57)
+			// r242 = FMA r240 r26:z r241
+			r242 := math.FMA(r240, z, r241)
+			// r243 = FMA r242 r26:z r61
+			r243 := math.FMA(r242, z, r61)
+			// r245 = FMA r243 r26:z r244
+			r245 := math.FMA(r243, z, r244)
+			// r246 = FMA r245 r26:z r65
+			r246 := math.FMA(r245, z, r65)
+			// r248 = FMA r246 r26:z r247
+			r248 := math.FMA(r246, z, r247)
+			// r249 = FMA r248 r26:z r36
+			r249 := math.FMA(r248, z, r36)
+			// r251 = FMA r249 r26:z r250
+			r251 := math.FMA(r249, z, r250)
+			// r252 = FMA r251 r26:z r40
+			r252 := math.FMA(r251, z, r40)
+			// r254 = FMA r252 r26:z r253
+			r254 := math.FMA(r252, z, r253)
+			// r255 = FMA r254 r26:z r44
+			r255 := math.FMA(r254, z, r44)
+			// r257 = FMA r255 r26:z r256
+			r257 := math.FMA(r255, z, r256)
+			// r258 = FMA r257 r26:z r48
+			r258 := math.FMA(r257, z, r48)
+			// r259 = Mul r213 r258
+			r259 := float64(r213 * r258)
+			// r260 = CmpGT r189 r105
+			r260 := r189 > r105
+			// r261 = Select r260 r105 r189
+			r261 := r189
+			if r260 {
+				r261 = r105
 			}
-			// r264 = Sub r187 r50
-			r264 := float64(r187 - r50)
-			// r265 = Mul r263 r108
-			r265 := float64(r263 * r108)
-			// r266 = Add r265 r82
-			r266 := float64(r265 + r82)
-			// r267:kBits = Bits r266
-			kBits267 := math.Float64bits(r266)
-			// r268 = IAdd r267:kBits r112
-			r268 := kBits267 + r112
-			// r269 = Shl 52 r268
-			r269 := r268 << 52
-			// r270:pow2 = FromBits r269
-			pow2270 := math.Float64frombits(r269)
-			// r271 = FMA r209 r264 r270:pow2
-			r271 := math.FMA(r209, r264, pow2270)
-			// r272 = Div r271 r187
-			r272 := float64(r271 / r187)
-			// r273 = Div r272 r187
-			r273 := float64(r272 / r187)
-			// r274 = FMA r191 r48 r82
-			r274 := math.FMA(r191, r48, r82)
-			// r275 = Sub r274 r82
-			r275 := float64(r274 - r82)
-			// r276 = Add r275 r82
-			r276 := float64(r275 + r82)
-			// r277:kBits = Bits r276
-			kBits277 := math.Float64bits(r276)
-			// r278 = IAdd r277:kBits r112
-			r278 := kBits277 + r112
-			// r279 = Shl 52 r278
-			r279 := r278 << 52
-			// r280:pow2 = FromBits r279
-			pow2280 := math.Float64frombits(r279)
-			// r281 = Mul r273 r280:pow2
-			r281 := float64(r273 * pow2280)
-			// r282 = Sub r191 r275
-			r282 := float64(r191 - r275)
-			// r283 = Add r282 r82
-			r283 := float64(r282 + r82)
-			// r284:kBits = Bits r283
-			kBits284 := math.Float64bits(r283)
-			// r285 = IAdd r284:kBits r112
-			r285 := kBits284 + r112
-			// r286 = Shl 52 r285
-			r286 := r285 << 52
-			// r287:pow2 = FromBits r286
-			pow2287 := math.Float64frombits(r286)
-			// r288 = Mul r281 r287:pow2
-			r288 := float64(r281 * pow2287)
-			// r289 = Div r50 r26:z
-			r289 := float64(r50 / z)
-			// r290 = Div r289 r26:z
-			r290 := float64(r289 / z)
-			// r291 = CmpGT r26:z r50
-			r291 := z > r50
-			// r292 = Select r291 r288 r185
-			r292 := r185
-			if r291 {
-				r292 = r288
+			// r262 = Sub r185 r50
+			r262 := float64(r185 - r50)
+			// r263 = Mul r261 r108
+			r263 := float64(r261 * r108)
+			// r264 = Add r263 r82
+			r264 := float64(r263 + r82)
+			// r265:kBits = Bits r264
+			kBits265 := math.Float64bits(r264)
+			// r266 = IAdd r265:kBits r112
+			r266 := kBits265 + r112
+			// r267 = Shl 52 r266
+			r267 := r266 << 52
+			// r268:pow2 = FromBits r267
+			pow2268 := math.Float64frombits(r267)
+			// r269 = FMA r207 r262 r268:pow2
+			r269 := math.FMA(r207, r262, pow2268)
+			// r270 = Div r269 r185
+			r270 := float64(r269 / r185)
+			// r271 = Div r270 r185
+			r271 := float64(r270 / r185)
+			// r272 = FMA r189 r48 r82
+			r272 := math.FMA(r189, r48, r82)
+			// r273 = Sub r272 r82
+			r273 := float64(r272 - r82)
+			// r274 = Add r273 r82
+			r274 := float64(r273 + r82)
+			// r275:kBits = Bits r274
+			kBits275 := math.Float64bits(r274)
+			// r276 = IAdd r275:kBits r112
+			r276 := kBits275 + r112
+			// r277 = Shl 52 r276
+			r277 := r276 << 52
+			// r278:pow2 = FromBits r277
+			pow2278 := math.Float64frombits(r277)
+			// r279 = Mul r271 r278:pow2
+			r279 := float64(r271 * pow2278)
+			// r280 = Sub r189 r273
+			r280 := float64(r189 - r273)
+			// r281 = Add r280 r82
+			r281 := float64(r280 + r82)
+			// r282:kBits = Bits r281
+			kBits282 := math.Float64bits(r281)
+			// r283 = IAdd r282:kBits r112
+			r283 := kBits282 + r112
+			// r284 = Shl 52 r283
+			r284 := r283 << 52
+			// r285:pow2 = FromBits r284
+			pow2285 := math.Float64frombits(r284)
+			// r286 = Mul r279 r285:pow2
+			r286 := float64(r279 * pow2285)
+			// r287 = Div r50 r26:z
+			r287 := float64(r50 / z)
+			// r288 = Div r287 r26:z
+			r288 := float64(r287 / z)
+			// r289 = CmpGT r26:z r50
+			r289 := z > r50
+			// r290 = Select r289 r286 r183
+			r290 := r183
+			if r289 {
+				r290 = r286
 			}
-			// r294 = CmpGE r26:z r293
-			r294 := z >= r293
-			// r295 = Select r294 r261 r288
-			r295 := r288
-			if r294 {
-				r295 = r261
+			// r292 = CmpGE r26:z r291
+			r292 := z >= r291
+			// r293 = Select r292 r259 r286
+			r293 := r286
+			if r292 {
+				r293 = r259
 			}
-			// r297 = CmpLT r26:z r296
-			r297 := z < r296
-			// r298 = Select r297 r295 r292
-			r298 := r292
+			// r295 = CmpLT r26:z r294
+			r295 := z < r294
+			// r296 = Select r295 r293 r290
+			r296 := r290
+			if r295 {
+				r296 = r293
+			}
+			// r297 = CmpLT r26:z r79
+			r297 := z < r79
+			// r298 = Select r297 r288 r296
+			r298 := r296
 			if r297 {
-				r298 = r295
+				r298 = r288
 			}
-			// r299 = CmpLT r26:z r79
-			r299 := z < r79
-			// r300 = Select r299 r290 r298
-			r300 := r298
-			if r299 {
-				r300 = r290
-			}
-			// r157 = Select r158 r300 r157
-			if r158 {
-				r157 = r300
+			// r156:dphi = Select r53:large r298 r156:dphi
+			if large {
+				dphi = r298
 			}
 		}
-		// r302 = Sub r301 r2:Last
-		r302 := float64(r301 - Last)
-		// r303:tauRef = Param TauRef
+		// r300 = Sub r299 r2:Last
+		r300 := float64(r299 - Last)
+		// r301:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r304 = CmpLT r302 r303:tauRef
-		r304 := r302 < tauRef
-		// r305 = Select r304 r9:vr r136:vc
-		r305 := vc
-		if r304 {
-			r305 = vr
-		}
-		// r306:invD = Param InvD
+		// r302:refr = CmpLT r300 r301:tauRef
+		refr := r300 < tauRef
+		// r303:invD = Param InvD
 		invD := cInvD[j]
-		// r307:alpha = Param Alpha
+		// r304:negInvD = Param NegInvD
+		negInvD := cNegInvD[j]
+		// r305:alpha = Param Alpha
 		alpha := cAlpha[j]
-		// r308:width = Param Width
+		// r306:width = Param Width
 		width := cWidth[j]
-		// r309 = Imm 0x0
-		r309 := math.Float64frombits(0x0000000000000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r309 = Load GSpike
-			r309 = gspike[j]
+			// r307 = Select r302:refr r9:vr r136:vc
+			r307 := vc
+			if refr {
+				r307 = vr
+			}
+			// r308 = Load GSpike
+			r308 := gspike[j]
+			// r309 = Sub r307 r5:vTh
+			r309 := float64(r307 - vTh)
+			// r310 = Abs r309
+			r310 := math.Float64frombits(math.Float64bits(r309) &^ (1 << 63))
+			// r311 = FMA r310 r304:negInvD r306:width
+			r311 := math.FMA(r310, negInvD, width)
+			// r312 = Mul r305:alpha r311
+			r312 := float64(alpha * r311)
+			// r313 = CmpLT r312 r294
+			r313 := r312 < r294
+			// r314 = Select r313 r294 r312
+			r314 := r312
+			if r313 {
+				r314 = r294
+			}
+			// r315 = Mul r308 r314
+			r315 := float64(r308 * r314)
+			// r3:gV = FMA r315 r303:invD r3:gV
+			gV = math.FMA(r315, invD, gV)
 		}
-		// r311 = Sub r305 r5:vTh
-		r311 := float64(r305 - vTh)
-		// r312 = Mul r311 r306:invD
-		r312 := float64(r311 * invD)
-		// r313 = Abs r312
-		r313 := math.Float64frombits(math.Float64bits(r312) &^ (1 << 63))
-		// r314 = Sub r308:width r313
-		r314 := float64(width - r313)
-		// r315 = Mul r307:alpha r314
-		r315 := float64(alpha * r314)
-		// r316 = CmpLT r315 r296
-		r316 := r315 < r296
-		// r317 = Select r316 r296 r315
-		r317 := r315
-		if r316 {
-			r317 = r296
-		}
-		// r318 = Mul r309 r317
-		r318 := float64(r309 * r317)
-		// r319 = FMA r318 r306:invD r3:gV
-		r319 := math.FMA(r318, invD, gV)
-		// r320:dtRTau = Param DtRTau
-		dtRTau320 := cDtRTau[j]
-		// r321:ka = Param Ka
+		// r317:dtRTau = Param DtRTau
+		dtRTau317 := cDtRTau[j]
+		// r318:ka = Param Ka
 		ka := cKa[j]
-		// r322 = FMA r4:gW r321:ka r319
-		r322 := math.FMA(gW, ka, r319)
-		// r323 = Mul r51:ex r320:dtRTau
-		r323 := float64(ex * dtRTau320)
-		// r324 = Mul r322 r323
-		r324 := float64(r322 * r323)
-		// r325:keep = Param Keep
+		// r319:hVc = FMA r4:gW r318:ka r3:gV
+		hVc := math.FMA(gW, ka, gV)
+		// r320 = Mul r51:ex r317:dtRTau
+		r320 := float64(ex * dtRTau317)
+		// r321 = Mul r319:hVc r320
+		r321 := float64(hVc * r320)
+		// r322:gI = Select r302:refr r294 r321
+		gI := r321
+		if refr {
+			gI = r294
+		}
+		// r323:keep = Param Keep
 		keep := cKeep[j]
-		// r326 = Mul r4:gW r325:keep
-		r326 := float64(gW * keep)
-		// r327 = Sub r326 r324
-		r327 := float64(r326 - r324)
-		// r328 = Mul r157 r24:F
-		r328 := float64(r157 * F)
-		// r329:dtCTau = Param DtCTau
-		dtCTau329 := cDtCTau[j]
-		// r330 = Add r329:dtCTau r329:dtCTau
-		r330 := float64(dtCTau329 + dtCTau329)
-		// r331 = FMA r328 r330 r50
-		r331 := math.FMA(r328, r330, r50)
-		// r332 = FMA r51:ex r26:z r331
-		r332 := math.FMA(ex, z, r331)
-		// r333 = Mul r322 r332
-		r333 := float64(r322 * r332)
-		// r334 = FMA r51:ex r9:vr r328
-		r334 := math.FMA(ex, vr, r328)
-		// r335 = Select r304 r319 r333
-		r335 := r333
-		if r304 {
-			r335 = r319
+		// r324 = Select r302:refr r50 r323:keep
+		r324 := keep
+		if refr {
+			r324 = r50
 		}
-		// r336 = Select r304 r4:gW r327
-		r336 := r327
-		if r304 {
-			r336 = gW
+		// r325 = Mul r4:gW r324
+		r325 := float64(gW * r324)
+		// r4:gW = Sub r325 r322:gI
+		gW = float64(r325 - gI)
+		// r327:q = Mul r156:dphi r24:F
+		q327 := float64(dphi * F)
+		// r328:dtCTau2 = Param DtCTau2
+		dtCTau2 := cDtCTau2[j]
+		// r329 = FMA r327:q r328:dtCTau2 r50
+		r329 := math.FMA(q327, dtCTau2, r50)
+		// r330 = FMA r51:ex r26:z r329
+		r330 := math.FMA(ex, z, r329)
+		// r331 = Mul r319:hVc r330
+		r331 := float64(hVc * r330)
+		// r332:hv = Select r302:refr r3:gV r331
+		hv := r331
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r336 r50
-		gW = float64(r336 * r50)
-		// r338 = Sub r0:V r5:vTh
-		r338 := float64(V - vTh)
-		// r339 = Mul r338 r306:invD
-		r339 := float64(r338 * invD)
+		// r333 = Imm 0x0
+		r333 := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r334 = Mul r319:hVc r317:dtRTau
+			r334 := float64(hVc * dtRTau317)
+			// r335 = Mul r334 r108
+			r335 := float64(r334 * r108)
+			// r336 = FMA r51:ex r9:vr r327:q
+			r336 := math.FMA(ex, vr, q327)
+			// r337 = Mul r335 r336
+			r337 := float64(r335 * r336)
+			// r333 = Select r302:refr r294 r337
+			r333 = r337
+			if refr {
+				r333 = r294
+			}
+		}
+		// r339 = Sub r0:V r5:vTh
+		r339 := float64(V - vTh)
 		// r340 = Abs r339
 		r340 := math.Float64frombits(math.Float64bits(r339) &^ (1 << 63))
-		// r341 = Sub r308:width r340
-		r341 := float64(width - r340)
-		// r342 = Mul r307:alpha r341
+		// r341 = FMA r340 r304:negInvD r306:width
+		r341 := math.FMA(r340, negInvD, width)
+		// r342 = Mul r305:alpha r341
 		r342 := float64(alpha * r341)
-		// r343 = CmpLT r342 r296
-		r343 := r342 < r296
-		// r344 = Select r343 r296 r342
+		// r343 = CmpLT r342 r294
+		r343 := r342 < r294
+		// r344 = Select r343 r294 r342
 		r344 := r342
 		if r343 {
-			r344 = r296
+			r344 = r294
 		}
-		// r345 = Mul r344 r306:invD
+		// r345 = Mul r344 r303:invD
 		r345 := float64(r344 * invD)
 		// r346:b = Param B
 		b346 := cB[j]
-		// r347 = Mul r336 r346:b
-		r347 := float64(r336 * b346)
+		// r347 = Mul r4:gW r346:b
+		r347 := float64(gW * b346)
 		// r348 = Mul r347 r345
 		r348 := float64(r347 * r345)
 		// r349 = Sub r50 r344
 		r349 := float64(r50 - r344)
-		// r3:gV = FMA r335 r349 r348
-		gV = math.FMA(r335, r349, r348)
+		// r3:gV = FMA r332:hv r349 r348
+		gV = math.FMA(hv, r349, r348)
 		// If GI
 		if hasGI {
-			// r351 = Select r304 r296 r324
-			r351 := r324
-			if r304 {
-				r351 = r296
-			}
-			// Store GI r351
-			gi[j] = r351
+			// Store GI r322:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r352 = Mul r322 r320:dtRTau
-			r352 := float64(r322 * dtRTau320)
-			// r353 = Mul r352 r108
-			r353 := float64(r352 * r108)
-			// r354 = Mul r353 r334
-			r354 := float64(r353 * r334)
-			// r355 = Select r304 r296 r354
-			r355 := r354
-			if r304 {
-				r355 = r296
-			}
-			// Store GG r355
-			gg[j] = r355
+			// Store GG r333
+			gg[j] = r333
 		}
 		// If GDelta
 		if hasGDelta {
-			// r356 = Select r304 r296 r322
-			r356 := r322
-			if r304 {
-				r356 = r296
+			// r351 = Select r302:refr r294 r319:hVc
+			r351 := hVc
+			if refr {
+				r351 = r294
 			}
-			// Store GDelta r356
-			gdelta[j] = r356
+			// Store GDelta r351
+			gdelta[j] = r351
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -27672,86 +27485,86 @@ func backwardF64HardOne(f *Backward64, s int) {
 	r108 := math.Float64frombits(0xbff0000000000000) // -1
 	// r112 = Imm 0x3ff
 	r112 := uint64(0x3ff)
-	// r140 = Imm 0x3e90cfeb60f94b0e
-	r140 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
-	// r141 = Imm 0x3ec4ce19ae67b348
-	r141 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
-	// r143 = Imm 0x3ef71de3a556c734
-	r143 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
-	// r145 = Imm 0x3f26c16c16c16c17
-	r145 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
-	// r147 = Imm 0x3f53813813813814
-	r147 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
-	// r149 = Imm 0x3f7c71c71c71c71c
-	r149 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
-	// r151 = Imm 0x3fa1111111111111
-	r151 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
-	// r153 = Imm 0x3fc0000000000000
-	r153 := math.Float64frombits(0x3fc0000000000000) // 0.125
-	// r155 = Imm 0x3fd5555555555555
-	r155 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
-	// r159 = Imm 0x3c6201f9e9613146
-	r159 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
-	// r160 = Imm 0x3ca5532eaf516982
-	r160 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
-	// r162 = Imm 0x3ce7ea9fe9f51571
-	r162 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
-	// r164 = Imm 0x3d2952c77030ad4a
-	r164 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
-	// r166 = Imm 0x3d693974a8c07c9d
-	r166 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
-	// r168 = Imm 0x3da78af56a4d411b
-	r168 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
-	// r170 = Imm 0x3de47eaec91c6540
-	r170 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
-	// r172 = Imm 0x3e208db48ebe51c7
-	r172 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
-	// r174 = Imm 0x3e58a86a49f629d1
-	r174 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
-	// r216 = Imm 0x39d0a18a2635085d
-	r216 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
-	// r217 = Imm 0xba1d1ab1c2dccea3
-	r217 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
-	// r219 = Imm 0x3a688e85fc6a4e5a
-	r219 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
-	// r221 = Imm 0xbab3f3ccdd165fa9
-	r221 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
-	// r223 = Imm 0x3aff2cf01972f578
-	r223 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
-	// r225 = Imm 0xbb4761b41316381a
-	r225 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
-	// r227 = Imm 0x3b90ce396db7f853
-	r227 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
-	// r229 = Imm 0xbbd71b8ef6dcf572
-	r229 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
-	// r231 = Imm 0x3c1e542ba4020225
-	r231 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
-	// r233 = Imm 0xbc62f49b46814157
-	r233 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
-	// r235 = Imm 0x3ca6827863b97d97
-	r235 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
-	// r237 = Imm 0xbce952c77030ad4a
-	r237 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
-	// r240 = Imm 0xbd6ae7f3e733b81f
-	r240 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
-	// r243 = Imm 0xbde6124613a86d09
-	r243 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
-	// r246 = Imm 0xbe5ae64567f544e4
-	r246 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
-	// r249 = Imm 0xbec71de3a556c734
-	r249 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
-	// r252 = Imm 0xbf2a01a01a01a01a
-	r252 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
-	// r255 = Imm 0xbf81111111111111
-	r255 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
-	// r258 = Imm 0xbfc5555555555555
-	r258 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
-	// r293 = Imm 0xc008000000000000
-	r293 := math.Float64frombits(0xc008000000000000) // -3
-	// r296 = Imm 0x0
-	r296 := math.Float64frombits(0x0000000000000000) // 0
-	// r301 = Time
-	r301 := f.T[s]
+	// r139 = Imm 0x3e90cfeb60f94b0e
+	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r140 = Imm 0x3ec4ce19ae67b348
+	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r142 = Imm 0x3ef71de3a556c734
+	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r144 = Imm 0x3f26c16c16c16c17
+	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r146 = Imm 0x3f53813813813814
+	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r148 = Imm 0x3f7c71c71c71c71c
+	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r150 = Imm 0x3fa1111111111111
+	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r152 = Imm 0x3fc0000000000000
+	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r154 = Imm 0x3fd5555555555555
+	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r157 = Imm 0x3c6201f9e9613146
+	r157 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r158 = Imm 0x3ca5532eaf516982
+	r158 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r160 = Imm 0x3ce7ea9fe9f51571
+	r160 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r162 = Imm 0x3d2952c77030ad4a
+	r162 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r164 = Imm 0x3d693974a8c07c9d
+	r164 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r166 = Imm 0x3da78af56a4d411b
+	r166 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r168 = Imm 0x3de47eaec91c6540
+	r168 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r170 = Imm 0x3e208db48ebe51c7
+	r170 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r172 = Imm 0x3e58a86a49f629d1
+	r172 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r214 = Imm 0x39d0a18a2635085d
+	r214 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r215 = Imm 0xba1d1ab1c2dccea3
+	r215 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r217 = Imm 0x3a688e85fc6a4e5a
+	r217 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r219 = Imm 0xbab3f3ccdd165fa9
+	r219 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r221 = Imm 0x3aff2cf01972f578
+	r221 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r223 = Imm 0xbb4761b41316381a
+	r223 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r225 = Imm 0x3b90ce396db7f853
+	r225 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r227 = Imm 0xbbd71b8ef6dcf572
+	r227 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r229 = Imm 0x3c1e542ba4020225
+	r229 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r231 = Imm 0xbc62f49b46814157
+	r231 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r233 = Imm 0x3ca6827863b97d97
+	r233 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r235 = Imm 0xbce952c77030ad4a
+	r235 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r238 = Imm 0xbd6ae7f3e733b81f
+	r238 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r241 = Imm 0xbde6124613a86d09
+	r241 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r244 = Imm 0xbe5ae64567f544e4
+	r244 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r247 = Imm 0xbec71de3a556c734
+	r247 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r250 = Imm 0xbf2a01a01a01a01a
+	r250 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r253 = Imm 0xbf81111111111111
+	r253 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r256 = Imm 0xbfc5555555555555
+	r256 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r291 = Imm 0xc008000000000000
+	r291 := math.Float64frombits(0xc008000000000000) // -3
+	// r294 = Imm 0x0
+	r294 := math.Float64frombits(0x0000000000000000) // 0
+	// r299 = Time
+	r299 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -27966,7 +27779,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r103 = FMA r102 r89:r r48
 			r103_a := math.FMA(r102_a, r_a, r48)
 			// r104:q = FMA r103 r89:r r50
-			q_a := math.FMA(r103_a, r_a, r50)
+			q104_a := math.FMA(r103_a, r_a, r50)
 			// r106 = CmpGT r85:k r105
 			r106_a := k_a > r105
 			// r107:kc = Select r106 r105 r85:k
@@ -27989,7 +27802,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r116:oneMinus = Sub r50 r115:pow2
 			oneMinus_a := float64(r50 - pow2115_a)
 			// r117 = FMA r89:r r104:q r116:oneMinus
-			r117_a := math.FMA(r_a, q_a, oneMinus_a)
+			r117_a := math.FMA(r_a, q104_a, oneMinus_a)
 			// r118:y = Div r117 r78:zl
 			y_a := float64(r117_a / zl_a)
 			// r119 = FMA r85:k r48 r82
@@ -28116,7 +27929,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r103 = FMA r102 r89:r r48
 			r103_b := math.FMA(r102_b, r_b, r48)
 			// r104:q = FMA r103 r89:r r50
-			q_b := math.FMA(r103_b, r_b, r50)
+			q104_b := math.FMA(r103_b, r_b, r50)
 			// r106 = CmpGT r85:k r105
 			r106_b := k_b > r105
 			// r107:kc = Select r106 r105 r85:k
@@ -28139,7 +27952,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r116:oneMinus = Sub r50 r115:pow2
 			oneMinus_b := float64(r50 - pow2115_b)
 			// r117 = FMA r89:r r104:q r116:oneMinus
-			r117_b := math.FMA(r_b, q_b, oneMinus_b)
+			r117_b := math.FMA(r_b, q104_b, oneMinus_b)
 			// r118:y = Div r117 r78:zl
 			y_b := float64(r117_b / zl_b)
 			// r119 = FMA r85:k r48 r82
@@ -28196,43 +28009,39 @@ func backwardF64HardOne(f *Backward64, s int) {
 			vc_a = float64(vc_a + r137_a)
 			vc_b = float64(vc_b + r137_b)
 		}
-		// r139 = Abs r27:z
-		r139_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
-		r139_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r142 = FMA r140 r27:z r141
-		r142_a := math.FMA(r140, z_a, r141)
-		r142_b := math.FMA(r140, z_b, r141)
-		// r144 = FMA r142 r27:z r143
-		r144_a := math.FMA(r142_a, z_a, r143)
-		r144_b := math.FMA(r142_b, z_b, r143)
-		// r146 = FMA r144 r27:z r145
-		r146_a := math.FMA(r144_a, z_a, r145)
-		r146_b := math.FMA(r144_b, z_b, r145)
-		// r148 = FMA r146 r27:z r147
-		r148_a := math.FMA(r146_a, z_a, r147)
-		r148_b := math.FMA(r146_b, z_b, r147)
-		// r150 = FMA r148 r27:z r149
-		r150_a := math.FMA(r148_a, z_a, r149)
-		r150_b := math.FMA(r148_b, z_b, r149)
-		// r152 = FMA r150 r27:z r151
-		r152_a := math.FMA(r150_a, z_a, r151)
-		r152_b := math.FMA(r150_b, z_b, r151)
-		// r154 = FMA r152 r27:z r153
-		r154_a := math.FMA(r152_a, z_a, r153)
-		r154_b := math.FMA(r152_b, z_b, r153)
-		// r156 = FMA r154 r27:z r155
-		r156_a := math.FMA(r154_a, z_a, r155)
-		r156_b := math.FMA(r154_b, z_b, r155)
-		// r157 = FMA r156 r27:z r48
-		r157_a := math.FMA(r156_a, z_a, r48)
-		r157_b := math.FMA(r156_b, z_b, r48)
-		// r158 = CmpGT r139 r52
-		r158_a := r139_a > r52
-		r158_b := r139_b > r52
-		// Rare r158
-		if r158_a {
+		// r141 = FMA r139 r27:z r140
+		r141_a := math.FMA(r139, z_a, r140)
+		r141_b := math.FMA(r139, z_b, r140)
+		// r143 = FMA r141 r27:z r142
+		r143_a := math.FMA(r141_a, z_a, r142)
+		r143_b := math.FMA(r141_b, z_b, r142)
+		// r145 = FMA r143 r27:z r144
+		r145_a := math.FMA(r143_a, z_a, r144)
+		r145_b := math.FMA(r143_b, z_b, r144)
+		// r147 = FMA r145 r27:z r146
+		r147_a := math.FMA(r145_a, z_a, r146)
+		r147_b := math.FMA(r145_b, z_b, r146)
+		// r149 = FMA r147 r27:z r148
+		r149_a := math.FMA(r147_a, z_a, r148)
+		r149_b := math.FMA(r147_b, z_b, r148)
+		// r151 = FMA r149 r27:z r150
+		r151_a := math.FMA(r149_a, z_a, r150)
+		r151_b := math.FMA(r149_b, z_b, r150)
+		// r153 = FMA r151 r27:z r152
+		r153_a := math.FMA(r151_a, z_a, r152)
+		r153_b := math.FMA(r151_b, z_b, r152)
+		// r155 = FMA r153 r27:z r154
+		r155_a := math.FMA(r153_a, z_a, r154)
+		r155_b := math.FMA(r153_b, z_b, r154)
+		// r156:dphi = FMA r155 r27:z r48
+		dphi_a := math.FMA(r155_a, z_a, r48)
+		dphi_b := math.FMA(r155_b, z_b, r48)
+		// Rare r53:large
+		if large_a {
+			// r159 = FMA r157 r27:z r158
+			r159_a := math.FMA(r157, z_a, r158)
 			// r161 = FMA r159 r27:z r160
-			r161_a := math.FMA(r159, z_a, r160)
+			r161_a := math.FMA(r159_a, z_a, r160)
 			// r163 = FMA r161 r27:z r162
 			r163_a := math.FMA(r161_a, z_a, r162)
 			// r165 = FMA r163 r27:z r164
@@ -28245,96 +28054,96 @@ func backwardF64HardOne(f *Backward64, s int) {
 			r171_a := math.FMA(r169_a, z_a, r170)
 			// r173 = FMA r171 r27:z r172
 			r173_a := math.FMA(r171_a, z_a, r172)
-			// r175 = FMA r173 r27:z r174
-			r175_a := math.FMA(r173_a, z_a, r174)
-			// r176 = FMA r175 r27:z r140
-			r176_a := math.FMA(r175_a, z_a, r140)
-			// r177 = FMA r176 r27:z r141
-			r177_a := math.FMA(r176_a, z_a, r141)
-			// r178 = FMA r177 r27:z r143
-			r178_a := math.FMA(r177_a, z_a, r143)
-			// r179 = FMA r178 r27:z r145
-			r179_a := math.FMA(r178_a, z_a, r145)
-			// r180 = FMA r179 r27:z r147
-			r180_a := math.FMA(r179_a, z_a, r147)
-			// r181 = FMA r180 r27:z r149
-			r181_a := math.FMA(r180_a, z_a, r149)
-			// r182 = FMA r181 r27:z r151
-			r182_a := math.FMA(r181_a, z_a, r151)
-			// r183 = FMA r182 r27:z r153
-			r183_a := math.FMA(r182_a, z_a, r153)
-			// r184 = FMA r183 r27:z r155
-			r184_a := math.FMA(r183_a, z_a, r155)
-			// r185 = FMA r184 r27:z r48
-			r185_a := math.FMA(r184_a, z_a, r48)
-			// r186 = CmpGT r27:z r76
-			r186_a := z_a > r76
-			// r187 = Select r186 r76 r27:z
-			r187_a := z_a
+			// r174 = FMA r173 r27:z r139
+			r174_a := math.FMA(r173_a, z_a, r139)
+			// r175 = FMA r174 r27:z r140
+			r175_a := math.FMA(r174_a, z_a, r140)
+			// r176 = FMA r175 r27:z r142
+			r176_a := math.FMA(r175_a, z_a, r142)
+			// r177 = FMA r176 r27:z r144
+			r177_a := math.FMA(r176_a, z_a, r144)
+			// r178 = FMA r177 r27:z r146
+			r178_a := math.FMA(r177_a, z_a, r146)
+			// r179 = FMA r178 r27:z r148
+			r179_a := math.FMA(r178_a, z_a, r148)
+			// r180 = FMA r179 r27:z r150
+			r180_a := math.FMA(r179_a, z_a, r150)
+			// r181 = FMA r180 r27:z r152
+			r181_a := math.FMA(r180_a, z_a, r152)
+			// r182 = FMA r181 r27:z r154
+			r182_a := math.FMA(r181_a, z_a, r154)
+			// r183 = FMA r182 r27:z r48
+			r183_a := math.FMA(r182_a, z_a, r48)
+			// r184 = CmpGT r27:z r76
+			r184_a := z_a > r76
+			// r185 = Select r184 r76 r27:z
+			r185_a := z_a
+			if r184_a {
+				r185_a = r76
+			}
+			// r186 = CmpLT r185 r79
+			r186_a := r185_a < r79
+			// r187 = Select r186 r79 r185
+			r187_a := r185_a
 			if r186_a {
-				r187_a = r76
+				r187_a = r79
 			}
-			// r188 = CmpLT r187 r79
-			r188_a := r187_a < r79
-			// r189 = Select r188 r79 r187
-			r189_a := r187_a
-			if r188_a {
-				r189_a = r79
-			}
-			// r190 = FMA r189 r83 r82
-			r190_a := math.FMA(r189_a, r83, r82)
-			// r191 = Sub r190 r82
-			r191_a := float64(r190_a - r82)
-			// r192 = FMA r191 r87 r189
-			r192_a := math.FMA(r191_a, r87, r189_a)
-			// r193 = FMA r191 r86 r192
-			r193_a := math.FMA(r191_a, r86, r192_a)
-			// r194 = FMA r54 r193 r55
-			r194_a := math.FMA(r54, r193_a, r55)
-			// r195 = FMA r194 r193 r57
-			r195_a := math.FMA(r194_a, r193_a, r57)
-			// r196 = FMA r195 r193 r59
-			r196_a := math.FMA(r195_a, r193_a, r59)
-			// r197 = FMA r196 r193 r61
-			r197_a := math.FMA(r196_a, r193_a, r61)
-			// r198 = FMA r197 r193 r63
-			r198_a := math.FMA(r197_a, r193_a, r63)
-			// r199 = FMA r198 r193 r65
-			r199_a := math.FMA(r198_a, r193_a, r65)
-			// r200 = FMA r199 r193 r35
-			r200_a := math.FMA(r199_a, r193_a, r35)
-			// r201 = FMA r200 r193 r36
-			r201_a := math.FMA(r200_a, r193_a, r36)
-			// r202 = FMA r201 r193 r38
-			r202_a := math.FMA(r201_a, r193_a, r38)
-			// r203 = FMA r202 r193 r40
-			r203_a := math.FMA(r202_a, r193_a, r40)
-			// r204 = FMA r203 r193 r42
-			r204_a := math.FMA(r203_a, r193_a, r42)
-			// r205 = FMA r204 r193 r44
-			r205_a := math.FMA(r204_a, r193_a, r44)
-			// r206 = FMA r205 r193 r46
-			r206_a := math.FMA(r205_a, r193_a, r46)
-			// r207 = FMA r206 r193 r48
-			r207_a := math.FMA(r206_a, r193_a, r48)
-			// r208 = FMA r207 r193 r50
-			r208_a := math.FMA(r207_a, r193_a, r50)
-			// r209 = FMA r193 r208 r50
-			r209_a := math.FMA(r193_a, r208_a, r50)
-			// r210 = Add r191 r82
-			r210_a := float64(r191_a + r82)
-			// r211:kBits = Bits r210
-			kBits211_a := math.Float64bits(r210_a)
-			// r212 = IAdd r211:kBits r112
-			r212_a := kBits211_a + r112
-			// r213 = Shl 52 r212
-			r213_a := r212_a << 52
-			// r214:pow2 = FromBits r213
-			pow2214_a := math.Float64frombits(r213_a)
-			// r215 = Mul r209 r214:pow2
-			r215_a := float64(r209_a * pow2214_a)
+			// r188 = FMA r187 r83 r82
+			r188_a := math.FMA(r187_a, r83, r82)
+			// r189 = Sub r188 r82
+			r189_a := float64(r188_a - r82)
+			// r190 = FMA r189 r87 r187
+			r190_a := math.FMA(r189_a, r87, r187_a)
+			// r191 = FMA r189 r86 r190
+			r191_a := math.FMA(r189_a, r86, r190_a)
+			// r192 = FMA r54 r191 r55
+			r192_a := math.FMA(r54, r191_a, r55)
+			// r193 = FMA r192 r191 r57
+			r193_a := math.FMA(r192_a, r191_a, r57)
+			// r194 = FMA r193 r191 r59
+			r194_a := math.FMA(r193_a, r191_a, r59)
+			// r195 = FMA r194 r191 r61
+			r195_a := math.FMA(r194_a, r191_a, r61)
+			// r196 = FMA r195 r191 r63
+			r196_a := math.FMA(r195_a, r191_a, r63)
+			// r197 = FMA r196 r191 r65
+			r197_a := math.FMA(r196_a, r191_a, r65)
+			// r198 = FMA r197 r191 r35
+			r198_a := math.FMA(r197_a, r191_a, r35)
+			// r199 = FMA r198 r191 r36
+			r199_a := math.FMA(r198_a, r191_a, r36)
+			// r200 = FMA r199 r191 r38
+			r200_a := math.FMA(r199_a, r191_a, r38)
+			// r201 = FMA r200 r191 r40
+			r201_a := math.FMA(r200_a, r191_a, r40)
+			// r202 = FMA r201 r191 r42
+			r202_a := math.FMA(r201_a, r191_a, r42)
+			// r203 = FMA r202 r191 r44
+			r203_a := math.FMA(r202_a, r191_a, r44)
+			// r204 = FMA r203 r191 r46
+			r204_a := math.FMA(r203_a, r191_a, r46)
+			// r205 = FMA r204 r191 r48
+			r205_a := math.FMA(r204_a, r191_a, r48)
+			// r206 = FMA r205 r191 r50
+			r206_a := math.FMA(r205_a, r191_a, r50)
+			// r207 = FMA r191 r206 r50
+			r207_a := math.FMA(r191_a, r206_a, r50)
+			// r208 = Add r189 r82
+			r208_a := float64(r189_a + r82)
+			// r209:kBits = Bits r208
+			kBits209_a := math.Float64bits(r208_a)
+			// r210 = IAdd r209:kBits r112
+			r210_a := kBits209_a + r112
+			// r211 = Shl 52 r210
+			r211_a := r210_a << 52
+			// r212:pow2 = FromBits r211
+			pow2212_a := math.Float64frombits(r211_a)
+			// r213 = Mul r207 r212:pow2
+			r213_a := float64(r207_a * pow2212_a)
+			// r216 = FMA r214 r27:z r215
+			r216_a := math.FMA(r214, z_a, r215)
 			// r218 = FMA r216 r27:z r217
-			r218_a := math.FMA(r216, z_a, r217)
+			r218_a := math.FMA(r216_a, z_a, r217)
 			// r220 = FMA r218 r27:z r219
 			r220_a := math.FMA(r218_a, z_a, r219)
 			// r222 = FMA r220 r27:z r221
@@ -28353,137 +28162,137 @@ func backwardF64HardOne(f *Backward64, s int) {
 			r234_a := math.FMA(r232_a, z_a, r233)
 			// r236 = FMA r234 r27:z r235
 			r236_a := math.FMA(r234_a, z_a, r235)
-			// r238 = FMA r236 r27:z r237
-			r238_a := math.FMA(r236_a, z_a, r237)
-			// r239 = FMA r238 r27:z r54
-			r239_a := math.FMA(r238_a, z_a, r54)
-			// r241 = FMA r239 r27:z r240
-			r241_a := math.FMA(r239_a, z_a, r240)
-			// r242 = FMA r241 r27:z r57
-			r242_a := math.FMA(r241_a, z_a, r57)
-			// r244 = FMA r242 r27:z r243
-			r244_a := math.FMA(r242_a, z_a, r243)
-			// r245 = FMA r244 r27:z r61
-			r245_a := math.FMA(r244_a, z_a, r61)
-			// r247 = FMA r245 r27:z r246
-			r247_a := math.FMA(r245_a, z_a, r246)
-			// r248 = FMA r247 r27:z r65
-			r248_a := math.FMA(r247_a, z_a, r65)
-			// r250 = FMA r248 r27:z r249
-			r250_a := math.FMA(r248_a, z_a, r249)
-			// r251 = FMA r250 r27:z r36
-			r251_a := math.FMA(r250_a, z_a, r36)
-			// r253 = FMA r251 r27:z r252
-			r253_a := math.FMA(r251_a, z_a, r252)
-			// r254 = FMA r253 r27:z r40
-			r254_a := math.FMA(r253_a, z_a, r40)
-			// r256 = FMA r254 r27:z r255
-			r256_a := math.FMA(r254_a, z_a, r255)
-			// r257 = FMA r256 r27:z r44
-			r257_a := math.FMA(r256_a, z_a, r44)
-			// r259 = FMA r257 r27:z r258
-			r259_a := math.FMA(r257_a, z_a, r258)
-			// r260 = FMA r259 r27:z r48
-			r260_a := math.FMA(r259_a, z_a, r48)
-			// r261 = Mul r215 r260
-			r261_a := float64(r215_a * r260_a)
-			// r262 = CmpGT r191 r105
-			r262_a := r191_a > r105
-			// r263 = Select r262 r105 r191
-			r263_a := r191_a
-			if r262_a {
-				r263_a = r105
+			// r237 = FMA r236 r27:z r54
+			r237_a := math.FMA(r236_a, z_a, r54)
+			// r239 = FMA r237 r27:z r238
+			r239_a := math.FMA(r237_a, z_a, r238)
+			// r240 = FMA r239 r27:z r57
+			r240_a := math.FMA(r239_a, z_a, r57)
+			// r242 = FMA r240 r27:z r241
+			r242_a := math.FMA(r240_a, z_a, r241)
+			// r243 = FMA r242 r27:z r61
+			r243_a := math.FMA(r242_a, z_a, r61)
+			// r245 = FMA r243 r27:z r244
+			r245_a := math.FMA(r243_a, z_a, r244)
+			// r246 = FMA r245 r27:z r65
+			r246_a := math.FMA(r245_a, z_a, r65)
+			// r248 = FMA r246 r27:z r247
+			r248_a := math.FMA(r246_a, z_a, r247)
+			// r249 = FMA r248 r27:z r36
+			r249_a := math.FMA(r248_a, z_a, r36)
+			// r251 = FMA r249 r27:z r250
+			r251_a := math.FMA(r249_a, z_a, r250)
+			// r252 = FMA r251 r27:z r40
+			r252_a := math.FMA(r251_a, z_a, r40)
+			// r254 = FMA r252 r27:z r253
+			r254_a := math.FMA(r252_a, z_a, r253)
+			// r255 = FMA r254 r27:z r44
+			r255_a := math.FMA(r254_a, z_a, r44)
+			// r257 = FMA r255 r27:z r256
+			r257_a := math.FMA(r255_a, z_a, r256)
+			// r258 = FMA r257 r27:z r48
+			r258_a := math.FMA(r257_a, z_a, r48)
+			// r259 = Mul r213 r258
+			r259_a := float64(r213_a * r258_a)
+			// r260 = CmpGT r189 r105
+			r260_a := r189_a > r105
+			// r261 = Select r260 r105 r189
+			r261_a := r189_a
+			if r260_a {
+				r261_a = r105
 			}
-			// r264 = Sub r187 r50
-			r264_a := float64(r187_a - r50)
-			// r265 = Mul r263 r108
-			r265_a := float64(r263_a * r108)
-			// r266 = Add r265 r82
-			r266_a := float64(r265_a + r82)
-			// r267:kBits = Bits r266
-			kBits267_a := math.Float64bits(r266_a)
-			// r268 = IAdd r267:kBits r112
-			r268_a := kBits267_a + r112
-			// r269 = Shl 52 r268
-			r269_a := r268_a << 52
-			// r270:pow2 = FromBits r269
-			pow2270_a := math.Float64frombits(r269_a)
-			// r271 = FMA r209 r264 r270:pow2
-			r271_a := math.FMA(r209_a, r264_a, pow2270_a)
-			// r272 = Div r271 r187
-			r272_a := float64(r271_a / r187_a)
-			// r273 = Div r272 r187
-			r273_a := float64(r272_a / r187_a)
-			// r274 = FMA r191 r48 r82
-			r274_a := math.FMA(r191_a, r48, r82)
-			// r275 = Sub r274 r82
-			r275_a := float64(r274_a - r82)
-			// r276 = Add r275 r82
-			r276_a := float64(r275_a + r82)
-			// r277:kBits = Bits r276
-			kBits277_a := math.Float64bits(r276_a)
-			// r278 = IAdd r277:kBits r112
-			r278_a := kBits277_a + r112
-			// r279 = Shl 52 r278
-			r279_a := r278_a << 52
-			// r280:pow2 = FromBits r279
-			pow2280_a := math.Float64frombits(r279_a)
-			// r281 = Mul r273 r280:pow2
-			r281_a := float64(r273_a * pow2280_a)
-			// r282 = Sub r191 r275
-			r282_a := float64(r191_a - r275_a)
-			// r283 = Add r282 r82
-			r283_a := float64(r282_a + r82)
-			// r284:kBits = Bits r283
-			kBits284_a := math.Float64bits(r283_a)
-			// r285 = IAdd r284:kBits r112
-			r285_a := kBits284_a + r112
-			// r286 = Shl 52 r285
-			r286_a := r285_a << 52
-			// r287:pow2 = FromBits r286
-			pow2287_a := math.Float64frombits(r286_a)
-			// r288 = Mul r281 r287:pow2
-			r288_a := float64(r281_a * pow2287_a)
-			// r289 = Div r50 r27:z
-			r289_a := float64(r50 / z_a)
-			// r290 = Div r289 r27:z
-			r290_a := float64(r289_a / z_a)
-			// r291 = CmpGT r27:z r50
-			r291_a := z_a > r50
-			// r292 = Select r291 r288 r185
-			r292_a := r185_a
-			if r291_a {
-				r292_a = r288_a
+			// r262 = Sub r185 r50
+			r262_a := float64(r185_a - r50)
+			// r263 = Mul r261 r108
+			r263_a := float64(r261_a * r108)
+			// r264 = Add r263 r82
+			r264_a := float64(r263_a + r82)
+			// r265:kBits = Bits r264
+			kBits265_a := math.Float64bits(r264_a)
+			// r266 = IAdd r265:kBits r112
+			r266_a := kBits265_a + r112
+			// r267 = Shl 52 r266
+			r267_a := r266_a << 52
+			// r268:pow2 = FromBits r267
+			pow2268_a := math.Float64frombits(r267_a)
+			// r269 = FMA r207 r262 r268:pow2
+			r269_a := math.FMA(r207_a, r262_a, pow2268_a)
+			// r270 = Div r269 r185
+			r270_a := float64(r269_a / r185_a)
+			// r271 = Div r270 r185
+			r271_a := float64(r270_a / r185_a)
+			// r272 = FMA r189 r48 r82
+			r272_a := math.FMA(r189_a, r48, r82)
+			// r273 = Sub r272 r82
+			r273_a := float64(r272_a - r82)
+			// r274 = Add r273 r82
+			r274_a := float64(r273_a + r82)
+			// r275:kBits = Bits r274
+			kBits275_a := math.Float64bits(r274_a)
+			// r276 = IAdd r275:kBits r112
+			r276_a := kBits275_a + r112
+			// r277 = Shl 52 r276
+			r277_a := r276_a << 52
+			// r278:pow2 = FromBits r277
+			pow2278_a := math.Float64frombits(r277_a)
+			// r279 = Mul r271 r278:pow2
+			r279_a := float64(r271_a * pow2278_a)
+			// r280 = Sub r189 r273
+			r280_a := float64(r189_a - r273_a)
+			// r281 = Add r280 r82
+			r281_a := float64(r280_a + r82)
+			// r282:kBits = Bits r281
+			kBits282_a := math.Float64bits(r281_a)
+			// r283 = IAdd r282:kBits r112
+			r283_a := kBits282_a + r112
+			// r284 = Shl 52 r283
+			r284_a := r283_a << 52
+			// r285:pow2 = FromBits r284
+			pow2285_a := math.Float64frombits(r284_a)
+			// r286 = Mul r279 r285:pow2
+			r286_a := float64(r279_a * pow2285_a)
+			// r287 = Div r50 r27:z
+			r287_a := float64(r50 / z_a)
+			// r288 = Div r287 r27:z
+			r288_a := float64(r287_a / z_a)
+			// r289 = CmpGT r27:z r50
+			r289_a := z_a > r50
+			// r290 = Select r289 r286 r183
+			r290_a := r183_a
+			if r289_a {
+				r290_a = r286_a
 			}
-			// r294 = CmpGE r27:z r293
-			r294_a := z_a >= r293
-			// r295 = Select r294 r261 r288
-			r295_a := r288_a
-			if r294_a {
-				r295_a = r261_a
+			// r292 = CmpGE r27:z r291
+			r292_a := z_a >= r291
+			// r293 = Select r292 r259 r286
+			r293_a := r286_a
+			if r292_a {
+				r293_a = r259_a
 			}
-			// r297 = CmpLT r27:z r296
-			r297_a := z_a < r296
-			// r298 = Select r297 r295 r292
-			r298_a := r292_a
+			// r295 = CmpLT r27:z r294
+			r295_a := z_a < r294
+			// r296 = Select r295 r293 r290
+			r296_a := r290_a
+			if r295_a {
+				r296_a = r293_a
+			}
+			// r297 = CmpLT r27:z r79
+			r297_a := z_a < r79
+			// r298 = Select r297 r288 r296
+			r298_a := r296_a
 			if r297_a {
-				r298_a = r295_a
+				r298_a = r288_a
 			}
-			// r299 = CmpLT r27:z r79
-			r299_a := z_a < r79
-			// r300 = Select r299 r290 r298
-			r300_a := r298_a
-			if r299_a {
-				r300_a = r290_a
-			}
-			// r157 = Select r158 r300 r157
-			if r158_a {
-				r157_a = r300_a
+			// r156:dphi = Select r53:large r298 r156:dphi
+			if large_a {
+				dphi_a = r298_a
 			}
 		}
-		if r158_b {
+		if large_b {
+			// r159 = FMA r157 r27:z r158
+			r159_b := math.FMA(r157, z_b, r158)
 			// r161 = FMA r159 r27:z r160
-			r161_b := math.FMA(r159, z_b, r160)
+			r161_b := math.FMA(r159_b, z_b, r160)
 			// r163 = FMA r161 r27:z r162
 			r163_b := math.FMA(r161_b, z_b, r162)
 			// r165 = FMA r163 r27:z r164
@@ -28496,96 +28305,96 @@ func backwardF64HardOne(f *Backward64, s int) {
 			r171_b := math.FMA(r169_b, z_b, r170)
 			// r173 = FMA r171 r27:z r172
 			r173_b := math.FMA(r171_b, z_b, r172)
-			// r175 = FMA r173 r27:z r174
-			r175_b := math.FMA(r173_b, z_b, r174)
-			// r176 = FMA r175 r27:z r140
-			r176_b := math.FMA(r175_b, z_b, r140)
-			// r177 = FMA r176 r27:z r141
-			r177_b := math.FMA(r176_b, z_b, r141)
-			// r178 = FMA r177 r27:z r143
-			r178_b := math.FMA(r177_b, z_b, r143)
-			// r179 = FMA r178 r27:z r145
-			r179_b := math.FMA(r178_b, z_b, r145)
-			// r180 = FMA r179 r27:z r147
-			r180_b := math.FMA(r179_b, z_b, r147)
-			// r181 = FMA r180 r27:z r149
-			r181_b := math.FMA(r180_b, z_b, r149)
-			// r182 = FMA r181 r27:z r151
-			r182_b := math.FMA(r181_b, z_b, r151)
-			// r183 = FMA r182 r27:z r153
-			r183_b := math.FMA(r182_b, z_b, r153)
-			// r184 = FMA r183 r27:z r155
-			r184_b := math.FMA(r183_b, z_b, r155)
-			// r185 = FMA r184 r27:z r48
-			r185_b := math.FMA(r184_b, z_b, r48)
-			// r186 = CmpGT r27:z r76
-			r186_b := z_b > r76
-			// r187 = Select r186 r76 r27:z
-			r187_b := z_b
+			// r174 = FMA r173 r27:z r139
+			r174_b := math.FMA(r173_b, z_b, r139)
+			// r175 = FMA r174 r27:z r140
+			r175_b := math.FMA(r174_b, z_b, r140)
+			// r176 = FMA r175 r27:z r142
+			r176_b := math.FMA(r175_b, z_b, r142)
+			// r177 = FMA r176 r27:z r144
+			r177_b := math.FMA(r176_b, z_b, r144)
+			// r178 = FMA r177 r27:z r146
+			r178_b := math.FMA(r177_b, z_b, r146)
+			// r179 = FMA r178 r27:z r148
+			r179_b := math.FMA(r178_b, z_b, r148)
+			// r180 = FMA r179 r27:z r150
+			r180_b := math.FMA(r179_b, z_b, r150)
+			// r181 = FMA r180 r27:z r152
+			r181_b := math.FMA(r180_b, z_b, r152)
+			// r182 = FMA r181 r27:z r154
+			r182_b := math.FMA(r181_b, z_b, r154)
+			// r183 = FMA r182 r27:z r48
+			r183_b := math.FMA(r182_b, z_b, r48)
+			// r184 = CmpGT r27:z r76
+			r184_b := z_b > r76
+			// r185 = Select r184 r76 r27:z
+			r185_b := z_b
+			if r184_b {
+				r185_b = r76
+			}
+			// r186 = CmpLT r185 r79
+			r186_b := r185_b < r79
+			// r187 = Select r186 r79 r185
+			r187_b := r185_b
 			if r186_b {
-				r187_b = r76
+				r187_b = r79
 			}
-			// r188 = CmpLT r187 r79
-			r188_b := r187_b < r79
-			// r189 = Select r188 r79 r187
-			r189_b := r187_b
-			if r188_b {
-				r189_b = r79
-			}
-			// r190 = FMA r189 r83 r82
-			r190_b := math.FMA(r189_b, r83, r82)
-			// r191 = Sub r190 r82
-			r191_b := float64(r190_b - r82)
-			// r192 = FMA r191 r87 r189
-			r192_b := math.FMA(r191_b, r87, r189_b)
-			// r193 = FMA r191 r86 r192
-			r193_b := math.FMA(r191_b, r86, r192_b)
-			// r194 = FMA r54 r193 r55
-			r194_b := math.FMA(r54, r193_b, r55)
-			// r195 = FMA r194 r193 r57
-			r195_b := math.FMA(r194_b, r193_b, r57)
-			// r196 = FMA r195 r193 r59
-			r196_b := math.FMA(r195_b, r193_b, r59)
-			// r197 = FMA r196 r193 r61
-			r197_b := math.FMA(r196_b, r193_b, r61)
-			// r198 = FMA r197 r193 r63
-			r198_b := math.FMA(r197_b, r193_b, r63)
-			// r199 = FMA r198 r193 r65
-			r199_b := math.FMA(r198_b, r193_b, r65)
-			// r200 = FMA r199 r193 r35
-			r200_b := math.FMA(r199_b, r193_b, r35)
-			// r201 = FMA r200 r193 r36
-			r201_b := math.FMA(r200_b, r193_b, r36)
-			// r202 = FMA r201 r193 r38
-			r202_b := math.FMA(r201_b, r193_b, r38)
-			// r203 = FMA r202 r193 r40
-			r203_b := math.FMA(r202_b, r193_b, r40)
-			// r204 = FMA r203 r193 r42
-			r204_b := math.FMA(r203_b, r193_b, r42)
-			// r205 = FMA r204 r193 r44
-			r205_b := math.FMA(r204_b, r193_b, r44)
-			// r206 = FMA r205 r193 r46
-			r206_b := math.FMA(r205_b, r193_b, r46)
-			// r207 = FMA r206 r193 r48
-			r207_b := math.FMA(r206_b, r193_b, r48)
-			// r208 = FMA r207 r193 r50
-			r208_b := math.FMA(r207_b, r193_b, r50)
-			// r209 = FMA r193 r208 r50
-			r209_b := math.FMA(r193_b, r208_b, r50)
-			// r210 = Add r191 r82
-			r210_b := float64(r191_b + r82)
-			// r211:kBits = Bits r210
-			kBits211_b := math.Float64bits(r210_b)
-			// r212 = IAdd r211:kBits r112
-			r212_b := kBits211_b + r112
-			// r213 = Shl 52 r212
-			r213_b := r212_b << 52
-			// r214:pow2 = FromBits r213
-			pow2214_b := math.Float64frombits(r213_b)
-			// r215 = Mul r209 r214:pow2
-			r215_b := float64(r209_b * pow2214_b)
+			// r188 = FMA r187 r83 r82
+			r188_b := math.FMA(r187_b, r83, r82)
+			// r189 = Sub r188 r82
+			r189_b := float64(r188_b - r82)
+			// r190 = FMA r189 r87 r187
+			r190_b := math.FMA(r189_b, r87, r187_b)
+			// r191 = FMA r189 r86 r190
+			r191_b := math.FMA(r189_b, r86, r190_b)
+			// r192 = FMA r54 r191 r55
+			r192_b := math.FMA(r54, r191_b, r55)
+			// r193 = FMA r192 r191 r57
+			r193_b := math.FMA(r192_b, r191_b, r57)
+			// r194 = FMA r193 r191 r59
+			r194_b := math.FMA(r193_b, r191_b, r59)
+			// r195 = FMA r194 r191 r61
+			r195_b := math.FMA(r194_b, r191_b, r61)
+			// r196 = FMA r195 r191 r63
+			r196_b := math.FMA(r195_b, r191_b, r63)
+			// r197 = FMA r196 r191 r65
+			r197_b := math.FMA(r196_b, r191_b, r65)
+			// r198 = FMA r197 r191 r35
+			r198_b := math.FMA(r197_b, r191_b, r35)
+			// r199 = FMA r198 r191 r36
+			r199_b := math.FMA(r198_b, r191_b, r36)
+			// r200 = FMA r199 r191 r38
+			r200_b := math.FMA(r199_b, r191_b, r38)
+			// r201 = FMA r200 r191 r40
+			r201_b := math.FMA(r200_b, r191_b, r40)
+			// r202 = FMA r201 r191 r42
+			r202_b := math.FMA(r201_b, r191_b, r42)
+			// r203 = FMA r202 r191 r44
+			r203_b := math.FMA(r202_b, r191_b, r44)
+			// r204 = FMA r203 r191 r46
+			r204_b := math.FMA(r203_b, r191_b, r46)
+			// r205 = FMA r204 r191 r48
+			r205_b := math.FMA(r204_b, r191_b, r48)
+			// r206 = FMA r205 r191 r50
+			r206_b := math.FMA(r205_b, r191_b, r50)
+			// r207 = FMA r191 r206 r50
+			r207_b := math.FMA(r191_b, r206_b, r50)
+			// r208 = Add r189 r82
+			r208_b := float64(r189_b + r82)
+			// r209:kBits = Bits r208
+			kBits209_b := math.Float64bits(r208_b)
+			// r210 = IAdd r209:kBits r112
+			r210_b := kBits209_b + r112
+			// r211 = Shl 52 r210
+			r211_b := r210_b << 52
+			// r212:pow2 = FromBits r211
+			pow2212_b := math.Float64frombits(r211_b)
+			// r213 = Mul r207 r212:pow2
+			r213_b := float64(r207_b * pow2212_b)
+			// r216 = FMA r214 r27:z r215
+			r216_b := math.FMA(r214, z_b, r215)
 			// r218 = FMA r216 r27:z r217
-			r218_b := math.FMA(r216, z_b, r217)
+			r218_b := math.FMA(r216_b, z_b, r217)
 			// r220 = FMA r218 r27:z r219
 			r220_b := math.FMA(r218_b, z_b, r219)
 			// r222 = FMA r220 r27:z r221
@@ -28604,346 +28413,332 @@ func backwardF64HardOne(f *Backward64, s int) {
 			r234_b := math.FMA(r232_b, z_b, r233)
 			// r236 = FMA r234 r27:z r235
 			r236_b := math.FMA(r234_b, z_b, r235)
-			// r238 = FMA r236 r27:z r237
-			r238_b := math.FMA(r236_b, z_b, r237)
-			// r239 = FMA r238 r27:z r54
-			r239_b := math.FMA(r238_b, z_b, r54)
-			// r241 = FMA r239 r27:z r240
-			r241_b := math.FMA(r239_b, z_b, r240)
-			// r242 = FMA r241 r27:z r57
-			r242_b := math.FMA(r241_b, z_b, r57)
-			// r244 = FMA r242 r27:z r243
-			r244_b := math.FMA(r242_b, z_b, r243)
-			// r245 = FMA r244 r27:z r61
-			r245_b := math.FMA(r244_b, z_b, r61)
-			// r247 = FMA r245 r27:z r246
-			r247_b := math.FMA(r245_b, z_b, r246)
-			// r248 = FMA r247 r27:z r65
-			r248_b := math.FMA(r247_b, z_b, r65)
-			// r250 = FMA r248 r27:z r249
-			r250_b := math.FMA(r248_b, z_b, r249)
-			// r251 = FMA r250 r27:z r36
-			r251_b := math.FMA(r250_b, z_b, r36)
-			// r253 = FMA r251 r27:z r252
-			r253_b := math.FMA(r251_b, z_b, r252)
-			// r254 = FMA r253 r27:z r40
-			r254_b := math.FMA(r253_b, z_b, r40)
-			// r256 = FMA r254 r27:z r255
-			r256_b := math.FMA(r254_b, z_b, r255)
-			// r257 = FMA r256 r27:z r44
-			r257_b := math.FMA(r256_b, z_b, r44)
-			// r259 = FMA r257 r27:z r258
-			r259_b := math.FMA(r257_b, z_b, r258)
-			// r260 = FMA r259 r27:z r48
-			r260_b := math.FMA(r259_b, z_b, r48)
-			// r261 = Mul r215 r260
-			r261_b := float64(r215_b * r260_b)
-			// r262 = CmpGT r191 r105
-			r262_b := r191_b > r105
-			// r263 = Select r262 r105 r191
-			r263_b := r191_b
-			if r262_b {
-				r263_b = r105
+			// r237 = FMA r236 r27:z r54
+			r237_b := math.FMA(r236_b, z_b, r54)
+			// r239 = FMA r237 r27:z r238
+			r239_b := math.FMA(r237_b, z_b, r238)
+			// r240 = FMA r239 r27:z r57
+			r240_b := math.FMA(r239_b, z_b, r57)
+			// r242 = FMA r240 r27:z r241
+			r242_b := math.FMA(r240_b, z_b, r241)
+			// r243 = FMA r242 r27:z r61
+			r243_b := math.FMA(r242_b, z_b, r61)
+			// r245 = FMA r243 r27:z r244
+			r245_b := math.FMA(r243_b, z_b, r244)
+			// r246 = FMA r245 r27:z r65
+			r246_b := math.FMA(r245_b, z_b, r65)
+			// r248 = FMA r246 r27:z r247
+			r248_b := math.FMA(r246_b, z_b, r247)
+			// r249 = FMA r248 r27:z r36
+			r249_b := math.FMA(r248_b, z_b, r36)
+			// r251 = FMA r249 r27:z r250
+			r251_b := math.FMA(r249_b, z_b, r250)
+			// r252 = FMA r251 r27:z r40
+			r252_b := math.FMA(r251_b, z_b, r40)
+			// r254 = FMA r252 r27:z r253
+			r254_b := math.FMA(r252_b, z_b, r253)
+			// r255 = FMA r254 r27:z r44
+			r255_b := math.FMA(r254_b, z_b, r44)
+			// r257 = FMA r255 r27:z r256
+			r257_b := math.FMA(r255_b, z_b, r256)
+			// r258 = FMA r257 r27:z r48
+			r258_b := math.FMA(r257_b, z_b, r48)
+			// r259 = Mul r213 r258
+			r259_b := float64(r213_b * r258_b)
+			// r260 = CmpGT r189 r105
+			r260_b := r189_b > r105
+			// r261 = Select r260 r105 r189
+			r261_b := r189_b
+			if r260_b {
+				r261_b = r105
 			}
-			// r264 = Sub r187 r50
-			r264_b := float64(r187_b - r50)
-			// r265 = Mul r263 r108
-			r265_b := float64(r263_b * r108)
-			// r266 = Add r265 r82
-			r266_b := float64(r265_b + r82)
-			// r267:kBits = Bits r266
-			kBits267_b := math.Float64bits(r266_b)
-			// r268 = IAdd r267:kBits r112
-			r268_b := kBits267_b + r112
-			// r269 = Shl 52 r268
-			r269_b := r268_b << 52
-			// r270:pow2 = FromBits r269
-			pow2270_b := math.Float64frombits(r269_b)
-			// r271 = FMA r209 r264 r270:pow2
-			r271_b := math.FMA(r209_b, r264_b, pow2270_b)
-			// r272 = Div r271 r187
-			r272_b := float64(r271_b / r187_b)
-			// r273 = Div r272 r187
-			r273_b := float64(r272_b / r187_b)
-			// r274 = FMA r191 r48 r82
-			r274_b := math.FMA(r191_b, r48, r82)
-			// r275 = Sub r274 r82
-			r275_b := float64(r274_b - r82)
-			// r276 = Add r275 r82
-			r276_b := float64(r275_b + r82)
-			// r277:kBits = Bits r276
-			kBits277_b := math.Float64bits(r276_b)
-			// r278 = IAdd r277:kBits r112
-			r278_b := kBits277_b + r112
-			// r279 = Shl 52 r278
-			r279_b := r278_b << 52
-			// r280:pow2 = FromBits r279
-			pow2280_b := math.Float64frombits(r279_b)
-			// r281 = Mul r273 r280:pow2
-			r281_b := float64(r273_b * pow2280_b)
-			// r282 = Sub r191 r275
-			r282_b := float64(r191_b - r275_b)
-			// r283 = Add r282 r82
-			r283_b := float64(r282_b + r82)
-			// r284:kBits = Bits r283
-			kBits284_b := math.Float64bits(r283_b)
-			// r285 = IAdd r284:kBits r112
-			r285_b := kBits284_b + r112
-			// r286 = Shl 52 r285
-			r286_b := r285_b << 52
-			// r287:pow2 = FromBits r286
-			pow2287_b := math.Float64frombits(r286_b)
-			// r288 = Mul r281 r287:pow2
-			r288_b := float64(r281_b * pow2287_b)
-			// r289 = Div r50 r27:z
-			r289_b := float64(r50 / z_b)
-			// r290 = Div r289 r27:z
-			r290_b := float64(r289_b / z_b)
-			// r291 = CmpGT r27:z r50
-			r291_b := z_b > r50
-			// r292 = Select r291 r288 r185
-			r292_b := r185_b
-			if r291_b {
-				r292_b = r288_b
+			// r262 = Sub r185 r50
+			r262_b := float64(r185_b - r50)
+			// r263 = Mul r261 r108
+			r263_b := float64(r261_b * r108)
+			// r264 = Add r263 r82
+			r264_b := float64(r263_b + r82)
+			// r265:kBits = Bits r264
+			kBits265_b := math.Float64bits(r264_b)
+			// r266 = IAdd r265:kBits r112
+			r266_b := kBits265_b + r112
+			// r267 = Shl 52 r266
+			r267_b := r266_b << 52
+			// r268:pow2 = FromBits r267
+			pow2268_b := math.Float64frombits(r267_b)
+			// r269 = FMA r207 r262 r268:pow2
+			r269_b := math.FMA(r207_b, r262_b, pow2268_b)
+			// r270 = Div r269 r185
+			r270_b := float64(r269_b / r185_b)
+			// r271 = Div r270 r185
+			r271_b := float64(r270_b / r185_b)
+			// r272 = FMA r189 r48 r82
+			r272_b := math.FMA(r189_b, r48, r82)
+			// r273 = Sub r272 r82
+			r273_b := float64(r272_b - r82)
+			// r274 = Add r273 r82
+			r274_b := float64(r273_b + r82)
+			// r275:kBits = Bits r274
+			kBits275_b := math.Float64bits(r274_b)
+			// r276 = IAdd r275:kBits r112
+			r276_b := kBits275_b + r112
+			// r277 = Shl 52 r276
+			r277_b := r276_b << 52
+			// r278:pow2 = FromBits r277
+			pow2278_b := math.Float64frombits(r277_b)
+			// r279 = Mul r271 r278:pow2
+			r279_b := float64(r271_b * pow2278_b)
+			// r280 = Sub r189 r273
+			r280_b := float64(r189_b - r273_b)
+			// r281 = Add r280 r82
+			r281_b := float64(r280_b + r82)
+			// r282:kBits = Bits r281
+			kBits282_b := math.Float64bits(r281_b)
+			// r283 = IAdd r282:kBits r112
+			r283_b := kBits282_b + r112
+			// r284 = Shl 52 r283
+			r284_b := r283_b << 52
+			// r285:pow2 = FromBits r284
+			pow2285_b := math.Float64frombits(r284_b)
+			// r286 = Mul r279 r285:pow2
+			r286_b := float64(r279_b * pow2285_b)
+			// r287 = Div r50 r27:z
+			r287_b := float64(r50 / z_b)
+			// r288 = Div r287 r27:z
+			r288_b := float64(r287_b / z_b)
+			// r289 = CmpGT r27:z r50
+			r289_b := z_b > r50
+			// r290 = Select r289 r286 r183
+			r290_b := r183_b
+			if r289_b {
+				r290_b = r286_b
 			}
-			// r294 = CmpGE r27:z r293
-			r294_b := z_b >= r293
-			// r295 = Select r294 r261 r288
-			r295_b := r288_b
-			if r294_b {
-				r295_b = r261_b
+			// r292 = CmpGE r27:z r291
+			r292_b := z_b >= r291
+			// r293 = Select r292 r259 r286
+			r293_b := r286_b
+			if r292_b {
+				r293_b = r259_b
 			}
-			// r297 = CmpLT r27:z r296
-			r297_b := z_b < r296
-			// r298 = Select r297 r295 r292
-			r298_b := r292_b
+			// r295 = CmpLT r27:z r294
+			r295_b := z_b < r294
+			// r296 = Select r295 r293 r290
+			r296_b := r290_b
+			if r295_b {
+				r296_b = r293_b
+			}
+			// r297 = CmpLT r27:z r79
+			r297_b := z_b < r79
+			// r298 = Select r297 r288 r296
+			r298_b := r296_b
 			if r297_b {
-				r298_b = r295_b
+				r298_b = r288_b
 			}
-			// r299 = CmpLT r27:z r79
-			r299_b := z_b < r79
-			// r300 = Select r299 r290 r298
-			r300_b := r298_b
-			if r299_b {
-				r300_b = r290_b
-			}
-			// r157 = Select r158 r300 r157
-			if r158_b {
-				r157_b = r300_b
+			// r156:dphi = Select r53:large r298 r156:dphi
+			if large_b {
+				dphi_b = r298_b
 			}
 		}
-		// r302 = Sub r301 r2:Last
-		r302_a := float64(r301 - Last_a)
-		r302_b := float64(r301 - Last_b)
-		// r304 = CmpLT r302 r303:tauRef
-		r304_a := r302_a < c[BackwardCTauRef]
-		r304_b := r302_b < c[BackwardCTauRef]
-		// r305 = Select r304 r10:vr r136:vc
-		r305_a := vc_a
-		if r304_a {
-			r305_a = vr_a
-		}
-		r305_b := vc_b
-		if r304_b {
-			r305_b = vr_b
-		}
-		// r309 = Imm 0x0
-		r309_a := math.Float64frombits(0x0000000000000000) // 0
-		r309_b := math.Float64frombits(0x0000000000000000) // 0
+		// r300 = Sub r299 r2:Last
+		r300_a := float64(r299 - Last_a)
+		r300_b := float64(r299 - Last_b)
+		// r302:refr = CmpLT r300 r301:tauRef
+		refr_a := r300_a < c[BackwardCTauRef]
+		refr_b := r300_b < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r309 = Load GSpike
-			r309_a = gspike[j]
-			r309_b = gspike[j+1]
+			// r307 = Select r302:refr r10:vr r136:vc
+			r307_a := vc_a
+			if refr_a {
+				r307_a = vr_a
+			}
+			r307_b := vc_b
+			if refr_b {
+				r307_b = vr_b
+			}
+			// r308 = Load GSpike
+			r308_a := gspike[j]
+			r308_b := gspike[j+1]
+			// r309 = Sub r307 r5:vTh
+			r309_a := float64(r307_a - c[BackwardCVTh])
+			r309_b := float64(r307_b - c[BackwardCVTh])
+			// r310 = Abs r309
+			r310_a := math.Float64frombits(math.Float64bits(r309_a) &^ (1 << 63))
+			r310_b := math.Float64frombits(math.Float64bits(r309_b) &^ (1 << 63))
+			// r311 = FMA r310 r304:negInvD r306:width
+			r311_a := math.FMA(r310_a, c[BackwardCNegInvD], c[BackwardCWidth])
+			r311_b := math.FMA(r310_b, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r312 = Mul r305:alpha r311
+			r312_a := float64(c[BackwardCAlpha] * r311_a)
+			r312_b := float64(c[BackwardCAlpha] * r311_b)
+			// r313 = CmpLT r312 r294
+			r313_a := r312_a < r294
+			r313_b := r312_b < r294
+			// r314 = Select r313 r294 r312
+			r314_a := r312_a
+			if r313_a {
+				r314_a = r294
+			}
+			r314_b := r312_b
+			if r313_b {
+				r314_b = r294
+			}
+			// r315 = Mul r308 r314
+			r315_a := float64(r308_a * r314_a)
+			r315_b := float64(r308_b * r314_b)
+			// r3:gV = FMA r315 r303:invD r3:gV
+			gV_a = math.FMA(r315_a, c[BackwardCInvD], gV_a)
+			gV_b = math.FMA(r315_b, c[BackwardCInvD], gV_b)
 		}
-		// r311 = Sub r305 r5:vTh
-		r311_a := float64(r305_a - c[BackwardCVTh])
-		r311_b := float64(r305_b - c[BackwardCVTh])
-		// r312 = Mul r311 r306:invD
-		r312_a := float64(r311_a * c[BackwardCInvD])
-		r312_b := float64(r311_b * c[BackwardCInvD])
-		// r313 = Abs r312
-		r313_a := math.Float64frombits(math.Float64bits(r312_a) &^ (1 << 63))
-		r313_b := math.Float64frombits(math.Float64bits(r312_b) &^ (1 << 63))
-		// r314 = Sub r308:width r313
-		r314_a := float64(c[BackwardCWidth] - r313_a)
-		r314_b := float64(c[BackwardCWidth] - r313_b)
-		// r315 = Mul r307:alpha r314
-		r315_a := float64(c[BackwardCAlpha] * r314_a)
-		r315_b := float64(c[BackwardCAlpha] * r314_b)
-		// r316 = CmpLT r315 r296
-		r316_a := r315_a < r296
-		r316_b := r315_b < r296
-		// r317 = Select r316 r296 r315
-		r317_a := r315_a
-		if r316_a {
-			r317_a = r296
+		// r318:hVc = FMA r4:gW r317:ka r3:gV
+		hVc_a := math.FMA(gW_a, c[BackwardCKa], gV_a)
+		hVc_b := math.FMA(gW_b, c[BackwardCKa], gV_b)
+		// r319 = Mul r51:ex r22:dtRTau
+		r319_a := float64(ex_a * c[BackwardCDtRTau])
+		r319_b := float64(ex_b * c[BackwardCDtRTau])
+		// r320 = Mul r318:hVc r319
+		r320_a := float64(hVc_a * r319_a)
+		r320_b := float64(hVc_b * r319_b)
+		// r321:gI = Select r302:refr r294 r320
+		gI_a := r320_a
+		if refr_a {
+			gI_a = r294
 		}
-		r317_b := r315_b
-		if r316_b {
-			r317_b = r296
+		gI_b := r320_b
+		if refr_b {
+			gI_b = r294
 		}
-		// r318 = Mul r309 r317
-		r318_a := float64(r309_a * r317_a)
-		r318_b := float64(r309_b * r317_b)
-		// r319 = FMA r318 r306:invD r3:gV
-		r319_a := math.FMA(r318_a, c[BackwardCInvD], gV_a)
-		r319_b := math.FMA(r318_b, c[BackwardCInvD], gV_b)
-		// r321 = FMA r4:gW r320:ka r319
-		r321_a := math.FMA(gW_a, c[BackwardCKa], r319_a)
-		r321_b := math.FMA(gW_b, c[BackwardCKa], r319_b)
-		// r322 = Mul r51:ex r22:dtRTau
-		r322_a := float64(ex_a * c[BackwardCDtRTau])
-		r322_b := float64(ex_b * c[BackwardCDtRTau])
-		// r323 = Mul r321 r322
-		r323_a := float64(r321_a * r322_a)
-		r323_b := float64(r321_b * r322_b)
-		// r325 = Mul r4:gW r324:keep
-		r325_a := float64(gW_a * c[BackwardCKeep])
-		r325_b := float64(gW_b * c[BackwardCKeep])
-		// r326 = Sub r325 r323
-		r326_a := float64(r325_a - r323_a)
-		r326_b := float64(r325_b - r323_b)
-		// r327 = Mul r157 r25:F
-		r327_a := float64(r157_a * F_a)
-		r327_b := float64(r157_b * F_b)
-		// r328 = Add r20:dtCTau r20:dtCTau
-		r328_a := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		r328_b := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r329 = FMA r327 r328 r50
-		r329_a := math.FMA(r327_a, r328_a, r50)
-		r329_b := math.FMA(r327_b, r328_b, r50)
-		// r330 = FMA r51:ex r27:z r329
-		r330_a := math.FMA(ex_a, z_a, r329_a)
-		r330_b := math.FMA(ex_b, z_b, r329_b)
-		// r331 = Mul r321 r330
-		r331_a := float64(r321_a * r330_a)
-		r331_b := float64(r321_b * r330_b)
-		// r332 = FMA r51:ex r10:vr r327
-		r332_a := math.FMA(ex_a, vr_a, r327_a)
-		r332_b := math.FMA(ex_b, vr_b, r327_b)
-		// r333 = Select r304 r319 r331
-		r333_a := r331_a
-		if r304_a {
-			r333_a = r319_a
+		// r323 = Select r302:refr r50 r322:keep
+		r323_a := c[BackwardCKeep]
+		if refr_a {
+			r323_a = r50
 		}
-		r333_b := r331_b
-		if r304_b {
-			r333_b = r319_b
+		r323_b := c[BackwardCKeep]
+		if refr_b {
+			r323_b = r50
 		}
-		// r334 = Select r304 r4:gW r326
-		r334_a := r326_a
-		if r304_a {
-			r334_a = gW_a
+		// r324 = Mul r4:gW r323
+		r324_a := float64(gW_a * r323_a)
+		r324_b := float64(gW_b * r323_b)
+		// r4:gW = Sub r324 r321:gI
+		gW_a = float64(r324_a - gI_a)
+		gW_b = float64(r324_b - gI_b)
+		// r326:q = Mul r156:dphi r25:F
+		q326_a := float64(dphi_a * F_a)
+		q326_b := float64(dphi_b * F_b)
+		// r328 = FMA r326:q r327:dtCTau2 r50
+		r328_a := math.FMA(q326_a, c[BackwardCDtCTau2], r50)
+		r328_b := math.FMA(q326_b, c[BackwardCDtCTau2], r50)
+		// r329 = FMA r51:ex r27:z r328
+		r329_a := math.FMA(ex_a, z_a, r328_a)
+		r329_b := math.FMA(ex_b, z_b, r328_b)
+		// r330 = Mul r318:hVc r329
+		r330_a := float64(hVc_a * r329_a)
+		r330_b := float64(hVc_b * r329_b)
+		// r331:hv = Select r302:refr r3:gV r330
+		hv_a := r330_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r334_b := r326_b
-		if r304_b {
-			r334_b = gW_b
+		hv_b := r330_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		// r4:gW = Mul r334 r50
-		gW_a = float64(r334_a * r50)
-		gW_b = float64(r334_b * r50)
-		// r336 = Sub r0:V r5:vTh
-		r336_a := float64(V_a - c[BackwardCVTh])
-		r336_b := float64(V_b - c[BackwardCVTh])
-		// r337 = Mul r336 r306:invD
-		r337_a := float64(r336_a * c[BackwardCInvD])
-		r337_b := float64(r336_b * c[BackwardCInvD])
-		// r338 = Abs r337
-		r338_a := math.Float64frombits(math.Float64bits(r337_a) &^ (1 << 63))
-		r338_b := math.Float64frombits(math.Float64bits(r337_b) &^ (1 << 63))
-		// r339 = Sub r308:width r338
-		r339_a := float64(c[BackwardCWidth] - r338_a)
-		r339_b := float64(c[BackwardCWidth] - r338_b)
-		// r340 = Mul r307:alpha r339
-		r340_a := float64(c[BackwardCAlpha] * r339_a)
-		r340_b := float64(c[BackwardCAlpha] * r339_b)
-		// r341 = CmpLT r340 r296
-		r341_a := r340_a < r296
-		r341_b := r340_b < r296
-		// r342 = Select r341 r296 r340
-		r342_a := r340_a
-		if r341_a {
-			r342_a = r296
+		// r332 = Imm 0x0
+		r332_a := math.Float64frombits(0x0000000000000000) // 0
+		r332_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r333 = Mul r318:hVc r22:dtRTau
+			r333_a := float64(hVc_a * c[BackwardCDtRTau])
+			r333_b := float64(hVc_b * c[BackwardCDtRTau])
+			// r334 = Mul r333 r108
+			r334_a := float64(r333_a * r108)
+			r334_b := float64(r333_b * r108)
+			// r335 = FMA r51:ex r10:vr r326:q
+			r335_a := math.FMA(ex_a, vr_a, q326_a)
+			r335_b := math.FMA(ex_b, vr_b, q326_b)
+			// r336 = Mul r334 r335
+			r336_a := float64(r334_a * r335_a)
+			r336_b := float64(r334_b * r335_b)
+			// r332 = Select r302:refr r294 r336
+			r332_a = r336_a
+			if refr_a {
+				r332_a = r294
+			}
+			r332_b = r336_b
+			if refr_b {
+				r332_b = r294
+			}
 		}
-		r342_b := r340_b
-		if r341_b {
-			r342_b = r296
+		// r338 = Sub r0:V r5:vTh
+		r338_a := float64(V_a - c[BackwardCVTh])
+		r338_b := float64(V_b - c[BackwardCVTh])
+		// r339 = Abs r338
+		r339_a := math.Float64frombits(math.Float64bits(r338_a) &^ (1 << 63))
+		r339_b := math.Float64frombits(math.Float64bits(r338_b) &^ (1 << 63))
+		// r340 = FMA r339 r304:negInvD r306:width
+		r340_a := math.FMA(r339_a, c[BackwardCNegInvD], c[BackwardCWidth])
+		r340_b := math.FMA(r339_b, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r341 = Mul r305:alpha r340
+		r341_a := float64(c[BackwardCAlpha] * r340_a)
+		r341_b := float64(c[BackwardCAlpha] * r340_b)
+		// r342 = CmpLT r341 r294
+		r342_a := r341_a < r294
+		r342_b := r341_b < r294
+		// r343 = Select r342 r294 r341
+		r343_a := r341_a
+		if r342_a {
+			r343_a = r294
 		}
-		// r343 = Mul r342 r306:invD
-		r343_a := float64(r342_a * c[BackwardCInvD])
-		r343_b := float64(r342_b * c[BackwardCInvD])
-		// r344 = Mul r334 r11:b
-		r344_a := float64(r334_a * c[BackwardCB])
-		r344_b := float64(r334_b * c[BackwardCB])
-		// r345 = Mul r344 r343
-		r345_a := float64(r344_a * r343_a)
-		r345_b := float64(r344_b * r343_b)
-		// r346 = Sub r0:V r7:vReset
-		r346_a := float64(V_a - c[BackwardCVReset])
-		r346_b := float64(V_b - c[BackwardCVReset])
-		// r347 = Mul r346 r343
-		r347_a := float64(r346_a * r343_a)
-		r347_b := float64(r346_b * r343_b)
-		// r348 = Sub r50 r347
-		r348_a := float64(r50 - r347_a)
-		r348_b := float64(r50 - r347_b)
-		// r3:gV = FMA r333 r348 r345
-		gV_a = math.FMA(r333_a, r348_a, r345_a)
-		gV_b = math.FMA(r333_b, r348_b, r345_b)
+		r343_b := r341_b
+		if r342_b {
+			r343_b = r294
+		}
+		// r344 = Mul r343 r303:invD
+		r344_a := float64(r343_a * c[BackwardCInvD])
+		r344_b := float64(r343_b * c[BackwardCInvD])
+		// r345 = Mul r4:gW r11:b
+		r345_a := float64(gW_a * c[BackwardCB])
+		r345_b := float64(gW_b * c[BackwardCB])
+		// r346 = Mul r345 r344
+		r346_a := float64(r345_a * r344_a)
+		r346_b := float64(r345_b * r344_b)
+		// r347 = Sub r7:vReset r0:V
+		r347_a := float64(c[BackwardCVReset] - V_a)
+		r347_b := float64(c[BackwardCVReset] - V_b)
+		// r348 = FMA r347 r344 r50
+		r348_a := math.FMA(r347_a, r344_a, r50)
+		r348_b := math.FMA(r347_b, r344_b, r50)
+		// r3:gV = FMA r331:hv r348 r346
+		gV_a = math.FMA(hv_a, r348_a, r346_a)
+		gV_b = math.FMA(hv_b, r348_b, r346_b)
 		// If GI
 		if hasGI {
-			// r350 = Select r304 r296 r323
-			r350_a := r323_a
-			if r304_a {
-				r350_a = r296
-			}
-			r350_b := r323_b
-			if r304_b {
-				r350_b = r296
-			}
-			// Store GI r350
-			gi[j] = r350_a
-			gi[j+1] = r350_b
+			// Store GI r321:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// r351 = Mul r321 r22:dtRTau
-			r351_a := float64(r321_a * c[BackwardCDtRTau])
-			r351_b := float64(r321_b * c[BackwardCDtRTau])
-			// r352 = Mul r351 r108
-			r352_a := float64(r351_a * r108)
-			r352_b := float64(r351_b * r108)
-			// r353 = Mul r352 r332
-			r353_a := float64(r352_a * r332_a)
-			r353_b := float64(r352_b * r332_b)
-			// r354 = Select r304 r296 r353
-			r354_a := r353_a
-			if r304_a {
-				r354_a = r296
-			}
-			r354_b := r353_b
-			if r304_b {
-				r354_b = r296
-			}
-			// Store GG r354
-			gg[j] = r354_a
-			gg[j+1] = r354_b
+			// Store GG r332
+			gg[j] = r332_a
+			gg[j+1] = r332_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r355 = Select r304 r296 r321
-			r355_a := r321_a
-			if r304_a {
-				r355_a = r296
+			// r350 = Select r302:refr r294 r318:hVc
+			r350_a := hVc_a
+			if refr_a {
+				r350_a = r294
 			}
-			r355_b := r321_b
-			if r304_b {
-				r355_b = r296
+			r350_b := hVc_b
+			if refr_b {
+				r350_b = r294
 			}
-			// Store GDelta r355
-			gdelta[j] = r355_a
-			gdelta[j+1] = r355_b
+			// Store GDelta r350
+			gdelta[j] = r350_a
+			gdelta[j+1] = r350_b
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -29122,7 +28917,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r103 = FMA r102 r89:r r48
 			r103 := math.FMA(r102, r, r48)
 			// r104:q = FMA r103 r89:r r50
-			q := math.FMA(r103, r, r50)
+			q104 := math.FMA(r103, r, r50)
 			// r106 = CmpGT r85:k r105
 			r106 := k > r105
 			// r107:kc = Select r106 r105 r85:k
@@ -29145,7 +28940,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r116:oneMinus = Sub r50 r115:pow2
 			oneMinus := float64(r50 - pow2115)
 			// r117 = FMA r89:r r104:q r116:oneMinus
-			r117 := math.FMA(r, q, oneMinus)
+			r117 := math.FMA(r, q104, oneMinus)
 			// r118:y = Div r117 r78:zl
 			y := float64(r117 / zl)
 			// r119 = FMA r85:k r48 r82
@@ -29199,30 +28994,28 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r136:vc = Add r136:vc r137
 			vc = float64(vc + r137)
 		}
-		// r139 = Abs r27:z
-		r139 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r142 = FMA r140 r27:z r141
-		r142 := math.FMA(r140, z, r141)
-		// r144 = FMA r142 r27:z r143
-		r144 := math.FMA(r142, z, r143)
-		// r146 = FMA r144 r27:z r145
-		r146 := math.FMA(r144, z, r145)
-		// r148 = FMA r146 r27:z r147
-		r148 := math.FMA(r146, z, r147)
-		// r150 = FMA r148 r27:z r149
-		r150 := math.FMA(r148, z, r149)
-		// r152 = FMA r150 r27:z r151
-		r152 := math.FMA(r150, z, r151)
-		// r154 = FMA r152 r27:z r153
-		r154 := math.FMA(r152, z, r153)
-		// r156 = FMA r154 r27:z r155
-		r156 := math.FMA(r154, z, r155)
-		// r157 = FMA r156 r27:z r48
-		r157 := math.FMA(r156, z, r48)
-		// r158 = CmpGT r139 r52
-		r158 := r139 > r52
-		// Rare r158
-		if r158 {
+		// r141 = FMA r139 r27:z r140
+		r141 := math.FMA(r139, z, r140)
+		// r143 = FMA r141 r27:z r142
+		r143 := math.FMA(r141, z, r142)
+		// r145 = FMA r143 r27:z r144
+		r145 := math.FMA(r143, z, r144)
+		// r147 = FMA r145 r27:z r146
+		r147 := math.FMA(r145, z, r146)
+		// r149 = FMA r147 r27:z r148
+		r149 := math.FMA(r147, z, r148)
+		// r151 = FMA r149 r27:z r150
+		r151 := math.FMA(r149, z, r150)
+		// r153 = FMA r151 r27:z r152
+		r153 := math.FMA(r151, z, r152)
+		// r155 = FMA r153 r27:z r154
+		r155 := math.FMA(r153, z, r154)
+		// r156:dphi = FMA r155 r27:z r48
+		dphi := math.FMA(r155, z, r48)
+		// Rare r53:large
+		if large {
+			// r159 = FMA r157 r27:z r158
+			r159 := math.FMA(r157, z, r158)
 			// r161 = FMA r159 r27:z r160
 			r161 := math.FMA(r159, z, r160)
 			// r163 = FMA r161 r27:z r162
@@ -29237,94 +29030,94 @@ func backwardF64HardOne(f *Backward64, s int) {
 			r171 := math.FMA(r169, z, r170)
 			// r173 = FMA r171 r27:z r172
 			r173 := math.FMA(r171, z, r172)
-			// r175 = FMA r173 r27:z r174
-			r175 := math.FMA(r173, z, r174)
-			// r176 = FMA r175 r27:z r140
-			r176 := math.FMA(r175, z, r140)
-			// r177 = FMA r176 r27:z r141
-			r177 := math.FMA(r176, z, r141)
-			// r178 = FMA r177 r27:z r143
-			r178 := math.FMA(r177, z, r143)
-			// r179 = FMA r178 r27:z r145
-			r179 := math.FMA(r178, z, r145)
-			// r180 = FMA r179 r27:z r147
-			r180 := math.FMA(r179, z, r147)
-			// r181 = FMA r180 r27:z r149
-			r181 := math.FMA(r180, z, r149)
-			// r182 = FMA r181 r27:z r151
-			r182 := math.FMA(r181, z, r151)
-			// r183 = FMA r182 r27:z r153
-			r183 := math.FMA(r182, z, r153)
-			// r184 = FMA r183 r27:z r155
-			r184 := math.FMA(r183, z, r155)
-			// r185 = FMA r184 r27:z r48
-			r185 := math.FMA(r184, z, r48)
-			// r186 = CmpGT r27:z r76
-			r186 := z > r76
-			// r187 = Select r186 r76 r27:z
-			r187 := z
+			// r174 = FMA r173 r27:z r139
+			r174 := math.FMA(r173, z, r139)
+			// r175 = FMA r174 r27:z r140
+			r175 := math.FMA(r174, z, r140)
+			// r176 = FMA r175 r27:z r142
+			r176 := math.FMA(r175, z, r142)
+			// r177 = FMA r176 r27:z r144
+			r177 := math.FMA(r176, z, r144)
+			// r178 = FMA r177 r27:z r146
+			r178 := math.FMA(r177, z, r146)
+			// r179 = FMA r178 r27:z r148
+			r179 := math.FMA(r178, z, r148)
+			// r180 = FMA r179 r27:z r150
+			r180 := math.FMA(r179, z, r150)
+			// r181 = FMA r180 r27:z r152
+			r181 := math.FMA(r180, z, r152)
+			// r182 = FMA r181 r27:z r154
+			r182 := math.FMA(r181, z, r154)
+			// r183 = FMA r182 r27:z r48
+			r183 := math.FMA(r182, z, r48)
+			// r184 = CmpGT r27:z r76
+			r184 := z > r76
+			// r185 = Select r184 r76 r27:z
+			r185 := z
+			if r184 {
+				r185 = r76
+			}
+			// r186 = CmpLT r185 r79
+			r186 := r185 < r79
+			// r187 = Select r186 r79 r185
+			r187 := r185
 			if r186 {
-				r187 = r76
+				r187 = r79
 			}
-			// r188 = CmpLT r187 r79
-			r188 := r187 < r79
-			// r189 = Select r188 r79 r187
-			r189 := r187
-			if r188 {
-				r189 = r79
-			}
-			// r190 = FMA r189 r83 r82
-			r190 := math.FMA(r189, r83, r82)
-			// r191 = Sub r190 r82
-			r191 := float64(r190 - r82)
-			// r192 = FMA r191 r87 r189
-			r192 := math.FMA(r191, r87, r189)
-			// r193 = FMA r191 r86 r192
-			r193 := math.FMA(r191, r86, r192)
-			// r194 = FMA r54 r193 r55
-			r194 := math.FMA(r54, r193, r55)
-			// r195 = FMA r194 r193 r57
-			r195 := math.FMA(r194, r193, r57)
-			// r196 = FMA r195 r193 r59
-			r196 := math.FMA(r195, r193, r59)
-			// r197 = FMA r196 r193 r61
-			r197 := math.FMA(r196, r193, r61)
-			// r198 = FMA r197 r193 r63
-			r198 := math.FMA(r197, r193, r63)
-			// r199 = FMA r198 r193 r65
-			r199 := math.FMA(r198, r193, r65)
-			// r200 = FMA r199 r193 r35
-			r200 := math.FMA(r199, r193, r35)
-			// r201 = FMA r200 r193 r36
-			r201 := math.FMA(r200, r193, r36)
-			// r202 = FMA r201 r193 r38
-			r202 := math.FMA(r201, r193, r38)
-			// r203 = FMA r202 r193 r40
-			r203 := math.FMA(r202, r193, r40)
-			// r204 = FMA r203 r193 r42
-			r204 := math.FMA(r203, r193, r42)
-			// r205 = FMA r204 r193 r44
-			r205 := math.FMA(r204, r193, r44)
-			// r206 = FMA r205 r193 r46
-			r206 := math.FMA(r205, r193, r46)
-			// r207 = FMA r206 r193 r48
-			r207 := math.FMA(r206, r193, r48)
-			// r208 = FMA r207 r193 r50
-			r208 := math.FMA(r207, r193, r50)
-			// r209 = FMA r193 r208 r50
-			r209 := math.FMA(r193, r208, r50)
-			// r210 = Add r191 r82
-			r210 := float64(r191 + r82)
-			// r211:kBits = Bits r210
-			kBits211 := math.Float64bits(r210)
-			// r212 = IAdd r211:kBits r112
-			r212 := kBits211 + r112
-			// r213 = Shl 52 r212
-			r213 := r212 << 52
-			// r214:pow2 = FromBits r213
-			pow2214 := math.Float64frombits(r213)
-			// r215 = Mul r209 r214:pow2
-			r215 := float64(r209 * pow2214)
+			// r188 = FMA r187 r83 r82
+			r188 := math.FMA(r187, r83, r82)
+			// r189 = Sub r188 r82
+			r189 := float64(r188 - r82)
+			// r190 = FMA r189 r87 r187
+			r190 := math.FMA(r189, r87, r187)
+			// r191 = FMA r189 r86 r190
+			r191 := math.FMA(r189, r86, r190)
+			// r192 = FMA r54 r191 r55
+			r192 := math.FMA(r54, r191, r55)
+			// r193 = FMA r192 r191 r57
+			r193 := math.FMA(r192, r191, r57)
+			// r194 = FMA r193 r191 r59
+			r194 := math.FMA(r193, r191, r59)
+			// r195 = FMA r194 r191 r61
+			r195 := math.FMA(r194, r191, r61)
+			// r196 = FMA r195 r191 r63
+			r196 := math.FMA(r195, r191, r63)
+			// r197 = FMA r196 r191 r65
+			r197 := math.FMA(r196, r191, r65)
+			// r198 = FMA r197 r191 r35
+			r198 := math.FMA(r197, r191, r35)
+			// r199 = FMA r198 r191 r36
+			r199 := math.FMA(r198, r191, r36)
+			// r200 = FMA r199 r191 r38
+			r200 := math.FMA(r199, r191, r38)
+			// r201 = FMA r200 r191 r40
+			r201 := math.FMA(r200, r191, r40)
+			// r202 = FMA r201 r191 r42
+			r202 := math.FMA(r201, r191, r42)
+			// r203 = FMA r202 r191 r44
+			r203 := math.FMA(r202, r191, r44)
+			// r204 = FMA r203 r191 r46
+			r204 := math.FMA(r203, r191, r46)
+			// r205 = FMA r204 r191 r48
+			r205 := math.FMA(r204, r191, r48)
+			// r206 = FMA r205 r191 r50
+			r206 := math.FMA(r205, r191, r50)
+			// r207 = FMA r191 r206 r50
+			r207 := math.FMA(r191, r206, r50)
+			// r208 = Add r189 r82
+			r208 := float64(r189 + r82)
+			// r209:kBits = Bits r208
+			kBits209 := math.Float64bits(r208)
+			// r210 = IAdd r209:kBits r112
+			r210 := kBits209 + r112
+			// r211 = Shl 52 r210
+			r211 := r210 << 52
+			// r212:pow2 = FromBits r211
+			pow2212 := math.Float64frombits(r211)
+			// r213 = Mul r207 r212:pow2
+			r213 := float64(r207 * pow2212)
+			// r216 = FMA r214 r27:z r215
+			r216 := math.FMA(r214, z, r215)
 			// r218 = FMA r216 r27:z r217
 			r218 := math.FMA(r216, z, r217)
 			// r220 = FMA r218 r27:z r219
@@ -29345,271 +29138,262 @@ func backwardF64HardOne(f *Backward64, s int) {
 			r234 := math.FMA(r232, z, r233)
 			// r236 = FMA r234 r27:z r235
 			r236 := math.FMA(r234, z, r235)
-			// r238 = FMA r236 r27:z r237
-			r238 := math.FMA(r236, z, r237)
-			// r239 = FMA r238 r27:z r54
-			r239 := math.FMA(r238, z, r54)
-			// r241 = FMA r239 r27:z r240
-			r241 := math.FMA(r239, z, r240)
-			// r242 = FMA r241 r27:z r57
-			r242 := math.FMA(r241, z, r57)
-			// r244 = FMA r242 r27:z r243
-			r244 := math.FMA(r242, z, r243)
-			// r245 = FMA r244 r27:z r61
-			r245 := math.FMA(r244, z, r61)
-			// r247 = FMA r245 r27:z r246
-			r247 := math.FMA(r245, z, r246)
-			// r248 = FMA r247 r27:z r65
-			r248 := math.FMA(r247, z, r65)
-			// r250 = FMA r248 r27:z r249
-			r250 := math.FMA(r248, z, r249)
-			// r251 = FMA r250 r27:z r36
-			r251 := math.FMA(r250, z, r36)
-			// r253 = FMA r251 r27:z r252
-			r253 := math.FMA(r251, z, r252)
-			// r254 = FMA r253 r27:z r40
-			r254 := math.FMA(r253, z, r40)
-			// r256 = FMA r254 r27:z r255
-			r256 := math.FMA(r254, z, r255)
-			// r257 = FMA r256 r27:z r44
-			r257 := math.FMA(r256, z, r44)
-			// r259 = FMA r257 r27:z r258
-			r259 := math.FMA(r257, z, r258)
-			// r260 = FMA r259 r27:z r48
-			r260 := math.FMA(r259, z, r48)
-			// r261 = Mul r215 r260
-			r261 := float64(r215 * r260)
-			// r262 = CmpGT r191 r105
-			r262 := r191 > r105
-			// r263 = Select r262 r105 r191
-			r263 := r191
-			if r262 {
-				r263 = r105
+			// r237 = FMA r236 r27:z r54
+			r237 := math.FMA(r236, z, r54)
+			// r239 = FMA r237 r27:z r238
+			r239 := math.FMA(r237, z, r238)
+			// r240 = FMA r239 r27:z r57
+			r240 := math.FMA(r239, z, r57)
+			// r242 = FMA r240 r27:z r241
+			r242 := math.FMA(r240, z, r241)
+			// r243 = FMA r242 r27:z r61
+			r243 := math.FMA(r242, z, r61)
+			// r245 = FMA r243 r27:z r244
+			r245 := math.FMA(r243, z, r244)
+			// r246 = FMA r245 r27:z r65
+			r246 := math.FMA(r245, z, r65)
+			// r248 = FMA r246 r27:z r247
+			r248 := math.FMA(r246, z, r247)
+			// r249 = FMA r248 r27:z r36
+			r249 := math.FMA(r248, z, r36)
+			// r251 = FMA r249 r27:z r250
+			r251 := math.FMA(r249, z, r250)
+			// r252 = FMA r251 r27:z r40
+			r252 := math.FMA(r251, z, r40)
+			// r254 = FMA r252 r27:z r253
+			r254 := math.FMA(r252, z, r253)
+			// r255 = FMA r254 r27:z r44
+			r255 := math.FMA(r254, z, r44)
+			// r257 = FMA r255 r27:z r256
+			r257 := math.FMA(r255, z, r256)
+			// r258 = FMA r257 r27:z r48
+			r258 := math.FMA(r257, z, r48)
+			// r259 = Mul r213 r258
+			r259 := float64(r213 * r258)
+			// r260 = CmpGT r189 r105
+			r260 := r189 > r105
+			// r261 = Select r260 r105 r189
+			r261 := r189
+			if r260 {
+				r261 = r105
 			}
-			// r264 = Sub r187 r50
-			r264 := float64(r187 - r50)
-			// r265 = Mul r263 r108
-			r265 := float64(r263 * r108)
-			// r266 = Add r265 r82
-			r266 := float64(r265 + r82)
-			// r267:kBits = Bits r266
-			kBits267 := math.Float64bits(r266)
-			// r268 = IAdd r267:kBits r112
-			r268 := kBits267 + r112
-			// r269 = Shl 52 r268
-			r269 := r268 << 52
-			// r270:pow2 = FromBits r269
-			pow2270 := math.Float64frombits(r269)
-			// r271 = FMA r209 r264 r270:pow2
-			r271 := math.FMA(r209, r264, pow2270)
-			// r272 = Div r271 r187
-			r272 := float64(r271 / r187)
-			// r273 = Div r272 r187
-			r273 := float64(r272 / r187)
-			// r274 = FMA r191 r48 r82
-			r274 := math.FMA(r191, r48, r82)
-			// r275 = Sub r274 r82
-			r275 := float64(r274 - r82)
-			// r276 = Add r275 r82
-			r276 := float64(r275 + r82)
-			// r277:kBits = Bits r276
-			kBits277 := math.Float64bits(r276)
-			// r278 = IAdd r277:kBits r112
-			r278 := kBits277 + r112
-			// r279 = Shl 52 r278
-			r279 := r278 << 52
-			// r280:pow2 = FromBits r279
-			pow2280 := math.Float64frombits(r279)
-			// r281 = Mul r273 r280:pow2
-			r281 := float64(r273 * pow2280)
-			// r282 = Sub r191 r275
-			r282 := float64(r191 - r275)
-			// r283 = Add r282 r82
-			r283 := float64(r282 + r82)
-			// r284:kBits = Bits r283
-			kBits284 := math.Float64bits(r283)
-			// r285 = IAdd r284:kBits r112
-			r285 := kBits284 + r112
-			// r286 = Shl 52 r285
-			r286 := r285 << 52
-			// r287:pow2 = FromBits r286
-			pow2287 := math.Float64frombits(r286)
-			// r288 = Mul r281 r287:pow2
-			r288 := float64(r281 * pow2287)
-			// r289 = Div r50 r27:z
-			r289 := float64(r50 / z)
-			// r290 = Div r289 r27:z
-			r290 := float64(r289 / z)
-			// r291 = CmpGT r27:z r50
-			r291 := z > r50
-			// r292 = Select r291 r288 r185
-			r292 := r185
-			if r291 {
-				r292 = r288
+			// r262 = Sub r185 r50
+			r262 := float64(r185 - r50)
+			// r263 = Mul r261 r108
+			r263 := float64(r261 * r108)
+			// r264 = Add r263 r82
+			r264 := float64(r263 + r82)
+			// r265:kBits = Bits r264
+			kBits265 := math.Float64bits(r264)
+			// r266 = IAdd r265:kBits r112
+			r266 := kBits265 + r112
+			// r267 = Shl 52 r266
+			r267 := r266 << 52
+			// r268:pow2 = FromBits r267
+			pow2268 := math.Float64frombits(r267)
+			// r269 = FMA r207 r262 r268:pow2
+			r269 := math.FMA(r207, r262, pow2268)
+			// r270 = Div r269 r185
+			r270 := float64(r269 / r185)
+			// r271 = Div r270 r185
+			r271 := float64(r270 / r185)
+			// r272 = FMA r189 r48 r82
+			r272 := math.FMA(r189, r48, r82)
+			// r273 = Sub r272 r82
+			r273 := float64(r272 - r82)
+			// r274 = Add r273 r82
+			r274 := float64(r273 + r82)
+			// r275:kBits = Bits r274
+			kBits275 := math.Float64bits(r274)
+			// r276 = IAdd r275:kBits r112
+			r276 := kBits275 + r112
+			// r277 = Shl 52 r276
+			r277 := r276 << 52
+			// r278:pow2 = FromBits r277
+			pow2278 := math.Float64frombits(r277)
+			// r279 = Mul r271 r278:pow2
+			r279 := float64(r271 * pow2278)
+			// r280 = Sub r189 r273
+			r280 := float64(r189 - r273)
+			// r281 = Add r280 r82
+			r281 := float64(r280 + r82)
+			// r282:kBits = Bits r281
+			kBits282 := math.Float64bits(r281)
+			// r283 = IAdd r282:kBits r112
+			r283 := kBits282 + r112
+			// r284 = Shl 52 r283
+			r284 := r283 << 52
+			// r285:pow2 = FromBits r284
+			pow2285 := math.Float64frombits(r284)
+			// r286 = Mul r279 r285:pow2
+			r286 := float64(r279 * pow2285)
+			// r287 = Div r50 r27:z
+			r287 := float64(r50 / z)
+			// r288 = Div r287 r27:z
+			r288 := float64(r287 / z)
+			// r289 = CmpGT r27:z r50
+			r289 := z > r50
+			// r290 = Select r289 r286 r183
+			r290 := r183
+			if r289 {
+				r290 = r286
 			}
-			// r294 = CmpGE r27:z r293
-			r294 := z >= r293
-			// r295 = Select r294 r261 r288
-			r295 := r288
-			if r294 {
-				r295 = r261
+			// r292 = CmpGE r27:z r291
+			r292 := z >= r291
+			// r293 = Select r292 r259 r286
+			r293 := r286
+			if r292 {
+				r293 = r259
 			}
-			// r297 = CmpLT r27:z r296
-			r297 := z < r296
-			// r298 = Select r297 r295 r292
-			r298 := r292
+			// r295 = CmpLT r27:z r294
+			r295 := z < r294
+			// r296 = Select r295 r293 r290
+			r296 := r290
+			if r295 {
+				r296 = r293
+			}
+			// r297 = CmpLT r27:z r79
+			r297 := z < r79
+			// r298 = Select r297 r288 r296
+			r298 := r296
 			if r297 {
-				r298 = r295
+				r298 = r288
 			}
-			// r299 = CmpLT r27:z r79
-			r299 := z < r79
-			// r300 = Select r299 r290 r298
-			r300 := r298
-			if r299 {
-				r300 = r290
-			}
-			// r157 = Select r158 r300 r157
-			if r158 {
-				r157 = r300
+			// r156:dphi = Select r53:large r298 r156:dphi
+			if large {
+				dphi = r298
 			}
 		}
-		// r302 = Sub r301 r2:Last
-		r302 := float64(r301 - Last)
-		// r304 = CmpLT r302 r303:tauRef
-		r304 := r302 < c[BackwardCTauRef]
-		// r305 = Select r304 r10:vr r136:vc
-		r305 := vc
-		if r304 {
-			r305 = vr
-		}
-		// r309 = Imm 0x0
-		r309 := math.Float64frombits(0x0000000000000000) // 0
+		// r300 = Sub r299 r2:Last
+		r300 := float64(r299 - Last)
+		// r302:refr = CmpLT r300 r301:tauRef
+		refr := r300 < c[BackwardCTauRef]
 		// If GSpike
 		if hasGSpike {
-			// r309 = Load GSpike
-			r309 = gspike[j]
+			// r307 = Select r302:refr r10:vr r136:vc
+			r307 := vc
+			if refr {
+				r307 = vr
+			}
+			// r308 = Load GSpike
+			r308 := gspike[j]
+			// r309 = Sub r307 r5:vTh
+			r309 := float64(r307 - c[BackwardCVTh])
+			// r310 = Abs r309
+			r310 := math.Float64frombits(math.Float64bits(r309) &^ (1 << 63))
+			// r311 = FMA r310 r304:negInvD r306:width
+			r311 := math.FMA(r310, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r312 = Mul r305:alpha r311
+			r312 := float64(c[BackwardCAlpha] * r311)
+			// r313 = CmpLT r312 r294
+			r313 := r312 < r294
+			// r314 = Select r313 r294 r312
+			r314 := r312
+			if r313 {
+				r314 = r294
+			}
+			// r315 = Mul r308 r314
+			r315 := float64(r308 * r314)
+			// r3:gV = FMA r315 r303:invD r3:gV
+			gV = math.FMA(r315, c[BackwardCInvD], gV)
 		}
-		// r311 = Sub r305 r5:vTh
-		r311 := float64(r305 - c[BackwardCVTh])
-		// r312 = Mul r311 r306:invD
-		r312 := float64(r311 * c[BackwardCInvD])
-		// r313 = Abs r312
-		r313 := math.Float64frombits(math.Float64bits(r312) &^ (1 << 63))
-		// r314 = Sub r308:width r313
-		r314 := float64(c[BackwardCWidth] - r313)
-		// r315 = Mul r307:alpha r314
-		r315 := float64(c[BackwardCAlpha] * r314)
-		// r316 = CmpLT r315 r296
-		r316 := r315 < r296
-		// r317 = Select r316 r296 r315
-		r317 := r315
-		if r316 {
-			r317 = r296
+		// r318:hVc = FMA r4:gW r317:ka r3:gV
+		hVc := math.FMA(gW, c[BackwardCKa], gV)
+		// r319 = Mul r51:ex r22:dtRTau
+		r319 := float64(ex * c[BackwardCDtRTau])
+		// r320 = Mul r318:hVc r319
+		r320 := float64(hVc * r319)
+		// r321:gI = Select r302:refr r294 r320
+		gI := r320
+		if refr {
+			gI = r294
 		}
-		// r318 = Mul r309 r317
-		r318 := float64(r309 * r317)
-		// r319 = FMA r318 r306:invD r3:gV
-		r319 := math.FMA(r318, c[BackwardCInvD], gV)
-		// r321 = FMA r4:gW r320:ka r319
-		r321 := math.FMA(gW, c[BackwardCKa], r319)
-		// r322 = Mul r51:ex r22:dtRTau
-		r322 := float64(ex * c[BackwardCDtRTau])
-		// r323 = Mul r321 r322
-		r323 := float64(r321 * r322)
-		// r325 = Mul r4:gW r324:keep
-		r325 := float64(gW * c[BackwardCKeep])
-		// r326 = Sub r325 r323
-		r326 := float64(r325 - r323)
-		// r327 = Mul r157 r25:F
-		r327 := float64(r157 * F)
-		// r328 = Add r20:dtCTau r20:dtCTau
-		r328 := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
-		// r329 = FMA r327 r328 r50
-		r329 := math.FMA(r327, r328, r50)
-		// r330 = FMA r51:ex r27:z r329
-		r330 := math.FMA(ex, z, r329)
-		// r331 = Mul r321 r330
-		r331 := float64(r321 * r330)
-		// r332 = FMA r51:ex r10:vr r327
-		r332 := math.FMA(ex, vr, r327)
-		// r333 = Select r304 r319 r331
-		r333 := r331
-		if r304 {
-			r333 = r319
+		// r323 = Select r302:refr r50 r322:keep
+		r323 := c[BackwardCKeep]
+		if refr {
+			r323 = r50
 		}
-		// r334 = Select r304 r4:gW r326
-		r334 := r326
-		if r304 {
-			r334 = gW
+		// r324 = Mul r4:gW r323
+		r324 := float64(gW * r323)
+		// r4:gW = Sub r324 r321:gI
+		gW = float64(r324 - gI)
+		// r326:q = Mul r156:dphi r25:F
+		q326 := float64(dphi * F)
+		// r328 = FMA r326:q r327:dtCTau2 r50
+		r328 := math.FMA(q326, c[BackwardCDtCTau2], r50)
+		// r329 = FMA r51:ex r27:z r328
+		r329 := math.FMA(ex, z, r328)
+		// r330 = Mul r318:hVc r329
+		r330 := float64(hVc * r329)
+		// r331:hv = Select r302:refr r3:gV r330
+		hv := r330
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r334 r50
-		gW = float64(r334 * r50)
-		// r336 = Sub r0:V r5:vTh
-		r336 := float64(V - c[BackwardCVTh])
-		// r337 = Mul r336 r306:invD
-		r337 := float64(r336 * c[BackwardCInvD])
-		// r338 = Abs r337
-		r338 := math.Float64frombits(math.Float64bits(r337) &^ (1 << 63))
-		// r339 = Sub r308:width r338
-		r339 := float64(c[BackwardCWidth] - r338)
-		// r340 = Mul r307:alpha r339
-		r340 := float64(c[BackwardCAlpha] * r339)
-		// r341 = CmpLT r340 r296
-		r341 := r340 < r296
-		// r342 = Select r341 r296 r340
-		r342 := r340
-		if r341 {
-			r342 = r296
+		// r332 = Imm 0x0
+		r332 := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r333 = Mul r318:hVc r22:dtRTau
+			r333 := float64(hVc * c[BackwardCDtRTau])
+			// r334 = Mul r333 r108
+			r334 := float64(r333 * r108)
+			// r335 = FMA r51:ex r10:vr r326:q
+			r335 := math.FMA(ex, vr, q326)
+			// r336 = Mul r334 r335
+			r336 := float64(r334 * r335)
+			// r332 = Select r302:refr r294 r336
+			r332 = r336
+			if refr {
+				r332 = r294
+			}
 		}
-		// r343 = Mul r342 r306:invD
-		r343 := float64(r342 * c[BackwardCInvD])
-		// r344 = Mul r334 r11:b
-		r344 := float64(r334 * c[BackwardCB])
-		// r345 = Mul r344 r343
-		r345 := float64(r344 * r343)
-		// r346 = Sub r0:V r7:vReset
-		r346 := float64(V - c[BackwardCVReset])
-		// r347 = Mul r346 r343
-		r347 := float64(r346 * r343)
-		// r348 = Sub r50 r347
-		r348 := float64(r50 - r347)
-		// r3:gV = FMA r333 r348 r345
-		gV = math.FMA(r333, r348, r345)
+		// r338 = Sub r0:V r5:vTh
+		r338 := float64(V - c[BackwardCVTh])
+		// r339 = Abs r338
+		r339 := math.Float64frombits(math.Float64bits(r338) &^ (1 << 63))
+		// r340 = FMA r339 r304:negInvD r306:width
+		r340 := math.FMA(r339, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r341 = Mul r305:alpha r340
+		r341 := float64(c[BackwardCAlpha] * r340)
+		// r342 = CmpLT r341 r294
+		r342 := r341 < r294
+		// r343 = Select r342 r294 r341
+		r343 := r341
+		if r342 {
+			r343 = r294
+		}
+		// r344 = Mul r343 r303:invD
+		r344 := float64(r343 * c[BackwardCInvD])
+		// r345 = Mul r4:gW r11:b
+		r345 := float64(gW * c[BackwardCB])
+		// r346 = Mul r345 r344
+		r346 := float64(r345 * r344)
+		// r347 = Sub r7:vReset r0:V
+		r347 := float64(c[BackwardCVReset] - V)
+		// r348 = FMA r347 r344 r50
+		r348 := math.FMA(r347, r344, r50)
+		// r3:gV = FMA r331:hv r348 r346
+		gV = math.FMA(hv, r348, r346)
 		// If GI
 		if hasGI {
-			// r350 = Select r304 r296 r323
-			r350 := r323
-			if r304 {
-				r350 = r296
-			}
-			// Store GI r350
-			gi[j] = r350
+			// Store GI r321:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r351 = Mul r321 r22:dtRTau
-			r351 := float64(r321 * c[BackwardCDtRTau])
-			// r352 = Mul r351 r108
-			r352 := float64(r351 * r108)
-			// r353 = Mul r352 r332
-			r353 := float64(r352 * r332)
-			// r354 = Select r304 r296 r353
-			r354 := r353
-			if r304 {
-				r354 = r296
-			}
-			// Store GG r354
-			gg[j] = r354
+			// Store GG r332
+			gg[j] = r332
 		}
 		// If GDelta
 		if hasGDelta {
-			// r355 = Select r304 r296 r321
-			r355 := r321
-			if r304 {
-				r355 = r296
+			// r350 = Select r302:refr r294 r318:hVc
+			r350 := hVc
+			if refr {
+				r350 = r294
 			}
-			// Store GDelta r355
-			gdelta[j] = r355
+			// Store GDelta r350
+			gdelta[j] = r350
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -29686,10 +29470,12 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
 	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
 	// r36 = Imm 0x3ec71de3a556c734
 	r36 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
 	// r37 = Imm 0x3efa01a01a01a01a
@@ -29742,86 +29528,86 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 	r109 := math.Float64frombits(0xbff0000000000000) // -1
 	// r113 = Imm 0x3ff
 	r113 := uint64(0x3ff)
-	// r141 = Imm 0x3e90cfeb60f94b0e
-	r141 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
-	// r142 = Imm 0x3ec4ce19ae67b348
-	r142 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
-	// r144 = Imm 0x3ef71de3a556c734
-	r144 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
-	// r146 = Imm 0x3f26c16c16c16c17
-	r146 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
-	// r148 = Imm 0x3f53813813813814
-	r148 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
-	// r150 = Imm 0x3f7c71c71c71c71c
-	r150 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
-	// r152 = Imm 0x3fa1111111111111
-	r152 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
-	// r154 = Imm 0x3fc0000000000000
-	r154 := math.Float64frombits(0x3fc0000000000000) // 0.125
-	// r156 = Imm 0x3fd5555555555555
-	r156 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
-	// r160 = Imm 0x3c6201f9e9613146
-	r160 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
-	// r161 = Imm 0x3ca5532eaf516982
-	r161 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
-	// r163 = Imm 0x3ce7ea9fe9f51571
-	r163 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
-	// r165 = Imm 0x3d2952c77030ad4a
-	r165 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
-	// r167 = Imm 0x3d693974a8c07c9d
-	r167 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
-	// r169 = Imm 0x3da78af56a4d411b
-	r169 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
-	// r171 = Imm 0x3de47eaec91c6540
-	r171 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
-	// r173 = Imm 0x3e208db48ebe51c7
-	r173 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
-	// r175 = Imm 0x3e58a86a49f629d1
-	r175 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
-	// r217 = Imm 0x39d0a18a2635085d
-	r217 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
-	// r218 = Imm 0xba1d1ab1c2dccea3
-	r218 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
-	// r220 = Imm 0x3a688e85fc6a4e5a
-	r220 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
-	// r222 = Imm 0xbab3f3ccdd165fa9
-	r222 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
-	// r224 = Imm 0x3aff2cf01972f578
-	r224 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
-	// r226 = Imm 0xbb4761b41316381a
-	r226 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
-	// r228 = Imm 0x3b90ce396db7f853
-	r228 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
-	// r230 = Imm 0xbbd71b8ef6dcf572
-	r230 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
-	// r232 = Imm 0x3c1e542ba4020225
-	r232 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
-	// r234 = Imm 0xbc62f49b46814157
-	r234 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
-	// r236 = Imm 0x3ca6827863b97d97
-	r236 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
-	// r238 = Imm 0xbce952c77030ad4a
-	r238 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
-	// r241 = Imm 0xbd6ae7f3e733b81f
-	r241 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
-	// r244 = Imm 0xbde6124613a86d09
-	r244 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
-	// r247 = Imm 0xbe5ae64567f544e4
-	r247 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
-	// r250 = Imm 0xbec71de3a556c734
-	r250 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
-	// r253 = Imm 0xbf2a01a01a01a01a
-	r253 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
-	// r256 = Imm 0xbf81111111111111
-	r256 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
-	// r259 = Imm 0xbfc5555555555555
-	r259 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
-	// r294 = Imm 0xc008000000000000
-	r294 := math.Float64frombits(0xc008000000000000) // -3
-	// r297 = Imm 0x0
-	r297 := math.Float64frombits(0x0000000000000000) // 0
-	// r302 = Time
-	r302 := f.T[s]
+	// r140 = Imm 0x3e90cfeb60f94b0e
+	r140 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r141 = Imm 0x3ec4ce19ae67b348
+	r141 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r143 = Imm 0x3ef71de3a556c734
+	r143 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r145 = Imm 0x3f26c16c16c16c17
+	r145 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r147 = Imm 0x3f53813813813814
+	r147 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r149 = Imm 0x3f7c71c71c71c71c
+	r149 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r151 = Imm 0x3fa1111111111111
+	r151 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r153 = Imm 0x3fc0000000000000
+	r153 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r155 = Imm 0x3fd5555555555555
+	r155 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r158 = Imm 0x3c6201f9e9613146
+	r158 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r159 = Imm 0x3ca5532eaf516982
+	r159 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r161 = Imm 0x3ce7ea9fe9f51571
+	r161 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r163 = Imm 0x3d2952c77030ad4a
+	r163 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r165 = Imm 0x3d693974a8c07c9d
+	r165 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r167 = Imm 0x3da78af56a4d411b
+	r167 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r169 = Imm 0x3de47eaec91c6540
+	r169 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r171 = Imm 0x3e208db48ebe51c7
+	r171 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r173 = Imm 0x3e58a86a49f629d1
+	r173 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r215 = Imm 0x39d0a18a2635085d
+	r215 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r216 = Imm 0xba1d1ab1c2dccea3
+	r216 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r218 = Imm 0x3a688e85fc6a4e5a
+	r218 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r220 = Imm 0xbab3f3ccdd165fa9
+	r220 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r222 = Imm 0x3aff2cf01972f578
+	r222 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r224 = Imm 0xbb4761b41316381a
+	r224 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r226 = Imm 0x3b90ce396db7f853
+	r226 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r228 = Imm 0xbbd71b8ef6dcf572
+	r228 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r230 = Imm 0x3c1e542ba4020225
+	r230 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r232 = Imm 0xbc62f49b46814157
+	r232 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r234 = Imm 0x3ca6827863b97d97
+	r234 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r236 = Imm 0xbce952c77030ad4a
+	r236 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r239 = Imm 0xbd6ae7f3e733b81f
+	r239 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r242 = Imm 0xbde6124613a86d09
+	r242 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r245 = Imm 0xbe5ae64567f544e4
+	r245 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r248 = Imm 0xbec71de3a556c734
+	r248 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r251 = Imm 0xbf2a01a01a01a01a
+	r251 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r254 = Imm 0xbf81111111111111
+	r254 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r257 = Imm 0xbfc5555555555555
+	r257 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r292 = Imm 0xc008000000000000
+	r292 := math.Float64frombits(0xc008000000000000) // -3
+	// r295 = Imm 0x0
+	r295 := math.Float64frombits(0x0000000000000000) // 0
+	// r300 = Time
+	r300 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -29900,8 +29686,8 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
 		// r20:dtCTau = Param DtCTau
-		dtCTau20_a := cDtCTau[j]
-		dtCTau20_b := cDtCTau[j+1]
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
 		// r21:a12 = Mul r17:a1 r19:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
@@ -29915,14 +29701,14 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		drive_a := float64(dtRTau22_a * iu_a)
 		drive_b := float64(dtRTau22_b * iu_b)
 		// r25:F = FMA r20:dtCTau r21:a12 r24:drive
-		F_a := math.FMA(dtCTau20_a, a12_a, drive_a)
-		F_b := math.FMA(dtCTau20_b, a12_b, drive_b)
+		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
 		// r26:a1a2 = Add r17:a1 r19:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
 		// r27:z = Mul r20:dtCTau r26:a1a2
-		z_a := float64(dtCTau20_a * a1a2_a)
-		z_b := float64(dtCTau20_b * a1a2_b)
+		z_a := float64(dtCTau_a * a1a2_a)
+		z_b := float64(dtCTau_b * a1a2_b)
 		// If G
 		if hasG {
 			// r28:dtRTau = Param DtRTau
@@ -30060,7 +29846,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r104 = FMA r103 r90:r r49
 			r104_a := math.FMA(r103_a, r_a, r49)
 			// r105:q = FMA r104 r90:r r51
-			q_a := math.FMA(r104_a, r_a, r51)
+			q105_a := math.FMA(r104_a, r_a, r51)
 			// r107 = CmpGT r86:k r106
 			r107_a := k_a > r106
 			// r108:kc = Select r107 r106 r86:k
@@ -30083,7 +29869,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r117:oneMinus = Sub r51 r116:pow2
 			oneMinus_a := float64(r51 - pow2116_a)
 			// r118 = FMA r90:r r105:q r117:oneMinus
-			r118_a := math.FMA(r_a, q_a, oneMinus_a)
+			r118_a := math.FMA(r_a, q105_a, oneMinus_a)
 			// r119:y = Div r118 r79:zl
 			y_a := float64(r118_a / zl_a)
 			// r120 = FMA r86:k r49 r83
@@ -30210,7 +29996,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r104 = FMA r103 r90:r r49
 			r104_b := math.FMA(r103_b, r_b, r49)
 			// r105:q = FMA r104 r90:r r51
-			q_b := math.FMA(r104_b, r_b, r51)
+			q105_b := math.FMA(r104_b, r_b, r51)
 			// r107 = CmpGT r86:k r106
 			r107_b := k_b > r106
 			// r108:kc = Select r107 r106 r86:k
@@ -30233,7 +30019,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r117:oneMinus = Sub r51 r116:pow2
 			oneMinus_b := float64(r51 - pow2116_b)
 			// r118 = FMA r90:r r105:q r117:oneMinus
-			r118_b := math.FMA(r_b, q_b, oneMinus_b)
+			r118_b := math.FMA(r_b, q105_b, oneMinus_b)
 			// r119:y = Div r118 r79:zl
 			y_b := float64(r118_b / zl_b)
 			// r120 = FMA r86:k r49 r83
@@ -30290,43 +30076,39 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			vc_a = float64(vc_a + r138_a)
 			vc_b = float64(vc_b + r138_b)
 		}
-		// r140 = Abs r27:z
-		r140_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
-		r140_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r143 = FMA r141 r27:z r142
-		r143_a := math.FMA(r141, z_a, r142)
-		r143_b := math.FMA(r141, z_b, r142)
-		// r145 = FMA r143 r27:z r144
-		r145_a := math.FMA(r143_a, z_a, r144)
-		r145_b := math.FMA(r143_b, z_b, r144)
-		// r147 = FMA r145 r27:z r146
-		r147_a := math.FMA(r145_a, z_a, r146)
-		r147_b := math.FMA(r145_b, z_b, r146)
-		// r149 = FMA r147 r27:z r148
-		r149_a := math.FMA(r147_a, z_a, r148)
-		r149_b := math.FMA(r147_b, z_b, r148)
-		// r151 = FMA r149 r27:z r150
-		r151_a := math.FMA(r149_a, z_a, r150)
-		r151_b := math.FMA(r149_b, z_b, r150)
-		// r153 = FMA r151 r27:z r152
-		r153_a := math.FMA(r151_a, z_a, r152)
-		r153_b := math.FMA(r151_b, z_b, r152)
-		// r155 = FMA r153 r27:z r154
-		r155_a := math.FMA(r153_a, z_a, r154)
-		r155_b := math.FMA(r153_b, z_b, r154)
-		// r157 = FMA r155 r27:z r156
-		r157_a := math.FMA(r155_a, z_a, r156)
-		r157_b := math.FMA(r155_b, z_b, r156)
-		// r158 = FMA r157 r27:z r49
-		r158_a := math.FMA(r157_a, z_a, r49)
-		r158_b := math.FMA(r157_b, z_b, r49)
-		// r159 = CmpGT r140 r53
-		r159_a := r140_a > r53
-		r159_b := r140_b > r53
-		// Rare r159
-		if r159_a {
+		// r142 = FMA r140 r27:z r141
+		r142_a := math.FMA(r140, z_a, r141)
+		r142_b := math.FMA(r140, z_b, r141)
+		// r144 = FMA r142 r27:z r143
+		r144_a := math.FMA(r142_a, z_a, r143)
+		r144_b := math.FMA(r142_b, z_b, r143)
+		// r146 = FMA r144 r27:z r145
+		r146_a := math.FMA(r144_a, z_a, r145)
+		r146_b := math.FMA(r144_b, z_b, r145)
+		// r148 = FMA r146 r27:z r147
+		r148_a := math.FMA(r146_a, z_a, r147)
+		r148_b := math.FMA(r146_b, z_b, r147)
+		// r150 = FMA r148 r27:z r149
+		r150_a := math.FMA(r148_a, z_a, r149)
+		r150_b := math.FMA(r148_b, z_b, r149)
+		// r152 = FMA r150 r27:z r151
+		r152_a := math.FMA(r150_a, z_a, r151)
+		r152_b := math.FMA(r150_b, z_b, r151)
+		// r154 = FMA r152 r27:z r153
+		r154_a := math.FMA(r152_a, z_a, r153)
+		r154_b := math.FMA(r152_b, z_b, r153)
+		// r156 = FMA r154 r27:z r155
+		r156_a := math.FMA(r154_a, z_a, r155)
+		r156_b := math.FMA(r154_b, z_b, r155)
+		// r157:dphi = FMA r156 r27:z r49
+		dphi_a := math.FMA(r156_a, z_a, r49)
+		dphi_b := math.FMA(r156_b, z_b, r49)
+		// Rare r54:large
+		if large_a {
+			// r160 = FMA r158 r27:z r159
+			r160_a := math.FMA(r158, z_a, r159)
 			// r162 = FMA r160 r27:z r161
-			r162_a := math.FMA(r160, z_a, r161)
+			r162_a := math.FMA(r160_a, z_a, r161)
 			// r164 = FMA r162 r27:z r163
 			r164_a := math.FMA(r162_a, z_a, r163)
 			// r166 = FMA r164 r27:z r165
@@ -30339,96 +30121,96 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			r172_a := math.FMA(r170_a, z_a, r171)
 			// r174 = FMA r172 r27:z r173
 			r174_a := math.FMA(r172_a, z_a, r173)
-			// r176 = FMA r174 r27:z r175
-			r176_a := math.FMA(r174_a, z_a, r175)
-			// r177 = FMA r176 r27:z r141
-			r177_a := math.FMA(r176_a, z_a, r141)
-			// r178 = FMA r177 r27:z r142
-			r178_a := math.FMA(r177_a, z_a, r142)
-			// r179 = FMA r178 r27:z r144
-			r179_a := math.FMA(r178_a, z_a, r144)
-			// r180 = FMA r179 r27:z r146
-			r180_a := math.FMA(r179_a, z_a, r146)
-			// r181 = FMA r180 r27:z r148
-			r181_a := math.FMA(r180_a, z_a, r148)
-			// r182 = FMA r181 r27:z r150
-			r182_a := math.FMA(r181_a, z_a, r150)
-			// r183 = FMA r182 r27:z r152
-			r183_a := math.FMA(r182_a, z_a, r152)
-			// r184 = FMA r183 r27:z r154
-			r184_a := math.FMA(r183_a, z_a, r154)
-			// r185 = FMA r184 r27:z r156
-			r185_a := math.FMA(r184_a, z_a, r156)
-			// r186 = FMA r185 r27:z r49
-			r186_a := math.FMA(r185_a, z_a, r49)
-			// r187 = CmpGT r27:z r77
-			r187_a := z_a > r77
-			// r188 = Select r187 r77 r27:z
-			r188_a := z_a
+			// r175 = FMA r174 r27:z r140
+			r175_a := math.FMA(r174_a, z_a, r140)
+			// r176 = FMA r175 r27:z r141
+			r176_a := math.FMA(r175_a, z_a, r141)
+			// r177 = FMA r176 r27:z r143
+			r177_a := math.FMA(r176_a, z_a, r143)
+			// r178 = FMA r177 r27:z r145
+			r178_a := math.FMA(r177_a, z_a, r145)
+			// r179 = FMA r178 r27:z r147
+			r179_a := math.FMA(r178_a, z_a, r147)
+			// r180 = FMA r179 r27:z r149
+			r180_a := math.FMA(r179_a, z_a, r149)
+			// r181 = FMA r180 r27:z r151
+			r181_a := math.FMA(r180_a, z_a, r151)
+			// r182 = FMA r181 r27:z r153
+			r182_a := math.FMA(r181_a, z_a, r153)
+			// r183 = FMA r182 r27:z r155
+			r183_a := math.FMA(r182_a, z_a, r155)
+			// r184 = FMA r183 r27:z r49
+			r184_a := math.FMA(r183_a, z_a, r49)
+			// r185 = CmpGT r27:z r77
+			r185_a := z_a > r77
+			// r186 = Select r185 r77 r27:z
+			r186_a := z_a
+			if r185_a {
+				r186_a = r77
+			}
+			// r187 = CmpLT r186 r80
+			r187_a := r186_a < r80
+			// r188 = Select r187 r80 r186
+			r188_a := r186_a
 			if r187_a {
-				r188_a = r77
+				r188_a = r80
 			}
-			// r189 = CmpLT r188 r80
-			r189_a := r188_a < r80
-			// r190 = Select r189 r80 r188
-			r190_a := r188_a
-			if r189_a {
-				r190_a = r80
-			}
-			// r191 = FMA r190 r84 r83
-			r191_a := math.FMA(r190_a, r84, r83)
-			// r192 = Sub r191 r83
-			r192_a := float64(r191_a - r83)
-			// r193 = FMA r192 r88 r190
-			r193_a := math.FMA(r192_a, r88, r190_a)
-			// r194 = FMA r192 r87 r193
-			r194_a := math.FMA(r192_a, r87, r193_a)
-			// r195 = FMA r55 r194 r56
-			r195_a := math.FMA(r55, r194_a, r56)
-			// r196 = FMA r195 r194 r58
-			r196_a := math.FMA(r195_a, r194_a, r58)
-			// r197 = FMA r196 r194 r60
-			r197_a := math.FMA(r196_a, r194_a, r60)
-			// r198 = FMA r197 r194 r62
-			r198_a := math.FMA(r197_a, r194_a, r62)
-			// r199 = FMA r198 r194 r64
-			r199_a := math.FMA(r198_a, r194_a, r64)
-			// r200 = FMA r199 r194 r66
-			r200_a := math.FMA(r199_a, r194_a, r66)
-			// r201 = FMA r200 r194 r36
-			r201_a := math.FMA(r200_a, r194_a, r36)
-			// r202 = FMA r201 r194 r37
-			r202_a := math.FMA(r201_a, r194_a, r37)
-			// r203 = FMA r202 r194 r39
-			r203_a := math.FMA(r202_a, r194_a, r39)
-			// r204 = FMA r203 r194 r41
-			r204_a := math.FMA(r203_a, r194_a, r41)
-			// r205 = FMA r204 r194 r43
-			r205_a := math.FMA(r204_a, r194_a, r43)
-			// r206 = FMA r205 r194 r45
-			r206_a := math.FMA(r205_a, r194_a, r45)
-			// r207 = FMA r206 r194 r47
-			r207_a := math.FMA(r206_a, r194_a, r47)
-			// r208 = FMA r207 r194 r49
-			r208_a := math.FMA(r207_a, r194_a, r49)
-			// r209 = FMA r208 r194 r51
-			r209_a := math.FMA(r208_a, r194_a, r51)
-			// r210 = FMA r194 r209 r51
-			r210_a := math.FMA(r194_a, r209_a, r51)
-			// r211 = Add r192 r83
-			r211_a := float64(r192_a + r83)
-			// r212:kBits = Bits r211
-			kBits212_a := math.Float64bits(r211_a)
-			// r213 = IAdd r212:kBits r113
-			r213_a := kBits212_a + r113
-			// r214 = Shl 52 r213
-			r214_a := r213_a << 52
-			// r215:pow2 = FromBits r214
-			pow2215_a := math.Float64frombits(r214_a)
-			// r216 = Mul r210 r215:pow2
-			r216_a := float64(r210_a * pow2215_a)
+			// r189 = FMA r188 r84 r83
+			r189_a := math.FMA(r188_a, r84, r83)
+			// r190 = Sub r189 r83
+			r190_a := float64(r189_a - r83)
+			// r191 = FMA r190 r88 r188
+			r191_a := math.FMA(r190_a, r88, r188_a)
+			// r192 = FMA r190 r87 r191
+			r192_a := math.FMA(r190_a, r87, r191_a)
+			// r193 = FMA r55 r192 r56
+			r193_a := math.FMA(r55, r192_a, r56)
+			// r194 = FMA r193 r192 r58
+			r194_a := math.FMA(r193_a, r192_a, r58)
+			// r195 = FMA r194 r192 r60
+			r195_a := math.FMA(r194_a, r192_a, r60)
+			// r196 = FMA r195 r192 r62
+			r196_a := math.FMA(r195_a, r192_a, r62)
+			// r197 = FMA r196 r192 r64
+			r197_a := math.FMA(r196_a, r192_a, r64)
+			// r198 = FMA r197 r192 r66
+			r198_a := math.FMA(r197_a, r192_a, r66)
+			// r199 = FMA r198 r192 r36
+			r199_a := math.FMA(r198_a, r192_a, r36)
+			// r200 = FMA r199 r192 r37
+			r200_a := math.FMA(r199_a, r192_a, r37)
+			// r201 = FMA r200 r192 r39
+			r201_a := math.FMA(r200_a, r192_a, r39)
+			// r202 = FMA r201 r192 r41
+			r202_a := math.FMA(r201_a, r192_a, r41)
+			// r203 = FMA r202 r192 r43
+			r203_a := math.FMA(r202_a, r192_a, r43)
+			// r204 = FMA r203 r192 r45
+			r204_a := math.FMA(r203_a, r192_a, r45)
+			// r205 = FMA r204 r192 r47
+			r205_a := math.FMA(r204_a, r192_a, r47)
+			// r206 = FMA r205 r192 r49
+			r206_a := math.FMA(r205_a, r192_a, r49)
+			// r207 = FMA r206 r192 r51
+			r207_a := math.FMA(r206_a, r192_a, r51)
+			// r208 = FMA r192 r207 r51
+			r208_a := math.FMA(r192_a, r207_a, r51)
+			// r209 = Add r190 r83
+			r209_a := float64(r190_a + r83)
+			// r210:kBits = Bits r209
+			kBits210_a := math.Float64bits(r209_a)
+			// r211 = IAdd r210:kBits r113
+			r211_a := kBits210_a + r113
+			// r212 = Shl 52 r211
+			r212_a := r211_a << 52
+			// r213:pow2 = FromBits r212
+			pow2213_a := math.Float64frombits(r212_a)
+			// r214 = Mul r208 r213:pow2
+			r214_a := float64(r208_a * pow2213_a)
+			// r217 = FMA r215 r27:z r216
+			r217_a := math.FMA(r215, z_a, r216)
 			// r219 = FMA r217 r27:z r218
-			r219_a := math.FMA(r217, z_a, r218)
+			r219_a := math.FMA(r217_a, z_a, r218)
 			// r221 = FMA r219 r27:z r220
 			r221_a := math.FMA(r219_a, z_a, r220)
 			// r223 = FMA r221 r27:z r222
@@ -30447,137 +30229,137 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			r235_a := math.FMA(r233_a, z_a, r234)
 			// r237 = FMA r235 r27:z r236
 			r237_a := math.FMA(r235_a, z_a, r236)
-			// r239 = FMA r237 r27:z r238
-			r239_a := math.FMA(r237_a, z_a, r238)
-			// r240 = FMA r239 r27:z r55
-			r240_a := math.FMA(r239_a, z_a, r55)
-			// r242 = FMA r240 r27:z r241
-			r242_a := math.FMA(r240_a, z_a, r241)
-			// r243 = FMA r242 r27:z r58
-			r243_a := math.FMA(r242_a, z_a, r58)
-			// r245 = FMA r243 r27:z r244
-			r245_a := math.FMA(r243_a, z_a, r244)
-			// r246 = FMA r245 r27:z r62
-			r246_a := math.FMA(r245_a, z_a, r62)
-			// r248 = FMA r246 r27:z r247
-			r248_a := math.FMA(r246_a, z_a, r247)
-			// r249 = FMA r248 r27:z r66
-			r249_a := math.FMA(r248_a, z_a, r66)
-			// r251 = FMA r249 r27:z r250
-			r251_a := math.FMA(r249_a, z_a, r250)
-			// r252 = FMA r251 r27:z r37
-			r252_a := math.FMA(r251_a, z_a, r37)
-			// r254 = FMA r252 r27:z r253
-			r254_a := math.FMA(r252_a, z_a, r253)
-			// r255 = FMA r254 r27:z r41
-			r255_a := math.FMA(r254_a, z_a, r41)
-			// r257 = FMA r255 r27:z r256
-			r257_a := math.FMA(r255_a, z_a, r256)
-			// r258 = FMA r257 r27:z r45
-			r258_a := math.FMA(r257_a, z_a, r45)
-			// r260 = FMA r258 r27:z r259
-			r260_a := math.FMA(r258_a, z_a, r259)
-			// r261 = FMA r260 r27:z r49
-			r261_a := math.FMA(r260_a, z_a, r49)
-			// r262 = Mul r216 r261
-			r262_a := float64(r216_a * r261_a)
-			// r263 = CmpGT r192 r106
-			r263_a := r192_a > r106
-			// r264 = Select r263 r106 r192
-			r264_a := r192_a
-			if r263_a {
-				r264_a = r106
+			// r238 = FMA r237 r27:z r55
+			r238_a := math.FMA(r237_a, z_a, r55)
+			// r240 = FMA r238 r27:z r239
+			r240_a := math.FMA(r238_a, z_a, r239)
+			// r241 = FMA r240 r27:z r58
+			r241_a := math.FMA(r240_a, z_a, r58)
+			// r243 = FMA r241 r27:z r242
+			r243_a := math.FMA(r241_a, z_a, r242)
+			// r244 = FMA r243 r27:z r62
+			r244_a := math.FMA(r243_a, z_a, r62)
+			// r246 = FMA r244 r27:z r245
+			r246_a := math.FMA(r244_a, z_a, r245)
+			// r247 = FMA r246 r27:z r66
+			r247_a := math.FMA(r246_a, z_a, r66)
+			// r249 = FMA r247 r27:z r248
+			r249_a := math.FMA(r247_a, z_a, r248)
+			// r250 = FMA r249 r27:z r37
+			r250_a := math.FMA(r249_a, z_a, r37)
+			// r252 = FMA r250 r27:z r251
+			r252_a := math.FMA(r250_a, z_a, r251)
+			// r253 = FMA r252 r27:z r41
+			r253_a := math.FMA(r252_a, z_a, r41)
+			// r255 = FMA r253 r27:z r254
+			r255_a := math.FMA(r253_a, z_a, r254)
+			// r256 = FMA r255 r27:z r45
+			r256_a := math.FMA(r255_a, z_a, r45)
+			// r258 = FMA r256 r27:z r257
+			r258_a := math.FMA(r256_a, z_a, r257)
+			// r259 = FMA r258 r27:z r49
+			r259_a := math.FMA(r258_a, z_a, r49)
+			// r260 = Mul r214 r259
+			r260_a := float64(r214_a * r259_a)
+			// r261 = CmpGT r190 r106
+			r261_a := r190_a > r106
+			// r262 = Select r261 r106 r190
+			r262_a := r190_a
+			if r261_a {
+				r262_a = r106
 			}
-			// r265 = Sub r188 r51
-			r265_a := float64(r188_a - r51)
-			// r266 = Mul r264 r109
-			r266_a := float64(r264_a * r109)
-			// r267 = Add r266 r83
-			r267_a := float64(r266_a + r83)
-			// r268:kBits = Bits r267
-			kBits268_a := math.Float64bits(r267_a)
-			// r269 = IAdd r268:kBits r113
-			r269_a := kBits268_a + r113
-			// r270 = Shl 52 r269
-			r270_a := r269_a << 52
-			// r271:pow2 = FromBits r270
-			pow2271_a := math.Float64frombits(r270_a)
-			// r272 = FMA r210 r265 r271:pow2
-			r272_a := math.FMA(r210_a, r265_a, pow2271_a)
-			// r273 = Div r272 r188
-			r273_a := float64(r272_a / r188_a)
-			// r274 = Div r273 r188
-			r274_a := float64(r273_a / r188_a)
-			// r275 = FMA r192 r49 r83
-			r275_a := math.FMA(r192_a, r49, r83)
-			// r276 = Sub r275 r83
-			r276_a := float64(r275_a - r83)
-			// r277 = Add r276 r83
-			r277_a := float64(r276_a + r83)
-			// r278:kBits = Bits r277
-			kBits278_a := math.Float64bits(r277_a)
-			// r279 = IAdd r278:kBits r113
-			r279_a := kBits278_a + r113
-			// r280 = Shl 52 r279
-			r280_a := r279_a << 52
-			// r281:pow2 = FromBits r280
-			pow2281_a := math.Float64frombits(r280_a)
-			// r282 = Mul r274 r281:pow2
-			r282_a := float64(r274_a * pow2281_a)
-			// r283 = Sub r192 r276
-			r283_a := float64(r192_a - r276_a)
-			// r284 = Add r283 r83
-			r284_a := float64(r283_a + r83)
-			// r285:kBits = Bits r284
-			kBits285_a := math.Float64bits(r284_a)
-			// r286 = IAdd r285:kBits r113
-			r286_a := kBits285_a + r113
-			// r287 = Shl 52 r286
-			r287_a := r286_a << 52
-			// r288:pow2 = FromBits r287
-			pow2288_a := math.Float64frombits(r287_a)
-			// r289 = Mul r282 r288:pow2
-			r289_a := float64(r282_a * pow2288_a)
-			// r290 = Div r51 r27:z
-			r290_a := float64(r51 / z_a)
-			// r291 = Div r290 r27:z
-			r291_a := float64(r290_a / z_a)
-			// r292 = CmpGT r27:z r51
-			r292_a := z_a > r51
-			// r293 = Select r292 r289 r186
-			r293_a := r186_a
-			if r292_a {
-				r293_a = r289_a
+			// r263 = Sub r186 r51
+			r263_a := float64(r186_a - r51)
+			// r264 = Mul r262 r109
+			r264_a := float64(r262_a * r109)
+			// r265 = Add r264 r83
+			r265_a := float64(r264_a + r83)
+			// r266:kBits = Bits r265
+			kBits266_a := math.Float64bits(r265_a)
+			// r267 = IAdd r266:kBits r113
+			r267_a := kBits266_a + r113
+			// r268 = Shl 52 r267
+			r268_a := r267_a << 52
+			// r269:pow2 = FromBits r268
+			pow2269_a := math.Float64frombits(r268_a)
+			// r270 = FMA r208 r263 r269:pow2
+			r270_a := math.FMA(r208_a, r263_a, pow2269_a)
+			// r271 = Div r270 r186
+			r271_a := float64(r270_a / r186_a)
+			// r272 = Div r271 r186
+			r272_a := float64(r271_a / r186_a)
+			// r273 = FMA r190 r49 r83
+			r273_a := math.FMA(r190_a, r49, r83)
+			// r274 = Sub r273 r83
+			r274_a := float64(r273_a - r83)
+			// r275 = Add r274 r83
+			r275_a := float64(r274_a + r83)
+			// r276:kBits = Bits r275
+			kBits276_a := math.Float64bits(r275_a)
+			// r277 = IAdd r276:kBits r113
+			r277_a := kBits276_a + r113
+			// r278 = Shl 52 r277
+			r278_a := r277_a << 52
+			// r279:pow2 = FromBits r278
+			pow2279_a := math.Float64frombits(r278_a)
+			// r280 = Mul r272 r279:pow2
+			r280_a := float64(r272_a * pow2279_a)
+			// r281 = Sub r190 r274
+			r281_a := float64(r190_a - r274_a)
+			// r282 = Add r281 r83
+			r282_a := float64(r281_a + r83)
+			// r283:kBits = Bits r282
+			kBits283_a := math.Float64bits(r282_a)
+			// r284 = IAdd r283:kBits r113
+			r284_a := kBits283_a + r113
+			// r285 = Shl 52 r284
+			r285_a := r284_a << 52
+			// r286:pow2 = FromBits r285
+			pow2286_a := math.Float64frombits(r285_a)
+			// r287 = Mul r280 r286:pow2
+			r287_a := float64(r280_a * pow2286_a)
+			// r288 = Div r51 r27:z
+			r288_a := float64(r51 / z_a)
+			// r289 = Div r288 r27:z
+			r289_a := float64(r288_a / z_a)
+			// r290 = CmpGT r27:z r51
+			r290_a := z_a > r51
+			// r291 = Select r290 r287 r184
+			r291_a := r184_a
+			if r290_a {
+				r291_a = r287_a
 			}
-			// r295 = CmpGE r27:z r294
-			r295_a := z_a >= r294
-			// r296 = Select r295 r262 r289
-			r296_a := r289_a
-			if r295_a {
-				r296_a = r262_a
+			// r293 = CmpGE r27:z r292
+			r293_a := z_a >= r292
+			// r294 = Select r293 r260 r287
+			r294_a := r287_a
+			if r293_a {
+				r294_a = r260_a
 			}
-			// r298 = CmpLT r27:z r297
-			r298_a := z_a < r297
-			// r299 = Select r298 r296 r293
-			r299_a := r293_a
+			// r296 = CmpLT r27:z r295
+			r296_a := z_a < r295
+			// r297 = Select r296 r294 r291
+			r297_a := r291_a
+			if r296_a {
+				r297_a = r294_a
+			}
+			// r298 = CmpLT r27:z r80
+			r298_a := z_a < r80
+			// r299 = Select r298 r289 r297
+			r299_a := r297_a
 			if r298_a {
-				r299_a = r296_a
+				r299_a = r289_a
 			}
-			// r300 = CmpLT r27:z r80
-			r300_a := z_a < r80
-			// r301 = Select r300 r291 r299
-			r301_a := r299_a
-			if r300_a {
-				r301_a = r291_a
-			}
-			// r158 = Select r159 r301 r158
-			if r159_a {
-				r158_a = r301_a
+			// r157:dphi = Select r54:large r299 r157:dphi
+			if large_a {
+				dphi_a = r299_a
 			}
 		}
-		if r159_b {
+		if large_b {
+			// r160 = FMA r158 r27:z r159
+			r160_b := math.FMA(r158, z_b, r159)
 			// r162 = FMA r160 r27:z r161
-			r162_b := math.FMA(r160, z_b, r161)
+			r162_b := math.FMA(r160_b, z_b, r161)
 			// r164 = FMA r162 r27:z r163
 			r164_b := math.FMA(r162_b, z_b, r163)
 			// r166 = FMA r164 r27:z r165
@@ -30590,96 +30372,96 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			r172_b := math.FMA(r170_b, z_b, r171)
 			// r174 = FMA r172 r27:z r173
 			r174_b := math.FMA(r172_b, z_b, r173)
-			// r176 = FMA r174 r27:z r175
-			r176_b := math.FMA(r174_b, z_b, r175)
-			// r177 = FMA r176 r27:z r141
-			r177_b := math.FMA(r176_b, z_b, r141)
-			// r178 = FMA r177 r27:z r142
-			r178_b := math.FMA(r177_b, z_b, r142)
-			// r179 = FMA r178 r27:z r144
-			r179_b := math.FMA(r178_b, z_b, r144)
-			// r180 = FMA r179 r27:z r146
-			r180_b := math.FMA(r179_b, z_b, r146)
-			// r181 = FMA r180 r27:z r148
-			r181_b := math.FMA(r180_b, z_b, r148)
-			// r182 = FMA r181 r27:z r150
-			r182_b := math.FMA(r181_b, z_b, r150)
-			// r183 = FMA r182 r27:z r152
-			r183_b := math.FMA(r182_b, z_b, r152)
-			// r184 = FMA r183 r27:z r154
-			r184_b := math.FMA(r183_b, z_b, r154)
-			// r185 = FMA r184 r27:z r156
-			r185_b := math.FMA(r184_b, z_b, r156)
-			// r186 = FMA r185 r27:z r49
-			r186_b := math.FMA(r185_b, z_b, r49)
-			// r187 = CmpGT r27:z r77
-			r187_b := z_b > r77
-			// r188 = Select r187 r77 r27:z
-			r188_b := z_b
+			// r175 = FMA r174 r27:z r140
+			r175_b := math.FMA(r174_b, z_b, r140)
+			// r176 = FMA r175 r27:z r141
+			r176_b := math.FMA(r175_b, z_b, r141)
+			// r177 = FMA r176 r27:z r143
+			r177_b := math.FMA(r176_b, z_b, r143)
+			// r178 = FMA r177 r27:z r145
+			r178_b := math.FMA(r177_b, z_b, r145)
+			// r179 = FMA r178 r27:z r147
+			r179_b := math.FMA(r178_b, z_b, r147)
+			// r180 = FMA r179 r27:z r149
+			r180_b := math.FMA(r179_b, z_b, r149)
+			// r181 = FMA r180 r27:z r151
+			r181_b := math.FMA(r180_b, z_b, r151)
+			// r182 = FMA r181 r27:z r153
+			r182_b := math.FMA(r181_b, z_b, r153)
+			// r183 = FMA r182 r27:z r155
+			r183_b := math.FMA(r182_b, z_b, r155)
+			// r184 = FMA r183 r27:z r49
+			r184_b := math.FMA(r183_b, z_b, r49)
+			// r185 = CmpGT r27:z r77
+			r185_b := z_b > r77
+			// r186 = Select r185 r77 r27:z
+			r186_b := z_b
+			if r185_b {
+				r186_b = r77
+			}
+			// r187 = CmpLT r186 r80
+			r187_b := r186_b < r80
+			// r188 = Select r187 r80 r186
+			r188_b := r186_b
 			if r187_b {
-				r188_b = r77
+				r188_b = r80
 			}
-			// r189 = CmpLT r188 r80
-			r189_b := r188_b < r80
-			// r190 = Select r189 r80 r188
-			r190_b := r188_b
-			if r189_b {
-				r190_b = r80
-			}
-			// r191 = FMA r190 r84 r83
-			r191_b := math.FMA(r190_b, r84, r83)
-			// r192 = Sub r191 r83
-			r192_b := float64(r191_b - r83)
-			// r193 = FMA r192 r88 r190
-			r193_b := math.FMA(r192_b, r88, r190_b)
-			// r194 = FMA r192 r87 r193
-			r194_b := math.FMA(r192_b, r87, r193_b)
-			// r195 = FMA r55 r194 r56
-			r195_b := math.FMA(r55, r194_b, r56)
-			// r196 = FMA r195 r194 r58
-			r196_b := math.FMA(r195_b, r194_b, r58)
-			// r197 = FMA r196 r194 r60
-			r197_b := math.FMA(r196_b, r194_b, r60)
-			// r198 = FMA r197 r194 r62
-			r198_b := math.FMA(r197_b, r194_b, r62)
-			// r199 = FMA r198 r194 r64
-			r199_b := math.FMA(r198_b, r194_b, r64)
-			// r200 = FMA r199 r194 r66
-			r200_b := math.FMA(r199_b, r194_b, r66)
-			// r201 = FMA r200 r194 r36
-			r201_b := math.FMA(r200_b, r194_b, r36)
-			// r202 = FMA r201 r194 r37
-			r202_b := math.FMA(r201_b, r194_b, r37)
-			// r203 = FMA r202 r194 r39
-			r203_b := math.FMA(r202_b, r194_b, r39)
-			// r204 = FMA r203 r194 r41
-			r204_b := math.FMA(r203_b, r194_b, r41)
-			// r205 = FMA r204 r194 r43
-			r205_b := math.FMA(r204_b, r194_b, r43)
-			// r206 = FMA r205 r194 r45
-			r206_b := math.FMA(r205_b, r194_b, r45)
-			// r207 = FMA r206 r194 r47
-			r207_b := math.FMA(r206_b, r194_b, r47)
-			// r208 = FMA r207 r194 r49
-			r208_b := math.FMA(r207_b, r194_b, r49)
-			// r209 = FMA r208 r194 r51
-			r209_b := math.FMA(r208_b, r194_b, r51)
-			// r210 = FMA r194 r209 r51
-			r210_b := math.FMA(r194_b, r209_b, r51)
-			// r211 = Add r192 r83
-			r211_b := float64(r192_b + r83)
-			// r212:kBits = Bits r211
-			kBits212_b := math.Float64bits(r211_b)
-			// r213 = IAdd r212:kBits r113
-			r213_b := kBits212_b + r113
-			// r214 = Shl 52 r213
-			r214_b := r213_b << 52
-			// r215:pow2 = FromBits r214
-			pow2215_b := math.Float64frombits(r214_b)
-			// r216 = Mul r210 r215:pow2
-			r216_b := float64(r210_b * pow2215_b)
+			// r189 = FMA r188 r84 r83
+			r189_b := math.FMA(r188_b, r84, r83)
+			// r190 = Sub r189 r83
+			r190_b := float64(r189_b - r83)
+			// r191 = FMA r190 r88 r188
+			r191_b := math.FMA(r190_b, r88, r188_b)
+			// r192 = FMA r190 r87 r191
+			r192_b := math.FMA(r190_b, r87, r191_b)
+			// r193 = FMA r55 r192 r56
+			r193_b := math.FMA(r55, r192_b, r56)
+			// r194 = FMA r193 r192 r58
+			r194_b := math.FMA(r193_b, r192_b, r58)
+			// r195 = FMA r194 r192 r60
+			r195_b := math.FMA(r194_b, r192_b, r60)
+			// r196 = FMA r195 r192 r62
+			r196_b := math.FMA(r195_b, r192_b, r62)
+			// r197 = FMA r196 r192 r64
+			r197_b := math.FMA(r196_b, r192_b, r64)
+			// r198 = FMA r197 r192 r66
+			r198_b := math.FMA(r197_b, r192_b, r66)
+			// r199 = FMA r198 r192 r36
+			r199_b := math.FMA(r198_b, r192_b, r36)
+			// r200 = FMA r199 r192 r37
+			r200_b := math.FMA(r199_b, r192_b, r37)
+			// r201 = FMA r200 r192 r39
+			r201_b := math.FMA(r200_b, r192_b, r39)
+			// r202 = FMA r201 r192 r41
+			r202_b := math.FMA(r201_b, r192_b, r41)
+			// r203 = FMA r202 r192 r43
+			r203_b := math.FMA(r202_b, r192_b, r43)
+			// r204 = FMA r203 r192 r45
+			r204_b := math.FMA(r203_b, r192_b, r45)
+			// r205 = FMA r204 r192 r47
+			r205_b := math.FMA(r204_b, r192_b, r47)
+			// r206 = FMA r205 r192 r49
+			r206_b := math.FMA(r205_b, r192_b, r49)
+			// r207 = FMA r206 r192 r51
+			r207_b := math.FMA(r206_b, r192_b, r51)
+			// r208 = FMA r192 r207 r51
+			r208_b := math.FMA(r192_b, r207_b, r51)
+			// r209 = Add r190 r83
+			r209_b := float64(r190_b + r83)
+			// r210:kBits = Bits r209
+			kBits210_b := math.Float64bits(r209_b)
+			// r211 = IAdd r210:kBits r113
+			r211_b := kBits210_b + r113
+			// r212 = Shl 52 r211
+			r212_b := r211_b << 52
+			// r213:pow2 = FromBits r212
+			pow2213_b := math.Float64frombits(r212_b)
+			// r214 = Mul r208 r213:pow2
+			r214_b := float64(r208_b * pow2213_b)
+			// r217 = FMA r215 r27:z r216
+			r217_b := math.FMA(r215, z_b, r216)
 			// r219 = FMA r217 r27:z r218
-			r219_b := math.FMA(r217, z_b, r218)
+			r219_b := math.FMA(r217_b, z_b, r218)
 			// r221 = FMA r219 r27:z r220
 			r221_b := math.FMA(r219_b, z_b, r220)
 			// r223 = FMA r221 r27:z r222
@@ -30698,376 +30480,365 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			r235_b := math.FMA(r233_b, z_b, r234)
 			// r237 = FMA r235 r27:z r236
 			r237_b := math.FMA(r235_b, z_b, r236)
-			// r239 = FMA r237 r27:z r238
-			r239_b := math.FMA(r237_b, z_b, r238)
-			// r240 = FMA r239 r27:z r55
-			r240_b := math.FMA(r239_b, z_b, r55)
-			// r242 = FMA r240 r27:z r241
-			r242_b := math.FMA(r240_b, z_b, r241)
-			// r243 = FMA r242 r27:z r58
-			r243_b := math.FMA(r242_b, z_b, r58)
-			// r245 = FMA r243 r27:z r244
-			r245_b := math.FMA(r243_b, z_b, r244)
-			// r246 = FMA r245 r27:z r62
-			r246_b := math.FMA(r245_b, z_b, r62)
-			// r248 = FMA r246 r27:z r247
-			r248_b := math.FMA(r246_b, z_b, r247)
-			// r249 = FMA r248 r27:z r66
-			r249_b := math.FMA(r248_b, z_b, r66)
-			// r251 = FMA r249 r27:z r250
-			r251_b := math.FMA(r249_b, z_b, r250)
-			// r252 = FMA r251 r27:z r37
-			r252_b := math.FMA(r251_b, z_b, r37)
-			// r254 = FMA r252 r27:z r253
-			r254_b := math.FMA(r252_b, z_b, r253)
-			// r255 = FMA r254 r27:z r41
-			r255_b := math.FMA(r254_b, z_b, r41)
-			// r257 = FMA r255 r27:z r256
-			r257_b := math.FMA(r255_b, z_b, r256)
-			// r258 = FMA r257 r27:z r45
-			r258_b := math.FMA(r257_b, z_b, r45)
-			// r260 = FMA r258 r27:z r259
-			r260_b := math.FMA(r258_b, z_b, r259)
-			// r261 = FMA r260 r27:z r49
-			r261_b := math.FMA(r260_b, z_b, r49)
-			// r262 = Mul r216 r261
-			r262_b := float64(r216_b * r261_b)
-			// r263 = CmpGT r192 r106
-			r263_b := r192_b > r106
-			// r264 = Select r263 r106 r192
-			r264_b := r192_b
-			if r263_b {
-				r264_b = r106
+			// r238 = FMA r237 r27:z r55
+			r238_b := math.FMA(r237_b, z_b, r55)
+			// r240 = FMA r238 r27:z r239
+			r240_b := math.FMA(r238_b, z_b, r239)
+			// r241 = FMA r240 r27:z r58
+			r241_b := math.FMA(r240_b, z_b, r58)
+			// r243 = FMA r241 r27:z r242
+			r243_b := math.FMA(r241_b, z_b, r242)
+			// r244 = FMA r243 r27:z r62
+			r244_b := math.FMA(r243_b, z_b, r62)
+			// r246 = FMA r244 r27:z r245
+			r246_b := math.FMA(r244_b, z_b, r245)
+			// r247 = FMA r246 r27:z r66
+			r247_b := math.FMA(r246_b, z_b, r66)
+			// r249 = FMA r247 r27:z r248
+			r249_b := math.FMA(r247_b, z_b, r248)
+			// r250 = FMA r249 r27:z r37
+			r250_b := math.FMA(r249_b, z_b, r37)
+			// r252 = FMA r250 r27:z r251
+			r252_b := math.FMA(r250_b, z_b, r251)
+			// r253 = FMA r252 r27:z r41
+			r253_b := math.FMA(r252_b, z_b, r41)
+			// r255 = FMA r253 r27:z r254
+			r255_b := math.FMA(r253_b, z_b, r254)
+			// r256 = FMA r255 r27:z r45
+			r256_b := math.FMA(r255_b, z_b, r45)
+			// r258 = FMA r256 r27:z r257
+			r258_b := math.FMA(r256_b, z_b, r257)
+			// r259 = FMA r258 r27:z r49
+			r259_b := math.FMA(r258_b, z_b, r49)
+			// r260 = Mul r214 r259
+			r260_b := float64(r214_b * r259_b)
+			// r261 = CmpGT r190 r106
+			r261_b := r190_b > r106
+			// r262 = Select r261 r106 r190
+			r262_b := r190_b
+			if r261_b {
+				r262_b = r106
 			}
-			// r265 = Sub r188 r51
-			r265_b := float64(r188_b - r51)
-			// r266 = Mul r264 r109
-			r266_b := float64(r264_b * r109)
-			// r267 = Add r266 r83
-			r267_b := float64(r266_b + r83)
-			// r268:kBits = Bits r267
-			kBits268_b := math.Float64bits(r267_b)
-			// r269 = IAdd r268:kBits r113
-			r269_b := kBits268_b + r113
-			// r270 = Shl 52 r269
-			r270_b := r269_b << 52
-			// r271:pow2 = FromBits r270
-			pow2271_b := math.Float64frombits(r270_b)
-			// r272 = FMA r210 r265 r271:pow2
-			r272_b := math.FMA(r210_b, r265_b, pow2271_b)
-			// r273 = Div r272 r188
-			r273_b := float64(r272_b / r188_b)
-			// r274 = Div r273 r188
-			r274_b := float64(r273_b / r188_b)
-			// r275 = FMA r192 r49 r83
-			r275_b := math.FMA(r192_b, r49, r83)
-			// r276 = Sub r275 r83
-			r276_b := float64(r275_b - r83)
-			// r277 = Add r276 r83
-			r277_b := float64(r276_b + r83)
-			// r278:kBits = Bits r277
-			kBits278_b := math.Float64bits(r277_b)
-			// r279 = IAdd r278:kBits r113
-			r279_b := kBits278_b + r113
-			// r280 = Shl 52 r279
-			r280_b := r279_b << 52
-			// r281:pow2 = FromBits r280
-			pow2281_b := math.Float64frombits(r280_b)
-			// r282 = Mul r274 r281:pow2
-			r282_b := float64(r274_b * pow2281_b)
-			// r283 = Sub r192 r276
-			r283_b := float64(r192_b - r276_b)
-			// r284 = Add r283 r83
-			r284_b := float64(r283_b + r83)
-			// r285:kBits = Bits r284
-			kBits285_b := math.Float64bits(r284_b)
-			// r286 = IAdd r285:kBits r113
-			r286_b := kBits285_b + r113
-			// r287 = Shl 52 r286
-			r287_b := r286_b << 52
-			// r288:pow2 = FromBits r287
-			pow2288_b := math.Float64frombits(r287_b)
-			// r289 = Mul r282 r288:pow2
-			r289_b := float64(r282_b * pow2288_b)
-			// r290 = Div r51 r27:z
-			r290_b := float64(r51 / z_b)
-			// r291 = Div r290 r27:z
-			r291_b := float64(r290_b / z_b)
-			// r292 = CmpGT r27:z r51
-			r292_b := z_b > r51
-			// r293 = Select r292 r289 r186
-			r293_b := r186_b
-			if r292_b {
-				r293_b = r289_b
+			// r263 = Sub r186 r51
+			r263_b := float64(r186_b - r51)
+			// r264 = Mul r262 r109
+			r264_b := float64(r262_b * r109)
+			// r265 = Add r264 r83
+			r265_b := float64(r264_b + r83)
+			// r266:kBits = Bits r265
+			kBits266_b := math.Float64bits(r265_b)
+			// r267 = IAdd r266:kBits r113
+			r267_b := kBits266_b + r113
+			// r268 = Shl 52 r267
+			r268_b := r267_b << 52
+			// r269:pow2 = FromBits r268
+			pow2269_b := math.Float64frombits(r268_b)
+			// r270 = FMA r208 r263 r269:pow2
+			r270_b := math.FMA(r208_b, r263_b, pow2269_b)
+			// r271 = Div r270 r186
+			r271_b := float64(r270_b / r186_b)
+			// r272 = Div r271 r186
+			r272_b := float64(r271_b / r186_b)
+			// r273 = FMA r190 r49 r83
+			r273_b := math.FMA(r190_b, r49, r83)
+			// r274 = Sub r273 r83
+			r274_b := float64(r273_b - r83)
+			// r275 = Add r274 r83
+			r275_b := float64(r274_b + r83)
+			// r276:kBits = Bits r275
+			kBits276_b := math.Float64bits(r275_b)
+			// r277 = IAdd r276:kBits r113
+			r277_b := kBits276_b + r113
+			// r278 = Shl 52 r277
+			r278_b := r277_b << 52
+			// r279:pow2 = FromBits r278
+			pow2279_b := math.Float64frombits(r278_b)
+			// r280 = Mul r272 r279:pow2
+			r280_b := float64(r272_b * pow2279_b)
+			// r281 = Sub r190 r274
+			r281_b := float64(r190_b - r274_b)
+			// r282 = Add r281 r83
+			r282_b := float64(r281_b + r83)
+			// r283:kBits = Bits r282
+			kBits283_b := math.Float64bits(r282_b)
+			// r284 = IAdd r283:kBits r113
+			r284_b := kBits283_b + r113
+			// r285 = Shl 52 r284
+			r285_b := r284_b << 52
+			// r286:pow2 = FromBits r285
+			pow2286_b := math.Float64frombits(r285_b)
+			// r287 = Mul r280 r286:pow2
+			r287_b := float64(r280_b * pow2286_b)
+			// r288 = Div r51 r27:z
+			r288_b := float64(r51 / z_b)
+			// r289 = Div r288 r27:z
+			r289_b := float64(r288_b / z_b)
+			// r290 = CmpGT r27:z r51
+			r290_b := z_b > r51
+			// r291 = Select r290 r287 r184
+			r291_b := r184_b
+			if r290_b {
+				r291_b = r287_b
 			}
-			// r295 = CmpGE r27:z r294
-			r295_b := z_b >= r294
-			// r296 = Select r295 r262 r289
-			r296_b := r289_b
-			if r295_b {
-				r296_b = r262_b
+			// r293 = CmpGE r27:z r292
+			r293_b := z_b >= r292
+			// r294 = Select r293 r260 r287
+			r294_b := r287_b
+			if r293_b {
+				r294_b = r260_b
 			}
-			// r298 = CmpLT r27:z r297
-			r298_b := z_b < r297
-			// r299 = Select r298 r296 r293
-			r299_b := r293_b
+			// r296 = CmpLT r27:z r295
+			r296_b := z_b < r295
+			// r297 = Select r296 r294 r291
+			r297_b := r291_b
+			if r296_b {
+				r297_b = r294_b
+			}
+			// r298 = CmpLT r27:z r80
+			r298_b := z_b < r80
+			// r299 = Select r298 r289 r297
+			r299_b := r297_b
 			if r298_b {
-				r299_b = r296_b
+				r299_b = r289_b
 			}
-			// r300 = CmpLT r27:z r80
-			r300_b := z_b < r80
-			// r301 = Select r300 r291 r299
-			r301_b := r299_b
-			if r300_b {
-				r301_b = r291_b
-			}
-			// r158 = Select r159 r301 r158
-			if r159_b {
-				r158_b = r301_b
+			// r157:dphi = Select r54:large r299 r157:dphi
+			if large_b {
+				dphi_b = r299_b
 			}
 		}
-		// r303 = Sub r302 r2:Last
-		r303_a := float64(r302 - Last_a)
-		r303_b := float64(r302 - Last_b)
-		// r304:tauRef = Param TauRef
+		// r301 = Sub r300 r2:Last
+		r301_a := float64(r300 - Last_a)
+		r301_b := float64(r300 - Last_b)
+		// r302:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
-		// r305 = CmpLT r303 r304:tauRef
-		r305_a := r303_a < tauRef_a
-		r305_b := r303_b < tauRef_b
-		// r306 = Select r305 r10:vr r137:vc
-		r306_a := vc_a
-		if r305_a {
-			r306_a = vr_a
-		}
-		r306_b := vc_b
-		if r305_b {
-			r306_b = vr_b
-		}
-		// r307:invD = Param InvD
+		// r303:refr = CmpLT r301 r302:tauRef
+		refr_a := r301_a < tauRef_a
+		refr_b := r301_b < tauRef_b
+		// r304:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
-		// r308:alpha = Param Alpha
+		// r305:negInvD = Param NegInvD
+		negInvD_a := cNegInvD[j]
+		negInvD_b := cNegInvD[j+1]
+		// r306:alpha = Param Alpha
 		alpha_a := cAlpha[j]
 		alpha_b := cAlpha[j+1]
-		// r309:width = Param Width
+		// r307:width = Param Width
 		width_a := cWidth[j]
 		width_b := cWidth[j+1]
-		// r310 = Imm 0x0
-		r310_a := math.Float64frombits(0x0000000000000000) // 0
-		r310_b := math.Float64frombits(0x0000000000000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r310 = Load GSpike
-			r310_a = gspike[j]
-			r310_b = gspike[j+1]
+			// r308 = Select r303:refr r10:vr r137:vc
+			r308_a := vc_a
+			if refr_a {
+				r308_a = vr_a
+			}
+			r308_b := vc_b
+			if refr_b {
+				r308_b = vr_b
+			}
+			// r309 = Load GSpike
+			r309_a := gspike[j]
+			r309_b := gspike[j+1]
+			// r310 = Sub r308 r5:vTh
+			r310_a := float64(r308_a - vTh_a)
+			r310_b := float64(r308_b - vTh_b)
+			// r311 = Abs r310
+			r311_a := math.Float64frombits(math.Float64bits(r310_a) &^ (1 << 63))
+			r311_b := math.Float64frombits(math.Float64bits(r310_b) &^ (1 << 63))
+			// r312 = FMA r311 r305:negInvD r307:width
+			r312_a := math.FMA(r311_a, negInvD_a, width_a)
+			r312_b := math.FMA(r311_b, negInvD_b, width_b)
+			// r313 = Mul r306:alpha r312
+			r313_a := float64(alpha_a * r312_a)
+			r313_b := float64(alpha_b * r312_b)
+			// r314 = CmpLT r313 r295
+			r314_a := r313_a < r295
+			r314_b := r313_b < r295
+			// r315 = Select r314 r295 r313
+			r315_a := r313_a
+			if r314_a {
+				r315_a = r295
+			}
+			r315_b := r313_b
+			if r314_b {
+				r315_b = r295
+			}
+			// r316 = Mul r309 r315
+			r316_a := float64(r309_a * r315_a)
+			r316_b := float64(r309_b * r315_b)
+			// r3:gV = FMA r316 r304:invD r3:gV
+			gV_a = math.FMA(r316_a, invD_a, gV_a)
+			gV_b = math.FMA(r316_b, invD_b, gV_b)
 		}
-		// r312 = Sub r306 r5:vTh
-		r312_a := float64(r306_a - vTh_a)
-		r312_b := float64(r306_b - vTh_b)
-		// r313 = Mul r312 r307:invD
-		r313_a := float64(r312_a * invD_a)
-		r313_b := float64(r312_b * invD_b)
-		// r314 = Abs r313
-		r314_a := math.Float64frombits(math.Float64bits(r313_a) &^ (1 << 63))
-		r314_b := math.Float64frombits(math.Float64bits(r313_b) &^ (1 << 63))
-		// r315 = Sub r309:width r314
-		r315_a := float64(width_a - r314_a)
-		r315_b := float64(width_b - r314_b)
-		// r316 = Mul r308:alpha r315
-		r316_a := float64(alpha_a * r315_a)
-		r316_b := float64(alpha_b * r315_b)
-		// r317 = CmpLT r316 r297
-		r317_a := r316_a < r297
-		r317_b := r316_b < r297
-		// r318 = Select r317 r297 r316
-		r318_a := r316_a
-		if r317_a {
-			r318_a = r297
-		}
-		r318_b := r316_b
-		if r317_b {
-			r318_b = r297
-		}
-		// r319 = Mul r310 r318
-		r319_a := float64(r310_a * r318_a)
-		r319_b := float64(r310_b * r318_b)
-		// r320 = FMA r319 r307:invD r3:gV
-		r320_a := math.FMA(r319_a, invD_a, gV_a)
-		r320_b := math.FMA(r319_b, invD_b, gV_b)
-		// r321:dtRTau = Param DtRTau
-		dtRTau321_a := cDtRTau[j]
-		dtRTau321_b := cDtRTau[j+1]
-		// r322:ka = Param Ka
+		// r318:dtRTau = Param DtRTau
+		dtRTau318_a := cDtRTau[j]
+		dtRTau318_b := cDtRTau[j+1]
+		// r319:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r323 = FMA r4:gW r322:ka r320
-		r323_a := math.FMA(gW_a, ka_a, r320_a)
-		r323_b := math.FMA(gW_b, ka_b, r320_b)
-		// r324 = Mul r52:ex r321:dtRTau
-		r324_a := float64(ex_a * dtRTau321_a)
-		r324_b := float64(ex_b * dtRTau321_b)
-		// r325 = Mul r323 r324
-		r325_a := float64(r323_a * r324_a)
-		r325_b := float64(r323_b * r324_b)
-		// r326:keep = Param Keep
+		// r320:hVc = FMA r4:gW r319:ka r3:gV
+		hVc_a := math.FMA(gW_a, ka_a, gV_a)
+		hVc_b := math.FMA(gW_b, ka_b, gV_b)
+		// r321 = Mul r52:ex r318:dtRTau
+		r321_a := float64(ex_a * dtRTau318_a)
+		r321_b := float64(ex_b * dtRTau318_b)
+		// r322 = Mul r320:hVc r321
+		r322_a := float64(hVc_a * r321_a)
+		r322_b := float64(hVc_b * r321_b)
+		// r323:gI = Select r303:refr r295 r322
+		gI_a := r322_a
+		if refr_a {
+			gI_a = r295
+		}
+		gI_b := r322_b
+		if refr_b {
+			gI_b = r295
+		}
+		// r324:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r327 = Mul r4:gW r326:keep
-		r327_a := float64(gW_a * keep_a)
-		r327_b := float64(gW_b * keep_b)
-		// r328 = Sub r327 r325
-		r328_a := float64(r327_a - r325_a)
-		r328_b := float64(r327_b - r325_b)
-		// r329 = Mul r158 r25:F
-		r329_a := float64(r158_a * F_a)
-		r329_b := float64(r158_b * F_b)
-		// r330:dtCTau = Param DtCTau
-		dtCTau330_a := cDtCTau[j]
-		dtCTau330_b := cDtCTau[j+1]
-		// r331 = Add r330:dtCTau r330:dtCTau
-		r331_a := float64(dtCTau330_a + dtCTau330_a)
-		r331_b := float64(dtCTau330_b + dtCTau330_b)
-		// r332 = FMA r329 r331 r51
-		r332_a := math.FMA(r329_a, r331_a, r51)
-		r332_b := math.FMA(r329_b, r331_b, r51)
-		// r333 = FMA r52:ex r27:z r332
-		r333_a := math.FMA(ex_a, z_a, r332_a)
-		r333_b := math.FMA(ex_b, z_b, r332_b)
-		// r334 = Mul r323 r333
-		r334_a := float64(r323_a * r333_a)
-		r334_b := float64(r323_b * r333_b)
-		// r335 = FMA r52:ex r10:vr r329
-		r335_a := math.FMA(ex_a, vr_a, r329_a)
-		r335_b := math.FMA(ex_b, vr_b, r329_b)
-		// r336 = Select r305 r320 r334
-		r336_a := r334_a
-		if r305_a {
-			r336_a = r320_a
+		// r325 = Select r303:refr r51 r324:keep
+		r325_a := keep_a
+		if refr_a {
+			r325_a = r51
 		}
-		r336_b := r334_b
-		if r305_b {
-			r336_b = r320_b
+		r325_b := keep_b
+		if refr_b {
+			r325_b = r51
 		}
-		// r337 = Select r305 r4:gW r328
-		r337_a := r328_a
-		if r305_a {
-			r337_a = gW_a
+		// r326 = Mul r4:gW r325
+		r326_a := float64(gW_a * r325_a)
+		r326_b := float64(gW_b * r325_b)
+		// r4:gW = Sub r326 r323:gI
+		gW_a = float64(r326_a - gI_a)
+		gW_b = float64(r326_b - gI_b)
+		// r328:q = Mul r157:dphi r25:F
+		q328_a := float64(dphi_a * F_a)
+		q328_b := float64(dphi_b * F_b)
+		// r329:dtCTau2 = Param DtCTau2
+		dtCTau2_a := cDtCTau2[j]
+		dtCTau2_b := cDtCTau2[j+1]
+		// r330 = FMA r328:q r329:dtCTau2 r51
+		r330_a := math.FMA(q328_a, dtCTau2_a, r51)
+		r330_b := math.FMA(q328_b, dtCTau2_b, r51)
+		// r331 = FMA r52:ex r27:z r330
+		r331_a := math.FMA(ex_a, z_a, r330_a)
+		r331_b := math.FMA(ex_b, z_b, r330_b)
+		// r332 = Mul r320:hVc r331
+		r332_a := float64(hVc_a * r331_a)
+		r332_b := float64(hVc_b * r331_b)
+		// r333:hv = Select r303:refr r3:gV r332
+		hv_a := r332_a
+		if refr_a {
+			hv_a = gV_a
 		}
-		r337_b := r328_b
-		if r305_b {
-			r337_b = gW_b
+		hv_b := r332_b
+		if refr_b {
+			hv_b = gV_b
 		}
-		// r4:gW = Mul r337 r51
-		gW_a = float64(r337_a * r51)
-		gW_b = float64(r337_b * r51)
-		// r339 = Sub r0:V r5:vTh
-		r339_a := float64(V_a - vTh_a)
-		r339_b := float64(V_b - vTh_b)
-		// r340 = Mul r339 r307:invD
-		r340_a := float64(r339_a * invD_a)
-		r340_b := float64(r339_b * invD_b)
+		// r334 = Imm 0x0
+		r334_a := math.Float64frombits(0x0000000000000000) // 0
+		r334_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r335 = Mul r320:hVc r318:dtRTau
+			r335_a := float64(hVc_a * dtRTau318_a)
+			r335_b := float64(hVc_b * dtRTau318_b)
+			// r336 = Mul r335 r109
+			r336_a := float64(r335_a * r109)
+			r336_b := float64(r335_b * r109)
+			// r337 = FMA r52:ex r10:vr r328:q
+			r337_a := math.FMA(ex_a, vr_a, q328_a)
+			r337_b := math.FMA(ex_b, vr_b, q328_b)
+			// r338 = Mul r336 r337
+			r338_a := float64(r336_a * r337_a)
+			r338_b := float64(r336_b * r337_b)
+			// r334 = Select r303:refr r295 r338
+			r334_a = r338_a
+			if refr_a {
+				r334_a = r295
+			}
+			r334_b = r338_b
+			if refr_b {
+				r334_b = r295
+			}
+		}
+		// r340 = Sub r0:V r5:vTh
+		r340_a := float64(V_a - vTh_a)
+		r340_b := float64(V_b - vTh_b)
 		// r341 = Abs r340
 		r341_a := math.Float64frombits(math.Float64bits(r340_a) &^ (1 << 63))
 		r341_b := math.Float64frombits(math.Float64bits(r340_b) &^ (1 << 63))
-		// r342 = Sub r309:width r341
-		r342_a := float64(width_a - r341_a)
-		r342_b := float64(width_b - r341_b)
-		// r343 = Mul r308:alpha r342
+		// r342 = FMA r341 r305:negInvD r307:width
+		r342_a := math.FMA(r341_a, negInvD_a, width_a)
+		r342_b := math.FMA(r341_b, negInvD_b, width_b)
+		// r343 = Mul r306:alpha r342
 		r343_a := float64(alpha_a * r342_a)
 		r343_b := float64(alpha_b * r342_b)
-		// r344 = CmpLT r343 r297
-		r344_a := r343_a < r297
-		r344_b := r343_b < r297
-		// r345 = Select r344 r297 r343
+		// r344 = CmpLT r343 r295
+		r344_a := r343_a < r295
+		r344_b := r343_b < r295
+		// r345 = Select r344 r295 r343
 		r345_a := r343_a
 		if r344_a {
-			r345_a = r297
+			r345_a = r295
 		}
 		r345_b := r343_b
 		if r344_b {
-			r345_b = r297
+			r345_b = r295
 		}
-		// r346 = Mul r345 r307:invD
+		// r346 = Mul r345 r304:invD
 		r346_a := float64(r345_a * invD_a)
 		r346_b := float64(r345_b * invD_b)
 		// r347:b = Param B
 		b347_a := cB[j]
 		b347_b := cB[j+1]
-		// r348 = Mul r337 r347:b
-		r348_a := float64(r337_a * b347_a)
-		r348_b := float64(r337_b * b347_b)
+		// r348 = Mul r4:gW r347:b
+		r348_a := float64(gW_a * b347_a)
+		r348_b := float64(gW_b * b347_b)
 		// r349 = Mul r348 r346
 		r349_a := float64(r348_a * r346_a)
 		r349_b := float64(r348_b * r346_b)
 		// r350:vReset = Param VReset
 		vReset350_a := cVReset[j]
 		vReset350_b := cVReset[j+1]
-		// r351 = Sub r0:V r350:vReset
-		r351_a := float64(V_a - vReset350_a)
-		r351_b := float64(V_b - vReset350_b)
-		// r352 = Mul r351 r346
-		r352_a := float64(r351_a * r346_a)
-		r352_b := float64(r351_b * r346_b)
-		// r353 = Sub r51 r352
-		r353_a := float64(r51 - r352_a)
-		r353_b := float64(r51 - r352_b)
-		// r3:gV = FMA r336 r353 r349
-		gV_a = math.FMA(r336_a, r353_a, r349_a)
-		gV_b = math.FMA(r336_b, r353_b, r349_b)
+		// r351 = Sub r350:vReset r0:V
+		r351_a := float64(vReset350_a - V_a)
+		r351_b := float64(vReset350_b - V_b)
+		// r352 = FMA r351 r346 r51
+		r352_a := math.FMA(r351_a, r346_a, r51)
+		r352_b := math.FMA(r351_b, r346_b, r51)
+		// r3:gV = FMA r333:hv r352 r349
+		gV_a = math.FMA(hv_a, r352_a, r349_a)
+		gV_b = math.FMA(hv_b, r352_b, r349_b)
 		// If GI
 		if hasGI {
-			// r355 = Select r305 r297 r325
-			r355_a := r325_a
-			if r305_a {
-				r355_a = r297
-			}
-			r355_b := r325_b
-			if r305_b {
-				r355_b = r297
-			}
-			// Store GI r355
-			gi[j] = r355_a
-			gi[j+1] = r355_b
+			// Store GI r323:gI
+			gi[j] = gI_a
+			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// r356 = Mul r323 r321:dtRTau
-			r356_a := float64(r323_a * dtRTau321_a)
-			r356_b := float64(r323_b * dtRTau321_b)
-			// r357 = Mul r356 r109
-			r357_a := float64(r356_a * r109)
-			r357_b := float64(r356_b * r109)
-			// r358 = Mul r357 r335
-			r358_a := float64(r357_a * r335_a)
-			r358_b := float64(r357_b * r335_b)
-			// r359 = Select r305 r297 r358
-			r359_a := r358_a
-			if r305_a {
-				r359_a = r297
-			}
-			r359_b := r358_b
-			if r305_b {
-				r359_b = r297
-			}
-			// Store GG r359
-			gg[j] = r359_a
-			gg[j+1] = r359_b
+			// Store GG r334
+			gg[j] = r334_a
+			gg[j+1] = r334_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r360 = Select r305 r297 r323
-			r360_a := r323_a
-			if r305_a {
-				r360_a = r297
+			// r354 = Select r303:refr r295 r320:hVc
+			r354_a := hVc_a
+			if refr_a {
+				r354_a = r295
 			}
-			r360_b := r323_b
-			if r305_b {
-				r360_b = r297
+			r354_b := hVc_b
+			if refr_b {
+				r354_b = r295
 			}
-			// Store GDelta r360
-			gdelta[j] = r360_a
-			gdelta[j+1] = r360_b
+			// Store GDelta r354
+			gdelta[j] = r354_a
+			gdelta[j+1] = r354_b
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -31127,7 +30898,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		// r19:a2 = Sub r10:vr r18:vC
 		a2 := float64(vr - vC)
 		// r20:dtCTau = Param DtCTau
-		dtCTau20 := cDtCTau[j]
+		dtCTau := cDtCTau[j]
 		// r21:a12 = Mul r17:a1 r19:a2
 		a12 := float64(a1 * a2)
 		// r22:dtRTau = Param DtRTau
@@ -31137,11 +30908,11 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		// r24:drive = Mul r22:dtRTau r23:iu
 		drive := float64(dtRTau22 * iu)
 		// r25:F = FMA r20:dtCTau r21:a12 r24:drive
-		F := math.FMA(dtCTau20, a12, drive)
+		F := math.FMA(dtCTau, a12, drive)
 		// r26:a1a2 = Add r17:a1 r19:a2
 		a1a2 := float64(a1 + a2)
 		// r27:z = Mul r20:dtCTau r26:a1a2
-		z := float64(dtCTau20 * a1a2)
+		z := float64(dtCTau * a1a2)
 		// If G
 		if hasG {
 			// r28:dtRTau = Param DtRTau
@@ -31262,7 +31033,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r104 = FMA r103 r90:r r49
 			r104 := math.FMA(r103, r, r49)
 			// r105:q = FMA r104 r90:r r51
-			q := math.FMA(r104, r, r51)
+			q105 := math.FMA(r104, r, r51)
 			// r107 = CmpGT r86:k r106
 			r107 := k > r106
 			// r108:kc = Select r107 r106 r86:k
@@ -31285,7 +31056,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r117:oneMinus = Sub r51 r116:pow2
 			oneMinus := float64(r51 - pow2116)
 			// r118 = FMA r90:r r105:q r117:oneMinus
-			r118 := math.FMA(r, q, oneMinus)
+			r118 := math.FMA(r, q105, oneMinus)
 			// r119:y = Div r118 r79:zl
 			y := float64(r118 / zl)
 			// r120 = FMA r86:k r49 r83
@@ -31339,30 +31110,28 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r137:vc = Add r137:vc r138
 			vc = float64(vc + r138)
 		}
-		// r140 = Abs r27:z
-		r140 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r143 = FMA r141 r27:z r142
-		r143 := math.FMA(r141, z, r142)
-		// r145 = FMA r143 r27:z r144
-		r145 := math.FMA(r143, z, r144)
-		// r147 = FMA r145 r27:z r146
-		r147 := math.FMA(r145, z, r146)
-		// r149 = FMA r147 r27:z r148
-		r149 := math.FMA(r147, z, r148)
-		// r151 = FMA r149 r27:z r150
-		r151 := math.FMA(r149, z, r150)
-		// r153 = FMA r151 r27:z r152
-		r153 := math.FMA(r151, z, r152)
-		// r155 = FMA r153 r27:z r154
-		r155 := math.FMA(r153, z, r154)
-		// r157 = FMA r155 r27:z r156
-		r157 := math.FMA(r155, z, r156)
-		// r158 = FMA r157 r27:z r49
-		r158 := math.FMA(r157, z, r49)
-		// r159 = CmpGT r140 r53
-		r159 := r140 > r53
-		// Rare r159
-		if r159 {
+		// r142 = FMA r140 r27:z r141
+		r142 := math.FMA(r140, z, r141)
+		// r144 = FMA r142 r27:z r143
+		r144 := math.FMA(r142, z, r143)
+		// r146 = FMA r144 r27:z r145
+		r146 := math.FMA(r144, z, r145)
+		// r148 = FMA r146 r27:z r147
+		r148 := math.FMA(r146, z, r147)
+		// r150 = FMA r148 r27:z r149
+		r150 := math.FMA(r148, z, r149)
+		// r152 = FMA r150 r27:z r151
+		r152 := math.FMA(r150, z, r151)
+		// r154 = FMA r152 r27:z r153
+		r154 := math.FMA(r152, z, r153)
+		// r156 = FMA r154 r27:z r155
+		r156 := math.FMA(r154, z, r155)
+		// r157:dphi = FMA r156 r27:z r49
+		dphi := math.FMA(r156, z, r49)
+		// Rare r54:large
+		if large {
+			// r160 = FMA r158 r27:z r159
+			r160 := math.FMA(r158, z, r159)
 			// r162 = FMA r160 r27:z r161
 			r162 := math.FMA(r160, z, r161)
 			// r164 = FMA r162 r27:z r163
@@ -31377,94 +31146,94 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			r172 := math.FMA(r170, z, r171)
 			// r174 = FMA r172 r27:z r173
 			r174 := math.FMA(r172, z, r173)
-			// r176 = FMA r174 r27:z r175
-			r176 := math.FMA(r174, z, r175)
-			// r177 = FMA r176 r27:z r141
-			r177 := math.FMA(r176, z, r141)
-			// r178 = FMA r177 r27:z r142
-			r178 := math.FMA(r177, z, r142)
-			// r179 = FMA r178 r27:z r144
-			r179 := math.FMA(r178, z, r144)
-			// r180 = FMA r179 r27:z r146
-			r180 := math.FMA(r179, z, r146)
-			// r181 = FMA r180 r27:z r148
-			r181 := math.FMA(r180, z, r148)
-			// r182 = FMA r181 r27:z r150
-			r182 := math.FMA(r181, z, r150)
-			// r183 = FMA r182 r27:z r152
-			r183 := math.FMA(r182, z, r152)
-			// r184 = FMA r183 r27:z r154
-			r184 := math.FMA(r183, z, r154)
-			// r185 = FMA r184 r27:z r156
-			r185 := math.FMA(r184, z, r156)
-			// r186 = FMA r185 r27:z r49
-			r186 := math.FMA(r185, z, r49)
-			// r187 = CmpGT r27:z r77
-			r187 := z > r77
-			// r188 = Select r187 r77 r27:z
-			r188 := z
+			// r175 = FMA r174 r27:z r140
+			r175 := math.FMA(r174, z, r140)
+			// r176 = FMA r175 r27:z r141
+			r176 := math.FMA(r175, z, r141)
+			// r177 = FMA r176 r27:z r143
+			r177 := math.FMA(r176, z, r143)
+			// r178 = FMA r177 r27:z r145
+			r178 := math.FMA(r177, z, r145)
+			// r179 = FMA r178 r27:z r147
+			r179 := math.FMA(r178, z, r147)
+			// r180 = FMA r179 r27:z r149
+			r180 := math.FMA(r179, z, r149)
+			// r181 = FMA r180 r27:z r151
+			r181 := math.FMA(r180, z, r151)
+			// r182 = FMA r181 r27:z r153
+			r182 := math.FMA(r181, z, r153)
+			// r183 = FMA r182 r27:z r155
+			r183 := math.FMA(r182, z, r155)
+			// r184 = FMA r183 r27:z r49
+			r184 := math.FMA(r183, z, r49)
+			// r185 = CmpGT r27:z r77
+			r185 := z > r77
+			// r186 = Select r185 r77 r27:z
+			r186 := z
+			if r185 {
+				r186 = r77
+			}
+			// r187 = CmpLT r186 r80
+			r187 := r186 < r80
+			// r188 = Select r187 r80 r186
+			r188 := r186
 			if r187 {
-				r188 = r77
+				r188 = r80
 			}
-			// r189 = CmpLT r188 r80
-			r189 := r188 < r80
-			// r190 = Select r189 r80 r188
-			r190 := r188
-			if r189 {
-				r190 = r80
-			}
-			// r191 = FMA r190 r84 r83
-			r191 := math.FMA(r190, r84, r83)
-			// r192 = Sub r191 r83
-			r192 := float64(r191 - r83)
-			// r193 = FMA r192 r88 r190
-			r193 := math.FMA(r192, r88, r190)
-			// r194 = FMA r192 r87 r193
-			r194 := math.FMA(r192, r87, r193)
-			// r195 = FMA r55 r194 r56
-			r195 := math.FMA(r55, r194, r56)
-			// r196 = FMA r195 r194 r58
-			r196 := math.FMA(r195, r194, r58)
-			// r197 = FMA r196 r194 r60
-			r197 := math.FMA(r196, r194, r60)
-			// r198 = FMA r197 r194 r62
-			r198 := math.FMA(r197, r194, r62)
-			// r199 = FMA r198 r194 r64
-			r199 := math.FMA(r198, r194, r64)
-			// r200 = FMA r199 r194 r66
-			r200 := math.FMA(r199, r194, r66)
-			// r201 = FMA r200 r194 r36
-			r201 := math.FMA(r200, r194, r36)
-			// r202 = FMA r201 r194 r37
-			r202 := math.FMA(r201, r194, r37)
-			// r203 = FMA r202 r194 r39
-			r203 := math.FMA(r202, r194, r39)
-			// r204 = FMA r203 r194 r41
-			r204 := math.FMA(r203, r194, r41)
-			// r205 = FMA r204 r194 r43
-			r205 := math.FMA(r204, r194, r43)
-			// r206 = FMA r205 r194 r45
-			r206 := math.FMA(r205, r194, r45)
-			// r207 = FMA r206 r194 r47
-			r207 := math.FMA(r206, r194, r47)
-			// r208 = FMA r207 r194 r49
-			r208 := math.FMA(r207, r194, r49)
-			// r209 = FMA r208 r194 r51
-			r209 := math.FMA(r208, r194, r51)
-			// r210 = FMA r194 r209 r51
-			r210 := math.FMA(r194, r209, r51)
-			// r211 = Add r192 r83
-			r211 := float64(r192 + r83)
-			// r212:kBits = Bits r211
-			kBits212 := math.Float64bits(r211)
-			// r213 = IAdd r212:kBits r113
-			r213 := kBits212 + r113
-			// r214 = Shl 52 r213
-			r214 := r213 << 52
-			// r215:pow2 = FromBits r214
-			pow2215 := math.Float64frombits(r214)
-			// r216 = Mul r210 r215:pow2
-			r216 := float64(r210 * pow2215)
+			// r189 = FMA r188 r84 r83
+			r189 := math.FMA(r188, r84, r83)
+			// r190 = Sub r189 r83
+			r190 := float64(r189 - r83)
+			// r191 = FMA r190 r88 r188
+			r191 := math.FMA(r190, r88, r188)
+			// r192 = FMA r190 r87 r191
+			r192 := math.FMA(r190, r87, r191)
+			// r193 = FMA r55 r192 r56
+			r193 := math.FMA(r55, r192, r56)
+			// r194 = FMA r193 r192 r58
+			r194 := math.FMA(r193, r192, r58)
+			// r195 = FMA r194 r192 r60
+			r195 := math.FMA(r194, r192, r60)
+			// r196 = FMA r195 r192 r62
+			r196 := math.FMA(r195, r192, r62)
+			// r197 = FMA r196 r192 r64
+			r197 := math.FMA(r196, r192, r64)
+			// r198 = FMA r197 r192 r66
+			r198 := math.FMA(r197, r192, r66)
+			// r199 = FMA r198 r192 r36
+			r199 := math.FMA(r198, r192, r36)
+			// r200 = FMA r199 r192 r37
+			r200 := math.FMA(r199, r192, r37)
+			// r201 = FMA r200 r192 r39
+			r201 := math.FMA(r200, r192, r39)
+			// r202 = FMA r201 r192 r41
+			r202 := math.FMA(r201, r192, r41)
+			// r203 = FMA r202 r192 r43
+			r203 := math.FMA(r202, r192, r43)
+			// r204 = FMA r203 r192 r45
+			r204 := math.FMA(r203, r192, r45)
+			// r205 = FMA r204 r192 r47
+			r205 := math.FMA(r204, r192, r47)
+			// r206 = FMA r205 r192 r49
+			r206 := math.FMA(r205, r192, r49)
+			// r207 = FMA r206 r192 r51
+			r207 := math.FMA(r206, r192, r51)
+			// r208 = FMA r192 r207 r51
+			r208 := math.FMA(r192, r207, r51)
+			// r209 = Add r190 r83
+			r209 := float64(r190 + r83)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float64bits(r209)
+			// r211 = IAdd r210:kBits r113
+			r211 := kBits210 + r113
+			// r212 = Shl 52 r211
+			r212 := r211 << 52
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float64frombits(r212)
+			// r214 = Mul r208 r213:pow2
+			r214 := float64(r208 * pow2213)
+			// r217 = FMA r215 r27:z r216
+			r217 := math.FMA(r215, z, r216)
 			// r219 = FMA r217 r27:z r218
 			r219 := math.FMA(r217, z, r218)
 			// r221 = FMA r219 r27:z r220
@@ -31485,291 +31254,284 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			r235 := math.FMA(r233, z, r234)
 			// r237 = FMA r235 r27:z r236
 			r237 := math.FMA(r235, z, r236)
-			// r239 = FMA r237 r27:z r238
-			r239 := math.FMA(r237, z, r238)
-			// r240 = FMA r239 r27:z r55
-			r240 := math.FMA(r239, z, r55)
-			// r242 = FMA r240 r27:z r241
-			r242 := math.FMA(r240, z, r241)
-			// r243 = FMA r242 r27:z r58
-			r243 := math.FMA(r242, z, r58)
-			// r245 = FMA r243 r27:z r244
-			r245 := math.FMA(r243, z, r244)
-			// r246 = FMA r245 r27:z r62
-			r246 := math.FMA(r245, z, r62)
-			// r248 = FMA r246 r27:z r247
-			r248 := math.FMA(r246, z, r247)
-			// r249 = FMA r248 r27:z r66
-			r249 := math.FMA(r248, z, r66)
-			// r251 = FMA r249 r27:z r250
-			r251 := math.FMA(r249, z, r250)
-			// r252 = FMA r251 r27:z r37
-			r252 := math.FMA(r251, z, r37)
-			// r254 = FMA r252 r27:z r253
-			r254 := math.FMA(r252, z, r253)
-			// r255 = FMA r254 r27:z r41
-			r255 := math.FMA(r254, z, r41)
-			// r257 = FMA r255 r27:z r256
-			r257 := math.FMA(r255, z, r256)
-			// r258 = FMA r257 r27:z r45
-			r258 := math.FMA(r257, z, r45)
-			// r260 = FMA r258 r27:z r259
-			r260 := math.FMA(r258, z, r259)
-			// r261 = FMA r260 r27:z r49
-			r261 := math.FMA(r260, z, r49)
-			// r262 = Mul r216 r261
-			r262 := float64(r216 * r261)
-			// r263 = CmpGT r192 r106
-			r263 := r192 > r106
-			// r264 = Select r263 r106 r192
-			r264 := r192
-			if r263 {
-				r264 = r106
+			// r238 = FMA r237 r27:z r55
+			r238 := math.FMA(r237, z, r55)
+			// r240 = FMA r238 r27:z r239
+			r240 := math.FMA(r238, z, r239)
+			// r241 = FMA r240 r27:z r58
+			r241 := math.FMA(r240, z, r58)
+			// r243 = FMA r241 r27:z r242
+			r243 := math.FMA(r241, z, r242)
+			// r244 = FMA r243 r27:z r62
+			r244 := math.FMA(r243, z, r62)
+			// r246 = FMA r244 r27:z r245
+			r246 := math.FMA(r244, z, r245)
+			// r247 = FMA r246 r27:z r66
+			r247 := math.FMA(r246, z, r66)
+			// r249 = FMA r247 r27:z r248
+			r249 := math.FMA(r247, z, r248)
+			// r250 = FMA r249 r27:z r37
+			r250 := math.FMA(r249, z, r37)
+			// r252 = FMA r250 r27:z r251
+			r252 := math.FMA(r250, z, r251)
+			// r253 = FMA r252 r27:z r41
+			r253 := math.FMA(r252, z, r41)
+			// r255 = FMA r253 r27:z r254
+			r255 := math.FMA(r253, z, r254)
+			// r256 = FMA r255 r27:z r45
+			r256 := math.FMA(r255, z, r45)
+			// r258 = FMA r256 r27:z r257
+			r258 := math.FMA(r256, z, r257)
+			// r259 = FMA r258 r27:z r49
+			r259 := math.FMA(r258, z, r49)
+			// r260 = Mul r214 r259
+			r260 := float64(r214 * r259)
+			// r261 = CmpGT r190 r106
+			r261 := r190 > r106
+			// r262 = Select r261 r106 r190
+			r262 := r190
+			if r261 {
+				r262 = r106
 			}
-			// r265 = Sub r188 r51
-			r265 := float64(r188 - r51)
-			// r266 = Mul r264 r109
-			r266 := float64(r264 * r109)
-			// r267 = Add r266 r83
-			r267 := float64(r266 + r83)
-			// r268:kBits = Bits r267
-			kBits268 := math.Float64bits(r267)
-			// r269 = IAdd r268:kBits r113
-			r269 := kBits268 + r113
-			// r270 = Shl 52 r269
-			r270 := r269 << 52
-			// r271:pow2 = FromBits r270
-			pow2271 := math.Float64frombits(r270)
-			// r272 = FMA r210 r265 r271:pow2
-			r272 := math.FMA(r210, r265, pow2271)
-			// r273 = Div r272 r188
-			r273 := float64(r272 / r188)
-			// r274 = Div r273 r188
-			r274 := float64(r273 / r188)
-			// r275 = FMA r192 r49 r83
-			r275 := math.FMA(r192, r49, r83)
-			// r276 = Sub r275 r83
-			r276 := float64(r275 - r83)
-			// r277 = Add r276 r83
-			r277 := float64(r276 + r83)
-			// r278:kBits = Bits r277
-			kBits278 := math.Float64bits(r277)
-			// r279 = IAdd r278:kBits r113
-			r279 := kBits278 + r113
-			// r280 = Shl 52 r279
-			r280 := r279 << 52
-			// r281:pow2 = FromBits r280
-			pow2281 := math.Float64frombits(r280)
-			// r282 = Mul r274 r281:pow2
-			r282 := float64(r274 * pow2281)
-			// r283 = Sub r192 r276
-			r283 := float64(r192 - r276)
-			// r284 = Add r283 r83
-			r284 := float64(r283 + r83)
-			// r285:kBits = Bits r284
-			kBits285 := math.Float64bits(r284)
-			// r286 = IAdd r285:kBits r113
-			r286 := kBits285 + r113
-			// r287 = Shl 52 r286
-			r287 := r286 << 52
-			// r288:pow2 = FromBits r287
-			pow2288 := math.Float64frombits(r287)
-			// r289 = Mul r282 r288:pow2
-			r289 := float64(r282 * pow2288)
-			// r290 = Div r51 r27:z
-			r290 := float64(r51 / z)
-			// r291 = Div r290 r27:z
-			r291 := float64(r290 / z)
-			// r292 = CmpGT r27:z r51
-			r292 := z > r51
-			// r293 = Select r292 r289 r186
-			r293 := r186
-			if r292 {
-				r293 = r289
+			// r263 = Sub r186 r51
+			r263 := float64(r186 - r51)
+			// r264 = Mul r262 r109
+			r264 := float64(r262 * r109)
+			// r265 = Add r264 r83
+			r265 := float64(r264 + r83)
+			// r266:kBits = Bits r265
+			kBits266 := math.Float64bits(r265)
+			// r267 = IAdd r266:kBits r113
+			r267 := kBits266 + r113
+			// r268 = Shl 52 r267
+			r268 := r267 << 52
+			// r269:pow2 = FromBits r268
+			pow2269 := math.Float64frombits(r268)
+			// r270 = FMA r208 r263 r269:pow2
+			r270 := math.FMA(r208, r263, pow2269)
+			// r271 = Div r270 r186
+			r271 := float64(r270 / r186)
+			// r272 = Div r271 r186
+			r272 := float64(r271 / r186)
+			// r273 = FMA r190 r49 r83
+			r273 := math.FMA(r190, r49, r83)
+			// r274 = Sub r273 r83
+			r274 := float64(r273 - r83)
+			// r275 = Add r274 r83
+			r275 := float64(r274 + r83)
+			// r276:kBits = Bits r275
+			kBits276 := math.Float64bits(r275)
+			// r277 = IAdd r276:kBits r113
+			r277 := kBits276 + r113
+			// r278 = Shl 52 r277
+			r278 := r277 << 52
+			// r279:pow2 = FromBits r278
+			pow2279 := math.Float64frombits(r278)
+			// r280 = Mul r272 r279:pow2
+			r280 := float64(r272 * pow2279)
+			// r281 = Sub r190 r274
+			r281 := float64(r190 - r274)
+			// r282 = Add r281 r83
+			r282 := float64(r281 + r83)
+			// r283:kBits = Bits r282
+			kBits283 := math.Float64bits(r282)
+			// r284 = IAdd r283:kBits r113
+			r284 := kBits283 + r113
+			// r285 = Shl 52 r284
+			r285 := r284 << 52
+			// r286:pow2 = FromBits r285
+			pow2286 := math.Float64frombits(r285)
+			// r287 = Mul r280 r286:pow2
+			r287 := float64(r280 * pow2286)
+			// r288 = Div r51 r27:z
+			r288 := float64(r51 / z)
+			// r289 = Div r288 r27:z
+			r289 := float64(r288 / z)
+			// r290 = CmpGT r27:z r51
+			r290 := z > r51
+			// r291 = Select r290 r287 r184
+			r291 := r184
+			if r290 {
+				r291 = r287
 			}
-			// r295 = CmpGE r27:z r294
-			r295 := z >= r294
-			// r296 = Select r295 r262 r289
-			r296 := r289
-			if r295 {
-				r296 = r262
+			// r293 = CmpGE r27:z r292
+			r293 := z >= r292
+			// r294 = Select r293 r260 r287
+			r294 := r287
+			if r293 {
+				r294 = r260
 			}
-			// r298 = CmpLT r27:z r297
-			r298 := z < r297
-			// r299 = Select r298 r296 r293
-			r299 := r293
+			// r296 = CmpLT r27:z r295
+			r296 := z < r295
+			// r297 = Select r296 r294 r291
+			r297 := r291
+			if r296 {
+				r297 = r294
+			}
+			// r298 = CmpLT r27:z r80
+			r298 := z < r80
+			// r299 = Select r298 r289 r297
+			r299 := r297
 			if r298 {
-				r299 = r296
+				r299 = r289
 			}
-			// r300 = CmpLT r27:z r80
-			r300 := z < r80
-			// r301 = Select r300 r291 r299
-			r301 := r299
-			if r300 {
-				r301 = r291
-			}
-			// r158 = Select r159 r301 r158
-			if r159 {
-				r158 = r301
+			// r157:dphi = Select r54:large r299 r157:dphi
+			if large {
+				dphi = r299
 			}
 		}
-		// r303 = Sub r302 r2:Last
-		r303 := float64(r302 - Last)
-		// r304:tauRef = Param TauRef
+		// r301 = Sub r300 r2:Last
+		r301 := float64(r300 - Last)
+		// r302:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r305 = CmpLT r303 r304:tauRef
-		r305 := r303 < tauRef
-		// r306 = Select r305 r10:vr r137:vc
-		r306 := vc
-		if r305 {
-			r306 = vr
-		}
-		// r307:invD = Param InvD
+		// r303:refr = CmpLT r301 r302:tauRef
+		refr := r301 < tauRef
+		// r304:invD = Param InvD
 		invD := cInvD[j]
-		// r308:alpha = Param Alpha
+		// r305:negInvD = Param NegInvD
+		negInvD := cNegInvD[j]
+		// r306:alpha = Param Alpha
 		alpha := cAlpha[j]
-		// r309:width = Param Width
+		// r307:width = Param Width
 		width := cWidth[j]
-		// r310 = Imm 0x0
-		r310 := math.Float64frombits(0x0000000000000000) // 0
 		// If GSpike
 		if hasGSpike {
-			// r310 = Load GSpike
-			r310 = gspike[j]
+			// r308 = Select r303:refr r10:vr r137:vc
+			r308 := vc
+			if refr {
+				r308 = vr
+			}
+			// r309 = Load GSpike
+			r309 := gspike[j]
+			// r310 = Sub r308 r5:vTh
+			r310 := float64(r308 - vTh)
+			// r311 = Abs r310
+			r311 := math.Float64frombits(math.Float64bits(r310) &^ (1 << 63))
+			// r312 = FMA r311 r305:negInvD r307:width
+			r312 := math.FMA(r311, negInvD, width)
+			// r313 = Mul r306:alpha r312
+			r313 := float64(alpha * r312)
+			// r314 = CmpLT r313 r295
+			r314 := r313 < r295
+			// r315 = Select r314 r295 r313
+			r315 := r313
+			if r314 {
+				r315 = r295
+			}
+			// r316 = Mul r309 r315
+			r316 := float64(r309 * r315)
+			// r3:gV = FMA r316 r304:invD r3:gV
+			gV = math.FMA(r316, invD, gV)
 		}
-		// r312 = Sub r306 r5:vTh
-		r312 := float64(r306 - vTh)
-		// r313 = Mul r312 r307:invD
-		r313 := float64(r312 * invD)
-		// r314 = Abs r313
-		r314 := math.Float64frombits(math.Float64bits(r313) &^ (1 << 63))
-		// r315 = Sub r309:width r314
-		r315 := float64(width - r314)
-		// r316 = Mul r308:alpha r315
-		r316 := float64(alpha * r315)
-		// r317 = CmpLT r316 r297
-		r317 := r316 < r297
-		// r318 = Select r317 r297 r316
-		r318 := r316
-		if r317 {
-			r318 = r297
-		}
-		// r319 = Mul r310 r318
-		r319 := float64(r310 * r318)
-		// r320 = FMA r319 r307:invD r3:gV
-		r320 := math.FMA(r319, invD, gV)
-		// r321:dtRTau = Param DtRTau
-		dtRTau321 := cDtRTau[j]
-		// r322:ka = Param Ka
+		// r318:dtRTau = Param DtRTau
+		dtRTau318 := cDtRTau[j]
+		// r319:ka = Param Ka
 		ka := cKa[j]
-		// r323 = FMA r4:gW r322:ka r320
-		r323 := math.FMA(gW, ka, r320)
-		// r324 = Mul r52:ex r321:dtRTau
-		r324 := float64(ex * dtRTau321)
-		// r325 = Mul r323 r324
-		r325 := float64(r323 * r324)
-		// r326:keep = Param Keep
+		// r320:hVc = FMA r4:gW r319:ka r3:gV
+		hVc := math.FMA(gW, ka, gV)
+		// r321 = Mul r52:ex r318:dtRTau
+		r321 := float64(ex * dtRTau318)
+		// r322 = Mul r320:hVc r321
+		r322 := float64(hVc * r321)
+		// r323:gI = Select r303:refr r295 r322
+		gI := r322
+		if refr {
+			gI = r295
+		}
+		// r324:keep = Param Keep
 		keep := cKeep[j]
-		// r327 = Mul r4:gW r326:keep
-		r327 := float64(gW * keep)
-		// r328 = Sub r327 r325
-		r328 := float64(r327 - r325)
-		// r329 = Mul r158 r25:F
-		r329 := float64(r158 * F)
-		// r330:dtCTau = Param DtCTau
-		dtCTau330 := cDtCTau[j]
-		// r331 = Add r330:dtCTau r330:dtCTau
-		r331 := float64(dtCTau330 + dtCTau330)
-		// r332 = FMA r329 r331 r51
-		r332 := math.FMA(r329, r331, r51)
-		// r333 = FMA r52:ex r27:z r332
-		r333 := math.FMA(ex, z, r332)
-		// r334 = Mul r323 r333
-		r334 := float64(r323 * r333)
-		// r335 = FMA r52:ex r10:vr r329
-		r335 := math.FMA(ex, vr, r329)
-		// r336 = Select r305 r320 r334
-		r336 := r334
-		if r305 {
-			r336 = r320
+		// r325 = Select r303:refr r51 r324:keep
+		r325 := keep
+		if refr {
+			r325 = r51
 		}
-		// r337 = Select r305 r4:gW r328
-		r337 := r328
-		if r305 {
-			r337 = gW
+		// r326 = Mul r4:gW r325
+		r326 := float64(gW * r325)
+		// r4:gW = Sub r326 r323:gI
+		gW = float64(r326 - gI)
+		// r328:q = Mul r157:dphi r25:F
+		q328 := float64(dphi * F)
+		// r329:dtCTau2 = Param DtCTau2
+		dtCTau2 := cDtCTau2[j]
+		// r330 = FMA r328:q r329:dtCTau2 r51
+		r330 := math.FMA(q328, dtCTau2, r51)
+		// r331 = FMA r52:ex r27:z r330
+		r331 := math.FMA(ex, z, r330)
+		// r332 = Mul r320:hVc r331
+		r332 := float64(hVc * r331)
+		// r333:hv = Select r303:refr r3:gV r332
+		hv := r332
+		if refr {
+			hv = gV
 		}
-		// r4:gW = Mul r337 r51
-		gW = float64(r337 * r51)
-		// r339 = Sub r0:V r5:vTh
-		r339 := float64(V - vTh)
-		// r340 = Mul r339 r307:invD
-		r340 := float64(r339 * invD)
+		// r334 = Imm 0x0
+		r334 := math.Float64frombits(0x0000000000000000) // 0
+		// If GG
+		if hasGG {
+			// r335 = Mul r320:hVc r318:dtRTau
+			r335 := float64(hVc * dtRTau318)
+			// r336 = Mul r335 r109
+			r336 := float64(r335 * r109)
+			// r337 = FMA r52:ex r10:vr r328:q
+			r337 := math.FMA(ex, vr, q328)
+			// r338 = Mul r336 r337
+			r338 := float64(r336 * r337)
+			// r334 = Select r303:refr r295 r338
+			r334 = r338
+			if refr {
+				r334 = r295
+			}
+		}
+		// r340 = Sub r0:V r5:vTh
+		r340 := float64(V - vTh)
 		// r341 = Abs r340
 		r341 := math.Float64frombits(math.Float64bits(r340) &^ (1 << 63))
-		// r342 = Sub r309:width r341
-		r342 := float64(width - r341)
-		// r343 = Mul r308:alpha r342
+		// r342 = FMA r341 r305:negInvD r307:width
+		r342 := math.FMA(r341, negInvD, width)
+		// r343 = Mul r306:alpha r342
 		r343 := float64(alpha * r342)
-		// r344 = CmpLT r343 r297
-		r344 := r343 < r297
-		// r345 = Select r344 r297 r343
+		// r344 = CmpLT r343 r295
+		r344 := r343 < r295
+		// r345 = Select r344 r295 r343
 		r345 := r343
 		if r344 {
-			r345 = r297
+			r345 = r295
 		}
-		// r346 = Mul r345 r307:invD
+		// r346 = Mul r345 r304:invD
 		r346 := float64(r345 * invD)
 		// r347:b = Param B
 		b347 := cB[j]
-		// r348 = Mul r337 r347:b
-		r348 := float64(r337 * b347)
+		// r348 = Mul r4:gW r347:b
+		r348 := float64(gW * b347)
 		// r349 = Mul r348 r346
 		r349 := float64(r348 * r346)
 		// r350:vReset = Param VReset
 		vReset350 := cVReset[j]
-		// r351 = Sub r0:V r350:vReset
-		r351 := float64(V - vReset350)
-		// r352 = Mul r351 r346
-		r352 := float64(r351 * r346)
-		// r353 = Sub r51 r352
-		r353 := float64(r51 - r352)
-		// r3:gV = FMA r336 r353 r349
-		gV = math.FMA(r336, r353, r349)
+		// r351 = Sub r350:vReset r0:V
+		r351 := float64(vReset350 - V)
+		// r352 = FMA r351 r346 r51
+		r352 := math.FMA(r351, r346, r51)
+		// r3:gV = FMA r333:hv r352 r349
+		gV = math.FMA(hv, r352, r349)
 		// If GI
 		if hasGI {
-			// r355 = Select r305 r297 r325
-			r355 := r325
-			if r305 {
-				r355 = r297
-			}
-			// Store GI r355
-			gi[j] = r355
+			// Store GI r323:gI
+			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// r356 = Mul r323 r321:dtRTau
-			r356 := float64(r323 * dtRTau321)
-			// r357 = Mul r356 r109
-			r357 := float64(r356 * r109)
-			// r358 = Mul r357 r335
-			r358 := float64(r357 * r335)
-			// r359 = Select r305 r297 r358
-			r359 := r358
-			if r305 {
-				r359 = r297
-			}
-			// Store GG r359
-			gg[j] = r359
+			// Store GG r334
+			gg[j] = r334
 		}
 		// If GDelta
 		if hasGDelta {
-			// r360 = Select r305 r297 r323
-			r360 := r323
-			if r305 {
-				r360 = r297
+			// r354 = Select r303:refr r295 r320:hVc
+			r354 := hVc
+			if refr {
+				r354 = r295
 			}
-			// Store GDelta r360
-			gdelta[j] = r360
+			// Store GDelta r354
+			gdelta[j] = r354
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -31785,18 +31547,18 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 func ExprelDerivF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
-	// r2 = Imm 0x3a9c09c1
-	r2 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r3 = Imm 0x3be38e39
-	r3 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r5 = Imm 0x3d088889
-	r5 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r7 = Imm 0x3e000000
-	r7 := math.Float32frombits(0x3e000000) // 0.125
-	// r9 = Imm 0x3eaaaaab
-	r9 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r11 = Imm 0x3f000000
-	r11 := math.Float32frombits(0x3f000000) // 0.5
+	// r2 = Imm 0x3e000000
+	r2 := math.Float32frombits(0x3e000000) // 0.125
+	// r4 = Imm 0x3a9c09c1
+	r4 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r5 = Imm 0x3be38e39
+	r5 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r7 = Imm 0x3d088889
+	r7 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r10 = Imm 0x3eaaaaab
+	r10 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r12 = Imm 0x3f000000
+	r12 := math.Float32frombits(0x3f000000) // 0.5
 	// r14 = Imm 0x3f800000
 	r14 := math.Float32frombits(0x3f800000) // 1
 	// r15 = Imm 0x32c54352
@@ -31882,32 +31644,32 @@ func ExprelDerivF32(f *Frame32) {
 		r1_a := math.Float32frombits(math.Float32bits(r0_a) &^ (1 << 31))
 		r1_b := math.Float32frombits(math.Float32bits(r0_b) &^ (1 << 31))
 		r1_c := math.Float32frombits(math.Float32bits(r0_c) &^ (1 << 31))
-		// r4 = FMA r2 r0 r3
-		r4_a := fma32Try(r2, r0_a, r3, &slow)
-		r4_b := fma32Try(r2, r0_b, r3, &slow)
-		r4_c := fma32Try(r2, r0_c, r3, &slow)
+		// r3 = CmpGT r1 r2
+		r3_a := r1_a > r2
+		r3_b := r1_b > r2
+		r3_c := r1_c > r2
 		// r6 = FMA r4 r0 r5
-		r6_a := fma32Try(r4_a, r0_a, r5, &slow)
-		r6_b := fma32Try(r4_b, r0_b, r5, &slow)
-		r6_c := fma32Try(r4_c, r0_c, r5, &slow)
+		r6_a := fma32Try(r4, r0_a, r5, &slow)
+		r6_b := fma32Try(r4, r0_b, r5, &slow)
+		r6_c := fma32Try(r4, r0_c, r5, &slow)
 		// r8 = FMA r6 r0 r7
 		r8_a := fma32Try(r6_a, r0_a, r7, &slow)
 		r8_b := fma32Try(r6_b, r0_b, r7, &slow)
 		r8_c := fma32Try(r6_c, r0_c, r7, &slow)
-		// r10 = FMA r8 r0 r9
-		r10_a := fma32Try(r8_a, r0_a, r9, &slow)
-		r10_b := fma32Try(r8_b, r0_b, r9, &slow)
-		r10_c := fma32Try(r8_c, r0_c, r9, &slow)
-		// r12 = FMA r10 r0 r11
-		r12_a := fma32Try(r10_a, r0_a, r11, &slow)
-		r12_b := fma32Try(r10_b, r0_b, r11, &slow)
-		r12_c := fma32Try(r10_c, r0_c, r11, &slow)
-		// r13 = CmpGT r1 r7
-		r13_a := r1_a > r7
-		r13_b := r1_b > r7
-		r13_c := r1_c > r7
-		// Rare r13
-		if r13_a {
+		// r9 = FMA r8 r0 r2
+		r9_a := fma32Try(r8_a, r0_a, r2, &slow)
+		r9_b := fma32Try(r8_b, r0_b, r2, &slow)
+		r9_c := fma32Try(r8_c, r0_c, r2, &slow)
+		// r11 = FMA r9 r0 r10
+		r11_a := fma32Try(r9_a, r0_a, r10, &slow)
+		r11_b := fma32Try(r9_b, r0_b, r10, &slow)
+		r11_c := fma32Try(r9_c, r0_c, r10, &slow)
+		// r13 = FMA r11 r0 r12
+		r13_a := fma32Try(r11_a, r0_a, r12, &slow)
+		r13_b := fma32Try(r11_b, r0_b, r12, &slow)
+		r13_c := fma32Try(r11_c, r0_c, r12, &slow)
+		// Rare r3
+		if r3_a {
 			// r17 = FMA r15 r0 r16
 			r17_a := fma32Try(r15, r0_a, r16, &slow)
 			// r19 = FMA r17 r0 r18
@@ -31916,18 +31678,18 @@ func ExprelDerivF32(f *Frame32) {
 			r21_a := fma32Try(r19_a, r0_a, r20, &slow)
 			// r23 = FMA r21 r0 r22
 			r23_a := fma32Try(r21_a, r0_a, r22, &slow)
-			// r24 = FMA r23 r0 r2
-			r24_a := fma32Try(r23_a, r0_a, r2, &slow)
-			// r25 = FMA r24 r0 r3
-			r25_a := fma32Try(r24_a, r0_a, r3, &slow)
-			// r26 = FMA r25 r0 r5
-			r26_a := fma32Try(r25_a, r0_a, r5, &slow)
-			// r27 = FMA r26 r0 r7
-			r27_a := fma32Try(r26_a, r0_a, r7, &slow)
-			// r28 = FMA r27 r0 r9
-			r28_a := fma32Try(r27_a, r0_a, r9, &slow)
-			// r29 = FMA r28 r0 r11
-			r29_a := fma32Try(r28_a, r0_a, r11, &slow)
+			// r24 = FMA r23 r0 r4
+			r24_a := fma32Try(r23_a, r0_a, r4, &slow)
+			// r25 = FMA r24 r0 r5
+			r25_a := fma32Try(r24_a, r0_a, r5, &slow)
+			// r26 = FMA r25 r0 r7
+			r26_a := fma32Try(r25_a, r0_a, r7, &slow)
+			// r27 = FMA r26 r0 r2
+			r27_a := fma32Try(r26_a, r0_a, r2, &slow)
+			// r28 = FMA r27 r0 r10
+			r28_a := fma32Try(r27_a, r0_a, r10, &slow)
+			// r29 = FMA r28 r0 r12
+			r29_a := fma32Try(r28_a, r0_a, r12, &slow)
 			// r31 = CmpGT r0 r30
 			r31_a := r0_a > r30
 			// r32 = Select r31 r30 r0
@@ -31964,8 +31726,8 @@ func ExprelDerivF32(f *Frame32) {
 			r56_a := fma32Try(r54_a, r43_a, r55, &slow)
 			// r58 = FMA r56 r43 r57
 			r58_a := fma32Try(r56_a, r43_a, r57, &slow)
-			// r59 = FMA r58 r43 r11
-			r59_a := fma32Try(r58_a, r43_a, r11, &slow)
+			// r59 = FMA r58 r43 r12
+			r59_a := fma32Try(r58_a, r43_a, r12, &slow)
 			// r60 = FMA r59 r43 r14
 			r60_a := fma32Try(r59_a, r43_a, r14, &slow)
 			// r61 = FMA r43 r60 r14
@@ -32012,8 +31774,8 @@ func ExprelDerivF32(f *Frame32) {
 			r93_a := fma32Try(r92_a, r0_a, r55, &slow)
 			// r95 = FMA r93 r0 r94
 			r95_a := fma32Try(r93_a, r0_a, r94, &slow)
-			// r96 = FMA r95 r0 r11
-			r96_a := fma32Try(r95_a, r0_a, r11, &slow)
+			// r96 = FMA r95 r0 r12
+			r96_a := fma32Try(r95_a, r0_a, r12, &slow)
 			// r97 = Mul r68 r96
 			r97_a := float32(r68_a * r96_a)
 			// r99 = CmpGT r39 r98
@@ -32043,8 +31805,8 @@ func ExprelDerivF32(f *Frame32) {
 			r110_a := float32(r109_a / r32_a)
 			// r111 = Div r110 r32
 			r111_a := float32(r110_a / r32_a)
-			// r112 = FMA r39 r11 r36
-			r112_a := fma32Try(r39_a, r11, r36, &slow)
+			// r112 = FMA r39 r12 r36
+			r112_a := fma32Try(r39_a, r12, r36, &slow)
 			// r113 = Sub r112 r36
 			r113_a := float32(r112_a - r36)
 			// r114 = Add r113 r36
@@ -32105,12 +31867,12 @@ func ExprelDerivF32(f *Frame32) {
 			if r137_a {
 				r138_a = r128_a
 			}
-			// r12 = Select r13 r138 r12
-			if r13_a {
-				r12_a = r138_a
+			// r13 = Select r3 r138 r13
+			if r3_a {
+				r13_a = r138_a
 			}
 		}
-		if r13_b {
+		if r3_b {
 			// r17 = FMA r15 r0 r16
 			r17_b := fma32Try(r15, r0_b, r16, &slow)
 			// r19 = FMA r17 r0 r18
@@ -32119,18 +31881,18 @@ func ExprelDerivF32(f *Frame32) {
 			r21_b := fma32Try(r19_b, r0_b, r20, &slow)
 			// r23 = FMA r21 r0 r22
 			r23_b := fma32Try(r21_b, r0_b, r22, &slow)
-			// r24 = FMA r23 r0 r2
-			r24_b := fma32Try(r23_b, r0_b, r2, &slow)
-			// r25 = FMA r24 r0 r3
-			r25_b := fma32Try(r24_b, r0_b, r3, &slow)
-			// r26 = FMA r25 r0 r5
-			r26_b := fma32Try(r25_b, r0_b, r5, &slow)
-			// r27 = FMA r26 r0 r7
-			r27_b := fma32Try(r26_b, r0_b, r7, &slow)
-			// r28 = FMA r27 r0 r9
-			r28_b := fma32Try(r27_b, r0_b, r9, &slow)
-			// r29 = FMA r28 r0 r11
-			r29_b := fma32Try(r28_b, r0_b, r11, &slow)
+			// r24 = FMA r23 r0 r4
+			r24_b := fma32Try(r23_b, r0_b, r4, &slow)
+			// r25 = FMA r24 r0 r5
+			r25_b := fma32Try(r24_b, r0_b, r5, &slow)
+			// r26 = FMA r25 r0 r7
+			r26_b := fma32Try(r25_b, r0_b, r7, &slow)
+			// r27 = FMA r26 r0 r2
+			r27_b := fma32Try(r26_b, r0_b, r2, &slow)
+			// r28 = FMA r27 r0 r10
+			r28_b := fma32Try(r27_b, r0_b, r10, &slow)
+			// r29 = FMA r28 r0 r12
+			r29_b := fma32Try(r28_b, r0_b, r12, &slow)
 			// r31 = CmpGT r0 r30
 			r31_b := r0_b > r30
 			// r32 = Select r31 r30 r0
@@ -32167,8 +31929,8 @@ func ExprelDerivF32(f *Frame32) {
 			r56_b := fma32Try(r54_b, r43_b, r55, &slow)
 			// r58 = FMA r56 r43 r57
 			r58_b := fma32Try(r56_b, r43_b, r57, &slow)
-			// r59 = FMA r58 r43 r11
-			r59_b := fma32Try(r58_b, r43_b, r11, &slow)
+			// r59 = FMA r58 r43 r12
+			r59_b := fma32Try(r58_b, r43_b, r12, &slow)
 			// r60 = FMA r59 r43 r14
 			r60_b := fma32Try(r59_b, r43_b, r14, &slow)
 			// r61 = FMA r43 r60 r14
@@ -32215,8 +31977,8 @@ func ExprelDerivF32(f *Frame32) {
 			r93_b := fma32Try(r92_b, r0_b, r55, &slow)
 			// r95 = FMA r93 r0 r94
 			r95_b := fma32Try(r93_b, r0_b, r94, &slow)
-			// r96 = FMA r95 r0 r11
-			r96_b := fma32Try(r95_b, r0_b, r11, &slow)
+			// r96 = FMA r95 r0 r12
+			r96_b := fma32Try(r95_b, r0_b, r12, &slow)
 			// r97 = Mul r68 r96
 			r97_b := float32(r68_b * r96_b)
 			// r99 = CmpGT r39 r98
@@ -32246,8 +32008,8 @@ func ExprelDerivF32(f *Frame32) {
 			r110_b := float32(r109_b / r32_b)
 			// r111 = Div r110 r32
 			r111_b := float32(r110_b / r32_b)
-			// r112 = FMA r39 r11 r36
-			r112_b := fma32Try(r39_b, r11, r36, &slow)
+			// r112 = FMA r39 r12 r36
+			r112_b := fma32Try(r39_b, r12, r36, &slow)
 			// r113 = Sub r112 r36
 			r113_b := float32(r112_b - r36)
 			// r114 = Add r113 r36
@@ -32308,12 +32070,12 @@ func ExprelDerivF32(f *Frame32) {
 			if r137_b {
 				r138_b = r128_b
 			}
-			// r12 = Select r13 r138 r12
-			if r13_b {
-				r12_b = r138_b
+			// r13 = Select r3 r138 r13
+			if r3_b {
+				r13_b = r138_b
 			}
 		}
-		if r13_c {
+		if r3_c {
 			// r17 = FMA r15 r0 r16
 			r17_c := fma32Try(r15, r0_c, r16, &slow)
 			// r19 = FMA r17 r0 r18
@@ -32322,18 +32084,18 @@ func ExprelDerivF32(f *Frame32) {
 			r21_c := fma32Try(r19_c, r0_c, r20, &slow)
 			// r23 = FMA r21 r0 r22
 			r23_c := fma32Try(r21_c, r0_c, r22, &slow)
-			// r24 = FMA r23 r0 r2
-			r24_c := fma32Try(r23_c, r0_c, r2, &slow)
-			// r25 = FMA r24 r0 r3
-			r25_c := fma32Try(r24_c, r0_c, r3, &slow)
-			// r26 = FMA r25 r0 r5
-			r26_c := fma32Try(r25_c, r0_c, r5, &slow)
-			// r27 = FMA r26 r0 r7
-			r27_c := fma32Try(r26_c, r0_c, r7, &slow)
-			// r28 = FMA r27 r0 r9
-			r28_c := fma32Try(r27_c, r0_c, r9, &slow)
-			// r29 = FMA r28 r0 r11
-			r29_c := fma32Try(r28_c, r0_c, r11, &slow)
+			// r24 = FMA r23 r0 r4
+			r24_c := fma32Try(r23_c, r0_c, r4, &slow)
+			// r25 = FMA r24 r0 r5
+			r25_c := fma32Try(r24_c, r0_c, r5, &slow)
+			// r26 = FMA r25 r0 r7
+			r26_c := fma32Try(r25_c, r0_c, r7, &slow)
+			// r27 = FMA r26 r0 r2
+			r27_c := fma32Try(r26_c, r0_c, r2, &slow)
+			// r28 = FMA r27 r0 r10
+			r28_c := fma32Try(r27_c, r0_c, r10, &slow)
+			// r29 = FMA r28 r0 r12
+			r29_c := fma32Try(r28_c, r0_c, r12, &slow)
 			// r31 = CmpGT r0 r30
 			r31_c := r0_c > r30
 			// r32 = Select r31 r30 r0
@@ -32370,8 +32132,8 @@ func ExprelDerivF32(f *Frame32) {
 			r56_c := fma32Try(r54_c, r43_c, r55, &slow)
 			// r58 = FMA r56 r43 r57
 			r58_c := fma32Try(r56_c, r43_c, r57, &slow)
-			// r59 = FMA r58 r43 r11
-			r59_c := fma32Try(r58_c, r43_c, r11, &slow)
+			// r59 = FMA r58 r43 r12
+			r59_c := fma32Try(r58_c, r43_c, r12, &slow)
 			// r60 = FMA r59 r43 r14
 			r60_c := fma32Try(r59_c, r43_c, r14, &slow)
 			// r61 = FMA r43 r60 r14
@@ -32418,8 +32180,8 @@ func ExprelDerivF32(f *Frame32) {
 			r93_c := fma32Try(r92_c, r0_c, r55, &slow)
 			// r95 = FMA r93 r0 r94
 			r95_c := fma32Try(r93_c, r0_c, r94, &slow)
-			// r96 = FMA r95 r0 r11
-			r96_c := fma32Try(r95_c, r0_c, r11, &slow)
+			// r96 = FMA r95 r0 r12
+			r96_c := fma32Try(r95_c, r0_c, r12, &slow)
 			// r97 = Mul r68 r96
 			r97_c := float32(r68_c * r96_c)
 			// r99 = CmpGT r39 r98
@@ -32449,8 +32211,8 @@ func ExprelDerivF32(f *Frame32) {
 			r110_c := float32(r109_c / r32_c)
 			// r111 = Div r110 r32
 			r111_c := float32(r110_c / r32_c)
-			// r112 = FMA r39 r11 r36
-			r112_c := fma32Try(r39_c, r11, r36, &slow)
+			// r112 = FMA r39 r12 r36
+			r112_c := fma32Try(r39_c, r12, r36, &slow)
 			// r113 = Sub r112 r36
 			r113_c := float32(r112_c - r36)
 			// r114 = Add r113 r36
@@ -32511,19 +32273,19 @@ func ExprelDerivF32(f *Frame32) {
 			if r137_c {
 				r138_c = r128_c
 			}
-			// r12 = Select r13 r138 r12
-			if r13_c {
-				r12_c = r138_c
+			// r13 = Select r3 r138 r13
+			if r3_c {
+				r13_c = r138_c
 			}
 		}
 		if slow {
 			exprelDerivF32Exact(f, j, j+3)
 			continue
 		}
-		// Store V r12
-		v[j] = r12_a
-		v[j+1] = r12_b
-		v[j+2] = r12_c
+		// Store V r13
+		v[j] = r13_a
+		v[j+1] = r13_b
+		v[j+2] = r13_c
 	}
 	for ; j < n; j++ {
 		slow := false
@@ -32531,20 +32293,20 @@ func ExprelDerivF32(f *Frame32) {
 		r0 := v[j]
 		// r1 = Abs r0
 		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
-		// r4 = FMA r2 r0 r3
-		r4 := fma32Try(r2, r0, r3, &slow)
+		// r3 = CmpGT r1 r2
+		r3 := r1 > r2
 		// r6 = FMA r4 r0 r5
 		r6 := fma32Try(r4, r0, r5, &slow)
 		// r8 = FMA r6 r0 r7
 		r8 := fma32Try(r6, r0, r7, &slow)
-		// r10 = FMA r8 r0 r9
-		r10 := fma32Try(r8, r0, r9, &slow)
-		// r12 = FMA r10 r0 r11
-		r12 := fma32Try(r10, r0, r11, &slow)
-		// r13 = CmpGT r1 r7
-		r13 := r1 > r7
-		// Rare r13
-		if r13 {
+		// r9 = FMA r8 r0 r2
+		r9 := fma32Try(r8, r0, r2, &slow)
+		// r11 = FMA r9 r0 r10
+		r11 := fma32Try(r9, r0, r10, &slow)
+		// r13 = FMA r11 r0 r12
+		r13 := fma32Try(r11, r0, r12, &slow)
+		// Rare r3
+		if r3 {
 			// r17 = FMA r15 r0 r16
 			r17 := fma32Try(r15, r0, r16, &slow)
 			// r19 = FMA r17 r0 r18
@@ -32553,18 +32315,18 @@ func ExprelDerivF32(f *Frame32) {
 			r21 := fma32Try(r19, r0, r20, &slow)
 			// r23 = FMA r21 r0 r22
 			r23 := fma32Try(r21, r0, r22, &slow)
-			// r24 = FMA r23 r0 r2
-			r24 := fma32Try(r23, r0, r2, &slow)
-			// r25 = FMA r24 r0 r3
-			r25 := fma32Try(r24, r0, r3, &slow)
-			// r26 = FMA r25 r0 r5
-			r26 := fma32Try(r25, r0, r5, &slow)
-			// r27 = FMA r26 r0 r7
-			r27 := fma32Try(r26, r0, r7, &slow)
-			// r28 = FMA r27 r0 r9
-			r28 := fma32Try(r27, r0, r9, &slow)
-			// r29 = FMA r28 r0 r11
-			r29 := fma32Try(r28, r0, r11, &slow)
+			// r24 = FMA r23 r0 r4
+			r24 := fma32Try(r23, r0, r4, &slow)
+			// r25 = FMA r24 r0 r5
+			r25 := fma32Try(r24, r0, r5, &slow)
+			// r26 = FMA r25 r0 r7
+			r26 := fma32Try(r25, r0, r7, &slow)
+			// r27 = FMA r26 r0 r2
+			r27 := fma32Try(r26, r0, r2, &slow)
+			// r28 = FMA r27 r0 r10
+			r28 := fma32Try(r27, r0, r10, &slow)
+			// r29 = FMA r28 r0 r12
+			r29 := fma32Try(r28, r0, r12, &slow)
 			// r31 = CmpGT r0 r30
 			r31 := r0 > r30
 			// r32 = Select r31 r30 r0
@@ -32601,8 +32363,8 @@ func ExprelDerivF32(f *Frame32) {
 			r56 := fma32Try(r54, r43, r55, &slow)
 			// r58 = FMA r56 r43 r57
 			r58 := fma32Try(r56, r43, r57, &slow)
-			// r59 = FMA r58 r43 r11
-			r59 := fma32Try(r58, r43, r11, &slow)
+			// r59 = FMA r58 r43 r12
+			r59 := fma32Try(r58, r43, r12, &slow)
 			// r60 = FMA r59 r43 r14
 			r60 := fma32Try(r59, r43, r14, &slow)
 			// r61 = FMA r43 r60 r14
@@ -32649,8 +32411,8 @@ func ExprelDerivF32(f *Frame32) {
 			r93 := fma32Try(r92, r0, r55, &slow)
 			// r95 = FMA r93 r0 r94
 			r95 := fma32Try(r93, r0, r94, &slow)
-			// r96 = FMA r95 r0 r11
-			r96 := fma32Try(r95, r0, r11, &slow)
+			// r96 = FMA r95 r0 r12
+			r96 := fma32Try(r95, r0, r12, &slow)
 			// r97 = Mul r68 r96
 			r97 := float32(r68 * r96)
 			// r99 = CmpGT r39 r98
@@ -32680,8 +32442,8 @@ func ExprelDerivF32(f *Frame32) {
 			r110 := float32(r109 / r32)
 			// r111 = Div r110 r32
 			r111 := float32(r110 / r32)
-			// r112 = FMA r39 r11 r36
-			r112 := fma32Try(r39, r11, r36, &slow)
+			// r112 = FMA r39 r12 r36
+			r112 := fma32Try(r39, r12, r36, &slow)
 			// r113 = Sub r112 r36
 			r113 := float32(r112 - r36)
 			// r114 = Add r113 r36
@@ -32742,17 +32504,17 @@ func ExprelDerivF32(f *Frame32) {
 			if r137 {
 				r138 = r128
 			}
-			// r12 = Select r13 r138 r12
-			if r13 {
-				r12 = r138
+			// r13 = Select r3 r138 r13
+			if r3 {
+				r13 = r138
 			}
 		}
 		if slow {
 			exprelDerivF32Exact(f, j, j+1)
 			continue
 		}
-		// Store V r12
-		v[j] = r12
+		// Store V r13
+		v[j] = r13
 	}
 }
 
@@ -32760,18 +32522,18 @@ func ExprelDerivF32(f *Frame32) {
 func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 	n := hi
 	v := f.V[:n]
-	// r2 = Imm 0x3a9c09c1
-	r2 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
-	// r3 = Imm 0x3be38e39
-	r3 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
-	// r5 = Imm 0x3d088889
-	r5 := math.Float32frombits(0x3d088889) // 0.03333333507180214
-	// r7 = Imm 0x3e000000
-	r7 := math.Float32frombits(0x3e000000) // 0.125
-	// r9 = Imm 0x3eaaaaab
-	r9 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
-	// r11 = Imm 0x3f000000
-	r11 := math.Float32frombits(0x3f000000) // 0.5
+	// r2 = Imm 0x3e000000
+	r2 := math.Float32frombits(0x3e000000) // 0.125
+	// r4 = Imm 0x3a9c09c1
+	r4 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r5 = Imm 0x3be38e39
+	r5 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r7 = Imm 0x3d088889
+	r7 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r10 = Imm 0x3eaaaaab
+	r10 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r12 = Imm 0x3f000000
+	r12 := math.Float32frombits(0x3f000000) // 0.5
 	// r14 = Imm 0x3f800000
 	r14 := math.Float32frombits(0x3f800000) // 1
 	// r15 = Imm 0x32c54352
@@ -32851,20 +32613,20 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 		r0 := v[j]
 		// r1 = Abs r0
 		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
-		// r4 = FMA r2 r0 r3
-		r4 := fma32(r2, r0, r3)
+		// r3 = CmpGT r1 r2
+		r3 := r1 > r2
 		// r6 = FMA r4 r0 r5
 		r6 := fma32(r4, r0, r5)
 		// r8 = FMA r6 r0 r7
 		r8 := fma32(r6, r0, r7)
-		// r10 = FMA r8 r0 r9
-		r10 := fma32(r8, r0, r9)
-		// r12 = FMA r10 r0 r11
-		r12 := fma32(r10, r0, r11)
-		// r13 = CmpGT r1 r7
-		r13 := r1 > r7
-		// Rare r13
-		if r13 {
+		// r9 = FMA r8 r0 r2
+		r9 := fma32(r8, r0, r2)
+		// r11 = FMA r9 r0 r10
+		r11 := fma32(r9, r0, r10)
+		// r13 = FMA r11 r0 r12
+		r13 := fma32(r11, r0, r12)
+		// Rare r3
+		if r3 {
 			// r17 = FMA r15 r0 r16
 			r17 := fma32(r15, r0, r16)
 			// r19 = FMA r17 r0 r18
@@ -32873,18 +32635,18 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 			r21 := fma32(r19, r0, r20)
 			// r23 = FMA r21 r0 r22
 			r23 := fma32(r21, r0, r22)
-			// r24 = FMA r23 r0 r2
-			r24 := fma32(r23, r0, r2)
-			// r25 = FMA r24 r0 r3
-			r25 := fma32(r24, r0, r3)
-			// r26 = FMA r25 r0 r5
-			r26 := fma32(r25, r0, r5)
-			// r27 = FMA r26 r0 r7
-			r27 := fma32(r26, r0, r7)
-			// r28 = FMA r27 r0 r9
-			r28 := fma32(r27, r0, r9)
-			// r29 = FMA r28 r0 r11
-			r29 := fma32(r28, r0, r11)
+			// r24 = FMA r23 r0 r4
+			r24 := fma32(r23, r0, r4)
+			// r25 = FMA r24 r0 r5
+			r25 := fma32(r24, r0, r5)
+			// r26 = FMA r25 r0 r7
+			r26 := fma32(r25, r0, r7)
+			// r27 = FMA r26 r0 r2
+			r27 := fma32(r26, r0, r2)
+			// r28 = FMA r27 r0 r10
+			r28 := fma32(r27, r0, r10)
+			// r29 = FMA r28 r0 r12
+			r29 := fma32(r28, r0, r12)
 			// r31 = CmpGT r0 r30
 			r31 := r0 > r30
 			// r32 = Select r31 r30 r0
@@ -32921,8 +32683,8 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 			r56 := fma32(r54, r43, r55)
 			// r58 = FMA r56 r43 r57
 			r58 := fma32(r56, r43, r57)
-			// r59 = FMA r58 r43 r11
-			r59 := fma32(r58, r43, r11)
+			// r59 = FMA r58 r43 r12
+			r59 := fma32(r58, r43, r12)
 			// r60 = FMA r59 r43 r14
 			r60 := fma32(r59, r43, r14)
 			// r61 = FMA r43 r60 r14
@@ -32969,8 +32731,8 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 			r93 := fma32(r92, r0, r55)
 			// r95 = FMA r93 r0 r94
 			r95 := fma32(r93, r0, r94)
-			// r96 = FMA r95 r0 r11
-			r96 := fma32(r95, r0, r11)
+			// r96 = FMA r95 r0 r12
+			r96 := fma32(r95, r0, r12)
 			// r97 = Mul r68 r96
 			r97 := float32(r68 * r96)
 			// r99 = CmpGT r39 r98
@@ -33000,8 +32762,8 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 			r110 := float32(r109 / r32)
 			// r111 = Div r110 r32
 			r111 := float32(r110 / r32)
-			// r112 = FMA r39 r11 r36
-			r112 := fma32(r39, r11, r36)
+			// r112 = FMA r39 r12 r36
+			r112 := fma32(r39, r12, r36)
 			// r113 = Sub r112 r36
 			r113 := float32(r112 - r36)
 			// r114 = Add r113 r36
@@ -33062,13 +32824,13 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 			if r137 {
 				r138 = r128
 			}
-			// r12 = Select r13 r138 r12
-			if r13 {
-				r12 = r138
+			// r13 = Select r3 r138 r13
+			if r3 {
+				r13 = r138
 			}
 		}
-		// Store V r12
-		v[j] = r12
+		// Store V r13
+		v[j] = r13
 	}
 }
 
@@ -33076,28 +32838,28 @@ func exprelDerivF32Exact(f *Frame32, lo, hi int) {
 func ExprelDerivF64(f *Frame64) {
 	n := f.N
 	v := f.V[:n]
-	// r2 = Imm 0x3e90cfeb60f94b0e
-	r2 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
-	// r3 = Imm 0x3ec4ce19ae67b348
-	r3 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
-	// r5 = Imm 0x3ef71de3a556c734
-	r5 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
-	// r7 = Imm 0x3f26c16c16c16c17
-	r7 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
-	// r9 = Imm 0x3f53813813813814
-	r9 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
-	// r11 = Imm 0x3f7c71c71c71c71c
-	r11 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
-	// r13 = Imm 0x3fa1111111111111
-	r13 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
-	// r15 = Imm 0x3fc0000000000000
-	r15 := math.Float64frombits(0x3fc0000000000000) // 0.125
-	// r17 = Imm 0x3fd5555555555555
-	r17 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
-	// r19 = Imm 0x3fe0000000000000
-	r19 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r21 = Imm 0x3fb0000000000000
-	r21 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r2 = Imm 0x3fb0000000000000
+	r2 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r4 = Imm 0x3e90cfeb60f94b0e
+	r4 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r5 = Imm 0x3ec4ce19ae67b348
+	r5 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r7 = Imm 0x3ef71de3a556c734
+	r7 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r9 = Imm 0x3f26c16c16c16c17
+	r9 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r11 = Imm 0x3f53813813813814
+	r11 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r13 = Imm 0x3f7c71c71c71c71c
+	r13 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r15 = Imm 0x3fa1111111111111
+	r15 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r17 = Imm 0x3fc0000000000000
+	r17 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r19 = Imm 0x3fd5555555555555
+	r19 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r21 = Imm 0x3fe0000000000000
+	r21 := math.Float64frombits(0x3fe0000000000000) // 0.5
 	// r23 = Imm 0x3ff0000000000000
 	r23 := math.Float64frombits(0x3ff0000000000000) // 1
 	// r24 = Imm 0x3c6201f9e9613146
@@ -33214,12 +32976,12 @@ func ExprelDerivF64(f *Frame64) {
 		// r1 = Abs r0
 		r1_a := math.Float64frombits(math.Float64bits(r0_a) &^ (1 << 63))
 		r1_b := math.Float64frombits(math.Float64bits(r0_b) &^ (1 << 63))
-		// r4 = FMA r2 r0 r3
-		r4_a := math.FMA(r2, r0_a, r3)
-		r4_b := math.FMA(r2, r0_b, r3)
+		// r3 = CmpGT r1 r2
+		r3_a := r1_a > r2
+		r3_b := r1_b > r2
 		// r6 = FMA r4 r0 r5
-		r6_a := math.FMA(r4_a, r0_a, r5)
-		r6_b := math.FMA(r4_b, r0_b, r5)
+		r6_a := math.FMA(r4, r0_a, r5)
+		r6_b := math.FMA(r4, r0_b, r5)
 		// r8 = FMA r6 r0 r7
 		r8_a := math.FMA(r6_a, r0_a, r7)
 		r8_b := math.FMA(r6_b, r0_b, r7)
@@ -33241,11 +33003,11 @@ func ExprelDerivF64(f *Frame64) {
 		// r20 = FMA r18 r0 r19
 		r20_a := math.FMA(r18_a, r0_a, r19)
 		r20_b := math.FMA(r18_b, r0_b, r19)
-		// r22 = CmpGT r1 r21
-		r22_a := r1_a > r21
-		r22_b := r1_b > r21
-		// Rare r22
-		if r22_a {
+		// r22 = FMA r20 r0 r21
+		r22_a := math.FMA(r20_a, r0_a, r21)
+		r22_b := math.FMA(r20_b, r0_b, r21)
+		// Rare r3
+		if r3_a {
 			// r26 = FMA r24 r0 r25
 			r26_a := math.FMA(r24, r0_a, r25)
 			// r28 = FMA r26 r0 r27
@@ -33262,26 +33024,26 @@ func ExprelDerivF64(f *Frame64) {
 			r38_a := math.FMA(r36_a, r0_a, r37)
 			// r40 = FMA r38 r0 r39
 			r40_a := math.FMA(r38_a, r0_a, r39)
-			// r41 = FMA r40 r0 r2
-			r41_a := math.FMA(r40_a, r0_a, r2)
-			// r42 = FMA r41 r0 r3
-			r42_a := math.FMA(r41_a, r0_a, r3)
-			// r43 = FMA r42 r0 r5
-			r43_a := math.FMA(r42_a, r0_a, r5)
-			// r44 = FMA r43 r0 r7
-			r44_a := math.FMA(r43_a, r0_a, r7)
-			// r45 = FMA r44 r0 r9
-			r45_a := math.FMA(r44_a, r0_a, r9)
-			// r46 = FMA r45 r0 r11
-			r46_a := math.FMA(r45_a, r0_a, r11)
-			// r47 = FMA r46 r0 r13
-			r47_a := math.FMA(r46_a, r0_a, r13)
-			// r48 = FMA r47 r0 r15
-			r48_a := math.FMA(r47_a, r0_a, r15)
-			// r49 = FMA r48 r0 r17
-			r49_a := math.FMA(r48_a, r0_a, r17)
-			// r50 = FMA r49 r0 r19
-			r50_a := math.FMA(r49_a, r0_a, r19)
+			// r41 = FMA r40 r0 r4
+			r41_a := math.FMA(r40_a, r0_a, r4)
+			// r42 = FMA r41 r0 r5
+			r42_a := math.FMA(r41_a, r0_a, r5)
+			// r43 = FMA r42 r0 r7
+			r43_a := math.FMA(r42_a, r0_a, r7)
+			// r44 = FMA r43 r0 r9
+			r44_a := math.FMA(r43_a, r0_a, r9)
+			// r45 = FMA r44 r0 r11
+			r45_a := math.FMA(r44_a, r0_a, r11)
+			// r46 = FMA r45 r0 r13
+			r46_a := math.FMA(r45_a, r0_a, r13)
+			// r47 = FMA r46 r0 r15
+			r47_a := math.FMA(r46_a, r0_a, r15)
+			// r48 = FMA r47 r0 r17
+			r48_a := math.FMA(r47_a, r0_a, r17)
+			// r49 = FMA r48 r0 r19
+			r49_a := math.FMA(r48_a, r0_a, r19)
+			// r50 = FMA r49 r0 r21
+			r50_a := math.FMA(r49_a, r0_a, r21)
 			// r52 = CmpGT r0 r51
 			r52_a := r0_a > r51
 			// r53 = Select r52 r51 r0
@@ -33330,8 +33092,8 @@ func ExprelDerivF64(f *Frame64) {
 			r89_a := math.FMA(r87_a, r64_a, r88)
 			// r91 = FMA r89 r64 r90
 			r91_a := math.FMA(r89_a, r64_a, r90)
-			// r92 = FMA r91 r64 r19
-			r92_a := math.FMA(r91_a, r64_a, r19)
+			// r92 = FMA r91 r64 r21
+			r92_a := math.FMA(r91_a, r64_a, r21)
 			// r93 = FMA r92 r64 r23
 			r93_a := math.FMA(r92_a, r64_a, r23)
 			// r94 = FMA r64 r93 r23
@@ -33398,8 +33160,8 @@ func ExprelDerivF64(f *Frame64) {
 			r143_a := math.FMA(r142_a, r0_a, r88)
 			// r145 = FMA r143 r0 r144
 			r145_a := math.FMA(r143_a, r0_a, r144)
-			// r146 = FMA r145 r0 r19
-			r146_a := math.FMA(r145_a, r0_a, r19)
+			// r146 = FMA r145 r0 r21
+			r146_a := math.FMA(r145_a, r0_a, r21)
 			// r147 = Mul r101 r146
 			r147_a := float64(r101_a * r146_a)
 			// r149 = CmpGT r60 r148
@@ -33429,8 +33191,8 @@ func ExprelDerivF64(f *Frame64) {
 			r160_a := float64(r159_a / r53_a)
 			// r161 = Div r160 r53
 			r161_a := float64(r160_a / r53_a)
-			// r162 = FMA r60 r19 r57
-			r162_a := math.FMA(r60_a, r19, r57)
+			// r162 = FMA r60 r21 r57
+			r162_a := math.FMA(r60_a, r21, r57)
 			// r163 = Sub r162 r57
 			r163_a := float64(r162_a - r57)
 			// r164 = Add r163 r57
@@ -33491,12 +33253,12 @@ func ExprelDerivF64(f *Frame64) {
 			if r187_a {
 				r188_a = r178_a
 			}
-			// r20 = Select r22 r188 r20
-			if r22_a {
-				r20_a = r188_a
+			// r22 = Select r3 r188 r22
+			if r3_a {
+				r22_a = r188_a
 			}
 		}
-		if r22_b {
+		if r3_b {
 			// r26 = FMA r24 r0 r25
 			r26_b := math.FMA(r24, r0_b, r25)
 			// r28 = FMA r26 r0 r27
@@ -33513,26 +33275,26 @@ func ExprelDerivF64(f *Frame64) {
 			r38_b := math.FMA(r36_b, r0_b, r37)
 			// r40 = FMA r38 r0 r39
 			r40_b := math.FMA(r38_b, r0_b, r39)
-			// r41 = FMA r40 r0 r2
-			r41_b := math.FMA(r40_b, r0_b, r2)
-			// r42 = FMA r41 r0 r3
-			r42_b := math.FMA(r41_b, r0_b, r3)
-			// r43 = FMA r42 r0 r5
-			r43_b := math.FMA(r42_b, r0_b, r5)
-			// r44 = FMA r43 r0 r7
-			r44_b := math.FMA(r43_b, r0_b, r7)
-			// r45 = FMA r44 r0 r9
-			r45_b := math.FMA(r44_b, r0_b, r9)
-			// r46 = FMA r45 r0 r11
-			r46_b := math.FMA(r45_b, r0_b, r11)
-			// r47 = FMA r46 r0 r13
-			r47_b := math.FMA(r46_b, r0_b, r13)
-			// r48 = FMA r47 r0 r15
-			r48_b := math.FMA(r47_b, r0_b, r15)
-			// r49 = FMA r48 r0 r17
-			r49_b := math.FMA(r48_b, r0_b, r17)
-			// r50 = FMA r49 r0 r19
-			r50_b := math.FMA(r49_b, r0_b, r19)
+			// r41 = FMA r40 r0 r4
+			r41_b := math.FMA(r40_b, r0_b, r4)
+			// r42 = FMA r41 r0 r5
+			r42_b := math.FMA(r41_b, r0_b, r5)
+			// r43 = FMA r42 r0 r7
+			r43_b := math.FMA(r42_b, r0_b, r7)
+			// r44 = FMA r43 r0 r9
+			r44_b := math.FMA(r43_b, r0_b, r9)
+			// r45 = FMA r44 r0 r11
+			r45_b := math.FMA(r44_b, r0_b, r11)
+			// r46 = FMA r45 r0 r13
+			r46_b := math.FMA(r45_b, r0_b, r13)
+			// r47 = FMA r46 r0 r15
+			r47_b := math.FMA(r46_b, r0_b, r15)
+			// r48 = FMA r47 r0 r17
+			r48_b := math.FMA(r47_b, r0_b, r17)
+			// r49 = FMA r48 r0 r19
+			r49_b := math.FMA(r48_b, r0_b, r19)
+			// r50 = FMA r49 r0 r21
+			r50_b := math.FMA(r49_b, r0_b, r21)
 			// r52 = CmpGT r0 r51
 			r52_b := r0_b > r51
 			// r53 = Select r52 r51 r0
@@ -33581,8 +33343,8 @@ func ExprelDerivF64(f *Frame64) {
 			r89_b := math.FMA(r87_b, r64_b, r88)
 			// r91 = FMA r89 r64 r90
 			r91_b := math.FMA(r89_b, r64_b, r90)
-			// r92 = FMA r91 r64 r19
-			r92_b := math.FMA(r91_b, r64_b, r19)
+			// r92 = FMA r91 r64 r21
+			r92_b := math.FMA(r91_b, r64_b, r21)
 			// r93 = FMA r92 r64 r23
 			r93_b := math.FMA(r92_b, r64_b, r23)
 			// r94 = FMA r64 r93 r23
@@ -33649,8 +33411,8 @@ func ExprelDerivF64(f *Frame64) {
 			r143_b := math.FMA(r142_b, r0_b, r88)
 			// r145 = FMA r143 r0 r144
 			r145_b := math.FMA(r143_b, r0_b, r144)
-			// r146 = FMA r145 r0 r19
-			r146_b := math.FMA(r145_b, r0_b, r19)
+			// r146 = FMA r145 r0 r21
+			r146_b := math.FMA(r145_b, r0_b, r21)
 			// r147 = Mul r101 r146
 			r147_b := float64(r101_b * r146_b)
 			// r149 = CmpGT r60 r148
@@ -33680,8 +33442,8 @@ func ExprelDerivF64(f *Frame64) {
 			r160_b := float64(r159_b / r53_b)
 			// r161 = Div r160 r53
 			r161_b := float64(r160_b / r53_b)
-			// r162 = FMA r60 r19 r57
-			r162_b := math.FMA(r60_b, r19, r57)
+			// r162 = FMA r60 r21 r57
+			r162_b := math.FMA(r60_b, r21, r57)
 			// r163 = Sub r162 r57
 			r163_b := float64(r162_b - r57)
 			// r164 = Add r163 r57
@@ -33742,22 +33504,22 @@ func ExprelDerivF64(f *Frame64) {
 			if r187_b {
 				r188_b = r178_b
 			}
-			// r20 = Select r22 r188 r20
-			if r22_b {
-				r20_b = r188_b
+			// r22 = Select r3 r188 r22
+			if r3_b {
+				r22_b = r188_b
 			}
 		}
-		// Store V r20
-		v[j] = r20_a
-		v[j+1] = r20_b
+		// Store V r22
+		v[j] = r22_a
+		v[j+1] = r22_b
 	}
 	for ; j < n; j++ {
 		// r0 = Load V
 		r0 := v[j]
 		// r1 = Abs r0
 		r1 := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
-		// r4 = FMA r2 r0 r3
-		r4 := math.FMA(r2, r0, r3)
+		// r3 = CmpGT r1 r2
+		r3 := r1 > r2
 		// r6 = FMA r4 r0 r5
 		r6 := math.FMA(r4, r0, r5)
 		// r8 = FMA r6 r0 r7
@@ -33774,10 +33536,10 @@ func ExprelDerivF64(f *Frame64) {
 		r18 := math.FMA(r16, r0, r17)
 		// r20 = FMA r18 r0 r19
 		r20 := math.FMA(r18, r0, r19)
-		// r22 = CmpGT r1 r21
-		r22 := r1 > r21
-		// Rare r22
-		if r22 {
+		// r22 = FMA r20 r0 r21
+		r22 := math.FMA(r20, r0, r21)
+		// Rare r3
+		if r3 {
 			// r26 = FMA r24 r0 r25
 			r26 := math.FMA(r24, r0, r25)
 			// r28 = FMA r26 r0 r27
@@ -33794,26 +33556,26 @@ func ExprelDerivF64(f *Frame64) {
 			r38 := math.FMA(r36, r0, r37)
 			// r40 = FMA r38 r0 r39
 			r40 := math.FMA(r38, r0, r39)
-			// r41 = FMA r40 r0 r2
-			r41 := math.FMA(r40, r0, r2)
-			// r42 = FMA r41 r0 r3
-			r42 := math.FMA(r41, r0, r3)
-			// r43 = FMA r42 r0 r5
-			r43 := math.FMA(r42, r0, r5)
-			// r44 = FMA r43 r0 r7
-			r44 := math.FMA(r43, r0, r7)
-			// r45 = FMA r44 r0 r9
-			r45 := math.FMA(r44, r0, r9)
-			// r46 = FMA r45 r0 r11
-			r46 := math.FMA(r45, r0, r11)
-			// r47 = FMA r46 r0 r13
-			r47 := math.FMA(r46, r0, r13)
-			// r48 = FMA r47 r0 r15
-			r48 := math.FMA(r47, r0, r15)
-			// r49 = FMA r48 r0 r17
-			r49 := math.FMA(r48, r0, r17)
-			// r50 = FMA r49 r0 r19
-			r50 := math.FMA(r49, r0, r19)
+			// r41 = FMA r40 r0 r4
+			r41 := math.FMA(r40, r0, r4)
+			// r42 = FMA r41 r0 r5
+			r42 := math.FMA(r41, r0, r5)
+			// r43 = FMA r42 r0 r7
+			r43 := math.FMA(r42, r0, r7)
+			// r44 = FMA r43 r0 r9
+			r44 := math.FMA(r43, r0, r9)
+			// r45 = FMA r44 r0 r11
+			r45 := math.FMA(r44, r0, r11)
+			// r46 = FMA r45 r0 r13
+			r46 := math.FMA(r45, r0, r13)
+			// r47 = FMA r46 r0 r15
+			r47 := math.FMA(r46, r0, r15)
+			// r48 = FMA r47 r0 r17
+			r48 := math.FMA(r47, r0, r17)
+			// r49 = FMA r48 r0 r19
+			r49 := math.FMA(r48, r0, r19)
+			// r50 = FMA r49 r0 r21
+			r50 := math.FMA(r49, r0, r21)
 			// r52 = CmpGT r0 r51
 			r52 := r0 > r51
 			// r53 = Select r52 r51 r0
@@ -33862,8 +33624,8 @@ func ExprelDerivF64(f *Frame64) {
 			r89 := math.FMA(r87, r64, r88)
 			// r91 = FMA r89 r64 r90
 			r91 := math.FMA(r89, r64, r90)
-			// r92 = FMA r91 r64 r19
-			r92 := math.FMA(r91, r64, r19)
+			// r92 = FMA r91 r64 r21
+			r92 := math.FMA(r91, r64, r21)
 			// r93 = FMA r92 r64 r23
 			r93 := math.FMA(r92, r64, r23)
 			// r94 = FMA r64 r93 r23
@@ -33930,8 +33692,8 @@ func ExprelDerivF64(f *Frame64) {
 			r143 := math.FMA(r142, r0, r88)
 			// r145 = FMA r143 r0 r144
 			r145 := math.FMA(r143, r0, r144)
-			// r146 = FMA r145 r0 r19
-			r146 := math.FMA(r145, r0, r19)
+			// r146 = FMA r145 r0 r21
+			r146 := math.FMA(r145, r0, r21)
 			// r147 = Mul r101 r146
 			r147 := float64(r101 * r146)
 			// r149 = CmpGT r60 r148
@@ -33961,8 +33723,8 @@ func ExprelDerivF64(f *Frame64) {
 			r160 := float64(r159 / r53)
 			// r161 = Div r160 r53
 			r161 := float64(r160 / r53)
-			// r162 = FMA r60 r19 r57
-			r162 := math.FMA(r60, r19, r57)
+			// r162 = FMA r60 r21 r57
+			r162 := math.FMA(r60, r21, r57)
 			// r163 = Sub r162 r57
 			r163 := float64(r162 - r57)
 			// r164 = Add r163 r57
@@ -34023,13 +33785,13 @@ func ExprelDerivF64(f *Frame64) {
 			if r187 {
 				r188 = r178
 			}
-			// r20 = Select r22 r188 r20
-			if r22 {
-				r20 = r188
+			// r22 = Select r3 r188 r22
+			if r3 {
+				r22 = r188
 			}
 		}
-		// Store V r20
-		v[j] = r20
+		// Store V r22
+		v[j] = r22
 	}
 }
 

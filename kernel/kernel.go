@@ -436,8 +436,11 @@ func constants[F Float](dt, alpha, width float64, p [numParams]float64) ([generi
 		return c, overflow([]int{pVTh, pVReset}, []float64{-log2(p[pVTh]), -log2(p[pVReset])},
 			fmt.Sprintf("1/(V_th - V_reset) = 1/(%s - (%s))", str(p[pVTh]), str(p[pVReset])))
 	}
+	c[generic.BackwardCNegInvD] = -c[generic.BackwardCInvD]
 	c[generic.BackwardCAlpha] = F(alpha)
 	c[generic.BackwardCWidth] = F(width)
+	// Exact, or infinite as the sum the program would compute.
+	c[generic.BackwardCDtCTau2] = c[generic.CDtCTau] + c[generic.CDtCTau]
 	return c, nil
 }
 

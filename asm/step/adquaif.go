@@ -137,6 +137,7 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 type forward struct {
 	vth, vr, u, vrest Reg
 	F, z, phi, vc     Reg // dt*f(v), dt*J, exprel(dt*J), Vc
+	large             Reg // |z| past exprel's short polynomial: its Rare mask
 }
 
 // forwardOps emits the step's ops from the state registers V and W up to
@@ -182,7 +183,7 @@ func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
 		b.set(F, b.Sub(F, b.name("gv", b.FMA(gd, vr, b.Zero()))))
 	})
 	fw.F, fw.z = F, z
-	fw.phi = exprel(b, z)
+	fw.phi, fw.large = exprel(b, z)
 	vc := b.name("vc", b.FMA(fw.phi, F, vr))
 	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
 	fw.vc = vc

@@ -15,17 +15,20 @@ const (
 	SGDelta                            // dL/dDelta, optional output
 )
 
-// The constants of BackwardFrame past AdQuaIFFrame's: the surrogate's.
+// The constants of BackwardFrame past AdQuaIFFrame's: the surrogate's and
+// two more forms of the step's.
 const (
-	CInvD  Const = numConsts + iota // 1/(V_th - V_reset)
-	CAlpha                          // the surrogate's alpha
-	CWidth                          // the surrogate's width
+	CInvD    Const = numConsts + iota // 1/(V_th - V_reset)
+	CNegInvD                          // -1/(V_th - V_reset)
+	CAlpha                            // the surrogate's alpha
+	CWidth                            // the surrogate's width
+	CDtCTau2                          // 2*dt*c/tau
 )
 
 // BackwardFrame is the frame of the backward programs (generic.Backward32
 // and Backward64): AdQuaIFFrame's streams, read as the state before the
 // step and its inputs (the outputs unused), then the gradients; its
-// constants, then the surrogate's.
+// constants, then the backward step's.
 var BackwardFrame = &Frame{
 	Type:   "Backward",
 	Prefix: "Backward",
@@ -38,8 +41,10 @@ var BackwardFrame = &Frame{
 		StreamSpec{Name: "GDelta", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dDelta"}),
 	Consts: append(AdQuaIFFrame.Consts[:numConsts:numConsts],
 		ConstSpec{Name: "InvD", Doc: "1/(V_th - V_reset)"},
+		ConstSpec{Name: "NegInvD", Doc: "-1/(V_th - V_reset)"},
 		ConstSpec{Name: "Alpha", Doc: "the surrogate's alpha"},
-		ConstSpec{Name: "Width", Doc: "the surrogate's width"}),
+		ConstSpec{Name: "Width", Doc: "the surrogate's width"},
+		ConstSpec{Name: "DtCTau2", Doc: "2*dt*c/tau"}),
 }
 
 // Backward is the backward step of Step(v), docs/CONTRACT.md's "The backward step:
@@ -50,10 +55,11 @@ var BackwardFrame = &Frame{
 // and GSpike back to dL/dV, dL/dw (in place) and GI, GG, GDelta. It is a
 // Loop program so that the step's time reaches the refractory test; the
 // kernel runs it for one step per call. Per lane, with
-// sd(y) = max(0, alpha*(width - |(y - V_th)*invD|)) (the surrogate sigma
-// of the spike function's argument; a NaN stays NaN):
+// sd(y) = max(0, alpha*(width - |y - V_th|*invD)) (the surrogate sigma
+// of the spike function's argument (y - V_th)*invD, invD > 0; a NaN stays
+// NaN):
 //
-//	hV  = gV + gS*sd(V')*invD
+//	hV  = gV + gS*sd(V')*invD                  gV itself without GSpike
 //	hVc = hV + gW*ka                           ka = K*a, K = dt*exprel(-dt/tau_w)/tau_w
 //	gI  = hVc*(phi*dt*R/tau)                   phi = exprel(z), z = dt*J
 //	hu  = gW*keep - gI                         keep = 1 - K
@@ -62,7 +68,7 @@ var BackwardFrame = &Frame{
 //	gG  = -(hVc*dt*R/tau)*(phi*v + q)
 //	refractory: hv, hu, gI, gG, gDelta = hV, gW, 0, 0, 0;  else gDelta = hVc
 //	dV  = hv*(1 - s0) + hu*b*s0*invD           s0 = sd(V)   (soft)
-//	dV  = hv*(1 - (V - V_reset)*s0*invD) + hu*b*s0*invD  (hard)
+//	dV  = hv*((V_reset - V)*s0*invD + 1) + hu*b*s0*invD  (hard)
 //	dw  = hu
 func Backward(v Variant) *Program {
 	b := newBuilder(&Program{Frame: BackwardFrame, Func: "Backward", Tag: v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur})
@@ -79,54 +85,61 @@ func Backward(v Variant) *Program {
 // gradients before the step to gV, gW.
 func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
 	fw := forwardOps(b, v, V, W, false)
-	dphi := exprelDeriv(b, fw.z)
+	dphi := b.name("dphi", exprelDeriv(b, fw.z, fw.large))
 	t := b.Time()
-	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
-	vout := b.Select(refr, fw.vr, fw.vc)
+	refr := b.name("refr", b.LT(b.Sub(t, last), b.Param(CTauRef)))
 
 	one, zero := b.F(1), b.F(0)
-	invD, alpha, width := b.Param(CInvD), b.Param(CAlpha), b.Param(CWidth)
+	// The surrogate's constants are read outside the If below: the NEON
+	// lowering reads a per-neuron constant's row at its first use, which
+	// must not be skipped.
+	invD, negInvD, alpha, width := b.Param(CInvD), b.Param(CNegInvD), b.Param(CAlpha), b.Param(CWidth)
+	// sigma is sd(y): the FMA rounds width - |y - V_th|*invD once.
 	sigma := func(y Reg) Reg {
-		s := b.Mul(alpha, b.Sub(width, b.Abs(b.Mul(b.Sub(y, fw.vth), invD))))
+		s := b.Mul(alpha, b.FMA(b.Abs(b.Sub(y, fw.vth)), negInvD, width))
 		return b.Select(b.LT(s, zero), zero, s)
 	}
-	gS := b.Zero()
-	b.If(SGSpike, func() { b.set(gS, b.Load(SGSpike)) })
-	hV := b.FMA(b.Mul(gS, sigma(vout)), invD, gV)
+	// hV takes gV's register: without GSpike it is gV, and the surrogate
+	// of V' is not computed.
+	b.If(SGSpike, func() {
+		vout := b.Select(refr, fw.vr, fw.vc)
+		b.set(gV, b.FMA(b.Mul(b.Load(SGSpike), sigma(vout)), invD, gV))
+	})
+	hV := gV
 
 	dtrt := b.Param(CDtRTau)
-	hVc := b.FMA(gW, b.Param(CKa), hV)
-	gI := b.Mul(hVc, b.Mul(fw.phi, dtrt))
-	hu := b.Sub(b.Mul(gW, b.Param(CKeep)), gI)
-	q := b.Mul(dphi, fw.F)
-	dtct := b.Param(CDtCTau)
-	hv := b.Mul(hVc, b.FMA(fw.phi, fw.z, b.FMA(q, b.Add(dtct, dtct), one)))
-	gGf := b.FMA(fw.phi, fw.vr, q) // phi*v + dt*exprel'(z)*f(v), for gG
-	hv = b.Select(refr, hV, hv)
-	hu = b.Select(refr, gW, hu)
-	// dw = hu. A Select cannot write its own second operand (lowerings
-	// assign its third operand first), so gW takes hu by a copy.
-	b.set(gW, b.Mul(hu, one))
+	hVc := b.name("hVc", b.FMA(gW, b.Param(CKa), hV))
+	gI := b.name("gI", b.Select(refr, zero, b.Mul(hVc, b.Mul(fw.phi, dtrt))))
+	// dw = hu = gW*keep - gI, written to gW: where refractory keep is 1
+	// and gI +0, which leave gW as it is.
+	b.set(gW, b.Sub(b.Mul(gW, b.Select(refr, one, b.Param(CKeep))), gI))
+	q := b.name("q", b.Mul(dphi, fw.F))
+	hv := b.name("hv", b.Select(refr, hV, b.Mul(hVc, b.FMA(fw.phi, fw.z, b.FMA(q, b.Param(CDtCTau2), one)))))
+	// gG is computed only when it is stored, yet before the first store,
+	// as every FMA of the step is: that lets the generic path's float32
+	// FMAs take their fast path and redo a neuron exactly before anything
+	// is written.
+	gG := b.Zero()
+	b.If(SGG, func() {
+		b.set(gG, b.Select(refr, zero, b.Mul(b.Mul(b.Mul(hVc, dtrt), b.F(-1)), b.FMA(fw.phi, fw.vr, q))))
+	})
 
 	// Through the reset: v and u depend on V by the spike function, whose
 	// derivative is sigma(x0)/d; hard reset stops the gradient of the V in
 	// (V - V_reset)*spk.
 	s0 := sigma(V)
 	s0d := b.Mul(s0, invD)
-	jump := b.Mul(b.Mul(hu, b.Param(CB)), s0d)
+	jump := b.Mul(b.Mul(gW, b.Param(CB)), s0d)
 	var keep Reg
 	if v.Reset == Soft {
 		keep = b.Sub(one, s0)
 	} else {
-		keep = b.Sub(one, b.Mul(b.Sub(V, b.Param(CVReset)), s0d))
+		keep = b.FMA(b.Sub(b.Param(CVReset), V), s0d, one)
 	}
 	b.set(gV, b.FMA(hv, keep, jump))
 
-	// The optional outputs last: every FMA of the step comes before its
-	// first store, which lets the generic path's float32 FMAs take their
-	// fast path and redo a neuron exactly before anything is written.
-	b.If(SGI, func() { b.Store(SGI, b.Select(refr, zero, gI)) })
-	b.If(SGG, func() { b.Store(SGG, b.Select(refr, zero, b.Mul(b.Mul(b.Mul(hVc, dtrt), b.F(-1)), gGf))) })
+	b.If(SGI, func() { b.Store(SGI, gI) })
+	b.If(SGG, func() { b.Store(SGG, gG) })
 	b.If(SGDelta, func() { b.Store(SGDelta, b.Select(refr, zero, hVc)) })
 }
 
@@ -134,7 +147,8 @@ func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
 // tests can check the function over its whole domain in every path.
 func ExprelDeriv(d DType) *Program {
 	b := newBuilder(&Program{Frame: AdQuaIFFrame, Func: "ExprelDeriv", Tag: d.String(), DType: d})
-	b.Store(SV, exprelDeriv(b, b.Load(SV)))
+	z := b.Load(SV)
+	b.Store(SV, exprelDeriv(b, z, beyondFast(b, b.Abs(z))))
 	return b.p
 }
 
@@ -193,12 +207,13 @@ func p2(n int64) *big.Rat { return new(big.Rat).SetFrac(big.NewInt(1), factorial
 //     cancels by at most a factor 1.5 there; below zmin, 1/z/z.
 //     z is clamped to [zmin, zmax] for the reduction, 2^k applied in two
 //     factors, and 2^-k capped at 2^-kcMax (below an ulp of the sum).
-func exprelDeriv(b *builder, z Reg) Reg {
+//
+// large is the mask of the lanes past the short polynomial, |z| > fast
+// (beyondFast; exprel computes it too).
+func exprelDeriv(b *builder, z, large Reg) Reg {
 	s := exprelSpecs[b.p.DType]
 	ds := derivSpecs[b.p.DType]
-	az := b.Abs(z)
 	e := series(b, z, ds.fastDeg, 1, p1)
-	large := b.GT(az, b.F(s.fast))
 	b.Rare(large, func() {
 		one := b.F(1)
 		pos := series(b, z, ds.posDeg, 1, p1)

@@ -6,7 +6,8 @@ import "math"
 // can check the function over its whole domain in every path.
 func Exprel(d DType) *Program {
 	b := newBuilder(&Program{Frame: AdQuaIFFrame, Func: "Exprel", Tag: d.String(), DType: d})
-	b.Store(SV, exprel(b, b.Load(SV)))
+	e, _ := exprel(b, b.Load(SV))
+	b.Store(SV, e)
 	return b.p
 }
 
@@ -66,11 +67,13 @@ func taylor(b *builder, x Reg, deg int) Reg {
 //     which keeps the error near 1.6 ulp. z is clamped to [zmin, zmax] for the
 //     reduction (results there are -1/z and +Inf); 2^k is applied in two
 //     factors so that k up to zmax*log2(e) stays in range.
-func exprel(b *builder, z Reg) Reg {
+//
+// It also returns its Rare block's mask, |z| > fast, which exprel' shares.
+func exprel(b *builder, z Reg) (e, large Reg) {
 	s := exprelSpecs[b.p.DType]
 	az := b.name("az", b.Abs(z))
-	e := b.name("ex", taylor(b, z, s.fastDeg)) // its last FMA is a register of its own, for the Rare block to assign
-	large := b.name("large", b.GT(az, b.F(s.fast)))
+	e = b.name("ex", taylor(b, z, s.fastDeg)) // its last FMA is a register of its own, for the Rare block to assign
+	large = b.name("large", beyondFast(b, az))
 	b.Rare(large, func() {
 		mid := b.name("taylor", taylor(b, z, s.midDeg))
 
@@ -91,8 +94,12 @@ func exprel(b *builder, z Reg) Reg {
 		slow := b.name("far", b.Select(b.LE(az, b.F(s.mid)), mid, big))
 		b.SelectInto(e, large, slow)
 	})
-	return e
+	return e, large
 }
+
+// beyondFast is the mask of the lanes whose |z|, az, is past the short
+// polynomials of exprel and exprel' (|z| > fast).
+func beyondFast(b *builder, az Reg) Reg { return b.GT(az, b.F(exprelSpecs[b.p.DType].fast)) }
 
 // pow2 is 2^k for an integral float k whose power is a normal number: the
 // bits of k + magic hold k in their low bits; adding the bias and shifting
