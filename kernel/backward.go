@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"sync"
 	"unsafe"
 
 	"github.com/adquaif/adquaif/generic"
@@ -75,9 +76,9 @@ type Grads[F Float] struct {
 // buffers of different lengths (a per-neuron kernel also needs a multiple
 // of its population size) and a written buffer (g.V, g.W, g.I, g.G, g.Delta) that shares memory with any
 // other. b.Spike, b.Refractory, b.SpikeBits and b.SpikeIndex are not used.
-// Like Step, it is safe on disjoint buffers from many goroutines and
-// allocates nothing. It runs on the calling goroutine (Config.Workers does
-// not split it), on the path that ISA reports; every path gives the same
+// Like Step, it is safe on disjoint buffers from many goroutines, allocates
+// nothing, and is split across Config.Workers goroutines as Step is; it runs
+// on the path that ISA reports. Every path and every Workers gives the same
 // bits.
 func (k *Kernel[F]) Backward(t F, b Buffers[F], g Grads[F]) error {
 	if err := k.checkTime("t", t, 1); err != nil {
@@ -89,8 +90,41 @@ func (k *Kernel[F]) Backward(t F, b Buffers[F], g Grads[F]) error {
 	if len(b.V) == 0 {
 		return nil
 	}
-	k.backward(current(), t, &b, &g)
+	if parts := k.parts(len(b.V), 1); parts > 1 {
+		k.backwardParallel(t, &b, &g, parts)
+		return nil
+	}
+	k.backward(current(), t, &b, &g, 0, len(b.V))
 	return nil
+}
+
+// backCall is one Backward split across workers (runParts): the buffers
+// are copied in, so that pointers to the caller's do not escape.
+type backCall[F Float] struct {
+	k      *Kernel[F]
+	t      F
+	b      Buffers[F]
+	g      Grads[F]
+	isa    isa
+	bounds []int
+	wg     sync.WaitGroup
+}
+
+func (c *backCall[F]) runPart(i int) {
+	c.k.backward(c.isa, c.t, &c.b, &c.g, c.bounds[i], c.bounds[i+1])
+}
+
+// backwardParallel runs Backward in parts, its call from a per-kernel
+// sync.Pool.
+func (k *Kernel[F]) backwardParallel(t F, b *Buffers[F], g *Grads[F], parts int) {
+	c, _ := k.backCalls.Get().(*backCall[F])
+	if c == nil {
+		c = new(backCall[F])
+	}
+	c.k, c.t, c.b, c.g, c.isa = k, t, *b, *g, current()
+	runParts(c, len(b.V), parts, &c.bounds, &c.wg)
+	c.b, c.g = Buffers[F]{}, Grads[F]{} // do not keep the caller's buffers alive from the pool
+	k.backCalls.Put(c)
 }
 
 // checkBackward validates Backward's buffers; nothing is written if it
@@ -134,18 +168,21 @@ func (k *Kernel[F]) checkBackward(b *Buffers[F], g *Grads[F]) error {
 	return nil
 }
 
-// backward runs the backward program over every neuron through path id, a
-// batch row at a time for a per-neuron kernel (its constants are addressed
-// from the row's start).
-func (k *Kernel[F]) backward(id isa, t F, b *Buffers[F], g *Grads[F]) {
-	m := len(b.V)
-	row := m
+// backward runs the backward program over neurons lo..hi-1 through path
+// id, a batch row at a time for a per-neuron kernel (its constants are
+// addressed from the neuron's column in the table).
+func (k *Kernel[F]) backward(id isa, t F, b *Buffers[F], g *Grads[F], lo, hi int) {
+	row := len(b.V)
 	if k.n > 0 {
 		row = k.n
 	}
 	ts := [1]F{t}
-	for a := 0; a < m; a += row {
-		e := a + row
+	for a := lo; a < hi; {
+		e := min(hi, (a/row+1)*row)
+		j0 := 0
+		if k.n > 0 {
+			j0 = a % row
+		}
 		part := func(s []F) []F {
 			if s == nil {
 				return nil
@@ -158,18 +195,19 @@ func (k *Kernel[F]) backward(id isa, t F, b *Buffers[F], g *Grads[F]) {
 				I: as[float32](part(b.I)), G: as[float32](part(b.G)), Delta: as[float32](part(b.Delta)),
 				GV: as[float32](part(g.V)), GW: as[float32](part(g.W)), GSpike: as[float32](part(g.Spike)),
 				GI: as[float32](part(g.I)), GG: as[float32](part(g.G)), GDelta: as[float32](part(g.Delta)),
-				C: as[float32](k.consts), Stride: k.n, N: e - a, Steps: 1, T: as[float32](ts[:]),
+				C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, Steps: 1, T: as[float32](ts[:]),
 			}
 			backwardPath32(id, k.variant, &f)
-			continue
+		} else {
+			f := generic.Backward64{
+				V: as[float64](part(b.V)), W: as[float64](part(b.W)), Last: as[float64](part(b.LastSpike)),
+				I: as[float64](part(b.I)), G: as[float64](part(b.G)), Delta: as[float64](part(b.Delta)),
+				GV: as[float64](part(g.V)), GW: as[float64](part(g.W)), GSpike: as[float64](part(g.Spike)),
+				GI: as[float64](part(g.I)), GG: as[float64](part(g.G)), GDelta: as[float64](part(g.Delta)),
+				C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, Steps: 1, T: as[float64](ts[:]),
+			}
+			backwardPath64(id, k.variant, &f)
 		}
-		f := generic.Backward64{
-			V: as[float64](part(b.V)), W: as[float64](part(b.W)), Last: as[float64](part(b.LastSpike)),
-			I: as[float64](part(b.I)), G: as[float64](part(b.G)), Delta: as[float64](part(b.Delta)),
-			GV: as[float64](part(g.V)), GW: as[float64](part(g.W)), GSpike: as[float64](part(g.Spike)),
-			GI: as[float64](part(g.I)), GG: as[float64](part(g.G)), GDelta: as[float64](part(g.Delta)),
-			C: as[float64](k.consts), Stride: k.n, N: e - a, Steps: 1, T: as[float64](ts[:]),
-		}
-		backwardPath64(id, k.variant, &f)
+		a = e
 	}
 }

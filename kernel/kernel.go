@@ -102,10 +102,10 @@ type Config[F Float] struct {
 	PerNeuron *PerNeuron[F] // nil: a homogeneous population
 	DT        F             // ms, > 0
 	Reset     Reset
-	// Workers is how many goroutines share one Step or Run (0 or 1: the
-	// calling goroutine only), at most runtime.GOMAXPROCS(0) at the time of
-	// the call: more could not run at once. Results are identical for any
-	// value.
+	// Workers is how many goroutines share one Step, Run or Backward (0
+	// or 1: the calling goroutine only), at most runtime.GOMAXPROCS(0) at
+	// the time of the call: more could not run at once. Results are
+	// identical for any value.
 	Workers int
 	// Surrogate is the spike function's derivative, for Backward; the zero
 	// value is BrainPy's ReluGrad(alpha=0.3, width=1).
@@ -122,9 +122,10 @@ type Kernel[F Float] struct {
 	// Backward.C): BackwardNumConsts values, or rows of n per-neuron values.
 	// The backward frame's constants extend the step's, so the step reads
 	// its NumConsts from the same table.
-	consts  []F
-	variant int       // generic.Variant: the index generic.StepF32/F64 and the dispatch take
-	calls   sync.Pool // *runCall[F], for runs split across workers
+	consts    []F
+	variant   int       // generic.Variant: the index generic.StepF32/F64 and the dispatch take
+	calls     sync.Pool // *runCall[F], for runs split across workers
+	backCalls sync.Pool // *backCall[F], for Backward split across workers
 }
 
 // Errors wrapped by the errors of New and Step, for errors.Is.

@@ -175,3 +175,103 @@ func oneLane[F Float](k *Kernel[F], tm F, in [][]F, has [numBack]bool, j int) [n
 	generic.BackwardF64(k.variant, &f)
 	return v
 }
+
+// TestBackwardWorkers: Config.Workers splits Backward into parts without
+// changing a bit: every Workers from 2 to 4 gives Workers=1's results, on
+// every path this CPU runs, over lengths that end in a partial vector and
+// parts that start inside a batch row of a per-neuron kernel, with every
+// optional buffer; and a split call allocates nothing once the pool is
+// warm.
+func TestBackwardWorkers(t *testing.T) {
+	smallParts(t)
+	defer SetISA(ISA())
+	for _, path := range Available() {
+		if err := SetISA(path); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []int{1, 65, 130, 195, 999, 4097} {
+			for _, perNeuron := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/m=%d/perNeuron=%v", path, m, perNeuron), func(t *testing.T) {
+					backwardWorkers[float32](t, m, perNeuron)
+					backwardWorkers[float64](t, m, perNeuron)
+				})
+			}
+		}
+	}
+	if raceDetector {
+		return // the pooled state of parallel calls is dropped at random
+	}
+	k, err := New(Config[float32]{Params: Defaults[float32](), DT: 0.1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const m = 1 << 12
+	mk := func() []float32 { return make([]float32, m) }
+	b := Buffers[float32]{V: mk(), W: mk(), LastSpike: mk(), I: mk()}
+	g := Grads[float32]{V: mk(), W: mk(), Spike: mk(), I: mk()}
+	if k.parts(m, 1) != 2 {
+		t.Fatalf("%d neurons make %d parts, want 2", m, k.parts(m, 1))
+	}
+	if err := k.Backward(1, b, g); err != nil { // warm the worker pool
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(10, func() { _ = k.Backward(1, b, g) }); a != 0 {
+		t.Errorf("Backward with Workers=2 allocates %v times per call", a)
+	}
+}
+
+// backwardWorkers compares Backward over m neurons split by Workers 2..4
+// with one part; a per-neuron kernel has 3 batch rows of m/3 neurons or,
+// for m not a multiple of 3, one.
+func backwardWorkers[F Float](t *testing.T, m int, perNeuron bool) {
+	g := &gen[F]{r: rand.New(rand.NewPCG(uint64(m), 77)), sp: specials[F]()}
+	pop := m
+	if perNeuron && m%3 == 0 {
+		pop = m / 3
+	}
+	cfg := g.config(HardReset, perNeuron, pop)
+	if m%2 == 0 {
+		cfg.Reset = SoftReset
+	}
+	in := make([][]F, numBack)
+	for i := range in {
+		in[i] = make([]F, m)
+	}
+	tm := F(1.75)
+	for j := range m {
+		in[bV][j], in[bW][j], in[bLast][j] = g.v(), g.other(10), g.last(cfg.Params.TauRef)
+		in[bI][j], in[bG][j], in[bDelta][j] = g.other(60), g.cond(), g.other(5)
+		in[bGV][j], in[bGW][j], in[bGSpike][j] = g.other(3), g.other(3), g.other(3)
+	}
+	run := func(workers int) [][]F {
+		cfg.Workers = workers
+		k, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(workers, max(1, m/64)); k.parts(m, 1) != want {
+			t.Fatalf("Workers=%d: %d parts of %d neurons, want %d", workers, k.parts(m, 1), m, want)
+		}
+		out := make([][]F, numBack)
+		for i := range out {
+			out[i] = append([]F(nil), in[i]...)
+		}
+		b := Buffers[F]{V: out[bV], W: out[bW], LastSpike: out[bLast], I: out[bI], G: out[bG], Delta: out[bDelta]}
+		gr := Grads[F]{V: out[bGV], W: out[bGW], Spike: out[bGSpike], I: out[bGI], G: out[bGG], Delta: out[bGDelta]}
+		if err := k.Backward(tm, b, gr); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := run(1)
+	for workers := 2; workers <= 4; workers++ {
+		got := run(workers)
+		for i := range got {
+			for j := range got[i] {
+				if !sameBits(got[i][j], want[i][j]) {
+					t.Fatalf("%T Workers=%d: %s[%d] = %v, Workers=1 %v", F(0), workers, backNames[i], j, got[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}
