@@ -91,17 +91,25 @@ func BenchmarkBackward(b *testing.B) {
 	defer kernel.SetISA(saved)
 	for _, n := range sizes[:4] {
 		for _, isa := range kernel.Available() {
-			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchBackward[float32](b, n, isa) })
-			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchBackward[float64](b, n, isa) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchBackward[float32](b, n, isa, 1) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchBackward[float64](b, n, isa, 1) })
 		}
 	}
 }
 
-func benchBackward[F kernel.Float](b *testing.B, n int, isa string) {
+// BenchmarkBackwardWorkers measures Backward split across goroutines.
+func BenchmarkBackwardWorkers(b *testing.B) {
+	const n = 1 << 20
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/workers=%d", n, kernel.ISA(), w), func(b *testing.B) { benchBackward[float32](b, n, kernel.ISA(), w) })
+	}
+}
+
+func benchBackward[F kernel.Float](b *testing.B, n int, isa string, workers int) {
 	if err := kernel.SetISA(isa); err != nil {
 		b.Fatal(err)
 	}
-	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1})
+	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1, Workers: workers})
 	if err != nil {
 		b.Fatal(err)
 	}
