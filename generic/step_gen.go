@@ -12637,228 +12637,228 @@ func backwardF32SoftOne(f *Backward32, s int) {
 		refr_a := r234_a < c[BackwardCTauRef]
 		refr_b := r234_b < c[BackwardCTauRef]
 		refr_c := r234_c < c[BackwardCTauRef]
+		// r238 = Sub r0:V r5:vTh
+		r238_a := float32(V_a - c[BackwardCVTh])
+		r238_b := float32(V_b - c[BackwardCVTh])
+		r238_c := float32(V_c - c[BackwardCVTh])
+		// r239 = Abs r238
+		r239_a := math.Float32frombits(math.Float32bits(r238_a) &^ (1 << 31))
+		r239_b := math.Float32frombits(math.Float32bits(r238_b) &^ (1 << 31))
+		r239_c := math.Float32frombits(math.Float32bits(r238_c) &^ (1 << 31))
+		// r242 = FMA r239 r240:negInvD r241:width
+		r242_a := fma32Try(r239_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r242_b := fma32Try(r239_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r242_c := fma32Try(r239_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r243 = Mul r237:alpha r242
+		r243_a := float32(c[BackwardCAlpha] * r242_a)
+		r243_b := float32(c[BackwardCAlpha] * r242_b)
+		r243_c := float32(c[BackwardCAlpha] * r242_c)
+		// r244 = CmpLT r243 r228
+		r244_a := r243_a < r228
+		r244_b := r243_b < r228
+		r244_c := r243_c < r228
+		// r245 = Select r244 r228 r243
+		r245_a := r243_a
+		if r244_a {
+			r245_a = r228
+		}
+		r245_b := r243_b
+		if r244_b {
+			r245_b = r228
+		}
+		r245_c := r243_c
+		if r244_c {
+			r245_c = r228
+		}
+		// r247 = Mul r245 r246:invD
+		r247_a := float32(r245_a * c[BackwardCInvD])
+		r247_b := float32(r245_b * c[BackwardCInvD])
+		r247_c := float32(r245_c * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r241 = Select r236:refr r9:vr r114:vc
-			r241_a := vc_a
+			// r248 = Select r236:refr r9:vr r114:vc
+			r248_a := vc_a
 			if refr_a {
-				r241_a = vr_a
+				r248_a = vr_a
 			}
-			r241_b := vc_b
+			r248_b := vc_b
 			if refr_b {
-				r241_b = vr_b
+				r248_b = vr_b
 			}
-			r241_c := vc_c
+			r248_c := vc_c
 			if refr_c {
-				r241_c = vr_c
+				r248_c = vr_c
 			}
-			// r242 = Load GSpike
-			r242_a := gspike[j]
-			r242_b := gspike[j+1]
-			r242_c := gspike[j+2]
-			// r243 = Sub r241 r5:vTh
-			r243_a := float32(r241_a - c[BackwardCVTh])
-			r243_b := float32(r241_b - c[BackwardCVTh])
-			r243_c := float32(r241_c - c[BackwardCVTh])
-			// r244 = Abs r243
-			r244_a := math.Float32frombits(math.Float32bits(r243_a) &^ (1 << 31))
-			r244_b := math.Float32frombits(math.Float32bits(r243_b) &^ (1 << 31))
-			r244_c := math.Float32frombits(math.Float32bits(r243_c) &^ (1 << 31))
-			// r245 = FMA r244 r238:negInvD r240:width
-			r245_a := fma32Try(r244_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			r245_b := fma32Try(r244_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			r245_c := fma32Try(r244_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			// r246 = Mul r239:alpha r245
-			r246_a := float32(c[BackwardCAlpha] * r245_a)
-			r246_b := float32(c[BackwardCAlpha] * r245_b)
-			r246_c := float32(c[BackwardCAlpha] * r245_c)
-			// r247 = CmpLT r246 r228
-			r247_a := r246_a < r228
-			r247_b := r246_b < r228
-			r247_c := r246_c < r228
-			// r248 = Select r247 r228 r246
-			r248_a := r246_a
-			if r247_a {
-				r248_a = r228
+			// r249 = Load GSpike
+			r249_a := gspike[j]
+			r249_b := gspike[j+1]
+			r249_c := gspike[j+2]
+			// r250 = Sub r248 r5:vTh
+			r250_a := float32(r248_a - c[BackwardCVTh])
+			r250_b := float32(r248_b - c[BackwardCVTh])
+			r250_c := float32(r248_c - c[BackwardCVTh])
+			// r251 = Abs r250
+			r251_a := math.Float32frombits(math.Float32bits(r250_a) &^ (1 << 31))
+			r251_b := math.Float32frombits(math.Float32bits(r250_b) &^ (1 << 31))
+			r251_c := math.Float32frombits(math.Float32bits(r250_c) &^ (1 << 31))
+			// r252 = FMA r251 r240:negInvD r241:width
+			r252_a := fma32Try(r251_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r252_b := fma32Try(r251_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r252_c := fma32Try(r251_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r253 = Mul r237:alpha r252
+			r253_a := float32(c[BackwardCAlpha] * r252_a)
+			r253_b := float32(c[BackwardCAlpha] * r252_b)
+			r253_c := float32(c[BackwardCAlpha] * r252_c)
+			// r254 = CmpLT r253 r228
+			r254_a := r253_a < r228
+			r254_b := r253_b < r228
+			r254_c := r253_c < r228
+			// r255 = Select r254 r228 r253
+			r255_a := r253_a
+			if r254_a {
+				r255_a = r228
 			}
-			r248_b := r246_b
-			if r247_b {
-				r248_b = r228
+			r255_b := r253_b
+			if r254_b {
+				r255_b = r228
 			}
-			r248_c := r246_c
-			if r247_c {
-				r248_c = r228
+			r255_c := r253_c
+			if r254_c {
+				r255_c = r228
 			}
-			// r249 = Mul r242 r248
-			r249_a := float32(r242_a * r248_a)
-			r249_b := float32(r242_b * r248_b)
-			r249_c := float32(r242_c * r248_c)
-			// r3:gV = FMA r249 r237:invD r3:gV
-			gV_a = fma32Try(r249_a, c[BackwardCInvD], gV_a, &slow)
-			gV_b = fma32Try(r249_b, c[BackwardCInvD], gV_b, &slow)
-			gV_c = fma32Try(r249_c, c[BackwardCInvD], gV_c, &slow)
+			// r256 = Mul r249 r255
+			r256_a := float32(r249_a * r255_a)
+			r256_b := float32(r249_b * r255_b)
+			r256_c := float32(r249_c * r255_c)
+			// r3:gV = FMA r256 r246:invD r3:gV
+			gV_a = fma32Try(r256_a, c[BackwardCInvD], gV_a, &slow)
+			gV_b = fma32Try(r256_b, c[BackwardCInvD], gV_b, &slow)
+			gV_c = fma32Try(r256_c, c[BackwardCInvD], gV_c, &slow)
 		}
-		// r252:hVc = FMA r4:gW r251:ka r3:gV
+		// r259:hVc = FMA r4:gW r258:ka r3:gV
 		hVc_a := fma32Try(gW_a, c[BackwardCKa], gV_a, &slow)
 		hVc_b := fma32Try(gW_b, c[BackwardCKa], gV_b, &slow)
 		hVc_c := fma32Try(gW_c, c[BackwardCKa], gV_c, &slow)
-		// r253 = Mul r44:ex r21:dtRTau
-		r253_a := float32(ex_a * c[BackwardCDtRTau])
-		r253_b := float32(ex_b * c[BackwardCDtRTau])
-		r253_c := float32(ex_c * c[BackwardCDtRTau])
-		// r254 = Mul r252:hVc r253
-		r254_a := float32(hVc_a * r253_a)
-		r254_b := float32(hVc_b * r253_b)
-		r254_c := float32(hVc_c * r253_c)
-		// r255:gI = Select r236:refr r228 r254
-		gI_a := r254_a
+		// r260 = Mul r44:ex r21:dtRTau
+		r260_a := float32(ex_a * c[BackwardCDtRTau])
+		r260_b := float32(ex_b * c[BackwardCDtRTau])
+		r260_c := float32(ex_c * c[BackwardCDtRTau])
+		// r261 = Mul r259:hVc r260
+		r261_a := float32(hVc_a * r260_a)
+		r261_b := float32(hVc_b * r260_b)
+		r261_c := float32(hVc_c * r260_c)
+		// r262:gI = Select r236:refr r228 r261
+		gI_a := r261_a
 		if refr_a {
 			gI_a = r228
 		}
-		gI_b := r254_b
+		gI_b := r261_b
 		if refr_b {
 			gI_b = r228
 		}
-		gI_c := r254_c
+		gI_c := r261_c
 		if refr_c {
 			gI_c = r228
 		}
-		// r257 = Select r236:refr r43 r256:keep
-		r257_a := c[BackwardCKeep]
+		// r264 = Select r236:refr r43 r263:keep
+		r264_a := c[BackwardCKeep]
 		if refr_a {
-			r257_a = r43
+			r264_a = r43
 		}
-		r257_b := c[BackwardCKeep]
+		r264_b := c[BackwardCKeep]
 		if refr_b {
-			r257_b = r43
+			r264_b = r43
 		}
-		r257_c := c[BackwardCKeep]
+		r264_c := c[BackwardCKeep]
 		if refr_c {
-			r257_c = r43
+			r264_c = r43
 		}
-		// r258 = Mul r4:gW r257
-		r258_a := float32(gW_a * r257_a)
-		r258_b := float32(gW_b * r257_b)
-		r258_c := float32(gW_c * r257_c)
-		// r4:gW = Sub r258 r255:gI
-		gW_a = float32(r258_a - gI_a)
-		gW_b = float32(r258_b - gI_b)
-		gW_c = float32(r258_c - gI_c)
-		// r260:q = Mul r125:dphi r24:F
-		q260_a := float32(dphi_a * F_a)
-		q260_b := float32(dphi_b * F_b)
-		q260_c := float32(dphi_c * F_c)
-		// r262 = FMA r260:q r261:dtCTau2 r43
-		r262_a := fma32Try(q260_a, c[BackwardCDtCTau2], r43, &slow)
-		r262_b := fma32Try(q260_b, c[BackwardCDtCTau2], r43, &slow)
-		r262_c := fma32Try(q260_c, c[BackwardCDtCTau2], r43, &slow)
-		// r263 = FMA r44:ex r26:z r262
-		r263_a := fma32Try(ex_a, z_a, r262_a, &slow)
-		r263_b := fma32Try(ex_b, z_b, r262_b, &slow)
-		r263_c := fma32Try(ex_c, z_c, r262_c, &slow)
-		// r264 = Mul r252:hVc r263
-		r264_a := float32(hVc_a * r263_a)
-		r264_b := float32(hVc_b * r263_b)
-		r264_c := float32(hVc_c * r263_c)
-		// r265:hv = Select r236:refr r3:gV r264
-		hv_a := r264_a
+		// r265 = Mul r4:gW r264
+		r265_a := float32(gW_a * r264_a)
+		r265_b := float32(gW_b * r264_b)
+		r265_c := float32(gW_c * r264_c)
+		// r4:gW = Sub r265 r262:gI
+		gW_a = float32(r265_a - gI_a)
+		gW_b = float32(r265_b - gI_b)
+		gW_c = float32(r265_c - gI_c)
+		// r267:q = Mul r125:dphi r24:F
+		q267_a := float32(dphi_a * F_a)
+		q267_b := float32(dphi_b * F_b)
+		q267_c := float32(dphi_c * F_c)
+		// r269 = FMA r267:q r268:dtCTau2 r43
+		r269_a := fma32Try(q267_a, c[BackwardCDtCTau2], r43, &slow)
+		r269_b := fma32Try(q267_b, c[BackwardCDtCTau2], r43, &slow)
+		r269_c := fma32Try(q267_c, c[BackwardCDtCTau2], r43, &slow)
+		// r270 = FMA r44:ex r26:z r269
+		r270_a := fma32Try(ex_a, z_a, r269_a, &slow)
+		r270_b := fma32Try(ex_b, z_b, r269_b, &slow)
+		r270_c := fma32Try(ex_c, z_c, r269_c, &slow)
+		// r271 = Mul r259:hVc r270
+		r271_a := float32(hVc_a * r270_a)
+		r271_b := float32(hVc_b * r270_b)
+		r271_c := float32(hVc_c * r270_c)
+		// r272:hv = Select r236:refr r3:gV r271
+		hv_a := r271_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r264_b
+		hv_b := r271_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		hv_c := r264_c
+		hv_c := r271_c
 		if refr_c {
 			hv_c = gV_c
 		}
-		// r266 = Imm 0x0
-		r266_a := math.Float32frombits(0x00000000) // 0
-		r266_b := math.Float32frombits(0x00000000) // 0
-		r266_c := math.Float32frombits(0x00000000) // 0
+		// r273 = Imm 0x0
+		r273_a := math.Float32frombits(0x00000000) // 0
+		r273_b := math.Float32frombits(0x00000000) // 0
+		r273_c := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r267 = Mul r252:hVc r21:dtRTau
-			r267_a := float32(hVc_a * c[BackwardCDtRTau])
-			r267_b := float32(hVc_b * c[BackwardCDtRTau])
-			r267_c := float32(hVc_c * c[BackwardCDtRTau])
-			// r268 = Mul r267 r86
-			r268_a := float32(r267_a * r86)
-			r268_b := float32(r267_b * r86)
-			r268_c := float32(r267_c * r86)
-			// r269 = FMA r44:ex r9:vr r260:q
-			r269_a := fma32Try(ex_a, vr_a, q260_a, &slow)
-			r269_b := fma32Try(ex_b, vr_b, q260_b, &slow)
-			r269_c := fma32Try(ex_c, vr_c, q260_c, &slow)
-			// r270 = Mul r268 r269
-			r270_a := float32(r268_a * r269_a)
-			r270_b := float32(r268_b * r269_b)
-			r270_c := float32(r268_c * r269_c)
-			// r266 = Select r236:refr r228 r270
-			r266_a = r270_a
+			// r274 = Mul r259:hVc r21:dtRTau
+			r274_a := float32(hVc_a * c[BackwardCDtRTau])
+			r274_b := float32(hVc_b * c[BackwardCDtRTau])
+			r274_c := float32(hVc_c * c[BackwardCDtRTau])
+			// r275 = Mul r274 r86
+			r275_a := float32(r274_a * r86)
+			r275_b := float32(r274_b * r86)
+			r275_c := float32(r274_c * r86)
+			// r276 = FMA r44:ex r9:vr r267:q
+			r276_a := fma32Try(ex_a, vr_a, q267_a, &slow)
+			r276_b := fma32Try(ex_b, vr_b, q267_b, &slow)
+			r276_c := fma32Try(ex_c, vr_c, q267_c, &slow)
+			// r277 = Mul r275 r276
+			r277_a := float32(r275_a * r276_a)
+			r277_b := float32(r275_b * r276_b)
+			r277_c := float32(r275_c * r276_c)
+			// r273 = Select r236:refr r228 r277
+			r273_a = r277_a
 			if refr_a {
-				r266_a = r228
+				r273_a = r228
 			}
-			r266_b = r270_b
+			r273_b = r277_b
 			if refr_b {
-				r266_b = r228
+				r273_b = r228
 			}
-			r266_c = r270_c
+			r273_c = r277_c
 			if refr_c {
-				r266_c = r228
+				r273_c = r228
 			}
 		}
-		// r272 = Sub r0:V r5:vTh
-		r272_a := float32(V_a - c[BackwardCVTh])
-		r272_b := float32(V_b - c[BackwardCVTh])
-		r272_c := float32(V_c - c[BackwardCVTh])
-		// r273 = Abs r272
-		r273_a := math.Float32frombits(math.Float32bits(r272_a) &^ (1 << 31))
-		r273_b := math.Float32frombits(math.Float32bits(r272_b) &^ (1 << 31))
-		r273_c := math.Float32frombits(math.Float32bits(r272_c) &^ (1 << 31))
-		// r274 = FMA r273 r238:negInvD r240:width
-		r274_a := fma32Try(r273_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		r274_b := fma32Try(r273_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		r274_c := fma32Try(r273_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		// r275 = Mul r239:alpha r274
-		r275_a := float32(c[BackwardCAlpha] * r274_a)
-		r275_b := float32(c[BackwardCAlpha] * r274_b)
-		r275_c := float32(c[BackwardCAlpha] * r274_c)
-		// r276 = CmpLT r275 r228
-		r276_a := r275_a < r228
-		r276_b := r275_b < r228
-		r276_c := r275_c < r228
-		// r277 = Select r276 r228 r275
-		r277_a := r275_a
-		if r276_a {
-			r277_a = r228
-		}
-		r277_b := r275_b
-		if r276_b {
-			r277_b = r228
-		}
-		r277_c := r275_c
-		if r276_c {
-			r277_c = r228
-		}
-		// r278 = Mul r277 r237:invD
-		r278_a := float32(r277_a * c[BackwardCInvD])
-		r278_b := float32(r277_b * c[BackwardCInvD])
-		r278_c := float32(r277_c * c[BackwardCInvD])
 		// r279 = Mul r4:gW r10:b
 		r279_a := float32(gW_a * c[BackwardCB])
 		r279_b := float32(gW_b * c[BackwardCB])
 		r279_c := float32(gW_c * c[BackwardCB])
-		// r280 = Mul r279 r278
-		r280_a := float32(r279_a * r278_a)
-		r280_b := float32(r279_b * r278_b)
-		r280_c := float32(r279_c * r278_c)
-		// r281 = Sub r43 r277
-		r281_a := float32(r43 - r277_a)
-		r281_b := float32(r43 - r277_b)
-		r281_c := float32(r43 - r277_c)
-		// r3:gV = FMA r265:hv r281 r280
+		// r280 = Mul r279 r247
+		r280_a := float32(r279_a * r247_a)
+		r280_b := float32(r279_b * r247_b)
+		r280_c := float32(r279_c * r247_c)
+		// r281 = Sub r43 r245
+		r281_a := float32(r43 - r245_a)
+		r281_b := float32(r43 - r245_b)
+		r281_c := float32(r43 - r245_c)
+		// r3:gV = FMA r272:hv r281 r280
 		gV_a = fma32Try(hv_a, r281_a, r280_a, &slow)
 		gV_b = fma32Try(hv_b, r281_b, r280_b, &slow)
 		gV_c = fma32Try(hv_c, r281_c, r280_c, &slow)
@@ -12868,21 +12868,21 @@ func backwardF32SoftOne(f *Backward32, s int) {
 		}
 		// If GI
 		if hasGI {
-			// Store GI r255:gI
+			// Store GI r262:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// Store GG r266
-			gg[j] = r266_a
-			gg[j+1] = r266_b
-			gg[j+2] = r266_c
+			// Store GG r273
+			gg[j] = r273_a
+			gg[j+1] = r273_b
+			gg[j+2] = r273_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r283 = Select r236:refr r228 r252:hVc
+			// r283 = Select r236:refr r228 r259:hVc
 			r283_a := hVc_a
 			if refr_a {
 				r283_a = r228
@@ -13343,110 +13343,110 @@ func backwardF32SoftOne(f *Backward32, s int) {
 		r234 := float32(r233 - Last)
 		// r236:refr = CmpLT r234 r235:tauRef
 		refr := r234 < c[BackwardCTauRef]
+		// r238 = Sub r0:V r5:vTh
+		r238 := float32(V - c[BackwardCVTh])
+		// r239 = Abs r238
+		r239 := math.Float32frombits(math.Float32bits(r238) &^ (1 << 31))
+		// r242 = FMA r239 r240:negInvD r241:width
+		r242 := fma32Try(r239, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r243 = Mul r237:alpha r242
+		r243 := float32(c[BackwardCAlpha] * r242)
+		// r244 = CmpLT r243 r228
+		r244 := r243 < r228
+		// r245 = Select r244 r228 r243
+		r245 := r243
+		if r244 {
+			r245 = r228
+		}
+		// r247 = Mul r245 r246:invD
+		r247 := float32(r245 * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r241 = Select r236:refr r9:vr r114:vc
-			r241 := vc
+			// r248 = Select r236:refr r9:vr r114:vc
+			r248 := vc
 			if refr {
-				r241 = vr
+				r248 = vr
 			}
-			// r242 = Load GSpike
-			r242 := gspike[j]
-			// r243 = Sub r241 r5:vTh
-			r243 := float32(r241 - c[BackwardCVTh])
-			// r244 = Abs r243
-			r244 := math.Float32frombits(math.Float32bits(r243) &^ (1 << 31))
-			// r245 = FMA r244 r238:negInvD r240:width
-			r245 := fma32Try(r244, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			// r246 = Mul r239:alpha r245
-			r246 := float32(c[BackwardCAlpha] * r245)
-			// r247 = CmpLT r246 r228
-			r247 := r246 < r228
-			// r248 = Select r247 r228 r246
-			r248 := r246
-			if r247 {
-				r248 = r228
+			// r249 = Load GSpike
+			r249 := gspike[j]
+			// r250 = Sub r248 r5:vTh
+			r250 := float32(r248 - c[BackwardCVTh])
+			// r251 = Abs r250
+			r251 := math.Float32frombits(math.Float32bits(r250) &^ (1 << 31))
+			// r252 = FMA r251 r240:negInvD r241:width
+			r252 := fma32Try(r251, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r253 = Mul r237:alpha r252
+			r253 := float32(c[BackwardCAlpha] * r252)
+			// r254 = CmpLT r253 r228
+			r254 := r253 < r228
+			// r255 = Select r254 r228 r253
+			r255 := r253
+			if r254 {
+				r255 = r228
 			}
-			// r249 = Mul r242 r248
-			r249 := float32(r242 * r248)
-			// r3:gV = FMA r249 r237:invD r3:gV
-			gV = fma32Try(r249, c[BackwardCInvD], gV, &slow)
+			// r256 = Mul r249 r255
+			r256 := float32(r249 * r255)
+			// r3:gV = FMA r256 r246:invD r3:gV
+			gV = fma32Try(r256, c[BackwardCInvD], gV, &slow)
 		}
-		// r252:hVc = FMA r4:gW r251:ka r3:gV
+		// r259:hVc = FMA r4:gW r258:ka r3:gV
 		hVc := fma32Try(gW, c[BackwardCKa], gV, &slow)
-		// r253 = Mul r44:ex r21:dtRTau
-		r253 := float32(ex * c[BackwardCDtRTau])
-		// r254 = Mul r252:hVc r253
-		r254 := float32(hVc * r253)
-		// r255:gI = Select r236:refr r228 r254
-		gI := r254
+		// r260 = Mul r44:ex r21:dtRTau
+		r260 := float32(ex * c[BackwardCDtRTau])
+		// r261 = Mul r259:hVc r260
+		r261 := float32(hVc * r260)
+		// r262:gI = Select r236:refr r228 r261
+		gI := r261
 		if refr {
 			gI = r228
 		}
-		// r257 = Select r236:refr r43 r256:keep
-		r257 := c[BackwardCKeep]
+		// r264 = Select r236:refr r43 r263:keep
+		r264 := c[BackwardCKeep]
 		if refr {
-			r257 = r43
+			r264 = r43
 		}
-		// r258 = Mul r4:gW r257
-		r258 := float32(gW * r257)
-		// r4:gW = Sub r258 r255:gI
-		gW = float32(r258 - gI)
-		// r260:q = Mul r125:dphi r24:F
-		q260 := float32(dphi * F)
-		// r262 = FMA r260:q r261:dtCTau2 r43
-		r262 := fma32Try(q260, c[BackwardCDtCTau2], r43, &slow)
-		// r263 = FMA r44:ex r26:z r262
-		r263 := fma32Try(ex, z, r262, &slow)
-		// r264 = Mul r252:hVc r263
-		r264 := float32(hVc * r263)
-		// r265:hv = Select r236:refr r3:gV r264
-		hv := r264
+		// r265 = Mul r4:gW r264
+		r265 := float32(gW * r264)
+		// r4:gW = Sub r265 r262:gI
+		gW = float32(r265 - gI)
+		// r267:q = Mul r125:dphi r24:F
+		q267 := float32(dphi * F)
+		// r269 = FMA r267:q r268:dtCTau2 r43
+		r269 := fma32Try(q267, c[BackwardCDtCTau2], r43, &slow)
+		// r270 = FMA r44:ex r26:z r269
+		r270 := fma32Try(ex, z, r269, &slow)
+		// r271 = Mul r259:hVc r270
+		r271 := float32(hVc * r270)
+		// r272:hv = Select r236:refr r3:gV r271
+		hv := r271
 		if refr {
 			hv = gV
 		}
-		// r266 = Imm 0x0
-		r266 := math.Float32frombits(0x00000000) // 0
+		// r273 = Imm 0x0
+		r273 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r267 = Mul r252:hVc r21:dtRTau
-			r267 := float32(hVc * c[BackwardCDtRTau])
-			// r268 = Mul r267 r86
-			r268 := float32(r267 * r86)
-			// r269 = FMA r44:ex r9:vr r260:q
-			r269 := fma32Try(ex, vr, q260, &slow)
-			// r270 = Mul r268 r269
-			r270 := float32(r268 * r269)
-			// r266 = Select r236:refr r228 r270
-			r266 = r270
+			// r274 = Mul r259:hVc r21:dtRTau
+			r274 := float32(hVc * c[BackwardCDtRTau])
+			// r275 = Mul r274 r86
+			r275 := float32(r274 * r86)
+			// r276 = FMA r44:ex r9:vr r267:q
+			r276 := fma32Try(ex, vr, q267, &slow)
+			// r277 = Mul r275 r276
+			r277 := float32(r275 * r276)
+			// r273 = Select r236:refr r228 r277
+			r273 = r277
 			if refr {
-				r266 = r228
+				r273 = r228
 			}
 		}
-		// r272 = Sub r0:V r5:vTh
-		r272 := float32(V - c[BackwardCVTh])
-		// r273 = Abs r272
-		r273 := math.Float32frombits(math.Float32bits(r272) &^ (1 << 31))
-		// r274 = FMA r273 r238:negInvD r240:width
-		r274 := fma32Try(r273, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		// r275 = Mul r239:alpha r274
-		r275 := float32(c[BackwardCAlpha] * r274)
-		// r276 = CmpLT r275 r228
-		r276 := r275 < r228
-		// r277 = Select r276 r228 r275
-		r277 := r275
-		if r276 {
-			r277 = r228
-		}
-		// r278 = Mul r277 r237:invD
-		r278 := float32(r277 * c[BackwardCInvD])
 		// r279 = Mul r4:gW r10:b
 		r279 := float32(gW * c[BackwardCB])
-		// r280 = Mul r279 r278
-		r280 := float32(r279 * r278)
-		// r281 = Sub r43 r277
-		r281 := float32(r43 - r277)
-		// r3:gV = FMA r265:hv r281 r280
+		// r280 = Mul r279 r247
+		r280 := float32(r279 * r247)
+		// r281 = Sub r43 r245
+		r281 := float32(r43 - r245)
+		// r3:gV = FMA r272:hv r281 r280
 		gV = fma32Try(hv, r281, r280, &slow)
 		if slow {
 			backwardF32SoftExact(f, s, j, j+1)
@@ -13454,17 +13454,17 @@ func backwardF32SoftOne(f *Backward32, s int) {
 		}
 		// If GI
 		if hasGI {
-			// Store GI r255:gI
+			// Store GI r262:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r266
-			gg[j] = r266
+			// Store GG r273
+			gg[j] = r273
 		}
 		// If GDelta
 		if hasGDelta {
-			// r283 = Select r236:refr r228 r252:hVc
+			// r283 = Select r236:refr r228 r259:hVc
 			r283 := hVc
 			if refr {
 				r283 = r228
@@ -14051,124 +14051,124 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 		r234 := float32(r233 - Last)
 		// r236:refr = CmpLT r234 r235:tauRef
 		refr := r234 < c[BackwardCTauRef]
+		// r238 = Sub r0:V r5:vTh
+		r238 := float32(V - c[BackwardCVTh])
+		// r239 = Abs r238
+		r239 := math.Float32frombits(math.Float32bits(r238) &^ (1 << 31))
+		// r242 = FMA r239 r240:negInvD r241:width
+		r242 := fma32(r239, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r243 = Mul r237:alpha r242
+		r243 := float32(c[BackwardCAlpha] * r242)
+		// r244 = CmpLT r243 r228
+		r244 := r243 < r228
+		// r245 = Select r244 r228 r243
+		r245 := r243
+		if r244 {
+			r245 = r228
+		}
+		// r247 = Mul r245 r246:invD
+		r247 := float32(r245 * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r241 = Select r236:refr r9:vr r114:vc
-			r241 := vc
+			// r248 = Select r236:refr r9:vr r114:vc
+			r248 := vc
 			if refr {
-				r241 = vr
+				r248 = vr
 			}
-			// r242 = Load GSpike
-			r242 := gspike[j]
-			// r243 = Sub r241 r5:vTh
-			r243 := float32(r241 - c[BackwardCVTh])
-			// r244 = Abs r243
-			r244 := math.Float32frombits(math.Float32bits(r243) &^ (1 << 31))
-			// r245 = FMA r244 r238:negInvD r240:width
-			r245 := fma32(r244, c[BackwardCNegInvD], c[BackwardCWidth])
-			// r246 = Mul r239:alpha r245
-			r246 := float32(c[BackwardCAlpha] * r245)
-			// r247 = CmpLT r246 r228
-			r247 := r246 < r228
-			// r248 = Select r247 r228 r246
-			r248 := r246
-			if r247 {
-				r248 = r228
+			// r249 = Load GSpike
+			r249 := gspike[j]
+			// r250 = Sub r248 r5:vTh
+			r250 := float32(r248 - c[BackwardCVTh])
+			// r251 = Abs r250
+			r251 := math.Float32frombits(math.Float32bits(r250) &^ (1 << 31))
+			// r252 = FMA r251 r240:negInvD r241:width
+			r252 := fma32(r251, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r253 = Mul r237:alpha r252
+			r253 := float32(c[BackwardCAlpha] * r252)
+			// r254 = CmpLT r253 r228
+			r254 := r253 < r228
+			// r255 = Select r254 r228 r253
+			r255 := r253
+			if r254 {
+				r255 = r228
 			}
-			// r249 = Mul r242 r248
-			r249 := float32(r242 * r248)
-			// r3:gV = FMA r249 r237:invD r3:gV
-			gV = fma32(r249, c[BackwardCInvD], gV)
+			// r256 = Mul r249 r255
+			r256 := float32(r249 * r255)
+			// r3:gV = FMA r256 r246:invD r3:gV
+			gV = fma32(r256, c[BackwardCInvD], gV)
 		}
-		// r252:hVc = FMA r4:gW r251:ka r3:gV
+		// r259:hVc = FMA r4:gW r258:ka r3:gV
 		hVc := fma32(gW, c[BackwardCKa], gV)
-		// r253 = Mul r44:ex r21:dtRTau
-		r253 := float32(ex * c[BackwardCDtRTau])
-		// r254 = Mul r252:hVc r253
-		r254 := float32(hVc * r253)
-		// r255:gI = Select r236:refr r228 r254
-		gI := r254
+		// r260 = Mul r44:ex r21:dtRTau
+		r260 := float32(ex * c[BackwardCDtRTau])
+		// r261 = Mul r259:hVc r260
+		r261 := float32(hVc * r260)
+		// r262:gI = Select r236:refr r228 r261
+		gI := r261
 		if refr {
 			gI = r228
 		}
-		// r257 = Select r236:refr r43 r256:keep
-		r257 := c[BackwardCKeep]
+		// r264 = Select r236:refr r43 r263:keep
+		r264 := c[BackwardCKeep]
 		if refr {
-			r257 = r43
+			r264 = r43
 		}
-		// r258 = Mul r4:gW r257
-		r258 := float32(gW * r257)
-		// r4:gW = Sub r258 r255:gI
-		gW = float32(r258 - gI)
-		// r260:q = Mul r125:dphi r24:F
-		q260 := float32(dphi * F)
-		// r262 = FMA r260:q r261:dtCTau2 r43
-		r262 := fma32(q260, c[BackwardCDtCTau2], r43)
-		// r263 = FMA r44:ex r26:z r262
-		r263 := fma32(ex, z, r262)
-		// r264 = Mul r252:hVc r263
-		r264 := float32(hVc * r263)
-		// r265:hv = Select r236:refr r3:gV r264
-		hv := r264
+		// r265 = Mul r4:gW r264
+		r265 := float32(gW * r264)
+		// r4:gW = Sub r265 r262:gI
+		gW = float32(r265 - gI)
+		// r267:q = Mul r125:dphi r24:F
+		q267 := float32(dphi * F)
+		// r269 = FMA r267:q r268:dtCTau2 r43
+		r269 := fma32(q267, c[BackwardCDtCTau2], r43)
+		// r270 = FMA r44:ex r26:z r269
+		r270 := fma32(ex, z, r269)
+		// r271 = Mul r259:hVc r270
+		r271 := float32(hVc * r270)
+		// r272:hv = Select r236:refr r3:gV r271
+		hv := r271
 		if refr {
 			hv = gV
 		}
-		// r266 = Imm 0x0
-		r266 := math.Float32frombits(0x00000000) // 0
+		// r273 = Imm 0x0
+		r273 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r267 = Mul r252:hVc r21:dtRTau
-			r267 := float32(hVc * c[BackwardCDtRTau])
-			// r268 = Mul r267 r86
-			r268 := float32(r267 * r86)
-			// r269 = FMA r44:ex r9:vr r260:q
-			r269 := fma32(ex, vr, q260)
-			// r270 = Mul r268 r269
-			r270 := float32(r268 * r269)
-			// r266 = Select r236:refr r228 r270
-			r266 = r270
+			// r274 = Mul r259:hVc r21:dtRTau
+			r274 := float32(hVc * c[BackwardCDtRTau])
+			// r275 = Mul r274 r86
+			r275 := float32(r274 * r86)
+			// r276 = FMA r44:ex r9:vr r267:q
+			r276 := fma32(ex, vr, q267)
+			// r277 = Mul r275 r276
+			r277 := float32(r275 * r276)
+			// r273 = Select r236:refr r228 r277
+			r273 = r277
 			if refr {
-				r266 = r228
+				r273 = r228
 			}
 		}
-		// r272 = Sub r0:V r5:vTh
-		r272 := float32(V - c[BackwardCVTh])
-		// r273 = Abs r272
-		r273 := math.Float32frombits(math.Float32bits(r272) &^ (1 << 31))
-		// r274 = FMA r273 r238:negInvD r240:width
-		r274 := fma32(r273, c[BackwardCNegInvD], c[BackwardCWidth])
-		// r275 = Mul r239:alpha r274
-		r275 := float32(c[BackwardCAlpha] * r274)
-		// r276 = CmpLT r275 r228
-		r276 := r275 < r228
-		// r277 = Select r276 r228 r275
-		r277 := r275
-		if r276 {
-			r277 = r228
-		}
-		// r278 = Mul r277 r237:invD
-		r278 := float32(r277 * c[BackwardCInvD])
 		// r279 = Mul r4:gW r10:b
 		r279 := float32(gW * c[BackwardCB])
-		// r280 = Mul r279 r278
-		r280 := float32(r279 * r278)
-		// r281 = Sub r43 r277
-		r281 := float32(r43 - r277)
-		// r3:gV = FMA r265:hv r281 r280
+		// r280 = Mul r279 r247
+		r280 := float32(r279 * r247)
+		// r281 = Sub r43 r245
+		r281 := float32(r43 - r245)
+		// r3:gV = FMA r272:hv r281 r280
 		gV = fma32(hv, r281, r280)
 		// If GI
 		if hasGI {
-			// Store GI r255:gI
+			// Store GI r262:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r266
-			gg[j] = r266
+			// Store GG r273
+			gg[j] = r273
 		}
 		// If GDelta
 		if hasGDelta {
-			// r283 = Select r236:refr r228 r252:hVc
+			// r283 = Select r236:refr r228 r259:hVc
 			r283 := hVc
 			if refr {
 				r283 = r228
@@ -14253,10 +14253,10 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
-	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
-	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
 	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
@@ -15575,304 +15575,316 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		refr_a := r235_a < tauRef_a
 		refr_b := r235_b < tauRef_b
 		refr_c := r235_c < tauRef_c
-		// r238:invD = Param InvD
+		// r238:alpha = Param Alpha
+		alpha238_a := cAlpha[j]
+		alpha238_b := cAlpha[j+1]
+		alpha238_c := cAlpha[j+2]
+		// r239 = Sub r0:V r5:vTh
+		r239_a := float32(V_a - vTh_a)
+		r239_b := float32(V_b - vTh_b)
+		r239_c := float32(V_c - vTh_c)
+		// r240 = Abs r239
+		r240_a := math.Float32frombits(math.Float32bits(r239_a) &^ (1 << 31))
+		r240_b := math.Float32frombits(math.Float32bits(r239_b) &^ (1 << 31))
+		r240_c := math.Float32frombits(math.Float32bits(r239_c) &^ (1 << 31))
+		// r241:negInvD = Param NegInvD
+		negInvD241_a := cNegInvD[j]
+		negInvD241_b := cNegInvD[j+1]
+		negInvD241_c := cNegInvD[j+2]
+		// r242:width = Param Width
+		width242_a := cWidth[j]
+		width242_b := cWidth[j+1]
+		width242_c := cWidth[j+2]
+		// r243 = FMA r240 r241:negInvD r242:width
+		r243_a := fma32Try(r240_a, negInvD241_a, width242_a, &slow)
+		r243_b := fma32Try(r240_b, negInvD241_b, width242_b, &slow)
+		r243_c := fma32Try(r240_c, negInvD241_c, width242_c, &slow)
+		// r244 = Mul r238:alpha r243
+		r244_a := float32(alpha238_a * r243_a)
+		r244_b := float32(alpha238_b * r243_b)
+		r244_c := float32(alpha238_c * r243_c)
+		// r245 = CmpLT r244 r229
+		r245_a := r244_a < r229
+		r245_b := r244_b < r229
+		r245_c := r244_c < r229
+		// r246 = Select r245 r229 r244
+		r246_a := r244_a
+		if r245_a {
+			r246_a = r229
+		}
+		r246_b := r244_b
+		if r245_b {
+			r246_b = r229
+		}
+		r246_c := r244_c
+		if r245_c {
+			r246_c = r229
+		}
+		// r247:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
 		invD_c := cInvD[j+2]
-		// r239:negInvD = Param NegInvD
-		negInvD_a := cNegInvD[j]
-		negInvD_b := cNegInvD[j+1]
-		negInvD_c := cNegInvD[j+2]
-		// r240:alpha = Param Alpha
-		alpha_a := cAlpha[j]
-		alpha_b := cAlpha[j+1]
-		alpha_c := cAlpha[j+2]
-		// r241:width = Param Width
-		width_a := cWidth[j]
-		width_b := cWidth[j+1]
-		width_c := cWidth[j+2]
+		// r248 = Mul r246 r247:invD
+		r248_a := float32(r246_a * invD_a)
+		r248_b := float32(r246_b * invD_b)
+		r248_c := float32(r246_c * invD_c)
 		// If GSpike
 		if hasGSpike {
-			// r242 = Select r237:refr r9:vr r115:vc
-			r242_a := vc_a
+			// r249 = Select r237:refr r9:vr r115:vc
+			r249_a := vc_a
 			if refr_a {
-				r242_a = vr_a
+				r249_a = vr_a
 			}
-			r242_b := vc_b
+			r249_b := vc_b
 			if refr_b {
-				r242_b = vr_b
+				r249_b = vr_b
 			}
-			r242_c := vc_c
+			r249_c := vc_c
 			if refr_c {
-				r242_c = vr_c
+				r249_c = vr_c
 			}
-			// r243 = Load GSpike
-			r243_a := gspike[j]
-			r243_b := gspike[j+1]
-			r243_c := gspike[j+2]
-			// r244 = Sub r242 r5:vTh
-			r244_a := float32(r242_a - vTh_a)
-			r244_b := float32(r242_b - vTh_b)
-			r244_c := float32(r242_c - vTh_c)
-			// r245 = Abs r244
-			r245_a := math.Float32frombits(math.Float32bits(r244_a) &^ (1 << 31))
-			r245_b := math.Float32frombits(math.Float32bits(r244_b) &^ (1 << 31))
-			r245_c := math.Float32frombits(math.Float32bits(r244_c) &^ (1 << 31))
-			// r246 = FMA r245 r239:negInvD r241:width
-			r246_a := fma32Try(r245_a, negInvD_a, width_a, &slow)
-			r246_b := fma32Try(r245_b, negInvD_b, width_b, &slow)
-			r246_c := fma32Try(r245_c, negInvD_c, width_c, &slow)
-			// r247 = Mul r240:alpha r246
-			r247_a := float32(alpha_a * r246_a)
-			r247_b := float32(alpha_b * r246_b)
-			r247_c := float32(alpha_c * r246_c)
-			// r248 = CmpLT r247 r229
-			r248_a := r247_a < r229
-			r248_b := r247_b < r229
-			r248_c := r247_c < r229
-			// r249 = Select r248 r229 r247
-			r249_a := r247_a
-			if r248_a {
-				r249_a = r229
+			// r250 = Load GSpike
+			r250_a := gspike[j]
+			r250_b := gspike[j+1]
+			r250_c := gspike[j+2]
+			// r251:alpha = Param Alpha
+			alpha251_a := cAlpha[j]
+			alpha251_b := cAlpha[j+1]
+			alpha251_c := cAlpha[j+2]
+			// r252 = Sub r249 r5:vTh
+			r252_a := float32(r249_a - vTh_a)
+			r252_b := float32(r249_b - vTh_b)
+			r252_c := float32(r249_c - vTh_c)
+			// r253 = Abs r252
+			r253_a := math.Float32frombits(math.Float32bits(r252_a) &^ (1 << 31))
+			r253_b := math.Float32frombits(math.Float32bits(r252_b) &^ (1 << 31))
+			r253_c := math.Float32frombits(math.Float32bits(r252_c) &^ (1 << 31))
+			// r254:negInvD = Param NegInvD
+			negInvD254_a := cNegInvD[j]
+			negInvD254_b := cNegInvD[j+1]
+			negInvD254_c := cNegInvD[j+2]
+			// r255:width = Param Width
+			width255_a := cWidth[j]
+			width255_b := cWidth[j+1]
+			width255_c := cWidth[j+2]
+			// r256 = FMA r253 r254:negInvD r255:width
+			r256_a := fma32Try(r253_a, negInvD254_a, width255_a, &slow)
+			r256_b := fma32Try(r253_b, negInvD254_b, width255_b, &slow)
+			r256_c := fma32Try(r253_c, negInvD254_c, width255_c, &slow)
+			// r257 = Mul r251:alpha r256
+			r257_a := float32(alpha251_a * r256_a)
+			r257_b := float32(alpha251_b * r256_b)
+			r257_c := float32(alpha251_c * r256_c)
+			// r258 = CmpLT r257 r229
+			r258_a := r257_a < r229
+			r258_b := r257_b < r229
+			r258_c := r257_c < r229
+			// r259 = Select r258 r229 r257
+			r259_a := r257_a
+			if r258_a {
+				r259_a = r229
 			}
-			r249_b := r247_b
-			if r248_b {
-				r249_b = r229
+			r259_b := r257_b
+			if r258_b {
+				r259_b = r229
 			}
-			r249_c := r247_c
-			if r248_c {
-				r249_c = r229
+			r259_c := r257_c
+			if r258_c {
+				r259_c = r229
 			}
-			// r250 = Mul r243 r249
-			r250_a := float32(r243_a * r249_a)
-			r250_b := float32(r243_b * r249_b)
-			r250_c := float32(r243_c * r249_c)
-			// r3:gV = FMA r250 r238:invD r3:gV
-			gV_a = fma32Try(r250_a, invD_a, gV_a, &slow)
-			gV_b = fma32Try(r250_b, invD_b, gV_b, &slow)
-			gV_c = fma32Try(r250_c, invD_c, gV_c, &slow)
+			// r260 = Mul r250 r259
+			r260_a := float32(r250_a * r259_a)
+			r260_b := float32(r250_b * r259_b)
+			r260_c := float32(r250_c * r259_c)
+			// r3:gV = FMA r260 r247:invD r3:gV
+			gV_a = fma32Try(r260_a, invD_a, gV_a, &slow)
+			gV_b = fma32Try(r260_b, invD_b, gV_b, &slow)
+			gV_c = fma32Try(r260_c, invD_c, gV_c, &slow)
 		}
-		// r252:dtRTau = Param DtRTau
-		dtRTau252_a := cDtRTau[j]
-		dtRTau252_b := cDtRTau[j+1]
-		dtRTau252_c := cDtRTau[j+2]
-		// r253:ka = Param Ka
+		// r262:dtRTau = Param DtRTau
+		dtRTau262_a := cDtRTau[j]
+		dtRTau262_b := cDtRTau[j+1]
+		dtRTau262_c := cDtRTau[j+2]
+		// r263:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r254:hVc = FMA r4:gW r253:ka r3:gV
+		// r264:hVc = FMA r4:gW r263:ka r3:gV
 		hVc_a := fma32Try(gW_a, ka_a, gV_a, &slow)
 		hVc_b := fma32Try(gW_b, ka_b, gV_b, &slow)
 		hVc_c := fma32Try(gW_c, ka_c, gV_c, &slow)
-		// r255 = Mul r45:ex r252:dtRTau
-		r255_a := float32(ex_a * dtRTau252_a)
-		r255_b := float32(ex_b * dtRTau252_b)
-		r255_c := float32(ex_c * dtRTau252_c)
-		// r256 = Mul r254:hVc r255
-		r256_a := float32(hVc_a * r255_a)
-		r256_b := float32(hVc_b * r255_b)
-		r256_c := float32(hVc_c * r255_c)
-		// r257:gI = Select r237:refr r229 r256
-		gI_a := r256_a
-		if refr_a {
-			gI_a = r229
-		}
-		gI_b := r256_b
-		if refr_b {
-			gI_b = r229
-		}
-		gI_c := r256_c
-		if refr_c {
-			gI_c = r229
-		}
-		// r258:keep = Param Keep
-		keep_a := cKeep[j]
-		keep_b := cKeep[j+1]
-		keep_c := cKeep[j+2]
-		// r259 = Select r237:refr r44 r258:keep
-		r259_a := keep_a
-		if refr_a {
-			r259_a = r44
-		}
-		r259_b := keep_b
-		if refr_b {
-			r259_b = r44
-		}
-		r259_c := keep_c
-		if refr_c {
-			r259_c = r44
-		}
-		// r260 = Mul r4:gW r259
-		r260_a := float32(gW_a * r259_a)
-		r260_b := float32(gW_b * r259_b)
-		r260_c := float32(gW_c * r259_c)
-		// r4:gW = Sub r260 r257:gI
-		gW_a = float32(r260_a - gI_a)
-		gW_b = float32(r260_b - gI_b)
-		gW_c = float32(r260_c - gI_c)
-		// r262:q = Mul r126:dphi r24:F
-		q262_a := float32(dphi_a * F_a)
-		q262_b := float32(dphi_b * F_b)
-		q262_c := float32(dphi_c * F_c)
-		// r263:dtCTau2 = Param DtCTau2
-		dtCTau2_a := cDtCTau2[j]
-		dtCTau2_b := cDtCTau2[j+1]
-		dtCTau2_c := cDtCTau2[j+2]
-		// r264 = FMA r262:q r263:dtCTau2 r44
-		r264_a := fma32Try(q262_a, dtCTau2_a, r44, &slow)
-		r264_b := fma32Try(q262_b, dtCTau2_b, r44, &slow)
-		r264_c := fma32Try(q262_c, dtCTau2_c, r44, &slow)
-		// r265 = FMA r45:ex r26:z r264
-		r265_a := fma32Try(ex_a, z_a, r264_a, &slow)
-		r265_b := fma32Try(ex_b, z_b, r264_b, &slow)
-		r265_c := fma32Try(ex_c, z_c, r264_c, &slow)
-		// r266 = Mul r254:hVc r265
+		// r265 = Mul r45:ex r262:dtRTau
+		r265_a := float32(ex_a * dtRTau262_a)
+		r265_b := float32(ex_b * dtRTau262_b)
+		r265_c := float32(ex_c * dtRTau262_c)
+		// r266 = Mul r264:hVc r265
 		r266_a := float32(hVc_a * r265_a)
 		r266_b := float32(hVc_b * r265_b)
 		r266_c := float32(hVc_c * r265_c)
-		// r267:hv = Select r237:refr r3:gV r266
-		hv_a := r266_a
+		// r267:gI = Select r237:refr r229 r266
+		gI_a := r266_a
+		if refr_a {
+			gI_a = r229
+		}
+		gI_b := r266_b
+		if refr_b {
+			gI_b = r229
+		}
+		gI_c := r266_c
+		if refr_c {
+			gI_c = r229
+		}
+		// r268:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r269 = Select r237:refr r44 r268:keep
+		r269_a := keep_a
+		if refr_a {
+			r269_a = r44
+		}
+		r269_b := keep_b
+		if refr_b {
+			r269_b = r44
+		}
+		r269_c := keep_c
+		if refr_c {
+			r269_c = r44
+		}
+		// r270 = Mul r4:gW r269
+		r270_a := float32(gW_a * r269_a)
+		r270_b := float32(gW_b * r269_b)
+		r270_c := float32(gW_c * r269_c)
+		// r4:gW = Sub r270 r267:gI
+		gW_a = float32(r270_a - gI_a)
+		gW_b = float32(r270_b - gI_b)
+		gW_c = float32(r270_c - gI_c)
+		// r272:q = Mul r126:dphi r24:F
+		q272_a := float32(dphi_a * F_a)
+		q272_b := float32(dphi_b * F_b)
+		q272_c := float32(dphi_c * F_c)
+		// r273:dtCTau2 = Param DtCTau2
+		dtCTau2_a := cDtCTau2[j]
+		dtCTau2_b := cDtCTau2[j+1]
+		dtCTau2_c := cDtCTau2[j+2]
+		// r274 = FMA r272:q r273:dtCTau2 r44
+		r274_a := fma32Try(q272_a, dtCTau2_a, r44, &slow)
+		r274_b := fma32Try(q272_b, dtCTau2_b, r44, &slow)
+		r274_c := fma32Try(q272_c, dtCTau2_c, r44, &slow)
+		// r275 = FMA r45:ex r26:z r274
+		r275_a := fma32Try(ex_a, z_a, r274_a, &slow)
+		r275_b := fma32Try(ex_b, z_b, r274_b, &slow)
+		r275_c := fma32Try(ex_c, z_c, r274_c, &slow)
+		// r276 = Mul r264:hVc r275
+		r276_a := float32(hVc_a * r275_a)
+		r276_b := float32(hVc_b * r275_b)
+		r276_c := float32(hVc_c * r275_c)
+		// r277:hv = Select r237:refr r3:gV r276
+		hv_a := r276_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r266_b
+		hv_b := r276_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		hv_c := r266_c
+		hv_c := r276_c
 		if refr_c {
 			hv_c = gV_c
 		}
-		// r268 = Imm 0x0
-		r268_a := math.Float32frombits(0x00000000) // 0
-		r268_b := math.Float32frombits(0x00000000) // 0
-		r268_c := math.Float32frombits(0x00000000) // 0
+		// r278 = Imm 0x0
+		r278_a := math.Float32frombits(0x00000000) // 0
+		r278_b := math.Float32frombits(0x00000000) // 0
+		r278_c := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r269 = Mul r254:hVc r252:dtRTau
-			r269_a := float32(hVc_a * dtRTau252_a)
-			r269_b := float32(hVc_b * dtRTau252_b)
-			r269_c := float32(hVc_c * dtRTau252_c)
-			// r270 = Mul r269 r87
-			r270_a := float32(r269_a * r87)
-			r270_b := float32(r269_b * r87)
-			r270_c := float32(r269_c * r87)
-			// r271 = FMA r45:ex r9:vr r262:q
-			r271_a := fma32Try(ex_a, vr_a, q262_a, &slow)
-			r271_b := fma32Try(ex_b, vr_b, q262_b, &slow)
-			r271_c := fma32Try(ex_c, vr_c, q262_c, &slow)
-			// r272 = Mul r270 r271
-			r272_a := float32(r270_a * r271_a)
-			r272_b := float32(r270_b * r271_b)
-			r272_c := float32(r270_c * r271_c)
-			// r268 = Select r237:refr r229 r272
-			r268_a = r272_a
+			// r279 = Mul r264:hVc r262:dtRTau
+			r279_a := float32(hVc_a * dtRTau262_a)
+			r279_b := float32(hVc_b * dtRTau262_b)
+			r279_c := float32(hVc_c * dtRTau262_c)
+			// r280 = Mul r279 r87
+			r280_a := float32(r279_a * r87)
+			r280_b := float32(r279_b * r87)
+			r280_c := float32(r279_c * r87)
+			// r281 = FMA r45:ex r9:vr r272:q
+			r281_a := fma32Try(ex_a, vr_a, q272_a, &slow)
+			r281_b := fma32Try(ex_b, vr_b, q272_b, &slow)
+			r281_c := fma32Try(ex_c, vr_c, q272_c, &slow)
+			// r282 = Mul r280 r281
+			r282_a := float32(r280_a * r281_a)
+			r282_b := float32(r280_b * r281_b)
+			r282_c := float32(r280_c * r281_c)
+			// r278 = Select r237:refr r229 r282
+			r278_a = r282_a
 			if refr_a {
-				r268_a = r229
+				r278_a = r229
 			}
-			r268_b = r272_b
+			r278_b = r282_b
 			if refr_b {
-				r268_b = r229
+				r278_b = r229
 			}
-			r268_c = r272_c
+			r278_c = r282_c
 			if refr_c {
-				r268_c = r229
+				r278_c = r229
 			}
 		}
-		// r274 = Sub r0:V r5:vTh
-		r274_a := float32(V_a - vTh_a)
-		r274_b := float32(V_b - vTh_b)
-		r274_c := float32(V_c - vTh_c)
-		// r275 = Abs r274
-		r275_a := math.Float32frombits(math.Float32bits(r274_a) &^ (1 << 31))
-		r275_b := math.Float32frombits(math.Float32bits(r274_b) &^ (1 << 31))
-		r275_c := math.Float32frombits(math.Float32bits(r274_c) &^ (1 << 31))
-		// r276 = FMA r275 r239:negInvD r241:width
-		r276_a := fma32Try(r275_a, negInvD_a, width_a, &slow)
-		r276_b := fma32Try(r275_b, negInvD_b, width_b, &slow)
-		r276_c := fma32Try(r275_c, negInvD_c, width_c, &slow)
-		// r277 = Mul r240:alpha r276
-		r277_a := float32(alpha_a * r276_a)
-		r277_b := float32(alpha_b * r276_b)
-		r277_c := float32(alpha_c * r276_c)
-		// r278 = CmpLT r277 r229
-		r278_a := r277_a < r229
-		r278_b := r277_b < r229
-		r278_c := r277_c < r229
-		// r279 = Select r278 r229 r277
-		r279_a := r277_a
-		if r278_a {
-			r279_a = r229
-		}
-		r279_b := r277_b
-		if r278_b {
-			r279_b = r229
-		}
-		r279_c := r277_c
-		if r278_c {
-			r279_c = r229
-		}
-		// r280 = Mul r279 r238:invD
-		r280_a := float32(r279_a * invD_a)
-		r280_b := float32(r279_b * invD_b)
-		r280_c := float32(r279_c * invD_c)
-		// r281:b = Param B
-		b281_a := cB[j]
-		b281_b := cB[j+1]
-		b281_c := cB[j+2]
-		// r282 = Mul r4:gW r281:b
-		r282_a := float32(gW_a * b281_a)
-		r282_b := float32(gW_b * b281_b)
-		r282_c := float32(gW_c * b281_c)
-		// r283 = Mul r282 r280
-		r283_a := float32(r282_a * r280_a)
-		r283_b := float32(r282_b * r280_b)
-		r283_c := float32(r282_c * r280_c)
-		// r284 = Sub r44 r279
-		r284_a := float32(r44 - r279_a)
-		r284_b := float32(r44 - r279_b)
-		r284_c := float32(r44 - r279_c)
-		// r3:gV = FMA r267:hv r284 r283
-		gV_a = fma32Try(hv_a, r284_a, r283_a, &slow)
-		gV_b = fma32Try(hv_b, r284_b, r283_b, &slow)
-		gV_c = fma32Try(hv_c, r284_c, r283_c, &slow)
+		// r284:b = Param B
+		b284_a := cB[j]
+		b284_b := cB[j+1]
+		b284_c := cB[j+2]
+		// r285 = Mul r4:gW r284:b
+		r285_a := float32(gW_a * b284_a)
+		r285_b := float32(gW_b * b284_b)
+		r285_c := float32(gW_c * b284_c)
+		// r286 = Mul r285 r248
+		r286_a := float32(r285_a * r248_a)
+		r286_b := float32(r285_b * r248_b)
+		r286_c := float32(r285_c * r248_c)
+		// r287 = Sub r44 r246
+		r287_a := float32(r44 - r246_a)
+		r287_b := float32(r44 - r246_b)
+		r287_c := float32(r44 - r246_c)
+		// r3:gV = FMA r277:hv r287 r286
+		gV_a = fma32Try(hv_a, r287_a, r286_a, &slow)
+		gV_b = fma32Try(hv_b, r287_b, r286_b, &slow)
+		gV_c = fma32Try(hv_c, r287_c, r286_c, &slow)
 		if slow {
 			backwardF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// Store GI r257:gI
+			// Store GI r267:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// Store GG r268
-			gg[j] = r268_a
-			gg[j+1] = r268_b
-			gg[j+2] = r268_c
+			// Store GG r278
+			gg[j] = r278_a
+			gg[j+1] = r278_b
+			gg[j+2] = r278_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r286 = Select r237:refr r229 r254:hVc
-			r286_a := hVc_a
+			// r289 = Select r237:refr r229 r264:hVc
+			r289_a := hVc_a
 			if refr_a {
-				r286_a = r229
+				r289_a = r229
 			}
-			r286_b := hVc_b
+			r289_b := hVc_b
 			if refr_b {
-				r286_b = r229
+				r289_b = r229
 			}
-			r286_c := hVc_c
+			r289_c := hVc_c
 			if refr_c {
-				r286_c = r229
+				r289_c = r229
 			}
-			// Store GDelta r286
-			gdelta[j] = r286_a
-			gdelta[j+1] = r286_b
-			gdelta[j+2] = r286_c
+			// Store GDelta r289
+			gdelta[j] = r289_a
+			gdelta[j+1] = r289_b
+			gdelta[j+2] = r289_c
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -16335,152 +16347,158 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		tauRef := cTauRef[j]
 		// r237:refr = CmpLT r235 r236:tauRef
 		refr := r235 < tauRef
-		// r238:invD = Param InvD
+		// r238:alpha = Param Alpha
+		alpha238 := cAlpha[j]
+		// r239 = Sub r0:V r5:vTh
+		r239 := float32(V - vTh)
+		// r240 = Abs r239
+		r240 := math.Float32frombits(math.Float32bits(r239) &^ (1 << 31))
+		// r241:negInvD = Param NegInvD
+		negInvD241 := cNegInvD[j]
+		// r242:width = Param Width
+		width242 := cWidth[j]
+		// r243 = FMA r240 r241:negInvD r242:width
+		r243 := fma32Try(r240, negInvD241, width242, &slow)
+		// r244 = Mul r238:alpha r243
+		r244 := float32(alpha238 * r243)
+		// r245 = CmpLT r244 r229
+		r245 := r244 < r229
+		// r246 = Select r245 r229 r244
+		r246 := r244
+		if r245 {
+			r246 = r229
+		}
+		// r247:invD = Param InvD
 		invD := cInvD[j]
-		// r239:negInvD = Param NegInvD
-		negInvD := cNegInvD[j]
-		// r240:alpha = Param Alpha
-		alpha := cAlpha[j]
-		// r241:width = Param Width
-		width := cWidth[j]
+		// r248 = Mul r246 r247:invD
+		r248 := float32(r246 * invD)
 		// If GSpike
 		if hasGSpike {
-			// r242 = Select r237:refr r9:vr r115:vc
-			r242 := vc
+			// r249 = Select r237:refr r9:vr r115:vc
+			r249 := vc
 			if refr {
-				r242 = vr
+				r249 = vr
 			}
-			// r243 = Load GSpike
-			r243 := gspike[j]
-			// r244 = Sub r242 r5:vTh
-			r244 := float32(r242 - vTh)
-			// r245 = Abs r244
-			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
-			// r246 = FMA r245 r239:negInvD r241:width
-			r246 := fma32Try(r245, negInvD, width, &slow)
-			// r247 = Mul r240:alpha r246
-			r247 := float32(alpha * r246)
-			// r248 = CmpLT r247 r229
-			r248 := r247 < r229
-			// r249 = Select r248 r229 r247
-			r249 := r247
-			if r248 {
-				r249 = r229
+			// r250 = Load GSpike
+			r250 := gspike[j]
+			// r251:alpha = Param Alpha
+			alpha251 := cAlpha[j]
+			// r252 = Sub r249 r5:vTh
+			r252 := float32(r249 - vTh)
+			// r253 = Abs r252
+			r253 := math.Float32frombits(math.Float32bits(r252) &^ (1 << 31))
+			// r254:negInvD = Param NegInvD
+			negInvD254 := cNegInvD[j]
+			// r255:width = Param Width
+			width255 := cWidth[j]
+			// r256 = FMA r253 r254:negInvD r255:width
+			r256 := fma32Try(r253, negInvD254, width255, &slow)
+			// r257 = Mul r251:alpha r256
+			r257 := float32(alpha251 * r256)
+			// r258 = CmpLT r257 r229
+			r258 := r257 < r229
+			// r259 = Select r258 r229 r257
+			r259 := r257
+			if r258 {
+				r259 = r229
 			}
-			// r250 = Mul r243 r249
-			r250 := float32(r243 * r249)
-			// r3:gV = FMA r250 r238:invD r3:gV
-			gV = fma32Try(r250, invD, gV, &slow)
+			// r260 = Mul r250 r259
+			r260 := float32(r250 * r259)
+			// r3:gV = FMA r260 r247:invD r3:gV
+			gV = fma32Try(r260, invD, gV, &slow)
 		}
-		// r252:dtRTau = Param DtRTau
-		dtRTau252 := cDtRTau[j]
-		// r253:ka = Param Ka
+		// r262:dtRTau = Param DtRTau
+		dtRTau262 := cDtRTau[j]
+		// r263:ka = Param Ka
 		ka := cKa[j]
-		// r254:hVc = FMA r4:gW r253:ka r3:gV
+		// r264:hVc = FMA r4:gW r263:ka r3:gV
 		hVc := fma32Try(gW, ka, gV, &slow)
-		// r255 = Mul r45:ex r252:dtRTau
-		r255 := float32(ex * dtRTau252)
-		// r256 = Mul r254:hVc r255
-		r256 := float32(hVc * r255)
-		// r257:gI = Select r237:refr r229 r256
-		gI := r256
+		// r265 = Mul r45:ex r262:dtRTau
+		r265 := float32(ex * dtRTau262)
+		// r266 = Mul r264:hVc r265
+		r266 := float32(hVc * r265)
+		// r267:gI = Select r237:refr r229 r266
+		gI := r266
 		if refr {
 			gI = r229
 		}
-		// r258:keep = Param Keep
+		// r268:keep = Param Keep
 		keep := cKeep[j]
-		// r259 = Select r237:refr r44 r258:keep
-		r259 := keep
+		// r269 = Select r237:refr r44 r268:keep
+		r269 := keep
 		if refr {
-			r259 = r44
+			r269 = r44
 		}
-		// r260 = Mul r4:gW r259
-		r260 := float32(gW * r259)
-		// r4:gW = Sub r260 r257:gI
-		gW = float32(r260 - gI)
-		// r262:q = Mul r126:dphi r24:F
-		q262 := float32(dphi * F)
-		// r263:dtCTau2 = Param DtCTau2
+		// r270 = Mul r4:gW r269
+		r270 := float32(gW * r269)
+		// r4:gW = Sub r270 r267:gI
+		gW = float32(r270 - gI)
+		// r272:q = Mul r126:dphi r24:F
+		q272 := float32(dphi * F)
+		// r273:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
-		// r264 = FMA r262:q r263:dtCTau2 r44
-		r264 := fma32Try(q262, dtCTau2, r44, &slow)
-		// r265 = FMA r45:ex r26:z r264
-		r265 := fma32Try(ex, z, r264, &slow)
-		// r266 = Mul r254:hVc r265
-		r266 := float32(hVc * r265)
-		// r267:hv = Select r237:refr r3:gV r266
-		hv := r266
+		// r274 = FMA r272:q r273:dtCTau2 r44
+		r274 := fma32Try(q272, dtCTau2, r44, &slow)
+		// r275 = FMA r45:ex r26:z r274
+		r275 := fma32Try(ex, z, r274, &slow)
+		// r276 = Mul r264:hVc r275
+		r276 := float32(hVc * r275)
+		// r277:hv = Select r237:refr r3:gV r276
+		hv := r276
 		if refr {
 			hv = gV
 		}
-		// r268 = Imm 0x0
-		r268 := math.Float32frombits(0x00000000) // 0
+		// r278 = Imm 0x0
+		r278 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r269 = Mul r254:hVc r252:dtRTau
-			r269 := float32(hVc * dtRTau252)
-			// r270 = Mul r269 r87
-			r270 := float32(r269 * r87)
-			// r271 = FMA r45:ex r9:vr r262:q
-			r271 := fma32Try(ex, vr, q262, &slow)
-			// r272 = Mul r270 r271
-			r272 := float32(r270 * r271)
-			// r268 = Select r237:refr r229 r272
-			r268 = r272
+			// r279 = Mul r264:hVc r262:dtRTau
+			r279 := float32(hVc * dtRTau262)
+			// r280 = Mul r279 r87
+			r280 := float32(r279 * r87)
+			// r281 = FMA r45:ex r9:vr r272:q
+			r281 := fma32Try(ex, vr, q272, &slow)
+			// r282 = Mul r280 r281
+			r282 := float32(r280 * r281)
+			// r278 = Select r237:refr r229 r282
+			r278 = r282
 			if refr {
-				r268 = r229
+				r278 = r229
 			}
 		}
-		// r274 = Sub r0:V r5:vTh
-		r274 := float32(V - vTh)
-		// r275 = Abs r274
-		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
-		// r276 = FMA r275 r239:negInvD r241:width
-		r276 := fma32Try(r275, negInvD, width, &slow)
-		// r277 = Mul r240:alpha r276
-		r277 := float32(alpha * r276)
-		// r278 = CmpLT r277 r229
-		r278 := r277 < r229
-		// r279 = Select r278 r229 r277
-		r279 := r277
-		if r278 {
-			r279 = r229
-		}
-		// r280 = Mul r279 r238:invD
-		r280 := float32(r279 * invD)
-		// r281:b = Param B
-		b281 := cB[j]
-		// r282 = Mul r4:gW r281:b
-		r282 := float32(gW * b281)
-		// r283 = Mul r282 r280
-		r283 := float32(r282 * r280)
-		// r284 = Sub r44 r279
-		r284 := float32(r44 - r279)
-		// r3:gV = FMA r267:hv r284 r283
-		gV = fma32Try(hv, r284, r283, &slow)
+		// r284:b = Param B
+		b284 := cB[j]
+		// r285 = Mul r4:gW r284:b
+		r285 := float32(gW * b284)
+		// r286 = Mul r285 r248
+		r286 := float32(r285 * r248)
+		// r287 = Sub r44 r246
+		r287 := float32(r44 - r246)
+		// r3:gV = FMA r277:hv r287 r286
+		gV = fma32Try(hv, r287, r286, &slow)
 		if slow {
 			backwardF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// Store GI r257:gI
+			// Store GI r267:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r268
-			gg[j] = r268
+			// Store GG r278
+			gg[j] = r278
 		}
 		// If GDelta
 		if hasGDelta {
-			// r286 = Select r237:refr r229 r254:hVc
-			r286 := hVc
+			// r289 = Select r237:refr r229 r264:hVc
+			r289 := hVc
 			if refr {
-				r286 = r229
+				r289 = r229
 			}
-			// Store GDelta r286
-			gdelta[j] = r286
+			// Store GDelta r289
+			gdelta[j] = r289
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -16547,10 +16565,10 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
-	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
-	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
 	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
@@ -17093,148 +17111,154 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 		tauRef := cTauRef[j]
 		// r237:refr = CmpLT r235 r236:tauRef
 		refr := r235 < tauRef
-		// r238:invD = Param InvD
+		// r238:alpha = Param Alpha
+		alpha238 := cAlpha[j]
+		// r239 = Sub r0:V r5:vTh
+		r239 := float32(V - vTh)
+		// r240 = Abs r239
+		r240 := math.Float32frombits(math.Float32bits(r239) &^ (1 << 31))
+		// r241:negInvD = Param NegInvD
+		negInvD241 := cNegInvD[j]
+		// r242:width = Param Width
+		width242 := cWidth[j]
+		// r243 = FMA r240 r241:negInvD r242:width
+		r243 := fma32(r240, negInvD241, width242)
+		// r244 = Mul r238:alpha r243
+		r244 := float32(alpha238 * r243)
+		// r245 = CmpLT r244 r229
+		r245 := r244 < r229
+		// r246 = Select r245 r229 r244
+		r246 := r244
+		if r245 {
+			r246 = r229
+		}
+		// r247:invD = Param InvD
 		invD := cInvD[j]
-		// r239:negInvD = Param NegInvD
-		negInvD := cNegInvD[j]
-		// r240:alpha = Param Alpha
-		alpha := cAlpha[j]
-		// r241:width = Param Width
-		width := cWidth[j]
+		// r248 = Mul r246 r247:invD
+		r248 := float32(r246 * invD)
 		// If GSpike
 		if hasGSpike {
-			// r242 = Select r237:refr r9:vr r115:vc
-			r242 := vc
+			// r249 = Select r237:refr r9:vr r115:vc
+			r249 := vc
 			if refr {
-				r242 = vr
+				r249 = vr
 			}
-			// r243 = Load GSpike
-			r243 := gspike[j]
-			// r244 = Sub r242 r5:vTh
-			r244 := float32(r242 - vTh)
-			// r245 = Abs r244
-			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
-			// r246 = FMA r245 r239:negInvD r241:width
-			r246 := fma32(r245, negInvD, width)
-			// r247 = Mul r240:alpha r246
-			r247 := float32(alpha * r246)
-			// r248 = CmpLT r247 r229
-			r248 := r247 < r229
-			// r249 = Select r248 r229 r247
-			r249 := r247
-			if r248 {
-				r249 = r229
+			// r250 = Load GSpike
+			r250 := gspike[j]
+			// r251:alpha = Param Alpha
+			alpha251 := cAlpha[j]
+			// r252 = Sub r249 r5:vTh
+			r252 := float32(r249 - vTh)
+			// r253 = Abs r252
+			r253 := math.Float32frombits(math.Float32bits(r252) &^ (1 << 31))
+			// r254:negInvD = Param NegInvD
+			negInvD254 := cNegInvD[j]
+			// r255:width = Param Width
+			width255 := cWidth[j]
+			// r256 = FMA r253 r254:negInvD r255:width
+			r256 := fma32(r253, negInvD254, width255)
+			// r257 = Mul r251:alpha r256
+			r257 := float32(alpha251 * r256)
+			// r258 = CmpLT r257 r229
+			r258 := r257 < r229
+			// r259 = Select r258 r229 r257
+			r259 := r257
+			if r258 {
+				r259 = r229
 			}
-			// r250 = Mul r243 r249
-			r250 := float32(r243 * r249)
-			// r3:gV = FMA r250 r238:invD r3:gV
-			gV = fma32(r250, invD, gV)
+			// r260 = Mul r250 r259
+			r260 := float32(r250 * r259)
+			// r3:gV = FMA r260 r247:invD r3:gV
+			gV = fma32(r260, invD, gV)
 		}
-		// r252:dtRTau = Param DtRTau
-		dtRTau252 := cDtRTau[j]
-		// r253:ka = Param Ka
+		// r262:dtRTau = Param DtRTau
+		dtRTau262 := cDtRTau[j]
+		// r263:ka = Param Ka
 		ka := cKa[j]
-		// r254:hVc = FMA r4:gW r253:ka r3:gV
+		// r264:hVc = FMA r4:gW r263:ka r3:gV
 		hVc := fma32(gW, ka, gV)
-		// r255 = Mul r45:ex r252:dtRTau
-		r255 := float32(ex * dtRTau252)
-		// r256 = Mul r254:hVc r255
-		r256 := float32(hVc * r255)
-		// r257:gI = Select r237:refr r229 r256
-		gI := r256
+		// r265 = Mul r45:ex r262:dtRTau
+		r265 := float32(ex * dtRTau262)
+		// r266 = Mul r264:hVc r265
+		r266 := float32(hVc * r265)
+		// r267:gI = Select r237:refr r229 r266
+		gI := r266
 		if refr {
 			gI = r229
 		}
-		// r258:keep = Param Keep
+		// r268:keep = Param Keep
 		keep := cKeep[j]
-		// r259 = Select r237:refr r44 r258:keep
-		r259 := keep
+		// r269 = Select r237:refr r44 r268:keep
+		r269 := keep
 		if refr {
-			r259 = r44
+			r269 = r44
 		}
-		// r260 = Mul r4:gW r259
-		r260 := float32(gW * r259)
-		// r4:gW = Sub r260 r257:gI
-		gW = float32(r260 - gI)
-		// r262:q = Mul r126:dphi r24:F
-		q262 := float32(dphi * F)
-		// r263:dtCTau2 = Param DtCTau2
+		// r270 = Mul r4:gW r269
+		r270 := float32(gW * r269)
+		// r4:gW = Sub r270 r267:gI
+		gW = float32(r270 - gI)
+		// r272:q = Mul r126:dphi r24:F
+		q272 := float32(dphi * F)
+		// r273:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
-		// r264 = FMA r262:q r263:dtCTau2 r44
-		r264 := fma32(q262, dtCTau2, r44)
-		// r265 = FMA r45:ex r26:z r264
-		r265 := fma32(ex, z, r264)
-		// r266 = Mul r254:hVc r265
-		r266 := float32(hVc * r265)
-		// r267:hv = Select r237:refr r3:gV r266
-		hv := r266
+		// r274 = FMA r272:q r273:dtCTau2 r44
+		r274 := fma32(q272, dtCTau2, r44)
+		// r275 = FMA r45:ex r26:z r274
+		r275 := fma32(ex, z, r274)
+		// r276 = Mul r264:hVc r275
+		r276 := float32(hVc * r275)
+		// r277:hv = Select r237:refr r3:gV r276
+		hv := r276
 		if refr {
 			hv = gV
 		}
-		// r268 = Imm 0x0
-		r268 := math.Float32frombits(0x00000000) // 0
+		// r278 = Imm 0x0
+		r278 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r269 = Mul r254:hVc r252:dtRTau
-			r269 := float32(hVc * dtRTau252)
-			// r270 = Mul r269 r87
-			r270 := float32(r269 * r87)
-			// r271 = FMA r45:ex r9:vr r262:q
-			r271 := fma32(ex, vr, q262)
-			// r272 = Mul r270 r271
-			r272 := float32(r270 * r271)
-			// r268 = Select r237:refr r229 r272
-			r268 = r272
+			// r279 = Mul r264:hVc r262:dtRTau
+			r279 := float32(hVc * dtRTau262)
+			// r280 = Mul r279 r87
+			r280 := float32(r279 * r87)
+			// r281 = FMA r45:ex r9:vr r272:q
+			r281 := fma32(ex, vr, q272)
+			// r282 = Mul r280 r281
+			r282 := float32(r280 * r281)
+			// r278 = Select r237:refr r229 r282
+			r278 = r282
 			if refr {
-				r268 = r229
+				r278 = r229
 			}
 		}
-		// r274 = Sub r0:V r5:vTh
-		r274 := float32(V - vTh)
-		// r275 = Abs r274
-		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
-		// r276 = FMA r275 r239:negInvD r241:width
-		r276 := fma32(r275, negInvD, width)
-		// r277 = Mul r240:alpha r276
-		r277 := float32(alpha * r276)
-		// r278 = CmpLT r277 r229
-		r278 := r277 < r229
-		// r279 = Select r278 r229 r277
-		r279 := r277
-		if r278 {
-			r279 = r229
-		}
-		// r280 = Mul r279 r238:invD
-		r280 := float32(r279 * invD)
-		// r281:b = Param B
-		b281 := cB[j]
-		// r282 = Mul r4:gW r281:b
-		r282 := float32(gW * b281)
-		// r283 = Mul r282 r280
-		r283 := float32(r282 * r280)
-		// r284 = Sub r44 r279
-		r284 := float32(r44 - r279)
-		// r3:gV = FMA r267:hv r284 r283
-		gV = fma32(hv, r284, r283)
+		// r284:b = Param B
+		b284 := cB[j]
+		// r285 = Mul r4:gW r284:b
+		r285 := float32(gW * b284)
+		// r286 = Mul r285 r248
+		r286 := float32(r285 * r248)
+		// r287 = Sub r44 r246
+		r287 := float32(r44 - r246)
+		// r3:gV = FMA r277:hv r287 r286
+		gV = fma32(hv, r287, r286)
 		// If GI
 		if hasGI {
-			// Store GI r257:gI
+			// Store GI r267:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r268
-			gg[j] = r268
+			// Store GG r278
+			gg[j] = r278
 		}
 		// If GDelta
 		if hasGDelta {
-			// r286 = Select r237:refr r229 r254:hVc
-			r286 := hVc
+			// r289 = Select r237:refr r229 r264:hVc
+			r289 := hVc
 			if refr {
-				r286 = r229
+				r289 = r229
 			}
-			// Store GDelta r286
-			gdelta[j] = r286
+			// Store GDelta r289
+			gdelta[j] = r289
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -18589,232 +18613,232 @@ func backwardF32HardOne(f *Backward32, s int) {
 		refr_a := r235_a < c[BackwardCTauRef]
 		refr_b := r235_b < c[BackwardCTauRef]
 		refr_c := r235_c < c[BackwardCTauRef]
+		// r239 = Sub r0:V r5:vTh
+		r239_a := float32(V_a - c[BackwardCVTh])
+		r239_b := float32(V_b - c[BackwardCVTh])
+		r239_c := float32(V_c - c[BackwardCVTh])
+		// r240 = Abs r239
+		r240_a := math.Float32frombits(math.Float32bits(r239_a) &^ (1 << 31))
+		r240_b := math.Float32frombits(math.Float32bits(r239_b) &^ (1 << 31))
+		r240_c := math.Float32frombits(math.Float32bits(r239_c) &^ (1 << 31))
+		// r243 = FMA r240 r241:negInvD r242:width
+		r243_a := fma32Try(r240_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r243_b := fma32Try(r240_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		r243_c := fma32Try(r240_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r244 = Mul r238:alpha r243
+		r244_a := float32(c[BackwardCAlpha] * r243_a)
+		r244_b := float32(c[BackwardCAlpha] * r243_b)
+		r244_c := float32(c[BackwardCAlpha] * r243_c)
+		// r245 = CmpLT r244 r229
+		r245_a := r244_a < r229
+		r245_b := r244_b < r229
+		r245_c := r244_c < r229
+		// r246 = Select r245 r229 r244
+		r246_a := r244_a
+		if r245_a {
+			r246_a = r229
+		}
+		r246_b := r244_b
+		if r245_b {
+			r246_b = r229
+		}
+		r246_c := r244_c
+		if r245_c {
+			r246_c = r229
+		}
+		// r248 = Mul r246 r247:invD
+		r248_a := float32(r246_a * c[BackwardCInvD])
+		r248_b := float32(r246_b * c[BackwardCInvD])
+		r248_c := float32(r246_c * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r242 = Select r237:refr r10:vr r115:vc
-			r242_a := vc_a
+			// r249 = Select r237:refr r10:vr r115:vc
+			r249_a := vc_a
 			if refr_a {
-				r242_a = vr_a
+				r249_a = vr_a
 			}
-			r242_b := vc_b
+			r249_b := vc_b
 			if refr_b {
-				r242_b = vr_b
+				r249_b = vr_b
 			}
-			r242_c := vc_c
+			r249_c := vc_c
 			if refr_c {
-				r242_c = vr_c
+				r249_c = vr_c
 			}
-			// r243 = Load GSpike
-			r243_a := gspike[j]
-			r243_b := gspike[j+1]
-			r243_c := gspike[j+2]
-			// r244 = Sub r242 r5:vTh
-			r244_a := float32(r242_a - c[BackwardCVTh])
-			r244_b := float32(r242_b - c[BackwardCVTh])
-			r244_c := float32(r242_c - c[BackwardCVTh])
-			// r245 = Abs r244
-			r245_a := math.Float32frombits(math.Float32bits(r244_a) &^ (1 << 31))
-			r245_b := math.Float32frombits(math.Float32bits(r244_b) &^ (1 << 31))
-			r245_c := math.Float32frombits(math.Float32bits(r244_c) &^ (1 << 31))
-			// r246 = FMA r245 r239:negInvD r241:width
-			r246_a := fma32Try(r245_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			r246_b := fma32Try(r245_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			r246_c := fma32Try(r245_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			// r247 = Mul r240:alpha r246
-			r247_a := float32(c[BackwardCAlpha] * r246_a)
-			r247_b := float32(c[BackwardCAlpha] * r246_b)
-			r247_c := float32(c[BackwardCAlpha] * r246_c)
-			// r248 = CmpLT r247 r229
-			r248_a := r247_a < r229
-			r248_b := r247_b < r229
-			r248_c := r247_c < r229
-			// r249 = Select r248 r229 r247
-			r249_a := r247_a
-			if r248_a {
-				r249_a = r229
+			// r250 = Load GSpike
+			r250_a := gspike[j]
+			r250_b := gspike[j+1]
+			r250_c := gspike[j+2]
+			// r251 = Sub r249 r5:vTh
+			r251_a := float32(r249_a - c[BackwardCVTh])
+			r251_b := float32(r249_b - c[BackwardCVTh])
+			r251_c := float32(r249_c - c[BackwardCVTh])
+			// r252 = Abs r251
+			r252_a := math.Float32frombits(math.Float32bits(r251_a) &^ (1 << 31))
+			r252_b := math.Float32frombits(math.Float32bits(r251_b) &^ (1 << 31))
+			r252_c := math.Float32frombits(math.Float32bits(r251_c) &^ (1 << 31))
+			// r253 = FMA r252 r241:negInvD r242:width
+			r253_a := fma32Try(r252_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r253_b := fma32Try(r252_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			r253_c := fma32Try(r252_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r254 = Mul r238:alpha r253
+			r254_a := float32(c[BackwardCAlpha] * r253_a)
+			r254_b := float32(c[BackwardCAlpha] * r253_b)
+			r254_c := float32(c[BackwardCAlpha] * r253_c)
+			// r255 = CmpLT r254 r229
+			r255_a := r254_a < r229
+			r255_b := r254_b < r229
+			r255_c := r254_c < r229
+			// r256 = Select r255 r229 r254
+			r256_a := r254_a
+			if r255_a {
+				r256_a = r229
 			}
-			r249_b := r247_b
-			if r248_b {
-				r249_b = r229
+			r256_b := r254_b
+			if r255_b {
+				r256_b = r229
 			}
-			r249_c := r247_c
-			if r248_c {
-				r249_c = r229
+			r256_c := r254_c
+			if r255_c {
+				r256_c = r229
 			}
-			// r250 = Mul r243 r249
-			r250_a := float32(r243_a * r249_a)
-			r250_b := float32(r243_b * r249_b)
-			r250_c := float32(r243_c * r249_c)
-			// r3:gV = FMA r250 r238:invD r3:gV
-			gV_a = fma32Try(r250_a, c[BackwardCInvD], gV_a, &slow)
-			gV_b = fma32Try(r250_b, c[BackwardCInvD], gV_b, &slow)
-			gV_c = fma32Try(r250_c, c[BackwardCInvD], gV_c, &slow)
+			// r257 = Mul r250 r256
+			r257_a := float32(r250_a * r256_a)
+			r257_b := float32(r250_b * r256_b)
+			r257_c := float32(r250_c * r256_c)
+			// r3:gV = FMA r257 r247:invD r3:gV
+			gV_a = fma32Try(r257_a, c[BackwardCInvD], gV_a, &slow)
+			gV_b = fma32Try(r257_b, c[BackwardCInvD], gV_b, &slow)
+			gV_c = fma32Try(r257_c, c[BackwardCInvD], gV_c, &slow)
 		}
-		// r253:hVc = FMA r4:gW r252:ka r3:gV
+		// r260:hVc = FMA r4:gW r259:ka r3:gV
 		hVc_a := fma32Try(gW_a, c[BackwardCKa], gV_a, &slow)
 		hVc_b := fma32Try(gW_b, c[BackwardCKa], gV_b, &slow)
 		hVc_c := fma32Try(gW_c, c[BackwardCKa], gV_c, &slow)
-		// r254 = Mul r45:ex r22:dtRTau
-		r254_a := float32(ex_a * c[BackwardCDtRTau])
-		r254_b := float32(ex_b * c[BackwardCDtRTau])
-		r254_c := float32(ex_c * c[BackwardCDtRTau])
-		// r255 = Mul r253:hVc r254
-		r255_a := float32(hVc_a * r254_a)
-		r255_b := float32(hVc_b * r254_b)
-		r255_c := float32(hVc_c * r254_c)
-		// r256:gI = Select r237:refr r229 r255
-		gI_a := r255_a
+		// r261 = Mul r45:ex r22:dtRTau
+		r261_a := float32(ex_a * c[BackwardCDtRTau])
+		r261_b := float32(ex_b * c[BackwardCDtRTau])
+		r261_c := float32(ex_c * c[BackwardCDtRTau])
+		// r262 = Mul r260:hVc r261
+		r262_a := float32(hVc_a * r261_a)
+		r262_b := float32(hVc_b * r261_b)
+		r262_c := float32(hVc_c * r261_c)
+		// r263:gI = Select r237:refr r229 r262
+		gI_a := r262_a
 		if refr_a {
 			gI_a = r229
 		}
-		gI_b := r255_b
+		gI_b := r262_b
 		if refr_b {
 			gI_b = r229
 		}
-		gI_c := r255_c
+		gI_c := r262_c
 		if refr_c {
 			gI_c = r229
 		}
-		// r258 = Select r237:refr r44 r257:keep
-		r258_a := c[BackwardCKeep]
+		// r265 = Select r237:refr r44 r264:keep
+		r265_a := c[BackwardCKeep]
 		if refr_a {
-			r258_a = r44
+			r265_a = r44
 		}
-		r258_b := c[BackwardCKeep]
+		r265_b := c[BackwardCKeep]
 		if refr_b {
-			r258_b = r44
+			r265_b = r44
 		}
-		r258_c := c[BackwardCKeep]
+		r265_c := c[BackwardCKeep]
 		if refr_c {
-			r258_c = r44
+			r265_c = r44
 		}
-		// r259 = Mul r4:gW r258
-		r259_a := float32(gW_a * r258_a)
-		r259_b := float32(gW_b * r258_b)
-		r259_c := float32(gW_c * r258_c)
-		// r4:gW = Sub r259 r256:gI
-		gW_a = float32(r259_a - gI_a)
-		gW_b = float32(r259_b - gI_b)
-		gW_c = float32(r259_c - gI_c)
-		// r261:q = Mul r126:dphi r25:F
-		q261_a := float32(dphi_a * F_a)
-		q261_b := float32(dphi_b * F_b)
-		q261_c := float32(dphi_c * F_c)
-		// r263 = FMA r261:q r262:dtCTau2 r44
-		r263_a := fma32Try(q261_a, c[BackwardCDtCTau2], r44, &slow)
-		r263_b := fma32Try(q261_b, c[BackwardCDtCTau2], r44, &slow)
-		r263_c := fma32Try(q261_c, c[BackwardCDtCTau2], r44, &slow)
-		// r264 = FMA r45:ex r27:z r263
-		r264_a := fma32Try(ex_a, z_a, r263_a, &slow)
-		r264_b := fma32Try(ex_b, z_b, r263_b, &slow)
-		r264_c := fma32Try(ex_c, z_c, r263_c, &slow)
-		// r265 = Mul r253:hVc r264
-		r265_a := float32(hVc_a * r264_a)
-		r265_b := float32(hVc_b * r264_b)
-		r265_c := float32(hVc_c * r264_c)
-		// r266:hv = Select r237:refr r3:gV r265
-		hv_a := r265_a
+		// r266 = Mul r4:gW r265
+		r266_a := float32(gW_a * r265_a)
+		r266_b := float32(gW_b * r265_b)
+		r266_c := float32(gW_c * r265_c)
+		// r4:gW = Sub r266 r263:gI
+		gW_a = float32(r266_a - gI_a)
+		gW_b = float32(r266_b - gI_b)
+		gW_c = float32(r266_c - gI_c)
+		// r268:q = Mul r126:dphi r25:F
+		q268_a := float32(dphi_a * F_a)
+		q268_b := float32(dphi_b * F_b)
+		q268_c := float32(dphi_c * F_c)
+		// r270 = FMA r268:q r269:dtCTau2 r44
+		r270_a := fma32Try(q268_a, c[BackwardCDtCTau2], r44, &slow)
+		r270_b := fma32Try(q268_b, c[BackwardCDtCTau2], r44, &slow)
+		r270_c := fma32Try(q268_c, c[BackwardCDtCTau2], r44, &slow)
+		// r271 = FMA r45:ex r27:z r270
+		r271_a := fma32Try(ex_a, z_a, r270_a, &slow)
+		r271_b := fma32Try(ex_b, z_b, r270_b, &slow)
+		r271_c := fma32Try(ex_c, z_c, r270_c, &slow)
+		// r272 = Mul r260:hVc r271
+		r272_a := float32(hVc_a * r271_a)
+		r272_b := float32(hVc_b * r271_b)
+		r272_c := float32(hVc_c * r271_c)
+		// r273:hv = Select r237:refr r3:gV r272
+		hv_a := r272_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r265_b
+		hv_b := r272_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		hv_c := r265_c
+		hv_c := r272_c
 		if refr_c {
 			hv_c = gV_c
 		}
-		// r267 = Imm 0x0
-		r267_a := math.Float32frombits(0x00000000) // 0
-		r267_b := math.Float32frombits(0x00000000) // 0
-		r267_c := math.Float32frombits(0x00000000) // 0
+		// r274 = Imm 0x0
+		r274_a := math.Float32frombits(0x00000000) // 0
+		r274_b := math.Float32frombits(0x00000000) // 0
+		r274_c := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r268 = Mul r253:hVc r22:dtRTau
-			r268_a := float32(hVc_a * c[BackwardCDtRTau])
-			r268_b := float32(hVc_b * c[BackwardCDtRTau])
-			r268_c := float32(hVc_c * c[BackwardCDtRTau])
-			// r269 = Mul r268 r87
-			r269_a := float32(r268_a * r87)
-			r269_b := float32(r268_b * r87)
-			r269_c := float32(r268_c * r87)
-			// r270 = FMA r45:ex r10:vr r261:q
-			r270_a := fma32Try(ex_a, vr_a, q261_a, &slow)
-			r270_b := fma32Try(ex_b, vr_b, q261_b, &slow)
-			r270_c := fma32Try(ex_c, vr_c, q261_c, &slow)
-			// r271 = Mul r269 r270
-			r271_a := float32(r269_a * r270_a)
-			r271_b := float32(r269_b * r270_b)
-			r271_c := float32(r269_c * r270_c)
-			// r267 = Select r237:refr r229 r271
-			r267_a = r271_a
+			// r275 = Mul r260:hVc r22:dtRTau
+			r275_a := float32(hVc_a * c[BackwardCDtRTau])
+			r275_b := float32(hVc_b * c[BackwardCDtRTau])
+			r275_c := float32(hVc_c * c[BackwardCDtRTau])
+			// r276 = Mul r275 r87
+			r276_a := float32(r275_a * r87)
+			r276_b := float32(r275_b * r87)
+			r276_c := float32(r275_c * r87)
+			// r277 = FMA r45:ex r10:vr r268:q
+			r277_a := fma32Try(ex_a, vr_a, q268_a, &slow)
+			r277_b := fma32Try(ex_b, vr_b, q268_b, &slow)
+			r277_c := fma32Try(ex_c, vr_c, q268_c, &slow)
+			// r278 = Mul r276 r277
+			r278_a := float32(r276_a * r277_a)
+			r278_b := float32(r276_b * r277_b)
+			r278_c := float32(r276_c * r277_c)
+			// r274 = Select r237:refr r229 r278
+			r274_a = r278_a
 			if refr_a {
-				r267_a = r229
+				r274_a = r229
 			}
-			r267_b = r271_b
+			r274_b = r278_b
 			if refr_b {
-				r267_b = r229
+				r274_b = r229
 			}
-			r267_c = r271_c
+			r274_c = r278_c
 			if refr_c {
-				r267_c = r229
+				r274_c = r229
 			}
 		}
-		// r273 = Sub r0:V r5:vTh
-		r273_a := float32(V_a - c[BackwardCVTh])
-		r273_b := float32(V_b - c[BackwardCVTh])
-		r273_c := float32(V_c - c[BackwardCVTh])
-		// r274 = Abs r273
-		r274_a := math.Float32frombits(math.Float32bits(r273_a) &^ (1 << 31))
-		r274_b := math.Float32frombits(math.Float32bits(r273_b) &^ (1 << 31))
-		r274_c := math.Float32frombits(math.Float32bits(r273_c) &^ (1 << 31))
-		// r275 = FMA r274 r239:negInvD r241:width
-		r275_a := fma32Try(r274_a, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		r275_b := fma32Try(r274_b, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		r275_c := fma32Try(r274_c, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		// r276 = Mul r240:alpha r275
-		r276_a := float32(c[BackwardCAlpha] * r275_a)
-		r276_b := float32(c[BackwardCAlpha] * r275_b)
-		r276_c := float32(c[BackwardCAlpha] * r275_c)
-		// r277 = CmpLT r276 r229
-		r277_a := r276_a < r229
-		r277_b := r276_b < r229
-		r277_c := r276_c < r229
-		// r278 = Select r277 r229 r276
-		r278_a := r276_a
-		if r277_a {
-			r278_a = r229
-		}
-		r278_b := r276_b
-		if r277_b {
-			r278_b = r229
-		}
-		r278_c := r276_c
-		if r277_c {
-			r278_c = r229
-		}
-		// r279 = Mul r278 r238:invD
-		r279_a := float32(r278_a * c[BackwardCInvD])
-		r279_b := float32(r278_b * c[BackwardCInvD])
-		r279_c := float32(r278_c * c[BackwardCInvD])
 		// r280 = Mul r4:gW r11:b
 		r280_a := float32(gW_a * c[BackwardCB])
 		r280_b := float32(gW_b * c[BackwardCB])
 		r280_c := float32(gW_c * c[BackwardCB])
-		// r281 = Mul r280 r279
-		r281_a := float32(r280_a * r279_a)
-		r281_b := float32(r280_b * r279_b)
-		r281_c := float32(r280_c * r279_c)
+		// r281 = Mul r280 r248
+		r281_a := float32(r280_a * r248_a)
+		r281_b := float32(r280_b * r248_b)
+		r281_c := float32(r280_c * r248_c)
 		// r282 = Sub r7:vReset r0:V
 		r282_a := float32(c[BackwardCVReset] - V_a)
 		r282_b := float32(c[BackwardCVReset] - V_b)
 		r282_c := float32(c[BackwardCVReset] - V_c)
-		// r283 = FMA r282 r279 r44
-		r283_a := fma32Try(r282_a, r279_a, r44, &slow)
-		r283_b := fma32Try(r282_b, r279_b, r44, &slow)
-		r283_c := fma32Try(r282_c, r279_c, r44, &slow)
-		// r3:gV = FMA r266:hv r283 r281
+		// r283 = FMA r282 r248 r44
+		r283_a := fma32Try(r282_a, r248_a, r44, &slow)
+		r283_b := fma32Try(r282_b, r248_b, r44, &slow)
+		r283_c := fma32Try(r282_c, r248_c, r44, &slow)
+		// r3:gV = FMA r273:hv r283 r281
 		gV_a = fma32Try(hv_a, r283_a, r281_a, &slow)
 		gV_b = fma32Try(hv_b, r283_b, r281_b, &slow)
 		gV_c = fma32Try(hv_c, r283_c, r281_c, &slow)
@@ -18824,21 +18848,21 @@ func backwardF32HardOne(f *Backward32, s int) {
 		}
 		// If GI
 		if hasGI {
-			// Store GI r256:gI
+			// Store GI r263:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// Store GG r267
-			gg[j] = r267_a
-			gg[j+1] = r267_b
-			gg[j+2] = r267_c
+			// Store GG r274
+			gg[j] = r274_a
+			gg[j+1] = r274_b
+			gg[j+2] = r274_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r285 = Select r237:refr r229 r253:hVc
+			// r285 = Select r237:refr r229 r260:hVc
 			r285_a := hVc_a
 			if refr_a {
 				r285_a = r229
@@ -19301,112 +19325,112 @@ func backwardF32HardOne(f *Backward32, s int) {
 		r235 := float32(r234 - Last)
 		// r237:refr = CmpLT r235 r236:tauRef
 		refr := r235 < c[BackwardCTauRef]
+		// r239 = Sub r0:V r5:vTh
+		r239 := float32(V - c[BackwardCVTh])
+		// r240 = Abs r239
+		r240 := math.Float32frombits(math.Float32bits(r239) &^ (1 << 31))
+		// r243 = FMA r240 r241:negInvD r242:width
+		r243 := fma32Try(r240, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+		// r244 = Mul r238:alpha r243
+		r244 := float32(c[BackwardCAlpha] * r243)
+		// r245 = CmpLT r244 r229
+		r245 := r244 < r229
+		// r246 = Select r245 r229 r244
+		r246 := r244
+		if r245 {
+			r246 = r229
+		}
+		// r248 = Mul r246 r247:invD
+		r248 := float32(r246 * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r242 = Select r237:refr r10:vr r115:vc
-			r242 := vc
+			// r249 = Select r237:refr r10:vr r115:vc
+			r249 := vc
 			if refr {
-				r242 = vr
+				r249 = vr
 			}
-			// r243 = Load GSpike
-			r243 := gspike[j]
-			// r244 = Sub r242 r5:vTh
-			r244 := float32(r242 - c[BackwardCVTh])
-			// r245 = Abs r244
-			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
-			// r246 = FMA r245 r239:negInvD r241:width
-			r246 := fma32Try(r245, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-			// r247 = Mul r240:alpha r246
-			r247 := float32(c[BackwardCAlpha] * r246)
-			// r248 = CmpLT r247 r229
-			r248 := r247 < r229
-			// r249 = Select r248 r229 r247
-			r249 := r247
-			if r248 {
-				r249 = r229
+			// r250 = Load GSpike
+			r250 := gspike[j]
+			// r251 = Sub r249 r5:vTh
+			r251 := float32(r249 - c[BackwardCVTh])
+			// r252 = Abs r251
+			r252 := math.Float32frombits(math.Float32bits(r251) &^ (1 << 31))
+			// r253 = FMA r252 r241:negInvD r242:width
+			r253 := fma32Try(r252, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
+			// r254 = Mul r238:alpha r253
+			r254 := float32(c[BackwardCAlpha] * r253)
+			// r255 = CmpLT r254 r229
+			r255 := r254 < r229
+			// r256 = Select r255 r229 r254
+			r256 := r254
+			if r255 {
+				r256 = r229
 			}
-			// r250 = Mul r243 r249
-			r250 := float32(r243 * r249)
-			// r3:gV = FMA r250 r238:invD r3:gV
-			gV = fma32Try(r250, c[BackwardCInvD], gV, &slow)
+			// r257 = Mul r250 r256
+			r257 := float32(r250 * r256)
+			// r3:gV = FMA r257 r247:invD r3:gV
+			gV = fma32Try(r257, c[BackwardCInvD], gV, &slow)
 		}
-		// r253:hVc = FMA r4:gW r252:ka r3:gV
+		// r260:hVc = FMA r4:gW r259:ka r3:gV
 		hVc := fma32Try(gW, c[BackwardCKa], gV, &slow)
-		// r254 = Mul r45:ex r22:dtRTau
-		r254 := float32(ex * c[BackwardCDtRTau])
-		// r255 = Mul r253:hVc r254
-		r255 := float32(hVc * r254)
-		// r256:gI = Select r237:refr r229 r255
-		gI := r255
+		// r261 = Mul r45:ex r22:dtRTau
+		r261 := float32(ex * c[BackwardCDtRTau])
+		// r262 = Mul r260:hVc r261
+		r262 := float32(hVc * r261)
+		// r263:gI = Select r237:refr r229 r262
+		gI := r262
 		if refr {
 			gI = r229
 		}
-		// r258 = Select r237:refr r44 r257:keep
-		r258 := c[BackwardCKeep]
+		// r265 = Select r237:refr r44 r264:keep
+		r265 := c[BackwardCKeep]
 		if refr {
-			r258 = r44
+			r265 = r44
 		}
-		// r259 = Mul r4:gW r258
-		r259 := float32(gW * r258)
-		// r4:gW = Sub r259 r256:gI
-		gW = float32(r259 - gI)
-		// r261:q = Mul r126:dphi r25:F
-		q261 := float32(dphi * F)
-		// r263 = FMA r261:q r262:dtCTau2 r44
-		r263 := fma32Try(q261, c[BackwardCDtCTau2], r44, &slow)
-		// r264 = FMA r45:ex r27:z r263
-		r264 := fma32Try(ex, z, r263, &slow)
-		// r265 = Mul r253:hVc r264
-		r265 := float32(hVc * r264)
-		// r266:hv = Select r237:refr r3:gV r265
-		hv := r265
+		// r266 = Mul r4:gW r265
+		r266 := float32(gW * r265)
+		// r4:gW = Sub r266 r263:gI
+		gW = float32(r266 - gI)
+		// r268:q = Mul r126:dphi r25:F
+		q268 := float32(dphi * F)
+		// r270 = FMA r268:q r269:dtCTau2 r44
+		r270 := fma32Try(q268, c[BackwardCDtCTau2], r44, &slow)
+		// r271 = FMA r45:ex r27:z r270
+		r271 := fma32Try(ex, z, r270, &slow)
+		// r272 = Mul r260:hVc r271
+		r272 := float32(hVc * r271)
+		// r273:hv = Select r237:refr r3:gV r272
+		hv := r272
 		if refr {
 			hv = gV
 		}
-		// r267 = Imm 0x0
-		r267 := math.Float32frombits(0x00000000) // 0
+		// r274 = Imm 0x0
+		r274 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r268 = Mul r253:hVc r22:dtRTau
-			r268 := float32(hVc * c[BackwardCDtRTau])
-			// r269 = Mul r268 r87
-			r269 := float32(r268 * r87)
-			// r270 = FMA r45:ex r10:vr r261:q
-			r270 := fma32Try(ex, vr, q261, &slow)
-			// r271 = Mul r269 r270
-			r271 := float32(r269 * r270)
-			// r267 = Select r237:refr r229 r271
-			r267 = r271
+			// r275 = Mul r260:hVc r22:dtRTau
+			r275 := float32(hVc * c[BackwardCDtRTau])
+			// r276 = Mul r275 r87
+			r276 := float32(r275 * r87)
+			// r277 = FMA r45:ex r10:vr r268:q
+			r277 := fma32Try(ex, vr, q268, &slow)
+			// r278 = Mul r276 r277
+			r278 := float32(r276 * r277)
+			// r274 = Select r237:refr r229 r278
+			r274 = r278
 			if refr {
-				r267 = r229
+				r274 = r229
 			}
 		}
-		// r273 = Sub r0:V r5:vTh
-		r273 := float32(V - c[BackwardCVTh])
-		// r274 = Abs r273
-		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
-		// r275 = FMA r274 r239:negInvD r241:width
-		r275 := fma32Try(r274, c[BackwardCNegInvD], c[BackwardCWidth], &slow)
-		// r276 = Mul r240:alpha r275
-		r276 := float32(c[BackwardCAlpha] * r275)
-		// r277 = CmpLT r276 r229
-		r277 := r276 < r229
-		// r278 = Select r277 r229 r276
-		r278 := r276
-		if r277 {
-			r278 = r229
-		}
-		// r279 = Mul r278 r238:invD
-		r279 := float32(r278 * c[BackwardCInvD])
 		// r280 = Mul r4:gW r11:b
 		r280 := float32(gW * c[BackwardCB])
-		// r281 = Mul r280 r279
-		r281 := float32(r280 * r279)
+		// r281 = Mul r280 r248
+		r281 := float32(r280 * r248)
 		// r282 = Sub r7:vReset r0:V
 		r282 := float32(c[BackwardCVReset] - V)
-		// r283 = FMA r282 r279 r44
-		r283 := fma32Try(r282, r279, r44, &slow)
-		// r3:gV = FMA r266:hv r283 r281
+		// r283 = FMA r282 r248 r44
+		r283 := fma32Try(r282, r248, r44, &slow)
+		// r3:gV = FMA r273:hv r283 r281
 		gV = fma32Try(hv, r283, r281, &slow)
 		if slow {
 			backwardF32HardExact(f, s, j, j+1)
@@ -19414,17 +19438,17 @@ func backwardF32HardOne(f *Backward32, s int) {
 		}
 		// If GI
 		if hasGI {
-			// Store GI r256:gI
+			// Store GI r263:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r267
-			gg[j] = r267
+			// Store GG r274
+			gg[j] = r274
 		}
 		// If GDelta
 		if hasGDelta {
-			// r285 = Select r237:refr r229 r253:hVc
+			// r285 = Select r237:refr r229 r260:hVc
 			r285 := hVc
 			if refr {
 				r285 = r229
@@ -20013,126 +20037,126 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 		r235 := float32(r234 - Last)
 		// r237:refr = CmpLT r235 r236:tauRef
 		refr := r235 < c[BackwardCTauRef]
+		// r239 = Sub r0:V r5:vTh
+		r239 := float32(V - c[BackwardCVTh])
+		// r240 = Abs r239
+		r240 := math.Float32frombits(math.Float32bits(r239) &^ (1 << 31))
+		// r243 = FMA r240 r241:negInvD r242:width
+		r243 := fma32(r240, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r244 = Mul r238:alpha r243
+		r244 := float32(c[BackwardCAlpha] * r243)
+		// r245 = CmpLT r244 r229
+		r245 := r244 < r229
+		// r246 = Select r245 r229 r244
+		r246 := r244
+		if r245 {
+			r246 = r229
+		}
+		// r248 = Mul r246 r247:invD
+		r248 := float32(r246 * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r242 = Select r237:refr r10:vr r115:vc
-			r242 := vc
+			// r249 = Select r237:refr r10:vr r115:vc
+			r249 := vc
 			if refr {
-				r242 = vr
+				r249 = vr
 			}
-			// r243 = Load GSpike
-			r243 := gspike[j]
-			// r244 = Sub r242 r5:vTh
-			r244 := float32(r242 - c[BackwardCVTh])
-			// r245 = Abs r244
-			r245 := math.Float32frombits(math.Float32bits(r244) &^ (1 << 31))
-			// r246 = FMA r245 r239:negInvD r241:width
-			r246 := fma32(r245, c[BackwardCNegInvD], c[BackwardCWidth])
-			// r247 = Mul r240:alpha r246
-			r247 := float32(c[BackwardCAlpha] * r246)
-			// r248 = CmpLT r247 r229
-			r248 := r247 < r229
-			// r249 = Select r248 r229 r247
-			r249 := r247
-			if r248 {
-				r249 = r229
+			// r250 = Load GSpike
+			r250 := gspike[j]
+			// r251 = Sub r249 r5:vTh
+			r251 := float32(r249 - c[BackwardCVTh])
+			// r252 = Abs r251
+			r252 := math.Float32frombits(math.Float32bits(r251) &^ (1 << 31))
+			// r253 = FMA r252 r241:negInvD r242:width
+			r253 := fma32(r252, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r254 = Mul r238:alpha r253
+			r254 := float32(c[BackwardCAlpha] * r253)
+			// r255 = CmpLT r254 r229
+			r255 := r254 < r229
+			// r256 = Select r255 r229 r254
+			r256 := r254
+			if r255 {
+				r256 = r229
 			}
-			// r250 = Mul r243 r249
-			r250 := float32(r243 * r249)
-			// r3:gV = FMA r250 r238:invD r3:gV
-			gV = fma32(r250, c[BackwardCInvD], gV)
+			// r257 = Mul r250 r256
+			r257 := float32(r250 * r256)
+			// r3:gV = FMA r257 r247:invD r3:gV
+			gV = fma32(r257, c[BackwardCInvD], gV)
 		}
-		// r253:hVc = FMA r4:gW r252:ka r3:gV
+		// r260:hVc = FMA r4:gW r259:ka r3:gV
 		hVc := fma32(gW, c[BackwardCKa], gV)
-		// r254 = Mul r45:ex r22:dtRTau
-		r254 := float32(ex * c[BackwardCDtRTau])
-		// r255 = Mul r253:hVc r254
-		r255 := float32(hVc * r254)
-		// r256:gI = Select r237:refr r229 r255
-		gI := r255
+		// r261 = Mul r45:ex r22:dtRTau
+		r261 := float32(ex * c[BackwardCDtRTau])
+		// r262 = Mul r260:hVc r261
+		r262 := float32(hVc * r261)
+		// r263:gI = Select r237:refr r229 r262
+		gI := r262
 		if refr {
 			gI = r229
 		}
-		// r258 = Select r237:refr r44 r257:keep
-		r258 := c[BackwardCKeep]
+		// r265 = Select r237:refr r44 r264:keep
+		r265 := c[BackwardCKeep]
 		if refr {
-			r258 = r44
+			r265 = r44
 		}
-		// r259 = Mul r4:gW r258
-		r259 := float32(gW * r258)
-		// r4:gW = Sub r259 r256:gI
-		gW = float32(r259 - gI)
-		// r261:q = Mul r126:dphi r25:F
-		q261 := float32(dphi * F)
-		// r263 = FMA r261:q r262:dtCTau2 r44
-		r263 := fma32(q261, c[BackwardCDtCTau2], r44)
-		// r264 = FMA r45:ex r27:z r263
-		r264 := fma32(ex, z, r263)
-		// r265 = Mul r253:hVc r264
-		r265 := float32(hVc * r264)
-		// r266:hv = Select r237:refr r3:gV r265
-		hv := r265
+		// r266 = Mul r4:gW r265
+		r266 := float32(gW * r265)
+		// r4:gW = Sub r266 r263:gI
+		gW = float32(r266 - gI)
+		// r268:q = Mul r126:dphi r25:F
+		q268 := float32(dphi * F)
+		// r270 = FMA r268:q r269:dtCTau2 r44
+		r270 := fma32(q268, c[BackwardCDtCTau2], r44)
+		// r271 = FMA r45:ex r27:z r270
+		r271 := fma32(ex, z, r270)
+		// r272 = Mul r260:hVc r271
+		r272 := float32(hVc * r271)
+		// r273:hv = Select r237:refr r3:gV r272
+		hv := r272
 		if refr {
 			hv = gV
 		}
-		// r267 = Imm 0x0
-		r267 := math.Float32frombits(0x00000000) // 0
+		// r274 = Imm 0x0
+		r274 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r268 = Mul r253:hVc r22:dtRTau
-			r268 := float32(hVc * c[BackwardCDtRTau])
-			// r269 = Mul r268 r87
-			r269 := float32(r268 * r87)
-			// r270 = FMA r45:ex r10:vr r261:q
-			r270 := fma32(ex, vr, q261)
-			// r271 = Mul r269 r270
-			r271 := float32(r269 * r270)
-			// r267 = Select r237:refr r229 r271
-			r267 = r271
+			// r275 = Mul r260:hVc r22:dtRTau
+			r275 := float32(hVc * c[BackwardCDtRTau])
+			// r276 = Mul r275 r87
+			r276 := float32(r275 * r87)
+			// r277 = FMA r45:ex r10:vr r268:q
+			r277 := fma32(ex, vr, q268)
+			// r278 = Mul r276 r277
+			r278 := float32(r276 * r277)
+			// r274 = Select r237:refr r229 r278
+			r274 = r278
 			if refr {
-				r267 = r229
+				r274 = r229
 			}
 		}
-		// r273 = Sub r0:V r5:vTh
-		r273 := float32(V - c[BackwardCVTh])
-		// r274 = Abs r273
-		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
-		// r275 = FMA r274 r239:negInvD r241:width
-		r275 := fma32(r274, c[BackwardCNegInvD], c[BackwardCWidth])
-		// r276 = Mul r240:alpha r275
-		r276 := float32(c[BackwardCAlpha] * r275)
-		// r277 = CmpLT r276 r229
-		r277 := r276 < r229
-		// r278 = Select r277 r229 r276
-		r278 := r276
-		if r277 {
-			r278 = r229
-		}
-		// r279 = Mul r278 r238:invD
-		r279 := float32(r278 * c[BackwardCInvD])
 		// r280 = Mul r4:gW r11:b
 		r280 := float32(gW * c[BackwardCB])
-		// r281 = Mul r280 r279
-		r281 := float32(r280 * r279)
+		// r281 = Mul r280 r248
+		r281 := float32(r280 * r248)
 		// r282 = Sub r7:vReset r0:V
 		r282 := float32(c[BackwardCVReset] - V)
-		// r283 = FMA r282 r279 r44
-		r283 := fma32(r282, r279, r44)
-		// r3:gV = FMA r266:hv r283 r281
+		// r283 = FMA r282 r248 r44
+		r283 := fma32(r282, r248, r44)
+		// r3:gV = FMA r273:hv r283 r281
 		gV = fma32(hv, r283, r281)
 		// If GI
 		if hasGI {
-			// Store GI r256:gI
+			// Store GI r263:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r267
-			gg[j] = r267
+			// Store GG r274
+			gg[j] = r274
 		}
 		// If GDelta
 		if hasGDelta {
-			// r285 = Select r237:refr r229 r253:hVc
+			// r285 = Select r237:refr r229 r260:hVc
 			r285 := hVc
 			if refr {
 				r285 = r229
@@ -20217,10 +20241,10 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
-	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
-	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
 	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
@@ -21543,312 +21567,324 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		refr_a := r236_a < tauRef_a
 		refr_b := r236_b < tauRef_b
 		refr_c := r236_c < tauRef_c
-		// r239:invD = Param InvD
+		// r239:alpha = Param Alpha
+		alpha239_a := cAlpha[j]
+		alpha239_b := cAlpha[j+1]
+		alpha239_c := cAlpha[j+2]
+		// r240 = Sub r0:V r5:vTh
+		r240_a := float32(V_a - vTh_a)
+		r240_b := float32(V_b - vTh_b)
+		r240_c := float32(V_c - vTh_c)
+		// r241 = Abs r240
+		r241_a := math.Float32frombits(math.Float32bits(r240_a) &^ (1 << 31))
+		r241_b := math.Float32frombits(math.Float32bits(r240_b) &^ (1 << 31))
+		r241_c := math.Float32frombits(math.Float32bits(r240_c) &^ (1 << 31))
+		// r242:negInvD = Param NegInvD
+		negInvD242_a := cNegInvD[j]
+		negInvD242_b := cNegInvD[j+1]
+		negInvD242_c := cNegInvD[j+2]
+		// r243:width = Param Width
+		width243_a := cWidth[j]
+		width243_b := cWidth[j+1]
+		width243_c := cWidth[j+2]
+		// r244 = FMA r241 r242:negInvD r243:width
+		r244_a := fma32Try(r241_a, negInvD242_a, width243_a, &slow)
+		r244_b := fma32Try(r241_b, negInvD242_b, width243_b, &slow)
+		r244_c := fma32Try(r241_c, negInvD242_c, width243_c, &slow)
+		// r245 = Mul r239:alpha r244
+		r245_a := float32(alpha239_a * r244_a)
+		r245_b := float32(alpha239_b * r244_b)
+		r245_c := float32(alpha239_c * r244_c)
+		// r246 = CmpLT r245 r230
+		r246_a := r245_a < r230
+		r246_b := r245_b < r230
+		r246_c := r245_c < r230
+		// r247 = Select r246 r230 r245
+		r247_a := r245_a
+		if r246_a {
+			r247_a = r230
+		}
+		r247_b := r245_b
+		if r246_b {
+			r247_b = r230
+		}
+		r247_c := r245_c
+		if r246_c {
+			r247_c = r230
+		}
+		// r248:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
 		invD_c := cInvD[j+2]
-		// r240:negInvD = Param NegInvD
-		negInvD_a := cNegInvD[j]
-		negInvD_b := cNegInvD[j+1]
-		negInvD_c := cNegInvD[j+2]
-		// r241:alpha = Param Alpha
-		alpha_a := cAlpha[j]
-		alpha_b := cAlpha[j+1]
-		alpha_c := cAlpha[j+2]
-		// r242:width = Param Width
-		width_a := cWidth[j]
-		width_b := cWidth[j+1]
-		width_c := cWidth[j+2]
+		// r249 = Mul r247 r248:invD
+		r249_a := float32(r247_a * invD_a)
+		r249_b := float32(r247_b * invD_b)
+		r249_c := float32(r247_c * invD_c)
 		// If GSpike
 		if hasGSpike {
-			// r243 = Select r238:refr r10:vr r116:vc
-			r243_a := vc_a
+			// r250 = Select r238:refr r10:vr r116:vc
+			r250_a := vc_a
 			if refr_a {
-				r243_a = vr_a
+				r250_a = vr_a
 			}
-			r243_b := vc_b
+			r250_b := vc_b
 			if refr_b {
-				r243_b = vr_b
+				r250_b = vr_b
 			}
-			r243_c := vc_c
+			r250_c := vc_c
 			if refr_c {
-				r243_c = vr_c
+				r250_c = vr_c
 			}
-			// r244 = Load GSpike
-			r244_a := gspike[j]
-			r244_b := gspike[j+1]
-			r244_c := gspike[j+2]
-			// r245 = Sub r243 r5:vTh
-			r245_a := float32(r243_a - vTh_a)
-			r245_b := float32(r243_b - vTh_b)
-			r245_c := float32(r243_c - vTh_c)
-			// r246 = Abs r245
-			r246_a := math.Float32frombits(math.Float32bits(r245_a) &^ (1 << 31))
-			r246_b := math.Float32frombits(math.Float32bits(r245_b) &^ (1 << 31))
-			r246_c := math.Float32frombits(math.Float32bits(r245_c) &^ (1 << 31))
-			// r247 = FMA r246 r240:negInvD r242:width
-			r247_a := fma32Try(r246_a, negInvD_a, width_a, &slow)
-			r247_b := fma32Try(r246_b, negInvD_b, width_b, &slow)
-			r247_c := fma32Try(r246_c, negInvD_c, width_c, &slow)
-			// r248 = Mul r241:alpha r247
-			r248_a := float32(alpha_a * r247_a)
-			r248_b := float32(alpha_b * r247_b)
-			r248_c := float32(alpha_c * r247_c)
-			// r249 = CmpLT r248 r230
-			r249_a := r248_a < r230
-			r249_b := r248_b < r230
-			r249_c := r248_c < r230
-			// r250 = Select r249 r230 r248
-			r250_a := r248_a
-			if r249_a {
-				r250_a = r230
+			// r251 = Load GSpike
+			r251_a := gspike[j]
+			r251_b := gspike[j+1]
+			r251_c := gspike[j+2]
+			// r252:alpha = Param Alpha
+			alpha252_a := cAlpha[j]
+			alpha252_b := cAlpha[j+1]
+			alpha252_c := cAlpha[j+2]
+			// r253 = Sub r250 r5:vTh
+			r253_a := float32(r250_a - vTh_a)
+			r253_b := float32(r250_b - vTh_b)
+			r253_c := float32(r250_c - vTh_c)
+			// r254 = Abs r253
+			r254_a := math.Float32frombits(math.Float32bits(r253_a) &^ (1 << 31))
+			r254_b := math.Float32frombits(math.Float32bits(r253_b) &^ (1 << 31))
+			r254_c := math.Float32frombits(math.Float32bits(r253_c) &^ (1 << 31))
+			// r255:negInvD = Param NegInvD
+			negInvD255_a := cNegInvD[j]
+			negInvD255_b := cNegInvD[j+1]
+			negInvD255_c := cNegInvD[j+2]
+			// r256:width = Param Width
+			width256_a := cWidth[j]
+			width256_b := cWidth[j+1]
+			width256_c := cWidth[j+2]
+			// r257 = FMA r254 r255:negInvD r256:width
+			r257_a := fma32Try(r254_a, negInvD255_a, width256_a, &slow)
+			r257_b := fma32Try(r254_b, negInvD255_b, width256_b, &slow)
+			r257_c := fma32Try(r254_c, negInvD255_c, width256_c, &slow)
+			// r258 = Mul r252:alpha r257
+			r258_a := float32(alpha252_a * r257_a)
+			r258_b := float32(alpha252_b * r257_b)
+			r258_c := float32(alpha252_c * r257_c)
+			// r259 = CmpLT r258 r230
+			r259_a := r258_a < r230
+			r259_b := r258_b < r230
+			r259_c := r258_c < r230
+			// r260 = Select r259 r230 r258
+			r260_a := r258_a
+			if r259_a {
+				r260_a = r230
 			}
-			r250_b := r248_b
-			if r249_b {
-				r250_b = r230
+			r260_b := r258_b
+			if r259_b {
+				r260_b = r230
 			}
-			r250_c := r248_c
-			if r249_c {
-				r250_c = r230
+			r260_c := r258_c
+			if r259_c {
+				r260_c = r230
 			}
-			// r251 = Mul r244 r250
-			r251_a := float32(r244_a * r250_a)
-			r251_b := float32(r244_b * r250_b)
-			r251_c := float32(r244_c * r250_c)
-			// r3:gV = FMA r251 r239:invD r3:gV
-			gV_a = fma32Try(r251_a, invD_a, gV_a, &slow)
-			gV_b = fma32Try(r251_b, invD_b, gV_b, &slow)
-			gV_c = fma32Try(r251_c, invD_c, gV_c, &slow)
+			// r261 = Mul r251 r260
+			r261_a := float32(r251_a * r260_a)
+			r261_b := float32(r251_b * r260_b)
+			r261_c := float32(r251_c * r260_c)
+			// r3:gV = FMA r261 r248:invD r3:gV
+			gV_a = fma32Try(r261_a, invD_a, gV_a, &slow)
+			gV_b = fma32Try(r261_b, invD_b, gV_b, &slow)
+			gV_c = fma32Try(r261_c, invD_c, gV_c, &slow)
 		}
-		// r253:dtRTau = Param DtRTau
-		dtRTau253_a := cDtRTau[j]
-		dtRTau253_b := cDtRTau[j+1]
-		dtRTau253_c := cDtRTau[j+2]
-		// r254:ka = Param Ka
+		// r263:dtRTau = Param DtRTau
+		dtRTau263_a := cDtRTau[j]
+		dtRTau263_b := cDtRTau[j+1]
+		dtRTau263_c := cDtRTau[j+2]
+		// r264:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r255:hVc = FMA r4:gW r254:ka r3:gV
+		// r265:hVc = FMA r4:gW r264:ka r3:gV
 		hVc_a := fma32Try(gW_a, ka_a, gV_a, &slow)
 		hVc_b := fma32Try(gW_b, ka_b, gV_b, &slow)
 		hVc_c := fma32Try(gW_c, ka_c, gV_c, &slow)
-		// r256 = Mul r46:ex r253:dtRTau
-		r256_a := float32(ex_a * dtRTau253_a)
-		r256_b := float32(ex_b * dtRTau253_b)
-		r256_c := float32(ex_c * dtRTau253_c)
-		// r257 = Mul r255:hVc r256
-		r257_a := float32(hVc_a * r256_a)
-		r257_b := float32(hVc_b * r256_b)
-		r257_c := float32(hVc_c * r256_c)
-		// r258:gI = Select r238:refr r230 r257
-		gI_a := r257_a
-		if refr_a {
-			gI_a = r230
-		}
-		gI_b := r257_b
-		if refr_b {
-			gI_b = r230
-		}
-		gI_c := r257_c
-		if refr_c {
-			gI_c = r230
-		}
-		// r259:keep = Param Keep
-		keep_a := cKeep[j]
-		keep_b := cKeep[j+1]
-		keep_c := cKeep[j+2]
-		// r260 = Select r238:refr r45 r259:keep
-		r260_a := keep_a
-		if refr_a {
-			r260_a = r45
-		}
-		r260_b := keep_b
-		if refr_b {
-			r260_b = r45
-		}
-		r260_c := keep_c
-		if refr_c {
-			r260_c = r45
-		}
-		// r261 = Mul r4:gW r260
-		r261_a := float32(gW_a * r260_a)
-		r261_b := float32(gW_b * r260_b)
-		r261_c := float32(gW_c * r260_c)
-		// r4:gW = Sub r261 r258:gI
-		gW_a = float32(r261_a - gI_a)
-		gW_b = float32(r261_b - gI_b)
-		gW_c = float32(r261_c - gI_c)
-		// r263:q = Mul r127:dphi r25:F
-		q263_a := float32(dphi_a * F_a)
-		q263_b := float32(dphi_b * F_b)
-		q263_c := float32(dphi_c * F_c)
-		// r264:dtCTau2 = Param DtCTau2
-		dtCTau2_a := cDtCTau2[j]
-		dtCTau2_b := cDtCTau2[j+1]
-		dtCTau2_c := cDtCTau2[j+2]
-		// r265 = FMA r263:q r264:dtCTau2 r45
-		r265_a := fma32Try(q263_a, dtCTau2_a, r45, &slow)
-		r265_b := fma32Try(q263_b, dtCTau2_b, r45, &slow)
-		r265_c := fma32Try(q263_c, dtCTau2_c, r45, &slow)
-		// r266 = FMA r46:ex r27:z r265
-		r266_a := fma32Try(ex_a, z_a, r265_a, &slow)
-		r266_b := fma32Try(ex_b, z_b, r265_b, &slow)
-		r266_c := fma32Try(ex_c, z_c, r265_c, &slow)
-		// r267 = Mul r255:hVc r266
+		// r266 = Mul r46:ex r263:dtRTau
+		r266_a := float32(ex_a * dtRTau263_a)
+		r266_b := float32(ex_b * dtRTau263_b)
+		r266_c := float32(ex_c * dtRTau263_c)
+		// r267 = Mul r265:hVc r266
 		r267_a := float32(hVc_a * r266_a)
 		r267_b := float32(hVc_b * r266_b)
 		r267_c := float32(hVc_c * r266_c)
-		// r268:hv = Select r238:refr r3:gV r267
-		hv_a := r267_a
+		// r268:gI = Select r238:refr r230 r267
+		gI_a := r267_a
+		if refr_a {
+			gI_a = r230
+		}
+		gI_b := r267_b
+		if refr_b {
+			gI_b = r230
+		}
+		gI_c := r267_c
+		if refr_c {
+			gI_c = r230
+		}
+		// r269:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r270 = Select r238:refr r45 r269:keep
+		r270_a := keep_a
+		if refr_a {
+			r270_a = r45
+		}
+		r270_b := keep_b
+		if refr_b {
+			r270_b = r45
+		}
+		r270_c := keep_c
+		if refr_c {
+			r270_c = r45
+		}
+		// r271 = Mul r4:gW r270
+		r271_a := float32(gW_a * r270_a)
+		r271_b := float32(gW_b * r270_b)
+		r271_c := float32(gW_c * r270_c)
+		// r4:gW = Sub r271 r268:gI
+		gW_a = float32(r271_a - gI_a)
+		gW_b = float32(r271_b - gI_b)
+		gW_c = float32(r271_c - gI_c)
+		// r273:q = Mul r127:dphi r25:F
+		q273_a := float32(dphi_a * F_a)
+		q273_b := float32(dphi_b * F_b)
+		q273_c := float32(dphi_c * F_c)
+		// r274:dtCTau2 = Param DtCTau2
+		dtCTau2_a := cDtCTau2[j]
+		dtCTau2_b := cDtCTau2[j+1]
+		dtCTau2_c := cDtCTau2[j+2]
+		// r275 = FMA r273:q r274:dtCTau2 r45
+		r275_a := fma32Try(q273_a, dtCTau2_a, r45, &slow)
+		r275_b := fma32Try(q273_b, dtCTau2_b, r45, &slow)
+		r275_c := fma32Try(q273_c, dtCTau2_c, r45, &slow)
+		// r276 = FMA r46:ex r27:z r275
+		r276_a := fma32Try(ex_a, z_a, r275_a, &slow)
+		r276_b := fma32Try(ex_b, z_b, r275_b, &slow)
+		r276_c := fma32Try(ex_c, z_c, r275_c, &slow)
+		// r277 = Mul r265:hVc r276
+		r277_a := float32(hVc_a * r276_a)
+		r277_b := float32(hVc_b * r276_b)
+		r277_c := float32(hVc_c * r276_c)
+		// r278:hv = Select r238:refr r3:gV r277
+		hv_a := r277_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r267_b
+		hv_b := r277_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		hv_c := r267_c
+		hv_c := r277_c
 		if refr_c {
 			hv_c = gV_c
 		}
-		// r269 = Imm 0x0
-		r269_a := math.Float32frombits(0x00000000) // 0
-		r269_b := math.Float32frombits(0x00000000) // 0
-		r269_c := math.Float32frombits(0x00000000) // 0
+		// r279 = Imm 0x0
+		r279_a := math.Float32frombits(0x00000000) // 0
+		r279_b := math.Float32frombits(0x00000000) // 0
+		r279_c := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r270 = Mul r255:hVc r253:dtRTau
-			r270_a := float32(hVc_a * dtRTau253_a)
-			r270_b := float32(hVc_b * dtRTau253_b)
-			r270_c := float32(hVc_c * dtRTau253_c)
-			// r271 = Mul r270 r88
-			r271_a := float32(r270_a * r88)
-			r271_b := float32(r270_b * r88)
-			r271_c := float32(r270_c * r88)
-			// r272 = FMA r46:ex r10:vr r263:q
-			r272_a := fma32Try(ex_a, vr_a, q263_a, &slow)
-			r272_b := fma32Try(ex_b, vr_b, q263_b, &slow)
-			r272_c := fma32Try(ex_c, vr_c, q263_c, &slow)
-			// r273 = Mul r271 r272
-			r273_a := float32(r271_a * r272_a)
-			r273_b := float32(r271_b * r272_b)
-			r273_c := float32(r271_c * r272_c)
-			// r269 = Select r238:refr r230 r273
-			r269_a = r273_a
+			// r280 = Mul r265:hVc r263:dtRTau
+			r280_a := float32(hVc_a * dtRTau263_a)
+			r280_b := float32(hVc_b * dtRTau263_b)
+			r280_c := float32(hVc_c * dtRTau263_c)
+			// r281 = Mul r280 r88
+			r281_a := float32(r280_a * r88)
+			r281_b := float32(r280_b * r88)
+			r281_c := float32(r280_c * r88)
+			// r282 = FMA r46:ex r10:vr r273:q
+			r282_a := fma32Try(ex_a, vr_a, q273_a, &slow)
+			r282_b := fma32Try(ex_b, vr_b, q273_b, &slow)
+			r282_c := fma32Try(ex_c, vr_c, q273_c, &slow)
+			// r283 = Mul r281 r282
+			r283_a := float32(r281_a * r282_a)
+			r283_b := float32(r281_b * r282_b)
+			r283_c := float32(r281_c * r282_c)
+			// r279 = Select r238:refr r230 r283
+			r279_a = r283_a
 			if refr_a {
-				r269_a = r230
+				r279_a = r230
 			}
-			r269_b = r273_b
+			r279_b = r283_b
 			if refr_b {
-				r269_b = r230
+				r279_b = r230
 			}
-			r269_c = r273_c
+			r279_c = r283_c
 			if refr_c {
-				r269_c = r230
+				r279_c = r230
 			}
 		}
-		// r275 = Sub r0:V r5:vTh
-		r275_a := float32(V_a - vTh_a)
-		r275_b := float32(V_b - vTh_b)
-		r275_c := float32(V_c - vTh_c)
-		// r276 = Abs r275
-		r276_a := math.Float32frombits(math.Float32bits(r275_a) &^ (1 << 31))
-		r276_b := math.Float32frombits(math.Float32bits(r275_b) &^ (1 << 31))
-		r276_c := math.Float32frombits(math.Float32bits(r275_c) &^ (1 << 31))
-		// r277 = FMA r276 r240:negInvD r242:width
-		r277_a := fma32Try(r276_a, negInvD_a, width_a, &slow)
-		r277_b := fma32Try(r276_b, negInvD_b, width_b, &slow)
-		r277_c := fma32Try(r276_c, negInvD_c, width_c, &slow)
-		// r278 = Mul r241:alpha r277
-		r278_a := float32(alpha_a * r277_a)
-		r278_b := float32(alpha_b * r277_b)
-		r278_c := float32(alpha_c * r277_c)
-		// r279 = CmpLT r278 r230
-		r279_a := r278_a < r230
-		r279_b := r278_b < r230
-		r279_c := r278_c < r230
-		// r280 = Select r279 r230 r278
-		r280_a := r278_a
-		if r279_a {
-			r280_a = r230
-		}
-		r280_b := r278_b
-		if r279_b {
-			r280_b = r230
-		}
-		r280_c := r278_c
-		if r279_c {
-			r280_c = r230
-		}
-		// r281 = Mul r280 r239:invD
-		r281_a := float32(r280_a * invD_a)
-		r281_b := float32(r280_b * invD_b)
-		r281_c := float32(r280_c * invD_c)
-		// r282:b = Param B
-		b282_a := cB[j]
-		b282_b := cB[j+1]
-		b282_c := cB[j+2]
-		// r283 = Mul r4:gW r282:b
-		r283_a := float32(gW_a * b282_a)
-		r283_b := float32(gW_b * b282_b)
-		r283_c := float32(gW_c * b282_c)
-		// r284 = Mul r283 r281
-		r284_a := float32(r283_a * r281_a)
-		r284_b := float32(r283_b * r281_b)
-		r284_c := float32(r283_c * r281_c)
-		// r285:vReset = Param VReset
-		vReset285_a := cVReset[j]
-		vReset285_b := cVReset[j+1]
-		vReset285_c := cVReset[j+2]
-		// r286 = Sub r285:vReset r0:V
-		r286_a := float32(vReset285_a - V_a)
-		r286_b := float32(vReset285_b - V_b)
-		r286_c := float32(vReset285_c - V_c)
-		// r287 = FMA r286 r281 r45
-		r287_a := fma32Try(r286_a, r281_a, r45, &slow)
-		r287_b := fma32Try(r286_b, r281_b, r45, &slow)
-		r287_c := fma32Try(r286_c, r281_c, r45, &slow)
-		// r3:gV = FMA r268:hv r287 r284
-		gV_a = fma32Try(hv_a, r287_a, r284_a, &slow)
-		gV_b = fma32Try(hv_b, r287_b, r284_b, &slow)
-		gV_c = fma32Try(hv_c, r287_c, r284_c, &slow)
+		// r285:b = Param B
+		b285_a := cB[j]
+		b285_b := cB[j+1]
+		b285_c := cB[j+2]
+		// r286 = Mul r4:gW r285:b
+		r286_a := float32(gW_a * b285_a)
+		r286_b := float32(gW_b * b285_b)
+		r286_c := float32(gW_c * b285_c)
+		// r287 = Mul r286 r249
+		r287_a := float32(r286_a * r249_a)
+		r287_b := float32(r286_b * r249_b)
+		r287_c := float32(r286_c * r249_c)
+		// r288:vReset = Param VReset
+		vReset288_a := cVReset[j]
+		vReset288_b := cVReset[j+1]
+		vReset288_c := cVReset[j+2]
+		// r289 = Sub r288:vReset r0:V
+		r289_a := float32(vReset288_a - V_a)
+		r289_b := float32(vReset288_b - V_b)
+		r289_c := float32(vReset288_c - V_c)
+		// r290 = FMA r289 r249 r45
+		r290_a := fma32Try(r289_a, r249_a, r45, &slow)
+		r290_b := fma32Try(r289_b, r249_b, r45, &slow)
+		r290_c := fma32Try(r289_c, r249_c, r45, &slow)
+		// r3:gV = FMA r278:hv r290 r287
+		gV_a = fma32Try(hv_a, r290_a, r287_a, &slow)
+		gV_b = fma32Try(hv_b, r290_b, r287_b, &slow)
+		gV_c = fma32Try(hv_c, r290_c, r287_c, &slow)
 		if slow {
 			backwardF32HardPNExact(f, s, j, j+3)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// Store GI r258:gI
+			// Store GI r268:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 			gi[j+2] = gI_c
 		}
 		// If GG
 		if hasGG {
-			// Store GG r269
-			gg[j] = r269_a
-			gg[j+1] = r269_b
-			gg[j+2] = r269_c
+			// Store GG r279
+			gg[j] = r279_a
+			gg[j+1] = r279_b
+			gg[j+2] = r279_c
 		}
 		// If GDelta
 		if hasGDelta {
-			// r289 = Select r238:refr r230 r255:hVc
-			r289_a := hVc_a
+			// r292 = Select r238:refr r230 r265:hVc
+			r292_a := hVc_a
 			if refr_a {
-				r289_a = r230
+				r292_a = r230
 			}
-			r289_b := hVc_b
+			r292_b := hVc_b
 			if refr_b {
-				r289_b = r230
+				r292_b = r230
 			}
-			r289_c := hVc_c
+			r292_c := hVc_c
 			if refr_c {
-				r289_c = r230
+				r292_c = r230
 			}
-			// Store GDelta r289
-			gdelta[j] = r289_a
-			gdelta[j+1] = r289_b
-			gdelta[j+2] = r289_c
+			// Store GDelta r292
+			gdelta[j] = r292_a
+			gdelta[j+1] = r292_b
+			gdelta[j+2] = r292_c
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -22313,156 +22349,162 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		tauRef := cTauRef[j]
 		// r238:refr = CmpLT r236 r237:tauRef
 		refr := r236 < tauRef
-		// r239:invD = Param InvD
+		// r239:alpha = Param Alpha
+		alpha239 := cAlpha[j]
+		// r240 = Sub r0:V r5:vTh
+		r240 := float32(V - vTh)
+		// r241 = Abs r240
+		r241 := math.Float32frombits(math.Float32bits(r240) &^ (1 << 31))
+		// r242:negInvD = Param NegInvD
+		negInvD242 := cNegInvD[j]
+		// r243:width = Param Width
+		width243 := cWidth[j]
+		// r244 = FMA r241 r242:negInvD r243:width
+		r244 := fma32Try(r241, negInvD242, width243, &slow)
+		// r245 = Mul r239:alpha r244
+		r245 := float32(alpha239 * r244)
+		// r246 = CmpLT r245 r230
+		r246 := r245 < r230
+		// r247 = Select r246 r230 r245
+		r247 := r245
+		if r246 {
+			r247 = r230
+		}
+		// r248:invD = Param InvD
 		invD := cInvD[j]
-		// r240:negInvD = Param NegInvD
-		negInvD := cNegInvD[j]
-		// r241:alpha = Param Alpha
-		alpha := cAlpha[j]
-		// r242:width = Param Width
-		width := cWidth[j]
+		// r249 = Mul r247 r248:invD
+		r249 := float32(r247 * invD)
 		// If GSpike
 		if hasGSpike {
-			// r243 = Select r238:refr r10:vr r116:vc
-			r243 := vc
+			// r250 = Select r238:refr r10:vr r116:vc
+			r250 := vc
 			if refr {
-				r243 = vr
+				r250 = vr
 			}
-			// r244 = Load GSpike
-			r244 := gspike[j]
-			// r245 = Sub r243 r5:vTh
-			r245 := float32(r243 - vTh)
-			// r246 = Abs r245
-			r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
-			// r247 = FMA r246 r240:negInvD r242:width
-			r247 := fma32Try(r246, negInvD, width, &slow)
-			// r248 = Mul r241:alpha r247
-			r248 := float32(alpha * r247)
-			// r249 = CmpLT r248 r230
-			r249 := r248 < r230
-			// r250 = Select r249 r230 r248
-			r250 := r248
-			if r249 {
-				r250 = r230
+			// r251 = Load GSpike
+			r251 := gspike[j]
+			// r252:alpha = Param Alpha
+			alpha252 := cAlpha[j]
+			// r253 = Sub r250 r5:vTh
+			r253 := float32(r250 - vTh)
+			// r254 = Abs r253
+			r254 := math.Float32frombits(math.Float32bits(r253) &^ (1 << 31))
+			// r255:negInvD = Param NegInvD
+			negInvD255 := cNegInvD[j]
+			// r256:width = Param Width
+			width256 := cWidth[j]
+			// r257 = FMA r254 r255:negInvD r256:width
+			r257 := fma32Try(r254, negInvD255, width256, &slow)
+			// r258 = Mul r252:alpha r257
+			r258 := float32(alpha252 * r257)
+			// r259 = CmpLT r258 r230
+			r259 := r258 < r230
+			// r260 = Select r259 r230 r258
+			r260 := r258
+			if r259 {
+				r260 = r230
 			}
-			// r251 = Mul r244 r250
-			r251 := float32(r244 * r250)
-			// r3:gV = FMA r251 r239:invD r3:gV
-			gV = fma32Try(r251, invD, gV, &slow)
+			// r261 = Mul r251 r260
+			r261 := float32(r251 * r260)
+			// r3:gV = FMA r261 r248:invD r3:gV
+			gV = fma32Try(r261, invD, gV, &slow)
 		}
-		// r253:dtRTau = Param DtRTau
-		dtRTau253 := cDtRTau[j]
-		// r254:ka = Param Ka
+		// r263:dtRTau = Param DtRTau
+		dtRTau263 := cDtRTau[j]
+		// r264:ka = Param Ka
 		ka := cKa[j]
-		// r255:hVc = FMA r4:gW r254:ka r3:gV
+		// r265:hVc = FMA r4:gW r264:ka r3:gV
 		hVc := fma32Try(gW, ka, gV, &slow)
-		// r256 = Mul r46:ex r253:dtRTau
-		r256 := float32(ex * dtRTau253)
-		// r257 = Mul r255:hVc r256
-		r257 := float32(hVc * r256)
-		// r258:gI = Select r238:refr r230 r257
-		gI := r257
+		// r266 = Mul r46:ex r263:dtRTau
+		r266 := float32(ex * dtRTau263)
+		// r267 = Mul r265:hVc r266
+		r267 := float32(hVc * r266)
+		// r268:gI = Select r238:refr r230 r267
+		gI := r267
 		if refr {
 			gI = r230
 		}
-		// r259:keep = Param Keep
+		// r269:keep = Param Keep
 		keep := cKeep[j]
-		// r260 = Select r238:refr r45 r259:keep
-		r260 := keep
+		// r270 = Select r238:refr r45 r269:keep
+		r270 := keep
 		if refr {
-			r260 = r45
+			r270 = r45
 		}
-		// r261 = Mul r4:gW r260
-		r261 := float32(gW * r260)
-		// r4:gW = Sub r261 r258:gI
-		gW = float32(r261 - gI)
-		// r263:q = Mul r127:dphi r25:F
-		q263 := float32(dphi * F)
-		// r264:dtCTau2 = Param DtCTau2
+		// r271 = Mul r4:gW r270
+		r271 := float32(gW * r270)
+		// r4:gW = Sub r271 r268:gI
+		gW = float32(r271 - gI)
+		// r273:q = Mul r127:dphi r25:F
+		q273 := float32(dphi * F)
+		// r274:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
-		// r265 = FMA r263:q r264:dtCTau2 r45
-		r265 := fma32Try(q263, dtCTau2, r45, &slow)
-		// r266 = FMA r46:ex r27:z r265
-		r266 := fma32Try(ex, z, r265, &slow)
-		// r267 = Mul r255:hVc r266
-		r267 := float32(hVc * r266)
-		// r268:hv = Select r238:refr r3:gV r267
-		hv := r267
+		// r275 = FMA r273:q r274:dtCTau2 r45
+		r275 := fma32Try(q273, dtCTau2, r45, &slow)
+		// r276 = FMA r46:ex r27:z r275
+		r276 := fma32Try(ex, z, r275, &slow)
+		// r277 = Mul r265:hVc r276
+		r277 := float32(hVc * r276)
+		// r278:hv = Select r238:refr r3:gV r277
+		hv := r277
 		if refr {
 			hv = gV
 		}
-		// r269 = Imm 0x0
-		r269 := math.Float32frombits(0x00000000) // 0
+		// r279 = Imm 0x0
+		r279 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r270 = Mul r255:hVc r253:dtRTau
-			r270 := float32(hVc * dtRTau253)
-			// r271 = Mul r270 r88
-			r271 := float32(r270 * r88)
-			// r272 = FMA r46:ex r10:vr r263:q
-			r272 := fma32Try(ex, vr, q263, &slow)
-			// r273 = Mul r271 r272
-			r273 := float32(r271 * r272)
-			// r269 = Select r238:refr r230 r273
-			r269 = r273
+			// r280 = Mul r265:hVc r263:dtRTau
+			r280 := float32(hVc * dtRTau263)
+			// r281 = Mul r280 r88
+			r281 := float32(r280 * r88)
+			// r282 = FMA r46:ex r10:vr r273:q
+			r282 := fma32Try(ex, vr, q273, &slow)
+			// r283 = Mul r281 r282
+			r283 := float32(r281 * r282)
+			// r279 = Select r238:refr r230 r283
+			r279 = r283
 			if refr {
-				r269 = r230
+				r279 = r230
 			}
 		}
-		// r275 = Sub r0:V r5:vTh
-		r275 := float32(V - vTh)
-		// r276 = Abs r275
-		r276 := math.Float32frombits(math.Float32bits(r275) &^ (1 << 31))
-		// r277 = FMA r276 r240:negInvD r242:width
-		r277 := fma32Try(r276, negInvD, width, &slow)
-		// r278 = Mul r241:alpha r277
-		r278 := float32(alpha * r277)
-		// r279 = CmpLT r278 r230
-		r279 := r278 < r230
-		// r280 = Select r279 r230 r278
-		r280 := r278
-		if r279 {
-			r280 = r230
-		}
-		// r281 = Mul r280 r239:invD
-		r281 := float32(r280 * invD)
-		// r282:b = Param B
-		b282 := cB[j]
-		// r283 = Mul r4:gW r282:b
-		r283 := float32(gW * b282)
-		// r284 = Mul r283 r281
-		r284 := float32(r283 * r281)
-		// r285:vReset = Param VReset
-		vReset285 := cVReset[j]
-		// r286 = Sub r285:vReset r0:V
-		r286 := float32(vReset285 - V)
-		// r287 = FMA r286 r281 r45
-		r287 := fma32Try(r286, r281, r45, &slow)
-		// r3:gV = FMA r268:hv r287 r284
-		gV = fma32Try(hv, r287, r284, &slow)
+		// r285:b = Param B
+		b285 := cB[j]
+		// r286 = Mul r4:gW r285:b
+		r286 := float32(gW * b285)
+		// r287 = Mul r286 r249
+		r287 := float32(r286 * r249)
+		// r288:vReset = Param VReset
+		vReset288 := cVReset[j]
+		// r289 = Sub r288:vReset r0:V
+		r289 := float32(vReset288 - V)
+		// r290 = FMA r289 r249 r45
+		r290 := fma32Try(r289, r249, r45, &slow)
+		// r3:gV = FMA r278:hv r290 r287
+		gV = fma32Try(hv, r290, r287, &slow)
 		if slow {
 			backwardF32HardPNExact(f, s, j, j+1)
 			continue
 		}
 		// If GI
 		if hasGI {
-			// Store GI r258:gI
+			// Store GI r268:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r269
-			gg[j] = r269
+			// Store GG r279
+			gg[j] = r279
 		}
 		// If GDelta
 		if hasGDelta {
-			// r289 = Select r238:refr r230 r255:hVc
-			r289 := hVc
+			// r292 = Select r238:refr r230 r265:hVc
+			r292 := hVc
 			if refr {
-				r289 = r230
+				r292 = r230
 			}
-			// Store GDelta r289
-			gdelta[j] = r289
+			// Store GDelta r292
+			gdelta[j] = r292
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -22529,10 +22571,10 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
-	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
-	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
 	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
@@ -23077,152 +23119,158 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 		tauRef := cTauRef[j]
 		// r238:refr = CmpLT r236 r237:tauRef
 		refr := r236 < tauRef
-		// r239:invD = Param InvD
+		// r239:alpha = Param Alpha
+		alpha239 := cAlpha[j]
+		// r240 = Sub r0:V r5:vTh
+		r240 := float32(V - vTh)
+		// r241 = Abs r240
+		r241 := math.Float32frombits(math.Float32bits(r240) &^ (1 << 31))
+		// r242:negInvD = Param NegInvD
+		negInvD242 := cNegInvD[j]
+		// r243:width = Param Width
+		width243 := cWidth[j]
+		// r244 = FMA r241 r242:negInvD r243:width
+		r244 := fma32(r241, negInvD242, width243)
+		// r245 = Mul r239:alpha r244
+		r245 := float32(alpha239 * r244)
+		// r246 = CmpLT r245 r230
+		r246 := r245 < r230
+		// r247 = Select r246 r230 r245
+		r247 := r245
+		if r246 {
+			r247 = r230
+		}
+		// r248:invD = Param InvD
 		invD := cInvD[j]
-		// r240:negInvD = Param NegInvD
-		negInvD := cNegInvD[j]
-		// r241:alpha = Param Alpha
-		alpha := cAlpha[j]
-		// r242:width = Param Width
-		width := cWidth[j]
+		// r249 = Mul r247 r248:invD
+		r249 := float32(r247 * invD)
 		// If GSpike
 		if hasGSpike {
-			// r243 = Select r238:refr r10:vr r116:vc
-			r243 := vc
+			// r250 = Select r238:refr r10:vr r116:vc
+			r250 := vc
 			if refr {
-				r243 = vr
+				r250 = vr
 			}
-			// r244 = Load GSpike
-			r244 := gspike[j]
-			// r245 = Sub r243 r5:vTh
-			r245 := float32(r243 - vTh)
-			// r246 = Abs r245
-			r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
-			// r247 = FMA r246 r240:negInvD r242:width
-			r247 := fma32(r246, negInvD, width)
-			// r248 = Mul r241:alpha r247
-			r248 := float32(alpha * r247)
-			// r249 = CmpLT r248 r230
-			r249 := r248 < r230
-			// r250 = Select r249 r230 r248
-			r250 := r248
-			if r249 {
-				r250 = r230
+			// r251 = Load GSpike
+			r251 := gspike[j]
+			// r252:alpha = Param Alpha
+			alpha252 := cAlpha[j]
+			// r253 = Sub r250 r5:vTh
+			r253 := float32(r250 - vTh)
+			// r254 = Abs r253
+			r254 := math.Float32frombits(math.Float32bits(r253) &^ (1 << 31))
+			// r255:negInvD = Param NegInvD
+			negInvD255 := cNegInvD[j]
+			// r256:width = Param Width
+			width256 := cWidth[j]
+			// r257 = FMA r254 r255:negInvD r256:width
+			r257 := fma32(r254, negInvD255, width256)
+			// r258 = Mul r252:alpha r257
+			r258 := float32(alpha252 * r257)
+			// r259 = CmpLT r258 r230
+			r259 := r258 < r230
+			// r260 = Select r259 r230 r258
+			r260 := r258
+			if r259 {
+				r260 = r230
 			}
-			// r251 = Mul r244 r250
-			r251 := float32(r244 * r250)
-			// r3:gV = FMA r251 r239:invD r3:gV
-			gV = fma32(r251, invD, gV)
+			// r261 = Mul r251 r260
+			r261 := float32(r251 * r260)
+			// r3:gV = FMA r261 r248:invD r3:gV
+			gV = fma32(r261, invD, gV)
 		}
-		// r253:dtRTau = Param DtRTau
-		dtRTau253 := cDtRTau[j]
-		// r254:ka = Param Ka
+		// r263:dtRTau = Param DtRTau
+		dtRTau263 := cDtRTau[j]
+		// r264:ka = Param Ka
 		ka := cKa[j]
-		// r255:hVc = FMA r4:gW r254:ka r3:gV
+		// r265:hVc = FMA r4:gW r264:ka r3:gV
 		hVc := fma32(gW, ka, gV)
-		// r256 = Mul r46:ex r253:dtRTau
-		r256 := float32(ex * dtRTau253)
-		// r257 = Mul r255:hVc r256
-		r257 := float32(hVc * r256)
-		// r258:gI = Select r238:refr r230 r257
-		gI := r257
+		// r266 = Mul r46:ex r263:dtRTau
+		r266 := float32(ex * dtRTau263)
+		// r267 = Mul r265:hVc r266
+		r267 := float32(hVc * r266)
+		// r268:gI = Select r238:refr r230 r267
+		gI := r267
 		if refr {
 			gI = r230
 		}
-		// r259:keep = Param Keep
+		// r269:keep = Param Keep
 		keep := cKeep[j]
-		// r260 = Select r238:refr r45 r259:keep
-		r260 := keep
+		// r270 = Select r238:refr r45 r269:keep
+		r270 := keep
 		if refr {
-			r260 = r45
+			r270 = r45
 		}
-		// r261 = Mul r4:gW r260
-		r261 := float32(gW * r260)
-		// r4:gW = Sub r261 r258:gI
-		gW = float32(r261 - gI)
-		// r263:q = Mul r127:dphi r25:F
-		q263 := float32(dphi * F)
-		// r264:dtCTau2 = Param DtCTau2
+		// r271 = Mul r4:gW r270
+		r271 := float32(gW * r270)
+		// r4:gW = Sub r271 r268:gI
+		gW = float32(r271 - gI)
+		// r273:q = Mul r127:dphi r25:F
+		q273 := float32(dphi * F)
+		// r274:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
-		// r265 = FMA r263:q r264:dtCTau2 r45
-		r265 := fma32(q263, dtCTau2, r45)
-		// r266 = FMA r46:ex r27:z r265
-		r266 := fma32(ex, z, r265)
-		// r267 = Mul r255:hVc r266
-		r267 := float32(hVc * r266)
-		// r268:hv = Select r238:refr r3:gV r267
-		hv := r267
+		// r275 = FMA r273:q r274:dtCTau2 r45
+		r275 := fma32(q273, dtCTau2, r45)
+		// r276 = FMA r46:ex r27:z r275
+		r276 := fma32(ex, z, r275)
+		// r277 = Mul r265:hVc r276
+		r277 := float32(hVc * r276)
+		// r278:hv = Select r238:refr r3:gV r277
+		hv := r277
 		if refr {
 			hv = gV
 		}
-		// r269 = Imm 0x0
-		r269 := math.Float32frombits(0x00000000) // 0
+		// r279 = Imm 0x0
+		r279 := math.Float32frombits(0x00000000) // 0
 		// If GG
 		if hasGG {
-			// r270 = Mul r255:hVc r253:dtRTau
-			r270 := float32(hVc * dtRTau253)
-			// r271 = Mul r270 r88
-			r271 := float32(r270 * r88)
-			// r272 = FMA r46:ex r10:vr r263:q
-			r272 := fma32(ex, vr, q263)
-			// r273 = Mul r271 r272
-			r273 := float32(r271 * r272)
-			// r269 = Select r238:refr r230 r273
-			r269 = r273
+			// r280 = Mul r265:hVc r263:dtRTau
+			r280 := float32(hVc * dtRTau263)
+			// r281 = Mul r280 r88
+			r281 := float32(r280 * r88)
+			// r282 = FMA r46:ex r10:vr r273:q
+			r282 := fma32(ex, vr, q273)
+			// r283 = Mul r281 r282
+			r283 := float32(r281 * r282)
+			// r279 = Select r238:refr r230 r283
+			r279 = r283
 			if refr {
-				r269 = r230
+				r279 = r230
 			}
 		}
-		// r275 = Sub r0:V r5:vTh
-		r275 := float32(V - vTh)
-		// r276 = Abs r275
-		r276 := math.Float32frombits(math.Float32bits(r275) &^ (1 << 31))
-		// r277 = FMA r276 r240:negInvD r242:width
-		r277 := fma32(r276, negInvD, width)
-		// r278 = Mul r241:alpha r277
-		r278 := float32(alpha * r277)
-		// r279 = CmpLT r278 r230
-		r279 := r278 < r230
-		// r280 = Select r279 r230 r278
-		r280 := r278
-		if r279 {
-			r280 = r230
-		}
-		// r281 = Mul r280 r239:invD
-		r281 := float32(r280 * invD)
-		// r282:b = Param B
-		b282 := cB[j]
-		// r283 = Mul r4:gW r282:b
-		r283 := float32(gW * b282)
-		// r284 = Mul r283 r281
-		r284 := float32(r283 * r281)
-		// r285:vReset = Param VReset
-		vReset285 := cVReset[j]
-		// r286 = Sub r285:vReset r0:V
-		r286 := float32(vReset285 - V)
-		// r287 = FMA r286 r281 r45
-		r287 := fma32(r286, r281, r45)
-		// r3:gV = FMA r268:hv r287 r284
-		gV = fma32(hv, r287, r284)
+		// r285:b = Param B
+		b285 := cB[j]
+		// r286 = Mul r4:gW r285:b
+		r286 := float32(gW * b285)
+		// r287 = Mul r286 r249
+		r287 := float32(r286 * r249)
+		// r288:vReset = Param VReset
+		vReset288 := cVReset[j]
+		// r289 = Sub r288:vReset r0:V
+		r289 := float32(vReset288 - V)
+		// r290 = FMA r289 r249 r45
+		r290 := fma32(r289, r249, r45)
+		// r3:gV = FMA r278:hv r290 r287
+		gV = fma32(hv, r290, r287)
 		// If GI
 		if hasGI {
-			// Store GI r258:gI
+			// Store GI r268:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r269
-			gg[j] = r269
+			// Store GG r279
+			gg[j] = r279
 		}
 		// If GDelta
 		if hasGDelta {
-			// r289 = Select r238:refr r230 r255:hVc
-			r289 := hVc
+			// r292 = Select r238:refr r230 r265:hVc
+			r292 := hVc
 			if refr {
-				r289 = r230
+				r292 = r230
 			}
-			// Store GDelta r289
-			gdelta[j] = r289
+			// Store GDelta r292
+			gdelta[j] = r292
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -24400,186 +24448,186 @@ func backwardF64SoftOne(f *Backward64, s int) {
 		// r301:refr = CmpLT r299 r300:tauRef
 		refr_a := r299_a < c[BackwardCTauRef]
 		refr_b := r299_b < c[BackwardCTauRef]
+		// r303 = Sub r0:V r5:vTh
+		r303_a := float64(V_a - c[BackwardCVTh])
+		r303_b := float64(V_b - c[BackwardCVTh])
+		// r304 = Abs r303
+		r304_a := math.Float64frombits(math.Float64bits(r303_a) &^ (1 << 63))
+		r304_b := math.Float64frombits(math.Float64bits(r303_b) &^ (1 << 63))
+		// r307 = FMA r304 r305:negInvD r306:width
+		r307_a := math.FMA(r304_a, c[BackwardCNegInvD], c[BackwardCWidth])
+		r307_b := math.FMA(r304_b, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r308 = Mul r302:alpha r307
+		r308_a := float64(c[BackwardCAlpha] * r307_a)
+		r308_b := float64(c[BackwardCAlpha] * r307_b)
+		// r309 = CmpLT r308 r293
+		r309_a := r308_a < r293
+		r309_b := r308_b < r293
+		// r310 = Select r309 r293 r308
+		r310_a := r308_a
+		if r309_a {
+			r310_a = r293
+		}
+		r310_b := r308_b
+		if r309_b {
+			r310_b = r293
+		}
+		// r312 = Mul r310 r311:invD
+		r312_a := float64(r310_a * c[BackwardCInvD])
+		r312_b := float64(r310_b * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r306 = Select r301:refr r9:vr r135:vc
-			r306_a := vc_a
+			// r313 = Select r301:refr r9:vr r135:vc
+			r313_a := vc_a
 			if refr_a {
-				r306_a = vr_a
+				r313_a = vr_a
 			}
-			r306_b := vc_b
+			r313_b := vc_b
 			if refr_b {
-				r306_b = vr_b
+				r313_b = vr_b
 			}
-			// r307 = Load GSpike
-			r307_a := gspike[j]
-			r307_b := gspike[j+1]
-			// r308 = Sub r306 r5:vTh
-			r308_a := float64(r306_a - c[BackwardCVTh])
-			r308_b := float64(r306_b - c[BackwardCVTh])
-			// r309 = Abs r308
-			r309_a := math.Float64frombits(math.Float64bits(r308_a) &^ (1 << 63))
-			r309_b := math.Float64frombits(math.Float64bits(r308_b) &^ (1 << 63))
-			// r310 = FMA r309 r303:negInvD r305:width
-			r310_a := math.FMA(r309_a, c[BackwardCNegInvD], c[BackwardCWidth])
-			r310_b := math.FMA(r309_b, c[BackwardCNegInvD], c[BackwardCWidth])
-			// r311 = Mul r304:alpha r310
-			r311_a := float64(c[BackwardCAlpha] * r310_a)
-			r311_b := float64(c[BackwardCAlpha] * r310_b)
-			// r312 = CmpLT r311 r293
-			r312_a := r311_a < r293
-			r312_b := r311_b < r293
-			// r313 = Select r312 r293 r311
-			r313_a := r311_a
-			if r312_a {
-				r313_a = r293
+			// r314 = Load GSpike
+			r314_a := gspike[j]
+			r314_b := gspike[j+1]
+			// r315 = Sub r313 r5:vTh
+			r315_a := float64(r313_a - c[BackwardCVTh])
+			r315_b := float64(r313_b - c[BackwardCVTh])
+			// r316 = Abs r315
+			r316_a := math.Float64frombits(math.Float64bits(r315_a) &^ (1 << 63))
+			r316_b := math.Float64frombits(math.Float64bits(r315_b) &^ (1 << 63))
+			// r317 = FMA r316 r305:negInvD r306:width
+			r317_a := math.FMA(r316_a, c[BackwardCNegInvD], c[BackwardCWidth])
+			r317_b := math.FMA(r316_b, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r318 = Mul r302:alpha r317
+			r318_a := float64(c[BackwardCAlpha] * r317_a)
+			r318_b := float64(c[BackwardCAlpha] * r317_b)
+			// r319 = CmpLT r318 r293
+			r319_a := r318_a < r293
+			r319_b := r318_b < r293
+			// r320 = Select r319 r293 r318
+			r320_a := r318_a
+			if r319_a {
+				r320_a = r293
 			}
-			r313_b := r311_b
-			if r312_b {
-				r313_b = r293
+			r320_b := r318_b
+			if r319_b {
+				r320_b = r293
 			}
-			// r314 = Mul r307 r313
-			r314_a := float64(r307_a * r313_a)
-			r314_b := float64(r307_b * r313_b)
-			// r3:gV = FMA r314 r302:invD r3:gV
-			gV_a = math.FMA(r314_a, c[BackwardCInvD], gV_a)
-			gV_b = math.FMA(r314_b, c[BackwardCInvD], gV_b)
+			// r321 = Mul r314 r320
+			r321_a := float64(r314_a * r320_a)
+			r321_b := float64(r314_b * r320_b)
+			// r3:gV = FMA r321 r311:invD r3:gV
+			gV_a = math.FMA(r321_a, c[BackwardCInvD], gV_a)
+			gV_b = math.FMA(r321_b, c[BackwardCInvD], gV_b)
 		}
-		// r317:hVc = FMA r4:gW r316:ka r3:gV
+		// r324:hVc = FMA r4:gW r323:ka r3:gV
 		hVc_a := math.FMA(gW_a, c[BackwardCKa], gV_a)
 		hVc_b := math.FMA(gW_b, c[BackwardCKa], gV_b)
-		// r318 = Mul r50:ex r21:dtRTau
-		r318_a := float64(ex_a * c[BackwardCDtRTau])
-		r318_b := float64(ex_b * c[BackwardCDtRTau])
-		// r319 = Mul r317:hVc r318
-		r319_a := float64(hVc_a * r318_a)
-		r319_b := float64(hVc_b * r318_b)
-		// r320:gI = Select r301:refr r293 r319
-		gI_a := r319_a
+		// r325 = Mul r50:ex r21:dtRTau
+		r325_a := float64(ex_a * c[BackwardCDtRTau])
+		r325_b := float64(ex_b * c[BackwardCDtRTau])
+		// r326 = Mul r324:hVc r325
+		r326_a := float64(hVc_a * r325_a)
+		r326_b := float64(hVc_b * r325_b)
+		// r327:gI = Select r301:refr r293 r326
+		gI_a := r326_a
 		if refr_a {
 			gI_a = r293
 		}
-		gI_b := r319_b
+		gI_b := r326_b
 		if refr_b {
 			gI_b = r293
 		}
-		// r322 = Select r301:refr r49 r321:keep
-		r322_a := c[BackwardCKeep]
+		// r329 = Select r301:refr r49 r328:keep
+		r329_a := c[BackwardCKeep]
 		if refr_a {
-			r322_a = r49
+			r329_a = r49
 		}
-		r322_b := c[BackwardCKeep]
+		r329_b := c[BackwardCKeep]
 		if refr_b {
-			r322_b = r49
+			r329_b = r49
 		}
-		// r323 = Mul r4:gW r322
-		r323_a := float64(gW_a * r322_a)
-		r323_b := float64(gW_b * r322_b)
-		// r4:gW = Sub r323 r320:gI
-		gW_a = float64(r323_a - gI_a)
-		gW_b = float64(r323_b - gI_b)
-		// r325:q = Mul r155:dphi r24:F
-		q325_a := float64(dphi_a * F_a)
-		q325_b := float64(dphi_b * F_b)
-		// r327 = FMA r325:q r326:dtCTau2 r49
-		r327_a := math.FMA(q325_a, c[BackwardCDtCTau2], r49)
-		r327_b := math.FMA(q325_b, c[BackwardCDtCTau2], r49)
-		// r328 = FMA r50:ex r26:z r327
-		r328_a := math.FMA(ex_a, z_a, r327_a)
-		r328_b := math.FMA(ex_b, z_b, r327_b)
-		// r329 = Mul r317:hVc r328
-		r329_a := float64(hVc_a * r328_a)
-		r329_b := float64(hVc_b * r328_b)
-		// r330:hv = Select r301:refr r3:gV r329
-		hv_a := r329_a
+		// r330 = Mul r4:gW r329
+		r330_a := float64(gW_a * r329_a)
+		r330_b := float64(gW_b * r329_b)
+		// r4:gW = Sub r330 r327:gI
+		gW_a = float64(r330_a - gI_a)
+		gW_b = float64(r330_b - gI_b)
+		// r332:q = Mul r155:dphi r24:F
+		q332_a := float64(dphi_a * F_a)
+		q332_b := float64(dphi_b * F_b)
+		// r334 = FMA r332:q r333:dtCTau2 r49
+		r334_a := math.FMA(q332_a, c[BackwardCDtCTau2], r49)
+		r334_b := math.FMA(q332_b, c[BackwardCDtCTau2], r49)
+		// r335 = FMA r50:ex r26:z r334
+		r335_a := math.FMA(ex_a, z_a, r334_a)
+		r335_b := math.FMA(ex_b, z_b, r334_b)
+		// r336 = Mul r324:hVc r335
+		r336_a := float64(hVc_a * r335_a)
+		r336_b := float64(hVc_b * r335_b)
+		// r337:hv = Select r301:refr r3:gV r336
+		hv_a := r336_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r329_b
+		hv_b := r336_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		// r331 = Imm 0x0
-		r331_a := math.Float64frombits(0x0000000000000000) // 0
-		r331_b := math.Float64frombits(0x0000000000000000) // 0
+		// r338 = Imm 0x0
+		r338_a := math.Float64frombits(0x0000000000000000) // 0
+		r338_b := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r332 = Mul r317:hVc r21:dtRTau
-			r332_a := float64(hVc_a * c[BackwardCDtRTau])
-			r332_b := float64(hVc_b * c[BackwardCDtRTau])
-			// r333 = Mul r332 r107
-			r333_a := float64(r332_a * r107)
-			r333_b := float64(r332_b * r107)
-			// r334 = FMA r50:ex r9:vr r325:q
-			r334_a := math.FMA(ex_a, vr_a, q325_a)
-			r334_b := math.FMA(ex_b, vr_b, q325_b)
-			// r335 = Mul r333 r334
-			r335_a := float64(r333_a * r334_a)
-			r335_b := float64(r333_b * r334_b)
-			// r331 = Select r301:refr r293 r335
-			r331_a = r335_a
+			// r339 = Mul r324:hVc r21:dtRTau
+			r339_a := float64(hVc_a * c[BackwardCDtRTau])
+			r339_b := float64(hVc_b * c[BackwardCDtRTau])
+			// r340 = Mul r339 r107
+			r340_a := float64(r339_a * r107)
+			r340_b := float64(r339_b * r107)
+			// r341 = FMA r50:ex r9:vr r332:q
+			r341_a := math.FMA(ex_a, vr_a, q332_a)
+			r341_b := math.FMA(ex_b, vr_b, q332_b)
+			// r342 = Mul r340 r341
+			r342_a := float64(r340_a * r341_a)
+			r342_b := float64(r340_b * r341_b)
+			// r338 = Select r301:refr r293 r342
+			r338_a = r342_a
 			if refr_a {
-				r331_a = r293
+				r338_a = r293
 			}
-			r331_b = r335_b
+			r338_b = r342_b
 			if refr_b {
-				r331_b = r293
+				r338_b = r293
 			}
 		}
-		// r337 = Sub r0:V r5:vTh
-		r337_a := float64(V_a - c[BackwardCVTh])
-		r337_b := float64(V_b - c[BackwardCVTh])
-		// r338 = Abs r337
-		r338_a := math.Float64frombits(math.Float64bits(r337_a) &^ (1 << 63))
-		r338_b := math.Float64frombits(math.Float64bits(r337_b) &^ (1 << 63))
-		// r339 = FMA r338 r303:negInvD r305:width
-		r339_a := math.FMA(r338_a, c[BackwardCNegInvD], c[BackwardCWidth])
-		r339_b := math.FMA(r338_b, c[BackwardCNegInvD], c[BackwardCWidth])
-		// r340 = Mul r304:alpha r339
-		r340_a := float64(c[BackwardCAlpha] * r339_a)
-		r340_b := float64(c[BackwardCAlpha] * r339_b)
-		// r341 = CmpLT r340 r293
-		r341_a := r340_a < r293
-		r341_b := r340_b < r293
-		// r342 = Select r341 r293 r340
-		r342_a := r340_a
-		if r341_a {
-			r342_a = r293
-		}
-		r342_b := r340_b
-		if r341_b {
-			r342_b = r293
-		}
-		// r343 = Mul r342 r302:invD
-		r343_a := float64(r342_a * c[BackwardCInvD])
-		r343_b := float64(r342_b * c[BackwardCInvD])
 		// r344 = Mul r4:gW r10:b
 		r344_a := float64(gW_a * c[BackwardCB])
 		r344_b := float64(gW_b * c[BackwardCB])
-		// r345 = Mul r344 r343
-		r345_a := float64(r344_a * r343_a)
-		r345_b := float64(r344_b * r343_b)
-		// r346 = Sub r49 r342
-		r346_a := float64(r49 - r342_a)
-		r346_b := float64(r49 - r342_b)
-		// r3:gV = FMA r330:hv r346 r345
+		// r345 = Mul r344 r312
+		r345_a := float64(r344_a * r312_a)
+		r345_b := float64(r344_b * r312_b)
+		// r346 = Sub r49 r310
+		r346_a := float64(r49 - r310_a)
+		r346_b := float64(r49 - r310_b)
+		// r3:gV = FMA r337:hv r346 r345
 		gV_a = math.FMA(hv_a, r346_a, r345_a)
 		gV_b = math.FMA(hv_b, r346_b, r345_b)
 		// If GI
 		if hasGI {
-			// Store GI r320:gI
+			// Store GI r327:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// Store GG r331
-			gg[j] = r331_a
-			gg[j+1] = r331_b
+			// Store GG r338
+			gg[j] = r338_a
+			gg[j+1] = r338_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r348 = Select r301:refr r293 r317:hVc
+			// r348 = Select r301:refr r293 r324:hVc
 			r348_a := hVc_a
 			if refr_a {
 				r348_a = r293
@@ -25118,124 +25166,124 @@ func backwardF64SoftOne(f *Backward64, s int) {
 		r299 := float64(r298 - Last)
 		// r301:refr = CmpLT r299 r300:tauRef
 		refr := r299 < c[BackwardCTauRef]
+		// r303 = Sub r0:V r5:vTh
+		r303 := float64(V - c[BackwardCVTh])
+		// r304 = Abs r303
+		r304 := math.Float64frombits(math.Float64bits(r303) &^ (1 << 63))
+		// r307 = FMA r304 r305:negInvD r306:width
+		r307 := math.FMA(r304, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r308 = Mul r302:alpha r307
+		r308 := float64(c[BackwardCAlpha] * r307)
+		// r309 = CmpLT r308 r293
+		r309 := r308 < r293
+		// r310 = Select r309 r293 r308
+		r310 := r308
+		if r309 {
+			r310 = r293
+		}
+		// r312 = Mul r310 r311:invD
+		r312 := float64(r310 * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r306 = Select r301:refr r9:vr r135:vc
-			r306 := vc
+			// r313 = Select r301:refr r9:vr r135:vc
+			r313 := vc
 			if refr {
-				r306 = vr
+				r313 = vr
 			}
-			// r307 = Load GSpike
-			r307 := gspike[j]
-			// r308 = Sub r306 r5:vTh
-			r308 := float64(r306 - c[BackwardCVTh])
-			// r309 = Abs r308
-			r309 := math.Float64frombits(math.Float64bits(r308) &^ (1 << 63))
-			// r310 = FMA r309 r303:negInvD r305:width
-			r310 := math.FMA(r309, c[BackwardCNegInvD], c[BackwardCWidth])
-			// r311 = Mul r304:alpha r310
-			r311 := float64(c[BackwardCAlpha] * r310)
-			// r312 = CmpLT r311 r293
-			r312 := r311 < r293
-			// r313 = Select r312 r293 r311
-			r313 := r311
-			if r312 {
-				r313 = r293
+			// r314 = Load GSpike
+			r314 := gspike[j]
+			// r315 = Sub r313 r5:vTh
+			r315 := float64(r313 - c[BackwardCVTh])
+			// r316 = Abs r315
+			r316 := math.Float64frombits(math.Float64bits(r315) &^ (1 << 63))
+			// r317 = FMA r316 r305:negInvD r306:width
+			r317 := math.FMA(r316, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r318 = Mul r302:alpha r317
+			r318 := float64(c[BackwardCAlpha] * r317)
+			// r319 = CmpLT r318 r293
+			r319 := r318 < r293
+			// r320 = Select r319 r293 r318
+			r320 := r318
+			if r319 {
+				r320 = r293
 			}
-			// r314 = Mul r307 r313
-			r314 := float64(r307 * r313)
-			// r3:gV = FMA r314 r302:invD r3:gV
-			gV = math.FMA(r314, c[BackwardCInvD], gV)
+			// r321 = Mul r314 r320
+			r321 := float64(r314 * r320)
+			// r3:gV = FMA r321 r311:invD r3:gV
+			gV = math.FMA(r321, c[BackwardCInvD], gV)
 		}
-		// r317:hVc = FMA r4:gW r316:ka r3:gV
+		// r324:hVc = FMA r4:gW r323:ka r3:gV
 		hVc := math.FMA(gW, c[BackwardCKa], gV)
-		// r318 = Mul r50:ex r21:dtRTau
-		r318 := float64(ex * c[BackwardCDtRTau])
-		// r319 = Mul r317:hVc r318
-		r319 := float64(hVc * r318)
-		// r320:gI = Select r301:refr r293 r319
-		gI := r319
+		// r325 = Mul r50:ex r21:dtRTau
+		r325 := float64(ex * c[BackwardCDtRTau])
+		// r326 = Mul r324:hVc r325
+		r326 := float64(hVc * r325)
+		// r327:gI = Select r301:refr r293 r326
+		gI := r326
 		if refr {
 			gI = r293
 		}
-		// r322 = Select r301:refr r49 r321:keep
-		r322 := c[BackwardCKeep]
+		// r329 = Select r301:refr r49 r328:keep
+		r329 := c[BackwardCKeep]
 		if refr {
-			r322 = r49
+			r329 = r49
 		}
-		// r323 = Mul r4:gW r322
-		r323 := float64(gW * r322)
-		// r4:gW = Sub r323 r320:gI
-		gW = float64(r323 - gI)
-		// r325:q = Mul r155:dphi r24:F
-		q325 := float64(dphi * F)
-		// r327 = FMA r325:q r326:dtCTau2 r49
-		r327 := math.FMA(q325, c[BackwardCDtCTau2], r49)
-		// r328 = FMA r50:ex r26:z r327
-		r328 := math.FMA(ex, z, r327)
-		// r329 = Mul r317:hVc r328
-		r329 := float64(hVc * r328)
-		// r330:hv = Select r301:refr r3:gV r329
-		hv := r329
+		// r330 = Mul r4:gW r329
+		r330 := float64(gW * r329)
+		// r4:gW = Sub r330 r327:gI
+		gW = float64(r330 - gI)
+		// r332:q = Mul r155:dphi r24:F
+		q332 := float64(dphi * F)
+		// r334 = FMA r332:q r333:dtCTau2 r49
+		r334 := math.FMA(q332, c[BackwardCDtCTau2], r49)
+		// r335 = FMA r50:ex r26:z r334
+		r335 := math.FMA(ex, z, r334)
+		// r336 = Mul r324:hVc r335
+		r336 := float64(hVc * r335)
+		// r337:hv = Select r301:refr r3:gV r336
+		hv := r336
 		if refr {
 			hv = gV
 		}
-		// r331 = Imm 0x0
-		r331 := math.Float64frombits(0x0000000000000000) // 0
+		// r338 = Imm 0x0
+		r338 := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r332 = Mul r317:hVc r21:dtRTau
-			r332 := float64(hVc * c[BackwardCDtRTau])
-			// r333 = Mul r332 r107
-			r333 := float64(r332 * r107)
-			// r334 = FMA r50:ex r9:vr r325:q
-			r334 := math.FMA(ex, vr, q325)
-			// r335 = Mul r333 r334
-			r335 := float64(r333 * r334)
-			// r331 = Select r301:refr r293 r335
-			r331 = r335
+			// r339 = Mul r324:hVc r21:dtRTau
+			r339 := float64(hVc * c[BackwardCDtRTau])
+			// r340 = Mul r339 r107
+			r340 := float64(r339 * r107)
+			// r341 = FMA r50:ex r9:vr r332:q
+			r341 := math.FMA(ex, vr, q332)
+			// r342 = Mul r340 r341
+			r342 := float64(r340 * r341)
+			// r338 = Select r301:refr r293 r342
+			r338 = r342
 			if refr {
-				r331 = r293
+				r338 = r293
 			}
 		}
-		// r337 = Sub r0:V r5:vTh
-		r337 := float64(V - c[BackwardCVTh])
-		// r338 = Abs r337
-		r338 := math.Float64frombits(math.Float64bits(r337) &^ (1 << 63))
-		// r339 = FMA r338 r303:negInvD r305:width
-		r339 := math.FMA(r338, c[BackwardCNegInvD], c[BackwardCWidth])
-		// r340 = Mul r304:alpha r339
-		r340 := float64(c[BackwardCAlpha] * r339)
-		// r341 = CmpLT r340 r293
-		r341 := r340 < r293
-		// r342 = Select r341 r293 r340
-		r342 := r340
-		if r341 {
-			r342 = r293
-		}
-		// r343 = Mul r342 r302:invD
-		r343 := float64(r342 * c[BackwardCInvD])
 		// r344 = Mul r4:gW r10:b
 		r344 := float64(gW * c[BackwardCB])
-		// r345 = Mul r344 r343
-		r345 := float64(r344 * r343)
-		// r346 = Sub r49 r342
-		r346 := float64(r49 - r342)
-		// r3:gV = FMA r330:hv r346 r345
+		// r345 = Mul r344 r312
+		r345 := float64(r344 * r312)
+		// r346 = Sub r49 r310
+		r346 := float64(r49 - r310)
+		// r3:gV = FMA r337:hv r346 r345
 		gV = math.FMA(hv, r346, r345)
 		// If GI
 		if hasGI {
-			// Store GI r320:gI
+			// Store GI r327:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r331
-			gg[j] = r331
+			// Store GG r338
+			gg[j] = r338
 		}
 		// If GDelta
 		if hasGDelta {
-			// r348 = Select r301:refr r293 r317:hVc
+			// r348 = Select r301:refr r293 r324:hVc
 			r348 := hVc
 			if refr {
 				r348 = r293
@@ -25317,10 +25365,10 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
-	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
-	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
 	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
@@ -26460,224 +26508,233 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		// r302:refr = CmpLT r300 r301:tauRef
 		refr_a := r300_a < tauRef_a
 		refr_b := r300_b < tauRef_b
-		// r303:invD = Param InvD
+		// r303:alpha = Param Alpha
+		alpha303_a := cAlpha[j]
+		alpha303_b := cAlpha[j+1]
+		// r304 = Sub r0:V r5:vTh
+		r304_a := float64(V_a - vTh_a)
+		r304_b := float64(V_b - vTh_b)
+		// r305 = Abs r304
+		r305_a := math.Float64frombits(math.Float64bits(r304_a) &^ (1 << 63))
+		r305_b := math.Float64frombits(math.Float64bits(r304_b) &^ (1 << 63))
+		// r306:negInvD = Param NegInvD
+		negInvD306_a := cNegInvD[j]
+		negInvD306_b := cNegInvD[j+1]
+		// r307:width = Param Width
+		width307_a := cWidth[j]
+		width307_b := cWidth[j+1]
+		// r308 = FMA r305 r306:negInvD r307:width
+		r308_a := math.FMA(r305_a, negInvD306_a, width307_a)
+		r308_b := math.FMA(r305_b, negInvD306_b, width307_b)
+		// r309 = Mul r303:alpha r308
+		r309_a := float64(alpha303_a * r308_a)
+		r309_b := float64(alpha303_b * r308_b)
+		// r310 = CmpLT r309 r294
+		r310_a := r309_a < r294
+		r310_b := r309_b < r294
+		// r311 = Select r310 r294 r309
+		r311_a := r309_a
+		if r310_a {
+			r311_a = r294
+		}
+		r311_b := r309_b
+		if r310_b {
+			r311_b = r294
+		}
+		// r312:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
-		// r304:negInvD = Param NegInvD
-		negInvD_a := cNegInvD[j]
-		negInvD_b := cNegInvD[j+1]
-		// r305:alpha = Param Alpha
-		alpha_a := cAlpha[j]
-		alpha_b := cAlpha[j+1]
-		// r306:width = Param Width
-		width_a := cWidth[j]
-		width_b := cWidth[j+1]
+		// r313 = Mul r311 r312:invD
+		r313_a := float64(r311_a * invD_a)
+		r313_b := float64(r311_b * invD_b)
 		// If GSpike
 		if hasGSpike {
-			// r307 = Select r302:refr r9:vr r136:vc
-			r307_a := vc_a
+			// r314 = Select r302:refr r9:vr r136:vc
+			r314_a := vc_a
 			if refr_a {
-				r307_a = vr_a
+				r314_a = vr_a
 			}
-			r307_b := vc_b
+			r314_b := vc_b
 			if refr_b {
-				r307_b = vr_b
+				r314_b = vr_b
 			}
-			// r308 = Load GSpike
-			r308_a := gspike[j]
-			r308_b := gspike[j+1]
-			// r309 = Sub r307 r5:vTh
-			r309_a := float64(r307_a - vTh_a)
-			r309_b := float64(r307_b - vTh_b)
-			// r310 = Abs r309
-			r310_a := math.Float64frombits(math.Float64bits(r309_a) &^ (1 << 63))
-			r310_b := math.Float64frombits(math.Float64bits(r309_b) &^ (1 << 63))
-			// r311 = FMA r310 r304:negInvD r306:width
-			r311_a := math.FMA(r310_a, negInvD_a, width_a)
-			r311_b := math.FMA(r310_b, negInvD_b, width_b)
-			// r312 = Mul r305:alpha r311
-			r312_a := float64(alpha_a * r311_a)
-			r312_b := float64(alpha_b * r311_b)
-			// r313 = CmpLT r312 r294
-			r313_a := r312_a < r294
-			r313_b := r312_b < r294
-			// r314 = Select r313 r294 r312
-			r314_a := r312_a
-			if r313_a {
-				r314_a = r294
+			// r315 = Load GSpike
+			r315_a := gspike[j]
+			r315_b := gspike[j+1]
+			// r316:alpha = Param Alpha
+			alpha316_a := cAlpha[j]
+			alpha316_b := cAlpha[j+1]
+			// r317 = Sub r314 r5:vTh
+			r317_a := float64(r314_a - vTh_a)
+			r317_b := float64(r314_b - vTh_b)
+			// r318 = Abs r317
+			r318_a := math.Float64frombits(math.Float64bits(r317_a) &^ (1 << 63))
+			r318_b := math.Float64frombits(math.Float64bits(r317_b) &^ (1 << 63))
+			// r319:negInvD = Param NegInvD
+			negInvD319_a := cNegInvD[j]
+			negInvD319_b := cNegInvD[j+1]
+			// r320:width = Param Width
+			width320_a := cWidth[j]
+			width320_b := cWidth[j+1]
+			// r321 = FMA r318 r319:negInvD r320:width
+			r321_a := math.FMA(r318_a, negInvD319_a, width320_a)
+			r321_b := math.FMA(r318_b, negInvD319_b, width320_b)
+			// r322 = Mul r316:alpha r321
+			r322_a := float64(alpha316_a * r321_a)
+			r322_b := float64(alpha316_b * r321_b)
+			// r323 = CmpLT r322 r294
+			r323_a := r322_a < r294
+			r323_b := r322_b < r294
+			// r324 = Select r323 r294 r322
+			r324_a := r322_a
+			if r323_a {
+				r324_a = r294
 			}
-			r314_b := r312_b
-			if r313_b {
-				r314_b = r294
+			r324_b := r322_b
+			if r323_b {
+				r324_b = r294
 			}
-			// r315 = Mul r308 r314
-			r315_a := float64(r308_a * r314_a)
-			r315_b := float64(r308_b * r314_b)
-			// r3:gV = FMA r315 r303:invD r3:gV
-			gV_a = math.FMA(r315_a, invD_a, gV_a)
-			gV_b = math.FMA(r315_b, invD_b, gV_b)
+			// r325 = Mul r315 r324
+			r325_a := float64(r315_a * r324_a)
+			r325_b := float64(r315_b * r324_b)
+			// r3:gV = FMA r325 r312:invD r3:gV
+			gV_a = math.FMA(r325_a, invD_a, gV_a)
+			gV_b = math.FMA(r325_b, invD_b, gV_b)
 		}
-		// r317:dtRTau = Param DtRTau
-		dtRTau317_a := cDtRTau[j]
-		dtRTau317_b := cDtRTau[j+1]
-		// r318:ka = Param Ka
+		// r327:dtRTau = Param DtRTau
+		dtRTau327_a := cDtRTau[j]
+		dtRTau327_b := cDtRTau[j+1]
+		// r328:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r319:hVc = FMA r4:gW r318:ka r3:gV
+		// r329:hVc = FMA r4:gW r328:ka r3:gV
 		hVc_a := math.FMA(gW_a, ka_a, gV_a)
 		hVc_b := math.FMA(gW_b, ka_b, gV_b)
-		// r320 = Mul r51:ex r317:dtRTau
-		r320_a := float64(ex_a * dtRTau317_a)
-		r320_b := float64(ex_b * dtRTau317_b)
-		// r321 = Mul r319:hVc r320
-		r321_a := float64(hVc_a * r320_a)
-		r321_b := float64(hVc_b * r320_b)
-		// r322:gI = Select r302:refr r294 r321
-		gI_a := r321_a
+		// r330 = Mul r51:ex r327:dtRTau
+		r330_a := float64(ex_a * dtRTau327_a)
+		r330_b := float64(ex_b * dtRTau327_b)
+		// r331 = Mul r329:hVc r330
+		r331_a := float64(hVc_a * r330_a)
+		r331_b := float64(hVc_b * r330_b)
+		// r332:gI = Select r302:refr r294 r331
+		gI_a := r331_a
 		if refr_a {
 			gI_a = r294
 		}
-		gI_b := r321_b
+		gI_b := r331_b
 		if refr_b {
 			gI_b = r294
 		}
-		// r323:keep = Param Keep
+		// r333:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r324 = Select r302:refr r50 r323:keep
-		r324_a := keep_a
+		// r334 = Select r302:refr r50 r333:keep
+		r334_a := keep_a
 		if refr_a {
-			r324_a = r50
+			r334_a = r50
 		}
-		r324_b := keep_b
+		r334_b := keep_b
 		if refr_b {
-			r324_b = r50
+			r334_b = r50
 		}
-		// r325 = Mul r4:gW r324
-		r325_a := float64(gW_a * r324_a)
-		r325_b := float64(gW_b * r324_b)
-		// r4:gW = Sub r325 r322:gI
-		gW_a = float64(r325_a - gI_a)
-		gW_b = float64(r325_b - gI_b)
-		// r327:q = Mul r156:dphi r24:F
-		q327_a := float64(dphi_a * F_a)
-		q327_b := float64(dphi_b * F_b)
-		// r328:dtCTau2 = Param DtCTau2
+		// r335 = Mul r4:gW r334
+		r335_a := float64(gW_a * r334_a)
+		r335_b := float64(gW_b * r334_b)
+		// r4:gW = Sub r335 r332:gI
+		gW_a = float64(r335_a - gI_a)
+		gW_b = float64(r335_b - gI_b)
+		// r337:q = Mul r156:dphi r24:F
+		q337_a := float64(dphi_a * F_a)
+		q337_b := float64(dphi_b * F_b)
+		// r338:dtCTau2 = Param DtCTau2
 		dtCTau2_a := cDtCTau2[j]
 		dtCTau2_b := cDtCTau2[j+1]
-		// r329 = FMA r327:q r328:dtCTau2 r50
-		r329_a := math.FMA(q327_a, dtCTau2_a, r50)
-		r329_b := math.FMA(q327_b, dtCTau2_b, r50)
-		// r330 = FMA r51:ex r26:z r329
-		r330_a := math.FMA(ex_a, z_a, r329_a)
-		r330_b := math.FMA(ex_b, z_b, r329_b)
-		// r331 = Mul r319:hVc r330
-		r331_a := float64(hVc_a * r330_a)
-		r331_b := float64(hVc_b * r330_b)
-		// r332:hv = Select r302:refr r3:gV r331
-		hv_a := r331_a
+		// r339 = FMA r337:q r338:dtCTau2 r50
+		r339_a := math.FMA(q337_a, dtCTau2_a, r50)
+		r339_b := math.FMA(q337_b, dtCTau2_b, r50)
+		// r340 = FMA r51:ex r26:z r339
+		r340_a := math.FMA(ex_a, z_a, r339_a)
+		r340_b := math.FMA(ex_b, z_b, r339_b)
+		// r341 = Mul r329:hVc r340
+		r341_a := float64(hVc_a * r340_a)
+		r341_b := float64(hVc_b * r340_b)
+		// r342:hv = Select r302:refr r3:gV r341
+		hv_a := r341_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r331_b
+		hv_b := r341_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		// r333 = Imm 0x0
-		r333_a := math.Float64frombits(0x0000000000000000) // 0
-		r333_b := math.Float64frombits(0x0000000000000000) // 0
+		// r343 = Imm 0x0
+		r343_a := math.Float64frombits(0x0000000000000000) // 0
+		r343_b := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r334 = Mul r319:hVc r317:dtRTau
-			r334_a := float64(hVc_a * dtRTau317_a)
-			r334_b := float64(hVc_b * dtRTau317_b)
-			// r335 = Mul r334 r108
-			r335_a := float64(r334_a * r108)
-			r335_b := float64(r334_b * r108)
-			// r336 = FMA r51:ex r9:vr r327:q
-			r336_a := math.FMA(ex_a, vr_a, q327_a)
-			r336_b := math.FMA(ex_b, vr_b, q327_b)
-			// r337 = Mul r335 r336
-			r337_a := float64(r335_a * r336_a)
-			r337_b := float64(r335_b * r336_b)
-			// r333 = Select r302:refr r294 r337
-			r333_a = r337_a
+			// r344 = Mul r329:hVc r327:dtRTau
+			r344_a := float64(hVc_a * dtRTau327_a)
+			r344_b := float64(hVc_b * dtRTau327_b)
+			// r345 = Mul r344 r108
+			r345_a := float64(r344_a * r108)
+			r345_b := float64(r344_b * r108)
+			// r346 = FMA r51:ex r9:vr r337:q
+			r346_a := math.FMA(ex_a, vr_a, q337_a)
+			r346_b := math.FMA(ex_b, vr_b, q337_b)
+			// r347 = Mul r345 r346
+			r347_a := float64(r345_a * r346_a)
+			r347_b := float64(r345_b * r346_b)
+			// r343 = Select r302:refr r294 r347
+			r343_a = r347_a
 			if refr_a {
-				r333_a = r294
+				r343_a = r294
 			}
-			r333_b = r337_b
+			r343_b = r347_b
 			if refr_b {
-				r333_b = r294
+				r343_b = r294
 			}
 		}
-		// r339 = Sub r0:V r5:vTh
-		r339_a := float64(V_a - vTh_a)
-		r339_b := float64(V_b - vTh_b)
-		// r340 = Abs r339
-		r340_a := math.Float64frombits(math.Float64bits(r339_a) &^ (1 << 63))
-		r340_b := math.Float64frombits(math.Float64bits(r339_b) &^ (1 << 63))
-		// r341 = FMA r340 r304:negInvD r306:width
-		r341_a := math.FMA(r340_a, negInvD_a, width_a)
-		r341_b := math.FMA(r340_b, negInvD_b, width_b)
-		// r342 = Mul r305:alpha r341
-		r342_a := float64(alpha_a * r341_a)
-		r342_b := float64(alpha_b * r341_b)
-		// r343 = CmpLT r342 r294
-		r343_a := r342_a < r294
-		r343_b := r342_b < r294
-		// r344 = Select r343 r294 r342
-		r344_a := r342_a
-		if r343_a {
-			r344_a = r294
-		}
-		r344_b := r342_b
-		if r343_b {
-			r344_b = r294
-		}
-		// r345 = Mul r344 r303:invD
-		r345_a := float64(r344_a * invD_a)
-		r345_b := float64(r344_b * invD_b)
-		// r346:b = Param B
-		b346_a := cB[j]
-		b346_b := cB[j+1]
-		// r347 = Mul r4:gW r346:b
-		r347_a := float64(gW_a * b346_a)
-		r347_b := float64(gW_b * b346_b)
-		// r348 = Mul r347 r345
-		r348_a := float64(r347_a * r345_a)
-		r348_b := float64(r347_b * r345_b)
-		// r349 = Sub r50 r344
-		r349_a := float64(r50 - r344_a)
-		r349_b := float64(r50 - r344_b)
-		// r3:gV = FMA r332:hv r349 r348
-		gV_a = math.FMA(hv_a, r349_a, r348_a)
-		gV_b = math.FMA(hv_b, r349_b, r348_b)
+		// r349:b = Param B
+		b349_a := cB[j]
+		b349_b := cB[j+1]
+		// r350 = Mul r4:gW r349:b
+		r350_a := float64(gW_a * b349_a)
+		r350_b := float64(gW_b * b349_b)
+		// r351 = Mul r350 r313
+		r351_a := float64(r350_a * r313_a)
+		r351_b := float64(r350_b * r313_b)
+		// r352 = Sub r50 r311
+		r352_a := float64(r50 - r311_a)
+		r352_b := float64(r50 - r311_b)
+		// r3:gV = FMA r342:hv r352 r351
+		gV_a = math.FMA(hv_a, r352_a, r351_a)
+		gV_b = math.FMA(hv_b, r352_b, r351_b)
 		// If GI
 		if hasGI {
-			// Store GI r322:gI
+			// Store GI r332:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// Store GG r333
-			gg[j] = r333_a
-			gg[j+1] = r333_b
+			// Store GG r343
+			gg[j] = r343_a
+			gg[j+1] = r343_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r351 = Select r302:refr r294 r319:hVc
-			r351_a := hVc_a
+			// r354 = Select r302:refr r294 r329:hVc
+			r354_a := hVc_a
 			if refr_a {
-				r351_a = r294
+				r354_a = r294
 			}
-			r351_b := hVc_b
+			r354_b := hVc_b
 			if refr_b {
-				r351_b = r294
+				r354_b = r294
 			}
-			// Store GDelta r351
-			gdelta[j] = r351_a
-			gdelta[j+1] = r351_b
+			// Store GDelta r354
+			gdelta[j] = r354_a
+			gdelta[j+1] = r354_b
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -27223,148 +27280,154 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		tauRef := cTauRef[j]
 		// r302:refr = CmpLT r300 r301:tauRef
 		refr := r300 < tauRef
-		// r303:invD = Param InvD
+		// r303:alpha = Param Alpha
+		alpha303 := cAlpha[j]
+		// r304 = Sub r0:V r5:vTh
+		r304 := float64(V - vTh)
+		// r305 = Abs r304
+		r305 := math.Float64frombits(math.Float64bits(r304) &^ (1 << 63))
+		// r306:negInvD = Param NegInvD
+		negInvD306 := cNegInvD[j]
+		// r307:width = Param Width
+		width307 := cWidth[j]
+		// r308 = FMA r305 r306:negInvD r307:width
+		r308 := math.FMA(r305, negInvD306, width307)
+		// r309 = Mul r303:alpha r308
+		r309 := float64(alpha303 * r308)
+		// r310 = CmpLT r309 r294
+		r310 := r309 < r294
+		// r311 = Select r310 r294 r309
+		r311 := r309
+		if r310 {
+			r311 = r294
+		}
+		// r312:invD = Param InvD
 		invD := cInvD[j]
-		// r304:negInvD = Param NegInvD
-		negInvD := cNegInvD[j]
-		// r305:alpha = Param Alpha
-		alpha := cAlpha[j]
-		// r306:width = Param Width
-		width := cWidth[j]
+		// r313 = Mul r311 r312:invD
+		r313 := float64(r311 * invD)
 		// If GSpike
 		if hasGSpike {
-			// r307 = Select r302:refr r9:vr r136:vc
-			r307 := vc
+			// r314 = Select r302:refr r9:vr r136:vc
+			r314 := vc
 			if refr {
-				r307 = vr
+				r314 = vr
 			}
-			// r308 = Load GSpike
-			r308 := gspike[j]
-			// r309 = Sub r307 r5:vTh
-			r309 := float64(r307 - vTh)
-			// r310 = Abs r309
-			r310 := math.Float64frombits(math.Float64bits(r309) &^ (1 << 63))
-			// r311 = FMA r310 r304:negInvD r306:width
-			r311 := math.FMA(r310, negInvD, width)
-			// r312 = Mul r305:alpha r311
-			r312 := float64(alpha * r311)
-			// r313 = CmpLT r312 r294
-			r313 := r312 < r294
-			// r314 = Select r313 r294 r312
-			r314 := r312
-			if r313 {
-				r314 = r294
+			// r315 = Load GSpike
+			r315 := gspike[j]
+			// r316:alpha = Param Alpha
+			alpha316 := cAlpha[j]
+			// r317 = Sub r314 r5:vTh
+			r317 := float64(r314 - vTh)
+			// r318 = Abs r317
+			r318 := math.Float64frombits(math.Float64bits(r317) &^ (1 << 63))
+			// r319:negInvD = Param NegInvD
+			negInvD319 := cNegInvD[j]
+			// r320:width = Param Width
+			width320 := cWidth[j]
+			// r321 = FMA r318 r319:negInvD r320:width
+			r321 := math.FMA(r318, negInvD319, width320)
+			// r322 = Mul r316:alpha r321
+			r322 := float64(alpha316 * r321)
+			// r323 = CmpLT r322 r294
+			r323 := r322 < r294
+			// r324 = Select r323 r294 r322
+			r324 := r322
+			if r323 {
+				r324 = r294
 			}
-			// r315 = Mul r308 r314
-			r315 := float64(r308 * r314)
-			// r3:gV = FMA r315 r303:invD r3:gV
-			gV = math.FMA(r315, invD, gV)
+			// r325 = Mul r315 r324
+			r325 := float64(r315 * r324)
+			// r3:gV = FMA r325 r312:invD r3:gV
+			gV = math.FMA(r325, invD, gV)
 		}
-		// r317:dtRTau = Param DtRTau
-		dtRTau317 := cDtRTau[j]
-		// r318:ka = Param Ka
+		// r327:dtRTau = Param DtRTau
+		dtRTau327 := cDtRTau[j]
+		// r328:ka = Param Ka
 		ka := cKa[j]
-		// r319:hVc = FMA r4:gW r318:ka r3:gV
+		// r329:hVc = FMA r4:gW r328:ka r3:gV
 		hVc := math.FMA(gW, ka, gV)
-		// r320 = Mul r51:ex r317:dtRTau
-		r320 := float64(ex * dtRTau317)
-		// r321 = Mul r319:hVc r320
-		r321 := float64(hVc * r320)
-		// r322:gI = Select r302:refr r294 r321
-		gI := r321
+		// r330 = Mul r51:ex r327:dtRTau
+		r330 := float64(ex * dtRTau327)
+		// r331 = Mul r329:hVc r330
+		r331 := float64(hVc * r330)
+		// r332:gI = Select r302:refr r294 r331
+		gI := r331
 		if refr {
 			gI = r294
 		}
-		// r323:keep = Param Keep
+		// r333:keep = Param Keep
 		keep := cKeep[j]
-		// r324 = Select r302:refr r50 r323:keep
-		r324 := keep
+		// r334 = Select r302:refr r50 r333:keep
+		r334 := keep
 		if refr {
-			r324 = r50
+			r334 = r50
 		}
-		// r325 = Mul r4:gW r324
-		r325 := float64(gW * r324)
-		// r4:gW = Sub r325 r322:gI
-		gW = float64(r325 - gI)
-		// r327:q = Mul r156:dphi r24:F
-		q327 := float64(dphi * F)
-		// r328:dtCTau2 = Param DtCTau2
+		// r335 = Mul r4:gW r334
+		r335 := float64(gW * r334)
+		// r4:gW = Sub r335 r332:gI
+		gW = float64(r335 - gI)
+		// r337:q = Mul r156:dphi r24:F
+		q337 := float64(dphi * F)
+		// r338:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
-		// r329 = FMA r327:q r328:dtCTau2 r50
-		r329 := math.FMA(q327, dtCTau2, r50)
-		// r330 = FMA r51:ex r26:z r329
-		r330 := math.FMA(ex, z, r329)
-		// r331 = Mul r319:hVc r330
-		r331 := float64(hVc * r330)
-		// r332:hv = Select r302:refr r3:gV r331
-		hv := r331
+		// r339 = FMA r337:q r338:dtCTau2 r50
+		r339 := math.FMA(q337, dtCTau2, r50)
+		// r340 = FMA r51:ex r26:z r339
+		r340 := math.FMA(ex, z, r339)
+		// r341 = Mul r329:hVc r340
+		r341 := float64(hVc * r340)
+		// r342:hv = Select r302:refr r3:gV r341
+		hv := r341
 		if refr {
 			hv = gV
 		}
-		// r333 = Imm 0x0
-		r333 := math.Float64frombits(0x0000000000000000) // 0
+		// r343 = Imm 0x0
+		r343 := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r334 = Mul r319:hVc r317:dtRTau
-			r334 := float64(hVc * dtRTau317)
-			// r335 = Mul r334 r108
-			r335 := float64(r334 * r108)
-			// r336 = FMA r51:ex r9:vr r327:q
-			r336 := math.FMA(ex, vr, q327)
-			// r337 = Mul r335 r336
-			r337 := float64(r335 * r336)
-			// r333 = Select r302:refr r294 r337
-			r333 = r337
+			// r344 = Mul r329:hVc r327:dtRTau
+			r344 := float64(hVc * dtRTau327)
+			// r345 = Mul r344 r108
+			r345 := float64(r344 * r108)
+			// r346 = FMA r51:ex r9:vr r337:q
+			r346 := math.FMA(ex, vr, q337)
+			// r347 = Mul r345 r346
+			r347 := float64(r345 * r346)
+			// r343 = Select r302:refr r294 r347
+			r343 = r347
 			if refr {
-				r333 = r294
+				r343 = r294
 			}
 		}
-		// r339 = Sub r0:V r5:vTh
-		r339 := float64(V - vTh)
-		// r340 = Abs r339
-		r340 := math.Float64frombits(math.Float64bits(r339) &^ (1 << 63))
-		// r341 = FMA r340 r304:negInvD r306:width
-		r341 := math.FMA(r340, negInvD, width)
-		// r342 = Mul r305:alpha r341
-		r342 := float64(alpha * r341)
-		// r343 = CmpLT r342 r294
-		r343 := r342 < r294
-		// r344 = Select r343 r294 r342
-		r344 := r342
-		if r343 {
-			r344 = r294
-		}
-		// r345 = Mul r344 r303:invD
-		r345 := float64(r344 * invD)
-		// r346:b = Param B
-		b346 := cB[j]
-		// r347 = Mul r4:gW r346:b
-		r347 := float64(gW * b346)
-		// r348 = Mul r347 r345
-		r348 := float64(r347 * r345)
-		// r349 = Sub r50 r344
-		r349 := float64(r50 - r344)
-		// r3:gV = FMA r332:hv r349 r348
-		gV = math.FMA(hv, r349, r348)
+		// r349:b = Param B
+		b349 := cB[j]
+		// r350 = Mul r4:gW r349:b
+		r350 := float64(gW * b349)
+		// r351 = Mul r350 r313
+		r351 := float64(r350 * r313)
+		// r352 = Sub r50 r311
+		r352 := float64(r50 - r311)
+		// r3:gV = FMA r342:hv r352 r351
+		gV = math.FMA(hv, r352, r351)
 		// If GI
 		if hasGI {
-			// Store GI r322:gI
+			// Store GI r332:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r333
-			gg[j] = r333
+			// Store GG r343
+			gg[j] = r343
 		}
 		// If GDelta
 		if hasGDelta {
-			// r351 = Select r302:refr r294 r319:hVc
-			r351 := hVc
+			// r354 = Select r302:refr r294 r329:hVc
+			r354 := hVc
 			if refr {
-				r351 = r294
+				r354 = r294
 			}
-			// Store GDelta r351
-			gdelta[j] = r351
+			// Store GDelta r354
+			gdelta[j] = r354
 		}
 		// Store GV r3:gV
 		gv[j] = gV
@@ -28545,189 +28608,189 @@ func backwardF64HardOne(f *Backward64, s int) {
 		// r302:refr = CmpLT r300 r301:tauRef
 		refr_a := r300_a < c[BackwardCTauRef]
 		refr_b := r300_b < c[BackwardCTauRef]
+		// r304 = Sub r0:V r5:vTh
+		r304_a := float64(V_a - c[BackwardCVTh])
+		r304_b := float64(V_b - c[BackwardCVTh])
+		// r305 = Abs r304
+		r305_a := math.Float64frombits(math.Float64bits(r304_a) &^ (1 << 63))
+		r305_b := math.Float64frombits(math.Float64bits(r304_b) &^ (1 << 63))
+		// r308 = FMA r305 r306:negInvD r307:width
+		r308_a := math.FMA(r305_a, c[BackwardCNegInvD], c[BackwardCWidth])
+		r308_b := math.FMA(r305_b, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r309 = Mul r303:alpha r308
+		r309_a := float64(c[BackwardCAlpha] * r308_a)
+		r309_b := float64(c[BackwardCAlpha] * r308_b)
+		// r310 = CmpLT r309 r294
+		r310_a := r309_a < r294
+		r310_b := r309_b < r294
+		// r311 = Select r310 r294 r309
+		r311_a := r309_a
+		if r310_a {
+			r311_a = r294
+		}
+		r311_b := r309_b
+		if r310_b {
+			r311_b = r294
+		}
+		// r313 = Mul r311 r312:invD
+		r313_a := float64(r311_a * c[BackwardCInvD])
+		r313_b := float64(r311_b * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r307 = Select r302:refr r10:vr r136:vc
-			r307_a := vc_a
+			// r314 = Select r302:refr r10:vr r136:vc
+			r314_a := vc_a
 			if refr_a {
-				r307_a = vr_a
+				r314_a = vr_a
 			}
-			r307_b := vc_b
+			r314_b := vc_b
 			if refr_b {
-				r307_b = vr_b
+				r314_b = vr_b
 			}
-			// r308 = Load GSpike
-			r308_a := gspike[j]
-			r308_b := gspike[j+1]
-			// r309 = Sub r307 r5:vTh
-			r309_a := float64(r307_a - c[BackwardCVTh])
-			r309_b := float64(r307_b - c[BackwardCVTh])
-			// r310 = Abs r309
-			r310_a := math.Float64frombits(math.Float64bits(r309_a) &^ (1 << 63))
-			r310_b := math.Float64frombits(math.Float64bits(r309_b) &^ (1 << 63))
-			// r311 = FMA r310 r304:negInvD r306:width
-			r311_a := math.FMA(r310_a, c[BackwardCNegInvD], c[BackwardCWidth])
-			r311_b := math.FMA(r310_b, c[BackwardCNegInvD], c[BackwardCWidth])
-			// r312 = Mul r305:alpha r311
-			r312_a := float64(c[BackwardCAlpha] * r311_a)
-			r312_b := float64(c[BackwardCAlpha] * r311_b)
-			// r313 = CmpLT r312 r294
-			r313_a := r312_a < r294
-			r313_b := r312_b < r294
-			// r314 = Select r313 r294 r312
-			r314_a := r312_a
-			if r313_a {
-				r314_a = r294
+			// r315 = Load GSpike
+			r315_a := gspike[j]
+			r315_b := gspike[j+1]
+			// r316 = Sub r314 r5:vTh
+			r316_a := float64(r314_a - c[BackwardCVTh])
+			r316_b := float64(r314_b - c[BackwardCVTh])
+			// r317 = Abs r316
+			r317_a := math.Float64frombits(math.Float64bits(r316_a) &^ (1 << 63))
+			r317_b := math.Float64frombits(math.Float64bits(r316_b) &^ (1 << 63))
+			// r318 = FMA r317 r306:negInvD r307:width
+			r318_a := math.FMA(r317_a, c[BackwardCNegInvD], c[BackwardCWidth])
+			r318_b := math.FMA(r317_b, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r319 = Mul r303:alpha r318
+			r319_a := float64(c[BackwardCAlpha] * r318_a)
+			r319_b := float64(c[BackwardCAlpha] * r318_b)
+			// r320 = CmpLT r319 r294
+			r320_a := r319_a < r294
+			r320_b := r319_b < r294
+			// r321 = Select r320 r294 r319
+			r321_a := r319_a
+			if r320_a {
+				r321_a = r294
 			}
-			r314_b := r312_b
-			if r313_b {
-				r314_b = r294
+			r321_b := r319_b
+			if r320_b {
+				r321_b = r294
 			}
-			// r315 = Mul r308 r314
-			r315_a := float64(r308_a * r314_a)
-			r315_b := float64(r308_b * r314_b)
-			// r3:gV = FMA r315 r303:invD r3:gV
-			gV_a = math.FMA(r315_a, c[BackwardCInvD], gV_a)
-			gV_b = math.FMA(r315_b, c[BackwardCInvD], gV_b)
+			// r322 = Mul r315 r321
+			r322_a := float64(r315_a * r321_a)
+			r322_b := float64(r315_b * r321_b)
+			// r3:gV = FMA r322 r312:invD r3:gV
+			gV_a = math.FMA(r322_a, c[BackwardCInvD], gV_a)
+			gV_b = math.FMA(r322_b, c[BackwardCInvD], gV_b)
 		}
-		// r318:hVc = FMA r4:gW r317:ka r3:gV
+		// r325:hVc = FMA r4:gW r324:ka r3:gV
 		hVc_a := math.FMA(gW_a, c[BackwardCKa], gV_a)
 		hVc_b := math.FMA(gW_b, c[BackwardCKa], gV_b)
-		// r319 = Mul r51:ex r22:dtRTau
-		r319_a := float64(ex_a * c[BackwardCDtRTau])
-		r319_b := float64(ex_b * c[BackwardCDtRTau])
-		// r320 = Mul r318:hVc r319
-		r320_a := float64(hVc_a * r319_a)
-		r320_b := float64(hVc_b * r319_b)
-		// r321:gI = Select r302:refr r294 r320
-		gI_a := r320_a
+		// r326 = Mul r51:ex r22:dtRTau
+		r326_a := float64(ex_a * c[BackwardCDtRTau])
+		r326_b := float64(ex_b * c[BackwardCDtRTau])
+		// r327 = Mul r325:hVc r326
+		r327_a := float64(hVc_a * r326_a)
+		r327_b := float64(hVc_b * r326_b)
+		// r328:gI = Select r302:refr r294 r327
+		gI_a := r327_a
 		if refr_a {
 			gI_a = r294
 		}
-		gI_b := r320_b
+		gI_b := r327_b
 		if refr_b {
 			gI_b = r294
 		}
-		// r323 = Select r302:refr r50 r322:keep
-		r323_a := c[BackwardCKeep]
+		// r330 = Select r302:refr r50 r329:keep
+		r330_a := c[BackwardCKeep]
 		if refr_a {
-			r323_a = r50
+			r330_a = r50
 		}
-		r323_b := c[BackwardCKeep]
+		r330_b := c[BackwardCKeep]
 		if refr_b {
-			r323_b = r50
+			r330_b = r50
 		}
-		// r324 = Mul r4:gW r323
-		r324_a := float64(gW_a * r323_a)
-		r324_b := float64(gW_b * r323_b)
-		// r4:gW = Sub r324 r321:gI
-		gW_a = float64(r324_a - gI_a)
-		gW_b = float64(r324_b - gI_b)
-		// r326:q = Mul r156:dphi r25:F
-		q326_a := float64(dphi_a * F_a)
-		q326_b := float64(dphi_b * F_b)
-		// r328 = FMA r326:q r327:dtCTau2 r50
-		r328_a := math.FMA(q326_a, c[BackwardCDtCTau2], r50)
-		r328_b := math.FMA(q326_b, c[BackwardCDtCTau2], r50)
-		// r329 = FMA r51:ex r27:z r328
-		r329_a := math.FMA(ex_a, z_a, r328_a)
-		r329_b := math.FMA(ex_b, z_b, r328_b)
-		// r330 = Mul r318:hVc r329
-		r330_a := float64(hVc_a * r329_a)
-		r330_b := float64(hVc_b * r329_b)
-		// r331:hv = Select r302:refr r3:gV r330
-		hv_a := r330_a
+		// r331 = Mul r4:gW r330
+		r331_a := float64(gW_a * r330_a)
+		r331_b := float64(gW_b * r330_b)
+		// r4:gW = Sub r331 r328:gI
+		gW_a = float64(r331_a - gI_a)
+		gW_b = float64(r331_b - gI_b)
+		// r333:q = Mul r156:dphi r25:F
+		q333_a := float64(dphi_a * F_a)
+		q333_b := float64(dphi_b * F_b)
+		// r335 = FMA r333:q r334:dtCTau2 r50
+		r335_a := math.FMA(q333_a, c[BackwardCDtCTau2], r50)
+		r335_b := math.FMA(q333_b, c[BackwardCDtCTau2], r50)
+		// r336 = FMA r51:ex r27:z r335
+		r336_a := math.FMA(ex_a, z_a, r335_a)
+		r336_b := math.FMA(ex_b, z_b, r335_b)
+		// r337 = Mul r325:hVc r336
+		r337_a := float64(hVc_a * r336_a)
+		r337_b := float64(hVc_b * r336_b)
+		// r338:hv = Select r302:refr r3:gV r337
+		hv_a := r337_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r330_b
+		hv_b := r337_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		// r332 = Imm 0x0
-		r332_a := math.Float64frombits(0x0000000000000000) // 0
-		r332_b := math.Float64frombits(0x0000000000000000) // 0
+		// r339 = Imm 0x0
+		r339_a := math.Float64frombits(0x0000000000000000) // 0
+		r339_b := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r333 = Mul r318:hVc r22:dtRTau
-			r333_a := float64(hVc_a * c[BackwardCDtRTau])
-			r333_b := float64(hVc_b * c[BackwardCDtRTau])
-			// r334 = Mul r333 r108
-			r334_a := float64(r333_a * r108)
-			r334_b := float64(r333_b * r108)
-			// r335 = FMA r51:ex r10:vr r326:q
-			r335_a := math.FMA(ex_a, vr_a, q326_a)
-			r335_b := math.FMA(ex_b, vr_b, q326_b)
-			// r336 = Mul r334 r335
-			r336_a := float64(r334_a * r335_a)
-			r336_b := float64(r334_b * r335_b)
-			// r332 = Select r302:refr r294 r336
-			r332_a = r336_a
+			// r340 = Mul r325:hVc r22:dtRTau
+			r340_a := float64(hVc_a * c[BackwardCDtRTau])
+			r340_b := float64(hVc_b * c[BackwardCDtRTau])
+			// r341 = Mul r340 r108
+			r341_a := float64(r340_a * r108)
+			r341_b := float64(r340_b * r108)
+			// r342 = FMA r51:ex r10:vr r333:q
+			r342_a := math.FMA(ex_a, vr_a, q333_a)
+			r342_b := math.FMA(ex_b, vr_b, q333_b)
+			// r343 = Mul r341 r342
+			r343_a := float64(r341_a * r342_a)
+			r343_b := float64(r341_b * r342_b)
+			// r339 = Select r302:refr r294 r343
+			r339_a = r343_a
 			if refr_a {
-				r332_a = r294
+				r339_a = r294
 			}
-			r332_b = r336_b
+			r339_b = r343_b
 			if refr_b {
-				r332_b = r294
+				r339_b = r294
 			}
 		}
-		// r338 = Sub r0:V r5:vTh
-		r338_a := float64(V_a - c[BackwardCVTh])
-		r338_b := float64(V_b - c[BackwardCVTh])
-		// r339 = Abs r338
-		r339_a := math.Float64frombits(math.Float64bits(r338_a) &^ (1 << 63))
-		r339_b := math.Float64frombits(math.Float64bits(r338_b) &^ (1 << 63))
-		// r340 = FMA r339 r304:negInvD r306:width
-		r340_a := math.FMA(r339_a, c[BackwardCNegInvD], c[BackwardCWidth])
-		r340_b := math.FMA(r339_b, c[BackwardCNegInvD], c[BackwardCWidth])
-		// r341 = Mul r305:alpha r340
-		r341_a := float64(c[BackwardCAlpha] * r340_a)
-		r341_b := float64(c[BackwardCAlpha] * r340_b)
-		// r342 = CmpLT r341 r294
-		r342_a := r341_a < r294
-		r342_b := r341_b < r294
-		// r343 = Select r342 r294 r341
-		r343_a := r341_a
-		if r342_a {
-			r343_a = r294
-		}
-		r343_b := r341_b
-		if r342_b {
-			r343_b = r294
-		}
-		// r344 = Mul r343 r303:invD
-		r344_a := float64(r343_a * c[BackwardCInvD])
-		r344_b := float64(r343_b * c[BackwardCInvD])
 		// r345 = Mul r4:gW r11:b
 		r345_a := float64(gW_a * c[BackwardCB])
 		r345_b := float64(gW_b * c[BackwardCB])
-		// r346 = Mul r345 r344
-		r346_a := float64(r345_a * r344_a)
-		r346_b := float64(r345_b * r344_b)
+		// r346 = Mul r345 r313
+		r346_a := float64(r345_a * r313_a)
+		r346_b := float64(r345_b * r313_b)
 		// r347 = Sub r7:vReset r0:V
 		r347_a := float64(c[BackwardCVReset] - V_a)
 		r347_b := float64(c[BackwardCVReset] - V_b)
-		// r348 = FMA r347 r344 r50
-		r348_a := math.FMA(r347_a, r344_a, r50)
-		r348_b := math.FMA(r347_b, r344_b, r50)
-		// r3:gV = FMA r331:hv r348 r346
+		// r348 = FMA r347 r313 r50
+		r348_a := math.FMA(r347_a, r313_a, r50)
+		r348_b := math.FMA(r347_b, r313_b, r50)
+		// r3:gV = FMA r338:hv r348 r346
 		gV_a = math.FMA(hv_a, r348_a, r346_a)
 		gV_b = math.FMA(hv_b, r348_b, r346_b)
 		// If GI
 		if hasGI {
-			// Store GI r321:gI
+			// Store GI r328:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// Store GG r332
-			gg[j] = r332_a
-			gg[j+1] = r332_b
+			// Store GG r339
+			gg[j] = r339_a
+			gg[j+1] = r339_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r350 = Select r302:refr r294 r318:hVc
+			// r350 = Select r302:refr r294 r325:hVc
 			r350_a := hVc_a
 			if refr_a {
 				r350_a = r294
@@ -29268,126 +29331,126 @@ func backwardF64HardOne(f *Backward64, s int) {
 		r300 := float64(r299 - Last)
 		// r302:refr = CmpLT r300 r301:tauRef
 		refr := r300 < c[BackwardCTauRef]
+		// r304 = Sub r0:V r5:vTh
+		r304 := float64(V - c[BackwardCVTh])
+		// r305 = Abs r304
+		r305 := math.Float64frombits(math.Float64bits(r304) &^ (1 << 63))
+		// r308 = FMA r305 r306:negInvD r307:width
+		r308 := math.FMA(r305, c[BackwardCNegInvD], c[BackwardCWidth])
+		// r309 = Mul r303:alpha r308
+		r309 := float64(c[BackwardCAlpha] * r308)
+		// r310 = CmpLT r309 r294
+		r310 := r309 < r294
+		// r311 = Select r310 r294 r309
+		r311 := r309
+		if r310 {
+			r311 = r294
+		}
+		// r313 = Mul r311 r312:invD
+		r313 := float64(r311 * c[BackwardCInvD])
 		// If GSpike
 		if hasGSpike {
-			// r307 = Select r302:refr r10:vr r136:vc
-			r307 := vc
+			// r314 = Select r302:refr r10:vr r136:vc
+			r314 := vc
 			if refr {
-				r307 = vr
+				r314 = vr
 			}
-			// r308 = Load GSpike
-			r308 := gspike[j]
-			// r309 = Sub r307 r5:vTh
-			r309 := float64(r307 - c[BackwardCVTh])
-			// r310 = Abs r309
-			r310 := math.Float64frombits(math.Float64bits(r309) &^ (1 << 63))
-			// r311 = FMA r310 r304:negInvD r306:width
-			r311 := math.FMA(r310, c[BackwardCNegInvD], c[BackwardCWidth])
-			// r312 = Mul r305:alpha r311
-			r312 := float64(c[BackwardCAlpha] * r311)
-			// r313 = CmpLT r312 r294
-			r313 := r312 < r294
-			// r314 = Select r313 r294 r312
-			r314 := r312
-			if r313 {
-				r314 = r294
+			// r315 = Load GSpike
+			r315 := gspike[j]
+			// r316 = Sub r314 r5:vTh
+			r316 := float64(r314 - c[BackwardCVTh])
+			// r317 = Abs r316
+			r317 := math.Float64frombits(math.Float64bits(r316) &^ (1 << 63))
+			// r318 = FMA r317 r306:negInvD r307:width
+			r318 := math.FMA(r317, c[BackwardCNegInvD], c[BackwardCWidth])
+			// r319 = Mul r303:alpha r318
+			r319 := float64(c[BackwardCAlpha] * r318)
+			// r320 = CmpLT r319 r294
+			r320 := r319 < r294
+			// r321 = Select r320 r294 r319
+			r321 := r319
+			if r320 {
+				r321 = r294
 			}
-			// r315 = Mul r308 r314
-			r315 := float64(r308 * r314)
-			// r3:gV = FMA r315 r303:invD r3:gV
-			gV = math.FMA(r315, c[BackwardCInvD], gV)
+			// r322 = Mul r315 r321
+			r322 := float64(r315 * r321)
+			// r3:gV = FMA r322 r312:invD r3:gV
+			gV = math.FMA(r322, c[BackwardCInvD], gV)
 		}
-		// r318:hVc = FMA r4:gW r317:ka r3:gV
+		// r325:hVc = FMA r4:gW r324:ka r3:gV
 		hVc := math.FMA(gW, c[BackwardCKa], gV)
-		// r319 = Mul r51:ex r22:dtRTau
-		r319 := float64(ex * c[BackwardCDtRTau])
-		// r320 = Mul r318:hVc r319
-		r320 := float64(hVc * r319)
-		// r321:gI = Select r302:refr r294 r320
-		gI := r320
+		// r326 = Mul r51:ex r22:dtRTau
+		r326 := float64(ex * c[BackwardCDtRTau])
+		// r327 = Mul r325:hVc r326
+		r327 := float64(hVc * r326)
+		// r328:gI = Select r302:refr r294 r327
+		gI := r327
 		if refr {
 			gI = r294
 		}
-		// r323 = Select r302:refr r50 r322:keep
-		r323 := c[BackwardCKeep]
+		// r330 = Select r302:refr r50 r329:keep
+		r330 := c[BackwardCKeep]
 		if refr {
-			r323 = r50
+			r330 = r50
 		}
-		// r324 = Mul r4:gW r323
-		r324 := float64(gW * r323)
-		// r4:gW = Sub r324 r321:gI
-		gW = float64(r324 - gI)
-		// r326:q = Mul r156:dphi r25:F
-		q326 := float64(dphi * F)
-		// r328 = FMA r326:q r327:dtCTau2 r50
-		r328 := math.FMA(q326, c[BackwardCDtCTau2], r50)
-		// r329 = FMA r51:ex r27:z r328
-		r329 := math.FMA(ex, z, r328)
-		// r330 = Mul r318:hVc r329
-		r330 := float64(hVc * r329)
-		// r331:hv = Select r302:refr r3:gV r330
-		hv := r330
+		// r331 = Mul r4:gW r330
+		r331 := float64(gW * r330)
+		// r4:gW = Sub r331 r328:gI
+		gW = float64(r331 - gI)
+		// r333:q = Mul r156:dphi r25:F
+		q333 := float64(dphi * F)
+		// r335 = FMA r333:q r334:dtCTau2 r50
+		r335 := math.FMA(q333, c[BackwardCDtCTau2], r50)
+		// r336 = FMA r51:ex r27:z r335
+		r336 := math.FMA(ex, z, r335)
+		// r337 = Mul r325:hVc r336
+		r337 := float64(hVc * r336)
+		// r338:hv = Select r302:refr r3:gV r337
+		hv := r337
 		if refr {
 			hv = gV
 		}
-		// r332 = Imm 0x0
-		r332 := math.Float64frombits(0x0000000000000000) // 0
+		// r339 = Imm 0x0
+		r339 := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r333 = Mul r318:hVc r22:dtRTau
-			r333 := float64(hVc * c[BackwardCDtRTau])
-			// r334 = Mul r333 r108
-			r334 := float64(r333 * r108)
-			// r335 = FMA r51:ex r10:vr r326:q
-			r335 := math.FMA(ex, vr, q326)
-			// r336 = Mul r334 r335
-			r336 := float64(r334 * r335)
-			// r332 = Select r302:refr r294 r336
-			r332 = r336
+			// r340 = Mul r325:hVc r22:dtRTau
+			r340 := float64(hVc * c[BackwardCDtRTau])
+			// r341 = Mul r340 r108
+			r341 := float64(r340 * r108)
+			// r342 = FMA r51:ex r10:vr r333:q
+			r342 := math.FMA(ex, vr, q333)
+			// r343 = Mul r341 r342
+			r343 := float64(r341 * r342)
+			// r339 = Select r302:refr r294 r343
+			r339 = r343
 			if refr {
-				r332 = r294
+				r339 = r294
 			}
 		}
-		// r338 = Sub r0:V r5:vTh
-		r338 := float64(V - c[BackwardCVTh])
-		// r339 = Abs r338
-		r339 := math.Float64frombits(math.Float64bits(r338) &^ (1 << 63))
-		// r340 = FMA r339 r304:negInvD r306:width
-		r340 := math.FMA(r339, c[BackwardCNegInvD], c[BackwardCWidth])
-		// r341 = Mul r305:alpha r340
-		r341 := float64(c[BackwardCAlpha] * r340)
-		// r342 = CmpLT r341 r294
-		r342 := r341 < r294
-		// r343 = Select r342 r294 r341
-		r343 := r341
-		if r342 {
-			r343 = r294
-		}
-		// r344 = Mul r343 r303:invD
-		r344 := float64(r343 * c[BackwardCInvD])
 		// r345 = Mul r4:gW r11:b
 		r345 := float64(gW * c[BackwardCB])
-		// r346 = Mul r345 r344
-		r346 := float64(r345 * r344)
+		// r346 = Mul r345 r313
+		r346 := float64(r345 * r313)
 		// r347 = Sub r7:vReset r0:V
 		r347 := float64(c[BackwardCVReset] - V)
-		// r348 = FMA r347 r344 r50
-		r348 := math.FMA(r347, r344, r50)
-		// r3:gV = FMA r331:hv r348 r346
+		// r348 = FMA r347 r313 r50
+		r348 := math.FMA(r347, r313, r50)
+		// r3:gV = FMA r338:hv r348 r346
 		gV = math.FMA(hv, r348, r346)
 		// If GI
 		if hasGI {
-			// Store GI r321:gI
+			// Store GI r328:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r332
-			gg[j] = r332
+			// Store GG r339
+			gg[j] = r339
 		}
 		// If GDelta
 		if hasGDelta {
-			// r350 = Select r302:refr r294 r318:hVc
+			// r350 = Select r302:refr r294 r325:hVc
 			r350 := hVc
 			if refr {
 				r350 = r294
@@ -29469,10 +29532,10 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
 	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
 	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
-	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
-	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cNegInvD := f.C[BackwardCNegInvD*f.Stride:][:n]
 	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
 	cKa := f.C[BackwardCKa*f.Stride:][:n]
 	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
 	cDtCTau2 := f.C[BackwardCDtCTau2*f.Stride:][:n]
@@ -30615,230 +30678,239 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		// r303:refr = CmpLT r301 r302:tauRef
 		refr_a := r301_a < tauRef_a
 		refr_b := r301_b < tauRef_b
-		// r304:invD = Param InvD
+		// r304:alpha = Param Alpha
+		alpha304_a := cAlpha[j]
+		alpha304_b := cAlpha[j+1]
+		// r305 = Sub r0:V r5:vTh
+		r305_a := float64(V_a - vTh_a)
+		r305_b := float64(V_b - vTh_b)
+		// r306 = Abs r305
+		r306_a := math.Float64frombits(math.Float64bits(r305_a) &^ (1 << 63))
+		r306_b := math.Float64frombits(math.Float64bits(r305_b) &^ (1 << 63))
+		// r307:negInvD = Param NegInvD
+		negInvD307_a := cNegInvD[j]
+		negInvD307_b := cNegInvD[j+1]
+		// r308:width = Param Width
+		width308_a := cWidth[j]
+		width308_b := cWidth[j+1]
+		// r309 = FMA r306 r307:negInvD r308:width
+		r309_a := math.FMA(r306_a, negInvD307_a, width308_a)
+		r309_b := math.FMA(r306_b, negInvD307_b, width308_b)
+		// r310 = Mul r304:alpha r309
+		r310_a := float64(alpha304_a * r309_a)
+		r310_b := float64(alpha304_b * r309_b)
+		// r311 = CmpLT r310 r295
+		r311_a := r310_a < r295
+		r311_b := r310_b < r295
+		// r312 = Select r311 r295 r310
+		r312_a := r310_a
+		if r311_a {
+			r312_a = r295
+		}
+		r312_b := r310_b
+		if r311_b {
+			r312_b = r295
+		}
+		// r313:invD = Param InvD
 		invD_a := cInvD[j]
 		invD_b := cInvD[j+1]
-		// r305:negInvD = Param NegInvD
-		negInvD_a := cNegInvD[j]
-		negInvD_b := cNegInvD[j+1]
-		// r306:alpha = Param Alpha
-		alpha_a := cAlpha[j]
-		alpha_b := cAlpha[j+1]
-		// r307:width = Param Width
-		width_a := cWidth[j]
-		width_b := cWidth[j+1]
+		// r314 = Mul r312 r313:invD
+		r314_a := float64(r312_a * invD_a)
+		r314_b := float64(r312_b * invD_b)
 		// If GSpike
 		if hasGSpike {
-			// r308 = Select r303:refr r10:vr r137:vc
-			r308_a := vc_a
+			// r315 = Select r303:refr r10:vr r137:vc
+			r315_a := vc_a
 			if refr_a {
-				r308_a = vr_a
+				r315_a = vr_a
 			}
-			r308_b := vc_b
+			r315_b := vc_b
 			if refr_b {
-				r308_b = vr_b
+				r315_b = vr_b
 			}
-			// r309 = Load GSpike
-			r309_a := gspike[j]
-			r309_b := gspike[j+1]
-			// r310 = Sub r308 r5:vTh
-			r310_a := float64(r308_a - vTh_a)
-			r310_b := float64(r308_b - vTh_b)
-			// r311 = Abs r310
-			r311_a := math.Float64frombits(math.Float64bits(r310_a) &^ (1 << 63))
-			r311_b := math.Float64frombits(math.Float64bits(r310_b) &^ (1 << 63))
-			// r312 = FMA r311 r305:negInvD r307:width
-			r312_a := math.FMA(r311_a, negInvD_a, width_a)
-			r312_b := math.FMA(r311_b, negInvD_b, width_b)
-			// r313 = Mul r306:alpha r312
-			r313_a := float64(alpha_a * r312_a)
-			r313_b := float64(alpha_b * r312_b)
-			// r314 = CmpLT r313 r295
-			r314_a := r313_a < r295
-			r314_b := r313_b < r295
-			// r315 = Select r314 r295 r313
-			r315_a := r313_a
-			if r314_a {
-				r315_a = r295
+			// r316 = Load GSpike
+			r316_a := gspike[j]
+			r316_b := gspike[j+1]
+			// r317:alpha = Param Alpha
+			alpha317_a := cAlpha[j]
+			alpha317_b := cAlpha[j+1]
+			// r318 = Sub r315 r5:vTh
+			r318_a := float64(r315_a - vTh_a)
+			r318_b := float64(r315_b - vTh_b)
+			// r319 = Abs r318
+			r319_a := math.Float64frombits(math.Float64bits(r318_a) &^ (1 << 63))
+			r319_b := math.Float64frombits(math.Float64bits(r318_b) &^ (1 << 63))
+			// r320:negInvD = Param NegInvD
+			negInvD320_a := cNegInvD[j]
+			negInvD320_b := cNegInvD[j+1]
+			// r321:width = Param Width
+			width321_a := cWidth[j]
+			width321_b := cWidth[j+1]
+			// r322 = FMA r319 r320:negInvD r321:width
+			r322_a := math.FMA(r319_a, negInvD320_a, width321_a)
+			r322_b := math.FMA(r319_b, negInvD320_b, width321_b)
+			// r323 = Mul r317:alpha r322
+			r323_a := float64(alpha317_a * r322_a)
+			r323_b := float64(alpha317_b * r322_b)
+			// r324 = CmpLT r323 r295
+			r324_a := r323_a < r295
+			r324_b := r323_b < r295
+			// r325 = Select r324 r295 r323
+			r325_a := r323_a
+			if r324_a {
+				r325_a = r295
 			}
-			r315_b := r313_b
-			if r314_b {
-				r315_b = r295
+			r325_b := r323_b
+			if r324_b {
+				r325_b = r295
 			}
-			// r316 = Mul r309 r315
-			r316_a := float64(r309_a * r315_a)
-			r316_b := float64(r309_b * r315_b)
-			// r3:gV = FMA r316 r304:invD r3:gV
-			gV_a = math.FMA(r316_a, invD_a, gV_a)
-			gV_b = math.FMA(r316_b, invD_b, gV_b)
+			// r326 = Mul r316 r325
+			r326_a := float64(r316_a * r325_a)
+			r326_b := float64(r316_b * r325_b)
+			// r3:gV = FMA r326 r313:invD r3:gV
+			gV_a = math.FMA(r326_a, invD_a, gV_a)
+			gV_b = math.FMA(r326_b, invD_b, gV_b)
 		}
-		// r318:dtRTau = Param DtRTau
-		dtRTau318_a := cDtRTau[j]
-		dtRTau318_b := cDtRTau[j+1]
-		// r319:ka = Param Ka
+		// r328:dtRTau = Param DtRTau
+		dtRTau328_a := cDtRTau[j]
+		dtRTau328_b := cDtRTau[j+1]
+		// r329:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r320:hVc = FMA r4:gW r319:ka r3:gV
+		// r330:hVc = FMA r4:gW r329:ka r3:gV
 		hVc_a := math.FMA(gW_a, ka_a, gV_a)
 		hVc_b := math.FMA(gW_b, ka_b, gV_b)
-		// r321 = Mul r52:ex r318:dtRTau
-		r321_a := float64(ex_a * dtRTau318_a)
-		r321_b := float64(ex_b * dtRTau318_b)
-		// r322 = Mul r320:hVc r321
-		r322_a := float64(hVc_a * r321_a)
-		r322_b := float64(hVc_b * r321_b)
-		// r323:gI = Select r303:refr r295 r322
-		gI_a := r322_a
+		// r331 = Mul r52:ex r328:dtRTau
+		r331_a := float64(ex_a * dtRTau328_a)
+		r331_b := float64(ex_b * dtRTau328_b)
+		// r332 = Mul r330:hVc r331
+		r332_a := float64(hVc_a * r331_a)
+		r332_b := float64(hVc_b * r331_b)
+		// r333:gI = Select r303:refr r295 r332
+		gI_a := r332_a
 		if refr_a {
 			gI_a = r295
 		}
-		gI_b := r322_b
+		gI_b := r332_b
 		if refr_b {
 			gI_b = r295
 		}
-		// r324:keep = Param Keep
+		// r334:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r325 = Select r303:refr r51 r324:keep
-		r325_a := keep_a
+		// r335 = Select r303:refr r51 r334:keep
+		r335_a := keep_a
 		if refr_a {
-			r325_a = r51
+			r335_a = r51
 		}
-		r325_b := keep_b
+		r335_b := keep_b
 		if refr_b {
-			r325_b = r51
+			r335_b = r51
 		}
-		// r326 = Mul r4:gW r325
-		r326_a := float64(gW_a * r325_a)
-		r326_b := float64(gW_b * r325_b)
-		// r4:gW = Sub r326 r323:gI
-		gW_a = float64(r326_a - gI_a)
-		gW_b = float64(r326_b - gI_b)
-		// r328:q = Mul r157:dphi r25:F
-		q328_a := float64(dphi_a * F_a)
-		q328_b := float64(dphi_b * F_b)
-		// r329:dtCTau2 = Param DtCTau2
+		// r336 = Mul r4:gW r335
+		r336_a := float64(gW_a * r335_a)
+		r336_b := float64(gW_b * r335_b)
+		// r4:gW = Sub r336 r333:gI
+		gW_a = float64(r336_a - gI_a)
+		gW_b = float64(r336_b - gI_b)
+		// r338:q = Mul r157:dphi r25:F
+		q338_a := float64(dphi_a * F_a)
+		q338_b := float64(dphi_b * F_b)
+		// r339:dtCTau2 = Param DtCTau2
 		dtCTau2_a := cDtCTau2[j]
 		dtCTau2_b := cDtCTau2[j+1]
-		// r330 = FMA r328:q r329:dtCTau2 r51
-		r330_a := math.FMA(q328_a, dtCTau2_a, r51)
-		r330_b := math.FMA(q328_b, dtCTau2_b, r51)
-		// r331 = FMA r52:ex r27:z r330
-		r331_a := math.FMA(ex_a, z_a, r330_a)
-		r331_b := math.FMA(ex_b, z_b, r330_b)
-		// r332 = Mul r320:hVc r331
-		r332_a := float64(hVc_a * r331_a)
-		r332_b := float64(hVc_b * r331_b)
-		// r333:hv = Select r303:refr r3:gV r332
-		hv_a := r332_a
+		// r340 = FMA r338:q r339:dtCTau2 r51
+		r340_a := math.FMA(q338_a, dtCTau2_a, r51)
+		r340_b := math.FMA(q338_b, dtCTau2_b, r51)
+		// r341 = FMA r52:ex r27:z r340
+		r341_a := math.FMA(ex_a, z_a, r340_a)
+		r341_b := math.FMA(ex_b, z_b, r340_b)
+		// r342 = Mul r330:hVc r341
+		r342_a := float64(hVc_a * r341_a)
+		r342_b := float64(hVc_b * r341_b)
+		// r343:hv = Select r303:refr r3:gV r342
+		hv_a := r342_a
 		if refr_a {
 			hv_a = gV_a
 		}
-		hv_b := r332_b
+		hv_b := r342_b
 		if refr_b {
 			hv_b = gV_b
 		}
-		// r334 = Imm 0x0
-		r334_a := math.Float64frombits(0x0000000000000000) // 0
-		r334_b := math.Float64frombits(0x0000000000000000) // 0
+		// r344 = Imm 0x0
+		r344_a := math.Float64frombits(0x0000000000000000) // 0
+		r344_b := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r335 = Mul r320:hVc r318:dtRTau
-			r335_a := float64(hVc_a * dtRTau318_a)
-			r335_b := float64(hVc_b * dtRTau318_b)
-			// r336 = Mul r335 r109
-			r336_a := float64(r335_a * r109)
-			r336_b := float64(r335_b * r109)
-			// r337 = FMA r52:ex r10:vr r328:q
-			r337_a := math.FMA(ex_a, vr_a, q328_a)
-			r337_b := math.FMA(ex_b, vr_b, q328_b)
-			// r338 = Mul r336 r337
-			r338_a := float64(r336_a * r337_a)
-			r338_b := float64(r336_b * r337_b)
-			// r334 = Select r303:refr r295 r338
-			r334_a = r338_a
+			// r345 = Mul r330:hVc r328:dtRTau
+			r345_a := float64(hVc_a * dtRTau328_a)
+			r345_b := float64(hVc_b * dtRTau328_b)
+			// r346 = Mul r345 r109
+			r346_a := float64(r345_a * r109)
+			r346_b := float64(r345_b * r109)
+			// r347 = FMA r52:ex r10:vr r338:q
+			r347_a := math.FMA(ex_a, vr_a, q338_a)
+			r347_b := math.FMA(ex_b, vr_b, q338_b)
+			// r348 = Mul r346 r347
+			r348_a := float64(r346_a * r347_a)
+			r348_b := float64(r346_b * r347_b)
+			// r344 = Select r303:refr r295 r348
+			r344_a = r348_a
 			if refr_a {
-				r334_a = r295
+				r344_a = r295
 			}
-			r334_b = r338_b
+			r344_b = r348_b
 			if refr_b {
-				r334_b = r295
+				r344_b = r295
 			}
 		}
-		// r340 = Sub r0:V r5:vTh
-		r340_a := float64(V_a - vTh_a)
-		r340_b := float64(V_b - vTh_b)
-		// r341 = Abs r340
-		r341_a := math.Float64frombits(math.Float64bits(r340_a) &^ (1 << 63))
-		r341_b := math.Float64frombits(math.Float64bits(r340_b) &^ (1 << 63))
-		// r342 = FMA r341 r305:negInvD r307:width
-		r342_a := math.FMA(r341_a, negInvD_a, width_a)
-		r342_b := math.FMA(r341_b, negInvD_b, width_b)
-		// r343 = Mul r306:alpha r342
-		r343_a := float64(alpha_a * r342_a)
-		r343_b := float64(alpha_b * r342_b)
-		// r344 = CmpLT r343 r295
-		r344_a := r343_a < r295
-		r344_b := r343_b < r295
-		// r345 = Select r344 r295 r343
-		r345_a := r343_a
-		if r344_a {
-			r345_a = r295
-		}
-		r345_b := r343_b
-		if r344_b {
-			r345_b = r295
-		}
-		// r346 = Mul r345 r304:invD
-		r346_a := float64(r345_a * invD_a)
-		r346_b := float64(r345_b * invD_b)
-		// r347:b = Param B
-		b347_a := cB[j]
-		b347_b := cB[j+1]
-		// r348 = Mul r4:gW r347:b
-		r348_a := float64(gW_a * b347_a)
-		r348_b := float64(gW_b * b347_b)
-		// r349 = Mul r348 r346
-		r349_a := float64(r348_a * r346_a)
-		r349_b := float64(r348_b * r346_b)
-		// r350:vReset = Param VReset
-		vReset350_a := cVReset[j]
-		vReset350_b := cVReset[j+1]
-		// r351 = Sub r350:vReset r0:V
-		r351_a := float64(vReset350_a - V_a)
-		r351_b := float64(vReset350_b - V_b)
-		// r352 = FMA r351 r346 r51
-		r352_a := math.FMA(r351_a, r346_a, r51)
-		r352_b := math.FMA(r351_b, r346_b, r51)
-		// r3:gV = FMA r333:hv r352 r349
-		gV_a = math.FMA(hv_a, r352_a, r349_a)
-		gV_b = math.FMA(hv_b, r352_b, r349_b)
+		// r350:b = Param B
+		b350_a := cB[j]
+		b350_b := cB[j+1]
+		// r351 = Mul r4:gW r350:b
+		r351_a := float64(gW_a * b350_a)
+		r351_b := float64(gW_b * b350_b)
+		// r352 = Mul r351 r314
+		r352_a := float64(r351_a * r314_a)
+		r352_b := float64(r351_b * r314_b)
+		// r353:vReset = Param VReset
+		vReset353_a := cVReset[j]
+		vReset353_b := cVReset[j+1]
+		// r354 = Sub r353:vReset r0:V
+		r354_a := float64(vReset353_a - V_a)
+		r354_b := float64(vReset353_b - V_b)
+		// r355 = FMA r354 r314 r51
+		r355_a := math.FMA(r354_a, r314_a, r51)
+		r355_b := math.FMA(r354_b, r314_b, r51)
+		// r3:gV = FMA r343:hv r355 r352
+		gV_a = math.FMA(hv_a, r355_a, r352_a)
+		gV_b = math.FMA(hv_b, r355_b, r352_b)
 		// If GI
 		if hasGI {
-			// Store GI r323:gI
+			// Store GI r333:gI
 			gi[j] = gI_a
 			gi[j+1] = gI_b
 		}
 		// If GG
 		if hasGG {
-			// Store GG r334
-			gg[j] = r334_a
-			gg[j+1] = r334_b
+			// Store GG r344
+			gg[j] = r344_a
+			gg[j+1] = r344_b
 		}
 		// If GDelta
 		if hasGDelta {
-			// r354 = Select r303:refr r295 r320:hVc
-			r354_a := hVc_a
+			// r357 = Select r303:refr r295 r330:hVc
+			r357_a := hVc_a
 			if refr_a {
-				r354_a = r295
+				r357_a = r295
 			}
-			r354_b := hVc_b
+			r357_b := hVc_b
 			if refr_b {
-				r354_b = r295
+				r357_b = r295
 			}
-			// Store GDelta r354
-			gdelta[j] = r354_a
-			gdelta[j+1] = r354_b
+			// Store GDelta r357
+			gdelta[j] = r357_a
+			gdelta[j+1] = r357_b
 		}
 		// Store GV r3:gV
 		gv[j] = gV_a
@@ -31386,152 +31458,158 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		tauRef := cTauRef[j]
 		// r303:refr = CmpLT r301 r302:tauRef
 		refr := r301 < tauRef
-		// r304:invD = Param InvD
+		// r304:alpha = Param Alpha
+		alpha304 := cAlpha[j]
+		// r305 = Sub r0:V r5:vTh
+		r305 := float64(V - vTh)
+		// r306 = Abs r305
+		r306 := math.Float64frombits(math.Float64bits(r305) &^ (1 << 63))
+		// r307:negInvD = Param NegInvD
+		negInvD307 := cNegInvD[j]
+		// r308:width = Param Width
+		width308 := cWidth[j]
+		// r309 = FMA r306 r307:negInvD r308:width
+		r309 := math.FMA(r306, negInvD307, width308)
+		// r310 = Mul r304:alpha r309
+		r310 := float64(alpha304 * r309)
+		// r311 = CmpLT r310 r295
+		r311 := r310 < r295
+		// r312 = Select r311 r295 r310
+		r312 := r310
+		if r311 {
+			r312 = r295
+		}
+		// r313:invD = Param InvD
 		invD := cInvD[j]
-		// r305:negInvD = Param NegInvD
-		negInvD := cNegInvD[j]
-		// r306:alpha = Param Alpha
-		alpha := cAlpha[j]
-		// r307:width = Param Width
-		width := cWidth[j]
+		// r314 = Mul r312 r313:invD
+		r314 := float64(r312 * invD)
 		// If GSpike
 		if hasGSpike {
-			// r308 = Select r303:refr r10:vr r137:vc
-			r308 := vc
+			// r315 = Select r303:refr r10:vr r137:vc
+			r315 := vc
 			if refr {
-				r308 = vr
+				r315 = vr
 			}
-			// r309 = Load GSpike
-			r309 := gspike[j]
-			// r310 = Sub r308 r5:vTh
-			r310 := float64(r308 - vTh)
-			// r311 = Abs r310
-			r311 := math.Float64frombits(math.Float64bits(r310) &^ (1 << 63))
-			// r312 = FMA r311 r305:negInvD r307:width
-			r312 := math.FMA(r311, negInvD, width)
-			// r313 = Mul r306:alpha r312
-			r313 := float64(alpha * r312)
-			// r314 = CmpLT r313 r295
-			r314 := r313 < r295
-			// r315 = Select r314 r295 r313
-			r315 := r313
-			if r314 {
-				r315 = r295
+			// r316 = Load GSpike
+			r316 := gspike[j]
+			// r317:alpha = Param Alpha
+			alpha317 := cAlpha[j]
+			// r318 = Sub r315 r5:vTh
+			r318 := float64(r315 - vTh)
+			// r319 = Abs r318
+			r319 := math.Float64frombits(math.Float64bits(r318) &^ (1 << 63))
+			// r320:negInvD = Param NegInvD
+			negInvD320 := cNegInvD[j]
+			// r321:width = Param Width
+			width321 := cWidth[j]
+			// r322 = FMA r319 r320:negInvD r321:width
+			r322 := math.FMA(r319, negInvD320, width321)
+			// r323 = Mul r317:alpha r322
+			r323 := float64(alpha317 * r322)
+			// r324 = CmpLT r323 r295
+			r324 := r323 < r295
+			// r325 = Select r324 r295 r323
+			r325 := r323
+			if r324 {
+				r325 = r295
 			}
-			// r316 = Mul r309 r315
-			r316 := float64(r309 * r315)
-			// r3:gV = FMA r316 r304:invD r3:gV
-			gV = math.FMA(r316, invD, gV)
+			// r326 = Mul r316 r325
+			r326 := float64(r316 * r325)
+			// r3:gV = FMA r326 r313:invD r3:gV
+			gV = math.FMA(r326, invD, gV)
 		}
-		// r318:dtRTau = Param DtRTau
-		dtRTau318 := cDtRTau[j]
-		// r319:ka = Param Ka
+		// r328:dtRTau = Param DtRTau
+		dtRTau328 := cDtRTau[j]
+		// r329:ka = Param Ka
 		ka := cKa[j]
-		// r320:hVc = FMA r4:gW r319:ka r3:gV
+		// r330:hVc = FMA r4:gW r329:ka r3:gV
 		hVc := math.FMA(gW, ka, gV)
-		// r321 = Mul r52:ex r318:dtRTau
-		r321 := float64(ex * dtRTau318)
-		// r322 = Mul r320:hVc r321
-		r322 := float64(hVc * r321)
-		// r323:gI = Select r303:refr r295 r322
-		gI := r322
+		// r331 = Mul r52:ex r328:dtRTau
+		r331 := float64(ex * dtRTau328)
+		// r332 = Mul r330:hVc r331
+		r332 := float64(hVc * r331)
+		// r333:gI = Select r303:refr r295 r332
+		gI := r332
 		if refr {
 			gI = r295
 		}
-		// r324:keep = Param Keep
+		// r334:keep = Param Keep
 		keep := cKeep[j]
-		// r325 = Select r303:refr r51 r324:keep
-		r325 := keep
+		// r335 = Select r303:refr r51 r334:keep
+		r335 := keep
 		if refr {
-			r325 = r51
+			r335 = r51
 		}
-		// r326 = Mul r4:gW r325
-		r326 := float64(gW * r325)
-		// r4:gW = Sub r326 r323:gI
-		gW = float64(r326 - gI)
-		// r328:q = Mul r157:dphi r25:F
-		q328 := float64(dphi * F)
-		// r329:dtCTau2 = Param DtCTau2
+		// r336 = Mul r4:gW r335
+		r336 := float64(gW * r335)
+		// r4:gW = Sub r336 r333:gI
+		gW = float64(r336 - gI)
+		// r338:q = Mul r157:dphi r25:F
+		q338 := float64(dphi * F)
+		// r339:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
-		// r330 = FMA r328:q r329:dtCTau2 r51
-		r330 := math.FMA(q328, dtCTau2, r51)
-		// r331 = FMA r52:ex r27:z r330
-		r331 := math.FMA(ex, z, r330)
-		// r332 = Mul r320:hVc r331
-		r332 := float64(hVc * r331)
-		// r333:hv = Select r303:refr r3:gV r332
-		hv := r332
+		// r340 = FMA r338:q r339:dtCTau2 r51
+		r340 := math.FMA(q338, dtCTau2, r51)
+		// r341 = FMA r52:ex r27:z r340
+		r341 := math.FMA(ex, z, r340)
+		// r342 = Mul r330:hVc r341
+		r342 := float64(hVc * r341)
+		// r343:hv = Select r303:refr r3:gV r342
+		hv := r342
 		if refr {
 			hv = gV
 		}
-		// r334 = Imm 0x0
-		r334 := math.Float64frombits(0x0000000000000000) // 0
+		// r344 = Imm 0x0
+		r344 := math.Float64frombits(0x0000000000000000) // 0
 		// If GG
 		if hasGG {
-			// r335 = Mul r320:hVc r318:dtRTau
-			r335 := float64(hVc * dtRTau318)
-			// r336 = Mul r335 r109
-			r336 := float64(r335 * r109)
-			// r337 = FMA r52:ex r10:vr r328:q
-			r337 := math.FMA(ex, vr, q328)
-			// r338 = Mul r336 r337
-			r338 := float64(r336 * r337)
-			// r334 = Select r303:refr r295 r338
-			r334 = r338
+			// r345 = Mul r330:hVc r328:dtRTau
+			r345 := float64(hVc * dtRTau328)
+			// r346 = Mul r345 r109
+			r346 := float64(r345 * r109)
+			// r347 = FMA r52:ex r10:vr r338:q
+			r347 := math.FMA(ex, vr, q338)
+			// r348 = Mul r346 r347
+			r348 := float64(r346 * r347)
+			// r344 = Select r303:refr r295 r348
+			r344 = r348
 			if refr {
-				r334 = r295
+				r344 = r295
 			}
 		}
-		// r340 = Sub r0:V r5:vTh
-		r340 := float64(V - vTh)
-		// r341 = Abs r340
-		r341 := math.Float64frombits(math.Float64bits(r340) &^ (1 << 63))
-		// r342 = FMA r341 r305:negInvD r307:width
-		r342 := math.FMA(r341, negInvD, width)
-		// r343 = Mul r306:alpha r342
-		r343 := float64(alpha * r342)
-		// r344 = CmpLT r343 r295
-		r344 := r343 < r295
-		// r345 = Select r344 r295 r343
-		r345 := r343
-		if r344 {
-			r345 = r295
-		}
-		// r346 = Mul r345 r304:invD
-		r346 := float64(r345 * invD)
-		// r347:b = Param B
-		b347 := cB[j]
-		// r348 = Mul r4:gW r347:b
-		r348 := float64(gW * b347)
-		// r349 = Mul r348 r346
-		r349 := float64(r348 * r346)
-		// r350:vReset = Param VReset
-		vReset350 := cVReset[j]
-		// r351 = Sub r350:vReset r0:V
-		r351 := float64(vReset350 - V)
-		// r352 = FMA r351 r346 r51
-		r352 := math.FMA(r351, r346, r51)
-		// r3:gV = FMA r333:hv r352 r349
-		gV = math.FMA(hv, r352, r349)
+		// r350:b = Param B
+		b350 := cB[j]
+		// r351 = Mul r4:gW r350:b
+		r351 := float64(gW * b350)
+		// r352 = Mul r351 r314
+		r352 := float64(r351 * r314)
+		// r353:vReset = Param VReset
+		vReset353 := cVReset[j]
+		// r354 = Sub r353:vReset r0:V
+		r354 := float64(vReset353 - V)
+		// r355 = FMA r354 r314 r51
+		r355 := math.FMA(r354, r314, r51)
+		// r3:gV = FMA r343:hv r355 r352
+		gV = math.FMA(hv, r355, r352)
 		// If GI
 		if hasGI {
-			// Store GI r323:gI
+			// Store GI r333:gI
 			gi[j] = gI
 		}
 		// If GG
 		if hasGG {
-			// Store GG r334
-			gg[j] = r334
+			// Store GG r344
+			gg[j] = r344
 		}
 		// If GDelta
 		if hasGDelta {
-			// r354 = Select r303:refr r295 r320:hVc
-			r354 := hVc
+			// r357 = Select r303:refr r295 r330:hVc
+			r357 := hVc
 			if refr {
-				r354 = r295
+				r357 = r295
 			}
-			// Store GDelta r354
-			gdelta[j] = r354
+			// Store GDelta r357
+			gdelta[j] = r357
 		}
 		// Store GV r3:gV
 		gv[j] = gV

@@ -85,7 +85,7 @@ func exprelNEONF32(f *generic.Frame32)
 func exprelNEONF64(f *generic.Frame64)
 
 // backwardNEONF32Soft is asm/step.BackwardF32Soft in NEON, 4 lanes per vector: its main loop
-// computes 1 vector(s) per iteration for one step, 2 for several (each
+// computes 1 vector(s) per iteration for one step, 1 for several (each
 // making all the steps with its state in registers), the remainder lane by lane.
 // generic.BackwardF32Soft is its reference, bit for bit.
 //
@@ -117,7 +117,7 @@ func backwardNEONF32Hard(f *generic.Backward32)
 func backwardNEONF32HardPN(f *generic.Backward32)
 
 // backwardNEONF64Soft is asm/step.BackwardF64Soft in NEON, 2 lanes per vector: its main loop
-// computes 1 vector(s) per iteration for one step, 2 for several (each
+// computes 1 vector(s) per iteration for one step, 1 for several (each
 // making all the steps with its state in registers), the remainder lane by lane.
 // generic.BackwardF64Soft is its reference, bit for bit.
 //

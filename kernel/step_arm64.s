@@ -22066,14 +22066,18 @@ tailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r5:vTh = VTh, V30 r10:b = B,
 //     V29 r19:dtCTau = DtCTau, V28 r21:dtRTau = DtRTau, V27 r41 = 0.5, V26 r43 = 1, V25 r45 = 0.125,
-//     V24 r118 = 0.0069444445, V23 r120 = 0.033333335, V22 r123 = 0.33333334, V21 r228 = 0,
-//     V20 r235:tauRef = TauRef, V19 r237:invD = InvD, V18 r238:negInvD = NegInvD,
-//     V17 r239:alpha = Alpha, V16 r240:width = Width, V15 r251:ka = Ka, V14 r256:keep = Keep,
-//     V13 r261:dtCTau2 = DtCTau2, V12 r233 = T[0].
+//     V24 r120 = 0.033333335, V23 r123 = 0.33333334, V22 r228 = 0, V21 r235:tauRef = TauRef,
+//     V20 r237:alpha = Alpha, V19 r240:negInvD = NegInvD, V18 r241:width = Width,
+//     V17 r246:invD = InvD, V16 r258:ka = Ka, V15 r263:keep = Keep, V14 r268:dtCTau2 = DtCTau2,
+//     V13 r233 = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, GV R10, GW R11, GSpike R12,
 //     GI R13, GG R14, GDelta R15.
-// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): none.
+// many steps: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r5:vTh = VTh, V30 r10:b = B,
+//     V29 r19:dtCTau = DtCTau, V28 r21:dtRTau = DtRTau, V27 r41 = 0.5, V26 r43 = 1, V25 r45 = 0.125,
+//     V24 r228 = 0, V23 r235:tauRef = TauRef, V22 r237:alpha = Alpha, V21 r240:negInvD = NegInvD,
+//     V20 r241:width = Width, V19 r246:invD = InvD, V18 r258:ka = Ka, V17 r263:keep = Keep,
+//     V16 r268:dtCTau2 = DtCTau2.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, GV R10, GW R11, GSpike R12,
 //     GI R13, GG R14, GDelta R15.
 //   Counters: steps left R16, time address R17, lane R19.
@@ -22112,31 +22116,29 @@ TEXT ·backwardNEONF32Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V26.S4 // r43 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r45 = 0.125
-	MOVD $0x3be38e39, R3
-	VDUP R3, V24.S4 // r118 = 0.0069444445
 	MOVD $0x3d088889, R3
-	VDUP R3, V23.S4 // r120 = 0.033333335
+	VDUP R3, V24.S4 // r120 = 0.033333335
 	MOVD $0x3eaaaaab, R3
-	VDUP R3, V22.S4 // r123 = 0.33333334
-	VEOR V21.B16, V21.B16, V21.B16 // r228 = 0
+	VDUP R3, V23.S4 // r123 = 0.33333334
+	VEOR V22.B16, V22.B16, V22.B16 // r228 = 0
 	MOVWU 40(R2), R3
-	VDUP R3, V20.S4 // r235:tauRef = TauRef
-	MOVWU 44(R2), R3
-	VDUP R3, V19.S4 // r237:invD = InvD
-	MOVWU 48(R2), R3
-	VDUP R3, V18.S4 // r238:negInvD = NegInvD
+	VDUP R3, V21.S4 // r235:tauRef = TauRef
 	MOVWU 52(R2), R3
-	VDUP R3, V17.S4 // r239:alpha = Alpha
+	VDUP R3, V20.S4 // r237:alpha = Alpha
+	MOVWU 48(R2), R3
+	VDUP R3, V19.S4 // r240:negInvD = NegInvD
 	MOVWU 56(R2), R3
-	VDUP R3, V16.S4 // r240:width = Width
+	VDUP R3, V18.S4 // r241:width = Width
+	MOVWU 44(R2), R3
+	VDUP R3, V17.S4 // r246:invD = InvD
 	MOVWU 36(R2), R3
-	VDUP R3, V15.S4 // r251:ka = Ka
+	VDUP R3, V16.S4 // r258:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V14.S4 // r256:keep = Keep
+	VDUP R3, V15.S4 // r263:keep = Keep
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4 // r261:dtCTau2 = DtCTau2
+	VDUP R3, V14.S4 // r268:dtCTau2 = DtCTau2
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4] // r233 = T[0]
+	VLD1R (R3), [V13.S4] // r233 = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -22165,10 +22167,10 @@ oneloop1:
 	// r13:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip181
+	CBZ R7, oneskip201
 	// r13:in = Load I
 	VLD1.P 16(R7), [V1.S4]
-oneskip181:
+oneskip201:
 	MOVWU 16(R2), R3
 	VDUP R3, V7.S4 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -22190,7 +22192,7 @@ oneskip181:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e27dfa7 // fmul v7.4s, v29.4s, v7.4s
 	// If G
-	CBZ R9, oneskip182
+	CBZ R9, oneskip202
 	// r27 = Load G
 	VLD1.P 16(R9), [V5.S4]
 	// r28:gd = Mul r21:dtRTau r27
@@ -22203,7 +22205,7 @@ oneskip181:
 	VFMLA V6.S4, V5.S4, V8.S4
 	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
-oneskip182:
+oneskip202:
 	// r33:az = Abs r26:z
 	WORD $0x4ea0f8e5 // fabs v5.4s, v7.4s
 	MOVD $0x3ab60b61, R3
@@ -22231,7 +22233,7 @@ oneskip182:
 	// Rare r46:large
 	WORD $0x6eb0a90a // umaxv s10, v8.4s
 	FMOVS F10, R3
-	CBZW R3, onerare183
+	CBZW R3, onerare203
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -22413,39 +22415,38 @@ oneskip182:
 	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V8.B16, V5.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-onerare183:
+onerare203:
 	// r114:vc = FMA r44:ex r24:F r9:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
 	// If Delta
-	CBZ R8, oneskip184
+	CBZ R8, oneskip204
 	// r115 = Load Delta
 	VLD1.P 16(R8), [V10.S4]
 	// r114:vc = Add r114:vc r115
 	WORD $0x4e2ad4a5 // fadd v5.4s, v5.4s, v10.4s
-oneskip184:
+oneskip204:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V10.S4 // r117 = 0.0011904762
+	MOVD $0x3be38e39, R3
+	VDUP R3, V11.S4 // r118 = 0.0069444445
 	// r119 = FMA r117 r26:z r118
-	VMOV V24.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// r121 = FMA r119 r26:z r120
-	VMOV V23.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r122 = FMA r121 r26:z r45
 	VMOV V25.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// r124 = FMA r122 r26:z r123
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r125:dphi = FMA r124 r26:z r41
 	VMOV V27.B16, V11.B16
@@ -22453,7 +22454,7 @@ oneskip184:
 	// Rare r46:large
 	WORD $0x6eb0a90a // umaxv s10, v8.4s
 	FMOVS F10, R3
-	CBZW R3, onerare185
+	CBZW R3, onerare205
 	MOVD $0x32c54352, R3
 	VDUP R3, V10.S4 // r126 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -22476,17 +22477,18 @@ oneskip184:
 	VDUP R3, V12.S4 // r117 = 0.0011904762
 	// r135 = FMA r134 r26:z r117
 	VFMLA V7.S4, V10.S4, V12.S4
+	MOVD $0x3be38e39, R3
+	VDUP R3, V10.S4 // r118 = 0.0069444445
 	// r136 = FMA r135 r26:z r118
-	VMOV V24.B16, V10.B16
 	VFMLA V7.S4, V12.S4, V10.S4
 	// r137 = FMA r136 r26:z r120
-	VMOV V23.B16, V12.B16
+	VMOV V24.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r138 = FMA r137 r26:z r45
 	VMOV V25.B16, V10.B16
 	VFMLA V7.S4, V12.S4, V10.S4
 	// r139 = FMA r138 r26:z r123
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r140 = FMA r139 r26:z r41
 	VMOV V27.B16, V10.B16
@@ -22730,7 +22732,7 @@ oneskip184:
 	// r227 = Select r226 r193 r220
 	VBSL V16.B16, V13.B16, V10.B16
 	// r229 = CmpLT r26:z r228
-	WORD $0x6ea7e6ad // fcmgt v13.4s, v21.4s, v7.4s
+	WORD $0x6ea7e6cd // fcmgt v13.4s, v22.4s, v7.4s
 	// r230 = Select r229 r227 r224
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc2ae0000, R3
@@ -22742,135 +22744,133 @@ oneskip184:
 	// r125:dphi = Select r46:large r232 r125:dphi
 	VBIT V8.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-	MOVWU 52(R2), R3
+	MOVWU 44(R2), R3
 	VDUP R3, V17.S4
-	MOVWU 48(R2), R3
+	MOVWU 56(R2), R3
 	VDUP R3, V18.S4
-onerare185:
+onerare205:
 	// r234 = Sub r233 r2:Last
-	WORD $0x4ea2d582 // fsub v2.4s, v12.4s, v2.4s
+	WORD $0x4ea2d5a2 // fsub v2.4s, v13.4s, v2.4s
 	// r236:refr = CmpLT r234 r235:tauRef
-	WORD $0x6ea2e682 // fcmgt v2.4s, v20.4s, v2.4s
+	WORD $0x6ea2e6a2 // fcmgt v2.4s, v21.4s, v2.4s
+	// r238 = Sub r0:V r5:vTh
+	WORD $0x4ebfd400 // fsub v0.4s, v0.4s, v31.4s
+	// r239 = Abs r238
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	// r242 = FMA r239 r240:negInvD r241:width
+	VMOV V18.B16, V8.B16
+	VFMLA V19.S4, V0.S4, V8.S4
+	// r243 = Mul r237:alpha r242
+	WORD $0x6e28de88 // fmul v8.4s, v20.4s, v8.4s
+	// r244 = CmpLT r243 r228
+	WORD $0x6ea8e6c0 // fcmgt v0.4s, v22.4s, v8.4s
+	// r245 = Select r244 r228 r243
+	VBSL V8.B16, V22.B16, V0.B16
+	// r247 = Mul r245 r246:invD
+	WORD $0x6e31dc08 // fmul v8.4s, v0.4s, v17.4s
 	// If GSpike
-	CBZ R12, oneskip186
-	// r241 = Select r236:refr r9:vr r114:vc
+	CBZ R12, oneskip206
+	// r248 = Select r236:refr r9:vr r114:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r242 = Load GSpike
-	VLD1.P 16(R12), [V8.S4]
-	// r243 = Sub r241 r5:vTh
+	// r249 = Load GSpike
+	VLD1.P 16(R12), [V10.S4]
+	// r250 = Sub r248 r5:vTh
 	WORD $0x4ebfd4a5 // fsub v5.4s, v5.4s, v31.4s
-	// r244 = Abs r243
+	// r251 = Abs r250
 	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r245 = FMA r244 r238:negInvD r240:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.S4, V5.S4, V10.S4
-	// r246 = Mul r239:alpha r245
-	WORD $0x6e2ade2a // fmul v10.4s, v17.4s, v10.4s
-	// r247 = CmpLT r246 r228
-	WORD $0x6eaae6a5 // fcmgt v5.4s, v21.4s, v10.4s
-	// r248 = Select r247 r228 r246
-	VBSL V10.B16, V21.B16, V5.B16
-	// r249 = Mul r242 r248
-	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
-	// r3:gV = FMA r249 r237:invD r3:gV
-	VFMLA V19.S4, V8.S4, V3.S4
-oneskip186:
-	// r252:hVc = FMA r4:gW r251:ka r3:gV
+	// r252 = FMA r251 r240:negInvD r241:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.S4, V5.S4, V12.S4
+	// r253 = Mul r237:alpha r252
+	WORD $0x6e2cde8c // fmul v12.4s, v20.4s, v12.4s
+	// r254 = CmpLT r253 r228
+	WORD $0x6eace6c5 // fcmgt v5.4s, v22.4s, v12.4s
+	// r255 = Select r254 r228 r253
+	VBSL V12.B16, V22.B16, V5.B16
+	// r256 = Mul r249 r255
+	WORD $0x6e25dd4a // fmul v10.4s, v10.4s, v5.4s
+	// r3:gV = FMA r256 r246:invD r3:gV
+	VFMLA V17.S4, V10.S4, V3.S4
+oneskip206:
+	// r259:hVc = FMA r4:gW r258:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.S4, V4.S4, V5.S4
-	// r253 = Mul r44:ex r21:dtRTau
-	WORD $0x6e3cdd28 // fmul v8.4s, v9.4s, v28.4s
-	// r254 = Mul r252:hVc r253
-	WORD $0x6e28dca8 // fmul v8.4s, v5.4s, v8.4s
-	// r255:gI = Select r236:refr r228 r254
-	VBIT V2.B16, V21.B16, V8.B16
-	// r257 = Select r236:refr r43 r256:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V26.B16, V10.B16
-	// r258 = Mul r4:gW r257
-	WORD $0x6e2adc84 // fmul v4.4s, v4.4s, v10.4s
-	// r4:gW = Sub r258 r255:gI
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	// r260:q = Mul r125:dphi r24:F
+	VFMLA V16.S4, V4.S4, V5.S4
+	// r260 = Mul r44:ex r21:dtRTau
+	WORD $0x6e3cdd2a // fmul v10.4s, v9.4s, v28.4s
+	// r261 = Mul r259:hVc r260
+	WORD $0x6e2adcaa // fmul v10.4s, v5.4s, v10.4s
+	// r262:gI = Select r236:refr r228 r261
+	VBIT V2.B16, V22.B16, V10.B16
+	// r264 = Select r236:refr r43 r263:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V26.B16, V12.B16
+	// r265 = Mul r4:gW r264
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	// r4:gW = Sub r265 r262:gI
+	WORD $0x4eaad484 // fsub v4.4s, v4.4s, v10.4s
+	// r267:q = Mul r125:dphi r24:F
 	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
-	// r262 = FMA r260:q r261:dtCTau2 r43
+	// r269 = FMA r267:q r268:dtCTau2 r43
 	VMOV V26.B16, V1.B16
-	VFMLA V13.S4, V11.S4, V1.S4
-	// r263 = FMA r44:ex r26:z r262
+	VFMLA V14.S4, V11.S4, V1.S4
+	// r270 = FMA r44:ex r26:z r269
 	VFMLA V7.S4, V9.S4, V1.S4
-	// r264 = Mul r252:hVc r263
+	// r271 = Mul r259:hVc r270
 	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
-	// r265:hv = Select r236:refr r3:gV r264
+	// r272:hv = Select r236:refr r3:gV r271
 	VBIF V2.B16, V1.B16, V3.B16
-	// r266 = Imm 0x0
+	// r273 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip187
-	// r267 = Mul r252:hVc r21:dtRTau
+	CBZ R14, oneskip207
+	// r274 = Mul r259:hVc r21:dtRTau
 	WORD $0x6e3cdca7 // fmul v7.4s, v5.4s, v28.4s
 	MOVD $0xbf800000, R3
-	VDUP R3, V10.S4 // r86 = -1
-	// r268 = Mul r267 r86
-	WORD $0x6e2adce7 // fmul v7.4s, v7.4s, v10.4s
-	// r269 = FMA r44:ex r9:vr r260:q
+	VDUP R3, V12.S4 // r86 = -1
+	// r275 = Mul r274 r86
+	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
+	// r276 = FMA r44:ex r9:vr r267:q
 	VFMLA V6.S4, V9.S4, V11.S4
-	// r270 = Mul r268 r269
+	// r277 = Mul r275 r276
 	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
-	// r266 = Select r236:refr r228 r270
+	// r273 = Select r236:refr r228 r277
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip187:
-	// r272 = Sub r0:V r5:vTh
-	WORD $0x4ebfd400 // fsub v0.4s, v0.4s, v31.4s
-	// r273 = Abs r272
-	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
-	// r274 = FMA r273 r238:negInvD r240:width
-	VMOV V16.B16, V6.B16
-	VFMLA V18.S4, V0.S4, V6.S4
-	// r275 = Mul r239:alpha r274
-	WORD $0x6e26de26 // fmul v6.4s, v17.4s, v6.4s
-	// r276 = CmpLT r275 r228
-	WORD $0x6ea6e6a0 // fcmgt v0.4s, v21.4s, v6.4s
-	// r277 = Select r276 r228 r275
-	VBSL V6.B16, V21.B16, V0.B16
-	// r278 = Mul r277 r237:invD
-	WORD $0x6e33dc06 // fmul v6.4s, v0.4s, v19.4s
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip207:
 	// r279 = Mul r4:gW r10:b
-	WORD $0x6e3edc87 // fmul v7.4s, v4.4s, v30.4s
-	// r280 = Mul r279 r278
-	WORD $0x6e26dce7 // fmul v7.4s, v7.4s, v6.4s
-	// r281 = Sub r43 r277
+	WORD $0x6e3edc86 // fmul v6.4s, v4.4s, v30.4s
+	// r280 = Mul r279 r247
+	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
+	// r281 = Sub r43 r245
 	WORD $0x4ea0d740 // fsub v0.4s, v26.4s, v0.4s
-	// r3:gV = FMA r265:hv r281 r280
-	VFMLA V0.S4, V3.S4, V7.S4
+	// r3:gV = FMA r272:hv r281 r280
+	VFMLA V0.S4, V3.S4, V6.S4
 	// If GI
-	CBZ R13, oneskip188
-	// Store GI r255:gI
-	VST1.P [V8.S4], 16(R13)
-oneskip188:
+	CBZ R13, oneskip208
+	// Store GI r262:gI
+	VST1.P [V10.S4], 16(R13)
+oneskip208:
 	// If GG
-	CBZ R14, oneskip189
-	// Store GG r266
+	CBZ R14, oneskip209
+	// Store GG r273
 	VST1.P [V1.S4], 16(R14)
-oneskip189:
+oneskip209:
 	// If GDelta
-	CBZ R15, oneskip190
-	// r283 = Select r236:refr r228 r252:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip210
+	// r283 = Select r236:refr r228 r259:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r283
 	VST1.P [V2.S4], 16(R15)
-oneskip190:
+oneskip210:
 	// Store GV r3:gV
-	FMOVQ F7, -16(R10)
+	FMOVQ F6, -16(R10)
 	// Store GW r4:gW
 	FMOVQ F4, -16(R11)
 	SUBS $4, R1
@@ -22905,10 +22905,10 @@ onetail:
 	// r13:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip191
+	CBZ R7, oneskip211
 	// r13:in = Load I
 	FMOVS.P 4(R7), F1
-oneskip191:
+oneskip211:
 	MOVWU 16(R2), R3
 	VDUP R3, V7.S4 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -22930,7 +22930,7 @@ oneskip191:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e27dfa7 // fmul v7.4s, v29.4s, v7.4s
 	// If G
-	CBZ R9, oneskip192
+	CBZ R9, oneskip212
 	// r27 = Load G
 	FMOVS.P 4(R9), F5
 	// r28:gd = Mul r21:dtRTau r27
@@ -22943,7 +22943,7 @@ oneskip191:
 	VFMLA V6.S4, V5.S4, V8.S4
 	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
-oneskip192:
+oneskip212:
 	// r33:az = Abs r26:z
 	WORD $0x4ea0f8e5 // fabs v5.4s, v7.4s
 	MOVD $0x3ab60b61, R3
@@ -22970,7 +22970,7 @@ oneskip192:
 	WORD $0x6eb9e4a8 // fcmgt v8.4s, v5.4s, v25.4s
 	// Rare r46:large
 	FMOVS F8, R3
-	CBZW R3, onerare193
+	CBZW R3, onerare213
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -23152,46 +23152,45 @@ oneskip192:
 	// r44:ex = Select r46:large r113:far r44:ex
 	VBIT V8.B16, V5.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-onerare193:
+onerare213:
 	// r114:vc = FMA r44:ex r24:F r9:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
 	// If Delta
-	CBZ R8, oneskip194
+	CBZ R8, oneskip214
 	// r115 = Load Delta
 	FMOVS.P 4(R8), F10
 	// r114:vc = Add r114:vc r115
 	WORD $0x4e2ad4a5 // fadd v5.4s, v5.4s, v10.4s
-oneskip194:
+oneskip214:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V10.S4 // r117 = 0.0011904762
+	MOVD $0x3be38e39, R3
+	VDUP R3, V11.S4 // r118 = 0.0069444445
 	// r119 = FMA r117 r26:z r118
-	VMOV V24.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// r121 = FMA r119 r26:z r120
-	VMOV V23.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r122 = FMA r121 r26:z r45
 	VMOV V25.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// r124 = FMA r122 r26:z r123
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r125:dphi = FMA r124 r26:z r41
 	VMOV V27.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// Rare r46:large
 	FMOVS F8, R3
-	CBZW R3, onerare195
+	CBZW R3, onerare215
 	MOVD $0x32c54352, R3
 	VDUP R3, V10.S4 // r126 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -23214,17 +23213,18 @@ oneskip194:
 	VDUP R3, V12.S4 // r117 = 0.0011904762
 	// r135 = FMA r134 r26:z r117
 	VFMLA V7.S4, V10.S4, V12.S4
+	MOVD $0x3be38e39, R3
+	VDUP R3, V10.S4 // r118 = 0.0069444445
 	// r136 = FMA r135 r26:z r118
-	VMOV V24.B16, V10.B16
 	VFMLA V7.S4, V12.S4, V10.S4
 	// r137 = FMA r136 r26:z r120
-	VMOV V23.B16, V12.B16
+	VMOV V24.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r138 = FMA r137 r26:z r45
 	VMOV V25.B16, V10.B16
 	VFMLA V7.S4, V12.S4, V10.S4
 	// r139 = FMA r138 r26:z r123
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r140 = FMA r139 r26:z r41
 	VMOV V27.B16, V10.B16
@@ -23468,7 +23468,7 @@ oneskip194:
 	// r227 = Select r226 r193 r220
 	VBSL V16.B16, V13.B16, V10.B16
 	// r229 = CmpLT r26:z r228
-	WORD $0x6ea7e6ad // fcmgt v13.4s, v21.4s, v7.4s
+	WORD $0x6ea7e6cd // fcmgt v13.4s, v22.4s, v7.4s
 	// r230 = Select r229 r227 r224
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc2ae0000, R3
@@ -23480,135 +23480,133 @@ oneskip194:
 	// r125:dphi = Select r46:large r232 r125:dphi
 	VBIT V8.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-	MOVWU 52(R2), R3
+	MOVWU 44(R2), R3
 	VDUP R3, V17.S4
-	MOVWU 48(R2), R3
+	MOVWU 56(R2), R3
 	VDUP R3, V18.S4
-onerare195:
+onerare215:
 	// r234 = Sub r233 r2:Last
-	WORD $0x4ea2d582 // fsub v2.4s, v12.4s, v2.4s
+	WORD $0x4ea2d5a2 // fsub v2.4s, v13.4s, v2.4s
 	// r236:refr = CmpLT r234 r235:tauRef
-	WORD $0x6ea2e682 // fcmgt v2.4s, v20.4s, v2.4s
+	WORD $0x6ea2e6a2 // fcmgt v2.4s, v21.4s, v2.4s
+	// r238 = Sub r0:V r5:vTh
+	WORD $0x4ebfd400 // fsub v0.4s, v0.4s, v31.4s
+	// r239 = Abs r238
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	// r242 = FMA r239 r240:negInvD r241:width
+	VMOV V18.B16, V8.B16
+	VFMLA V19.S4, V0.S4, V8.S4
+	// r243 = Mul r237:alpha r242
+	WORD $0x6e28de88 // fmul v8.4s, v20.4s, v8.4s
+	// r244 = CmpLT r243 r228
+	WORD $0x6ea8e6c0 // fcmgt v0.4s, v22.4s, v8.4s
+	// r245 = Select r244 r228 r243
+	VBSL V8.B16, V22.B16, V0.B16
+	// r247 = Mul r245 r246:invD
+	WORD $0x6e31dc08 // fmul v8.4s, v0.4s, v17.4s
 	// If GSpike
-	CBZ R12, oneskip196
-	// r241 = Select r236:refr r9:vr r114:vc
+	CBZ R12, oneskip216
+	// r248 = Select r236:refr r9:vr r114:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r242 = Load GSpike
-	FMOVS.P 4(R12), F8
-	// r243 = Sub r241 r5:vTh
+	// r249 = Load GSpike
+	FMOVS.P 4(R12), F10
+	// r250 = Sub r248 r5:vTh
 	WORD $0x4ebfd4a5 // fsub v5.4s, v5.4s, v31.4s
-	// r244 = Abs r243
+	// r251 = Abs r250
 	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r245 = FMA r244 r238:negInvD r240:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.S4, V5.S4, V10.S4
-	// r246 = Mul r239:alpha r245
-	WORD $0x6e2ade2a // fmul v10.4s, v17.4s, v10.4s
-	// r247 = CmpLT r246 r228
-	WORD $0x6eaae6a5 // fcmgt v5.4s, v21.4s, v10.4s
-	// r248 = Select r247 r228 r246
-	VBSL V10.B16, V21.B16, V5.B16
-	// r249 = Mul r242 r248
-	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
-	// r3:gV = FMA r249 r237:invD r3:gV
-	VFMLA V19.S4, V8.S4, V3.S4
-oneskip196:
-	// r252:hVc = FMA r4:gW r251:ka r3:gV
+	// r252 = FMA r251 r240:negInvD r241:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.S4, V5.S4, V12.S4
+	// r253 = Mul r237:alpha r252
+	WORD $0x6e2cde8c // fmul v12.4s, v20.4s, v12.4s
+	// r254 = CmpLT r253 r228
+	WORD $0x6eace6c5 // fcmgt v5.4s, v22.4s, v12.4s
+	// r255 = Select r254 r228 r253
+	VBSL V12.B16, V22.B16, V5.B16
+	// r256 = Mul r249 r255
+	WORD $0x6e25dd4a // fmul v10.4s, v10.4s, v5.4s
+	// r3:gV = FMA r256 r246:invD r3:gV
+	VFMLA V17.S4, V10.S4, V3.S4
+oneskip216:
+	// r259:hVc = FMA r4:gW r258:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.S4, V4.S4, V5.S4
-	// r253 = Mul r44:ex r21:dtRTau
-	WORD $0x6e3cdd28 // fmul v8.4s, v9.4s, v28.4s
-	// r254 = Mul r252:hVc r253
-	WORD $0x6e28dca8 // fmul v8.4s, v5.4s, v8.4s
-	// r255:gI = Select r236:refr r228 r254
-	VBIT V2.B16, V21.B16, V8.B16
-	// r257 = Select r236:refr r43 r256:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V26.B16, V10.B16
-	// r258 = Mul r4:gW r257
-	WORD $0x6e2adc84 // fmul v4.4s, v4.4s, v10.4s
-	// r4:gW = Sub r258 r255:gI
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	// r260:q = Mul r125:dphi r24:F
+	VFMLA V16.S4, V4.S4, V5.S4
+	// r260 = Mul r44:ex r21:dtRTau
+	WORD $0x6e3cdd2a // fmul v10.4s, v9.4s, v28.4s
+	// r261 = Mul r259:hVc r260
+	WORD $0x6e2adcaa // fmul v10.4s, v5.4s, v10.4s
+	// r262:gI = Select r236:refr r228 r261
+	VBIT V2.B16, V22.B16, V10.B16
+	// r264 = Select r236:refr r43 r263:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V26.B16, V12.B16
+	// r265 = Mul r4:gW r264
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	// r4:gW = Sub r265 r262:gI
+	WORD $0x4eaad484 // fsub v4.4s, v4.4s, v10.4s
+	// r267:q = Mul r125:dphi r24:F
 	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
-	// r262 = FMA r260:q r261:dtCTau2 r43
+	// r269 = FMA r267:q r268:dtCTau2 r43
 	VMOV V26.B16, V1.B16
-	VFMLA V13.S4, V11.S4, V1.S4
-	// r263 = FMA r44:ex r26:z r262
+	VFMLA V14.S4, V11.S4, V1.S4
+	// r270 = FMA r44:ex r26:z r269
 	VFMLA V7.S4, V9.S4, V1.S4
-	// r264 = Mul r252:hVc r263
+	// r271 = Mul r259:hVc r270
 	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
-	// r265:hv = Select r236:refr r3:gV r264
+	// r272:hv = Select r236:refr r3:gV r271
 	VBIF V2.B16, V1.B16, V3.B16
-	// r266 = Imm 0x0
+	// r273 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip197
-	// r267 = Mul r252:hVc r21:dtRTau
+	CBZ R14, oneskip217
+	// r274 = Mul r259:hVc r21:dtRTau
 	WORD $0x6e3cdca7 // fmul v7.4s, v5.4s, v28.4s
 	MOVD $0xbf800000, R3
-	VDUP R3, V10.S4 // r86 = -1
-	// r268 = Mul r267 r86
-	WORD $0x6e2adce7 // fmul v7.4s, v7.4s, v10.4s
-	// r269 = FMA r44:ex r9:vr r260:q
+	VDUP R3, V12.S4 // r86 = -1
+	// r275 = Mul r274 r86
+	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
+	// r276 = FMA r44:ex r9:vr r267:q
 	VFMLA V6.S4, V9.S4, V11.S4
-	// r270 = Mul r268 r269
+	// r277 = Mul r275 r276
 	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
-	// r266 = Select r236:refr r228 r270
+	// r273 = Select r236:refr r228 r277
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip197:
-	// r272 = Sub r0:V r5:vTh
-	WORD $0x4ebfd400 // fsub v0.4s, v0.4s, v31.4s
-	// r273 = Abs r272
-	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
-	// r274 = FMA r273 r238:negInvD r240:width
-	VMOV V16.B16, V6.B16
-	VFMLA V18.S4, V0.S4, V6.S4
-	// r275 = Mul r239:alpha r274
-	WORD $0x6e26de26 // fmul v6.4s, v17.4s, v6.4s
-	// r276 = CmpLT r275 r228
-	WORD $0x6ea6e6a0 // fcmgt v0.4s, v21.4s, v6.4s
-	// r277 = Select r276 r228 r275
-	VBSL V6.B16, V21.B16, V0.B16
-	// r278 = Mul r277 r237:invD
-	WORD $0x6e33dc06 // fmul v6.4s, v0.4s, v19.4s
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip217:
 	// r279 = Mul r4:gW r10:b
-	WORD $0x6e3edc87 // fmul v7.4s, v4.4s, v30.4s
-	// r280 = Mul r279 r278
-	WORD $0x6e26dce7 // fmul v7.4s, v7.4s, v6.4s
-	// r281 = Sub r43 r277
+	WORD $0x6e3edc86 // fmul v6.4s, v4.4s, v30.4s
+	// r280 = Mul r279 r247
+	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
+	// r281 = Sub r43 r245
 	WORD $0x4ea0d740 // fsub v0.4s, v26.4s, v0.4s
-	// r3:gV = FMA r265:hv r281 r280
-	VFMLA V0.S4, V3.S4, V7.S4
+	// r3:gV = FMA r272:hv r281 r280
+	VFMLA V0.S4, V3.S4, V6.S4
 	// If GI
-	CBZ R13, oneskip198
-	// Store GI r255:gI
-	FMOVS.P F8, 4(R13)
-oneskip198:
+	CBZ R13, oneskip218
+	// Store GI r262:gI
+	FMOVS.P F10, 4(R13)
+oneskip218:
 	// If GG
-	CBZ R14, oneskip199
-	// Store GG r266
+	CBZ R14, oneskip219
+	// Store GG r273
 	FMOVS.P F1, 4(R14)
-oneskip199:
+oneskip219:
 	// If GDelta
-	CBZ R15, oneskip200
-	// r283 = Select r236:refr r228 r252:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip220
+	// r283 = Select r236:refr r228 r259:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r283
 	FMOVS.P F2, 4(R15)
-oneskip200:
+oneskip220:
 	// Store GV r3:gV
-	FMOVS F7, -4(R10)
+	FMOVS F6, -4(R10)
 	// Store GW r4:gW
 	FMOVS F4, -4(R11)
 	SUBS $1, R1
@@ -23639,1465 +23637,37 @@ many:
 	LSL $2, R25
 	MOVD 520(R0), R26 // GDelta row distance
 	LSL $2, R26
-	SUBS $8, R1
-	BLT manyloop2end
-manyloop2:
-	// r0:V = Load V
-	VLD1.P 16(R4), [V0.S4]
-	VLD1.P 16(R4), [V1.S4]
-	// r1:W = Load W
-	VLD1.P 16(R5), [V2.S4]
-	VLD1.P 16(R5), [V3.S4]
-	// r2:Last = Load Last
-	VLD1.P 16(R6), [V4.S4]
-	VLD1.P 16(R6), [V5.S4]
-	// r3:gV = Load GV
-	VLD1.P 16(R10), [V6.S4]
-	VLD1.P 16(R10), [V7.S4]
-	// r4:gW = Load GW
-	VLD1.P 16(R11), [V8.S4]
-	VLD1.P 16(R11), [V9.S4]
-	// Loop
-	MOVD 400(R0), R16 // Steps
-	MOVD 528(R0), R17 // T
-	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil756
-	ADD R19<<2, R7, R7
-manynil756:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil757
-	ADD R19<<2, R8, R8
-manynil757:
-	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil758
-	ADD R19<<2, R9, R9
-manynil758:
-	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil759
-	ADD R19<<2, R12, R12
-manynil759:
-	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil760
-	ADD R19<<2, R13, R13
-manynil760:
-	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil761
-	ADD R19<<2, R14, R14
-manynil761:
-	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil762
-	ADD R19<<2, R15, R15
-manynil762:
-manystep743:
 	MOVWU 0(R2), R3
-	VDUP R3, V10.S4 // r5:vTh = VTh
-	// r6:spk = CmpGE r0:V r5:vTh
-	WORD $0x6e2ae40b // fcmge v11.4s, v0.4s, v10.4s
-	WORD $0x6e2ae42a // fcmge v10.4s, v1.4s, v10.4s
-	MOVWU 4(R2), R3
-	VDUP R3, V12.S4 // r7:vThRst = VThRst
-	// r8:vs = Sub r0:V r7:vThRst
-	WORD $0x4eacd40d // fsub v13.4s, v0.4s, v12.4s
-	WORD $0x4eacd42c // fsub v12.4s, v1.4s, v12.4s
-	// r9:vr = Select r6:spk r8:vs r0:V
-	VBIF V11.B16, V0.B16, V13.B16
-	VBIF V10.B16, V1.B16, V12.B16
+	VDUP R3, V31.S4 // r5:vTh = VTh
 	MOVWU 12(R2), R3
-	VDUP R3, V14.S4 // r10:b = B
-	// r11:wb = Add r1:W r10:b
-	WORD $0x4e2ed44f // fadd v15.4s, v2.4s, v14.4s
-	WORD $0x4e2ed46e // fadd v14.4s, v3.4s, v14.4s
-	// r12:u = Select r6:spk r11:wb r1:W
-	VBSL V2.B16, V15.B16, V11.B16
-	VBSL V3.B16, V14.B16, V10.B16
-	// r13:in = Imm 0x0
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
-	// If I
-	CBZ R7, manyskip744
-	// r13:in = Load I
-	FMOVQ 16(R7), F15
-	VLD1.P (R7)(R20), [V14.S4]
-manyskip744:
-	MOVWU 16(R2), R3
-	VDUP R3, V16.S4 // r15:vRest = VRest
-	// r16:a1 = Sub r9:vr r15:vRest
-	WORD $0x4eb0d5b1 // fsub v17.4s, v13.4s, v16.4s
-	WORD $0x4eb0d590 // fsub v16.4s, v12.4s, v16.4s
-	MOVWU 20(R2), R3
-	VDUP R3, V18.S4 // r17:vC = VC
-	// r18:a2 = Sub r9:vr r17:vC
-	WORD $0x4eb2d5b3 // fsub v19.4s, v13.4s, v18.4s
-	WORD $0x4eb2d592 // fsub v18.4s, v12.4s, v18.4s
-	// r20:a12 = Mul r16:a1 r18:a2
-	WORD $0x6e33de34 // fmul v20.4s, v17.4s, v19.4s
-	WORD $0x6e32de15 // fmul v21.4s, v16.4s, v18.4s
-	// r22:iu = Sub r13:in r12:u
-	WORD $0x4eabd5ce // fsub v14.4s, v14.4s, v11.4s
-	WORD $0x4eaad5ef // fsub v15.4s, v15.4s, v10.4s
-	MOVWU 28(R2), R3
-	VDUP R3, V10.S4 // r21:dtRTau = DtRTau
-	// r23:drive = Mul r21:dtRTau r22:iu
-	WORD $0x6e2edd4e // fmul v14.4s, v10.4s, v14.4s
-	WORD $0x6e2fdd4a // fmul v10.4s, v10.4s, v15.4s
+	VDUP R3, V30.S4 // r10:b = B
 	MOVWU 24(R2), R3
-	VDUP R3, V11.S4 // r19:dtCTau = DtCTau
-	// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-	VFMLA V20.S4, V11.S4, V14.S4
-	VFMLA V21.S4, V11.S4, V10.S4
-	// r25:a1a2 = Add r16:a1 r18:a2
-	WORD $0x4e33d631 // fadd v17.4s, v17.4s, v19.4s
-	WORD $0x4e32d610 // fadd v16.4s, v16.4s, v18.4s
-	MOVWU 24(R2), R3
-	VDUP R3, V11.S4 // r19:dtCTau = DtCTau
-	// r26:z = Mul r19:dtCTau r25:a1a2
-	WORD $0x6e31dd71 // fmul v17.4s, v11.4s, v17.4s
-	WORD $0x6e30dd6b // fmul v11.4s, v11.4s, v16.4s
-	// If G
-	CBZ R9, manyskip745
-	// r27 = Load G
-	FMOVQ 16(R9), F15
-	VLD1.P (R9)(R22), [V16.S4]
+	VDUP R3, V29.S4 // r19:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V18.S4 // r21:dtRTau = DtRTau
-	// r28:gd = Mul r21:dtRTau r27
-	WORD $0x6e30de50 // fmul v16.4s, v18.4s, v16.4s
-	WORD $0x6e2fde52 // fmul v18.4s, v18.4s, v15.4s
-	// r26:z = Sub r26:z r28:gd
-	WORD $0x4eb0d631 // fsub v17.4s, v17.4s, v16.4s
-	WORD $0x4eb2d56b // fsub v11.4s, v11.4s, v18.4s
-	// r30 = Imm 0x0
-	VEOR V15.B16, V15.B16, V15.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	// r31:gv = FMA r28:gd r9:vr r30
-	VFMLA V13.S4, V16.S4, V15.S4
-	VFMLA V12.S4, V18.S4, V19.S4
-	// r24:F = Sub r24:F r31:gv
-	WORD $0x4eafd5ce // fsub v14.4s, v14.4s, v15.4s
-	WORD $0x4eb3d54a // fsub v10.4s, v10.4s, v19.4s
-manyskip745:
-	// r33:az = Abs r26:z
-	WORD $0x4ea0fa2f // fabs v15.4s, v17.4s
-	WORD $0x4ea0f970 // fabs v16.4s, v11.4s
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V18.S4 // r34 = 0.0013888889
-	MOVD $0x3c088889, R3
-	VDUP R3, V19.S4 // r35 = 0.008333334
-	// r36 = FMA r34 r26:z r35
-	VMOV V19.B16, V20.B16
-	VFMLA V17.S4, V18.S4, V20.S4
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V18.S4 // r37 = 0.041666668
-	// r38 = FMA r36 r26:z r37
-	VMOV V18.B16, V21.B16
-	VFMLA V17.S4, V20.S4, V21.S4
-	VFMLA V11.S4, V19.S4, V18.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V19.S4 // r39 = 0.16666667
-	// r40 = FMA r38 r26:z r39
-	VMOV V19.B16, V20.B16
-	VFMLA V17.S4, V21.S4, V20.S4
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V18.S4 // r41 = 0.5
-	// r42 = FMA r40 r26:z r41
-	VMOV V18.B16, V21.B16
-	VFMLA V17.S4, V20.S4, V21.S4
-	VFMLA V11.S4, V19.S4, V18.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r43 = 1
-	// r44:ex = FMA r42 r26:z r43
-	VMOV V19.B16, V20.B16
-	VFMLA V17.S4, V21.S4, V20.S4
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r45 = 0.125
-	// r46:large = CmpGT r33:az r45
-	WORD $0x6eb2e5f5 // fcmgt v21.4s, v15.4s, v18.4s
-	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
-	// Rare r46:large
-	WORD $0x6eb0aab6 // umaxv s22, v21.4s
-	FMOVS F22, R3
-	CBZW R3, manyrare746
-	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r47 = 2.755732e-07
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V23.S4 // r48 = 2.7557319e-06
-	// r49 = FMA r47 r26:z r48
-	VFMLA V17.S4, V22.S4, V23.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r50 = 2.4801588e-05
-	// r51 = FMA r49 r26:z r50
-	VFMLA V17.S4, V23.S4, V22.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V23.S4 // r52 = 0.0001984127
-	// r53 = FMA r51 r26:z r52
-	VFMLA V17.S4, V22.S4, V23.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V22.S4 // r34 = 0.0013888889
-	// r54 = FMA r53 r26:z r34
-	VFMLA V17.S4, V23.S4, V22.S4
-	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r35 = 0.008333334
-	// r55 = FMA r54 r26:z r35
-	VFMLA V17.S4, V22.S4, V23.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r37 = 0.041666668
-	// r56 = FMA r55 r26:z r37
-	VFMLA V17.S4, V23.S4, V22.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r39 = 0.16666667
-	// r57 = FMA r56 r26:z r39
-	VFMLA V17.S4, V22.S4, V23.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r41 = 0.5
-	// r58 = FMA r57 r26:z r41
-	VFMLA V17.S4, V23.S4, V22.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V23.S4 // r43 = 1
-	// r59:taylor = FMA r58 r26:z r43
-	VFMLA V17.S4, V22.S4, V23.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r60 = 95
-	// r61 = CmpGT r26:z r60
-	WORD $0x6eb6e636 // fcmgt v22.4s, v17.4s, v22.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V24.S4 // r60 = 95
-	// r62:zl = Select r61 r60 r26:z
-	VBSL V17.B16, V24.B16, V22.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V24.S4 // r63 = -87
-	// r64 = CmpLT r62:zl r63
-	WORD $0x6eb6e718 // fcmgt v24.4s, v24.4s, v22.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V25.S4 // r63 = -87
-	// r65:zc = Select r64 r63 r62:zl
-	VBSL V22.B16, V25.B16, V24.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V25.S4 // r67 = 1.442695
-	MOVD $0x4b400000, R3
-	VDUP R3, V26.S4 // r66 = 1.2582912e+07
-	// r68 = FMA r65:zc r67 r66
-	VFMLA V25.S4, V24.S4, V26.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r66 = 1.2582912e+07
-	// r69:k = Sub r68 r66
-	WORD $0x4eb9d75a // fsub v26.4s, v26.4s, v25.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V25.S4 // r71 = -0.69314575
-	// r72 = FMA r69:k r71 r65:zc
-	VFMLA V25.S4, V26.S4, V24.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V25.S4 // r70 = -1.4286068e-06
-	// r73:r = FMA r69:k r70 r72
-	VFMLA V25.S4, V26.S4, V24.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V25.S4 // r47 = 2.755732e-07
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V27.S4 // r48 = 2.7557319e-06
-	// r74 = FMA r47 r73:r r48
-	VFMLA V24.S4, V25.S4, V27.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V25.S4 // r50 = 2.4801588e-05
-	// r75 = FMA r74 r73:r r50
-	VFMLA V24.S4, V27.S4, V25.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V27.S4 // r52 = 0.0001984127
-	// r76 = FMA r75 r73:r r52
-	VFMLA V24.S4, V25.S4, V27.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V25.S4 // r34 = 0.0013888889
-	// r77 = FMA r76 r73:r r34
-	VFMLA V24.S4, V27.S4, V25.S4
-	MOVD $0x3c088889, R3
-	VDUP R3, V27.S4 // r35 = 0.008333334
-	// r78 = FMA r77 r73:r r35
-	VFMLA V24.S4, V25.S4, V27.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V25.S4 // r37 = 0.041666668
-	// r79 = FMA r78 r73:r r37
-	VFMLA V24.S4, V27.S4, V25.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V27.S4 // r39 = 0.16666667
-	// r80 = FMA r79 r73:r r39
-	VFMLA V24.S4, V25.S4, V27.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V25.S4 // r41 = 0.5
-	// r81 = FMA r80 r73:r r41
-	VFMLA V24.S4, V27.S4, V25.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V27.S4 // r43 = 1
-	// r82:q = FMA r81 r73:r r43
-	VFMLA V24.S4, V25.S4, V27.S4
-	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r83 = 30
-	// r84 = CmpGT r69:k r83
-	WORD $0x6eb9e759 // fcmgt v25.4s, v26.4s, v25.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V28.S4 // r83 = 30
-	// r85:kc = Select r84 r83 r69:k
-	VBSL V26.B16, V28.B16, V25.B16
-	MOVD $0xbf800000, R3
-	VDUP R3, V28.S4 // r86 = -1
-	// r87 = Mul r85:kc r86
-	WORD $0x6e3cdf39 // fmul v25.4s, v25.4s, v28.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V28.S4 // r66 = 1.2582912e+07
-	// r88 = Add r87 r66
-	WORD $0x4e3cd739 // fadd v25.4s, v25.4s, v28.4s
-	// r89:kBits = Bits r88
-	MOVD $0x7f, R3
-	VDUP R3, V28.S4 // r90 = 1.78e-43
-	// r91 = IAdd r89:kBits r90
-	VADD V28.S4, V25.S4, V25.S4
-	// r92 = Shl 23 r91
-	VSHL $23, V25.S4, V25.S4
-	// r93:pow2 = FromBits r92
-	MOVD $0x3f800000, R3
-	VDUP R3, V28.S4 // r43 = 1
-	// r94:oneMinus = Sub r43 r93:pow2
-	WORD $0x4eb9d79c // fsub v28.4s, v28.4s, v25.4s
-	// r95 = FMA r73:r r82:q r94:oneMinus
-	VFMLA V27.S4, V24.S4, V28.S4
-	// r96:y = Div r95 r62:zl
-	WORD $0x6e36ff9c // fdiv v28.4s, v28.4s, v22.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r41 = 0.5
-	MOVD $0x4b400000, R3
-	VDUP R3, V24.S4 // r66 = 1.2582912e+07
-	// r97 = FMA r69:k r41 r66
-	VFMLA V22.S4, V26.S4, V24.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r66 = 1.2582912e+07
-	// r98:kHalf = Sub r97 r66
-	WORD $0x4eb6d718 // fsub v24.4s, v24.4s, v22.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r66 = 1.2582912e+07
-	// r99 = Add r98:kHalf r66
-	WORD $0x4e36d716 // fadd v22.4s, v24.4s, v22.4s
-	// r100:kBits = Bits r99
-	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r90 = 1.78e-43
-	// r101 = IAdd r100:kBits r90
-	VADD V25.S4, V22.S4, V22.S4
-	// r102 = Shl 23 r101
-	VSHL $23, V22.S4, V22.S4
-	// r103:pow2 = FromBits r102
-	// r104 = Mul r96:y r103:pow2
-	WORD $0x6e36df9c // fmul v28.4s, v28.4s, v22.4s
-	// r105 = Sub r69:k r98:kHalf
-	WORD $0x4eb8d75a // fsub v26.4s, v26.4s, v24.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r66 = 1.2582912e+07
-	// r106 = Add r105 r66
-	WORD $0x4e36d75a // fadd v26.4s, v26.4s, v22.4s
-	// r107:kBits = Bits r106
-	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r90 = 1.78e-43
-	// r108 = IAdd r107:kBits r90
-	VADD V22.S4, V26.S4, V26.S4
-	// r109 = Shl 23 r108
-	VSHL $23, V26.S4, V26.S4
-	// r110:pow2 = FromBits r109
-	// r111:big = Mul r104 r110:pow2
-	WORD $0x6e3adf9c // fmul v28.4s, v28.4s, v26.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r41 = 0.5
-	// r112 = CmpLE r33:az r41
-	WORD $0x6e2fe6cf // fcmge v15.4s, v22.4s, v15.4s
-	// r113:far = Select r112 r59:taylor r111:big
-	VBSL V28.B16, V23.B16, V15.B16
-	// r44:ex = Select r46:large r113:far r44:ex
-	VBIT V21.B16, V15.B16, V20.B16
-manyrare746:
-	// Rare r46:large
-	WORD $0x6eb0aa4f // umaxv s15, v18.4s
-	FMOVS F15, R3
-	CBZW R3, manyrare747
-	MOVD $0x3493f27e, R3
-	VDUP R3, V15.S4 // r47 = 2.755732e-07
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V22.S4 // r48 = 2.7557319e-06
-	// r49 = FMA r47 r26:z r48
-	VFMLA V11.S4, V15.S4, V22.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V15.S4 // r50 = 2.4801588e-05
-	// r51 = FMA r49 r26:z r50
-	VFMLA V11.S4, V22.S4, V15.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V22.S4 // r52 = 0.0001984127
-	// r53 = FMA r51 r26:z r52
-	VFMLA V11.S4, V15.S4, V22.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V15.S4 // r34 = 0.0013888889
-	// r54 = FMA r53 r26:z r34
-	VFMLA V11.S4, V22.S4, V15.S4
-	MOVD $0x3c088889, R3
-	VDUP R3, V22.S4 // r35 = 0.008333334
-	// r55 = FMA r54 r26:z r35
-	VFMLA V11.S4, V15.S4, V22.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V15.S4 // r37 = 0.041666668
-	// r56 = FMA r55 r26:z r37
-	VFMLA V11.S4, V22.S4, V15.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V22.S4 // r39 = 0.16666667
-	// r57 = FMA r56 r26:z r39
-	VFMLA V11.S4, V15.S4, V22.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V15.S4 // r41 = 0.5
-	// r58 = FMA r57 r26:z r41
-	VFMLA V11.S4, V22.S4, V15.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V22.S4 // r43 = 1
-	// r59:taylor = FMA r58 r26:z r43
-	VFMLA V11.S4, V15.S4, V22.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V15.S4 // r60 = 95
-	// r61 = CmpGT r26:z r60
-	WORD $0x6eafe56f // fcmgt v15.4s, v11.4s, v15.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V23.S4 // r60 = 95
-	// r62:zl = Select r61 r60 r26:z
-	VBSL V11.B16, V23.B16, V15.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V23.S4 // r63 = -87
-	// r64 = CmpLT r62:zl r63
-	WORD $0x6eafe6f7 // fcmgt v23.4s, v23.4s, v15.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V24.S4 // r63 = -87
-	// r65:zc = Select r64 r63 r62:zl
-	VBSL V15.B16, V24.B16, V23.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V24.S4 // r67 = 1.442695
-	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r66 = 1.2582912e+07
-	// r68 = FMA r65:zc r67 r66
-	VFMLA V24.S4, V23.S4, V25.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V24.S4 // r66 = 1.2582912e+07
-	// r69:k = Sub r68 r66
-	WORD $0x4eb8d739 // fsub v25.4s, v25.4s, v24.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V24.S4 // r71 = -0.69314575
-	// r72 = FMA r69:k r71 r65:zc
-	VFMLA V24.S4, V25.S4, V23.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V24.S4 // r70 = -1.4286068e-06
-	// r73:r = FMA r69:k r70 r72
-	VFMLA V24.S4, V25.S4, V23.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V24.S4 // r47 = 2.755732e-07
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V26.S4 // r48 = 2.7557319e-06
-	// r74 = FMA r47 r73:r r48
-	VFMLA V23.S4, V24.S4, V26.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V24.S4 // r50 = 2.4801588e-05
-	// r75 = FMA r74 r73:r r50
-	VFMLA V23.S4, V26.S4, V24.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V26.S4 // r52 = 0.0001984127
-	// r76 = FMA r75 r73:r r52
-	VFMLA V23.S4, V24.S4, V26.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r34 = 0.0013888889
-	// r77 = FMA r76 r73:r r34
-	VFMLA V23.S4, V26.S4, V24.S4
-	MOVD $0x3c088889, R3
-	VDUP R3, V26.S4 // r35 = 0.008333334
-	// r78 = FMA r77 r73:r r35
-	VFMLA V23.S4, V24.S4, V26.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r37 = 0.041666668
-	// r79 = FMA r78 r73:r r37
-	VFMLA V23.S4, V26.S4, V24.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V26.S4 // r39 = 0.16666667
-	// r80 = FMA r79 r73:r r39
-	VFMLA V23.S4, V24.S4, V26.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V24.S4 // r41 = 0.5
-	// r81 = FMA r80 r73:r r41
-	VFMLA V23.S4, V26.S4, V24.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r43 = 1
-	// r82:q = FMA r81 r73:r r43
-	VFMLA V23.S4, V24.S4, V26.S4
-	MOVD $0x41f00000, R3
-	VDUP R3, V24.S4 // r83 = 30
-	// r84 = CmpGT r69:k r83
-	WORD $0x6eb8e738 // fcmgt v24.4s, v25.4s, v24.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V27.S4 // r83 = 30
-	// r85:kc = Select r84 r83 r69:k
-	VBSL V25.B16, V27.B16, V24.B16
-	MOVD $0xbf800000, R3
-	VDUP R3, V27.S4 // r86 = -1
-	// r87 = Mul r85:kc r86
-	WORD $0x6e3bdf18 // fmul v24.4s, v24.4s, v27.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V27.S4 // r66 = 1.2582912e+07
-	// r88 = Add r87 r66
-	WORD $0x4e3bd718 // fadd v24.4s, v24.4s, v27.4s
-	// r89:kBits = Bits r88
-	MOVD $0x7f, R3
-	VDUP R3, V27.S4 // r90 = 1.78e-43
-	// r91 = IAdd r89:kBits r90
-	VADD V27.S4, V24.S4, V24.S4
-	// r92 = Shl 23 r91
-	VSHL $23, V24.S4, V24.S4
-	// r93:pow2 = FromBits r92
-	MOVD $0x3f800000, R3
-	VDUP R3, V27.S4 // r43 = 1
-	// r94:oneMinus = Sub r43 r93:pow2
-	WORD $0x4eb8d77b // fsub v27.4s, v27.4s, v24.4s
-	// r95 = FMA r73:r r82:q r94:oneMinus
-	VFMLA V26.S4, V23.S4, V27.S4
-	// r96:y = Div r95 r62:zl
-	WORD $0x6e2fff7b // fdiv v27.4s, v27.4s, v15.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V15.S4 // r41 = 0.5
-	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r66 = 1.2582912e+07
-	// r97 = FMA r69:k r41 r66
-	VFMLA V15.S4, V25.S4, V23.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r66 = 1.2582912e+07
-	// r98:kHalf = Sub r97 r66
-	WORD $0x4eafd6f7 // fsub v23.4s, v23.4s, v15.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r66 = 1.2582912e+07
-	// r99 = Add r98:kHalf r66
-	WORD $0x4e2fd6ef // fadd v15.4s, v23.4s, v15.4s
-	// r100:kBits = Bits r99
-	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r90 = 1.78e-43
-	// r101 = IAdd r100:kBits r90
-	VADD V24.S4, V15.S4, V15.S4
-	// r102 = Shl 23 r101
-	VSHL $23, V15.S4, V15.S4
-	// r103:pow2 = FromBits r102
-	// r104 = Mul r96:y r103:pow2
-	WORD $0x6e2fdf7b // fmul v27.4s, v27.4s, v15.4s
-	// r105 = Sub r69:k r98:kHalf
-	WORD $0x4eb7d739 // fsub v25.4s, v25.4s, v23.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r66 = 1.2582912e+07
-	// r106 = Add r105 r66
-	WORD $0x4e2fd739 // fadd v25.4s, v25.4s, v15.4s
-	// r107:kBits = Bits r106
-	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r90 = 1.78e-43
-	// r108 = IAdd r107:kBits r90
-	VADD V15.S4, V25.S4, V25.S4
-	// r109 = Shl 23 r108
-	VSHL $23, V25.S4, V25.S4
-	// r110:pow2 = FromBits r109
-	// r111:big = Mul r104 r110:pow2
-	WORD $0x6e39df7b // fmul v27.4s, v27.4s, v25.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V15.S4 // r41 = 0.5
-	// r112 = CmpLE r33:az r41
-	WORD $0x6e30e5f0 // fcmge v16.4s, v15.4s, v16.4s
-	// r113:far = Select r112 r59:taylor r111:big
-	VBSL V27.B16, V22.B16, V16.B16
-	// r44:ex = Select r46:large r113:far r44:ex
-	VBIT V18.B16, V16.B16, V19.B16
-manyrare747:
-	// r114:vc = FMA r44:ex r24:F r9:vr
-	VMOV V13.B16, V15.B16
-	VFMLA V14.S4, V20.S4, V15.S4
-	VMOV V12.B16, V16.B16
-	VFMLA V10.S4, V19.S4, V16.S4
-	// If Delta
-	CBZ R8, manyskip748
-	// r115 = Load Delta
-	FMOVQ 16(R8), F22
-	VLD1.P (R8)(R21), [V23.S4]
-	// r114:vc = Add r114:vc r115
-	WORD $0x4e37d5ef // fadd v15.4s, v15.4s, v23.4s
-	WORD $0x4e36d610 // fadd v16.4s, v16.4s, v22.4s
-manyskip748:
-	MOVD $0x3a9c09c1, R3
-	VDUP R3, V22.S4 // r117 = 0.0011904762
-	MOVD $0x3be38e39, R3
-	VDUP R3, V23.S4 // r118 = 0.0069444445
-	// r119 = FMA r117 r26:z r118
-	VMOV V23.B16, V24.B16
-	VFMLA V17.S4, V22.S4, V24.S4
-	VFMLA V11.S4, V22.S4, V23.S4
-	MOVD $0x3d088889, R3
-	VDUP R3, V22.S4 // r120 = 0.033333335
-	// r121 = FMA r119 r26:z r120
-	VMOV V22.B16, V25.B16
-	VFMLA V17.S4, V24.S4, V25.S4
-	VFMLA V11.S4, V23.S4, V22.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V23.S4 // r45 = 0.125
-	// r122 = FMA r121 r26:z r45
-	VMOV V23.B16, V24.B16
-	VFMLA V17.S4, V25.S4, V24.S4
-	VFMLA V11.S4, V22.S4, V23.S4
-	MOVD $0x3eaaaaab, R3
-	VDUP R3, V22.S4 // r123 = 0.33333334
-	// r124 = FMA r122 r26:z r123
-	VMOV V22.B16, V25.B16
-	VFMLA V17.S4, V24.S4, V25.S4
-	VFMLA V11.S4, V23.S4, V22.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V23.S4 // r41 = 0.5
-	// r125:dphi = FMA r124 r26:z r41
-	VMOV V23.B16, V24.B16
-	VFMLA V17.S4, V25.S4, V24.S4
-	VFMLA V11.S4, V22.S4, V23.S4
-	// Rare r46:large
-	WORD $0x6eb0aab6 // umaxv s22, v21.4s
-	FMOVS F22, R3
-	CBZW R3, manyrare749
-	MOVD $0x32c54352, R3
-	VDUP R3, V22.S4 // r126 = 2.2964432e-08
-	MOVD $0x34867f5b, R3
-	VDUP R3, V25.S4 // r127 = 2.5052108e-07
-	// r128 = FMA r126 r26:z r127
-	VFMLA V17.S4, V22.S4, V25.S4
-	MOVD $0x362670cd, R3
-	VDUP R3, V22.S4 // r129 = 2.4801586e-06
-	// r130 = FMA r128 r26:z r129
-	VFMLA V17.S4, V25.S4, V22.S4
-	MOVD $0x37b8ef1d, R3
-	VDUP R3, V25.S4 // r131 = 2.2045855e-05
-	// r132 = FMA r130 r26:z r131
-	VFMLA V17.S4, V22.S4, V25.S4
-	MOVD $0x39360b61, R3
-	VDUP R3, V22.S4 // r133 = 0.00017361112
-	// r134 = FMA r132 r26:z r133
-	VFMLA V17.S4, V25.S4, V22.S4
-	MOVD $0x3a9c09c1, R3
-	VDUP R3, V25.S4 // r117 = 0.0011904762
-	// r135 = FMA r134 r26:z r117
-	VFMLA V17.S4, V22.S4, V25.S4
-	MOVD $0x3be38e39, R3
-	VDUP R3, V22.S4 // r118 = 0.0069444445
-	// r136 = FMA r135 r26:z r118
-	VFMLA V17.S4, V25.S4, V22.S4
-	MOVD $0x3d088889, R3
-	VDUP R3, V25.S4 // r120 = 0.033333335
-	// r137 = FMA r136 r26:z r120
-	VFMLA V17.S4, V22.S4, V25.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V22.S4 // r45 = 0.125
-	// r138 = FMA r137 r26:z r45
-	VFMLA V17.S4, V25.S4, V22.S4
-	MOVD $0x3eaaaaab, R3
-	VDUP R3, V25.S4 // r123 = 0.33333334
-	// r139 = FMA r138 r26:z r123
-	VFMLA V17.S4, V22.S4, V25.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r41 = 0.5
-	// r140 = FMA r139 r26:z r41
-	VFMLA V17.S4, V25.S4, V22.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V25.S4 // r60 = 95
-	// r141 = CmpGT r26:z r60
-	WORD $0x6eb9e639 // fcmgt v25.4s, v17.4s, v25.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V26.S4 // r60 = 95
-	// r142 = Select r141 r60 r26:z
-	VBSL V17.B16, V26.B16, V25.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V26.S4 // r63 = -87
-	// r143 = CmpLT r142 r63
-	WORD $0x6eb9e75a // fcmgt v26.4s, v26.4s, v25.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V27.S4 // r63 = -87
-	// r144 = Select r143 r63 r142
-	VBSL V25.B16, V27.B16, V26.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V27.S4 // r67 = 1.442695
-	MOVD $0x4b400000, R3
-	VDUP R3, V28.S4 // r66 = 1.2582912e+07
-	// r145 = FMA r144 r67 r66
-	VFMLA V27.S4, V26.S4, V28.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V27.S4 // r66 = 1.2582912e+07
-	// r146 = Sub r145 r66
-	WORD $0x4ebbd79c // fsub v28.4s, v28.4s, v27.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V27.S4 // r71 = -0.69314575
-	// r147 = FMA r146 r71 r144
-	VFMLA V27.S4, V28.S4, V26.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V27.S4 // r70 = -1.4286068e-06
-	// r148 = FMA r146 r70 r147
-	VFMLA V27.S4, V28.S4, V26.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V27.S4 // r47 = 2.755732e-07
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V29.S4 // r48 = 2.7557319e-06
-	// r149 = FMA r47 r148 r48
-	VFMLA V26.S4, V27.S4, V29.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V27.S4 // r50 = 2.4801588e-05
-	// r150 = FMA r149 r148 r50
-	VFMLA V26.S4, V29.S4, V27.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V29.S4 // r52 = 0.0001984127
-	// r151 = FMA r150 r148 r52
-	VFMLA V26.S4, V27.S4, V29.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V27.S4 // r34 = 0.0013888889
-	// r152 = FMA r151 r148 r34
-	VFMLA V26.S4, V29.S4, V27.S4
-	MOVD $0x3c088889, R3
-	VDUP R3, V29.S4 // r35 = 0.008333334
-	// r153 = FMA r152 r148 r35
-	VFMLA V26.S4, V27.S4, V29.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V27.S4 // r37 = 0.041666668
-	// r154 = FMA r153 r148 r37
-	VFMLA V26.S4, V29.S4, V27.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V29.S4 // r39 = 0.16666667
-	// r155 = FMA r154 r148 r39
-	VFMLA V26.S4, V27.S4, V29.S4
+	VDUP R3, V28.S4 // r21:dtRTau = DtRTau
 	MOVD $0x3f000000, R3
 	VDUP R3, V27.S4 // r41 = 0.5
-	// r156 = FMA r155 r148 r41
-	VFMLA V26.S4, V29.S4, V27.S4
 	MOVD $0x3f800000, R3
-	VDUP R3, V29.S4 // r43 = 1
-	// r157 = FMA r156 r148 r43
-	VFMLA V26.S4, V27.S4, V29.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V27.S4 // r43 = 1
-	// r158 = FMA r148 r157 r43
-	VFMLA V29.S4, V26.S4, V27.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V26.S4 // r66 = 1.2582912e+07
-	// r159 = Add r146 r66
-	WORD $0x4e3ad79a // fadd v26.4s, v28.4s, v26.4s
-	// r160:kBits = Bits r159
-	MOVD $0x7f, R3
-	VDUP R3, V29.S4 // r90 = 1.78e-43
-	// r161 = IAdd r160:kBits r90
-	VADD V29.S4, V26.S4, V26.S4
-	// r162 = Shl 23 r161
-	VSHL $23, V26.S4, V26.S4
-	// r163:pow2 = FromBits r162
-	// r164 = Mul r158 r163:pow2
-	WORD $0x6e3adf7a // fmul v26.4s, v27.4s, v26.4s
-	MOVD $0x253413c3, R3
-	VDUP R3, V29.S4 // r165 = 1.5619207e-16
-	MOVD $0xa74a963c, R3
-	VDUP R3, V30.S4 // r166 = -2.8114574e-15
-	// r167 = FMA r165 r26:z r166
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x29573f9f, R3
-	VDUP R3, V29.S4 // r168 = 4.7794773e-14
-	// r169 = FMA r167 r26:z r168
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xab573f9f, R3
-	VDUP R3, V30.S4 // r170 = -7.6471636e-13
-	// r171 = FMA r169 r26:z r170
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x2d49cba5, R3
-	VDUP R3, V29.S4 // r172 = 1.1470745e-11
-	// r173 = FMA r171 r26:z r172
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xaf309231, R3
-	VDUP R3, V30.S4 // r174 = -1.6059044e-10
-	// r175 = FMA r173 r26:z r174
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x310f76c7, R3
-	VDUP R3, V29.S4 // r176 = 2.0876756e-09
-	// r177 = FMA r175 r26:z r176
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xb2d7322b, R3
-	VDUP R3, V30.S4 // r178 = -2.5052108e-08
-	// r179 = FMA r177 r26:z r178
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V29.S4 // r47 = 2.755732e-07
-	// r180 = FMA r179 r26:z r47
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xb638ef1d, R3
-	VDUP R3, V30.S4 // r181 = -2.7557319e-06
-	// r182 = FMA r180 r26:z r181
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V29.S4 // r50 = 2.4801588e-05
-	// r183 = FMA r182 r26:z r50
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xb9500d01, R3
-	VDUP R3, V30.S4 // r184 = -0.0001984127
-	// r185 = FMA r183 r26:z r184
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V29.S4 // r34 = 0.0013888889
-	// r186 = FMA r185 r26:z r34
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xbc088889, R3
-	VDUP R3, V30.S4 // r187 = -0.008333334
-	// r188 = FMA r186 r26:z r187
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r37 = 0.041666668
-	// r189 = FMA r188 r26:z r37
-	VFMLA V17.S4, V30.S4, V29.S4
-	MOVD $0xbe2aaaab, R3
-	VDUP R3, V30.S4 // r190 = -0.16666667
-	// r191 = FMA r189 r26:z r190
-	VFMLA V17.S4, V29.S4, V30.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V29.S4 // r41 = 0.5
-	// r192 = FMA r191 r26:z r41
-	VFMLA V17.S4, V30.S4, V29.S4
-	// r193 = Mul r164 r192
-	WORD $0x6e3ddf5a // fmul v26.4s, v26.4s, v29.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V29.S4 // r83 = 30
-	// r194 = CmpGT r146 r83
-	WORD $0x6ebde79d // fcmgt v29.4s, v28.4s, v29.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V30.S4 // r83 = 30
-	// r195 = Select r194 r83 r146
-	VBSL V28.B16, V30.B16, V29.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V30.S4 // r43 = 1
-	// r196 = Sub r142 r43
-	WORD $0x4ebed73e // fsub v30.4s, v25.4s, v30.4s
-	MOVD $0xbf800000, R3
-	VDUP R3, V31.S4 // r86 = -1
-	// r197 = Mul r195 r86
-	WORD $0x6e3fdfbd // fmul v29.4s, v29.4s, v31.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V31.S4 // r66 = 1.2582912e+07
-	// r198 = Add r197 r66
-	WORD $0x4e3fd7bd // fadd v29.4s, v29.4s, v31.4s
-	// r199:kBits = Bits r198
-	MOVD $0x7f, R3
-	VDUP R3, V31.S4 // r90 = 1.78e-43
-	// r200 = IAdd r199:kBits r90
-	VADD V31.S4, V29.S4, V29.S4
-	// r201 = Shl 23 r200
-	VSHL $23, V29.S4, V29.S4
-	// r202:pow2 = FromBits r201
-	// r203 = FMA r158 r196 r202:pow2
-	VFMLA V30.S4, V27.S4, V29.S4
-	// r204 = Div r203 r142
-	WORD $0x6e39ffbd // fdiv v29.4s, v29.4s, v25.4s
-	// r205 = Div r204 r142
-	WORD $0x6e39ffbd // fdiv v29.4s, v29.4s, v25.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V25.S4 // r41 = 0.5
-	MOVD $0x4b400000, R3
-	VDUP R3, V27.S4 // r66 = 1.2582912e+07
-	// r206 = FMA r146 r41 r66
-	VFMLA V25.S4, V28.S4, V27.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r66 = 1.2582912e+07
-	// r207 = Sub r206 r66
-	WORD $0x4eb9d77b // fsub v27.4s, v27.4s, v25.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r66 = 1.2582912e+07
-	// r208 = Add r207 r66
-	WORD $0x4e39d779 // fadd v25.4s, v27.4s, v25.4s
-	// r209:kBits = Bits r208
-	MOVD $0x7f, R3
-	VDUP R3, V30.S4 // r90 = 1.78e-43
-	// r210 = IAdd r209:kBits r90
-	VADD V30.S4, V25.S4, V25.S4
-	// r211 = Shl 23 r210
-	VSHL $23, V25.S4, V25.S4
-	// r212:pow2 = FromBits r211
-	// r213 = Mul r205 r212:pow2
-	WORD $0x6e39dfbd // fmul v29.4s, v29.4s, v25.4s
-	// r214 = Sub r146 r207
-	WORD $0x4ebbd79c // fsub v28.4s, v28.4s, v27.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r66 = 1.2582912e+07
-	// r215 = Add r214 r66
-	WORD $0x4e39d79c // fadd v28.4s, v28.4s, v25.4s
-	// r216:kBits = Bits r215
-	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r90 = 1.78e-43
-	// r217 = IAdd r216:kBits r90
-	VADD V25.S4, V28.S4, V28.S4
-	// r218 = Shl 23 r217
-	VSHL $23, V28.S4, V28.S4
-	// r219:pow2 = FromBits r218
-	// r220 = Mul r213 r219:pow2
-	WORD $0x6e3cdfbd // fmul v29.4s, v29.4s, v28.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V25.S4 // r43 = 1
-	// r221 = Div r43 r26:z
-	WORD $0x6e31ff39 // fdiv v25.4s, v25.4s, v17.4s
-	// r222 = Div r221 r26:z
-	WORD $0x6e31ff39 // fdiv v25.4s, v25.4s, v17.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V27.S4 // r43 = 1
-	// r223 = CmpGT r26:z r43
-	WORD $0x6ebbe63b // fcmgt v27.4s, v17.4s, v27.4s
-	// r224 = Select r223 r220 r140
-	VBSL V22.B16, V29.B16, V27.B16
-	MOVD $0xc0400000, R3
-	VDUP R3, V22.S4 // r225 = -3
-	// r226 = CmpGE r26:z r225
-	WORD $0x6e36e636 // fcmge v22.4s, v17.4s, v22.4s
-	// r227 = Select r226 r193 r220
-	VBSL V29.B16, V26.B16, V22.B16
-	VEOR V26.B16, V26.B16, V26.B16 // r228 = 0
-	// r229 = CmpLT r26:z r228
-	WORD $0x6eb1e75a // fcmgt v26.4s, v26.4s, v17.4s
-	// r230 = Select r229 r227 r224
-	VBSL V27.B16, V22.B16, V26.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r63 = -87
-	// r231 = CmpLT r26:z r63
-	WORD $0x6eb1e6d6 // fcmgt v22.4s, v22.4s, v17.4s
-	// r232 = Select r231 r222 r230
-	VBSL V26.B16, V25.B16, V22.B16
-	// r125:dphi = Select r46:large r232 r125:dphi
-	VBIT V21.B16, V22.B16, V24.B16
-manyrare749:
-	// Rare r46:large
-	WORD $0x6eb0aa55 // umaxv s21, v18.4s
-	FMOVS F21, R3
-	CBZW R3, manyrare750
-	MOVD $0x32c54352, R3
-	VDUP R3, V21.S4 // r126 = 2.2964432e-08
-	MOVD $0x34867f5b, R3
-	VDUP R3, V22.S4 // r127 = 2.5052108e-07
-	// r128 = FMA r126 r26:z r127
-	VFMLA V11.S4, V21.S4, V22.S4
-	MOVD $0x362670cd, R3
-	VDUP R3, V21.S4 // r129 = 2.4801586e-06
-	// r130 = FMA r128 r26:z r129
-	VFMLA V11.S4, V22.S4, V21.S4
-	MOVD $0x37b8ef1d, R3
-	VDUP R3, V22.S4 // r131 = 2.2045855e-05
-	// r132 = FMA r130 r26:z r131
-	VFMLA V11.S4, V21.S4, V22.S4
-	MOVD $0x39360b61, R3
-	VDUP R3, V21.S4 // r133 = 0.00017361112
-	// r134 = FMA r132 r26:z r133
-	VFMLA V11.S4, V22.S4, V21.S4
-	MOVD $0x3a9c09c1, R3
-	VDUP R3, V22.S4 // r117 = 0.0011904762
-	// r135 = FMA r134 r26:z r117
-	VFMLA V11.S4, V21.S4, V22.S4
-	MOVD $0x3be38e39, R3
-	VDUP R3, V21.S4 // r118 = 0.0069444445
-	// r136 = FMA r135 r26:z r118
-	VFMLA V11.S4, V22.S4, V21.S4
-	MOVD $0x3d088889, R3
-	VDUP R3, V22.S4 // r120 = 0.033333335
-	// r137 = FMA r136 r26:z r120
-	VFMLA V11.S4, V21.S4, V22.S4
+	VDUP R3, V26.S4 // r43 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V21.S4 // r45 = 0.125
-	// r138 = FMA r137 r26:z r45
-	VFMLA V11.S4, V22.S4, V21.S4
-	MOVD $0x3eaaaaab, R3
-	VDUP R3, V22.S4 // r123 = 0.33333334
-	// r139 = FMA r138 r26:z r123
-	VFMLA V11.S4, V21.S4, V22.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V21.S4 // r41 = 0.5
-	// r140 = FMA r139 r26:z r41
-	VFMLA V11.S4, V22.S4, V21.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r60 = 95
-	// r141 = CmpGT r26:z r60
-	WORD $0x6eb6e576 // fcmgt v22.4s, v11.4s, v22.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V25.S4 // r60 = 95
-	// r142 = Select r141 r60 r26:z
-	VBSL V11.B16, V25.B16, V22.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V25.S4 // r63 = -87
-	// r143 = CmpLT r142 r63
-	WORD $0x6eb6e739 // fcmgt v25.4s, v25.4s, v22.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V26.S4 // r63 = -87
-	// r144 = Select r143 r63 r142
-	VBSL V22.B16, V26.B16, V25.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V26.S4 // r67 = 1.442695
-	MOVD $0x4b400000, R3
-	VDUP R3, V27.S4 // r66 = 1.2582912e+07
-	// r145 = FMA r144 r67 r66
-	VFMLA V26.S4, V25.S4, V27.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V26.S4 // r66 = 1.2582912e+07
-	// r146 = Sub r145 r66
-	WORD $0x4ebad77b // fsub v27.4s, v27.4s, v26.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V26.S4 // r71 = -0.69314575
-	// r147 = FMA r146 r71 r144
-	VFMLA V26.S4, V27.S4, V25.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V26.S4 // r70 = -1.4286068e-06
-	// r148 = FMA r146 r70 r147
-	VFMLA V26.S4, V27.S4, V25.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V26.S4 // r47 = 2.755732e-07
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V28.S4 // r48 = 2.7557319e-06
-	// r149 = FMA r47 r148 r48
-	VFMLA V25.S4, V26.S4, V28.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V26.S4 // r50 = 2.4801588e-05
-	// r150 = FMA r149 r148 r50
-	VFMLA V25.S4, V28.S4, V26.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V28.S4 // r52 = 0.0001984127
-	// r151 = FMA r150 r148 r52
-	VFMLA V25.S4, V26.S4, V28.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r34 = 0.0013888889
-	// r152 = FMA r151 r148 r34
-	VFMLA V25.S4, V28.S4, V26.S4
-	MOVD $0x3c088889, R3
-	VDUP R3, V28.S4 // r35 = 0.008333334
-	// r153 = FMA r152 r148 r35
-	VFMLA V25.S4, V26.S4, V28.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V26.S4 // r37 = 0.041666668
-	// r154 = FMA r153 r148 r37
-	VFMLA V25.S4, V28.S4, V26.S4
-	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r39 = 0.16666667
-	// r155 = FMA r154 r148 r39
-	VFMLA V25.S4, V26.S4, V28.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V26.S4 // r41 = 0.5
-	// r156 = FMA r155 r148 r41
-	VFMLA V25.S4, V28.S4, V26.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V28.S4 // r43 = 1
-	// r157 = FMA r156 r148 r43
-	VFMLA V25.S4, V26.S4, V28.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r43 = 1
-	// r158 = FMA r148 r157 r43
-	VFMLA V28.S4, V25.S4, V26.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r66 = 1.2582912e+07
-	// r159 = Add r146 r66
-	WORD $0x4e39d779 // fadd v25.4s, v27.4s, v25.4s
-	// r160:kBits = Bits r159
-	MOVD $0x7f, R3
-	VDUP R3, V28.S4 // r90 = 1.78e-43
-	// r161 = IAdd r160:kBits r90
-	VADD V28.S4, V25.S4, V25.S4
-	// r162 = Shl 23 r161
-	VSHL $23, V25.S4, V25.S4
-	// r163:pow2 = FromBits r162
-	// r164 = Mul r158 r163:pow2
-	WORD $0x6e39df59 // fmul v25.4s, v26.4s, v25.4s
-	MOVD $0x253413c3, R3
-	VDUP R3, V28.S4 // r165 = 1.5619207e-16
-	MOVD $0xa74a963c, R3
-	VDUP R3, V29.S4 // r166 = -2.8114574e-15
-	// r167 = FMA r165 r26:z r166
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x29573f9f, R3
-	VDUP R3, V28.S4 // r168 = 4.7794773e-14
-	// r169 = FMA r167 r26:z r168
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xab573f9f, R3
-	VDUP R3, V29.S4 // r170 = -7.6471636e-13
-	// r171 = FMA r169 r26:z r170
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x2d49cba5, R3
-	VDUP R3, V28.S4 // r172 = 1.1470745e-11
-	// r173 = FMA r171 r26:z r172
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xaf309231, R3
-	VDUP R3, V29.S4 // r174 = -1.6059044e-10
-	// r175 = FMA r173 r26:z r174
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x310f76c7, R3
-	VDUP R3, V28.S4 // r176 = 2.0876756e-09
-	// r177 = FMA r175 r26:z r176
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xb2d7322b, R3
-	VDUP R3, V29.S4 // r178 = -2.5052108e-08
-	// r179 = FMA r177 r26:z r178
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V28.S4 // r47 = 2.755732e-07
-	// r180 = FMA r179 r26:z r47
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xb638ef1d, R3
-	VDUP R3, V29.S4 // r181 = -2.7557319e-06
-	// r182 = FMA r180 r26:z r181
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V28.S4 // r50 = 2.4801588e-05
-	// r183 = FMA r182 r26:z r50
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xb9500d01, R3
-	VDUP R3, V29.S4 // r184 = -0.0001984127
-	// r185 = FMA r183 r26:z r184
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V28.S4 // r34 = 0.0013888889
-	// r186 = FMA r185 r26:z r34
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xbc088889, R3
-	VDUP R3, V29.S4 // r187 = -0.008333334
-	// r188 = FMA r186 r26:z r187
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x3d2aaaab, R3
-	VDUP R3, V28.S4 // r37 = 0.041666668
-	// r189 = FMA r188 r26:z r37
-	VFMLA V11.S4, V29.S4, V28.S4
-	MOVD $0xbe2aaaab, R3
-	VDUP R3, V29.S4 // r190 = -0.16666667
-	// r191 = FMA r189 r26:z r190
-	VFMLA V11.S4, V28.S4, V29.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V28.S4 // r41 = 0.5
-	// r192 = FMA r191 r26:z r41
-	VFMLA V11.S4, V29.S4, V28.S4
-	// r193 = Mul r164 r192
-	WORD $0x6e3cdf39 // fmul v25.4s, v25.4s, v28.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V28.S4 // r83 = 30
-	// r194 = CmpGT r146 r83
-	WORD $0x6ebce77c // fcmgt v28.4s, v27.4s, v28.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V29.S4 // r83 = 30
-	// r195 = Select r194 r83 r146
-	VBSL V27.B16, V29.B16, V28.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V29.S4 // r43 = 1
-	// r196 = Sub r142 r43
-	WORD $0x4ebdd6dd // fsub v29.4s, v22.4s, v29.4s
-	MOVD $0xbf800000, R3
-	VDUP R3, V30.S4 // r86 = -1
-	// r197 = Mul r195 r86
-	WORD $0x6e3edf9c // fmul v28.4s, v28.4s, v30.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V30.S4 // r66 = 1.2582912e+07
-	// r198 = Add r197 r66
-	WORD $0x4e3ed79c // fadd v28.4s, v28.4s, v30.4s
-	// r199:kBits = Bits r198
-	MOVD $0x7f, R3
-	VDUP R3, V30.S4 // r90 = 1.78e-43
-	// r200 = IAdd r199:kBits r90
-	VADD V30.S4, V28.S4, V28.S4
-	// r201 = Shl 23 r200
-	VSHL $23, V28.S4, V28.S4
-	// r202:pow2 = FromBits r201
-	// r203 = FMA r158 r196 r202:pow2
-	VFMLA V29.S4, V26.S4, V28.S4
-	// r204 = Div r203 r142
-	WORD $0x6e36ff9c // fdiv v28.4s, v28.4s, v22.4s
-	// r205 = Div r204 r142
-	WORD $0x6e36ff9c // fdiv v28.4s, v28.4s, v22.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r41 = 0.5
-	MOVD $0x4b400000, R3
-	VDUP R3, V26.S4 // r66 = 1.2582912e+07
-	// r206 = FMA r146 r41 r66
-	VFMLA V22.S4, V27.S4, V26.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r66 = 1.2582912e+07
-	// r207 = Sub r206 r66
-	WORD $0x4eb6d75a // fsub v26.4s, v26.4s, v22.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r66 = 1.2582912e+07
-	// r208 = Add r207 r66
-	WORD $0x4e36d756 // fadd v22.4s, v26.4s, v22.4s
-	// r209:kBits = Bits r208
-	MOVD $0x7f, R3
-	VDUP R3, V29.S4 // r90 = 1.78e-43
-	// r210 = IAdd r209:kBits r90
-	VADD V29.S4, V22.S4, V22.S4
-	// r211 = Shl 23 r210
-	VSHL $23, V22.S4, V22.S4
-	// r212:pow2 = FromBits r211
-	// r213 = Mul r205 r212:pow2
-	WORD $0x6e36df9c // fmul v28.4s, v28.4s, v22.4s
-	// r214 = Sub r146 r207
-	WORD $0x4ebad77b // fsub v27.4s, v27.4s, v26.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r66 = 1.2582912e+07
-	// r215 = Add r214 r66
-	WORD $0x4e36d77b // fadd v27.4s, v27.4s, v22.4s
-	// r216:kBits = Bits r215
-	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r90 = 1.78e-43
-	// r217 = IAdd r216:kBits r90
-	VADD V22.S4, V27.S4, V27.S4
-	// r218 = Shl 23 r217
-	VSHL $23, V27.S4, V27.S4
-	// r219:pow2 = FromBits r218
-	// r220 = Mul r213 r219:pow2
-	WORD $0x6e3bdf9c // fmul v28.4s, v28.4s, v27.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V22.S4 // r43 = 1
-	// r221 = Div r43 r26:z
-	WORD $0x6e2bfed6 // fdiv v22.4s, v22.4s, v11.4s
-	// r222 = Div r221 r26:z
-	WORD $0x6e2bfed6 // fdiv v22.4s, v22.4s, v11.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r43 = 1
-	// r223 = CmpGT r26:z r43
-	WORD $0x6ebae57a // fcmgt v26.4s, v11.4s, v26.4s
-	// r224 = Select r223 r220 r140
-	VBSL V21.B16, V28.B16, V26.B16
-	MOVD $0xc0400000, R3
-	VDUP R3, V21.S4 // r225 = -3
-	// r226 = CmpGE r26:z r225
-	WORD $0x6e35e575 // fcmge v21.4s, v11.4s, v21.4s
-	// r227 = Select r226 r193 r220
-	VBSL V28.B16, V25.B16, V21.B16
-	VEOR V25.B16, V25.B16, V25.B16 // r228 = 0
-	// r229 = CmpLT r26:z r228
-	WORD $0x6eabe739 // fcmgt v25.4s, v25.4s, v11.4s
-	// r230 = Select r229 r227 r224
-	VBSL V26.B16, V21.B16, V25.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V21.S4 // r63 = -87
-	// r231 = CmpLT r26:z r63
-	WORD $0x6eabe6b5 // fcmgt v21.4s, v21.4s, v11.4s
-	// r232 = Select r231 r222 r230
-	VBSL V25.B16, V22.B16, V21.B16
-	// r125:dphi = Select r46:large r232 r125:dphi
-	VBIT V18.B16, V21.B16, V23.B16
-manyrare750:
-	// r233 = Time
-	VLD1R.P 4(R17), [V18.S4]
-	// r234 = Sub r233 r2:Last
-	WORD $0x4ea4d655 // fsub v21.4s, v18.4s, v4.4s
-	WORD $0x4ea5d652 // fsub v18.4s, v18.4s, v5.4s
+	VDUP R3, V25.S4 // r45 = 0.125
+	VEOR V24.B16, V24.B16, V24.B16 // r228 = 0
 	MOVWU 40(R2), R3
-	VDUP R3, V22.S4 // r235:tauRef = TauRef
-	// r236:refr = CmpLT r234 r235:tauRef
-	WORD $0x6eb5e6d5 // fcmgt v21.4s, v22.4s, v21.4s
-	WORD $0x6eb2e6d2 // fcmgt v18.4s, v22.4s, v18.4s
-	// If GSpike
-	CBZ R12, manyskip751
-	// r241 = Select r236:refr r9:vr r114:vc
-	VBIT V21.B16, V13.B16, V15.B16
-	VBIT V18.B16, V12.B16, V16.B16
-	// r242 = Load GSpike
-	FMOVQ 16(R12), F22
-	VLD1.P (R12)(R23), [V25.S4]
-	MOVWU 0(R2), R3
-	VDUP R3, V26.S4 // r5:vTh = VTh
-	// r243 = Sub r241 r5:vTh
-	WORD $0x4ebad5ef // fsub v15.4s, v15.4s, v26.4s
-	WORD $0x4ebad610 // fsub v16.4s, v16.4s, v26.4s
-	// r244 = Abs r243
-	WORD $0x4ea0f9ef // fabs v15.4s, v15.4s
-	WORD $0x4ea0fa10 // fabs v16.4s, v16.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V26.S4 // r238:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V27.S4 // r240:width = Width
-	// r245 = FMA r244 r238:negInvD r240:width
-	VMOV V27.B16, V28.B16
-	VFMLA V26.S4, V15.S4, V28.S4
-	VFMLA V26.S4, V16.S4, V27.S4
+	VDUP R3, V23.S4 // r235:tauRef = TauRef
 	MOVWU 52(R2), R3
-	VDUP R3, V15.S4 // r239:alpha = Alpha
-	// r246 = Mul r239:alpha r245
-	WORD $0x6e3cddfc // fmul v28.4s, v15.4s, v28.4s
-	WORD $0x6e3bddef // fmul v15.4s, v15.4s, v27.4s
-	VEOR V16.B16, V16.B16, V16.B16 // r228 = 0
-	// r247 = CmpLT r246 r228
-	WORD $0x6ebce61a // fcmgt v26.4s, v16.4s, v28.4s
-	WORD $0x6eafe610 // fcmgt v16.4s, v16.4s, v15.4s
-	VEOR V27.B16, V27.B16, V27.B16 // r228 = 0
-	// r248 = Select r247 r228 r246
-	VBSL V28.B16, V27.B16, V26.B16
-	VBSL V15.B16, V27.B16, V16.B16
-	// r249 = Mul r242 r248
-	WORD $0x6e3adf39 // fmul v25.4s, v25.4s, v26.4s
-	WORD $0x6e30ded6 // fmul v22.4s, v22.4s, v16.4s
+	VDUP R3, V22.S4 // r237:alpha = Alpha
+	MOVWU 48(R2), R3
+	VDUP R3, V21.S4 // r240:negInvD = NegInvD
+	MOVWU 56(R2), R3
+	VDUP R3, V20.S4 // r241:width = Width
 	MOVWU 44(R2), R3
-	VDUP R3, V15.S4 // r237:invD = InvD
-	// r3:gV = FMA r249 r237:invD r3:gV
-	VFMLA V15.S4, V25.S4, V6.S4
-	VFMLA V15.S4, V22.S4, V7.S4
-manyskip751:
+	VDUP R3, V19.S4 // r246:invD = InvD
 	MOVWU 36(R2), R3
-	VDUP R3, V15.S4 // r251:ka = Ka
-	// r252:hVc = FMA r4:gW r251:ka r3:gV
-	VMOV V6.B16, V16.B16
-	VFMLA V15.S4, V8.S4, V16.S4
-	VMOV V7.B16, V22.B16
-	VFMLA V15.S4, V9.S4, V22.S4
-	MOVWU 28(R2), R3
-	VDUP R3, V15.S4 // r21:dtRTau = DtRTau
-	// r253 = Mul r44:ex r21:dtRTau
-	WORD $0x6e2fde99 // fmul v25.4s, v20.4s, v15.4s
-	WORD $0x6e2fde6f // fmul v15.4s, v19.4s, v15.4s
-	// r254 = Mul r252:hVc r253
-	WORD $0x6e39de19 // fmul v25.4s, v16.4s, v25.4s
-	WORD $0x6e2fdecf // fmul v15.4s, v22.4s, v15.4s
-	VEOR V26.B16, V26.B16, V26.B16 // r228 = 0
-	// r255:gI = Select r236:refr r228 r254
-	VBIT V21.B16, V26.B16, V25.B16
-	VBIF V18.B16, V15.B16, V26.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V15.S4 // r43 = 1
+	VDUP R3, V18.S4 // r258:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V27.S4 // r256:keep = Keep
-	// r257 = Select r236:refr r43 r256:keep
-	VMOV V21.B16, V28.B16
-	VBSL V27.B16, V15.B16, V28.B16
-	VBIF V18.B16, V27.B16, V15.B16
-	// r258 = Mul r4:gW r257
-	WORD $0x6e3cdd08 // fmul v8.4s, v8.4s, v28.4s
-	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
-	// r4:gW = Sub r258 r255:gI
-	WORD $0x4eb9d508 // fsub v8.4s, v8.4s, v25.4s
-	WORD $0x4ebad529 // fsub v9.4s, v9.4s, v26.4s
-	// r260:q = Mul r125:dphi r24:F
-	WORD $0x6e2edf18 // fmul v24.4s, v24.4s, v14.4s
-	WORD $0x6e2adef7 // fmul v23.4s, v23.4s, v10.4s
+	VDUP R3, V17.S4 // r263:keep = Keep
 	MOVWU 60(R2), R3
-	VDUP R3, V10.S4 // r261:dtCTau2 = DtCTau2
-	MOVD $0x3f800000, R3
-	VDUP R3, V14.S4 // r43 = 1
-	// r262 = FMA r260:q r261:dtCTau2 r43
-	VMOV V14.B16, V15.B16
-	VFMLA V10.S4, V24.S4, V15.S4
-	VFMLA V10.S4, V23.S4, V14.S4
-	// r263 = FMA r44:ex r26:z r262
-	VFMLA V17.S4, V20.S4, V15.S4
-	VFMLA V11.S4, V19.S4, V14.S4
-	// r264 = Mul r252:hVc r263
-	WORD $0x6e2fde0f // fmul v15.4s, v16.4s, v15.4s
-	WORD $0x6e2edece // fmul v14.4s, v22.4s, v14.4s
-	// r265:hv = Select r236:refr r3:gV r264
-	VBIF V21.B16, V15.B16, V6.B16
-	VBIF V18.B16, V14.B16, V7.B16
-	// r266 = Imm 0x0
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	// If GG
-	CBZ R14, manyskip752
-	MOVWU 28(R2), R3
-	VDUP R3, V14.S4 // r21:dtRTau = DtRTau
-	// r267 = Mul r252:hVc r21:dtRTau
-	WORD $0x6e2ede0f // fmul v15.4s, v16.4s, v14.4s
-	WORD $0x6e2edece // fmul v14.4s, v22.4s, v14.4s
-	MOVD $0xbf800000, R3
-	VDUP R3, V17.S4 // r86 = -1
-	// r268 = Mul r267 r86
-	WORD $0x6e31ddef // fmul v15.4s, v15.4s, v17.4s
-	WORD $0x6e31ddce // fmul v14.4s, v14.4s, v17.4s
-	// r269 = FMA r44:ex r9:vr r260:q
-	VFMLA V13.S4, V20.S4, V24.S4
-	VFMLA V12.S4, V19.S4, V23.S4
-	// r270 = Mul r268 r269
-	WORD $0x6e38ddef // fmul v15.4s, v15.4s, v24.4s
-	WORD $0x6e37ddce // fmul v14.4s, v14.4s, v23.4s
-	VEOR V12.B16, V12.B16, V12.B16 // r228 = 0
-	// r266 = Select r236:refr r228 r270
-	VMOV V21.B16, V10.B16
-	VBSL V15.B16, V12.B16, V10.B16
-	VMOV V18.B16, V11.B16
-	VBSL V14.B16, V12.B16, V11.B16
-manyskip752:
-	MOVWU 0(R2), R3
-	VDUP R3, V12.S4 // r5:vTh = VTh
-	// r272 = Sub r0:V r5:vTh
-	WORD $0x4eacd40d // fsub v13.4s, v0.4s, v12.4s
-	WORD $0x4eacd42c // fsub v12.4s, v1.4s, v12.4s
-	// r273 = Abs r272
-	WORD $0x4ea0f9ad // fabs v13.4s, v13.4s
-	WORD $0x4ea0f98c // fabs v12.4s, v12.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V14.S4 // r238:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V15.S4 // r240:width = Width
-	// r274 = FMA r273 r238:negInvD r240:width
-	VMOV V15.B16, V17.B16
-	VFMLA V14.S4, V13.S4, V17.S4
-	VFMLA V14.S4, V12.S4, V15.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V12.S4 // r239:alpha = Alpha
-	// r275 = Mul r239:alpha r274
-	WORD $0x6e31dd91 // fmul v17.4s, v12.4s, v17.4s
-	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r228 = 0
-	// r276 = CmpLT r275 r228
-	WORD $0x6eb1e5ae // fcmgt v14.4s, v13.4s, v17.4s
-	WORD $0x6eace5ad // fcmgt v13.4s, v13.4s, v12.4s
-	VEOR V15.B16, V15.B16, V15.B16 // r228 = 0
-	// r277 = Select r276 r228 r275
-	VBSL V17.B16, V15.B16, V14.B16
-	VBSL V12.B16, V15.B16, V13.B16
-	MOVWU 44(R2), R3
-	VDUP R3, V12.S4 // r237:invD = InvD
-	// r278 = Mul r277 r237:invD
-	WORD $0x6e2cddcf // fmul v15.4s, v14.4s, v12.4s
-	WORD $0x6e2cddac // fmul v12.4s, v13.4s, v12.4s
-	MOVWU 12(R2), R3
-	VDUP R3, V17.S4 // r10:b = B
-	// r279 = Mul r4:gW r10:b
-	WORD $0x6e31dd13 // fmul v19.4s, v8.4s, v17.4s
-	WORD $0x6e31dd31 // fmul v17.4s, v9.4s, v17.4s
-	// r280 = Mul r279 r278
-	WORD $0x6e2fde73 // fmul v19.4s, v19.4s, v15.4s
-	WORD $0x6e2cde31 // fmul v17.4s, v17.4s, v12.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V12.S4 // r43 = 1
-	// r281 = Sub r43 r277
-	WORD $0x4eaed58e // fsub v14.4s, v12.4s, v14.4s
-	WORD $0x4eadd58c // fsub v12.4s, v12.4s, v13.4s
-	// r3:gV = FMA r265:hv r281 r280
-	VMOV V19.B16, V13.B16
-	VFMLA V14.S4, V6.S4, V13.S4
-	VMOV V13.B16, V6.B16
-	VMOV V17.B16, V13.B16
-	VFMLA V12.S4, V7.S4, V13.S4
-	VMOV V13.B16, V7.B16
-	// If GI
-	CBZ R13, manyskip753
-	// Store GI r255:gI
-	FMOVQ F26, 16(R13)
-	VST1.P [V25.S4], (R13)(R24)
-manyskip753:
-	// If GG
-	CBZ R14, manyskip754
-	// Store GG r266
-	FMOVQ F11, 16(R14)
-	VST1.P [V10.S4], (R14)(R25)
-manyskip754:
-	// If GDelta
-	CBZ R15, manyskip755
-	VEOR V10.B16, V10.B16, V10.B16 // r228 = 0
-	// r283 = Select r236:refr r228 r252:hVc
-	VBSL V16.B16, V10.B16, V21.B16
-	VBSL V22.B16, V10.B16, V18.B16
-	// Store GDelta r283
-	FMOVQ F18, 16(R15)
-	VST1.P [V21.S4], (R15)(R26)
-manyskip755:
-	SUBS $1, R16
-	BNE manystep743
-	// Store GV r3:gV
-	FMOVQ F6, -32(R10)
-	FMOVQ F7, -16(R10)
-	// Store GW r4:gW
-	FMOVQ F8, -32(R11)
-	FMOVQ F9, -16(R11)
-	ADD $8, R19
-	SUBS $8, R1
-	BGE manyloop2
-manyloop2end:
-	ADD $8, R1
+	VDUP R3, V16.S4 // r268:dtCTau2 = DtCTau2
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
@@ -25115,57 +23685,53 @@ manyloop1:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil774
+	CBZ R7, manynil430
 	ADD R19<<2, R7, R7
-manynil774:
+manynil430:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil775
+	CBZ R8, manynil431
 	ADD R19<<2, R8, R8
-manynil775:
+manynil431:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil776
+	CBZ R9, manynil432
 	ADD R19<<2, R9, R9
-manynil776:
+manynil432:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil777
+	CBZ R12, manynil433
 	ADD R19<<2, R12, R12
-manynil777:
+manynil433:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil778
+	CBZ R13, manynil434
 	ADD R19<<2, R13, R13
-manynil778:
+manynil434:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil779
+	CBZ R14, manynil435
 	ADD R19<<2, R14, R14
-manynil779:
+manynil435:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil780
+	CBZ R15, manynil436
 	ADD R19<<2, R15, R15
-manynil780:
-manystep763:
-	MOVWU 0(R2), R3
-	VDUP R3, V5.S4 // r5:vTh = VTh
+manynil436:
+manystep419:
 	// r6:spk = CmpGE r0:V r5:vTh
-	WORD $0x6e25e405 // fcmge v5.4s, v0.4s, v5.4s
+	WORD $0x6e3fe405 // fcmge v5.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
 	VDUP R3, V6.S4 // r7:vThRst = VThRst
 	// r8:vs = Sub r0:V r7:vThRst
 	WORD $0x4ea6d406 // fsub v6.4s, v0.4s, v6.4s
 	// r9:vr = Select r6:spk r8:vs r0:V
 	VBIF V5.B16, V0.B16, V6.B16
-	MOVWU 12(R2), R3
-	VDUP R3, V7.S4 // r10:b = B
 	// r11:wb = Add r1:W r10:b
-	WORD $0x4e27d427 // fadd v7.4s, v1.4s, v7.4s
+	WORD $0x4e3ed427 // fadd v7.4s, v1.4s, v30.4s
 	// r12:u = Select r6:spk r11:wb r1:W
 	VBSL V1.B16, V7.B16, V5.B16
 	// r13:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip764
+	CBZ R7, manyskip420
 	// r13:in = Load I
 	VLD1.P (R7)(R20), [V7.S4]
-manyskip764:
+manyskip420:
 	MOVWU 16(R2), R3
 	VDUP R3, V8.S4 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -25178,115 +23744,101 @@ manyskip764:
 	WORD $0x6e29dd0a // fmul v10.4s, v8.4s, v9.4s
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ea5d4e7 // fsub v7.4s, v7.4s, v5.4s
-	MOVWU 28(R2), R3
-	VDUP R3, V5.S4 // r21:dtRTau = DtRTau
 	// r23:drive = Mul r21:dtRTau r22:iu
-	WORD $0x6e27dca5 // fmul v5.4s, v5.4s, v7.4s
-	MOVWU 24(R2), R3
-	VDUP R3, V7.S4 // r19:dtCTau = DtCTau
+	WORD $0x6e27df87 // fmul v7.4s, v28.4s, v7.4s
 	// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-	VFMLA V10.S4, V7.S4, V5.S4
+	VFMLA V10.S4, V29.S4, V7.S4
 	// r25:a1a2 = Add r16:a1 r18:a2
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
-	MOVWU 24(R2), R3
-	VDUP R3, V7.S4 // r19:dtCTau = DtCTau
 	// r26:z = Mul r19:dtCTau r25:a1a2
-	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
+	WORD $0x6e28dfa8 // fmul v8.4s, v29.4s, v8.4s
 	// If G
-	CBZ R9, manyskip765
+	CBZ R9, manyskip421
 	// r27 = Load G
-	VLD1.P (R9)(R22), [V8.S4]
-	MOVWU 28(R2), R3
-	VDUP R3, V9.S4 // r21:dtRTau = DtRTau
+	VLD1.P (R9)(R22), [V5.S4]
 	// r28:gd = Mul r21:dtRTau r27
-	WORD $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
+	WORD $0x6e25df85 // fmul v5.4s, v28.4s, v5.4s
 	// r26:z = Sub r26:z r28:gd
-	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
+	WORD $0x4ea5d508 // fsub v8.4s, v8.4s, v5.4s
 	// r30 = Imm 0x0
-	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
 	// r31:gv = FMA r28:gd r9:vr r30
-	VFMLA V6.S4, V9.S4, V8.S4
+	VFMLA V6.S4, V5.S4, V9.S4
 	// r24:F = Sub r24:F r31:gv
-	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
-manyskip765:
+	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
+manyskip421:
 	// r33:az = Abs r26:z
-	WORD $0x4ea0f8e8 // fabs v8.4s, v7.4s
+	WORD $0x4ea0f905 // fabs v5.4s, v8.4s
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V9.S4 // r34 = 0.0013888889
 	MOVD $0x3c088889, R3
 	VDUP R3, V10.S4 // r35 = 0.008333334
 	// r36 = FMA r34 r26:z r35
-	VFMLA V7.S4, V9.S4, V10.S4
+	VFMLA V8.S4, V9.S4, V10.S4
 	MOVD $0x3d2aaaab, R3
 	VDUP R3, V9.S4 // r37 = 0.041666668
 	// r38 = FMA r36 r26:z r37
-	VFMLA V7.S4, V10.S4, V9.S4
+	VFMLA V8.S4, V10.S4, V9.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V10.S4 // r39 = 0.16666667
 	// r40 = FMA r38 r26:z r39
-	VFMLA V7.S4, V9.S4, V10.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V9.S4 // r41 = 0.5
+	VFMLA V8.S4, V9.S4, V10.S4
 	// r42 = FMA r40 r26:z r41
-	VFMLA V7.S4, V10.S4, V9.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V10.S4 // r43 = 1
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V10.S4, V9.S4
 	// r44:ex = FMA r42 r26:z r43
-	VFMLA V7.S4, V9.S4, V10.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V9.S4 // r45 = 0.125
+	VMOV V26.B16, V10.B16
+	VFMLA V8.S4, V9.S4, V10.S4
 	// r46:large = CmpGT r33:az r45
-	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	WORD $0x6eb9e4a9 // fcmgt v9.4s, v5.4s, v25.4s
 	// Rare r46:large
 	WORD $0x6eb0a92b // umaxv s11, v9.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare766
+	CBZW R3, manyrare422
 	MOVD $0x3493f27e, R3
 	VDUP R3, V11.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r48 = 2.7557319e-06
 	// r49 = FMA r47 r26:z r48
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V11.S4 // r50 = 2.4801588e-05
 	// r51 = FMA r49 r26:z r50
-	VFMLA V7.S4, V12.S4, V11.S4
+	VFMLA V8.S4, V12.S4, V11.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r52 = 0.0001984127
 	// r53 = FMA r51 r26:z r52
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V11.S4 // r34 = 0.0013888889
 	// r54 = FMA r53 r26:z r34
-	VFMLA V7.S4, V12.S4, V11.S4
+	VFMLA V8.S4, V12.S4, V11.S4
 	MOVD $0x3c088889, R3
 	VDUP R3, V12.S4 // r35 = 0.008333334
 	// r55 = FMA r54 r26:z r35
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3d2aaaab, R3
 	VDUP R3, V11.S4 // r37 = 0.041666668
 	// r56 = FMA r55 r26:z r37
-	VFMLA V7.S4, V12.S4, V11.S4
+	VFMLA V8.S4, V12.S4, V11.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V12.S4 // r39 = 0.16666667
 	// r57 = FMA r56 r26:z r39
-	VFMLA V7.S4, V11.S4, V12.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	VFMLA V8.S4, V11.S4, V12.S4
 	// r58 = FMA r57 r26:z r41
-	VFMLA V7.S4, V12.S4, V11.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V12.S4 // r43 = 1
+	VMOV V27.B16, V11.B16
+	VFMLA V8.S4, V12.S4, V11.S4
 	// r59:taylor = FMA r58 r26:z r43
-	VFMLA V7.S4, V11.S4, V12.S4
+	VMOV V26.B16, V12.B16
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V11.S4 // r60 = 95
 	// r61 = CmpGT r26:z r60
-	WORD $0x6eabe4eb // fcmgt v11.4s, v7.4s, v11.4s
+	WORD $0x6eabe50b // fcmgt v11.4s, v8.4s, v11.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V13.S4 // r60 = 95
 	// r62:zl = Select r61 r60 r26:z
-	VBSL V7.B16, V13.B16, V11.B16
+	VBSL V8.B16, V13.B16, V11.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V13.S4 // r63 = -87
 	// r64 = CmpLT r62:zl r63
@@ -25343,13 +23895,11 @@ manyskip765:
 	VDUP R3, V16.S4 // r39 = 0.16666667
 	// r80 = FMA r79 r73:r r39
 	VFMLA V13.S4, V14.S4, V16.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V14.S4 // r41 = 0.5
 	// r81 = FMA r80 r73:r r41
+	VMOV V27.B16, V14.B16
 	VFMLA V13.S4, V16.S4, V14.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V16.S4 // r43 = 1
 	// r82:q = FMA r81 r73:r r43
+	VMOV V26.B16, V16.B16
 	VFMLA V13.S4, V14.S4, V16.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V14.S4 // r83 = 30
@@ -25375,40 +23925,36 @@ manyskip765:
 	// r92 = Shl 23 r91
 	VSHL $23, V14.S4, V14.S4
 	// r93:pow2 = FromBits r92
-	MOVD $0x3f800000, R3
-	VDUP R3, V17.S4 // r43 = 1
 	// r94:oneMinus = Sub r43 r93:pow2
-	WORD $0x4eaed631 // fsub v17.4s, v17.4s, v14.4s
+	WORD $0x4eaed74e // fsub v14.4s, v26.4s, v14.4s
 	// r95 = FMA r73:r r82:q r94:oneMinus
-	VFMLA V16.S4, V13.S4, V17.S4
+	VFMLA V16.S4, V13.S4, V14.S4
 	// r96:y = Div r95 r62:zl
-	WORD $0x6e2bfe31 // fdiv v17.4s, v17.4s, v11.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	WORD $0x6e2bfdce // fdiv v14.4s, v14.4s, v11.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
+	VFMLA V27.S4, V15.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r66 = 1.2582912e+07
-	// r97 = FMA r69:k r41 r66
-	VFMLA V11.S4, V15.S4, V13.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r66 = 1.2582912e+07
 	// r98:kHalf = Sub r97 r66
-	WORD $0x4eabd5ad // fsub v13.4s, v13.4s, v11.4s
+	WORD $0x4eadd56b // fsub v11.4s, v11.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r66 = 1.2582912e+07
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
 	// r99 = Add r98:kHalf r66
-	WORD $0x4e2bd5ab // fadd v11.4s, v13.4s, v11.4s
+	WORD $0x4e2dd56d // fadd v13.4s, v11.4s, v13.4s
 	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r90 = 1.78e-43
+	VDUP R3, V16.S4 // r90 = 1.78e-43
 	// r101 = IAdd r100:kBits r90
-	VADD V14.S4, V11.S4, V11.S4
+	VADD V16.S4, V13.S4, V13.S4
 	// r102 = Shl 23 r101
-	VSHL $23, V11.S4, V11.S4
+	VSHL $23, V13.S4, V13.S4
 	// r103:pow2 = FromBits r102
 	// r104 = Mul r96:y r103:pow2
-	WORD $0x6e2bde31 // fmul v17.4s, v17.4s, v11.4s
+	WORD $0x6e2dddce // fmul v14.4s, v14.4s, v13.4s
 	// r105 = Sub r69:k r98:kHalf
-	WORD $0x4eadd5ef // fsub v15.4s, v15.4s, v13.4s
+	WORD $0x4eabd5ef // fsub v15.4s, v15.4s, v11.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r66 = 1.2582912e+07
 	// r106 = Add r105 r66
@@ -25422,102 +23968,100 @@ manyskip765:
 	VSHL $23, V15.S4, V15.S4
 	// r110:pow2 = FromBits r109
 	// r111:big = Mul r104 r110:pow2
-	WORD $0x6e2fde31 // fmul v17.4s, v17.4s, v15.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	WORD $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	// r112 = CmpLE r33:az r41
-	WORD $0x6e28e568 // fcmge v8.4s, v11.4s, v8.4s
+	WORD $0x6e25e765 // fcmge v5.4s, v27.4s, v5.4s
 	// r113:far = Select r112 r59:taylor r111:big
-	VBSL V17.B16, V12.B16, V8.B16
+	VBSL V14.B16, V12.B16, V5.B16
 	// r44:ex = Select r46:large r113:far r44:ex
-	VBIT V9.B16, V8.B16, V10.B16
-manyrare766:
+	VBIT V9.B16, V5.B16, V10.B16
+	MOVWU 60(R2), R3
+	VDUP R3, V16.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V17.S4
+manyrare422:
 	// r114:vc = FMA r44:ex r24:F r9:vr
-	VMOV V6.B16, V8.B16
-	VFMLA V5.S4, V10.S4, V8.S4
+	VMOV V6.B16, V5.B16
+	VFMLA V7.S4, V10.S4, V5.S4
 	// If Delta
-	CBZ R8, manyskip767
+	CBZ R8, manyskip423
 	// r115 = Load Delta
 	VLD1.P (R8)(R21), [V11.S4]
 	// r114:vc = Add r114:vc r115
-	WORD $0x4e2bd508 // fadd v8.4s, v8.4s, v11.4s
-manyskip767:
+	WORD $0x4e2bd4a5 // fadd v5.4s, v5.4s, v11.4s
+manyskip423:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V11.S4 // r117 = 0.0011904762
 	MOVD $0x3be38e39, R3
 	VDUP R3, V12.S4 // r118 = 0.0069444445
 	// r119 = FMA r117 r26:z r118
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3d088889, R3
 	VDUP R3, V11.S4 // r120 = 0.033333335
 	// r121 = FMA r119 r26:z r120
-	VFMLA V7.S4, V12.S4, V11.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V12.S4 // r45 = 0.125
+	VFMLA V8.S4, V12.S4, V11.S4
 	// r122 = FMA r121 r26:z r45
-	VFMLA V7.S4, V11.S4, V12.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3eaaaaab, R3
 	VDUP R3, V11.S4 // r123 = 0.33333334
 	// r124 = FMA r122 r26:z r123
-	VFMLA V7.S4, V12.S4, V11.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V12.S4 // r41 = 0.5
+	VFMLA V8.S4, V12.S4, V11.S4
 	// r125:dphi = FMA r124 r26:z r41
-	VFMLA V7.S4, V11.S4, V12.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V11.S4, V12.S4
 	// Rare r46:large
 	WORD $0x6eb0a92b // umaxv s11, v9.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare768
+	CBZW R3, manyrare424
 	MOVD $0x32c54352, R3
 	VDUP R3, V11.S4 // r126 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
 	VDUP R3, V13.S4 // r127 = 2.5052108e-07
 	// r128 = FMA r126 r26:z r127
-	VFMLA V7.S4, V11.S4, V13.S4
+	VFMLA V8.S4, V11.S4, V13.S4
 	MOVD $0x362670cd, R3
 	VDUP R3, V11.S4 // r129 = 2.4801586e-06
 	// r130 = FMA r128 r26:z r129
-	VFMLA V7.S4, V13.S4, V11.S4
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x37b8ef1d, R3
 	VDUP R3, V13.S4 // r131 = 2.2045855e-05
 	// r132 = FMA r130 r26:z r131
-	VFMLA V7.S4, V11.S4, V13.S4
+	VFMLA V8.S4, V11.S4, V13.S4
 	MOVD $0x39360b61, R3
 	VDUP R3, V11.S4 // r133 = 0.00017361112
 	// r134 = FMA r132 r26:z r133
-	VFMLA V7.S4, V13.S4, V11.S4
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V13.S4 // r117 = 0.0011904762
 	// r135 = FMA r134 r26:z r117
-	VFMLA V7.S4, V11.S4, V13.S4
+	VFMLA V8.S4, V11.S4, V13.S4
 	MOVD $0x3be38e39, R3
 	VDUP R3, V11.S4 // r118 = 0.0069444445
 	// r136 = FMA r135 r26:z r118
-	VFMLA V7.S4, V13.S4, V11.S4
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x3d088889, R3
 	VDUP R3, V13.S4 // r120 = 0.033333335
 	// r137 = FMA r136 r26:z r120
-	VFMLA V7.S4, V11.S4, V13.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V11.S4 // r45 = 0.125
+	VFMLA V8.S4, V11.S4, V13.S4
 	// r138 = FMA r137 r26:z r45
-	VFMLA V7.S4, V13.S4, V11.S4
+	VMOV V25.B16, V11.B16
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x3eaaaaab, R3
 	VDUP R3, V13.S4 // r123 = 0.33333334
 	// r139 = FMA r138 r26:z r123
-	VFMLA V7.S4, V11.S4, V13.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	VFMLA V8.S4, V11.S4, V13.S4
 	// r140 = FMA r139 r26:z r41
-	VFMLA V7.S4, V13.S4, V11.S4
+	VMOV V27.B16, V11.B16
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V13.S4 // r60 = 95
 	// r141 = CmpGT r26:z r60
-	WORD $0x6eade4ed // fcmgt v13.4s, v7.4s, v13.4s
+	WORD $0x6eade50d // fcmgt v13.4s, v8.4s, v13.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V14.S4 // r60 = 95
 	// r142 = Select r141 r60 r26:z
-	VBSL V7.B16, V14.B16, V13.B16
+	VBSL V8.B16, V14.B16, V13.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V14.S4 // r63 = -87
 	// r143 = CmpLT r142 r63
@@ -25574,17 +24118,14 @@ manyskip767:
 	VDUP R3, V17.S4 // r39 = 0.16666667
 	// r155 = FMA r154 r148 r39
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V15.S4 // r41 = 0.5
 	// r156 = FMA r155 r148 r41
+	VMOV V27.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V17.S4 // r43 = 1
 	// r157 = FMA r156 r148 r43
+	VMOV V26.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V15.S4 // r43 = 1
 	// r158 = FMA r148 r157 r43
+	VMOV V26.B16, V15.B16
 	VFMLA V17.S4, V14.S4, V15.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r66 = 1.2582912e+07
@@ -25605,67 +24146,66 @@ manyskip767:
 	MOVD $0xa74a963c, R3
 	VDUP R3, V18.S4 // r166 = -2.8114574e-15
 	// r167 = FMA r165 r26:z r166
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x29573f9f, R3
 	VDUP R3, V17.S4 // r168 = 4.7794773e-14
 	// r169 = FMA r167 r26:z r168
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xab573f9f, R3
 	VDUP R3, V18.S4 // r170 = -7.6471636e-13
 	// r171 = FMA r169 r26:z r170
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x2d49cba5, R3
 	VDUP R3, V17.S4 // r172 = 1.1470745e-11
 	// r173 = FMA r171 r26:z r172
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xaf309231, R3
 	VDUP R3, V18.S4 // r174 = -1.6059044e-10
 	// r175 = FMA r173 r26:z r174
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x310f76c7, R3
 	VDUP R3, V17.S4 // r176 = 2.0876756e-09
 	// r177 = FMA r175 r26:z r176
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xb2d7322b, R3
 	VDUP R3, V18.S4 // r178 = -2.5052108e-08
 	// r179 = FMA r177 r26:z r178
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V17.S4 // r47 = 2.755732e-07
 	// r180 = FMA r179 r26:z r47
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xb638ef1d, R3
 	VDUP R3, V18.S4 // r181 = -2.7557319e-06
 	// r182 = FMA r180 r26:z r181
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V17.S4 // r50 = 2.4801588e-05
 	// r183 = FMA r182 r26:z r50
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xb9500d01, R3
 	VDUP R3, V18.S4 // r184 = -0.0001984127
 	// r185 = FMA r183 r26:z r184
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V17.S4 // r34 = 0.0013888889
 	// r186 = FMA r185 r26:z r34
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xbc088889, R3
 	VDUP R3, V18.S4 // r187 = -0.008333334
 	// r188 = FMA r186 r26:z r187
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x3d2aaaab, R3
 	VDUP R3, V17.S4 // r37 = 0.041666668
 	// r189 = FMA r188 r26:z r37
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xbe2aaaab, R3
 	VDUP R3, V18.S4 // r190 = -0.16666667
 	// r191 = FMA r189 r26:z r190
-	VFMLA V7.S4, V17.S4, V18.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V17.S4 // r41 = 0.5
+	VFMLA V8.S4, V17.S4, V18.S4
 	// r192 = FMA r191 r26:z r41
-	VFMLA V7.S4, V18.S4, V17.S4
+	VMOV V27.B16, V17.B16
+	VFMLA V8.S4, V18.S4, V17.S4
 	// r193 = Mul r164 r192
 	WORD $0x6e31ddce // fmul v14.4s, v14.4s, v17.4s
 	MOVD $0x41f00000, R3
@@ -25676,10 +24216,8 @@ manyskip767:
 	VDUP R3, V18.S4 // r83 = 30
 	// r195 = Select r194 r83 r146
 	VBSL V16.B16, V18.B16, V17.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V18.S4 // r43 = 1
 	// r196 = Sub r142 r43
-	WORD $0x4eb2d5b2 // fsub v18.4s, v13.4s, v18.4s
+	WORD $0x4ebad5b2 // fsub v18.4s, v13.4s, v26.4s
 	MOVD $0xbf800000, R3
 	VDUP R3, V19.S4 // r86 = -1
 	// r197 = Mul r195 r86
@@ -25702,32 +24240,30 @@ manyskip767:
 	WORD $0x6e2dfe31 // fdiv v17.4s, v17.4s, v13.4s
 	// r205 = Div r204 r142
 	WORD $0x6e2dfe31 // fdiv v17.4s, v17.4s, v13.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V13.S4 // r41 = 0.5
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	// r206 = FMA r146 r41 r66
+	VFMLA V27.S4, V16.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r66 = 1.2582912e+07
-	// r206 = FMA r146 r41 r66
-	VFMLA V13.S4, V16.S4, V15.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r66 = 1.2582912e+07
 	// r207 = Sub r206 r66
-	WORD $0x4eadd5ef // fsub v15.4s, v15.4s, v13.4s
+	WORD $0x4eafd5ad // fsub v13.4s, v13.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	VDUP R3, V15.S4 // r66 = 1.2582912e+07
 	// r208 = Add r207 r66
-	WORD $0x4e2dd5ed // fadd v13.4s, v15.4s, v13.4s
+	WORD $0x4e2fd5af // fadd v15.4s, v13.4s, v15.4s
 	// r209:kBits = Bits r208
 	MOVD $0x7f, R3
 	VDUP R3, V18.S4 // r90 = 1.78e-43
 	// r210 = IAdd r209:kBits r90
-	VADD V18.S4, V13.S4, V13.S4
+	VADD V18.S4, V15.S4, V15.S4
 	// r211 = Shl 23 r210
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V15.S4, V15.S4
 	// r212:pow2 = FromBits r211
 	// r213 = Mul r205 r212:pow2
-	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	WORD $0x6e2fde31 // fmul v17.4s, v17.4s, v15.4s
 	// r214 = Sub r146 r207
-	WORD $0x4eafd610 // fsub v16.4s, v16.4s, v15.4s
+	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r66 = 1.2582912e+07
 	// r215 = Add r214 r66
@@ -25742,200 +24278,160 @@ manyskip767:
 	// r219:pow2 = FromBits r218
 	// r220 = Mul r213 r219:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V13.S4 // r43 = 1
 	// r221 = Div r43 r26:z
-	WORD $0x6e27fdad // fdiv v13.4s, v13.4s, v7.4s
+	WORD $0x6e28ff4d // fdiv v13.4s, v26.4s, v8.4s
 	// r222 = Div r221 r26:z
-	WORD $0x6e27fdad // fdiv v13.4s, v13.4s, v7.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V15.S4 // r43 = 1
+	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	// r223 = CmpGT r26:z r43
-	WORD $0x6eafe4ef // fcmgt v15.4s, v7.4s, v15.4s
+	WORD $0x6ebae50f // fcmgt v15.4s, v8.4s, v26.4s
 	// r224 = Select r223 r220 r140
 	VBSL V11.B16, V17.B16, V15.B16
 	MOVD $0xc0400000, R3
 	VDUP R3, V11.S4 // r225 = -3
 	// r226 = CmpGE r26:z r225
-	WORD $0x6e2be4eb // fcmge v11.4s, v7.4s, v11.4s
+	WORD $0x6e2be50b // fcmge v11.4s, v8.4s, v11.4s
 	// r227 = Select r226 r193 r220
 	VBSL V17.B16, V14.B16, V11.B16
-	VEOR V14.B16, V14.B16, V14.B16 // r228 = 0
 	// r229 = CmpLT r26:z r228
-	WORD $0x6ea7e5ce // fcmgt v14.4s, v14.4s, v7.4s
+	WORD $0x6ea8e70e // fcmgt v14.4s, v24.4s, v8.4s
 	// r230 = Select r229 r227 r224
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V11.S4 // r63 = -87
 	// r231 = CmpLT r26:z r63
-	WORD $0x6ea7e56b // fcmgt v11.4s, v11.4s, v7.4s
+	WORD $0x6ea8e56b // fcmgt v11.4s, v11.4s, v8.4s
 	// r232 = Select r231 r222 r230
 	VBSL V14.B16, V13.B16, V11.B16
 	// r125:dphi = Select r46:large r232 r125:dphi
 	VBIT V9.B16, V11.B16, V12.B16
-manyrare768:
+	MOVWU 60(R2), R3
+	VDUP R3, V16.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 36(R2), R3
+	VDUP R3, V18.S4
+	MOVWU 44(R2), R3
+	VDUP R3, V19.S4
+manyrare424:
 	// r233 = Time
 	VLD1R.P 4(R17), [V9.S4]
 	// r234 = Sub r233 r2:Last
 	WORD $0x4ea2d529 // fsub v9.4s, v9.4s, v2.4s
-	MOVWU 40(R2), R3
-	VDUP R3, V11.S4 // r235:tauRef = TauRef
 	// r236:refr = CmpLT r234 r235:tauRef
-	WORD $0x6ea9e569 // fcmgt v9.4s, v11.4s, v9.4s
+	WORD $0x6ea9e6e9 // fcmgt v9.4s, v23.4s, v9.4s
+	// r238 = Sub r0:V r5:vTh
+	WORD $0x4ebfd40b // fsub v11.4s, v0.4s, v31.4s
+	// r239 = Abs r238
+	WORD $0x4ea0f96b // fabs v11.4s, v11.4s
+	// r242 = FMA r239 r240:negInvD r241:width
+	VMOV V20.B16, V13.B16
+	VFMLA V21.S4, V11.S4, V13.S4
+	// r243 = Mul r237:alpha r242
+	WORD $0x6e2ddecd // fmul v13.4s, v22.4s, v13.4s
+	// r244 = CmpLT r243 r228
+	WORD $0x6eade70b // fcmgt v11.4s, v24.4s, v13.4s
+	// r245 = Select r244 r228 r243
+	VBSL V13.B16, V24.B16, V11.B16
+	// r247 = Mul r245 r246:invD
+	WORD $0x6e33dd6d // fmul v13.4s, v11.4s, v19.4s
 	// If GSpike
-	CBZ R12, manyskip769
-	// r241 = Select r236:refr r9:vr r114:vc
-	VBIT V9.B16, V6.B16, V8.B16
-	// r242 = Load GSpike
-	VLD1.P (R12)(R23), [V11.S4]
-	MOVWU 0(R2), R3
-	VDUP R3, V13.S4 // r5:vTh = VTh
-	// r243 = Sub r241 r5:vTh
-	WORD $0x4eadd508 // fsub v8.4s, v8.4s, v13.4s
-	// r244 = Abs r243
-	WORD $0x4ea0f908 // fabs v8.4s, v8.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V13.S4 // r238:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V14.S4 // r240:width = Width
-	// r245 = FMA r244 r238:negInvD r240:width
-	VFMLA V13.S4, V8.S4, V14.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V8.S4 // r239:alpha = Alpha
-	// r246 = Mul r239:alpha r245
-	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r228 = 0
-	// r247 = CmpLT r246 r228
-	WORD $0x6ea8e5ad // fcmgt v13.4s, v13.4s, v8.4s
-	VEOR V14.B16, V14.B16, V14.B16 // r228 = 0
-	// r248 = Select r247 r228 r246
-	VBSL V8.B16, V14.B16, V13.B16
-	// r249 = Mul r242 r248
-	WORD $0x6e2ddd6b // fmul v11.4s, v11.4s, v13.4s
-	MOVWU 44(R2), R3
-	VDUP R3, V8.S4 // r237:invD = InvD
-	// r3:gV = FMA r249 r237:invD r3:gV
-	VFMLA V8.S4, V11.S4, V3.S4
-manyskip769:
-	MOVWU 36(R2), R3
-	VDUP R3, V8.S4 // r251:ka = Ka
-	// r252:hVc = FMA r4:gW r251:ka r3:gV
-	VMOV V3.B16, V11.B16
-	VFMLA V8.S4, V4.S4, V11.S4
-	MOVWU 28(R2), R3
-	VDUP R3, V8.S4 // r21:dtRTau = DtRTau
-	// r253 = Mul r44:ex r21:dtRTau
-	WORD $0x6e28dd48 // fmul v8.4s, v10.4s, v8.4s
-	// r254 = Mul r252:hVc r253
-	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r228 = 0
-	// r255:gI = Select r236:refr r228 r254
-	VBIF V9.B16, V8.B16, V13.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V8.S4 // r43 = 1
-	MOVWU 32(R2), R3
-	VDUP R3, V14.S4 // r256:keep = Keep
-	// r257 = Select r236:refr r43 r256:keep
-	VBIF V9.B16, V14.B16, V8.B16
-	// r258 = Mul r4:gW r257
-	WORD $0x6e28dc84 // fmul v4.4s, v4.4s, v8.4s
-	// r4:gW = Sub r258 r255:gI
-	WORD $0x4eadd484 // fsub v4.4s, v4.4s, v13.4s
-	// r260:q = Mul r125:dphi r24:F
-	WORD $0x6e25dd8c // fmul v12.4s, v12.4s, v5.4s
-	MOVWU 60(R2), R3
-	VDUP R3, V5.S4 // r261:dtCTau2 = DtCTau2
-	MOVD $0x3f800000, R3
-	VDUP R3, V8.S4 // r43 = 1
-	// r262 = FMA r260:q r261:dtCTau2 r43
-	VFMLA V5.S4, V12.S4, V8.S4
-	// r263 = FMA r44:ex r26:z r262
-	VFMLA V7.S4, V10.S4, V8.S4
-	// r264 = Mul r252:hVc r263
-	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	// r265:hv = Select r236:refr r3:gV r264
-	VBIF V9.B16, V8.B16, V3.B16
-	// r266 = Imm 0x0
-	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R12, manyskip425
+	// r248 = Select r236:refr r9:vr r114:vc
+	VBIT V9.B16, V6.B16, V5.B16
+	// r249 = Load GSpike
+	VLD1.P (R12)(R23), [V14.S4]
+	// r250 = Sub r248 r5:vTh
+	WORD $0x4ebfd4a5 // fsub v5.4s, v5.4s, v31.4s
+	// r251 = Abs r250
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	// r252 = FMA r251 r240:negInvD r241:width
+	VMOV V20.B16, V15.B16
+	VFMLA V21.S4, V5.S4, V15.S4
+	// r253 = Mul r237:alpha r252
+	WORD $0x6e2fdecf // fmul v15.4s, v22.4s, v15.4s
+	// r254 = CmpLT r253 r228
+	WORD $0x6eafe705 // fcmgt v5.4s, v24.4s, v15.4s
+	// r255 = Select r254 r228 r253
+	VBSL V15.B16, V24.B16, V5.B16
+	// r256 = Mul r249 r255
+	WORD $0x6e25ddce // fmul v14.4s, v14.4s, v5.4s
+	// r3:gV = FMA r256 r246:invD r3:gV
+	VFMLA V19.S4, V14.S4, V3.S4
+manyskip425:
+	// r259:hVc = FMA r4:gW r258:ka r3:gV
+	VMOV V3.B16, V5.B16
+	VFMLA V18.S4, V4.S4, V5.S4
+	// r260 = Mul r44:ex r21:dtRTau
+	WORD $0x6e3cdd4e // fmul v14.4s, v10.4s, v28.4s
+	// r261 = Mul r259:hVc r260
+	WORD $0x6e2edcae // fmul v14.4s, v5.4s, v14.4s
+	// r262:gI = Select r236:refr r228 r261
+	VBIT V9.B16, V24.B16, V14.B16
+	// r264 = Select r236:refr r43 r263:keep
+	VMOV V9.B16, V15.B16
+	VBSL V17.B16, V26.B16, V15.B16
+	// r265 = Mul r4:gW r264
+	WORD $0x6e2fdc84 // fmul v4.4s, v4.4s, v15.4s
+	// r4:gW = Sub r265 r262:gI
+	WORD $0x4eaed484 // fsub v4.4s, v4.4s, v14.4s
+	// r267:q = Mul r125:dphi r24:F
+	WORD $0x6e27dd8c // fmul v12.4s, v12.4s, v7.4s
+	// r269 = FMA r267:q r268:dtCTau2 r43
+	VMOV V26.B16, V7.B16
+	VFMLA V16.S4, V12.S4, V7.S4
+	// r270 = FMA r44:ex r26:z r269
+	VFMLA V8.S4, V10.S4, V7.S4
+	// r271 = Mul r259:hVc r270
+	WORD $0x6e27dca7 // fmul v7.4s, v5.4s, v7.4s
+	// r272:hv = Select r236:refr r3:gV r271
+	VBIF V9.B16, V7.B16, V3.B16
+	// r273 = Imm 0x0
+	VEOR V7.B16, V7.B16, V7.B16
 	// If GG
-	CBZ R14, manyskip770
-	MOVWU 28(R2), R3
-	VDUP R3, V7.S4 // r21:dtRTau = DtRTau
-	// r267 = Mul r252:hVc r21:dtRTau
-	WORD $0x6e27dd67 // fmul v7.4s, v11.4s, v7.4s
+	CBZ R14, manyskip426
+	// r274 = Mul r259:hVc r21:dtRTau
+	WORD $0x6e3cdca8 // fmul v8.4s, v5.4s, v28.4s
 	MOVD $0xbf800000, R3
-	VDUP R3, V8.S4 // r86 = -1
-	// r268 = Mul r267 r86
-	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
-	// r269 = FMA r44:ex r9:vr r260:q
+	VDUP R3, V15.S4 // r86 = -1
+	// r275 = Mul r274 r86
+	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
+	// r276 = FMA r44:ex r9:vr r267:q
 	VFMLA V6.S4, V10.S4, V12.S4
-	// r270 = Mul r268 r269
-	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
-	VEOR V6.B16, V6.B16, V6.B16 // r228 = 0
-	// r266 = Select r236:refr r228 r270
-	VMOV V9.B16, V5.B16
-	VBSL V7.B16, V6.B16, V5.B16
-manyskip770:
-	MOVWU 0(R2), R3
-	VDUP R3, V6.S4 // r5:vTh = VTh
-	// r272 = Sub r0:V r5:vTh
-	WORD $0x4ea6d406 // fsub v6.4s, v0.4s, v6.4s
-	// r273 = Abs r272
-	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V7.S4 // r238:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V8.S4 // r240:width = Width
-	// r274 = FMA r273 r238:negInvD r240:width
-	VFMLA V7.S4, V6.S4, V8.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V6.S4 // r239:alpha = Alpha
-	// r275 = Mul r239:alpha r274
-	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	VEOR V7.B16, V7.B16, V7.B16 // r228 = 0
-	// r276 = CmpLT r275 r228
-	WORD $0x6ea6e4e7 // fcmgt v7.4s, v7.4s, v6.4s
-	VEOR V8.B16, V8.B16, V8.B16 // r228 = 0
-	// r277 = Select r276 r228 r275
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVWU 44(R2), R3
-	VDUP R3, V6.S4 // r237:invD = InvD
-	// r278 = Mul r277 r237:invD
-	WORD $0x6e26dce6 // fmul v6.4s, v7.4s, v6.4s
-	MOVWU 12(R2), R3
-	VDUP R3, V8.S4 // r10:b = B
+	// r277 = Mul r275 r276
+	WORD $0x6e2cdd08 // fmul v8.4s, v8.4s, v12.4s
+	// r273 = Select r236:refr r228 r277
+	VMOV V9.B16, V7.B16
+	VBSL V8.B16, V24.B16, V7.B16
+manyskip426:
 	// r279 = Mul r4:gW r10:b
-	WORD $0x6e28dc88 // fmul v8.4s, v4.4s, v8.4s
-	// r280 = Mul r279 r278
-	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V6.S4 // r43 = 1
-	// r281 = Sub r43 r277
-	WORD $0x4ea7d4c6 // fsub v6.4s, v6.4s, v7.4s
-	// r3:gV = FMA r265:hv r281 r280
-	VMOV V8.B16, V7.B16
-	VFMLA V6.S4, V3.S4, V7.S4
-	VMOV V7.B16, V3.B16
+	WORD $0x6e3edc86 // fmul v6.4s, v4.4s, v30.4s
+	// r280 = Mul r279 r247
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	// r281 = Sub r43 r245
+	WORD $0x4eabd74b // fsub v11.4s, v26.4s, v11.4s
+	// r3:gV = FMA r272:hv r281 r280
+	VMOV V6.B16, V8.B16
+	VFMLA V11.S4, V3.S4, V8.S4
+	VMOV V8.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip771
-	// Store GI r255:gI
-	VST1.P [V13.S4], (R13)(R24)
-manyskip771:
+	CBZ R13, manyskip427
+	// Store GI r262:gI
+	VST1.P [V14.S4], (R13)(R24)
+manyskip427:
 	// If GG
-	CBZ R14, manyskip772
-	// Store GG r266
-	VST1.P [V5.S4], (R14)(R25)
-manyskip772:
+	CBZ R14, manyskip428
+	// Store GG r273
+	VST1.P [V7.S4], (R14)(R25)
+manyskip428:
 	// If GDelta
-	CBZ R15, manyskip773
-	VEOR V5.B16, V5.B16, V5.B16 // r228 = 0
-	// r283 = Select r236:refr r228 r252:hVc
-	VBSL V11.B16, V5.B16, V9.B16
+	CBZ R15, manyskip429
+	// r283 = Select r236:refr r228 r259:hVc
+	VBSL V5.B16, V24.B16, V9.B16
 	// Store GDelta r283
 	VST1.P [V9.S4], (R15)(R26)
-manyskip773:
+manyskip429:
 	SUBS $1, R16
-	BNE manystep763
+	BNE manystep419
 	// Store GV r3:gV
 	FMOVQ F3, -16(R10)
 	// Store GW r4:gW
@@ -25962,58 +24458,54 @@ manytail:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil792
+	CBZ R7, manynil448
 	ADD R19<<2, R7, R7
-manynil792:
+manynil448:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil793
+	CBZ R8, manynil449
 	ADD R19<<2, R8, R8
-manynil793:
+manynil449:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil794
+	CBZ R9, manynil450
 	ADD R19<<2, R9, R9
-manynil794:
+manynil450:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil795
+	CBZ R12, manynil451
 	ADD R19<<2, R12, R12
-manynil795:
+manynil451:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil796
+	CBZ R13, manynil452
 	ADD R19<<2, R13, R13
-manynil796:
+manynil452:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil797
+	CBZ R14, manynil453
 	ADD R19<<2, R14, R14
-manynil797:
+manynil453:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil798
+	CBZ R15, manynil454
 	ADD R19<<2, R15, R15
-manynil798:
-manystep781:
-	MOVWU 0(R2), R3
-	VDUP R3, V5.S4 // r5:vTh = VTh
+manynil454:
+manystep437:
 	// r6:spk = CmpGE r0:V r5:vTh
-	WORD $0x6e25e405 // fcmge v5.4s, v0.4s, v5.4s
+	WORD $0x6e3fe405 // fcmge v5.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
 	VDUP R3, V6.S4 // r7:vThRst = VThRst
 	// r8:vs = Sub r0:V r7:vThRst
 	WORD $0x4ea6d406 // fsub v6.4s, v0.4s, v6.4s
 	// r9:vr = Select r6:spk r8:vs r0:V
 	VBIF V5.B16, V0.B16, V6.B16
-	MOVWU 12(R2), R3
-	VDUP R3, V7.S4 // r10:b = B
 	// r11:wb = Add r1:W r10:b
-	WORD $0x4e27d427 // fadd v7.4s, v1.4s, v7.4s
+	WORD $0x4e3ed427 // fadd v7.4s, v1.4s, v30.4s
 	// r12:u = Select r6:spk r11:wb r1:W
 	VBSL V1.B16, V7.B16, V5.B16
 	// r13:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip782
+	CBZ R7, manyskip438
 	// r13:in = Load I
 	FMOVS 0(R7), F7
 	ADD R20, R7
-manyskip782:
+manyskip438:
 	MOVWU 16(R2), R3
 	VDUP R3, V8.S4 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -26026,115 +24518,101 @@ manyskip782:
 	WORD $0x6e29dd0a // fmul v10.4s, v8.4s, v9.4s
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ea5d4e7 // fsub v7.4s, v7.4s, v5.4s
-	MOVWU 28(R2), R3
-	VDUP R3, V5.S4 // r21:dtRTau = DtRTau
 	// r23:drive = Mul r21:dtRTau r22:iu
-	WORD $0x6e27dca5 // fmul v5.4s, v5.4s, v7.4s
-	MOVWU 24(R2), R3
-	VDUP R3, V7.S4 // r19:dtCTau = DtCTau
+	WORD $0x6e27df87 // fmul v7.4s, v28.4s, v7.4s
 	// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-	VFMLA V10.S4, V7.S4, V5.S4
+	VFMLA V10.S4, V29.S4, V7.S4
 	// r25:a1a2 = Add r16:a1 r18:a2
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
-	MOVWU 24(R2), R3
-	VDUP R3, V7.S4 // r19:dtCTau = DtCTau
 	// r26:z = Mul r19:dtCTau r25:a1a2
-	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
+	WORD $0x6e28dfa8 // fmul v8.4s, v29.4s, v8.4s
 	// If G
-	CBZ R9, manyskip783
+	CBZ R9, manyskip439
 	// r27 = Load G
-	FMOVS 0(R9), F8
+	FMOVS 0(R9), F5
 	ADD R22, R9
-	MOVWU 28(R2), R3
-	VDUP R3, V9.S4 // r21:dtRTau = DtRTau
 	// r28:gd = Mul r21:dtRTau r27
-	WORD $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
+	WORD $0x6e25df85 // fmul v5.4s, v28.4s, v5.4s
 	// r26:z = Sub r26:z r28:gd
-	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
+	WORD $0x4ea5d508 // fsub v8.4s, v8.4s, v5.4s
 	// r30 = Imm 0x0
-	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
 	// r31:gv = FMA r28:gd r9:vr r30
-	VFMLA V6.S4, V9.S4, V8.S4
+	VFMLA V6.S4, V5.S4, V9.S4
 	// r24:F = Sub r24:F r31:gv
-	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
-manyskip783:
+	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
+manyskip439:
 	// r33:az = Abs r26:z
-	WORD $0x4ea0f8e8 // fabs v8.4s, v7.4s
+	WORD $0x4ea0f905 // fabs v5.4s, v8.4s
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V9.S4 // r34 = 0.0013888889
 	MOVD $0x3c088889, R3
 	VDUP R3, V10.S4 // r35 = 0.008333334
 	// r36 = FMA r34 r26:z r35
-	VFMLA V7.S4, V9.S4, V10.S4
+	VFMLA V8.S4, V9.S4, V10.S4
 	MOVD $0x3d2aaaab, R3
 	VDUP R3, V9.S4 // r37 = 0.041666668
 	// r38 = FMA r36 r26:z r37
-	VFMLA V7.S4, V10.S4, V9.S4
+	VFMLA V8.S4, V10.S4, V9.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V10.S4 // r39 = 0.16666667
 	// r40 = FMA r38 r26:z r39
-	VFMLA V7.S4, V9.S4, V10.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V9.S4 // r41 = 0.5
+	VFMLA V8.S4, V9.S4, V10.S4
 	// r42 = FMA r40 r26:z r41
-	VFMLA V7.S4, V10.S4, V9.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V10.S4 // r43 = 1
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V10.S4, V9.S4
 	// r44:ex = FMA r42 r26:z r43
-	VFMLA V7.S4, V9.S4, V10.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V9.S4 // r45 = 0.125
+	VMOV V26.B16, V10.B16
+	VFMLA V8.S4, V9.S4, V10.S4
 	// r46:large = CmpGT r33:az r45
-	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	WORD $0x6eb9e4a9 // fcmgt v9.4s, v5.4s, v25.4s
 	// Rare r46:large
 	FMOVS F9, R3
-	CBZW R3, manyrare784
+	CBZW R3, manyrare440
 	MOVD $0x3493f27e, R3
 	VDUP R3, V11.S4 // r47 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r48 = 2.7557319e-06
 	// r49 = FMA r47 r26:z r48
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V11.S4 // r50 = 2.4801588e-05
 	// r51 = FMA r49 r26:z r50
-	VFMLA V7.S4, V12.S4, V11.S4
+	VFMLA V8.S4, V12.S4, V11.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r52 = 0.0001984127
 	// r53 = FMA r51 r26:z r52
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V11.S4 // r34 = 0.0013888889
 	// r54 = FMA r53 r26:z r34
-	VFMLA V7.S4, V12.S4, V11.S4
+	VFMLA V8.S4, V12.S4, V11.S4
 	MOVD $0x3c088889, R3
 	VDUP R3, V12.S4 // r35 = 0.008333334
 	// r55 = FMA r54 r26:z r35
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3d2aaaab, R3
 	VDUP R3, V11.S4 // r37 = 0.041666668
 	// r56 = FMA r55 r26:z r37
-	VFMLA V7.S4, V12.S4, V11.S4
+	VFMLA V8.S4, V12.S4, V11.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V12.S4 // r39 = 0.16666667
 	// r57 = FMA r56 r26:z r39
-	VFMLA V7.S4, V11.S4, V12.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	VFMLA V8.S4, V11.S4, V12.S4
 	// r58 = FMA r57 r26:z r41
-	VFMLA V7.S4, V12.S4, V11.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V12.S4 // r43 = 1
+	VMOV V27.B16, V11.B16
+	VFMLA V8.S4, V12.S4, V11.S4
 	// r59:taylor = FMA r58 r26:z r43
-	VFMLA V7.S4, V11.S4, V12.S4
+	VMOV V26.B16, V12.B16
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V11.S4 // r60 = 95
 	// r61 = CmpGT r26:z r60
-	WORD $0x6eabe4eb // fcmgt v11.4s, v7.4s, v11.4s
+	WORD $0x6eabe50b // fcmgt v11.4s, v8.4s, v11.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V13.S4 // r60 = 95
 	// r62:zl = Select r61 r60 r26:z
-	VBSL V7.B16, V13.B16, V11.B16
+	VBSL V8.B16, V13.B16, V11.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V13.S4 // r63 = -87
 	// r64 = CmpLT r62:zl r63
@@ -26191,13 +24669,11 @@ manyskip783:
 	VDUP R3, V16.S4 // r39 = 0.16666667
 	// r80 = FMA r79 r73:r r39
 	VFMLA V13.S4, V14.S4, V16.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V14.S4 // r41 = 0.5
 	// r81 = FMA r80 r73:r r41
+	VMOV V27.B16, V14.B16
 	VFMLA V13.S4, V16.S4, V14.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V16.S4 // r43 = 1
 	// r82:q = FMA r81 r73:r r43
+	VMOV V26.B16, V16.B16
 	VFMLA V13.S4, V14.S4, V16.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V14.S4 // r83 = 30
@@ -26223,40 +24699,36 @@ manyskip783:
 	// r92 = Shl 23 r91
 	VSHL $23, V14.S4, V14.S4
 	// r93:pow2 = FromBits r92
-	MOVD $0x3f800000, R3
-	VDUP R3, V17.S4 // r43 = 1
 	// r94:oneMinus = Sub r43 r93:pow2
-	WORD $0x4eaed631 // fsub v17.4s, v17.4s, v14.4s
+	WORD $0x4eaed74e // fsub v14.4s, v26.4s, v14.4s
 	// r95 = FMA r73:r r82:q r94:oneMinus
-	VFMLA V16.S4, V13.S4, V17.S4
+	VFMLA V16.S4, V13.S4, V14.S4
 	// r96:y = Div r95 r62:zl
-	WORD $0x6e2bfe31 // fdiv v17.4s, v17.4s, v11.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	WORD $0x6e2bfdce // fdiv v14.4s, v14.4s, v11.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4 // r66 = 1.2582912e+07
+	// r97 = FMA r69:k r41 r66
+	VFMLA V27.S4, V15.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r66 = 1.2582912e+07
-	// r97 = FMA r69:k r41 r66
-	VFMLA V11.S4, V15.S4, V13.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r66 = 1.2582912e+07
 	// r98:kHalf = Sub r97 r66
-	WORD $0x4eabd5ad // fsub v13.4s, v13.4s, v11.4s
+	WORD $0x4eadd56b // fsub v11.4s, v11.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r66 = 1.2582912e+07
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
 	// r99 = Add r98:kHalf r66
-	WORD $0x4e2bd5ab // fadd v11.4s, v13.4s, v11.4s
+	WORD $0x4e2dd56d // fadd v13.4s, v11.4s, v13.4s
 	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r90 = 1.78e-43
+	VDUP R3, V16.S4 // r90 = 1.78e-43
 	// r101 = IAdd r100:kBits r90
-	VADD V14.S4, V11.S4, V11.S4
+	VADD V16.S4, V13.S4, V13.S4
 	// r102 = Shl 23 r101
-	VSHL $23, V11.S4, V11.S4
+	VSHL $23, V13.S4, V13.S4
 	// r103:pow2 = FromBits r102
 	// r104 = Mul r96:y r103:pow2
-	WORD $0x6e2bde31 // fmul v17.4s, v17.4s, v11.4s
+	WORD $0x6e2dddce // fmul v14.4s, v14.4s, v13.4s
 	// r105 = Sub r69:k r98:kHalf
-	WORD $0x4eadd5ef // fsub v15.4s, v15.4s, v13.4s
+	WORD $0x4eabd5ef // fsub v15.4s, v15.4s, v11.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r66 = 1.2582912e+07
 	// r106 = Add r105 r66
@@ -26270,102 +24742,100 @@ manyskip783:
 	VSHL $23, V15.S4, V15.S4
 	// r110:pow2 = FromBits r109
 	// r111:big = Mul r104 r110:pow2
-	WORD $0x6e2fde31 // fmul v17.4s, v17.4s, v15.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	WORD $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	// r112 = CmpLE r33:az r41
-	WORD $0x6e28e568 // fcmge v8.4s, v11.4s, v8.4s
+	WORD $0x6e25e765 // fcmge v5.4s, v27.4s, v5.4s
 	// r113:far = Select r112 r59:taylor r111:big
-	VBSL V17.B16, V12.B16, V8.B16
+	VBSL V14.B16, V12.B16, V5.B16
 	// r44:ex = Select r46:large r113:far r44:ex
-	VBIT V9.B16, V8.B16, V10.B16
-manyrare784:
+	VBIT V9.B16, V5.B16, V10.B16
+	MOVWU 60(R2), R3
+	VDUP R3, V16.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V17.S4
+manyrare440:
 	// r114:vc = FMA r44:ex r24:F r9:vr
-	VMOV V6.B16, V8.B16
-	VFMLA V5.S4, V10.S4, V8.S4
+	VMOV V6.B16, V5.B16
+	VFMLA V7.S4, V10.S4, V5.S4
 	// If Delta
-	CBZ R8, manyskip785
+	CBZ R8, manyskip441
 	// r115 = Load Delta
 	FMOVS 0(R8), F11
 	ADD R21, R8
 	// r114:vc = Add r114:vc r115
-	WORD $0x4e2bd508 // fadd v8.4s, v8.4s, v11.4s
-manyskip785:
+	WORD $0x4e2bd4a5 // fadd v5.4s, v5.4s, v11.4s
+manyskip441:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V11.S4 // r117 = 0.0011904762
 	MOVD $0x3be38e39, R3
 	VDUP R3, V12.S4 // r118 = 0.0069444445
 	// r119 = FMA r117 r26:z r118
-	VFMLA V7.S4, V11.S4, V12.S4
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3d088889, R3
 	VDUP R3, V11.S4 // r120 = 0.033333335
 	// r121 = FMA r119 r26:z r120
-	VFMLA V7.S4, V12.S4, V11.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V12.S4 // r45 = 0.125
+	VFMLA V8.S4, V12.S4, V11.S4
 	// r122 = FMA r121 r26:z r45
-	VFMLA V7.S4, V11.S4, V12.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V8.S4, V11.S4, V12.S4
 	MOVD $0x3eaaaaab, R3
 	VDUP R3, V11.S4 // r123 = 0.33333334
 	// r124 = FMA r122 r26:z r123
-	VFMLA V7.S4, V12.S4, V11.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V12.S4 // r41 = 0.5
+	VFMLA V8.S4, V12.S4, V11.S4
 	// r125:dphi = FMA r124 r26:z r41
-	VFMLA V7.S4, V11.S4, V12.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V11.S4, V12.S4
 	// Rare r46:large
 	FMOVS F9, R3
-	CBZW R3, manyrare786
+	CBZW R3, manyrare442
 	MOVD $0x32c54352, R3
 	VDUP R3, V11.S4 // r126 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
 	VDUP R3, V13.S4 // r127 = 2.5052108e-07
 	// r128 = FMA r126 r26:z r127
-	VFMLA V7.S4, V11.S4, V13.S4
+	VFMLA V8.S4, V11.S4, V13.S4
 	MOVD $0x362670cd, R3
 	VDUP R3, V11.S4 // r129 = 2.4801586e-06
 	// r130 = FMA r128 r26:z r129
-	VFMLA V7.S4, V13.S4, V11.S4
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x37b8ef1d, R3
 	VDUP R3, V13.S4 // r131 = 2.2045855e-05
 	// r132 = FMA r130 r26:z r131
-	VFMLA V7.S4, V11.S4, V13.S4
+	VFMLA V8.S4, V11.S4, V13.S4
 	MOVD $0x39360b61, R3
 	VDUP R3, V11.S4 // r133 = 0.00017361112
 	// r134 = FMA r132 r26:z r133
-	VFMLA V7.S4, V13.S4, V11.S4
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V13.S4 // r117 = 0.0011904762
 	// r135 = FMA r134 r26:z r117
-	VFMLA V7.S4, V11.S4, V13.S4
+	VFMLA V8.S4, V11.S4, V13.S4
 	MOVD $0x3be38e39, R3
 	VDUP R3, V11.S4 // r118 = 0.0069444445
 	// r136 = FMA r135 r26:z r118
-	VFMLA V7.S4, V13.S4, V11.S4
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x3d088889, R3
 	VDUP R3, V13.S4 // r120 = 0.033333335
 	// r137 = FMA r136 r26:z r120
-	VFMLA V7.S4, V11.S4, V13.S4
-	MOVD $0x3e000000, R3
-	VDUP R3, V11.S4 // r45 = 0.125
+	VFMLA V8.S4, V11.S4, V13.S4
 	// r138 = FMA r137 r26:z r45
-	VFMLA V7.S4, V13.S4, V11.S4
+	VMOV V25.B16, V11.B16
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x3eaaaaab, R3
 	VDUP R3, V13.S4 // r123 = 0.33333334
 	// r139 = FMA r138 r26:z r123
-	VFMLA V7.S4, V11.S4, V13.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V11.S4 // r41 = 0.5
+	VFMLA V8.S4, V11.S4, V13.S4
 	// r140 = FMA r139 r26:z r41
-	VFMLA V7.S4, V13.S4, V11.S4
+	VMOV V27.B16, V11.B16
+	VFMLA V8.S4, V13.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V13.S4 // r60 = 95
 	// r141 = CmpGT r26:z r60
-	WORD $0x6eade4ed // fcmgt v13.4s, v7.4s, v13.4s
+	WORD $0x6eade50d // fcmgt v13.4s, v8.4s, v13.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V14.S4 // r60 = 95
 	// r142 = Select r141 r60 r26:z
-	VBSL V7.B16, V14.B16, V13.B16
+	VBSL V8.B16, V14.B16, V13.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V14.S4 // r63 = -87
 	// r143 = CmpLT r142 r63
@@ -26422,17 +24892,14 @@ manyskip785:
 	VDUP R3, V17.S4 // r39 = 0.16666667
 	// r155 = FMA r154 r148 r39
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V15.S4 // r41 = 0.5
 	// r156 = FMA r155 r148 r41
+	VMOV V27.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V17.S4 // r43 = 1
 	// r157 = FMA r156 r148 r43
+	VMOV V26.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3f800000, R3
-	VDUP R3, V15.S4 // r43 = 1
 	// r158 = FMA r148 r157 r43
+	VMOV V26.B16, V15.B16
 	VFMLA V17.S4, V14.S4, V15.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r66 = 1.2582912e+07
@@ -26453,67 +24920,66 @@ manyskip785:
 	MOVD $0xa74a963c, R3
 	VDUP R3, V18.S4 // r166 = -2.8114574e-15
 	// r167 = FMA r165 r26:z r166
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x29573f9f, R3
 	VDUP R3, V17.S4 // r168 = 4.7794773e-14
 	// r169 = FMA r167 r26:z r168
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xab573f9f, R3
 	VDUP R3, V18.S4 // r170 = -7.6471636e-13
 	// r171 = FMA r169 r26:z r170
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x2d49cba5, R3
 	VDUP R3, V17.S4 // r172 = 1.1470745e-11
 	// r173 = FMA r171 r26:z r172
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xaf309231, R3
 	VDUP R3, V18.S4 // r174 = -1.6059044e-10
 	// r175 = FMA r173 r26:z r174
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x310f76c7, R3
 	VDUP R3, V17.S4 // r176 = 2.0876756e-09
 	// r177 = FMA r175 r26:z r176
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xb2d7322b, R3
 	VDUP R3, V18.S4 // r178 = -2.5052108e-08
 	// r179 = FMA r177 r26:z r178
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V17.S4 // r47 = 2.755732e-07
 	// r180 = FMA r179 r26:z r47
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xb638ef1d, R3
 	VDUP R3, V18.S4 // r181 = -2.7557319e-06
 	// r182 = FMA r180 r26:z r181
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V17.S4 // r50 = 2.4801588e-05
 	// r183 = FMA r182 r26:z r50
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xb9500d01, R3
 	VDUP R3, V18.S4 // r184 = -0.0001984127
 	// r185 = FMA r183 r26:z r184
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V17.S4 // r34 = 0.0013888889
 	// r186 = FMA r185 r26:z r34
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xbc088889, R3
 	VDUP R3, V18.S4 // r187 = -0.008333334
 	// r188 = FMA r186 r26:z r187
-	VFMLA V7.S4, V17.S4, V18.S4
+	VFMLA V8.S4, V17.S4, V18.S4
 	MOVD $0x3d2aaaab, R3
 	VDUP R3, V17.S4 // r37 = 0.041666668
 	// r189 = FMA r188 r26:z r37
-	VFMLA V7.S4, V18.S4, V17.S4
+	VFMLA V8.S4, V18.S4, V17.S4
 	MOVD $0xbe2aaaab, R3
 	VDUP R3, V18.S4 // r190 = -0.16666667
 	// r191 = FMA r189 r26:z r190
-	VFMLA V7.S4, V17.S4, V18.S4
-	MOVD $0x3f000000, R3
-	VDUP R3, V17.S4 // r41 = 0.5
+	VFMLA V8.S4, V17.S4, V18.S4
 	// r192 = FMA r191 r26:z r41
-	VFMLA V7.S4, V18.S4, V17.S4
+	VMOV V27.B16, V17.B16
+	VFMLA V8.S4, V18.S4, V17.S4
 	// r193 = Mul r164 r192
 	WORD $0x6e31ddce // fmul v14.4s, v14.4s, v17.4s
 	MOVD $0x41f00000, R3
@@ -26524,10 +24990,8 @@ manyskip785:
 	VDUP R3, V18.S4 // r83 = 30
 	// r195 = Select r194 r83 r146
 	VBSL V16.B16, V18.B16, V17.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V18.S4 // r43 = 1
 	// r196 = Sub r142 r43
-	WORD $0x4eb2d5b2 // fsub v18.4s, v13.4s, v18.4s
+	WORD $0x4ebad5b2 // fsub v18.4s, v13.4s, v26.4s
 	MOVD $0xbf800000, R3
 	VDUP R3, V19.S4 // r86 = -1
 	// r197 = Mul r195 r86
@@ -26550,32 +25014,30 @@ manyskip785:
 	WORD $0x6e2dfe31 // fdiv v17.4s, v17.4s, v13.4s
 	// r205 = Div r204 r142
 	WORD $0x6e2dfe31 // fdiv v17.4s, v17.4s, v13.4s
-	MOVD $0x3f000000, R3
-	VDUP R3, V13.S4 // r41 = 0.5
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	// r206 = FMA r146 r41 r66
+	VFMLA V27.S4, V16.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r66 = 1.2582912e+07
-	// r206 = FMA r146 r41 r66
-	VFMLA V13.S4, V16.S4, V15.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r66 = 1.2582912e+07
 	// r207 = Sub r206 r66
-	WORD $0x4eadd5ef // fsub v15.4s, v15.4s, v13.4s
+	WORD $0x4eafd5ad // fsub v13.4s, v13.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r66 = 1.2582912e+07
+	VDUP R3, V15.S4 // r66 = 1.2582912e+07
 	// r208 = Add r207 r66
-	WORD $0x4e2dd5ed // fadd v13.4s, v15.4s, v13.4s
+	WORD $0x4e2fd5af // fadd v15.4s, v13.4s, v15.4s
 	// r209:kBits = Bits r208
 	MOVD $0x7f, R3
 	VDUP R3, V18.S4 // r90 = 1.78e-43
 	// r210 = IAdd r209:kBits r90
-	VADD V18.S4, V13.S4, V13.S4
+	VADD V18.S4, V15.S4, V15.S4
 	// r211 = Shl 23 r210
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V15.S4, V15.S4
 	// r212:pow2 = FromBits r211
 	// r213 = Mul r205 r212:pow2
-	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	WORD $0x6e2fde31 // fmul v17.4s, v17.4s, v15.4s
 	// r214 = Sub r146 r207
-	WORD $0x4eafd610 // fsub v16.4s, v16.4s, v15.4s
+	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r66 = 1.2582912e+07
 	// r215 = Add r214 r66
@@ -26590,204 +25052,164 @@ manyskip785:
 	// r219:pow2 = FromBits r218
 	// r220 = Mul r213 r219:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V13.S4 // r43 = 1
 	// r221 = Div r43 r26:z
-	WORD $0x6e27fdad // fdiv v13.4s, v13.4s, v7.4s
+	WORD $0x6e28ff4d // fdiv v13.4s, v26.4s, v8.4s
 	// r222 = Div r221 r26:z
-	WORD $0x6e27fdad // fdiv v13.4s, v13.4s, v7.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V15.S4 // r43 = 1
+	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	// r223 = CmpGT r26:z r43
-	WORD $0x6eafe4ef // fcmgt v15.4s, v7.4s, v15.4s
+	WORD $0x6ebae50f // fcmgt v15.4s, v8.4s, v26.4s
 	// r224 = Select r223 r220 r140
 	VBSL V11.B16, V17.B16, V15.B16
 	MOVD $0xc0400000, R3
 	VDUP R3, V11.S4 // r225 = -3
 	// r226 = CmpGE r26:z r225
-	WORD $0x6e2be4eb // fcmge v11.4s, v7.4s, v11.4s
+	WORD $0x6e2be50b // fcmge v11.4s, v8.4s, v11.4s
 	// r227 = Select r226 r193 r220
 	VBSL V17.B16, V14.B16, V11.B16
-	VEOR V14.B16, V14.B16, V14.B16 // r228 = 0
 	// r229 = CmpLT r26:z r228
-	WORD $0x6ea7e5ce // fcmgt v14.4s, v14.4s, v7.4s
+	WORD $0x6ea8e70e // fcmgt v14.4s, v24.4s, v8.4s
 	// r230 = Select r229 r227 r224
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V11.S4 // r63 = -87
 	// r231 = CmpLT r26:z r63
-	WORD $0x6ea7e56b // fcmgt v11.4s, v11.4s, v7.4s
+	WORD $0x6ea8e56b // fcmgt v11.4s, v11.4s, v8.4s
 	// r232 = Select r231 r222 r230
 	VBSL V14.B16, V13.B16, V11.B16
 	// r125:dphi = Select r46:large r232 r125:dphi
 	VBIT V9.B16, V11.B16, V12.B16
-manyrare786:
+	MOVWU 60(R2), R3
+	VDUP R3, V16.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 36(R2), R3
+	VDUP R3, V18.S4
+	MOVWU 44(R2), R3
+	VDUP R3, V19.S4
+manyrare442:
 	// r233 = Time
 	VLD1R.P 4(R17), [V9.S4]
 	// r234 = Sub r233 r2:Last
 	WORD $0x4ea2d529 // fsub v9.4s, v9.4s, v2.4s
-	MOVWU 40(R2), R3
-	VDUP R3, V11.S4 // r235:tauRef = TauRef
 	// r236:refr = CmpLT r234 r235:tauRef
-	WORD $0x6ea9e569 // fcmgt v9.4s, v11.4s, v9.4s
+	WORD $0x6ea9e6e9 // fcmgt v9.4s, v23.4s, v9.4s
+	// r238 = Sub r0:V r5:vTh
+	WORD $0x4ebfd40b // fsub v11.4s, v0.4s, v31.4s
+	// r239 = Abs r238
+	WORD $0x4ea0f96b // fabs v11.4s, v11.4s
+	// r242 = FMA r239 r240:negInvD r241:width
+	VMOV V20.B16, V13.B16
+	VFMLA V21.S4, V11.S4, V13.S4
+	// r243 = Mul r237:alpha r242
+	WORD $0x6e2ddecd // fmul v13.4s, v22.4s, v13.4s
+	// r244 = CmpLT r243 r228
+	WORD $0x6eade70b // fcmgt v11.4s, v24.4s, v13.4s
+	// r245 = Select r244 r228 r243
+	VBSL V13.B16, V24.B16, V11.B16
+	// r247 = Mul r245 r246:invD
+	WORD $0x6e33dd6d // fmul v13.4s, v11.4s, v19.4s
 	// If GSpike
-	CBZ R12, manyskip787
-	// r241 = Select r236:refr r9:vr r114:vc
-	VBIT V9.B16, V6.B16, V8.B16
-	// r242 = Load GSpike
-	FMOVS 0(R12), F11
+	CBZ R12, manyskip443
+	// r248 = Select r236:refr r9:vr r114:vc
+	VBIT V9.B16, V6.B16, V5.B16
+	// r249 = Load GSpike
+	FMOVS 0(R12), F14
 	ADD R23, R12
-	MOVWU 0(R2), R3
-	VDUP R3, V13.S4 // r5:vTh = VTh
-	// r243 = Sub r241 r5:vTh
-	WORD $0x4eadd508 // fsub v8.4s, v8.4s, v13.4s
-	// r244 = Abs r243
-	WORD $0x4ea0f908 // fabs v8.4s, v8.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V13.S4 // r238:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V14.S4 // r240:width = Width
-	// r245 = FMA r244 r238:negInvD r240:width
-	VFMLA V13.S4, V8.S4, V14.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V8.S4 // r239:alpha = Alpha
-	// r246 = Mul r239:alpha r245
-	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r228 = 0
-	// r247 = CmpLT r246 r228
-	WORD $0x6ea8e5ad // fcmgt v13.4s, v13.4s, v8.4s
-	VEOR V14.B16, V14.B16, V14.B16 // r228 = 0
-	// r248 = Select r247 r228 r246
-	VBSL V8.B16, V14.B16, V13.B16
-	// r249 = Mul r242 r248
-	WORD $0x6e2ddd6b // fmul v11.4s, v11.4s, v13.4s
-	MOVWU 44(R2), R3
-	VDUP R3, V8.S4 // r237:invD = InvD
-	// r3:gV = FMA r249 r237:invD r3:gV
-	VFMLA V8.S4, V11.S4, V3.S4
-manyskip787:
-	MOVWU 36(R2), R3
-	VDUP R3, V8.S4 // r251:ka = Ka
-	// r252:hVc = FMA r4:gW r251:ka r3:gV
-	VMOV V3.B16, V11.B16
-	VFMLA V8.S4, V4.S4, V11.S4
-	MOVWU 28(R2), R3
-	VDUP R3, V8.S4 // r21:dtRTau = DtRTau
-	// r253 = Mul r44:ex r21:dtRTau
-	WORD $0x6e28dd48 // fmul v8.4s, v10.4s, v8.4s
-	// r254 = Mul r252:hVc r253
-	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r228 = 0
-	// r255:gI = Select r236:refr r228 r254
-	VBIF V9.B16, V8.B16, V13.B16
-	MOVD $0x3f800000, R3
-	VDUP R3, V8.S4 // r43 = 1
-	MOVWU 32(R2), R3
-	VDUP R3, V14.S4 // r256:keep = Keep
-	// r257 = Select r236:refr r43 r256:keep
-	VBIF V9.B16, V14.B16, V8.B16
-	// r258 = Mul r4:gW r257
-	WORD $0x6e28dc84 // fmul v4.4s, v4.4s, v8.4s
-	// r4:gW = Sub r258 r255:gI
-	WORD $0x4eadd484 // fsub v4.4s, v4.4s, v13.4s
-	// r260:q = Mul r125:dphi r24:F
-	WORD $0x6e25dd8c // fmul v12.4s, v12.4s, v5.4s
-	MOVWU 60(R2), R3
-	VDUP R3, V5.S4 // r261:dtCTau2 = DtCTau2
-	MOVD $0x3f800000, R3
-	VDUP R3, V8.S4 // r43 = 1
-	// r262 = FMA r260:q r261:dtCTau2 r43
-	VFMLA V5.S4, V12.S4, V8.S4
-	// r263 = FMA r44:ex r26:z r262
-	VFMLA V7.S4, V10.S4, V8.S4
-	// r264 = Mul r252:hVc r263
-	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	// r265:hv = Select r236:refr r3:gV r264
-	VBIF V9.B16, V8.B16, V3.B16
-	// r266 = Imm 0x0
-	VEOR V5.B16, V5.B16, V5.B16
+	// r250 = Sub r248 r5:vTh
+	WORD $0x4ebfd4a5 // fsub v5.4s, v5.4s, v31.4s
+	// r251 = Abs r250
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	// r252 = FMA r251 r240:negInvD r241:width
+	VMOV V20.B16, V15.B16
+	VFMLA V21.S4, V5.S4, V15.S4
+	// r253 = Mul r237:alpha r252
+	WORD $0x6e2fdecf // fmul v15.4s, v22.4s, v15.4s
+	// r254 = CmpLT r253 r228
+	WORD $0x6eafe705 // fcmgt v5.4s, v24.4s, v15.4s
+	// r255 = Select r254 r228 r253
+	VBSL V15.B16, V24.B16, V5.B16
+	// r256 = Mul r249 r255
+	WORD $0x6e25ddce // fmul v14.4s, v14.4s, v5.4s
+	// r3:gV = FMA r256 r246:invD r3:gV
+	VFMLA V19.S4, V14.S4, V3.S4
+manyskip443:
+	// r259:hVc = FMA r4:gW r258:ka r3:gV
+	VMOV V3.B16, V5.B16
+	VFMLA V18.S4, V4.S4, V5.S4
+	// r260 = Mul r44:ex r21:dtRTau
+	WORD $0x6e3cdd4e // fmul v14.4s, v10.4s, v28.4s
+	// r261 = Mul r259:hVc r260
+	WORD $0x6e2edcae // fmul v14.4s, v5.4s, v14.4s
+	// r262:gI = Select r236:refr r228 r261
+	VBIT V9.B16, V24.B16, V14.B16
+	// r264 = Select r236:refr r43 r263:keep
+	VMOV V9.B16, V15.B16
+	VBSL V17.B16, V26.B16, V15.B16
+	// r265 = Mul r4:gW r264
+	WORD $0x6e2fdc84 // fmul v4.4s, v4.4s, v15.4s
+	// r4:gW = Sub r265 r262:gI
+	WORD $0x4eaed484 // fsub v4.4s, v4.4s, v14.4s
+	// r267:q = Mul r125:dphi r24:F
+	WORD $0x6e27dd8c // fmul v12.4s, v12.4s, v7.4s
+	// r269 = FMA r267:q r268:dtCTau2 r43
+	VMOV V26.B16, V7.B16
+	VFMLA V16.S4, V12.S4, V7.S4
+	// r270 = FMA r44:ex r26:z r269
+	VFMLA V8.S4, V10.S4, V7.S4
+	// r271 = Mul r259:hVc r270
+	WORD $0x6e27dca7 // fmul v7.4s, v5.4s, v7.4s
+	// r272:hv = Select r236:refr r3:gV r271
+	VBIF V9.B16, V7.B16, V3.B16
+	// r273 = Imm 0x0
+	VEOR V7.B16, V7.B16, V7.B16
 	// If GG
-	CBZ R14, manyskip788
-	MOVWU 28(R2), R3
-	VDUP R3, V7.S4 // r21:dtRTau = DtRTau
-	// r267 = Mul r252:hVc r21:dtRTau
-	WORD $0x6e27dd67 // fmul v7.4s, v11.4s, v7.4s
+	CBZ R14, manyskip444
+	// r274 = Mul r259:hVc r21:dtRTau
+	WORD $0x6e3cdca8 // fmul v8.4s, v5.4s, v28.4s
 	MOVD $0xbf800000, R3
-	VDUP R3, V8.S4 // r86 = -1
-	// r268 = Mul r267 r86
-	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
-	// r269 = FMA r44:ex r9:vr r260:q
+	VDUP R3, V15.S4 // r86 = -1
+	// r275 = Mul r274 r86
+	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
+	// r276 = FMA r44:ex r9:vr r267:q
 	VFMLA V6.S4, V10.S4, V12.S4
-	// r270 = Mul r268 r269
-	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
-	VEOR V6.B16, V6.B16, V6.B16 // r228 = 0
-	// r266 = Select r236:refr r228 r270
-	VMOV V9.B16, V5.B16
-	VBSL V7.B16, V6.B16, V5.B16
-manyskip788:
-	MOVWU 0(R2), R3
-	VDUP R3, V6.S4 // r5:vTh = VTh
-	// r272 = Sub r0:V r5:vTh
-	WORD $0x4ea6d406 // fsub v6.4s, v0.4s, v6.4s
-	// r273 = Abs r272
-	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V7.S4 // r238:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V8.S4 // r240:width = Width
-	// r274 = FMA r273 r238:negInvD r240:width
-	VFMLA V7.S4, V6.S4, V8.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V6.S4 // r239:alpha = Alpha
-	// r275 = Mul r239:alpha r274
-	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	VEOR V7.B16, V7.B16, V7.B16 // r228 = 0
-	// r276 = CmpLT r275 r228
-	WORD $0x6ea6e4e7 // fcmgt v7.4s, v7.4s, v6.4s
-	VEOR V8.B16, V8.B16, V8.B16 // r228 = 0
-	// r277 = Select r276 r228 r275
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVWU 44(R2), R3
-	VDUP R3, V6.S4 // r237:invD = InvD
-	// r278 = Mul r277 r237:invD
-	WORD $0x6e26dce6 // fmul v6.4s, v7.4s, v6.4s
-	MOVWU 12(R2), R3
-	VDUP R3, V8.S4 // r10:b = B
+	// r277 = Mul r275 r276
+	WORD $0x6e2cdd08 // fmul v8.4s, v8.4s, v12.4s
+	// r273 = Select r236:refr r228 r277
+	VMOV V9.B16, V7.B16
+	VBSL V8.B16, V24.B16, V7.B16
+manyskip444:
 	// r279 = Mul r4:gW r10:b
-	WORD $0x6e28dc88 // fmul v8.4s, v4.4s, v8.4s
-	// r280 = Mul r279 r278
-	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	MOVD $0x3f800000, R3
-	VDUP R3, V6.S4 // r43 = 1
-	// r281 = Sub r43 r277
-	WORD $0x4ea7d4c6 // fsub v6.4s, v6.4s, v7.4s
-	// r3:gV = FMA r265:hv r281 r280
-	VMOV V8.B16, V7.B16
-	VFMLA V6.S4, V3.S4, V7.S4
-	VMOV V7.B16, V3.B16
+	WORD $0x6e3edc86 // fmul v6.4s, v4.4s, v30.4s
+	// r280 = Mul r279 r247
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	// r281 = Sub r43 r245
+	WORD $0x4eabd74b // fsub v11.4s, v26.4s, v11.4s
+	// r3:gV = FMA r272:hv r281 r280
+	VMOV V6.B16, V8.B16
+	VFMLA V11.S4, V3.S4, V8.S4
+	VMOV V8.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip789
-	// Store GI r255:gI
-	FMOVS F13, 0(R13)
+	CBZ R13, manyskip445
+	// Store GI r262:gI
+	FMOVS F14, 0(R13)
 	ADD R24, R13
-manyskip789:
+manyskip445:
 	// If GG
-	CBZ R14, manyskip790
-	// Store GG r266
-	FMOVS F5, 0(R14)
+	CBZ R14, manyskip446
+	// Store GG r273
+	FMOVS F7, 0(R14)
 	ADD R25, R14
-manyskip790:
+manyskip446:
 	// If GDelta
-	CBZ R15, manyskip791
-	VEOR V5.B16, V5.B16, V5.B16 // r228 = 0
-	// r283 = Select r236:refr r228 r252:hVc
-	VBSL V11.B16, V5.B16, V9.B16
+	CBZ R15, manyskip447
+	// r283 = Select r236:refr r228 r259:hVc
+	VBSL V5.B16, V24.B16, V9.B16
 	// Store GDelta r283
 	FMOVS F9, 0(R15)
 	ADD R26, R15
-manyskip791:
+manyskip447:
 	SUBS $1, R16
-	BNE manystep781
+	BNE manystep437
 	// Store GV r3:gV
 	FMOVS F3, -4(R10)
 	// Store GW r4:gW
@@ -26808,18 +25230,18 @@ manytailend:
 //     V21 r121 = 0.033333335, V20 r124 = 0.33333334, V19 r229 = 0, V18 r234 = T[0].
 //   Pointers in registers: V R5, W R6, Last R7, I R8, Delta R9, G R10, GV R11, GW R12, GSpike R13,
 //     GI R14, GG R15, GDelta R16, row VTh R17, row VThRst R19, row B R20, row VRest R21, row VC R22,
-//     row DtCTau R23, row DtRTau R24, row Keep R25, row Ka R26.
-//   Pointers in the stack table (through R4): row TauRef, row InvD, row NegInvD, row Alpha,
-//     row Width, row DtCTau2.
+//     row DtRTau R23, row NegInvD R24, row Alpha R25, row Width R26.
+//   Pointers in the stack table (through R4): row DtCTau, row Keep, row Ka, row TauRef, row InvD,
+//     row DtCTau2.
 // many steps: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r36 = 0.008333334,
-//     V30 r38 = 0.041666668, V29 r40 = 0.16666667, V28 r42 = 0.5, V27 r44 = 1, V26 r46 = 0.125,
-//     V25 r87 = -1, V24 r118 = 0.0011904762, V23 r119 = 0.0069444445, V22 r121 = 0.033333335,
-//     V21 r124 = 0.33333334, V20 r229 = 0.
+//   Pinned constants (the others are broadcast before each use): V31 r35 = 0.0013888889,
+//     V30 r36 = 0.008333334, V29 r38 = 0.041666668, V28 r40 = 0.16666667, V27 r42 = 0.5, V26 r44 = 1,
+//     V25 r46 = 0.125, V24 r87 = -1, V23 r118 = 0.0011904762, V22 r119 = 0.0069444445,
+//     V21 r121 = 0.033333335, V20 r124 = 0.33333334, V19 r229 = 0.
 //   Pointers in registers: I R5, Delta R6, G R7, GSpike R8, GI R9, GG R10, GDelta R11, row VTh R12,
 //     row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17, row DtRTau R19,
-//     row Keep R20, row Ka R21, row TauRef R22, row InvD R23, row NegInvD R24.
-//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row Alpha, row Width, row DtCTau2.
+//     row Keep R20, row Ka R21, row NegInvD R22, row Alpha R23, row Width R24.
+//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row TauRef, row InvD, row DtCTau2.
 //   Counters: steps left R25, time address R26, lane R2.
 //   Row distances in registers: none; reloaded each step: I, Delta, G, GSpike, GI, GG, GDelta.
 TEXT ·backwardNEONF32SoftPN(SB), NOSPLIT, $64-8
@@ -26853,29 +25275,29 @@ TEXT ·backwardNEONF32SoftPN(SB), NOSPLIT, $64-8
 	MADD R3, R2, R21, R21 // row VRest
 	MOVD $5, R22
 	MADD R3, R2, R22, R22 // row VC
-	MOVD $6, R23
-	MADD R3, R2, R23, R23 // row DtCTau
-	MOVD $7, R24
-	MADD R3, R2, R24, R24 // row DtRTau
-	MOVD $8, R25
-	MADD R3, R2, R25, R25 // row Keep
-	MOVD $9, R26
-	MADD R3, R2, R26, R26 // row Ka
+	MOVD $6, R4
+	MADD R3, R2, R4, R4 // row DtCTau
+	MOVD R4, rowDtCTau-8(SP)
+	MOVD $7, R23
+	MADD R3, R2, R23, R23 // row DtRTau
+	MOVD $8, R4
+	MADD R3, R2, R4, R4 // row Keep
+	MOVD R4, rowKeep-16(SP)
+	MOVD $9, R4
+	MADD R3, R2, R4, R4 // row Ka
+	MOVD R4, rowKa-24(SP)
 	MOVD $10, R4
 	MADD R3, R2, R4, R4 // row TauRef
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	MOVD $11, R4
 	MADD R3, R2, R4, R4 // row InvD
-	MOVD R4, rowInvD-16(SP)
-	MOVD $12, R4
-	MADD R3, R2, R4, R4 // row NegInvD
-	MOVD R4, rowNegInvD-24(SP)
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-32(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	MOVD $12, R24
+	MADD R3, R2, R24, R24 // row NegInvD
+	MOVD $13, R25
+	MADD R3, R2, R25, R25 // row Alpha
+	MOVD $14, R26
+	MADD R3, R2, R26, R26 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-48(SP)
@@ -26951,11 +25373,13 @@ oneskip1:
 	// r18:a2 = Sub r9:vr r17:vC
 	WORD $0x4ea9d4e9 // fsub v9.4s, v7.4s, v9.4s
 	// r19:dtCTau = Param DtCTau
-	VLD1.P 16(R23), [V10.S4]
+	MOVD rowDtCTau-8(SP), R4
+	VLD1.P 16(R4), [V10.S4]
+	MOVD R4, rowDtCTau-8(SP)
 	// r20:a12 = Mul r16:a1 r18:a2
 	WORD $0x6e29dd0b // fmul v11.4s, v8.4s, v9.4s
 	// r21:dtRTau = Param DtRTau
-	VLD1.P 16(R24), [V12.S4]
+	VLD1.P 16(R23), [V12.S4]
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
 	// r23:drive = Mul r21:dtRTau r22:iu
@@ -26969,7 +25393,7 @@ oneskip1:
 	// If G
 	CBZ R10, oneskip2
 	// r27:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
+	FMOVQ -16(R23), F1
 	// r28 = Load G
 	VLD1.P 16(R10), [V6.S4]
 	// r29:gd = Mul r27:dtRTau r28
@@ -27492,142 +25916,145 @@ onerare5:
 	// r235 = Sub r234 r2:Last
 	WORD $0x4ea2d642 // fsub v2.4s, v18.4s, v2.4s
 	// r236:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	VLD1.P 16(R4), [V8.S4]
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r237:refr = CmpLT r235 r236:tauRef
 	WORD $0x6ea2e502 // fcmgt v2.4s, v8.4s, v2.4s
-	// r238:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r238:alpha = Param Alpha
+	VLD1.P 16(R25), [V8.S4]
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4ea5d400 // fsub v0.4s, v0.4s, v5.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	// r241:negInvD = Param NegInvD
+	VLD1.P 16(R24), [V11.S4]
+	// r242:width = Param Width
+	VLD1.P 16(R26), [V13.S4]
+	// r243 = FMA r240 r241:negInvD r242:width
+	VFMLA V11.S4, V0.S4, V13.S4
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	// r245 = CmpLT r244 r229
+	WORD $0x6ea8e660 // fcmgt v0.4s, v19.4s, v8.4s
+	// r246 = Select r245 r229 r244
+	VBSL V8.B16, V19.B16, V0.B16
+	// r247:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	VLD1.P 16(R4), [V8.S4]
-	MOVD R4, rowInvD-16(SP)
-	// r239:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	VLD1.P 16(R4), [V11.S4]
-	MOVD R4, rowNegInvD-24(SP)
-	// r240:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	VLD1.P 16(R4), [V13.S4]
-	MOVD R4, rowAlpha-32(SP)
-	// r241:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	VLD1.P 16(R4), [V14.S4]
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e28dc0b // fmul v11.4s, v0.4s, v8.4s
 	// If GSpike
 	CBZ R13, oneskip6
-	// r242 = Select r237:refr r9:vr r115:vc
+	// r249 = Select r237:refr r9:vr r115:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r243 = Load GSpike
-	VLD1.P 16(R13), [V15.S4]
-	// r244 = Sub r242 r5:vTh
+	// r250 = Load GSpike
+	VLD1.P 16(R13), [V13.S4]
+	// r251:alpha = Param Alpha
+	FMOVQ -16(R25), F14
+	// r252 = Sub r249 r5:vTh
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	// r245 = Abs r244
+	// r253 = Abs r252
 	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.S4, V1.S4, V16.S4
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e30ddb0 // fmul v16.4s, v13.4s, v16.4s
-	// r248 = CmpLT r247 r229
-	WORD $0x6eb0e661 // fcmgt v1.4s, v19.4s, v16.4s
-	// r249 = Select r248 r229 r247
-	VBSL V16.B16, V19.B16, V1.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V8.S4, V15.S4, V3.S4
+	// r254:negInvD = Param NegInvD
+	FMOVQ -16(R24), F5
+	// r255:width = Param Width
+	FMOVQ -16(R26), F15
+	// r256 = FMA r253 r254:negInvD r255:width
+	VFMLA V5.S4, V1.S4, V15.S4
+	// r257 = Mul r251:alpha r256
+	WORD $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	// r258 = CmpLT r257 r229
+	WORD $0x6eaee661 // fcmgt v1.4s, v19.4s, v14.4s
+	// r259 = Select r258 r229 r257
+	VBSL V14.B16, V19.B16, V1.B16
+	// r260 = Mul r250 r259
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	// r3:gV = FMA r260 r247:invD r3:gV
+	VFMLA V8.S4, V13.S4, V3.S4
 oneskip6:
-	// r252:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
-	// r253:ka = Param Ka
-	VLD1.P 16(R26), [V15.S4]
-	// r254:hVc = FMA r4:gW r253:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.S4, V4.S4, V16.S4
-	// r255 = Mul r45:ex r252:dtRTau
-	WORD $0x6e21dccf // fmul v15.4s, v6.4s, v1.4s
-	// r256 = Mul r254:hVc r255
-	WORD $0x6e2fde0f // fmul v15.4s, v16.4s, v15.4s
-	// r257:gI = Select r237:refr r229 r256
-	VBIT V2.B16, V19.B16, V15.B16
-	// r258:keep = Param Keep
-	VLD1.P 16(R25), [V17.S4]
-	// r259 = Select r237:refr r44 r258:keep
-	VBIT V2.B16, V26.B16, V17.B16
-	// r260 = Mul r4:gW r259
-	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
-	// r4:gW = Sub r260 r257:gI
-	WORD $0x4eafd484 // fsub v4.4s, v4.4s, v15.4s
-	// r262:q = Mul r126:dphi r24:F
+	// r262:dtRTau = Param DtRTau
+	FMOVQ -16(R23), F1
+	// r263:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	VLD1.P 16(R4), [V5.S4]
+	MOVD R4, rowKa-24(SP)
+	// r264:hVc = FMA r4:gW r263:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.S4, V4.S4, V8.S4
+	// r265 = Mul r45:ex r262:dtRTau
+	WORD $0x6e21dcc5 // fmul v5.4s, v6.4s, v1.4s
+	// r266 = Mul r264:hVc r265
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	// r267:gI = Select r237:refr r229 r266
+	VBIT V2.B16, V19.B16, V5.B16
+	// r268:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	VLD1.P 16(R4), [V13.S4]
+	MOVD R4, rowKeep-16(SP)
+	// r269 = Select r237:refr r44 r268:keep
+	VBIT V2.B16, V26.B16, V13.B16
+	// r270 = Mul r4:gW r269
+	WORD $0x6e2ddc84 // fmul v4.4s, v4.4s, v13.4s
+	// r4:gW = Sub r270 r267:gI
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r272:q = Mul r126:dphi r24:F
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r263:dtCTau2 = Param DtCTau2
+	// r273:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	VLD1.P 16(R4), [V12.S4]
 	MOVD R4, rowDtCTau2-48(SP)
-	// r264 = FMA r262:q r263:dtCTau2 r44
-	VMOV V26.B16, V17.B16
-	VFMLA V12.S4, V9.S4, V17.S4
-	// r265 = FMA r45:ex r26:z r264
-	VFMLA V10.S4, V6.S4, V17.S4
-	// r266 = Mul r254:hVc r265
-	WORD $0x6e31de11 // fmul v17.4s, v16.4s, v17.4s
-	// r267:hv = Select r237:refr r3:gV r266
-	VBIF V2.B16, V17.B16, V3.B16
-	// r268 = Imm 0x0
+	// r274 = FMA r272:q r273:dtCTau2 r44
+	VMOV V26.B16, V13.B16
+	VFMLA V12.S4, V9.S4, V13.S4
+	// r275 = FMA r45:ex r26:z r274
+	VFMLA V10.S4, V6.S4, V13.S4
+	// r276 = Mul r264:hVc r275
+	WORD $0x6e2ddd0d // fmul v13.4s, v8.4s, v13.4s
+	// r277:hv = Select r237:refr r3:gV r276
+	VBIF V2.B16, V13.B16, V3.B16
+	// r278 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
 	CBZ R15, oneskip7
-	// r269 = Mul r254:hVc r252:dtRTau
-	WORD $0x6e21de01 // fmul v1.4s, v16.4s, v1.4s
-	// r270 = Mul r269 r87
+	// r279 = Mul r264:hVc r262:dtRTau
+	WORD $0x6e21dd01 // fmul v1.4s, v8.4s, v1.4s
+	// r280 = Mul r279 r87
 	WORD $0x6e38dc21 // fmul v1.4s, v1.4s, v24.4s
-	// r271 = FMA r45:ex r9:vr r262:q
+	// r281 = FMA r45:ex r9:vr r272:q
 	VFMLA V7.S4, V6.S4, V9.S4
-	// r272 = Mul r270 r271
+	// r282 = Mul r280 r281
 	WORD $0x6e29dc21 // fmul v1.4s, v1.4s, v9.4s
-	// r268 = Select r237:refr r229 r272
+	// r278 = Select r237:refr r229 r282
 	VMOV V2.B16, V10.B16
 	VBSL V1.B16, V19.B16, V10.B16
 oneskip7:
-	// r274 = Sub r0:V r5:vTh
-	WORD $0x4ea5d400 // fsub v0.4s, v0.4s, v5.4s
-	// r275 = Abs r274
-	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
-	// r276 = FMA r275 r239:negInvD r241:width
-	VFMLA V11.S4, V0.S4, V14.S4
-	// r277 = Mul r240:alpha r276
-	WORD $0x6e2eddad // fmul v13.4s, v13.4s, v14.4s
-	// r278 = CmpLT r277 r229
-	WORD $0x6eade660 // fcmgt v0.4s, v19.4s, v13.4s
-	// r279 = Select r278 r229 r277
-	VBSL V13.B16, V19.B16, V0.B16
-	// r280 = Mul r279 r238:invD
-	WORD $0x6e28dc08 // fmul v8.4s, v0.4s, v8.4s
-	// r281:b = Param B
+	// r284:b = Param B
 	FMOVQ -16(R20), F1
-	// r282 = Mul r4:gW r281:b
+	// r285 = Mul r4:gW r284:b
 	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
-	// r283 = Mul r282 r280
-	WORD $0x6e28dc21 // fmul v1.4s, v1.4s, v8.4s
-	// r284 = Sub r44 r279
+	// r286 = Mul r285 r248
+	WORD $0x6e2bdc21 // fmul v1.4s, v1.4s, v11.4s
+	// r287 = Sub r44 r246
 	WORD $0x4ea0d740 // fsub v0.4s, v26.4s, v0.4s
-	// r3:gV = FMA r267:hv r284 r283
+	// r3:gV = FMA r277:hv r287 r286
 	VFMLA V0.S4, V3.S4, V1.S4
 	// If GI
 	CBZ R14, oneskip8
-	// Store GI r257:gI
-	VST1.P [V15.S4], 16(R14)
+	// Store GI r267:gI
+	VST1.P [V5.S4], 16(R14)
 oneskip8:
 	// If GG
 	CBZ R15, oneskip9
-	// Store GG r268
+	// Store GG r278
 	VST1.P [V10.S4], 16(R15)
 oneskip9:
 	// If GDelta
 	CBZ R16, oneskip10
-	// r286 = Select r237:refr r229 r254:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r286
+	// r289 = Select r237:refr r229 r264:hVc
+	VBSL V8.B16, V19.B16, V2.B16
+	// Store GDelta r289
 	VST1.P [V2.S4], 16(R16)
 oneskip10:
 	// Store GV r3:gV
@@ -27683,11 +26110,13 @@ oneskip11:
 	// r18:a2 = Sub r9:vr r17:vC
 	WORD $0x4ea9d4e9 // fsub v9.4s, v7.4s, v9.4s
 	// r19:dtCTau = Param DtCTau
-	FMOVS.P 4(R23), F10
+	MOVD rowDtCTau-8(SP), R4
+	FMOVS.P 4(R4), F10
+	MOVD R4, rowDtCTau-8(SP)
 	// r20:a12 = Mul r16:a1 r18:a2
 	WORD $0x6e29dd0b // fmul v11.4s, v8.4s, v9.4s
 	// r21:dtRTau = Param DtRTau
-	FMOVS.P 4(R24), F12
+	FMOVS.P 4(R23), F12
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
 	// r23:drive = Mul r21:dtRTau r22:iu
@@ -27701,7 +26130,7 @@ oneskip11:
 	// If G
 	CBZ R10, oneskip12
 	// r27:dtRTau = Param DtRTau
-	FMOVS -4(R24), F1
+	FMOVS -4(R23), F1
 	// r28 = Load G
 	FMOVS.P 4(R10), F6
 	// r29:gd = Mul r27:dtRTau r28
@@ -28222,142 +26651,145 @@ onerare15:
 	// r235 = Sub r234 r2:Last
 	WORD $0x4ea2d642 // fsub v2.4s, v18.4s, v2.4s
 	// r236:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	FMOVS.P 4(R4), F8
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r237:refr = CmpLT r235 r236:tauRef
 	WORD $0x6ea2e502 // fcmgt v2.4s, v8.4s, v2.4s
-	// r238:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r238:alpha = Param Alpha
+	FMOVS.P 4(R25), F8
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4ea5d400 // fsub v0.4s, v0.4s, v5.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	// r241:negInvD = Param NegInvD
+	FMOVS.P 4(R24), F11
+	// r242:width = Param Width
+	FMOVS.P 4(R26), F13
+	// r243 = FMA r240 r241:negInvD r242:width
+	VFMLA V11.S4, V0.S4, V13.S4
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	// r245 = CmpLT r244 r229
+	WORD $0x6ea8e660 // fcmgt v0.4s, v19.4s, v8.4s
+	// r246 = Select r245 r229 r244
+	VBSL V8.B16, V19.B16, V0.B16
+	// r247:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	FMOVS.P 4(R4), F8
-	MOVD R4, rowInvD-16(SP)
-	// r239:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	FMOVS.P 4(R4), F11
-	MOVD R4, rowNegInvD-24(SP)
-	// r240:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	FMOVS.P 4(R4), F13
-	MOVD R4, rowAlpha-32(SP)
-	// r241:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	FMOVS.P 4(R4), F14
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e28dc0b // fmul v11.4s, v0.4s, v8.4s
 	// If GSpike
 	CBZ R13, oneskip16
-	// r242 = Select r237:refr r9:vr r115:vc
+	// r249 = Select r237:refr r9:vr r115:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r243 = Load GSpike
-	FMOVS.P 4(R13), F15
-	// r244 = Sub r242 r5:vTh
+	// r250 = Load GSpike
+	FMOVS.P 4(R13), F13
+	// r251:alpha = Param Alpha
+	FMOVS -4(R25), F14
+	// r252 = Sub r249 r5:vTh
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	// r245 = Abs r244
+	// r253 = Abs r252
 	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.S4, V1.S4, V16.S4
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e30ddb0 // fmul v16.4s, v13.4s, v16.4s
-	// r248 = CmpLT r247 r229
-	WORD $0x6eb0e661 // fcmgt v1.4s, v19.4s, v16.4s
-	// r249 = Select r248 r229 r247
-	VBSL V16.B16, V19.B16, V1.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V8.S4, V15.S4, V3.S4
+	// r254:negInvD = Param NegInvD
+	FMOVS -4(R24), F5
+	// r255:width = Param Width
+	FMOVS -4(R26), F15
+	// r256 = FMA r253 r254:negInvD r255:width
+	VFMLA V5.S4, V1.S4, V15.S4
+	// r257 = Mul r251:alpha r256
+	WORD $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	// r258 = CmpLT r257 r229
+	WORD $0x6eaee661 // fcmgt v1.4s, v19.4s, v14.4s
+	// r259 = Select r258 r229 r257
+	VBSL V14.B16, V19.B16, V1.B16
+	// r260 = Mul r250 r259
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	// r3:gV = FMA r260 r247:invD r3:gV
+	VFMLA V8.S4, V13.S4, V3.S4
 oneskip16:
-	// r252:dtRTau = Param DtRTau
-	FMOVS -4(R24), F1
-	// r253:ka = Param Ka
-	FMOVS.P 4(R26), F15
-	// r254:hVc = FMA r4:gW r253:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.S4, V4.S4, V16.S4
-	// r255 = Mul r45:ex r252:dtRTau
-	WORD $0x6e21dccf // fmul v15.4s, v6.4s, v1.4s
-	// r256 = Mul r254:hVc r255
-	WORD $0x6e2fde0f // fmul v15.4s, v16.4s, v15.4s
-	// r257:gI = Select r237:refr r229 r256
-	VBIT V2.B16, V19.B16, V15.B16
-	// r258:keep = Param Keep
-	FMOVS.P 4(R25), F17
-	// r259 = Select r237:refr r44 r258:keep
-	VBIT V2.B16, V26.B16, V17.B16
-	// r260 = Mul r4:gW r259
-	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
-	// r4:gW = Sub r260 r257:gI
-	WORD $0x4eafd484 // fsub v4.4s, v4.4s, v15.4s
-	// r262:q = Mul r126:dphi r24:F
+	// r262:dtRTau = Param DtRTau
+	FMOVS -4(R23), F1
+	// r263:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	FMOVS.P 4(R4), F5
+	MOVD R4, rowKa-24(SP)
+	// r264:hVc = FMA r4:gW r263:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.S4, V4.S4, V8.S4
+	// r265 = Mul r45:ex r262:dtRTau
+	WORD $0x6e21dcc5 // fmul v5.4s, v6.4s, v1.4s
+	// r266 = Mul r264:hVc r265
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	// r267:gI = Select r237:refr r229 r266
+	VBIT V2.B16, V19.B16, V5.B16
+	// r268:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	FMOVS.P 4(R4), F13
+	MOVD R4, rowKeep-16(SP)
+	// r269 = Select r237:refr r44 r268:keep
+	VBIT V2.B16, V26.B16, V13.B16
+	// r270 = Mul r4:gW r269
+	WORD $0x6e2ddc84 // fmul v4.4s, v4.4s, v13.4s
+	// r4:gW = Sub r270 r267:gI
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r272:q = Mul r126:dphi r24:F
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r263:dtCTau2 = Param DtCTau2
+	// r273:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	FMOVS.P 4(R4), F12
 	MOVD R4, rowDtCTau2-48(SP)
-	// r264 = FMA r262:q r263:dtCTau2 r44
-	VMOV V26.B16, V17.B16
-	VFMLA V12.S4, V9.S4, V17.S4
-	// r265 = FMA r45:ex r26:z r264
-	VFMLA V10.S4, V6.S4, V17.S4
-	// r266 = Mul r254:hVc r265
-	WORD $0x6e31de11 // fmul v17.4s, v16.4s, v17.4s
-	// r267:hv = Select r237:refr r3:gV r266
-	VBIF V2.B16, V17.B16, V3.B16
-	// r268 = Imm 0x0
+	// r274 = FMA r272:q r273:dtCTau2 r44
+	VMOV V26.B16, V13.B16
+	VFMLA V12.S4, V9.S4, V13.S4
+	// r275 = FMA r45:ex r26:z r274
+	VFMLA V10.S4, V6.S4, V13.S4
+	// r276 = Mul r264:hVc r275
+	WORD $0x6e2ddd0d // fmul v13.4s, v8.4s, v13.4s
+	// r277:hv = Select r237:refr r3:gV r276
+	VBIF V2.B16, V13.B16, V3.B16
+	// r278 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
 	CBZ R15, oneskip17
-	// r269 = Mul r254:hVc r252:dtRTau
-	WORD $0x6e21de01 // fmul v1.4s, v16.4s, v1.4s
-	// r270 = Mul r269 r87
+	// r279 = Mul r264:hVc r262:dtRTau
+	WORD $0x6e21dd01 // fmul v1.4s, v8.4s, v1.4s
+	// r280 = Mul r279 r87
 	WORD $0x6e38dc21 // fmul v1.4s, v1.4s, v24.4s
-	// r271 = FMA r45:ex r9:vr r262:q
+	// r281 = FMA r45:ex r9:vr r272:q
 	VFMLA V7.S4, V6.S4, V9.S4
-	// r272 = Mul r270 r271
+	// r282 = Mul r280 r281
 	WORD $0x6e29dc21 // fmul v1.4s, v1.4s, v9.4s
-	// r268 = Select r237:refr r229 r272
+	// r278 = Select r237:refr r229 r282
 	VMOV V2.B16, V10.B16
 	VBSL V1.B16, V19.B16, V10.B16
 oneskip17:
-	// r274 = Sub r0:V r5:vTh
-	WORD $0x4ea5d400 // fsub v0.4s, v0.4s, v5.4s
-	// r275 = Abs r274
-	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
-	// r276 = FMA r275 r239:negInvD r241:width
-	VFMLA V11.S4, V0.S4, V14.S4
-	// r277 = Mul r240:alpha r276
-	WORD $0x6e2eddad // fmul v13.4s, v13.4s, v14.4s
-	// r278 = CmpLT r277 r229
-	WORD $0x6eade660 // fcmgt v0.4s, v19.4s, v13.4s
-	// r279 = Select r278 r229 r277
-	VBSL V13.B16, V19.B16, V0.B16
-	// r280 = Mul r279 r238:invD
-	WORD $0x6e28dc08 // fmul v8.4s, v0.4s, v8.4s
-	// r281:b = Param B
+	// r284:b = Param B
 	FMOVS -4(R20), F1
-	// r282 = Mul r4:gW r281:b
+	// r285 = Mul r4:gW r284:b
 	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
-	// r283 = Mul r282 r280
-	WORD $0x6e28dc21 // fmul v1.4s, v1.4s, v8.4s
-	// r284 = Sub r44 r279
+	// r286 = Mul r285 r248
+	WORD $0x6e2bdc21 // fmul v1.4s, v1.4s, v11.4s
+	// r287 = Sub r44 r246
 	WORD $0x4ea0d740 // fsub v0.4s, v26.4s, v0.4s
-	// r3:gV = FMA r267:hv r284 r283
+	// r3:gV = FMA r277:hv r287 r286
 	VFMLA V0.S4, V3.S4, V1.S4
 	// If GI
 	CBZ R14, oneskip18
-	// Store GI r257:gI
-	FMOVS.P F15, 4(R14)
+	// Store GI r267:gI
+	FMOVS.P F5, 4(R14)
 oneskip18:
 	// If GG
 	CBZ R15, oneskip19
-	// Store GG r268
+	// Store GG r278
 	FMOVS.P F10, 4(R15)
 oneskip19:
 	// If GDelta
 	CBZ R16, oneskip20
-	// r286 = Select r237:refr r229 r254:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r286
+	// r289 = Select r237:refr r229 r264:hVc
+	VBSL V8.B16, V19.B16, V2.B16
+	// Store GDelta r289
 	FMOVS.P F2, 4(R16)
 oneskip20:
 	// Store GV r3:gV
@@ -28402,45 +26834,47 @@ many:
 	MADD R3, R2, R20, R20 // row Keep
 	MOVD $9, R21
 	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD $11, R23
-	MADD R3, R2, R23, R23 // row InvD
-	MOVD $12, R24
-	MADD R3, R2, R24, R24 // row NegInvD
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-8(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-16(SP)
+	MOVD $10, R4
+	MADD R3, R2, R4, R4 // row TauRef
+	MOVD R4, rowTauRef-8(SP)
+	MOVD $11, R4
+	MADD R3, R2, R4, R4 // row InvD
+	MOVD R4, rowInvD-16(SP)
+	MOVD $12, R22
+	MADD R3, R2, R22, R22 // row NegInvD
+	MOVD $13, R23
+	MADD R3, R2, R23, R23 // row Alpha
+	MOVD $14, R24
+	MADD R3, R2, R24, R24 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-24(SP)
 	MOVD ZR, R2 // lane
+	MOVD $0x3ab60b61, R3
+	VDUP R3, V31.S4 // r35 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V31.S4 // r36 = 0.008333334
+	VDUP R3, V30.S4 // r36 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V30.S4 // r38 = 0.041666668
+	VDUP R3, V29.S4 // r38 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V29.S4 // r40 = 0.16666667
+	VDUP R3, V28.S4 // r40 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V28.S4 // r42 = 0.5
+	VDUP R3, V27.S4 // r42 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V27.S4 // r44 = 1
+	VDUP R3, V26.S4 // r44 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V26.S4 // r46 = 0.125
+	VDUP R3, V25.S4 // r46 = 0.125
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r87 = -1
+	VDUP R3, V24.S4 // r87 = -1
 	MOVD $0x3a9c09c1, R3
-	VDUP R3, V24.S4 // r118 = 0.0011904762
+	VDUP R3, V23.S4 // r118 = 0.0011904762
 	MOVD $0x3be38e39, R3
-	VDUP R3, V23.S4 // r119 = 0.0069444445
+	VDUP R3, V22.S4 // r119 = 0.0069444445
 	MOVD $0x3d088889, R3
-	VDUP R3, V22.S4 // r121 = 0.033333335
+	VDUP R3, V21.S4 // r121 = 0.033333335
 	MOVD $0x3eaaaaab, R3
-	VDUP R3, V21.S4 // r124 = 0.33333334
-	VEOR V20.B16, V20.B16, V20.B16 // r229 = 0
+	VDUP R3, V20.S4 // r124 = 0.33333334
+	VEOR V19.B16, V19.B16, V19.B16 // r229 = 0
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
@@ -28468,34 +26902,34 @@ manyloop1:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil48
+	CBZ R5, manynil12
 	ADD R2<<2, R5, R5
-manynil48:
+manynil12:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil49
+	CBZ R6, manynil13
 	ADD R2<<2, R6, R6
-manynil49:
+manynil13:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil50
+	CBZ R7, manynil14
 	ADD R2<<2, R7, R7
-manynil50:
+manynil14:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil51
+	CBZ R8, manynil15
 	ADD R2<<2, R8, R8
-manynil51:
+manynil15:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil52
+	CBZ R9, manynil16
 	ADD R2<<2, R9, R9
-manynil52:
+manynil16:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil53
+	CBZ R10, manynil17
 	ADD R2<<2, R10, R10
-manynil53:
+manynil17:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil54
+	CBZ R11, manynil18
 	ADD R2<<2, R11, R11
-manynil54:
-manystep37:
+manynil18:
+manystep1:
 	// r5:vTh = Param VTh
 	FMOVQ 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -28515,12 +26949,12 @@ manystep37:
 	// r13:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip38
+	CBZ R5, manyskip2
 	// r13:in = Load I
 	FMOVQ 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<2, R5, R5
-manyskip38:
+manyskip2:
 	// r15:vRest = Param VRest
 	FMOVQ 0(R15), F9
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -28546,7 +26980,7 @@ manyskip38:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e29dd6b // fmul v11.4s, v11.4s, v9.4s
 	// If G
-	CBZ R7, manyskip39
+	CBZ R7, manyskip3
 	// r27:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F6
 	// r28 = Load G
@@ -28563,32 +26997,30 @@ manyskip38:
 	VFMLA V7.S4, V6.S4, V8.S4
 	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-manyskip39:
+manyskip3:
 	// r34:az = Abs r26:z
 	WORD $0x4ea0f966 // fabs v6.4s, v11.4s
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V8.S4 // r35 = 0.0013888889
 	// r37 = FMA r35 r26:z r36
-	VMOV V31.B16, V9.B16
-	VFMLA V11.S4, V8.S4, V9.S4
-	// r39 = FMA r37 r26:z r38
 	VMOV V30.B16, V8.B16
-	VFMLA V11.S4, V9.S4, V8.S4
-	// r41 = FMA r39 r26:z r40
+	VFMLA V11.S4, V31.S4, V8.S4
+	// r39 = FMA r37 r26:z r38
 	VMOV V29.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
-	// r43 = FMA r41 r26:z r42
+	// r41 = FMA r39 r26:z r40
 	VMOV V28.B16, V8.B16
 	VFMLA V11.S4, V9.S4, V8.S4
-	// r45:ex = FMA r43 r26:z r44
+	// r43 = FMA r41 r26:z r42
 	VMOV V27.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
+	// r45:ex = FMA r43 r26:z r44
+	VMOV V26.B16, V8.B16
+	VFMLA V11.S4, V9.S4, V8.S4
 	// r47:large = CmpGT r34:az r46
-	WORD $0x6ebae4c8 // fcmgt v8.4s, v6.4s, v26.4s
+	WORD $0x6eb9e4c9 // fcmgt v9.4s, v6.4s, v25.4s
 	// Rare r47:large
-	WORD $0x6eb0a90a // umaxv s10, v8.4s
+	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, manyrare40
+	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -28603,24 +27035,23 @@ manyskip39:
 	VDUP R3, V12.S4 // r53 = 0.0001984127
 	// r54 = FMA r52 r26:z r53
 	VFMLA V11.S4, V10.S4, V12.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V10.S4 // r35 = 0.0013888889
 	// r55 = FMA r54 r26:z r35
+	VMOV V31.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r56 = FMA r55 r26:z r36
-	VMOV V31.B16, V12.B16
+	VMOV V30.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r57 = FMA r56 r26:z r38
-	VMOV V30.B16, V10.B16
+	VMOV V29.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r58 = FMA r57 r26:z r40
-	VMOV V29.B16, V12.B16
+	VMOV V28.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r59 = FMA r58 r26:z r42
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r60:taylor = FMA r59 r26:z r44
-	VMOV V27.B16, V12.B16
+	VMOV V26.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r61 = 95
@@ -28670,24 +27101,23 @@ manyskip39:
 	VDUP R3, V17.S4 // r53 = 0.0001984127
 	// r77 = FMA r76 r74:r r53
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V15.S4 // r35 = 0.0013888889
 	// r78 = FMA r77 r74:r r35
+	VMOV V31.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r79 = FMA r78 r74:r r36
-	VMOV V31.B16, V17.B16
+	VMOV V30.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r80 = FMA r79 r74:r r38
-	VMOV V30.B16, V15.B16
+	VMOV V29.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r81 = FMA r80 r74:r r40
-	VMOV V29.B16, V17.B16
+	VMOV V28.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r82 = FMA r81 r74:r r42
-	VMOV V28.B16, V15.B16
+	VMOV V27.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r83:q = FMA r82 r74:r r44
-	VMOV V27.B16, V17.B16
+	VMOV V26.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r84 = 30
@@ -28698,7 +27128,7 @@ manyskip39:
 	// r86:kc = Select r85 r84 r70:k
 	VBSL V16.B16, V18.B16, V15.B16
 	// r88 = Mul r86:kc r87
-	WORD $0x6e39ddef // fmul v15.4s, v15.4s, v25.4s
+	WORD $0x6e38ddef // fmul v15.4s, v15.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r67 = 1.2582912e+07
 	// r89 = Add r88 r67
@@ -28712,7 +27142,7 @@ manyskip39:
 	VSHL $23, V15.S4, V15.S4
 	// r94:pow2 = FromBits r93
 	// r95:oneMinus = Sub r44 r94:pow2
-	WORD $0x4eafd76f // fsub v15.4s, v27.4s, v15.4s
+	WORD $0x4eafd74f // fsub v15.4s, v26.4s, v15.4s
 	// r96 = FMA r74:r r83:q r95:oneMinus
 	VFMLA V17.S4, V14.S4, V15.S4
 	// r97:y = Div r96 r63:zl
@@ -28720,7 +27150,7 @@ manyskip39:
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r67 = 1.2582912e+07
 	// r98 = FMA r70:k r42 r67
-	VFMLA V28.S4, V16.S4, V10.S4
+	VFMLA V27.S4, V16.S4, V10.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r67 = 1.2582912e+07
 	// r99:kHalf = Sub r98 r67
@@ -28756,43 +27186,43 @@ manyskip39:
 	// r112:big = Mul r105 r111:pow2
 	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
 	// r113 = CmpLE r34:az r42
-	WORD $0x6e26e786 // fcmge v6.4s, v28.4s, v6.4s
+	WORD $0x6e26e766 // fcmge v6.4s, v27.4s, v6.4s
 	// r114:far = Select r113 r60:taylor r112:big
 	VBSL V15.B16, V12.B16, V6.B16
 	// r45:ex = Select r47:large r114:far r45:ex
-	VBIT V8.B16, V6.B16, V9.B16
-manyrare40:
+	VBIT V9.B16, V6.B16, V8.B16
+manyrare4:
 	// r115:vc = FMA r45:ex r24:F r9:vr
 	VMOV V7.B16, V6.B16
-	VFMLA V13.S4, V9.S4, V6.S4
+	VFMLA V13.S4, V8.S4, V6.S4
 	// If Delta
-	CBZ R6, manyskip41
+	CBZ R6, manyskip5
 	// r116 = Load Delta
 	FMOVQ 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<2, R6, R6
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
-manyskip41:
+manyskip5:
 	// r120 = FMA r118 r26:z r119
-	VMOV V23.B16, V10.B16
-	VFMLA V11.S4, V24.S4, V10.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V11.S4, V23.S4, V10.S4
 	// r122 = FMA r120 r26:z r121
-	VMOV V22.B16, V12.B16
-	VFMLA V11.S4, V10.S4, V12.S4
-	// r123 = FMA r122 r26:z r46
-	VMOV V26.B16, V10.B16
-	VFMLA V11.S4, V12.S4, V10.S4
-	// r125 = FMA r123 r26:z r124
 	VMOV V21.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
+	// r123 = FMA r122 r26:z r46
+	VMOV V25.B16, V10.B16
+	VFMLA V11.S4, V12.S4, V10.S4
+	// r125 = FMA r123 r26:z r124
+	VMOV V20.B16, V12.B16
+	VFMLA V11.S4, V10.S4, V12.S4
 	// r126:dphi = FMA r125 r26:z r42
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// Rare r47:large
-	WORD $0x6eb0a90c // umaxv s12, v8.4s
+	WORD $0x6eb0a92c // umaxv s12, v9.4s
 	FMOVS F12, R3
-	CBZW R3, manyrare42
+	CBZW R3, manyrare6
 	MOVD $0x32c54352, R3
 	VDUP R3, V12.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -28812,22 +27242,22 @@ manyskip41:
 	// r135 = FMA r133 r26:z r134
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r136 = FMA r135 r26:z r118
-	VMOV V24.B16, V14.B16
+	VMOV V23.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
 	// r137 = FMA r136 r26:z r119
-	VMOV V23.B16, V12.B16
+	VMOV V22.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r138 = FMA r137 r26:z r121
-	VMOV V22.B16, V14.B16
-	VFMLA V11.S4, V12.S4, V14.S4
-	// r139 = FMA r138 r26:z r46
-	VMOV V26.B16, V12.B16
-	VFMLA V11.S4, V14.S4, V12.S4
-	// r140 = FMA r139 r26:z r124
 	VMOV V21.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
+	// r139 = FMA r138 r26:z r46
+	VMOV V25.B16, V12.B16
+	VFMLA V11.S4, V14.S4, V12.S4
+	// r140 = FMA r139 r26:z r124
+	VMOV V20.B16, V14.B16
+	VFMLA V11.S4, V12.S4, V14.S4
 	// r141 = FMA r140 r26:z r42
-	VMOV V28.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V14.S4 // r61 = 95
@@ -28877,27 +27307,26 @@ manyskip41:
 	VDUP R3, V18.S4 // r53 = 0.0001984127
 	// r152 = FMA r151 r149 r53
 	VFMLA V15.S4, V16.S4, V18.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V16.S4 // r35 = 0.0013888889
 	// r153 = FMA r152 r149 r35
+	VMOV V31.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r154 = FMA r153 r149 r36
-	VMOV V31.B16, V18.B16
+	VMOV V30.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r155 = FMA r154 r149 r38
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r156 = FMA r155 r149 r40
-	VMOV V29.B16, V18.B16
+	VMOV V28.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r157 = FMA r156 r149 r42
-	VMOV V28.B16, V16.B16
+	VMOV V27.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r158 = FMA r157 r149 r44
-	VMOV V27.B16, V18.B16
+	VMOV V26.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r159 = FMA r149 r158 r44
-	VMOV V27.B16, V16.B16
+	VMOV V26.B16, V16.B16
 	VFMLA V18.S4, V15.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r67 = 1.2582912e+07
@@ -28916,67 +27345,66 @@ manyskip41:
 	MOVD $0x253413c3, R3
 	VDUP R3, V18.S4 // r166 = 1.5619207e-16
 	MOVD $0xa74a963c, R3
-	VDUP R3, V19.S4 // r167 = -2.8114574e-15
+	VDUP R3, V20.S4 // r167 = -2.8114574e-15
 	// r168 = FMA r166 r26:z r167
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x29573f9f, R3
 	VDUP R3, V18.S4 // r169 = 4.7794773e-14
 	// r170 = FMA r168 r26:z r169
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xab573f9f, R3
-	VDUP R3, V19.S4 // r171 = -7.6471636e-13
+	VDUP R3, V20.S4 // r171 = -7.6471636e-13
 	// r172 = FMA r170 r26:z r171
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x2d49cba5, R3
 	VDUP R3, V18.S4 // r173 = 1.1470745e-11
 	// r174 = FMA r172 r26:z r173
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xaf309231, R3
-	VDUP R3, V19.S4 // r175 = -1.6059044e-10
+	VDUP R3, V20.S4 // r175 = -1.6059044e-10
 	// r176 = FMA r174 r26:z r175
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x310f76c7, R3
 	VDUP R3, V18.S4 // r177 = 2.0876756e-09
 	// r178 = FMA r176 r26:z r177
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb2d7322b, R3
-	VDUP R3, V19.S4 // r179 = -2.5052108e-08
+	VDUP R3, V20.S4 // r179 = -2.5052108e-08
 	// r180 = FMA r178 r26:z r179
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4 // r48 = 2.755732e-07
 	// r181 = FMA r180 r26:z r48
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb638ef1d, R3
-	VDUP R3, V19.S4 // r182 = -2.7557319e-06
+	VDUP R3, V20.S4 // r182 = -2.7557319e-06
 	// r183 = FMA r181 r26:z r182
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r51 = 2.4801588e-05
 	// r184 = FMA r183 r26:z r51
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb9500d01, R3
-	VDUP R3, V19.S4 // r185 = -0.0001984127
+	VDUP R3, V20.S4 // r185 = -0.0001984127
 	// r186 = FMA r184 r26:z r185
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V18.S4 // r35 = 0.0013888889
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r187 = FMA r186 r26:z r35
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V31.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbc088889, R3
-	VDUP R3, V19.S4 // r188 = -0.008333334
+	VDUP R3, V20.S4 // r188 = -0.008333334
 	// r189 = FMA r187 r26:z r188
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r190 = FMA r189 r26:z r38
-	VMOV V30.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V29.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbe2aaaab, R3
-	VDUP R3, V19.S4 // r191 = -0.16666667
+	VDUP R3, V20.S4 // r191 = -0.16666667
 	// r192 = FMA r190 r26:z r191
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r193 = FMA r192 r26:z r42
-	VMOV V28.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V27.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	// r194 = Mul r165 r193
 	WORD $0x6e32ddef // fmul v15.4s, v15.4s, v18.4s
 	MOVD $0x41f00000, R3
@@ -28984,13 +27412,13 @@ manyskip41:
 	// r195 = CmpGT r147 r84
 	WORD $0x6eb2e632 // fcmgt v18.4s, v17.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V19.S4 // r84 = 30
+	VDUP R3, V20.S4 // r84 = 30
 	// r196 = Select r195 r84 r147
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V18.B16
 	// r197 = Sub r143 r44
-	WORD $0x4ebbd5d3 // fsub v19.4s, v14.4s, v27.4s
+	WORD $0x4ebad5d4 // fsub v20.4s, v14.4s, v26.4s
 	// r198 = Mul r196 r87
-	WORD $0x6e39de52 // fmul v18.4s, v18.4s, v25.4s
+	WORD $0x6e38de52 // fmul v18.4s, v18.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V21.S4 // r67 = 1.2582912e+07
 	// r199 = Add r198 r67
@@ -29004,7 +27432,7 @@ manyskip41:
 	VSHL $23, V18.S4, V18.S4
 	// r203:pow2 = FromBits r202
 	// r204 = FMA r159 r197 r203:pow2
-	VFMLA V19.S4, V16.S4, V18.S4
+	VFMLA V20.S4, V16.S4, V18.S4
 	// r205 = Div r204 r143
 	WORD $0x6e2efe52 // fdiv v18.4s, v18.4s, v14.4s
 	// r206 = Div r205 r143
@@ -29012,7 +27440,7 @@ manyskip41:
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r67 = 1.2582912e+07
 	// r207 = FMA r147 r42 r67
-	VFMLA V28.S4, V17.S4, V14.S4
+	VFMLA V27.S4, V17.S4, V14.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r67 = 1.2582912e+07
 	// r208 = Sub r207 r67
@@ -29023,9 +27451,9 @@ manyskip41:
 	WORD $0x4e30d5d0 // fadd v16.4s, v14.4s, v16.4s
 	// r210:kBits = Bits r209
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r91 = 1.78e-43
+	VDUP R3, V20.S4 // r91 = 1.78e-43
 	// r211 = IAdd r210:kBits r91
-	VADD V19.S4, V16.S4, V16.S4
+	VADD V20.S4, V16.S4, V16.S4
 	// r212 = Shl 23 r211
 	VSHL $23, V16.S4, V16.S4
 	// r213:pow2 = FromBits r212
@@ -29048,11 +27476,11 @@ manyskip41:
 	// r221 = Mul r214 r220:pow2
 	WORD $0x6e31de52 // fmul v18.4s, v18.4s, v17.4s
 	// r222 = Div r44 r26:z
-	WORD $0x6e2bff6e // fdiv v14.4s, v27.4s, v11.4s
+	WORD $0x6e2bff4e // fdiv v14.4s, v26.4s, v11.4s
 	// r223 = Div r222 r26:z
 	WORD $0x6e2bfdce // fdiv v14.4s, v14.4s, v11.4s
 	// r224 = CmpGT r26:z r44
-	WORD $0x6ebbe570 // fcmgt v16.4s, v11.4s, v27.4s
+	WORD $0x6ebae570 // fcmgt v16.4s, v11.4s, v26.4s
 	// r225 = Select r224 r221 r141
 	VBSL V12.B16, V18.B16, V16.B16
 	MOVD $0xc0400000, R3
@@ -29062,7 +27490,7 @@ manyskip41:
 	// r228 = Select r227 r194 r221
 	VBSL V18.B16, V15.B16, V12.B16
 	// r230 = CmpLT r26:z r229
-	WORD $0x6eabe68f // fcmgt v15.4s, v20.4s, v11.4s
+	WORD $0x6eabe66f // fcmgt v15.4s, v19.4s, v11.4s
 	// r231 = Select r230 r228 r225
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc2ae0000, R3
@@ -29072,156 +27500,163 @@ manyskip41:
 	// r233 = Select r232 r223 r231
 	VBSL V15.B16, V14.B16, V12.B16
 	// r126:dphi = Select r47:large r233 r126:dphi
-	VBIT V8.B16, V12.B16, V10.B16
+	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3eaaaaab, R3
+	VDUP R3, V20.S4
+	MOVD $0x3d088889, R3
 	VDUP R3, V21.S4
-manyrare42:
+manyrare6:
 	// r234 = Time
-	VLD1R.P 4(R26), [V8.S4]
+	VLD1R.P 4(R26), [V9.S4]
 	// r235 = Sub r234 r2:Last
-	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
+	WORD $0x4ea2d529 // fsub v9.4s, v9.4s, v2.4s
 	// r236:tauRef = Param TauRef
-	FMOVQ 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVQ 0(R4), F12
 	// r237:refr = CmpLT r235 r236:tauRef
-	WORD $0x6ea8e588 // fcmgt v8.4s, v12.4s, v8.4s
-	// r238:invD = Param InvD
+	WORD $0x6ea9e589 // fcmgt v9.4s, v12.4s, v9.4s
+	// r238:alpha = Param Alpha
 	FMOVQ 0(R23), F12
-	// r239:negInvD = Param NegInvD
-	FMOVQ 0(R24), F14
-	// r240:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVQ 0(R4), F15
-	// r241:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVQ 0(R4), F16
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4ea5d40e // fsub v14.4s, v0.4s, v5.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f9ce // fabs v14.4s, v14.4s
+	// r241:negInvD = Param NegInvD
+	FMOVQ 0(R22), F15
+	// r242:width = Param Width
+	FMOVQ 0(R24), F16
+	// r243 = FMA r240 r241:negInvD r242:width
+	VFMLA V15.S4, V14.S4, V16.S4
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e30dd8c // fmul v12.4s, v12.4s, v16.4s
+	// r245 = CmpLT r244 r229
+	WORD $0x6eace66e // fcmgt v14.4s, v19.4s, v12.4s
+	// r246 = Select r245 r229 r244
+	VBSL V12.B16, V19.B16, V14.B16
+	// r247:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVQ 0(R4), F12
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e2cddcf // fmul v15.4s, v14.4s, v12.4s
 	// If GSpike
-	CBZ R8, manyskip43
-	// r242 = Select r237:refr r9:vr r115:vc
-	VBIT V8.B16, V7.B16, V6.B16
-	// r243 = Load GSpike
-	FMOVQ 0(R8), F17
+	CBZ R8, manyskip7
+	// r249 = Select r237:refr r9:vr r115:vc
+	VBIT V9.B16, V7.B16, V6.B16
+	// r250 = Load GSpike
+	FMOVQ 0(R8), F16
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<2, R8, R8
-	// r244 = Sub r242 r5:vTh
+	// r251:alpha = Param Alpha
+	FMOVQ 0(R23), F17
+	// r252 = Sub r249 r5:vTh
 	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
-	// r245 = Abs r244
+	// r253 = Abs r252
 	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.S4, V6.S4, V18.S4
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e32ddf2 // fmul v18.4s, v15.4s, v18.4s
-	// r248 = CmpLT r247 r229
-	WORD $0x6eb2e686 // fcmgt v6.4s, v20.4s, v18.4s
-	// r249 = Select r248 r229 r247
-	VBSL V18.B16, V20.B16, V6.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e26de31 // fmul v17.4s, v17.4s, v6.4s
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V12.S4, V17.S4, V3.S4
-manyskip43:
-	// r252:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F6
-	// r253:ka = Param Ka
-	FMOVQ 0(R21), F17
-	// r254:hVc = FMA r4:gW r253:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.S4, V4.S4, V18.S4
-	// r255 = Mul r45:ex r252:dtRTau
-	WORD $0x6e26dd31 // fmul v17.4s, v9.4s, v6.4s
-	// r256 = Mul r254:hVc r255
-	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	// r257:gI = Select r237:refr r229 r256
-	VBIT V8.B16, V20.B16, V17.B16
-	// r258:keep = Param Keep
-	FMOVQ 0(R20), F19
-	// r259 = Select r237:refr r44 r258:keep
-	VBIT V8.B16, V27.B16, V19.B16
-	// r260 = Mul r4:gW r259
-	WORD $0x6e33dc84 // fmul v4.4s, v4.4s, v19.4s
-	// r4:gW = Sub r260 r257:gI
-	WORD $0x4eb1d484 // fsub v4.4s, v4.4s, v17.4s
-	// r262:q = Mul r126:dphi r24:F
+	// r254:negInvD = Param NegInvD
+	FMOVQ 0(R22), F5
+	// r255:width = Param Width
+	FMOVQ 0(R24), F18
+	// r256 = FMA r253 r254:negInvD r255:width
+	VFMLA V5.S4, V6.S4, V18.S4
+	// r257 = Mul r251:alpha r256
+	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	// r258 = CmpLT r257 r229
+	WORD $0x6eb1e665 // fcmgt v5.4s, v19.4s, v17.4s
+	// r259 = Select r258 r229 r257
+	VBSL V17.B16, V19.B16, V5.B16
+	// r260 = Mul r250 r259
+	WORD $0x6e25de10 // fmul v16.4s, v16.4s, v5.4s
+	// r3:gV = FMA r260 r247:invD r3:gV
+	VFMLA V12.S4, V16.S4, V3.S4
+manyskip7:
+	// r262:dtRTau = Param DtRTau
+	FMOVQ 0(R19), F5
+	// r263:ka = Param Ka
+	FMOVQ 0(R21), F6
+	// r264:hVc = FMA r4:gW r263:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.S4, V4.S4, V12.S4
+	// r265 = Mul r45:ex r262:dtRTau
+	WORD $0x6e25dd06 // fmul v6.4s, v8.4s, v5.4s
+	// r266 = Mul r264:hVc r265
+	WORD $0x6e26dd86 // fmul v6.4s, v12.4s, v6.4s
+	// r267:gI = Select r237:refr r229 r266
+	VBIT V9.B16, V19.B16, V6.B16
+	// r268:keep = Param Keep
+	FMOVQ 0(R20), F16
+	// r269 = Select r237:refr r44 r268:keep
+	VBIT V9.B16, V26.B16, V16.B16
+	// r270 = Mul r4:gW r269
+	WORD $0x6e30dc84 // fmul v4.4s, v4.4s, v16.4s
+	// r4:gW = Sub r270 r267:gI
+	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
+	// r272:q = Mul r126:dphi r24:F
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
-	// r263:dtCTau2 = Param DtCTau2
+	// r273:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVQ 0(R4), F13
-	// r264 = FMA r262:q r263:dtCTau2 r44
-	VMOV V27.B16, V19.B16
-	VFMLA V13.S4, V10.S4, V19.S4
-	// r265 = FMA r45:ex r26:z r264
-	VFMLA V11.S4, V9.S4, V19.S4
-	// r266 = Mul r254:hVc r265
-	WORD $0x6e33de53 // fmul v19.4s, v18.4s, v19.4s
-	// r267:hv = Select r237:refr r3:gV r266
-	VBIF V8.B16, V19.B16, V3.B16
-	// r268 = Imm 0x0
+	// r274 = FMA r272:q r273:dtCTau2 r44
+	VMOV V26.B16, V16.B16
+	VFMLA V13.S4, V10.S4, V16.S4
+	// r275 = FMA r45:ex r26:z r274
+	VFMLA V11.S4, V8.S4, V16.S4
+	// r276 = Mul r264:hVc r275
+	WORD $0x6e30dd90 // fmul v16.4s, v12.4s, v16.4s
+	// r277:hv = Select r237:refr r3:gV r276
+	VBIF V9.B16, V16.B16, V3.B16
+	// r278 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip44
-	// r269 = Mul r254:hVc r252:dtRTau
-	WORD $0x6e26de46 // fmul v6.4s, v18.4s, v6.4s
-	// r270 = Mul r269 r87
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	// r271 = FMA r45:ex r9:vr r262:q
-	VFMLA V7.S4, V9.S4, V10.S4
-	// r272 = Mul r270 r271
-	WORD $0x6e2adcc6 // fmul v6.4s, v6.4s, v10.4s
-	// r268 = Select r237:refr r229 r272
-	VMOV V8.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip44:
-	// r274 = Sub r0:V r5:vTh
-	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r275 = Abs r274
-	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r276 = FMA r275 r239:negInvD r241:width
-	VFMLA V14.S4, V5.S4, V16.S4
-	// r277 = Mul r240:alpha r276
-	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	// r278 = CmpLT r277 r229
-	WORD $0x6eafe685 // fcmgt v5.4s, v20.4s, v15.4s
-	// r279 = Select r278 r229 r277
-	VBSL V15.B16, V20.B16, V5.B16
-	// r280 = Mul r279 r238:invD
-	WORD $0x6e2cdcac // fmul v12.4s, v5.4s, v12.4s
-	// r281:b = Param B
-	FMOVQ 0(R14), F6
-	// r282 = Mul r4:gW r281:b
-	WORD $0x6e26dc86 // fmul v6.4s, v4.4s, v6.4s
-	// r283 = Mul r282 r280
-	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
-	// r284 = Sub r44 r279
-	WORD $0x4ea5d765 // fsub v5.4s, v27.4s, v5.4s
-	// r3:gV = FMA r267:hv r284 r283
-	VMOV V6.B16, V7.B16
-	VFMLA V5.S4, V3.S4, V7.S4
+	CBZ R10, manyskip8
+	// r279 = Mul r264:hVc r262:dtRTau
+	WORD $0x6e25dd85 // fmul v5.4s, v12.4s, v5.4s
+	// r280 = Mul r279 r87
+	WORD $0x6e38dca5 // fmul v5.4s, v5.4s, v24.4s
+	// r281 = FMA r45:ex r9:vr r272:q
+	VFMLA V7.S4, V8.S4, V10.S4
+	// r282 = Mul r280 r281
+	WORD $0x6e2adca5 // fmul v5.4s, v5.4s, v10.4s
+	// r278 = Select r237:refr r229 r282
+	VMOV V9.B16, V11.B16
+	VBSL V5.B16, V19.B16, V11.B16
+manyskip8:
+	// r284:b = Param B
+	FMOVQ 0(R14), F5
+	// r285 = Mul r4:gW r284:b
+	WORD $0x6e25dc85 // fmul v5.4s, v4.4s, v5.4s
+	// r286 = Mul r285 r248
+	WORD $0x6e2fdca5 // fmul v5.4s, v5.4s, v15.4s
+	// r287 = Sub r44 r246
+	WORD $0x4eaed74e // fsub v14.4s, v26.4s, v14.4s
+	// r3:gV = FMA r277:hv r287 r286
+	VMOV V5.B16, V7.B16
+	VFMLA V14.S4, V3.S4, V7.S4
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip45
-	// Store GI r257:gI
-	FMOVQ F17, 0(R9)
+	CBZ R9, manyskip9
+	// Store GI r267:gI
+	FMOVQ F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<2, R9, R9
-manyskip45:
+manyskip9:
 	// If GG
-	CBZ R10, manyskip46
-	// Store GG r268
+	CBZ R10, manyskip10
+	// Store GG r278
 	FMOVQ F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<2, R10, R10
-manyskip46:
+manyskip10:
 	// If GDelta
-	CBZ R11, manyskip47
-	// r286 = Select r237:refr r229 r254:hVc
-	VBSL V18.B16, V20.B16, V8.B16
-	// Store GDelta r286
-	FMOVQ F8, 0(R11)
+	CBZ R11, manyskip11
+	// r289 = Select r237:refr r229 r264:hVc
+	VBSL V12.B16, V19.B16, V9.B16
+	// Store GDelta r289
+	FMOVQ F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<2, R11, R11
-manyskip47:
+manyskip11:
 	SUBS $1, R25
-	BNE manystep37
+	BNE manystep1
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVQ F3, -16(R4)
@@ -29238,15 +27673,15 @@ manyskip47:
 	ADD $16, R19
 	ADD $16, R20
 	ADD $16, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $16, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $16, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $16, R22
 	ADD $16, R23
 	ADD $16, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $16, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $16, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $16, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -29281,34 +27716,34 @@ manytail:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil66
+	CBZ R5, manynil30
 	ADD R2<<2, R5, R5
-manynil66:
+manynil30:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil67
+	CBZ R6, manynil31
 	ADD R2<<2, R6, R6
-manynil67:
+manynil31:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil68
+	CBZ R7, manynil32
 	ADD R2<<2, R7, R7
-manynil68:
+manynil32:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil69
+	CBZ R8, manynil33
 	ADD R2<<2, R8, R8
-manynil69:
+manynil33:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil70
+	CBZ R9, manynil34
 	ADD R2<<2, R9, R9
-manynil70:
+manynil34:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil71
+	CBZ R10, manynil35
 	ADD R2<<2, R10, R10
-manynil71:
+manynil35:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil72
+	CBZ R11, manynil36
 	ADD R2<<2, R11, R11
-manynil72:
-manystep55:
+manynil36:
+manystep19:
 	// r5:vTh = Param VTh
 	FMOVS 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -29328,12 +27763,12 @@ manystep55:
 	// r13:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip56
+	CBZ R5, manyskip20
 	// r13:in = Load I
 	FMOVS 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<2, R5, R5
-manyskip56:
+manyskip20:
 	// r15:vRest = Param VRest
 	FMOVS 0(R15), F9
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -29359,7 +27794,7 @@ manyskip56:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e29dd6b // fmul v11.4s, v11.4s, v9.4s
 	// If G
-	CBZ R7, manyskip57
+	CBZ R7, manyskip21
 	// r27:dtRTau = Param DtRTau
 	FMOVS 0(R19), F6
 	// r28 = Load G
@@ -29376,31 +27811,29 @@ manyskip56:
 	VFMLA V7.S4, V6.S4, V8.S4
 	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-manyskip57:
+manyskip21:
 	// r34:az = Abs r26:z
 	WORD $0x4ea0f966 // fabs v6.4s, v11.4s
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V8.S4 // r35 = 0.0013888889
 	// r37 = FMA r35 r26:z r36
-	VMOV V31.B16, V9.B16
-	VFMLA V11.S4, V8.S4, V9.S4
-	// r39 = FMA r37 r26:z r38
 	VMOV V30.B16, V8.B16
-	VFMLA V11.S4, V9.S4, V8.S4
-	// r41 = FMA r39 r26:z r40
+	VFMLA V11.S4, V31.S4, V8.S4
+	// r39 = FMA r37 r26:z r38
 	VMOV V29.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
-	// r43 = FMA r41 r26:z r42
+	// r41 = FMA r39 r26:z r40
 	VMOV V28.B16, V8.B16
 	VFMLA V11.S4, V9.S4, V8.S4
-	// r45:ex = FMA r43 r26:z r44
+	// r43 = FMA r41 r26:z r42
 	VMOV V27.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
+	// r45:ex = FMA r43 r26:z r44
+	VMOV V26.B16, V8.B16
+	VFMLA V11.S4, V9.S4, V8.S4
 	// r47:large = CmpGT r34:az r46
-	WORD $0x6ebae4c8 // fcmgt v8.4s, v6.4s, v26.4s
+	WORD $0x6eb9e4c9 // fcmgt v9.4s, v6.4s, v25.4s
 	// Rare r47:large
-	FMOVS F8, R3
-	CBZW R3, manyrare58
+	FMOVS F9, R3
+	CBZW R3, manyrare22
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -29415,24 +27848,23 @@ manyskip57:
 	VDUP R3, V12.S4 // r53 = 0.0001984127
 	// r54 = FMA r52 r26:z r53
 	VFMLA V11.S4, V10.S4, V12.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V10.S4 // r35 = 0.0013888889
 	// r55 = FMA r54 r26:z r35
+	VMOV V31.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r56 = FMA r55 r26:z r36
-	VMOV V31.B16, V12.B16
+	VMOV V30.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r57 = FMA r56 r26:z r38
-	VMOV V30.B16, V10.B16
+	VMOV V29.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r58 = FMA r57 r26:z r40
-	VMOV V29.B16, V12.B16
+	VMOV V28.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r59 = FMA r58 r26:z r42
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r60:taylor = FMA r59 r26:z r44
-	VMOV V27.B16, V12.B16
+	VMOV V26.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r61 = 95
@@ -29482,24 +27914,23 @@ manyskip57:
 	VDUP R3, V17.S4 // r53 = 0.0001984127
 	// r77 = FMA r76 r74:r r53
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V15.S4 // r35 = 0.0013888889
 	// r78 = FMA r77 r74:r r35
+	VMOV V31.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r79 = FMA r78 r74:r r36
-	VMOV V31.B16, V17.B16
+	VMOV V30.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r80 = FMA r79 r74:r r38
-	VMOV V30.B16, V15.B16
+	VMOV V29.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r81 = FMA r80 r74:r r40
-	VMOV V29.B16, V17.B16
+	VMOV V28.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r82 = FMA r81 r74:r r42
-	VMOV V28.B16, V15.B16
+	VMOV V27.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r83:q = FMA r82 r74:r r44
-	VMOV V27.B16, V17.B16
+	VMOV V26.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r84 = 30
@@ -29510,7 +27941,7 @@ manyskip57:
 	// r86:kc = Select r85 r84 r70:k
 	VBSL V16.B16, V18.B16, V15.B16
 	// r88 = Mul r86:kc r87
-	WORD $0x6e39ddef // fmul v15.4s, v15.4s, v25.4s
+	WORD $0x6e38ddef // fmul v15.4s, v15.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r67 = 1.2582912e+07
 	// r89 = Add r88 r67
@@ -29524,7 +27955,7 @@ manyskip57:
 	VSHL $23, V15.S4, V15.S4
 	// r94:pow2 = FromBits r93
 	// r95:oneMinus = Sub r44 r94:pow2
-	WORD $0x4eafd76f // fsub v15.4s, v27.4s, v15.4s
+	WORD $0x4eafd74f // fsub v15.4s, v26.4s, v15.4s
 	// r96 = FMA r74:r r83:q r95:oneMinus
 	VFMLA V17.S4, V14.S4, V15.S4
 	// r97:y = Div r96 r63:zl
@@ -29532,7 +27963,7 @@ manyskip57:
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r67 = 1.2582912e+07
 	// r98 = FMA r70:k r42 r67
-	VFMLA V28.S4, V16.S4, V10.S4
+	VFMLA V27.S4, V16.S4, V10.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r67 = 1.2582912e+07
 	// r99:kHalf = Sub r98 r67
@@ -29568,42 +27999,42 @@ manyskip57:
 	// r112:big = Mul r105 r111:pow2
 	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
 	// r113 = CmpLE r34:az r42
-	WORD $0x6e26e786 // fcmge v6.4s, v28.4s, v6.4s
+	WORD $0x6e26e766 // fcmge v6.4s, v27.4s, v6.4s
 	// r114:far = Select r113 r60:taylor r112:big
 	VBSL V15.B16, V12.B16, V6.B16
 	// r45:ex = Select r47:large r114:far r45:ex
-	VBIT V8.B16, V6.B16, V9.B16
-manyrare58:
+	VBIT V9.B16, V6.B16, V8.B16
+manyrare22:
 	// r115:vc = FMA r45:ex r24:F r9:vr
 	VMOV V7.B16, V6.B16
-	VFMLA V13.S4, V9.S4, V6.S4
+	VFMLA V13.S4, V8.S4, V6.S4
 	// If Delta
-	CBZ R6, manyskip59
+	CBZ R6, manyskip23
 	// r116 = Load Delta
 	FMOVS 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<2, R6, R6
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
-manyskip59:
+manyskip23:
 	// r120 = FMA r118 r26:z r119
-	VMOV V23.B16, V10.B16
-	VFMLA V11.S4, V24.S4, V10.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V11.S4, V23.S4, V10.S4
 	// r122 = FMA r120 r26:z r121
-	VMOV V22.B16, V12.B16
-	VFMLA V11.S4, V10.S4, V12.S4
-	// r123 = FMA r122 r26:z r46
-	VMOV V26.B16, V10.B16
-	VFMLA V11.S4, V12.S4, V10.S4
-	// r125 = FMA r123 r26:z r124
 	VMOV V21.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
+	// r123 = FMA r122 r26:z r46
+	VMOV V25.B16, V10.B16
+	VFMLA V11.S4, V12.S4, V10.S4
+	// r125 = FMA r123 r26:z r124
+	VMOV V20.B16, V12.B16
+	VFMLA V11.S4, V10.S4, V12.S4
 	// r126:dphi = FMA r125 r26:z r42
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// Rare r47:large
-	FMOVS F8, R3
-	CBZW R3, manyrare60
+	FMOVS F9, R3
+	CBZW R3, manyrare24
 	MOVD $0x32c54352, R3
 	VDUP R3, V12.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -29623,22 +28054,22 @@ manyskip59:
 	// r135 = FMA r133 r26:z r134
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r136 = FMA r135 r26:z r118
-	VMOV V24.B16, V14.B16
+	VMOV V23.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
 	// r137 = FMA r136 r26:z r119
-	VMOV V23.B16, V12.B16
+	VMOV V22.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r138 = FMA r137 r26:z r121
-	VMOV V22.B16, V14.B16
-	VFMLA V11.S4, V12.S4, V14.S4
-	// r139 = FMA r138 r26:z r46
-	VMOV V26.B16, V12.B16
-	VFMLA V11.S4, V14.S4, V12.S4
-	// r140 = FMA r139 r26:z r124
 	VMOV V21.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
+	// r139 = FMA r138 r26:z r46
+	VMOV V25.B16, V12.B16
+	VFMLA V11.S4, V14.S4, V12.S4
+	// r140 = FMA r139 r26:z r124
+	VMOV V20.B16, V14.B16
+	VFMLA V11.S4, V12.S4, V14.S4
 	// r141 = FMA r140 r26:z r42
-	VMOV V28.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V14.S4 // r61 = 95
@@ -29688,27 +28119,26 @@ manyskip59:
 	VDUP R3, V18.S4 // r53 = 0.0001984127
 	// r152 = FMA r151 r149 r53
 	VFMLA V15.S4, V16.S4, V18.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V16.S4 // r35 = 0.0013888889
 	// r153 = FMA r152 r149 r35
+	VMOV V31.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r154 = FMA r153 r149 r36
-	VMOV V31.B16, V18.B16
+	VMOV V30.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r155 = FMA r154 r149 r38
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r156 = FMA r155 r149 r40
-	VMOV V29.B16, V18.B16
+	VMOV V28.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r157 = FMA r156 r149 r42
-	VMOV V28.B16, V16.B16
+	VMOV V27.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r158 = FMA r157 r149 r44
-	VMOV V27.B16, V18.B16
+	VMOV V26.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r159 = FMA r149 r158 r44
-	VMOV V27.B16, V16.B16
+	VMOV V26.B16, V16.B16
 	VFMLA V18.S4, V15.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r67 = 1.2582912e+07
@@ -29727,67 +28157,66 @@ manyskip59:
 	MOVD $0x253413c3, R3
 	VDUP R3, V18.S4 // r166 = 1.5619207e-16
 	MOVD $0xa74a963c, R3
-	VDUP R3, V19.S4 // r167 = -2.8114574e-15
+	VDUP R3, V20.S4 // r167 = -2.8114574e-15
 	// r168 = FMA r166 r26:z r167
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x29573f9f, R3
 	VDUP R3, V18.S4 // r169 = 4.7794773e-14
 	// r170 = FMA r168 r26:z r169
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xab573f9f, R3
-	VDUP R3, V19.S4 // r171 = -7.6471636e-13
+	VDUP R3, V20.S4 // r171 = -7.6471636e-13
 	// r172 = FMA r170 r26:z r171
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x2d49cba5, R3
 	VDUP R3, V18.S4 // r173 = 1.1470745e-11
 	// r174 = FMA r172 r26:z r173
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xaf309231, R3
-	VDUP R3, V19.S4 // r175 = -1.6059044e-10
+	VDUP R3, V20.S4 // r175 = -1.6059044e-10
 	// r176 = FMA r174 r26:z r175
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x310f76c7, R3
 	VDUP R3, V18.S4 // r177 = 2.0876756e-09
 	// r178 = FMA r176 r26:z r177
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb2d7322b, R3
-	VDUP R3, V19.S4 // r179 = -2.5052108e-08
+	VDUP R3, V20.S4 // r179 = -2.5052108e-08
 	// r180 = FMA r178 r26:z r179
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4 // r48 = 2.755732e-07
 	// r181 = FMA r180 r26:z r48
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb638ef1d, R3
-	VDUP R3, V19.S4 // r182 = -2.7557319e-06
+	VDUP R3, V20.S4 // r182 = -2.7557319e-06
 	// r183 = FMA r181 r26:z r182
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r51 = 2.4801588e-05
 	// r184 = FMA r183 r26:z r51
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb9500d01, R3
-	VDUP R3, V19.S4 // r185 = -0.0001984127
+	VDUP R3, V20.S4 // r185 = -0.0001984127
 	// r186 = FMA r184 r26:z r185
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V18.S4 // r35 = 0.0013888889
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r187 = FMA r186 r26:z r35
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V31.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbc088889, R3
-	VDUP R3, V19.S4 // r188 = -0.008333334
+	VDUP R3, V20.S4 // r188 = -0.008333334
 	// r189 = FMA r187 r26:z r188
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r190 = FMA r189 r26:z r38
-	VMOV V30.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V29.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbe2aaaab, R3
-	VDUP R3, V19.S4 // r191 = -0.16666667
+	VDUP R3, V20.S4 // r191 = -0.16666667
 	// r192 = FMA r190 r26:z r191
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r193 = FMA r192 r26:z r42
-	VMOV V28.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V27.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	// r194 = Mul r165 r193
 	WORD $0x6e32ddef // fmul v15.4s, v15.4s, v18.4s
 	MOVD $0x41f00000, R3
@@ -29795,13 +28224,13 @@ manyskip59:
 	// r195 = CmpGT r147 r84
 	WORD $0x6eb2e632 // fcmgt v18.4s, v17.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V19.S4 // r84 = 30
+	VDUP R3, V20.S4 // r84 = 30
 	// r196 = Select r195 r84 r147
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V18.B16
 	// r197 = Sub r143 r44
-	WORD $0x4ebbd5d3 // fsub v19.4s, v14.4s, v27.4s
+	WORD $0x4ebad5d4 // fsub v20.4s, v14.4s, v26.4s
 	// r198 = Mul r196 r87
-	WORD $0x6e39de52 // fmul v18.4s, v18.4s, v25.4s
+	WORD $0x6e38de52 // fmul v18.4s, v18.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V21.S4 // r67 = 1.2582912e+07
 	// r199 = Add r198 r67
@@ -29815,7 +28244,7 @@ manyskip59:
 	VSHL $23, V18.S4, V18.S4
 	// r203:pow2 = FromBits r202
 	// r204 = FMA r159 r197 r203:pow2
-	VFMLA V19.S4, V16.S4, V18.S4
+	VFMLA V20.S4, V16.S4, V18.S4
 	// r205 = Div r204 r143
 	WORD $0x6e2efe52 // fdiv v18.4s, v18.4s, v14.4s
 	// r206 = Div r205 r143
@@ -29823,7 +28252,7 @@ manyskip59:
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r67 = 1.2582912e+07
 	// r207 = FMA r147 r42 r67
-	VFMLA V28.S4, V17.S4, V14.S4
+	VFMLA V27.S4, V17.S4, V14.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r67 = 1.2582912e+07
 	// r208 = Sub r207 r67
@@ -29834,9 +28263,9 @@ manyskip59:
 	WORD $0x4e30d5d0 // fadd v16.4s, v14.4s, v16.4s
 	// r210:kBits = Bits r209
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r91 = 1.78e-43
+	VDUP R3, V20.S4 // r91 = 1.78e-43
 	// r211 = IAdd r210:kBits r91
-	VADD V19.S4, V16.S4, V16.S4
+	VADD V20.S4, V16.S4, V16.S4
 	// r212 = Shl 23 r211
 	VSHL $23, V16.S4, V16.S4
 	// r213:pow2 = FromBits r212
@@ -29859,11 +28288,11 @@ manyskip59:
 	// r221 = Mul r214 r220:pow2
 	WORD $0x6e31de52 // fmul v18.4s, v18.4s, v17.4s
 	// r222 = Div r44 r26:z
-	WORD $0x6e2bff6e // fdiv v14.4s, v27.4s, v11.4s
+	WORD $0x6e2bff4e // fdiv v14.4s, v26.4s, v11.4s
 	// r223 = Div r222 r26:z
 	WORD $0x6e2bfdce // fdiv v14.4s, v14.4s, v11.4s
 	// r224 = CmpGT r26:z r44
-	WORD $0x6ebbe570 // fcmgt v16.4s, v11.4s, v27.4s
+	WORD $0x6ebae570 // fcmgt v16.4s, v11.4s, v26.4s
 	// r225 = Select r224 r221 r141
 	VBSL V12.B16, V18.B16, V16.B16
 	MOVD $0xc0400000, R3
@@ -29873,7 +28302,7 @@ manyskip59:
 	// r228 = Select r227 r194 r221
 	VBSL V18.B16, V15.B16, V12.B16
 	// r230 = CmpLT r26:z r229
-	WORD $0x6eabe68f // fcmgt v15.4s, v20.4s, v11.4s
+	WORD $0x6eabe66f // fcmgt v15.4s, v19.4s, v11.4s
 	// r231 = Select r230 r228 r225
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc2ae0000, R3
@@ -29883,156 +28312,163 @@ manyskip59:
 	// r233 = Select r232 r223 r231
 	VBSL V15.B16, V14.B16, V12.B16
 	// r126:dphi = Select r47:large r233 r126:dphi
-	VBIT V8.B16, V12.B16, V10.B16
+	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3eaaaaab, R3
+	VDUP R3, V20.S4
+	MOVD $0x3d088889, R3
 	VDUP R3, V21.S4
-manyrare60:
+manyrare24:
 	// r234 = Time
-	VLD1R.P 4(R26), [V8.S4]
+	VLD1R.P 4(R26), [V9.S4]
 	// r235 = Sub r234 r2:Last
-	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
+	WORD $0x4ea2d529 // fsub v9.4s, v9.4s, v2.4s
 	// r236:tauRef = Param TauRef
-	FMOVS 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVS 0(R4), F12
 	// r237:refr = CmpLT r235 r236:tauRef
-	WORD $0x6ea8e588 // fcmgt v8.4s, v12.4s, v8.4s
-	// r238:invD = Param InvD
+	WORD $0x6ea9e589 // fcmgt v9.4s, v12.4s, v9.4s
+	// r238:alpha = Param Alpha
 	FMOVS 0(R23), F12
-	// r239:negInvD = Param NegInvD
-	FMOVS 0(R24), F14
-	// r240:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVS 0(R4), F15
-	// r241:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVS 0(R4), F16
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4ea5d40e // fsub v14.4s, v0.4s, v5.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f9ce // fabs v14.4s, v14.4s
+	// r241:negInvD = Param NegInvD
+	FMOVS 0(R22), F15
+	// r242:width = Param Width
+	FMOVS 0(R24), F16
+	// r243 = FMA r240 r241:negInvD r242:width
+	VFMLA V15.S4, V14.S4, V16.S4
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e30dd8c // fmul v12.4s, v12.4s, v16.4s
+	// r245 = CmpLT r244 r229
+	WORD $0x6eace66e // fcmgt v14.4s, v19.4s, v12.4s
+	// r246 = Select r245 r229 r244
+	VBSL V12.B16, V19.B16, V14.B16
+	// r247:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVS 0(R4), F12
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e2cddcf // fmul v15.4s, v14.4s, v12.4s
 	// If GSpike
-	CBZ R8, manyskip61
-	// r242 = Select r237:refr r9:vr r115:vc
-	VBIT V8.B16, V7.B16, V6.B16
-	// r243 = Load GSpike
-	FMOVS 0(R8), F17
+	CBZ R8, manyskip25
+	// r249 = Select r237:refr r9:vr r115:vc
+	VBIT V9.B16, V7.B16, V6.B16
+	// r250 = Load GSpike
+	FMOVS 0(R8), F16
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<2, R8, R8
-	// r244 = Sub r242 r5:vTh
+	// r251:alpha = Param Alpha
+	FMOVS 0(R23), F17
+	// r252 = Sub r249 r5:vTh
 	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
-	// r245 = Abs r244
+	// r253 = Abs r252
 	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.S4, V6.S4, V18.S4
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e32ddf2 // fmul v18.4s, v15.4s, v18.4s
-	// r248 = CmpLT r247 r229
-	WORD $0x6eb2e686 // fcmgt v6.4s, v20.4s, v18.4s
-	// r249 = Select r248 r229 r247
-	VBSL V18.B16, V20.B16, V6.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e26de31 // fmul v17.4s, v17.4s, v6.4s
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V12.S4, V17.S4, V3.S4
-manyskip61:
-	// r252:dtRTau = Param DtRTau
-	FMOVS 0(R19), F6
-	// r253:ka = Param Ka
-	FMOVS 0(R21), F17
-	// r254:hVc = FMA r4:gW r253:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.S4, V4.S4, V18.S4
-	// r255 = Mul r45:ex r252:dtRTau
-	WORD $0x6e26dd31 // fmul v17.4s, v9.4s, v6.4s
-	// r256 = Mul r254:hVc r255
-	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	// r257:gI = Select r237:refr r229 r256
-	VBIT V8.B16, V20.B16, V17.B16
-	// r258:keep = Param Keep
-	FMOVS 0(R20), F19
-	// r259 = Select r237:refr r44 r258:keep
-	VBIT V8.B16, V27.B16, V19.B16
-	// r260 = Mul r4:gW r259
-	WORD $0x6e33dc84 // fmul v4.4s, v4.4s, v19.4s
-	// r4:gW = Sub r260 r257:gI
-	WORD $0x4eb1d484 // fsub v4.4s, v4.4s, v17.4s
-	// r262:q = Mul r126:dphi r24:F
+	// r254:negInvD = Param NegInvD
+	FMOVS 0(R22), F5
+	// r255:width = Param Width
+	FMOVS 0(R24), F18
+	// r256 = FMA r253 r254:negInvD r255:width
+	VFMLA V5.S4, V6.S4, V18.S4
+	// r257 = Mul r251:alpha r256
+	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	// r258 = CmpLT r257 r229
+	WORD $0x6eb1e665 // fcmgt v5.4s, v19.4s, v17.4s
+	// r259 = Select r258 r229 r257
+	VBSL V17.B16, V19.B16, V5.B16
+	// r260 = Mul r250 r259
+	WORD $0x6e25de10 // fmul v16.4s, v16.4s, v5.4s
+	// r3:gV = FMA r260 r247:invD r3:gV
+	VFMLA V12.S4, V16.S4, V3.S4
+manyskip25:
+	// r262:dtRTau = Param DtRTau
+	FMOVS 0(R19), F5
+	// r263:ka = Param Ka
+	FMOVS 0(R21), F6
+	// r264:hVc = FMA r4:gW r263:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.S4, V4.S4, V12.S4
+	// r265 = Mul r45:ex r262:dtRTau
+	WORD $0x6e25dd06 // fmul v6.4s, v8.4s, v5.4s
+	// r266 = Mul r264:hVc r265
+	WORD $0x6e26dd86 // fmul v6.4s, v12.4s, v6.4s
+	// r267:gI = Select r237:refr r229 r266
+	VBIT V9.B16, V19.B16, V6.B16
+	// r268:keep = Param Keep
+	FMOVS 0(R20), F16
+	// r269 = Select r237:refr r44 r268:keep
+	VBIT V9.B16, V26.B16, V16.B16
+	// r270 = Mul r4:gW r269
+	WORD $0x6e30dc84 // fmul v4.4s, v4.4s, v16.4s
+	// r4:gW = Sub r270 r267:gI
+	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
+	// r272:q = Mul r126:dphi r24:F
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
-	// r263:dtCTau2 = Param DtCTau2
+	// r273:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVS 0(R4), F13
-	// r264 = FMA r262:q r263:dtCTau2 r44
-	VMOV V27.B16, V19.B16
-	VFMLA V13.S4, V10.S4, V19.S4
-	// r265 = FMA r45:ex r26:z r264
-	VFMLA V11.S4, V9.S4, V19.S4
-	// r266 = Mul r254:hVc r265
-	WORD $0x6e33de53 // fmul v19.4s, v18.4s, v19.4s
-	// r267:hv = Select r237:refr r3:gV r266
-	VBIF V8.B16, V19.B16, V3.B16
-	// r268 = Imm 0x0
+	// r274 = FMA r272:q r273:dtCTau2 r44
+	VMOV V26.B16, V16.B16
+	VFMLA V13.S4, V10.S4, V16.S4
+	// r275 = FMA r45:ex r26:z r274
+	VFMLA V11.S4, V8.S4, V16.S4
+	// r276 = Mul r264:hVc r275
+	WORD $0x6e30dd90 // fmul v16.4s, v12.4s, v16.4s
+	// r277:hv = Select r237:refr r3:gV r276
+	VBIF V9.B16, V16.B16, V3.B16
+	// r278 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip62
-	// r269 = Mul r254:hVc r252:dtRTau
-	WORD $0x6e26de46 // fmul v6.4s, v18.4s, v6.4s
-	// r270 = Mul r269 r87
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	// r271 = FMA r45:ex r9:vr r262:q
-	VFMLA V7.S4, V9.S4, V10.S4
-	// r272 = Mul r270 r271
-	WORD $0x6e2adcc6 // fmul v6.4s, v6.4s, v10.4s
-	// r268 = Select r237:refr r229 r272
-	VMOV V8.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip62:
-	// r274 = Sub r0:V r5:vTh
-	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r275 = Abs r274
-	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r276 = FMA r275 r239:negInvD r241:width
-	VFMLA V14.S4, V5.S4, V16.S4
-	// r277 = Mul r240:alpha r276
-	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	// r278 = CmpLT r277 r229
-	WORD $0x6eafe685 // fcmgt v5.4s, v20.4s, v15.4s
-	// r279 = Select r278 r229 r277
-	VBSL V15.B16, V20.B16, V5.B16
-	// r280 = Mul r279 r238:invD
-	WORD $0x6e2cdcac // fmul v12.4s, v5.4s, v12.4s
-	// r281:b = Param B
-	FMOVS 0(R14), F6
-	// r282 = Mul r4:gW r281:b
-	WORD $0x6e26dc86 // fmul v6.4s, v4.4s, v6.4s
-	// r283 = Mul r282 r280
-	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
-	// r284 = Sub r44 r279
-	WORD $0x4ea5d765 // fsub v5.4s, v27.4s, v5.4s
-	// r3:gV = FMA r267:hv r284 r283
-	VMOV V6.B16, V7.B16
-	VFMLA V5.S4, V3.S4, V7.S4
+	CBZ R10, manyskip26
+	// r279 = Mul r264:hVc r262:dtRTau
+	WORD $0x6e25dd85 // fmul v5.4s, v12.4s, v5.4s
+	// r280 = Mul r279 r87
+	WORD $0x6e38dca5 // fmul v5.4s, v5.4s, v24.4s
+	// r281 = FMA r45:ex r9:vr r272:q
+	VFMLA V7.S4, V8.S4, V10.S4
+	// r282 = Mul r280 r281
+	WORD $0x6e2adca5 // fmul v5.4s, v5.4s, v10.4s
+	// r278 = Select r237:refr r229 r282
+	VMOV V9.B16, V11.B16
+	VBSL V5.B16, V19.B16, V11.B16
+manyskip26:
+	// r284:b = Param B
+	FMOVS 0(R14), F5
+	// r285 = Mul r4:gW r284:b
+	WORD $0x6e25dc85 // fmul v5.4s, v4.4s, v5.4s
+	// r286 = Mul r285 r248
+	WORD $0x6e2fdca5 // fmul v5.4s, v5.4s, v15.4s
+	// r287 = Sub r44 r246
+	WORD $0x4eaed74e // fsub v14.4s, v26.4s, v14.4s
+	// r3:gV = FMA r277:hv r287 r286
+	VMOV V5.B16, V7.B16
+	VFMLA V14.S4, V3.S4, V7.S4
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip63
-	// Store GI r257:gI
-	FMOVS F17, 0(R9)
+	CBZ R9, manyskip27
+	// Store GI r267:gI
+	FMOVS F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<2, R9, R9
-manyskip63:
+manyskip27:
 	// If GG
-	CBZ R10, manyskip64
-	// Store GG r268
+	CBZ R10, manyskip28
+	// Store GG r278
 	FMOVS F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<2, R10, R10
-manyskip64:
+manyskip28:
 	// If GDelta
-	CBZ R11, manyskip65
-	// r286 = Select r237:refr r229 r254:hVc
-	VBSL V18.B16, V20.B16, V8.B16
-	// Store GDelta r286
-	FMOVS F8, 0(R11)
+	CBZ R11, manyskip29
+	// r289 = Select r237:refr r229 r264:hVc
+	VBSL V12.B16, V19.B16, V9.B16
+	// Store GDelta r289
+	FMOVS F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<2, R11, R11
-manyskip65:
+manyskip29:
 	SUBS $1, R25
-	BNE manystep55
+	BNE manystep19
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVS F3, -4(R4)
@@ -30049,15 +28485,15 @@ manyskip65:
 	ADD $4, R19
 	ADD $4, R20
 	ADD $4, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $4, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $4, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $4, R22
 	ADD $4, R23
 	ADD $4, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $4, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $4, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $4, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -30072,10 +28508,10 @@ manytailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r5:vTh = VTh,
 //     V30 r7:vReset = VReset, V29 r11:b = B, V28 r20:dtCTau = DtCTau, V27 r22:dtRTau = DtRTau,
-//     V26 r42 = 0.5, V25 r44 = 1, V24 r46 = 0.125, V23 r121 = 0.033333335, V22 r124 = 0.33333334,
-//     V21 r229 = 0, V20 r236:tauRef = TauRef, V19 r238:invD = InvD, V18 r239:negInvD = NegInvD,
-//     V17 r240:alpha = Alpha, V16 r241:width = Width, V15 r252:ka = Ka, V14 r257:keep = Keep,
-//     V13 r262:dtCTau2 = DtCTau2, V12 r234 = T[0].
+//     V26 r42 = 0.5, V25 r44 = 1, V24 r46 = 0.125, V23 r124 = 0.33333334, V22 r229 = 0,
+//     V21 r236:tauRef = TauRef, V20 r238:alpha = Alpha, V19 r241:negInvD = NegInvD,
+//     V18 r242:width = Width, V17 r247:invD = InvD, V16 r259:ka = Ka, V15 r264:keep = Keep,
+//     V14 r269:dtCTau2 = DtCTau2, V13 r234 = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, GV R10, GW R11, GSpike R12,
 //     GI R13, GG R14, GDelta R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
@@ -30120,29 +28556,27 @@ TEXT ·backwardNEONF32Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V25.S4 // r44 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V24.S4 // r46 = 0.125
-	MOVD $0x3d088889, R3
-	VDUP R3, V23.S4 // r121 = 0.033333335
 	MOVD $0x3eaaaaab, R3
-	VDUP R3, V22.S4 // r124 = 0.33333334
-	VEOR V21.B16, V21.B16, V21.B16 // r229 = 0
+	VDUP R3, V23.S4 // r124 = 0.33333334
+	VEOR V22.B16, V22.B16, V22.B16 // r229 = 0
 	MOVWU 40(R2), R3
-	VDUP R3, V20.S4 // r236:tauRef = TauRef
-	MOVWU 44(R2), R3
-	VDUP R3, V19.S4 // r238:invD = InvD
-	MOVWU 48(R2), R3
-	VDUP R3, V18.S4 // r239:negInvD = NegInvD
+	VDUP R3, V21.S4 // r236:tauRef = TauRef
 	MOVWU 52(R2), R3
-	VDUP R3, V17.S4 // r240:alpha = Alpha
+	VDUP R3, V20.S4 // r238:alpha = Alpha
+	MOVWU 48(R2), R3
+	VDUP R3, V19.S4 // r241:negInvD = NegInvD
 	MOVWU 56(R2), R3
-	VDUP R3, V16.S4 // r241:width = Width
+	VDUP R3, V18.S4 // r242:width = Width
+	MOVWU 44(R2), R3
+	VDUP R3, V17.S4 // r247:invD = InvD
 	MOVWU 36(R2), R3
-	VDUP R3, V15.S4 // r252:ka = Ka
+	VDUP R3, V16.S4 // r259:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V14.S4 // r257:keep = Keep
+	VDUP R3, V15.S4 // r264:keep = Keep
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4 // r262:dtCTau2 = DtCTau2
+	VDUP R3, V14.S4 // r269:dtCTau2 = DtCTau2
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4] // r234 = T[0]
+	VLD1R (R3), [V13.S4] // r234 = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -30171,10 +28605,10 @@ oneloop1:
 	// r14:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip181
+	CBZ R7, oneskip201
 	// r14:in = Load I
 	VLD1.P 16(R7), [V1.S4]
-oneskip181:
+oneskip201:
 	MOVWU 16(R2), R3
 	VDUP R3, V7.S4 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -30196,7 +28630,7 @@ oneskip181:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e27df87 // fmul v7.4s, v28.4s, v7.4s
 	// If G
-	CBZ R9, oneskip182
+	CBZ R9, oneskip202
 	// r28 = Load G
 	VLD1.P 16(R9), [V5.S4]
 	// r29:gd = Mul r22:dtRTau r28
@@ -30209,7 +28643,7 @@ oneskip181:
 	VFMLA V6.S4, V5.S4, V8.S4
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
-oneskip182:
+oneskip202:
 	// r34:az = Abs r27:z
 	WORD $0x4ea0f8e5 // fabs v5.4s, v7.4s
 	MOVD $0x3ab60b61, R3
@@ -30237,7 +28671,7 @@ oneskip182:
 	// Rare r47:large
 	WORD $0x6eb0a90a // umaxv s10, v8.4s
 	FMOVS F10, R3
-	CBZW R3, onerare183
+	CBZW R3, onerare203
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -30419,40 +28853,39 @@ oneskip182:
 	// r45:ex = Select r47:large r114:far r45:ex
 	VBIT V8.B16, V5.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-onerare183:
+onerare203:
 	// r115:vc = FMA r45:ex r25:F r10:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
 	// If Delta
-	CBZ R8, oneskip184
+	CBZ R8, oneskip204
 	// r116 = Load Delta
 	VLD1.P 16(R8), [V10.S4]
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e2ad4a5 // fadd v5.4s, v5.4s, v10.4s
-oneskip184:
+oneskip204:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V10.S4 // r118 = 0.0011904762
 	MOVD $0x3be38e39, R3
 	VDUP R3, V11.S4 // r119 = 0.0069444445
 	// r120 = FMA r118 r27:z r119
 	VFMLA V7.S4, V10.S4, V11.S4
+	MOVD $0x3d088889, R3
+	VDUP R3, V10.S4 // r121 = 0.033333335
 	// r122 = FMA r120 r27:z r121
-	VMOV V23.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r123 = FMA r122 r27:z r46
 	VMOV V24.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// r125 = FMA r123 r27:z r124
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r126:dphi = FMA r125 r27:z r42
 	VMOV V26.B16, V11.B16
@@ -30460,7 +28893,7 @@ oneskip184:
 	// Rare r47:large
 	WORD $0x6eb0a90a // umaxv s10, v8.4s
 	FMOVS F10, R3
-	CBZW R3, onerare185
+	CBZW R3, onerare205
 	MOVD $0x32c54352, R3
 	VDUP R3, V10.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -30487,14 +28920,15 @@ oneskip184:
 	VDUP R3, V10.S4 // r119 = 0.0069444445
 	// r137 = FMA r136 r27:z r119
 	VFMLA V7.S4, V12.S4, V10.S4
+	MOVD $0x3d088889, R3
+	VDUP R3, V12.S4 // r121 = 0.033333335
 	// r138 = FMA r137 r27:z r121
-	VMOV V23.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r139 = FMA r138 r27:z r46
 	VMOV V24.B16, V10.B16
 	VFMLA V7.S4, V12.S4, V10.S4
 	// r140 = FMA r139 r27:z r124
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r141 = FMA r140 r27:z r42
 	VMOV V26.B16, V10.B16
@@ -30738,7 +29172,7 @@ oneskip184:
 	// r228 = Select r227 r194 r221
 	VBSL V16.B16, V13.B16, V10.B16
 	// r230 = CmpLT r27:z r229
-	WORD $0x6ea7e6ad // fcmgt v13.4s, v21.4s, v7.4s
+	WORD $0x6ea7e6cd // fcmgt v13.4s, v22.4s, v7.4s
 	// r231 = Select r230 r228 r225
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc2ae0000, R3
@@ -30750,138 +29184,136 @@ oneskip184:
 	// r126:dphi = Select r47:large r233 r126:dphi
 	VBIT V8.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-	MOVWU 52(R2), R3
+	MOVWU 44(R2), R3
 	VDUP R3, V17.S4
-	MOVWU 48(R2), R3
+	MOVWU 56(R2), R3
 	VDUP R3, V18.S4
-onerare185:
+onerare205:
 	// r235 = Sub r234 r2:Last
-	WORD $0x4ea2d582 // fsub v2.4s, v12.4s, v2.4s
+	WORD $0x4ea2d5a2 // fsub v2.4s, v13.4s, v2.4s
 	// r237:refr = CmpLT r235 r236:tauRef
-	WORD $0x6ea2e682 // fcmgt v2.4s, v20.4s, v2.4s
+	WORD $0x6ea2e6a2 // fcmgt v2.4s, v21.4s, v2.4s
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4ebfd408 // fsub v8.4s, v0.4s, v31.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f908 // fabs v8.4s, v8.4s
+	// r243 = FMA r240 r241:negInvD r242:width
+	VMOV V18.B16, V10.B16
+	VFMLA V19.S4, V8.S4, V10.S4
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e2ade8a // fmul v10.4s, v20.4s, v10.4s
+	// r245 = CmpLT r244 r229
+	WORD $0x6eaae6c8 // fcmgt v8.4s, v22.4s, v10.4s
+	// r246 = Select r245 r229 r244
+	VBSL V10.B16, V22.B16, V8.B16
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e31dd08 // fmul v8.4s, v8.4s, v17.4s
 	// If GSpike
-	CBZ R12, oneskip186
-	// r242 = Select r237:refr r10:vr r115:vc
+	CBZ R12, oneskip206
+	// r249 = Select r237:refr r10:vr r115:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r243 = Load GSpike
-	VLD1.P 16(R12), [V8.S4]
-	// r244 = Sub r242 r5:vTh
+	// r250 = Load GSpike
+	VLD1.P 16(R12), [V10.S4]
+	// r251 = Sub r249 r5:vTh
 	WORD $0x4ebfd4a5 // fsub v5.4s, v5.4s, v31.4s
-	// r245 = Abs r244
+	// r252 = Abs r251
 	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.S4, V5.S4, V10.S4
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e2ade2a // fmul v10.4s, v17.4s, v10.4s
-	// r248 = CmpLT r247 r229
-	WORD $0x6eaae6a5 // fcmgt v5.4s, v21.4s, v10.4s
-	// r249 = Select r248 r229 r247
-	VBSL V10.B16, V21.B16, V5.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V19.S4, V8.S4, V3.S4
-oneskip186:
-	// r253:hVc = FMA r4:gW r252:ka r3:gV
+	// r253 = FMA r252 r241:negInvD r242:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.S4, V5.S4, V12.S4
+	// r254 = Mul r238:alpha r253
+	WORD $0x6e2cde8c // fmul v12.4s, v20.4s, v12.4s
+	// r255 = CmpLT r254 r229
+	WORD $0x6eace6c5 // fcmgt v5.4s, v22.4s, v12.4s
+	// r256 = Select r255 r229 r254
+	VBSL V12.B16, V22.B16, V5.B16
+	// r257 = Mul r250 r256
+	WORD $0x6e25dd4a // fmul v10.4s, v10.4s, v5.4s
+	// r3:gV = FMA r257 r247:invD r3:gV
+	VFMLA V17.S4, V10.S4, V3.S4
+oneskip206:
+	// r260:hVc = FMA r4:gW r259:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.S4, V4.S4, V5.S4
-	// r254 = Mul r45:ex r22:dtRTau
-	WORD $0x6e3bdd28 // fmul v8.4s, v9.4s, v27.4s
-	// r255 = Mul r253:hVc r254
-	WORD $0x6e28dca8 // fmul v8.4s, v5.4s, v8.4s
-	// r256:gI = Select r237:refr r229 r255
-	VBIT V2.B16, V21.B16, V8.B16
-	// r258 = Select r237:refr r44 r257:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V25.B16, V10.B16
-	// r259 = Mul r4:gW r258
-	WORD $0x6e2adc84 // fmul v4.4s, v4.4s, v10.4s
-	// r4:gW = Sub r259 r256:gI
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	// r261:q = Mul r126:dphi r25:F
+	VFMLA V16.S4, V4.S4, V5.S4
+	// r261 = Mul r45:ex r22:dtRTau
+	WORD $0x6e3bdd2a // fmul v10.4s, v9.4s, v27.4s
+	// r262 = Mul r260:hVc r261
+	WORD $0x6e2adcaa // fmul v10.4s, v5.4s, v10.4s
+	// r263:gI = Select r237:refr r229 r262
+	VBIT V2.B16, V22.B16, V10.B16
+	// r265 = Select r237:refr r44 r264:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V25.B16, V12.B16
+	// r266 = Mul r4:gW r265
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	// r4:gW = Sub r266 r263:gI
+	WORD $0x4eaad484 // fsub v4.4s, v4.4s, v10.4s
+	// r268:q = Mul r126:dphi r25:F
 	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
-	// r263 = FMA r261:q r262:dtCTau2 r44
+	// r270 = FMA r268:q r269:dtCTau2 r44
 	VMOV V25.B16, V1.B16
-	VFMLA V13.S4, V11.S4, V1.S4
-	// r264 = FMA r45:ex r27:z r263
+	VFMLA V14.S4, V11.S4, V1.S4
+	// r271 = FMA r45:ex r27:z r270
 	VFMLA V7.S4, V9.S4, V1.S4
-	// r265 = Mul r253:hVc r264
+	// r272 = Mul r260:hVc r271
 	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
-	// r266:hv = Select r237:refr r3:gV r265
+	// r273:hv = Select r237:refr r3:gV r272
 	VBIF V2.B16, V1.B16, V3.B16
-	// r267 = Imm 0x0
+	// r274 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip187
-	// r268 = Mul r253:hVc r22:dtRTau
+	CBZ R14, oneskip207
+	// r275 = Mul r260:hVc r22:dtRTau
 	WORD $0x6e3bdca7 // fmul v7.4s, v5.4s, v27.4s
 	MOVD $0xbf800000, R3
-	VDUP R3, V10.S4 // r87 = -1
-	// r269 = Mul r268 r87
-	WORD $0x6e2adce7 // fmul v7.4s, v7.4s, v10.4s
-	// r270 = FMA r45:ex r10:vr r261:q
+	VDUP R3, V12.S4 // r87 = -1
+	// r276 = Mul r275 r87
+	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
+	// r277 = FMA r45:ex r10:vr r268:q
 	VFMLA V6.S4, V9.S4, V11.S4
-	// r271 = Mul r269 r270
+	// r278 = Mul r276 r277
 	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
-	// r267 = Select r237:refr r229 r271
+	// r274 = Select r237:refr r229 r278
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip187:
-	// r273 = Sub r0:V r5:vTh
-	WORD $0x4ebfd406 // fsub v6.4s, v0.4s, v31.4s
-	// r274 = Abs r273
-	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	// r275 = FMA r274 r239:negInvD r241:width
-	VMOV V16.B16, V7.B16
-	VFMLA V18.S4, V6.S4, V7.S4
-	// r276 = Mul r240:alpha r275
-	WORD $0x6e27de27 // fmul v7.4s, v17.4s, v7.4s
-	// r277 = CmpLT r276 r229
-	WORD $0x6ea7e6a6 // fcmgt v6.4s, v21.4s, v7.4s
-	// r278 = Select r277 r229 r276
-	VBSL V7.B16, V21.B16, V6.B16
-	// r279 = Mul r278 r238:invD
-	WORD $0x6e33dcc6 // fmul v6.4s, v6.4s, v19.4s
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip207:
 	// r280 = Mul r4:gW r11:b
-	WORD $0x6e3ddc87 // fmul v7.4s, v4.4s, v29.4s
-	// r281 = Mul r280 r279
-	WORD $0x6e26dce7 // fmul v7.4s, v7.4s, v6.4s
+	WORD $0x6e3ddc86 // fmul v6.4s, v4.4s, v29.4s
+	// r281 = Mul r280 r248
+	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
 	// r282 = Sub r7:vReset r0:V
 	WORD $0x4ea0d7c0 // fsub v0.4s, v30.4s, v0.4s
-	// r283 = FMA r282 r279 r44
-	VMOV V25.B16, V9.B16
-	VFMLA V6.S4, V0.S4, V9.S4
-	// r3:gV = FMA r266:hv r283 r281
-	VFMLA V9.S4, V3.S4, V7.S4
+	// r283 = FMA r282 r248 r44
+	VMOV V25.B16, V7.B16
+	VFMLA V8.S4, V0.S4, V7.S4
+	// r3:gV = FMA r273:hv r283 r281
+	VFMLA V7.S4, V3.S4, V6.S4
 	// If GI
-	CBZ R13, oneskip188
-	// Store GI r256:gI
-	VST1.P [V8.S4], 16(R13)
-oneskip188:
+	CBZ R13, oneskip208
+	// Store GI r263:gI
+	VST1.P [V10.S4], 16(R13)
+oneskip208:
 	// If GG
-	CBZ R14, oneskip189
-	// Store GG r267
+	CBZ R14, oneskip209
+	// Store GG r274
 	VST1.P [V1.S4], 16(R14)
-oneskip189:
+oneskip209:
 	// If GDelta
-	CBZ R15, oneskip190
-	// r285 = Select r237:refr r229 r253:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip210
+	// r285 = Select r237:refr r229 r260:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r285
 	VST1.P [V2.S4], 16(R15)
-oneskip190:
+oneskip210:
 	// Store GV r3:gV
-	FMOVQ F7, -16(R10)
+	FMOVQ F6, -16(R10)
 	// Store GW r4:gW
 	FMOVQ F4, -16(R11)
 	SUBS $4, R1
@@ -30916,10 +29348,10 @@ onetail:
 	// r14:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip191
+	CBZ R7, oneskip211
 	// r14:in = Load I
 	FMOVS.P 4(R7), F1
-oneskip191:
+oneskip211:
 	MOVWU 16(R2), R3
 	VDUP R3, V7.S4 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -30941,7 +29373,7 @@ oneskip191:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e27df87 // fmul v7.4s, v28.4s, v7.4s
 	// If G
-	CBZ R9, oneskip192
+	CBZ R9, oneskip212
 	// r28 = Load G
 	FMOVS.P 4(R9), F5
 	// r29:gd = Mul r22:dtRTau r28
@@ -30954,7 +29386,7 @@ oneskip191:
 	VFMLA V6.S4, V5.S4, V8.S4
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
-oneskip192:
+oneskip212:
 	// r34:az = Abs r27:z
 	WORD $0x4ea0f8e5 // fabs v5.4s, v7.4s
 	MOVD $0x3ab60b61, R3
@@ -30981,7 +29413,7 @@ oneskip192:
 	WORD $0x6eb8e4a8 // fcmgt v8.4s, v5.4s, v24.4s
 	// Rare r47:large
 	FMOVS F8, R3
-	CBZW R3, onerare193
+	CBZW R3, onerare213
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -31163,47 +29595,46 @@ oneskip192:
 	// r45:ex = Select r47:large r114:far r45:ex
 	VBIT V8.B16, V5.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-onerare193:
+onerare213:
 	// r115:vc = FMA r45:ex r25:F r10:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
 	// If Delta
-	CBZ R8, oneskip194
+	CBZ R8, oneskip214
 	// r116 = Load Delta
 	FMOVS.P 4(R8), F10
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e2ad4a5 // fadd v5.4s, v5.4s, v10.4s
-oneskip194:
+oneskip214:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V10.S4 // r118 = 0.0011904762
 	MOVD $0x3be38e39, R3
 	VDUP R3, V11.S4 // r119 = 0.0069444445
 	// r120 = FMA r118 r27:z r119
 	VFMLA V7.S4, V10.S4, V11.S4
+	MOVD $0x3d088889, R3
+	VDUP R3, V10.S4 // r121 = 0.033333335
 	// r122 = FMA r120 r27:z r121
-	VMOV V23.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r123 = FMA r122 r27:z r46
 	VMOV V24.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// r125 = FMA r123 r27:z r124
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.S4, V11.S4, V10.S4
 	// r126:dphi = FMA r125 r27:z r42
 	VMOV V26.B16, V11.B16
 	VFMLA V7.S4, V10.S4, V11.S4
 	// Rare r47:large
 	FMOVS F8, R3
-	CBZW R3, onerare195
+	CBZW R3, onerare215
 	MOVD $0x32c54352, R3
 	VDUP R3, V10.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -31230,14 +29661,15 @@ oneskip194:
 	VDUP R3, V10.S4 // r119 = 0.0069444445
 	// r137 = FMA r136 r27:z r119
 	VFMLA V7.S4, V12.S4, V10.S4
+	MOVD $0x3d088889, R3
+	VDUP R3, V12.S4 // r121 = 0.033333335
 	// r138 = FMA r137 r27:z r121
-	VMOV V23.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r139 = FMA r138 r27:z r46
 	VMOV V24.B16, V10.B16
 	VFMLA V7.S4, V12.S4, V10.S4
 	// r140 = FMA r139 r27:z r124
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.S4, V10.S4, V12.S4
 	// r141 = FMA r140 r27:z r42
 	VMOV V26.B16, V10.B16
@@ -31481,7 +29913,7 @@ oneskip194:
 	// r228 = Select r227 r194 r221
 	VBSL V16.B16, V13.B16, V10.B16
 	// r230 = CmpLT r27:z r229
-	WORD $0x6ea7e6ad // fcmgt v13.4s, v21.4s, v7.4s
+	WORD $0x6ea7e6cd // fcmgt v13.4s, v22.4s, v7.4s
 	// r231 = Select r230 r228 r225
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc2ae0000, R3
@@ -31493,138 +29925,136 @@ oneskip194:
 	// r126:dphi = Select r47:large r233 r126:dphi
 	VBIT V8.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.S4]
+	VLD1R (R3), [V13.S4]
 	MOVWU 60(R2), R3
-	VDUP R3, V13.S4
-	MOVWU 32(R2), R3
 	VDUP R3, V14.S4
-	MOVWU 36(R2), R3
+	MOVWU 32(R2), R3
 	VDUP R3, V15.S4
-	MOVWU 56(R2), R3
+	MOVWU 36(R2), R3
 	VDUP R3, V16.S4
-	MOVWU 52(R2), R3
+	MOVWU 44(R2), R3
 	VDUP R3, V17.S4
-	MOVWU 48(R2), R3
+	MOVWU 56(R2), R3
 	VDUP R3, V18.S4
-onerare195:
+onerare215:
 	// r235 = Sub r234 r2:Last
-	WORD $0x4ea2d582 // fsub v2.4s, v12.4s, v2.4s
+	WORD $0x4ea2d5a2 // fsub v2.4s, v13.4s, v2.4s
 	// r237:refr = CmpLT r235 r236:tauRef
-	WORD $0x6ea2e682 // fcmgt v2.4s, v20.4s, v2.4s
+	WORD $0x6ea2e6a2 // fcmgt v2.4s, v21.4s, v2.4s
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4ebfd408 // fsub v8.4s, v0.4s, v31.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f908 // fabs v8.4s, v8.4s
+	// r243 = FMA r240 r241:negInvD r242:width
+	VMOV V18.B16, V10.B16
+	VFMLA V19.S4, V8.S4, V10.S4
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e2ade8a // fmul v10.4s, v20.4s, v10.4s
+	// r245 = CmpLT r244 r229
+	WORD $0x6eaae6c8 // fcmgt v8.4s, v22.4s, v10.4s
+	// r246 = Select r245 r229 r244
+	VBSL V10.B16, V22.B16, V8.B16
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e31dd08 // fmul v8.4s, v8.4s, v17.4s
 	// If GSpike
-	CBZ R12, oneskip196
-	// r242 = Select r237:refr r10:vr r115:vc
+	CBZ R12, oneskip216
+	// r249 = Select r237:refr r10:vr r115:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r243 = Load GSpike
-	FMOVS.P 4(R12), F8
-	// r244 = Sub r242 r5:vTh
+	// r250 = Load GSpike
+	FMOVS.P 4(R12), F10
+	// r251 = Sub r249 r5:vTh
 	WORD $0x4ebfd4a5 // fsub v5.4s, v5.4s, v31.4s
-	// r245 = Abs r244
+	// r252 = Abs r251
 	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.S4, V5.S4, V10.S4
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e2ade2a // fmul v10.4s, v17.4s, v10.4s
-	// r248 = CmpLT r247 r229
-	WORD $0x6eaae6a5 // fcmgt v5.4s, v21.4s, v10.4s
-	// r249 = Select r248 r229 r247
-	VBSL V10.B16, V21.B16, V5.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e25dd08 // fmul v8.4s, v8.4s, v5.4s
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V19.S4, V8.S4, V3.S4
-oneskip196:
-	// r253:hVc = FMA r4:gW r252:ka r3:gV
+	// r253 = FMA r252 r241:negInvD r242:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.S4, V5.S4, V12.S4
+	// r254 = Mul r238:alpha r253
+	WORD $0x6e2cde8c // fmul v12.4s, v20.4s, v12.4s
+	// r255 = CmpLT r254 r229
+	WORD $0x6eace6c5 // fcmgt v5.4s, v22.4s, v12.4s
+	// r256 = Select r255 r229 r254
+	VBSL V12.B16, V22.B16, V5.B16
+	// r257 = Mul r250 r256
+	WORD $0x6e25dd4a // fmul v10.4s, v10.4s, v5.4s
+	// r3:gV = FMA r257 r247:invD r3:gV
+	VFMLA V17.S4, V10.S4, V3.S4
+oneskip216:
+	// r260:hVc = FMA r4:gW r259:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.S4, V4.S4, V5.S4
-	// r254 = Mul r45:ex r22:dtRTau
-	WORD $0x6e3bdd28 // fmul v8.4s, v9.4s, v27.4s
-	// r255 = Mul r253:hVc r254
-	WORD $0x6e28dca8 // fmul v8.4s, v5.4s, v8.4s
-	// r256:gI = Select r237:refr r229 r255
-	VBIT V2.B16, V21.B16, V8.B16
-	// r258 = Select r237:refr r44 r257:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V25.B16, V10.B16
-	// r259 = Mul r4:gW r258
-	WORD $0x6e2adc84 // fmul v4.4s, v4.4s, v10.4s
-	// r4:gW = Sub r259 r256:gI
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	// r261:q = Mul r126:dphi r25:F
+	VFMLA V16.S4, V4.S4, V5.S4
+	// r261 = Mul r45:ex r22:dtRTau
+	WORD $0x6e3bdd2a // fmul v10.4s, v9.4s, v27.4s
+	// r262 = Mul r260:hVc r261
+	WORD $0x6e2adcaa // fmul v10.4s, v5.4s, v10.4s
+	// r263:gI = Select r237:refr r229 r262
+	VBIT V2.B16, V22.B16, V10.B16
+	// r265 = Select r237:refr r44 r264:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V25.B16, V12.B16
+	// r266 = Mul r4:gW r265
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	// r4:gW = Sub r266 r263:gI
+	WORD $0x4eaad484 // fsub v4.4s, v4.4s, v10.4s
+	// r268:q = Mul r126:dphi r25:F
 	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
-	// r263 = FMA r261:q r262:dtCTau2 r44
+	// r270 = FMA r268:q r269:dtCTau2 r44
 	VMOV V25.B16, V1.B16
-	VFMLA V13.S4, V11.S4, V1.S4
-	// r264 = FMA r45:ex r27:z r263
+	VFMLA V14.S4, V11.S4, V1.S4
+	// r271 = FMA r45:ex r27:z r270
 	VFMLA V7.S4, V9.S4, V1.S4
-	// r265 = Mul r253:hVc r264
+	// r272 = Mul r260:hVc r271
 	WORD $0x6e21dca1 // fmul v1.4s, v5.4s, v1.4s
-	// r266:hv = Select r237:refr r3:gV r265
+	// r273:hv = Select r237:refr r3:gV r272
 	VBIF V2.B16, V1.B16, V3.B16
-	// r267 = Imm 0x0
+	// r274 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip197
-	// r268 = Mul r253:hVc r22:dtRTau
+	CBZ R14, oneskip217
+	// r275 = Mul r260:hVc r22:dtRTau
 	WORD $0x6e3bdca7 // fmul v7.4s, v5.4s, v27.4s
 	MOVD $0xbf800000, R3
-	VDUP R3, V10.S4 // r87 = -1
-	// r269 = Mul r268 r87
-	WORD $0x6e2adce7 // fmul v7.4s, v7.4s, v10.4s
-	// r270 = FMA r45:ex r10:vr r261:q
+	VDUP R3, V12.S4 // r87 = -1
+	// r276 = Mul r275 r87
+	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
+	// r277 = FMA r45:ex r10:vr r268:q
 	VFMLA V6.S4, V9.S4, V11.S4
-	// r271 = Mul r269 r270
+	// r278 = Mul r276 r277
 	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
-	// r267 = Select r237:refr r229 r271
+	// r274 = Select r237:refr r229 r278
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip197:
-	// r273 = Sub r0:V r5:vTh
-	WORD $0x4ebfd406 // fsub v6.4s, v0.4s, v31.4s
-	// r274 = Abs r273
-	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	// r275 = FMA r274 r239:negInvD r241:width
-	VMOV V16.B16, V7.B16
-	VFMLA V18.S4, V6.S4, V7.S4
-	// r276 = Mul r240:alpha r275
-	WORD $0x6e27de27 // fmul v7.4s, v17.4s, v7.4s
-	// r277 = CmpLT r276 r229
-	WORD $0x6ea7e6a6 // fcmgt v6.4s, v21.4s, v7.4s
-	// r278 = Select r277 r229 r276
-	VBSL V7.B16, V21.B16, V6.B16
-	// r279 = Mul r278 r238:invD
-	WORD $0x6e33dcc6 // fmul v6.4s, v6.4s, v19.4s
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip217:
 	// r280 = Mul r4:gW r11:b
-	WORD $0x6e3ddc87 // fmul v7.4s, v4.4s, v29.4s
-	// r281 = Mul r280 r279
-	WORD $0x6e26dce7 // fmul v7.4s, v7.4s, v6.4s
+	WORD $0x6e3ddc86 // fmul v6.4s, v4.4s, v29.4s
+	// r281 = Mul r280 r248
+	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
 	// r282 = Sub r7:vReset r0:V
 	WORD $0x4ea0d7c0 // fsub v0.4s, v30.4s, v0.4s
-	// r283 = FMA r282 r279 r44
-	VMOV V25.B16, V9.B16
-	VFMLA V6.S4, V0.S4, V9.S4
-	// r3:gV = FMA r266:hv r283 r281
-	VFMLA V9.S4, V3.S4, V7.S4
+	// r283 = FMA r282 r248 r44
+	VMOV V25.B16, V7.B16
+	VFMLA V8.S4, V0.S4, V7.S4
+	// r3:gV = FMA r273:hv r283 r281
+	VFMLA V7.S4, V3.S4, V6.S4
 	// If GI
-	CBZ R13, oneskip198
-	// Store GI r256:gI
-	FMOVS.P F8, 4(R13)
-oneskip198:
+	CBZ R13, oneskip218
+	// Store GI r263:gI
+	FMOVS.P F10, 4(R13)
+oneskip218:
 	// If GG
-	CBZ R14, oneskip199
-	// Store GG r267
+	CBZ R14, oneskip219
+	// Store GG r274
 	FMOVS.P F1, 4(R14)
-oneskip199:
+oneskip219:
 	// If GDelta
-	CBZ R15, oneskip200
-	// r285 = Select r237:refr r229 r253:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip220
+	// r285 = Select r237:refr r229 r260:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r285
 	FMOVS.P F2, 4(R15)
-oneskip200:
+oneskip220:
 	// Store GV r3:gV
-	FMOVS F7, -4(R10)
+	FMOVS F6, -4(R10)
 	// Store GW r4:gW
 	FMOVS F4, -4(R11)
 	SUBS $1, R1
@@ -31677,34 +30107,34 @@ manyloop2:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil756
+	CBZ R7, manynil772
 	ADD R19<<2, R7, R7
-manynil756:
+manynil772:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil757
+	CBZ R8, manynil773
 	ADD R19<<2, R8, R8
-manynil757:
+manynil773:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil758
+	CBZ R9, manynil774
 	ADD R19<<2, R9, R9
-manynil758:
+manynil774:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil759
+	CBZ R12, manynil775
 	ADD R19<<2, R12, R12
-manynil759:
+manynil775:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil760
+	CBZ R13, manynil776
 	ADD R19<<2, R13, R13
-manynil760:
+manynil776:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil761
+	CBZ R14, manynil777
 	ADD R19<<2, R14, R14
-manynil761:
+manynil777:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil762
+	CBZ R15, manynil778
 	ADD R19<<2, R15, R15
-manynil762:
-manystep743:
+manynil778:
+manystep759:
 	MOVWU 0(R2), R3
 	VDUP R3, V10.S4 // r5:vTh = VTh
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -31733,11 +30163,11 @@ manystep743:
 	VEOR V14.B16, V14.B16, V14.B16
 	VEOR V15.B16, V15.B16, V15.B16
 	// If I
-	CBZ R7, manyskip744
+	CBZ R7, manyskip760
 	// r14:in = Load I
 	FMOVQ 16(R7), F15
 	VLD1.P (R7)(R20), [V14.S4]
-manyskip744:
+manyskip760:
 	MOVWU 16(R2), R3
 	VDUP R3, V16.S4 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -31773,7 +30203,7 @@ manyskip744:
 	WORD $0x6e31dd71 // fmul v17.4s, v11.4s, v17.4s
 	WORD $0x6e30dd6b // fmul v11.4s, v11.4s, v16.4s
 	// If G
-	CBZ R9, manyskip745
+	CBZ R9, manyskip761
 	// r28 = Load G
 	FMOVQ 16(R9), F15
 	VLD1.P (R9)(R22), [V16.S4]
@@ -31794,7 +30224,7 @@ manyskip744:
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4eafd5ce // fsub v14.4s, v14.4s, v15.4s
 	WORD $0x4eb3d54a // fsub v10.4s, v10.4s, v19.4s
-manyskip745:
+manyskip761:
 	// r34:az = Abs r27:z
 	WORD $0x4ea0fa2f // fabs v15.4s, v17.4s
 	WORD $0x4ea0f970 // fabs v16.4s, v11.4s
@@ -31838,7 +30268,7 @@ manyskip745:
 	// Rare r47:large
 	WORD $0x6eb0aab6 // umaxv s22, v21.4s
 	FMOVS F22, R3
-	CBZW R3, manyrare746
+	CBZW R3, manyrare762
 	MOVD $0x3493f27e, R3
 	VDUP R3, V22.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -32029,11 +30459,11 @@ manyskip745:
 	VBSL V28.B16, V23.B16, V15.B16
 	// r45:ex = Select r47:large r114:far r45:ex
 	VBIT V21.B16, V15.B16, V20.B16
-manyrare746:
+manyrare762:
 	// Rare r47:large
 	WORD $0x6eb0aa4f // umaxv s15, v18.4s
 	FMOVS F15, R3
-	CBZW R3, manyrare747
+	CBZW R3, manyrare763
 	MOVD $0x3493f27e, R3
 	VDUP R3, V15.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -32224,21 +30654,21 @@ manyrare746:
 	VBSL V27.B16, V22.B16, V16.B16
 	// r45:ex = Select r47:large r114:far r45:ex
 	VBIT V18.B16, V16.B16, V19.B16
-manyrare747:
+manyrare763:
 	// r115:vc = FMA r45:ex r25:F r10:vr
 	VMOV V13.B16, V15.B16
 	VFMLA V14.S4, V20.S4, V15.S4
 	VMOV V12.B16, V16.B16
 	VFMLA V10.S4, V19.S4, V16.S4
 	// If Delta
-	CBZ R8, manyskip748
+	CBZ R8, manyskip764
 	// r116 = Load Delta
 	FMOVQ 16(R8), F22
 	VLD1.P (R8)(R21), [V23.S4]
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e37d5ef // fadd v15.4s, v15.4s, v23.4s
 	WORD $0x4e36d610 // fadd v16.4s, v16.4s, v22.4s
-manyskip748:
+manyskip764:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V22.S4 // r118 = 0.0011904762
 	MOVD $0x3be38e39, R3
@@ -32274,7 +30704,7 @@ manyskip748:
 	// Rare r47:large
 	WORD $0x6eb0aab6 // umaxv s22, v21.4s
 	FMOVS F22, R3
-	CBZW R3, manyrare749
+	CBZW R3, manyrare765
 	MOVD $0x32c54352, R3
 	VDUP R3, V22.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -32580,11 +31010,11 @@ manyskip748:
 	VBSL V26.B16, V25.B16, V22.B16
 	// r126:dphi = Select r47:large r233 r126:dphi
 	VBIT V21.B16, V22.B16, V24.B16
-manyrare749:
+manyrare765:
 	// Rare r47:large
 	WORD $0x6eb0aa55 // umaxv s21, v18.4s
 	FMOVS F21, R3
-	CBZW R3, manyrare750
+	CBZW R3, manyrare766
 	MOVD $0x32c54352, R3
 	VDUP R3, V21.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -32890,7 +31320,7 @@ manyrare749:
 	VBSL V25.B16, V22.B16, V21.B16
 	// r126:dphi = Select r47:large r233 r126:dphi
 	VBIT V18.B16, V21.B16, V23.B16
-manyrare750:
+manyrare766:
 	// r234 = Time
 	VLD1R.P 4(R17), [V18.S4]
 	// r235 = Sub r234 r2:Last
@@ -32901,217 +31331,217 @@ manyrare750:
 	// r237:refr = CmpLT r235 r236:tauRef
 	WORD $0x6eb5e6d5 // fcmgt v21.4s, v22.4s, v21.4s
 	WORD $0x6eb2e6d2 // fcmgt v18.4s, v22.4s, v18.4s
+	MOVWU 0(R2), R3
+	VDUP R3, V22.S4 // r5:vTh = VTh
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4eb6d419 // fsub v25.4s, v0.4s, v22.4s
+	WORD $0x4eb6d436 // fsub v22.4s, v1.4s, v22.4s
+	// r240 = Abs r239
+	WORD $0x4ea0fb39 // fabs v25.4s, v25.4s
+	WORD $0x4ea0fad6 // fabs v22.4s, v22.4s
+	MOVWU 48(R2), R3
+	VDUP R3, V26.S4 // r241:negInvD = NegInvD
+	MOVWU 56(R2), R3
+	VDUP R3, V27.S4 // r242:width = Width
+	// r243 = FMA r240 r241:negInvD r242:width
+	VMOV V27.B16, V28.B16
+	VFMLA V26.S4, V25.S4, V28.S4
+	VFMLA V26.S4, V22.S4, V27.S4
+	MOVWU 52(R2), R3
+	VDUP R3, V22.S4 // r238:alpha = Alpha
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e3cdedc // fmul v28.4s, v22.4s, v28.4s
+	WORD $0x6e3bded6 // fmul v22.4s, v22.4s, v27.4s
+	VEOR V25.B16, V25.B16, V25.B16 // r229 = 0
+	// r245 = CmpLT r244 r229
+	WORD $0x6ebce73a // fcmgt v26.4s, v25.4s, v28.4s
+	WORD $0x6eb6e739 // fcmgt v25.4s, v25.4s, v22.4s
+	VEOR V27.B16, V27.B16, V27.B16 // r229 = 0
+	// r246 = Select r245 r229 r244
+	VBSL V28.B16, V27.B16, V26.B16
+	VBSL V22.B16, V27.B16, V25.B16
+	MOVWU 44(R2), R3
+	VDUP R3, V22.S4 // r247:invD = InvD
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e36df5a // fmul v26.4s, v26.4s, v22.4s
+	WORD $0x6e36df39 // fmul v25.4s, v25.4s, v22.4s
 	// If GSpike
-	CBZ R12, manyskip751
-	// r242 = Select r237:refr r10:vr r115:vc
+	CBZ R12, manyskip767
+	// r249 = Select r237:refr r10:vr r115:vc
 	VBIT V21.B16, V13.B16, V15.B16
 	VBIT V18.B16, V12.B16, V16.B16
-	// r243 = Load GSpike
+	// r250 = Load GSpike
 	FMOVQ 16(R12), F22
-	VLD1.P (R12)(R23), [V25.S4]
+	VLD1.P (R12)(R23), [V27.S4]
 	MOVWU 0(R2), R3
-	VDUP R3, V26.S4 // r5:vTh = VTh
-	// r244 = Sub r242 r5:vTh
-	WORD $0x4ebad5ef // fsub v15.4s, v15.4s, v26.4s
-	WORD $0x4ebad610 // fsub v16.4s, v16.4s, v26.4s
-	// r245 = Abs r244
+	VDUP R3, V28.S4 // r5:vTh = VTh
+	// r251 = Sub r249 r5:vTh
+	WORD $0x4ebcd5ef // fsub v15.4s, v15.4s, v28.4s
+	WORD $0x4ebcd610 // fsub v16.4s, v16.4s, v28.4s
+	// r252 = Abs r251
 	WORD $0x4ea0f9ef // fabs v15.4s, v15.4s
 	WORD $0x4ea0fa10 // fabs v16.4s, v16.4s
 	MOVWU 48(R2), R3
-	VDUP R3, V26.S4 // r239:negInvD = NegInvD
+	VDUP R3, V28.S4 // r241:negInvD = NegInvD
 	MOVWU 56(R2), R3
-	VDUP R3, V27.S4 // r241:width = Width
-	// r246 = FMA r245 r239:negInvD r241:width
-	VMOV V27.B16, V28.B16
-	VFMLA V26.S4, V15.S4, V28.S4
-	VFMLA V26.S4, V16.S4, V27.S4
+	VDUP R3, V29.S4 // r242:width = Width
+	// r253 = FMA r252 r241:negInvD r242:width
+	VMOV V29.B16, V30.B16
+	VFMLA V28.S4, V15.S4, V30.S4
+	VFMLA V28.S4, V16.S4, V29.S4
 	MOVWU 52(R2), R3
-	VDUP R3, V15.S4 // r240:alpha = Alpha
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e3cddfc // fmul v28.4s, v15.4s, v28.4s
-	WORD $0x6e3bddef // fmul v15.4s, v15.4s, v27.4s
+	VDUP R3, V15.S4 // r238:alpha = Alpha
+	// r254 = Mul r238:alpha r253
+	WORD $0x6e3eddfe // fmul v30.4s, v15.4s, v30.4s
+	WORD $0x6e3dddef // fmul v15.4s, v15.4s, v29.4s
 	VEOR V16.B16, V16.B16, V16.B16 // r229 = 0
-	// r248 = CmpLT r247 r229
-	WORD $0x6ebce61a // fcmgt v26.4s, v16.4s, v28.4s
+	// r255 = CmpLT r254 r229
+	WORD $0x6ebee61c // fcmgt v28.4s, v16.4s, v30.4s
 	WORD $0x6eafe610 // fcmgt v16.4s, v16.4s, v15.4s
-	VEOR V27.B16, V27.B16, V27.B16 // r229 = 0
-	// r249 = Select r248 r229 r247
-	VBSL V28.B16, V27.B16, V26.B16
-	VBSL V15.B16, V27.B16, V16.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e3adf39 // fmul v25.4s, v25.4s, v26.4s
+	VEOR V29.B16, V29.B16, V29.B16 // r229 = 0
+	// r256 = Select r255 r229 r254
+	VBSL V30.B16, V29.B16, V28.B16
+	VBSL V15.B16, V29.B16, V16.B16
+	// r257 = Mul r250 r256
+	WORD $0x6e3cdf7b // fmul v27.4s, v27.4s, v28.4s
 	WORD $0x6e30ded6 // fmul v22.4s, v22.4s, v16.4s
 	MOVWU 44(R2), R3
-	VDUP R3, V15.S4 // r238:invD = InvD
-	// r3:gV = FMA r250 r238:invD r3:gV
-	VFMLA V15.S4, V25.S4, V6.S4
+	VDUP R3, V15.S4 // r247:invD = InvD
+	// r3:gV = FMA r257 r247:invD r3:gV
+	VFMLA V15.S4, V27.S4, V6.S4
 	VFMLA V15.S4, V22.S4, V7.S4
-manyskip751:
+manyskip767:
 	MOVWU 36(R2), R3
-	VDUP R3, V15.S4 // r252:ka = Ka
-	// r253:hVc = FMA r4:gW r252:ka r3:gV
+	VDUP R3, V15.S4 // r259:ka = Ka
+	// r260:hVc = FMA r4:gW r259:ka r3:gV
 	VMOV V6.B16, V16.B16
 	VFMLA V15.S4, V8.S4, V16.S4
 	VMOV V7.B16, V22.B16
 	VFMLA V15.S4, V9.S4, V22.S4
 	MOVWU 28(R2), R3
 	VDUP R3, V15.S4 // r22:dtRTau = DtRTau
-	// r254 = Mul r45:ex r22:dtRTau
-	WORD $0x6e2fde99 // fmul v25.4s, v20.4s, v15.4s
+	// r261 = Mul r45:ex r22:dtRTau
+	WORD $0x6e2fde9b // fmul v27.4s, v20.4s, v15.4s
 	WORD $0x6e2fde6f // fmul v15.4s, v19.4s, v15.4s
-	// r255 = Mul r253:hVc r254
-	WORD $0x6e39de19 // fmul v25.4s, v16.4s, v25.4s
+	// r262 = Mul r260:hVc r261
+	WORD $0x6e3bde1b // fmul v27.4s, v16.4s, v27.4s
 	WORD $0x6e2fdecf // fmul v15.4s, v22.4s, v15.4s
-	VEOR V26.B16, V26.B16, V26.B16 // r229 = 0
-	// r256:gI = Select r237:refr r229 r255
-	VBIT V21.B16, V26.B16, V25.B16
-	VBIF V18.B16, V15.B16, V26.B16
+	VEOR V28.B16, V28.B16, V28.B16 // r229 = 0
+	// r263:gI = Select r237:refr r229 r262
+	VBIT V21.B16, V28.B16, V27.B16
+	VBIF V18.B16, V15.B16, V28.B16
 	MOVD $0x3f800000, R3
 	VDUP R3, V15.S4 // r44 = 1
 	MOVWU 32(R2), R3
-	VDUP R3, V27.S4 // r257:keep = Keep
-	// r258 = Select r237:refr r44 r257:keep
-	VMOV V21.B16, V28.B16
-	VBSL V27.B16, V15.B16, V28.B16
-	VBIF V18.B16, V27.B16, V15.B16
-	// r259 = Mul r4:gW r258
-	WORD $0x6e3cdd08 // fmul v8.4s, v8.4s, v28.4s
+	VDUP R3, V29.S4 // r264:keep = Keep
+	// r265 = Select r237:refr r44 r264:keep
+	VMOV V21.B16, V30.B16
+	VBSL V29.B16, V15.B16, V30.B16
+	VBIF V18.B16, V29.B16, V15.B16
+	// r266 = Mul r4:gW r265
+	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
 	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
-	// r4:gW = Sub r259 r256:gI
-	WORD $0x4eb9d508 // fsub v8.4s, v8.4s, v25.4s
-	WORD $0x4ebad529 // fsub v9.4s, v9.4s, v26.4s
-	// r261:q = Mul r126:dphi r25:F
+	// r4:gW = Sub r266 r263:gI
+	WORD $0x4ebbd508 // fsub v8.4s, v8.4s, v27.4s
+	WORD $0x4ebcd529 // fsub v9.4s, v9.4s, v28.4s
+	// r268:q = Mul r126:dphi r25:F
 	WORD $0x6e2edf18 // fmul v24.4s, v24.4s, v14.4s
 	WORD $0x6e2adef7 // fmul v23.4s, v23.4s, v10.4s
 	MOVWU 60(R2), R3
-	VDUP R3, V10.S4 // r262:dtCTau2 = DtCTau2
+	VDUP R3, V10.S4 // r269:dtCTau2 = DtCTau2
 	MOVD $0x3f800000, R3
 	VDUP R3, V14.S4 // r44 = 1
-	// r263 = FMA r261:q r262:dtCTau2 r44
+	// r270 = FMA r268:q r269:dtCTau2 r44
 	VMOV V14.B16, V15.B16
 	VFMLA V10.S4, V24.S4, V15.S4
 	VFMLA V10.S4, V23.S4, V14.S4
-	// r264 = FMA r45:ex r27:z r263
+	// r271 = FMA r45:ex r27:z r270
 	VFMLA V17.S4, V20.S4, V15.S4
 	VFMLA V11.S4, V19.S4, V14.S4
-	// r265 = Mul r253:hVc r264
+	// r272 = Mul r260:hVc r271
 	WORD $0x6e2fde0f // fmul v15.4s, v16.4s, v15.4s
 	WORD $0x6e2edece // fmul v14.4s, v22.4s, v14.4s
-	// r266:hv = Select r237:refr r3:gV r265
+	// r273:hv = Select r237:refr r3:gV r272
 	VBIF V21.B16, V15.B16, V6.B16
 	VBIF V18.B16, V14.B16, V7.B16
-	// r267 = Imm 0x0
+	// r274 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R14, manyskip752
+	CBZ R14, manyskip768
 	MOVWU 28(R2), R3
 	VDUP R3, V14.S4 // r22:dtRTau = DtRTau
-	// r268 = Mul r253:hVc r22:dtRTau
+	// r275 = Mul r260:hVc r22:dtRTau
 	WORD $0x6e2ede0f // fmul v15.4s, v16.4s, v14.4s
 	WORD $0x6e2edece // fmul v14.4s, v22.4s, v14.4s
 	MOVD $0xbf800000, R3
 	VDUP R3, V17.S4 // r87 = -1
-	// r269 = Mul r268 r87
+	// r276 = Mul r275 r87
 	WORD $0x6e31ddef // fmul v15.4s, v15.4s, v17.4s
 	WORD $0x6e31ddce // fmul v14.4s, v14.4s, v17.4s
-	// r270 = FMA r45:ex r10:vr r261:q
+	// r277 = FMA r45:ex r10:vr r268:q
 	VFMLA V13.S4, V20.S4, V24.S4
 	VFMLA V12.S4, V19.S4, V23.S4
-	// r271 = Mul r269 r270
+	// r278 = Mul r276 r277
 	WORD $0x6e38ddef // fmul v15.4s, v15.4s, v24.4s
 	WORD $0x6e37ddce // fmul v14.4s, v14.4s, v23.4s
 	VEOR V12.B16, V12.B16, V12.B16 // r229 = 0
-	// r267 = Select r237:refr r229 r271
+	// r274 = Select r237:refr r229 r278
 	VMOV V21.B16, V10.B16
 	VBSL V15.B16, V12.B16, V10.B16
 	VMOV V18.B16, V11.B16
 	VBSL V14.B16, V12.B16, V11.B16
-manyskip752:
-	MOVWU 0(R2), R3
-	VDUP R3, V12.S4 // r5:vTh = VTh
-	// r273 = Sub r0:V r5:vTh
-	WORD $0x4eacd40d // fsub v13.4s, v0.4s, v12.4s
-	WORD $0x4eacd42c // fsub v12.4s, v1.4s, v12.4s
-	// r274 = Abs r273
-	WORD $0x4ea0f9ad // fabs v13.4s, v13.4s
-	WORD $0x4ea0f98c // fabs v12.4s, v12.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V14.S4 // r239:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V15.S4 // r241:width = Width
-	// r275 = FMA r274 r239:negInvD r241:width
-	VMOV V15.B16, V17.B16
-	VFMLA V14.S4, V13.S4, V17.S4
-	VFMLA V14.S4, V12.S4, V15.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V12.S4 // r240:alpha = Alpha
-	// r276 = Mul r240:alpha r275
-	WORD $0x6e31dd91 // fmul v17.4s, v12.4s, v17.4s
-	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
-	// r277 = CmpLT r276 r229
-	WORD $0x6eb1e5ae // fcmgt v14.4s, v13.4s, v17.4s
-	WORD $0x6eace5ad // fcmgt v13.4s, v13.4s, v12.4s
-	VEOR V15.B16, V15.B16, V15.B16 // r229 = 0
-	// r278 = Select r277 r229 r276
-	VBSL V17.B16, V15.B16, V14.B16
-	VBSL V12.B16, V15.B16, V13.B16
-	MOVWU 44(R2), R3
-	VDUP R3, V12.S4 // r238:invD = InvD
-	// r279 = Mul r278 r238:invD
-	WORD $0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
-	WORD $0x6e2cddad // fmul v13.4s, v13.4s, v12.4s
+manyskip768:
 	MOVWU 12(R2), R3
 	VDUP R3, V12.S4 // r11:b = B
 	// r280 = Mul r4:gW r11:b
-	WORD $0x6e2cdd0f // fmul v15.4s, v8.4s, v12.4s
+	WORD $0x6e2cdd0d // fmul v13.4s, v8.4s, v12.4s
 	WORD $0x6e2cdd2c // fmul v12.4s, v9.4s, v12.4s
-	// r281 = Mul r280 r279
-	WORD $0x6e2eddef // fmul v15.4s, v15.4s, v14.4s
-	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r281 = Mul r280 r248
+	WORD $0x6e3addad // fmul v13.4s, v13.4s, v26.4s
+	WORD $0x6e39dd8c // fmul v12.4s, v12.4s, v25.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V17.S4 // r7:vReset = VReset
+	VDUP R3, V14.S4 // r7:vReset = VReset
 	// r282 = Sub r7:vReset r0:V
-	WORD $0x4ea0d633 // fsub v19.4s, v17.4s, v0.4s
-	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
+	WORD $0x4ea0d5cf // fsub v15.4s, v14.4s, v0.4s
+	WORD $0x4ea1d5ce // fsub v14.4s, v14.4s, v1.4s
 	MOVD $0x3f800000, R3
-	VDUP R3, V20.S4 // r44 = 1
-	// r283 = FMA r282 r279 r44
-	VMOV V20.B16, V23.B16
-	VFMLA V14.S4, V19.S4, V23.S4
-	VFMLA V13.S4, V17.S4, V20.S4
-	// r3:gV = FMA r266:hv r283 r281
-	VMOV V15.B16, V13.B16
-	VFMLA V23.S4, V6.S4, V13.S4
-	VMOV V13.B16, V6.B16
+	VDUP R3, V17.S4 // r44 = 1
+	// r283 = FMA r282 r248 r44
+	VMOV V17.B16, V19.B16
+	VFMLA V26.S4, V15.S4, V19.S4
+	VFMLA V25.S4, V14.S4, V17.S4
+	// r3:gV = FMA r273:hv r283 r281
+	VMOV V13.B16, V14.B16
+	VFMLA V19.S4, V6.S4, V14.S4
+	VMOV V14.B16, V6.B16
 	VMOV V12.B16, V13.B16
-	VFMLA V20.S4, V7.S4, V13.S4
+	VFMLA V17.S4, V7.S4, V13.S4
 	VMOV V13.B16, V7.B16
 	// If GI
-	CBZ R13, manyskip753
-	// Store GI r256:gI
-	FMOVQ F26, 16(R13)
-	VST1.P [V25.S4], (R13)(R24)
-manyskip753:
+	CBZ R13, manyskip769
+	// Store GI r263:gI
+	FMOVQ F28, 16(R13)
+	VST1.P [V27.S4], (R13)(R24)
+manyskip769:
 	// If GG
-	CBZ R14, manyskip754
-	// Store GG r267
+	CBZ R14, manyskip770
+	// Store GG r274
 	FMOVQ F11, 16(R14)
 	VST1.P [V10.S4], (R14)(R25)
-manyskip754:
+manyskip770:
 	// If GDelta
-	CBZ R15, manyskip755
+	CBZ R15, manyskip771
 	VEOR V10.B16, V10.B16, V10.B16 // r229 = 0
-	// r285 = Select r237:refr r229 r253:hVc
+	// r285 = Select r237:refr r229 r260:hVc
 	VBSL V16.B16, V10.B16, V21.B16
 	VBSL V22.B16, V10.B16, V18.B16
 	// Store GDelta r285
 	FMOVQ F18, 16(R15)
 	VST1.P [V21.S4], (R15)(R26)
-manyskip755:
+manyskip771:
 	SUBS $1, R16
-	BNE manystep743
+	BNE manystep759
 	// Store GV r3:gV
 	FMOVQ F6, -32(R10)
 	FMOVQ F7, -16(R10)
@@ -33140,34 +31570,34 @@ manyloop1:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil774
+	CBZ R7, manynil790
 	ADD R19<<2, R7, R7
-manynil774:
+manynil790:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil775
+	CBZ R8, manynil791
 	ADD R19<<2, R8, R8
-manynil775:
+manynil791:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil776
+	CBZ R9, manynil792
 	ADD R19<<2, R9, R9
-manynil776:
+manynil792:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil777
+	CBZ R12, manynil793
 	ADD R19<<2, R12, R12
-manynil777:
+manynil793:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil778
+	CBZ R13, manynil794
 	ADD R19<<2, R13, R13
-manynil778:
+manynil794:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil779
+	CBZ R14, manynil795
 	ADD R19<<2, R14, R14
-manynil779:
+manynil795:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil780
+	CBZ R15, manynil796
 	ADD R19<<2, R15, R15
-manynil780:
-manystep763:
+manynil796:
+manystep779:
 	MOVWU 0(R2), R3
 	VDUP R3, V5.S4 // r5:vTh = VTh
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -33189,10 +31619,10 @@ manystep763:
 	// r14:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip764
+	CBZ R7, manyskip780
 	// r14:in = Load I
 	VLD1.P (R7)(R20), [V7.S4]
-manyskip764:
+manyskip780:
 	MOVWU 16(R2), R3
 	VDUP R3, V8.S4 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -33220,7 +31650,7 @@ manyskip764:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
 	// If G
-	CBZ R9, manyskip765
+	CBZ R9, manyskip781
 	// r28 = Load G
 	VLD1.P (R9)(R22), [V8.S4]
 	MOVWU 28(R2), R3
@@ -33235,7 +31665,7 @@ manyskip764:
 	VFMLA V6.S4, V9.S4, V8.S4
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
-manyskip765:
+manyskip781:
 	// r34:az = Abs r27:z
 	WORD $0x4ea0f8e8 // fabs v8.4s, v7.4s
 	MOVD $0x3ab60b61, R3
@@ -33267,7 +31697,7 @@ manyskip765:
 	// Rare r47:large
 	WORD $0x6eb0a92b // umaxv s11, v9.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare766
+	CBZW R3, manyrare782
 	MOVD $0x3493f27e, R3
 	VDUP R3, V11.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -33458,17 +31888,17 @@ manyskip765:
 	VBSL V17.B16, V12.B16, V8.B16
 	// r45:ex = Select r47:large r114:far r45:ex
 	VBIT V9.B16, V8.B16, V10.B16
-manyrare766:
+manyrare782:
 	// r115:vc = FMA r45:ex r25:F r10:vr
 	VMOV V6.B16, V8.B16
 	VFMLA V5.S4, V10.S4, V8.S4
 	// If Delta
-	CBZ R8, manyskip767
+	CBZ R8, manyskip783
 	// r116 = Load Delta
 	VLD1.P (R8)(R21), [V11.S4]
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e2bd508 // fadd v8.4s, v8.4s, v11.4s
-manyskip767:
+manyskip783:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V11.S4 // r118 = 0.0011904762
 	MOVD $0x3be38e39, R3
@@ -33494,7 +31924,7 @@ manyskip767:
 	// Rare r47:large
 	WORD $0x6eb0a92b // umaxv s11, v9.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare768
+	CBZW R3, manyrare784
 	MOVD $0x32c54352, R3
 	VDUP R3, V11.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -33800,7 +32230,7 @@ manyskip767:
 	VBSL V14.B16, V13.B16, V11.B16
 	// r126:dphi = Select r47:large r233 r126:dphi
 	VBIT V9.B16, V11.B16, V12.B16
-manyrare768:
+manyrare784:
 	// r234 = Time
 	VLD1R.P 4(R17), [V9.S4]
 	// r235 = Sub r234 r2:Last
@@ -33809,164 +32239,164 @@ manyrare768:
 	VDUP R3, V11.S4 // r236:tauRef = TauRef
 	// r237:refr = CmpLT r235 r236:tauRef
 	WORD $0x6ea9e569 // fcmgt v9.4s, v11.4s, v9.4s
+	MOVWU 0(R2), R3
+	VDUP R3, V11.S4 // r5:vTh = VTh
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4eabd40b // fsub v11.4s, v0.4s, v11.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f96b // fabs v11.4s, v11.4s
+	MOVWU 48(R2), R3
+	VDUP R3, V13.S4 // r241:negInvD = NegInvD
+	MOVWU 56(R2), R3
+	VDUP R3, V14.S4 // r242:width = Width
+	// r243 = FMA r240 r241:negInvD r242:width
+	VFMLA V13.S4, V11.S4, V14.S4
+	MOVWU 52(R2), R3
+	VDUP R3, V11.S4 // r238:alpha = Alpha
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e2edd6b // fmul v11.4s, v11.4s, v14.4s
+	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
+	// r245 = CmpLT r244 r229
+	WORD $0x6eabe5ad // fcmgt v13.4s, v13.4s, v11.4s
+	VEOR V14.B16, V14.B16, V14.B16 // r229 = 0
+	// r246 = Select r245 r229 r244
+	VBSL V11.B16, V14.B16, V13.B16
+	MOVWU 44(R2), R3
+	VDUP R3, V11.S4 // r247:invD = InvD
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e2bddad // fmul v13.4s, v13.4s, v11.4s
 	// If GSpike
-	CBZ R12, manyskip769
-	// r242 = Select r237:refr r10:vr r115:vc
+	CBZ R12, manyskip785
+	// r249 = Select r237:refr r10:vr r115:vc
 	VBIT V9.B16, V6.B16, V8.B16
-	// r243 = Load GSpike
+	// r250 = Load GSpike
 	VLD1.P (R12)(R23), [V11.S4]
 	MOVWU 0(R2), R3
-	VDUP R3, V13.S4 // r5:vTh = VTh
-	// r244 = Sub r242 r5:vTh
-	WORD $0x4eadd508 // fsub v8.4s, v8.4s, v13.4s
-	// r245 = Abs r244
+	VDUP R3, V14.S4 // r5:vTh = VTh
+	// r251 = Sub r249 r5:vTh
+	WORD $0x4eaed508 // fsub v8.4s, v8.4s, v14.4s
+	// r252 = Abs r251
 	WORD $0x4ea0f908 // fabs v8.4s, v8.4s
 	MOVWU 48(R2), R3
-	VDUP R3, V13.S4 // r239:negInvD = NegInvD
+	VDUP R3, V14.S4 // r241:negInvD = NegInvD
 	MOVWU 56(R2), R3
-	VDUP R3, V14.S4 // r241:width = Width
-	// r246 = FMA r245 r239:negInvD r241:width
-	VFMLA V13.S4, V8.S4, V14.S4
+	VDUP R3, V15.S4 // r242:width = Width
+	// r253 = FMA r252 r241:negInvD r242:width
+	VFMLA V14.S4, V8.S4, V15.S4
 	MOVWU 52(R2), R3
-	VDUP R3, V8.S4 // r240:alpha = Alpha
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
-	// r248 = CmpLT r247 r229
-	WORD $0x6ea8e5ad // fcmgt v13.4s, v13.4s, v8.4s
+	VDUP R3, V8.S4 // r238:alpha = Alpha
+	// r254 = Mul r238:alpha r253
+	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
 	VEOR V14.B16, V14.B16, V14.B16 // r229 = 0
-	// r249 = Select r248 r229 r247
-	VBSL V8.B16, V14.B16, V13.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e2ddd6b // fmul v11.4s, v11.4s, v13.4s
+	// r255 = CmpLT r254 r229
+	WORD $0x6ea8e5ce // fcmgt v14.4s, v14.4s, v8.4s
+	VEOR V15.B16, V15.B16, V15.B16 // r229 = 0
+	// r256 = Select r255 r229 r254
+	VBSL V8.B16, V15.B16, V14.B16
+	// r257 = Mul r250 r256
+	WORD $0x6e2edd6b // fmul v11.4s, v11.4s, v14.4s
 	MOVWU 44(R2), R3
-	VDUP R3, V8.S4 // r238:invD = InvD
-	// r3:gV = FMA r250 r238:invD r3:gV
+	VDUP R3, V8.S4 // r247:invD = InvD
+	// r3:gV = FMA r257 r247:invD r3:gV
 	VFMLA V8.S4, V11.S4, V3.S4
-manyskip769:
+manyskip785:
 	MOVWU 36(R2), R3
-	VDUP R3, V8.S4 // r252:ka = Ka
-	// r253:hVc = FMA r4:gW r252:ka r3:gV
+	VDUP R3, V8.S4 // r259:ka = Ka
+	// r260:hVc = FMA r4:gW r259:ka r3:gV
 	VMOV V3.B16, V11.B16
 	VFMLA V8.S4, V4.S4, V11.S4
 	MOVWU 28(R2), R3
 	VDUP R3, V8.S4 // r22:dtRTau = DtRTau
-	// r254 = Mul r45:ex r22:dtRTau
+	// r261 = Mul r45:ex r22:dtRTau
 	WORD $0x6e28dd48 // fmul v8.4s, v10.4s, v8.4s
-	// r255 = Mul r253:hVc r254
+	// r262 = Mul r260:hVc r261
 	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
-	// r256:gI = Select r237:refr r229 r255
-	VBIF V9.B16, V8.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16 // r229 = 0
+	// r263:gI = Select r237:refr r229 r262
+	VBIF V9.B16, V8.B16, V14.B16
 	MOVD $0x3f800000, R3
 	VDUP R3, V8.S4 // r44 = 1
 	MOVWU 32(R2), R3
-	VDUP R3, V14.S4 // r257:keep = Keep
-	// r258 = Select r237:refr r44 r257:keep
-	VBIF V9.B16, V14.B16, V8.B16
-	// r259 = Mul r4:gW r258
+	VDUP R3, V15.S4 // r264:keep = Keep
+	// r265 = Select r237:refr r44 r264:keep
+	VBIF V9.B16, V15.B16, V8.B16
+	// r266 = Mul r4:gW r265
 	WORD $0x6e28dc84 // fmul v4.4s, v4.4s, v8.4s
-	// r4:gW = Sub r259 r256:gI
-	WORD $0x4eadd484 // fsub v4.4s, v4.4s, v13.4s
-	// r261:q = Mul r126:dphi r25:F
+	// r4:gW = Sub r266 r263:gI
+	WORD $0x4eaed484 // fsub v4.4s, v4.4s, v14.4s
+	// r268:q = Mul r126:dphi r25:F
 	WORD $0x6e25dd8c // fmul v12.4s, v12.4s, v5.4s
 	MOVWU 60(R2), R3
-	VDUP R3, V5.S4 // r262:dtCTau2 = DtCTau2
+	VDUP R3, V5.S4 // r269:dtCTau2 = DtCTau2
 	MOVD $0x3f800000, R3
 	VDUP R3, V8.S4 // r44 = 1
-	// r263 = FMA r261:q r262:dtCTau2 r44
+	// r270 = FMA r268:q r269:dtCTau2 r44
 	VFMLA V5.S4, V12.S4, V8.S4
-	// r264 = FMA r45:ex r27:z r263
+	// r271 = FMA r45:ex r27:z r270
 	VFMLA V7.S4, V10.S4, V8.S4
-	// r265 = Mul r253:hVc r264
+	// r272 = Mul r260:hVc r271
 	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	// r266:hv = Select r237:refr r3:gV r265
+	// r273:hv = Select r237:refr r3:gV r272
 	VBIF V9.B16, V8.B16, V3.B16
-	// r267 = Imm 0x0
+	// r274 = Imm 0x0
 	VEOR V5.B16, V5.B16, V5.B16
 	// If GG
-	CBZ R14, manyskip770
+	CBZ R14, manyskip786
 	MOVWU 28(R2), R3
 	VDUP R3, V7.S4 // r22:dtRTau = DtRTau
-	// r268 = Mul r253:hVc r22:dtRTau
+	// r275 = Mul r260:hVc r22:dtRTau
 	WORD $0x6e27dd67 // fmul v7.4s, v11.4s, v7.4s
 	MOVD $0xbf800000, R3
 	VDUP R3, V8.S4 // r87 = -1
-	// r269 = Mul r268 r87
+	// r276 = Mul r275 r87
 	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
-	// r270 = FMA r45:ex r10:vr r261:q
+	// r277 = FMA r45:ex r10:vr r268:q
 	VFMLA V6.S4, V10.S4, V12.S4
-	// r271 = Mul r269 r270
+	// r278 = Mul r276 r277
 	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
 	VEOR V6.B16, V6.B16, V6.B16 // r229 = 0
-	// r267 = Select r237:refr r229 r271
+	// r274 = Select r237:refr r229 r278
 	VMOV V9.B16, V5.B16
 	VBSL V7.B16, V6.B16, V5.B16
-manyskip770:
-	MOVWU 0(R2), R3
-	VDUP R3, V6.S4 // r5:vTh = VTh
-	// r273 = Sub r0:V r5:vTh
-	WORD $0x4ea6d406 // fsub v6.4s, v0.4s, v6.4s
-	// r274 = Abs r273
-	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V7.S4 // r239:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V8.S4 // r241:width = Width
-	// r275 = FMA r274 r239:negInvD r241:width
-	VFMLA V7.S4, V6.S4, V8.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V6.S4 // r240:alpha = Alpha
-	// r276 = Mul r240:alpha r275
-	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	VEOR V7.B16, V7.B16, V7.B16 // r229 = 0
-	// r277 = CmpLT r276 r229
-	WORD $0x6ea6e4e7 // fcmgt v7.4s, v7.4s, v6.4s
-	VEOR V8.B16, V8.B16, V8.B16 // r229 = 0
-	// r278 = Select r277 r229 r276
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVWU 44(R2), R3
-	VDUP R3, V6.S4 // r238:invD = InvD
-	// r279 = Mul r278 r238:invD
-	WORD $0x6e26dce7 // fmul v7.4s, v7.4s, v6.4s
+manyskip786:
 	MOVWU 12(R2), R3
 	VDUP R3, V6.S4 // r11:b = B
 	// r280 = Mul r4:gW r11:b
 	WORD $0x6e26dc86 // fmul v6.4s, v4.4s, v6.4s
-	// r281 = Mul r280 r279
-	WORD $0x6e27dcc6 // fmul v6.4s, v6.4s, v7.4s
+	// r281 = Mul r280 r248
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V8.S4 // r7:vReset = VReset
+	VDUP R3, V7.S4 // r7:vReset = VReset
 	// r282 = Sub r7:vReset r0:V
-	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
 	MOVD $0x3f800000, R3
-	VDUP R3, V10.S4 // r44 = 1
-	// r283 = FMA r282 r279 r44
-	VFMLA V7.S4, V8.S4, V10.S4
-	// r3:gV = FMA r266:hv r283 r281
+	VDUP R3, V8.S4 // r44 = 1
+	// r283 = FMA r282 r248 r44
+	VFMLA V13.S4, V7.S4, V8.S4
+	// r3:gV = FMA r273:hv r283 r281
 	VMOV V6.B16, V7.B16
-	VFMLA V10.S4, V3.S4, V7.S4
+	VFMLA V8.S4, V3.S4, V7.S4
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip771
-	// Store GI r256:gI
-	VST1.P [V13.S4], (R13)(R24)
-manyskip771:
+	CBZ R13, manyskip787
+	// Store GI r263:gI
+	VST1.P [V14.S4], (R13)(R24)
+manyskip787:
 	// If GG
-	CBZ R14, manyskip772
-	// Store GG r267
+	CBZ R14, manyskip788
+	// Store GG r274
 	VST1.P [V5.S4], (R14)(R25)
-manyskip772:
+manyskip788:
 	// If GDelta
-	CBZ R15, manyskip773
+	CBZ R15, manyskip789
 	VEOR V5.B16, V5.B16, V5.B16 // r229 = 0
-	// r285 = Select r237:refr r229 r253:hVc
+	// r285 = Select r237:refr r229 r260:hVc
 	VBSL V11.B16, V5.B16, V9.B16
 	// Store GDelta r285
 	VST1.P [V9.S4], (R15)(R26)
-manyskip773:
+manyskip789:
 	SUBS $1, R16
-	BNE manystep763
+	BNE manystep779
 	// Store GV r3:gV
 	FMOVQ F3, -16(R10)
 	// Store GW r4:gW
@@ -33993,34 +32423,34 @@ manytail:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil792
+	CBZ R7, manynil808
 	ADD R19<<2, R7, R7
-manynil792:
+manynil808:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil793
+	CBZ R8, manynil809
 	ADD R19<<2, R8, R8
-manynil793:
+manynil809:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil794
+	CBZ R9, manynil810
 	ADD R19<<2, R9, R9
-manynil794:
+manynil810:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil795
+	CBZ R12, manynil811
 	ADD R19<<2, R12, R12
-manynil795:
+manynil811:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil796
+	CBZ R13, manynil812
 	ADD R19<<2, R13, R13
-manynil796:
+manynil812:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil797
+	CBZ R14, manynil813
 	ADD R19<<2, R14, R14
-manynil797:
+manynil813:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil798
+	CBZ R15, manynil814
 	ADD R19<<2, R15, R15
-manynil798:
-manystep781:
+manynil814:
+manystep797:
 	MOVWU 0(R2), R3
 	VDUP R3, V5.S4 // r5:vTh = VTh
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -34042,11 +32472,11 @@ manystep781:
 	// r14:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip782
+	CBZ R7, manyskip798
 	// r14:in = Load I
 	FMOVS 0(R7), F7
 	ADD R20, R7
-manyskip782:
+manyskip798:
 	MOVWU 16(R2), R3
 	VDUP R3, V8.S4 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -34074,7 +32504,7 @@ manyskip782:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
 	// If G
-	CBZ R9, manyskip783
+	CBZ R9, manyskip799
 	// r28 = Load G
 	FMOVS 0(R9), F8
 	ADD R22, R9
@@ -34090,7 +32520,7 @@ manyskip782:
 	VFMLA V6.S4, V9.S4, V8.S4
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
-manyskip783:
+manyskip799:
 	// r34:az = Abs r27:z
 	WORD $0x4ea0f8e8 // fabs v8.4s, v7.4s
 	MOVD $0x3ab60b61, R3
@@ -34121,7 +32551,7 @@ manyskip783:
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	// Rare r47:large
 	FMOVS F9, R3
-	CBZW R3, manyrare784
+	CBZW R3, manyrare800
 	MOVD $0x3493f27e, R3
 	VDUP R3, V11.S4 // r48 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -34312,18 +32742,18 @@ manyskip783:
 	VBSL V17.B16, V12.B16, V8.B16
 	// r45:ex = Select r47:large r114:far r45:ex
 	VBIT V9.B16, V8.B16, V10.B16
-manyrare784:
+manyrare800:
 	// r115:vc = FMA r45:ex r25:F r10:vr
 	VMOV V6.B16, V8.B16
 	VFMLA V5.S4, V10.S4, V8.S4
 	// If Delta
-	CBZ R8, manyskip785
+	CBZ R8, manyskip801
 	// r116 = Load Delta
 	FMOVS 0(R8), F11
 	ADD R21, R8
 	// r115:vc = Add r115:vc r116
 	WORD $0x4e2bd508 // fadd v8.4s, v8.4s, v11.4s
-manyskip785:
+manyskip801:
 	MOVD $0x3a9c09c1, R3
 	VDUP R3, V11.S4 // r118 = 0.0011904762
 	MOVD $0x3be38e39, R3
@@ -34348,7 +32778,7 @@ manyskip785:
 	VFMLA V7.S4, V11.S4, V12.S4
 	// Rare r47:large
 	FMOVS F9, R3
-	CBZW R3, manyrare786
+	CBZW R3, manyrare802
 	MOVD $0x32c54352, R3
 	VDUP R3, V11.S4 // r127 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -34654,7 +33084,7 @@ manyskip785:
 	VBSL V14.B16, V13.B16, V11.B16
 	// r126:dphi = Select r47:large r233 r126:dphi
 	VBIT V9.B16, V11.B16, V12.B16
-manyrare786:
+manyrare802:
 	// r234 = Time
 	VLD1R.P 4(R17), [V9.S4]
 	// r235 = Sub r234 r2:Last
@@ -34663,168 +33093,168 @@ manyrare786:
 	VDUP R3, V11.S4 // r236:tauRef = TauRef
 	// r237:refr = CmpLT r235 r236:tauRef
 	WORD $0x6ea9e569 // fcmgt v9.4s, v11.4s, v9.4s
+	MOVWU 0(R2), R3
+	VDUP R3, V11.S4 // r5:vTh = VTh
+	// r239 = Sub r0:V r5:vTh
+	WORD $0x4eabd40b // fsub v11.4s, v0.4s, v11.4s
+	// r240 = Abs r239
+	WORD $0x4ea0f96b // fabs v11.4s, v11.4s
+	MOVWU 48(R2), R3
+	VDUP R3, V13.S4 // r241:negInvD = NegInvD
+	MOVWU 56(R2), R3
+	VDUP R3, V14.S4 // r242:width = Width
+	// r243 = FMA r240 r241:negInvD r242:width
+	VFMLA V13.S4, V11.S4, V14.S4
+	MOVWU 52(R2), R3
+	VDUP R3, V11.S4 // r238:alpha = Alpha
+	// r244 = Mul r238:alpha r243
+	WORD $0x6e2edd6b // fmul v11.4s, v11.4s, v14.4s
+	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
+	// r245 = CmpLT r244 r229
+	WORD $0x6eabe5ad // fcmgt v13.4s, v13.4s, v11.4s
+	VEOR V14.B16, V14.B16, V14.B16 // r229 = 0
+	// r246 = Select r245 r229 r244
+	VBSL V11.B16, V14.B16, V13.B16
+	MOVWU 44(R2), R3
+	VDUP R3, V11.S4 // r247:invD = InvD
+	// r248 = Mul r246 r247:invD
+	WORD $0x6e2bddad // fmul v13.4s, v13.4s, v11.4s
 	// If GSpike
-	CBZ R12, manyskip787
-	// r242 = Select r237:refr r10:vr r115:vc
+	CBZ R12, manyskip803
+	// r249 = Select r237:refr r10:vr r115:vc
 	VBIT V9.B16, V6.B16, V8.B16
-	// r243 = Load GSpike
+	// r250 = Load GSpike
 	FMOVS 0(R12), F11
 	ADD R23, R12
 	MOVWU 0(R2), R3
-	VDUP R3, V13.S4 // r5:vTh = VTh
-	// r244 = Sub r242 r5:vTh
-	WORD $0x4eadd508 // fsub v8.4s, v8.4s, v13.4s
-	// r245 = Abs r244
+	VDUP R3, V14.S4 // r5:vTh = VTh
+	// r251 = Sub r249 r5:vTh
+	WORD $0x4eaed508 // fsub v8.4s, v8.4s, v14.4s
+	// r252 = Abs r251
 	WORD $0x4ea0f908 // fabs v8.4s, v8.4s
 	MOVWU 48(R2), R3
-	VDUP R3, V13.S4 // r239:negInvD = NegInvD
+	VDUP R3, V14.S4 // r241:negInvD = NegInvD
 	MOVWU 56(R2), R3
-	VDUP R3, V14.S4 // r241:width = Width
-	// r246 = FMA r245 r239:negInvD r241:width
-	VFMLA V13.S4, V8.S4, V14.S4
+	VDUP R3, V15.S4 // r242:width = Width
+	// r253 = FMA r252 r241:negInvD r242:width
+	VFMLA V14.S4, V8.S4, V15.S4
 	MOVWU 52(R2), R3
-	VDUP R3, V8.S4 // r240:alpha = Alpha
-	// r247 = Mul r240:alpha r246
-	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
-	// r248 = CmpLT r247 r229
-	WORD $0x6ea8e5ad // fcmgt v13.4s, v13.4s, v8.4s
+	VDUP R3, V8.S4 // r238:alpha = Alpha
+	// r254 = Mul r238:alpha r253
+	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
 	VEOR V14.B16, V14.B16, V14.B16 // r229 = 0
-	// r249 = Select r248 r229 r247
-	VBSL V8.B16, V14.B16, V13.B16
-	// r250 = Mul r243 r249
-	WORD $0x6e2ddd6b // fmul v11.4s, v11.4s, v13.4s
+	// r255 = CmpLT r254 r229
+	WORD $0x6ea8e5ce // fcmgt v14.4s, v14.4s, v8.4s
+	VEOR V15.B16, V15.B16, V15.B16 // r229 = 0
+	// r256 = Select r255 r229 r254
+	VBSL V8.B16, V15.B16, V14.B16
+	// r257 = Mul r250 r256
+	WORD $0x6e2edd6b // fmul v11.4s, v11.4s, v14.4s
 	MOVWU 44(R2), R3
-	VDUP R3, V8.S4 // r238:invD = InvD
-	// r3:gV = FMA r250 r238:invD r3:gV
+	VDUP R3, V8.S4 // r247:invD = InvD
+	// r3:gV = FMA r257 r247:invD r3:gV
 	VFMLA V8.S4, V11.S4, V3.S4
-manyskip787:
+manyskip803:
 	MOVWU 36(R2), R3
-	VDUP R3, V8.S4 // r252:ka = Ka
-	// r253:hVc = FMA r4:gW r252:ka r3:gV
+	VDUP R3, V8.S4 // r259:ka = Ka
+	// r260:hVc = FMA r4:gW r259:ka r3:gV
 	VMOV V3.B16, V11.B16
 	VFMLA V8.S4, V4.S4, V11.S4
 	MOVWU 28(R2), R3
 	VDUP R3, V8.S4 // r22:dtRTau = DtRTau
-	// r254 = Mul r45:ex r22:dtRTau
+	// r261 = Mul r45:ex r22:dtRTau
 	WORD $0x6e28dd48 // fmul v8.4s, v10.4s, v8.4s
-	// r255 = Mul r253:hVc r254
+	// r262 = Mul r260:hVc r261
 	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	VEOR V13.B16, V13.B16, V13.B16 // r229 = 0
-	// r256:gI = Select r237:refr r229 r255
-	VBIF V9.B16, V8.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16 // r229 = 0
+	// r263:gI = Select r237:refr r229 r262
+	VBIF V9.B16, V8.B16, V14.B16
 	MOVD $0x3f800000, R3
 	VDUP R3, V8.S4 // r44 = 1
 	MOVWU 32(R2), R3
-	VDUP R3, V14.S4 // r257:keep = Keep
-	// r258 = Select r237:refr r44 r257:keep
-	VBIF V9.B16, V14.B16, V8.B16
-	// r259 = Mul r4:gW r258
+	VDUP R3, V15.S4 // r264:keep = Keep
+	// r265 = Select r237:refr r44 r264:keep
+	VBIF V9.B16, V15.B16, V8.B16
+	// r266 = Mul r4:gW r265
 	WORD $0x6e28dc84 // fmul v4.4s, v4.4s, v8.4s
-	// r4:gW = Sub r259 r256:gI
-	WORD $0x4eadd484 // fsub v4.4s, v4.4s, v13.4s
-	// r261:q = Mul r126:dphi r25:F
+	// r4:gW = Sub r266 r263:gI
+	WORD $0x4eaed484 // fsub v4.4s, v4.4s, v14.4s
+	// r268:q = Mul r126:dphi r25:F
 	WORD $0x6e25dd8c // fmul v12.4s, v12.4s, v5.4s
 	MOVWU 60(R2), R3
-	VDUP R3, V5.S4 // r262:dtCTau2 = DtCTau2
+	VDUP R3, V5.S4 // r269:dtCTau2 = DtCTau2
 	MOVD $0x3f800000, R3
 	VDUP R3, V8.S4 // r44 = 1
-	// r263 = FMA r261:q r262:dtCTau2 r44
+	// r270 = FMA r268:q r269:dtCTau2 r44
 	VFMLA V5.S4, V12.S4, V8.S4
-	// r264 = FMA r45:ex r27:z r263
+	// r271 = FMA r45:ex r27:z r270
 	VFMLA V7.S4, V10.S4, V8.S4
-	// r265 = Mul r253:hVc r264
+	// r272 = Mul r260:hVc r271
 	WORD $0x6e28dd68 // fmul v8.4s, v11.4s, v8.4s
-	// r266:hv = Select r237:refr r3:gV r265
+	// r273:hv = Select r237:refr r3:gV r272
 	VBIF V9.B16, V8.B16, V3.B16
-	// r267 = Imm 0x0
+	// r274 = Imm 0x0
 	VEOR V5.B16, V5.B16, V5.B16
 	// If GG
-	CBZ R14, manyskip788
+	CBZ R14, manyskip804
 	MOVWU 28(R2), R3
 	VDUP R3, V7.S4 // r22:dtRTau = DtRTau
-	// r268 = Mul r253:hVc r22:dtRTau
+	// r275 = Mul r260:hVc r22:dtRTau
 	WORD $0x6e27dd67 // fmul v7.4s, v11.4s, v7.4s
 	MOVD $0xbf800000, R3
 	VDUP R3, V8.S4 // r87 = -1
-	// r269 = Mul r268 r87
+	// r276 = Mul r275 r87
 	WORD $0x6e28dce7 // fmul v7.4s, v7.4s, v8.4s
-	// r270 = FMA r45:ex r10:vr r261:q
+	// r277 = FMA r45:ex r10:vr r268:q
 	VFMLA V6.S4, V10.S4, V12.S4
-	// r271 = Mul r269 r270
+	// r278 = Mul r276 r277
 	WORD $0x6e2cdce7 // fmul v7.4s, v7.4s, v12.4s
 	VEOR V6.B16, V6.B16, V6.B16 // r229 = 0
-	// r267 = Select r237:refr r229 r271
+	// r274 = Select r237:refr r229 r278
 	VMOV V9.B16, V5.B16
 	VBSL V7.B16, V6.B16, V5.B16
-manyskip788:
-	MOVWU 0(R2), R3
-	VDUP R3, V6.S4 // r5:vTh = VTh
-	// r273 = Sub r0:V r5:vTh
-	WORD $0x4ea6d406 // fsub v6.4s, v0.4s, v6.4s
-	// r274 = Abs r273
-	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	MOVWU 48(R2), R3
-	VDUP R3, V7.S4 // r239:negInvD = NegInvD
-	MOVWU 56(R2), R3
-	VDUP R3, V8.S4 // r241:width = Width
-	// r275 = FMA r274 r239:negInvD r241:width
-	VFMLA V7.S4, V6.S4, V8.S4
-	MOVWU 52(R2), R3
-	VDUP R3, V6.S4 // r240:alpha = Alpha
-	// r276 = Mul r240:alpha r275
-	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	VEOR V7.B16, V7.B16, V7.B16 // r229 = 0
-	// r277 = CmpLT r276 r229
-	WORD $0x6ea6e4e7 // fcmgt v7.4s, v7.4s, v6.4s
-	VEOR V8.B16, V8.B16, V8.B16 // r229 = 0
-	// r278 = Select r277 r229 r276
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVWU 44(R2), R3
-	VDUP R3, V6.S4 // r238:invD = InvD
-	// r279 = Mul r278 r238:invD
-	WORD $0x6e26dce7 // fmul v7.4s, v7.4s, v6.4s
+manyskip804:
 	MOVWU 12(R2), R3
 	VDUP R3, V6.S4 // r11:b = B
 	// r280 = Mul r4:gW r11:b
 	WORD $0x6e26dc86 // fmul v6.4s, v4.4s, v6.4s
-	// r281 = Mul r280 r279
-	WORD $0x6e27dcc6 // fmul v6.4s, v6.4s, v7.4s
+	// r281 = Mul r280 r248
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V8.S4 // r7:vReset = VReset
+	VDUP R3, V7.S4 // r7:vReset = VReset
 	// r282 = Sub r7:vReset r0:V
-	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
 	MOVD $0x3f800000, R3
-	VDUP R3, V10.S4 // r44 = 1
-	// r283 = FMA r282 r279 r44
-	VFMLA V7.S4, V8.S4, V10.S4
-	// r3:gV = FMA r266:hv r283 r281
+	VDUP R3, V8.S4 // r44 = 1
+	// r283 = FMA r282 r248 r44
+	VFMLA V13.S4, V7.S4, V8.S4
+	// r3:gV = FMA r273:hv r283 r281
 	VMOV V6.B16, V7.B16
-	VFMLA V10.S4, V3.S4, V7.S4
+	VFMLA V8.S4, V3.S4, V7.S4
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip789
-	// Store GI r256:gI
-	FMOVS F13, 0(R13)
+	CBZ R13, manyskip805
+	// Store GI r263:gI
+	FMOVS F14, 0(R13)
 	ADD R24, R13
-manyskip789:
+manyskip805:
 	// If GG
-	CBZ R14, manyskip790
-	// Store GG r267
+	CBZ R14, manyskip806
+	// Store GG r274
 	FMOVS F5, 0(R14)
 	ADD R25, R14
-manyskip790:
+manyskip806:
 	// If GDelta
-	CBZ R15, manyskip791
+	CBZ R15, manyskip807
 	VEOR V5.B16, V5.B16, V5.B16 // r229 = 0
-	// r285 = Select r237:refr r229 r253:hVc
+	// r285 = Select r237:refr r229 r260:hVc
 	VBSL V11.B16, V5.B16, V9.B16
 	// Store GDelta r285
 	FMOVS F9, 0(R15)
 	ADD R26, R15
-manyskip791:
+manyskip807:
 	SUBS $1, R16
-	BNE manystep781
+	BNE manystep797
 	// Store GV r3:gV
 	FMOVS F3, -4(R10)
 	// Store GW r4:gW
@@ -34845,18 +33275,18 @@ manytailend:
 //     V21 r122 = 0.033333335, V20 r125 = 0.33333334, V19 r230 = 0, V18 r235 = T[0].
 //   Pointers in registers: V R5, W R6, Last R7, I R8, Delta R9, G R10, GV R11, GW R12, GSpike R13,
 //     GI R14, GG R15, GDelta R16, row VTh R17, row VReset R19, row B R20, row VRest R21, row VC R22,
-//     row DtCTau R23, row DtRTau R24, row Keep R25, row Ka R26.
-//   Pointers in the stack table (through R4): row TauRef, row InvD, row NegInvD, row Alpha,
-//     row Width, row DtCTau2.
+//     row DtRTau R23, row NegInvD R24, row Alpha R25, row Width R26.
+//   Pointers in the stack table (through R4): row DtCTau, row Keep, row Ka, row TauRef, row InvD,
+//     row DtCTau2.
 // many steps: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r37 = 0.008333334,
-//     V30 r39 = 0.041666668, V29 r41 = 0.16666667, V28 r43 = 0.5, V27 r45 = 1, V26 r47 = 0.125,
-//     V25 r88 = -1, V24 r119 = 0.0011904762, V23 r120 = 0.0069444445, V22 r122 = 0.033333335,
-//     V21 r125 = 0.33333334, V20 r230 = 0.
+//   Pinned constants (the others are broadcast before each use): V31 r36 = 0.0013888889,
+//     V30 r37 = 0.008333334, V29 r39 = 0.041666668, V28 r41 = 0.16666667, V27 r43 = 0.5, V26 r45 = 1,
+//     V25 r47 = 0.125, V24 r88 = -1, V23 r119 = 0.0011904762, V22 r120 = 0.0069444445,
+//     V21 r122 = 0.033333335, V20 r125 = 0.33333334, V19 r230 = 0.
 //   Pointers in registers: I R5, Delta R6, G R7, GSpike R8, GI R9, GG R10, GDelta R11, row VTh R12,
 //     row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17, row DtRTau R19,
-//     row Keep R20, row Ka R21, row TauRef R22, row InvD R23, row NegInvD R24.
-//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row Alpha, row Width, row DtCTau2.
+//     row Keep R20, row Ka R21, row NegInvD R22, row Alpha R23, row Width R24.
+//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row TauRef, row InvD, row DtCTau2.
 //   Counters: steps left R25, time address R26, lane R2.
 //   Row distances in registers: none; reloaded each step: I, Delta, G, GSpike, GI, GG, GDelta.
 TEXT ·backwardNEONF32HardPN(SB), NOSPLIT, $64-8
@@ -34890,29 +33320,29 @@ TEXT ·backwardNEONF32HardPN(SB), NOSPLIT, $64-8
 	MADD R3, R2, R21, R21 // row VRest
 	MOVD $5, R22
 	MADD R3, R2, R22, R22 // row VC
-	MOVD $6, R23
-	MADD R3, R2, R23, R23 // row DtCTau
-	MOVD $7, R24
-	MADD R3, R2, R24, R24 // row DtRTau
-	MOVD $8, R25
-	MADD R3, R2, R25, R25 // row Keep
-	MOVD $9, R26
-	MADD R3, R2, R26, R26 // row Ka
+	MOVD $6, R4
+	MADD R3, R2, R4, R4 // row DtCTau
+	MOVD R4, rowDtCTau-8(SP)
+	MOVD $7, R23
+	MADD R3, R2, R23, R23 // row DtRTau
+	MOVD $8, R4
+	MADD R3, R2, R4, R4 // row Keep
+	MOVD R4, rowKeep-16(SP)
+	MOVD $9, R4
+	MADD R3, R2, R4, R4 // row Ka
+	MOVD R4, rowKa-24(SP)
 	MOVD $10, R4
 	MADD R3, R2, R4, R4 // row TauRef
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	MOVD $11, R4
 	MADD R3, R2, R4, R4 // row InvD
-	MOVD R4, rowInvD-16(SP)
-	MOVD $12, R4
-	MADD R3, R2, R4, R4 // row NegInvD
-	MOVD R4, rowNegInvD-24(SP)
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-32(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	MOVD $12, R24
+	MADD R3, R2, R24, R24 // row NegInvD
+	MOVD $13, R25
+	MADD R3, R2, R25, R25 // row Alpha
+	MOVD $14, R26
+	MADD R3, R2, R26, R26 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-48(SP)
@@ -34990,11 +33420,13 @@ oneskip1:
 	// r19:a2 = Sub r10:vr r18:vC
 	WORD $0x4ea9d4e9 // fsub v9.4s, v7.4s, v9.4s
 	// r20:dtCTau = Param DtCTau
-	VLD1.P 16(R23), [V10.S4]
+	MOVD rowDtCTau-8(SP), R4
+	VLD1.P 16(R4), [V10.S4]
+	MOVD R4, rowDtCTau-8(SP)
 	// r21:a12 = Mul r17:a1 r19:a2
 	WORD $0x6e29dd0b // fmul v11.4s, v8.4s, v9.4s
 	// r22:dtRTau = Param DtRTau
-	VLD1.P 16(R24), [V12.S4]
+	VLD1.P 16(R23), [V12.S4]
 	// r23:iu = Sub r14:in r13:u
 	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
 	// r24:drive = Mul r22:dtRTau r23:iu
@@ -35008,7 +33440,7 @@ oneskip1:
 	// If G
 	CBZ R10, oneskip2
 	// r28:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
+	FMOVQ -16(R23), F1
 	// r29 = Load G
 	VLD1.P 16(R10), [V6.S4]
 	// r30:gd = Mul r28:dtRTau r29
@@ -35531,151 +33963,154 @@ onerare5:
 	// r236 = Sub r235 r2:Last
 	WORD $0x4ea2d642 // fsub v2.4s, v18.4s, v2.4s
 	// r237:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	VLD1.P 16(R4), [V8.S4]
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r238:refr = CmpLT r236 r237:tauRef
 	WORD $0x6ea2e502 // fcmgt v2.4s, v8.4s, v2.4s
-	// r239:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r239:alpha = Param Alpha
+	VLD1.P 16(R25), [V8.S4]
+	// r240 = Sub r0:V r5:vTh
+	WORD $0x4ea5d40b // fsub v11.4s, v0.4s, v5.4s
+	// r241 = Abs r240
+	WORD $0x4ea0f96b // fabs v11.4s, v11.4s
+	// r242:negInvD = Param NegInvD
+	VLD1.P 16(R24), [V13.S4]
+	// r243:width = Param Width
+	VLD1.P 16(R26), [V14.S4]
+	// r244 = FMA r241 r242:negInvD r243:width
+	VFMLA V13.S4, V11.S4, V14.S4
+	// r245 = Mul r239:alpha r244
+	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
+	// r246 = CmpLT r245 r230
+	WORD $0x6ea8e66b // fcmgt v11.4s, v19.4s, v8.4s
+	// r247 = Select r246 r230 r245
+	VBSL V8.B16, V19.B16, V11.B16
+	// r248:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	VLD1.P 16(R4), [V8.S4]
-	MOVD R4, rowInvD-16(SP)
-	// r240:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	VLD1.P 16(R4), [V11.S4]
-	MOVD R4, rowNegInvD-24(SP)
-	// r241:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	VLD1.P 16(R4), [V13.S4]
-	MOVD R4, rowAlpha-32(SP)
-	// r242:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	VLD1.P 16(R4), [V14.S4]
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r249 = Mul r247 r248:invD
+	WORD $0x6e28dd6b // fmul v11.4s, v11.4s, v8.4s
 	// If GSpike
 	CBZ R13, oneskip6
-	// r243 = Select r238:refr r10:vr r116:vc
+	// r250 = Select r238:refr r10:vr r116:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r244 = Load GSpike
-	VLD1.P 16(R13), [V15.S4]
-	// r245 = Sub r243 r5:vTh
+	// r251 = Load GSpike
+	VLD1.P 16(R13), [V13.S4]
+	// r252:alpha = Param Alpha
+	FMOVQ -16(R25), F14
+	// r253 = Sub r250 r5:vTh
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	// r246 = Abs r245
+	// r254 = Abs r253
 	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
-	// r247 = FMA r246 r240:negInvD r242:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.S4, V1.S4, V16.S4
-	// r248 = Mul r241:alpha r247
-	WORD $0x6e30ddb0 // fmul v16.4s, v13.4s, v16.4s
-	// r249 = CmpLT r248 r230
-	WORD $0x6eb0e661 // fcmgt v1.4s, v19.4s, v16.4s
-	// r250 = Select r249 r230 r248
-	VBSL V16.B16, V19.B16, V1.B16
-	// r251 = Mul r244 r250
-	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
-	// r3:gV = FMA r251 r239:invD r3:gV
-	VFMLA V8.S4, V15.S4, V3.S4
+	// r255:negInvD = Param NegInvD
+	FMOVQ -16(R24), F5
+	// r256:width = Param Width
+	FMOVQ -16(R26), F15
+	// r257 = FMA r254 r255:negInvD r256:width
+	VFMLA V5.S4, V1.S4, V15.S4
+	// r258 = Mul r252:alpha r257
+	WORD $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	// r259 = CmpLT r258 r230
+	WORD $0x6eaee661 // fcmgt v1.4s, v19.4s, v14.4s
+	// r260 = Select r259 r230 r258
+	VBSL V14.B16, V19.B16, V1.B16
+	// r261 = Mul r251 r260
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	// r3:gV = FMA r261 r248:invD r3:gV
+	VFMLA V8.S4, V13.S4, V3.S4
 oneskip6:
-	// r253:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
-	// r254:ka = Param Ka
-	VLD1.P 16(R26), [V15.S4]
-	// r255:hVc = FMA r4:gW r254:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.S4, V4.S4, V16.S4
-	// r256 = Mul r46:ex r253:dtRTau
-	WORD $0x6e21dccf // fmul v15.4s, v6.4s, v1.4s
-	// r257 = Mul r255:hVc r256
-	WORD $0x6e2fde0f // fmul v15.4s, v16.4s, v15.4s
-	// r258:gI = Select r238:refr r230 r257
-	VBIT V2.B16, V19.B16, V15.B16
-	// r259:keep = Param Keep
-	VLD1.P 16(R25), [V17.S4]
-	// r260 = Select r238:refr r45 r259:keep
-	VBIT V2.B16, V26.B16, V17.B16
-	// r261 = Mul r4:gW r260
-	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
-	// r4:gW = Sub r261 r258:gI
-	WORD $0x4eafd484 // fsub v4.4s, v4.4s, v15.4s
-	// r263:q = Mul r127:dphi r25:F
+	// r263:dtRTau = Param DtRTau
+	FMOVQ -16(R23), F1
+	// r264:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	VLD1.P 16(R4), [V5.S4]
+	MOVD R4, rowKa-24(SP)
+	// r265:hVc = FMA r4:gW r264:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.S4, V4.S4, V8.S4
+	// r266 = Mul r46:ex r263:dtRTau
+	WORD $0x6e21dcc5 // fmul v5.4s, v6.4s, v1.4s
+	// r267 = Mul r265:hVc r266
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	// r268:gI = Select r238:refr r230 r267
+	VBIT V2.B16, V19.B16, V5.B16
+	// r269:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	VLD1.P 16(R4), [V13.S4]
+	MOVD R4, rowKeep-16(SP)
+	// r270 = Select r238:refr r45 r269:keep
+	VBIT V2.B16, V26.B16, V13.B16
+	// r271 = Mul r4:gW r270
+	WORD $0x6e2ddc84 // fmul v4.4s, v4.4s, v13.4s
+	// r4:gW = Sub r271 r268:gI
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r273:q = Mul r127:dphi r25:F
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r264:dtCTau2 = Param DtCTau2
+	// r274:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	VLD1.P 16(R4), [V12.S4]
 	MOVD R4, rowDtCTau2-48(SP)
-	// r265 = FMA r263:q r264:dtCTau2 r45
-	VMOV V26.B16, V17.B16
-	VFMLA V12.S4, V9.S4, V17.S4
-	// r266 = FMA r46:ex r27:z r265
-	VFMLA V10.S4, V6.S4, V17.S4
-	// r267 = Mul r255:hVc r266
-	WORD $0x6e31de11 // fmul v17.4s, v16.4s, v17.4s
-	// r268:hv = Select r238:refr r3:gV r267
-	VBIF V2.B16, V17.B16, V3.B16
-	// r269 = Imm 0x0
+	// r275 = FMA r273:q r274:dtCTau2 r45
+	VMOV V26.B16, V13.B16
+	VFMLA V12.S4, V9.S4, V13.S4
+	// r276 = FMA r46:ex r27:z r275
+	VFMLA V10.S4, V6.S4, V13.S4
+	// r277 = Mul r265:hVc r276
+	WORD $0x6e2ddd0d // fmul v13.4s, v8.4s, v13.4s
+	// r278:hv = Select r238:refr r3:gV r277
+	VBIF V2.B16, V13.B16, V3.B16
+	// r279 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
 	CBZ R15, oneskip7
-	// r270 = Mul r255:hVc r253:dtRTau
-	WORD $0x6e21de01 // fmul v1.4s, v16.4s, v1.4s
-	// r271 = Mul r270 r88
+	// r280 = Mul r265:hVc r263:dtRTau
+	WORD $0x6e21dd01 // fmul v1.4s, v8.4s, v1.4s
+	// r281 = Mul r280 r88
 	WORD $0x6e38dc21 // fmul v1.4s, v1.4s, v24.4s
-	// r272 = FMA r46:ex r10:vr r263:q
+	// r282 = FMA r46:ex r10:vr r273:q
 	VFMLA V7.S4, V6.S4, V9.S4
-	// r273 = Mul r271 r272
+	// r283 = Mul r281 r282
 	WORD $0x6e29dc21 // fmul v1.4s, v1.4s, v9.4s
-	// r269 = Select r238:refr r230 r273
+	// r279 = Select r238:refr r230 r283
 	VMOV V2.B16, V10.B16
 	VBSL V1.B16, V19.B16, V10.B16
 oneskip7:
-	// r275 = Sub r0:V r5:vTh
-	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r276 = Abs r275
-	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r277 = FMA r276 r240:negInvD r242:width
-	VFMLA V11.S4, V5.S4, V14.S4
-	// r278 = Mul r241:alpha r277
-	WORD $0x6e2eddad // fmul v13.4s, v13.4s, v14.4s
-	// r279 = CmpLT r278 r230
-	WORD $0x6eade661 // fcmgt v1.4s, v19.4s, v13.4s
-	// r280 = Select r279 r230 r278
-	VBSL V13.B16, V19.B16, V1.B16
-	// r281 = Mul r280 r239:invD
-	WORD $0x6e28dc21 // fmul v1.4s, v1.4s, v8.4s
-	// r282:b = Param B
-	FMOVQ -16(R20), F5
-	// r283 = Mul r4:gW r282:b
-	WORD $0x6e25dc85 // fmul v5.4s, v4.4s, v5.4s
-	// r284 = Mul r283 r281
-	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	// r285:vReset = Param VReset
+	// r285:b = Param B
+	FMOVQ -16(R20), F1
+	// r286 = Mul r4:gW r285:b
+	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
+	// r287 = Mul r286 r249
+	WORD $0x6e2bdc21 // fmul v1.4s, v1.4s, v11.4s
+	// r288:vReset = Param VReset
 	FMOVQ -16(R19), F6
-	// r286 = Sub r285:vReset r0:V
+	// r289 = Sub r288:vReset r0:V
 	WORD $0x4ea0d4c6 // fsub v6.4s, v6.4s, v0.4s
-	// r287 = FMA r286 r281 r45
+	// r290 = FMA r289 r249 r45
 	VMOV V26.B16, V0.B16
-	VFMLA V1.S4, V6.S4, V0.S4
-	// r3:gV = FMA r268:hv r287 r284
-	VFMLA V0.S4, V3.S4, V5.S4
+	VFMLA V11.S4, V6.S4, V0.S4
+	// r3:gV = FMA r278:hv r290 r287
+	VFMLA V0.S4, V3.S4, V1.S4
 	// If GI
 	CBZ R14, oneskip8
-	// Store GI r258:gI
-	VST1.P [V15.S4], 16(R14)
+	// Store GI r268:gI
+	VST1.P [V5.S4], 16(R14)
 oneskip8:
 	// If GG
 	CBZ R15, oneskip9
-	// Store GG r269
+	// Store GG r279
 	VST1.P [V10.S4], 16(R15)
 oneskip9:
 	// If GDelta
 	CBZ R16, oneskip10
-	// r289 = Select r238:refr r230 r255:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r289
+	// r292 = Select r238:refr r230 r265:hVc
+	VBSL V8.B16, V19.B16, V2.B16
+	// Store GDelta r292
 	VST1.P [V2.S4], 16(R16)
 oneskip10:
 	// Store GV r3:gV
-	FMOVQ F5, -16(R11)
+	FMOVQ F1, -16(R11)
 	// Store GW r4:gW
 	FMOVQ F4, -16(R12)
 	SUBS $4, R1
@@ -35729,11 +34164,13 @@ oneskip11:
 	// r19:a2 = Sub r10:vr r18:vC
 	WORD $0x4ea9d4e9 // fsub v9.4s, v7.4s, v9.4s
 	// r20:dtCTau = Param DtCTau
-	FMOVS.P 4(R23), F10
+	MOVD rowDtCTau-8(SP), R4
+	FMOVS.P 4(R4), F10
+	MOVD R4, rowDtCTau-8(SP)
 	// r21:a12 = Mul r17:a1 r19:a2
 	WORD $0x6e29dd0b // fmul v11.4s, v8.4s, v9.4s
 	// r22:dtRTau = Param DtRTau
-	FMOVS.P 4(R24), F12
+	FMOVS.P 4(R23), F12
 	// r23:iu = Sub r14:in r13:u
 	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
 	// r24:drive = Mul r22:dtRTau r23:iu
@@ -35747,7 +34184,7 @@ oneskip11:
 	// If G
 	CBZ R10, oneskip12
 	// r28:dtRTau = Param DtRTau
-	FMOVS -4(R24), F1
+	FMOVS -4(R23), F1
 	// r29 = Load G
 	FMOVS.P 4(R10), F6
 	// r30:gd = Mul r28:dtRTau r29
@@ -36268,151 +34705,154 @@ onerare15:
 	// r236 = Sub r235 r2:Last
 	WORD $0x4ea2d642 // fsub v2.4s, v18.4s, v2.4s
 	// r237:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	FMOVS.P 4(R4), F8
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r238:refr = CmpLT r236 r237:tauRef
 	WORD $0x6ea2e502 // fcmgt v2.4s, v8.4s, v2.4s
-	// r239:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r239:alpha = Param Alpha
+	FMOVS.P 4(R25), F8
+	// r240 = Sub r0:V r5:vTh
+	WORD $0x4ea5d40b // fsub v11.4s, v0.4s, v5.4s
+	// r241 = Abs r240
+	WORD $0x4ea0f96b // fabs v11.4s, v11.4s
+	// r242:negInvD = Param NegInvD
+	FMOVS.P 4(R24), F13
+	// r243:width = Param Width
+	FMOVS.P 4(R26), F14
+	// r244 = FMA r241 r242:negInvD r243:width
+	VFMLA V13.S4, V11.S4, V14.S4
+	// r245 = Mul r239:alpha r244
+	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
+	// r246 = CmpLT r245 r230
+	WORD $0x6ea8e66b // fcmgt v11.4s, v19.4s, v8.4s
+	// r247 = Select r246 r230 r245
+	VBSL V8.B16, V19.B16, V11.B16
+	// r248:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	FMOVS.P 4(R4), F8
-	MOVD R4, rowInvD-16(SP)
-	// r240:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	FMOVS.P 4(R4), F11
-	MOVD R4, rowNegInvD-24(SP)
-	// r241:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	FMOVS.P 4(R4), F13
-	MOVD R4, rowAlpha-32(SP)
-	// r242:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	FMOVS.P 4(R4), F14
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r249 = Mul r247 r248:invD
+	WORD $0x6e28dd6b // fmul v11.4s, v11.4s, v8.4s
 	// If GSpike
 	CBZ R13, oneskip16
-	// r243 = Select r238:refr r10:vr r116:vc
+	// r250 = Select r238:refr r10:vr r116:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r244 = Load GSpike
-	FMOVS.P 4(R13), F15
-	// r245 = Sub r243 r5:vTh
+	// r251 = Load GSpike
+	FMOVS.P 4(R13), F13
+	// r252:alpha = Param Alpha
+	FMOVS -4(R25), F14
+	// r253 = Sub r250 r5:vTh
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
-	// r246 = Abs r245
+	// r254 = Abs r253
 	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
-	// r247 = FMA r246 r240:negInvD r242:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.S4, V1.S4, V16.S4
-	// r248 = Mul r241:alpha r247
-	WORD $0x6e30ddb0 // fmul v16.4s, v13.4s, v16.4s
-	// r249 = CmpLT r248 r230
-	WORD $0x6eb0e661 // fcmgt v1.4s, v19.4s, v16.4s
-	// r250 = Select r249 r230 r248
-	VBSL V16.B16, V19.B16, V1.B16
-	// r251 = Mul r244 r250
-	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
-	// r3:gV = FMA r251 r239:invD r3:gV
-	VFMLA V8.S4, V15.S4, V3.S4
+	// r255:negInvD = Param NegInvD
+	FMOVS -4(R24), F5
+	// r256:width = Param Width
+	FMOVS -4(R26), F15
+	// r257 = FMA r254 r255:negInvD r256:width
+	VFMLA V5.S4, V1.S4, V15.S4
+	// r258 = Mul r252:alpha r257
+	WORD $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	// r259 = CmpLT r258 r230
+	WORD $0x6eaee661 // fcmgt v1.4s, v19.4s, v14.4s
+	// r260 = Select r259 r230 r258
+	VBSL V14.B16, V19.B16, V1.B16
+	// r261 = Mul r251 r260
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	// r3:gV = FMA r261 r248:invD r3:gV
+	VFMLA V8.S4, V13.S4, V3.S4
 oneskip16:
-	// r253:dtRTau = Param DtRTau
-	FMOVS -4(R24), F1
-	// r254:ka = Param Ka
-	FMOVS.P 4(R26), F15
-	// r255:hVc = FMA r4:gW r254:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.S4, V4.S4, V16.S4
-	// r256 = Mul r46:ex r253:dtRTau
-	WORD $0x6e21dccf // fmul v15.4s, v6.4s, v1.4s
-	// r257 = Mul r255:hVc r256
-	WORD $0x6e2fde0f // fmul v15.4s, v16.4s, v15.4s
-	// r258:gI = Select r238:refr r230 r257
-	VBIT V2.B16, V19.B16, V15.B16
-	// r259:keep = Param Keep
-	FMOVS.P 4(R25), F17
-	// r260 = Select r238:refr r45 r259:keep
-	VBIT V2.B16, V26.B16, V17.B16
-	// r261 = Mul r4:gW r260
-	WORD $0x6e31dc84 // fmul v4.4s, v4.4s, v17.4s
-	// r4:gW = Sub r261 r258:gI
-	WORD $0x4eafd484 // fsub v4.4s, v4.4s, v15.4s
-	// r263:q = Mul r127:dphi r25:F
+	// r263:dtRTau = Param DtRTau
+	FMOVS -4(R23), F1
+	// r264:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	FMOVS.P 4(R4), F5
+	MOVD R4, rowKa-24(SP)
+	// r265:hVc = FMA r4:gW r264:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.S4, V4.S4, V8.S4
+	// r266 = Mul r46:ex r263:dtRTau
+	WORD $0x6e21dcc5 // fmul v5.4s, v6.4s, v1.4s
+	// r267 = Mul r265:hVc r266
+	WORD $0x6e25dd05 // fmul v5.4s, v8.4s, v5.4s
+	// r268:gI = Select r238:refr r230 r267
+	VBIT V2.B16, V19.B16, V5.B16
+	// r269:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	FMOVS.P 4(R4), F13
+	MOVD R4, rowKeep-16(SP)
+	// r270 = Select r238:refr r45 r269:keep
+	VBIT V2.B16, V26.B16, V13.B16
+	// r271 = Mul r4:gW r270
+	WORD $0x6e2ddc84 // fmul v4.4s, v4.4s, v13.4s
+	// r4:gW = Sub r271 r268:gI
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r273:q = Mul r127:dphi r25:F
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r264:dtCTau2 = Param DtCTau2
+	// r274:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	FMOVS.P 4(R4), F12
 	MOVD R4, rowDtCTau2-48(SP)
-	// r265 = FMA r263:q r264:dtCTau2 r45
-	VMOV V26.B16, V17.B16
-	VFMLA V12.S4, V9.S4, V17.S4
-	// r266 = FMA r46:ex r27:z r265
-	VFMLA V10.S4, V6.S4, V17.S4
-	// r267 = Mul r255:hVc r266
-	WORD $0x6e31de11 // fmul v17.4s, v16.4s, v17.4s
-	// r268:hv = Select r238:refr r3:gV r267
-	VBIF V2.B16, V17.B16, V3.B16
-	// r269 = Imm 0x0
+	// r275 = FMA r273:q r274:dtCTau2 r45
+	VMOV V26.B16, V13.B16
+	VFMLA V12.S4, V9.S4, V13.S4
+	// r276 = FMA r46:ex r27:z r275
+	VFMLA V10.S4, V6.S4, V13.S4
+	// r277 = Mul r265:hVc r276
+	WORD $0x6e2ddd0d // fmul v13.4s, v8.4s, v13.4s
+	// r278:hv = Select r238:refr r3:gV r277
+	VBIF V2.B16, V13.B16, V3.B16
+	// r279 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
 	CBZ R15, oneskip17
-	// r270 = Mul r255:hVc r253:dtRTau
-	WORD $0x6e21de01 // fmul v1.4s, v16.4s, v1.4s
-	// r271 = Mul r270 r88
+	// r280 = Mul r265:hVc r263:dtRTau
+	WORD $0x6e21dd01 // fmul v1.4s, v8.4s, v1.4s
+	// r281 = Mul r280 r88
 	WORD $0x6e38dc21 // fmul v1.4s, v1.4s, v24.4s
-	// r272 = FMA r46:ex r10:vr r263:q
+	// r282 = FMA r46:ex r10:vr r273:q
 	VFMLA V7.S4, V6.S4, V9.S4
-	// r273 = Mul r271 r272
+	// r283 = Mul r281 r282
 	WORD $0x6e29dc21 // fmul v1.4s, v1.4s, v9.4s
-	// r269 = Select r238:refr r230 r273
+	// r279 = Select r238:refr r230 r283
 	VMOV V2.B16, V10.B16
 	VBSL V1.B16, V19.B16, V10.B16
 oneskip17:
-	// r275 = Sub r0:V r5:vTh
-	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r276 = Abs r275
-	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r277 = FMA r276 r240:negInvD r242:width
-	VFMLA V11.S4, V5.S4, V14.S4
-	// r278 = Mul r241:alpha r277
-	WORD $0x6e2eddad // fmul v13.4s, v13.4s, v14.4s
-	// r279 = CmpLT r278 r230
-	WORD $0x6eade661 // fcmgt v1.4s, v19.4s, v13.4s
-	// r280 = Select r279 r230 r278
-	VBSL V13.B16, V19.B16, V1.B16
-	// r281 = Mul r280 r239:invD
-	WORD $0x6e28dc21 // fmul v1.4s, v1.4s, v8.4s
-	// r282:b = Param B
-	FMOVS -4(R20), F5
-	// r283 = Mul r4:gW r282:b
-	WORD $0x6e25dc85 // fmul v5.4s, v4.4s, v5.4s
-	// r284 = Mul r283 r281
-	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	// r285:vReset = Param VReset
+	// r285:b = Param B
+	FMOVS -4(R20), F1
+	// r286 = Mul r4:gW r285:b
+	WORD $0x6e21dc81 // fmul v1.4s, v4.4s, v1.4s
+	// r287 = Mul r286 r249
+	WORD $0x6e2bdc21 // fmul v1.4s, v1.4s, v11.4s
+	// r288:vReset = Param VReset
 	FMOVS -4(R19), F6
-	// r286 = Sub r285:vReset r0:V
+	// r289 = Sub r288:vReset r0:V
 	WORD $0x4ea0d4c6 // fsub v6.4s, v6.4s, v0.4s
-	// r287 = FMA r286 r281 r45
+	// r290 = FMA r289 r249 r45
 	VMOV V26.B16, V0.B16
-	VFMLA V1.S4, V6.S4, V0.S4
-	// r3:gV = FMA r268:hv r287 r284
-	VFMLA V0.S4, V3.S4, V5.S4
+	VFMLA V11.S4, V6.S4, V0.S4
+	// r3:gV = FMA r278:hv r290 r287
+	VFMLA V0.S4, V3.S4, V1.S4
 	// If GI
 	CBZ R14, oneskip18
-	// Store GI r258:gI
-	FMOVS.P F15, 4(R14)
+	// Store GI r268:gI
+	FMOVS.P F5, 4(R14)
 oneskip18:
 	// If GG
 	CBZ R15, oneskip19
-	// Store GG r269
+	// Store GG r279
 	FMOVS.P F10, 4(R15)
 oneskip19:
 	// If GDelta
 	CBZ R16, oneskip20
-	// r289 = Select r238:refr r230 r255:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r289
+	// r292 = Select r238:refr r230 r265:hVc
+	VBSL V8.B16, V19.B16, V2.B16
+	// Store GDelta r292
 	FMOVS.P F2, 4(R16)
 oneskip20:
 	// Store GV r3:gV
-	FMOVS F5, -4(R11)
+	FMOVS F1, -4(R11)
 	// Store GW r4:gW
 	FMOVS F4, -4(R12)
 	SUBS $1, R1
@@ -36453,45 +34893,47 @@ many:
 	MADD R3, R2, R20, R20 // row Keep
 	MOVD $9, R21
 	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD $11, R23
-	MADD R3, R2, R23, R23 // row InvD
-	MOVD $12, R24
-	MADD R3, R2, R24, R24 // row NegInvD
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-8(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-16(SP)
+	MOVD $10, R4
+	MADD R3, R2, R4, R4 // row TauRef
+	MOVD R4, rowTauRef-8(SP)
+	MOVD $11, R4
+	MADD R3, R2, R4, R4 // row InvD
+	MOVD R4, rowInvD-16(SP)
+	MOVD $12, R22
+	MADD R3, R2, R22, R22 // row NegInvD
+	MOVD $13, R23
+	MADD R3, R2, R23, R23 // row Alpha
+	MOVD $14, R24
+	MADD R3, R2, R24, R24 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-24(SP)
 	MOVD ZR, R2 // lane
+	MOVD $0x3ab60b61, R3
+	VDUP R3, V31.S4 // r36 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V31.S4 // r37 = 0.008333334
+	VDUP R3, V30.S4 // r37 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V30.S4 // r39 = 0.041666668
+	VDUP R3, V29.S4 // r39 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V29.S4 // r41 = 0.16666667
+	VDUP R3, V28.S4 // r41 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V28.S4 // r43 = 0.5
+	VDUP R3, V27.S4 // r43 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V27.S4 // r45 = 1
+	VDUP R3, V26.S4 // r45 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V26.S4 // r47 = 0.125
+	VDUP R3, V25.S4 // r47 = 0.125
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r88 = -1
+	VDUP R3, V24.S4 // r88 = -1
 	MOVD $0x3a9c09c1, R3
-	VDUP R3, V24.S4 // r119 = 0.0011904762
+	VDUP R3, V23.S4 // r119 = 0.0011904762
 	MOVD $0x3be38e39, R3
-	VDUP R3, V23.S4 // r120 = 0.0069444445
+	VDUP R3, V22.S4 // r120 = 0.0069444445
 	MOVD $0x3d088889, R3
-	VDUP R3, V22.S4 // r122 = 0.033333335
+	VDUP R3, V21.S4 // r122 = 0.033333335
 	MOVD $0x3eaaaaab, R3
-	VDUP R3, V21.S4 // r125 = 0.33333334
-	VEOR V20.B16, V20.B16, V20.B16 // r230 = 0
+	VDUP R3, V20.S4 // r125 = 0.33333334
+	VEOR V19.B16, V19.B16, V19.B16 // r230 = 0
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
@@ -36519,34 +34961,34 @@ manyloop1:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil48
+	CBZ R5, manynil12
 	ADD R2<<2, R5, R5
-manynil48:
+manynil12:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil49
+	CBZ R6, manynil13
 	ADD R2<<2, R6, R6
-manynil49:
+manynil13:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil50
+	CBZ R7, manynil14
 	ADD R2<<2, R7, R7
-manynil50:
+manynil14:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil51
+	CBZ R8, manynil15
 	ADD R2<<2, R8, R8
-manynil51:
+manynil15:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil52
+	CBZ R9, manynil16
 	ADD R2<<2, R9, R9
-manynil52:
+manynil16:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil53
+	CBZ R10, manynil17
 	ADD R2<<2, R10, R10
-manynil53:
+manynil17:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil54
+	CBZ R11, manynil18
 	ADD R2<<2, R11, R11
-manynil54:
-manystep37:
+manynil18:
+manystep1:
 	// r5:vTh = Param VTh
 	FMOVQ 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -36568,12 +35010,12 @@ manystep37:
 	// r14:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip38
+	CBZ R5, manyskip2
 	// r14:in = Load I
 	FMOVQ 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<2, R5, R5
-manyskip38:
+manyskip2:
 	// r16:vRest = Param VRest
 	FMOVQ 0(R15), F9
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -36599,7 +35041,7 @@ manyskip38:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e29dd6b // fmul v11.4s, v11.4s, v9.4s
 	// If G
-	CBZ R7, manyskip39
+	CBZ R7, manyskip3
 	// r28:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F6
 	// r29 = Load G
@@ -36616,32 +35058,30 @@ manyskip38:
 	VFMLA V7.S4, V6.S4, V8.S4
 	// r25:F = Sub r25:F r33:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-manyskip39:
+manyskip3:
 	// r35:az = Abs r27:z
 	WORD $0x4ea0f966 // fabs v6.4s, v11.4s
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V8.S4 // r36 = 0.0013888889
 	// r38 = FMA r36 r27:z r37
-	VMOV V31.B16, V9.B16
-	VFMLA V11.S4, V8.S4, V9.S4
-	// r40 = FMA r38 r27:z r39
 	VMOV V30.B16, V8.B16
-	VFMLA V11.S4, V9.S4, V8.S4
-	// r42 = FMA r40 r27:z r41
+	VFMLA V11.S4, V31.S4, V8.S4
+	// r40 = FMA r38 r27:z r39
 	VMOV V29.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
-	// r44 = FMA r42 r27:z r43
+	// r42 = FMA r40 r27:z r41
 	VMOV V28.B16, V8.B16
 	VFMLA V11.S4, V9.S4, V8.S4
-	// r46:ex = FMA r44 r27:z r45
+	// r44 = FMA r42 r27:z r43
 	VMOV V27.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
+	// r46:ex = FMA r44 r27:z r45
+	VMOV V26.B16, V8.B16
+	VFMLA V11.S4, V9.S4, V8.S4
 	// r48:large = CmpGT r35:az r47
-	WORD $0x6ebae4c8 // fcmgt v8.4s, v6.4s, v26.4s
+	WORD $0x6eb9e4c9 // fcmgt v9.4s, v6.4s, v25.4s
 	// Rare r48:large
-	WORD $0x6eb0a90a // umaxv s10, v8.4s
+	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, manyrare40
+	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r49 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -36656,24 +35096,23 @@ manyskip39:
 	VDUP R3, V12.S4 // r54 = 0.0001984127
 	// r55 = FMA r53 r27:z r54
 	VFMLA V11.S4, V10.S4, V12.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V10.S4 // r36 = 0.0013888889
 	// r56 = FMA r55 r27:z r36
+	VMOV V31.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r57 = FMA r56 r27:z r37
-	VMOV V31.B16, V12.B16
+	VMOV V30.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r58 = FMA r57 r27:z r39
-	VMOV V30.B16, V10.B16
+	VMOV V29.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r59 = FMA r58 r27:z r41
-	VMOV V29.B16, V12.B16
+	VMOV V28.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r60 = FMA r59 r27:z r43
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r61:taylor = FMA r60 r27:z r45
-	VMOV V27.B16, V12.B16
+	VMOV V26.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r62 = 95
@@ -36723,24 +35162,23 @@ manyskip39:
 	VDUP R3, V17.S4 // r54 = 0.0001984127
 	// r78 = FMA r77 r75:r r54
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V15.S4 // r36 = 0.0013888889
 	// r79 = FMA r78 r75:r r36
+	VMOV V31.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r80 = FMA r79 r75:r r37
-	VMOV V31.B16, V17.B16
+	VMOV V30.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r81 = FMA r80 r75:r r39
-	VMOV V30.B16, V15.B16
+	VMOV V29.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r82 = FMA r81 r75:r r41
-	VMOV V29.B16, V17.B16
+	VMOV V28.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r83 = FMA r82 r75:r r43
-	VMOV V28.B16, V15.B16
+	VMOV V27.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r84:q = FMA r83 r75:r r45
-	VMOV V27.B16, V17.B16
+	VMOV V26.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r85 = 30
@@ -36751,7 +35189,7 @@ manyskip39:
 	// r87:kc = Select r86 r85 r71:k
 	VBSL V16.B16, V18.B16, V15.B16
 	// r89 = Mul r87:kc r88
-	WORD $0x6e39ddef // fmul v15.4s, v15.4s, v25.4s
+	WORD $0x6e38ddef // fmul v15.4s, v15.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r68 = 1.2582912e+07
 	// r90 = Add r89 r68
@@ -36765,7 +35203,7 @@ manyskip39:
 	VSHL $23, V15.S4, V15.S4
 	// r95:pow2 = FromBits r94
 	// r96:oneMinus = Sub r45 r95:pow2
-	WORD $0x4eafd76f // fsub v15.4s, v27.4s, v15.4s
+	WORD $0x4eafd74f // fsub v15.4s, v26.4s, v15.4s
 	// r97 = FMA r75:r r84:q r96:oneMinus
 	VFMLA V17.S4, V14.S4, V15.S4
 	// r98:y = Div r97 r64:zl
@@ -36773,7 +35211,7 @@ manyskip39:
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r68 = 1.2582912e+07
 	// r99 = FMA r71:k r43 r68
-	VFMLA V28.S4, V16.S4, V10.S4
+	VFMLA V27.S4, V16.S4, V10.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r68 = 1.2582912e+07
 	// r100:kHalf = Sub r99 r68
@@ -36809,43 +35247,43 @@ manyskip39:
 	// r113:big = Mul r106 r112:pow2
 	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
 	// r114 = CmpLE r35:az r43
-	WORD $0x6e26e786 // fcmge v6.4s, v28.4s, v6.4s
+	WORD $0x6e26e766 // fcmge v6.4s, v27.4s, v6.4s
 	// r115:far = Select r114 r61:taylor r113:big
 	VBSL V15.B16, V12.B16, V6.B16
 	// r46:ex = Select r48:large r115:far r46:ex
-	VBIT V8.B16, V6.B16, V9.B16
-manyrare40:
+	VBIT V9.B16, V6.B16, V8.B16
+manyrare4:
 	// r116:vc = FMA r46:ex r25:F r10:vr
 	VMOV V7.B16, V6.B16
-	VFMLA V13.S4, V9.S4, V6.S4
+	VFMLA V13.S4, V8.S4, V6.S4
 	// If Delta
-	CBZ R6, manyskip41
+	CBZ R6, manyskip5
 	// r117 = Load Delta
 	FMOVQ 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<2, R6, R6
 	// r116:vc = Add r116:vc r117
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
-manyskip41:
+manyskip5:
 	// r121 = FMA r119 r27:z r120
-	VMOV V23.B16, V10.B16
-	VFMLA V11.S4, V24.S4, V10.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V11.S4, V23.S4, V10.S4
 	// r123 = FMA r121 r27:z r122
-	VMOV V22.B16, V12.B16
-	VFMLA V11.S4, V10.S4, V12.S4
-	// r124 = FMA r123 r27:z r47
-	VMOV V26.B16, V10.B16
-	VFMLA V11.S4, V12.S4, V10.S4
-	// r126 = FMA r124 r27:z r125
 	VMOV V21.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
+	// r124 = FMA r123 r27:z r47
+	VMOV V25.B16, V10.B16
+	VFMLA V11.S4, V12.S4, V10.S4
+	// r126 = FMA r124 r27:z r125
+	VMOV V20.B16, V12.B16
+	VFMLA V11.S4, V10.S4, V12.S4
 	// r127:dphi = FMA r126 r27:z r43
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// Rare r48:large
-	WORD $0x6eb0a90c // umaxv s12, v8.4s
+	WORD $0x6eb0a92c // umaxv s12, v9.4s
 	FMOVS F12, R3
-	CBZW R3, manyrare42
+	CBZW R3, manyrare6
 	MOVD $0x32c54352, R3
 	VDUP R3, V12.S4 // r128 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -36865,22 +35303,22 @@ manyskip41:
 	// r136 = FMA r134 r27:z r135
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r137 = FMA r136 r27:z r119
-	VMOV V24.B16, V14.B16
+	VMOV V23.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
 	// r138 = FMA r137 r27:z r120
-	VMOV V23.B16, V12.B16
+	VMOV V22.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r139 = FMA r138 r27:z r122
-	VMOV V22.B16, V14.B16
-	VFMLA V11.S4, V12.S4, V14.S4
-	// r140 = FMA r139 r27:z r47
-	VMOV V26.B16, V12.B16
-	VFMLA V11.S4, V14.S4, V12.S4
-	// r141 = FMA r140 r27:z r125
 	VMOV V21.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
+	// r140 = FMA r139 r27:z r47
+	VMOV V25.B16, V12.B16
+	VFMLA V11.S4, V14.S4, V12.S4
+	// r141 = FMA r140 r27:z r125
+	VMOV V20.B16, V14.B16
+	VFMLA V11.S4, V12.S4, V14.S4
 	// r142 = FMA r141 r27:z r43
-	VMOV V28.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V14.S4 // r62 = 95
@@ -36930,27 +35368,26 @@ manyskip41:
 	VDUP R3, V18.S4 // r54 = 0.0001984127
 	// r153 = FMA r152 r150 r54
 	VFMLA V15.S4, V16.S4, V18.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V16.S4 // r36 = 0.0013888889
 	// r154 = FMA r153 r150 r36
+	VMOV V31.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r155 = FMA r154 r150 r37
-	VMOV V31.B16, V18.B16
+	VMOV V30.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r156 = FMA r155 r150 r39
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r157 = FMA r156 r150 r41
-	VMOV V29.B16, V18.B16
+	VMOV V28.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r158 = FMA r157 r150 r43
-	VMOV V28.B16, V16.B16
+	VMOV V27.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r159 = FMA r158 r150 r45
-	VMOV V27.B16, V18.B16
+	VMOV V26.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r160 = FMA r150 r159 r45
-	VMOV V27.B16, V16.B16
+	VMOV V26.B16, V16.B16
 	VFMLA V18.S4, V15.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r68 = 1.2582912e+07
@@ -36969,67 +35406,66 @@ manyskip41:
 	MOVD $0x253413c3, R3
 	VDUP R3, V18.S4 // r167 = 1.5619207e-16
 	MOVD $0xa74a963c, R3
-	VDUP R3, V19.S4 // r168 = -2.8114574e-15
+	VDUP R3, V20.S4 // r168 = -2.8114574e-15
 	// r169 = FMA r167 r27:z r168
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x29573f9f, R3
 	VDUP R3, V18.S4 // r170 = 4.7794773e-14
 	// r171 = FMA r169 r27:z r170
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xab573f9f, R3
-	VDUP R3, V19.S4 // r172 = -7.6471636e-13
+	VDUP R3, V20.S4 // r172 = -7.6471636e-13
 	// r173 = FMA r171 r27:z r172
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x2d49cba5, R3
 	VDUP R3, V18.S4 // r174 = 1.1470745e-11
 	// r175 = FMA r173 r27:z r174
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xaf309231, R3
-	VDUP R3, V19.S4 // r176 = -1.6059044e-10
+	VDUP R3, V20.S4 // r176 = -1.6059044e-10
 	// r177 = FMA r175 r27:z r176
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x310f76c7, R3
 	VDUP R3, V18.S4 // r178 = 2.0876756e-09
 	// r179 = FMA r177 r27:z r178
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb2d7322b, R3
-	VDUP R3, V19.S4 // r180 = -2.5052108e-08
+	VDUP R3, V20.S4 // r180 = -2.5052108e-08
 	// r181 = FMA r179 r27:z r180
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4 // r49 = 2.755732e-07
 	// r182 = FMA r181 r27:z r49
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb638ef1d, R3
-	VDUP R3, V19.S4 // r183 = -2.7557319e-06
+	VDUP R3, V20.S4 // r183 = -2.7557319e-06
 	// r184 = FMA r182 r27:z r183
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r52 = 2.4801588e-05
 	// r185 = FMA r184 r27:z r52
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb9500d01, R3
-	VDUP R3, V19.S4 // r186 = -0.0001984127
+	VDUP R3, V20.S4 // r186 = -0.0001984127
 	// r187 = FMA r185 r27:z r186
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V18.S4 // r36 = 0.0013888889
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r188 = FMA r187 r27:z r36
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V31.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbc088889, R3
-	VDUP R3, V19.S4 // r189 = -0.008333334
+	VDUP R3, V20.S4 // r189 = -0.008333334
 	// r190 = FMA r188 r27:z r189
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r191 = FMA r190 r27:z r39
-	VMOV V30.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V29.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbe2aaaab, R3
-	VDUP R3, V19.S4 // r192 = -0.16666667
+	VDUP R3, V20.S4 // r192 = -0.16666667
 	// r193 = FMA r191 r27:z r192
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r194 = FMA r193 r27:z r43
-	VMOV V28.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V27.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	// r195 = Mul r166 r194
 	WORD $0x6e32ddef // fmul v15.4s, v15.4s, v18.4s
 	MOVD $0x41f00000, R3
@@ -37037,13 +35473,13 @@ manyskip41:
 	// r196 = CmpGT r148 r85
 	WORD $0x6eb2e632 // fcmgt v18.4s, v17.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V19.S4 // r85 = 30
+	VDUP R3, V20.S4 // r85 = 30
 	// r197 = Select r196 r85 r148
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V18.B16
 	// r198 = Sub r144 r45
-	WORD $0x4ebbd5d3 // fsub v19.4s, v14.4s, v27.4s
+	WORD $0x4ebad5d4 // fsub v20.4s, v14.4s, v26.4s
 	// r199 = Mul r197 r88
-	WORD $0x6e39de52 // fmul v18.4s, v18.4s, v25.4s
+	WORD $0x6e38de52 // fmul v18.4s, v18.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V21.S4 // r68 = 1.2582912e+07
 	// r200 = Add r199 r68
@@ -37057,7 +35493,7 @@ manyskip41:
 	VSHL $23, V18.S4, V18.S4
 	// r204:pow2 = FromBits r203
 	// r205 = FMA r160 r198 r204:pow2
-	VFMLA V19.S4, V16.S4, V18.S4
+	VFMLA V20.S4, V16.S4, V18.S4
 	// r206 = Div r205 r144
 	WORD $0x6e2efe52 // fdiv v18.4s, v18.4s, v14.4s
 	// r207 = Div r206 r144
@@ -37065,7 +35501,7 @@ manyskip41:
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r68 = 1.2582912e+07
 	// r208 = FMA r148 r43 r68
-	VFMLA V28.S4, V17.S4, V14.S4
+	VFMLA V27.S4, V17.S4, V14.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r68 = 1.2582912e+07
 	// r209 = Sub r208 r68
@@ -37076,9 +35512,9 @@ manyskip41:
 	WORD $0x4e30d5d0 // fadd v16.4s, v14.4s, v16.4s
 	// r211:kBits = Bits r210
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r92 = 1.78e-43
+	VDUP R3, V20.S4 // r92 = 1.78e-43
 	// r212 = IAdd r211:kBits r92
-	VADD V19.S4, V16.S4, V16.S4
+	VADD V20.S4, V16.S4, V16.S4
 	// r213 = Shl 23 r212
 	VSHL $23, V16.S4, V16.S4
 	// r214:pow2 = FromBits r213
@@ -37101,11 +35537,11 @@ manyskip41:
 	// r222 = Mul r215 r221:pow2
 	WORD $0x6e31de52 // fmul v18.4s, v18.4s, v17.4s
 	// r223 = Div r45 r27:z
-	WORD $0x6e2bff6e // fdiv v14.4s, v27.4s, v11.4s
+	WORD $0x6e2bff4e // fdiv v14.4s, v26.4s, v11.4s
 	// r224 = Div r223 r27:z
 	WORD $0x6e2bfdce // fdiv v14.4s, v14.4s, v11.4s
 	// r225 = CmpGT r27:z r45
-	WORD $0x6ebbe570 // fcmgt v16.4s, v11.4s, v27.4s
+	WORD $0x6ebae570 // fcmgt v16.4s, v11.4s, v26.4s
 	// r226 = Select r225 r222 r142
 	VBSL V12.B16, V18.B16, V16.B16
 	MOVD $0xc0400000, R3
@@ -37115,7 +35551,7 @@ manyskip41:
 	// r229 = Select r228 r195 r222
 	VBSL V18.B16, V15.B16, V12.B16
 	// r231 = CmpLT r27:z r230
-	WORD $0x6eabe68f // fcmgt v15.4s, v20.4s, v11.4s
+	WORD $0x6eabe66f // fcmgt v15.4s, v19.4s, v11.4s
 	// r232 = Select r231 r229 r226
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc2ae0000, R3
@@ -37125,161 +35561,168 @@ manyskip41:
 	// r234 = Select r233 r224 r232
 	VBSL V15.B16, V14.B16, V12.B16
 	// r127:dphi = Select r48:large r234 r127:dphi
-	VBIT V8.B16, V12.B16, V10.B16
+	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3eaaaaab, R3
+	VDUP R3, V20.S4
+	MOVD $0x3d088889, R3
 	VDUP R3, V21.S4
-manyrare42:
+manyrare6:
 	// r235 = Time
-	VLD1R.P 4(R26), [V8.S4]
+	VLD1R.P 4(R26), [V9.S4]
 	// r236 = Sub r235 r2:Last
-	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
+	WORD $0x4ea2d529 // fsub v9.4s, v9.4s, v2.4s
 	// r237:tauRef = Param TauRef
-	FMOVQ 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVQ 0(R4), F12
 	// r238:refr = CmpLT r236 r237:tauRef
-	WORD $0x6ea8e588 // fcmgt v8.4s, v12.4s, v8.4s
-	// r239:invD = Param InvD
+	WORD $0x6ea9e589 // fcmgt v9.4s, v12.4s, v9.4s
+	// r239:alpha = Param Alpha
 	FMOVQ 0(R23), F12
-	// r240:negInvD = Param NegInvD
-	FMOVQ 0(R24), F14
-	// r241:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVQ 0(R4), F15
-	// r242:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVQ 0(R4), F16
+	// r240 = Sub r0:V r5:vTh
+	WORD $0x4ea5d40e // fsub v14.4s, v0.4s, v5.4s
+	// r241 = Abs r240
+	WORD $0x4ea0f9ce // fabs v14.4s, v14.4s
+	// r242:negInvD = Param NegInvD
+	FMOVQ 0(R22), F15
+	// r243:width = Param Width
+	FMOVQ 0(R24), F16
+	// r244 = FMA r241 r242:negInvD r243:width
+	VFMLA V15.S4, V14.S4, V16.S4
+	// r245 = Mul r239:alpha r244
+	WORD $0x6e30dd8c // fmul v12.4s, v12.4s, v16.4s
+	// r246 = CmpLT r245 r230
+	WORD $0x6eace66e // fcmgt v14.4s, v19.4s, v12.4s
+	// r247 = Select r246 r230 r245
+	VBSL V12.B16, V19.B16, V14.B16
+	// r248:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVQ 0(R4), F12
+	// r249 = Mul r247 r248:invD
+	WORD $0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
 	// If GSpike
-	CBZ R8, manyskip43
-	// r243 = Select r238:refr r10:vr r116:vc
-	VBIT V8.B16, V7.B16, V6.B16
-	// r244 = Load GSpike
-	FMOVQ 0(R8), F17
+	CBZ R8, manyskip7
+	// r250 = Select r238:refr r10:vr r116:vc
+	VBIT V9.B16, V7.B16, V6.B16
+	// r251 = Load GSpike
+	FMOVQ 0(R8), F15
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<2, R8, R8
-	// r245 = Sub r243 r5:vTh
+	// r252:alpha = Param Alpha
+	FMOVQ 0(R23), F16
+	// r253 = Sub r250 r5:vTh
 	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
-	// r246 = Abs r245
+	// r254 = Abs r253
 	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	// r247 = FMA r246 r240:negInvD r242:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.S4, V6.S4, V18.S4
-	// r248 = Mul r241:alpha r247
-	WORD $0x6e32ddf2 // fmul v18.4s, v15.4s, v18.4s
-	// r249 = CmpLT r248 r230
-	WORD $0x6eb2e686 // fcmgt v6.4s, v20.4s, v18.4s
-	// r250 = Select r249 r230 r248
-	VBSL V18.B16, V20.B16, V6.B16
-	// r251 = Mul r244 r250
-	WORD $0x6e26de31 // fmul v17.4s, v17.4s, v6.4s
-	// r3:gV = FMA r251 r239:invD r3:gV
-	VFMLA V12.S4, V17.S4, V3.S4
-manyskip43:
-	// r253:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F6
-	// r254:ka = Param Ka
-	FMOVQ 0(R21), F17
-	// r255:hVc = FMA r4:gW r254:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.S4, V4.S4, V18.S4
-	// r256 = Mul r46:ex r253:dtRTau
-	WORD $0x6e26dd31 // fmul v17.4s, v9.4s, v6.4s
-	// r257 = Mul r255:hVc r256
-	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	// r258:gI = Select r238:refr r230 r257
-	VBIT V8.B16, V20.B16, V17.B16
-	// r259:keep = Param Keep
-	FMOVQ 0(R20), F19
-	// r260 = Select r238:refr r45 r259:keep
-	VBIT V8.B16, V27.B16, V19.B16
-	// r261 = Mul r4:gW r260
-	WORD $0x6e33dc84 // fmul v4.4s, v4.4s, v19.4s
-	// r4:gW = Sub r261 r258:gI
-	WORD $0x4eb1d484 // fsub v4.4s, v4.4s, v17.4s
-	// r263:q = Mul r127:dphi r25:F
+	// r255:negInvD = Param NegInvD
+	FMOVQ 0(R22), F5
+	// r256:width = Param Width
+	FMOVQ 0(R24), F17
+	// r257 = FMA r254 r255:negInvD r256:width
+	VFMLA V5.S4, V6.S4, V17.S4
+	// r258 = Mul r252:alpha r257
+	WORD $0x6e31de10 // fmul v16.4s, v16.4s, v17.4s
+	// r259 = CmpLT r258 r230
+	WORD $0x6eb0e665 // fcmgt v5.4s, v19.4s, v16.4s
+	// r260 = Select r259 r230 r258
+	VBSL V16.B16, V19.B16, V5.B16
+	// r261 = Mul r251 r260
+	WORD $0x6e25ddef // fmul v15.4s, v15.4s, v5.4s
+	// r3:gV = FMA r261 r248:invD r3:gV
+	VFMLA V12.S4, V15.S4, V3.S4
+manyskip7:
+	// r263:dtRTau = Param DtRTau
+	FMOVQ 0(R19), F5
+	// r264:ka = Param Ka
+	FMOVQ 0(R21), F6
+	// r265:hVc = FMA r4:gW r264:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.S4, V4.S4, V12.S4
+	// r266 = Mul r46:ex r263:dtRTau
+	WORD $0x6e25dd06 // fmul v6.4s, v8.4s, v5.4s
+	// r267 = Mul r265:hVc r266
+	WORD $0x6e26dd86 // fmul v6.4s, v12.4s, v6.4s
+	// r268:gI = Select r238:refr r230 r267
+	VBIT V9.B16, V19.B16, V6.B16
+	// r269:keep = Param Keep
+	FMOVQ 0(R20), F15
+	// r270 = Select r238:refr r45 r269:keep
+	VBIT V9.B16, V26.B16, V15.B16
+	// r271 = Mul r4:gW r270
+	WORD $0x6e2fdc84 // fmul v4.4s, v4.4s, v15.4s
+	// r4:gW = Sub r271 r268:gI
+	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
+	// r273:q = Mul r127:dphi r25:F
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
-	// r264:dtCTau2 = Param DtCTau2
+	// r274:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVQ 0(R4), F13
-	// r265 = FMA r263:q r264:dtCTau2 r45
-	VMOV V27.B16, V19.B16
-	VFMLA V13.S4, V10.S4, V19.S4
-	// r266 = FMA r46:ex r27:z r265
-	VFMLA V11.S4, V9.S4, V19.S4
-	// r267 = Mul r255:hVc r266
-	WORD $0x6e33de53 // fmul v19.4s, v18.4s, v19.4s
-	// r268:hv = Select r238:refr r3:gV r267
-	VBIF V8.B16, V19.B16, V3.B16
-	// r269 = Imm 0x0
+	// r275 = FMA r273:q r274:dtCTau2 r45
+	VMOV V26.B16, V15.B16
+	VFMLA V13.S4, V10.S4, V15.S4
+	// r276 = FMA r46:ex r27:z r275
+	VFMLA V11.S4, V8.S4, V15.S4
+	// r277 = Mul r265:hVc r276
+	WORD $0x6e2fdd8f // fmul v15.4s, v12.4s, v15.4s
+	// r278:hv = Select r238:refr r3:gV r277
+	VBIF V9.B16, V15.B16, V3.B16
+	// r279 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip44
-	// r270 = Mul r255:hVc r253:dtRTau
-	WORD $0x6e26de46 // fmul v6.4s, v18.4s, v6.4s
-	// r271 = Mul r270 r88
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	// r272 = FMA r46:ex r10:vr r263:q
-	VFMLA V7.S4, V9.S4, V10.S4
-	// r273 = Mul r271 r272
-	WORD $0x6e2adcc6 // fmul v6.4s, v6.4s, v10.4s
-	// r269 = Select r238:refr r230 r273
-	VMOV V8.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip44:
-	// r275 = Sub r0:V r5:vTh
-	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r276 = Abs r275
-	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r277 = FMA r276 r240:negInvD r242:width
-	VFMLA V14.S4, V5.S4, V16.S4
-	// r278 = Mul r241:alpha r277
-	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	// r279 = CmpLT r278 r230
-	WORD $0x6eafe685 // fcmgt v5.4s, v20.4s, v15.4s
-	// r280 = Select r279 r230 r278
-	VBSL V15.B16, V20.B16, V5.B16
-	// r281 = Mul r280 r239:invD
-	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
-	// r282:b = Param B
-	FMOVQ 0(R14), F6
-	// r283 = Mul r4:gW r282:b
-	WORD $0x6e26dc86 // fmul v6.4s, v4.4s, v6.4s
-	// r284 = Mul r283 r281
-	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
-	// r285:vReset = Param VReset
+	CBZ R10, manyskip8
+	// r280 = Mul r265:hVc r263:dtRTau
+	WORD $0x6e25dd85 // fmul v5.4s, v12.4s, v5.4s
+	// r281 = Mul r280 r88
+	WORD $0x6e38dca5 // fmul v5.4s, v5.4s, v24.4s
+	// r282 = FMA r46:ex r10:vr r273:q
+	VFMLA V7.S4, V8.S4, V10.S4
+	// r283 = Mul r281 r282
+	WORD $0x6e2adca5 // fmul v5.4s, v5.4s, v10.4s
+	// r279 = Select r238:refr r230 r283
+	VMOV V9.B16, V11.B16
+	VBSL V5.B16, V19.B16, V11.B16
+manyskip8:
+	// r285:b = Param B
+	FMOVQ 0(R14), F5
+	// r286 = Mul r4:gW r285:b
+	WORD $0x6e25dc85 // fmul v5.4s, v4.4s, v5.4s
+	// r287 = Mul r286 r249
+	WORD $0x6e2edca5 // fmul v5.4s, v5.4s, v14.4s
+	// r288:vReset = Param VReset
 	FMOVQ 0(R13), F7
-	// r286 = Sub r285:vReset r0:V
+	// r289 = Sub r288:vReset r0:V
 	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
-	// r287 = FMA r286 r281 r45
-	VMOV V27.B16, V9.B16
-	VFMLA V5.S4, V7.S4, V9.S4
-	// r3:gV = FMA r268:hv r287 r284
-	VMOV V6.B16, V5.B16
-	VFMLA V9.S4, V3.S4, V5.S4
-	VMOV V5.B16, V3.B16
+	// r290 = FMA r289 r249 r45
+	VMOV V26.B16, V8.B16
+	VFMLA V14.S4, V7.S4, V8.S4
+	// r3:gV = FMA r278:hv r290 r287
+	VMOV V5.B16, V7.B16
+	VFMLA V8.S4, V3.S4, V7.S4
+	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip45
-	// Store GI r258:gI
-	FMOVQ F17, 0(R9)
+	CBZ R9, manyskip9
+	// Store GI r268:gI
+	FMOVQ F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<2, R9, R9
-manyskip45:
+manyskip9:
 	// If GG
-	CBZ R10, manyskip46
-	// Store GG r269
+	CBZ R10, manyskip10
+	// Store GG r279
 	FMOVQ F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<2, R10, R10
-manyskip46:
+manyskip10:
 	// If GDelta
-	CBZ R11, manyskip47
-	// r289 = Select r238:refr r230 r255:hVc
-	VBSL V18.B16, V20.B16, V8.B16
-	// Store GDelta r289
-	FMOVQ F8, 0(R11)
+	CBZ R11, manyskip11
+	// r292 = Select r238:refr r230 r265:hVc
+	VBSL V12.B16, V19.B16, V9.B16
+	// Store GDelta r292
+	FMOVQ F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<2, R11, R11
-manyskip47:
+manyskip11:
 	SUBS $1, R25
-	BNE manystep37
+	BNE manystep1
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVQ F3, -16(R4)
@@ -37296,15 +35739,15 @@ manyskip47:
 	ADD $16, R19
 	ADD $16, R20
 	ADD $16, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $16, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $16, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $16, R22
 	ADD $16, R23
 	ADD $16, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $16, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $16, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $16, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -37339,34 +35782,34 @@ manytail:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil66
+	CBZ R5, manynil30
 	ADD R2<<2, R5, R5
-manynil66:
+manynil30:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil67
+	CBZ R6, manynil31
 	ADD R2<<2, R6, R6
-manynil67:
+manynil31:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil68
+	CBZ R7, manynil32
 	ADD R2<<2, R7, R7
-manynil68:
+manynil32:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil69
+	CBZ R8, manynil33
 	ADD R2<<2, R8, R8
-manynil69:
+manynil33:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil70
+	CBZ R9, manynil34
 	ADD R2<<2, R9, R9
-manynil70:
+manynil34:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil71
+	CBZ R10, manynil35
 	ADD R2<<2, R10, R10
-manynil71:
+manynil35:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil72
+	CBZ R11, manynil36
 	ADD R2<<2, R11, R11
-manynil72:
-manystep55:
+manynil36:
+manystep19:
 	// r5:vTh = Param VTh
 	FMOVS 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -37388,12 +35831,12 @@ manystep55:
 	// r14:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip56
+	CBZ R5, manyskip20
 	// r14:in = Load I
 	FMOVS 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<2, R5, R5
-manyskip56:
+manyskip20:
 	// r16:vRest = Param VRest
 	FMOVS 0(R15), F9
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -37419,7 +35862,7 @@ manyskip56:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e29dd6b // fmul v11.4s, v11.4s, v9.4s
 	// If G
-	CBZ R7, manyskip57
+	CBZ R7, manyskip21
 	// r28:dtRTau = Param DtRTau
 	FMOVS 0(R19), F6
 	// r29 = Load G
@@ -37436,31 +35879,29 @@ manyskip56:
 	VFMLA V7.S4, V6.S4, V8.S4
 	// r25:F = Sub r25:F r33:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-manyskip57:
+manyskip21:
 	// r35:az = Abs r27:z
 	WORD $0x4ea0f966 // fabs v6.4s, v11.4s
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V8.S4 // r36 = 0.0013888889
 	// r38 = FMA r36 r27:z r37
-	VMOV V31.B16, V9.B16
-	VFMLA V11.S4, V8.S4, V9.S4
-	// r40 = FMA r38 r27:z r39
 	VMOV V30.B16, V8.B16
-	VFMLA V11.S4, V9.S4, V8.S4
-	// r42 = FMA r40 r27:z r41
+	VFMLA V11.S4, V31.S4, V8.S4
+	// r40 = FMA r38 r27:z r39
 	VMOV V29.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
-	// r44 = FMA r42 r27:z r43
+	// r42 = FMA r40 r27:z r41
 	VMOV V28.B16, V8.B16
 	VFMLA V11.S4, V9.S4, V8.S4
-	// r46:ex = FMA r44 r27:z r45
+	// r44 = FMA r42 r27:z r43
 	VMOV V27.B16, V9.B16
 	VFMLA V11.S4, V8.S4, V9.S4
+	// r46:ex = FMA r44 r27:z r45
+	VMOV V26.B16, V8.B16
+	VFMLA V11.S4, V9.S4, V8.S4
 	// r48:large = CmpGT r35:az r47
-	WORD $0x6ebae4c8 // fcmgt v8.4s, v6.4s, v26.4s
+	WORD $0x6eb9e4c9 // fcmgt v9.4s, v6.4s, v25.4s
 	// Rare r48:large
-	FMOVS F8, R3
-	CBZW R3, manyrare58
+	FMOVS F9, R3
+	CBZW R3, manyrare22
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r49 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
@@ -37475,24 +35916,23 @@ manyskip57:
 	VDUP R3, V12.S4 // r54 = 0.0001984127
 	// r55 = FMA r53 r27:z r54
 	VFMLA V11.S4, V10.S4, V12.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V10.S4 // r36 = 0.0013888889
 	// r56 = FMA r55 r27:z r36
+	VMOV V31.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r57 = FMA r56 r27:z r37
-	VMOV V31.B16, V12.B16
+	VMOV V30.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r58 = FMA r57 r27:z r39
-	VMOV V30.B16, V10.B16
+	VMOV V29.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r59 = FMA r58 r27:z r41
-	VMOV V29.B16, V12.B16
+	VMOV V28.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	// r60 = FMA r59 r27:z r43
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// r61:taylor = FMA r60 r27:z r45
-	VMOV V27.B16, V12.B16
+	VMOV V26.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r62 = 95
@@ -37542,24 +35982,23 @@ manyskip57:
 	VDUP R3, V17.S4 // r54 = 0.0001984127
 	// r78 = FMA r77 r75:r r54
 	VFMLA V14.S4, V15.S4, V17.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V15.S4 // r36 = 0.0013888889
 	// r79 = FMA r78 r75:r r36
+	VMOV V31.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r80 = FMA r79 r75:r r37
-	VMOV V31.B16, V17.B16
+	VMOV V30.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r81 = FMA r80 r75:r r39
-	VMOV V30.B16, V15.B16
+	VMOV V29.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r82 = FMA r81 r75:r r41
-	VMOV V29.B16, V17.B16
+	VMOV V28.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	// r83 = FMA r82 r75:r r43
-	VMOV V28.B16, V15.B16
+	VMOV V27.B16, V15.B16
 	VFMLA V14.S4, V17.S4, V15.S4
 	// r84:q = FMA r83 r75:r r45
-	VMOV V27.B16, V17.B16
+	VMOV V26.B16, V17.B16
 	VFMLA V14.S4, V15.S4, V17.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r85 = 30
@@ -37570,7 +36009,7 @@ manyskip57:
 	// r87:kc = Select r86 r85 r71:k
 	VBSL V16.B16, V18.B16, V15.B16
 	// r89 = Mul r87:kc r88
-	WORD $0x6e39ddef // fmul v15.4s, v15.4s, v25.4s
+	WORD $0x6e38ddef // fmul v15.4s, v15.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r68 = 1.2582912e+07
 	// r90 = Add r89 r68
@@ -37584,7 +36023,7 @@ manyskip57:
 	VSHL $23, V15.S4, V15.S4
 	// r95:pow2 = FromBits r94
 	// r96:oneMinus = Sub r45 r95:pow2
-	WORD $0x4eafd76f // fsub v15.4s, v27.4s, v15.4s
+	WORD $0x4eafd74f // fsub v15.4s, v26.4s, v15.4s
 	// r97 = FMA r75:r r84:q r96:oneMinus
 	VFMLA V17.S4, V14.S4, V15.S4
 	// r98:y = Div r97 r64:zl
@@ -37592,7 +36031,7 @@ manyskip57:
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r68 = 1.2582912e+07
 	// r99 = FMA r71:k r43 r68
-	VFMLA V28.S4, V16.S4, V10.S4
+	VFMLA V27.S4, V16.S4, V10.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r68 = 1.2582912e+07
 	// r100:kHalf = Sub r99 r68
@@ -37628,42 +36067,42 @@ manyskip57:
 	// r113:big = Mul r106 r112:pow2
 	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
 	// r114 = CmpLE r35:az r43
-	WORD $0x6e26e786 // fcmge v6.4s, v28.4s, v6.4s
+	WORD $0x6e26e766 // fcmge v6.4s, v27.4s, v6.4s
 	// r115:far = Select r114 r61:taylor r113:big
 	VBSL V15.B16, V12.B16, V6.B16
 	// r46:ex = Select r48:large r115:far r46:ex
-	VBIT V8.B16, V6.B16, V9.B16
-manyrare58:
+	VBIT V9.B16, V6.B16, V8.B16
+manyrare22:
 	// r116:vc = FMA r46:ex r25:F r10:vr
 	VMOV V7.B16, V6.B16
-	VFMLA V13.S4, V9.S4, V6.S4
+	VFMLA V13.S4, V8.S4, V6.S4
 	// If Delta
-	CBZ R6, manyskip59
+	CBZ R6, manyskip23
 	// r117 = Load Delta
 	FMOVS 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<2, R6, R6
 	// r116:vc = Add r116:vc r117
 	WORD $0x4e2ad4c6 // fadd v6.4s, v6.4s, v10.4s
-manyskip59:
+manyskip23:
 	// r121 = FMA r119 r27:z r120
-	VMOV V23.B16, V10.B16
-	VFMLA V11.S4, V24.S4, V10.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V11.S4, V23.S4, V10.S4
 	// r123 = FMA r121 r27:z r122
-	VMOV V22.B16, V12.B16
-	VFMLA V11.S4, V10.S4, V12.S4
-	// r124 = FMA r123 r27:z r47
-	VMOV V26.B16, V10.B16
-	VFMLA V11.S4, V12.S4, V10.S4
-	// r126 = FMA r124 r27:z r125
 	VMOV V21.B16, V12.B16
 	VFMLA V11.S4, V10.S4, V12.S4
+	// r124 = FMA r123 r27:z r47
+	VMOV V25.B16, V10.B16
+	VFMLA V11.S4, V12.S4, V10.S4
+	// r126 = FMA r124 r27:z r125
+	VMOV V20.B16, V12.B16
+	VFMLA V11.S4, V10.S4, V12.S4
 	// r127:dphi = FMA r126 r27:z r43
-	VMOV V28.B16, V10.B16
+	VMOV V27.B16, V10.B16
 	VFMLA V11.S4, V12.S4, V10.S4
 	// Rare r48:large
-	FMOVS F8, R3
-	CBZW R3, manyrare60
+	FMOVS F9, R3
+	CBZW R3, manyrare24
 	MOVD $0x32c54352, R3
 	VDUP R3, V12.S4 // r128 = 2.2964432e-08
 	MOVD $0x34867f5b, R3
@@ -37683,22 +36122,22 @@ manyskip59:
 	// r136 = FMA r134 r27:z r135
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r137 = FMA r136 r27:z r119
-	VMOV V24.B16, V14.B16
+	VMOV V23.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
 	// r138 = FMA r137 r27:z r120
-	VMOV V23.B16, V12.B16
+	VMOV V22.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	// r139 = FMA r138 r27:z r122
-	VMOV V22.B16, V14.B16
-	VFMLA V11.S4, V12.S4, V14.S4
-	// r140 = FMA r139 r27:z r47
-	VMOV V26.B16, V12.B16
-	VFMLA V11.S4, V14.S4, V12.S4
-	// r141 = FMA r140 r27:z r125
 	VMOV V21.B16, V14.B16
 	VFMLA V11.S4, V12.S4, V14.S4
+	// r140 = FMA r139 r27:z r47
+	VMOV V25.B16, V12.B16
+	VFMLA V11.S4, V14.S4, V12.S4
+	// r141 = FMA r140 r27:z r125
+	VMOV V20.B16, V14.B16
+	VFMLA V11.S4, V12.S4, V14.S4
 	// r142 = FMA r141 r27:z r43
-	VMOV V28.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V11.S4, V14.S4, V12.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V14.S4 // r62 = 95
@@ -37748,27 +36187,26 @@ manyskip59:
 	VDUP R3, V18.S4 // r54 = 0.0001984127
 	// r153 = FMA r152 r150 r54
 	VFMLA V15.S4, V16.S4, V18.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V16.S4 // r36 = 0.0013888889
 	// r154 = FMA r153 r150 r36
+	VMOV V31.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r155 = FMA r154 r150 r37
-	VMOV V31.B16, V18.B16
+	VMOV V30.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r156 = FMA r155 r150 r39
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r157 = FMA r156 r150 r41
-	VMOV V29.B16, V18.B16
+	VMOV V28.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r158 = FMA r157 r150 r43
-	VMOV V28.B16, V16.B16
+	VMOV V27.B16, V16.B16
 	VFMLA V15.S4, V18.S4, V16.S4
 	// r159 = FMA r158 r150 r45
-	VMOV V27.B16, V18.B16
+	VMOV V26.B16, V18.B16
 	VFMLA V15.S4, V16.S4, V18.S4
 	// r160 = FMA r150 r159 r45
-	VMOV V27.B16, V16.B16
+	VMOV V26.B16, V16.B16
 	VFMLA V18.S4, V15.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r68 = 1.2582912e+07
@@ -37787,67 +36225,66 @@ manyskip59:
 	MOVD $0x253413c3, R3
 	VDUP R3, V18.S4 // r167 = 1.5619207e-16
 	MOVD $0xa74a963c, R3
-	VDUP R3, V19.S4 // r168 = -2.8114574e-15
+	VDUP R3, V20.S4 // r168 = -2.8114574e-15
 	// r169 = FMA r167 r27:z r168
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x29573f9f, R3
 	VDUP R3, V18.S4 // r170 = 4.7794773e-14
 	// r171 = FMA r169 r27:z r170
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xab573f9f, R3
-	VDUP R3, V19.S4 // r172 = -7.6471636e-13
+	VDUP R3, V20.S4 // r172 = -7.6471636e-13
 	// r173 = FMA r171 r27:z r172
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x2d49cba5, R3
 	VDUP R3, V18.S4 // r174 = 1.1470745e-11
 	// r175 = FMA r173 r27:z r174
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xaf309231, R3
-	VDUP R3, V19.S4 // r176 = -1.6059044e-10
+	VDUP R3, V20.S4 // r176 = -1.6059044e-10
 	// r177 = FMA r175 r27:z r176
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x310f76c7, R3
 	VDUP R3, V18.S4 // r178 = 2.0876756e-09
 	// r179 = FMA r177 r27:z r178
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb2d7322b, R3
-	VDUP R3, V19.S4 // r180 = -2.5052108e-08
+	VDUP R3, V20.S4 // r180 = -2.5052108e-08
 	// r181 = FMA r179 r27:z r180
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4 // r49 = 2.755732e-07
 	// r182 = FMA r181 r27:z r49
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb638ef1d, R3
-	VDUP R3, V19.S4 // r183 = -2.7557319e-06
+	VDUP R3, V20.S4 // r183 = -2.7557319e-06
 	// r184 = FMA r182 r27:z r183
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r52 = 2.4801588e-05
 	// r185 = FMA r184 r27:z r52
-	VFMLA V11.S4, V19.S4, V18.S4
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xb9500d01, R3
-	VDUP R3, V19.S4 // r186 = -0.0001984127
+	VDUP R3, V20.S4 // r186 = -0.0001984127
 	// r187 = FMA r185 r27:z r186
-	VFMLA V11.S4, V18.S4, V19.S4
-	MOVD $0x3ab60b61, R3
-	VDUP R3, V18.S4 // r36 = 0.0013888889
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r188 = FMA r187 r27:z r36
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V31.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbc088889, R3
-	VDUP R3, V19.S4 // r189 = -0.008333334
+	VDUP R3, V20.S4 // r189 = -0.008333334
 	// r190 = FMA r188 r27:z r189
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r191 = FMA r190 r27:z r39
-	VMOV V30.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V29.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	MOVD $0xbe2aaaab, R3
-	VDUP R3, V19.S4 // r192 = -0.16666667
+	VDUP R3, V20.S4 // r192 = -0.16666667
 	// r193 = FMA r191 r27:z r192
-	VFMLA V11.S4, V18.S4, V19.S4
+	VFMLA V11.S4, V18.S4, V20.S4
 	// r194 = FMA r193 r27:z r43
-	VMOV V28.B16, V18.B16
-	VFMLA V11.S4, V19.S4, V18.S4
+	VMOV V27.B16, V18.B16
+	VFMLA V11.S4, V20.S4, V18.S4
 	// r195 = Mul r166 r194
 	WORD $0x6e32ddef // fmul v15.4s, v15.4s, v18.4s
 	MOVD $0x41f00000, R3
@@ -37855,13 +36292,13 @@ manyskip59:
 	// r196 = CmpGT r148 r85
 	WORD $0x6eb2e632 // fcmgt v18.4s, v17.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V19.S4 // r85 = 30
+	VDUP R3, V20.S4 // r85 = 30
 	// r197 = Select r196 r85 r148
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V18.B16
 	// r198 = Sub r144 r45
-	WORD $0x4ebbd5d3 // fsub v19.4s, v14.4s, v27.4s
+	WORD $0x4ebad5d4 // fsub v20.4s, v14.4s, v26.4s
 	// r199 = Mul r197 r88
-	WORD $0x6e39de52 // fmul v18.4s, v18.4s, v25.4s
+	WORD $0x6e38de52 // fmul v18.4s, v18.4s, v24.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V21.S4 // r68 = 1.2582912e+07
 	// r200 = Add r199 r68
@@ -37875,7 +36312,7 @@ manyskip59:
 	VSHL $23, V18.S4, V18.S4
 	// r204:pow2 = FromBits r203
 	// r205 = FMA r160 r198 r204:pow2
-	VFMLA V19.S4, V16.S4, V18.S4
+	VFMLA V20.S4, V16.S4, V18.S4
 	// r206 = Div r205 r144
 	WORD $0x6e2efe52 // fdiv v18.4s, v18.4s, v14.4s
 	// r207 = Div r206 r144
@@ -37883,7 +36320,7 @@ manyskip59:
 	MOVD $0x4b400000, R3
 	VDUP R3, V14.S4 // r68 = 1.2582912e+07
 	// r208 = FMA r148 r43 r68
-	VFMLA V28.S4, V17.S4, V14.S4
+	VFMLA V27.S4, V17.S4, V14.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r68 = 1.2582912e+07
 	// r209 = Sub r208 r68
@@ -37894,9 +36331,9 @@ manyskip59:
 	WORD $0x4e30d5d0 // fadd v16.4s, v14.4s, v16.4s
 	// r211:kBits = Bits r210
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r92 = 1.78e-43
+	VDUP R3, V20.S4 // r92 = 1.78e-43
 	// r212 = IAdd r211:kBits r92
-	VADD V19.S4, V16.S4, V16.S4
+	VADD V20.S4, V16.S4, V16.S4
 	// r213 = Shl 23 r212
 	VSHL $23, V16.S4, V16.S4
 	// r214:pow2 = FromBits r213
@@ -37919,11 +36356,11 @@ manyskip59:
 	// r222 = Mul r215 r221:pow2
 	WORD $0x6e31de52 // fmul v18.4s, v18.4s, v17.4s
 	// r223 = Div r45 r27:z
-	WORD $0x6e2bff6e // fdiv v14.4s, v27.4s, v11.4s
+	WORD $0x6e2bff4e // fdiv v14.4s, v26.4s, v11.4s
 	// r224 = Div r223 r27:z
 	WORD $0x6e2bfdce // fdiv v14.4s, v14.4s, v11.4s
 	// r225 = CmpGT r27:z r45
-	WORD $0x6ebbe570 // fcmgt v16.4s, v11.4s, v27.4s
+	WORD $0x6ebae570 // fcmgt v16.4s, v11.4s, v26.4s
 	// r226 = Select r225 r222 r142
 	VBSL V12.B16, V18.B16, V16.B16
 	MOVD $0xc0400000, R3
@@ -37933,7 +36370,7 @@ manyskip59:
 	// r229 = Select r228 r195 r222
 	VBSL V18.B16, V15.B16, V12.B16
 	// r231 = CmpLT r27:z r230
-	WORD $0x6eabe68f // fcmgt v15.4s, v20.4s, v11.4s
+	WORD $0x6eabe66f // fcmgt v15.4s, v19.4s, v11.4s
 	// r232 = Select r231 r229 r226
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc2ae0000, R3
@@ -37943,161 +36380,168 @@ manyskip59:
 	// r234 = Select r233 r224 r232
 	VBSL V15.B16, V14.B16, V12.B16
 	// r127:dphi = Select r48:large r234 r127:dphi
-	VBIT V8.B16, V12.B16, V10.B16
+	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3eaaaaab, R3
+	VDUP R3, V20.S4
+	MOVD $0x3d088889, R3
 	VDUP R3, V21.S4
-manyrare60:
+manyrare24:
 	// r235 = Time
-	VLD1R.P 4(R26), [V8.S4]
+	VLD1R.P 4(R26), [V9.S4]
 	// r236 = Sub r235 r2:Last
-	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
+	WORD $0x4ea2d529 // fsub v9.4s, v9.4s, v2.4s
 	// r237:tauRef = Param TauRef
-	FMOVS 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVS 0(R4), F12
 	// r238:refr = CmpLT r236 r237:tauRef
-	WORD $0x6ea8e588 // fcmgt v8.4s, v12.4s, v8.4s
-	// r239:invD = Param InvD
+	WORD $0x6ea9e589 // fcmgt v9.4s, v12.4s, v9.4s
+	// r239:alpha = Param Alpha
 	FMOVS 0(R23), F12
-	// r240:negInvD = Param NegInvD
-	FMOVS 0(R24), F14
-	// r241:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVS 0(R4), F15
-	// r242:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVS 0(R4), F16
+	// r240 = Sub r0:V r5:vTh
+	WORD $0x4ea5d40e // fsub v14.4s, v0.4s, v5.4s
+	// r241 = Abs r240
+	WORD $0x4ea0f9ce // fabs v14.4s, v14.4s
+	// r242:negInvD = Param NegInvD
+	FMOVS 0(R22), F15
+	// r243:width = Param Width
+	FMOVS 0(R24), F16
+	// r244 = FMA r241 r242:negInvD r243:width
+	VFMLA V15.S4, V14.S4, V16.S4
+	// r245 = Mul r239:alpha r244
+	WORD $0x6e30dd8c // fmul v12.4s, v12.4s, v16.4s
+	// r246 = CmpLT r245 r230
+	WORD $0x6eace66e // fcmgt v14.4s, v19.4s, v12.4s
+	// r247 = Select r246 r230 r245
+	VBSL V12.B16, V19.B16, V14.B16
+	// r248:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVS 0(R4), F12
+	// r249 = Mul r247 r248:invD
+	WORD $0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
 	// If GSpike
-	CBZ R8, manyskip61
-	// r243 = Select r238:refr r10:vr r116:vc
-	VBIT V8.B16, V7.B16, V6.B16
-	// r244 = Load GSpike
-	FMOVS 0(R8), F17
+	CBZ R8, manyskip25
+	// r250 = Select r238:refr r10:vr r116:vc
+	VBIT V9.B16, V7.B16, V6.B16
+	// r251 = Load GSpike
+	FMOVS 0(R8), F15
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<2, R8, R8
-	// r245 = Sub r243 r5:vTh
+	// r252:alpha = Param Alpha
+	FMOVS 0(R23), F16
+	// r253 = Sub r250 r5:vTh
 	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
-	// r246 = Abs r245
+	// r254 = Abs r253
 	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
-	// r247 = FMA r246 r240:negInvD r242:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.S4, V6.S4, V18.S4
-	// r248 = Mul r241:alpha r247
-	WORD $0x6e32ddf2 // fmul v18.4s, v15.4s, v18.4s
-	// r249 = CmpLT r248 r230
-	WORD $0x6eb2e686 // fcmgt v6.4s, v20.4s, v18.4s
-	// r250 = Select r249 r230 r248
-	VBSL V18.B16, V20.B16, V6.B16
-	// r251 = Mul r244 r250
-	WORD $0x6e26de31 // fmul v17.4s, v17.4s, v6.4s
-	// r3:gV = FMA r251 r239:invD r3:gV
-	VFMLA V12.S4, V17.S4, V3.S4
-manyskip61:
-	// r253:dtRTau = Param DtRTau
-	FMOVS 0(R19), F6
-	// r254:ka = Param Ka
-	FMOVS 0(R21), F17
-	// r255:hVc = FMA r4:gW r254:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.S4, V4.S4, V18.S4
-	// r256 = Mul r46:ex r253:dtRTau
-	WORD $0x6e26dd31 // fmul v17.4s, v9.4s, v6.4s
-	// r257 = Mul r255:hVc r256
-	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	// r258:gI = Select r238:refr r230 r257
-	VBIT V8.B16, V20.B16, V17.B16
-	// r259:keep = Param Keep
-	FMOVS 0(R20), F19
-	// r260 = Select r238:refr r45 r259:keep
-	VBIT V8.B16, V27.B16, V19.B16
-	// r261 = Mul r4:gW r260
-	WORD $0x6e33dc84 // fmul v4.4s, v4.4s, v19.4s
-	// r4:gW = Sub r261 r258:gI
-	WORD $0x4eb1d484 // fsub v4.4s, v4.4s, v17.4s
-	// r263:q = Mul r127:dphi r25:F
+	// r255:negInvD = Param NegInvD
+	FMOVS 0(R22), F5
+	// r256:width = Param Width
+	FMOVS 0(R24), F17
+	// r257 = FMA r254 r255:negInvD r256:width
+	VFMLA V5.S4, V6.S4, V17.S4
+	// r258 = Mul r252:alpha r257
+	WORD $0x6e31de10 // fmul v16.4s, v16.4s, v17.4s
+	// r259 = CmpLT r258 r230
+	WORD $0x6eb0e665 // fcmgt v5.4s, v19.4s, v16.4s
+	// r260 = Select r259 r230 r258
+	VBSL V16.B16, V19.B16, V5.B16
+	// r261 = Mul r251 r260
+	WORD $0x6e25ddef // fmul v15.4s, v15.4s, v5.4s
+	// r3:gV = FMA r261 r248:invD r3:gV
+	VFMLA V12.S4, V15.S4, V3.S4
+manyskip25:
+	// r263:dtRTau = Param DtRTau
+	FMOVS 0(R19), F5
+	// r264:ka = Param Ka
+	FMOVS 0(R21), F6
+	// r265:hVc = FMA r4:gW r264:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.S4, V4.S4, V12.S4
+	// r266 = Mul r46:ex r263:dtRTau
+	WORD $0x6e25dd06 // fmul v6.4s, v8.4s, v5.4s
+	// r267 = Mul r265:hVc r266
+	WORD $0x6e26dd86 // fmul v6.4s, v12.4s, v6.4s
+	// r268:gI = Select r238:refr r230 r267
+	VBIT V9.B16, V19.B16, V6.B16
+	// r269:keep = Param Keep
+	FMOVS 0(R20), F15
+	// r270 = Select r238:refr r45 r269:keep
+	VBIT V9.B16, V26.B16, V15.B16
+	// r271 = Mul r4:gW r270
+	WORD $0x6e2fdc84 // fmul v4.4s, v4.4s, v15.4s
+	// r4:gW = Sub r271 r268:gI
+	WORD $0x4ea6d484 // fsub v4.4s, v4.4s, v6.4s
+	// r273:q = Mul r127:dphi r25:F
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
-	// r264:dtCTau2 = Param DtCTau2
+	// r274:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVS 0(R4), F13
-	// r265 = FMA r263:q r264:dtCTau2 r45
-	VMOV V27.B16, V19.B16
-	VFMLA V13.S4, V10.S4, V19.S4
-	// r266 = FMA r46:ex r27:z r265
-	VFMLA V11.S4, V9.S4, V19.S4
-	// r267 = Mul r255:hVc r266
-	WORD $0x6e33de53 // fmul v19.4s, v18.4s, v19.4s
-	// r268:hv = Select r238:refr r3:gV r267
-	VBIF V8.B16, V19.B16, V3.B16
-	// r269 = Imm 0x0
+	// r275 = FMA r273:q r274:dtCTau2 r45
+	VMOV V26.B16, V15.B16
+	VFMLA V13.S4, V10.S4, V15.S4
+	// r276 = FMA r46:ex r27:z r275
+	VFMLA V11.S4, V8.S4, V15.S4
+	// r277 = Mul r265:hVc r276
+	WORD $0x6e2fdd8f // fmul v15.4s, v12.4s, v15.4s
+	// r278:hv = Select r238:refr r3:gV r277
+	VBIF V9.B16, V15.B16, V3.B16
+	// r279 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip62
-	// r270 = Mul r255:hVc r253:dtRTau
-	WORD $0x6e26de46 // fmul v6.4s, v18.4s, v6.4s
-	// r271 = Mul r270 r88
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	// r272 = FMA r46:ex r10:vr r263:q
-	VFMLA V7.S4, V9.S4, V10.S4
-	// r273 = Mul r271 r272
-	WORD $0x6e2adcc6 // fmul v6.4s, v6.4s, v10.4s
-	// r269 = Select r238:refr r230 r273
-	VMOV V8.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip62:
-	// r275 = Sub r0:V r5:vTh
-	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r276 = Abs r275
-	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
-	// r277 = FMA r276 r240:negInvD r242:width
-	VFMLA V14.S4, V5.S4, V16.S4
-	// r278 = Mul r241:alpha r277
-	WORD $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	// r279 = CmpLT r278 r230
-	WORD $0x6eafe685 // fcmgt v5.4s, v20.4s, v15.4s
-	// r280 = Select r279 r230 r278
-	VBSL V15.B16, V20.B16, V5.B16
-	// r281 = Mul r280 r239:invD
-	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
-	// r282:b = Param B
-	FMOVS 0(R14), F6
-	// r283 = Mul r4:gW r282:b
-	WORD $0x6e26dc86 // fmul v6.4s, v4.4s, v6.4s
-	// r284 = Mul r283 r281
-	WORD $0x6e25dcc6 // fmul v6.4s, v6.4s, v5.4s
-	// r285:vReset = Param VReset
+	CBZ R10, manyskip26
+	// r280 = Mul r265:hVc r263:dtRTau
+	WORD $0x6e25dd85 // fmul v5.4s, v12.4s, v5.4s
+	// r281 = Mul r280 r88
+	WORD $0x6e38dca5 // fmul v5.4s, v5.4s, v24.4s
+	// r282 = FMA r46:ex r10:vr r273:q
+	VFMLA V7.S4, V8.S4, V10.S4
+	// r283 = Mul r281 r282
+	WORD $0x6e2adca5 // fmul v5.4s, v5.4s, v10.4s
+	// r279 = Select r238:refr r230 r283
+	VMOV V9.B16, V11.B16
+	VBSL V5.B16, V19.B16, V11.B16
+manyskip26:
+	// r285:b = Param B
+	FMOVS 0(R14), F5
+	// r286 = Mul r4:gW r285:b
+	WORD $0x6e25dc85 // fmul v5.4s, v4.4s, v5.4s
+	// r287 = Mul r286 r249
+	WORD $0x6e2edca5 // fmul v5.4s, v5.4s, v14.4s
+	// r288:vReset = Param VReset
 	FMOVS 0(R13), F7
-	// r286 = Sub r285:vReset r0:V
+	// r289 = Sub r288:vReset r0:V
 	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
-	// r287 = FMA r286 r281 r45
-	VMOV V27.B16, V9.B16
-	VFMLA V5.S4, V7.S4, V9.S4
-	// r3:gV = FMA r268:hv r287 r284
-	VMOV V6.B16, V5.B16
-	VFMLA V9.S4, V3.S4, V5.S4
-	VMOV V5.B16, V3.B16
+	// r290 = FMA r289 r249 r45
+	VMOV V26.B16, V8.B16
+	VFMLA V14.S4, V7.S4, V8.S4
+	// r3:gV = FMA r278:hv r290 r287
+	VMOV V5.B16, V7.B16
+	VFMLA V8.S4, V3.S4, V7.S4
+	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip63
-	// Store GI r258:gI
-	FMOVS F17, 0(R9)
+	CBZ R9, manyskip27
+	// Store GI r268:gI
+	FMOVS F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<2, R9, R9
-manyskip63:
+manyskip27:
 	// If GG
-	CBZ R10, manyskip64
-	// Store GG r269
+	CBZ R10, manyskip28
+	// Store GG r279
 	FMOVS F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<2, R10, R10
-manyskip64:
+manyskip28:
 	// If GDelta
-	CBZ R11, manyskip65
-	// r289 = Select r238:refr r230 r255:hVc
-	VBSL V18.B16, V20.B16, V8.B16
-	// Store GDelta r289
-	FMOVS F8, 0(R11)
+	CBZ R11, manyskip29
+	// r292 = Select r238:refr r230 r265:hVc
+	VBSL V12.B16, V19.B16, V9.B16
+	// Store GDelta r292
+	FMOVS F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<2, R11, R11
-manyskip65:
+manyskip29:
 	SUBS $1, R25
-	BNE manystep55
+	BNE manystep19
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVS F3, -4(R4)
@@ -38114,15 +36558,15 @@ manyskip65:
 	ADD $4, R19
 	ADD $4, R20
 	ADD $4, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $4, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $4, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $4, R22
 	ADD $4, R23
 	ADD $4, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $4, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $4, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $4, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -38137,14 +36581,18 @@ manytailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r5:vTh = VTh, V30 r10:b = B,
 //     V29 r19:dtCTau = DtCTau, V28 r21:dtRTau = DtRTau, V27 r47 = 0.5, V26 r49 = 1,
-//     V25 r147 = 0.006944444444444444, V24 r149 = 0.03333333333333333, V23 r151 = 0.125,
-//     V22 r153 = 0.3333333333333333, V21 r293 = 0, V20 r300:tauRef = TauRef, V19 r302:invD = InvD,
-//     V18 r303:negInvD = NegInvD, V17 r304:alpha = Alpha, V16 r305:width = Width, V15 r316:ka = Ka,
-//     V14 r321:keep = Keep, V13 r326:dtCTau2 = DtCTau2, V12 r298 = T[0].
+//     V25 r149 = 0.03333333333333333, V24 r151 = 0.125, V23 r153 = 0.3333333333333333, V22 r293 = 0,
+//     V21 r300:tauRef = TauRef, V20 r302:alpha = Alpha, V19 r305:negInvD = NegInvD,
+//     V18 r306:width = Width, V17 r311:invD = InvD, V16 r323:ka = Ka, V15 r328:keep = Keep,
+//     V14 r333:dtCTau2 = DtCTau2, V13 r298 = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, GV R10, GW R11, GSpike R12,
 //     GI R13, GG R14, GDelta R15.
-// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): none.
+// many steps: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r5:vTh = VTh, V30 r10:b = B,
+//     V29 r19:dtCTau = DtCTau, V28 r21:dtRTau = DtRTau, V27 r47 = 0.5, V26 r49 = 1,
+//     V25 r153 = 0.3333333333333333, V24 r293 = 0, V23 r300:tauRef = TauRef, V22 r302:alpha = Alpha,
+//     V21 r305:negInvD = NegInvD, V20 r306:width = Width, V19 r311:invD = InvD, V18 r323:ka = Ka,
+//     V17 r328:keep = Keep, V16 r333:dtCTau2 = DtCTau2.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, GV R10, GW R11, GSpike R12,
 //     GI R13, GG R14, GDelta R15.
 //   Counters: steps left R16, time address R17, lane R19.
@@ -38181,33 +36629,31 @@ TEXT ·backwardNEONF64Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V27.D2 // r47 = 0.5
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V26.D2 // r49 = 1
-	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V25.D2 // r147 = 0.006944444444444444
 	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V24.D2 // r149 = 0.03333333333333333
+	VDUP R3, V25.D2 // r149 = 0.03333333333333333
 	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V23.D2 // r151 = 0.125
+	VDUP R3, V24.D2 // r151 = 0.125
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V22.D2 // r153 = 0.3333333333333333
-	VEOR V21.B16, V21.B16, V21.B16 // r293 = 0
+	VDUP R3, V23.D2 // r153 = 0.3333333333333333
+	VEOR V22.B16, V22.B16, V22.B16 // r293 = 0
 	MOVD 80(R2), R3
-	VDUP R3, V20.D2 // r300:tauRef = TauRef
-	MOVD 88(R2), R3
-	VDUP R3, V19.D2 // r302:invD = InvD
-	MOVD 96(R2), R3
-	VDUP R3, V18.D2 // r303:negInvD = NegInvD
+	VDUP R3, V21.D2 // r300:tauRef = TauRef
 	MOVD 104(R2), R3
-	VDUP R3, V17.D2 // r304:alpha = Alpha
+	VDUP R3, V20.D2 // r302:alpha = Alpha
+	MOVD 96(R2), R3
+	VDUP R3, V19.D2 // r305:negInvD = NegInvD
 	MOVD 112(R2), R3
-	VDUP R3, V16.D2 // r305:width = Width
+	VDUP R3, V18.D2 // r306:width = Width
+	MOVD 88(R2), R3
+	VDUP R3, V17.D2 // r311:invD = InvD
 	MOVD 72(R2), R3
-	VDUP R3, V15.D2 // r316:ka = Ka
+	VDUP R3, V16.D2 // r323:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V14.D2 // r321:keep = Keep
+	VDUP R3, V15.D2 // r328:keep = Keep
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2 // r326:dtCTau2 = DtCTau2
+	VDUP R3, V14.D2 // r333:dtCTau2 = DtCTau2
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2] // r298 = T[0]
+	VLD1R (R3), [V13.D2] // r298 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -38236,10 +36682,10 @@ oneloop1:
 	// r13:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip241
+	CBZ R7, oneskip261
 	// r13:in = Load I
 	VLD1.P 16(R7), [V1.D2]
-oneskip241:
+oneskip261:
 	MOVD 32(R2), R3
 	VDUP R3, V7.D2 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -38261,7 +36707,7 @@ oneskip241:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e67dfa7 // fmul v7.2d, v29.2d, v7.2d
 	// If G
-	CBZ R9, oneskip242
+	CBZ R9, oneskip262
 	// r27 = Load G
 	VLD1.P 16(R9), [V5.D2]
 	// r28:gd = Mul r21:dtRTau r27
@@ -38274,7 +36720,7 @@ oneskip241:
 	VFMLA V6.D2, V5.D2, V8.D2
 	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
-oneskip242:
+oneskip262:
 	// r33:az = Abs r26:z
 	WORD $0x4ee0f8e5 // fabs v5.2d, v7.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -38316,7 +36762,7 @@ oneskip242:
 	// Rare r52:large
 	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, onerare243
+	CBZW R3, onerare263
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -38546,26 +36992,24 @@ oneskip242:
 	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V9.B16, V5.B16, V8.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-onerare243:
+onerare263:
 	// r135:vc = FMA r50:ex r24:F r9:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.D2, V8.D2, V5.D2
 	// If Delta
-	CBZ R8, oneskip244
+	CBZ R8, oneskip264
 	// r136 = Load Delta
 	VLD1.P 16(R8), [V10.D2]
 	// r135:vc = Add r135:vc r136
 	WORD $0x4e6ad4a5 // fadd v5.2d, v5.2d, v10.2d
-oneskip244:
+oneskip264:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V10.D2 // r138 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -38584,17 +37028,18 @@ oneskip244:
 	VDUP R3, V10.D2 // r145 = 0.0011904761904761906
 	// r146 = FMA r144 r26:z r145
 	VFMLA V7.D2, V11.D2, V10.D2
+	MOVD $0x3f7c71c71c71c71c, R3
+	VDUP R3, V11.D2 // r147 = 0.006944444444444444
 	// r148 = FMA r146 r26:z r147
-	VMOV V25.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// r150 = FMA r148 r26:z r149
-	VMOV V24.B16, V10.B16
+	VMOV V25.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r152 = FMA r150 r26:z r151
-	VMOV V23.B16, V11.B16
+	VMOV V24.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// r154 = FMA r152 r26:z r153
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r155:dphi = FMA r154 r26:z r47
 	VMOV V27.B16, V11.B16
@@ -38602,7 +37047,7 @@ oneskip244:
 	// Rare r52:large
 	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, onerare245
+	CBZW R3, onerare265
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V10.D2 // r156 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -38657,17 +37102,18 @@ oneskip244:
 	VDUP R3, V12.D2 // r145 = 0.0011904761904761906
 	// r177 = FMA r176 r26:z r145
 	VFMLA V7.D2, V10.D2, V12.D2
+	MOVD $0x3f7c71c71c71c71c, R3
+	VDUP R3, V10.D2 // r147 = 0.006944444444444444
 	// r178 = FMA r177 r26:z r147
-	VMOV V25.B16, V10.B16
 	VFMLA V7.D2, V12.D2, V10.D2
 	// r179 = FMA r178 r26:z r149
-	VMOV V24.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r180 = FMA r179 r26:z r151
-	VMOV V23.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V7.D2, V12.D2, V10.D2
 	// r181 = FMA r180 r26:z r153
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r182 = FMA r181 r26:z r47
 	VMOV V27.B16, V10.B16
@@ -38975,7 +37421,7 @@ oneskip244:
 	// r292 = Select r291 r258 r285
 	VBSL V16.B16, V13.B16, V10.B16
 	// r294 = CmpLT r26:z r293
-	WORD $0x6ee7e6ad // fcmgt v13.2d, v21.2d, v7.2d
+	WORD $0x6ee7e6cd // fcmgt v13.2d, v22.2d, v7.2d
 	// r295 = Select r294 r292 r289
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc086200000000000, R3
@@ -38987,135 +37433,133 @@ oneskip244:
 	// r155:dphi = Select r52:large r297 r155:dphi
 	VBIT V9.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-	MOVD 104(R2), R3
+	MOVD 88(R2), R3
 	VDUP R3, V17.D2
-	MOVD 96(R2), R3
+	MOVD 112(R2), R3
 	VDUP R3, V18.D2
-onerare245:
+onerare265:
 	// r299 = Sub r298 r2:Last
-	WORD $0x4ee2d582 // fsub v2.2d, v12.2d, v2.2d
+	WORD $0x4ee2d5a2 // fsub v2.2d, v13.2d, v2.2d
 	// r301:refr = CmpLT r299 r300:tauRef
-	WORD $0x6ee2e682 // fcmgt v2.2d, v20.2d, v2.2d
+	WORD $0x6ee2e6a2 // fcmgt v2.2d, v21.2d, v2.2d
+	// r303 = Sub r0:V r5:vTh
+	WORD $0x4effd400 // fsub v0.2d, v0.2d, v31.2d
+	// r304 = Abs r303
+	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
+	// r307 = FMA r304 r305:negInvD r306:width
+	VMOV V18.B16, V9.B16
+	VFMLA V19.D2, V0.D2, V9.D2
+	// r308 = Mul r302:alpha r307
+	WORD $0x6e69de89 // fmul v9.2d, v20.2d, v9.2d
+	// r309 = CmpLT r308 r293
+	WORD $0x6ee9e6c0 // fcmgt v0.2d, v22.2d, v9.2d
+	// r310 = Select r309 r293 r308
+	VBSL V9.B16, V22.B16, V0.B16
+	// r312 = Mul r310 r311:invD
+	WORD $0x6e71dc09 // fmul v9.2d, v0.2d, v17.2d
 	// If GSpike
-	CBZ R12, oneskip246
-	// r306 = Select r301:refr r9:vr r135:vc
+	CBZ R12, oneskip266
+	// r313 = Select r301:refr r9:vr r135:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r307 = Load GSpike
-	VLD1.P 16(R12), [V9.D2]
-	// r308 = Sub r306 r5:vTh
+	// r314 = Load GSpike
+	VLD1.P 16(R12), [V10.D2]
+	// r315 = Sub r313 r5:vTh
 	WORD $0x4effd4a5 // fsub v5.2d, v5.2d, v31.2d
-	// r309 = Abs r308
+	// r316 = Abs r315
 	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r310 = FMA r309 r303:negInvD r305:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.D2, V5.D2, V10.D2
-	// r311 = Mul r304:alpha r310
-	WORD $0x6e6ade2a // fmul v10.2d, v17.2d, v10.2d
-	// r312 = CmpLT r311 r293
-	WORD $0x6eeae6a5 // fcmgt v5.2d, v21.2d, v10.2d
-	// r313 = Select r312 r293 r311
-	VBSL V10.B16, V21.B16, V5.B16
-	// r314 = Mul r307 r313
-	WORD $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	// r3:gV = FMA r314 r302:invD r3:gV
-	VFMLA V19.D2, V9.D2, V3.D2
-oneskip246:
-	// r317:hVc = FMA r4:gW r316:ka r3:gV
+	// r317 = FMA r316 r305:negInvD r306:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.D2, V5.D2, V12.D2
+	// r318 = Mul r302:alpha r317
+	WORD $0x6e6cde8c // fmul v12.2d, v20.2d, v12.2d
+	// r319 = CmpLT r318 r293
+	WORD $0x6eece6c5 // fcmgt v5.2d, v22.2d, v12.2d
+	// r320 = Select r319 r293 r318
+	VBSL V12.B16, V22.B16, V5.B16
+	// r321 = Mul r314 r320
+	WORD $0x6e65dd4a // fmul v10.2d, v10.2d, v5.2d
+	// r3:gV = FMA r321 r311:invD r3:gV
+	VFMLA V17.D2, V10.D2, V3.D2
+oneskip266:
+	// r324:hVc = FMA r4:gW r323:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.D2, V4.D2, V5.D2
-	// r318 = Mul r50:ex r21:dtRTau
-	WORD $0x6e7cdd09 // fmul v9.2d, v8.2d, v28.2d
-	// r319 = Mul r317:hVc r318
-	WORD $0x6e69dca9 // fmul v9.2d, v5.2d, v9.2d
-	// r320:gI = Select r301:refr r293 r319
-	VBIT V2.B16, V21.B16, V9.B16
-	// r322 = Select r301:refr r49 r321:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V26.B16, V10.B16
-	// r323 = Mul r4:gW r322
-	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
-	// r4:gW = Sub r323 r320:gI
-	WORD $0x4ee9d484 // fsub v4.2d, v4.2d, v9.2d
-	// r325:q = Mul r155:dphi r24:F
+	VFMLA V16.D2, V4.D2, V5.D2
+	// r325 = Mul r50:ex r21:dtRTau
+	WORD $0x6e7cdd0a // fmul v10.2d, v8.2d, v28.2d
+	// r326 = Mul r324:hVc r325
+	WORD $0x6e6adcaa // fmul v10.2d, v5.2d, v10.2d
+	// r327:gI = Select r301:refr r293 r326
+	VBIT V2.B16, V22.B16, V10.B16
+	// r329 = Select r301:refr r49 r328:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V26.B16, V12.B16
+	// r330 = Mul r4:gW r329
+	WORD $0x6e6cdc84 // fmul v4.2d, v4.2d, v12.2d
+	// r4:gW = Sub r330 r327:gI
+	WORD $0x4eead484 // fsub v4.2d, v4.2d, v10.2d
+	// r332:q = Mul r155:dphi r24:F
 	WORD $0x6e61dd6b // fmul v11.2d, v11.2d, v1.2d
-	// r327 = FMA r325:q r326:dtCTau2 r49
+	// r334 = FMA r332:q r333:dtCTau2 r49
 	VMOV V26.B16, V1.B16
-	VFMLA V13.D2, V11.D2, V1.D2
-	// r328 = FMA r50:ex r26:z r327
+	VFMLA V14.D2, V11.D2, V1.D2
+	// r335 = FMA r50:ex r26:z r334
 	VFMLA V7.D2, V8.D2, V1.D2
-	// r329 = Mul r317:hVc r328
+	// r336 = Mul r324:hVc r335
 	WORD $0x6e61dca1 // fmul v1.2d, v5.2d, v1.2d
-	// r330:hv = Select r301:refr r3:gV r329
+	// r337:hv = Select r301:refr r3:gV r336
 	VBIF V2.B16, V1.B16, V3.B16
-	// r331 = Imm 0x0
+	// r338 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip247
-	// r332 = Mul r317:hVc r21:dtRTau
+	CBZ R14, oneskip267
+	// r339 = Mul r324:hVc r21:dtRTau
 	WORD $0x6e7cdca7 // fmul v7.2d, v5.2d, v28.2d
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V10.D2 // r107 = -1
-	// r333 = Mul r332 r107
-	WORD $0x6e6adce7 // fmul v7.2d, v7.2d, v10.2d
-	// r334 = FMA r50:ex r9:vr r325:q
+	VDUP R3, V12.D2 // r107 = -1
+	// r340 = Mul r339 r107
+	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
+	// r341 = FMA r50:ex r9:vr r332:q
 	VFMLA V6.D2, V8.D2, V11.D2
-	// r335 = Mul r333 r334
+	// r342 = Mul r340 r341
 	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
-	// r331 = Select r301:refr r293 r335
+	// r338 = Select r301:refr r293 r342
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip247:
-	// r337 = Sub r0:V r5:vTh
-	WORD $0x4effd400 // fsub v0.2d, v0.2d, v31.2d
-	// r338 = Abs r337
-	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
-	// r339 = FMA r338 r303:negInvD r305:width
-	VMOV V16.B16, V6.B16
-	VFMLA V18.D2, V0.D2, V6.D2
-	// r340 = Mul r304:alpha r339
-	WORD $0x6e66de26 // fmul v6.2d, v17.2d, v6.2d
-	// r341 = CmpLT r340 r293
-	WORD $0x6ee6e6a0 // fcmgt v0.2d, v21.2d, v6.2d
-	// r342 = Select r341 r293 r340
-	VBSL V6.B16, V21.B16, V0.B16
-	// r343 = Mul r342 r302:invD
-	WORD $0x6e73dc06 // fmul v6.2d, v0.2d, v19.2d
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip267:
 	// r344 = Mul r4:gW r10:b
-	WORD $0x6e7edc87 // fmul v7.2d, v4.2d, v30.2d
-	// r345 = Mul r344 r343
-	WORD $0x6e66dce7 // fmul v7.2d, v7.2d, v6.2d
-	// r346 = Sub r49 r342
+	WORD $0x6e7edc86 // fmul v6.2d, v4.2d, v30.2d
+	// r345 = Mul r344 r312
+	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
+	// r346 = Sub r49 r310
 	WORD $0x4ee0d740 // fsub v0.2d, v26.2d, v0.2d
-	// r3:gV = FMA r330:hv r346 r345
-	VFMLA V0.D2, V3.D2, V7.D2
+	// r3:gV = FMA r337:hv r346 r345
+	VFMLA V0.D2, V3.D2, V6.D2
 	// If GI
-	CBZ R13, oneskip248
-	// Store GI r320:gI
-	VST1.P [V9.D2], 16(R13)
-oneskip248:
+	CBZ R13, oneskip268
+	// Store GI r327:gI
+	VST1.P [V10.D2], 16(R13)
+oneskip268:
 	// If GG
-	CBZ R14, oneskip249
-	// Store GG r331
+	CBZ R14, oneskip269
+	// Store GG r338
 	VST1.P [V1.D2], 16(R14)
-oneskip249:
+oneskip269:
 	// If GDelta
-	CBZ R15, oneskip250
-	// r348 = Select r301:refr r293 r317:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip270
+	// r348 = Select r301:refr r293 r324:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r348
 	VST1.P [V2.D2], 16(R15)
-oneskip250:
+oneskip270:
 	// Store GV r3:gV
-	FMOVQ F7, -16(R10)
+	FMOVQ F6, -16(R10)
 	// Store GW r4:gW
 	FMOVQ F4, -16(R11)
 	SUBS $2, R1
@@ -39150,10 +37594,10 @@ onetail:
 	// r13:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip251
+	CBZ R7, oneskip271
 	// r13:in = Load I
 	FMOVD.P 8(R7), F1
-oneskip251:
+oneskip271:
 	MOVD 32(R2), R3
 	VDUP R3, V7.D2 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -39175,7 +37619,7 @@ oneskip251:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e67dfa7 // fmul v7.2d, v29.2d, v7.2d
 	// If G
-	CBZ R9, oneskip252
+	CBZ R9, oneskip272
 	// r27 = Load G
 	FMOVD.P 8(R9), F5
 	// r28:gd = Mul r21:dtRTau r27
@@ -39188,7 +37632,7 @@ oneskip251:
 	VFMLA V6.D2, V5.D2, V8.D2
 	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
-oneskip252:
+oneskip272:
 	// r33:az = Abs r26:z
 	WORD $0x4ee0f8e5 // fabs v5.2d, v7.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -39229,7 +37673,7 @@ oneskip252:
 	WORD $0x6ee9e4a9 // fcmgt v9.2d, v5.2d, v9.2d
 	// Rare r52:large
 	FMOVS F9, R3
-	CBZW R3, onerare253
+	CBZW R3, onerare273
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -39459,26 +37903,24 @@ oneskip252:
 	// r50:ex = Select r52:large r134:far r50:ex
 	VBIT V9.B16, V5.B16, V8.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-onerare253:
+onerare273:
 	// r135:vc = FMA r50:ex r24:F r9:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.D2, V8.D2, V5.D2
 	// If Delta
-	CBZ R8, oneskip254
+	CBZ R8, oneskip274
 	// r136 = Load Delta
 	FMOVD.P 8(R8), F10
 	// r135:vc = Add r135:vc r136
 	WORD $0x4e6ad4a5 // fadd v5.2d, v5.2d, v10.2d
-oneskip254:
+oneskip274:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V10.D2 // r138 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -39497,24 +37939,25 @@ oneskip254:
 	VDUP R3, V10.D2 // r145 = 0.0011904761904761906
 	// r146 = FMA r144 r26:z r145
 	VFMLA V7.D2, V11.D2, V10.D2
+	MOVD $0x3f7c71c71c71c71c, R3
+	VDUP R3, V11.D2 // r147 = 0.006944444444444444
 	// r148 = FMA r146 r26:z r147
-	VMOV V25.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// r150 = FMA r148 r26:z r149
-	VMOV V24.B16, V10.B16
+	VMOV V25.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r152 = FMA r150 r26:z r151
-	VMOV V23.B16, V11.B16
+	VMOV V24.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// r154 = FMA r152 r26:z r153
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r155:dphi = FMA r154 r26:z r47
 	VMOV V27.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// Rare r52:large
 	FMOVS F9, R3
-	CBZW R3, onerare255
+	CBZW R3, onerare275
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V10.D2 // r156 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -39569,17 +38012,18 @@ oneskip254:
 	VDUP R3, V12.D2 // r145 = 0.0011904761904761906
 	// r177 = FMA r176 r26:z r145
 	VFMLA V7.D2, V10.D2, V12.D2
+	MOVD $0x3f7c71c71c71c71c, R3
+	VDUP R3, V10.D2 // r147 = 0.006944444444444444
 	// r178 = FMA r177 r26:z r147
-	VMOV V25.B16, V10.B16
 	VFMLA V7.D2, V12.D2, V10.D2
 	// r179 = FMA r178 r26:z r149
-	VMOV V24.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r180 = FMA r179 r26:z r151
-	VMOV V23.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V7.D2, V12.D2, V10.D2
 	// r181 = FMA r180 r26:z r153
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r182 = FMA r181 r26:z r47
 	VMOV V27.B16, V10.B16
@@ -39887,7 +38331,7 @@ oneskip254:
 	// r292 = Select r291 r258 r285
 	VBSL V16.B16, V13.B16, V10.B16
 	// r294 = CmpLT r26:z r293
-	WORD $0x6ee7e6ad // fcmgt v13.2d, v21.2d, v7.2d
+	WORD $0x6ee7e6cd // fcmgt v13.2d, v22.2d, v7.2d
 	// r295 = Select r294 r292 r289
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc086200000000000, R3
@@ -39899,135 +38343,133 @@ oneskip254:
 	// r155:dphi = Select r52:large r297 r155:dphi
 	VBIT V9.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-	MOVD 104(R2), R3
+	MOVD 88(R2), R3
 	VDUP R3, V17.D2
-	MOVD 96(R2), R3
+	MOVD 112(R2), R3
 	VDUP R3, V18.D2
-onerare255:
+onerare275:
 	// r299 = Sub r298 r2:Last
-	WORD $0x4ee2d582 // fsub v2.2d, v12.2d, v2.2d
+	WORD $0x4ee2d5a2 // fsub v2.2d, v13.2d, v2.2d
 	// r301:refr = CmpLT r299 r300:tauRef
-	WORD $0x6ee2e682 // fcmgt v2.2d, v20.2d, v2.2d
+	WORD $0x6ee2e6a2 // fcmgt v2.2d, v21.2d, v2.2d
+	// r303 = Sub r0:V r5:vTh
+	WORD $0x4effd400 // fsub v0.2d, v0.2d, v31.2d
+	// r304 = Abs r303
+	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
+	// r307 = FMA r304 r305:negInvD r306:width
+	VMOV V18.B16, V9.B16
+	VFMLA V19.D2, V0.D2, V9.D2
+	// r308 = Mul r302:alpha r307
+	WORD $0x6e69de89 // fmul v9.2d, v20.2d, v9.2d
+	// r309 = CmpLT r308 r293
+	WORD $0x6ee9e6c0 // fcmgt v0.2d, v22.2d, v9.2d
+	// r310 = Select r309 r293 r308
+	VBSL V9.B16, V22.B16, V0.B16
+	// r312 = Mul r310 r311:invD
+	WORD $0x6e71dc09 // fmul v9.2d, v0.2d, v17.2d
 	// If GSpike
-	CBZ R12, oneskip256
-	// r306 = Select r301:refr r9:vr r135:vc
+	CBZ R12, oneskip276
+	// r313 = Select r301:refr r9:vr r135:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r307 = Load GSpike
-	FMOVD.P 8(R12), F9
-	// r308 = Sub r306 r5:vTh
+	// r314 = Load GSpike
+	FMOVD.P 8(R12), F10
+	// r315 = Sub r313 r5:vTh
 	WORD $0x4effd4a5 // fsub v5.2d, v5.2d, v31.2d
-	// r309 = Abs r308
+	// r316 = Abs r315
 	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r310 = FMA r309 r303:negInvD r305:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.D2, V5.D2, V10.D2
-	// r311 = Mul r304:alpha r310
-	WORD $0x6e6ade2a // fmul v10.2d, v17.2d, v10.2d
-	// r312 = CmpLT r311 r293
-	WORD $0x6eeae6a5 // fcmgt v5.2d, v21.2d, v10.2d
-	// r313 = Select r312 r293 r311
-	VBSL V10.B16, V21.B16, V5.B16
-	// r314 = Mul r307 r313
-	WORD $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	// r3:gV = FMA r314 r302:invD r3:gV
-	VFMLA V19.D2, V9.D2, V3.D2
-oneskip256:
-	// r317:hVc = FMA r4:gW r316:ka r3:gV
+	// r317 = FMA r316 r305:negInvD r306:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.D2, V5.D2, V12.D2
+	// r318 = Mul r302:alpha r317
+	WORD $0x6e6cde8c // fmul v12.2d, v20.2d, v12.2d
+	// r319 = CmpLT r318 r293
+	WORD $0x6eece6c5 // fcmgt v5.2d, v22.2d, v12.2d
+	// r320 = Select r319 r293 r318
+	VBSL V12.B16, V22.B16, V5.B16
+	// r321 = Mul r314 r320
+	WORD $0x6e65dd4a // fmul v10.2d, v10.2d, v5.2d
+	// r3:gV = FMA r321 r311:invD r3:gV
+	VFMLA V17.D2, V10.D2, V3.D2
+oneskip276:
+	// r324:hVc = FMA r4:gW r323:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.D2, V4.D2, V5.D2
-	// r318 = Mul r50:ex r21:dtRTau
-	WORD $0x6e7cdd09 // fmul v9.2d, v8.2d, v28.2d
-	// r319 = Mul r317:hVc r318
-	WORD $0x6e69dca9 // fmul v9.2d, v5.2d, v9.2d
-	// r320:gI = Select r301:refr r293 r319
-	VBIT V2.B16, V21.B16, V9.B16
-	// r322 = Select r301:refr r49 r321:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V26.B16, V10.B16
-	// r323 = Mul r4:gW r322
-	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
-	// r4:gW = Sub r323 r320:gI
-	WORD $0x4ee9d484 // fsub v4.2d, v4.2d, v9.2d
-	// r325:q = Mul r155:dphi r24:F
+	VFMLA V16.D2, V4.D2, V5.D2
+	// r325 = Mul r50:ex r21:dtRTau
+	WORD $0x6e7cdd0a // fmul v10.2d, v8.2d, v28.2d
+	// r326 = Mul r324:hVc r325
+	WORD $0x6e6adcaa // fmul v10.2d, v5.2d, v10.2d
+	// r327:gI = Select r301:refr r293 r326
+	VBIT V2.B16, V22.B16, V10.B16
+	// r329 = Select r301:refr r49 r328:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V26.B16, V12.B16
+	// r330 = Mul r4:gW r329
+	WORD $0x6e6cdc84 // fmul v4.2d, v4.2d, v12.2d
+	// r4:gW = Sub r330 r327:gI
+	WORD $0x4eead484 // fsub v4.2d, v4.2d, v10.2d
+	// r332:q = Mul r155:dphi r24:F
 	WORD $0x6e61dd6b // fmul v11.2d, v11.2d, v1.2d
-	// r327 = FMA r325:q r326:dtCTau2 r49
+	// r334 = FMA r332:q r333:dtCTau2 r49
 	VMOV V26.B16, V1.B16
-	VFMLA V13.D2, V11.D2, V1.D2
-	// r328 = FMA r50:ex r26:z r327
+	VFMLA V14.D2, V11.D2, V1.D2
+	// r335 = FMA r50:ex r26:z r334
 	VFMLA V7.D2, V8.D2, V1.D2
-	// r329 = Mul r317:hVc r328
+	// r336 = Mul r324:hVc r335
 	WORD $0x6e61dca1 // fmul v1.2d, v5.2d, v1.2d
-	// r330:hv = Select r301:refr r3:gV r329
+	// r337:hv = Select r301:refr r3:gV r336
 	VBIF V2.B16, V1.B16, V3.B16
-	// r331 = Imm 0x0
+	// r338 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip257
-	// r332 = Mul r317:hVc r21:dtRTau
+	CBZ R14, oneskip277
+	// r339 = Mul r324:hVc r21:dtRTau
 	WORD $0x6e7cdca7 // fmul v7.2d, v5.2d, v28.2d
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V10.D2 // r107 = -1
-	// r333 = Mul r332 r107
-	WORD $0x6e6adce7 // fmul v7.2d, v7.2d, v10.2d
-	// r334 = FMA r50:ex r9:vr r325:q
+	VDUP R3, V12.D2 // r107 = -1
+	// r340 = Mul r339 r107
+	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
+	// r341 = FMA r50:ex r9:vr r332:q
 	VFMLA V6.D2, V8.D2, V11.D2
-	// r335 = Mul r333 r334
+	// r342 = Mul r340 r341
 	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
-	// r331 = Select r301:refr r293 r335
+	// r338 = Select r301:refr r293 r342
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip257:
-	// r337 = Sub r0:V r5:vTh
-	WORD $0x4effd400 // fsub v0.2d, v0.2d, v31.2d
-	// r338 = Abs r337
-	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
-	// r339 = FMA r338 r303:negInvD r305:width
-	VMOV V16.B16, V6.B16
-	VFMLA V18.D2, V0.D2, V6.D2
-	// r340 = Mul r304:alpha r339
-	WORD $0x6e66de26 // fmul v6.2d, v17.2d, v6.2d
-	// r341 = CmpLT r340 r293
-	WORD $0x6ee6e6a0 // fcmgt v0.2d, v21.2d, v6.2d
-	// r342 = Select r341 r293 r340
-	VBSL V6.B16, V21.B16, V0.B16
-	// r343 = Mul r342 r302:invD
-	WORD $0x6e73dc06 // fmul v6.2d, v0.2d, v19.2d
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip277:
 	// r344 = Mul r4:gW r10:b
-	WORD $0x6e7edc87 // fmul v7.2d, v4.2d, v30.2d
-	// r345 = Mul r344 r343
-	WORD $0x6e66dce7 // fmul v7.2d, v7.2d, v6.2d
-	// r346 = Sub r49 r342
+	WORD $0x6e7edc86 // fmul v6.2d, v4.2d, v30.2d
+	// r345 = Mul r344 r312
+	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
+	// r346 = Sub r49 r310
 	WORD $0x4ee0d740 // fsub v0.2d, v26.2d, v0.2d
-	// r3:gV = FMA r330:hv r346 r345
-	VFMLA V0.D2, V3.D2, V7.D2
+	// r3:gV = FMA r337:hv r346 r345
+	VFMLA V0.D2, V3.D2, V6.D2
 	// If GI
-	CBZ R13, oneskip258
-	// Store GI r320:gI
-	FMOVD.P F9, 8(R13)
-oneskip258:
+	CBZ R13, oneskip278
+	// Store GI r327:gI
+	FMOVD.P F10, 8(R13)
+oneskip278:
 	// If GG
-	CBZ R14, oneskip259
-	// Store GG r331
+	CBZ R14, oneskip279
+	// Store GG r338
 	FMOVD.P F1, 8(R14)
-oneskip259:
+oneskip279:
 	// If GDelta
-	CBZ R15, oneskip260
-	// r348 = Select r301:refr r293 r317:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip280
+	// r348 = Select r301:refr r293 r324:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r348
 	FMOVD.P F2, 8(R15)
-oneskip260:
+oneskip280:
 	// Store GV r3:gV
-	FMOVD F7, -8(R10)
+	FMOVD F6, -8(R10)
 	// Store GW r4:gW
 	FMOVD F4, -8(R11)
 	SUBS $1, R1
@@ -40058,1795 +38500,37 @@ many:
 	LSL $3, R25
 	MOVD 520(R0), R26 // GDelta row distance
 	LSL $3, R26
-	SUBS $4, R1
-	BLT manyloop2end
-manyloop2:
-	// r0:V = Load V
-	VLD1.P 16(R4), [V0.D2]
-	VLD1.P 16(R4), [V1.D2]
-	// r1:W = Load W
-	VLD1.P 16(R5), [V2.D2]
-	VLD1.P 16(R5), [V3.D2]
-	// r2:Last = Load Last
-	VLD1.P 16(R6), [V4.D2]
-	VLD1.P 16(R6), [V5.D2]
-	// r3:gV = Load GV
-	VLD1.P 16(R10), [V6.D2]
-	VLD1.P 16(R10), [V7.D2]
-	// r4:gW = Load GW
-	VLD1.P 16(R11), [V8.D2]
-	VLD1.P 16(R11), [V9.D2]
-	// Loop
-	MOVD 400(R0), R16 // Steps
-	MOVD 528(R0), R17 // T
-	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil844
-	ADD R19<<3, R7, R7
-manynil844:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil845
-	ADD R19<<3, R8, R8
-manynil845:
-	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil846
-	ADD R19<<3, R9, R9
-manynil846:
-	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil847
-	ADD R19<<3, R12, R12
-manynil847:
-	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil848
-	ADD R19<<3, R13, R13
-manynil848:
-	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil849
-	ADD R19<<3, R14, R14
-manynil849:
-	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil850
-	ADD R19<<3, R15, R15
-manynil850:
-manystep831:
 	MOVD 0(R2), R3
-	VDUP R3, V10.D2 // r5:vTh = VTh
-	// r6:spk = CmpGE r0:V r5:vTh
-	WORD $0x6e6ae40b // fcmge v11.2d, v0.2d, v10.2d
-	WORD $0x6e6ae42a // fcmge v10.2d, v1.2d, v10.2d
-	MOVD 8(R2), R3
-	VDUP R3, V12.D2 // r7:vThRst = VThRst
-	// r8:vs = Sub r0:V r7:vThRst
-	WORD $0x4eecd40d // fsub v13.2d, v0.2d, v12.2d
-	WORD $0x4eecd42c // fsub v12.2d, v1.2d, v12.2d
-	// r9:vr = Select r6:spk r8:vs r0:V
-	VBIF V11.B16, V0.B16, V13.B16
-	VBIF V10.B16, V1.B16, V12.B16
+	VDUP R3, V31.D2 // r5:vTh = VTh
 	MOVD 24(R2), R3
-	VDUP R3, V14.D2 // r10:b = B
-	// r11:wb = Add r1:W r10:b
-	WORD $0x4e6ed44f // fadd v15.2d, v2.2d, v14.2d
-	WORD $0x4e6ed46e // fadd v14.2d, v3.2d, v14.2d
-	// r12:u = Select r6:spk r11:wb r1:W
-	VBSL V2.B16, V15.B16, V11.B16
-	VBSL V3.B16, V14.B16, V10.B16
-	// r13:in = Imm 0x0
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
-	// If I
-	CBZ R7, manyskip832
-	// r13:in = Load I
-	FMOVQ 16(R7), F15
-	VLD1.P (R7)(R20), [V14.D2]
-manyskip832:
-	MOVD 32(R2), R3
-	VDUP R3, V16.D2 // r15:vRest = VRest
-	// r16:a1 = Sub r9:vr r15:vRest
-	WORD $0x4ef0d5b1 // fsub v17.2d, v13.2d, v16.2d
-	WORD $0x4ef0d590 // fsub v16.2d, v12.2d, v16.2d
-	MOVD 40(R2), R3
-	VDUP R3, V18.D2 // r17:vC = VC
-	// r18:a2 = Sub r9:vr r17:vC
-	WORD $0x4ef2d5b3 // fsub v19.2d, v13.2d, v18.2d
-	WORD $0x4ef2d592 // fsub v18.2d, v12.2d, v18.2d
-	// r20:a12 = Mul r16:a1 r18:a2
-	WORD $0x6e73de34 // fmul v20.2d, v17.2d, v19.2d
-	WORD $0x6e72de15 // fmul v21.2d, v16.2d, v18.2d
-	// r22:iu = Sub r13:in r12:u
-	WORD $0x4eebd5ce // fsub v14.2d, v14.2d, v11.2d
-	WORD $0x4eead5ef // fsub v15.2d, v15.2d, v10.2d
-	MOVD 56(R2), R3
-	VDUP R3, V10.D2 // r21:dtRTau = DtRTau
-	// r23:drive = Mul r21:dtRTau r22:iu
-	WORD $0x6e6edd4e // fmul v14.2d, v10.2d, v14.2d
-	WORD $0x6e6fdd4a // fmul v10.2d, v10.2d, v15.2d
+	VDUP R3, V30.D2 // r10:b = B
 	MOVD 48(R2), R3
-	VDUP R3, V11.D2 // r19:dtCTau = DtCTau
-	// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-	VFMLA V20.D2, V11.D2, V14.D2
-	VFMLA V21.D2, V11.D2, V10.D2
-	// r25:a1a2 = Add r16:a1 r18:a2
-	WORD $0x4e73d631 // fadd v17.2d, v17.2d, v19.2d
-	WORD $0x4e72d610 // fadd v16.2d, v16.2d, v18.2d
-	MOVD 48(R2), R3
-	VDUP R3, V11.D2 // r19:dtCTau = DtCTau
-	// r26:z = Mul r19:dtCTau r25:a1a2
-	WORD $0x6e71dd71 // fmul v17.2d, v11.2d, v17.2d
-	WORD $0x6e70dd6b // fmul v11.2d, v11.2d, v16.2d
-	// If G
-	CBZ R9, manyskip833
-	// r27 = Load G
-	FMOVQ 16(R9), F15
-	VLD1.P (R9)(R22), [V16.D2]
+	VDUP R3, V29.D2 // r19:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V18.D2 // r21:dtRTau = DtRTau
-	// r28:gd = Mul r21:dtRTau r27
-	WORD $0x6e70de50 // fmul v16.2d, v18.2d, v16.2d
-	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
-	// r26:z = Sub r26:z r28:gd
-	WORD $0x4ef0d631 // fsub v17.2d, v17.2d, v16.2d
-	WORD $0x4ef2d56b // fsub v11.2d, v11.2d, v18.2d
-	// r30 = Imm 0x0
-	VEOR V15.B16, V15.B16, V15.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	// r31:gv = FMA r28:gd r9:vr r30
-	VFMLA V13.D2, V16.D2, V15.D2
-	VFMLA V12.D2, V18.D2, V19.D2
-	// r24:F = Sub r24:F r31:gv
-	WORD $0x4eefd5ce // fsub v14.2d, v14.2d, v15.2d
-	WORD $0x4ef3d54a // fsub v10.2d, v10.2d, v19.2d
-manyskip833:
-	// r33:az = Abs r26:z
-	WORD $0x4ee0fa2f // fabs v15.2d, v17.2d
-	WORD $0x4ee0f970 // fabs v16.2d, v11.2d
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V18.D2 // r34 = 2.7557319223985893e-06
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V19.D2 // r35 = 2.48015873015873e-05
-	// r36 = FMA r34 r26:z r35
-	VMOV V19.B16, V20.B16
-	VFMLA V17.D2, V18.D2, V20.D2
-	VFMLA V11.D2, V18.D2, V19.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r37 = 0.0001984126984126984
-	// r38 = FMA r36 r26:z r37
-	VMOV V18.B16, V21.B16
-	VFMLA V17.D2, V20.D2, V21.D2
-	VFMLA V11.D2, V19.D2, V18.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V19.D2 // r39 = 0.001388888888888889
-	// r40 = FMA r38 r26:z r39
-	VMOV V19.B16, V20.B16
-	VFMLA V17.D2, V21.D2, V20.D2
-	VFMLA V11.D2, V18.D2, V19.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V18.D2 // r41 = 0.008333333333333333
-	// r42 = FMA r40 r26:z r41
-	VMOV V18.B16, V21.B16
-	VFMLA V17.D2, V20.D2, V21.D2
-	VFMLA V11.D2, V19.D2, V18.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r43 = 0.041666666666666664
-	// r44 = FMA r42 r26:z r43
-	VMOV V19.B16, V20.B16
-	VFMLA V17.D2, V21.D2, V20.D2
-	VFMLA V11.D2, V18.D2, V19.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r45 = 0.16666666666666666
-	// r46 = FMA r44 r26:z r45
-	VMOV V18.B16, V21.B16
-	VFMLA V17.D2, V20.D2, V21.D2
-	VFMLA V11.D2, V19.D2, V18.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V19.D2 // r47 = 0.5
-	// r48 = FMA r46 r26:z r47
-	VMOV V19.B16, V20.B16
-	VFMLA V17.D2, V21.D2, V20.D2
-	VFMLA V11.D2, V18.D2, V19.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V18.D2 // r49 = 1
-	// r50:ex = FMA r48 r26:z r49
-	VMOV V18.B16, V21.B16
-	VFMLA V17.D2, V20.D2, V21.D2
-	VFMLA V11.D2, V19.D2, V18.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V19.D2 // r51 = 0.0625
-	// r52:large = CmpGT r33:az r51
-	WORD $0x6ef3e5f4 // fcmgt v20.2d, v15.2d, v19.2d
-	WORD $0x6ef3e613 // fcmgt v19.2d, v16.2d, v19.2d
-	// Rare r52:large
-	WORD $0x6eb0aa96 // umaxv s22, v20.4s
-	FMOVS F22, R3
-	CBZW R3, manyrare834
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2 // r53 = 4.779477332387385e-14
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V23.D2 // r54 = 7.647163731819816e-13
-	// r55 = FMA r53 r26:z r54
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2 // r56 = 1.1470745597729725e-11
-	// r57 = FMA r55 r26:z r56
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V23.D2 // r58 = 1.6059043836821613e-10
-	// r59 = FMA r57 r26:z r58
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2 // r60 = 2.08767569878681e-09
-	// r61 = FMA r59 r26:z r60
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V23.D2 // r62 = 2.505210838544172e-08
-	// r63 = FMA r61 r26:z r62
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2 // r64 = 2.755731922398589e-07
-	// r65 = FMA r63 r26:z r64
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V23.D2 // r34 = 2.7557319223985893e-06
-	// r66 = FMA r65 r26:z r34
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2 // r35 = 2.48015873015873e-05
-	// r67 = FMA r66 r26:z r35
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V23.D2 // r37 = 0.0001984126984126984
-	// r68 = FMA r67 r26:z r37
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V22.D2 // r39 = 0.001388888888888889
-	// r69 = FMA r68 r26:z r39
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V23.D2 // r41 = 0.008333333333333333
-	// r70 = FMA r69 r26:z r41
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V22.D2 // r43 = 0.041666666666666664
-	// r71 = FMA r70 r26:z r43
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r45 = 0.16666666666666666
-	// r72 = FMA r71 r26:z r45
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r47 = 0.5
-	// r73 = FMA r72 r26:z r47
-	VFMLA V17.D2, V23.D2, V22.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r49 = 1
-	// r74:taylor = FMA r73 r26:z r49
-	VFMLA V17.D2, V22.D2, V23.D2
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2 // r75 = 720
-	// r76 = CmpGT r26:z r75
-	WORD $0x6ef6e636 // fcmgt v22.2d, v17.2d, v22.2d
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V24.D2 // r75 = 720
-	// r77:zl = Select r76 r75 r26:z
-	VBSL V17.B16, V24.B16, V22.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V24.D2 // r78 = -708
-	// r79 = CmpLT r77:zl r78
-	WORD $0x6ef6e718 // fcmgt v24.2d, v24.2d, v22.2d
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V25.D2 // r78 = -708
-	// r80:zc = Select r79 r78 r77:zl
-	VBSL V22.B16, V25.B16, V24.B16
-	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V25.D2 // r82 = 1.4426950408889634
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V26.D2 // r81 = 6.755399441055744e+15
-	// r83 = FMA r80:zc r82 r81
-	VFMLA V25.D2, V24.D2, V26.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V25.D2 // r81 = 6.755399441055744e+15
-	// r84:k = Sub r83 r81
-	WORD $0x4ef9d75a // fsub v26.2d, v26.2d, v25.2d
-	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V25.D2 // r86 = -0.6931471803691238
-	// r87 = FMA r84:k r86 r80:zc
-	VFMLA V25.D2, V26.D2, V24.D2
-	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V25.D2 // r85 = -1.9082149292705877e-10
-	// r88:r = FMA r84:k r85 r87
-	VFMLA V25.D2, V26.D2, V24.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V25.D2 // r53 = 4.779477332387385e-14
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V27.D2 // r54 = 7.647163731819816e-13
-	// r89 = FMA r53 r88:r r54
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V25.D2 // r56 = 1.1470745597729725e-11
-	// r90 = FMA r89 r88:r r56
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V27.D2 // r58 = 1.6059043836821613e-10
-	// r91 = FMA r90 r88:r r58
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V25.D2 // r60 = 2.08767569878681e-09
-	// r92 = FMA r91 r88:r r60
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V27.D2 // r62 = 2.505210838544172e-08
-	// r93 = FMA r92 r88:r r62
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V25.D2 // r64 = 2.755731922398589e-07
-	// r94 = FMA r93 r88:r r64
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V27.D2 // r34 = 2.7557319223985893e-06
-	// r95 = FMA r94 r88:r r34
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V25.D2 // r35 = 2.48015873015873e-05
-	// r96 = FMA r95 r88:r r35
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r37 = 0.0001984126984126984
-	// r97 = FMA r96 r88:r r37
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V25.D2 // r39 = 0.001388888888888889
-	// r98 = FMA r97 r88:r r39
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r41 = 0.008333333333333333
-	// r99 = FMA r98 r88:r r41
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V25.D2 // r43 = 0.041666666666666664
-	// r100 = FMA r99 r88:r r43
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r45 = 0.16666666666666666
-	// r101 = FMA r100 r88:r r45
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V25.D2 // r47 = 0.5
-	// r102 = FMA r101 r88:r r47
-	VFMLA V24.D2, V27.D2, V25.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V27.D2 // r49 = 1
-	// r103:q = FMA r102 r88:r r49
-	VFMLA V24.D2, V25.D2, V27.D2
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V25.D2 // r104 = 60
-	// r105 = CmpGT r84:k r104
-	WORD $0x6ef9e759 // fcmgt v25.2d, v26.2d, v25.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V28.D2 // r104 = 60
-	// r106:kc = Select r105 r104 r84:k
-	VBSL V26.B16, V28.B16, V25.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V28.D2 // r107 = -1
-	// r108 = Mul r106:kc r107
-	WORD $0x6e7cdf39 // fmul v25.2d, v25.2d, v28.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V28.D2 // r81 = 6.755399441055744e+15
-	// r109 = Add r108 r81
-	WORD $0x4e7cd739 // fadd v25.2d, v25.2d, v28.2d
-	// r110:kBits = Bits r109
-	MOVD $0x3ff, R3
-	VDUP R3, V28.D2 // r111 = 5.054e-321
-	// r112 = IAdd r110:kBits r111
-	VADD V28.D2, V25.D2, V25.D2
-	// r113 = Shl 52 r112
-	VSHL $52, V25.D2, V25.D2
-	// r114:pow2 = FromBits r113
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V28.D2 // r49 = 1
-	// r115:oneMinus = Sub r49 r114:pow2
-	WORD $0x4ef9d79c // fsub v28.2d, v28.2d, v25.2d
-	// r116 = FMA r88:r r103:q r115:oneMinus
-	VFMLA V27.D2, V24.D2, V28.D2
-	// r117:y = Div r116 r77:zl
-	WORD $0x6e76ff9c // fdiv v28.2d, v28.2d, v22.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r47 = 0.5
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V24.D2 // r81 = 6.755399441055744e+15
-	// r118 = FMA r84:k r47 r81
-	VFMLA V22.D2, V26.D2, V24.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
-	// r119:kHalf = Sub r118 r81
-	WORD $0x4ef6d718 // fsub v24.2d, v24.2d, v22.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
-	// r120 = Add r119:kHalf r81
-	WORD $0x4e76d716 // fadd v22.2d, v24.2d, v22.2d
-	// r121:kBits = Bits r120
-	MOVD $0x3ff, R3
-	VDUP R3, V25.D2 // r111 = 5.054e-321
-	// r122 = IAdd r121:kBits r111
-	VADD V25.D2, V22.D2, V22.D2
-	// r123 = Shl 52 r122
-	VSHL $52, V22.D2, V22.D2
-	// r124:pow2 = FromBits r123
-	// r125 = Mul r117:y r124:pow2
-	WORD $0x6e76df9c // fmul v28.2d, v28.2d, v22.2d
-	// r126 = Sub r84:k r119:kHalf
-	WORD $0x4ef8d75a // fsub v26.2d, v26.2d, v24.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
-	// r127 = Add r126 r81
-	WORD $0x4e76d75a // fadd v26.2d, v26.2d, v22.2d
-	// r128:kBits = Bits r127
-	MOVD $0x3ff, R3
-	VDUP R3, V22.D2 // r111 = 5.054e-321
-	// r129 = IAdd r128:kBits r111
-	VADD V22.D2, V26.D2, V26.D2
-	// r130 = Shl 52 r129
-	VSHL $52, V26.D2, V26.D2
-	// r131:pow2 = FromBits r130
-	// r132:big = Mul r125 r131:pow2
-	WORD $0x6e7adf9c // fmul v28.2d, v28.2d, v26.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r47 = 0.5
-	// r133 = CmpLE r33:az r47
-	WORD $0x6e6fe6cf // fcmge v15.2d, v22.2d, v15.2d
-	// r134:far = Select r133 r74:taylor r132:big
-	VBSL V28.B16, V23.B16, V15.B16
-	// r50:ex = Select r52:large r134:far r50:ex
-	VBIT V20.B16, V15.B16, V21.B16
-manyrare834:
-	// Rare r52:large
-	WORD $0x6eb0aa6f // umaxv s15, v19.4s
-	FMOVS F15, R3
-	CBZW R3, manyrare835
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V15.D2 // r53 = 4.779477332387385e-14
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V22.D2 // r54 = 7.647163731819816e-13
-	// r55 = FMA r53 r26:z r54
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V15.D2 // r56 = 1.1470745597729725e-11
-	// r57 = FMA r55 r26:z r56
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V22.D2 // r58 = 1.6059043836821613e-10
-	// r59 = FMA r57 r26:z r58
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V15.D2 // r60 = 2.08767569878681e-09
-	// r61 = FMA r59 r26:z r60
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V22.D2 // r62 = 2.505210838544172e-08
-	// r63 = FMA r61 r26:z r62
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V15.D2 // r64 = 2.755731922398589e-07
-	// r65 = FMA r63 r26:z r64
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V22.D2 // r34 = 2.7557319223985893e-06
-	// r66 = FMA r65 r26:z r34
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V15.D2 // r35 = 2.48015873015873e-05
-	// r67 = FMA r66 r26:z r35
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r37 = 0.0001984126984126984
-	// r68 = FMA r67 r26:z r37
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V15.D2 // r39 = 0.001388888888888889
-	// r69 = FMA r68 r26:z r39
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V22.D2 // r41 = 0.008333333333333333
-	// r70 = FMA r69 r26:z r41
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V15.D2 // r43 = 0.041666666666666664
-	// r71 = FMA r70 r26:z r43
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V22.D2 // r45 = 0.16666666666666666
-	// r72 = FMA r71 r26:z r45
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V15.D2 // r47 = 0.5
-	// r73 = FMA r72 r26:z r47
-	VFMLA V11.D2, V22.D2, V15.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V22.D2 // r49 = 1
-	// r74:taylor = FMA r73 r26:z r49
-	VFMLA V11.D2, V15.D2, V22.D2
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V15.D2 // r75 = 720
-	// r76 = CmpGT r26:z r75
-	WORD $0x6eefe56f // fcmgt v15.2d, v11.2d, v15.2d
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V23.D2 // r75 = 720
-	// r77:zl = Select r76 r75 r26:z
-	VBSL V11.B16, V23.B16, V15.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V23.D2 // r78 = -708
-	// r79 = CmpLT r77:zl r78
-	WORD $0x6eefe6f7 // fcmgt v23.2d, v23.2d, v15.2d
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V24.D2 // r78 = -708
-	// r80:zc = Select r79 r78 r77:zl
-	VBSL V15.B16, V24.B16, V23.B16
-	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V24.D2 // r82 = 1.4426950408889634
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V25.D2 // r81 = 6.755399441055744e+15
-	// r83 = FMA r80:zc r82 r81
-	VFMLA V24.D2, V23.D2, V25.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V24.D2 // r81 = 6.755399441055744e+15
-	// r84:k = Sub r83 r81
-	WORD $0x4ef8d739 // fsub v25.2d, v25.2d, v24.2d
-	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V24.D2 // r86 = -0.6931471803691238
-	// r87 = FMA r84:k r86 r80:zc
-	VFMLA V24.D2, V25.D2, V23.D2
-	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V24.D2 // r85 = -1.9082149292705877e-10
-	// r88:r = FMA r84:k r85 r87
-	VFMLA V24.D2, V25.D2, V23.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V24.D2 // r53 = 4.779477332387385e-14
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V26.D2 // r54 = 7.647163731819816e-13
-	// r89 = FMA r53 r88:r r54
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V24.D2 // r56 = 1.1470745597729725e-11
-	// r90 = FMA r89 r88:r r56
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V26.D2 // r58 = 1.6059043836821613e-10
-	// r91 = FMA r90 r88:r r58
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V24.D2 // r60 = 2.08767569878681e-09
-	// r92 = FMA r91 r88:r r60
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V26.D2 // r62 = 2.505210838544172e-08
-	// r93 = FMA r92 r88:r r62
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V24.D2 // r64 = 2.755731922398589e-07
-	// r94 = FMA r93 r88:r r64
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V26.D2 // r34 = 2.7557319223985893e-06
-	// r95 = FMA r94 r88:r r34
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V24.D2 // r35 = 2.48015873015873e-05
-	// r96 = FMA r95 r88:r r35
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V26.D2 // r37 = 0.0001984126984126984
-	// r97 = FMA r96 r88:r r37
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V24.D2 // r39 = 0.001388888888888889
-	// r98 = FMA r97 r88:r r39
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V26.D2 // r41 = 0.008333333333333333
-	// r99 = FMA r98 r88:r r41
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r43 = 0.041666666666666664
-	// r100 = FMA r99 r88:r r43
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V26.D2 // r45 = 0.16666666666666666
-	// r101 = FMA r100 r88:r r45
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r47 = 0.5
-	// r102 = FMA r101 r88:r r47
-	VFMLA V23.D2, V26.D2, V24.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V26.D2 // r49 = 1
-	// r103:q = FMA r102 r88:r r49
-	VFMLA V23.D2, V24.D2, V26.D2
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V24.D2 // r104 = 60
-	// r105 = CmpGT r84:k r104
-	WORD $0x6ef8e738 // fcmgt v24.2d, v25.2d, v24.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2 // r104 = 60
-	// r106:kc = Select r105 r104 r84:k
-	VBSL V25.B16, V27.B16, V24.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2 // r107 = -1
-	// r108 = Mul r106:kc r107
-	WORD $0x6e7bdf18 // fmul v24.2d, v24.2d, v27.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r81 = 6.755399441055744e+15
-	// r109 = Add r108 r81
-	WORD $0x4e7bd718 // fadd v24.2d, v24.2d, v27.2d
-	// r110:kBits = Bits r109
-	MOVD $0x3ff, R3
-	VDUP R3, V27.D2 // r111 = 5.054e-321
-	// r112 = IAdd r110:kBits r111
-	VADD V27.D2, V24.D2, V24.D2
-	// r113 = Shl 52 r112
-	VSHL $52, V24.D2, V24.D2
-	// r114:pow2 = FromBits r113
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V27.D2 // r49 = 1
-	// r115:oneMinus = Sub r49 r114:pow2
-	WORD $0x4ef8d77b // fsub v27.2d, v27.2d, v24.2d
-	// r116 = FMA r88:r r103:q r115:oneMinus
-	VFMLA V26.D2, V23.D2, V27.D2
-	// r117:y = Div r116 r77:zl
-	WORD $0x6e6fff7b // fdiv v27.2d, v27.2d, v15.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V15.D2 // r47 = 0.5
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r81 = 6.755399441055744e+15
-	// r118 = FMA r84:k r47 r81
-	VFMLA V15.D2, V25.D2, V23.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
-	// r119:kHalf = Sub r118 r81
-	WORD $0x4eefd6f7 // fsub v23.2d, v23.2d, v15.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
-	// r120 = Add r119:kHalf r81
-	WORD $0x4e6fd6ef // fadd v15.2d, v23.2d, v15.2d
-	// r121:kBits = Bits r120
-	MOVD $0x3ff, R3
-	VDUP R3, V24.D2 // r111 = 5.054e-321
-	// r122 = IAdd r121:kBits r111
-	VADD V24.D2, V15.D2, V15.D2
-	// r123 = Shl 52 r122
-	VSHL $52, V15.D2, V15.D2
-	// r124:pow2 = FromBits r123
-	// r125 = Mul r117:y r124:pow2
-	WORD $0x6e6fdf7b // fmul v27.2d, v27.2d, v15.2d
-	// r126 = Sub r84:k r119:kHalf
-	WORD $0x4ef7d739 // fsub v25.2d, v25.2d, v23.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
-	// r127 = Add r126 r81
-	WORD $0x4e6fd739 // fadd v25.2d, v25.2d, v15.2d
-	// r128:kBits = Bits r127
-	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r111 = 5.054e-321
-	// r129 = IAdd r128:kBits r111
-	VADD V15.D2, V25.D2, V25.D2
-	// r130 = Shl 52 r129
-	VSHL $52, V25.D2, V25.D2
-	// r131:pow2 = FromBits r130
-	// r132:big = Mul r125 r131:pow2
-	WORD $0x6e79df7b // fmul v27.2d, v27.2d, v25.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V15.D2 // r47 = 0.5
-	// r133 = CmpLE r33:az r47
-	WORD $0x6e70e5f0 // fcmge v16.2d, v15.2d, v16.2d
-	// r134:far = Select r133 r74:taylor r132:big
-	VBSL V27.B16, V22.B16, V16.B16
-	// r50:ex = Select r52:large r134:far r50:ex
-	VBIT V19.B16, V16.B16, V18.B16
-manyrare835:
-	// r135:vc = FMA r50:ex r24:F r9:vr
-	VMOV V13.B16, V15.B16
-	VFMLA V14.D2, V21.D2, V15.D2
-	VMOV V12.B16, V16.B16
-	VFMLA V10.D2, V18.D2, V16.D2
-	// If Delta
-	CBZ R8, manyskip836
-	// r136 = Load Delta
-	FMOVQ 16(R8), F22
-	VLD1.P (R8)(R21), [V23.D2]
-	// r135:vc = Add r135:vc r136
-	WORD $0x4e77d5ef // fadd v15.2d, v15.2d, v23.2d
-	WORD $0x4e76d610 // fadd v16.2d, v16.2d, v22.2d
-manyskip836:
-	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V22.D2 // r138 = 2.505210838544172e-07
-	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V23.D2 // r139 = 2.48015873015873e-06
-	// r140 = FMA r138 r26:z r139
-	VMOV V23.B16, V24.B16
-	VFMLA V17.D2, V22.D2, V24.D2
-	VFMLA V11.D2, V22.D2, V23.D2
-	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V22.D2 // r141 = 2.2045855379188714e-05
-	// r142 = FMA r140 r26:z r141
-	VMOV V22.B16, V25.B16
-	VFMLA V17.D2, V24.D2, V25.D2
-	VFMLA V11.D2, V23.D2, V22.D2
-	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V23.D2 // r143 = 0.00017361111111111112
-	// r144 = FMA r142 r26:z r143
-	VMOV V23.B16, V24.B16
-	VFMLA V17.D2, V25.D2, V24.D2
-	VFMLA V11.D2, V22.D2, V23.D2
-	MOVD $0x3f53813813813814, R3
-	VDUP R3, V22.D2 // r145 = 0.0011904761904761906
-	// r146 = FMA r144 r26:z r145
-	VMOV V22.B16, V25.B16
-	VFMLA V17.D2, V24.D2, V25.D2
-	VFMLA V11.D2, V23.D2, V22.D2
-	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V23.D2 // r147 = 0.006944444444444444
-	// r148 = FMA r146 r26:z r147
-	VMOV V23.B16, V24.B16
-	VFMLA V17.D2, V25.D2, V24.D2
-	VFMLA V11.D2, V22.D2, V23.D2
-	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V22.D2 // r149 = 0.03333333333333333
-	// r150 = FMA r148 r26:z r149
-	VMOV V22.B16, V25.B16
-	VFMLA V17.D2, V24.D2, V25.D2
-	VFMLA V11.D2, V23.D2, V22.D2
-	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V23.D2 // r151 = 0.125
-	// r152 = FMA r150 r26:z r151
-	VMOV V23.B16, V24.B16
-	VFMLA V17.D2, V25.D2, V24.D2
-	VFMLA V11.D2, V22.D2, V23.D2
-	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V22.D2 // r153 = 0.3333333333333333
-	// r154 = FMA r152 r26:z r153
-	VMOV V22.B16, V25.B16
-	VFMLA V17.D2, V24.D2, V25.D2
-	VFMLA V11.D2, V23.D2, V22.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V23.D2 // r47 = 0.5
-	// r155:dphi = FMA r154 r26:z r47
-	VMOV V23.B16, V24.B16
-	VFMLA V17.D2, V25.D2, V24.D2
-	VFMLA V11.D2, V22.D2, V23.D2
-	// Rare r52:large
-	WORD $0x6eb0aa96 // umaxv s22, v20.4s
-	FMOVS F22, R3
-	CBZW R3, manyrare837
-	MOVD $0x3c6201f9e9613146, R3
-	VDUP R3, V22.D2 // r156 = 7.809603484293113e-18
-	MOVD $0x3ca5532eaf516982, R3
-	VDUP R3, V25.D2 // r157 = 1.4797143443923793e-16
-	// r158 = FMA r156 r26:z r157
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3ce7ea9fe9f51571, R3
-	VDUP R3, V22.D2 // r159 = 2.6552651846596585e-15
-	// r160 = FMA r158 r26:z r159
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3d2952c77030ad4a, R3
-	VDUP R3, V25.D2 // r161 = 4.498331606952833e-14
-	// r162 = FMA r160 r26:z r161
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3d693974a8c07c9d, R3
-	VDUP R3, V22.D2 // r163 = 7.169215998581078e-13
-	// r164 = FMA r162 r26:z r163
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3da78af56a4d411b, R3
-	VDUP R3, V25.D2 // r165 = 1.0706029224547743e-11
-	// r166 = FMA r164 r26:z r165
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3de47eaec91c6540, R3
-	VDUP R3, V22.D2 // r167 = 1.4911969277048643e-10
-	// r168 = FMA r166 r26:z r167
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3e208db48ebe51c7, R3
-	VDUP R3, V25.D2 // r169 = 1.9270852604185937e-09
-	// r170 = FMA r168 r26:z r169
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3e58a86a49f629d1, R3
-	VDUP R3, V22.D2 // r171 = 2.296443268665491e-08
-	// r172 = FMA r170 r26:z r171
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V25.D2 // r138 = 2.505210838544172e-07
-	// r173 = FMA r172 r26:z r138
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V22.D2 // r139 = 2.48015873015873e-06
-	// r174 = FMA r173 r26:z r139
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V25.D2 // r141 = 2.2045855379188714e-05
-	// r175 = FMA r174 r26:z r141
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V22.D2 // r143 = 0.00017361111111111112
-	// r176 = FMA r175 r26:z r143
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3f53813813813814, R3
-	VDUP R3, V25.D2 // r145 = 0.0011904761904761906
-	// r177 = FMA r176 r26:z r145
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V22.D2 // r147 = 0.006944444444444444
-	// r178 = FMA r177 r26:z r147
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V25.D2 // r149 = 0.03333333333333333
-	// r179 = FMA r178 r26:z r149
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V22.D2 // r151 = 0.125
-	// r180 = FMA r179 r26:z r151
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V25.D2 // r153 = 0.3333333333333333
-	// r181 = FMA r180 r26:z r153
-	VFMLA V17.D2, V22.D2, V25.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r47 = 0.5
-	// r182 = FMA r181 r26:z r47
-	VFMLA V17.D2, V25.D2, V22.D2
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V25.D2 // r75 = 720
-	// r183 = CmpGT r26:z r75
-	WORD $0x6ef9e639 // fcmgt v25.2d, v17.2d, v25.2d
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V26.D2 // r75 = 720
-	// r184 = Select r183 r75 r26:z
-	VBSL V17.B16, V26.B16, V25.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V26.D2 // r78 = -708
-	// r185 = CmpLT r184 r78
-	WORD $0x6ef9e75a // fcmgt v26.2d, v26.2d, v25.2d
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V27.D2 // r78 = -708
-	// r186 = Select r185 r78 r184
-	VBSL V25.B16, V27.B16, V26.B16
-	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V27.D2 // r82 = 1.4426950408889634
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V28.D2 // r81 = 6.755399441055744e+15
-	// r187 = FMA r186 r82 r81
-	VFMLA V27.D2, V26.D2, V28.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r81 = 6.755399441055744e+15
-	// r188 = Sub r187 r81
-	WORD $0x4efbd79c // fsub v28.2d, v28.2d, v27.2d
-	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V27.D2 // r86 = -0.6931471803691238
-	// r189 = FMA r188 r86 r186
-	VFMLA V27.D2, V28.D2, V26.D2
-	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V27.D2 // r85 = -1.9082149292705877e-10
-	// r190 = FMA r188 r85 r189
-	VFMLA V27.D2, V28.D2, V26.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V27.D2 // r53 = 4.779477332387385e-14
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V29.D2 // r54 = 7.647163731819816e-13
-	// r191 = FMA r53 r190 r54
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V27.D2 // r56 = 1.1470745597729725e-11
-	// r192 = FMA r191 r190 r56
-	VFMLA V26.D2, V29.D2, V27.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V29.D2 // r58 = 1.6059043836821613e-10
-	// r193 = FMA r192 r190 r58
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V27.D2 // r60 = 2.08767569878681e-09
-	// r194 = FMA r193 r190 r60
-	VFMLA V26.D2, V29.D2, V27.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V29.D2 // r62 = 2.505210838544172e-08
-	// r195 = FMA r194 r190 r62
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V27.D2 // r64 = 2.755731922398589e-07
-	// r196 = FMA r195 r190 r64
-	VFMLA V26.D2, V29.D2, V27.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V29.D2 // r34 = 2.7557319223985893e-06
-	// r197 = FMA r196 r190 r34
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V27.D2 // r35 = 2.48015873015873e-05
-	// r198 = FMA r197 r190 r35
-	VFMLA V26.D2, V29.D2, V27.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r37 = 0.0001984126984126984
-	// r199 = FMA r198 r190 r37
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V27.D2 // r39 = 0.001388888888888889
-	// r200 = FMA r199 r190 r39
-	VFMLA V26.D2, V29.D2, V27.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r41 = 0.008333333333333333
-	// r201 = FMA r200 r190 r41
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V27.D2 // r43 = 0.041666666666666664
-	// r202 = FMA r201 r190 r43
-	VFMLA V26.D2, V29.D2, V27.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V29.D2 // r45 = 0.16666666666666666
-	// r203 = FMA r202 r190 r45
-	VFMLA V26.D2, V27.D2, V29.D2
+	VDUP R3, V28.D2 // r21:dtRTau = DtRTau
 	MOVD $0x3fe0000000000000, R3
 	VDUP R3, V27.D2 // r47 = 0.5
-	// r204 = FMA r203 r190 r47
-	VFMLA V26.D2, V29.D2, V27.D2
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V29.D2 // r49 = 1
-	// r205 = FMA r204 r190 r49
-	VFMLA V26.D2, V27.D2, V29.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V27.D2 // r49 = 1
-	// r206 = FMA r190 r205 r49
-	VFMLA V29.D2, V26.D2, V27.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V26.D2 // r81 = 6.755399441055744e+15
-	// r207 = Add r188 r81
-	WORD $0x4e7ad79a // fadd v26.2d, v28.2d, v26.2d
-	// r208:kBits = Bits r207
-	MOVD $0x3ff, R3
-	VDUP R3, V29.D2 // r111 = 5.054e-321
-	// r209 = IAdd r208:kBits r111
-	VADD V29.D2, V26.D2, V26.D2
-	// r210 = Shl 52 r209
-	VSHL $52, V26.D2, V26.D2
-	// r211:pow2 = FromBits r210
-	// r212 = Mul r206 r211:pow2
-	WORD $0x6e7adf7a // fmul v26.2d, v27.2d, v26.2d
-	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V29.D2 // r213 = 3.279889237069838e-30
-	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V30.D2 // r214 = -9.183689863795546e-29
-	// r215 = FMA r213 r26:z r214
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V29.D2 // r216 = 2.4795962632247976e-27
-	// r217 = FMA r215 r26:z r216
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V30.D2 // r218 = -6.446950284384474e-26
-	// r219 = FMA r217 r26:z r218
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V29.D2 // r220 = 1.6117375710961184e-24
-	// r221 = FMA r219 r26:z r220
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V30.D2 // r222 = -3.868170170630684e-23
-	// r223 = FMA r221 r26:z r222
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V29.D2 // r224 = 8.896791392450574e-22
-	// r225 = FMA r223 r26:z r224
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V30.D2 // r226 = -1.9572941063391263e-20
-	// r227 = FMA r225 r26:z r226
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V29.D2 // r228 = 4.110317623312165e-19
-	// r229 = FMA r227 r26:z r228
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V30.D2 // r230 = -8.22063524662433e-18
-	// r231 = FMA r229 r26:z r230
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V29.D2 // r232 = 1.5619206968586225e-16
-	// r233 = FMA r231 r26:z r232
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V30.D2 // r234 = -2.8114572543455206e-15
-	// r235 = FMA r233 r26:z r234
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V29.D2 // r53 = 4.779477332387385e-14
-	// r236 = FMA r235 r26:z r53
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V30.D2 // r237 = -7.647163731819816e-13
-	// r238 = FMA r236 r26:z r237
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V29.D2 // r56 = 1.1470745597729725e-11
-	// r239 = FMA r238 r26:z r56
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V30.D2 // r240 = -1.6059043836821613e-10
-	// r241 = FMA r239 r26:z r240
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V29.D2 // r60 = 2.08767569878681e-09
-	// r242 = FMA r241 r26:z r60
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V30.D2 // r243 = -2.505210838544172e-08
-	// r244 = FMA r242 r26:z r243
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V29.D2 // r64 = 2.755731922398589e-07
-	// r245 = FMA r244 r26:z r64
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V30.D2 // r246 = -2.7557319223985893e-06
-	// r247 = FMA r245 r26:z r246
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V29.D2 // r35 = 2.48015873015873e-05
-	// r248 = FMA r247 r26:z r35
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V30.D2 // r249 = -0.0001984126984126984
-	// r250 = FMA r248 r26:z r249
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V29.D2 // r39 = 0.001388888888888889
-	// r251 = FMA r250 r26:z r39
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbf81111111111111, R3
-	VDUP R3, V30.D2 // r252 = -0.008333333333333333
-	// r253 = FMA r251 r26:z r252
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V29.D2 // r43 = 0.041666666666666664
-	// r254 = FMA r253 r26:z r43
-	VFMLA V17.D2, V30.D2, V29.D2
-	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V30.D2 // r255 = -0.16666666666666666
-	// r256 = FMA r254 r26:z r255
-	VFMLA V17.D2, V29.D2, V30.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V29.D2 // r47 = 0.5
-	// r257 = FMA r256 r26:z r47
-	VFMLA V17.D2, V30.D2, V29.D2
-	// r258 = Mul r212 r257
-	WORD $0x6e7ddf5a // fmul v26.2d, v26.2d, v29.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V29.D2 // r104 = 60
-	// r259 = CmpGT r188 r104
-	WORD $0x6efde79d // fcmgt v29.2d, v28.2d, v29.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V30.D2 // r104 = 60
-	// r260 = Select r259 r104 r188
-	VBSL V28.B16, V30.B16, V29.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V30.D2 // r49 = 1
-	// r261 = Sub r184 r49
-	WORD $0x4efed73e // fsub v30.2d, v25.2d, v30.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V31.D2 // r107 = -1
-	// r262 = Mul r260 r107
-	WORD $0x6e7fdfbd // fmul v29.2d, v29.2d, v31.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V31.D2 // r81 = 6.755399441055744e+15
-	// r263 = Add r262 r81
-	WORD $0x4e7fd7bd // fadd v29.2d, v29.2d, v31.2d
-	// r264:kBits = Bits r263
-	MOVD $0x3ff, R3
-	VDUP R3, V31.D2 // r111 = 5.054e-321
-	// r265 = IAdd r264:kBits r111
-	VADD V31.D2, V29.D2, V29.D2
-	// r266 = Shl 52 r265
-	VSHL $52, V29.D2, V29.D2
-	// r267:pow2 = FromBits r266
-	// r268 = FMA r206 r261 r267:pow2
-	VFMLA V30.D2, V27.D2, V29.D2
-	// r269 = Div r268 r184
-	WORD $0x6e79ffbd // fdiv v29.2d, v29.2d, v25.2d
-	// r270 = Div r269 r184
-	WORD $0x6e79ffbd // fdiv v29.2d, v29.2d, v25.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V25.D2 // r47 = 0.5
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r81 = 6.755399441055744e+15
-	// r271 = FMA r188 r47 r81
-	VFMLA V25.D2, V28.D2, V27.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V25.D2 // r81 = 6.755399441055744e+15
-	// r272 = Sub r271 r81
-	WORD $0x4ef9d77b // fsub v27.2d, v27.2d, v25.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V25.D2 // r81 = 6.755399441055744e+15
-	// r273 = Add r272 r81
-	WORD $0x4e79d779 // fadd v25.2d, v27.2d, v25.2d
-	// r274:kBits = Bits r273
-	MOVD $0x3ff, R3
-	VDUP R3, V30.D2 // r111 = 5.054e-321
-	// r275 = IAdd r274:kBits r111
-	VADD V30.D2, V25.D2, V25.D2
-	// r276 = Shl 52 r275
-	VSHL $52, V25.D2, V25.D2
-	// r277:pow2 = FromBits r276
-	// r278 = Mul r270 r277:pow2
-	WORD $0x6e79dfbd // fmul v29.2d, v29.2d, v25.2d
-	// r279 = Sub r188 r272
-	WORD $0x4efbd79c // fsub v28.2d, v28.2d, v27.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V25.D2 // r81 = 6.755399441055744e+15
-	// r280 = Add r279 r81
-	WORD $0x4e79d79c // fadd v28.2d, v28.2d, v25.2d
-	// r281:kBits = Bits r280
-	MOVD $0x3ff, R3
-	VDUP R3, V25.D2 // r111 = 5.054e-321
-	// r282 = IAdd r281:kBits r111
-	VADD V25.D2, V28.D2, V28.D2
-	// r283 = Shl 52 r282
-	VSHL $52, V28.D2, V28.D2
-	// r284:pow2 = FromBits r283
-	// r285 = Mul r278 r284:pow2
-	WORD $0x6e7cdfbd // fmul v29.2d, v29.2d, v28.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r49 = 1
-	// r286 = Div r49 r26:z
-	WORD $0x6e71ff39 // fdiv v25.2d, v25.2d, v17.2d
-	// r287 = Div r286 r26:z
-	WORD $0x6e71ff39 // fdiv v25.2d, v25.2d, v17.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V27.D2 // r49 = 1
-	// r288 = CmpGT r26:z r49
-	WORD $0x6efbe63b // fcmgt v27.2d, v17.2d, v27.2d
-	// r289 = Select r288 r285 r182
-	VBSL V22.B16, V29.B16, V27.B16
-	MOVD $0xc008000000000000, R3
-	VDUP R3, V22.D2 // r290 = -3
-	// r291 = CmpGE r26:z r290
-	WORD $0x6e76e636 // fcmge v22.2d, v17.2d, v22.2d
-	// r292 = Select r291 r258 r285
-	VBSL V29.B16, V26.B16, V22.B16
-	VEOR V26.B16, V26.B16, V26.B16 // r293 = 0
-	// r294 = CmpLT r26:z r293
-	WORD $0x6ef1e75a // fcmgt v26.2d, v26.2d, v17.2d
-	// r295 = Select r294 r292 r289
-	VBSL V27.B16, V22.B16, V26.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2 // r78 = -708
-	// r296 = CmpLT r26:z r78
-	WORD $0x6ef1e6d6 // fcmgt v22.2d, v22.2d, v17.2d
-	// r297 = Select r296 r287 r295
-	VBSL V26.B16, V25.B16, V22.B16
-	// r155:dphi = Select r52:large r297 r155:dphi
-	VBIT V20.B16, V22.B16, V24.B16
-manyrare837:
-	// Rare r52:large
-	WORD $0x6eb0aa74 // umaxv s20, v19.4s
-	FMOVS F20, R3
-	CBZW R3, manyrare838
-	MOVD $0x3c6201f9e9613146, R3
-	VDUP R3, V20.D2 // r156 = 7.809603484293113e-18
-	MOVD $0x3ca5532eaf516982, R3
-	VDUP R3, V22.D2 // r157 = 1.4797143443923793e-16
-	// r158 = FMA r156 r26:z r157
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3ce7ea9fe9f51571, R3
-	VDUP R3, V20.D2 // r159 = 2.6552651846596585e-15
-	// r160 = FMA r158 r26:z r159
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3d2952c77030ad4a, R3
-	VDUP R3, V22.D2 // r161 = 4.498331606952833e-14
-	// r162 = FMA r160 r26:z r161
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3d693974a8c07c9d, R3
-	VDUP R3, V20.D2 // r163 = 7.169215998581078e-13
-	// r164 = FMA r162 r26:z r163
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3da78af56a4d411b, R3
-	VDUP R3, V22.D2 // r165 = 1.0706029224547743e-11
-	// r166 = FMA r164 r26:z r165
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3de47eaec91c6540, R3
-	VDUP R3, V20.D2 // r167 = 1.4911969277048643e-10
-	// r168 = FMA r166 r26:z r167
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3e208db48ebe51c7, R3
-	VDUP R3, V22.D2 // r169 = 1.9270852604185937e-09
-	// r170 = FMA r168 r26:z r169
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3e58a86a49f629d1, R3
-	VDUP R3, V20.D2 // r171 = 2.296443268665491e-08
-	// r172 = FMA r170 r26:z r171
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V22.D2 // r138 = 2.505210838544172e-07
-	// r173 = FMA r172 r26:z r138
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V20.D2 // r139 = 2.48015873015873e-06
-	// r174 = FMA r173 r26:z r139
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V22.D2 // r141 = 2.2045855379188714e-05
-	// r175 = FMA r174 r26:z r141
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V20.D2 // r143 = 0.00017361111111111112
-	// r176 = FMA r175 r26:z r143
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3f53813813813814, R3
-	VDUP R3, V22.D2 // r145 = 0.0011904761904761906
-	// r177 = FMA r176 r26:z r145
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V20.D2 // r147 = 0.006944444444444444
-	// r178 = FMA r177 r26:z r147
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V22.D2 // r149 = 0.03333333333333333
-	// r179 = FMA r178 r26:z r149
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V20.D2 // r151 = 0.125
-	// r180 = FMA r179 r26:z r151
-	VFMLA V11.D2, V22.D2, V20.D2
+	VDUP R3, V26.D2 // r49 = 1
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V22.D2 // r153 = 0.3333333333333333
-	// r181 = FMA r180 r26:z r153
-	VFMLA V11.D2, V20.D2, V22.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V20.D2 // r47 = 0.5
-	// r182 = FMA r181 r26:z r47
-	VFMLA V11.D2, V22.D2, V20.D2
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2 // r75 = 720
-	// r183 = CmpGT r26:z r75
-	WORD $0x6ef6e576 // fcmgt v22.2d, v11.2d, v22.2d
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V25.D2 // r75 = 720
-	// r184 = Select r183 r75 r26:z
-	VBSL V11.B16, V25.B16, V22.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V25.D2 // r78 = -708
-	// r185 = CmpLT r184 r78
-	WORD $0x6ef6e739 // fcmgt v25.2d, v25.2d, v22.2d
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V26.D2 // r78 = -708
-	// r186 = Select r185 r78 r184
-	VBSL V22.B16, V26.B16, V25.B16
-	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V26.D2 // r82 = 1.4426950408889634
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r81 = 6.755399441055744e+15
-	// r187 = FMA r186 r82 r81
-	VFMLA V26.D2, V25.D2, V27.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V26.D2 // r81 = 6.755399441055744e+15
-	// r188 = Sub r187 r81
-	WORD $0x4efad77b // fsub v27.2d, v27.2d, v26.2d
-	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V26.D2 // r86 = -0.6931471803691238
-	// r189 = FMA r188 r86 r186
-	VFMLA V26.D2, V27.D2, V25.D2
-	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V26.D2 // r85 = -1.9082149292705877e-10
-	// r190 = FMA r188 r85 r189
-	VFMLA V26.D2, V27.D2, V25.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V26.D2 // r53 = 4.779477332387385e-14
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V28.D2 // r54 = 7.647163731819816e-13
-	// r191 = FMA r53 r190 r54
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V26.D2 // r56 = 1.1470745597729725e-11
-	// r192 = FMA r191 r190 r56
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V28.D2 // r58 = 1.6059043836821613e-10
-	// r193 = FMA r192 r190 r58
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V26.D2 // r60 = 2.08767569878681e-09
-	// r194 = FMA r193 r190 r60
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V28.D2 // r62 = 2.505210838544172e-08
-	// r195 = FMA r194 r190 r62
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V26.D2 // r64 = 2.755731922398589e-07
-	// r196 = FMA r195 r190 r64
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V28.D2 // r34 = 2.7557319223985893e-06
-	// r197 = FMA r196 r190 r34
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V26.D2 // r35 = 2.48015873015873e-05
-	// r198 = FMA r197 r190 r35
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V28.D2 // r37 = 0.0001984126984126984
-	// r199 = FMA r198 r190 r37
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r39 = 0.001388888888888889
-	// r200 = FMA r199 r190 r39
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3f81111111111111, R3
-	VDUP R3, V28.D2 // r41 = 0.008333333333333333
-	// r201 = FMA r200 r190 r41
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r43 = 0.041666666666666664
-	// r202 = FMA r201 r190 r43
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V28.D2 // r45 = 0.16666666666666666
-	// r203 = FMA r202 r190 r45
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r47 = 0.5
-	// r204 = FMA r203 r190 r47
-	VFMLA V25.D2, V28.D2, V26.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V28.D2 // r49 = 1
-	// r205 = FMA r204 r190 r49
-	VFMLA V25.D2, V26.D2, V28.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V26.D2 // r49 = 1
-	// r206 = FMA r190 r205 r49
-	VFMLA V28.D2, V25.D2, V26.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V25.D2 // r81 = 6.755399441055744e+15
-	// r207 = Add r188 r81
-	WORD $0x4e79d779 // fadd v25.2d, v27.2d, v25.2d
-	// r208:kBits = Bits r207
-	MOVD $0x3ff, R3
-	VDUP R3, V28.D2 // r111 = 5.054e-321
-	// r209 = IAdd r208:kBits r111
-	VADD V28.D2, V25.D2, V25.D2
-	// r210 = Shl 52 r209
-	VSHL $52, V25.D2, V25.D2
-	// r211:pow2 = FromBits r210
-	// r212 = Mul r206 r211:pow2
-	WORD $0x6e79df59 // fmul v25.2d, v26.2d, v25.2d
-	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V28.D2 // r213 = 3.279889237069838e-30
-	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V29.D2 // r214 = -9.183689863795546e-29
-	// r215 = FMA r213 r26:z r214
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V28.D2 // r216 = 2.4795962632247976e-27
-	// r217 = FMA r215 r26:z r216
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V29.D2 // r218 = -6.446950284384474e-26
-	// r219 = FMA r217 r26:z r218
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V28.D2 // r220 = 1.6117375710961184e-24
-	// r221 = FMA r219 r26:z r220
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V29.D2 // r222 = -3.868170170630684e-23
-	// r223 = FMA r221 r26:z r222
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V28.D2 // r224 = 8.896791392450574e-22
-	// r225 = FMA r223 r26:z r224
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V29.D2 // r226 = -1.9572941063391263e-20
-	// r227 = FMA r225 r26:z r226
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V28.D2 // r228 = 4.110317623312165e-19
-	// r229 = FMA r227 r26:z r228
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V29.D2 // r230 = -8.22063524662433e-18
-	// r231 = FMA r229 r26:z r230
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V28.D2 // r232 = 1.5619206968586225e-16
-	// r233 = FMA r231 r26:z r232
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V29.D2 // r234 = -2.8114572543455206e-15
-	// r235 = FMA r233 r26:z r234
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V28.D2 // r53 = 4.779477332387385e-14
-	// r236 = FMA r235 r26:z r53
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V29.D2 // r237 = -7.647163731819816e-13
-	// r238 = FMA r236 r26:z r237
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V28.D2 // r56 = 1.1470745597729725e-11
-	// r239 = FMA r238 r26:z r56
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V29.D2 // r240 = -1.6059043836821613e-10
-	// r241 = FMA r239 r26:z r240
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V28.D2 // r60 = 2.08767569878681e-09
-	// r242 = FMA r241 r26:z r60
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V29.D2 // r243 = -2.505210838544172e-08
-	// r244 = FMA r242 r26:z r243
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V28.D2 // r64 = 2.755731922398589e-07
-	// r245 = FMA r244 r26:z r64
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V29.D2 // r246 = -2.7557319223985893e-06
-	// r247 = FMA r245 r26:z r246
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V28.D2 // r35 = 2.48015873015873e-05
-	// r248 = FMA r247 r26:z r35
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r249 = -0.0001984126984126984
-	// r250 = FMA r248 r26:z r249
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r39 = 0.001388888888888889
-	// r251 = FMA r250 r26:z r39
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbf81111111111111, R3
-	VDUP R3, V29.D2 // r252 = -0.008333333333333333
-	// r253 = FMA r251 r26:z r252
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r43 = 0.041666666666666664
-	// r254 = FMA r253 r26:z r43
-	VFMLA V11.D2, V29.D2, V28.D2
-	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V29.D2 // r255 = -0.16666666666666666
-	// r256 = FMA r254 r26:z r255
-	VFMLA V11.D2, V28.D2, V29.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V28.D2 // r47 = 0.5
-	// r257 = FMA r256 r26:z r47
-	VFMLA V11.D2, V29.D2, V28.D2
-	// r258 = Mul r212 r257
-	WORD $0x6e7cdf39 // fmul v25.2d, v25.2d, v28.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V28.D2 // r104 = 60
-	// r259 = CmpGT r188 r104
-	WORD $0x6efce77c // fcmgt v28.2d, v27.2d, v28.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V29.D2 // r104 = 60
-	// r260 = Select r259 r104 r188
-	VBSL V27.B16, V29.B16, V28.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V29.D2 // r49 = 1
-	// r261 = Sub r184 r49
-	WORD $0x4efdd6dd // fsub v29.2d, v22.2d, v29.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V30.D2 // r107 = -1
-	// r262 = Mul r260 r107
-	WORD $0x6e7edf9c // fmul v28.2d, v28.2d, v30.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V30.D2 // r81 = 6.755399441055744e+15
-	// r263 = Add r262 r81
-	WORD $0x4e7ed79c // fadd v28.2d, v28.2d, v30.2d
-	// r264:kBits = Bits r263
-	MOVD $0x3ff, R3
-	VDUP R3, V30.D2 // r111 = 5.054e-321
-	// r265 = IAdd r264:kBits r111
-	VADD V30.D2, V28.D2, V28.D2
-	// r266 = Shl 52 r265
-	VSHL $52, V28.D2, V28.D2
-	// r267:pow2 = FromBits r266
-	// r268 = FMA r206 r261 r267:pow2
-	VFMLA V29.D2, V26.D2, V28.D2
-	// r269 = Div r268 r184
-	WORD $0x6e76ff9c // fdiv v28.2d, v28.2d, v22.2d
-	// r270 = Div r269 r184
-	WORD $0x6e76ff9c // fdiv v28.2d, v28.2d, v22.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r47 = 0.5
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V26.D2 // r81 = 6.755399441055744e+15
-	// r271 = FMA r188 r47 r81
-	VFMLA V22.D2, V27.D2, V26.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
-	// r272 = Sub r271 r81
-	WORD $0x4ef6d75a // fsub v26.2d, v26.2d, v22.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
-	// r273 = Add r272 r81
-	WORD $0x4e76d756 // fadd v22.2d, v26.2d, v22.2d
-	// r274:kBits = Bits r273
-	MOVD $0x3ff, R3
-	VDUP R3, V29.D2 // r111 = 5.054e-321
-	// r275 = IAdd r274:kBits r111
-	VADD V29.D2, V22.D2, V22.D2
-	// r276 = Shl 52 r275
-	VSHL $52, V22.D2, V22.D2
-	// r277:pow2 = FromBits r276
-	// r278 = Mul r270 r277:pow2
-	WORD $0x6e76df9c // fmul v28.2d, v28.2d, v22.2d
-	// r279 = Sub r188 r272
-	WORD $0x4efad77b // fsub v27.2d, v27.2d, v26.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r81 = 6.755399441055744e+15
-	// r280 = Add r279 r81
-	WORD $0x4e76d77b // fadd v27.2d, v27.2d, v22.2d
-	// r281:kBits = Bits r280
-	MOVD $0x3ff, R3
-	VDUP R3, V22.D2 // r111 = 5.054e-321
-	// r282 = IAdd r281:kBits r111
-	VADD V22.D2, V27.D2, V27.D2
-	// r283 = Shl 52 r282
-	VSHL $52, V27.D2, V27.D2
-	// r284:pow2 = FromBits r283
-	// r285 = Mul r278 r284:pow2
-	WORD $0x6e7bdf9c // fmul v28.2d, v28.2d, v27.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V22.D2 // r49 = 1
-	// r286 = Div r49 r26:z
-	WORD $0x6e6bfed6 // fdiv v22.2d, v22.2d, v11.2d
-	// r287 = Div r286 r26:z
-	WORD $0x6e6bfed6 // fdiv v22.2d, v22.2d, v11.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V26.D2 // r49 = 1
-	// r288 = CmpGT r26:z r49
-	WORD $0x6efae57a // fcmgt v26.2d, v11.2d, v26.2d
-	// r289 = Select r288 r285 r182
-	VBSL V20.B16, V28.B16, V26.B16
-	MOVD $0xc008000000000000, R3
-	VDUP R3, V20.D2 // r290 = -3
-	// r291 = CmpGE r26:z r290
-	WORD $0x6e74e574 // fcmge v20.2d, v11.2d, v20.2d
-	// r292 = Select r291 r258 r285
-	VBSL V28.B16, V25.B16, V20.B16
-	VEOR V25.B16, V25.B16, V25.B16 // r293 = 0
-	// r294 = CmpLT r26:z r293
-	WORD $0x6eebe739 // fcmgt v25.2d, v25.2d, v11.2d
-	// r295 = Select r294 r292 r289
-	VBSL V26.B16, V20.B16, V25.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V20.D2 // r78 = -708
-	// r296 = CmpLT r26:z r78
-	WORD $0x6eebe694 // fcmgt v20.2d, v20.2d, v11.2d
-	// r297 = Select r296 r287 r295
-	VBSL V25.B16, V22.B16, V20.B16
-	// r155:dphi = Select r52:large r297 r155:dphi
-	VBIT V19.B16, V20.B16, V23.B16
-manyrare838:
-	// r298 = Time
-	VLD1R.P 8(R17), [V19.D2]
-	// r299 = Sub r298 r2:Last
-	WORD $0x4ee4d674 // fsub v20.2d, v19.2d, v4.2d
-	WORD $0x4ee5d673 // fsub v19.2d, v19.2d, v5.2d
+	VDUP R3, V25.D2 // r153 = 0.3333333333333333
+	VEOR V24.B16, V24.B16, V24.B16 // r293 = 0
 	MOVD 80(R2), R3
-	VDUP R3, V22.D2 // r300:tauRef = TauRef
-	// r301:refr = CmpLT r299 r300:tauRef
-	WORD $0x6ef4e6d4 // fcmgt v20.2d, v22.2d, v20.2d
-	WORD $0x6ef3e6d3 // fcmgt v19.2d, v22.2d, v19.2d
-	// If GSpike
-	CBZ R12, manyskip839
-	// r306 = Select r301:refr r9:vr r135:vc
-	VBIT V20.B16, V13.B16, V15.B16
-	VBIT V19.B16, V12.B16, V16.B16
-	// r307 = Load GSpike
-	FMOVQ 16(R12), F22
-	VLD1.P (R12)(R23), [V25.D2]
-	MOVD 0(R2), R3
-	VDUP R3, V26.D2 // r5:vTh = VTh
-	// r308 = Sub r306 r5:vTh
-	WORD $0x4efad5ef // fsub v15.2d, v15.2d, v26.2d
-	WORD $0x4efad610 // fsub v16.2d, v16.2d, v26.2d
-	// r309 = Abs r308
-	WORD $0x4ee0f9ef // fabs v15.2d, v15.2d
-	WORD $0x4ee0fa10 // fabs v16.2d, v16.2d
-	MOVD 96(R2), R3
-	VDUP R3, V26.D2 // r303:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V27.D2 // r305:width = Width
-	// r310 = FMA r309 r303:negInvD r305:width
-	VMOV V27.B16, V28.B16
-	VFMLA V26.D2, V15.D2, V28.D2
-	VFMLA V26.D2, V16.D2, V27.D2
+	VDUP R3, V23.D2 // r300:tauRef = TauRef
 	MOVD 104(R2), R3
-	VDUP R3, V15.D2 // r304:alpha = Alpha
-	// r311 = Mul r304:alpha r310
-	WORD $0x6e7cddfc // fmul v28.2d, v15.2d, v28.2d
-	WORD $0x6e7bddef // fmul v15.2d, v15.2d, v27.2d
-	VEOR V16.B16, V16.B16, V16.B16 // r293 = 0
-	// r312 = CmpLT r311 r293
-	WORD $0x6efce61a // fcmgt v26.2d, v16.2d, v28.2d
-	WORD $0x6eefe610 // fcmgt v16.2d, v16.2d, v15.2d
-	VEOR V27.B16, V27.B16, V27.B16 // r293 = 0
-	// r313 = Select r312 r293 r311
-	VBSL V28.B16, V27.B16, V26.B16
-	VBSL V15.B16, V27.B16, V16.B16
-	// r314 = Mul r307 r313
-	WORD $0x6e7adf39 // fmul v25.2d, v25.2d, v26.2d
-	WORD $0x6e70ded6 // fmul v22.2d, v22.2d, v16.2d
+	VDUP R3, V22.D2 // r302:alpha = Alpha
+	MOVD 96(R2), R3
+	VDUP R3, V21.D2 // r305:negInvD = NegInvD
+	MOVD 112(R2), R3
+	VDUP R3, V20.D2 // r306:width = Width
 	MOVD 88(R2), R3
-	VDUP R3, V15.D2 // r302:invD = InvD
-	// r3:gV = FMA r314 r302:invD r3:gV
-	VFMLA V15.D2, V25.D2, V6.D2
-	VFMLA V15.D2, V22.D2, V7.D2
-manyskip839:
+	VDUP R3, V19.D2 // r311:invD = InvD
 	MOVD 72(R2), R3
-	VDUP R3, V15.D2 // r316:ka = Ka
-	// r317:hVc = FMA r4:gW r316:ka r3:gV
-	VMOV V6.B16, V16.B16
-	VFMLA V15.D2, V8.D2, V16.D2
-	VMOV V7.B16, V22.B16
-	VFMLA V15.D2, V9.D2, V22.D2
-	MOVD 56(R2), R3
-	VDUP R3, V15.D2 // r21:dtRTau = DtRTau
-	// r318 = Mul r50:ex r21:dtRTau
-	WORD $0x6e6fdeb9 // fmul v25.2d, v21.2d, v15.2d
-	WORD $0x6e6fde4f // fmul v15.2d, v18.2d, v15.2d
-	// r319 = Mul r317:hVc r318
-	WORD $0x6e79de19 // fmul v25.2d, v16.2d, v25.2d
-	WORD $0x6e6fdecf // fmul v15.2d, v22.2d, v15.2d
-	VEOR V26.B16, V26.B16, V26.B16 // r293 = 0
-	// r320:gI = Select r301:refr r293 r319
-	VBIT V20.B16, V26.B16, V25.B16
-	VBIF V19.B16, V15.B16, V26.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V15.D2 // r49 = 1
+	VDUP R3, V18.D2 // r323:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V27.D2 // r321:keep = Keep
-	// r322 = Select r301:refr r49 r321:keep
-	VMOV V20.B16, V28.B16
-	VBSL V27.B16, V15.B16, V28.B16
-	VBIF V19.B16, V27.B16, V15.B16
-	// r323 = Mul r4:gW r322
-	WORD $0x6e7cdd08 // fmul v8.2d, v8.2d, v28.2d
-	WORD $0x6e6fdd29 // fmul v9.2d, v9.2d, v15.2d
-	// r4:gW = Sub r323 r320:gI
-	WORD $0x4ef9d508 // fsub v8.2d, v8.2d, v25.2d
-	WORD $0x4efad529 // fsub v9.2d, v9.2d, v26.2d
-	// r325:q = Mul r155:dphi r24:F
-	WORD $0x6e6edf18 // fmul v24.2d, v24.2d, v14.2d
-	WORD $0x6e6adef7 // fmul v23.2d, v23.2d, v10.2d
+	VDUP R3, V17.D2 // r328:keep = Keep
 	MOVD 120(R2), R3
-	VDUP R3, V10.D2 // r326:dtCTau2 = DtCTau2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V14.D2 // r49 = 1
-	// r327 = FMA r325:q r326:dtCTau2 r49
-	VMOV V14.B16, V15.B16
-	VFMLA V10.D2, V24.D2, V15.D2
-	VFMLA V10.D2, V23.D2, V14.D2
-	// r328 = FMA r50:ex r26:z r327
-	VFMLA V17.D2, V21.D2, V15.D2
-	VFMLA V11.D2, V18.D2, V14.D2
-	// r329 = Mul r317:hVc r328
-	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
-	WORD $0x6e6edece // fmul v14.2d, v22.2d, v14.2d
-	// r330:hv = Select r301:refr r3:gV r329
-	VBIF V20.B16, V15.B16, V6.B16
-	VBIF V19.B16, V14.B16, V7.B16
-	// r331 = Imm 0x0
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	// If GG
-	CBZ R14, manyskip840
-	MOVD 56(R2), R3
-	VDUP R3, V14.D2 // r21:dtRTau = DtRTau
-	// r332 = Mul r317:hVc r21:dtRTau
-	WORD $0x6e6ede0f // fmul v15.2d, v16.2d, v14.2d
-	WORD $0x6e6edece // fmul v14.2d, v22.2d, v14.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V17.D2 // r107 = -1
-	// r333 = Mul r332 r107
-	WORD $0x6e71ddef // fmul v15.2d, v15.2d, v17.2d
-	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
-	// r334 = FMA r50:ex r9:vr r325:q
-	VFMLA V13.D2, V21.D2, V24.D2
-	VFMLA V12.D2, V18.D2, V23.D2
-	// r335 = Mul r333 r334
-	WORD $0x6e78ddef // fmul v15.2d, v15.2d, v24.2d
-	WORD $0x6e77ddce // fmul v14.2d, v14.2d, v23.2d
-	VEOR V12.B16, V12.B16, V12.B16 // r293 = 0
-	// r331 = Select r301:refr r293 r335
-	VMOV V20.B16, V10.B16
-	VBSL V15.B16, V12.B16, V10.B16
-	VMOV V19.B16, V11.B16
-	VBSL V14.B16, V12.B16, V11.B16
-manyskip840:
-	MOVD 0(R2), R3
-	VDUP R3, V12.D2 // r5:vTh = VTh
-	// r337 = Sub r0:V r5:vTh
-	WORD $0x4eecd40d // fsub v13.2d, v0.2d, v12.2d
-	WORD $0x4eecd42c // fsub v12.2d, v1.2d, v12.2d
-	// r338 = Abs r337
-	WORD $0x4ee0f9ad // fabs v13.2d, v13.2d
-	WORD $0x4ee0f98c // fabs v12.2d, v12.2d
-	MOVD 96(R2), R3
-	VDUP R3, V14.D2 // r303:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V15.D2 // r305:width = Width
-	// r339 = FMA r338 r303:negInvD r305:width
-	VMOV V15.B16, V17.B16
-	VFMLA V14.D2, V13.D2, V17.D2
-	VFMLA V14.D2, V12.D2, V15.D2
-	MOVD 104(R2), R3
-	VDUP R3, V12.D2 // r304:alpha = Alpha
-	// r340 = Mul r304:alpha r339
-	WORD $0x6e71dd91 // fmul v17.2d, v12.2d, v17.2d
-	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r293 = 0
-	// r341 = CmpLT r340 r293
-	WORD $0x6ef1e5ae // fcmgt v14.2d, v13.2d, v17.2d
-	WORD $0x6eece5ad // fcmgt v13.2d, v13.2d, v12.2d
-	VEOR V15.B16, V15.B16, V15.B16 // r293 = 0
-	// r342 = Select r341 r293 r340
-	VBSL V17.B16, V15.B16, V14.B16
-	VBSL V12.B16, V15.B16, V13.B16
-	MOVD 88(R2), R3
-	VDUP R3, V12.D2 // r302:invD = InvD
-	// r343 = Mul r342 r302:invD
-	WORD $0x6e6cddcf // fmul v15.2d, v14.2d, v12.2d
-	WORD $0x6e6cddac // fmul v12.2d, v13.2d, v12.2d
-	MOVD 24(R2), R3
-	VDUP R3, V17.D2 // r10:b = B
-	// r344 = Mul r4:gW r10:b
-	WORD $0x6e71dd12 // fmul v18.2d, v8.2d, v17.2d
-	WORD $0x6e71dd31 // fmul v17.2d, v9.2d, v17.2d
-	// r345 = Mul r344 r343
-	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
-	WORD $0x6e6cde31 // fmul v17.2d, v17.2d, v12.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V12.D2 // r49 = 1
-	// r346 = Sub r49 r342
-	WORD $0x4eeed58e // fsub v14.2d, v12.2d, v14.2d
-	WORD $0x4eedd58c // fsub v12.2d, v12.2d, v13.2d
-	// r3:gV = FMA r330:hv r346 r345
-	VMOV V18.B16, V13.B16
-	VFMLA V14.D2, V6.D2, V13.D2
-	VMOV V13.B16, V6.B16
-	VMOV V17.B16, V13.B16
-	VFMLA V12.D2, V7.D2, V13.D2
-	VMOV V13.B16, V7.B16
-	// If GI
-	CBZ R13, manyskip841
-	// Store GI r320:gI
-	FMOVQ F26, 16(R13)
-	VST1.P [V25.D2], (R13)(R24)
-manyskip841:
-	// If GG
-	CBZ R14, manyskip842
-	// Store GG r331
-	FMOVQ F11, 16(R14)
-	VST1.P [V10.D2], (R14)(R25)
-manyskip842:
-	// If GDelta
-	CBZ R15, manyskip843
-	VEOR V10.B16, V10.B16, V10.B16 // r293 = 0
-	// r348 = Select r301:refr r293 r317:hVc
-	VBSL V16.B16, V10.B16, V20.B16
-	VBSL V22.B16, V10.B16, V19.B16
-	// Store GDelta r348
-	FMOVQ F19, 16(R15)
-	VST1.P [V20.D2], (R15)(R26)
-manyskip843:
-	SUBS $1, R16
-	BNE manystep831
-	// Store GV r3:gV
-	FMOVQ F6, -32(R10)
-	FMOVQ F7, -16(R10)
-	// Store GW r4:gW
-	FMOVQ F8, -32(R11)
-	FMOVQ F9, -16(R11)
-	ADD $4, R19
-	SUBS $4, R1
-	BGE manyloop2
-manyloop2end:
-	ADD $4, R1
+	VDUP R3, V16.D2 // r333:dtCTau2 = DtCTau2
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -41864,57 +38548,53 @@ manyloop1:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil862
+	CBZ R7, manynil518
 	ADD R19<<3, R7, R7
-manynil862:
+manynil518:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil863
+	CBZ R8, manynil519
 	ADD R19<<3, R8, R8
-manynil863:
+manynil519:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil864
+	CBZ R9, manynil520
 	ADD R19<<3, R9, R9
-manynil864:
+manynil520:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil865
+	CBZ R12, manynil521
 	ADD R19<<3, R12, R12
-manynil865:
+manynil521:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil866
+	CBZ R13, manynil522
 	ADD R19<<3, R13, R13
-manynil866:
+manynil522:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil867
+	CBZ R14, manynil523
 	ADD R19<<3, R14, R14
-manynil867:
+manynil523:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil868
+	CBZ R15, manynil524
 	ADD R19<<3, R15, R15
-manynil868:
-manystep851:
-	MOVD 0(R2), R3
-	VDUP R3, V5.D2 // r5:vTh = VTh
+manynil524:
+manystep507:
 	// r6:spk = CmpGE r0:V r5:vTh
-	WORD $0x6e65e405 // fcmge v5.2d, v0.2d, v5.2d
+	WORD $0x6e7fe405 // fcmge v5.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
 	VDUP R3, V6.D2 // r7:vThRst = VThRst
 	// r8:vs = Sub r0:V r7:vThRst
 	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
 	// r9:vr = Select r6:spk r8:vs r0:V
 	VBIF V5.B16, V0.B16, V6.B16
-	MOVD 24(R2), R3
-	VDUP R3, V7.D2 // r10:b = B
 	// r11:wb = Add r1:W r10:b
-	WORD $0x4e67d427 // fadd v7.2d, v1.2d, v7.2d
+	WORD $0x4e7ed427 // fadd v7.2d, v1.2d, v30.2d
 	// r12:u = Select r6:spk r11:wb r1:W
 	VBSL V1.B16, V7.B16, V5.B16
 	// r13:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip852
+	CBZ R7, manyskip508
 	// r13:in = Load I
 	VLD1.P (R7)(R20), [V7.D2]
-manyskip852:
+manyskip508:
 	MOVD 32(R2), R3
 	VDUP R3, V8.D2 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -41927,151 +38607,139 @@ manyskip852:
 	WORD $0x6e69dd0a // fmul v10.2d, v8.2d, v9.2d
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ee5d4e7 // fsub v7.2d, v7.2d, v5.2d
-	MOVD 56(R2), R3
-	VDUP R3, V5.D2 // r21:dtRTau = DtRTau
 	// r23:drive = Mul r21:dtRTau r22:iu
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
-	MOVD 48(R2), R3
-	VDUP R3, V7.D2 // r19:dtCTau = DtCTau
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-	VFMLA V10.D2, V7.D2, V5.D2
+	VFMLA V10.D2, V29.D2, V7.D2
 	// r25:a1a2 = Add r16:a1 r18:a2
 	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
-	MOVD 48(R2), R3
-	VDUP R3, V7.D2 // r19:dtCTau = DtCTau
 	// r26:z = Mul r19:dtCTau r25:a1a2
-	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
+	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	// If G
-	CBZ R9, manyskip853
+	CBZ R9, manyskip509
 	// r27 = Load G
-	VLD1.P (R9)(R22), [V8.D2]
-	MOVD 56(R2), R3
-	VDUP R3, V9.D2 // r21:dtRTau = DtRTau
+	VLD1.P (R9)(R22), [V5.D2]
 	// r28:gd = Mul r21:dtRTau r27
-	WORD $0x6e68dd29 // fmul v9.2d, v9.2d, v8.2d
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
 	// r26:z = Sub r26:z r28:gd
-	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	WORD $0x4ee5d508 // fsub v8.2d, v8.2d, v5.2d
 	// r30 = Imm 0x0
-	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
 	// r31:gv = FMA r28:gd r9:vr r30
-	VFMLA V6.D2, V9.D2, V8.D2
+	VFMLA V6.D2, V5.D2, V9.D2
 	// r24:F = Sub r24:F r31:gv
-	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
-manyskip853:
+	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+manyskip509:
 	// r33:az = Abs r26:z
-	WORD $0x4ee0f8e8 // fabs v8.2d, v7.2d
+	WORD $0x4ee0f905 // fabs v5.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2 // r34 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V10.D2 // r35 = 2.48015873015873e-05
 	// r36 = FMA r34 r26:z r35
-	VFMLA V7.D2, V9.D2, V10.D2
+	VFMLA V8.D2, V9.D2, V10.D2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V9.D2 // r37 = 0.0001984126984126984
 	// r38 = FMA r36 r26:z r37
-	VFMLA V7.D2, V10.D2, V9.D2
+	VFMLA V8.D2, V10.D2, V9.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V10.D2 // r39 = 0.001388888888888889
 	// r40 = FMA r38 r26:z r39
-	VFMLA V7.D2, V9.D2, V10.D2
+	VFMLA V8.D2, V9.D2, V10.D2
 	MOVD $0x3f81111111111111, R3
 	VDUP R3, V9.D2 // r41 = 0.008333333333333333
 	// r42 = FMA r40 r26:z r41
-	VFMLA V7.D2, V10.D2, V9.D2
+	VFMLA V8.D2, V10.D2, V9.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V10.D2 // r43 = 0.041666666666666664
 	// r44 = FMA r42 r26:z r43
-	VFMLA V7.D2, V9.D2, V10.D2
+	VFMLA V8.D2, V9.D2, V10.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V9.D2 // r45 = 0.16666666666666666
 	// r46 = FMA r44 r26:z r45
-	VFMLA V7.D2, V10.D2, V9.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V10.D2 // r47 = 0.5
+	VFMLA V8.D2, V10.D2, V9.D2
 	// r48 = FMA r46 r26:z r47
-	VFMLA V7.D2, V9.D2, V10.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V9.D2 // r49 = 1
+	VMOV V27.B16, V10.B16
+	VFMLA V8.D2, V9.D2, V10.D2
 	// r50:ex = FMA r48 r26:z r49
-	VFMLA V7.D2, V10.D2, V9.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V10.D2, V9.D2
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V10.D2 // r51 = 0.0625
 	// r52:large = CmpGT r33:az r51
-	WORD $0x6eeae50a // fcmgt v10.2d, v8.2d, v10.2d
+	WORD $0x6eeae4aa // fcmgt v10.2d, v5.2d, v10.2d
 	// Rare r52:large
 	WORD $0x6eb0a94b // umaxv s11, v10.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare854
+	CBZW R3, manyrare510
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r54 = 7.647163731819816e-13
 	// r55 = FMA r53 r26:z r54
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V11.D2 // r56 = 1.1470745597729725e-11
 	// r57 = FMA r55 r26:z r56
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r58 = 1.6059043836821613e-10
 	// r59 = FMA r57 r26:z r58
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V11.D2 // r60 = 2.08767569878681e-09
 	// r61 = FMA r59 r26:z r60
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r62 = 2.505210838544172e-08
 	// r63 = FMA r61 r26:z r62
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V11.D2 // r64 = 2.755731922398589e-07
 	// r65 = FMA r63 r26:z r64
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r34 = 2.7557319223985893e-06
 	// r66 = FMA r65 r26:z r34
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V11.D2 // r35 = 2.48015873015873e-05
 	// r67 = FMA r66 r26:z r35
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V12.D2 // r37 = 0.0001984126984126984
 	// r68 = FMA r67 r26:z r37
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V11.D2 // r39 = 0.001388888888888889
 	// r69 = FMA r68 r26:z r39
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f81111111111111, R3
 	VDUP R3, V12.D2 // r41 = 0.008333333333333333
 	// r70 = FMA r69 r26:z r41
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V11.D2 // r43 = 0.041666666666666664
 	// r71 = FMA r70 r26:z r43
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V12.D2 // r45 = 0.16666666666666666
 	// r72 = FMA r71 r26:z r45
-	VFMLA V7.D2, V11.D2, V12.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	VFMLA V8.D2, V11.D2, V12.D2
 	// r73 = FMA r72 r26:z r47
-	VFMLA V7.D2, V12.D2, V11.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V12.D2 // r49 = 1
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
 	// r74:taylor = FMA r73 r26:z r49
-	VFMLA V7.D2, V11.D2, V12.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V11.D2 // r75 = 720
 	// r76 = CmpGT r26:z r75
-	WORD $0x6eebe4eb // fcmgt v11.2d, v7.2d, v11.2d
+	WORD $0x6eebe50b // fcmgt v11.2d, v8.2d, v11.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r75 = 720
 	// r77:zl = Select r76 r75 r26:z
-	VBSL V7.B16, V13.B16, V11.B16
+	VBSL V8.B16, V13.B16, V11.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V13.D2 // r78 = -708
 	// r79 = CmpLT r77:zl r78
@@ -42152,13 +38820,11 @@ manyskip853:
 	VDUP R3, V16.D2 // r45 = 0.16666666666666666
 	// r101 = FMA r100 r88:r r45
 	VFMLA V13.D2, V14.D2, V16.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V14.D2 // r47 = 0.5
 	// r102 = FMA r101 r88:r r47
+	VMOV V27.B16, V14.B16
 	VFMLA V13.D2, V16.D2, V14.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r49 = 1
 	// r103:q = FMA r102 r88:r r49
+	VMOV V26.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V14.D2 // r104 = 60
@@ -42184,40 +38850,36 @@ manyskip853:
 	// r113 = Shl 52 r112
 	VSHL $52, V14.D2, V14.D2
 	// r114:pow2 = FromBits r113
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V17.D2 // r49 = 1
 	// r115:oneMinus = Sub r49 r114:pow2
-	WORD $0x4eeed631 // fsub v17.2d, v17.2d, v14.2d
+	WORD $0x4eeed74e // fsub v14.2d, v26.2d, v14.2d
 	// r116 = FMA r88:r r103:q r115:oneMinus
-	VFMLA V16.D2, V13.D2, V17.D2
+	VFMLA V16.D2, V13.D2, V14.D2
 	// r117:y = Div r116 r77:zl
-	WORD $0x6e6bfe31 // fdiv v17.2d, v17.2d, v11.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	WORD $0x6e6bfdce // fdiv v14.2d, v14.2d, v11.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
+	VFMLA V27.D2, V15.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
-	// r118 = FMA r84:k r47 r81
-	VFMLA V11.D2, V15.D2, V13.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
 	// r119:kHalf = Sub r118 r81
-	WORD $0x4eebd5ad // fsub v13.2d, v13.2d, v11.2d
+	WORD $0x4eedd56b // fsub v11.2d, v11.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
 	// r120 = Add r119:kHalf r81
-	WORD $0x4e6bd5ab // fadd v11.2d, v13.2d, v11.2d
+	WORD $0x4e6dd56d // fadd v13.2d, v11.2d, v13.2d
 	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r111 = 5.054e-321
+	VDUP R3, V16.D2 // r111 = 5.054e-321
 	// r122 = IAdd r121:kBits r111
-	VADD V14.D2, V11.D2, V11.D2
+	VADD V16.D2, V13.D2, V13.D2
 	// r123 = Shl 52 r122
-	VSHL $52, V11.D2, V11.D2
+	VSHL $52, V13.D2, V13.D2
 	// r124:pow2 = FromBits r123
 	// r125 = Mul r117:y r124:pow2
-	WORD $0x6e6bde31 // fmul v17.2d, v17.2d, v11.2d
+	WORD $0x6e6dddce // fmul v14.2d, v14.2d, v13.2d
 	// r126 = Sub r84:k r119:kHalf
-	WORD $0x4eedd5ef // fsub v15.2d, v15.2d, v13.2d
+	WORD $0x4eebd5ef // fsub v15.2d, v15.2d, v11.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
 	// r127 = Add r126 r81
@@ -42231,150 +38893,148 @@ manyskip853:
 	VSHL $52, V15.D2, V15.D2
 	// r131:pow2 = FromBits r130
 	// r132:big = Mul r125 r131:pow2
-	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
 	// r133 = CmpLE r33:az r47
-	WORD $0x6e68e568 // fcmge v8.2d, v11.2d, v8.2d
+	WORD $0x6e65e765 // fcmge v5.2d, v27.2d, v5.2d
 	// r134:far = Select r133 r74:taylor r132:big
-	VBSL V17.B16, V12.B16, V8.B16
+	VBSL V14.B16, V12.B16, V5.B16
 	// r50:ex = Select r52:large r134:far r50:ex
-	VBIT V10.B16, V8.B16, V9.B16
-manyrare854:
+	VBIT V10.B16, V5.B16, V9.B16
+	MOVD 120(R2), R3
+	VDUP R3, V16.D2
+	MOVD 64(R2), R3
+	VDUP R3, V17.D2
+manyrare510:
 	// r135:vc = FMA r50:ex r24:F r9:vr
-	VMOV V6.B16, V8.B16
-	VFMLA V5.D2, V9.D2, V8.D2
+	VMOV V6.B16, V5.B16
+	VFMLA V7.D2, V9.D2, V5.D2
 	// If Delta
-	CBZ R8, manyskip855
+	CBZ R8, manyskip511
 	// r136 = Load Delta
 	VLD1.P (R8)(R21), [V11.D2]
 	// r135:vc = Add r135:vc r136
-	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
-manyskip855:
+	WORD $0x4e6bd4a5 // fadd v5.2d, v5.2d, v11.2d
+manyskip511:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V11.D2 // r138 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
 	VDUP R3, V12.D2 // r139 = 2.48015873015873e-06
 	// r140 = FMA r138 r26:z r139
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3ef71de3a556c734, R3
 	VDUP R3, V11.D2 // r141 = 2.2045855379188714e-05
 	// r142 = FMA r140 r26:z r141
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f26c16c16c16c17, R3
 	VDUP R3, V12.D2 // r143 = 0.00017361111111111112
 	// r144 = FMA r142 r26:z r143
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3f53813813813814, R3
 	VDUP R3, V11.D2 // r145 = 0.0011904761904761906
 	// r146 = FMA r144 r26:z r145
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f7c71c71c71c71c, R3
 	VDUP R3, V12.D2 // r147 = 0.006944444444444444
 	// r148 = FMA r146 r26:z r147
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V11.D2 // r149 = 0.03333333333333333
 	// r150 = FMA r148 r26:z r149
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3fc0000000000000, R3
 	VDUP R3, V12.D2 // r151 = 0.125
 	// r152 = FMA r150 r26:z r151
-	VFMLA V7.D2, V11.D2, V12.D2
-	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V11.D2 // r153 = 0.3333333333333333
+	VFMLA V8.D2, V11.D2, V12.D2
 	// r154 = FMA r152 r26:z r153
-	VFMLA V7.D2, V12.D2, V11.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V12.D2 // r47 = 0.5
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
 	// r155:dphi = FMA r154 r26:z r47
-	VFMLA V7.D2, V11.D2, V12.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
 	// Rare r52:large
 	WORD $0x6eb0a94b // umaxv s11, v10.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare856
+	CBZW R3, manyrare512
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r156 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
 	VDUP R3, V13.D2 // r157 = 1.4797143443923793e-16
 	// r158 = FMA r156 r26:z r157
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3ce7ea9fe9f51571, R3
 	VDUP R3, V11.D2 // r159 = 2.6552651846596585e-15
 	// r160 = FMA r158 r26:z r159
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3d2952c77030ad4a, R3
 	VDUP R3, V13.D2 // r161 = 4.498331606952833e-14
 	// r162 = FMA r160 r26:z r161
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3d693974a8c07c9d, R3
 	VDUP R3, V11.D2 // r163 = 7.169215998581078e-13
 	// r164 = FMA r162 r26:z r163
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3da78af56a4d411b, R3
 	VDUP R3, V13.D2 // r165 = 1.0706029224547743e-11
 	// r166 = FMA r164 r26:z r165
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3de47eaec91c6540, R3
 	VDUP R3, V11.D2 // r167 = 1.4911969277048643e-10
 	// r168 = FMA r166 r26:z r167
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3e208db48ebe51c7, R3
 	VDUP R3, V13.D2 // r169 = 1.9270852604185937e-09
 	// r170 = FMA r168 r26:z r169
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3e58a86a49f629d1, R3
 	VDUP R3, V11.D2 // r171 = 2.296443268665491e-08
 	// r172 = FMA r170 r26:z r171
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V13.D2 // r138 = 2.505210838544172e-07
 	// r173 = FMA r172 r26:z r138
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3ec4ce19ae67b348, R3
 	VDUP R3, V11.D2 // r139 = 2.48015873015873e-06
 	// r174 = FMA r173 r26:z r139
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3ef71de3a556c734, R3
 	VDUP R3, V13.D2 // r141 = 2.2045855379188714e-05
 	// r175 = FMA r174 r26:z r141
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3f26c16c16c16c17, R3
 	VDUP R3, V11.D2 // r143 = 0.00017361111111111112
 	// r176 = FMA r175 r26:z r143
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3f53813813813814, R3
 	VDUP R3, V13.D2 // r145 = 0.0011904761904761906
 	// r177 = FMA r176 r26:z r145
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3f7c71c71c71c71c, R3
 	VDUP R3, V11.D2 // r147 = 0.006944444444444444
 	// r178 = FMA r177 r26:z r147
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V13.D2 // r149 = 0.03333333333333333
 	// r179 = FMA r178 r26:z r149
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3fc0000000000000, R3
 	VDUP R3, V11.D2 // r151 = 0.125
 	// r180 = FMA r179 r26:z r151
-	VFMLA V7.D2, V13.D2, V11.D2
-	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V13.D2 // r153 = 0.3333333333333333
+	VFMLA V8.D2, V13.D2, V11.D2
 	// r181 = FMA r180 r26:z r153
-	VFMLA V7.D2, V11.D2, V13.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	VMOV V25.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
 	// r182 = FMA r181 r26:z r47
-	VFMLA V7.D2, V13.D2, V11.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r75 = 720
 	// r183 = CmpGT r26:z r75
-	WORD $0x6eede4ed // fcmgt v13.2d, v7.2d, v13.2d
+	WORD $0x6eede50d // fcmgt v13.2d, v8.2d, v13.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V14.D2 // r75 = 720
 	// r184 = Select r183 r75 r26:z
-	VBSL V7.B16, V14.B16, V13.B16
+	VBSL V8.B16, V14.B16, V13.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V14.D2 // r78 = -708
 	// r185 = CmpLT r184 r78
@@ -42455,17 +39115,14 @@ manyskip855:
 	VDUP R3, V17.D2 // r45 = 0.16666666666666666
 	// r203 = FMA r202 r190 r45
 	VFMLA V14.D2, V15.D2, V17.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V15.D2 // r47 = 0.5
 	// r204 = FMA r203 r190 r47
+	VMOV V27.B16, V15.B16
 	VFMLA V14.D2, V17.D2, V15.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V17.D2 // r49 = 1
 	// r205 = FMA r204 r190 r49
+	VMOV V26.B16, V17.B16
 	VFMLA V14.D2, V15.D2, V17.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V15.D2 // r49 = 1
 	// r206 = FMA r190 r205 r49
+	VMOV V26.B16, V15.B16
 	VFMLA V17.D2, V14.D2, V15.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r81 = 6.755399441055744e+15
@@ -42486,107 +39143,106 @@ manyskip855:
 	MOVD $0xba1d1ab1c2dccea3, R3
 	VDUP R3, V18.D2 // r214 = -9.183689863795546e-29
 	// r215 = FMA r213 r26:z r214
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
 	VDUP R3, V17.D2 // r216 = 2.4795962632247976e-27
 	// r217 = FMA r215 r26:z r216
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
 	VDUP R3, V18.D2 // r218 = -6.446950284384474e-26
 	// r219 = FMA r217 r26:z r218
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3aff2cf01972f578, R3
 	VDUP R3, V17.D2 // r220 = 1.6117375710961184e-24
 	// r221 = FMA r219 r26:z r220
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbb4761b41316381a, R3
 	VDUP R3, V18.D2 // r222 = -3.868170170630684e-23
 	// r223 = FMA r221 r26:z r222
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3b90ce396db7f853, R3
 	VDUP R3, V17.D2 // r224 = 8.896791392450574e-22
 	// r225 = FMA r223 r26:z r224
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
 	VDUP R3, V18.D2 // r226 = -1.9572941063391263e-20
 	// r227 = FMA r225 r26:z r226
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3c1e542ba4020225, R3
 	VDUP R3, V17.D2 // r228 = 4.110317623312165e-19
 	// r229 = FMA r227 r26:z r228
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbc62f49b46814157, R3
 	VDUP R3, V18.D2 // r230 = -8.22063524662433e-18
 	// r231 = FMA r229 r26:z r230
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3ca6827863b97d97, R3
 	VDUP R3, V17.D2 // r232 = 1.5619206968586225e-16
 	// r233 = FMA r231 r26:z r232
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbce952c77030ad4a, R3
 	VDUP R3, V18.D2 // r234 = -2.8114572543455206e-15
 	// r235 = FMA r233 r26:z r234
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r53 = 4.779477332387385e-14
 	// r236 = FMA r235 r26:z r53
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
 	VDUP R3, V18.D2 // r237 = -7.647163731819816e-13
 	// r238 = FMA r236 r26:z r237
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V17.D2 // r56 = 1.1470745597729725e-11
 	// r239 = FMA r238 r26:z r56
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbde6124613a86d09, R3
 	VDUP R3, V18.D2 // r240 = -1.6059043836821613e-10
 	// r241 = FMA r239 r26:z r240
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V17.D2 // r60 = 2.08767569878681e-09
 	// r242 = FMA r241 r26:z r60
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbe5ae64567f544e4, R3
 	VDUP R3, V18.D2 // r243 = -2.505210838544172e-08
 	// r244 = FMA r242 r26:z r243
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V17.D2 // r64 = 2.755731922398589e-07
 	// r245 = FMA r244 r26:z r64
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbec71de3a556c734, R3
 	VDUP R3, V18.D2 // r246 = -2.7557319223985893e-06
 	// r247 = FMA r245 r26:z r246
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V17.D2 // r35 = 2.48015873015873e-05
 	// r248 = FMA r247 r26:z r35
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbf2a01a01a01a01a, R3
 	VDUP R3, V18.D2 // r249 = -0.0001984126984126984
 	// r250 = FMA r248 r26:z r249
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V17.D2 // r39 = 0.001388888888888889
 	// r251 = FMA r250 r26:z r39
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbf81111111111111, R3
 	VDUP R3, V18.D2 // r252 = -0.008333333333333333
 	// r253 = FMA r251 r26:z r252
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V17.D2 // r43 = 0.041666666666666664
 	// r254 = FMA r253 r26:z r43
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbfc5555555555555, R3
 	VDUP R3, V18.D2 // r255 = -0.16666666666666666
 	// r256 = FMA r254 r26:z r255
-	VFMLA V7.D2, V17.D2, V18.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r47 = 0.5
+	VFMLA V8.D2, V17.D2, V18.D2
 	// r257 = FMA r256 r26:z r47
-	VFMLA V7.D2, V18.D2, V17.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V8.D2, V18.D2, V17.D2
 	// r258 = Mul r212 r257
 	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
 	MOVD $0x404e000000000000, R3
@@ -42597,10 +39253,8 @@ manyskip855:
 	VDUP R3, V18.D2 // r104 = 60
 	// r260 = Select r259 r104 r188
 	VBSL V16.B16, V18.B16, V17.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V18.D2 // r49 = 1
 	// r261 = Sub r184 r49
-	WORD $0x4ef2d5b2 // fsub v18.2d, v13.2d, v18.2d
+	WORD $0x4efad5b2 // fsub v18.2d, v13.2d, v26.2d
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V19.D2 // r107 = -1
 	// r262 = Mul r260 r107
@@ -42623,32 +39277,30 @@ manyskip855:
 	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
 	// r270 = Div r269 r184
 	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V13.D2 // r47 = 0.5
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	// r271 = FMA r188 r47 r81
+	VFMLA V27.D2, V16.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
-	// r271 = FMA r188 r47 r81
-	VFMLA V13.D2, V16.D2, V15.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
 	// r272 = Sub r271 r81
-	WORD $0x4eedd5ef // fsub v15.2d, v15.2d, v13.2d
+	WORD $0x4eefd5ad // fsub v13.2d, v13.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
 	// r273 = Add r272 r81
-	WORD $0x4e6dd5ed // fadd v13.2d, v15.2d, v13.2d
+	WORD $0x4e6fd5af // fadd v15.2d, v13.2d, v15.2d
 	// r274:kBits = Bits r273
 	MOVD $0x3ff, R3
 	VDUP R3, V18.D2 // r111 = 5.054e-321
 	// r275 = IAdd r274:kBits r111
-	VADD V18.D2, V13.D2, V13.D2
+	VADD V18.D2, V15.D2, V15.D2
 	// r276 = Shl 52 r275
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V15.D2, V15.D2
 	// r277:pow2 = FromBits r276
 	// r278 = Mul r270 r277:pow2
-	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
 	// r279 = Sub r188 r272
-	WORD $0x4eefd610 // fsub v16.2d, v16.2d, v15.2d
+	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
 	// r280 = Add r279 r81
@@ -42663,200 +39315,160 @@ manyskip855:
 	// r284:pow2 = FromBits r283
 	// r285 = Mul r278 r284:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V13.D2 // r49 = 1
 	// r286 = Div r49 r26:z
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	WORD $0x6e68ff4d // fdiv v13.2d, v26.2d, v8.2d
 	// r287 = Div r286 r26:z
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V15.D2 // r49 = 1
+	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	// r288 = CmpGT r26:z r49
-	WORD $0x6eefe4ef // fcmgt v15.2d, v7.2d, v15.2d
+	WORD $0x6efae50f // fcmgt v15.2d, v8.2d, v26.2d
 	// r289 = Select r288 r285 r182
 	VBSL V11.B16, V17.B16, V15.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V11.D2 // r290 = -3
 	// r291 = CmpGE r26:z r290
-	WORD $0x6e6be4eb // fcmge v11.2d, v7.2d, v11.2d
+	WORD $0x6e6be50b // fcmge v11.2d, v8.2d, v11.2d
 	// r292 = Select r291 r258 r285
 	VBSL V17.B16, V14.B16, V11.B16
-	VEOR V14.B16, V14.B16, V14.B16 // r293 = 0
 	// r294 = CmpLT r26:z r293
-	WORD $0x6ee7e5ce // fcmgt v14.2d, v14.2d, v7.2d
+	WORD $0x6ee8e70e // fcmgt v14.2d, v24.2d, v8.2d
 	// r295 = Select r294 r292 r289
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V11.D2 // r78 = -708
 	// r296 = CmpLT r26:z r78
-	WORD $0x6ee7e56b // fcmgt v11.2d, v11.2d, v7.2d
+	WORD $0x6ee8e56b // fcmgt v11.2d, v11.2d, v8.2d
 	// r297 = Select r296 r287 r295
 	VBSL V14.B16, V13.B16, V11.B16
 	// r155:dphi = Select r52:large r297 r155:dphi
 	VBIT V10.B16, V11.B16, V12.B16
-manyrare856:
+	MOVD 120(R2), R3
+	VDUP R3, V16.D2
+	MOVD 64(R2), R3
+	VDUP R3, V17.D2
+	MOVD 72(R2), R3
+	VDUP R3, V18.D2
+	MOVD 88(R2), R3
+	VDUP R3, V19.D2
+manyrare512:
 	// r298 = Time
 	VLD1R.P 8(R17), [V10.D2]
 	// r299 = Sub r298 r2:Last
 	WORD $0x4ee2d54a // fsub v10.2d, v10.2d, v2.2d
-	MOVD 80(R2), R3
-	VDUP R3, V11.D2 // r300:tauRef = TauRef
 	// r301:refr = CmpLT r299 r300:tauRef
-	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	WORD $0x6eeae6ea // fcmgt v10.2d, v23.2d, v10.2d
+	// r303 = Sub r0:V r5:vTh
+	WORD $0x4effd40b // fsub v11.2d, v0.2d, v31.2d
+	// r304 = Abs r303
+	WORD $0x4ee0f96b // fabs v11.2d, v11.2d
+	// r307 = FMA r304 r305:negInvD r306:width
+	VMOV V20.B16, V13.B16
+	VFMLA V21.D2, V11.D2, V13.D2
+	// r308 = Mul r302:alpha r307
+	WORD $0x6e6ddecd // fmul v13.2d, v22.2d, v13.2d
+	// r309 = CmpLT r308 r293
+	WORD $0x6eede70b // fcmgt v11.2d, v24.2d, v13.2d
+	// r310 = Select r309 r293 r308
+	VBSL V13.B16, V24.B16, V11.B16
+	// r312 = Mul r310 r311:invD
+	WORD $0x6e73dd6d // fmul v13.2d, v11.2d, v19.2d
 	// If GSpike
-	CBZ R12, manyskip857
-	// r306 = Select r301:refr r9:vr r135:vc
-	VBIT V10.B16, V6.B16, V8.B16
-	// r307 = Load GSpike
-	VLD1.P (R12)(R23), [V11.D2]
-	MOVD 0(R2), R3
-	VDUP R3, V13.D2 // r5:vTh = VTh
-	// r308 = Sub r306 r5:vTh
-	WORD $0x4eedd508 // fsub v8.2d, v8.2d, v13.2d
-	// r309 = Abs r308
-	WORD $0x4ee0f908 // fabs v8.2d, v8.2d
-	MOVD 96(R2), R3
-	VDUP R3, V13.D2 // r303:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V14.D2 // r305:width = Width
-	// r310 = FMA r309 r303:negInvD r305:width
-	VFMLA V13.D2, V8.D2, V14.D2
-	MOVD 104(R2), R3
-	VDUP R3, V8.D2 // r304:alpha = Alpha
-	// r311 = Mul r304:alpha r310
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r293 = 0
-	// r312 = CmpLT r311 r293
-	WORD $0x6ee8e5ad // fcmgt v13.2d, v13.2d, v8.2d
-	VEOR V14.B16, V14.B16, V14.B16 // r293 = 0
-	// r313 = Select r312 r293 r311
-	VBSL V8.B16, V14.B16, V13.B16
-	// r314 = Mul r307 r313
-	WORD $0x6e6ddd6b // fmul v11.2d, v11.2d, v13.2d
-	MOVD 88(R2), R3
-	VDUP R3, V8.D2 // r302:invD = InvD
-	// r3:gV = FMA r314 r302:invD r3:gV
-	VFMLA V8.D2, V11.D2, V3.D2
-manyskip857:
-	MOVD 72(R2), R3
-	VDUP R3, V8.D2 // r316:ka = Ka
-	// r317:hVc = FMA r4:gW r316:ka r3:gV
-	VMOV V3.B16, V11.B16
-	VFMLA V8.D2, V4.D2, V11.D2
-	MOVD 56(R2), R3
-	VDUP R3, V8.D2 // r21:dtRTau = DtRTau
-	// r318 = Mul r50:ex r21:dtRTau
-	WORD $0x6e68dd28 // fmul v8.2d, v9.2d, v8.2d
-	// r319 = Mul r317:hVc r318
-	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r293 = 0
-	// r320:gI = Select r301:refr r293 r319
-	VBIF V10.B16, V8.B16, V13.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V8.D2 // r49 = 1
-	MOVD 64(R2), R3
-	VDUP R3, V14.D2 // r321:keep = Keep
-	// r322 = Select r301:refr r49 r321:keep
-	VBIF V10.B16, V14.B16, V8.B16
-	// r323 = Mul r4:gW r322
-	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
-	// r4:gW = Sub r323 r320:gI
-	WORD $0x4eedd484 // fsub v4.2d, v4.2d, v13.2d
-	// r325:q = Mul r155:dphi r24:F
-	WORD $0x6e65dd8c // fmul v12.2d, v12.2d, v5.2d
-	MOVD 120(R2), R3
-	VDUP R3, V5.D2 // r326:dtCTau2 = DtCTau2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V8.D2 // r49 = 1
-	// r327 = FMA r325:q r326:dtCTau2 r49
-	VFMLA V5.D2, V12.D2, V8.D2
-	// r328 = FMA r50:ex r26:z r327
-	VFMLA V7.D2, V9.D2, V8.D2
-	// r329 = Mul r317:hVc r328
-	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	// r330:hv = Select r301:refr r3:gV r329
-	VBIF V10.B16, V8.B16, V3.B16
-	// r331 = Imm 0x0
-	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R12, manyskip513
+	// r313 = Select r301:refr r9:vr r135:vc
+	VBIT V10.B16, V6.B16, V5.B16
+	// r314 = Load GSpike
+	VLD1.P (R12)(R23), [V14.D2]
+	// r315 = Sub r313 r5:vTh
+	WORD $0x4effd4a5 // fsub v5.2d, v5.2d, v31.2d
+	// r316 = Abs r315
+	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
+	// r317 = FMA r316 r305:negInvD r306:width
+	VMOV V20.B16, V15.B16
+	VFMLA V21.D2, V5.D2, V15.D2
+	// r318 = Mul r302:alpha r317
+	WORD $0x6e6fdecf // fmul v15.2d, v22.2d, v15.2d
+	// r319 = CmpLT r318 r293
+	WORD $0x6eefe705 // fcmgt v5.2d, v24.2d, v15.2d
+	// r320 = Select r319 r293 r318
+	VBSL V15.B16, V24.B16, V5.B16
+	// r321 = Mul r314 r320
+	WORD $0x6e65ddce // fmul v14.2d, v14.2d, v5.2d
+	// r3:gV = FMA r321 r311:invD r3:gV
+	VFMLA V19.D2, V14.D2, V3.D2
+manyskip513:
+	// r324:hVc = FMA r4:gW r323:ka r3:gV
+	VMOV V3.B16, V5.B16
+	VFMLA V18.D2, V4.D2, V5.D2
+	// r325 = Mul r50:ex r21:dtRTau
+	WORD $0x6e7cdd2e // fmul v14.2d, v9.2d, v28.2d
+	// r326 = Mul r324:hVc r325
+	WORD $0x6e6edcae // fmul v14.2d, v5.2d, v14.2d
+	// r327:gI = Select r301:refr r293 r326
+	VBIT V10.B16, V24.B16, V14.B16
+	// r329 = Select r301:refr r49 r328:keep
+	VMOV V10.B16, V15.B16
+	VBSL V17.B16, V26.B16, V15.B16
+	// r330 = Mul r4:gW r329
+	WORD $0x6e6fdc84 // fmul v4.2d, v4.2d, v15.2d
+	// r4:gW = Sub r330 r327:gI
+	WORD $0x4eeed484 // fsub v4.2d, v4.2d, v14.2d
+	// r332:q = Mul r155:dphi r24:F
+	WORD $0x6e67dd8c // fmul v12.2d, v12.2d, v7.2d
+	// r334 = FMA r332:q r333:dtCTau2 r49
+	VMOV V26.B16, V7.B16
+	VFMLA V16.D2, V12.D2, V7.D2
+	// r335 = FMA r50:ex r26:z r334
+	VFMLA V8.D2, V9.D2, V7.D2
+	// r336 = Mul r324:hVc r335
+	WORD $0x6e67dca7 // fmul v7.2d, v5.2d, v7.2d
+	// r337:hv = Select r301:refr r3:gV r336
+	VBIF V10.B16, V7.B16, V3.B16
+	// r338 = Imm 0x0
+	VEOR V7.B16, V7.B16, V7.B16
 	// If GG
-	CBZ R14, manyskip858
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r21:dtRTau = DtRTau
-	// r332 = Mul r317:hVc r21:dtRTau
-	WORD $0x6e67dd67 // fmul v7.2d, v11.2d, v7.2d
+	CBZ R14, manyskip514
+	// r339 = Mul r324:hVc r21:dtRTau
+	WORD $0x6e7cdca8 // fmul v8.2d, v5.2d, v28.2d
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V8.D2 // r107 = -1
-	// r333 = Mul r332 r107
-	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
-	// r334 = FMA r50:ex r9:vr r325:q
+	VDUP R3, V15.D2 // r107 = -1
+	// r340 = Mul r339 r107
+	WORD $0x6e6fdd08 // fmul v8.2d, v8.2d, v15.2d
+	// r341 = FMA r50:ex r9:vr r332:q
 	VFMLA V6.D2, V9.D2, V12.D2
-	// r335 = Mul r333 r334
-	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
-	VEOR V6.B16, V6.B16, V6.B16 // r293 = 0
-	// r331 = Select r301:refr r293 r335
-	VMOV V10.B16, V5.B16
-	VBSL V7.B16, V6.B16, V5.B16
-manyskip858:
-	MOVD 0(R2), R3
-	VDUP R3, V6.D2 // r5:vTh = VTh
-	// r337 = Sub r0:V r5:vTh
-	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
-	// r338 = Abs r337
-	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	MOVD 96(R2), R3
-	VDUP R3, V7.D2 // r303:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V8.D2 // r305:width = Width
-	// r339 = FMA r338 r303:negInvD r305:width
-	VFMLA V7.D2, V6.D2, V8.D2
-	MOVD 104(R2), R3
-	VDUP R3, V6.D2 // r304:alpha = Alpha
-	// r340 = Mul r304:alpha r339
-	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	VEOR V7.B16, V7.B16, V7.B16 // r293 = 0
-	// r341 = CmpLT r340 r293
-	WORD $0x6ee6e4e7 // fcmgt v7.2d, v7.2d, v6.2d
-	VEOR V8.B16, V8.B16, V8.B16 // r293 = 0
-	// r342 = Select r341 r293 r340
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVD 88(R2), R3
-	VDUP R3, V6.D2 // r302:invD = InvD
-	// r343 = Mul r342 r302:invD
-	WORD $0x6e66dce6 // fmul v6.2d, v7.2d, v6.2d
-	MOVD 24(R2), R3
-	VDUP R3, V8.D2 // r10:b = B
+	// r342 = Mul r340 r341
+	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
+	// r338 = Select r301:refr r293 r342
+	VMOV V10.B16, V7.B16
+	VBSL V8.B16, V24.B16, V7.B16
+manyskip514:
 	// r344 = Mul r4:gW r10:b
-	WORD $0x6e68dc88 // fmul v8.2d, v4.2d, v8.2d
-	// r345 = Mul r344 r343
-	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V6.D2 // r49 = 1
-	// r346 = Sub r49 r342
-	WORD $0x4ee7d4c6 // fsub v6.2d, v6.2d, v7.2d
-	// r3:gV = FMA r330:hv r346 r345
-	VMOV V8.B16, V7.B16
-	VFMLA V6.D2, V3.D2, V7.D2
-	VMOV V7.B16, V3.B16
+	WORD $0x6e7edc86 // fmul v6.2d, v4.2d, v30.2d
+	// r345 = Mul r344 r312
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
+	// r346 = Sub r49 r310
+	WORD $0x4eebd74b // fsub v11.2d, v26.2d, v11.2d
+	// r3:gV = FMA r337:hv r346 r345
+	VMOV V6.B16, V8.B16
+	VFMLA V11.D2, V3.D2, V8.D2
+	VMOV V8.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip859
-	// Store GI r320:gI
-	VST1.P [V13.D2], (R13)(R24)
-manyskip859:
+	CBZ R13, manyskip515
+	// Store GI r327:gI
+	VST1.P [V14.D2], (R13)(R24)
+manyskip515:
 	// If GG
-	CBZ R14, manyskip860
-	// Store GG r331
-	VST1.P [V5.D2], (R14)(R25)
-manyskip860:
+	CBZ R14, manyskip516
+	// Store GG r338
+	VST1.P [V7.D2], (R14)(R25)
+manyskip516:
 	// If GDelta
-	CBZ R15, manyskip861
-	VEOR V5.B16, V5.B16, V5.B16 // r293 = 0
-	// r348 = Select r301:refr r293 r317:hVc
-	VBSL V11.B16, V5.B16, V10.B16
+	CBZ R15, manyskip517
+	// r348 = Select r301:refr r293 r324:hVc
+	VBSL V5.B16, V24.B16, V10.B16
 	// Store GDelta r348
 	VST1.P [V10.D2], (R15)(R26)
-manyskip861:
+manyskip517:
 	SUBS $1, R16
-	BNE manystep851
+	BNE manystep507
 	// Store GV r3:gV
 	FMOVQ F3, -16(R10)
 	// Store GW r4:gW
@@ -42883,58 +39495,54 @@ manytail:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil880
+	CBZ R7, manynil536
 	ADD R19<<3, R7, R7
-manynil880:
+manynil536:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil881
+	CBZ R8, manynil537
 	ADD R19<<3, R8, R8
-manynil881:
+manynil537:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil882
+	CBZ R9, manynil538
 	ADD R19<<3, R9, R9
-manynil882:
+manynil538:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil883
+	CBZ R12, manynil539
 	ADD R19<<3, R12, R12
-manynil883:
+manynil539:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil884
+	CBZ R13, manynil540
 	ADD R19<<3, R13, R13
-manynil884:
+manynil540:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil885
+	CBZ R14, manynil541
 	ADD R19<<3, R14, R14
-manynil885:
+manynil541:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil886
+	CBZ R15, manynil542
 	ADD R19<<3, R15, R15
-manynil886:
-manystep869:
-	MOVD 0(R2), R3
-	VDUP R3, V5.D2 // r5:vTh = VTh
+manynil542:
+manystep525:
 	// r6:spk = CmpGE r0:V r5:vTh
-	WORD $0x6e65e405 // fcmge v5.2d, v0.2d, v5.2d
+	WORD $0x6e7fe405 // fcmge v5.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
 	VDUP R3, V6.D2 // r7:vThRst = VThRst
 	// r8:vs = Sub r0:V r7:vThRst
 	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
 	// r9:vr = Select r6:spk r8:vs r0:V
 	VBIF V5.B16, V0.B16, V6.B16
-	MOVD 24(R2), R3
-	VDUP R3, V7.D2 // r10:b = B
 	// r11:wb = Add r1:W r10:b
-	WORD $0x4e67d427 // fadd v7.2d, v1.2d, v7.2d
+	WORD $0x4e7ed427 // fadd v7.2d, v1.2d, v30.2d
 	// r12:u = Select r6:spk r11:wb r1:W
 	VBSL V1.B16, V7.B16, V5.B16
 	// r13:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip870
+	CBZ R7, manyskip526
 	// r13:in = Load I
 	FMOVD 0(R7), F7
 	ADD R20, R7
-manyskip870:
+manyskip526:
 	MOVD 32(R2), R3
 	VDUP R3, V8.D2 // r15:vRest = VRest
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -42947,151 +39555,139 @@ manyskip870:
 	WORD $0x6e69dd0a // fmul v10.2d, v8.2d, v9.2d
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ee5d4e7 // fsub v7.2d, v7.2d, v5.2d
-	MOVD 56(R2), R3
-	VDUP R3, V5.D2 // r21:dtRTau = DtRTau
 	// r23:drive = Mul r21:dtRTau r22:iu
-	WORD $0x6e67dca5 // fmul v5.2d, v5.2d, v7.2d
-	MOVD 48(R2), R3
-	VDUP R3, V7.D2 // r19:dtCTau = DtCTau
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	// r24:F = FMA r19:dtCTau r20:a12 r23:drive
-	VFMLA V10.D2, V7.D2, V5.D2
+	VFMLA V10.D2, V29.D2, V7.D2
 	// r25:a1a2 = Add r16:a1 r18:a2
 	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
-	MOVD 48(R2), R3
-	VDUP R3, V7.D2 // r19:dtCTau = DtCTau
 	// r26:z = Mul r19:dtCTau r25:a1a2
-	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
+	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	// If G
-	CBZ R9, manyskip871
+	CBZ R9, manyskip527
 	// r27 = Load G
-	FMOVD 0(R9), F8
+	FMOVD 0(R9), F5
 	ADD R22, R9
-	MOVD 56(R2), R3
-	VDUP R3, V9.D2 // r21:dtRTau = DtRTau
 	// r28:gd = Mul r21:dtRTau r27
-	WORD $0x6e68dd29 // fmul v9.2d, v9.2d, v8.2d
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
 	// r26:z = Sub r26:z r28:gd
-	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	WORD $0x4ee5d508 // fsub v8.2d, v8.2d, v5.2d
 	// r30 = Imm 0x0
-	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
 	// r31:gv = FMA r28:gd r9:vr r30
-	VFMLA V6.D2, V9.D2, V8.D2
+	VFMLA V6.D2, V5.D2, V9.D2
 	// r24:F = Sub r24:F r31:gv
-	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
-manyskip871:
+	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+manyskip527:
 	// r33:az = Abs r26:z
-	WORD $0x4ee0f8e8 // fabs v8.2d, v7.2d
+	WORD $0x4ee0f905 // fabs v5.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2 // r34 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V10.D2 // r35 = 2.48015873015873e-05
 	// r36 = FMA r34 r26:z r35
-	VFMLA V7.D2, V9.D2, V10.D2
+	VFMLA V8.D2, V9.D2, V10.D2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V9.D2 // r37 = 0.0001984126984126984
 	// r38 = FMA r36 r26:z r37
-	VFMLA V7.D2, V10.D2, V9.D2
+	VFMLA V8.D2, V10.D2, V9.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V10.D2 // r39 = 0.001388888888888889
 	// r40 = FMA r38 r26:z r39
-	VFMLA V7.D2, V9.D2, V10.D2
+	VFMLA V8.D2, V9.D2, V10.D2
 	MOVD $0x3f81111111111111, R3
 	VDUP R3, V9.D2 // r41 = 0.008333333333333333
 	// r42 = FMA r40 r26:z r41
-	VFMLA V7.D2, V10.D2, V9.D2
+	VFMLA V8.D2, V10.D2, V9.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V10.D2 // r43 = 0.041666666666666664
 	// r44 = FMA r42 r26:z r43
-	VFMLA V7.D2, V9.D2, V10.D2
+	VFMLA V8.D2, V9.D2, V10.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V9.D2 // r45 = 0.16666666666666666
 	// r46 = FMA r44 r26:z r45
-	VFMLA V7.D2, V10.D2, V9.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V10.D2 // r47 = 0.5
+	VFMLA V8.D2, V10.D2, V9.D2
 	// r48 = FMA r46 r26:z r47
-	VFMLA V7.D2, V9.D2, V10.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V9.D2 // r49 = 1
+	VMOV V27.B16, V10.B16
+	VFMLA V8.D2, V9.D2, V10.D2
 	// r50:ex = FMA r48 r26:z r49
-	VFMLA V7.D2, V10.D2, V9.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V10.D2, V9.D2
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V10.D2 // r51 = 0.0625
 	// r52:large = CmpGT r33:az r51
-	WORD $0x6eeae50a // fcmgt v10.2d, v8.2d, v10.2d
+	WORD $0x6eeae4aa // fcmgt v10.2d, v5.2d, v10.2d
 	// Rare r52:large
 	FMOVS F10, R3
-	CBZW R3, manyrare872
+	CBZW R3, manyrare528
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r53 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r54 = 7.647163731819816e-13
 	// r55 = FMA r53 r26:z r54
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V11.D2 // r56 = 1.1470745597729725e-11
 	// r57 = FMA r55 r26:z r56
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r58 = 1.6059043836821613e-10
 	// r59 = FMA r57 r26:z r58
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V11.D2 // r60 = 2.08767569878681e-09
 	// r61 = FMA r59 r26:z r60
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r62 = 2.505210838544172e-08
 	// r63 = FMA r61 r26:z r62
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V11.D2 // r64 = 2.755731922398589e-07
 	// r65 = FMA r63 r26:z r64
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r34 = 2.7557319223985893e-06
 	// r66 = FMA r65 r26:z r34
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V11.D2 // r35 = 2.48015873015873e-05
 	// r67 = FMA r66 r26:z r35
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V12.D2 // r37 = 0.0001984126984126984
 	// r68 = FMA r67 r26:z r37
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V11.D2 // r39 = 0.001388888888888889
 	// r69 = FMA r68 r26:z r39
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f81111111111111, R3
 	VDUP R3, V12.D2 // r41 = 0.008333333333333333
 	// r70 = FMA r69 r26:z r41
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V11.D2 // r43 = 0.041666666666666664
 	// r71 = FMA r70 r26:z r43
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V12.D2 // r45 = 0.16666666666666666
 	// r72 = FMA r71 r26:z r45
-	VFMLA V7.D2, V11.D2, V12.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	VFMLA V8.D2, V11.D2, V12.D2
 	// r73 = FMA r72 r26:z r47
-	VFMLA V7.D2, V12.D2, V11.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V12.D2 // r49 = 1
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
 	// r74:taylor = FMA r73 r26:z r49
-	VFMLA V7.D2, V11.D2, V12.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V11.D2 // r75 = 720
 	// r76 = CmpGT r26:z r75
-	WORD $0x6eebe4eb // fcmgt v11.2d, v7.2d, v11.2d
+	WORD $0x6eebe50b // fcmgt v11.2d, v8.2d, v11.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r75 = 720
 	// r77:zl = Select r76 r75 r26:z
-	VBSL V7.B16, V13.B16, V11.B16
+	VBSL V8.B16, V13.B16, V11.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V13.D2 // r78 = -708
 	// r79 = CmpLT r77:zl r78
@@ -43172,13 +39768,11 @@ manyskip871:
 	VDUP R3, V16.D2 // r45 = 0.16666666666666666
 	// r101 = FMA r100 r88:r r45
 	VFMLA V13.D2, V14.D2, V16.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V14.D2 // r47 = 0.5
 	// r102 = FMA r101 r88:r r47
+	VMOV V27.B16, V14.B16
 	VFMLA V13.D2, V16.D2, V14.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r49 = 1
 	// r103:q = FMA r102 r88:r r49
+	VMOV V26.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V14.D2 // r104 = 60
@@ -43204,40 +39798,36 @@ manyskip871:
 	// r113 = Shl 52 r112
 	VSHL $52, V14.D2, V14.D2
 	// r114:pow2 = FromBits r113
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V17.D2 // r49 = 1
 	// r115:oneMinus = Sub r49 r114:pow2
-	WORD $0x4eeed631 // fsub v17.2d, v17.2d, v14.2d
+	WORD $0x4eeed74e // fsub v14.2d, v26.2d, v14.2d
 	// r116 = FMA r88:r r103:q r115:oneMinus
-	VFMLA V16.D2, V13.D2, V17.D2
+	VFMLA V16.D2, V13.D2, V14.D2
 	// r117:y = Div r116 r77:zl
-	WORD $0x6e6bfe31 // fdiv v17.2d, v17.2d, v11.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	WORD $0x6e6bfdce // fdiv v14.2d, v14.2d, v11.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
+	// r118 = FMA r84:k r47 r81
+	VFMLA V27.D2, V15.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
-	// r118 = FMA r84:k r47 r81
-	VFMLA V11.D2, V15.D2, V13.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
 	// r119:kHalf = Sub r118 r81
-	WORD $0x4eebd5ad // fsub v13.2d, v13.2d, v11.2d
+	WORD $0x4eedd56b // fsub v11.2d, v11.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
 	// r120 = Add r119:kHalf r81
-	WORD $0x4e6bd5ab // fadd v11.2d, v13.2d, v11.2d
+	WORD $0x4e6dd56d // fadd v13.2d, v11.2d, v13.2d
 	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r111 = 5.054e-321
+	VDUP R3, V16.D2 // r111 = 5.054e-321
 	// r122 = IAdd r121:kBits r111
-	VADD V14.D2, V11.D2, V11.D2
+	VADD V16.D2, V13.D2, V13.D2
 	// r123 = Shl 52 r122
-	VSHL $52, V11.D2, V11.D2
+	VSHL $52, V13.D2, V13.D2
 	// r124:pow2 = FromBits r123
 	// r125 = Mul r117:y r124:pow2
-	WORD $0x6e6bde31 // fmul v17.2d, v17.2d, v11.2d
+	WORD $0x6e6dddce // fmul v14.2d, v14.2d, v13.2d
 	// r126 = Sub r84:k r119:kHalf
-	WORD $0x4eedd5ef // fsub v15.2d, v15.2d, v13.2d
+	WORD $0x4eebd5ef // fsub v15.2d, v15.2d, v11.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r81 = 6.755399441055744e+15
 	// r127 = Add r126 r81
@@ -43251,150 +39841,148 @@ manyskip871:
 	VSHL $52, V15.D2, V15.D2
 	// r131:pow2 = FromBits r130
 	// r132:big = Mul r125 r131:pow2
-	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
 	// r133 = CmpLE r33:az r47
-	WORD $0x6e68e568 // fcmge v8.2d, v11.2d, v8.2d
+	WORD $0x6e65e765 // fcmge v5.2d, v27.2d, v5.2d
 	// r134:far = Select r133 r74:taylor r132:big
-	VBSL V17.B16, V12.B16, V8.B16
+	VBSL V14.B16, V12.B16, V5.B16
 	// r50:ex = Select r52:large r134:far r50:ex
-	VBIT V10.B16, V8.B16, V9.B16
-manyrare872:
+	VBIT V10.B16, V5.B16, V9.B16
+	MOVD 120(R2), R3
+	VDUP R3, V16.D2
+	MOVD 64(R2), R3
+	VDUP R3, V17.D2
+manyrare528:
 	// r135:vc = FMA r50:ex r24:F r9:vr
-	VMOV V6.B16, V8.B16
-	VFMLA V5.D2, V9.D2, V8.D2
+	VMOV V6.B16, V5.B16
+	VFMLA V7.D2, V9.D2, V5.D2
 	// If Delta
-	CBZ R8, manyskip873
+	CBZ R8, manyskip529
 	// r136 = Load Delta
 	FMOVD 0(R8), F11
 	ADD R21, R8
 	// r135:vc = Add r135:vc r136
-	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
-manyskip873:
+	WORD $0x4e6bd4a5 // fadd v5.2d, v5.2d, v11.2d
+manyskip529:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V11.D2 // r138 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
 	VDUP R3, V12.D2 // r139 = 2.48015873015873e-06
 	// r140 = FMA r138 r26:z r139
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3ef71de3a556c734, R3
 	VDUP R3, V11.D2 // r141 = 2.2045855379188714e-05
 	// r142 = FMA r140 r26:z r141
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f26c16c16c16c17, R3
 	VDUP R3, V12.D2 // r143 = 0.00017361111111111112
 	// r144 = FMA r142 r26:z r143
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3f53813813813814, R3
 	VDUP R3, V11.D2 // r145 = 0.0011904761904761906
 	// r146 = FMA r144 r26:z r145
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3f7c71c71c71c71c, R3
 	VDUP R3, V12.D2 // r147 = 0.006944444444444444
 	// r148 = FMA r146 r26:z r147
-	VFMLA V7.D2, V11.D2, V12.D2
+	VFMLA V8.D2, V11.D2, V12.D2
 	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V11.D2 // r149 = 0.03333333333333333
 	// r150 = FMA r148 r26:z r149
-	VFMLA V7.D2, V12.D2, V11.D2
+	VFMLA V8.D2, V12.D2, V11.D2
 	MOVD $0x3fc0000000000000, R3
 	VDUP R3, V12.D2 // r151 = 0.125
 	// r152 = FMA r150 r26:z r151
-	VFMLA V7.D2, V11.D2, V12.D2
-	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V11.D2 // r153 = 0.3333333333333333
+	VFMLA V8.D2, V11.D2, V12.D2
 	// r154 = FMA r152 r26:z r153
-	VFMLA V7.D2, V12.D2, V11.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V12.D2 // r47 = 0.5
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
 	// r155:dphi = FMA r154 r26:z r47
-	VFMLA V7.D2, V11.D2, V12.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
 	// Rare r52:large
 	FMOVS F10, R3
-	CBZW R3, manyrare874
+	CBZW R3, manyrare530
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r156 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
 	VDUP R3, V13.D2 // r157 = 1.4797143443923793e-16
 	// r158 = FMA r156 r26:z r157
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3ce7ea9fe9f51571, R3
 	VDUP R3, V11.D2 // r159 = 2.6552651846596585e-15
 	// r160 = FMA r158 r26:z r159
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3d2952c77030ad4a, R3
 	VDUP R3, V13.D2 // r161 = 4.498331606952833e-14
 	// r162 = FMA r160 r26:z r161
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3d693974a8c07c9d, R3
 	VDUP R3, V11.D2 // r163 = 7.169215998581078e-13
 	// r164 = FMA r162 r26:z r163
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3da78af56a4d411b, R3
 	VDUP R3, V13.D2 // r165 = 1.0706029224547743e-11
 	// r166 = FMA r164 r26:z r165
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3de47eaec91c6540, R3
 	VDUP R3, V11.D2 // r167 = 1.4911969277048643e-10
 	// r168 = FMA r166 r26:z r167
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3e208db48ebe51c7, R3
 	VDUP R3, V13.D2 // r169 = 1.9270852604185937e-09
 	// r170 = FMA r168 r26:z r169
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3e58a86a49f629d1, R3
 	VDUP R3, V11.D2 // r171 = 2.296443268665491e-08
 	// r172 = FMA r170 r26:z r171
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V13.D2 // r138 = 2.505210838544172e-07
 	// r173 = FMA r172 r26:z r138
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3ec4ce19ae67b348, R3
 	VDUP R3, V11.D2 // r139 = 2.48015873015873e-06
 	// r174 = FMA r173 r26:z r139
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3ef71de3a556c734, R3
 	VDUP R3, V13.D2 // r141 = 2.2045855379188714e-05
 	// r175 = FMA r174 r26:z r141
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3f26c16c16c16c17, R3
 	VDUP R3, V11.D2 // r143 = 0.00017361111111111112
 	// r176 = FMA r175 r26:z r143
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3f53813813813814, R3
 	VDUP R3, V13.D2 // r145 = 0.0011904761904761906
 	// r177 = FMA r176 r26:z r145
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3f7c71c71c71c71c, R3
 	VDUP R3, V11.D2 // r147 = 0.006944444444444444
 	// r178 = FMA r177 r26:z r147
-	VFMLA V7.D2, V13.D2, V11.D2
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V13.D2 // r149 = 0.03333333333333333
 	// r179 = FMA r178 r26:z r149
-	VFMLA V7.D2, V11.D2, V13.D2
+	VFMLA V8.D2, V11.D2, V13.D2
 	MOVD $0x3fc0000000000000, R3
 	VDUP R3, V11.D2 // r151 = 0.125
 	// r180 = FMA r179 r26:z r151
-	VFMLA V7.D2, V13.D2, V11.D2
-	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V13.D2 // r153 = 0.3333333333333333
+	VFMLA V8.D2, V13.D2, V11.D2
 	// r181 = FMA r180 r26:z r153
-	VFMLA V7.D2, V11.D2, V13.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V11.D2 // r47 = 0.5
+	VMOV V25.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
 	// r182 = FMA r181 r26:z r47
-	VFMLA V7.D2, V13.D2, V11.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V13.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r75 = 720
 	// r183 = CmpGT r26:z r75
-	WORD $0x6eede4ed // fcmgt v13.2d, v7.2d, v13.2d
+	WORD $0x6eede50d // fcmgt v13.2d, v8.2d, v13.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V14.D2 // r75 = 720
 	// r184 = Select r183 r75 r26:z
-	VBSL V7.B16, V14.B16, V13.B16
+	VBSL V8.B16, V14.B16, V13.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V14.D2 // r78 = -708
 	// r185 = CmpLT r184 r78
@@ -43475,17 +40063,14 @@ manyskip873:
 	VDUP R3, V17.D2 // r45 = 0.16666666666666666
 	// r203 = FMA r202 r190 r45
 	VFMLA V14.D2, V15.D2, V17.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V15.D2 // r47 = 0.5
 	// r204 = FMA r203 r190 r47
+	VMOV V27.B16, V15.B16
 	VFMLA V14.D2, V17.D2, V15.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V17.D2 // r49 = 1
 	// r205 = FMA r204 r190 r49
+	VMOV V26.B16, V17.B16
 	VFMLA V14.D2, V15.D2, V17.D2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V15.D2 // r49 = 1
 	// r206 = FMA r190 r205 r49
+	VMOV V26.B16, V15.B16
 	VFMLA V17.D2, V14.D2, V15.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r81 = 6.755399441055744e+15
@@ -43506,107 +40091,106 @@ manyskip873:
 	MOVD $0xba1d1ab1c2dccea3, R3
 	VDUP R3, V18.D2 // r214 = -9.183689863795546e-29
 	// r215 = FMA r213 r26:z r214
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
 	VDUP R3, V17.D2 // r216 = 2.4795962632247976e-27
 	// r217 = FMA r215 r26:z r216
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
 	VDUP R3, V18.D2 // r218 = -6.446950284384474e-26
 	// r219 = FMA r217 r26:z r218
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3aff2cf01972f578, R3
 	VDUP R3, V17.D2 // r220 = 1.6117375710961184e-24
 	// r221 = FMA r219 r26:z r220
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbb4761b41316381a, R3
 	VDUP R3, V18.D2 // r222 = -3.868170170630684e-23
 	// r223 = FMA r221 r26:z r222
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3b90ce396db7f853, R3
 	VDUP R3, V17.D2 // r224 = 8.896791392450574e-22
 	// r225 = FMA r223 r26:z r224
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
 	VDUP R3, V18.D2 // r226 = -1.9572941063391263e-20
 	// r227 = FMA r225 r26:z r226
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3c1e542ba4020225, R3
 	VDUP R3, V17.D2 // r228 = 4.110317623312165e-19
 	// r229 = FMA r227 r26:z r228
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbc62f49b46814157, R3
 	VDUP R3, V18.D2 // r230 = -8.22063524662433e-18
 	// r231 = FMA r229 r26:z r230
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3ca6827863b97d97, R3
 	VDUP R3, V17.D2 // r232 = 1.5619206968586225e-16
 	// r233 = FMA r231 r26:z r232
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbce952c77030ad4a, R3
 	VDUP R3, V18.D2 // r234 = -2.8114572543455206e-15
 	// r235 = FMA r233 r26:z r234
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r53 = 4.779477332387385e-14
 	// r236 = FMA r235 r26:z r53
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
 	VDUP R3, V18.D2 // r237 = -7.647163731819816e-13
 	// r238 = FMA r236 r26:z r237
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V17.D2 // r56 = 1.1470745597729725e-11
 	// r239 = FMA r238 r26:z r56
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbde6124613a86d09, R3
 	VDUP R3, V18.D2 // r240 = -1.6059043836821613e-10
 	// r241 = FMA r239 r26:z r240
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V17.D2 // r60 = 2.08767569878681e-09
 	// r242 = FMA r241 r26:z r60
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbe5ae64567f544e4, R3
 	VDUP R3, V18.D2 // r243 = -2.505210838544172e-08
 	// r244 = FMA r242 r26:z r243
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V17.D2 // r64 = 2.755731922398589e-07
 	// r245 = FMA r244 r26:z r64
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbec71de3a556c734, R3
 	VDUP R3, V18.D2 // r246 = -2.7557319223985893e-06
 	// r247 = FMA r245 r26:z r246
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V17.D2 // r35 = 2.48015873015873e-05
 	// r248 = FMA r247 r26:z r35
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbf2a01a01a01a01a, R3
 	VDUP R3, V18.D2 // r249 = -0.0001984126984126984
 	// r250 = FMA r248 r26:z r249
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V17.D2 // r39 = 0.001388888888888889
 	// r251 = FMA r250 r26:z r39
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbf81111111111111, R3
 	VDUP R3, V18.D2 // r252 = -0.008333333333333333
 	// r253 = FMA r251 r26:z r252
-	VFMLA V7.D2, V17.D2, V18.D2
+	VFMLA V8.D2, V17.D2, V18.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V17.D2 // r43 = 0.041666666666666664
 	// r254 = FMA r253 r26:z r43
-	VFMLA V7.D2, V18.D2, V17.D2
+	VFMLA V8.D2, V18.D2, V17.D2
 	MOVD $0xbfc5555555555555, R3
 	VDUP R3, V18.D2 // r255 = -0.16666666666666666
 	// r256 = FMA r254 r26:z r255
-	VFMLA V7.D2, V17.D2, V18.D2
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r47 = 0.5
+	VFMLA V8.D2, V17.D2, V18.D2
 	// r257 = FMA r256 r26:z r47
-	VFMLA V7.D2, V18.D2, V17.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V8.D2, V18.D2, V17.D2
 	// r258 = Mul r212 r257
 	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
 	MOVD $0x404e000000000000, R3
@@ -43617,10 +40201,8 @@ manyskip873:
 	VDUP R3, V18.D2 // r104 = 60
 	// r260 = Select r259 r104 r188
 	VBSL V16.B16, V18.B16, V17.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V18.D2 // r49 = 1
 	// r261 = Sub r184 r49
-	WORD $0x4ef2d5b2 // fsub v18.2d, v13.2d, v18.2d
+	WORD $0x4efad5b2 // fsub v18.2d, v13.2d, v26.2d
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V19.D2 // r107 = -1
 	// r262 = Mul r260 r107
@@ -43643,32 +40225,30 @@ manyskip873:
 	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
 	// r270 = Div r269 r184
 	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
-	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V13.D2 // r47 = 0.5
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	// r271 = FMA r188 r47 r81
+	VFMLA V27.D2, V16.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
-	// r271 = FMA r188 r47 r81
-	VFMLA V13.D2, V16.D2, V15.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
 	// r272 = Sub r271 r81
-	WORD $0x4eedd5ef // fsub v15.2d, v15.2d, v13.2d
+	WORD $0x4eefd5ad // fsub v13.2d, v13.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
+	VDUP R3, V15.D2 // r81 = 6.755399441055744e+15
 	// r273 = Add r272 r81
-	WORD $0x4e6dd5ed // fadd v13.2d, v15.2d, v13.2d
+	WORD $0x4e6fd5af // fadd v15.2d, v13.2d, v15.2d
 	// r274:kBits = Bits r273
 	MOVD $0x3ff, R3
 	VDUP R3, V18.D2 // r111 = 5.054e-321
 	// r275 = IAdd r274:kBits r111
-	VADD V18.D2, V13.D2, V13.D2
+	VADD V18.D2, V15.D2, V15.D2
 	// r276 = Shl 52 r275
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V15.D2, V15.D2
 	// r277:pow2 = FromBits r276
 	// r278 = Mul r270 r277:pow2
-	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
 	// r279 = Sub r188 r272
-	WORD $0x4eefd610 // fsub v16.2d, v16.2d, v15.2d
+	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r81 = 6.755399441055744e+15
 	// r280 = Add r279 r81
@@ -43683,204 +40263,164 @@ manyskip873:
 	// r284:pow2 = FromBits r283
 	// r285 = Mul r278 r284:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V13.D2 // r49 = 1
 	// r286 = Div r49 r26:z
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	WORD $0x6e68ff4d // fdiv v13.2d, v26.2d, v8.2d
 	// r287 = Div r286 r26:z
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V15.D2 // r49 = 1
+	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	// r288 = CmpGT r26:z r49
-	WORD $0x6eefe4ef // fcmgt v15.2d, v7.2d, v15.2d
+	WORD $0x6efae50f // fcmgt v15.2d, v8.2d, v26.2d
 	// r289 = Select r288 r285 r182
 	VBSL V11.B16, V17.B16, V15.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V11.D2 // r290 = -3
 	// r291 = CmpGE r26:z r290
-	WORD $0x6e6be4eb // fcmge v11.2d, v7.2d, v11.2d
+	WORD $0x6e6be50b // fcmge v11.2d, v8.2d, v11.2d
 	// r292 = Select r291 r258 r285
 	VBSL V17.B16, V14.B16, V11.B16
-	VEOR V14.B16, V14.B16, V14.B16 // r293 = 0
 	// r294 = CmpLT r26:z r293
-	WORD $0x6ee7e5ce // fcmgt v14.2d, v14.2d, v7.2d
+	WORD $0x6ee8e70e // fcmgt v14.2d, v24.2d, v8.2d
 	// r295 = Select r294 r292 r289
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V11.D2 // r78 = -708
 	// r296 = CmpLT r26:z r78
-	WORD $0x6ee7e56b // fcmgt v11.2d, v11.2d, v7.2d
+	WORD $0x6ee8e56b // fcmgt v11.2d, v11.2d, v8.2d
 	// r297 = Select r296 r287 r295
 	VBSL V14.B16, V13.B16, V11.B16
 	// r155:dphi = Select r52:large r297 r155:dphi
 	VBIT V10.B16, V11.B16, V12.B16
-manyrare874:
+	MOVD 120(R2), R3
+	VDUP R3, V16.D2
+	MOVD 64(R2), R3
+	VDUP R3, V17.D2
+	MOVD 72(R2), R3
+	VDUP R3, V18.D2
+	MOVD 88(R2), R3
+	VDUP R3, V19.D2
+manyrare530:
 	// r298 = Time
 	VLD1R.P 8(R17), [V10.D2]
 	// r299 = Sub r298 r2:Last
 	WORD $0x4ee2d54a // fsub v10.2d, v10.2d, v2.2d
-	MOVD 80(R2), R3
-	VDUP R3, V11.D2 // r300:tauRef = TauRef
 	// r301:refr = CmpLT r299 r300:tauRef
-	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	WORD $0x6eeae6ea // fcmgt v10.2d, v23.2d, v10.2d
+	// r303 = Sub r0:V r5:vTh
+	WORD $0x4effd40b // fsub v11.2d, v0.2d, v31.2d
+	// r304 = Abs r303
+	WORD $0x4ee0f96b // fabs v11.2d, v11.2d
+	// r307 = FMA r304 r305:negInvD r306:width
+	VMOV V20.B16, V13.B16
+	VFMLA V21.D2, V11.D2, V13.D2
+	// r308 = Mul r302:alpha r307
+	WORD $0x6e6ddecd // fmul v13.2d, v22.2d, v13.2d
+	// r309 = CmpLT r308 r293
+	WORD $0x6eede70b // fcmgt v11.2d, v24.2d, v13.2d
+	// r310 = Select r309 r293 r308
+	VBSL V13.B16, V24.B16, V11.B16
+	// r312 = Mul r310 r311:invD
+	WORD $0x6e73dd6d // fmul v13.2d, v11.2d, v19.2d
 	// If GSpike
-	CBZ R12, manyskip875
-	// r306 = Select r301:refr r9:vr r135:vc
-	VBIT V10.B16, V6.B16, V8.B16
-	// r307 = Load GSpike
-	FMOVD 0(R12), F11
+	CBZ R12, manyskip531
+	// r313 = Select r301:refr r9:vr r135:vc
+	VBIT V10.B16, V6.B16, V5.B16
+	// r314 = Load GSpike
+	FMOVD 0(R12), F14
 	ADD R23, R12
-	MOVD 0(R2), R3
-	VDUP R3, V13.D2 // r5:vTh = VTh
-	// r308 = Sub r306 r5:vTh
-	WORD $0x4eedd508 // fsub v8.2d, v8.2d, v13.2d
-	// r309 = Abs r308
-	WORD $0x4ee0f908 // fabs v8.2d, v8.2d
-	MOVD 96(R2), R3
-	VDUP R3, V13.D2 // r303:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V14.D2 // r305:width = Width
-	// r310 = FMA r309 r303:negInvD r305:width
-	VFMLA V13.D2, V8.D2, V14.D2
-	MOVD 104(R2), R3
-	VDUP R3, V8.D2 // r304:alpha = Alpha
-	// r311 = Mul r304:alpha r310
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r293 = 0
-	// r312 = CmpLT r311 r293
-	WORD $0x6ee8e5ad // fcmgt v13.2d, v13.2d, v8.2d
-	VEOR V14.B16, V14.B16, V14.B16 // r293 = 0
-	// r313 = Select r312 r293 r311
-	VBSL V8.B16, V14.B16, V13.B16
-	// r314 = Mul r307 r313
-	WORD $0x6e6ddd6b // fmul v11.2d, v11.2d, v13.2d
-	MOVD 88(R2), R3
-	VDUP R3, V8.D2 // r302:invD = InvD
-	// r3:gV = FMA r314 r302:invD r3:gV
-	VFMLA V8.D2, V11.D2, V3.D2
-manyskip875:
-	MOVD 72(R2), R3
-	VDUP R3, V8.D2 // r316:ka = Ka
-	// r317:hVc = FMA r4:gW r316:ka r3:gV
-	VMOV V3.B16, V11.B16
-	VFMLA V8.D2, V4.D2, V11.D2
-	MOVD 56(R2), R3
-	VDUP R3, V8.D2 // r21:dtRTau = DtRTau
-	// r318 = Mul r50:ex r21:dtRTau
-	WORD $0x6e68dd28 // fmul v8.2d, v9.2d, v8.2d
-	// r319 = Mul r317:hVc r318
-	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r293 = 0
-	// r320:gI = Select r301:refr r293 r319
-	VBIF V10.B16, V8.B16, V13.B16
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V8.D2 // r49 = 1
-	MOVD 64(R2), R3
-	VDUP R3, V14.D2 // r321:keep = Keep
-	// r322 = Select r301:refr r49 r321:keep
-	VBIF V10.B16, V14.B16, V8.B16
-	// r323 = Mul r4:gW r322
-	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
-	// r4:gW = Sub r323 r320:gI
-	WORD $0x4eedd484 // fsub v4.2d, v4.2d, v13.2d
-	// r325:q = Mul r155:dphi r24:F
-	WORD $0x6e65dd8c // fmul v12.2d, v12.2d, v5.2d
-	MOVD 120(R2), R3
-	VDUP R3, V5.D2 // r326:dtCTau2 = DtCTau2
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V8.D2 // r49 = 1
-	// r327 = FMA r325:q r326:dtCTau2 r49
-	VFMLA V5.D2, V12.D2, V8.D2
-	// r328 = FMA r50:ex r26:z r327
-	VFMLA V7.D2, V9.D2, V8.D2
-	// r329 = Mul r317:hVc r328
-	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	// r330:hv = Select r301:refr r3:gV r329
-	VBIF V10.B16, V8.B16, V3.B16
-	// r331 = Imm 0x0
-	VEOR V5.B16, V5.B16, V5.B16
+	// r315 = Sub r313 r5:vTh
+	WORD $0x4effd4a5 // fsub v5.2d, v5.2d, v31.2d
+	// r316 = Abs r315
+	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
+	// r317 = FMA r316 r305:negInvD r306:width
+	VMOV V20.B16, V15.B16
+	VFMLA V21.D2, V5.D2, V15.D2
+	// r318 = Mul r302:alpha r317
+	WORD $0x6e6fdecf // fmul v15.2d, v22.2d, v15.2d
+	// r319 = CmpLT r318 r293
+	WORD $0x6eefe705 // fcmgt v5.2d, v24.2d, v15.2d
+	// r320 = Select r319 r293 r318
+	VBSL V15.B16, V24.B16, V5.B16
+	// r321 = Mul r314 r320
+	WORD $0x6e65ddce // fmul v14.2d, v14.2d, v5.2d
+	// r3:gV = FMA r321 r311:invD r3:gV
+	VFMLA V19.D2, V14.D2, V3.D2
+manyskip531:
+	// r324:hVc = FMA r4:gW r323:ka r3:gV
+	VMOV V3.B16, V5.B16
+	VFMLA V18.D2, V4.D2, V5.D2
+	// r325 = Mul r50:ex r21:dtRTau
+	WORD $0x6e7cdd2e // fmul v14.2d, v9.2d, v28.2d
+	// r326 = Mul r324:hVc r325
+	WORD $0x6e6edcae // fmul v14.2d, v5.2d, v14.2d
+	// r327:gI = Select r301:refr r293 r326
+	VBIT V10.B16, V24.B16, V14.B16
+	// r329 = Select r301:refr r49 r328:keep
+	VMOV V10.B16, V15.B16
+	VBSL V17.B16, V26.B16, V15.B16
+	// r330 = Mul r4:gW r329
+	WORD $0x6e6fdc84 // fmul v4.2d, v4.2d, v15.2d
+	// r4:gW = Sub r330 r327:gI
+	WORD $0x4eeed484 // fsub v4.2d, v4.2d, v14.2d
+	// r332:q = Mul r155:dphi r24:F
+	WORD $0x6e67dd8c // fmul v12.2d, v12.2d, v7.2d
+	// r334 = FMA r332:q r333:dtCTau2 r49
+	VMOV V26.B16, V7.B16
+	VFMLA V16.D2, V12.D2, V7.D2
+	// r335 = FMA r50:ex r26:z r334
+	VFMLA V8.D2, V9.D2, V7.D2
+	// r336 = Mul r324:hVc r335
+	WORD $0x6e67dca7 // fmul v7.2d, v5.2d, v7.2d
+	// r337:hv = Select r301:refr r3:gV r336
+	VBIF V10.B16, V7.B16, V3.B16
+	// r338 = Imm 0x0
+	VEOR V7.B16, V7.B16, V7.B16
 	// If GG
-	CBZ R14, manyskip876
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r21:dtRTau = DtRTau
-	// r332 = Mul r317:hVc r21:dtRTau
-	WORD $0x6e67dd67 // fmul v7.2d, v11.2d, v7.2d
+	CBZ R14, manyskip532
+	// r339 = Mul r324:hVc r21:dtRTau
+	WORD $0x6e7cdca8 // fmul v8.2d, v5.2d, v28.2d
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V8.D2 // r107 = -1
-	// r333 = Mul r332 r107
-	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
-	// r334 = FMA r50:ex r9:vr r325:q
+	VDUP R3, V15.D2 // r107 = -1
+	// r340 = Mul r339 r107
+	WORD $0x6e6fdd08 // fmul v8.2d, v8.2d, v15.2d
+	// r341 = FMA r50:ex r9:vr r332:q
 	VFMLA V6.D2, V9.D2, V12.D2
-	// r335 = Mul r333 r334
-	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
-	VEOR V6.B16, V6.B16, V6.B16 // r293 = 0
-	// r331 = Select r301:refr r293 r335
-	VMOV V10.B16, V5.B16
-	VBSL V7.B16, V6.B16, V5.B16
-manyskip876:
-	MOVD 0(R2), R3
-	VDUP R3, V6.D2 // r5:vTh = VTh
-	// r337 = Sub r0:V r5:vTh
-	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
-	// r338 = Abs r337
-	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	MOVD 96(R2), R3
-	VDUP R3, V7.D2 // r303:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V8.D2 // r305:width = Width
-	// r339 = FMA r338 r303:negInvD r305:width
-	VFMLA V7.D2, V6.D2, V8.D2
-	MOVD 104(R2), R3
-	VDUP R3, V6.D2 // r304:alpha = Alpha
-	// r340 = Mul r304:alpha r339
-	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	VEOR V7.B16, V7.B16, V7.B16 // r293 = 0
-	// r341 = CmpLT r340 r293
-	WORD $0x6ee6e4e7 // fcmgt v7.2d, v7.2d, v6.2d
-	VEOR V8.B16, V8.B16, V8.B16 // r293 = 0
-	// r342 = Select r341 r293 r340
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVD 88(R2), R3
-	VDUP R3, V6.D2 // r302:invD = InvD
-	// r343 = Mul r342 r302:invD
-	WORD $0x6e66dce6 // fmul v6.2d, v7.2d, v6.2d
-	MOVD 24(R2), R3
-	VDUP R3, V8.D2 // r10:b = B
+	// r342 = Mul r340 r341
+	WORD $0x6e6cdd08 // fmul v8.2d, v8.2d, v12.2d
+	// r338 = Select r301:refr r293 r342
+	VMOV V10.B16, V7.B16
+	VBSL V8.B16, V24.B16, V7.B16
+manyskip532:
 	// r344 = Mul r4:gW r10:b
-	WORD $0x6e68dc88 // fmul v8.2d, v4.2d, v8.2d
-	// r345 = Mul r344 r343
-	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V6.D2 // r49 = 1
-	// r346 = Sub r49 r342
-	WORD $0x4ee7d4c6 // fsub v6.2d, v6.2d, v7.2d
-	// r3:gV = FMA r330:hv r346 r345
-	VMOV V8.B16, V7.B16
-	VFMLA V6.D2, V3.D2, V7.D2
-	VMOV V7.B16, V3.B16
+	WORD $0x6e7edc86 // fmul v6.2d, v4.2d, v30.2d
+	// r345 = Mul r344 r312
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
+	// r346 = Sub r49 r310
+	WORD $0x4eebd74b // fsub v11.2d, v26.2d, v11.2d
+	// r3:gV = FMA r337:hv r346 r345
+	VMOV V6.B16, V8.B16
+	VFMLA V11.D2, V3.D2, V8.D2
+	VMOV V8.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip877
-	// Store GI r320:gI
-	FMOVD F13, 0(R13)
+	CBZ R13, manyskip533
+	// Store GI r327:gI
+	FMOVD F14, 0(R13)
 	ADD R24, R13
-manyskip877:
+manyskip533:
 	// If GG
-	CBZ R14, manyskip878
-	// Store GG r331
-	FMOVD F5, 0(R14)
+	CBZ R14, manyskip534
+	// Store GG r338
+	FMOVD F7, 0(R14)
 	ADD R25, R14
-manyskip878:
+manyskip534:
 	// If GDelta
-	CBZ R15, manyskip879
-	VEOR V5.B16, V5.B16, V5.B16 // r293 = 0
-	// r348 = Select r301:refr r293 r317:hVc
-	VBSL V11.B16, V5.B16, V10.B16
+	CBZ R15, manyskip535
+	// r348 = Select r301:refr r293 r324:hVc
+	VBSL V5.B16, V24.B16, V10.B16
 	// Store GDelta r348
 	FMOVD F10, 0(R15)
 	ADD R26, R15
-manyskip879:
+manyskip535:
 	SUBS $1, R16
-	BNE manystep869
+	BNE manystep525
 	// Store GV r3:gV
 	FMOVD F3, -8(R10)
 	// Store GW r4:gW
@@ -43895,27 +40435,27 @@ manytailend:
 // func backwardNEONF64SoftPN(f *generic.Backward64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r46 = 0.16666666666666666,
+//     V30 r48 = 0.5, V29 r50 = 1, V28 r52 = 0.0625, V27 r108 = -1, V26 r139 = 2.505210838544172e-07,
+//     V25 r140 = 2.48015873015873e-06, V24 r142 = 2.2045855379188714e-05,
+//     V23 r144 = 0.00017361111111111112, V22 r146 = 0.0011904761904761906,
+//     V21 r148 = 0.006944444444444444, V20 r150 = 0.03333333333333333, V19 r152 = 0.125,
+//     V18 r154 = 0.3333333333333333, V17 r294 = 0, V16 r299 = T[0].
+//   Pointers in registers: V R5, W R6, Last R7, I R8, Delta R9, G R10, GV R11, GW R12, GSpike R13,
+//     GI R14, GG R15, GDelta R16, row VTh R17, row VThRst R19, row B R20, row VRest R21, row VC R22,
+//     row DtRTau R23, row NegInvD R24, row Alpha R25, row Width R26.
+//   Pointers in the stack table (through R4): row DtCTau, row Keep, row Ka, row TauRef, row InvD,
+//     row DtCTau2.
+// many steps: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r48 = 0.5, V30 r50 = 1,
 //     V29 r108 = -1, V28 r139 = 2.505210838544172e-07, V27 r140 = 2.48015873015873e-06,
 //     V26 r142 = 2.2045855379188714e-05, V25 r144 = 0.00017361111111111112,
 //     V24 r146 = 0.0011904761904761906, V23 r148 = 0.006944444444444444,
-//     V22 r150 = 0.03333333333333333, V21 r152 = 0.125, V20 r154 = 0.3333333333333333, V19 r294 = 0,
-//     V18 r299 = T[0].
-//   Pointers in registers: V R5, W R6, Last R7, I R8, Delta R9, G R10, GV R11, GW R12, GSpike R13,
-//     GI R14, GG R15, GDelta R16, row VTh R17, row VThRst R19, row B R20, row VRest R21, row VC R22,
-//     row DtCTau R23, row DtRTau R24, row Keep R25, row Ka R26.
-//   Pointers in the stack table (through R4): row TauRef, row InvD, row NegInvD, row Alpha,
-//     row Width, row DtCTau2.
-// many steps: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r48 = 0.5, V30 r50 = 1,
-//     V29 r139 = 2.505210838544172e-07, V28 r140 = 2.48015873015873e-06,
-//     V27 r142 = 2.2045855379188714e-05, V26 r144 = 0.00017361111111111112,
-//     V25 r146 = 0.0011904761904761906, V24 r148 = 0.006944444444444444,
-//     V23 r150 = 0.03333333333333333, V22 r152 = 0.125, V21 r154 = 0.3333333333333333, V20 r294 = 0.
+//     V22 r150 = 0.03333333333333333, V21 r152 = 0.125, V20 r154 = 0.3333333333333333, V19 r294 = 0.
 //   Pointers in registers: I R5, Delta R6, G R7, GSpike R8, GI R9, GG R10, GDelta R11, row VTh R12,
 //     row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17, row DtRTau R19,
-//     row Keep R20, row Ka R21, row TauRef R22, row InvD R23, row NegInvD R24.
-//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row Alpha, row Width, row DtCTau2.
+//     row Keep R20, row Ka R21, row NegInvD R22, row Alpha R23, row Width R24.
+//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row TauRef, row InvD, row DtCTau2.
 //   Counters: steps left R25, time address R26, lane R2.
 //   Row distances in registers: none; reloaded each step: I, Delta, G, GSpike, GI, GG, GDelta.
 TEXT ·backwardNEONF64SoftPN(SB), NOSPLIT, $64-8
@@ -43949,59 +40489,63 @@ TEXT ·backwardNEONF64SoftPN(SB), NOSPLIT, $64-8
 	MADD R3, R2, R21, R21 // row VRest
 	MOVD $5, R22
 	MADD R3, R2, R22, R22 // row VC
-	MOVD $6, R23
-	MADD R3, R2, R23, R23 // row DtCTau
-	MOVD $7, R24
-	MADD R3, R2, R24, R24 // row DtRTau
-	MOVD $8, R25
-	MADD R3, R2, R25, R25 // row Keep
-	MOVD $9, R26
-	MADD R3, R2, R26, R26 // row Ka
+	MOVD $6, R4
+	MADD R3, R2, R4, R4 // row DtCTau
+	MOVD R4, rowDtCTau-8(SP)
+	MOVD $7, R23
+	MADD R3, R2, R23, R23 // row DtRTau
+	MOVD $8, R4
+	MADD R3, R2, R4, R4 // row Keep
+	MOVD R4, rowKeep-16(SP)
+	MOVD $9, R4
+	MADD R3, R2, R4, R4 // row Ka
+	MOVD R4, rowKa-24(SP)
 	MOVD $10, R4
 	MADD R3, R2, R4, R4 // row TauRef
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	MOVD $11, R4
 	MADD R3, R2, R4, R4 // row InvD
-	MOVD R4, rowInvD-16(SP)
-	MOVD $12, R4
-	MADD R3, R2, R4, R4 // row NegInvD
-	MOVD R4, rowNegInvD-24(SP)
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-32(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	MOVD $12, R24
+	MADD R3, R2, R24, R24 // row NegInvD
+	MOVD $13, R25
+	MADD R3, R2, R25, R25 // row Alpha
+	MOVD $14, R26
+	MADD R3, R2, R26, R26 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-48(SP)
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V31.D2 // r46 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V31.D2 // r48 = 0.5
+	VDUP R3, V30.D2 // r48 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V30.D2 // r50 = 1
+	VDUP R3, V29.D2 // r50 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V28.D2 // r52 = 0.0625
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V29.D2 // r108 = -1
+	VDUP R3, V27.D2 // r108 = -1
 	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V28.D2 // r139 = 2.505210838544172e-07
+	VDUP R3, V26.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V27.D2 // r140 = 2.48015873015873e-06
+	VDUP R3, V25.D2 // r140 = 2.48015873015873e-06
 	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V26.D2 // r142 = 2.2045855379188714e-05
+	VDUP R3, V24.D2 // r142 = 2.2045855379188714e-05
 	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V25.D2 // r144 = 0.00017361111111111112
+	VDUP R3, V23.D2 // r144 = 0.00017361111111111112
 	MOVD $0x3f53813813813814, R3
-	VDUP R3, V24.D2 // r146 = 0.0011904761904761906
+	VDUP R3, V22.D2 // r146 = 0.0011904761904761906
 	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V23.D2 // r148 = 0.006944444444444444
+	VDUP R3, V21.D2 // r148 = 0.006944444444444444
 	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V22.D2 // r150 = 0.03333333333333333
+	VDUP R3, V20.D2 // r150 = 0.03333333333333333
 	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V21.D2 // r152 = 0.125
+	VDUP R3, V19.D2 // r152 = 0.125
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V20.D2 // r154 = 0.3333333333333333
-	VEOR V19.B16, V19.B16, V19.B16 // r294 = 0
+	VDUP R3, V18.D2 // r154 = 0.3333333333333333
+	VEOR V17.B16, V17.B16, V17.B16 // r294 = 0
 	MOVD 528(R0), R3
-	VLD1R (R3), [V18.D2] // r299 = T[0]
+	VLD1R (R3), [V16.D2] // r299 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -44034,10 +40578,10 @@ oneloop1:
 	// r13:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R8, oneskip161
+	CBZ R8, oneskip121
 	// r13:in = Load I
 	VLD1.P 16(R8), [V1.D2]
-oneskip161:
+oneskip121:
 	// r15:vRest = Param VRest
 	VLD1.P 16(R21), [V8.D2]
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -44047,11 +40591,13 @@ oneskip161:
 	// r18:a2 = Sub r9:vr r17:vC
 	WORD $0x4ee9d4e9 // fsub v9.2d, v7.2d, v9.2d
 	// r19:dtCTau = Param DtCTau
-	VLD1.P 16(R23), [V10.D2]
+	MOVD rowDtCTau-8(SP), R4
+	VLD1.P 16(R4), [V10.D2]
+	MOVD R4, rowDtCTau-8(SP)
 	// r20:a12 = Mul r16:a1 r18:a2
 	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
 	// r21:dtRTau = Param DtRTau
-	VLD1.P 16(R24), [V12.D2]
+	VLD1.P 16(R23), [V12.D2]
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
 	// r23:drive = Mul r21:dtRTau r22:iu
@@ -44063,9 +40609,9 @@ oneskip161:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
 	// If G
-	CBZ R10, oneskip162
+	CBZ R10, oneskip122
 	// r27:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
+	FMOVQ -16(R23), F1
 	// r28 = Load G
 	VLD1.P 16(R10), [V6.D2]
 	// r29:gd = Mul r27:dtRTau r28
@@ -44078,7 +40624,7 @@ oneskip161:
 	VFMLA V7.D2, V1.D2, V6.D2
 	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
-oneskip162:
+oneskip122:
 	// r34:az = Abs r26:z
 	WORD $0x4ee0f941 // fabs v1.2d, v10.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -44103,24 +40649,21 @@ oneskip162:
 	VDUP R3, V8.D2 // r44 = 0.041666666666666664
 	// r45 = FMA r43 r26:z r44
 	VFMLA V10.D2, V6.D2, V8.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V6.D2 // r46 = 0.16666666666666666
 	// r47 = FMA r45 r26:z r46
+	VMOV V31.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
 	// r49 = FMA r47 r26:z r48
-	VMOV V31.B16, V8.B16
+	VMOV V30.B16, V8.B16
 	VFMLA V10.D2, V6.D2, V8.D2
 	// r51:ex = FMA r49 r26:z r50
-	VMOV V30.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V8.D2 // r52 = 0.0625
 	// r53:large = CmpGT r34:az r52
-	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
+	WORD $0x6efce428 // fcmgt v8.2d, v1.2d, v28.2d
 	// Rare r53:large
 	WORD $0x6eb0a909 // umaxv s9, v8.4s
 	FMOVS F9, R3
-	CBZW R3, onerare163
+	CBZW R3, onerare123
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -44171,15 +40714,14 @@ oneskip162:
 	VDUP R3, V9.D2 // r44 = 0.041666666666666664
 	// r72 = FMA r71 r26:z r44
 	VFMLA V10.D2, V11.D2, V9.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V11.D2 // r46 = 0.16666666666666666
 	// r73 = FMA r72 r26:z r46
+	VMOV V31.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	// r74 = FMA r73 r26:z r48
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// r75:taylor = FMA r74 r26:z r50
-	VMOV V30.B16, V11.B16
+	VMOV V29.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r76 = 720
@@ -44265,15 +40807,14 @@ oneskip162:
 	VDUP R3, V14.D2 // r44 = 0.041666666666666664
 	// r101 = FMA r100 r89:r r44
 	VFMLA V13.D2, V16.D2, V14.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V16.D2 // r46 = 0.16666666666666666
 	// r102 = FMA r101 r89:r r46
+	VMOV V31.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	// r103 = FMA r102 r89:r r48
-	VMOV V31.B16, V14.B16
+	VMOV V30.B16, V14.B16
 	VFMLA V13.D2, V16.D2, V14.D2
 	// r104:q = FMA r103 r89:r r50
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V14.D2 // r105 = 60
@@ -44284,7 +40825,7 @@ oneskip162:
 	// r107:kc = Select r106 r105 r85:k
 	VBSL V15.B16, V17.B16, V14.B16
 	// r109 = Mul r107:kc r108
-	WORD $0x6e7dddce // fmul v14.2d, v14.2d, v29.2d
+	WORD $0x6e7bddce // fmul v14.2d, v14.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V17.D2 // r82 = 6.755399441055744e+15
 	// r110 = Add r109 r82
@@ -44298,7 +40839,7 @@ oneskip162:
 	VSHL $52, V14.D2, V14.D2
 	// r115:pow2 = FromBits r114
 	// r116:oneMinus = Sub r50 r115:pow2
-	WORD $0x4eeed7ce // fsub v14.2d, v30.2d, v14.2d
+	WORD $0x4eeed7ae // fsub v14.2d, v29.2d, v14.2d
 	// r117 = FMA r89:r r104:q r116:oneMinus
 	VFMLA V16.D2, V13.D2, V14.D2
 	// r118:y = Div r117 r78:zl
@@ -44306,7 +40847,7 @@ oneskip162:
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r82 = 6.755399441055744e+15
 	// r119 = FMA r85:k r48 r82
-	VFMLA V31.D2, V15.D2, V9.D2
+	VFMLA V30.D2, V15.D2, V9.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r82 = 6.755399441055744e+15
 	// r120:kHalf = Sub r119 r82
@@ -44342,53 +40883,56 @@ oneskip162:
 	// r133:big = Mul r126 r132:pow2
 	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
 	// r134 = CmpLE r34:az r48
-	WORD $0x6e61e7e1 // fcmge v1.2d, v31.2d, v1.2d
+	WORD $0x6e61e7c1 // fcmge v1.2d, v30.2d, v1.2d
 	// r135:far = Select r134 r75:taylor r133:big
 	VBSL V14.B16, V11.B16, V1.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V8.B16, V1.B16, V6.B16
-onerare163:
+	MOVD 528(R0), R3
+	VLD1R (R3), [V16.D2]
+	VEOR V17.B16, V17.B16, V17.B16
+onerare123:
 	// r136:vc = FMA r51:ex r24:F r9:vr
 	VMOV V7.B16, V1.B16
 	VFMLA V12.D2, V6.D2, V1.D2
 	// If Delta
-	CBZ R9, oneskip164
+	CBZ R9, oneskip124
 	// r137 = Load Delta
 	VLD1.P 16(R9), [V9.D2]
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e69d421 // fadd v1.2d, v1.2d, v9.2d
-oneskip164:
+oneskip124:
 	// r141 = FMA r139 r26:z r140
-	VMOV V27.B16, V9.B16
-	VFMLA V10.D2, V28.D2, V9.D2
-	// r143 = FMA r141 r26:z r142
-	VMOV V26.B16, V11.B16
-	VFMLA V10.D2, V9.D2, V11.D2
-	// r145 = FMA r143 r26:z r144
 	VMOV V25.B16, V9.B16
-	VFMLA V10.D2, V11.D2, V9.D2
-	// r147 = FMA r145 r26:z r146
+	VFMLA V10.D2, V26.D2, V9.D2
+	// r143 = FMA r141 r26:z r142
 	VMOV V24.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r149 = FMA r147 r26:z r148
+	// r145 = FMA r143 r26:z r144
 	VMOV V23.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r151 = FMA r149 r26:z r150
+	// r147 = FMA r145 r26:z r146
 	VMOV V22.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r153 = FMA r151 r26:z r152
+	// r149 = FMA r147 r26:z r148
 	VMOV V21.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r155 = FMA r153 r26:z r154
+	// r151 = FMA r149 r26:z r150
 	VMOV V20.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
+	// r153 = FMA r151 r26:z r152
+	VMOV V19.B16, V9.B16
+	VFMLA V10.D2, V11.D2, V9.D2
+	// r155 = FMA r153 r26:z r154
+	VMOV V18.B16, V11.B16
+	VFMLA V10.D2, V9.D2, V11.D2
 	// r156:dphi = FMA r155 r26:z r48
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// Rare r53:large
 	WORD $0x6eb0a90b // umaxv s11, v8.4s
 	FMOVS F11, R3
-	CBZW R3, onerare165
+	CBZW R3, onerare125
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -44424,34 +40968,34 @@ oneskip164:
 	// r173 = FMA r171 r26:z r172
 	VFMLA V10.D2, V13.D2, V11.D2
 	// r174 = FMA r173 r26:z r139
-	VMOV V28.B16, V13.B16
-	VFMLA V10.D2, V11.D2, V13.D2
-	// r175 = FMA r174 r26:z r140
-	VMOV V27.B16, V11.B16
-	VFMLA V10.D2, V13.D2, V11.D2
-	// r176 = FMA r175 r26:z r142
 	VMOV V26.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r177 = FMA r176 r26:z r144
+	// r175 = FMA r174 r26:z r140
 	VMOV V25.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r178 = FMA r177 r26:z r146
+	// r176 = FMA r175 r26:z r142
 	VMOV V24.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r179 = FMA r178 r26:z r148
+	// r177 = FMA r176 r26:z r144
 	VMOV V23.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r180 = FMA r179 r26:z r150
+	// r178 = FMA r177 r26:z r146
 	VMOV V22.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r181 = FMA r180 r26:z r152
+	// r179 = FMA r178 r26:z r148
 	VMOV V21.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r182 = FMA r181 r26:z r154
+	// r180 = FMA r179 r26:z r150
 	VMOV V20.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
+	// r181 = FMA r180 r26:z r152
+	VMOV V19.B16, V11.B16
+	VFMLA V10.D2, V13.D2, V11.D2
+	// r182 = FMA r181 r26:z r154
+	VMOV V18.B16, V13.B16
+	VFMLA V10.D2, V11.D2, V13.D2
 	// r183 = FMA r182 r26:z r48
-	VMOV V31.B16, V11.B16
+	VMOV V30.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r76 = 720
@@ -44490,221 +41034,220 @@ oneskip164:
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V15.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r55 = 7.647163731819816e-13
+	VDUP R3, V18.D2 // r55 = 7.647163731819816e-13
 	// r192 = FMA r54 r191 r55
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V15.D2 // r57 = 1.1470745597729725e-11
 	// r193 = FMA r192 r191 r57
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r59 = 1.6059043836821613e-10
+	VDUP R3, V18.D2 // r59 = 1.6059043836821613e-10
 	// r194 = FMA r193 r191 r59
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V15.D2 // r61 = 2.08767569878681e-09
 	// r195 = FMA r194 r191 r61
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r63 = 2.505210838544172e-08
+	VDUP R3, V18.D2 // r63 = 2.505210838544172e-08
 	// r196 = FMA r195 r191 r63
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V15.D2 // r65 = 2.755731922398589e-07
 	// r197 = FMA r196 r191 r65
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r35 = 2.7557319223985893e-06
+	VDUP R3, V18.D2 // r35 = 2.7557319223985893e-06
 	// r198 = FMA r197 r191 r35
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V15.D2 // r36 = 2.48015873015873e-05
 	// r199 = FMA r198 r191 r36
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V17.D2 // r38 = 0.0001984126984126984
+	VDUP R3, V18.D2 // r38 = 0.0001984126984126984
 	// r200 = FMA r199 r191 r38
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V15.D2 // r40 = 0.001388888888888889
 	// r201 = FMA r200 r191 r40
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V17.D2 // r42 = 0.008333333333333333
+	VDUP R3, V18.D2 // r42 = 0.008333333333333333
 	// r202 = FMA r201 r191 r42
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V15.D2 // r44 = 0.041666666666666664
 	// r203 = FMA r202 r191 r44
-	VFMLA V14.D2, V17.D2, V15.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V17.D2 // r46 = 0.16666666666666666
+	VFMLA V14.D2, V18.D2, V15.D2
 	// r204 = FMA r203 r191 r46
-	VFMLA V14.D2, V15.D2, V17.D2
+	VMOV V31.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
 	// r205 = FMA r204 r191 r48
-	VMOV V31.B16, V15.B16
-	VFMLA V14.D2, V17.D2, V15.D2
-	// r206 = FMA r205 r191 r50
-	VMOV V30.B16, V17.B16
-	VFMLA V14.D2, V15.D2, V17.D2
-	// r207 = FMA r191 r206 r50
 	VMOV V30.B16, V15.B16
-	VFMLA V17.D2, V14.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
+	// r206 = FMA r205 r191 r50
+	VMOV V29.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
+	// r207 = FMA r191 r206 r50
+	VMOV V29.B16, V15.B16
+	VFMLA V18.D2, V14.D2, V15.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r82 = 6.755399441055744e+15
 	// r208 = Add r189 r82
 	WORD $0x4e6ed60e // fadd v14.2d, v16.2d, v14.2d
 	// r209:kBits = Bits r208
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r112 = 5.054e-321
+	VDUP R3, V18.D2 // r112 = 5.054e-321
 	// r210 = IAdd r209:kBits r112
-	VADD V17.D2, V14.D2, V14.D2
+	VADD V18.D2, V14.D2, V14.D2
 	// r211 = Shl 52 r210
 	VSHL $52, V14.D2, V14.D2
 	// r212:pow2 = FromBits r211
 	// r213 = Mul r207 r212:pow2
 	WORD $0x6e6eddee // fmul v14.2d, v15.2d, v14.2d
 	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V17.D2 // r214 = 3.279889237069838e-30
+	VDUP R3, V18.D2 // r214 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V18.D2 // r215 = -9.183689863795546e-29
+	VDUP R3, V19.D2 // r215 = -9.183689863795546e-29
 	// r216 = FMA r214 r26:z r215
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V17.D2 // r217 = 2.4795962632247976e-27
+	VDUP R3, V18.D2 // r217 = 2.4795962632247976e-27
 	// r218 = FMA r216 r26:z r217
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V18.D2 // r219 = -6.446950284384474e-26
+	VDUP R3, V19.D2 // r219 = -6.446950284384474e-26
 	// r220 = FMA r218 r26:z r219
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V17.D2 // r221 = 1.6117375710961184e-24
+	VDUP R3, V18.D2 // r221 = 1.6117375710961184e-24
 	// r222 = FMA r220 r26:z r221
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V18.D2 // r223 = -3.868170170630684e-23
+	VDUP R3, V19.D2 // r223 = -3.868170170630684e-23
 	// r224 = FMA r222 r26:z r223
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V17.D2 // r225 = 8.896791392450574e-22
+	VDUP R3, V18.D2 // r225 = 8.896791392450574e-22
 	// r226 = FMA r224 r26:z r225
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V18.D2 // r227 = -1.9572941063391263e-20
+	VDUP R3, V19.D2 // r227 = -1.9572941063391263e-20
 	// r228 = FMA r226 r26:z r227
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V17.D2 // r229 = 4.110317623312165e-19
+	VDUP R3, V18.D2 // r229 = 4.110317623312165e-19
 	// r230 = FMA r228 r26:z r229
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V18.D2 // r231 = -8.22063524662433e-18
+	VDUP R3, V19.D2 // r231 = -8.22063524662433e-18
 	// r232 = FMA r230 r26:z r231
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V17.D2 // r233 = 1.5619206968586225e-16
+	VDUP R3, V18.D2 // r233 = 1.5619206968586225e-16
 	// r234 = FMA r232 r26:z r233
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V18.D2 // r235 = -2.8114572543455206e-15
+	VDUP R3, V19.D2 // r235 = -2.8114572543455206e-15
 	// r236 = FMA r234 r26:z r235
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r54 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r54 = 4.779477332387385e-14
 	// r237 = FMA r236 r26:z r54
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r238 = -7.647163731819816e-13
+	VDUP R3, V19.D2 // r238 = -7.647163731819816e-13
 	// r239 = FMA r237 r26:z r238
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r57 = 1.1470745597729725e-11
+	VDUP R3, V18.D2 // r57 = 1.1470745597729725e-11
 	// r240 = FMA r239 r26:z r57
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V18.D2 // r241 = -1.6059043836821613e-10
+	VDUP R3, V19.D2 // r241 = -1.6059043836821613e-10
 	// r242 = FMA r240 r26:z r241
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r61 = 2.08767569878681e-09
+	VDUP R3, V18.D2 // r61 = 2.08767569878681e-09
 	// r243 = FMA r242 r26:z r61
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V18.D2 // r244 = -2.505210838544172e-08
+	VDUP R3, V19.D2 // r244 = -2.505210838544172e-08
 	// r245 = FMA r243 r26:z r244
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r65 = 2.755731922398589e-07
+	VDUP R3, V18.D2 // r65 = 2.755731922398589e-07
 	// r246 = FMA r245 r26:z r65
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V18.D2 // r247 = -2.7557319223985893e-06
+	VDUP R3, V19.D2 // r247 = -2.7557319223985893e-06
 	// r248 = FMA r246 r26:z r247
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r36 = 2.48015873015873e-05
+	VDUP R3, V18.D2 // r36 = 2.48015873015873e-05
 	// r249 = FMA r248 r26:z r36
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r250 = -0.0001984126984126984
+	VDUP R3, V19.D2 // r250 = -0.0001984126984126984
 	// r251 = FMA r249 r26:z r250
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V17.D2 // r40 = 0.001388888888888889
+	VDUP R3, V18.D2 // r40 = 0.001388888888888889
 	// r252 = FMA r251 r26:z r40
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V18.D2 // r253 = -0.008333333333333333
+	VDUP R3, V19.D2 // r253 = -0.008333333333333333
 	// r254 = FMA r252 r26:z r253
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V17.D2 // r44 = 0.041666666666666664
+	VDUP R3, V18.D2 // r44 = 0.041666666666666664
 	// r255 = FMA r254 r26:z r44
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V18.D2 // r256 = -0.16666666666666666
+	VDUP R3, V19.D2 // r256 = -0.16666666666666666
 	// r257 = FMA r255 r26:z r256
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	// r258 = FMA r257 r26:z r48
-	VMOV V31.B16, V17.B16
-	VFMLA V10.D2, V18.D2, V17.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V10.D2, V19.D2, V18.D2
 	// r259 = Mul r213 r258
-	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r105 = 60
-	// r260 = CmpGT r189 r105
-	WORD $0x6ef1e611 // fcmgt v17.2d, v16.2d, v17.2d
+	WORD $0x6e72ddce // fmul v14.2d, v14.2d, v18.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r105 = 60
+	// r260 = CmpGT r189 r105
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V19.D2 // r105 = 60
 	// r261 = Select r260 r105 r189
-	VBSL V16.B16, V18.B16, V17.B16
+	VBSL V16.B16, V19.B16, V18.B16
 	// r262 = Sub r185 r50
-	WORD $0x4efed5b2 // fsub v18.2d, v13.2d, v30.2d
+	WORD $0x4efdd5b3 // fsub v19.2d, v13.2d, v29.2d
 	// r263 = Mul r261 r108
-	WORD $0x6e7dde31 // fmul v17.2d, v17.2d, v29.2d
+	WORD $0x6e7bde52 // fmul v18.2d, v18.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V20.D2 // r82 = 6.755399441055744e+15
 	// r264 = Add r263 r82
-	WORD $0x4e74d631 // fadd v17.2d, v17.2d, v20.2d
+	WORD $0x4e74d652 // fadd v18.2d, v18.2d, v20.2d
 	// r265:kBits = Bits r264
 	MOVD $0x3ff, R3
 	VDUP R3, V20.D2 // r112 = 5.054e-321
 	// r266 = IAdd r265:kBits r112
-	VADD V20.D2, V17.D2, V17.D2
+	VADD V20.D2, V18.D2, V18.D2
 	// r267 = Shl 52 r266
-	VSHL $52, V17.D2, V17.D2
+	VSHL $52, V18.D2, V18.D2
 	// r268:pow2 = FromBits r267
 	// r269 = FMA r207 r262 r268:pow2
-	VFMLA V18.D2, V15.D2, V17.D2
+	VFMLA V19.D2, V15.D2, V18.D2
 	// r270 = Div r269 r185
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	// r271 = Div r270 r185
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r82 = 6.755399441055744e+15
 	// r272 = FMA r189 r48 r82
-	VFMLA V31.D2, V16.D2, V13.D2
+	VFMLA V30.D2, V16.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r82 = 6.755399441055744e+15
 	// r273 = Sub r272 r82
@@ -44715,14 +41258,14 @@ oneskip164:
 	WORD $0x4e6fd5af // fadd v15.2d, v13.2d, v15.2d
 	// r275:kBits = Bits r274
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r112 = 5.054e-321
+	VDUP R3, V19.D2 // r112 = 5.054e-321
 	// r276 = IAdd r275:kBits r112
-	VADD V18.D2, V15.D2, V15.D2
+	VADD V19.D2, V15.D2, V15.D2
 	// r277 = Shl 52 r276
 	VSHL $52, V15.D2, V15.D2
 	// r278:pow2 = FromBits r277
 	// r279 = Mul r271 r278:pow2
-	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
+	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
 	// r280 = Sub r189 r273
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0x4338000000000000, R3
@@ -44738,23 +41281,23 @@ oneskip164:
 	VSHL $52, V16.D2, V16.D2
 	// r285:pow2 = FromBits r284
 	// r286 = Mul r279 r285:pow2
-	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
 	// r287 = Div r50 r26:z
-	WORD $0x6e6affcd // fdiv v13.2d, v30.2d, v10.2d
+	WORD $0x6e6affad // fdiv v13.2d, v29.2d, v10.2d
 	// r288 = Div r287 r26:z
 	WORD $0x6e6afdad // fdiv v13.2d, v13.2d, v10.2d
 	// r289 = CmpGT r26:z r50
-	WORD $0x6efee54f // fcmgt v15.2d, v10.2d, v30.2d
+	WORD $0x6efde54f // fcmgt v15.2d, v10.2d, v29.2d
 	// r290 = Select r289 r286 r183
-	VBSL V11.B16, V17.B16, V15.B16
+	VBSL V11.B16, V18.B16, V15.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V11.D2 // r291 = -3
 	// r292 = CmpGE r26:z r291
 	WORD $0x6e6be54b // fcmge v11.2d, v10.2d, v11.2d
 	// r293 = Select r292 r259 r286
-	VBSL V17.B16, V14.B16, V11.B16
+	VBSL V18.B16, V14.B16, V11.B16
 	// r295 = CmpLT r26:z r294
-	WORD $0x6eeae66e // fcmgt v14.2d, v19.2d, v10.2d
+	WORD $0x6eeae62e // fcmgt v14.2d, v17.2d, v10.2d
 	// r296 = Select r295 r293 r290
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc086200000000000, R3
@@ -44766,151 +41309,158 @@ oneskip164:
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V8.B16, V11.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V18.D2]
+	VLD1R (R3), [V16.D2]
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V18.D2
+	MOVD $0x3fc0000000000000, R3
+	VDUP R3, V19.D2
+	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V20.D2
-onerare165:
+onerare125:
 	// r300 = Sub r299 r2:Last
-	WORD $0x4ee2d642 // fsub v2.2d, v18.2d, v2.2d
+	WORD $0x4ee2d602 // fsub v2.2d, v16.2d, v2.2d
 	// r301:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	VLD1.P 16(R4), [V8.D2]
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6ee2e502 // fcmgt v2.2d, v8.2d, v2.2d
-	// r303:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r303:alpha = Param Alpha
+	VLD1.P 16(R25), [V8.D2]
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4ee5d400 // fsub v0.2d, v0.2d, v5.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
+	// r306:negInvD = Param NegInvD
+	VLD1.P 16(R24), [V11.D2]
+	// r307:width = Param Width
+	VLD1.P 16(R26), [V13.D2]
+	// r308 = FMA r305 r306:negInvD r307:width
+	VFMLA V11.D2, V0.D2, V13.D2
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
+	// r310 = CmpLT r309 r294
+	WORD $0x6ee8e620 // fcmgt v0.2d, v17.2d, v8.2d
+	// r311 = Select r310 r294 r309
+	VBSL V8.B16, V17.B16, V0.B16
+	// r312:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	VLD1.P 16(R4), [V8.D2]
-	MOVD R4, rowInvD-16(SP)
-	// r304:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	VLD1.P 16(R4), [V11.D2]
-	MOVD R4, rowNegInvD-24(SP)
-	// r305:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	VLD1.P 16(R4), [V13.D2]
-	MOVD R4, rowAlpha-32(SP)
-	// r306:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	VLD1.P 16(R4), [V14.D2]
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e68dc0b // fmul v11.2d, v0.2d, v8.2d
 	// If GSpike
-	CBZ R13, oneskip166
-	// r307 = Select r302:refr r9:vr r136:vc
+	CBZ R13, oneskip126
+	// r314 = Select r302:refr r9:vr r136:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r308 = Load GSpike
-	VLD1.P 16(R13), [V15.D2]
-	// r309 = Sub r307 r5:vTh
+	// r315 = Load GSpike
+	VLD1.P 16(R13), [V13.D2]
+	// r316:alpha = Param Alpha
+	FMOVQ -16(R25), F14
+	// r317 = Sub r314 r5:vTh
 	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
-	// r310 = Abs r309
+	// r318 = Abs r317
 	WORD $0x4ee0f821 // fabs v1.2d, v1.2d
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.D2, V1.D2, V16.D2
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e70ddb0 // fmul v16.2d, v13.2d, v16.2d
-	// r313 = CmpLT r312 r294
-	WORD $0x6ef0e661 // fcmgt v1.2d, v19.2d, v16.2d
-	// r314 = Select r313 r294 r312
-	VBSL V16.B16, V19.B16, V1.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e61ddef // fmul v15.2d, v15.2d, v1.2d
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V8.D2, V15.D2, V3.D2
-oneskip166:
-	// r317:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
-	// r318:ka = Param Ka
-	VLD1.P 16(R26), [V15.D2]
-	// r319:hVc = FMA r4:gW r318:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.D2, V4.D2, V16.D2
-	// r320 = Mul r51:ex r317:dtRTau
-	WORD $0x6e61dccf // fmul v15.2d, v6.2d, v1.2d
-	// r321 = Mul r319:hVc r320
-	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
-	// r322:gI = Select r302:refr r294 r321
-	VBIT V2.B16, V19.B16, V15.B16
-	// r323:keep = Param Keep
-	VLD1.P 16(R25), [V17.D2]
-	// r324 = Select r302:refr r50 r323:keep
-	VBIT V2.B16, V30.B16, V17.B16
-	// r325 = Mul r4:gW r324
-	WORD $0x6e71dc84 // fmul v4.2d, v4.2d, v17.2d
-	// r4:gW = Sub r325 r322:gI
-	WORD $0x4eefd484 // fsub v4.2d, v4.2d, v15.2d
-	// r327:q = Mul r156:dphi r24:F
+	// r319:negInvD = Param NegInvD
+	FMOVQ -16(R24), F5
+	// r320:width = Param Width
+	FMOVQ -16(R26), F15
+	// r321 = FMA r318 r319:negInvD r320:width
+	VFMLA V5.D2, V1.D2, V15.D2
+	// r322 = Mul r316:alpha r321
+	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
+	// r323 = CmpLT r322 r294
+	WORD $0x6eeee621 // fcmgt v1.2d, v17.2d, v14.2d
+	// r324 = Select r323 r294 r322
+	VBSL V14.B16, V17.B16, V1.B16
+	// r325 = Mul r315 r324
+	WORD $0x6e61ddad // fmul v13.2d, v13.2d, v1.2d
+	// r3:gV = FMA r325 r312:invD r3:gV
+	VFMLA V8.D2, V13.D2, V3.D2
+oneskip126:
+	// r327:dtRTau = Param DtRTau
+	FMOVQ -16(R23), F1
+	// r328:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	VLD1.P 16(R4), [V5.D2]
+	MOVD R4, rowKa-24(SP)
+	// r329:hVc = FMA r4:gW r328:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.D2, V4.D2, V8.D2
+	// r330 = Mul r51:ex r327:dtRTau
+	WORD $0x6e61dcc5 // fmul v5.2d, v6.2d, v1.2d
+	// r331 = Mul r329:hVc r330
+	WORD $0x6e65dd05 // fmul v5.2d, v8.2d, v5.2d
+	// r332:gI = Select r302:refr r294 r331
+	VBIT V2.B16, V17.B16, V5.B16
+	// r333:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	VLD1.P 16(R4), [V13.D2]
+	MOVD R4, rowKeep-16(SP)
+	// r334 = Select r302:refr r50 r333:keep
+	VBIT V2.B16, V29.B16, V13.B16
+	// r335 = Mul r4:gW r334
+	WORD $0x6e6ddc84 // fmul v4.2d, v4.2d, v13.2d
+	// r4:gW = Sub r335 r332:gI
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r337:q = Mul r156:dphi r24:F
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r328:dtCTau2 = Param DtCTau2
+	// r338:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	VLD1.P 16(R4), [V12.D2]
 	MOVD R4, rowDtCTau2-48(SP)
-	// r329 = FMA r327:q r328:dtCTau2 r50
-	VMOV V30.B16, V17.B16
-	VFMLA V12.D2, V9.D2, V17.D2
-	// r330 = FMA r51:ex r26:z r329
-	VFMLA V10.D2, V6.D2, V17.D2
-	// r331 = Mul r319:hVc r330
-	WORD $0x6e71de11 // fmul v17.2d, v16.2d, v17.2d
-	// r332:hv = Select r302:refr r3:gV r331
-	VBIF V2.B16, V17.B16, V3.B16
-	// r333 = Imm 0x0
+	// r339 = FMA r337:q r338:dtCTau2 r50
+	VMOV V29.B16, V13.B16
+	VFMLA V12.D2, V9.D2, V13.D2
+	// r340 = FMA r51:ex r26:z r339
+	VFMLA V10.D2, V6.D2, V13.D2
+	// r341 = Mul r329:hVc r340
+	WORD $0x6e6ddd0d // fmul v13.2d, v8.2d, v13.2d
+	// r342:hv = Select r302:refr r3:gV r341
+	VBIF V2.B16, V13.B16, V3.B16
+	// r343 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
-	CBZ R15, oneskip167
-	// r334 = Mul r319:hVc r317:dtRTau
-	WORD $0x6e61de01 // fmul v1.2d, v16.2d, v1.2d
-	// r335 = Mul r334 r108
-	WORD $0x6e7ddc21 // fmul v1.2d, v1.2d, v29.2d
-	// r336 = FMA r51:ex r9:vr r327:q
+	CBZ R15, oneskip127
+	// r344 = Mul r329:hVc r327:dtRTau
+	WORD $0x6e61dd01 // fmul v1.2d, v8.2d, v1.2d
+	// r345 = Mul r344 r108
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// r346 = FMA r51:ex r9:vr r337:q
 	VFMLA V7.D2, V6.D2, V9.D2
-	// r337 = Mul r335 r336
+	// r347 = Mul r345 r346
 	WORD $0x6e69dc21 // fmul v1.2d, v1.2d, v9.2d
-	// r333 = Select r302:refr r294 r337
+	// r343 = Select r302:refr r294 r347
 	VMOV V2.B16, V10.B16
-	VBSL V1.B16, V19.B16, V10.B16
-oneskip167:
-	// r339 = Sub r0:V r5:vTh
-	WORD $0x4ee5d400 // fsub v0.2d, v0.2d, v5.2d
-	// r340 = Abs r339
-	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
-	// r341 = FMA r340 r304:negInvD r306:width
-	VFMLA V11.D2, V0.D2, V14.D2
-	// r342 = Mul r305:alpha r341
-	WORD $0x6e6eddad // fmul v13.2d, v13.2d, v14.2d
-	// r343 = CmpLT r342 r294
-	WORD $0x6eede660 // fcmgt v0.2d, v19.2d, v13.2d
-	// r344 = Select r343 r294 r342
-	VBSL V13.B16, V19.B16, V0.B16
-	// r345 = Mul r344 r303:invD
-	WORD $0x6e68dc08 // fmul v8.2d, v0.2d, v8.2d
-	// r346:b = Param B
+	VBSL V1.B16, V17.B16, V10.B16
+oneskip127:
+	// r349:b = Param B
 	FMOVQ -16(R20), F1
-	// r347 = Mul r4:gW r346:b
+	// r350 = Mul r4:gW r349:b
 	WORD $0x6e61dc81 // fmul v1.2d, v4.2d, v1.2d
-	// r348 = Mul r347 r345
-	WORD $0x6e68dc21 // fmul v1.2d, v1.2d, v8.2d
-	// r349 = Sub r50 r344
-	WORD $0x4ee0d7c0 // fsub v0.2d, v30.2d, v0.2d
-	// r3:gV = FMA r332:hv r349 r348
+	// r351 = Mul r350 r313
+	WORD $0x6e6bdc21 // fmul v1.2d, v1.2d, v11.2d
+	// r352 = Sub r50 r311
+	WORD $0x4ee0d7a0 // fsub v0.2d, v29.2d, v0.2d
+	// r3:gV = FMA r342:hv r352 r351
 	VFMLA V0.D2, V3.D2, V1.D2
 	// If GI
-	CBZ R14, oneskip168
-	// Store GI r322:gI
-	VST1.P [V15.D2], 16(R14)
-oneskip168:
+	CBZ R14, oneskip128
+	// Store GI r332:gI
+	VST1.P [V5.D2], 16(R14)
+oneskip128:
 	// If GG
-	CBZ R15, oneskip169
-	// Store GG r333
+	CBZ R15, oneskip129
+	// Store GG r343
 	VST1.P [V10.D2], 16(R15)
-oneskip169:
+oneskip129:
 	// If GDelta
-	CBZ R16, oneskip170
-	// r351 = Select r302:refr r294 r319:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r351
+	CBZ R16, oneskip130
+	// r354 = Select r302:refr r294 r329:hVc
+	VBSL V8.B16, V17.B16, V2.B16
+	// Store GDelta r354
 	VST1.P [V2.D2], 16(R16)
-oneskip170:
+oneskip130:
 	// Store GV r3:gV
 	FMOVQ F1, -16(R11)
 	// Store GW r4:gW
@@ -44951,10 +41501,10 @@ onetail:
 	// r13:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R8, oneskip171
+	CBZ R8, oneskip131
 	// r13:in = Load I
 	FMOVD.P 8(R8), F1
-oneskip171:
+oneskip131:
 	// r15:vRest = Param VRest
 	FMOVD.P 8(R21), F8
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -44964,11 +41514,13 @@ oneskip171:
 	// r18:a2 = Sub r9:vr r17:vC
 	WORD $0x4ee9d4e9 // fsub v9.2d, v7.2d, v9.2d
 	// r19:dtCTau = Param DtCTau
-	FMOVD.P 8(R23), F10
+	MOVD rowDtCTau-8(SP), R4
+	FMOVD.P 8(R4), F10
+	MOVD R4, rowDtCTau-8(SP)
 	// r20:a12 = Mul r16:a1 r18:a2
 	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
 	// r21:dtRTau = Param DtRTau
-	FMOVD.P 8(R24), F12
+	FMOVD.P 8(R23), F12
 	// r22:iu = Sub r13:in r12:u
 	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
 	// r23:drive = Mul r21:dtRTau r22:iu
@@ -44980,9 +41532,9 @@ oneskip171:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
 	// If G
-	CBZ R10, oneskip172
+	CBZ R10, oneskip132
 	// r27:dtRTau = Param DtRTau
-	FMOVD -8(R24), F1
+	FMOVD -8(R23), F1
 	// r28 = Load G
 	FMOVD.P 8(R10), F6
 	// r29:gd = Mul r27:dtRTau r28
@@ -44995,7 +41547,7 @@ oneskip171:
 	VFMLA V7.D2, V1.D2, V6.D2
 	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
-oneskip172:
+oneskip132:
 	// r34:az = Abs r26:z
 	WORD $0x4ee0f941 // fabs v1.2d, v10.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -45020,23 +41572,20 @@ oneskip172:
 	VDUP R3, V8.D2 // r44 = 0.041666666666666664
 	// r45 = FMA r43 r26:z r44
 	VFMLA V10.D2, V6.D2, V8.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V6.D2 // r46 = 0.16666666666666666
 	// r47 = FMA r45 r26:z r46
+	VMOV V31.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
 	// r49 = FMA r47 r26:z r48
-	VMOV V31.B16, V8.B16
+	VMOV V30.B16, V8.B16
 	VFMLA V10.D2, V6.D2, V8.D2
 	// r51:ex = FMA r49 r26:z r50
-	VMOV V30.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V8.D2 // r52 = 0.0625
 	// r53:large = CmpGT r34:az r52
-	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
+	WORD $0x6efce428 // fcmgt v8.2d, v1.2d, v28.2d
 	// Rare r53:large
 	FMOVS F8, R3
-	CBZW R3, onerare173
+	CBZW R3, onerare133
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -45087,15 +41636,14 @@ oneskip172:
 	VDUP R3, V9.D2 // r44 = 0.041666666666666664
 	// r72 = FMA r71 r26:z r44
 	VFMLA V10.D2, V11.D2, V9.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V11.D2 // r46 = 0.16666666666666666
 	// r73 = FMA r72 r26:z r46
+	VMOV V31.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	// r74 = FMA r73 r26:z r48
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// r75:taylor = FMA r74 r26:z r50
-	VMOV V30.B16, V11.B16
+	VMOV V29.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r76 = 720
@@ -45181,15 +41729,14 @@ oneskip172:
 	VDUP R3, V14.D2 // r44 = 0.041666666666666664
 	// r101 = FMA r100 r89:r r44
 	VFMLA V13.D2, V16.D2, V14.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V16.D2 // r46 = 0.16666666666666666
 	// r102 = FMA r101 r89:r r46
+	VMOV V31.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	// r103 = FMA r102 r89:r r48
-	VMOV V31.B16, V14.B16
+	VMOV V30.B16, V14.B16
 	VFMLA V13.D2, V16.D2, V14.D2
 	// r104:q = FMA r103 r89:r r50
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V14.D2 // r105 = 60
@@ -45200,7 +41747,7 @@ oneskip172:
 	// r107:kc = Select r106 r105 r85:k
 	VBSL V15.B16, V17.B16, V14.B16
 	// r109 = Mul r107:kc r108
-	WORD $0x6e7dddce // fmul v14.2d, v14.2d, v29.2d
+	WORD $0x6e7bddce // fmul v14.2d, v14.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V17.D2 // r82 = 6.755399441055744e+15
 	// r110 = Add r109 r82
@@ -45214,7 +41761,7 @@ oneskip172:
 	VSHL $52, V14.D2, V14.D2
 	// r115:pow2 = FromBits r114
 	// r116:oneMinus = Sub r50 r115:pow2
-	WORD $0x4eeed7ce // fsub v14.2d, v30.2d, v14.2d
+	WORD $0x4eeed7ae // fsub v14.2d, v29.2d, v14.2d
 	// r117 = FMA r89:r r104:q r116:oneMinus
 	VFMLA V16.D2, V13.D2, V14.D2
 	// r118:y = Div r117 r78:zl
@@ -45222,7 +41769,7 @@ oneskip172:
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r82 = 6.755399441055744e+15
 	// r119 = FMA r85:k r48 r82
-	VFMLA V31.D2, V15.D2, V9.D2
+	VFMLA V30.D2, V15.D2, V9.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r82 = 6.755399441055744e+15
 	// r120:kHalf = Sub r119 r82
@@ -45258,52 +41805,55 @@ oneskip172:
 	// r133:big = Mul r126 r132:pow2
 	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
 	// r134 = CmpLE r34:az r48
-	WORD $0x6e61e7e1 // fcmge v1.2d, v31.2d, v1.2d
+	WORD $0x6e61e7c1 // fcmge v1.2d, v30.2d, v1.2d
 	// r135:far = Select r134 r75:taylor r133:big
 	VBSL V14.B16, V11.B16, V1.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V8.B16, V1.B16, V6.B16
-onerare173:
+	MOVD 528(R0), R3
+	VLD1R (R3), [V16.D2]
+	VEOR V17.B16, V17.B16, V17.B16
+onerare133:
 	// r136:vc = FMA r51:ex r24:F r9:vr
 	VMOV V7.B16, V1.B16
 	VFMLA V12.D2, V6.D2, V1.D2
 	// If Delta
-	CBZ R9, oneskip174
+	CBZ R9, oneskip134
 	// r137 = Load Delta
 	FMOVD.P 8(R9), F9
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e69d421 // fadd v1.2d, v1.2d, v9.2d
-oneskip174:
+oneskip134:
 	// r141 = FMA r139 r26:z r140
-	VMOV V27.B16, V9.B16
-	VFMLA V10.D2, V28.D2, V9.D2
-	// r143 = FMA r141 r26:z r142
-	VMOV V26.B16, V11.B16
-	VFMLA V10.D2, V9.D2, V11.D2
-	// r145 = FMA r143 r26:z r144
 	VMOV V25.B16, V9.B16
-	VFMLA V10.D2, V11.D2, V9.D2
-	// r147 = FMA r145 r26:z r146
+	VFMLA V10.D2, V26.D2, V9.D2
+	// r143 = FMA r141 r26:z r142
 	VMOV V24.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r149 = FMA r147 r26:z r148
+	// r145 = FMA r143 r26:z r144
 	VMOV V23.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r151 = FMA r149 r26:z r150
+	// r147 = FMA r145 r26:z r146
 	VMOV V22.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r153 = FMA r151 r26:z r152
+	// r149 = FMA r147 r26:z r148
 	VMOV V21.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r155 = FMA r153 r26:z r154
+	// r151 = FMA r149 r26:z r150
 	VMOV V20.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
+	// r153 = FMA r151 r26:z r152
+	VMOV V19.B16, V9.B16
+	VFMLA V10.D2, V11.D2, V9.D2
+	// r155 = FMA r153 r26:z r154
+	VMOV V18.B16, V11.B16
+	VFMLA V10.D2, V9.D2, V11.D2
 	// r156:dphi = FMA r155 r26:z r48
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// Rare r53:large
 	FMOVS F8, R3
-	CBZW R3, onerare175
+	CBZW R3, onerare135
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -45339,34 +41889,34 @@ oneskip174:
 	// r173 = FMA r171 r26:z r172
 	VFMLA V10.D2, V13.D2, V11.D2
 	// r174 = FMA r173 r26:z r139
-	VMOV V28.B16, V13.B16
-	VFMLA V10.D2, V11.D2, V13.D2
-	// r175 = FMA r174 r26:z r140
-	VMOV V27.B16, V11.B16
-	VFMLA V10.D2, V13.D2, V11.D2
-	// r176 = FMA r175 r26:z r142
 	VMOV V26.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r177 = FMA r176 r26:z r144
+	// r175 = FMA r174 r26:z r140
 	VMOV V25.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r178 = FMA r177 r26:z r146
+	// r176 = FMA r175 r26:z r142
 	VMOV V24.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r179 = FMA r178 r26:z r148
+	// r177 = FMA r176 r26:z r144
 	VMOV V23.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r180 = FMA r179 r26:z r150
+	// r178 = FMA r177 r26:z r146
 	VMOV V22.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r181 = FMA r180 r26:z r152
+	// r179 = FMA r178 r26:z r148
 	VMOV V21.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r182 = FMA r181 r26:z r154
+	// r180 = FMA r179 r26:z r150
 	VMOV V20.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
+	// r181 = FMA r180 r26:z r152
+	VMOV V19.B16, V11.B16
+	VFMLA V10.D2, V13.D2, V11.D2
+	// r182 = FMA r181 r26:z r154
+	VMOV V18.B16, V13.B16
+	VFMLA V10.D2, V11.D2, V13.D2
 	// r183 = FMA r182 r26:z r48
-	VMOV V31.B16, V11.B16
+	VMOV V30.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r76 = 720
@@ -45405,221 +41955,220 @@ oneskip174:
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V15.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r55 = 7.647163731819816e-13
+	VDUP R3, V18.D2 // r55 = 7.647163731819816e-13
 	// r192 = FMA r54 r191 r55
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V15.D2 // r57 = 1.1470745597729725e-11
 	// r193 = FMA r192 r191 r57
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r59 = 1.6059043836821613e-10
+	VDUP R3, V18.D2 // r59 = 1.6059043836821613e-10
 	// r194 = FMA r193 r191 r59
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V15.D2 // r61 = 2.08767569878681e-09
 	// r195 = FMA r194 r191 r61
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r63 = 2.505210838544172e-08
+	VDUP R3, V18.D2 // r63 = 2.505210838544172e-08
 	// r196 = FMA r195 r191 r63
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V15.D2 // r65 = 2.755731922398589e-07
 	// r197 = FMA r196 r191 r65
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r35 = 2.7557319223985893e-06
+	VDUP R3, V18.D2 // r35 = 2.7557319223985893e-06
 	// r198 = FMA r197 r191 r35
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V15.D2 // r36 = 2.48015873015873e-05
 	// r199 = FMA r198 r191 r36
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V17.D2 // r38 = 0.0001984126984126984
+	VDUP R3, V18.D2 // r38 = 0.0001984126984126984
 	// r200 = FMA r199 r191 r38
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V15.D2 // r40 = 0.001388888888888889
 	// r201 = FMA r200 r191 r40
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V17.D2 // r42 = 0.008333333333333333
+	VDUP R3, V18.D2 // r42 = 0.008333333333333333
 	// r202 = FMA r201 r191 r42
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V15.D2 // r44 = 0.041666666666666664
 	// r203 = FMA r202 r191 r44
-	VFMLA V14.D2, V17.D2, V15.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V17.D2 // r46 = 0.16666666666666666
+	VFMLA V14.D2, V18.D2, V15.D2
 	// r204 = FMA r203 r191 r46
-	VFMLA V14.D2, V15.D2, V17.D2
+	VMOV V31.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
 	// r205 = FMA r204 r191 r48
-	VMOV V31.B16, V15.B16
-	VFMLA V14.D2, V17.D2, V15.D2
-	// r206 = FMA r205 r191 r50
-	VMOV V30.B16, V17.B16
-	VFMLA V14.D2, V15.D2, V17.D2
-	// r207 = FMA r191 r206 r50
 	VMOV V30.B16, V15.B16
-	VFMLA V17.D2, V14.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
+	// r206 = FMA r205 r191 r50
+	VMOV V29.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
+	// r207 = FMA r191 r206 r50
+	VMOV V29.B16, V15.B16
+	VFMLA V18.D2, V14.D2, V15.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r82 = 6.755399441055744e+15
 	// r208 = Add r189 r82
 	WORD $0x4e6ed60e // fadd v14.2d, v16.2d, v14.2d
 	// r209:kBits = Bits r208
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r112 = 5.054e-321
+	VDUP R3, V18.D2 // r112 = 5.054e-321
 	// r210 = IAdd r209:kBits r112
-	VADD V17.D2, V14.D2, V14.D2
+	VADD V18.D2, V14.D2, V14.D2
 	// r211 = Shl 52 r210
 	VSHL $52, V14.D2, V14.D2
 	// r212:pow2 = FromBits r211
 	// r213 = Mul r207 r212:pow2
 	WORD $0x6e6eddee // fmul v14.2d, v15.2d, v14.2d
 	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V17.D2 // r214 = 3.279889237069838e-30
+	VDUP R3, V18.D2 // r214 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V18.D2 // r215 = -9.183689863795546e-29
+	VDUP R3, V19.D2 // r215 = -9.183689863795546e-29
 	// r216 = FMA r214 r26:z r215
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V17.D2 // r217 = 2.4795962632247976e-27
+	VDUP R3, V18.D2 // r217 = 2.4795962632247976e-27
 	// r218 = FMA r216 r26:z r217
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V18.D2 // r219 = -6.446950284384474e-26
+	VDUP R3, V19.D2 // r219 = -6.446950284384474e-26
 	// r220 = FMA r218 r26:z r219
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V17.D2 // r221 = 1.6117375710961184e-24
+	VDUP R3, V18.D2 // r221 = 1.6117375710961184e-24
 	// r222 = FMA r220 r26:z r221
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V18.D2 // r223 = -3.868170170630684e-23
+	VDUP R3, V19.D2 // r223 = -3.868170170630684e-23
 	// r224 = FMA r222 r26:z r223
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V17.D2 // r225 = 8.896791392450574e-22
+	VDUP R3, V18.D2 // r225 = 8.896791392450574e-22
 	// r226 = FMA r224 r26:z r225
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V18.D2 // r227 = -1.9572941063391263e-20
+	VDUP R3, V19.D2 // r227 = -1.9572941063391263e-20
 	// r228 = FMA r226 r26:z r227
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V17.D2 // r229 = 4.110317623312165e-19
+	VDUP R3, V18.D2 // r229 = 4.110317623312165e-19
 	// r230 = FMA r228 r26:z r229
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V18.D2 // r231 = -8.22063524662433e-18
+	VDUP R3, V19.D2 // r231 = -8.22063524662433e-18
 	// r232 = FMA r230 r26:z r231
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V17.D2 // r233 = 1.5619206968586225e-16
+	VDUP R3, V18.D2 // r233 = 1.5619206968586225e-16
 	// r234 = FMA r232 r26:z r233
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V18.D2 // r235 = -2.8114572543455206e-15
+	VDUP R3, V19.D2 // r235 = -2.8114572543455206e-15
 	// r236 = FMA r234 r26:z r235
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r54 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r54 = 4.779477332387385e-14
 	// r237 = FMA r236 r26:z r54
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r238 = -7.647163731819816e-13
+	VDUP R3, V19.D2 // r238 = -7.647163731819816e-13
 	// r239 = FMA r237 r26:z r238
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r57 = 1.1470745597729725e-11
+	VDUP R3, V18.D2 // r57 = 1.1470745597729725e-11
 	// r240 = FMA r239 r26:z r57
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V18.D2 // r241 = -1.6059043836821613e-10
+	VDUP R3, V19.D2 // r241 = -1.6059043836821613e-10
 	// r242 = FMA r240 r26:z r241
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r61 = 2.08767569878681e-09
+	VDUP R3, V18.D2 // r61 = 2.08767569878681e-09
 	// r243 = FMA r242 r26:z r61
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V18.D2 // r244 = -2.505210838544172e-08
+	VDUP R3, V19.D2 // r244 = -2.505210838544172e-08
 	// r245 = FMA r243 r26:z r244
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r65 = 2.755731922398589e-07
+	VDUP R3, V18.D2 // r65 = 2.755731922398589e-07
 	// r246 = FMA r245 r26:z r65
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V18.D2 // r247 = -2.7557319223985893e-06
+	VDUP R3, V19.D2 // r247 = -2.7557319223985893e-06
 	// r248 = FMA r246 r26:z r247
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r36 = 2.48015873015873e-05
+	VDUP R3, V18.D2 // r36 = 2.48015873015873e-05
 	// r249 = FMA r248 r26:z r36
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r250 = -0.0001984126984126984
+	VDUP R3, V19.D2 // r250 = -0.0001984126984126984
 	// r251 = FMA r249 r26:z r250
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V17.D2 // r40 = 0.001388888888888889
+	VDUP R3, V18.D2 // r40 = 0.001388888888888889
 	// r252 = FMA r251 r26:z r40
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V18.D2 // r253 = -0.008333333333333333
+	VDUP R3, V19.D2 // r253 = -0.008333333333333333
 	// r254 = FMA r252 r26:z r253
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V17.D2 // r44 = 0.041666666666666664
+	VDUP R3, V18.D2 // r44 = 0.041666666666666664
 	// r255 = FMA r254 r26:z r44
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V18.D2 // r256 = -0.16666666666666666
+	VDUP R3, V19.D2 // r256 = -0.16666666666666666
 	// r257 = FMA r255 r26:z r256
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	// r258 = FMA r257 r26:z r48
-	VMOV V31.B16, V17.B16
-	VFMLA V10.D2, V18.D2, V17.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V10.D2, V19.D2, V18.D2
 	// r259 = Mul r213 r258
-	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r105 = 60
-	// r260 = CmpGT r189 r105
-	WORD $0x6ef1e611 // fcmgt v17.2d, v16.2d, v17.2d
+	WORD $0x6e72ddce // fmul v14.2d, v14.2d, v18.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r105 = 60
+	// r260 = CmpGT r189 r105
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V19.D2 // r105 = 60
 	// r261 = Select r260 r105 r189
-	VBSL V16.B16, V18.B16, V17.B16
+	VBSL V16.B16, V19.B16, V18.B16
 	// r262 = Sub r185 r50
-	WORD $0x4efed5b2 // fsub v18.2d, v13.2d, v30.2d
+	WORD $0x4efdd5b3 // fsub v19.2d, v13.2d, v29.2d
 	// r263 = Mul r261 r108
-	WORD $0x6e7dde31 // fmul v17.2d, v17.2d, v29.2d
+	WORD $0x6e7bde52 // fmul v18.2d, v18.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V20.D2 // r82 = 6.755399441055744e+15
 	// r264 = Add r263 r82
-	WORD $0x4e74d631 // fadd v17.2d, v17.2d, v20.2d
+	WORD $0x4e74d652 // fadd v18.2d, v18.2d, v20.2d
 	// r265:kBits = Bits r264
 	MOVD $0x3ff, R3
 	VDUP R3, V20.D2 // r112 = 5.054e-321
 	// r266 = IAdd r265:kBits r112
-	VADD V20.D2, V17.D2, V17.D2
+	VADD V20.D2, V18.D2, V18.D2
 	// r267 = Shl 52 r266
-	VSHL $52, V17.D2, V17.D2
+	VSHL $52, V18.D2, V18.D2
 	// r268:pow2 = FromBits r267
 	// r269 = FMA r207 r262 r268:pow2
-	VFMLA V18.D2, V15.D2, V17.D2
+	VFMLA V19.D2, V15.D2, V18.D2
 	// r270 = Div r269 r185
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	// r271 = Div r270 r185
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r82 = 6.755399441055744e+15
 	// r272 = FMA r189 r48 r82
-	VFMLA V31.D2, V16.D2, V13.D2
+	VFMLA V30.D2, V16.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r82 = 6.755399441055744e+15
 	// r273 = Sub r272 r82
@@ -45630,14 +42179,14 @@ oneskip174:
 	WORD $0x4e6fd5af // fadd v15.2d, v13.2d, v15.2d
 	// r275:kBits = Bits r274
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r112 = 5.054e-321
+	VDUP R3, V19.D2 // r112 = 5.054e-321
 	// r276 = IAdd r275:kBits r112
-	VADD V18.D2, V15.D2, V15.D2
+	VADD V19.D2, V15.D2, V15.D2
 	// r277 = Shl 52 r276
 	VSHL $52, V15.D2, V15.D2
 	// r278:pow2 = FromBits r277
 	// r279 = Mul r271 r278:pow2
-	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
+	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
 	// r280 = Sub r189 r273
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0x4338000000000000, R3
@@ -45653,23 +42202,23 @@ oneskip174:
 	VSHL $52, V16.D2, V16.D2
 	// r285:pow2 = FromBits r284
 	// r286 = Mul r279 r285:pow2
-	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
 	// r287 = Div r50 r26:z
-	WORD $0x6e6affcd // fdiv v13.2d, v30.2d, v10.2d
+	WORD $0x6e6affad // fdiv v13.2d, v29.2d, v10.2d
 	// r288 = Div r287 r26:z
 	WORD $0x6e6afdad // fdiv v13.2d, v13.2d, v10.2d
 	// r289 = CmpGT r26:z r50
-	WORD $0x6efee54f // fcmgt v15.2d, v10.2d, v30.2d
+	WORD $0x6efde54f // fcmgt v15.2d, v10.2d, v29.2d
 	// r290 = Select r289 r286 r183
-	VBSL V11.B16, V17.B16, V15.B16
+	VBSL V11.B16, V18.B16, V15.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V11.D2 // r291 = -3
 	// r292 = CmpGE r26:z r291
 	WORD $0x6e6be54b // fcmge v11.2d, v10.2d, v11.2d
 	// r293 = Select r292 r259 r286
-	VBSL V17.B16, V14.B16, V11.B16
+	VBSL V18.B16, V14.B16, V11.B16
 	// r295 = CmpLT r26:z r294
-	WORD $0x6eeae66e // fcmgt v14.2d, v19.2d, v10.2d
+	WORD $0x6eeae62e // fcmgt v14.2d, v17.2d, v10.2d
 	// r296 = Select r295 r293 r290
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc086200000000000, R3
@@ -45681,151 +42230,158 @@ oneskip174:
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V8.B16, V11.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V18.D2]
+	VLD1R (R3), [V16.D2]
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V18.D2
+	MOVD $0x3fc0000000000000, R3
+	VDUP R3, V19.D2
+	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V20.D2
-onerare175:
+onerare135:
 	// r300 = Sub r299 r2:Last
-	WORD $0x4ee2d642 // fsub v2.2d, v18.2d, v2.2d
+	WORD $0x4ee2d602 // fsub v2.2d, v16.2d, v2.2d
 	// r301:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	FMOVD.P 8(R4), F8
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6ee2e502 // fcmgt v2.2d, v8.2d, v2.2d
-	// r303:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r303:alpha = Param Alpha
+	FMOVD.P 8(R25), F8
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4ee5d400 // fsub v0.2d, v0.2d, v5.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
+	// r306:negInvD = Param NegInvD
+	FMOVD.P 8(R24), F11
+	// r307:width = Param Width
+	FMOVD.P 8(R26), F13
+	// r308 = FMA r305 r306:negInvD r307:width
+	VFMLA V11.D2, V0.D2, V13.D2
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
+	// r310 = CmpLT r309 r294
+	WORD $0x6ee8e620 // fcmgt v0.2d, v17.2d, v8.2d
+	// r311 = Select r310 r294 r309
+	VBSL V8.B16, V17.B16, V0.B16
+	// r312:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	FMOVD.P 8(R4), F8
-	MOVD R4, rowInvD-16(SP)
-	// r304:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	FMOVD.P 8(R4), F11
-	MOVD R4, rowNegInvD-24(SP)
-	// r305:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	FMOVD.P 8(R4), F13
-	MOVD R4, rowAlpha-32(SP)
-	// r306:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	FMOVD.P 8(R4), F14
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e68dc0b // fmul v11.2d, v0.2d, v8.2d
 	// If GSpike
-	CBZ R13, oneskip176
-	// r307 = Select r302:refr r9:vr r136:vc
+	CBZ R13, oneskip136
+	// r314 = Select r302:refr r9:vr r136:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r308 = Load GSpike
-	FMOVD.P 8(R13), F15
-	// r309 = Sub r307 r5:vTh
+	// r315 = Load GSpike
+	FMOVD.P 8(R13), F13
+	// r316:alpha = Param Alpha
+	FMOVD -8(R25), F14
+	// r317 = Sub r314 r5:vTh
 	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
-	// r310 = Abs r309
+	// r318 = Abs r317
 	WORD $0x4ee0f821 // fabs v1.2d, v1.2d
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.D2, V1.D2, V16.D2
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e70ddb0 // fmul v16.2d, v13.2d, v16.2d
-	// r313 = CmpLT r312 r294
-	WORD $0x6ef0e661 // fcmgt v1.2d, v19.2d, v16.2d
-	// r314 = Select r313 r294 r312
-	VBSL V16.B16, V19.B16, V1.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e61ddef // fmul v15.2d, v15.2d, v1.2d
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V8.D2, V15.D2, V3.D2
-oneskip176:
-	// r317:dtRTau = Param DtRTau
-	FMOVD -8(R24), F1
-	// r318:ka = Param Ka
-	FMOVD.P 8(R26), F15
-	// r319:hVc = FMA r4:gW r318:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.D2, V4.D2, V16.D2
-	// r320 = Mul r51:ex r317:dtRTau
-	WORD $0x6e61dccf // fmul v15.2d, v6.2d, v1.2d
-	// r321 = Mul r319:hVc r320
-	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
-	// r322:gI = Select r302:refr r294 r321
-	VBIT V2.B16, V19.B16, V15.B16
-	// r323:keep = Param Keep
-	FMOVD.P 8(R25), F17
-	// r324 = Select r302:refr r50 r323:keep
-	VBIT V2.B16, V30.B16, V17.B16
-	// r325 = Mul r4:gW r324
-	WORD $0x6e71dc84 // fmul v4.2d, v4.2d, v17.2d
-	// r4:gW = Sub r325 r322:gI
-	WORD $0x4eefd484 // fsub v4.2d, v4.2d, v15.2d
-	// r327:q = Mul r156:dphi r24:F
+	// r319:negInvD = Param NegInvD
+	FMOVD -8(R24), F5
+	// r320:width = Param Width
+	FMOVD -8(R26), F15
+	// r321 = FMA r318 r319:negInvD r320:width
+	VFMLA V5.D2, V1.D2, V15.D2
+	// r322 = Mul r316:alpha r321
+	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
+	// r323 = CmpLT r322 r294
+	WORD $0x6eeee621 // fcmgt v1.2d, v17.2d, v14.2d
+	// r324 = Select r323 r294 r322
+	VBSL V14.B16, V17.B16, V1.B16
+	// r325 = Mul r315 r324
+	WORD $0x6e61ddad // fmul v13.2d, v13.2d, v1.2d
+	// r3:gV = FMA r325 r312:invD r3:gV
+	VFMLA V8.D2, V13.D2, V3.D2
+oneskip136:
+	// r327:dtRTau = Param DtRTau
+	FMOVD -8(R23), F1
+	// r328:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	FMOVD.P 8(R4), F5
+	MOVD R4, rowKa-24(SP)
+	// r329:hVc = FMA r4:gW r328:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.D2, V4.D2, V8.D2
+	// r330 = Mul r51:ex r327:dtRTau
+	WORD $0x6e61dcc5 // fmul v5.2d, v6.2d, v1.2d
+	// r331 = Mul r329:hVc r330
+	WORD $0x6e65dd05 // fmul v5.2d, v8.2d, v5.2d
+	// r332:gI = Select r302:refr r294 r331
+	VBIT V2.B16, V17.B16, V5.B16
+	// r333:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	FMOVD.P 8(R4), F13
+	MOVD R4, rowKeep-16(SP)
+	// r334 = Select r302:refr r50 r333:keep
+	VBIT V2.B16, V29.B16, V13.B16
+	// r335 = Mul r4:gW r334
+	WORD $0x6e6ddc84 // fmul v4.2d, v4.2d, v13.2d
+	// r4:gW = Sub r335 r332:gI
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r337:q = Mul r156:dphi r24:F
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r328:dtCTau2 = Param DtCTau2
+	// r338:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	FMOVD.P 8(R4), F12
 	MOVD R4, rowDtCTau2-48(SP)
-	// r329 = FMA r327:q r328:dtCTau2 r50
-	VMOV V30.B16, V17.B16
-	VFMLA V12.D2, V9.D2, V17.D2
-	// r330 = FMA r51:ex r26:z r329
-	VFMLA V10.D2, V6.D2, V17.D2
-	// r331 = Mul r319:hVc r330
-	WORD $0x6e71de11 // fmul v17.2d, v16.2d, v17.2d
-	// r332:hv = Select r302:refr r3:gV r331
-	VBIF V2.B16, V17.B16, V3.B16
-	// r333 = Imm 0x0
+	// r339 = FMA r337:q r338:dtCTau2 r50
+	VMOV V29.B16, V13.B16
+	VFMLA V12.D2, V9.D2, V13.D2
+	// r340 = FMA r51:ex r26:z r339
+	VFMLA V10.D2, V6.D2, V13.D2
+	// r341 = Mul r329:hVc r340
+	WORD $0x6e6ddd0d // fmul v13.2d, v8.2d, v13.2d
+	// r342:hv = Select r302:refr r3:gV r341
+	VBIF V2.B16, V13.B16, V3.B16
+	// r343 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
-	CBZ R15, oneskip177
-	// r334 = Mul r319:hVc r317:dtRTau
-	WORD $0x6e61de01 // fmul v1.2d, v16.2d, v1.2d
-	// r335 = Mul r334 r108
-	WORD $0x6e7ddc21 // fmul v1.2d, v1.2d, v29.2d
-	// r336 = FMA r51:ex r9:vr r327:q
+	CBZ R15, oneskip137
+	// r344 = Mul r329:hVc r327:dtRTau
+	WORD $0x6e61dd01 // fmul v1.2d, v8.2d, v1.2d
+	// r345 = Mul r344 r108
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// r346 = FMA r51:ex r9:vr r337:q
 	VFMLA V7.D2, V6.D2, V9.D2
-	// r337 = Mul r335 r336
+	// r347 = Mul r345 r346
 	WORD $0x6e69dc21 // fmul v1.2d, v1.2d, v9.2d
-	// r333 = Select r302:refr r294 r337
+	// r343 = Select r302:refr r294 r347
 	VMOV V2.B16, V10.B16
-	VBSL V1.B16, V19.B16, V10.B16
-oneskip177:
-	// r339 = Sub r0:V r5:vTh
-	WORD $0x4ee5d400 // fsub v0.2d, v0.2d, v5.2d
-	// r340 = Abs r339
-	WORD $0x4ee0f800 // fabs v0.2d, v0.2d
-	// r341 = FMA r340 r304:negInvD r306:width
-	VFMLA V11.D2, V0.D2, V14.D2
-	// r342 = Mul r305:alpha r341
-	WORD $0x6e6eddad // fmul v13.2d, v13.2d, v14.2d
-	// r343 = CmpLT r342 r294
-	WORD $0x6eede660 // fcmgt v0.2d, v19.2d, v13.2d
-	// r344 = Select r343 r294 r342
-	VBSL V13.B16, V19.B16, V0.B16
-	// r345 = Mul r344 r303:invD
-	WORD $0x6e68dc08 // fmul v8.2d, v0.2d, v8.2d
-	// r346:b = Param B
+	VBSL V1.B16, V17.B16, V10.B16
+oneskip137:
+	// r349:b = Param B
 	FMOVD -8(R20), F1
-	// r347 = Mul r4:gW r346:b
+	// r350 = Mul r4:gW r349:b
 	WORD $0x6e61dc81 // fmul v1.2d, v4.2d, v1.2d
-	// r348 = Mul r347 r345
-	WORD $0x6e68dc21 // fmul v1.2d, v1.2d, v8.2d
-	// r349 = Sub r50 r344
-	WORD $0x4ee0d7c0 // fsub v0.2d, v30.2d, v0.2d
-	// r3:gV = FMA r332:hv r349 r348
+	// r351 = Mul r350 r313
+	WORD $0x6e6bdc21 // fmul v1.2d, v1.2d, v11.2d
+	// r352 = Sub r50 r311
+	WORD $0x4ee0d7a0 // fsub v0.2d, v29.2d, v0.2d
+	// r3:gV = FMA r342:hv r352 r351
 	VFMLA V0.D2, V3.D2, V1.D2
 	// If GI
-	CBZ R14, oneskip178
-	// Store GI r322:gI
-	FMOVD.P F15, 8(R14)
-oneskip178:
+	CBZ R14, oneskip138
+	// Store GI r332:gI
+	FMOVD.P F5, 8(R14)
+oneskip138:
 	// If GG
-	CBZ R15, oneskip179
-	// Store GG r333
+	CBZ R15, oneskip139
+	// Store GG r343
 	FMOVD.P F10, 8(R15)
-oneskip179:
+oneskip139:
 	// If GDelta
-	CBZ R16, oneskip180
-	// r351 = Select r302:refr r294 r319:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r351
+	CBZ R16, oneskip140
+	// r354 = Select r302:refr r294 r329:hVc
+	VBSL V8.B16, V17.B16, V2.B16
+	// Store GDelta r354
 	FMOVD.P F2, 8(R16)
-oneskip180:
+oneskip140:
 	// Store GV r3:gV
 	FMOVD F1, -8(R11)
 	// Store GW r4:gW
@@ -45868,18 +42424,18 @@ many:
 	MADD R3, R2, R20, R20 // row Keep
 	MOVD $9, R21
 	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD $11, R23
-	MADD R3, R2, R23, R23 // row InvD
-	MOVD $12, R24
-	MADD R3, R2, R24, R24 // row NegInvD
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-8(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-16(SP)
+	MOVD $10, R4
+	MADD R3, R2, R4, R4 // row TauRef
+	MOVD R4, rowTauRef-8(SP)
+	MOVD $11, R4
+	MADD R3, R2, R4, R4 // row InvD
+	MOVD R4, rowInvD-16(SP)
+	MOVD $12, R22
+	MADD R3, R2, R22, R22 // row NegInvD
+	MOVD $13, R23
+	MADD R3, R2, R23, R23 // row Alpha
+	MOVD $14, R24
+	MADD R3, R2, R24, R24 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-24(SP)
@@ -45888,25 +42444,27 @@ many:
 	VDUP R3, V31.D2 // r48 = 0.5
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V30.D2 // r50 = 1
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V29.D2 // r108 = -1
 	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V29.D2 // r139 = 2.505210838544172e-07
+	VDUP R3, V28.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V28.D2 // r140 = 2.48015873015873e-06
+	VDUP R3, V27.D2 // r140 = 2.48015873015873e-06
 	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V27.D2 // r142 = 2.2045855379188714e-05
+	VDUP R3, V26.D2 // r142 = 2.2045855379188714e-05
 	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V26.D2 // r144 = 0.00017361111111111112
+	VDUP R3, V25.D2 // r144 = 0.00017361111111111112
 	MOVD $0x3f53813813813814, R3
-	VDUP R3, V25.D2 // r146 = 0.0011904761904761906
+	VDUP R3, V24.D2 // r146 = 0.0011904761904761906
 	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V24.D2 // r148 = 0.006944444444444444
+	VDUP R3, V23.D2 // r148 = 0.006944444444444444
 	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V23.D2 // r150 = 0.03333333333333333
+	VDUP R3, V22.D2 // r150 = 0.03333333333333333
 	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V22.D2 // r152 = 0.125
+	VDUP R3, V21.D2 // r152 = 0.125
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V21.D2 // r154 = 0.3333333333333333
-	VEOR V20.B16, V20.B16, V20.B16 // r294 = 0
+	VDUP R3, V20.D2 // r154 = 0.3333333333333333
+	VEOR V19.B16, V19.B16, V19.B16 // r294 = 0
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -45934,34 +42492,34 @@ manyloop1:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil336
+	CBZ R5, manynil300
 	ADD R2<<3, R5, R5
-manynil336:
+manynil300:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil337
+	CBZ R6, manynil301
 	ADD R2<<3, R6, R6
-manynil337:
+manynil301:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil338
+	CBZ R7, manynil302
 	ADD R2<<3, R7, R7
-manynil338:
+manynil302:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil339
+	CBZ R8, manynil303
 	ADD R2<<3, R8, R8
-manynil339:
+manynil303:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil340
+	CBZ R9, manynil304
 	ADD R2<<3, R9, R9
-manynil340:
+manynil304:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil341
+	CBZ R10, manynil305
 	ADD R2<<3, R10, R10
-manynil341:
+manynil305:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil342
+	CBZ R11, manynil306
 	ADD R2<<3, R11, R11
-manynil342:
-manystep325:
+manynil306:
+manystep289:
 	// r5:vTh = Param VTh
 	FMOVQ 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -45981,12 +42539,12 @@ manystep325:
 	// r13:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip326
+	CBZ R5, manyskip290
 	// r13:in = Load I
 	FMOVQ 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<3, R5, R5
-manyskip326:
+manyskip290:
 	// r15:vRest = Param VRest
 	FMOVQ 0(R15), F9
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -46012,7 +42570,7 @@ manyskip326:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e69dd6b // fmul v11.2d, v11.2d, v9.2d
 	// If G
-	CBZ R7, manyskip327
+	CBZ R7, manyskip291
 	// r27:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F6
 	// r28 = Load G
@@ -46029,7 +42587,7 @@ manyskip326:
 	VFMLA V7.D2, V6.D2, V8.D2
 	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-manyskip327:
+manyskip291:
 	// r34:az = Abs r26:z
 	WORD $0x4ee0f966 // fabs v6.2d, v11.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -46071,7 +42629,7 @@ manyskip327:
 	// Rare r53:large
 	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, manyrare328
+	CBZW R3, manyrare292
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -46234,10 +42792,8 @@ manyskip327:
 	VDUP R3, V18.D2 // r105 = 60
 	// r107:kc = Select r106 r105 r85:k
 	VBSL V16.B16, V18.B16, V15.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r108 = -1
 	// r109 = Mul r107:kc r108
-	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
+	WORD $0x6e7dddef // fmul v15.2d, v15.2d, v29.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r82 = 6.755399441055744e+15
 	// r110 = Add r109 r82
@@ -46300,42 +42856,42 @@ manyskip327:
 	VBSL V15.B16, V12.B16, V6.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V9.B16, V6.B16, V8.B16
-manyrare328:
+manyrare292:
 	// r136:vc = FMA r51:ex r24:F r9:vr
 	VMOV V7.B16, V6.B16
 	VFMLA V13.D2, V8.D2, V6.D2
 	// If Delta
-	CBZ R6, manyskip329
+	CBZ R6, manyskip293
 	// r137 = Load Delta
 	FMOVQ 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<3, R6, R6
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
-manyskip329:
+manyskip293:
 	// r141 = FMA r139 r26:z r140
-	VMOV V28.B16, V10.B16
-	VFMLA V11.D2, V29.D2, V10.D2
+	VMOV V27.B16, V10.B16
+	VFMLA V11.D2, V28.D2, V10.D2
 	// r143 = FMA r141 r26:z r142
-	VMOV V27.B16, V12.B16
+	VMOV V26.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r145 = FMA r143 r26:z r144
-	VMOV V26.B16, V10.B16
+	VMOV V25.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// r147 = FMA r145 r26:z r146
-	VMOV V25.B16, V12.B16
+	VMOV V24.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r149 = FMA r147 r26:z r148
-	VMOV V24.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// r151 = FMA r149 r26:z r150
-	VMOV V23.B16, V12.B16
+	VMOV V22.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r153 = FMA r151 r26:z r152
-	VMOV V22.B16, V10.B16
+	VMOV V21.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// r155 = FMA r153 r26:z r154
-	VMOV V21.B16, V12.B16
+	VMOV V20.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r156:dphi = FMA r155 r26:z r48
 	VMOV V31.B16, V10.B16
@@ -46343,7 +42899,7 @@ manyskip329:
 	// Rare r53:large
 	WORD $0x6eb0a92c // umaxv s12, v9.4s
 	FMOVS F12, R3
-	CBZW R3, manyrare330
+	CBZW R3, manyrare294
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V12.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -46379,31 +42935,31 @@ manyskip329:
 	// r173 = FMA r171 r26:z r172
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r174 = FMA r173 r26:z r139
-	VMOV V29.B16, V14.B16
+	VMOV V28.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r175 = FMA r174 r26:z r140
-	VMOV V28.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r176 = FMA r175 r26:z r142
-	VMOV V27.B16, V14.B16
+	VMOV V26.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r177 = FMA r176 r26:z r144
-	VMOV V26.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r178 = FMA r177 r26:z r146
-	VMOV V25.B16, V14.B16
+	VMOV V24.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r179 = FMA r178 r26:z r148
-	VMOV V24.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r180 = FMA r179 r26:z r150
-	VMOV V23.B16, V14.B16
+	VMOV V22.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r181 = FMA r180 r26:z r152
-	VMOV V22.B16, V12.B16
+	VMOV V21.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r182 = FMA r181 r26:z r154
-	VMOV V21.B16, V14.B16
+	VMOV V20.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r183 = FMA r182 r26:z r48
 	VMOV V31.B16, V12.B16
@@ -46522,108 +43078,108 @@ manyskip329:
 	MOVD $0x39d0a18a2635085d, R3
 	VDUP R3, V18.D2 // r214 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V19.D2 // r215 = -9.183689863795546e-29
+	VDUP R3, V20.D2 // r215 = -9.183689863795546e-29
 	// r216 = FMA r214 r26:z r215
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
 	VDUP R3, V18.D2 // r217 = 2.4795962632247976e-27
 	// r218 = FMA r216 r26:z r217
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V19.D2 // r219 = -6.446950284384474e-26
+	VDUP R3, V20.D2 // r219 = -6.446950284384474e-26
 	// r220 = FMA r218 r26:z r219
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3aff2cf01972f578, R3
 	VDUP R3, V18.D2 // r221 = 1.6117375710961184e-24
 	// r222 = FMA r220 r26:z r221
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V19.D2 // r223 = -3.868170170630684e-23
+	VDUP R3, V20.D2 // r223 = -3.868170170630684e-23
 	// r224 = FMA r222 r26:z r223
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3b90ce396db7f853, R3
 	VDUP R3, V18.D2 // r225 = 8.896791392450574e-22
 	// r226 = FMA r224 r26:z r225
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V19.D2 // r227 = -1.9572941063391263e-20
+	VDUP R3, V20.D2 // r227 = -1.9572941063391263e-20
 	// r228 = FMA r226 r26:z r227
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3c1e542ba4020225, R3
 	VDUP R3, V18.D2 // r229 = 4.110317623312165e-19
 	// r230 = FMA r228 r26:z r229
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V19.D2 // r231 = -8.22063524662433e-18
+	VDUP R3, V20.D2 // r231 = -8.22063524662433e-18
 	// r232 = FMA r230 r26:z r231
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3ca6827863b97d97, R3
 	VDUP R3, V18.D2 // r233 = 1.5619206968586225e-16
 	// r234 = FMA r232 r26:z r233
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V19.D2 // r235 = -2.8114572543455206e-15
+	VDUP R3, V20.D2 // r235 = -2.8114572543455206e-15
 	// r236 = FMA r234 r26:z r235
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2 // r54 = 4.779477332387385e-14
 	// r237 = FMA r236 r26:z r54
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r238 = -7.647163731819816e-13
+	VDUP R3, V20.D2 // r238 = -7.647163731819816e-13
 	// r239 = FMA r237 r26:z r238
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V18.D2 // r57 = 1.1470745597729725e-11
 	// r240 = FMA r239 r26:z r57
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V19.D2 // r241 = -1.6059043836821613e-10
+	VDUP R3, V20.D2 // r241 = -1.6059043836821613e-10
 	// r242 = FMA r240 r26:z r241
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V18.D2 // r61 = 2.08767569878681e-09
 	// r243 = FMA r242 r26:z r61
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r244 = -2.505210838544172e-08
+	VDUP R3, V20.D2 // r244 = -2.505210838544172e-08
 	// r245 = FMA r243 r26:z r244
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V18.D2 // r65 = 2.755731922398589e-07
 	// r246 = FMA r245 r26:z r65
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V19.D2 // r247 = -2.7557319223985893e-06
+	VDUP R3, V20.D2 // r247 = -2.7557319223985893e-06
 	// r248 = FMA r246 r26:z r247
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V18.D2 // r36 = 2.48015873015873e-05
 	// r249 = FMA r248 r26:z r36
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V19.D2 // r250 = -0.0001984126984126984
+	VDUP R3, V20.D2 // r250 = -0.0001984126984126984
 	// r251 = FMA r249 r26:z r250
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V18.D2 // r40 = 0.001388888888888889
 	// r252 = FMA r251 r26:z r40
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V19.D2 // r253 = -0.008333333333333333
+	VDUP R3, V20.D2 // r253 = -0.008333333333333333
 	// r254 = FMA r252 r26:z r253
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V18.D2 // r44 = 0.041666666666666664
 	// r255 = FMA r254 r26:z r44
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V19.D2 // r256 = -0.16666666666666666
+	VDUP R3, V20.D2 // r256 = -0.16666666666666666
 	// r257 = FMA r255 r26:z r256
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	// r258 = FMA r257 r26:z r48
 	VMOV V31.B16, V18.B16
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	// r259 = Mul r213 r258
 	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
 	MOVD $0x404e000000000000, R3
@@ -46631,15 +43187,13 @@ manyskip329:
 	// r260 = CmpGT r189 r105
 	WORD $0x6ef2e632 // fcmgt v18.2d, v17.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V19.D2 // r105 = 60
+	VDUP R3, V20.D2 // r105 = 60
 	// r261 = Select r260 r105 r189
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V18.B16
 	// r262 = Sub r185 r50
-	WORD $0x4efed5d3 // fsub v19.2d, v14.2d, v30.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V21.D2 // r108 = -1
+	WORD $0x4efed5d4 // fsub v20.2d, v14.2d, v30.2d
 	// r263 = Mul r261 r108
-	WORD $0x6e75de52 // fmul v18.2d, v18.2d, v21.2d
+	WORD $0x6e7dde52 // fmul v18.2d, v18.2d, v29.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V21.D2 // r82 = 6.755399441055744e+15
 	// r264 = Add r263 r82
@@ -46653,7 +43207,7 @@ manyskip329:
 	VSHL $52, V18.D2, V18.D2
 	// r268:pow2 = FromBits r267
 	// r269 = FMA r207 r262 r268:pow2
-	VFMLA V19.D2, V16.D2, V18.D2
+	VFMLA V20.D2, V16.D2, V18.D2
 	// r270 = Div r269 r185
 	WORD $0x6e6efe52 // fdiv v18.2d, v18.2d, v14.2d
 	// r271 = Div r270 r185
@@ -46672,9 +43226,9 @@ manyskip329:
 	WORD $0x4e70d5d0 // fadd v16.2d, v14.2d, v16.2d
 	// r275:kBits = Bits r274
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r112 = 5.054e-321
+	VDUP R3, V20.D2 // r112 = 5.054e-321
 	// r276 = IAdd r275:kBits r112
-	VADD V19.D2, V16.D2, V16.D2
+	VADD V20.D2, V16.D2, V16.D2
 	// r277 = Shl 52 r276
 	VSHL $52, V16.D2, V16.D2
 	// r278:pow2 = FromBits r277
@@ -46711,7 +43265,7 @@ manyskip329:
 	// r293 = Select r292 r259 r286
 	VBSL V18.B16, V15.B16, V12.B16
 	// r295 = CmpLT r26:z r294
-	WORD $0x6eebe68f // fcmgt v15.2d, v20.2d, v11.2d
+	WORD $0x6eebe66f // fcmgt v15.2d, v19.2d, v11.2d
 	// r296 = Select r295 r293 r290
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc086200000000000, R3
@@ -46723,156 +43277,161 @@ manyskip329:
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fc0000000000000, R3
 	VDUP R3, V21.D2
-manyrare330:
+manyrare294:
 	// r299 = Time
 	VLD1R.P 8(R26), [V9.D2]
 	// r300 = Sub r299 r2:Last
 	WORD $0x4ee2d529 // fsub v9.2d, v9.2d, v2.2d
 	// r301:tauRef = Param TauRef
-	FMOVQ 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVQ 0(R4), F12
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6ee9e589 // fcmgt v9.2d, v12.2d, v9.2d
-	// r303:invD = Param InvD
+	// r303:alpha = Param Alpha
 	FMOVQ 0(R23), F12
-	// r304:negInvD = Param NegInvD
-	FMOVQ 0(R24), F14
-	// r305:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVQ 0(R4), F15
-	// r306:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVQ 0(R4), F16
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4ee5d40e // fsub v14.2d, v0.2d, v5.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f9ce // fabs v14.2d, v14.2d
+	// r306:negInvD = Param NegInvD
+	FMOVQ 0(R22), F15
+	// r307:width = Param Width
+	FMOVQ 0(R24), F16
+	// r308 = FMA r305 r306:negInvD r307:width
+	VFMLA V15.D2, V14.D2, V16.D2
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e70dd8c // fmul v12.2d, v12.2d, v16.2d
+	// r310 = CmpLT r309 r294
+	WORD $0x6eece66e // fcmgt v14.2d, v19.2d, v12.2d
+	// r311 = Select r310 r294 r309
+	VBSL V12.B16, V19.B16, V14.B16
+	// r312:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVQ 0(R4), F12
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e6cddcf // fmul v15.2d, v14.2d, v12.2d
 	// If GSpike
-	CBZ R8, manyskip331
-	// r307 = Select r302:refr r9:vr r136:vc
+	CBZ R8, manyskip295
+	// r314 = Select r302:refr r9:vr r136:vc
 	VBIT V9.B16, V7.B16, V6.B16
-	// r308 = Load GSpike
-	FMOVQ 0(R8), F17
+	// r315 = Load GSpike
+	FMOVQ 0(R8), F16
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<3, R8, R8
-	// r309 = Sub r307 r5:vTh
+	// r316:alpha = Param Alpha
+	FMOVQ 0(R23), F17
+	// r317 = Sub r314 r5:vTh
 	WORD $0x4ee5d4c6 // fsub v6.2d, v6.2d, v5.2d
-	// r310 = Abs r309
+	// r318 = Abs r317
 	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.D2, V6.D2, V18.D2
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e72ddf2 // fmul v18.2d, v15.2d, v18.2d
-	// r313 = CmpLT r312 r294
-	WORD $0x6ef2e686 // fcmgt v6.2d, v20.2d, v18.2d
-	// r314 = Select r313 r294 r312
-	VBSL V18.B16, V20.B16, V6.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e66de31 // fmul v17.2d, v17.2d, v6.2d
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V12.D2, V17.D2, V3.D2
-manyskip331:
-	// r317:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F6
-	// r318:ka = Param Ka
-	FMOVQ 0(R21), F17
-	// r319:hVc = FMA r4:gW r318:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.D2, V4.D2, V18.D2
-	// r320 = Mul r51:ex r317:dtRTau
-	WORD $0x6e66dd11 // fmul v17.2d, v8.2d, v6.2d
-	// r321 = Mul r319:hVc r320
-	WORD $0x6e71de51 // fmul v17.2d, v18.2d, v17.2d
-	// r322:gI = Select r302:refr r294 r321
-	VBIT V9.B16, V20.B16, V17.B16
-	// r323:keep = Param Keep
-	FMOVQ 0(R20), F19
-	// r324 = Select r302:refr r50 r323:keep
-	VBIT V9.B16, V30.B16, V19.B16
-	// r325 = Mul r4:gW r324
-	WORD $0x6e73dc84 // fmul v4.2d, v4.2d, v19.2d
-	// r4:gW = Sub r325 r322:gI
-	WORD $0x4ef1d484 // fsub v4.2d, v4.2d, v17.2d
-	// r327:q = Mul r156:dphi r24:F
+	// r319:negInvD = Param NegInvD
+	FMOVQ 0(R22), F5
+	// r320:width = Param Width
+	FMOVQ 0(R24), F18
+	// r321 = FMA r318 r319:negInvD r320:width
+	VFMLA V5.D2, V6.D2, V18.D2
+	// r322 = Mul r316:alpha r321
+	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	// r323 = CmpLT r322 r294
+	WORD $0x6ef1e665 // fcmgt v5.2d, v19.2d, v17.2d
+	// r324 = Select r323 r294 r322
+	VBSL V17.B16, V19.B16, V5.B16
+	// r325 = Mul r315 r324
+	WORD $0x6e65de10 // fmul v16.2d, v16.2d, v5.2d
+	// r3:gV = FMA r325 r312:invD r3:gV
+	VFMLA V12.D2, V16.D2, V3.D2
+manyskip295:
+	// r327:dtRTau = Param DtRTau
+	FMOVQ 0(R19), F5
+	// r328:ka = Param Ka
+	FMOVQ 0(R21), F6
+	// r329:hVc = FMA r4:gW r328:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.D2, V4.D2, V12.D2
+	// r330 = Mul r51:ex r327:dtRTau
+	WORD $0x6e65dd06 // fmul v6.2d, v8.2d, v5.2d
+	// r331 = Mul r329:hVc r330
+	WORD $0x6e66dd86 // fmul v6.2d, v12.2d, v6.2d
+	// r332:gI = Select r302:refr r294 r331
+	VBIT V9.B16, V19.B16, V6.B16
+	// r333:keep = Param Keep
+	FMOVQ 0(R20), F16
+	// r334 = Select r302:refr r50 r333:keep
+	VBIT V9.B16, V30.B16, V16.B16
+	// r335 = Mul r4:gW r334
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	// r4:gW = Sub r335 r332:gI
+	WORD $0x4ee6d484 // fsub v4.2d, v4.2d, v6.2d
+	// r337:q = Mul r156:dphi r24:F
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
-	// r328:dtCTau2 = Param DtCTau2
+	// r338:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVQ 0(R4), F13
-	// r329 = FMA r327:q r328:dtCTau2 r50
-	VMOV V30.B16, V19.B16
-	VFMLA V13.D2, V10.D2, V19.D2
-	// r330 = FMA r51:ex r26:z r329
-	VFMLA V11.D2, V8.D2, V19.D2
-	// r331 = Mul r319:hVc r330
-	WORD $0x6e73de53 // fmul v19.2d, v18.2d, v19.2d
-	// r332:hv = Select r302:refr r3:gV r331
-	VBIF V9.B16, V19.B16, V3.B16
-	// r333 = Imm 0x0
+	// r339 = FMA r337:q r338:dtCTau2 r50
+	VMOV V30.B16, V16.B16
+	VFMLA V13.D2, V10.D2, V16.D2
+	// r340 = FMA r51:ex r26:z r339
+	VFMLA V11.D2, V8.D2, V16.D2
+	// r341 = Mul r329:hVc r340
+	WORD $0x6e70dd90 // fmul v16.2d, v12.2d, v16.2d
+	// r342:hv = Select r302:refr r3:gV r341
+	VBIF V9.B16, V16.B16, V3.B16
+	// r343 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip332
-	// r334 = Mul r319:hVc r317:dtRTau
-	WORD $0x6e66de46 // fmul v6.2d, v18.2d, v6.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r108 = -1
-	// r335 = Mul r334 r108
-	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
-	// r336 = FMA r51:ex r9:vr r327:q
+	CBZ R10, manyskip296
+	// r344 = Mul r329:hVc r327:dtRTau
+	WORD $0x6e65dd85 // fmul v5.2d, v12.2d, v5.2d
+	// r345 = Mul r344 r108
+	WORD $0x6e7ddca5 // fmul v5.2d, v5.2d, v29.2d
+	// r346 = FMA r51:ex r9:vr r337:q
 	VFMLA V7.D2, V8.D2, V10.D2
-	// r337 = Mul r335 r336
-	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
-	// r333 = Select r302:refr r294 r337
+	// r347 = Mul r345 r346
+	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
+	// r343 = Select r302:refr r294 r347
 	VMOV V9.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip332:
-	// r339 = Sub r0:V r5:vTh
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r340 = Abs r339
-	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r341 = FMA r340 r304:negInvD r306:width
-	VFMLA V14.D2, V5.D2, V16.D2
-	// r342 = Mul r305:alpha r341
-	WORD $0x6e70ddef // fmul v15.2d, v15.2d, v16.2d
-	// r343 = CmpLT r342 r294
-	WORD $0x6eefe685 // fcmgt v5.2d, v20.2d, v15.2d
-	// r344 = Select r343 r294 r342
-	VBSL V15.B16, V20.B16, V5.B16
-	// r345 = Mul r344 r303:invD
-	WORD $0x6e6cdcac // fmul v12.2d, v5.2d, v12.2d
-	// r346:b = Param B
-	FMOVQ 0(R14), F6
-	// r347 = Mul r4:gW r346:b
-	WORD $0x6e66dc86 // fmul v6.2d, v4.2d, v6.2d
-	// r348 = Mul r347 r345
-	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
-	// r349 = Sub r50 r344
-	WORD $0x4ee5d7c5 // fsub v5.2d, v30.2d, v5.2d
-	// r3:gV = FMA r332:hv r349 r348
-	VMOV V6.B16, V7.B16
-	VFMLA V5.D2, V3.D2, V7.D2
+	VBSL V5.B16, V19.B16, V11.B16
+manyskip296:
+	// r349:b = Param B
+	FMOVQ 0(R14), F5
+	// r350 = Mul r4:gW r349:b
+	WORD $0x6e65dc85 // fmul v5.2d, v4.2d, v5.2d
+	// r351 = Mul r350 r313
+	WORD $0x6e6fdca5 // fmul v5.2d, v5.2d, v15.2d
+	// r352 = Sub r50 r311
+	WORD $0x4eeed7ce // fsub v14.2d, v30.2d, v14.2d
+	// r3:gV = FMA r342:hv r352 r351
+	VMOV V5.B16, V7.B16
+	VFMLA V14.D2, V3.D2, V7.D2
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip333
-	// Store GI r322:gI
-	FMOVQ F17, 0(R9)
+	CBZ R9, manyskip297
+	// Store GI r332:gI
+	FMOVQ F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<3, R9, R9
-manyskip333:
+manyskip297:
 	// If GG
-	CBZ R10, manyskip334
-	// Store GG r333
+	CBZ R10, manyskip298
+	// Store GG r343
 	FMOVQ F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<3, R10, R10
-manyskip334:
+manyskip298:
 	// If GDelta
-	CBZ R11, manyskip335
-	// r351 = Select r302:refr r294 r319:hVc
-	VBSL V18.B16, V20.B16, V9.B16
-	// Store GDelta r351
+	CBZ R11, manyskip299
+	// r354 = Select r302:refr r294 r329:hVc
+	VBSL V12.B16, V19.B16, V9.B16
+	// Store GDelta r354
 	FMOVQ F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<3, R11, R11
-manyskip335:
+manyskip299:
 	SUBS $1, R25
-	BNE manystep325
+	BNE manystep289
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVQ F3, -16(R4)
@@ -46889,15 +43448,15 @@ manyskip335:
 	ADD $16, R19
 	ADD $16, R20
 	ADD $16, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $16, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $16, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $16, R22
 	ADD $16, R23
 	ADD $16, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $16, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $16, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $16, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -46932,34 +43491,34 @@ manytail:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil354
+	CBZ R5, manynil318
 	ADD R2<<3, R5, R5
-manynil354:
+manynil318:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil355
+	CBZ R6, manynil319
 	ADD R2<<3, R6, R6
-manynil355:
+manynil319:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil356
+	CBZ R7, manynil320
 	ADD R2<<3, R7, R7
-manynil356:
+manynil320:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil357
+	CBZ R8, manynil321
 	ADD R2<<3, R8, R8
-manynil357:
+manynil321:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil358
+	CBZ R9, manynil322
 	ADD R2<<3, R9, R9
-manynil358:
+manynil322:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil359
+	CBZ R10, manynil323
 	ADD R2<<3, R10, R10
-manynil359:
+manynil323:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil360
+	CBZ R11, manynil324
 	ADD R2<<3, R11, R11
-manynil360:
-manystep343:
+manynil324:
+manystep307:
 	// r5:vTh = Param VTh
 	FMOVD 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -46979,12 +43538,12 @@ manystep343:
 	// r13:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip344
+	CBZ R5, manyskip308
 	// r13:in = Load I
 	FMOVD 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<3, R5, R5
-manyskip344:
+manyskip308:
 	// r15:vRest = Param VRest
 	FMOVD 0(R15), F9
 	// r16:a1 = Sub r9:vr r15:vRest
@@ -47010,7 +43569,7 @@ manyskip344:
 	// r26:z = Mul r19:dtCTau r25:a1a2
 	WORD $0x6e69dd6b // fmul v11.2d, v11.2d, v9.2d
 	// If G
-	CBZ R7, manyskip345
+	CBZ R7, manyskip309
 	// r27:dtRTau = Param DtRTau
 	FMOVD 0(R19), F6
 	// r28 = Load G
@@ -47027,7 +43586,7 @@ manyskip344:
 	VFMLA V7.D2, V6.D2, V8.D2
 	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-manyskip345:
+manyskip309:
 	// r34:az = Abs r26:z
 	WORD $0x4ee0f966 // fabs v6.2d, v11.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -47068,7 +43627,7 @@ manyskip345:
 	WORD $0x6ee9e4c9 // fcmgt v9.2d, v6.2d, v9.2d
 	// Rare r53:large
 	FMOVS F9, R3
-	CBZW R3, manyrare346
+	CBZW R3, manyrare310
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -47231,10 +43790,8 @@ manyskip345:
 	VDUP R3, V18.D2 // r105 = 60
 	// r107:kc = Select r106 r105 r85:k
 	VBSL V16.B16, V18.B16, V15.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r108 = -1
 	// r109 = Mul r107:kc r108
-	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
+	WORD $0x6e7dddef // fmul v15.2d, v15.2d, v29.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r82 = 6.755399441055744e+15
 	// r110 = Add r109 r82
@@ -47297,49 +43854,49 @@ manyskip345:
 	VBSL V15.B16, V12.B16, V6.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V9.B16, V6.B16, V8.B16
-manyrare346:
+manyrare310:
 	// r136:vc = FMA r51:ex r24:F r9:vr
 	VMOV V7.B16, V6.B16
 	VFMLA V13.D2, V8.D2, V6.D2
 	// If Delta
-	CBZ R6, manyskip347
+	CBZ R6, manyskip311
 	// r137 = Load Delta
 	FMOVD 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<3, R6, R6
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
-manyskip347:
+manyskip311:
 	// r141 = FMA r139 r26:z r140
-	VMOV V28.B16, V10.B16
-	VFMLA V11.D2, V29.D2, V10.D2
+	VMOV V27.B16, V10.B16
+	VFMLA V11.D2, V28.D2, V10.D2
 	// r143 = FMA r141 r26:z r142
-	VMOV V27.B16, V12.B16
+	VMOV V26.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r145 = FMA r143 r26:z r144
-	VMOV V26.B16, V10.B16
+	VMOV V25.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// r147 = FMA r145 r26:z r146
-	VMOV V25.B16, V12.B16
+	VMOV V24.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r149 = FMA r147 r26:z r148
-	VMOV V24.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// r151 = FMA r149 r26:z r150
-	VMOV V23.B16, V12.B16
+	VMOV V22.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r153 = FMA r151 r26:z r152
-	VMOV V22.B16, V10.B16
+	VMOV V21.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// r155 = FMA r153 r26:z r154
-	VMOV V21.B16, V12.B16
+	VMOV V20.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r156:dphi = FMA r155 r26:z r48
 	VMOV V31.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// Rare r53:large
 	FMOVS F9, R3
-	CBZW R3, manyrare348
+	CBZW R3, manyrare312
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V12.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -47375,31 +43932,31 @@ manyskip347:
 	// r173 = FMA r171 r26:z r172
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r174 = FMA r173 r26:z r139
-	VMOV V29.B16, V14.B16
+	VMOV V28.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r175 = FMA r174 r26:z r140
-	VMOV V28.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r176 = FMA r175 r26:z r142
-	VMOV V27.B16, V14.B16
+	VMOV V26.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r177 = FMA r176 r26:z r144
-	VMOV V26.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r178 = FMA r177 r26:z r146
-	VMOV V25.B16, V14.B16
+	VMOV V24.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r179 = FMA r178 r26:z r148
-	VMOV V24.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r180 = FMA r179 r26:z r150
-	VMOV V23.B16, V14.B16
+	VMOV V22.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r181 = FMA r180 r26:z r152
-	VMOV V22.B16, V12.B16
+	VMOV V21.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r182 = FMA r181 r26:z r154
-	VMOV V21.B16, V14.B16
+	VMOV V20.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r183 = FMA r182 r26:z r48
 	VMOV V31.B16, V12.B16
@@ -47518,108 +44075,108 @@ manyskip347:
 	MOVD $0x39d0a18a2635085d, R3
 	VDUP R3, V18.D2 // r214 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V19.D2 // r215 = -9.183689863795546e-29
+	VDUP R3, V20.D2 // r215 = -9.183689863795546e-29
 	// r216 = FMA r214 r26:z r215
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
 	VDUP R3, V18.D2 // r217 = 2.4795962632247976e-27
 	// r218 = FMA r216 r26:z r217
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V19.D2 // r219 = -6.446950284384474e-26
+	VDUP R3, V20.D2 // r219 = -6.446950284384474e-26
 	// r220 = FMA r218 r26:z r219
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3aff2cf01972f578, R3
 	VDUP R3, V18.D2 // r221 = 1.6117375710961184e-24
 	// r222 = FMA r220 r26:z r221
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V19.D2 // r223 = -3.868170170630684e-23
+	VDUP R3, V20.D2 // r223 = -3.868170170630684e-23
 	// r224 = FMA r222 r26:z r223
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3b90ce396db7f853, R3
 	VDUP R3, V18.D2 // r225 = 8.896791392450574e-22
 	// r226 = FMA r224 r26:z r225
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V19.D2 // r227 = -1.9572941063391263e-20
+	VDUP R3, V20.D2 // r227 = -1.9572941063391263e-20
 	// r228 = FMA r226 r26:z r227
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3c1e542ba4020225, R3
 	VDUP R3, V18.D2 // r229 = 4.110317623312165e-19
 	// r230 = FMA r228 r26:z r229
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V19.D2 // r231 = -8.22063524662433e-18
+	VDUP R3, V20.D2 // r231 = -8.22063524662433e-18
 	// r232 = FMA r230 r26:z r231
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3ca6827863b97d97, R3
 	VDUP R3, V18.D2 // r233 = 1.5619206968586225e-16
 	// r234 = FMA r232 r26:z r233
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V19.D2 // r235 = -2.8114572543455206e-15
+	VDUP R3, V20.D2 // r235 = -2.8114572543455206e-15
 	// r236 = FMA r234 r26:z r235
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2 // r54 = 4.779477332387385e-14
 	// r237 = FMA r236 r26:z r54
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r238 = -7.647163731819816e-13
+	VDUP R3, V20.D2 // r238 = -7.647163731819816e-13
 	// r239 = FMA r237 r26:z r238
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V18.D2 // r57 = 1.1470745597729725e-11
 	// r240 = FMA r239 r26:z r57
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V19.D2 // r241 = -1.6059043836821613e-10
+	VDUP R3, V20.D2 // r241 = -1.6059043836821613e-10
 	// r242 = FMA r240 r26:z r241
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V18.D2 // r61 = 2.08767569878681e-09
 	// r243 = FMA r242 r26:z r61
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r244 = -2.505210838544172e-08
+	VDUP R3, V20.D2 // r244 = -2.505210838544172e-08
 	// r245 = FMA r243 r26:z r244
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V18.D2 // r65 = 2.755731922398589e-07
 	// r246 = FMA r245 r26:z r65
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V19.D2 // r247 = -2.7557319223985893e-06
+	VDUP R3, V20.D2 // r247 = -2.7557319223985893e-06
 	// r248 = FMA r246 r26:z r247
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V18.D2 // r36 = 2.48015873015873e-05
 	// r249 = FMA r248 r26:z r36
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V19.D2 // r250 = -0.0001984126984126984
+	VDUP R3, V20.D2 // r250 = -0.0001984126984126984
 	// r251 = FMA r249 r26:z r250
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V18.D2 // r40 = 0.001388888888888889
 	// r252 = FMA r251 r26:z r40
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V19.D2 // r253 = -0.008333333333333333
+	VDUP R3, V20.D2 // r253 = -0.008333333333333333
 	// r254 = FMA r252 r26:z r253
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V18.D2 // r44 = 0.041666666666666664
 	// r255 = FMA r254 r26:z r44
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V19.D2 // r256 = -0.16666666666666666
+	VDUP R3, V20.D2 // r256 = -0.16666666666666666
 	// r257 = FMA r255 r26:z r256
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V18.D2, V20.D2
 	// r258 = FMA r257 r26:z r48
 	VMOV V31.B16, V18.B16
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V18.D2
 	// r259 = Mul r213 r258
 	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
 	MOVD $0x404e000000000000, R3
@@ -47627,15 +44184,13 @@ manyskip347:
 	// r260 = CmpGT r189 r105
 	WORD $0x6ef2e632 // fcmgt v18.2d, v17.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V19.D2 // r105 = 60
+	VDUP R3, V20.D2 // r105 = 60
 	// r261 = Select r260 r105 r189
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V18.B16
 	// r262 = Sub r185 r50
-	WORD $0x4efed5d3 // fsub v19.2d, v14.2d, v30.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V21.D2 // r108 = -1
+	WORD $0x4efed5d4 // fsub v20.2d, v14.2d, v30.2d
 	// r263 = Mul r261 r108
-	WORD $0x6e75de52 // fmul v18.2d, v18.2d, v21.2d
+	WORD $0x6e7dde52 // fmul v18.2d, v18.2d, v29.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V21.D2 // r82 = 6.755399441055744e+15
 	// r264 = Add r263 r82
@@ -47649,7 +44204,7 @@ manyskip347:
 	VSHL $52, V18.D2, V18.D2
 	// r268:pow2 = FromBits r267
 	// r269 = FMA r207 r262 r268:pow2
-	VFMLA V19.D2, V16.D2, V18.D2
+	VFMLA V20.D2, V16.D2, V18.D2
 	// r270 = Div r269 r185
 	WORD $0x6e6efe52 // fdiv v18.2d, v18.2d, v14.2d
 	// r271 = Div r270 r185
@@ -47668,9 +44223,9 @@ manyskip347:
 	WORD $0x4e70d5d0 // fadd v16.2d, v14.2d, v16.2d
 	// r275:kBits = Bits r274
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r112 = 5.054e-321
+	VDUP R3, V20.D2 // r112 = 5.054e-321
 	// r276 = IAdd r275:kBits r112
-	VADD V19.D2, V16.D2, V16.D2
+	VADD V20.D2, V16.D2, V16.D2
 	// r277 = Shl 52 r276
 	VSHL $52, V16.D2, V16.D2
 	// r278:pow2 = FromBits r277
@@ -47707,7 +44262,7 @@ manyskip347:
 	// r293 = Select r292 r259 r286
 	VBSL V18.B16, V15.B16, V12.B16
 	// r295 = CmpLT r26:z r294
-	WORD $0x6eebe68f // fcmgt v15.2d, v20.2d, v11.2d
+	WORD $0x6eebe66f // fcmgt v15.2d, v19.2d, v11.2d
 	// r296 = Select r295 r293 r290
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc086200000000000, R3
@@ -47719,156 +44274,161 @@ manyskip347:
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fc0000000000000, R3
 	VDUP R3, V21.D2
-manyrare348:
+manyrare312:
 	// r299 = Time
 	VLD1R.P 8(R26), [V9.D2]
 	// r300 = Sub r299 r2:Last
 	WORD $0x4ee2d529 // fsub v9.2d, v9.2d, v2.2d
 	// r301:tauRef = Param TauRef
-	FMOVD 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVD 0(R4), F12
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6ee9e589 // fcmgt v9.2d, v12.2d, v9.2d
-	// r303:invD = Param InvD
+	// r303:alpha = Param Alpha
 	FMOVD 0(R23), F12
-	// r304:negInvD = Param NegInvD
-	FMOVD 0(R24), F14
-	// r305:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVD 0(R4), F15
-	// r306:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVD 0(R4), F16
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4ee5d40e // fsub v14.2d, v0.2d, v5.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f9ce // fabs v14.2d, v14.2d
+	// r306:negInvD = Param NegInvD
+	FMOVD 0(R22), F15
+	// r307:width = Param Width
+	FMOVD 0(R24), F16
+	// r308 = FMA r305 r306:negInvD r307:width
+	VFMLA V15.D2, V14.D2, V16.D2
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e70dd8c // fmul v12.2d, v12.2d, v16.2d
+	// r310 = CmpLT r309 r294
+	WORD $0x6eece66e // fcmgt v14.2d, v19.2d, v12.2d
+	// r311 = Select r310 r294 r309
+	VBSL V12.B16, V19.B16, V14.B16
+	// r312:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVD 0(R4), F12
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e6cddcf // fmul v15.2d, v14.2d, v12.2d
 	// If GSpike
-	CBZ R8, manyskip349
-	// r307 = Select r302:refr r9:vr r136:vc
+	CBZ R8, manyskip313
+	// r314 = Select r302:refr r9:vr r136:vc
 	VBIT V9.B16, V7.B16, V6.B16
-	// r308 = Load GSpike
-	FMOVD 0(R8), F17
+	// r315 = Load GSpike
+	FMOVD 0(R8), F16
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<3, R8, R8
-	// r309 = Sub r307 r5:vTh
+	// r316:alpha = Param Alpha
+	FMOVD 0(R23), F17
+	// r317 = Sub r314 r5:vTh
 	WORD $0x4ee5d4c6 // fsub v6.2d, v6.2d, v5.2d
-	// r310 = Abs r309
+	// r318 = Abs r317
 	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.D2, V6.D2, V18.D2
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e72ddf2 // fmul v18.2d, v15.2d, v18.2d
-	// r313 = CmpLT r312 r294
-	WORD $0x6ef2e686 // fcmgt v6.2d, v20.2d, v18.2d
-	// r314 = Select r313 r294 r312
-	VBSL V18.B16, V20.B16, V6.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e66de31 // fmul v17.2d, v17.2d, v6.2d
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V12.D2, V17.D2, V3.D2
-manyskip349:
-	// r317:dtRTau = Param DtRTau
-	FMOVD 0(R19), F6
-	// r318:ka = Param Ka
-	FMOVD 0(R21), F17
-	// r319:hVc = FMA r4:gW r318:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.D2, V4.D2, V18.D2
-	// r320 = Mul r51:ex r317:dtRTau
-	WORD $0x6e66dd11 // fmul v17.2d, v8.2d, v6.2d
-	// r321 = Mul r319:hVc r320
-	WORD $0x6e71de51 // fmul v17.2d, v18.2d, v17.2d
-	// r322:gI = Select r302:refr r294 r321
-	VBIT V9.B16, V20.B16, V17.B16
-	// r323:keep = Param Keep
-	FMOVD 0(R20), F19
-	// r324 = Select r302:refr r50 r323:keep
-	VBIT V9.B16, V30.B16, V19.B16
-	// r325 = Mul r4:gW r324
-	WORD $0x6e73dc84 // fmul v4.2d, v4.2d, v19.2d
-	// r4:gW = Sub r325 r322:gI
-	WORD $0x4ef1d484 // fsub v4.2d, v4.2d, v17.2d
-	// r327:q = Mul r156:dphi r24:F
+	// r319:negInvD = Param NegInvD
+	FMOVD 0(R22), F5
+	// r320:width = Param Width
+	FMOVD 0(R24), F18
+	// r321 = FMA r318 r319:negInvD r320:width
+	VFMLA V5.D2, V6.D2, V18.D2
+	// r322 = Mul r316:alpha r321
+	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	// r323 = CmpLT r322 r294
+	WORD $0x6ef1e665 // fcmgt v5.2d, v19.2d, v17.2d
+	// r324 = Select r323 r294 r322
+	VBSL V17.B16, V19.B16, V5.B16
+	// r325 = Mul r315 r324
+	WORD $0x6e65de10 // fmul v16.2d, v16.2d, v5.2d
+	// r3:gV = FMA r325 r312:invD r3:gV
+	VFMLA V12.D2, V16.D2, V3.D2
+manyskip313:
+	// r327:dtRTau = Param DtRTau
+	FMOVD 0(R19), F5
+	// r328:ka = Param Ka
+	FMOVD 0(R21), F6
+	// r329:hVc = FMA r4:gW r328:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.D2, V4.D2, V12.D2
+	// r330 = Mul r51:ex r327:dtRTau
+	WORD $0x6e65dd06 // fmul v6.2d, v8.2d, v5.2d
+	// r331 = Mul r329:hVc r330
+	WORD $0x6e66dd86 // fmul v6.2d, v12.2d, v6.2d
+	// r332:gI = Select r302:refr r294 r331
+	VBIT V9.B16, V19.B16, V6.B16
+	// r333:keep = Param Keep
+	FMOVD 0(R20), F16
+	// r334 = Select r302:refr r50 r333:keep
+	VBIT V9.B16, V30.B16, V16.B16
+	// r335 = Mul r4:gW r334
+	WORD $0x6e70dc84 // fmul v4.2d, v4.2d, v16.2d
+	// r4:gW = Sub r335 r332:gI
+	WORD $0x4ee6d484 // fsub v4.2d, v4.2d, v6.2d
+	// r337:q = Mul r156:dphi r24:F
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
-	// r328:dtCTau2 = Param DtCTau2
+	// r338:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVD 0(R4), F13
-	// r329 = FMA r327:q r328:dtCTau2 r50
-	VMOV V30.B16, V19.B16
-	VFMLA V13.D2, V10.D2, V19.D2
-	// r330 = FMA r51:ex r26:z r329
-	VFMLA V11.D2, V8.D2, V19.D2
-	// r331 = Mul r319:hVc r330
-	WORD $0x6e73de53 // fmul v19.2d, v18.2d, v19.2d
-	// r332:hv = Select r302:refr r3:gV r331
-	VBIF V9.B16, V19.B16, V3.B16
-	// r333 = Imm 0x0
+	// r339 = FMA r337:q r338:dtCTau2 r50
+	VMOV V30.B16, V16.B16
+	VFMLA V13.D2, V10.D2, V16.D2
+	// r340 = FMA r51:ex r26:z r339
+	VFMLA V11.D2, V8.D2, V16.D2
+	// r341 = Mul r329:hVc r340
+	WORD $0x6e70dd90 // fmul v16.2d, v12.2d, v16.2d
+	// r342:hv = Select r302:refr r3:gV r341
+	VBIF V9.B16, V16.B16, V3.B16
+	// r343 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip350
-	// r334 = Mul r319:hVc r317:dtRTau
-	WORD $0x6e66de46 // fmul v6.2d, v18.2d, v6.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r108 = -1
-	// r335 = Mul r334 r108
-	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
-	// r336 = FMA r51:ex r9:vr r327:q
+	CBZ R10, manyskip314
+	// r344 = Mul r329:hVc r327:dtRTau
+	WORD $0x6e65dd85 // fmul v5.2d, v12.2d, v5.2d
+	// r345 = Mul r344 r108
+	WORD $0x6e7ddca5 // fmul v5.2d, v5.2d, v29.2d
+	// r346 = FMA r51:ex r9:vr r337:q
 	VFMLA V7.D2, V8.D2, V10.D2
-	// r337 = Mul r335 r336
-	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
-	// r333 = Select r302:refr r294 r337
+	// r347 = Mul r345 r346
+	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
+	// r343 = Select r302:refr r294 r347
 	VMOV V9.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip350:
-	// r339 = Sub r0:V r5:vTh
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r340 = Abs r339
-	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r341 = FMA r340 r304:negInvD r306:width
-	VFMLA V14.D2, V5.D2, V16.D2
-	// r342 = Mul r305:alpha r341
-	WORD $0x6e70ddef // fmul v15.2d, v15.2d, v16.2d
-	// r343 = CmpLT r342 r294
-	WORD $0x6eefe685 // fcmgt v5.2d, v20.2d, v15.2d
-	// r344 = Select r343 r294 r342
-	VBSL V15.B16, V20.B16, V5.B16
-	// r345 = Mul r344 r303:invD
-	WORD $0x6e6cdcac // fmul v12.2d, v5.2d, v12.2d
-	// r346:b = Param B
-	FMOVD 0(R14), F6
-	// r347 = Mul r4:gW r346:b
-	WORD $0x6e66dc86 // fmul v6.2d, v4.2d, v6.2d
-	// r348 = Mul r347 r345
-	WORD $0x6e6cdcc6 // fmul v6.2d, v6.2d, v12.2d
-	// r349 = Sub r50 r344
-	WORD $0x4ee5d7c5 // fsub v5.2d, v30.2d, v5.2d
-	// r3:gV = FMA r332:hv r349 r348
-	VMOV V6.B16, V7.B16
-	VFMLA V5.D2, V3.D2, V7.D2
+	VBSL V5.B16, V19.B16, V11.B16
+manyskip314:
+	// r349:b = Param B
+	FMOVD 0(R14), F5
+	// r350 = Mul r4:gW r349:b
+	WORD $0x6e65dc85 // fmul v5.2d, v4.2d, v5.2d
+	// r351 = Mul r350 r313
+	WORD $0x6e6fdca5 // fmul v5.2d, v5.2d, v15.2d
+	// r352 = Sub r50 r311
+	WORD $0x4eeed7ce // fsub v14.2d, v30.2d, v14.2d
+	// r3:gV = FMA r342:hv r352 r351
+	VMOV V5.B16, V7.B16
+	VFMLA V14.D2, V3.D2, V7.D2
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip351
-	// Store GI r322:gI
-	FMOVD F17, 0(R9)
+	CBZ R9, manyskip315
+	// Store GI r332:gI
+	FMOVD F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<3, R9, R9
-manyskip351:
+manyskip315:
 	// If GG
-	CBZ R10, manyskip352
-	// Store GG r333
+	CBZ R10, manyskip316
+	// Store GG r343
 	FMOVD F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<3, R10, R10
-manyskip352:
+manyskip316:
 	// If GDelta
-	CBZ R11, manyskip353
-	// r351 = Select r302:refr r294 r319:hVc
-	VBSL V18.B16, V20.B16, V9.B16
-	// Store GDelta r351
+	CBZ R11, manyskip317
+	// r354 = Select r302:refr r294 r329:hVc
+	VBSL V12.B16, V19.B16, V9.B16
+	// Store GDelta r354
 	FMOVD F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<3, R11, R11
-manyskip353:
+manyskip317:
 	SUBS $1, R25
-	BNE manystep343
+	BNE manystep307
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVD F3, -8(R4)
@@ -47885,15 +44445,15 @@ manyskip353:
 	ADD $8, R19
 	ADD $8, R20
 	ADD $8, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $8, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $8, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $8, R22
 	ADD $8, R23
 	ADD $8, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $8, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $8, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $8, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -47908,10 +44468,10 @@ manytailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r5:vTh = VTh,
 //     V30 r7:vReset = VReset, V29 r11:b = B, V28 r20:dtCTau = DtCTau, V27 r22:dtRTau = DtRTau,
-//     V26 r48 = 0.5, V25 r50 = 1, V24 r150 = 0.03333333333333333, V23 r152 = 0.125,
-//     V22 r154 = 0.3333333333333333, V21 r294 = 0, V20 r301:tauRef = TauRef, V19 r303:invD = InvD,
-//     V18 r304:negInvD = NegInvD, V17 r305:alpha = Alpha, V16 r306:width = Width, V15 r317:ka = Ka,
-//     V14 r322:keep = Keep, V13 r327:dtCTau2 = DtCTau2, V12 r299 = T[0].
+//     V26 r48 = 0.5, V25 r50 = 1, V24 r152 = 0.125, V23 r154 = 0.3333333333333333, V22 r294 = 0,
+//     V21 r301:tauRef = TauRef, V20 r303:alpha = Alpha, V19 r306:negInvD = NegInvD,
+//     V18 r307:width = Width, V17 r312:invD = InvD, V16 r324:ka = Ka, V15 r329:keep = Keep,
+//     V14 r334:dtCTau2 = DtCTau2, V13 r299 = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, GV R10, GW R11, GSpike R12,
 //     GI R13, GG R14, GDelta R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
@@ -47954,31 +44514,29 @@ TEXT ·backwardNEONF64Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V26.D2 // r48 = 0.5
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V25.D2 // r50 = 1
-	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V24.D2 // r150 = 0.03333333333333333
 	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V23.D2 // r152 = 0.125
+	VDUP R3, V24.D2 // r152 = 0.125
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V22.D2 // r154 = 0.3333333333333333
-	VEOR V21.B16, V21.B16, V21.B16 // r294 = 0
+	VDUP R3, V23.D2 // r154 = 0.3333333333333333
+	VEOR V22.B16, V22.B16, V22.B16 // r294 = 0
 	MOVD 80(R2), R3
-	VDUP R3, V20.D2 // r301:tauRef = TauRef
-	MOVD 88(R2), R3
-	VDUP R3, V19.D2 // r303:invD = InvD
-	MOVD 96(R2), R3
-	VDUP R3, V18.D2 // r304:negInvD = NegInvD
+	VDUP R3, V21.D2 // r301:tauRef = TauRef
 	MOVD 104(R2), R3
-	VDUP R3, V17.D2 // r305:alpha = Alpha
+	VDUP R3, V20.D2 // r303:alpha = Alpha
+	MOVD 96(R2), R3
+	VDUP R3, V19.D2 // r306:negInvD = NegInvD
 	MOVD 112(R2), R3
-	VDUP R3, V16.D2 // r306:width = Width
+	VDUP R3, V18.D2 // r307:width = Width
+	MOVD 88(R2), R3
+	VDUP R3, V17.D2 // r312:invD = InvD
 	MOVD 72(R2), R3
-	VDUP R3, V15.D2 // r317:ka = Ka
+	VDUP R3, V16.D2 // r324:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V14.D2 // r322:keep = Keep
+	VDUP R3, V15.D2 // r329:keep = Keep
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2 // r327:dtCTau2 = DtCTau2
+	VDUP R3, V14.D2 // r334:dtCTau2 = DtCTau2
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2] // r299 = T[0]
+	VLD1R (R3), [V13.D2] // r299 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -48007,10 +44565,10 @@ oneloop1:
 	// r14:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip241
+	CBZ R7, oneskip261
 	// r14:in = Load I
 	VLD1.P 16(R7), [V1.D2]
-oneskip241:
+oneskip261:
 	MOVD 32(R2), R3
 	VDUP R3, V7.D2 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -48032,7 +44590,7 @@ oneskip241:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	// If G
-	CBZ R9, oneskip242
+	CBZ R9, oneskip262
 	// r28 = Load G
 	VLD1.P 16(R9), [V5.D2]
 	// r29:gd = Mul r22:dtRTau r28
@@ -48045,7 +44603,7 @@ oneskip241:
 	VFMLA V6.D2, V5.D2, V8.D2
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
-oneskip242:
+oneskip262:
 	// r34:az = Abs r27:z
 	WORD $0x4ee0f8e5 // fabs v5.2d, v7.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -48087,7 +44645,7 @@ oneskip242:
 	// Rare r53:large
 	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, onerare243
+	CBZW R3, onerare263
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -48317,26 +44875,24 @@ oneskip242:
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V9.B16, V5.B16, V8.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-onerare243:
+onerare263:
 	// r136:vc = FMA r51:ex r25:F r10:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.D2, V8.D2, V5.D2
 	// If Delta
-	CBZ R8, oneskip244
+	CBZ R8, oneskip264
 	// r137 = Load Delta
 	VLD1.P 16(R8), [V10.D2]
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e6ad4a5 // fadd v5.2d, v5.2d, v10.2d
-oneskip244:
+oneskip264:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V10.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -48359,14 +44915,15 @@ oneskip244:
 	VDUP R3, V11.D2 // r148 = 0.006944444444444444
 	// r149 = FMA r147 r27:z r148
 	VFMLA V7.D2, V10.D2, V11.D2
+	MOVD $0x3fa1111111111111, R3
+	VDUP R3, V10.D2 // r150 = 0.03333333333333333
 	// r151 = FMA r149 r27:z r150
-	VMOV V24.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r153 = FMA r151 r27:z r152
-	VMOV V23.B16, V11.B16
+	VMOV V24.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// r155 = FMA r153 r27:z r154
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r156:dphi = FMA r155 r27:z r48
 	VMOV V26.B16, V11.B16
@@ -48374,7 +44931,7 @@ oneskip244:
 	// Rare r53:large
 	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, onerare245
+	CBZW R3, onerare265
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V10.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -48433,14 +44990,15 @@ oneskip244:
 	VDUP R3, V10.D2 // r148 = 0.006944444444444444
 	// r179 = FMA r178 r27:z r148
 	VFMLA V7.D2, V12.D2, V10.D2
+	MOVD $0x3fa1111111111111, R3
+	VDUP R3, V12.D2 // r150 = 0.03333333333333333
 	// r180 = FMA r179 r27:z r150
-	VMOV V24.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r181 = FMA r180 r27:z r152
-	VMOV V23.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V7.D2, V12.D2, V10.D2
 	// r182 = FMA r181 r27:z r154
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r183 = FMA r182 r27:z r48
 	VMOV V26.B16, V10.B16
@@ -48748,7 +45306,7 @@ oneskip244:
 	// r293 = Select r292 r259 r286
 	VBSL V16.B16, V13.B16, V10.B16
 	// r295 = CmpLT r27:z r294
-	WORD $0x6ee7e6ad // fcmgt v13.2d, v21.2d, v7.2d
+	WORD $0x6ee7e6cd // fcmgt v13.2d, v22.2d, v7.2d
 	// r296 = Select r295 r293 r290
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc086200000000000, R3
@@ -48760,138 +45318,136 @@ oneskip244:
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V9.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-	MOVD 104(R2), R3
+	MOVD 88(R2), R3
 	VDUP R3, V17.D2
-	MOVD 96(R2), R3
+	MOVD 112(R2), R3
 	VDUP R3, V18.D2
-onerare245:
+onerare265:
 	// r300 = Sub r299 r2:Last
-	WORD $0x4ee2d582 // fsub v2.2d, v12.2d, v2.2d
+	WORD $0x4ee2d5a2 // fsub v2.2d, v13.2d, v2.2d
 	// r302:refr = CmpLT r300 r301:tauRef
-	WORD $0x6ee2e682 // fcmgt v2.2d, v20.2d, v2.2d
+	WORD $0x6ee2e6a2 // fcmgt v2.2d, v21.2d, v2.2d
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4effd409 // fsub v9.2d, v0.2d, v31.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f929 // fabs v9.2d, v9.2d
+	// r308 = FMA r305 r306:negInvD r307:width
+	VMOV V18.B16, V10.B16
+	VFMLA V19.D2, V9.D2, V10.D2
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e6ade8a // fmul v10.2d, v20.2d, v10.2d
+	// r310 = CmpLT r309 r294
+	WORD $0x6eeae6c9 // fcmgt v9.2d, v22.2d, v10.2d
+	// r311 = Select r310 r294 r309
+	VBSL V10.B16, V22.B16, V9.B16
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
 	// If GSpike
-	CBZ R12, oneskip246
-	// r307 = Select r302:refr r10:vr r136:vc
+	CBZ R12, oneskip266
+	// r314 = Select r302:refr r10:vr r136:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r308 = Load GSpike
-	VLD1.P 16(R12), [V9.D2]
-	// r309 = Sub r307 r5:vTh
+	// r315 = Load GSpike
+	VLD1.P 16(R12), [V10.D2]
+	// r316 = Sub r314 r5:vTh
 	WORD $0x4effd4a5 // fsub v5.2d, v5.2d, v31.2d
-	// r310 = Abs r309
+	// r317 = Abs r316
 	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.D2, V5.D2, V10.D2
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e6ade2a // fmul v10.2d, v17.2d, v10.2d
-	// r313 = CmpLT r312 r294
-	WORD $0x6eeae6a5 // fcmgt v5.2d, v21.2d, v10.2d
-	// r314 = Select r313 r294 r312
-	VBSL V10.B16, V21.B16, V5.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V19.D2, V9.D2, V3.D2
-oneskip246:
-	// r318:hVc = FMA r4:gW r317:ka r3:gV
+	// r318 = FMA r317 r306:negInvD r307:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.D2, V5.D2, V12.D2
+	// r319 = Mul r303:alpha r318
+	WORD $0x6e6cde8c // fmul v12.2d, v20.2d, v12.2d
+	// r320 = CmpLT r319 r294
+	WORD $0x6eece6c5 // fcmgt v5.2d, v22.2d, v12.2d
+	// r321 = Select r320 r294 r319
+	VBSL V12.B16, V22.B16, V5.B16
+	// r322 = Mul r315 r321
+	WORD $0x6e65dd4a // fmul v10.2d, v10.2d, v5.2d
+	// r3:gV = FMA r322 r312:invD r3:gV
+	VFMLA V17.D2, V10.D2, V3.D2
+oneskip266:
+	// r325:hVc = FMA r4:gW r324:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.D2, V4.D2, V5.D2
-	// r319 = Mul r51:ex r22:dtRTau
-	WORD $0x6e7bdd09 // fmul v9.2d, v8.2d, v27.2d
-	// r320 = Mul r318:hVc r319
-	WORD $0x6e69dca9 // fmul v9.2d, v5.2d, v9.2d
-	// r321:gI = Select r302:refr r294 r320
-	VBIT V2.B16, V21.B16, V9.B16
-	// r323 = Select r302:refr r50 r322:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V25.B16, V10.B16
-	// r324 = Mul r4:gW r323
-	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
-	// r4:gW = Sub r324 r321:gI
-	WORD $0x4ee9d484 // fsub v4.2d, v4.2d, v9.2d
-	// r326:q = Mul r156:dphi r25:F
+	VFMLA V16.D2, V4.D2, V5.D2
+	// r326 = Mul r51:ex r22:dtRTau
+	WORD $0x6e7bdd0a // fmul v10.2d, v8.2d, v27.2d
+	// r327 = Mul r325:hVc r326
+	WORD $0x6e6adcaa // fmul v10.2d, v5.2d, v10.2d
+	// r328:gI = Select r302:refr r294 r327
+	VBIT V2.B16, V22.B16, V10.B16
+	// r330 = Select r302:refr r50 r329:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V25.B16, V12.B16
+	// r331 = Mul r4:gW r330
+	WORD $0x6e6cdc84 // fmul v4.2d, v4.2d, v12.2d
+	// r4:gW = Sub r331 r328:gI
+	WORD $0x4eead484 // fsub v4.2d, v4.2d, v10.2d
+	// r333:q = Mul r156:dphi r25:F
 	WORD $0x6e61dd6b // fmul v11.2d, v11.2d, v1.2d
-	// r328 = FMA r326:q r327:dtCTau2 r50
+	// r335 = FMA r333:q r334:dtCTau2 r50
 	VMOV V25.B16, V1.B16
-	VFMLA V13.D2, V11.D2, V1.D2
-	// r329 = FMA r51:ex r27:z r328
+	VFMLA V14.D2, V11.D2, V1.D2
+	// r336 = FMA r51:ex r27:z r335
 	VFMLA V7.D2, V8.D2, V1.D2
-	// r330 = Mul r318:hVc r329
+	// r337 = Mul r325:hVc r336
 	WORD $0x6e61dca1 // fmul v1.2d, v5.2d, v1.2d
-	// r331:hv = Select r302:refr r3:gV r330
+	// r338:hv = Select r302:refr r3:gV r337
 	VBIF V2.B16, V1.B16, V3.B16
-	// r332 = Imm 0x0
+	// r339 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip247
-	// r333 = Mul r318:hVc r22:dtRTau
+	CBZ R14, oneskip267
+	// r340 = Mul r325:hVc r22:dtRTau
 	WORD $0x6e7bdca7 // fmul v7.2d, v5.2d, v27.2d
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V10.D2 // r108 = -1
-	// r334 = Mul r333 r108
-	WORD $0x6e6adce7 // fmul v7.2d, v7.2d, v10.2d
-	// r335 = FMA r51:ex r10:vr r326:q
+	VDUP R3, V12.D2 // r108 = -1
+	// r341 = Mul r340 r108
+	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
+	// r342 = FMA r51:ex r10:vr r333:q
 	VFMLA V6.D2, V8.D2, V11.D2
-	// r336 = Mul r334 r335
+	// r343 = Mul r341 r342
 	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
-	// r332 = Select r302:refr r294 r336
+	// r339 = Select r302:refr r294 r343
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip247:
-	// r338 = Sub r0:V r5:vTh
-	WORD $0x4effd406 // fsub v6.2d, v0.2d, v31.2d
-	// r339 = Abs r338
-	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	// r340 = FMA r339 r304:negInvD r306:width
-	VMOV V16.B16, V7.B16
-	VFMLA V18.D2, V6.D2, V7.D2
-	// r341 = Mul r305:alpha r340
-	WORD $0x6e67de27 // fmul v7.2d, v17.2d, v7.2d
-	// r342 = CmpLT r341 r294
-	WORD $0x6ee7e6a6 // fcmgt v6.2d, v21.2d, v7.2d
-	// r343 = Select r342 r294 r341
-	VBSL V7.B16, V21.B16, V6.B16
-	// r344 = Mul r343 r303:invD
-	WORD $0x6e73dcc6 // fmul v6.2d, v6.2d, v19.2d
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip267:
 	// r345 = Mul r4:gW r11:b
-	WORD $0x6e7ddc87 // fmul v7.2d, v4.2d, v29.2d
-	// r346 = Mul r345 r344
-	WORD $0x6e66dce7 // fmul v7.2d, v7.2d, v6.2d
+	WORD $0x6e7ddc86 // fmul v6.2d, v4.2d, v29.2d
+	// r346 = Mul r345 r313
+	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
 	// r347 = Sub r7:vReset r0:V
 	WORD $0x4ee0d7c0 // fsub v0.2d, v30.2d, v0.2d
-	// r348 = FMA r347 r344 r50
-	VMOV V25.B16, V8.B16
-	VFMLA V6.D2, V0.D2, V8.D2
-	// r3:gV = FMA r331:hv r348 r346
-	VFMLA V8.D2, V3.D2, V7.D2
+	// r348 = FMA r347 r313 r50
+	VMOV V25.B16, V7.B16
+	VFMLA V9.D2, V0.D2, V7.D2
+	// r3:gV = FMA r338:hv r348 r346
+	VFMLA V7.D2, V3.D2, V6.D2
 	// If GI
-	CBZ R13, oneskip248
-	// Store GI r321:gI
-	VST1.P [V9.D2], 16(R13)
-oneskip248:
+	CBZ R13, oneskip268
+	// Store GI r328:gI
+	VST1.P [V10.D2], 16(R13)
+oneskip268:
 	// If GG
-	CBZ R14, oneskip249
-	// Store GG r332
+	CBZ R14, oneskip269
+	// Store GG r339
 	VST1.P [V1.D2], 16(R14)
-oneskip249:
+oneskip269:
 	// If GDelta
-	CBZ R15, oneskip250
-	// r350 = Select r302:refr r294 r318:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip270
+	// r350 = Select r302:refr r294 r325:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r350
 	VST1.P [V2.D2], 16(R15)
-oneskip250:
+oneskip270:
 	// Store GV r3:gV
-	FMOVQ F7, -16(R10)
+	FMOVQ F6, -16(R10)
 	// Store GW r4:gW
 	FMOVQ F4, -16(R11)
 	SUBS $2, R1
@@ -48926,10 +45482,10 @@ onetail:
 	// r14:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip251
+	CBZ R7, oneskip271
 	// r14:in = Load I
 	FMOVD.P 8(R7), F1
-oneskip251:
+oneskip271:
 	MOVD 32(R2), R3
 	VDUP R3, V7.D2 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -48951,7 +45507,7 @@ oneskip251:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	// If G
-	CBZ R9, oneskip252
+	CBZ R9, oneskip272
 	// r28 = Load G
 	FMOVD.P 8(R9), F5
 	// r29:gd = Mul r22:dtRTau r28
@@ -48964,7 +45520,7 @@ oneskip251:
 	VFMLA V6.D2, V5.D2, V8.D2
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
-oneskip252:
+oneskip272:
 	// r34:az = Abs r27:z
 	WORD $0x4ee0f8e5 // fabs v5.2d, v7.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -49005,7 +45561,7 @@ oneskip252:
 	WORD $0x6ee9e4a9 // fcmgt v9.2d, v5.2d, v9.2d
 	// Rare r53:large
 	FMOVS F9, R3
-	CBZW R3, onerare253
+	CBZW R3, onerare273
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -49235,26 +45791,24 @@ oneskip252:
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V9.B16, V5.B16, V8.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-onerare253:
+onerare273:
 	// r136:vc = FMA r51:ex r25:F r10:vr
 	VMOV V6.B16, V5.B16
 	VFMLA V1.D2, V8.D2, V5.D2
 	// If Delta
-	CBZ R8, oneskip254
+	CBZ R8, oneskip274
 	// r137 = Load Delta
 	FMOVD.P 8(R8), F10
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e6ad4a5 // fadd v5.2d, v5.2d, v10.2d
-oneskip254:
+oneskip274:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V10.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -49277,21 +45831,22 @@ oneskip254:
 	VDUP R3, V11.D2 // r148 = 0.006944444444444444
 	// r149 = FMA r147 r27:z r148
 	VFMLA V7.D2, V10.D2, V11.D2
+	MOVD $0x3fa1111111111111, R3
+	VDUP R3, V10.D2 // r150 = 0.03333333333333333
 	// r151 = FMA r149 r27:z r150
-	VMOV V24.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r153 = FMA r151 r27:z r152
-	VMOV V23.B16, V11.B16
+	VMOV V24.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// r155 = FMA r153 r27:z r154
-	VMOV V22.B16, V10.B16
+	VMOV V23.B16, V10.B16
 	VFMLA V7.D2, V11.D2, V10.D2
 	// r156:dphi = FMA r155 r27:z r48
 	VMOV V26.B16, V11.B16
 	VFMLA V7.D2, V10.D2, V11.D2
 	// Rare r53:large
 	FMOVS F9, R3
-	CBZW R3, onerare255
+	CBZW R3, onerare275
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V10.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -49350,14 +45905,15 @@ oneskip254:
 	VDUP R3, V10.D2 // r148 = 0.006944444444444444
 	// r179 = FMA r178 r27:z r148
 	VFMLA V7.D2, V12.D2, V10.D2
+	MOVD $0x3fa1111111111111, R3
+	VDUP R3, V12.D2 // r150 = 0.03333333333333333
 	// r180 = FMA r179 r27:z r150
-	VMOV V24.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r181 = FMA r180 r27:z r152
-	VMOV V23.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V7.D2, V12.D2, V10.D2
 	// r182 = FMA r181 r27:z r154
-	VMOV V22.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V7.D2, V10.D2, V12.D2
 	// r183 = FMA r182 r27:z r48
 	VMOV V26.B16, V10.B16
@@ -49665,7 +46221,7 @@ oneskip254:
 	// r293 = Select r292 r259 r286
 	VBSL V16.B16, V13.B16, V10.B16
 	// r295 = CmpLT r27:z r294
-	WORD $0x6ee7e6ad // fcmgt v13.2d, v21.2d, v7.2d
+	WORD $0x6ee7e6cd // fcmgt v13.2d, v22.2d, v7.2d
 	// r296 = Select r295 r293 r290
 	VBSL V14.B16, V10.B16, V13.B16
 	MOVD $0xc086200000000000, R3
@@ -49677,138 +46233,136 @@ oneskip254:
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V9.B16, V10.B16, V11.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V12.D2]
+	VLD1R (R3), [V13.D2]
 	MOVD 120(R2), R3
-	VDUP R3, V13.D2
-	MOVD 64(R2), R3
 	VDUP R3, V14.D2
-	MOVD 72(R2), R3
+	MOVD 64(R2), R3
 	VDUP R3, V15.D2
-	MOVD 112(R2), R3
+	MOVD 72(R2), R3
 	VDUP R3, V16.D2
-	MOVD 104(R2), R3
+	MOVD 88(R2), R3
 	VDUP R3, V17.D2
-	MOVD 96(R2), R3
+	MOVD 112(R2), R3
 	VDUP R3, V18.D2
-onerare255:
+onerare275:
 	// r300 = Sub r299 r2:Last
-	WORD $0x4ee2d582 // fsub v2.2d, v12.2d, v2.2d
+	WORD $0x4ee2d5a2 // fsub v2.2d, v13.2d, v2.2d
 	// r302:refr = CmpLT r300 r301:tauRef
-	WORD $0x6ee2e682 // fcmgt v2.2d, v20.2d, v2.2d
+	WORD $0x6ee2e6a2 // fcmgt v2.2d, v21.2d, v2.2d
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4effd409 // fsub v9.2d, v0.2d, v31.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f929 // fabs v9.2d, v9.2d
+	// r308 = FMA r305 r306:negInvD r307:width
+	VMOV V18.B16, V10.B16
+	VFMLA V19.D2, V9.D2, V10.D2
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e6ade8a // fmul v10.2d, v20.2d, v10.2d
+	// r310 = CmpLT r309 r294
+	WORD $0x6eeae6c9 // fcmgt v9.2d, v22.2d, v10.2d
+	// r311 = Select r310 r294 r309
+	VBSL V10.B16, V22.B16, V9.B16
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e71dd29 // fmul v9.2d, v9.2d, v17.2d
 	// If GSpike
-	CBZ R12, oneskip256
-	// r307 = Select r302:refr r10:vr r136:vc
+	CBZ R12, oneskip276
+	// r314 = Select r302:refr r10:vr r136:vc
 	VBIT V2.B16, V6.B16, V5.B16
-	// r308 = Load GSpike
-	FMOVD.P 8(R12), F9
-	// r309 = Sub r307 r5:vTh
+	// r315 = Load GSpike
+	FMOVD.P 8(R12), F10
+	// r316 = Sub r314 r5:vTh
 	WORD $0x4effd4a5 // fsub v5.2d, v5.2d, v31.2d
-	// r310 = Abs r309
+	// r317 = Abs r316
 	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V16.B16, V10.B16
-	VFMLA V18.D2, V5.D2, V10.D2
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e6ade2a // fmul v10.2d, v17.2d, v10.2d
-	// r313 = CmpLT r312 r294
-	WORD $0x6eeae6a5 // fcmgt v5.2d, v21.2d, v10.2d
-	// r314 = Select r313 r294 r312
-	VBSL V10.B16, V21.B16, V5.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e65dd29 // fmul v9.2d, v9.2d, v5.2d
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V19.D2, V9.D2, V3.D2
-oneskip256:
-	// r318:hVc = FMA r4:gW r317:ka r3:gV
+	// r318 = FMA r317 r306:negInvD r307:width
+	VMOV V18.B16, V12.B16
+	VFMLA V19.D2, V5.D2, V12.D2
+	// r319 = Mul r303:alpha r318
+	WORD $0x6e6cde8c // fmul v12.2d, v20.2d, v12.2d
+	// r320 = CmpLT r319 r294
+	WORD $0x6eece6c5 // fcmgt v5.2d, v22.2d, v12.2d
+	// r321 = Select r320 r294 r319
+	VBSL V12.B16, V22.B16, V5.B16
+	// r322 = Mul r315 r321
+	WORD $0x6e65dd4a // fmul v10.2d, v10.2d, v5.2d
+	// r3:gV = FMA r322 r312:invD r3:gV
+	VFMLA V17.D2, V10.D2, V3.D2
+oneskip276:
+	// r325:hVc = FMA r4:gW r324:ka r3:gV
 	VMOV V3.B16, V5.B16
-	VFMLA V15.D2, V4.D2, V5.D2
-	// r319 = Mul r51:ex r22:dtRTau
-	WORD $0x6e7bdd09 // fmul v9.2d, v8.2d, v27.2d
-	// r320 = Mul r318:hVc r319
-	WORD $0x6e69dca9 // fmul v9.2d, v5.2d, v9.2d
-	// r321:gI = Select r302:refr r294 r320
-	VBIT V2.B16, V21.B16, V9.B16
-	// r323 = Select r302:refr r50 r322:keep
-	VMOV V2.B16, V10.B16
-	VBSL V14.B16, V25.B16, V10.B16
-	// r324 = Mul r4:gW r323
-	WORD $0x6e6adc84 // fmul v4.2d, v4.2d, v10.2d
-	// r4:gW = Sub r324 r321:gI
-	WORD $0x4ee9d484 // fsub v4.2d, v4.2d, v9.2d
-	// r326:q = Mul r156:dphi r25:F
+	VFMLA V16.D2, V4.D2, V5.D2
+	// r326 = Mul r51:ex r22:dtRTau
+	WORD $0x6e7bdd0a // fmul v10.2d, v8.2d, v27.2d
+	// r327 = Mul r325:hVc r326
+	WORD $0x6e6adcaa // fmul v10.2d, v5.2d, v10.2d
+	// r328:gI = Select r302:refr r294 r327
+	VBIT V2.B16, V22.B16, V10.B16
+	// r330 = Select r302:refr r50 r329:keep
+	VMOV V2.B16, V12.B16
+	VBSL V15.B16, V25.B16, V12.B16
+	// r331 = Mul r4:gW r330
+	WORD $0x6e6cdc84 // fmul v4.2d, v4.2d, v12.2d
+	// r4:gW = Sub r331 r328:gI
+	WORD $0x4eead484 // fsub v4.2d, v4.2d, v10.2d
+	// r333:q = Mul r156:dphi r25:F
 	WORD $0x6e61dd6b // fmul v11.2d, v11.2d, v1.2d
-	// r328 = FMA r326:q r327:dtCTau2 r50
+	// r335 = FMA r333:q r334:dtCTau2 r50
 	VMOV V25.B16, V1.B16
-	VFMLA V13.D2, V11.D2, V1.D2
-	// r329 = FMA r51:ex r27:z r328
+	VFMLA V14.D2, V11.D2, V1.D2
+	// r336 = FMA r51:ex r27:z r335
 	VFMLA V7.D2, V8.D2, V1.D2
-	// r330 = Mul r318:hVc r329
+	// r337 = Mul r325:hVc r336
 	WORD $0x6e61dca1 // fmul v1.2d, v5.2d, v1.2d
-	// r331:hv = Select r302:refr r3:gV r330
+	// r338:hv = Select r302:refr r3:gV r337
 	VBIF V2.B16, V1.B16, V3.B16
-	// r332 = Imm 0x0
+	// r339 = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If GG
-	CBZ R14, oneskip257
-	// r333 = Mul r318:hVc r22:dtRTau
+	CBZ R14, oneskip277
+	// r340 = Mul r325:hVc r22:dtRTau
 	WORD $0x6e7bdca7 // fmul v7.2d, v5.2d, v27.2d
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V10.D2 // r108 = -1
-	// r334 = Mul r333 r108
-	WORD $0x6e6adce7 // fmul v7.2d, v7.2d, v10.2d
-	// r335 = FMA r51:ex r10:vr r326:q
+	VDUP R3, V12.D2 // r108 = -1
+	// r341 = Mul r340 r108
+	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
+	// r342 = FMA r51:ex r10:vr r333:q
 	VFMLA V6.D2, V8.D2, V11.D2
-	// r336 = Mul r334 r335
+	// r343 = Mul r341 r342
 	WORD $0x6e6bdce7 // fmul v7.2d, v7.2d, v11.2d
-	// r332 = Select r302:refr r294 r336
+	// r339 = Select r302:refr r294 r343
 	VMOV V2.B16, V1.B16
-	VBSL V7.B16, V21.B16, V1.B16
-oneskip257:
-	// r338 = Sub r0:V r5:vTh
-	WORD $0x4effd406 // fsub v6.2d, v0.2d, v31.2d
-	// r339 = Abs r338
-	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	// r340 = FMA r339 r304:negInvD r306:width
-	VMOV V16.B16, V7.B16
-	VFMLA V18.D2, V6.D2, V7.D2
-	// r341 = Mul r305:alpha r340
-	WORD $0x6e67de27 // fmul v7.2d, v17.2d, v7.2d
-	// r342 = CmpLT r341 r294
-	WORD $0x6ee7e6a6 // fcmgt v6.2d, v21.2d, v7.2d
-	// r343 = Select r342 r294 r341
-	VBSL V7.B16, V21.B16, V6.B16
-	// r344 = Mul r343 r303:invD
-	WORD $0x6e73dcc6 // fmul v6.2d, v6.2d, v19.2d
+	VBSL V7.B16, V22.B16, V1.B16
+oneskip277:
 	// r345 = Mul r4:gW r11:b
-	WORD $0x6e7ddc87 // fmul v7.2d, v4.2d, v29.2d
-	// r346 = Mul r345 r344
-	WORD $0x6e66dce7 // fmul v7.2d, v7.2d, v6.2d
+	WORD $0x6e7ddc86 // fmul v6.2d, v4.2d, v29.2d
+	// r346 = Mul r345 r313
+	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
 	// r347 = Sub r7:vReset r0:V
 	WORD $0x4ee0d7c0 // fsub v0.2d, v30.2d, v0.2d
-	// r348 = FMA r347 r344 r50
-	VMOV V25.B16, V8.B16
-	VFMLA V6.D2, V0.D2, V8.D2
-	// r3:gV = FMA r331:hv r348 r346
-	VFMLA V8.D2, V3.D2, V7.D2
+	// r348 = FMA r347 r313 r50
+	VMOV V25.B16, V7.B16
+	VFMLA V9.D2, V0.D2, V7.D2
+	// r3:gV = FMA r338:hv r348 r346
+	VFMLA V7.D2, V3.D2, V6.D2
 	// If GI
-	CBZ R13, oneskip258
-	// Store GI r321:gI
-	FMOVD.P F9, 8(R13)
-oneskip258:
+	CBZ R13, oneskip278
+	// Store GI r328:gI
+	FMOVD.P F10, 8(R13)
+oneskip278:
 	// If GG
-	CBZ R14, oneskip259
-	// Store GG r332
+	CBZ R14, oneskip279
+	// Store GG r339
 	FMOVD.P F1, 8(R14)
-oneskip259:
+oneskip279:
 	// If GDelta
-	CBZ R15, oneskip260
-	// r350 = Select r302:refr r294 r318:hVc
-	VBSL V5.B16, V21.B16, V2.B16
+	CBZ R15, oneskip280
+	// r350 = Select r302:refr r294 r325:hVc
+	VBSL V5.B16, V22.B16, V2.B16
 	// Store GDelta r350
 	FMOVD.P F2, 8(R15)
-oneskip260:
+oneskip280:
 	// Store GV r3:gV
-	FMOVD F7, -8(R10)
+	FMOVD F6, -8(R10)
 	// Store GW r4:gW
 	FMOVD F4, -8(R11)
 	SUBS $1, R1
@@ -49861,34 +46415,34 @@ manyloop2:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil844
+	CBZ R7, manynil860
 	ADD R19<<3, R7, R7
-manynil844:
+manynil860:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil845
+	CBZ R8, manynil861
 	ADD R19<<3, R8, R8
-manynil845:
+manynil861:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil846
+	CBZ R9, manynil862
 	ADD R19<<3, R9, R9
-manynil846:
+manynil862:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil847
+	CBZ R12, manynil863
 	ADD R19<<3, R12, R12
-manynil847:
+manynil863:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil848
+	CBZ R13, manynil864
 	ADD R19<<3, R13, R13
-manynil848:
+manynil864:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil849
+	CBZ R14, manynil865
 	ADD R19<<3, R14, R14
-manynil849:
+manynil865:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil850
+	CBZ R15, manynil866
 	ADD R19<<3, R15, R15
-manynil850:
-manystep831:
+manynil866:
+manystep847:
 	MOVD 0(R2), R3
 	VDUP R3, V10.D2 // r5:vTh = VTh
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -49917,11 +46471,11 @@ manystep831:
 	VEOR V14.B16, V14.B16, V14.B16
 	VEOR V15.B16, V15.B16, V15.B16
 	// If I
-	CBZ R7, manyskip832
+	CBZ R7, manyskip848
 	// r14:in = Load I
 	FMOVQ 16(R7), F15
 	VLD1.P (R7)(R20), [V14.D2]
-manyskip832:
+manyskip848:
 	MOVD 32(R2), R3
 	VDUP R3, V16.D2 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -49957,7 +46511,7 @@ manyskip832:
 	WORD $0x6e71dd71 // fmul v17.2d, v11.2d, v17.2d
 	WORD $0x6e70dd6b // fmul v11.2d, v11.2d, v16.2d
 	// If G
-	CBZ R9, manyskip833
+	CBZ R9, manyskip849
 	// r28 = Load G
 	FMOVQ 16(R9), F15
 	VLD1.P (R9)(R22), [V16.D2]
@@ -49978,7 +46532,7 @@ manyskip832:
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4eefd5ce // fsub v14.2d, v14.2d, v15.2d
 	WORD $0x4ef3d54a // fsub v10.2d, v10.2d, v19.2d
-manyskip833:
+manyskip849:
 	// r34:az = Abs r27:z
 	WORD $0x4ee0fa2f // fabs v15.2d, v17.2d
 	WORD $0x4ee0f970 // fabs v16.2d, v11.2d
@@ -50040,7 +46594,7 @@ manyskip833:
 	// Rare r53:large
 	WORD $0x6eb0aa96 // umaxv s22, v20.4s
 	FMOVS F22, R3
-	CBZW R3, manyrare834
+	CBZW R3, manyrare850
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V22.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -50279,11 +46833,11 @@ manyskip833:
 	VBSL V28.B16, V23.B16, V15.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V20.B16, V15.B16, V21.B16
-manyrare834:
+manyrare850:
 	// Rare r53:large
 	WORD $0x6eb0aa6f // umaxv s15, v19.4s
 	FMOVS F15, R3
-	CBZW R3, manyrare835
+	CBZW R3, manyrare851
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V15.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -50522,21 +47076,21 @@ manyrare834:
 	VBSL V27.B16, V22.B16, V16.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V19.B16, V16.B16, V18.B16
-manyrare835:
+manyrare851:
 	// r136:vc = FMA r51:ex r25:F r10:vr
 	VMOV V13.B16, V15.B16
 	VFMLA V14.D2, V21.D2, V15.D2
 	VMOV V12.B16, V16.B16
 	VFMLA V10.D2, V18.D2, V16.D2
 	// If Delta
-	CBZ R8, manyskip836
+	CBZ R8, manyskip852
 	// r137 = Load Delta
 	FMOVQ 16(R8), F22
 	VLD1.P (R8)(R21), [V23.D2]
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e77d5ef // fadd v15.2d, v15.2d, v23.2d
 	WORD $0x4e76d610 // fadd v16.2d, v16.2d, v22.2d
-manyskip836:
+manyskip852:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V22.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -50596,7 +47150,7 @@ manyskip836:
 	// Rare r53:large
 	WORD $0x6eb0aa96 // umaxv s22, v20.4s
 	FMOVS F22, R3
-	CBZW R3, manyrare837
+	CBZW R3, manyrare853
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V22.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -50998,11 +47552,11 @@ manyskip836:
 	VBSL V26.B16, V25.B16, V22.B16
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V20.B16, V22.B16, V24.B16
-manyrare837:
+manyrare853:
 	// Rare r53:large
 	WORD $0x6eb0aa74 // umaxv s20, v19.4s
 	FMOVS F20, R3
-	CBZW R3, manyrare838
+	CBZW R3, manyrare854
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V20.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -51404,7 +47958,7 @@ manyrare837:
 	VBSL V25.B16, V22.B16, V20.B16
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V19.B16, V20.B16, V23.B16
-manyrare838:
+manyrare854:
 	// r299 = Time
 	VLD1R.P 8(R17), [V19.D2]
 	// r300 = Sub r299 r2:Last
@@ -51415,217 +47969,217 @@ manyrare838:
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6ef4e6d4 // fcmgt v20.2d, v22.2d, v20.2d
 	WORD $0x6ef3e6d3 // fcmgt v19.2d, v22.2d, v19.2d
+	MOVD 0(R2), R3
+	VDUP R3, V22.D2 // r5:vTh = VTh
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4ef6d419 // fsub v25.2d, v0.2d, v22.2d
+	WORD $0x4ef6d436 // fsub v22.2d, v1.2d, v22.2d
+	// r305 = Abs r304
+	WORD $0x4ee0fb39 // fabs v25.2d, v25.2d
+	WORD $0x4ee0fad6 // fabs v22.2d, v22.2d
+	MOVD 96(R2), R3
+	VDUP R3, V26.D2 // r306:negInvD = NegInvD
+	MOVD 112(R2), R3
+	VDUP R3, V27.D2 // r307:width = Width
+	// r308 = FMA r305 r306:negInvD r307:width
+	VMOV V27.B16, V28.B16
+	VFMLA V26.D2, V25.D2, V28.D2
+	VFMLA V26.D2, V22.D2, V27.D2
+	MOVD 104(R2), R3
+	VDUP R3, V22.D2 // r303:alpha = Alpha
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e7cdedc // fmul v28.2d, v22.2d, v28.2d
+	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
+	VEOR V25.B16, V25.B16, V25.B16 // r294 = 0
+	// r310 = CmpLT r309 r294
+	WORD $0x6efce73a // fcmgt v26.2d, v25.2d, v28.2d
+	WORD $0x6ef6e739 // fcmgt v25.2d, v25.2d, v22.2d
+	VEOR V27.B16, V27.B16, V27.B16 // r294 = 0
+	// r311 = Select r310 r294 r309
+	VBSL V28.B16, V27.B16, V26.B16
+	VBSL V22.B16, V27.B16, V25.B16
+	MOVD 88(R2), R3
+	VDUP R3, V22.D2 // r312:invD = InvD
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e76df5a // fmul v26.2d, v26.2d, v22.2d
+	WORD $0x6e76df39 // fmul v25.2d, v25.2d, v22.2d
 	// If GSpike
-	CBZ R12, manyskip839
-	// r307 = Select r302:refr r10:vr r136:vc
+	CBZ R12, manyskip855
+	// r314 = Select r302:refr r10:vr r136:vc
 	VBIT V20.B16, V13.B16, V15.B16
 	VBIT V19.B16, V12.B16, V16.B16
-	// r308 = Load GSpike
+	// r315 = Load GSpike
 	FMOVQ 16(R12), F22
-	VLD1.P (R12)(R23), [V25.D2]
+	VLD1.P (R12)(R23), [V27.D2]
 	MOVD 0(R2), R3
-	VDUP R3, V26.D2 // r5:vTh = VTh
-	// r309 = Sub r307 r5:vTh
-	WORD $0x4efad5ef // fsub v15.2d, v15.2d, v26.2d
-	WORD $0x4efad610 // fsub v16.2d, v16.2d, v26.2d
-	// r310 = Abs r309
+	VDUP R3, V28.D2 // r5:vTh = VTh
+	// r316 = Sub r314 r5:vTh
+	WORD $0x4efcd5ef // fsub v15.2d, v15.2d, v28.2d
+	WORD $0x4efcd610 // fsub v16.2d, v16.2d, v28.2d
+	// r317 = Abs r316
 	WORD $0x4ee0f9ef // fabs v15.2d, v15.2d
 	WORD $0x4ee0fa10 // fabs v16.2d, v16.2d
 	MOVD 96(R2), R3
-	VDUP R3, V26.D2 // r304:negInvD = NegInvD
+	VDUP R3, V28.D2 // r306:negInvD = NegInvD
 	MOVD 112(R2), R3
-	VDUP R3, V27.D2 // r306:width = Width
-	// r311 = FMA r310 r304:negInvD r306:width
-	VMOV V27.B16, V28.B16
-	VFMLA V26.D2, V15.D2, V28.D2
-	VFMLA V26.D2, V16.D2, V27.D2
+	VDUP R3, V29.D2 // r307:width = Width
+	// r318 = FMA r317 r306:negInvD r307:width
+	VMOV V29.B16, V30.B16
+	VFMLA V28.D2, V15.D2, V30.D2
+	VFMLA V28.D2, V16.D2, V29.D2
 	MOVD 104(R2), R3
-	VDUP R3, V15.D2 // r305:alpha = Alpha
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e7cddfc // fmul v28.2d, v15.2d, v28.2d
-	WORD $0x6e7bddef // fmul v15.2d, v15.2d, v27.2d
+	VDUP R3, V15.D2 // r303:alpha = Alpha
+	// r319 = Mul r303:alpha r318
+	WORD $0x6e7eddfe // fmul v30.2d, v15.2d, v30.2d
+	WORD $0x6e7dddef // fmul v15.2d, v15.2d, v29.2d
 	VEOR V16.B16, V16.B16, V16.B16 // r294 = 0
-	// r313 = CmpLT r312 r294
-	WORD $0x6efce61a // fcmgt v26.2d, v16.2d, v28.2d
+	// r320 = CmpLT r319 r294
+	WORD $0x6efee61c // fcmgt v28.2d, v16.2d, v30.2d
 	WORD $0x6eefe610 // fcmgt v16.2d, v16.2d, v15.2d
-	VEOR V27.B16, V27.B16, V27.B16 // r294 = 0
-	// r314 = Select r313 r294 r312
-	VBSL V28.B16, V27.B16, V26.B16
-	VBSL V15.B16, V27.B16, V16.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e7adf39 // fmul v25.2d, v25.2d, v26.2d
+	VEOR V29.B16, V29.B16, V29.B16 // r294 = 0
+	// r321 = Select r320 r294 r319
+	VBSL V30.B16, V29.B16, V28.B16
+	VBSL V15.B16, V29.B16, V16.B16
+	// r322 = Mul r315 r321
+	WORD $0x6e7cdf7b // fmul v27.2d, v27.2d, v28.2d
 	WORD $0x6e70ded6 // fmul v22.2d, v22.2d, v16.2d
 	MOVD 88(R2), R3
-	VDUP R3, V15.D2 // r303:invD = InvD
-	// r3:gV = FMA r315 r303:invD r3:gV
-	VFMLA V15.D2, V25.D2, V6.D2
+	VDUP R3, V15.D2 // r312:invD = InvD
+	// r3:gV = FMA r322 r312:invD r3:gV
+	VFMLA V15.D2, V27.D2, V6.D2
 	VFMLA V15.D2, V22.D2, V7.D2
-manyskip839:
+manyskip855:
 	MOVD 72(R2), R3
-	VDUP R3, V15.D2 // r317:ka = Ka
-	// r318:hVc = FMA r4:gW r317:ka r3:gV
+	VDUP R3, V15.D2 // r324:ka = Ka
+	// r325:hVc = FMA r4:gW r324:ka r3:gV
 	VMOV V6.B16, V16.B16
 	VFMLA V15.D2, V8.D2, V16.D2
 	VMOV V7.B16, V22.B16
 	VFMLA V15.D2, V9.D2, V22.D2
 	MOVD 56(R2), R3
 	VDUP R3, V15.D2 // r22:dtRTau = DtRTau
-	// r319 = Mul r51:ex r22:dtRTau
-	WORD $0x6e6fdeb9 // fmul v25.2d, v21.2d, v15.2d
+	// r326 = Mul r51:ex r22:dtRTau
+	WORD $0x6e6fdebb // fmul v27.2d, v21.2d, v15.2d
 	WORD $0x6e6fde4f // fmul v15.2d, v18.2d, v15.2d
-	// r320 = Mul r318:hVc r319
-	WORD $0x6e79de19 // fmul v25.2d, v16.2d, v25.2d
+	// r327 = Mul r325:hVc r326
+	WORD $0x6e7bde1b // fmul v27.2d, v16.2d, v27.2d
 	WORD $0x6e6fdecf // fmul v15.2d, v22.2d, v15.2d
-	VEOR V26.B16, V26.B16, V26.B16 // r294 = 0
-	// r321:gI = Select r302:refr r294 r320
-	VBIT V20.B16, V26.B16, V25.B16
-	VBIF V19.B16, V15.B16, V26.B16
+	VEOR V28.B16, V28.B16, V28.B16 // r294 = 0
+	// r328:gI = Select r302:refr r294 r327
+	VBIT V20.B16, V28.B16, V27.B16
+	VBIF V19.B16, V15.B16, V28.B16
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V15.D2 // r50 = 1
 	MOVD 64(R2), R3
-	VDUP R3, V27.D2 // r322:keep = Keep
-	// r323 = Select r302:refr r50 r322:keep
-	VMOV V20.B16, V28.B16
-	VBSL V27.B16, V15.B16, V28.B16
-	VBIF V19.B16, V27.B16, V15.B16
-	// r324 = Mul r4:gW r323
-	WORD $0x6e7cdd08 // fmul v8.2d, v8.2d, v28.2d
+	VDUP R3, V29.D2 // r329:keep = Keep
+	// r330 = Select r302:refr r50 r329:keep
+	VMOV V20.B16, V30.B16
+	VBSL V29.B16, V15.B16, V30.B16
+	VBIF V19.B16, V29.B16, V15.B16
+	// r331 = Mul r4:gW r330
+	WORD $0x6e7edd08 // fmul v8.2d, v8.2d, v30.2d
 	WORD $0x6e6fdd29 // fmul v9.2d, v9.2d, v15.2d
-	// r4:gW = Sub r324 r321:gI
-	WORD $0x4ef9d508 // fsub v8.2d, v8.2d, v25.2d
-	WORD $0x4efad529 // fsub v9.2d, v9.2d, v26.2d
-	// r326:q = Mul r156:dphi r25:F
+	// r4:gW = Sub r331 r328:gI
+	WORD $0x4efbd508 // fsub v8.2d, v8.2d, v27.2d
+	WORD $0x4efcd529 // fsub v9.2d, v9.2d, v28.2d
+	// r333:q = Mul r156:dphi r25:F
 	WORD $0x6e6edf18 // fmul v24.2d, v24.2d, v14.2d
 	WORD $0x6e6adef7 // fmul v23.2d, v23.2d, v10.2d
 	MOVD 120(R2), R3
-	VDUP R3, V10.D2 // r327:dtCTau2 = DtCTau2
+	VDUP R3, V10.D2 // r334:dtCTau2 = DtCTau2
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V14.D2 // r50 = 1
-	// r328 = FMA r326:q r327:dtCTau2 r50
+	// r335 = FMA r333:q r334:dtCTau2 r50
 	VMOV V14.B16, V15.B16
 	VFMLA V10.D2, V24.D2, V15.D2
 	VFMLA V10.D2, V23.D2, V14.D2
-	// r329 = FMA r51:ex r27:z r328
+	// r336 = FMA r51:ex r27:z r335
 	VFMLA V17.D2, V21.D2, V15.D2
 	VFMLA V11.D2, V18.D2, V14.D2
-	// r330 = Mul r318:hVc r329
+	// r337 = Mul r325:hVc r336
 	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
 	WORD $0x6e6edece // fmul v14.2d, v22.2d, v14.2d
-	// r331:hv = Select r302:refr r3:gV r330
+	// r338:hv = Select r302:refr r3:gV r337
 	VBIF V20.B16, V15.B16, V6.B16
 	VBIF V19.B16, V14.B16, V7.B16
-	// r332 = Imm 0x0
+	// r339 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R14, manyskip840
+	CBZ R14, manyskip856
 	MOVD 56(R2), R3
 	VDUP R3, V14.D2 // r22:dtRTau = DtRTau
-	// r333 = Mul r318:hVc r22:dtRTau
+	// r340 = Mul r325:hVc r22:dtRTau
 	WORD $0x6e6ede0f // fmul v15.2d, v16.2d, v14.2d
 	WORD $0x6e6edece // fmul v14.2d, v22.2d, v14.2d
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V17.D2 // r108 = -1
-	// r334 = Mul r333 r108
+	// r341 = Mul r340 r108
 	WORD $0x6e71ddef // fmul v15.2d, v15.2d, v17.2d
 	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
-	// r335 = FMA r51:ex r10:vr r326:q
+	// r342 = FMA r51:ex r10:vr r333:q
 	VFMLA V13.D2, V21.D2, V24.D2
 	VFMLA V12.D2, V18.D2, V23.D2
-	// r336 = Mul r334 r335
+	// r343 = Mul r341 r342
 	WORD $0x6e78ddef // fmul v15.2d, v15.2d, v24.2d
 	WORD $0x6e77ddce // fmul v14.2d, v14.2d, v23.2d
 	VEOR V12.B16, V12.B16, V12.B16 // r294 = 0
-	// r332 = Select r302:refr r294 r336
+	// r339 = Select r302:refr r294 r343
 	VMOV V20.B16, V10.B16
 	VBSL V15.B16, V12.B16, V10.B16
 	VMOV V19.B16, V11.B16
 	VBSL V14.B16, V12.B16, V11.B16
-manyskip840:
-	MOVD 0(R2), R3
-	VDUP R3, V12.D2 // r5:vTh = VTh
-	// r338 = Sub r0:V r5:vTh
-	WORD $0x4eecd40d // fsub v13.2d, v0.2d, v12.2d
-	WORD $0x4eecd42c // fsub v12.2d, v1.2d, v12.2d
-	// r339 = Abs r338
-	WORD $0x4ee0f9ad // fabs v13.2d, v13.2d
-	WORD $0x4ee0f98c // fabs v12.2d, v12.2d
-	MOVD 96(R2), R3
-	VDUP R3, V14.D2 // r304:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V15.D2 // r306:width = Width
-	// r340 = FMA r339 r304:negInvD r306:width
-	VMOV V15.B16, V17.B16
-	VFMLA V14.D2, V13.D2, V17.D2
-	VFMLA V14.D2, V12.D2, V15.D2
-	MOVD 104(R2), R3
-	VDUP R3, V12.D2 // r305:alpha = Alpha
-	// r341 = Mul r305:alpha r340
-	WORD $0x6e71dd91 // fmul v17.2d, v12.2d, v17.2d
-	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
-	// r342 = CmpLT r341 r294
-	WORD $0x6ef1e5ae // fcmgt v14.2d, v13.2d, v17.2d
-	WORD $0x6eece5ad // fcmgt v13.2d, v13.2d, v12.2d
-	VEOR V15.B16, V15.B16, V15.B16 // r294 = 0
-	// r343 = Select r342 r294 r341
-	VBSL V17.B16, V15.B16, V14.B16
-	VBSL V12.B16, V15.B16, V13.B16
-	MOVD 88(R2), R3
-	VDUP R3, V12.D2 // r303:invD = InvD
-	// r344 = Mul r343 r303:invD
-	WORD $0x6e6cddce // fmul v14.2d, v14.2d, v12.2d
-	WORD $0x6e6cddad // fmul v13.2d, v13.2d, v12.2d
+manyskip856:
 	MOVD 24(R2), R3
 	VDUP R3, V12.D2 // r11:b = B
 	// r345 = Mul r4:gW r11:b
-	WORD $0x6e6cdd0f // fmul v15.2d, v8.2d, v12.2d
+	WORD $0x6e6cdd0d // fmul v13.2d, v8.2d, v12.2d
 	WORD $0x6e6cdd2c // fmul v12.2d, v9.2d, v12.2d
-	// r346 = Mul r345 r344
-	WORD $0x6e6eddef // fmul v15.2d, v15.2d, v14.2d
-	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r346 = Mul r345 r313
+	WORD $0x6e7addad // fmul v13.2d, v13.2d, v26.2d
+	WORD $0x6e79dd8c // fmul v12.2d, v12.2d, v25.2d
 	MOVD 16(R2), R3
-	VDUP R3, V17.D2 // r7:vReset = VReset
+	VDUP R3, V14.D2 // r7:vReset = VReset
 	// r347 = Sub r7:vReset r0:V
-	WORD $0x4ee0d632 // fsub v18.2d, v17.2d, v0.2d
-	WORD $0x4ee1d631 // fsub v17.2d, v17.2d, v1.2d
+	WORD $0x4ee0d5cf // fsub v15.2d, v14.2d, v0.2d
+	WORD $0x4ee1d5ce // fsub v14.2d, v14.2d, v1.2d
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r50 = 1
-	// r348 = FMA r347 r344 r50
-	VMOV V21.B16, V23.B16
-	VFMLA V14.D2, V18.D2, V23.D2
-	VFMLA V13.D2, V17.D2, V21.D2
-	// r3:gV = FMA r331:hv r348 r346
-	VMOV V15.B16, V13.B16
-	VFMLA V23.D2, V6.D2, V13.D2
-	VMOV V13.B16, V6.B16
+	VDUP R3, V17.D2 // r50 = 1
+	// r348 = FMA r347 r313 r50
+	VMOV V17.B16, V18.B16
+	VFMLA V26.D2, V15.D2, V18.D2
+	VFMLA V25.D2, V14.D2, V17.D2
+	// r3:gV = FMA r338:hv r348 r346
+	VMOV V13.B16, V14.B16
+	VFMLA V18.D2, V6.D2, V14.D2
+	VMOV V14.B16, V6.B16
 	VMOV V12.B16, V13.B16
-	VFMLA V21.D2, V7.D2, V13.D2
+	VFMLA V17.D2, V7.D2, V13.D2
 	VMOV V13.B16, V7.B16
 	// If GI
-	CBZ R13, manyskip841
-	// Store GI r321:gI
-	FMOVQ F26, 16(R13)
-	VST1.P [V25.D2], (R13)(R24)
-manyskip841:
+	CBZ R13, manyskip857
+	// Store GI r328:gI
+	FMOVQ F28, 16(R13)
+	VST1.P [V27.D2], (R13)(R24)
+manyskip857:
 	// If GG
-	CBZ R14, manyskip842
-	// Store GG r332
+	CBZ R14, manyskip858
+	// Store GG r339
 	FMOVQ F11, 16(R14)
 	VST1.P [V10.D2], (R14)(R25)
-manyskip842:
+manyskip858:
 	// If GDelta
-	CBZ R15, manyskip843
+	CBZ R15, manyskip859
 	VEOR V10.B16, V10.B16, V10.B16 // r294 = 0
-	// r350 = Select r302:refr r294 r318:hVc
+	// r350 = Select r302:refr r294 r325:hVc
 	VBSL V16.B16, V10.B16, V20.B16
 	VBSL V22.B16, V10.B16, V19.B16
 	// Store GDelta r350
 	FMOVQ F19, 16(R15)
 	VST1.P [V20.D2], (R15)(R26)
-manyskip843:
+manyskip859:
 	SUBS $1, R16
-	BNE manystep831
+	BNE manystep847
 	// Store GV r3:gV
 	FMOVQ F6, -32(R10)
 	FMOVQ F7, -16(R10)
@@ -51654,34 +48208,34 @@ manyloop1:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil862
+	CBZ R7, manynil878
 	ADD R19<<3, R7, R7
-manynil862:
+manynil878:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil863
+	CBZ R8, manynil879
 	ADD R19<<3, R8, R8
-manynil863:
+manynil879:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil864
+	CBZ R9, manynil880
 	ADD R19<<3, R9, R9
-manynil864:
+manynil880:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil865
+	CBZ R12, manynil881
 	ADD R19<<3, R12, R12
-manynil865:
+manynil881:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil866
+	CBZ R13, manynil882
 	ADD R19<<3, R13, R13
-manynil866:
+manynil882:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil867
+	CBZ R14, manynil883
 	ADD R19<<3, R14, R14
-manynil867:
+manynil883:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil868
+	CBZ R15, manynil884
 	ADD R19<<3, R15, R15
-manynil868:
-manystep851:
+manynil884:
+manystep867:
 	MOVD 0(R2), R3
 	VDUP R3, V5.D2 // r5:vTh = VTh
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -51703,10 +48257,10 @@ manystep851:
 	// r14:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip852
+	CBZ R7, manyskip868
 	// r14:in = Load I
 	VLD1.P (R7)(R20), [V7.D2]
-manyskip852:
+manyskip868:
 	MOVD 32(R2), R3
 	VDUP R3, V8.D2 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -51734,7 +48288,7 @@ manyskip852:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
 	// If G
-	CBZ R9, manyskip853
+	CBZ R9, manyskip869
 	// r28 = Load G
 	VLD1.P (R9)(R22), [V8.D2]
 	MOVD 56(R2), R3
@@ -51749,7 +48303,7 @@ manyskip852:
 	VFMLA V6.D2, V9.D2, V8.D2
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
-manyskip853:
+manyskip869:
 	// r34:az = Abs r27:z
 	WORD $0x4ee0f8e8 // fabs v8.2d, v7.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -51793,7 +48347,7 @@ manyskip853:
 	// Rare r53:large
 	WORD $0x6eb0a94b // umaxv s11, v10.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare854
+	CBZW R3, manyrare870
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -52032,17 +48586,17 @@ manyskip853:
 	VBSL V17.B16, V12.B16, V8.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V10.B16, V8.B16, V9.B16
-manyrare854:
+manyrare870:
 	// r136:vc = FMA r51:ex r25:F r10:vr
 	VMOV V6.B16, V8.B16
 	VFMLA V5.D2, V9.D2, V8.D2
 	// If Delta
-	CBZ R8, manyskip855
+	CBZ R8, manyskip871
 	// r137 = Load Delta
 	VLD1.P (R8)(R21), [V11.D2]
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
-manyskip855:
+manyskip871:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V11.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -52084,7 +48638,7 @@ manyskip855:
 	// Rare r53:large
 	WORD $0x6eb0a94b // umaxv s11, v10.4s
 	FMOVS F11, R3
-	CBZW R3, manyrare856
+	CBZW R3, manyrare872
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -52486,7 +49040,7 @@ manyskip855:
 	VBSL V14.B16, V13.B16, V11.B16
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V10.B16, V11.B16, V12.B16
-manyrare856:
+manyrare872:
 	// r299 = Time
 	VLD1R.P 8(R17), [V10.D2]
 	// r300 = Sub r299 r2:Last
@@ -52495,164 +49049,164 @@ manyrare856:
 	VDUP R3, V11.D2 // r301:tauRef = TauRef
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	MOVD 0(R2), R3
+	VDUP R3, V11.D2 // r5:vTh = VTh
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4eebd40b // fsub v11.2d, v0.2d, v11.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f96b // fabs v11.2d, v11.2d
+	MOVD 96(R2), R3
+	VDUP R3, V13.D2 // r306:negInvD = NegInvD
+	MOVD 112(R2), R3
+	VDUP R3, V14.D2 // r307:width = Width
+	// r308 = FMA r305 r306:negInvD r307:width
+	VFMLA V13.D2, V11.D2, V14.D2
+	MOVD 104(R2), R3
+	VDUP R3, V11.D2 // r303:alpha = Alpha
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e6edd6b // fmul v11.2d, v11.2d, v14.2d
+	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
+	// r310 = CmpLT r309 r294
+	WORD $0x6eebe5ad // fcmgt v13.2d, v13.2d, v11.2d
+	VEOR V14.B16, V14.B16, V14.B16 // r294 = 0
+	// r311 = Select r310 r294 r309
+	VBSL V11.B16, V14.B16, V13.B16
+	MOVD 88(R2), R3
+	VDUP R3, V11.D2 // r312:invD = InvD
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e6bddad // fmul v13.2d, v13.2d, v11.2d
 	// If GSpike
-	CBZ R12, manyskip857
-	// r307 = Select r302:refr r10:vr r136:vc
+	CBZ R12, manyskip873
+	// r314 = Select r302:refr r10:vr r136:vc
 	VBIT V10.B16, V6.B16, V8.B16
-	// r308 = Load GSpike
+	// r315 = Load GSpike
 	VLD1.P (R12)(R23), [V11.D2]
 	MOVD 0(R2), R3
-	VDUP R3, V13.D2 // r5:vTh = VTh
-	// r309 = Sub r307 r5:vTh
-	WORD $0x4eedd508 // fsub v8.2d, v8.2d, v13.2d
-	// r310 = Abs r309
+	VDUP R3, V14.D2 // r5:vTh = VTh
+	// r316 = Sub r314 r5:vTh
+	WORD $0x4eeed508 // fsub v8.2d, v8.2d, v14.2d
+	// r317 = Abs r316
 	WORD $0x4ee0f908 // fabs v8.2d, v8.2d
 	MOVD 96(R2), R3
-	VDUP R3, V13.D2 // r304:negInvD = NegInvD
+	VDUP R3, V14.D2 // r306:negInvD = NegInvD
 	MOVD 112(R2), R3
-	VDUP R3, V14.D2 // r306:width = Width
-	// r311 = FMA r310 r304:negInvD r306:width
-	VFMLA V13.D2, V8.D2, V14.D2
+	VDUP R3, V15.D2 // r307:width = Width
+	// r318 = FMA r317 r306:negInvD r307:width
+	VFMLA V14.D2, V8.D2, V15.D2
 	MOVD 104(R2), R3
-	VDUP R3, V8.D2 // r305:alpha = Alpha
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
-	// r313 = CmpLT r312 r294
-	WORD $0x6ee8e5ad // fcmgt v13.2d, v13.2d, v8.2d
+	VDUP R3, V8.D2 // r303:alpha = Alpha
+	// r319 = Mul r303:alpha r318
+	WORD $0x6e6fdd08 // fmul v8.2d, v8.2d, v15.2d
 	VEOR V14.B16, V14.B16, V14.B16 // r294 = 0
-	// r314 = Select r313 r294 r312
-	VBSL V8.B16, V14.B16, V13.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e6ddd6b // fmul v11.2d, v11.2d, v13.2d
+	// r320 = CmpLT r319 r294
+	WORD $0x6ee8e5ce // fcmgt v14.2d, v14.2d, v8.2d
+	VEOR V15.B16, V15.B16, V15.B16 // r294 = 0
+	// r321 = Select r320 r294 r319
+	VBSL V8.B16, V15.B16, V14.B16
+	// r322 = Mul r315 r321
+	WORD $0x6e6edd6b // fmul v11.2d, v11.2d, v14.2d
 	MOVD 88(R2), R3
-	VDUP R3, V8.D2 // r303:invD = InvD
-	// r3:gV = FMA r315 r303:invD r3:gV
+	VDUP R3, V8.D2 // r312:invD = InvD
+	// r3:gV = FMA r322 r312:invD r3:gV
 	VFMLA V8.D2, V11.D2, V3.D2
-manyskip857:
+manyskip873:
 	MOVD 72(R2), R3
-	VDUP R3, V8.D2 // r317:ka = Ka
-	// r318:hVc = FMA r4:gW r317:ka r3:gV
+	VDUP R3, V8.D2 // r324:ka = Ka
+	// r325:hVc = FMA r4:gW r324:ka r3:gV
 	VMOV V3.B16, V11.B16
 	VFMLA V8.D2, V4.D2, V11.D2
 	MOVD 56(R2), R3
 	VDUP R3, V8.D2 // r22:dtRTau = DtRTau
-	// r319 = Mul r51:ex r22:dtRTau
+	// r326 = Mul r51:ex r22:dtRTau
 	WORD $0x6e68dd28 // fmul v8.2d, v9.2d, v8.2d
-	// r320 = Mul r318:hVc r319
+	// r327 = Mul r325:hVc r326
 	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
-	// r321:gI = Select r302:refr r294 r320
-	VBIF V10.B16, V8.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16 // r294 = 0
+	// r328:gI = Select r302:refr r294 r327
+	VBIF V10.B16, V8.B16, V14.B16
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V8.D2 // r50 = 1
 	MOVD 64(R2), R3
-	VDUP R3, V14.D2 // r322:keep = Keep
-	// r323 = Select r302:refr r50 r322:keep
-	VBIF V10.B16, V14.B16, V8.B16
-	// r324 = Mul r4:gW r323
+	VDUP R3, V15.D2 // r329:keep = Keep
+	// r330 = Select r302:refr r50 r329:keep
+	VBIF V10.B16, V15.B16, V8.B16
+	// r331 = Mul r4:gW r330
 	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
-	// r4:gW = Sub r324 r321:gI
-	WORD $0x4eedd484 // fsub v4.2d, v4.2d, v13.2d
-	// r326:q = Mul r156:dphi r25:F
+	// r4:gW = Sub r331 r328:gI
+	WORD $0x4eeed484 // fsub v4.2d, v4.2d, v14.2d
+	// r333:q = Mul r156:dphi r25:F
 	WORD $0x6e65dd8c // fmul v12.2d, v12.2d, v5.2d
 	MOVD 120(R2), R3
-	VDUP R3, V5.D2 // r327:dtCTau2 = DtCTau2
+	VDUP R3, V5.D2 // r334:dtCTau2 = DtCTau2
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V8.D2 // r50 = 1
-	// r328 = FMA r326:q r327:dtCTau2 r50
+	// r335 = FMA r333:q r334:dtCTau2 r50
 	VFMLA V5.D2, V12.D2, V8.D2
-	// r329 = FMA r51:ex r27:z r328
+	// r336 = FMA r51:ex r27:z r335
 	VFMLA V7.D2, V9.D2, V8.D2
-	// r330 = Mul r318:hVc r329
+	// r337 = Mul r325:hVc r336
 	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	// r331:hv = Select r302:refr r3:gV r330
+	// r338:hv = Select r302:refr r3:gV r337
 	VBIF V10.B16, V8.B16, V3.B16
-	// r332 = Imm 0x0
+	// r339 = Imm 0x0
 	VEOR V5.B16, V5.B16, V5.B16
 	// If GG
-	CBZ R14, manyskip858
+	CBZ R14, manyskip874
 	MOVD 56(R2), R3
 	VDUP R3, V7.D2 // r22:dtRTau = DtRTau
-	// r333 = Mul r318:hVc r22:dtRTau
+	// r340 = Mul r325:hVc r22:dtRTau
 	WORD $0x6e67dd67 // fmul v7.2d, v11.2d, v7.2d
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V8.D2 // r108 = -1
-	// r334 = Mul r333 r108
+	// r341 = Mul r340 r108
 	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
-	// r335 = FMA r51:ex r10:vr r326:q
+	// r342 = FMA r51:ex r10:vr r333:q
 	VFMLA V6.D2, V9.D2, V12.D2
-	// r336 = Mul r334 r335
+	// r343 = Mul r341 r342
 	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
 	VEOR V6.B16, V6.B16, V6.B16 // r294 = 0
-	// r332 = Select r302:refr r294 r336
+	// r339 = Select r302:refr r294 r343
 	VMOV V10.B16, V5.B16
 	VBSL V7.B16, V6.B16, V5.B16
-manyskip858:
-	MOVD 0(R2), R3
-	VDUP R3, V6.D2 // r5:vTh = VTh
-	// r338 = Sub r0:V r5:vTh
-	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
-	// r339 = Abs r338
-	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	MOVD 96(R2), R3
-	VDUP R3, V7.D2 // r304:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V8.D2 // r306:width = Width
-	// r340 = FMA r339 r304:negInvD r306:width
-	VFMLA V7.D2, V6.D2, V8.D2
-	MOVD 104(R2), R3
-	VDUP R3, V6.D2 // r305:alpha = Alpha
-	// r341 = Mul r305:alpha r340
-	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	VEOR V7.B16, V7.B16, V7.B16 // r294 = 0
-	// r342 = CmpLT r341 r294
-	WORD $0x6ee6e4e7 // fcmgt v7.2d, v7.2d, v6.2d
-	VEOR V8.B16, V8.B16, V8.B16 // r294 = 0
-	// r343 = Select r342 r294 r341
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVD 88(R2), R3
-	VDUP R3, V6.D2 // r303:invD = InvD
-	// r344 = Mul r343 r303:invD
-	WORD $0x6e66dce7 // fmul v7.2d, v7.2d, v6.2d
+manyskip874:
 	MOVD 24(R2), R3
 	VDUP R3, V6.D2 // r11:b = B
 	// r345 = Mul r4:gW r11:b
 	WORD $0x6e66dc86 // fmul v6.2d, v4.2d, v6.2d
-	// r346 = Mul r345 r344
-	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
+	// r346 = Mul r345 r313
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
 	MOVD 16(R2), R3
-	VDUP R3, V8.D2 // r7:vReset = VReset
+	VDUP R3, V7.D2 // r7:vReset = VReset
 	// r347 = Sub r7:vReset r0:V
-	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V9.D2 // r50 = 1
-	// r348 = FMA r347 r344 r50
-	VFMLA V7.D2, V8.D2, V9.D2
-	// r3:gV = FMA r331:hv r348 r346
+	VDUP R3, V8.D2 // r50 = 1
+	// r348 = FMA r347 r313 r50
+	VFMLA V13.D2, V7.D2, V8.D2
+	// r3:gV = FMA r338:hv r348 r346
 	VMOV V6.B16, V7.B16
-	VFMLA V9.D2, V3.D2, V7.D2
+	VFMLA V8.D2, V3.D2, V7.D2
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip859
-	// Store GI r321:gI
-	VST1.P [V13.D2], (R13)(R24)
-manyskip859:
+	CBZ R13, manyskip875
+	// Store GI r328:gI
+	VST1.P [V14.D2], (R13)(R24)
+manyskip875:
 	// If GG
-	CBZ R14, manyskip860
-	// Store GG r332
+	CBZ R14, manyskip876
+	// Store GG r339
 	VST1.P [V5.D2], (R14)(R25)
-manyskip860:
+manyskip876:
 	// If GDelta
-	CBZ R15, manyskip861
+	CBZ R15, manyskip877
 	VEOR V5.B16, V5.B16, V5.B16 // r294 = 0
-	// r350 = Select r302:refr r294 r318:hVc
+	// r350 = Select r302:refr r294 r325:hVc
 	VBSL V11.B16, V5.B16, V10.B16
 	// Store GDelta r350
 	VST1.P [V10.D2], (R15)(R26)
-manyskip861:
+manyskip877:
 	SUBS $1, R16
-	BNE manystep851
+	BNE manystep867
 	// Store GV r3:gV
 	FMOVQ F3, -16(R10)
 	// Store GW r4:gW
@@ -52679,34 +49233,34 @@ manytail:
 	MOVD 400(R0), R16 // Steps
 	MOVD 528(R0), R17 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil880
+	CBZ R7, manynil896
 	ADD R19<<3, R7, R7
-manynil880:
+manynil896:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil881
+	CBZ R8, manynil897
 	ADD R19<<3, R8, R8
-manynil881:
+manynil897:
 	MOVD 120(R0), R9 // G (nil if absent)
-	CBZ R9, manynil882
+	CBZ R9, manynil898
 	ADD R19<<3, R9, R9
-manynil882:
+manynil898:
 	MOVD 264(R0), R12 // GSpike (nil if absent)
-	CBZ R12, manynil883
+	CBZ R12, manynil899
 	ADD R19<<3, R12, R12
-manynil883:
+manynil899:
 	MOVD 288(R0), R13 // GI (nil if absent)
-	CBZ R13, manynil884
+	CBZ R13, manynil900
 	ADD R19<<3, R13, R13
-manynil884:
+manynil900:
 	MOVD 312(R0), R14 // GG (nil if absent)
-	CBZ R14, manynil885
+	CBZ R14, manynil901
 	ADD R19<<3, R14, R14
-manynil885:
+manynil901:
 	MOVD 336(R0), R15 // GDelta (nil if absent)
-	CBZ R15, manynil886
+	CBZ R15, manynil902
 	ADD R19<<3, R15, R15
-manynil886:
-manystep869:
+manynil902:
+manystep885:
 	MOVD 0(R2), R3
 	VDUP R3, V5.D2 // r5:vTh = VTh
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -52728,11 +49282,11 @@ manystep869:
 	// r14:in = Imm 0x0
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip870
+	CBZ R7, manyskip886
 	// r14:in = Load I
 	FMOVD 0(R7), F7
 	ADD R20, R7
-manyskip870:
+manyskip886:
 	MOVD 32(R2), R3
 	VDUP R3, V8.D2 // r16:vRest = VRest
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -52760,7 +49314,7 @@ manyskip870:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
 	// If G
-	CBZ R9, manyskip871
+	CBZ R9, manyskip887
 	// r28 = Load G
 	FMOVD 0(R9), F8
 	ADD R22, R9
@@ -52776,7 +49330,7 @@ manyskip870:
 	VFMLA V6.D2, V9.D2, V8.D2
 	// r25:F = Sub r25:F r32:gv
 	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
-manyskip871:
+manyskip887:
 	// r34:az = Abs r27:z
 	WORD $0x4ee0f8e8 // fabs v8.2d, v7.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -52819,7 +49373,7 @@ manyskip871:
 	WORD $0x6eeae50a // fcmgt v10.2d, v8.2d, v10.2d
 	// Rare r53:large
 	FMOVS F10, R3
-	CBZW R3, manyrare872
+	CBZW R3, manyrare888
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r54 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -53058,18 +49612,18 @@ manyskip871:
 	VBSL V17.B16, V12.B16, V8.B16
 	// r51:ex = Select r53:large r135:far r51:ex
 	VBIT V10.B16, V8.B16, V9.B16
-manyrare872:
+manyrare888:
 	// r136:vc = FMA r51:ex r25:F r10:vr
 	VMOV V6.B16, V8.B16
 	VFMLA V5.D2, V9.D2, V8.D2
 	// If Delta
-	CBZ R8, manyskip873
+	CBZ R8, manyskip889
 	// r137 = Load Delta
 	FMOVD 0(R8), F11
 	ADD R21, R8
 	// r136:vc = Add r136:vc r137
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
-manyskip873:
+manyskip889:
 	MOVD $0x3e90cfeb60f94b0e, R3
 	VDUP R3, V11.D2 // r139 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
@@ -53110,7 +49664,7 @@ manyskip873:
 	VFMLA V7.D2, V11.D2, V12.D2
 	// Rare r53:large
 	FMOVS F10, R3
-	CBZW R3, manyrare874
+	CBZW R3, manyrare890
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r157 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -53512,7 +50066,7 @@ manyskip873:
 	VBSL V14.B16, V13.B16, V11.B16
 	// r156:dphi = Select r53:large r298 r156:dphi
 	VBIT V10.B16, V11.B16, V12.B16
-manyrare874:
+manyrare890:
 	// r299 = Time
 	VLD1R.P 8(R17), [V10.D2]
 	// r300 = Sub r299 r2:Last
@@ -53521,168 +50075,168 @@ manyrare874:
 	VDUP R3, V11.D2 // r301:tauRef = TauRef
 	// r302:refr = CmpLT r300 r301:tauRef
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	MOVD 0(R2), R3
+	VDUP R3, V11.D2 // r5:vTh = VTh
+	// r304 = Sub r0:V r5:vTh
+	WORD $0x4eebd40b // fsub v11.2d, v0.2d, v11.2d
+	// r305 = Abs r304
+	WORD $0x4ee0f96b // fabs v11.2d, v11.2d
+	MOVD 96(R2), R3
+	VDUP R3, V13.D2 // r306:negInvD = NegInvD
+	MOVD 112(R2), R3
+	VDUP R3, V14.D2 // r307:width = Width
+	// r308 = FMA r305 r306:negInvD r307:width
+	VFMLA V13.D2, V11.D2, V14.D2
+	MOVD 104(R2), R3
+	VDUP R3, V11.D2 // r303:alpha = Alpha
+	// r309 = Mul r303:alpha r308
+	WORD $0x6e6edd6b // fmul v11.2d, v11.2d, v14.2d
+	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
+	// r310 = CmpLT r309 r294
+	WORD $0x6eebe5ad // fcmgt v13.2d, v13.2d, v11.2d
+	VEOR V14.B16, V14.B16, V14.B16 // r294 = 0
+	// r311 = Select r310 r294 r309
+	VBSL V11.B16, V14.B16, V13.B16
+	MOVD 88(R2), R3
+	VDUP R3, V11.D2 // r312:invD = InvD
+	// r313 = Mul r311 r312:invD
+	WORD $0x6e6bddad // fmul v13.2d, v13.2d, v11.2d
 	// If GSpike
-	CBZ R12, manyskip875
-	// r307 = Select r302:refr r10:vr r136:vc
+	CBZ R12, manyskip891
+	// r314 = Select r302:refr r10:vr r136:vc
 	VBIT V10.B16, V6.B16, V8.B16
-	// r308 = Load GSpike
+	// r315 = Load GSpike
 	FMOVD 0(R12), F11
 	ADD R23, R12
 	MOVD 0(R2), R3
-	VDUP R3, V13.D2 // r5:vTh = VTh
-	// r309 = Sub r307 r5:vTh
-	WORD $0x4eedd508 // fsub v8.2d, v8.2d, v13.2d
-	// r310 = Abs r309
+	VDUP R3, V14.D2 // r5:vTh = VTh
+	// r316 = Sub r314 r5:vTh
+	WORD $0x4eeed508 // fsub v8.2d, v8.2d, v14.2d
+	// r317 = Abs r316
 	WORD $0x4ee0f908 // fabs v8.2d, v8.2d
 	MOVD 96(R2), R3
-	VDUP R3, V13.D2 // r304:negInvD = NegInvD
+	VDUP R3, V14.D2 // r306:negInvD = NegInvD
 	MOVD 112(R2), R3
-	VDUP R3, V14.D2 // r306:width = Width
-	// r311 = FMA r310 r304:negInvD r306:width
-	VFMLA V13.D2, V8.D2, V14.D2
+	VDUP R3, V15.D2 // r307:width = Width
+	// r318 = FMA r317 r306:negInvD r307:width
+	VFMLA V14.D2, V8.D2, V15.D2
 	MOVD 104(R2), R3
-	VDUP R3, V8.D2 // r305:alpha = Alpha
-	// r312 = Mul r305:alpha r311
-	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
-	// r313 = CmpLT r312 r294
-	WORD $0x6ee8e5ad // fcmgt v13.2d, v13.2d, v8.2d
+	VDUP R3, V8.D2 // r303:alpha = Alpha
+	// r319 = Mul r303:alpha r318
+	WORD $0x6e6fdd08 // fmul v8.2d, v8.2d, v15.2d
 	VEOR V14.B16, V14.B16, V14.B16 // r294 = 0
-	// r314 = Select r313 r294 r312
-	VBSL V8.B16, V14.B16, V13.B16
-	// r315 = Mul r308 r314
-	WORD $0x6e6ddd6b // fmul v11.2d, v11.2d, v13.2d
+	// r320 = CmpLT r319 r294
+	WORD $0x6ee8e5ce // fcmgt v14.2d, v14.2d, v8.2d
+	VEOR V15.B16, V15.B16, V15.B16 // r294 = 0
+	// r321 = Select r320 r294 r319
+	VBSL V8.B16, V15.B16, V14.B16
+	// r322 = Mul r315 r321
+	WORD $0x6e6edd6b // fmul v11.2d, v11.2d, v14.2d
 	MOVD 88(R2), R3
-	VDUP R3, V8.D2 // r303:invD = InvD
-	// r3:gV = FMA r315 r303:invD r3:gV
+	VDUP R3, V8.D2 // r312:invD = InvD
+	// r3:gV = FMA r322 r312:invD r3:gV
 	VFMLA V8.D2, V11.D2, V3.D2
-manyskip875:
+manyskip891:
 	MOVD 72(R2), R3
-	VDUP R3, V8.D2 // r317:ka = Ka
-	// r318:hVc = FMA r4:gW r317:ka r3:gV
+	VDUP R3, V8.D2 // r324:ka = Ka
+	// r325:hVc = FMA r4:gW r324:ka r3:gV
 	VMOV V3.B16, V11.B16
 	VFMLA V8.D2, V4.D2, V11.D2
 	MOVD 56(R2), R3
 	VDUP R3, V8.D2 // r22:dtRTau = DtRTau
-	// r319 = Mul r51:ex r22:dtRTau
+	// r326 = Mul r51:ex r22:dtRTau
 	WORD $0x6e68dd28 // fmul v8.2d, v9.2d, v8.2d
-	// r320 = Mul r318:hVc r319
+	// r327 = Mul r325:hVc r326
 	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	VEOR V13.B16, V13.B16, V13.B16 // r294 = 0
-	// r321:gI = Select r302:refr r294 r320
-	VBIF V10.B16, V8.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16 // r294 = 0
+	// r328:gI = Select r302:refr r294 r327
+	VBIF V10.B16, V8.B16, V14.B16
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V8.D2 // r50 = 1
 	MOVD 64(R2), R3
-	VDUP R3, V14.D2 // r322:keep = Keep
-	// r323 = Select r302:refr r50 r322:keep
-	VBIF V10.B16, V14.B16, V8.B16
-	// r324 = Mul r4:gW r323
+	VDUP R3, V15.D2 // r329:keep = Keep
+	// r330 = Select r302:refr r50 r329:keep
+	VBIF V10.B16, V15.B16, V8.B16
+	// r331 = Mul r4:gW r330
 	WORD $0x6e68dc84 // fmul v4.2d, v4.2d, v8.2d
-	// r4:gW = Sub r324 r321:gI
-	WORD $0x4eedd484 // fsub v4.2d, v4.2d, v13.2d
-	// r326:q = Mul r156:dphi r25:F
+	// r4:gW = Sub r331 r328:gI
+	WORD $0x4eeed484 // fsub v4.2d, v4.2d, v14.2d
+	// r333:q = Mul r156:dphi r25:F
 	WORD $0x6e65dd8c // fmul v12.2d, v12.2d, v5.2d
 	MOVD 120(R2), R3
-	VDUP R3, V5.D2 // r327:dtCTau2 = DtCTau2
+	VDUP R3, V5.D2 // r334:dtCTau2 = DtCTau2
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V8.D2 // r50 = 1
-	// r328 = FMA r326:q r327:dtCTau2 r50
+	// r335 = FMA r333:q r334:dtCTau2 r50
 	VFMLA V5.D2, V12.D2, V8.D2
-	// r329 = FMA r51:ex r27:z r328
+	// r336 = FMA r51:ex r27:z r335
 	VFMLA V7.D2, V9.D2, V8.D2
-	// r330 = Mul r318:hVc r329
+	// r337 = Mul r325:hVc r336
 	WORD $0x6e68dd68 // fmul v8.2d, v11.2d, v8.2d
-	// r331:hv = Select r302:refr r3:gV r330
+	// r338:hv = Select r302:refr r3:gV r337
 	VBIF V10.B16, V8.B16, V3.B16
-	// r332 = Imm 0x0
+	// r339 = Imm 0x0
 	VEOR V5.B16, V5.B16, V5.B16
 	// If GG
-	CBZ R14, manyskip876
+	CBZ R14, manyskip892
 	MOVD 56(R2), R3
 	VDUP R3, V7.D2 // r22:dtRTau = DtRTau
-	// r333 = Mul r318:hVc r22:dtRTau
+	// r340 = Mul r325:hVc r22:dtRTau
 	WORD $0x6e67dd67 // fmul v7.2d, v11.2d, v7.2d
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V8.D2 // r108 = -1
-	// r334 = Mul r333 r108
+	// r341 = Mul r340 r108
 	WORD $0x6e68dce7 // fmul v7.2d, v7.2d, v8.2d
-	// r335 = FMA r51:ex r10:vr r326:q
+	// r342 = FMA r51:ex r10:vr r333:q
 	VFMLA V6.D2, V9.D2, V12.D2
-	// r336 = Mul r334 r335
+	// r343 = Mul r341 r342
 	WORD $0x6e6cdce7 // fmul v7.2d, v7.2d, v12.2d
 	VEOR V6.B16, V6.B16, V6.B16 // r294 = 0
-	// r332 = Select r302:refr r294 r336
+	// r339 = Select r302:refr r294 r343
 	VMOV V10.B16, V5.B16
 	VBSL V7.B16, V6.B16, V5.B16
-manyskip876:
-	MOVD 0(R2), R3
-	VDUP R3, V6.D2 // r5:vTh = VTh
-	// r338 = Sub r0:V r5:vTh
-	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
-	// r339 = Abs r338
-	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	MOVD 96(R2), R3
-	VDUP R3, V7.D2 // r304:negInvD = NegInvD
-	MOVD 112(R2), R3
-	VDUP R3, V8.D2 // r306:width = Width
-	// r340 = FMA r339 r304:negInvD r306:width
-	VFMLA V7.D2, V6.D2, V8.D2
-	MOVD 104(R2), R3
-	VDUP R3, V6.D2 // r305:alpha = Alpha
-	// r341 = Mul r305:alpha r340
-	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	VEOR V7.B16, V7.B16, V7.B16 // r294 = 0
-	// r342 = CmpLT r341 r294
-	WORD $0x6ee6e4e7 // fcmgt v7.2d, v7.2d, v6.2d
-	VEOR V8.B16, V8.B16, V8.B16 // r294 = 0
-	// r343 = Select r342 r294 r341
-	VBSL V6.B16, V8.B16, V7.B16
-	MOVD 88(R2), R3
-	VDUP R3, V6.D2 // r303:invD = InvD
-	// r344 = Mul r343 r303:invD
-	WORD $0x6e66dce7 // fmul v7.2d, v7.2d, v6.2d
+manyskip892:
 	MOVD 24(R2), R3
 	VDUP R3, V6.D2 // r11:b = B
 	// r345 = Mul r4:gW r11:b
 	WORD $0x6e66dc86 // fmul v6.2d, v4.2d, v6.2d
-	// r346 = Mul r345 r344
-	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
+	// r346 = Mul r345 r313
+	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
 	MOVD 16(R2), R3
-	VDUP R3, V8.D2 // r7:vReset = VReset
+	VDUP R3, V7.D2 // r7:vReset = VReset
 	// r347 = Sub r7:vReset r0:V
-	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V9.D2 // r50 = 1
-	// r348 = FMA r347 r344 r50
-	VFMLA V7.D2, V8.D2, V9.D2
-	// r3:gV = FMA r331:hv r348 r346
+	VDUP R3, V8.D2 // r50 = 1
+	// r348 = FMA r347 r313 r50
+	VFMLA V13.D2, V7.D2, V8.D2
+	// r3:gV = FMA r338:hv r348 r346
 	VMOV V6.B16, V7.B16
-	VFMLA V9.D2, V3.D2, V7.D2
+	VFMLA V8.D2, V3.D2, V7.D2
 	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R13, manyskip877
-	// Store GI r321:gI
-	FMOVD F13, 0(R13)
+	CBZ R13, manyskip893
+	// Store GI r328:gI
+	FMOVD F14, 0(R13)
 	ADD R24, R13
-manyskip877:
+manyskip893:
 	// If GG
-	CBZ R14, manyskip878
-	// Store GG r332
+	CBZ R14, manyskip894
+	// Store GG r339
 	FMOVD F5, 0(R14)
 	ADD R25, R14
-manyskip878:
+manyskip894:
 	// If GDelta
-	CBZ R15, manyskip879
+	CBZ R15, manyskip895
 	VEOR V5.B16, V5.B16, V5.B16 // r294 = 0
-	// r350 = Select r302:refr r294 r318:hVc
+	// r350 = Select r302:refr r294 r325:hVc
 	VBSL V11.B16, V5.B16, V10.B16
 	// Store GDelta r350
 	FMOVD F10, 0(R15)
 	ADD R26, R15
-manyskip879:
+manyskip895:
 	SUBS $1, R16
-	BNE manystep869
+	BNE manystep885
 	// Store GV r3:gV
 	FMOVD F3, -8(R10)
 	// Store GW r4:gW
@@ -53697,27 +50251,28 @@ manytailend:
 // func backwardNEONF64HardPN(f *generic.Backward64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r49 = 0.5, V30 r51 = 1,
-//     V29 r109 = -1, V28 r140 = 2.505210838544172e-07, V27 r141 = 2.48015873015873e-06,
-//     V26 r143 = 2.2045855379188714e-05, V25 r145 = 0.00017361111111111112,
-//     V24 r147 = 0.0011904761904761906, V23 r149 = 0.006944444444444444,
-//     V22 r151 = 0.03333333333333333, V21 r153 = 0.125, V20 r155 = 0.3333333333333333, V19 r295 = 0,
-//     V18 r300 = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r47 = 0.16666666666666666,
+//     V30 r49 = 0.5, V29 r51 = 1, V28 r53 = 0.0625, V27 r109 = -1, V26 r140 = 2.505210838544172e-07,
+//     V25 r141 = 2.48015873015873e-06, V24 r143 = 2.2045855379188714e-05,
+//     V23 r145 = 0.00017361111111111112, V22 r147 = 0.0011904761904761906,
+//     V21 r149 = 0.006944444444444444, V20 r151 = 0.03333333333333333, V19 r153 = 0.125,
+//     V18 r155 = 0.3333333333333333, V17 r295 = 0, V16 r300 = T[0].
 //   Pointers in registers: V R5, W R6, Last R7, I R8, Delta R9, G R10, GV R11, GW R12, GSpike R13,
 //     GI R14, GG R15, GDelta R16, row VTh R17, row VReset R19, row B R20, row VRest R21, row VC R22,
-//     row DtCTau R23, row DtRTau R24, row Keep R25, row Ka R26.
-//   Pointers in the stack table (through R4): row TauRef, row InvD, row NegInvD, row Alpha,
-//     row Width, row DtCTau2.
+//     row DtRTau R23, row NegInvD R24, row Alpha R25, row Width R26.
+//   Pointers in the stack table (through R4): row DtCTau, row Keep, row Ka, row TauRef, row InvD,
+//     row DtCTau2.
 // many steps: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r49 = 0.5, V30 r51 = 1,
-//     V29 r140 = 2.505210838544172e-07, V28 r141 = 2.48015873015873e-06,
-//     V27 r143 = 2.2045855379188714e-05, V26 r145 = 0.00017361111111111112,
-//     V25 r147 = 0.0011904761904761906, V24 r149 = 0.006944444444444444,
-//     V23 r151 = 0.03333333333333333, V22 r153 = 0.125, V21 r155 = 0.3333333333333333, V20 r295 = 0.
+//     V29 r53 = 0.0625, V28 r109 = -1, V27 r140 = 2.505210838544172e-07,
+//     V26 r141 = 2.48015873015873e-06, V25 r143 = 2.2045855379188714e-05,
+//     V24 r145 = 0.00017361111111111112, V23 r147 = 0.0011904761904761906,
+//     V22 r149 = 0.006944444444444444, V21 r151 = 0.03333333333333333, V20 r153 = 0.125,
+//     V19 r155 = 0.3333333333333333, V18 r295 = 0.
 //   Pointers in registers: I R5, Delta R6, G R7, GSpike R8, GI R9, GG R10, GDelta R11, row VTh R12,
 //     row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17, row DtRTau R19,
-//     row Keep R20, row Ka R21, row TauRef R22, row InvD R23, row NegInvD R24.
-//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row Alpha, row Width, row DtCTau2.
+//     row Keep R20, row Ka R21, row NegInvD R22, row Alpha R23, row Width R24.
+//   Pointers in the stack table (through R4): V, W, Last, GV, GW, row TauRef, row InvD, row DtCTau2.
 //   Counters: steps left R25, time address R26, lane R2.
 //   Row distances in registers: none; reloaded each step: I, Delta, G, GSpike, GI, GG, GDelta.
 TEXT ·backwardNEONF64HardPN(SB), NOSPLIT, $64-8
@@ -53751,59 +50306,63 @@ TEXT ·backwardNEONF64HardPN(SB), NOSPLIT, $64-8
 	MADD R3, R2, R21, R21 // row VRest
 	MOVD $5, R22
 	MADD R3, R2, R22, R22 // row VC
-	MOVD $6, R23
-	MADD R3, R2, R23, R23 // row DtCTau
-	MOVD $7, R24
-	MADD R3, R2, R24, R24 // row DtRTau
-	MOVD $8, R25
-	MADD R3, R2, R25, R25 // row Keep
-	MOVD $9, R26
-	MADD R3, R2, R26, R26 // row Ka
+	MOVD $6, R4
+	MADD R3, R2, R4, R4 // row DtCTau
+	MOVD R4, rowDtCTau-8(SP)
+	MOVD $7, R23
+	MADD R3, R2, R23, R23 // row DtRTau
+	MOVD $8, R4
+	MADD R3, R2, R4, R4 // row Keep
+	MOVD R4, rowKeep-16(SP)
+	MOVD $9, R4
+	MADD R3, R2, R4, R4 // row Ka
+	MOVD R4, rowKa-24(SP)
 	MOVD $10, R4
 	MADD R3, R2, R4, R4 // row TauRef
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	MOVD $11, R4
 	MADD R3, R2, R4, R4 // row InvD
-	MOVD R4, rowInvD-16(SP)
-	MOVD $12, R4
-	MADD R3, R2, R4, R4 // row NegInvD
-	MOVD R4, rowNegInvD-24(SP)
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-32(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	MOVD $12, R24
+	MADD R3, R2, R24, R24 // row NegInvD
+	MOVD $13, R25
+	MADD R3, R2, R25, R25 // row Alpha
+	MOVD $14, R26
+	MADD R3, R2, R26, R26 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-48(SP)
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V31.D2 // r47 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V31.D2 // r49 = 0.5
+	VDUP R3, V30.D2 // r49 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V30.D2 // r51 = 1
+	VDUP R3, V29.D2 // r51 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V28.D2 // r53 = 0.0625
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V29.D2 // r109 = -1
+	VDUP R3, V27.D2 // r109 = -1
 	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V28.D2 // r140 = 2.505210838544172e-07
+	VDUP R3, V26.D2 // r140 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V27.D2 // r141 = 2.48015873015873e-06
+	VDUP R3, V25.D2 // r141 = 2.48015873015873e-06
 	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V26.D2 // r143 = 2.2045855379188714e-05
+	VDUP R3, V24.D2 // r143 = 2.2045855379188714e-05
 	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V25.D2 // r145 = 0.00017361111111111112
+	VDUP R3, V23.D2 // r145 = 0.00017361111111111112
 	MOVD $0x3f53813813813814, R3
-	VDUP R3, V24.D2 // r147 = 0.0011904761904761906
+	VDUP R3, V22.D2 // r147 = 0.0011904761904761906
 	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V23.D2 // r149 = 0.006944444444444444
+	VDUP R3, V21.D2 // r149 = 0.006944444444444444
 	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V22.D2 // r151 = 0.03333333333333333
+	VDUP R3, V20.D2 // r151 = 0.03333333333333333
 	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V21.D2 // r153 = 0.125
+	VDUP R3, V19.D2 // r153 = 0.125
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V20.D2 // r155 = 0.3333333333333333
-	VEOR V19.B16, V19.B16, V19.B16 // r295 = 0
+	VDUP R3, V18.D2 // r155 = 0.3333333333333333
+	VEOR V17.B16, V17.B16, V17.B16 // r295 = 0
 	MOVD 528(R0), R3
-	VLD1R (R3), [V18.D2] // r300 = T[0]
+	VLD1R (R3), [V16.D2] // r300 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -53838,10 +50397,10 @@ oneloop1:
 	// r14:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R8, oneskip161
+	CBZ R8, oneskip121
 	// r14:in = Load I
 	VLD1.P 16(R8), [V1.D2]
-oneskip161:
+oneskip121:
 	// r16:vRest = Param VRest
 	VLD1.P 16(R21), [V8.D2]
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -53851,11 +50410,13 @@ oneskip161:
 	// r19:a2 = Sub r10:vr r18:vC
 	WORD $0x4ee9d4e9 // fsub v9.2d, v7.2d, v9.2d
 	// r20:dtCTau = Param DtCTau
-	VLD1.P 16(R23), [V10.D2]
+	MOVD rowDtCTau-8(SP), R4
+	VLD1.P 16(R4), [V10.D2]
+	MOVD R4, rowDtCTau-8(SP)
 	// r21:a12 = Mul r17:a1 r19:a2
 	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
 	// r22:dtRTau = Param DtRTau
-	VLD1.P 16(R24), [V12.D2]
+	VLD1.P 16(R23), [V12.D2]
 	// r23:iu = Sub r14:in r13:u
 	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
 	// r24:drive = Mul r22:dtRTau r23:iu
@@ -53867,9 +50428,9 @@ oneskip161:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
 	// If G
-	CBZ R10, oneskip162
+	CBZ R10, oneskip122
 	// r28:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
+	FMOVQ -16(R23), F1
 	// r29 = Load G
 	VLD1.P 16(R10), [V6.D2]
 	// r30:gd = Mul r28:dtRTau r29
@@ -53882,7 +50443,7 @@ oneskip161:
 	VFMLA V7.D2, V1.D2, V6.D2
 	// r25:F = Sub r25:F r33:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
-oneskip162:
+oneskip122:
 	// r35:az = Abs r27:z
 	WORD $0x4ee0f941 // fabs v1.2d, v10.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -53907,24 +50468,21 @@ oneskip162:
 	VDUP R3, V8.D2 // r45 = 0.041666666666666664
 	// r46 = FMA r44 r27:z r45
 	VFMLA V10.D2, V6.D2, V8.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V6.D2 // r47 = 0.16666666666666666
 	// r48 = FMA r46 r27:z r47
+	VMOV V31.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
 	// r50 = FMA r48 r27:z r49
-	VMOV V31.B16, V8.B16
+	VMOV V30.B16, V8.B16
 	VFMLA V10.D2, V6.D2, V8.D2
 	// r52:ex = FMA r50 r27:z r51
-	VMOV V30.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V8.D2 // r53 = 0.0625
 	// r54:large = CmpGT r35:az r53
-	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
+	WORD $0x6efce428 // fcmgt v8.2d, v1.2d, v28.2d
 	// Rare r54:large
 	WORD $0x6eb0a909 // umaxv s9, v8.4s
 	FMOVS F9, R3
-	CBZW R3, onerare163
+	CBZW R3, onerare123
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -53975,15 +50533,14 @@ oneskip162:
 	VDUP R3, V9.D2 // r45 = 0.041666666666666664
 	// r73 = FMA r72 r27:z r45
 	VFMLA V10.D2, V11.D2, V9.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V11.D2 // r47 = 0.16666666666666666
 	// r74 = FMA r73 r27:z r47
+	VMOV V31.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	// r75 = FMA r74 r27:z r49
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// r76:taylor = FMA r75 r27:z r51
-	VMOV V30.B16, V11.B16
+	VMOV V29.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r77 = 720
@@ -54069,15 +50626,14 @@ oneskip162:
 	VDUP R3, V14.D2 // r45 = 0.041666666666666664
 	// r102 = FMA r101 r90:r r45
 	VFMLA V13.D2, V16.D2, V14.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V16.D2 // r47 = 0.16666666666666666
 	// r103 = FMA r102 r90:r r47
+	VMOV V31.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	// r104 = FMA r103 r90:r r49
-	VMOV V31.B16, V14.B16
+	VMOV V30.B16, V14.B16
 	VFMLA V13.D2, V16.D2, V14.D2
 	// r105:q = FMA r104 r90:r r51
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V14.D2 // r106 = 60
@@ -54088,7 +50644,7 @@ oneskip162:
 	// r108:kc = Select r107 r106 r86:k
 	VBSL V15.B16, V17.B16, V14.B16
 	// r110 = Mul r108:kc r109
-	WORD $0x6e7dddce // fmul v14.2d, v14.2d, v29.2d
+	WORD $0x6e7bddce // fmul v14.2d, v14.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V17.D2 // r83 = 6.755399441055744e+15
 	// r111 = Add r110 r83
@@ -54102,7 +50658,7 @@ oneskip162:
 	VSHL $52, V14.D2, V14.D2
 	// r116:pow2 = FromBits r115
 	// r117:oneMinus = Sub r51 r116:pow2
-	WORD $0x4eeed7ce // fsub v14.2d, v30.2d, v14.2d
+	WORD $0x4eeed7ae // fsub v14.2d, v29.2d, v14.2d
 	// r118 = FMA r90:r r105:q r117:oneMinus
 	VFMLA V16.D2, V13.D2, V14.D2
 	// r119:y = Div r118 r79:zl
@@ -54110,7 +50666,7 @@ oneskip162:
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r83 = 6.755399441055744e+15
 	// r120 = FMA r86:k r49 r83
-	VFMLA V31.D2, V15.D2, V9.D2
+	VFMLA V30.D2, V15.D2, V9.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r83 = 6.755399441055744e+15
 	// r121:kHalf = Sub r120 r83
@@ -54146,53 +50702,56 @@ oneskip162:
 	// r134:big = Mul r127 r133:pow2
 	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
 	// r135 = CmpLE r35:az r49
-	WORD $0x6e61e7e1 // fcmge v1.2d, v31.2d, v1.2d
+	WORD $0x6e61e7c1 // fcmge v1.2d, v30.2d, v1.2d
 	// r136:far = Select r135 r76:taylor r134:big
 	VBSL V14.B16, V11.B16, V1.B16
 	// r52:ex = Select r54:large r136:far r52:ex
 	VBIT V8.B16, V1.B16, V6.B16
-onerare163:
+	MOVD 528(R0), R3
+	VLD1R (R3), [V16.D2]
+	VEOR V17.B16, V17.B16, V17.B16
+onerare123:
 	// r137:vc = FMA r52:ex r25:F r10:vr
 	VMOV V7.B16, V1.B16
 	VFMLA V12.D2, V6.D2, V1.D2
 	// If Delta
-	CBZ R9, oneskip164
+	CBZ R9, oneskip124
 	// r138 = Load Delta
 	VLD1.P 16(R9), [V9.D2]
 	// r137:vc = Add r137:vc r138
 	WORD $0x4e69d421 // fadd v1.2d, v1.2d, v9.2d
-oneskip164:
+oneskip124:
 	// r142 = FMA r140 r27:z r141
-	VMOV V27.B16, V9.B16
-	VFMLA V10.D2, V28.D2, V9.D2
-	// r144 = FMA r142 r27:z r143
-	VMOV V26.B16, V11.B16
-	VFMLA V10.D2, V9.D2, V11.D2
-	// r146 = FMA r144 r27:z r145
 	VMOV V25.B16, V9.B16
-	VFMLA V10.D2, V11.D2, V9.D2
-	// r148 = FMA r146 r27:z r147
+	VFMLA V10.D2, V26.D2, V9.D2
+	// r144 = FMA r142 r27:z r143
 	VMOV V24.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r150 = FMA r148 r27:z r149
+	// r146 = FMA r144 r27:z r145
 	VMOV V23.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r152 = FMA r150 r27:z r151
+	// r148 = FMA r146 r27:z r147
 	VMOV V22.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r154 = FMA r152 r27:z r153
+	// r150 = FMA r148 r27:z r149
 	VMOV V21.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r156 = FMA r154 r27:z r155
+	// r152 = FMA r150 r27:z r151
 	VMOV V20.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
+	// r154 = FMA r152 r27:z r153
+	VMOV V19.B16, V9.B16
+	VFMLA V10.D2, V11.D2, V9.D2
+	// r156 = FMA r154 r27:z r155
+	VMOV V18.B16, V11.B16
+	VFMLA V10.D2, V9.D2, V11.D2
 	// r157:dphi = FMA r156 r27:z r49
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// Rare r54:large
 	WORD $0x6eb0a90b // umaxv s11, v8.4s
 	FMOVS F11, R3
-	CBZW R3, onerare165
+	CBZW R3, onerare125
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r158 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -54228,34 +50787,34 @@ oneskip164:
 	// r174 = FMA r172 r27:z r173
 	VFMLA V10.D2, V13.D2, V11.D2
 	// r175 = FMA r174 r27:z r140
-	VMOV V28.B16, V13.B16
-	VFMLA V10.D2, V11.D2, V13.D2
-	// r176 = FMA r175 r27:z r141
-	VMOV V27.B16, V11.B16
-	VFMLA V10.D2, V13.D2, V11.D2
-	// r177 = FMA r176 r27:z r143
 	VMOV V26.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r178 = FMA r177 r27:z r145
+	// r176 = FMA r175 r27:z r141
 	VMOV V25.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r179 = FMA r178 r27:z r147
+	// r177 = FMA r176 r27:z r143
 	VMOV V24.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r180 = FMA r179 r27:z r149
+	// r178 = FMA r177 r27:z r145
 	VMOV V23.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r181 = FMA r180 r27:z r151
+	// r179 = FMA r178 r27:z r147
 	VMOV V22.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r182 = FMA r181 r27:z r153
+	// r180 = FMA r179 r27:z r149
 	VMOV V21.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r183 = FMA r182 r27:z r155
+	// r181 = FMA r180 r27:z r151
 	VMOV V20.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
+	// r182 = FMA r181 r27:z r153
+	VMOV V19.B16, V11.B16
+	VFMLA V10.D2, V13.D2, V11.D2
+	// r183 = FMA r182 r27:z r155
+	VMOV V18.B16, V13.B16
+	VFMLA V10.D2, V11.D2, V13.D2
 	// r184 = FMA r183 r27:z r49
-	VMOV V31.B16, V11.B16
+	VMOV V30.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r77 = 720
@@ -54294,221 +50853,220 @@ oneskip164:
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V15.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r56 = 7.647163731819816e-13
+	VDUP R3, V18.D2 // r56 = 7.647163731819816e-13
 	// r193 = FMA r55 r192 r56
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V15.D2 // r58 = 1.1470745597729725e-11
 	// r194 = FMA r193 r192 r58
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r60 = 1.6059043836821613e-10
+	VDUP R3, V18.D2 // r60 = 1.6059043836821613e-10
 	// r195 = FMA r194 r192 r60
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V15.D2 // r62 = 2.08767569878681e-09
 	// r196 = FMA r195 r192 r62
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r64 = 2.505210838544172e-08
+	VDUP R3, V18.D2 // r64 = 2.505210838544172e-08
 	// r197 = FMA r196 r192 r64
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V15.D2 // r66 = 2.755731922398589e-07
 	// r198 = FMA r197 r192 r66
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r36 = 2.7557319223985893e-06
+	VDUP R3, V18.D2 // r36 = 2.7557319223985893e-06
 	// r199 = FMA r198 r192 r36
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V15.D2 // r37 = 2.48015873015873e-05
 	// r200 = FMA r199 r192 r37
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V17.D2 // r39 = 0.0001984126984126984
+	VDUP R3, V18.D2 // r39 = 0.0001984126984126984
 	// r201 = FMA r200 r192 r39
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V15.D2 // r41 = 0.001388888888888889
 	// r202 = FMA r201 r192 r41
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V17.D2 // r43 = 0.008333333333333333
+	VDUP R3, V18.D2 // r43 = 0.008333333333333333
 	// r203 = FMA r202 r192 r43
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V15.D2 // r45 = 0.041666666666666664
 	// r204 = FMA r203 r192 r45
-	VFMLA V14.D2, V17.D2, V15.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V17.D2 // r47 = 0.16666666666666666
+	VFMLA V14.D2, V18.D2, V15.D2
 	// r205 = FMA r204 r192 r47
-	VFMLA V14.D2, V15.D2, V17.D2
+	VMOV V31.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
 	// r206 = FMA r205 r192 r49
-	VMOV V31.B16, V15.B16
-	VFMLA V14.D2, V17.D2, V15.D2
-	// r207 = FMA r206 r192 r51
-	VMOV V30.B16, V17.B16
-	VFMLA V14.D2, V15.D2, V17.D2
-	// r208 = FMA r192 r207 r51
 	VMOV V30.B16, V15.B16
-	VFMLA V17.D2, V14.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
+	// r207 = FMA r206 r192 r51
+	VMOV V29.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
+	// r208 = FMA r192 r207 r51
+	VMOV V29.B16, V15.B16
+	VFMLA V18.D2, V14.D2, V15.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r83 = 6.755399441055744e+15
 	// r209 = Add r190 r83
 	WORD $0x4e6ed60e // fadd v14.2d, v16.2d, v14.2d
 	// r210:kBits = Bits r209
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r113 = 5.054e-321
+	VDUP R3, V18.D2 // r113 = 5.054e-321
 	// r211 = IAdd r210:kBits r113
-	VADD V17.D2, V14.D2, V14.D2
+	VADD V18.D2, V14.D2, V14.D2
 	// r212 = Shl 52 r211
 	VSHL $52, V14.D2, V14.D2
 	// r213:pow2 = FromBits r212
 	// r214 = Mul r208 r213:pow2
 	WORD $0x6e6eddee // fmul v14.2d, v15.2d, v14.2d
 	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V17.D2 // r215 = 3.279889237069838e-30
+	VDUP R3, V18.D2 // r215 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V18.D2 // r216 = -9.183689863795546e-29
+	VDUP R3, V19.D2 // r216 = -9.183689863795546e-29
 	// r217 = FMA r215 r27:z r216
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V17.D2 // r218 = 2.4795962632247976e-27
+	VDUP R3, V18.D2 // r218 = 2.4795962632247976e-27
 	// r219 = FMA r217 r27:z r218
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V18.D2 // r220 = -6.446950284384474e-26
+	VDUP R3, V19.D2 // r220 = -6.446950284384474e-26
 	// r221 = FMA r219 r27:z r220
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V17.D2 // r222 = 1.6117375710961184e-24
+	VDUP R3, V18.D2 // r222 = 1.6117375710961184e-24
 	// r223 = FMA r221 r27:z r222
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V18.D2 // r224 = -3.868170170630684e-23
+	VDUP R3, V19.D2 // r224 = -3.868170170630684e-23
 	// r225 = FMA r223 r27:z r224
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V17.D2 // r226 = 8.896791392450574e-22
+	VDUP R3, V18.D2 // r226 = 8.896791392450574e-22
 	// r227 = FMA r225 r27:z r226
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V18.D2 // r228 = -1.9572941063391263e-20
+	VDUP R3, V19.D2 // r228 = -1.9572941063391263e-20
 	// r229 = FMA r227 r27:z r228
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V17.D2 // r230 = 4.110317623312165e-19
+	VDUP R3, V18.D2 // r230 = 4.110317623312165e-19
 	// r231 = FMA r229 r27:z r230
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V18.D2 // r232 = -8.22063524662433e-18
+	VDUP R3, V19.D2 // r232 = -8.22063524662433e-18
 	// r233 = FMA r231 r27:z r232
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V17.D2 // r234 = 1.5619206968586225e-16
+	VDUP R3, V18.D2 // r234 = 1.5619206968586225e-16
 	// r235 = FMA r233 r27:z r234
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V18.D2 // r236 = -2.8114572543455206e-15
+	VDUP R3, V19.D2 // r236 = -2.8114572543455206e-15
 	// r237 = FMA r235 r27:z r236
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r55 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r55 = 4.779477332387385e-14
 	// r238 = FMA r237 r27:z r55
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r239 = -7.647163731819816e-13
+	VDUP R3, V19.D2 // r239 = -7.647163731819816e-13
 	// r240 = FMA r238 r27:z r239
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r58 = 1.1470745597729725e-11
+	VDUP R3, V18.D2 // r58 = 1.1470745597729725e-11
 	// r241 = FMA r240 r27:z r58
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V18.D2 // r242 = -1.6059043836821613e-10
+	VDUP R3, V19.D2 // r242 = -1.6059043836821613e-10
 	// r243 = FMA r241 r27:z r242
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r62 = 2.08767569878681e-09
+	VDUP R3, V18.D2 // r62 = 2.08767569878681e-09
 	// r244 = FMA r243 r27:z r62
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V18.D2 // r245 = -2.505210838544172e-08
+	VDUP R3, V19.D2 // r245 = -2.505210838544172e-08
 	// r246 = FMA r244 r27:z r245
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r66 = 2.755731922398589e-07
+	VDUP R3, V18.D2 // r66 = 2.755731922398589e-07
 	// r247 = FMA r246 r27:z r66
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V18.D2 // r248 = -2.7557319223985893e-06
+	VDUP R3, V19.D2 // r248 = -2.7557319223985893e-06
 	// r249 = FMA r247 r27:z r248
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r37 = 2.48015873015873e-05
+	VDUP R3, V18.D2 // r37 = 2.48015873015873e-05
 	// r250 = FMA r249 r27:z r37
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r251 = -0.0001984126984126984
+	VDUP R3, V19.D2 // r251 = -0.0001984126984126984
 	// r252 = FMA r250 r27:z r251
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V17.D2 // r41 = 0.001388888888888889
+	VDUP R3, V18.D2 // r41 = 0.001388888888888889
 	// r253 = FMA r252 r27:z r41
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V18.D2 // r254 = -0.008333333333333333
+	VDUP R3, V19.D2 // r254 = -0.008333333333333333
 	// r255 = FMA r253 r27:z r254
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V17.D2 // r45 = 0.041666666666666664
+	VDUP R3, V18.D2 // r45 = 0.041666666666666664
 	// r256 = FMA r255 r27:z r45
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V18.D2 // r257 = -0.16666666666666666
+	VDUP R3, V19.D2 // r257 = -0.16666666666666666
 	// r258 = FMA r256 r27:z r257
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	// r259 = FMA r258 r27:z r49
-	VMOV V31.B16, V17.B16
-	VFMLA V10.D2, V18.D2, V17.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V10.D2, V19.D2, V18.D2
 	// r260 = Mul r214 r259
-	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r106 = 60
-	// r261 = CmpGT r190 r106
-	WORD $0x6ef1e611 // fcmgt v17.2d, v16.2d, v17.2d
+	WORD $0x6e72ddce // fmul v14.2d, v14.2d, v18.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r106 = 60
+	// r261 = CmpGT r190 r106
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V19.D2 // r106 = 60
 	// r262 = Select r261 r106 r190
-	VBSL V16.B16, V18.B16, V17.B16
+	VBSL V16.B16, V19.B16, V18.B16
 	// r263 = Sub r186 r51
-	WORD $0x4efed5b2 // fsub v18.2d, v13.2d, v30.2d
+	WORD $0x4efdd5b3 // fsub v19.2d, v13.2d, v29.2d
 	// r264 = Mul r262 r109
-	WORD $0x6e7dde31 // fmul v17.2d, v17.2d, v29.2d
+	WORD $0x6e7bde52 // fmul v18.2d, v18.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V20.D2 // r83 = 6.755399441055744e+15
 	// r265 = Add r264 r83
-	WORD $0x4e74d631 // fadd v17.2d, v17.2d, v20.2d
+	WORD $0x4e74d652 // fadd v18.2d, v18.2d, v20.2d
 	// r266:kBits = Bits r265
 	MOVD $0x3ff, R3
 	VDUP R3, V20.D2 // r113 = 5.054e-321
 	// r267 = IAdd r266:kBits r113
-	VADD V20.D2, V17.D2, V17.D2
+	VADD V20.D2, V18.D2, V18.D2
 	// r268 = Shl 52 r267
-	VSHL $52, V17.D2, V17.D2
+	VSHL $52, V18.D2, V18.D2
 	// r269:pow2 = FromBits r268
 	// r270 = FMA r208 r263 r269:pow2
-	VFMLA V18.D2, V15.D2, V17.D2
+	VFMLA V19.D2, V15.D2, V18.D2
 	// r271 = Div r270 r186
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	// r272 = Div r271 r186
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r83 = 6.755399441055744e+15
 	// r273 = FMA r190 r49 r83
-	VFMLA V31.D2, V16.D2, V13.D2
+	VFMLA V30.D2, V16.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r83 = 6.755399441055744e+15
 	// r274 = Sub r273 r83
@@ -54519,14 +51077,14 @@ oneskip164:
 	WORD $0x4e6fd5af // fadd v15.2d, v13.2d, v15.2d
 	// r276:kBits = Bits r275
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r113 = 5.054e-321
+	VDUP R3, V19.D2 // r113 = 5.054e-321
 	// r277 = IAdd r276:kBits r113
-	VADD V18.D2, V15.D2, V15.D2
+	VADD V19.D2, V15.D2, V15.D2
 	// r278 = Shl 52 r277
 	VSHL $52, V15.D2, V15.D2
 	// r279:pow2 = FromBits r278
 	// r280 = Mul r272 r279:pow2
-	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
+	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
 	// r281 = Sub r190 r274
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0x4338000000000000, R3
@@ -54542,23 +51100,23 @@ oneskip164:
 	VSHL $52, V16.D2, V16.D2
 	// r286:pow2 = FromBits r285
 	// r287 = Mul r280 r286:pow2
-	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
 	// r288 = Div r51 r27:z
-	WORD $0x6e6affcd // fdiv v13.2d, v30.2d, v10.2d
+	WORD $0x6e6affad // fdiv v13.2d, v29.2d, v10.2d
 	// r289 = Div r288 r27:z
 	WORD $0x6e6afdad // fdiv v13.2d, v13.2d, v10.2d
 	// r290 = CmpGT r27:z r51
-	WORD $0x6efee54f // fcmgt v15.2d, v10.2d, v30.2d
+	WORD $0x6efde54f // fcmgt v15.2d, v10.2d, v29.2d
 	// r291 = Select r290 r287 r184
-	VBSL V11.B16, V17.B16, V15.B16
+	VBSL V11.B16, V18.B16, V15.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V11.D2 // r292 = -3
 	// r293 = CmpGE r27:z r292
 	WORD $0x6e6be54b // fcmge v11.2d, v10.2d, v11.2d
 	// r294 = Select r293 r260 r287
-	VBSL V17.B16, V14.B16, V11.B16
+	VBSL V18.B16, V14.B16, V11.B16
 	// r296 = CmpLT r27:z r295
-	WORD $0x6eeae66e // fcmgt v14.2d, v19.2d, v10.2d
+	WORD $0x6eeae62e // fcmgt v14.2d, v17.2d, v10.2d
 	// r297 = Select r296 r294 r291
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc086200000000000, R3
@@ -54570,158 +51128,165 @@ oneskip164:
 	// r157:dphi = Select r54:large r299 r157:dphi
 	VBIT V8.B16, V11.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V18.D2]
+	VLD1R (R3), [V16.D2]
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V18.D2
+	MOVD $0x3fc0000000000000, R3
+	VDUP R3, V19.D2
+	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V20.D2
-onerare165:
+onerare125:
 	// r301 = Sub r300 r2:Last
-	WORD $0x4ee2d642 // fsub v2.2d, v18.2d, v2.2d
+	WORD $0x4ee2d602 // fsub v2.2d, v16.2d, v2.2d
 	// r302:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	VLD1.P 16(R4), [V8.D2]
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r303:refr = CmpLT r301 r302:tauRef
 	WORD $0x6ee2e502 // fcmgt v2.2d, v8.2d, v2.2d
-	// r304:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r304:alpha = Param Alpha
+	VLD1.P 16(R25), [V8.D2]
+	// r305 = Sub r0:V r5:vTh
+	WORD $0x4ee5d40b // fsub v11.2d, v0.2d, v5.2d
+	// r306 = Abs r305
+	WORD $0x4ee0f96b // fabs v11.2d, v11.2d
+	// r307:negInvD = Param NegInvD
+	VLD1.P 16(R24), [V13.D2]
+	// r308:width = Param Width
+	VLD1.P 16(R26), [V14.D2]
+	// r309 = FMA r306 r307:negInvD r308:width
+	VFMLA V13.D2, V11.D2, V14.D2
+	// r310 = Mul r304:alpha r309
+	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
+	// r311 = CmpLT r310 r295
+	WORD $0x6ee8e62b // fcmgt v11.2d, v17.2d, v8.2d
+	// r312 = Select r311 r295 r310
+	VBSL V8.B16, V17.B16, V11.B16
+	// r313:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	VLD1.P 16(R4), [V8.D2]
-	MOVD R4, rowInvD-16(SP)
-	// r305:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	VLD1.P 16(R4), [V11.D2]
-	MOVD R4, rowNegInvD-24(SP)
-	// r306:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	VLD1.P 16(R4), [V13.D2]
-	MOVD R4, rowAlpha-32(SP)
-	// r307:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	VLD1.P 16(R4), [V14.D2]
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r314 = Mul r312 r313:invD
+	WORD $0x6e68dd6b // fmul v11.2d, v11.2d, v8.2d
 	// If GSpike
-	CBZ R13, oneskip166
-	// r308 = Select r303:refr r10:vr r137:vc
+	CBZ R13, oneskip126
+	// r315 = Select r303:refr r10:vr r137:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r309 = Load GSpike
-	VLD1.P 16(R13), [V15.D2]
-	// r310 = Sub r308 r5:vTh
+	// r316 = Load GSpike
+	VLD1.P 16(R13), [V13.D2]
+	// r317:alpha = Param Alpha
+	FMOVQ -16(R25), F14
+	// r318 = Sub r315 r5:vTh
 	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
-	// r311 = Abs r310
+	// r319 = Abs r318
 	WORD $0x4ee0f821 // fabs v1.2d, v1.2d
-	// r312 = FMA r311 r305:negInvD r307:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.D2, V1.D2, V16.D2
-	// r313 = Mul r306:alpha r312
-	WORD $0x6e70ddb0 // fmul v16.2d, v13.2d, v16.2d
-	// r314 = CmpLT r313 r295
-	WORD $0x6ef0e661 // fcmgt v1.2d, v19.2d, v16.2d
-	// r315 = Select r314 r295 r313
-	VBSL V16.B16, V19.B16, V1.B16
-	// r316 = Mul r309 r315
-	WORD $0x6e61ddef // fmul v15.2d, v15.2d, v1.2d
-	// r3:gV = FMA r316 r304:invD r3:gV
-	VFMLA V8.D2, V15.D2, V3.D2
-oneskip166:
-	// r318:dtRTau = Param DtRTau
-	FMOVQ -16(R24), F1
-	// r319:ka = Param Ka
-	VLD1.P 16(R26), [V15.D2]
-	// r320:hVc = FMA r4:gW r319:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.D2, V4.D2, V16.D2
-	// r321 = Mul r52:ex r318:dtRTau
-	WORD $0x6e61dccf // fmul v15.2d, v6.2d, v1.2d
-	// r322 = Mul r320:hVc r321
-	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
-	// r323:gI = Select r303:refr r295 r322
-	VBIT V2.B16, V19.B16, V15.B16
-	// r324:keep = Param Keep
-	VLD1.P 16(R25), [V17.D2]
-	// r325 = Select r303:refr r51 r324:keep
-	VBIT V2.B16, V30.B16, V17.B16
-	// r326 = Mul r4:gW r325
-	WORD $0x6e71dc84 // fmul v4.2d, v4.2d, v17.2d
-	// r4:gW = Sub r326 r323:gI
-	WORD $0x4eefd484 // fsub v4.2d, v4.2d, v15.2d
-	// r328:q = Mul r157:dphi r25:F
+	// r320:negInvD = Param NegInvD
+	FMOVQ -16(R24), F5
+	// r321:width = Param Width
+	FMOVQ -16(R26), F15
+	// r322 = FMA r319 r320:negInvD r321:width
+	VFMLA V5.D2, V1.D2, V15.D2
+	// r323 = Mul r317:alpha r322
+	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
+	// r324 = CmpLT r323 r295
+	WORD $0x6eeee621 // fcmgt v1.2d, v17.2d, v14.2d
+	// r325 = Select r324 r295 r323
+	VBSL V14.B16, V17.B16, V1.B16
+	// r326 = Mul r316 r325
+	WORD $0x6e61ddad // fmul v13.2d, v13.2d, v1.2d
+	// r3:gV = FMA r326 r313:invD r3:gV
+	VFMLA V8.D2, V13.D2, V3.D2
+oneskip126:
+	// r328:dtRTau = Param DtRTau
+	FMOVQ -16(R23), F1
+	// r329:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	VLD1.P 16(R4), [V5.D2]
+	MOVD R4, rowKa-24(SP)
+	// r330:hVc = FMA r4:gW r329:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.D2, V4.D2, V8.D2
+	// r331 = Mul r52:ex r328:dtRTau
+	WORD $0x6e61dcc5 // fmul v5.2d, v6.2d, v1.2d
+	// r332 = Mul r330:hVc r331
+	WORD $0x6e65dd05 // fmul v5.2d, v8.2d, v5.2d
+	// r333:gI = Select r303:refr r295 r332
+	VBIT V2.B16, V17.B16, V5.B16
+	// r334:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	VLD1.P 16(R4), [V13.D2]
+	MOVD R4, rowKeep-16(SP)
+	// r335 = Select r303:refr r51 r334:keep
+	VBIT V2.B16, V29.B16, V13.B16
+	// r336 = Mul r4:gW r335
+	WORD $0x6e6ddc84 // fmul v4.2d, v4.2d, v13.2d
+	// r4:gW = Sub r336 r333:gI
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r338:q = Mul r157:dphi r25:F
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r329:dtCTau2 = Param DtCTau2
+	// r339:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	VLD1.P 16(R4), [V12.D2]
 	MOVD R4, rowDtCTau2-48(SP)
-	// r330 = FMA r328:q r329:dtCTau2 r51
-	VMOV V30.B16, V17.B16
-	VFMLA V12.D2, V9.D2, V17.D2
-	// r331 = FMA r52:ex r27:z r330
-	VFMLA V10.D2, V6.D2, V17.D2
-	// r332 = Mul r320:hVc r331
-	WORD $0x6e71de11 // fmul v17.2d, v16.2d, v17.2d
-	// r333:hv = Select r303:refr r3:gV r332
-	VBIF V2.B16, V17.B16, V3.B16
-	// r334 = Imm 0x0
+	// r340 = FMA r338:q r339:dtCTau2 r51
+	VMOV V29.B16, V13.B16
+	VFMLA V12.D2, V9.D2, V13.D2
+	// r341 = FMA r52:ex r27:z r340
+	VFMLA V10.D2, V6.D2, V13.D2
+	// r342 = Mul r330:hVc r341
+	WORD $0x6e6ddd0d // fmul v13.2d, v8.2d, v13.2d
+	// r343:hv = Select r303:refr r3:gV r342
+	VBIF V2.B16, V13.B16, V3.B16
+	// r344 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
-	CBZ R15, oneskip167
-	// r335 = Mul r320:hVc r318:dtRTau
-	WORD $0x6e61de01 // fmul v1.2d, v16.2d, v1.2d
-	// r336 = Mul r335 r109
-	WORD $0x6e7ddc21 // fmul v1.2d, v1.2d, v29.2d
-	// r337 = FMA r52:ex r10:vr r328:q
+	CBZ R15, oneskip127
+	// r345 = Mul r330:hVc r328:dtRTau
+	WORD $0x6e61dd01 // fmul v1.2d, v8.2d, v1.2d
+	// r346 = Mul r345 r109
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// r347 = FMA r52:ex r10:vr r338:q
 	VFMLA V7.D2, V6.D2, V9.D2
-	// r338 = Mul r336 r337
+	// r348 = Mul r346 r347
 	WORD $0x6e69dc21 // fmul v1.2d, v1.2d, v9.2d
-	// r334 = Select r303:refr r295 r338
+	// r344 = Select r303:refr r295 r348
 	VMOV V2.B16, V10.B16
-	VBSL V1.B16, V19.B16, V10.B16
-oneskip167:
-	// r340 = Sub r0:V r5:vTh
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r341 = Abs r340
-	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r342 = FMA r341 r305:negInvD r307:width
-	VFMLA V11.D2, V5.D2, V14.D2
-	// r343 = Mul r306:alpha r342
-	WORD $0x6e6eddad // fmul v13.2d, v13.2d, v14.2d
-	// r344 = CmpLT r343 r295
-	WORD $0x6eede661 // fcmgt v1.2d, v19.2d, v13.2d
-	// r345 = Select r344 r295 r343
-	VBSL V13.B16, V19.B16, V1.B16
-	// r346 = Mul r345 r304:invD
-	WORD $0x6e68dc21 // fmul v1.2d, v1.2d, v8.2d
-	// r347:b = Param B
-	FMOVQ -16(R20), F5
-	// r348 = Mul r4:gW r347:b
-	WORD $0x6e65dc85 // fmul v5.2d, v4.2d, v5.2d
-	// r349 = Mul r348 r346
-	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
-	// r350:vReset = Param VReset
+	VBSL V1.B16, V17.B16, V10.B16
+oneskip127:
+	// r350:b = Param B
+	FMOVQ -16(R20), F1
+	// r351 = Mul r4:gW r350:b
+	WORD $0x6e61dc81 // fmul v1.2d, v4.2d, v1.2d
+	// r352 = Mul r351 r314
+	WORD $0x6e6bdc21 // fmul v1.2d, v1.2d, v11.2d
+	// r353:vReset = Param VReset
 	FMOVQ -16(R19), F6
-	// r351 = Sub r350:vReset r0:V
+	// r354 = Sub r353:vReset r0:V
 	WORD $0x4ee0d4c6 // fsub v6.2d, v6.2d, v0.2d
-	// r352 = FMA r351 r346 r51
-	VMOV V30.B16, V0.B16
-	VFMLA V1.D2, V6.D2, V0.D2
-	// r3:gV = FMA r333:hv r352 r349
-	VFMLA V0.D2, V3.D2, V5.D2
+	// r355 = FMA r354 r314 r51
+	VMOV V29.B16, V0.B16
+	VFMLA V11.D2, V6.D2, V0.D2
+	// r3:gV = FMA r343:hv r355 r352
+	VFMLA V0.D2, V3.D2, V1.D2
 	// If GI
-	CBZ R14, oneskip168
-	// Store GI r323:gI
-	VST1.P [V15.D2], 16(R14)
-oneskip168:
+	CBZ R14, oneskip128
+	// Store GI r333:gI
+	VST1.P [V5.D2], 16(R14)
+oneskip128:
 	// If GG
-	CBZ R15, oneskip169
-	// Store GG r334
+	CBZ R15, oneskip129
+	// Store GG r344
 	VST1.P [V10.D2], 16(R15)
-oneskip169:
+oneskip129:
 	// If GDelta
-	CBZ R16, oneskip170
-	// r354 = Select r303:refr r295 r320:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r354
+	CBZ R16, oneskip130
+	// r357 = Select r303:refr r295 r330:hVc
+	VBSL V8.B16, V17.B16, V2.B16
+	// Store GDelta r357
 	VST1.P [V2.D2], 16(R16)
-oneskip170:
+oneskip130:
 	// Store GV r3:gV
-	FMOVQ F5, -16(R11)
+	FMOVQ F1, -16(R11)
 	// Store GW r4:gW
 	FMOVQ F4, -16(R12)
 	SUBS $2, R1
@@ -54762,10 +51327,10 @@ onetail:
 	// r14:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R8, oneskip171
+	CBZ R8, oneskip131
 	// r14:in = Load I
 	FMOVD.P 8(R8), F1
-oneskip171:
+oneskip131:
 	// r16:vRest = Param VRest
 	FMOVD.P 8(R21), F8
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -54775,11 +51340,13 @@ oneskip171:
 	// r19:a2 = Sub r10:vr r18:vC
 	WORD $0x4ee9d4e9 // fsub v9.2d, v7.2d, v9.2d
 	// r20:dtCTau = Param DtCTau
-	FMOVD.P 8(R23), F10
+	MOVD rowDtCTau-8(SP), R4
+	FMOVD.P 8(R4), F10
+	MOVD R4, rowDtCTau-8(SP)
 	// r21:a12 = Mul r17:a1 r19:a2
 	WORD $0x6e69dd0b // fmul v11.2d, v8.2d, v9.2d
 	// r22:dtRTau = Param DtRTau
-	FMOVD.P 8(R24), F12
+	FMOVD.P 8(R23), F12
 	// r23:iu = Sub r14:in r13:u
 	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
 	// r24:drive = Mul r22:dtRTau r23:iu
@@ -54791,9 +51358,9 @@ oneskip171:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
 	// If G
-	CBZ R10, oneskip172
+	CBZ R10, oneskip132
 	// r28:dtRTau = Param DtRTau
-	FMOVD -8(R24), F1
+	FMOVD -8(R23), F1
 	// r29 = Load G
 	FMOVD.P 8(R10), F6
 	// r30:gd = Mul r28:dtRTau r29
@@ -54806,7 +51373,7 @@ oneskip171:
 	VFMLA V7.D2, V1.D2, V6.D2
 	// r25:F = Sub r25:F r33:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
-oneskip172:
+oneskip132:
 	// r35:az = Abs r27:z
 	WORD $0x4ee0f941 // fabs v1.2d, v10.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -54831,23 +51398,20 @@ oneskip172:
 	VDUP R3, V8.D2 // r45 = 0.041666666666666664
 	// r46 = FMA r44 r27:z r45
 	VFMLA V10.D2, V6.D2, V8.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V6.D2 // r47 = 0.16666666666666666
 	// r48 = FMA r46 r27:z r47
+	VMOV V31.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
 	// r50 = FMA r48 r27:z r49
-	VMOV V31.B16, V8.B16
+	VMOV V30.B16, V8.B16
 	VFMLA V10.D2, V6.D2, V8.D2
 	// r52:ex = FMA r50 r27:z r51
-	VMOV V30.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V10.D2, V8.D2, V6.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V8.D2 // r53 = 0.0625
 	// r54:large = CmpGT r35:az r53
-	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
+	WORD $0x6efce428 // fcmgt v8.2d, v1.2d, v28.2d
 	// Rare r54:large
 	FMOVS F8, R3
-	CBZW R3, onerare173
+	CBZW R3, onerare133
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -54898,15 +51462,14 @@ oneskip172:
 	VDUP R3, V9.D2 // r45 = 0.041666666666666664
 	// r73 = FMA r72 r27:z r45
 	VFMLA V10.D2, V11.D2, V9.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V11.D2 // r47 = 0.16666666666666666
 	// r74 = FMA r73 r27:z r47
+	VMOV V31.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	// r75 = FMA r74 r27:z r49
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// r76:taylor = FMA r75 r27:z r51
-	VMOV V30.B16, V11.B16
+	VMOV V29.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r77 = 720
@@ -54992,15 +51555,14 @@ oneskip172:
 	VDUP R3, V14.D2 // r45 = 0.041666666666666664
 	// r102 = FMA r101 r90:r r45
 	VFMLA V13.D2, V16.D2, V14.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V16.D2 // r47 = 0.16666666666666666
 	// r103 = FMA r102 r90:r r47
+	VMOV V31.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	// r104 = FMA r103 r90:r r49
-	VMOV V31.B16, V14.B16
+	VMOV V30.B16, V14.B16
 	VFMLA V13.D2, V16.D2, V14.D2
 	// r105:q = FMA r104 r90:r r51
-	VMOV V30.B16, V16.B16
+	VMOV V29.B16, V16.B16
 	VFMLA V13.D2, V14.D2, V16.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V14.D2 // r106 = 60
@@ -55011,7 +51573,7 @@ oneskip172:
 	// r108:kc = Select r107 r106 r86:k
 	VBSL V15.B16, V17.B16, V14.B16
 	// r110 = Mul r108:kc r109
-	WORD $0x6e7dddce // fmul v14.2d, v14.2d, v29.2d
+	WORD $0x6e7bddce // fmul v14.2d, v14.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V17.D2 // r83 = 6.755399441055744e+15
 	// r111 = Add r110 r83
@@ -55025,7 +51587,7 @@ oneskip172:
 	VSHL $52, V14.D2, V14.D2
 	// r116:pow2 = FromBits r115
 	// r117:oneMinus = Sub r51 r116:pow2
-	WORD $0x4eeed7ce // fsub v14.2d, v30.2d, v14.2d
+	WORD $0x4eeed7ae // fsub v14.2d, v29.2d, v14.2d
 	// r118 = FMA r90:r r105:q r117:oneMinus
 	VFMLA V16.D2, V13.D2, V14.D2
 	// r119:y = Div r118 r79:zl
@@ -55033,7 +51595,7 @@ oneskip172:
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r83 = 6.755399441055744e+15
 	// r120 = FMA r86:k r49 r83
-	VFMLA V31.D2, V15.D2, V9.D2
+	VFMLA V30.D2, V15.D2, V9.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r83 = 6.755399441055744e+15
 	// r121:kHalf = Sub r120 r83
@@ -55069,52 +51631,55 @@ oneskip172:
 	// r134:big = Mul r127 r133:pow2
 	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
 	// r135 = CmpLE r35:az r49
-	WORD $0x6e61e7e1 // fcmge v1.2d, v31.2d, v1.2d
+	WORD $0x6e61e7c1 // fcmge v1.2d, v30.2d, v1.2d
 	// r136:far = Select r135 r76:taylor r134:big
 	VBSL V14.B16, V11.B16, V1.B16
 	// r52:ex = Select r54:large r136:far r52:ex
 	VBIT V8.B16, V1.B16, V6.B16
-onerare173:
+	MOVD 528(R0), R3
+	VLD1R (R3), [V16.D2]
+	VEOR V17.B16, V17.B16, V17.B16
+onerare133:
 	// r137:vc = FMA r52:ex r25:F r10:vr
 	VMOV V7.B16, V1.B16
 	VFMLA V12.D2, V6.D2, V1.D2
 	// If Delta
-	CBZ R9, oneskip174
+	CBZ R9, oneskip134
 	// r138 = Load Delta
 	FMOVD.P 8(R9), F9
 	// r137:vc = Add r137:vc r138
 	WORD $0x4e69d421 // fadd v1.2d, v1.2d, v9.2d
-oneskip174:
+oneskip134:
 	// r142 = FMA r140 r27:z r141
-	VMOV V27.B16, V9.B16
-	VFMLA V10.D2, V28.D2, V9.D2
-	// r144 = FMA r142 r27:z r143
-	VMOV V26.B16, V11.B16
-	VFMLA V10.D2, V9.D2, V11.D2
-	// r146 = FMA r144 r27:z r145
 	VMOV V25.B16, V9.B16
-	VFMLA V10.D2, V11.D2, V9.D2
-	// r148 = FMA r146 r27:z r147
+	VFMLA V10.D2, V26.D2, V9.D2
+	// r144 = FMA r142 r27:z r143
 	VMOV V24.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r150 = FMA r148 r27:z r149
+	// r146 = FMA r144 r27:z r145
 	VMOV V23.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r152 = FMA r150 r27:z r151
+	// r148 = FMA r146 r27:z r147
 	VMOV V22.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
-	// r154 = FMA r152 r27:z r153
+	// r150 = FMA r148 r27:z r149
 	VMOV V21.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
-	// r156 = FMA r154 r27:z r155
+	// r152 = FMA r150 r27:z r151
 	VMOV V20.B16, V11.B16
 	VFMLA V10.D2, V9.D2, V11.D2
+	// r154 = FMA r152 r27:z r153
+	VMOV V19.B16, V9.B16
+	VFMLA V10.D2, V11.D2, V9.D2
+	// r156 = FMA r154 r27:z r155
+	VMOV V18.B16, V11.B16
+	VFMLA V10.D2, V9.D2, V11.D2
 	// r157:dphi = FMA r156 r27:z r49
-	VMOV V31.B16, V9.B16
+	VMOV V30.B16, V9.B16
 	VFMLA V10.D2, V11.D2, V9.D2
 	// Rare r54:large
 	FMOVS F8, R3
-	CBZW R3, onerare175
+	CBZW R3, onerare135
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V11.D2 // r158 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -55150,34 +51715,34 @@ oneskip174:
 	// r174 = FMA r172 r27:z r173
 	VFMLA V10.D2, V13.D2, V11.D2
 	// r175 = FMA r174 r27:z r140
-	VMOV V28.B16, V13.B16
-	VFMLA V10.D2, V11.D2, V13.D2
-	// r176 = FMA r175 r27:z r141
-	VMOV V27.B16, V11.B16
-	VFMLA V10.D2, V13.D2, V11.D2
-	// r177 = FMA r176 r27:z r143
 	VMOV V26.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r178 = FMA r177 r27:z r145
+	// r176 = FMA r175 r27:z r141
 	VMOV V25.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r179 = FMA r178 r27:z r147
+	// r177 = FMA r176 r27:z r143
 	VMOV V24.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r180 = FMA r179 r27:z r149
+	// r178 = FMA r177 r27:z r145
 	VMOV V23.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r181 = FMA r180 r27:z r151
+	// r179 = FMA r178 r27:z r147
 	VMOV V22.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
-	// r182 = FMA r181 r27:z r153
+	// r180 = FMA r179 r27:z r149
 	VMOV V21.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
-	// r183 = FMA r182 r27:z r155
+	// r181 = FMA r180 r27:z r151
 	VMOV V20.B16, V13.B16
 	VFMLA V10.D2, V11.D2, V13.D2
+	// r182 = FMA r181 r27:z r153
+	VMOV V19.B16, V11.B16
+	VFMLA V10.D2, V13.D2, V11.D2
+	// r183 = FMA r182 r27:z r155
+	VMOV V18.B16, V13.B16
+	VFMLA V10.D2, V11.D2, V13.D2
 	// r184 = FMA r183 r27:z r49
-	VMOV V31.B16, V11.B16
+	VMOV V30.B16, V11.B16
 	VFMLA V10.D2, V13.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r77 = 720
@@ -55216,221 +51781,220 @@ oneskip174:
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V15.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r56 = 7.647163731819816e-13
+	VDUP R3, V18.D2 // r56 = 7.647163731819816e-13
 	// r193 = FMA r55 r192 r56
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V15.D2 // r58 = 1.1470745597729725e-11
 	// r194 = FMA r193 r192 r58
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r60 = 1.6059043836821613e-10
+	VDUP R3, V18.D2 // r60 = 1.6059043836821613e-10
 	// r195 = FMA r194 r192 r60
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V15.D2 // r62 = 2.08767569878681e-09
 	// r196 = FMA r195 r192 r62
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r64 = 2.505210838544172e-08
+	VDUP R3, V18.D2 // r64 = 2.505210838544172e-08
 	// r197 = FMA r196 r192 r64
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V15.D2 // r66 = 2.755731922398589e-07
 	// r198 = FMA r197 r192 r66
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r36 = 2.7557319223985893e-06
+	VDUP R3, V18.D2 // r36 = 2.7557319223985893e-06
 	// r199 = FMA r198 r192 r36
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V15.D2 // r37 = 2.48015873015873e-05
 	// r200 = FMA r199 r192 r37
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V17.D2 // r39 = 0.0001984126984126984
+	VDUP R3, V18.D2 // r39 = 0.0001984126984126984
 	// r201 = FMA r200 r192 r39
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V15.D2 // r41 = 0.001388888888888889
 	// r202 = FMA r201 r192 r41
-	VFMLA V14.D2, V17.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V17.D2 // r43 = 0.008333333333333333
+	VDUP R3, V18.D2 // r43 = 0.008333333333333333
 	// r203 = FMA r202 r192 r43
-	VFMLA V14.D2, V15.D2, V17.D2
+	VFMLA V14.D2, V15.D2, V18.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V15.D2 // r45 = 0.041666666666666664
 	// r204 = FMA r203 r192 r45
-	VFMLA V14.D2, V17.D2, V15.D2
-	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V17.D2 // r47 = 0.16666666666666666
+	VFMLA V14.D2, V18.D2, V15.D2
 	// r205 = FMA r204 r192 r47
-	VFMLA V14.D2, V15.D2, V17.D2
+	VMOV V31.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
 	// r206 = FMA r205 r192 r49
-	VMOV V31.B16, V15.B16
-	VFMLA V14.D2, V17.D2, V15.D2
-	// r207 = FMA r206 r192 r51
-	VMOV V30.B16, V17.B16
-	VFMLA V14.D2, V15.D2, V17.D2
-	// r208 = FMA r192 r207 r51
 	VMOV V30.B16, V15.B16
-	VFMLA V17.D2, V14.D2, V15.D2
+	VFMLA V14.D2, V18.D2, V15.D2
+	// r207 = FMA r206 r192 r51
+	VMOV V29.B16, V18.B16
+	VFMLA V14.D2, V15.D2, V18.D2
+	// r208 = FMA r192 r207 r51
+	VMOV V29.B16, V15.B16
+	VFMLA V18.D2, V14.D2, V15.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r83 = 6.755399441055744e+15
 	// r209 = Add r190 r83
 	WORD $0x4e6ed60e // fadd v14.2d, v16.2d, v14.2d
 	// r210:kBits = Bits r209
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r113 = 5.054e-321
+	VDUP R3, V18.D2 // r113 = 5.054e-321
 	// r211 = IAdd r210:kBits r113
-	VADD V17.D2, V14.D2, V14.D2
+	VADD V18.D2, V14.D2, V14.D2
 	// r212 = Shl 52 r211
 	VSHL $52, V14.D2, V14.D2
 	// r213:pow2 = FromBits r212
 	// r214 = Mul r208 r213:pow2
 	WORD $0x6e6eddee // fmul v14.2d, v15.2d, v14.2d
 	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V17.D2 // r215 = 3.279889237069838e-30
+	VDUP R3, V18.D2 // r215 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V18.D2 // r216 = -9.183689863795546e-29
+	VDUP R3, V19.D2 // r216 = -9.183689863795546e-29
 	// r217 = FMA r215 r27:z r216
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V17.D2 // r218 = 2.4795962632247976e-27
+	VDUP R3, V18.D2 // r218 = 2.4795962632247976e-27
 	// r219 = FMA r217 r27:z r218
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V18.D2 // r220 = -6.446950284384474e-26
+	VDUP R3, V19.D2 // r220 = -6.446950284384474e-26
 	// r221 = FMA r219 r27:z r220
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V17.D2 // r222 = 1.6117375710961184e-24
+	VDUP R3, V18.D2 // r222 = 1.6117375710961184e-24
 	// r223 = FMA r221 r27:z r222
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V18.D2 // r224 = -3.868170170630684e-23
+	VDUP R3, V19.D2 // r224 = -3.868170170630684e-23
 	// r225 = FMA r223 r27:z r224
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V17.D2 // r226 = 8.896791392450574e-22
+	VDUP R3, V18.D2 // r226 = 8.896791392450574e-22
 	// r227 = FMA r225 r27:z r226
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V18.D2 // r228 = -1.9572941063391263e-20
+	VDUP R3, V19.D2 // r228 = -1.9572941063391263e-20
 	// r229 = FMA r227 r27:z r228
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V17.D2 // r230 = 4.110317623312165e-19
+	VDUP R3, V18.D2 // r230 = 4.110317623312165e-19
 	// r231 = FMA r229 r27:z r230
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V18.D2 // r232 = -8.22063524662433e-18
+	VDUP R3, V19.D2 // r232 = -8.22063524662433e-18
 	// r233 = FMA r231 r27:z r232
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V17.D2 // r234 = 1.5619206968586225e-16
+	VDUP R3, V18.D2 // r234 = 1.5619206968586225e-16
 	// r235 = FMA r233 r27:z r234
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V18.D2 // r236 = -2.8114572543455206e-15
+	VDUP R3, V19.D2 // r236 = -2.8114572543455206e-15
 	// r237 = FMA r235 r27:z r236
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r55 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r55 = 4.779477332387385e-14
 	// r238 = FMA r237 r27:z r55
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r239 = -7.647163731819816e-13
+	VDUP R3, V19.D2 // r239 = -7.647163731819816e-13
 	// r240 = FMA r238 r27:z r239
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r58 = 1.1470745597729725e-11
+	VDUP R3, V18.D2 // r58 = 1.1470745597729725e-11
 	// r241 = FMA r240 r27:z r58
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V18.D2 // r242 = -1.6059043836821613e-10
+	VDUP R3, V19.D2 // r242 = -1.6059043836821613e-10
 	// r243 = FMA r241 r27:z r242
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r62 = 2.08767569878681e-09
+	VDUP R3, V18.D2 // r62 = 2.08767569878681e-09
 	// r244 = FMA r243 r27:z r62
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V18.D2 // r245 = -2.505210838544172e-08
+	VDUP R3, V19.D2 // r245 = -2.505210838544172e-08
 	// r246 = FMA r244 r27:z r245
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r66 = 2.755731922398589e-07
+	VDUP R3, V18.D2 // r66 = 2.755731922398589e-07
 	// r247 = FMA r246 r27:z r66
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V18.D2 // r248 = -2.7557319223985893e-06
+	VDUP R3, V19.D2 // r248 = -2.7557319223985893e-06
 	// r249 = FMA r247 r27:z r248
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r37 = 2.48015873015873e-05
+	VDUP R3, V18.D2 // r37 = 2.48015873015873e-05
 	// r250 = FMA r249 r27:z r37
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r251 = -0.0001984126984126984
+	VDUP R3, V19.D2 // r251 = -0.0001984126984126984
 	// r252 = FMA r250 r27:z r251
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V17.D2 // r41 = 0.001388888888888889
+	VDUP R3, V18.D2 // r41 = 0.001388888888888889
 	// r253 = FMA r252 r27:z r41
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V18.D2 // r254 = -0.008333333333333333
+	VDUP R3, V19.D2 // r254 = -0.008333333333333333
 	// r255 = FMA r253 r27:z r254
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V17.D2 // r45 = 0.041666666666666664
+	VDUP R3, V18.D2 // r45 = 0.041666666666666664
 	// r256 = FMA r255 r27:z r45
-	VFMLA V10.D2, V18.D2, V17.D2
+	VFMLA V10.D2, V19.D2, V18.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V18.D2 // r257 = -0.16666666666666666
+	VDUP R3, V19.D2 // r257 = -0.16666666666666666
 	// r258 = FMA r256 r27:z r257
-	VFMLA V10.D2, V17.D2, V18.D2
+	VFMLA V10.D2, V18.D2, V19.D2
 	// r259 = FMA r258 r27:z r49
-	VMOV V31.B16, V17.B16
-	VFMLA V10.D2, V18.D2, V17.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V10.D2, V19.D2, V18.D2
 	// r260 = Mul r214 r259
-	WORD $0x6e71ddce // fmul v14.2d, v14.2d, v17.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r106 = 60
-	// r261 = CmpGT r190 r106
-	WORD $0x6ef1e611 // fcmgt v17.2d, v16.2d, v17.2d
+	WORD $0x6e72ddce // fmul v14.2d, v14.2d, v18.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r106 = 60
+	// r261 = CmpGT r190 r106
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V19.D2 // r106 = 60
 	// r262 = Select r261 r106 r190
-	VBSL V16.B16, V18.B16, V17.B16
+	VBSL V16.B16, V19.B16, V18.B16
 	// r263 = Sub r186 r51
-	WORD $0x4efed5b2 // fsub v18.2d, v13.2d, v30.2d
+	WORD $0x4efdd5b3 // fsub v19.2d, v13.2d, v29.2d
 	// r264 = Mul r262 r109
-	WORD $0x6e7dde31 // fmul v17.2d, v17.2d, v29.2d
+	WORD $0x6e7bde52 // fmul v18.2d, v18.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V20.D2 // r83 = 6.755399441055744e+15
 	// r265 = Add r264 r83
-	WORD $0x4e74d631 // fadd v17.2d, v17.2d, v20.2d
+	WORD $0x4e74d652 // fadd v18.2d, v18.2d, v20.2d
 	// r266:kBits = Bits r265
 	MOVD $0x3ff, R3
 	VDUP R3, V20.D2 // r113 = 5.054e-321
 	// r267 = IAdd r266:kBits r113
-	VADD V20.D2, V17.D2, V17.D2
+	VADD V20.D2, V18.D2, V18.D2
 	// r268 = Shl 52 r267
-	VSHL $52, V17.D2, V17.D2
+	VSHL $52, V18.D2, V18.D2
 	// r269:pow2 = FromBits r268
 	// r270 = FMA r208 r263 r269:pow2
-	VFMLA V18.D2, V15.D2, V17.D2
+	VFMLA V19.D2, V15.D2, V18.D2
 	// r271 = Div r270 r186
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	// r272 = Div r271 r186
-	WORD $0x6e6dfe31 // fdiv v17.2d, v17.2d, v13.2d
+	WORD $0x6e6dfe52 // fdiv v18.2d, v18.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r83 = 6.755399441055744e+15
 	// r273 = FMA r190 r49 r83
-	VFMLA V31.D2, V16.D2, V13.D2
+	VFMLA V30.D2, V16.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r83 = 6.755399441055744e+15
 	// r274 = Sub r273 r83
@@ -55441,14 +52005,14 @@ oneskip174:
 	WORD $0x4e6fd5af // fadd v15.2d, v13.2d, v15.2d
 	// r276:kBits = Bits r275
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r113 = 5.054e-321
+	VDUP R3, V19.D2 // r113 = 5.054e-321
 	// r277 = IAdd r276:kBits r113
-	VADD V18.D2, V15.D2, V15.D2
+	VADD V19.D2, V15.D2, V15.D2
 	// r278 = Shl 52 r277
 	VSHL $52, V15.D2, V15.D2
 	// r279:pow2 = FromBits r278
 	// r280 = Mul r272 r279:pow2
-	WORD $0x6e6fde31 // fmul v17.2d, v17.2d, v15.2d
+	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
 	// r281 = Sub r190 r274
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0x4338000000000000, R3
@@ -55464,23 +52028,23 @@ oneskip174:
 	VSHL $52, V16.D2, V16.D2
 	// r286:pow2 = FromBits r285
 	// r287 = Mul r280 r286:pow2
-	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
 	// r288 = Div r51 r27:z
-	WORD $0x6e6affcd // fdiv v13.2d, v30.2d, v10.2d
+	WORD $0x6e6affad // fdiv v13.2d, v29.2d, v10.2d
 	// r289 = Div r288 r27:z
 	WORD $0x6e6afdad // fdiv v13.2d, v13.2d, v10.2d
 	// r290 = CmpGT r27:z r51
-	WORD $0x6efee54f // fcmgt v15.2d, v10.2d, v30.2d
+	WORD $0x6efde54f // fcmgt v15.2d, v10.2d, v29.2d
 	// r291 = Select r290 r287 r184
-	VBSL V11.B16, V17.B16, V15.B16
+	VBSL V11.B16, V18.B16, V15.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V11.D2 // r292 = -3
 	// r293 = CmpGE r27:z r292
 	WORD $0x6e6be54b // fcmge v11.2d, v10.2d, v11.2d
 	// r294 = Select r293 r260 r287
-	VBSL V17.B16, V14.B16, V11.B16
+	VBSL V18.B16, V14.B16, V11.B16
 	// r296 = CmpLT r27:z r295
-	WORD $0x6eeae66e // fcmgt v14.2d, v19.2d, v10.2d
+	WORD $0x6eeae62e // fcmgt v14.2d, v17.2d, v10.2d
 	// r297 = Select r296 r294 r291
 	VBSL V15.B16, V11.B16, V14.B16
 	MOVD $0xc086200000000000, R3
@@ -55492,158 +52056,165 @@ oneskip174:
 	// r157:dphi = Select r54:large r299 r157:dphi
 	VBIT V8.B16, V11.B16, V9.B16
 	MOVD 528(R0), R3
-	VLD1R (R3), [V18.D2]
+	VLD1R (R3), [V16.D2]
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V18.D2
+	MOVD $0x3fc0000000000000, R3
+	VDUP R3, V19.D2
+	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V20.D2
-onerare175:
+onerare135:
 	// r301 = Sub r300 r2:Last
-	WORD $0x4ee2d642 // fsub v2.2d, v18.2d, v2.2d
+	WORD $0x4ee2d602 // fsub v2.2d, v16.2d, v2.2d
 	// r302:tauRef = Param TauRef
-	MOVD rowTauRef-8(SP), R4
+	MOVD rowTauRef-32(SP), R4
 	FMOVD.P 8(R4), F8
-	MOVD R4, rowTauRef-8(SP)
+	MOVD R4, rowTauRef-32(SP)
 	// r303:refr = CmpLT r301 r302:tauRef
 	WORD $0x6ee2e502 // fcmgt v2.2d, v8.2d, v2.2d
-	// r304:invD = Param InvD
-	MOVD rowInvD-16(SP), R4
+	// r304:alpha = Param Alpha
+	FMOVD.P 8(R25), F8
+	// r305 = Sub r0:V r5:vTh
+	WORD $0x4ee5d40b // fsub v11.2d, v0.2d, v5.2d
+	// r306 = Abs r305
+	WORD $0x4ee0f96b // fabs v11.2d, v11.2d
+	// r307:negInvD = Param NegInvD
+	FMOVD.P 8(R24), F13
+	// r308:width = Param Width
+	FMOVD.P 8(R26), F14
+	// r309 = FMA r306 r307:negInvD r308:width
+	VFMLA V13.D2, V11.D2, V14.D2
+	// r310 = Mul r304:alpha r309
+	WORD $0x6e6edd08 // fmul v8.2d, v8.2d, v14.2d
+	// r311 = CmpLT r310 r295
+	WORD $0x6ee8e62b // fcmgt v11.2d, v17.2d, v8.2d
+	// r312 = Select r311 r295 r310
+	VBSL V8.B16, V17.B16, V11.B16
+	// r313:invD = Param InvD
+	MOVD rowInvD-40(SP), R4
 	FMOVD.P 8(R4), F8
-	MOVD R4, rowInvD-16(SP)
-	// r305:negInvD = Param NegInvD
-	MOVD rowNegInvD-24(SP), R4
-	FMOVD.P 8(R4), F11
-	MOVD R4, rowNegInvD-24(SP)
-	// r306:alpha = Param Alpha
-	MOVD rowAlpha-32(SP), R4
-	FMOVD.P 8(R4), F13
-	MOVD R4, rowAlpha-32(SP)
-	// r307:width = Param Width
-	MOVD rowWidth-40(SP), R4
-	FMOVD.P 8(R4), F14
-	MOVD R4, rowWidth-40(SP)
+	MOVD R4, rowInvD-40(SP)
+	// r314 = Mul r312 r313:invD
+	WORD $0x6e68dd6b // fmul v11.2d, v11.2d, v8.2d
 	// If GSpike
-	CBZ R13, oneskip176
-	// r308 = Select r303:refr r10:vr r137:vc
+	CBZ R13, oneskip136
+	// r315 = Select r303:refr r10:vr r137:vc
 	VBIT V2.B16, V7.B16, V1.B16
-	// r309 = Load GSpike
-	FMOVD.P 8(R13), F15
-	// r310 = Sub r308 r5:vTh
+	// r316 = Load GSpike
+	FMOVD.P 8(R13), F13
+	// r317:alpha = Param Alpha
+	FMOVD -8(R25), F14
+	// r318 = Sub r315 r5:vTh
 	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
-	// r311 = Abs r310
+	// r319 = Abs r318
 	WORD $0x4ee0f821 // fabs v1.2d, v1.2d
-	// r312 = FMA r311 r305:negInvD r307:width
-	VMOV V14.B16, V16.B16
-	VFMLA V11.D2, V1.D2, V16.D2
-	// r313 = Mul r306:alpha r312
-	WORD $0x6e70ddb0 // fmul v16.2d, v13.2d, v16.2d
-	// r314 = CmpLT r313 r295
-	WORD $0x6ef0e661 // fcmgt v1.2d, v19.2d, v16.2d
-	// r315 = Select r314 r295 r313
-	VBSL V16.B16, V19.B16, V1.B16
-	// r316 = Mul r309 r315
-	WORD $0x6e61ddef // fmul v15.2d, v15.2d, v1.2d
-	// r3:gV = FMA r316 r304:invD r3:gV
-	VFMLA V8.D2, V15.D2, V3.D2
-oneskip176:
-	// r318:dtRTau = Param DtRTau
-	FMOVD -8(R24), F1
-	// r319:ka = Param Ka
-	FMOVD.P 8(R26), F15
-	// r320:hVc = FMA r4:gW r319:ka r3:gV
-	VMOV V3.B16, V16.B16
-	VFMLA V15.D2, V4.D2, V16.D2
-	// r321 = Mul r52:ex r318:dtRTau
-	WORD $0x6e61dccf // fmul v15.2d, v6.2d, v1.2d
-	// r322 = Mul r320:hVc r321
-	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
-	// r323:gI = Select r303:refr r295 r322
-	VBIT V2.B16, V19.B16, V15.B16
-	// r324:keep = Param Keep
-	FMOVD.P 8(R25), F17
-	// r325 = Select r303:refr r51 r324:keep
-	VBIT V2.B16, V30.B16, V17.B16
-	// r326 = Mul r4:gW r325
-	WORD $0x6e71dc84 // fmul v4.2d, v4.2d, v17.2d
-	// r4:gW = Sub r326 r323:gI
-	WORD $0x4eefd484 // fsub v4.2d, v4.2d, v15.2d
-	// r328:q = Mul r157:dphi r25:F
+	// r320:negInvD = Param NegInvD
+	FMOVD -8(R24), F5
+	// r321:width = Param Width
+	FMOVD -8(R26), F15
+	// r322 = FMA r319 r320:negInvD r321:width
+	VFMLA V5.D2, V1.D2, V15.D2
+	// r323 = Mul r317:alpha r322
+	WORD $0x6e6fddce // fmul v14.2d, v14.2d, v15.2d
+	// r324 = CmpLT r323 r295
+	WORD $0x6eeee621 // fcmgt v1.2d, v17.2d, v14.2d
+	// r325 = Select r324 r295 r323
+	VBSL V14.B16, V17.B16, V1.B16
+	// r326 = Mul r316 r325
+	WORD $0x6e61ddad // fmul v13.2d, v13.2d, v1.2d
+	// r3:gV = FMA r326 r313:invD r3:gV
+	VFMLA V8.D2, V13.D2, V3.D2
+oneskip136:
+	// r328:dtRTau = Param DtRTau
+	FMOVD -8(R23), F1
+	// r329:ka = Param Ka
+	MOVD rowKa-24(SP), R4
+	FMOVD.P 8(R4), F5
+	MOVD R4, rowKa-24(SP)
+	// r330:hVc = FMA r4:gW r329:ka r3:gV
+	VMOV V3.B16, V8.B16
+	VFMLA V5.D2, V4.D2, V8.D2
+	// r331 = Mul r52:ex r328:dtRTau
+	WORD $0x6e61dcc5 // fmul v5.2d, v6.2d, v1.2d
+	// r332 = Mul r330:hVc r331
+	WORD $0x6e65dd05 // fmul v5.2d, v8.2d, v5.2d
+	// r333:gI = Select r303:refr r295 r332
+	VBIT V2.B16, V17.B16, V5.B16
+	// r334:keep = Param Keep
+	MOVD rowKeep-16(SP), R4
+	FMOVD.P 8(R4), F13
+	MOVD R4, rowKeep-16(SP)
+	// r335 = Select r303:refr r51 r334:keep
+	VBIT V2.B16, V29.B16, V13.B16
+	// r336 = Mul r4:gW r335
+	WORD $0x6e6ddc84 // fmul v4.2d, v4.2d, v13.2d
+	// r4:gW = Sub r336 r333:gI
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r338:q = Mul r157:dphi r25:F
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r329:dtCTau2 = Param DtCTau2
+	// r339:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-48(SP), R4
 	FMOVD.P 8(R4), F12
 	MOVD R4, rowDtCTau2-48(SP)
-	// r330 = FMA r328:q r329:dtCTau2 r51
-	VMOV V30.B16, V17.B16
-	VFMLA V12.D2, V9.D2, V17.D2
-	// r331 = FMA r52:ex r27:z r330
-	VFMLA V10.D2, V6.D2, V17.D2
-	// r332 = Mul r320:hVc r331
-	WORD $0x6e71de11 // fmul v17.2d, v16.2d, v17.2d
-	// r333:hv = Select r303:refr r3:gV r332
-	VBIF V2.B16, V17.B16, V3.B16
-	// r334 = Imm 0x0
+	// r340 = FMA r338:q r339:dtCTau2 r51
+	VMOV V29.B16, V13.B16
+	VFMLA V12.D2, V9.D2, V13.D2
+	// r341 = FMA r52:ex r27:z r340
+	VFMLA V10.D2, V6.D2, V13.D2
+	// r342 = Mul r330:hVc r341
+	WORD $0x6e6ddd0d // fmul v13.2d, v8.2d, v13.2d
+	// r343:hv = Select r303:refr r3:gV r342
+	VBIF V2.B16, V13.B16, V3.B16
+	// r344 = Imm 0x0
 	VEOR V10.B16, V10.B16, V10.B16
 	// If GG
-	CBZ R15, oneskip177
-	// r335 = Mul r320:hVc r318:dtRTau
-	WORD $0x6e61de01 // fmul v1.2d, v16.2d, v1.2d
-	// r336 = Mul r335 r109
-	WORD $0x6e7ddc21 // fmul v1.2d, v1.2d, v29.2d
-	// r337 = FMA r52:ex r10:vr r328:q
+	CBZ R15, oneskip137
+	// r345 = Mul r330:hVc r328:dtRTau
+	WORD $0x6e61dd01 // fmul v1.2d, v8.2d, v1.2d
+	// r346 = Mul r345 r109
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// r347 = FMA r52:ex r10:vr r338:q
 	VFMLA V7.D2, V6.D2, V9.D2
-	// r338 = Mul r336 r337
+	// r348 = Mul r346 r347
 	WORD $0x6e69dc21 // fmul v1.2d, v1.2d, v9.2d
-	// r334 = Select r303:refr r295 r338
+	// r344 = Select r303:refr r295 r348
 	VMOV V2.B16, V10.B16
-	VBSL V1.B16, V19.B16, V10.B16
-oneskip177:
-	// r340 = Sub r0:V r5:vTh
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r341 = Abs r340
-	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r342 = FMA r341 r305:negInvD r307:width
-	VFMLA V11.D2, V5.D2, V14.D2
-	// r343 = Mul r306:alpha r342
-	WORD $0x6e6eddad // fmul v13.2d, v13.2d, v14.2d
-	// r344 = CmpLT r343 r295
-	WORD $0x6eede661 // fcmgt v1.2d, v19.2d, v13.2d
-	// r345 = Select r344 r295 r343
-	VBSL V13.B16, V19.B16, V1.B16
-	// r346 = Mul r345 r304:invD
-	WORD $0x6e68dc21 // fmul v1.2d, v1.2d, v8.2d
-	// r347:b = Param B
-	FMOVD -8(R20), F5
-	// r348 = Mul r4:gW r347:b
-	WORD $0x6e65dc85 // fmul v5.2d, v4.2d, v5.2d
-	// r349 = Mul r348 r346
-	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
-	// r350:vReset = Param VReset
+	VBSL V1.B16, V17.B16, V10.B16
+oneskip137:
+	// r350:b = Param B
+	FMOVD -8(R20), F1
+	// r351 = Mul r4:gW r350:b
+	WORD $0x6e61dc81 // fmul v1.2d, v4.2d, v1.2d
+	// r352 = Mul r351 r314
+	WORD $0x6e6bdc21 // fmul v1.2d, v1.2d, v11.2d
+	// r353:vReset = Param VReset
 	FMOVD -8(R19), F6
-	// r351 = Sub r350:vReset r0:V
+	// r354 = Sub r353:vReset r0:V
 	WORD $0x4ee0d4c6 // fsub v6.2d, v6.2d, v0.2d
-	// r352 = FMA r351 r346 r51
-	VMOV V30.B16, V0.B16
-	VFMLA V1.D2, V6.D2, V0.D2
-	// r3:gV = FMA r333:hv r352 r349
-	VFMLA V0.D2, V3.D2, V5.D2
+	// r355 = FMA r354 r314 r51
+	VMOV V29.B16, V0.B16
+	VFMLA V11.D2, V6.D2, V0.D2
+	// r3:gV = FMA r343:hv r355 r352
+	VFMLA V0.D2, V3.D2, V1.D2
 	// If GI
-	CBZ R14, oneskip178
-	// Store GI r323:gI
-	FMOVD.P F15, 8(R14)
-oneskip178:
+	CBZ R14, oneskip138
+	// Store GI r333:gI
+	FMOVD.P F5, 8(R14)
+oneskip138:
 	// If GG
-	CBZ R15, oneskip179
-	// Store GG r334
+	CBZ R15, oneskip139
+	// Store GG r344
 	FMOVD.P F10, 8(R15)
-oneskip179:
+oneskip139:
 	// If GDelta
-	CBZ R16, oneskip180
-	// r354 = Select r303:refr r295 r320:hVc
-	VBSL V16.B16, V19.B16, V2.B16
-	// Store GDelta r354
+	CBZ R16, oneskip140
+	// r357 = Select r303:refr r295 r330:hVc
+	VBSL V8.B16, V17.B16, V2.B16
+	// Store GDelta r357
 	FMOVD.P F2, 8(R16)
-oneskip180:
+oneskip140:
 	// Store GV r3:gV
-	FMOVD F5, -8(R11)
+	FMOVD F1, -8(R11)
 	// Store GW r4:gW
 	FMOVD F4, -8(R12)
 	SUBS $1, R1
@@ -55684,18 +52255,18 @@ many:
 	MADD R3, R2, R20, R20 // row Keep
 	MOVD $9, R21
 	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD $11, R23
-	MADD R3, R2, R23, R23 // row InvD
-	MOVD $12, R24
-	MADD R3, R2, R24, R24 // row NegInvD
-	MOVD $13, R4
-	MADD R3, R2, R4, R4 // row Alpha
-	MOVD R4, rowAlpha-8(SP)
-	MOVD $14, R4
-	MADD R3, R2, R4, R4 // row Width
-	MOVD R4, rowWidth-16(SP)
+	MOVD $10, R4
+	MADD R3, R2, R4, R4 // row TauRef
+	MOVD R4, rowTauRef-8(SP)
+	MOVD $11, R4
+	MADD R3, R2, R4, R4 // row InvD
+	MOVD R4, rowInvD-16(SP)
+	MOVD $12, R22
+	MADD R3, R2, R22, R22 // row NegInvD
+	MOVD $13, R23
+	MADD R3, R2, R23, R23 // row Alpha
+	MOVD $14, R24
+	MADD R3, R2, R24, R24 // row Width
 	MOVD $15, R4
 	MADD R3, R2, R4, R4 // row DtCTau2
 	MOVD R4, rowDtCTau2-24(SP)
@@ -55704,25 +52275,29 @@ many:
 	VDUP R3, V31.D2 // r49 = 0.5
 	MOVD $0x3ff0000000000000, R3
 	VDUP R3, V30.D2 // r51 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V29.D2 // r53 = 0.0625
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V28.D2 // r109 = -1
 	MOVD $0x3e90cfeb60f94b0e, R3
-	VDUP R3, V29.D2 // r140 = 2.505210838544172e-07
+	VDUP R3, V27.D2 // r140 = 2.505210838544172e-07
 	MOVD $0x3ec4ce19ae67b348, R3
-	VDUP R3, V28.D2 // r141 = 2.48015873015873e-06
+	VDUP R3, V26.D2 // r141 = 2.48015873015873e-06
 	MOVD $0x3ef71de3a556c734, R3
-	VDUP R3, V27.D2 // r143 = 2.2045855379188714e-05
+	VDUP R3, V25.D2 // r143 = 2.2045855379188714e-05
 	MOVD $0x3f26c16c16c16c17, R3
-	VDUP R3, V26.D2 // r145 = 0.00017361111111111112
+	VDUP R3, V24.D2 // r145 = 0.00017361111111111112
 	MOVD $0x3f53813813813814, R3
-	VDUP R3, V25.D2 // r147 = 0.0011904761904761906
+	VDUP R3, V23.D2 // r147 = 0.0011904761904761906
 	MOVD $0x3f7c71c71c71c71c, R3
-	VDUP R3, V24.D2 // r149 = 0.006944444444444444
+	VDUP R3, V22.D2 // r149 = 0.006944444444444444
 	MOVD $0x3fa1111111111111, R3
-	VDUP R3, V23.D2 // r151 = 0.03333333333333333
+	VDUP R3, V21.D2 // r151 = 0.03333333333333333
 	MOVD $0x3fc0000000000000, R3
-	VDUP R3, V22.D2 // r153 = 0.125
+	VDUP R3, V20.D2 // r153 = 0.125
 	MOVD $0x3fd5555555555555, R3
-	VDUP R3, V21.D2 // r155 = 0.3333333333333333
-	VEOR V20.B16, V20.B16, V20.B16 // r295 = 0
+	VDUP R3, V19.D2 // r155 = 0.3333333333333333
+	VEOR V18.B16, V18.B16, V18.B16 // r295 = 0
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -55750,34 +52325,34 @@ manyloop1:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil336
+	CBZ R5, manynil264
 	ADD R2<<3, R5, R5
-manynil336:
+manynil264:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil337
+	CBZ R6, manynil265
 	ADD R2<<3, R6, R6
-manynil337:
+manynil265:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil338
+	CBZ R7, manynil266
 	ADD R2<<3, R7, R7
-manynil338:
+manynil266:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil339
+	CBZ R8, manynil267
 	ADD R2<<3, R8, R8
-manynil339:
+manynil267:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil340
+	CBZ R9, manynil268
 	ADD R2<<3, R9, R9
-manynil340:
+manynil268:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil341
+	CBZ R10, manynil269
 	ADD R2<<3, R10, R10
-manynil341:
+manynil269:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil342
+	CBZ R11, manynil270
 	ADD R2<<3, R11, R11
-manynil342:
-manystep325:
+manynil270:
+manystep253:
 	// r5:vTh = Param VTh
 	FMOVQ 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -55799,12 +52374,12 @@ manystep325:
 	// r14:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip326
+	CBZ R5, manyskip254
 	// r14:in = Load I
 	FMOVQ 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<3, R5, R5
-manyskip326:
+manyskip254:
 	// r16:vRest = Param VRest
 	FMOVQ 0(R15), F9
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -55830,7 +52405,7 @@ manyskip326:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e69dd6b // fmul v11.2d, v11.2d, v9.2d
 	// If G
-	CBZ R7, manyskip327
+	CBZ R7, manyskip255
 	// r28:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F6
 	// r29 = Load G
@@ -55847,7 +52422,7 @@ manyskip326:
 	VFMLA V7.D2, V6.D2, V8.D2
 	// r25:F = Sub r25:F r33:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-manyskip327:
+manyskip255:
 	// r35:az = Abs r27:z
 	WORD $0x4ee0f966 // fabs v6.2d, v11.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -55882,14 +52457,12 @@ manyskip327:
 	// r52:ex = FMA r50 r27:z r51
 	VMOV V30.B16, V8.B16
 	VFMLA V11.D2, V9.D2, V8.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V9.D2 // r53 = 0.0625
 	// r54:large = CmpGT r35:az r53
-	WORD $0x6ee9e4c9 // fcmgt v9.2d, v6.2d, v9.2d
+	WORD $0x6efde4c9 // fcmgt v9.2d, v6.2d, v29.2d
 	// Rare r54:large
 	WORD $0x6eb0a92a // umaxv s10, v9.4s
 	FMOVS F10, R3
-	CBZW R3, manyrare328
+	CBZW R3, manyrare256
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -56052,10 +52625,8 @@ manyskip327:
 	VDUP R3, V18.D2 // r106 = 60
 	// r108:kc = Select r107 r106 r86:k
 	VBSL V16.B16, V18.B16, V15.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r109 = -1
 	// r110 = Mul r108:kc r109
-	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
+	WORD $0x6e7cddef // fmul v15.2d, v15.2d, v28.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r83 = 6.755399441055744e+15
 	// r111 = Add r110 r83
@@ -56118,42 +52689,43 @@ manyskip327:
 	VBSL V15.B16, V12.B16, V6.B16
 	// r52:ex = Select r54:large r136:far r52:ex
 	VBIT V9.B16, V6.B16, V8.B16
-manyrare328:
+	VEOR V18.B16, V18.B16, V18.B16
+manyrare256:
 	// r137:vc = FMA r52:ex r25:F r10:vr
 	VMOV V7.B16, V6.B16
 	VFMLA V13.D2, V8.D2, V6.D2
 	// If Delta
-	CBZ R6, manyskip329
+	CBZ R6, manyskip257
 	// r138 = Load Delta
 	FMOVQ 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<3, R6, R6
 	// r137:vc = Add r137:vc r138
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
-manyskip329:
+manyskip257:
 	// r142 = FMA r140 r27:z r141
-	VMOV V28.B16, V10.B16
-	VFMLA V11.D2, V29.D2, V10.D2
-	// r144 = FMA r142 r27:z r143
-	VMOV V27.B16, V12.B16
-	VFMLA V11.D2, V10.D2, V12.D2
-	// r146 = FMA r144 r27:z r145
 	VMOV V26.B16, V10.B16
-	VFMLA V11.D2, V12.D2, V10.D2
-	// r148 = FMA r146 r27:z r147
+	VFMLA V11.D2, V27.D2, V10.D2
+	// r144 = FMA r142 r27:z r143
 	VMOV V25.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
-	// r150 = FMA r148 r27:z r149
+	// r146 = FMA r144 r27:z r145
 	VMOV V24.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
-	// r152 = FMA r150 r27:z r151
+	// r148 = FMA r146 r27:z r147
 	VMOV V23.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
-	// r154 = FMA r152 r27:z r153
+	// r150 = FMA r148 r27:z r149
 	VMOV V22.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
-	// r156 = FMA r154 r27:z r155
+	// r152 = FMA r150 r27:z r151
 	VMOV V21.B16, V12.B16
+	VFMLA V11.D2, V10.D2, V12.D2
+	// r154 = FMA r152 r27:z r153
+	VMOV V20.B16, V10.B16
+	VFMLA V11.D2, V12.D2, V10.D2
+	// r156 = FMA r154 r27:z r155
+	VMOV V19.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r157:dphi = FMA r156 r27:z r49
 	VMOV V31.B16, V10.B16
@@ -56161,7 +52733,7 @@ manyskip329:
 	// Rare r54:large
 	WORD $0x6eb0a92c // umaxv s12, v9.4s
 	FMOVS F12, R3
-	CBZW R3, manyrare330
+	CBZW R3, manyrare258
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V12.D2 // r158 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -56197,31 +52769,31 @@ manyskip329:
 	// r174 = FMA r172 r27:z r173
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r175 = FMA r174 r27:z r140
-	VMOV V29.B16, V14.B16
-	VFMLA V11.D2, V12.D2, V14.D2
-	// r176 = FMA r175 r27:z r141
-	VMOV V28.B16, V12.B16
-	VFMLA V11.D2, V14.D2, V12.D2
-	// r177 = FMA r176 r27:z r143
 	VMOV V27.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
-	// r178 = FMA r177 r27:z r145
+	// r176 = FMA r175 r27:z r141
 	VMOV V26.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
-	// r179 = FMA r178 r27:z r147
+	// r177 = FMA r176 r27:z r143
 	VMOV V25.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
-	// r180 = FMA r179 r27:z r149
+	// r178 = FMA r177 r27:z r145
 	VMOV V24.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
-	// r181 = FMA r180 r27:z r151
+	// r179 = FMA r178 r27:z r147
 	VMOV V23.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
-	// r182 = FMA r181 r27:z r153
+	// r180 = FMA r179 r27:z r149
 	VMOV V22.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
-	// r183 = FMA r182 r27:z r155
+	// r181 = FMA r180 r27:z r151
 	VMOV V21.B16, V14.B16
+	VFMLA V11.D2, V12.D2, V14.D2
+	// r182 = FMA r181 r27:z r153
+	VMOV V20.B16, V12.B16
+	VFMLA V11.D2, V14.D2, V12.D2
+	// r183 = FMA r182 r27:z r155
+	VMOV V19.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r184 = FMA r183 r27:z r49
 	VMOV V31.B16, V12.B16
@@ -56263,219 +52835,217 @@ manyskip329:
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V16.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r56 = 7.647163731819816e-13
+	VDUP R3, V19.D2 // r56 = 7.647163731819816e-13
 	// r193 = FMA r55 r192 r56
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V16.D2 // r58 = 1.1470745597729725e-11
 	// r194 = FMA r193 r192 r58
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V18.D2 // r60 = 1.6059043836821613e-10
+	VDUP R3, V19.D2 // r60 = 1.6059043836821613e-10
 	// r195 = FMA r194 r192 r60
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V16.D2 // r62 = 2.08767569878681e-09
 	// r196 = FMA r195 r192 r62
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V18.D2 // r64 = 2.505210838544172e-08
+	VDUP R3, V19.D2 // r64 = 2.505210838544172e-08
 	// r197 = FMA r196 r192 r64
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V16.D2 // r66 = 2.755731922398589e-07
 	// r198 = FMA r197 r192 r66
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V18.D2 // r36 = 2.7557319223985893e-06
+	VDUP R3, V19.D2 // r36 = 2.7557319223985893e-06
 	// r199 = FMA r198 r192 r36
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V16.D2 // r37 = 2.48015873015873e-05
 	// r200 = FMA r199 r192 r37
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r39 = 0.0001984126984126984
+	VDUP R3, V19.D2 // r39 = 0.0001984126984126984
 	// r201 = FMA r200 r192 r39
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V16.D2 // r41 = 0.001388888888888889
 	// r202 = FMA r201 r192 r41
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V18.D2 // r43 = 0.008333333333333333
+	VDUP R3, V19.D2 // r43 = 0.008333333333333333
 	// r203 = FMA r202 r192 r43
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V16.D2 // r45 = 0.041666666666666664
 	// r204 = FMA r203 r192 r45
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r47 = 0.16666666666666666
+	VDUP R3, V19.D2 // r47 = 0.16666666666666666
 	// r205 = FMA r204 r192 r47
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	// r206 = FMA r205 r192 r49
 	VMOV V31.B16, V16.B16
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	// r207 = FMA r206 r192 r51
-	VMOV V30.B16, V18.B16
-	VFMLA V15.D2, V16.D2, V18.D2
+	VMOV V30.B16, V19.B16
+	VFMLA V15.D2, V16.D2, V19.D2
 	// r208 = FMA r192 r207 r51
 	VMOV V30.B16, V16.B16
-	VFMLA V18.D2, V15.D2, V16.D2
+	VFMLA V19.D2, V15.D2, V16.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r83 = 6.755399441055744e+15
 	// r209 = Add r190 r83
 	WORD $0x4e6fd62f // fadd v15.2d, v17.2d, v15.2d
 	// r210:kBits = Bits r209
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r113 = 5.054e-321
+	VDUP R3, V19.D2 // r113 = 5.054e-321
 	// r211 = IAdd r210:kBits r113
-	VADD V18.D2, V15.D2, V15.D2
+	VADD V19.D2, V15.D2, V15.D2
 	// r212 = Shl 52 r211
 	VSHL $52, V15.D2, V15.D2
 	// r213:pow2 = FromBits r212
 	// r214 = Mul r208 r213:pow2
 	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
 	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V18.D2 // r215 = 3.279889237069838e-30
+	VDUP R3, V19.D2 // r215 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V19.D2 // r216 = -9.183689863795546e-29
+	VDUP R3, V20.D2 // r216 = -9.183689863795546e-29
 	// r217 = FMA r215 r27:z r216
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V18.D2 // r218 = 2.4795962632247976e-27
+	VDUP R3, V19.D2 // r218 = 2.4795962632247976e-27
 	// r219 = FMA r217 r27:z r218
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V19.D2 // r220 = -6.446950284384474e-26
+	VDUP R3, V20.D2 // r220 = -6.446950284384474e-26
 	// r221 = FMA r219 r27:z r220
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V18.D2 // r222 = 1.6117375710961184e-24
+	VDUP R3, V19.D2 // r222 = 1.6117375710961184e-24
 	// r223 = FMA r221 r27:z r222
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V19.D2 // r224 = -3.868170170630684e-23
+	VDUP R3, V20.D2 // r224 = -3.868170170630684e-23
 	// r225 = FMA r223 r27:z r224
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V18.D2 // r226 = 8.896791392450574e-22
+	VDUP R3, V19.D2 // r226 = 8.896791392450574e-22
 	// r227 = FMA r225 r27:z r226
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V19.D2 // r228 = -1.9572941063391263e-20
+	VDUP R3, V20.D2 // r228 = -1.9572941063391263e-20
 	// r229 = FMA r227 r27:z r228
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V18.D2 // r230 = 4.110317623312165e-19
+	VDUP R3, V19.D2 // r230 = 4.110317623312165e-19
 	// r231 = FMA r229 r27:z r230
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V19.D2 // r232 = -8.22063524662433e-18
+	VDUP R3, V20.D2 // r232 = -8.22063524662433e-18
 	// r233 = FMA r231 r27:z r232
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V18.D2 // r234 = 1.5619206968586225e-16
+	VDUP R3, V19.D2 // r234 = 1.5619206968586225e-16
 	// r235 = FMA r233 r27:z r234
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V19.D2 // r236 = -2.8114572543455206e-15
+	VDUP R3, V20.D2 // r236 = -2.8114572543455206e-15
 	// r237 = FMA r235 r27:z r236
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r55 = 4.779477332387385e-14
+	VDUP R3, V19.D2 // r55 = 4.779477332387385e-14
 	// r238 = FMA r237 r27:z r55
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r239 = -7.647163731819816e-13
+	VDUP R3, V20.D2 // r239 = -7.647163731819816e-13
 	// r240 = FMA r238 r27:z r239
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r58 = 1.1470745597729725e-11
+	VDUP R3, V19.D2 // r58 = 1.1470745597729725e-11
 	// r241 = FMA r240 r27:z r58
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V19.D2 // r242 = -1.6059043836821613e-10
+	VDUP R3, V20.D2 // r242 = -1.6059043836821613e-10
 	// r243 = FMA r241 r27:z r242
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r62 = 2.08767569878681e-09
+	VDUP R3, V19.D2 // r62 = 2.08767569878681e-09
 	// r244 = FMA r243 r27:z r62
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r245 = -2.505210838544172e-08
+	VDUP R3, V20.D2 // r245 = -2.505210838544172e-08
 	// r246 = FMA r244 r27:z r245
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r66 = 2.755731922398589e-07
+	VDUP R3, V19.D2 // r66 = 2.755731922398589e-07
 	// r247 = FMA r246 r27:z r66
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V19.D2 // r248 = -2.7557319223985893e-06
+	VDUP R3, V20.D2 // r248 = -2.7557319223985893e-06
 	// r249 = FMA r247 r27:z r248
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r37 = 2.48015873015873e-05
+	VDUP R3, V19.D2 // r37 = 2.48015873015873e-05
 	// r250 = FMA r249 r27:z r37
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V19.D2 // r251 = -0.0001984126984126984
+	VDUP R3, V20.D2 // r251 = -0.0001984126984126984
 	// r252 = FMA r250 r27:z r251
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V18.D2 // r41 = 0.001388888888888889
+	VDUP R3, V19.D2 // r41 = 0.001388888888888889
 	// r253 = FMA r252 r27:z r41
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V19.D2 // r254 = -0.008333333333333333
+	VDUP R3, V20.D2 // r254 = -0.008333333333333333
 	// r255 = FMA r253 r27:z r254
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V18.D2 // r45 = 0.041666666666666664
+	VDUP R3, V19.D2 // r45 = 0.041666666666666664
 	// r256 = FMA r255 r27:z r45
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V19.D2 // r257 = -0.16666666666666666
+	VDUP R3, V20.D2 // r257 = -0.16666666666666666
 	// r258 = FMA r256 r27:z r257
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	// r259 = FMA r258 r27:z r49
-	VMOV V31.B16, V18.B16
-	VFMLA V11.D2, V19.D2, V18.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V11.D2, V20.D2, V19.D2
 	// r260 = Mul r214 r259
-	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r106 = 60
-	// r261 = CmpGT r190 r106
-	WORD $0x6ef2e632 // fcmgt v18.2d, v17.2d, v18.2d
+	WORD $0x6e73ddef // fmul v15.2d, v15.2d, v19.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V19.D2 // r106 = 60
+	// r261 = CmpGT r190 r106
+	WORD $0x6ef3e633 // fcmgt v19.2d, v17.2d, v19.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V20.D2 // r106 = 60
 	// r262 = Select r261 r106 r190
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V19.B16
 	// r263 = Sub r186 r51
-	WORD $0x4efed5d3 // fsub v19.2d, v14.2d, v30.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V21.D2 // r109 = -1
+	WORD $0x4efed5d4 // fsub v20.2d, v14.2d, v30.2d
 	// r264 = Mul r262 r109
-	WORD $0x6e75de52 // fmul v18.2d, v18.2d, v21.2d
+	WORD $0x6e7cde73 // fmul v19.2d, v19.2d, v28.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V21.D2 // r83 = 6.755399441055744e+15
 	// r265 = Add r264 r83
-	WORD $0x4e75d652 // fadd v18.2d, v18.2d, v21.2d
+	WORD $0x4e75d673 // fadd v19.2d, v19.2d, v21.2d
 	// r266:kBits = Bits r265
 	MOVD $0x3ff, R3
 	VDUP R3, V21.D2 // r113 = 5.054e-321
 	// r267 = IAdd r266:kBits r113
-	VADD V21.D2, V18.D2, V18.D2
+	VADD V21.D2, V19.D2, V19.D2
 	// r268 = Shl 52 r267
-	VSHL $52, V18.D2, V18.D2
+	VSHL $52, V19.D2, V19.D2
 	// r269:pow2 = FromBits r268
 	// r270 = FMA r208 r263 r269:pow2
-	VFMLA V19.D2, V16.D2, V18.D2
+	VFMLA V20.D2, V16.D2, V19.D2
 	// r271 = Div r270 r186
-	WORD $0x6e6efe52 // fdiv v18.2d, v18.2d, v14.2d
+	WORD $0x6e6efe73 // fdiv v19.2d, v19.2d, v14.2d
 	// r272 = Div r271 r186
-	WORD $0x6e6efe52 // fdiv v18.2d, v18.2d, v14.2d
+	WORD $0x6e6efe73 // fdiv v19.2d, v19.2d, v14.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r83 = 6.755399441055744e+15
 	// r273 = FMA r190 r49 r83
@@ -56490,14 +53060,14 @@ manyskip329:
 	WORD $0x4e70d5d0 // fadd v16.2d, v14.2d, v16.2d
 	// r276:kBits = Bits r275
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r113 = 5.054e-321
+	VDUP R3, V20.D2 // r113 = 5.054e-321
 	// r277 = IAdd r276:kBits r113
-	VADD V19.D2, V16.D2, V16.D2
+	VADD V20.D2, V16.D2, V16.D2
 	// r278 = Shl 52 r277
 	VSHL $52, V16.D2, V16.D2
 	// r279:pow2 = FromBits r278
 	// r280 = Mul r272 r279:pow2
-	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	WORD $0x6e70de73 // fmul v19.2d, v19.2d, v16.2d
 	// r281 = Sub r190 r274
 	WORD $0x4eeed631 // fsub v17.2d, v17.2d, v14.2d
 	MOVD $0x4338000000000000, R3
@@ -56513,7 +53083,7 @@ manyskip329:
 	VSHL $52, V17.D2, V17.D2
 	// r286:pow2 = FromBits r285
 	// r287 = Mul r280 r286:pow2
-	WORD $0x6e71de52 // fmul v18.2d, v18.2d, v17.2d
+	WORD $0x6e71de73 // fmul v19.2d, v19.2d, v17.2d
 	// r288 = Div r51 r27:z
 	WORD $0x6e6bffce // fdiv v14.2d, v30.2d, v11.2d
 	// r289 = Div r288 r27:z
@@ -56521,15 +53091,15 @@ manyskip329:
 	// r290 = CmpGT r27:z r51
 	WORD $0x6efee570 // fcmgt v16.2d, v11.2d, v30.2d
 	// r291 = Select r290 r287 r184
-	VBSL V12.B16, V18.B16, V16.B16
+	VBSL V12.B16, V19.B16, V16.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V12.D2 // r292 = -3
 	// r293 = CmpGE r27:z r292
 	WORD $0x6e6ce56c // fcmge v12.2d, v11.2d, v12.2d
 	// r294 = Select r293 r260 r287
-	VBSL V18.B16, V15.B16, V12.B16
+	VBSL V19.B16, V15.B16, V12.B16
 	// r296 = CmpLT r27:z r295
-	WORD $0x6eebe68f // fcmgt v15.2d, v20.2d, v11.2d
+	WORD $0x6eebe64f // fcmgt v15.2d, v18.2d, v11.2d
 	// r297 = Select r296 r294 r291
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc086200000000000, R3
@@ -56541,161 +53111,168 @@ manyskip329:
 	// r157:dphi = Select r54:large r299 r157:dphi
 	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V19.D2
+	MOVD $0x3fc0000000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V21.D2
-manyrare330:
+manyrare258:
 	// r300 = Time
 	VLD1R.P 8(R26), [V9.D2]
 	// r301 = Sub r300 r2:Last
 	WORD $0x4ee2d529 // fsub v9.2d, v9.2d, v2.2d
 	// r302:tauRef = Param TauRef
-	FMOVQ 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVQ 0(R4), F12
 	// r303:refr = CmpLT r301 r302:tauRef
 	WORD $0x6ee9e589 // fcmgt v9.2d, v12.2d, v9.2d
-	// r304:invD = Param InvD
+	// r304:alpha = Param Alpha
 	FMOVQ 0(R23), F12
-	// r305:negInvD = Param NegInvD
-	FMOVQ 0(R24), F14
-	// r306:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVQ 0(R4), F15
-	// r307:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVQ 0(R4), F16
+	// r305 = Sub r0:V r5:vTh
+	WORD $0x4ee5d40e // fsub v14.2d, v0.2d, v5.2d
+	// r306 = Abs r305
+	WORD $0x4ee0f9ce // fabs v14.2d, v14.2d
+	// r307:negInvD = Param NegInvD
+	FMOVQ 0(R22), F15
+	// r308:width = Param Width
+	FMOVQ 0(R24), F16
+	// r309 = FMA r306 r307:negInvD r308:width
+	VFMLA V15.D2, V14.D2, V16.D2
+	// r310 = Mul r304:alpha r309
+	WORD $0x6e70dd8c // fmul v12.2d, v12.2d, v16.2d
+	// r311 = CmpLT r310 r295
+	WORD $0x6eece64e // fcmgt v14.2d, v18.2d, v12.2d
+	// r312 = Select r311 r295 r310
+	VBSL V12.B16, V18.B16, V14.B16
+	// r313:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVQ 0(R4), F12
+	// r314 = Mul r312 r313:invD
+	WORD $0x6e6cddce // fmul v14.2d, v14.2d, v12.2d
 	// If GSpike
-	CBZ R8, manyskip331
-	// r308 = Select r303:refr r10:vr r137:vc
+	CBZ R8, manyskip259
+	// r315 = Select r303:refr r10:vr r137:vc
 	VBIT V9.B16, V7.B16, V6.B16
-	// r309 = Load GSpike
-	FMOVQ 0(R8), F17
+	// r316 = Load GSpike
+	FMOVQ 0(R8), F15
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<3, R8, R8
-	// r310 = Sub r308 r5:vTh
+	// r317:alpha = Param Alpha
+	FMOVQ 0(R23), F16
+	// r318 = Sub r315 r5:vTh
 	WORD $0x4ee5d4c6 // fsub v6.2d, v6.2d, v5.2d
-	// r311 = Abs r310
+	// r319 = Abs r318
 	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	// r312 = FMA r311 r305:negInvD r307:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.D2, V6.D2, V18.D2
-	// r313 = Mul r306:alpha r312
-	WORD $0x6e72ddf2 // fmul v18.2d, v15.2d, v18.2d
-	// r314 = CmpLT r313 r295
-	WORD $0x6ef2e686 // fcmgt v6.2d, v20.2d, v18.2d
-	// r315 = Select r314 r295 r313
-	VBSL V18.B16, V20.B16, V6.B16
-	// r316 = Mul r309 r315
-	WORD $0x6e66de31 // fmul v17.2d, v17.2d, v6.2d
-	// r3:gV = FMA r316 r304:invD r3:gV
-	VFMLA V12.D2, V17.D2, V3.D2
-manyskip331:
-	// r318:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F6
-	// r319:ka = Param Ka
-	FMOVQ 0(R21), F17
-	// r320:hVc = FMA r4:gW r319:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.D2, V4.D2, V18.D2
-	// r321 = Mul r52:ex r318:dtRTau
-	WORD $0x6e66dd11 // fmul v17.2d, v8.2d, v6.2d
-	// r322 = Mul r320:hVc r321
-	WORD $0x6e71de51 // fmul v17.2d, v18.2d, v17.2d
-	// r323:gI = Select r303:refr r295 r322
-	VBIT V9.B16, V20.B16, V17.B16
-	// r324:keep = Param Keep
-	FMOVQ 0(R20), F19
-	// r325 = Select r303:refr r51 r324:keep
-	VBIT V9.B16, V30.B16, V19.B16
-	// r326 = Mul r4:gW r325
-	WORD $0x6e73dc84 // fmul v4.2d, v4.2d, v19.2d
-	// r4:gW = Sub r326 r323:gI
-	WORD $0x4ef1d484 // fsub v4.2d, v4.2d, v17.2d
-	// r328:q = Mul r157:dphi r25:F
+	// r320:negInvD = Param NegInvD
+	FMOVQ 0(R22), F5
+	// r321:width = Param Width
+	FMOVQ 0(R24), F17
+	// r322 = FMA r319 r320:negInvD r321:width
+	VFMLA V5.D2, V6.D2, V17.D2
+	// r323 = Mul r317:alpha r322
+	WORD $0x6e71de10 // fmul v16.2d, v16.2d, v17.2d
+	// r324 = CmpLT r323 r295
+	WORD $0x6ef0e645 // fcmgt v5.2d, v18.2d, v16.2d
+	// r325 = Select r324 r295 r323
+	VBSL V16.B16, V18.B16, V5.B16
+	// r326 = Mul r316 r325
+	WORD $0x6e65ddef // fmul v15.2d, v15.2d, v5.2d
+	// r3:gV = FMA r326 r313:invD r3:gV
+	VFMLA V12.D2, V15.D2, V3.D2
+manyskip259:
+	// r328:dtRTau = Param DtRTau
+	FMOVQ 0(R19), F5
+	// r329:ka = Param Ka
+	FMOVQ 0(R21), F6
+	// r330:hVc = FMA r4:gW r329:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.D2, V4.D2, V12.D2
+	// r331 = Mul r52:ex r328:dtRTau
+	WORD $0x6e65dd06 // fmul v6.2d, v8.2d, v5.2d
+	// r332 = Mul r330:hVc r331
+	WORD $0x6e66dd86 // fmul v6.2d, v12.2d, v6.2d
+	// r333:gI = Select r303:refr r295 r332
+	VBIT V9.B16, V18.B16, V6.B16
+	// r334:keep = Param Keep
+	FMOVQ 0(R20), F15
+	// r335 = Select r303:refr r51 r334:keep
+	VBIT V9.B16, V30.B16, V15.B16
+	// r336 = Mul r4:gW r335
+	WORD $0x6e6fdc84 // fmul v4.2d, v4.2d, v15.2d
+	// r4:gW = Sub r336 r333:gI
+	WORD $0x4ee6d484 // fsub v4.2d, v4.2d, v6.2d
+	// r338:q = Mul r157:dphi r25:F
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
-	// r329:dtCTau2 = Param DtCTau2
+	// r339:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVQ 0(R4), F13
-	// r330 = FMA r328:q r329:dtCTau2 r51
-	VMOV V30.B16, V19.B16
-	VFMLA V13.D2, V10.D2, V19.D2
-	// r331 = FMA r52:ex r27:z r330
-	VFMLA V11.D2, V8.D2, V19.D2
-	// r332 = Mul r320:hVc r331
-	WORD $0x6e73de53 // fmul v19.2d, v18.2d, v19.2d
-	// r333:hv = Select r303:refr r3:gV r332
-	VBIF V9.B16, V19.B16, V3.B16
-	// r334 = Imm 0x0
+	// r340 = FMA r338:q r339:dtCTau2 r51
+	VMOV V30.B16, V15.B16
+	VFMLA V13.D2, V10.D2, V15.D2
+	// r341 = FMA r52:ex r27:z r340
+	VFMLA V11.D2, V8.D2, V15.D2
+	// r342 = Mul r330:hVc r341
+	WORD $0x6e6fdd8f // fmul v15.2d, v12.2d, v15.2d
+	// r343:hv = Select r303:refr r3:gV r342
+	VBIF V9.B16, V15.B16, V3.B16
+	// r344 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip332
-	// r335 = Mul r320:hVc r318:dtRTau
-	WORD $0x6e66de46 // fmul v6.2d, v18.2d, v6.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r109 = -1
-	// r336 = Mul r335 r109
-	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
-	// r337 = FMA r52:ex r10:vr r328:q
+	CBZ R10, manyskip260
+	// r345 = Mul r330:hVc r328:dtRTau
+	WORD $0x6e65dd85 // fmul v5.2d, v12.2d, v5.2d
+	// r346 = Mul r345 r109
+	WORD $0x6e7cdca5 // fmul v5.2d, v5.2d, v28.2d
+	// r347 = FMA r52:ex r10:vr r338:q
 	VFMLA V7.D2, V8.D2, V10.D2
-	// r338 = Mul r336 r337
-	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
-	// r334 = Select r303:refr r295 r338
+	// r348 = Mul r346 r347
+	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
+	// r344 = Select r303:refr r295 r348
 	VMOV V9.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip332:
-	// r340 = Sub r0:V r5:vTh
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r341 = Abs r340
-	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r342 = FMA r341 r305:negInvD r307:width
-	VFMLA V14.D2, V5.D2, V16.D2
-	// r343 = Mul r306:alpha r342
-	WORD $0x6e70ddef // fmul v15.2d, v15.2d, v16.2d
-	// r344 = CmpLT r343 r295
-	WORD $0x6eefe685 // fcmgt v5.2d, v20.2d, v15.2d
-	// r345 = Select r344 r295 r343
-	VBSL V15.B16, V20.B16, V5.B16
-	// r346 = Mul r345 r304:invD
-	WORD $0x6e6cdca5 // fmul v5.2d, v5.2d, v12.2d
-	// r347:b = Param B
-	FMOVQ 0(R14), F6
-	// r348 = Mul r4:gW r347:b
-	WORD $0x6e66dc86 // fmul v6.2d, v4.2d, v6.2d
-	// r349 = Mul r348 r346
-	WORD $0x6e65dcc6 // fmul v6.2d, v6.2d, v5.2d
-	// r350:vReset = Param VReset
+	VBSL V5.B16, V18.B16, V11.B16
+manyskip260:
+	// r350:b = Param B
+	FMOVQ 0(R14), F5
+	// r351 = Mul r4:gW r350:b
+	WORD $0x6e65dc85 // fmul v5.2d, v4.2d, v5.2d
+	// r352 = Mul r351 r314
+	WORD $0x6e6edca5 // fmul v5.2d, v5.2d, v14.2d
+	// r353:vReset = Param VReset
 	FMOVQ 0(R13), F7
-	// r351 = Sub r350:vReset r0:V
+	// r354 = Sub r353:vReset r0:V
 	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
-	// r352 = FMA r351 r346 r51
+	// r355 = FMA r354 r314 r51
 	VMOV V30.B16, V8.B16
-	VFMLA V5.D2, V7.D2, V8.D2
-	// r3:gV = FMA r333:hv r352 r349
-	VMOV V6.B16, V5.B16
-	VFMLA V8.D2, V3.D2, V5.D2
-	VMOV V5.B16, V3.B16
+	VFMLA V14.D2, V7.D2, V8.D2
+	// r3:gV = FMA r343:hv r355 r352
+	VMOV V5.B16, V7.B16
+	VFMLA V8.D2, V3.D2, V7.D2
+	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip333
-	// Store GI r323:gI
-	FMOVQ F17, 0(R9)
+	CBZ R9, manyskip261
+	// Store GI r333:gI
+	FMOVQ F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<3, R9, R9
-manyskip333:
+manyskip261:
 	// If GG
-	CBZ R10, manyskip334
-	// Store GG r334
+	CBZ R10, manyskip262
+	// Store GG r344
 	FMOVQ F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<3, R10, R10
-manyskip334:
+manyskip262:
 	// If GDelta
-	CBZ R11, manyskip335
-	// r354 = Select r303:refr r295 r320:hVc
-	VBSL V18.B16, V20.B16, V9.B16
-	// Store GDelta r354
+	CBZ R11, manyskip263
+	// r357 = Select r303:refr r295 r330:hVc
+	VBSL V12.B16, V18.B16, V9.B16
+	// Store GDelta r357
 	FMOVQ F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<3, R11, R11
-manyskip335:
+manyskip263:
 	SUBS $1, R25
-	BNE manystep325
+	BNE manystep253
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVQ F3, -16(R4)
@@ -56712,15 +53289,15 @@ manyskip335:
 	ADD $16, R19
 	ADD $16, R20
 	ADD $16, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $16, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $16, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $16, R22
 	ADD $16, R23
 	ADD $16, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $16, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $16, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $16, R4
 	MOVD R4, rowDtCTau2-24(SP)
@@ -56755,34 +53332,34 @@ manytail:
 	MOVD 400(R0), R25 // Steps
 	MOVD 528(R0), R26 // T
 	MOVD 72(R0), R5 // I (nil if absent)
-	CBZ R5, manynil354
+	CBZ R5, manynil282
 	ADD R2<<3, R5, R5
-manynil354:
+manynil282:
 	MOVD 96(R0), R6 // Delta (nil if absent)
-	CBZ R6, manynil355
+	CBZ R6, manynil283
 	ADD R2<<3, R6, R6
-manynil355:
+manynil283:
 	MOVD 120(R0), R7 // G (nil if absent)
-	CBZ R7, manynil356
+	CBZ R7, manynil284
 	ADD R2<<3, R7, R7
-manynil356:
+manynil284:
 	MOVD 264(R0), R8 // GSpike (nil if absent)
-	CBZ R8, manynil357
+	CBZ R8, manynil285
 	ADD R2<<3, R8, R8
-manynil357:
+manynil285:
 	MOVD 288(R0), R9 // GI (nil if absent)
-	CBZ R9, manynil358
+	CBZ R9, manynil286
 	ADD R2<<3, R9, R9
-manynil358:
+manynil286:
 	MOVD 312(R0), R10 // GG (nil if absent)
-	CBZ R10, manynil359
+	CBZ R10, manynil287
 	ADD R2<<3, R10, R10
-manynil359:
+manynil287:
 	MOVD 336(R0), R11 // GDelta (nil if absent)
-	CBZ R11, manynil360
+	CBZ R11, manynil288
 	ADD R2<<3, R11, R11
-manynil360:
-manystep343:
+manynil288:
+manystep271:
 	// r5:vTh = Param VTh
 	FMOVD 0(R12), F5
 	// r6:spk = CmpGE r0:V r5:vTh
@@ -56804,12 +53381,12 @@ manystep343:
 	// r14:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	// If I
-	CBZ R5, manyskip344
+	CBZ R5, manyskip272
 	// r14:in = Load I
 	FMOVD 0(R5), F8
 	MOVD 432(R0), R3 // I row distance
 	ADD R3<<3, R5, R5
-manyskip344:
+manyskip272:
 	// r16:vRest = Param VRest
 	FMOVD 0(R15), F9
 	// r17:a1 = Sub r10:vr r16:vRest
@@ -56835,7 +53412,7 @@ manyskip344:
 	// r27:z = Mul r20:dtCTau r26:a1a2
 	WORD $0x6e69dd6b // fmul v11.2d, v11.2d, v9.2d
 	// If G
-	CBZ R7, manyskip345
+	CBZ R7, manyskip273
 	// r28:dtRTau = Param DtRTau
 	FMOVD 0(R19), F6
 	// r29 = Load G
@@ -56852,7 +53429,7 @@ manyskip344:
 	VFMLA V7.D2, V6.D2, V8.D2
 	// r25:F = Sub r25:F r33:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-manyskip345:
+manyskip273:
 	// r35:az = Abs r27:z
 	WORD $0x4ee0f966 // fabs v6.2d, v11.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -56887,13 +53464,11 @@ manyskip345:
 	// r52:ex = FMA r50 r27:z r51
 	VMOV V30.B16, V8.B16
 	VFMLA V11.D2, V9.D2, V8.D2
-	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V9.D2 // r53 = 0.0625
 	// r54:large = CmpGT r35:az r53
-	WORD $0x6ee9e4c9 // fcmgt v9.2d, v6.2d, v9.2d
+	WORD $0x6efde4c9 // fcmgt v9.2d, v6.2d, v29.2d
 	// Rare r54:large
 	FMOVS F9, R3
-	CBZW R3, manyrare346
+	CBZW R3, manyrare274
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -57056,10 +53631,8 @@ manyskip345:
 	VDUP R3, V18.D2 // r106 = 60
 	// r108:kc = Select r107 r106 r86:k
 	VBSL V16.B16, V18.B16, V15.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r109 = -1
 	// r110 = Mul r108:kc r109
-	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
+	WORD $0x6e7cddef // fmul v15.2d, v15.2d, v28.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r83 = 6.755399441055744e+15
 	// r111 = Add r110 r83
@@ -57122,49 +53695,50 @@ manyskip345:
 	VBSL V15.B16, V12.B16, V6.B16
 	// r52:ex = Select r54:large r136:far r52:ex
 	VBIT V9.B16, V6.B16, V8.B16
-manyrare346:
+	VEOR V18.B16, V18.B16, V18.B16
+manyrare274:
 	// r137:vc = FMA r52:ex r25:F r10:vr
 	VMOV V7.B16, V6.B16
 	VFMLA V13.D2, V8.D2, V6.D2
 	// If Delta
-	CBZ R6, manyskip347
+	CBZ R6, manyskip275
 	// r138 = Load Delta
 	FMOVD 0(R6), F10
 	MOVD 440(R0), R3 // Delta row distance
 	ADD R3<<3, R6, R6
 	// r137:vc = Add r137:vc r138
 	WORD $0x4e6ad4c6 // fadd v6.2d, v6.2d, v10.2d
-manyskip347:
+manyskip275:
 	// r142 = FMA r140 r27:z r141
-	VMOV V28.B16, V10.B16
-	VFMLA V11.D2, V29.D2, V10.D2
-	// r144 = FMA r142 r27:z r143
-	VMOV V27.B16, V12.B16
-	VFMLA V11.D2, V10.D2, V12.D2
-	// r146 = FMA r144 r27:z r145
 	VMOV V26.B16, V10.B16
-	VFMLA V11.D2, V12.D2, V10.D2
-	// r148 = FMA r146 r27:z r147
+	VFMLA V11.D2, V27.D2, V10.D2
+	// r144 = FMA r142 r27:z r143
 	VMOV V25.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
-	// r150 = FMA r148 r27:z r149
+	// r146 = FMA r144 r27:z r145
 	VMOV V24.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
-	// r152 = FMA r150 r27:z r151
+	// r148 = FMA r146 r27:z r147
 	VMOV V23.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
-	// r154 = FMA r152 r27:z r153
+	// r150 = FMA r148 r27:z r149
 	VMOV V22.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
-	// r156 = FMA r154 r27:z r155
+	// r152 = FMA r150 r27:z r151
 	VMOV V21.B16, V12.B16
+	VFMLA V11.D2, V10.D2, V12.D2
+	// r154 = FMA r152 r27:z r153
+	VMOV V20.B16, V10.B16
+	VFMLA V11.D2, V12.D2, V10.D2
+	// r156 = FMA r154 r27:z r155
+	VMOV V19.B16, V12.B16
 	VFMLA V11.D2, V10.D2, V12.D2
 	// r157:dphi = FMA r156 r27:z r49
 	VMOV V31.B16, V10.B16
 	VFMLA V11.D2, V12.D2, V10.D2
 	// Rare r54:large
 	FMOVS F9, R3
-	CBZW R3, manyrare348
+	CBZW R3, manyrare276
 	MOVD $0x3c6201f9e9613146, R3
 	VDUP R3, V12.D2 // r158 = 7.809603484293113e-18
 	MOVD $0x3ca5532eaf516982, R3
@@ -57200,31 +53774,31 @@ manyskip347:
 	// r174 = FMA r172 r27:z r173
 	VFMLA V11.D2, V14.D2, V12.D2
 	// r175 = FMA r174 r27:z r140
-	VMOV V29.B16, V14.B16
-	VFMLA V11.D2, V12.D2, V14.D2
-	// r176 = FMA r175 r27:z r141
-	VMOV V28.B16, V12.B16
-	VFMLA V11.D2, V14.D2, V12.D2
-	// r177 = FMA r176 r27:z r143
 	VMOV V27.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
-	// r178 = FMA r177 r27:z r145
+	// r176 = FMA r175 r27:z r141
 	VMOV V26.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
-	// r179 = FMA r178 r27:z r147
+	// r177 = FMA r176 r27:z r143
 	VMOV V25.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
-	// r180 = FMA r179 r27:z r149
+	// r178 = FMA r177 r27:z r145
 	VMOV V24.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
-	// r181 = FMA r180 r27:z r151
+	// r179 = FMA r178 r27:z r147
 	VMOV V23.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
-	// r182 = FMA r181 r27:z r153
+	// r180 = FMA r179 r27:z r149
 	VMOV V22.B16, V12.B16
 	VFMLA V11.D2, V14.D2, V12.D2
-	// r183 = FMA r182 r27:z r155
+	// r181 = FMA r180 r27:z r151
 	VMOV V21.B16, V14.B16
+	VFMLA V11.D2, V12.D2, V14.D2
+	// r182 = FMA r181 r27:z r153
+	VMOV V20.B16, V12.B16
+	VFMLA V11.D2, V14.D2, V12.D2
+	// r183 = FMA r182 r27:z r155
+	VMOV V19.B16, V14.B16
 	VFMLA V11.D2, V12.D2, V14.D2
 	// r184 = FMA r183 r27:z r49
 	VMOV V31.B16, V12.B16
@@ -57266,219 +53840,217 @@ manyskip347:
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V16.D2 // r55 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r56 = 7.647163731819816e-13
+	VDUP R3, V19.D2 // r56 = 7.647163731819816e-13
 	// r193 = FMA r55 r192 r56
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V16.D2 // r58 = 1.1470745597729725e-11
 	// r194 = FMA r193 r192 r58
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V18.D2 // r60 = 1.6059043836821613e-10
+	VDUP R3, V19.D2 // r60 = 1.6059043836821613e-10
 	// r195 = FMA r194 r192 r60
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V16.D2 // r62 = 2.08767569878681e-09
 	// r196 = FMA r195 r192 r62
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V18.D2 // r64 = 2.505210838544172e-08
+	VDUP R3, V19.D2 // r64 = 2.505210838544172e-08
 	// r197 = FMA r196 r192 r64
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V16.D2 // r66 = 2.755731922398589e-07
 	// r198 = FMA r197 r192 r66
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V18.D2 // r36 = 2.7557319223985893e-06
+	VDUP R3, V19.D2 // r36 = 2.7557319223985893e-06
 	// r199 = FMA r198 r192 r36
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V16.D2 // r37 = 2.48015873015873e-05
 	// r200 = FMA r199 r192 r37
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V18.D2 // r39 = 0.0001984126984126984
+	VDUP R3, V19.D2 // r39 = 0.0001984126984126984
 	// r201 = FMA r200 r192 r39
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3f56c16c16c16c17, R3
 	VDUP R3, V16.D2 // r41 = 0.001388888888888889
 	// r202 = FMA r201 r192 r41
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V18.D2 // r43 = 0.008333333333333333
+	VDUP R3, V19.D2 // r43 = 0.008333333333333333
 	// r203 = FMA r202 r192 r43
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	MOVD $0x3fa5555555555555, R3
 	VDUP R3, V16.D2 // r45 = 0.041666666666666664
 	// r204 = FMA r203 r192 r45
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r47 = 0.16666666666666666
+	VDUP R3, V19.D2 // r47 = 0.16666666666666666
 	// r205 = FMA r204 r192 r47
-	VFMLA V15.D2, V16.D2, V18.D2
+	VFMLA V15.D2, V16.D2, V19.D2
 	// r206 = FMA r205 r192 r49
 	VMOV V31.B16, V16.B16
-	VFMLA V15.D2, V18.D2, V16.D2
+	VFMLA V15.D2, V19.D2, V16.D2
 	// r207 = FMA r206 r192 r51
-	VMOV V30.B16, V18.B16
-	VFMLA V15.D2, V16.D2, V18.D2
+	VMOV V30.B16, V19.B16
+	VFMLA V15.D2, V16.D2, V19.D2
 	// r208 = FMA r192 r207 r51
 	VMOV V30.B16, V16.B16
-	VFMLA V18.D2, V15.D2, V16.D2
+	VFMLA V19.D2, V15.D2, V16.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r83 = 6.755399441055744e+15
 	// r209 = Add r190 r83
 	WORD $0x4e6fd62f // fadd v15.2d, v17.2d, v15.2d
 	// r210:kBits = Bits r209
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r113 = 5.054e-321
+	VDUP R3, V19.D2 // r113 = 5.054e-321
 	// r211 = IAdd r210:kBits r113
-	VADD V18.D2, V15.D2, V15.D2
+	VADD V19.D2, V15.D2, V15.D2
 	// r212 = Shl 52 r211
 	VSHL $52, V15.D2, V15.D2
 	// r213:pow2 = FromBits r212
 	// r214 = Mul r208 r213:pow2
 	WORD $0x6e6fde0f // fmul v15.2d, v16.2d, v15.2d
 	MOVD $0x39d0a18a2635085d, R3
-	VDUP R3, V18.D2 // r215 = 3.279889237069838e-30
+	VDUP R3, V19.D2 // r215 = 3.279889237069838e-30
 	MOVD $0xba1d1ab1c2dccea3, R3
-	VDUP R3, V19.D2 // r216 = -9.183689863795546e-29
+	VDUP R3, V20.D2 // r216 = -9.183689863795546e-29
 	// r217 = FMA r215 r27:z r216
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3a688e85fc6a4e5a, R3
-	VDUP R3, V18.D2 // r218 = 2.4795962632247976e-27
+	VDUP R3, V19.D2 // r218 = 2.4795962632247976e-27
 	// r219 = FMA r217 r27:z r218
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbab3f3ccdd165fa9, R3
-	VDUP R3, V19.D2 // r220 = -6.446950284384474e-26
+	VDUP R3, V20.D2 // r220 = -6.446950284384474e-26
 	// r221 = FMA r219 r27:z r220
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3aff2cf01972f578, R3
-	VDUP R3, V18.D2 // r222 = 1.6117375710961184e-24
+	VDUP R3, V19.D2 // r222 = 1.6117375710961184e-24
 	// r223 = FMA r221 r27:z r222
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbb4761b41316381a, R3
-	VDUP R3, V19.D2 // r224 = -3.868170170630684e-23
+	VDUP R3, V20.D2 // r224 = -3.868170170630684e-23
 	// r225 = FMA r223 r27:z r224
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3b90ce396db7f853, R3
-	VDUP R3, V18.D2 // r226 = 8.896791392450574e-22
+	VDUP R3, V19.D2 // r226 = 8.896791392450574e-22
 	// r227 = FMA r225 r27:z r226
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbbd71b8ef6dcf572, R3
-	VDUP R3, V19.D2 // r228 = -1.9572941063391263e-20
+	VDUP R3, V20.D2 // r228 = -1.9572941063391263e-20
 	// r229 = FMA r227 r27:z r228
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3c1e542ba4020225, R3
-	VDUP R3, V18.D2 // r230 = 4.110317623312165e-19
+	VDUP R3, V19.D2 // r230 = 4.110317623312165e-19
 	// r231 = FMA r229 r27:z r230
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbc62f49b46814157, R3
-	VDUP R3, V19.D2 // r232 = -8.22063524662433e-18
+	VDUP R3, V20.D2 // r232 = -8.22063524662433e-18
 	// r233 = FMA r231 r27:z r232
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3ca6827863b97d97, R3
-	VDUP R3, V18.D2 // r234 = 1.5619206968586225e-16
+	VDUP R3, V19.D2 // r234 = 1.5619206968586225e-16
 	// r235 = FMA r233 r27:z r234
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbce952c77030ad4a, R3
-	VDUP R3, V19.D2 // r236 = -2.8114572543455206e-15
+	VDUP R3, V20.D2 // r236 = -2.8114572543455206e-15
 	// r237 = FMA r235 r27:z r236
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r55 = 4.779477332387385e-14
+	VDUP R3, V19.D2 // r55 = 4.779477332387385e-14
 	// r238 = FMA r237 r27:z r55
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbd6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r239 = -7.647163731819816e-13
+	VDUP R3, V20.D2 // r239 = -7.647163731819816e-13
 	// r240 = FMA r238 r27:z r239
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r58 = 1.1470745597729725e-11
+	VDUP R3, V19.D2 // r58 = 1.1470745597729725e-11
 	// r241 = FMA r240 r27:z r58
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbde6124613a86d09, R3
-	VDUP R3, V19.D2 // r242 = -1.6059043836821613e-10
+	VDUP R3, V20.D2 // r242 = -1.6059043836821613e-10
 	// r243 = FMA r241 r27:z r242
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r62 = 2.08767569878681e-09
+	VDUP R3, V19.D2 // r62 = 2.08767569878681e-09
 	// r244 = FMA r243 r27:z r62
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbe5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r245 = -2.505210838544172e-08
+	VDUP R3, V20.D2 // r245 = -2.505210838544172e-08
 	// r246 = FMA r244 r27:z r245
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r66 = 2.755731922398589e-07
+	VDUP R3, V19.D2 // r66 = 2.755731922398589e-07
 	// r247 = FMA r246 r27:z r66
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbec71de3a556c734, R3
-	VDUP R3, V19.D2 // r248 = -2.7557319223985893e-06
+	VDUP R3, V20.D2 // r248 = -2.7557319223985893e-06
 	// r249 = FMA r247 r27:z r248
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r37 = 2.48015873015873e-05
+	VDUP R3, V19.D2 // r37 = 2.48015873015873e-05
 	// r250 = FMA r249 r27:z r37
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbf2a01a01a01a01a, R3
-	VDUP R3, V19.D2 // r251 = -0.0001984126984126984
+	VDUP R3, V20.D2 // r251 = -0.0001984126984126984
 	// r252 = FMA r250 r27:z r251
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V18.D2 // r41 = 0.001388888888888889
+	VDUP R3, V19.D2 // r41 = 0.001388888888888889
 	// r253 = FMA r252 r27:z r41
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbf81111111111111, R3
-	VDUP R3, V19.D2 // r254 = -0.008333333333333333
+	VDUP R3, V20.D2 // r254 = -0.008333333333333333
 	// r255 = FMA r253 r27:z r254
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V18.D2 // r45 = 0.041666666666666664
+	VDUP R3, V19.D2 // r45 = 0.041666666666666664
 	// r256 = FMA r255 r27:z r45
-	VFMLA V11.D2, V19.D2, V18.D2
+	VFMLA V11.D2, V20.D2, V19.D2
 	MOVD $0xbfc5555555555555, R3
-	VDUP R3, V19.D2 // r257 = -0.16666666666666666
+	VDUP R3, V20.D2 // r257 = -0.16666666666666666
 	// r258 = FMA r256 r27:z r257
-	VFMLA V11.D2, V18.D2, V19.D2
+	VFMLA V11.D2, V19.D2, V20.D2
 	// r259 = FMA r258 r27:z r49
-	VMOV V31.B16, V18.B16
-	VFMLA V11.D2, V19.D2, V18.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V11.D2, V20.D2, V19.D2
 	// r260 = Mul r214 r259
-	WORD $0x6e72ddef // fmul v15.2d, v15.2d, v18.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r106 = 60
-	// r261 = CmpGT r190 r106
-	WORD $0x6ef2e632 // fcmgt v18.2d, v17.2d, v18.2d
+	WORD $0x6e73ddef // fmul v15.2d, v15.2d, v19.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V19.D2 // r106 = 60
+	// r261 = CmpGT r190 r106
+	WORD $0x6ef3e633 // fcmgt v19.2d, v17.2d, v19.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V20.D2 // r106 = 60
 	// r262 = Select r261 r106 r190
-	VBSL V17.B16, V19.B16, V18.B16
+	VBSL V17.B16, V20.B16, V19.B16
 	// r263 = Sub r186 r51
-	WORD $0x4efed5d3 // fsub v19.2d, v14.2d, v30.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V21.D2 // r109 = -1
+	WORD $0x4efed5d4 // fsub v20.2d, v14.2d, v30.2d
 	// r264 = Mul r262 r109
-	WORD $0x6e75de52 // fmul v18.2d, v18.2d, v21.2d
+	WORD $0x6e7cde73 // fmul v19.2d, v19.2d, v28.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V21.D2 // r83 = 6.755399441055744e+15
 	// r265 = Add r264 r83
-	WORD $0x4e75d652 // fadd v18.2d, v18.2d, v21.2d
+	WORD $0x4e75d673 // fadd v19.2d, v19.2d, v21.2d
 	// r266:kBits = Bits r265
 	MOVD $0x3ff, R3
 	VDUP R3, V21.D2 // r113 = 5.054e-321
 	// r267 = IAdd r266:kBits r113
-	VADD V21.D2, V18.D2, V18.D2
+	VADD V21.D2, V19.D2, V19.D2
 	// r268 = Shl 52 r267
-	VSHL $52, V18.D2, V18.D2
+	VSHL $52, V19.D2, V19.D2
 	// r269:pow2 = FromBits r268
 	// r270 = FMA r208 r263 r269:pow2
-	VFMLA V19.D2, V16.D2, V18.D2
+	VFMLA V20.D2, V16.D2, V19.D2
 	// r271 = Div r270 r186
-	WORD $0x6e6efe52 // fdiv v18.2d, v18.2d, v14.2d
+	WORD $0x6e6efe73 // fdiv v19.2d, v19.2d, v14.2d
 	// r272 = Div r271 r186
-	WORD $0x6e6efe52 // fdiv v18.2d, v18.2d, v14.2d
+	WORD $0x6e6efe73 // fdiv v19.2d, v19.2d, v14.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V14.D2 // r83 = 6.755399441055744e+15
 	// r273 = FMA r190 r49 r83
@@ -57493,14 +54065,14 @@ manyskip347:
 	WORD $0x4e70d5d0 // fadd v16.2d, v14.2d, v16.2d
 	// r276:kBits = Bits r275
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r113 = 5.054e-321
+	VDUP R3, V20.D2 // r113 = 5.054e-321
 	// r277 = IAdd r276:kBits r113
-	VADD V19.D2, V16.D2, V16.D2
+	VADD V20.D2, V16.D2, V16.D2
 	// r278 = Shl 52 r277
 	VSHL $52, V16.D2, V16.D2
 	// r279:pow2 = FromBits r278
 	// r280 = Mul r272 r279:pow2
-	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	WORD $0x6e70de73 // fmul v19.2d, v19.2d, v16.2d
 	// r281 = Sub r190 r274
 	WORD $0x4eeed631 // fsub v17.2d, v17.2d, v14.2d
 	MOVD $0x4338000000000000, R3
@@ -57516,7 +54088,7 @@ manyskip347:
 	VSHL $52, V17.D2, V17.D2
 	// r286:pow2 = FromBits r285
 	// r287 = Mul r280 r286:pow2
-	WORD $0x6e71de52 // fmul v18.2d, v18.2d, v17.2d
+	WORD $0x6e71de73 // fmul v19.2d, v19.2d, v17.2d
 	// r288 = Div r51 r27:z
 	WORD $0x6e6bffce // fdiv v14.2d, v30.2d, v11.2d
 	// r289 = Div r288 r27:z
@@ -57524,15 +54096,15 @@ manyskip347:
 	// r290 = CmpGT r27:z r51
 	WORD $0x6efee570 // fcmgt v16.2d, v11.2d, v30.2d
 	// r291 = Select r290 r287 r184
-	VBSL V12.B16, V18.B16, V16.B16
+	VBSL V12.B16, V19.B16, V16.B16
 	MOVD $0xc008000000000000, R3
 	VDUP R3, V12.D2 // r292 = -3
 	// r293 = CmpGE r27:z r292
 	WORD $0x6e6ce56c // fcmge v12.2d, v11.2d, v12.2d
 	// r294 = Select r293 r260 r287
-	VBSL V18.B16, V15.B16, V12.B16
+	VBSL V19.B16, V15.B16, V12.B16
 	// r296 = CmpLT r27:z r295
-	WORD $0x6eebe68f // fcmgt v15.2d, v20.2d, v11.2d
+	WORD $0x6eebe64f // fcmgt v15.2d, v18.2d, v11.2d
 	// r297 = Select r296 r294 r291
 	VBSL V16.B16, V12.B16, V15.B16
 	MOVD $0xc086200000000000, R3
@@ -57544,161 +54116,168 @@ manyskip347:
 	// r157:dphi = Select r54:large r299 r157:dphi
 	VBIT V9.B16, V12.B16, V10.B16
 	MOVD $0x3fd5555555555555, R3
+	VDUP R3, V19.D2
+	MOVD $0x3fc0000000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fa1111111111111, R3
 	VDUP R3, V21.D2
-manyrare348:
+manyrare276:
 	// r300 = Time
 	VLD1R.P 8(R26), [V9.D2]
 	// r301 = Sub r300 r2:Last
 	WORD $0x4ee2d529 // fsub v9.2d, v9.2d, v2.2d
 	// r302:tauRef = Param TauRef
-	FMOVD 0(R22), F12
+	MOVD rowTauRef-8(SP), R4
+	FMOVD 0(R4), F12
 	// r303:refr = CmpLT r301 r302:tauRef
 	WORD $0x6ee9e589 // fcmgt v9.2d, v12.2d, v9.2d
-	// r304:invD = Param InvD
+	// r304:alpha = Param Alpha
 	FMOVD 0(R23), F12
-	// r305:negInvD = Param NegInvD
-	FMOVD 0(R24), F14
-	// r306:alpha = Param Alpha
-	MOVD rowAlpha-8(SP), R4
-	FMOVD 0(R4), F15
-	// r307:width = Param Width
-	MOVD rowWidth-16(SP), R4
-	FMOVD 0(R4), F16
+	// r305 = Sub r0:V r5:vTh
+	WORD $0x4ee5d40e // fsub v14.2d, v0.2d, v5.2d
+	// r306 = Abs r305
+	WORD $0x4ee0f9ce // fabs v14.2d, v14.2d
+	// r307:negInvD = Param NegInvD
+	FMOVD 0(R22), F15
+	// r308:width = Param Width
+	FMOVD 0(R24), F16
+	// r309 = FMA r306 r307:negInvD r308:width
+	VFMLA V15.D2, V14.D2, V16.D2
+	// r310 = Mul r304:alpha r309
+	WORD $0x6e70dd8c // fmul v12.2d, v12.2d, v16.2d
+	// r311 = CmpLT r310 r295
+	WORD $0x6eece64e // fcmgt v14.2d, v18.2d, v12.2d
+	// r312 = Select r311 r295 r310
+	VBSL V12.B16, V18.B16, V14.B16
+	// r313:invD = Param InvD
+	MOVD rowInvD-16(SP), R4
+	FMOVD 0(R4), F12
+	// r314 = Mul r312 r313:invD
+	WORD $0x6e6cddce // fmul v14.2d, v14.2d, v12.2d
 	// If GSpike
-	CBZ R8, manyskip349
-	// r308 = Select r303:refr r10:vr r137:vc
+	CBZ R8, manyskip277
+	// r315 = Select r303:refr r10:vr r137:vc
 	VBIT V9.B16, V7.B16, V6.B16
-	// r309 = Load GSpike
-	FMOVD 0(R8), F17
+	// r316 = Load GSpike
+	FMOVD 0(R8), F15
 	MOVD 496(R0), R3 // GSpike row distance
 	ADD R3<<3, R8, R8
-	// r310 = Sub r308 r5:vTh
+	// r317:alpha = Param Alpha
+	FMOVD 0(R23), F16
+	// r318 = Sub r315 r5:vTh
 	WORD $0x4ee5d4c6 // fsub v6.2d, v6.2d, v5.2d
-	// r311 = Abs r310
+	// r319 = Abs r318
 	WORD $0x4ee0f8c6 // fabs v6.2d, v6.2d
-	// r312 = FMA r311 r305:negInvD r307:width
-	VMOV V16.B16, V18.B16
-	VFMLA V14.D2, V6.D2, V18.D2
-	// r313 = Mul r306:alpha r312
-	WORD $0x6e72ddf2 // fmul v18.2d, v15.2d, v18.2d
-	// r314 = CmpLT r313 r295
-	WORD $0x6ef2e686 // fcmgt v6.2d, v20.2d, v18.2d
-	// r315 = Select r314 r295 r313
-	VBSL V18.B16, V20.B16, V6.B16
-	// r316 = Mul r309 r315
-	WORD $0x6e66de31 // fmul v17.2d, v17.2d, v6.2d
-	// r3:gV = FMA r316 r304:invD r3:gV
-	VFMLA V12.D2, V17.D2, V3.D2
-manyskip349:
-	// r318:dtRTau = Param DtRTau
-	FMOVD 0(R19), F6
-	// r319:ka = Param Ka
-	FMOVD 0(R21), F17
-	// r320:hVc = FMA r4:gW r319:ka r3:gV
-	VMOV V3.B16, V18.B16
-	VFMLA V17.D2, V4.D2, V18.D2
-	// r321 = Mul r52:ex r318:dtRTau
-	WORD $0x6e66dd11 // fmul v17.2d, v8.2d, v6.2d
-	// r322 = Mul r320:hVc r321
-	WORD $0x6e71de51 // fmul v17.2d, v18.2d, v17.2d
-	// r323:gI = Select r303:refr r295 r322
-	VBIT V9.B16, V20.B16, V17.B16
-	// r324:keep = Param Keep
-	FMOVD 0(R20), F19
-	// r325 = Select r303:refr r51 r324:keep
-	VBIT V9.B16, V30.B16, V19.B16
-	// r326 = Mul r4:gW r325
-	WORD $0x6e73dc84 // fmul v4.2d, v4.2d, v19.2d
-	// r4:gW = Sub r326 r323:gI
-	WORD $0x4ef1d484 // fsub v4.2d, v4.2d, v17.2d
-	// r328:q = Mul r157:dphi r25:F
+	// r320:negInvD = Param NegInvD
+	FMOVD 0(R22), F5
+	// r321:width = Param Width
+	FMOVD 0(R24), F17
+	// r322 = FMA r319 r320:negInvD r321:width
+	VFMLA V5.D2, V6.D2, V17.D2
+	// r323 = Mul r317:alpha r322
+	WORD $0x6e71de10 // fmul v16.2d, v16.2d, v17.2d
+	// r324 = CmpLT r323 r295
+	WORD $0x6ef0e645 // fcmgt v5.2d, v18.2d, v16.2d
+	// r325 = Select r324 r295 r323
+	VBSL V16.B16, V18.B16, V5.B16
+	// r326 = Mul r316 r325
+	WORD $0x6e65ddef // fmul v15.2d, v15.2d, v5.2d
+	// r3:gV = FMA r326 r313:invD r3:gV
+	VFMLA V12.D2, V15.D2, V3.D2
+manyskip277:
+	// r328:dtRTau = Param DtRTau
+	FMOVD 0(R19), F5
+	// r329:ka = Param Ka
+	FMOVD 0(R21), F6
+	// r330:hVc = FMA r4:gW r329:ka r3:gV
+	VMOV V3.B16, V12.B16
+	VFMLA V6.D2, V4.D2, V12.D2
+	// r331 = Mul r52:ex r328:dtRTau
+	WORD $0x6e65dd06 // fmul v6.2d, v8.2d, v5.2d
+	// r332 = Mul r330:hVc r331
+	WORD $0x6e66dd86 // fmul v6.2d, v12.2d, v6.2d
+	// r333:gI = Select r303:refr r295 r332
+	VBIT V9.B16, V18.B16, V6.B16
+	// r334:keep = Param Keep
+	FMOVD 0(R20), F15
+	// r335 = Select r303:refr r51 r334:keep
+	VBIT V9.B16, V30.B16, V15.B16
+	// r336 = Mul r4:gW r335
+	WORD $0x6e6fdc84 // fmul v4.2d, v4.2d, v15.2d
+	// r4:gW = Sub r336 r333:gI
+	WORD $0x4ee6d484 // fsub v4.2d, v4.2d, v6.2d
+	// r338:q = Mul r157:dphi r25:F
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
-	// r329:dtCTau2 = Param DtCTau2
+	// r339:dtCTau2 = Param DtCTau2
 	MOVD rowDtCTau2-24(SP), R4
 	FMOVD 0(R4), F13
-	// r330 = FMA r328:q r329:dtCTau2 r51
-	VMOV V30.B16, V19.B16
-	VFMLA V13.D2, V10.D2, V19.D2
-	// r331 = FMA r52:ex r27:z r330
-	VFMLA V11.D2, V8.D2, V19.D2
-	// r332 = Mul r320:hVc r331
-	WORD $0x6e73de53 // fmul v19.2d, v18.2d, v19.2d
-	// r333:hv = Select r303:refr r3:gV r332
-	VBIF V9.B16, V19.B16, V3.B16
-	// r334 = Imm 0x0
+	// r340 = FMA r338:q r339:dtCTau2 r51
+	VMOV V30.B16, V15.B16
+	VFMLA V13.D2, V10.D2, V15.D2
+	// r341 = FMA r52:ex r27:z r340
+	VFMLA V11.D2, V8.D2, V15.D2
+	// r342 = Mul r330:hVc r341
+	WORD $0x6e6fdd8f // fmul v15.2d, v12.2d, v15.2d
+	// r343:hv = Select r303:refr r3:gV r342
+	VBIF V9.B16, V15.B16, V3.B16
+	// r344 = Imm 0x0
 	VEOR V11.B16, V11.B16, V11.B16
 	// If GG
-	CBZ R10, manyskip350
-	// r335 = Mul r320:hVc r318:dtRTau
-	WORD $0x6e66de46 // fmul v6.2d, v18.2d, v6.2d
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r109 = -1
-	// r336 = Mul r335 r109
-	WORD $0x6e6ddcc6 // fmul v6.2d, v6.2d, v13.2d
-	// r337 = FMA r52:ex r10:vr r328:q
+	CBZ R10, manyskip278
+	// r345 = Mul r330:hVc r328:dtRTau
+	WORD $0x6e65dd85 // fmul v5.2d, v12.2d, v5.2d
+	// r346 = Mul r345 r109
+	WORD $0x6e7cdca5 // fmul v5.2d, v5.2d, v28.2d
+	// r347 = FMA r52:ex r10:vr r338:q
 	VFMLA V7.D2, V8.D2, V10.D2
-	// r338 = Mul r336 r337
-	WORD $0x6e6adcc6 // fmul v6.2d, v6.2d, v10.2d
-	// r334 = Select r303:refr r295 r338
+	// r348 = Mul r346 r347
+	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
+	// r344 = Select r303:refr r295 r348
 	VMOV V9.B16, V11.B16
-	VBSL V6.B16, V20.B16, V11.B16
-manyskip350:
-	// r340 = Sub r0:V r5:vTh
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r341 = Abs r340
-	WORD $0x4ee0f8a5 // fabs v5.2d, v5.2d
-	// r342 = FMA r341 r305:negInvD r307:width
-	VFMLA V14.D2, V5.D2, V16.D2
-	// r343 = Mul r306:alpha r342
-	WORD $0x6e70ddef // fmul v15.2d, v15.2d, v16.2d
-	// r344 = CmpLT r343 r295
-	WORD $0x6eefe685 // fcmgt v5.2d, v20.2d, v15.2d
-	// r345 = Select r344 r295 r343
-	VBSL V15.B16, V20.B16, V5.B16
-	// r346 = Mul r345 r304:invD
-	WORD $0x6e6cdca5 // fmul v5.2d, v5.2d, v12.2d
-	// r347:b = Param B
-	FMOVD 0(R14), F6
-	// r348 = Mul r4:gW r347:b
-	WORD $0x6e66dc86 // fmul v6.2d, v4.2d, v6.2d
-	// r349 = Mul r348 r346
-	WORD $0x6e65dcc6 // fmul v6.2d, v6.2d, v5.2d
-	// r350:vReset = Param VReset
+	VBSL V5.B16, V18.B16, V11.B16
+manyskip278:
+	// r350:b = Param B
+	FMOVD 0(R14), F5
+	// r351 = Mul r4:gW r350:b
+	WORD $0x6e65dc85 // fmul v5.2d, v4.2d, v5.2d
+	// r352 = Mul r351 r314
+	WORD $0x6e6edca5 // fmul v5.2d, v5.2d, v14.2d
+	// r353:vReset = Param VReset
 	FMOVD 0(R13), F7
-	// r351 = Sub r350:vReset r0:V
+	// r354 = Sub r353:vReset r0:V
 	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
-	// r352 = FMA r351 r346 r51
+	// r355 = FMA r354 r314 r51
 	VMOV V30.B16, V8.B16
-	VFMLA V5.D2, V7.D2, V8.D2
-	// r3:gV = FMA r333:hv r352 r349
-	VMOV V6.B16, V5.B16
-	VFMLA V8.D2, V3.D2, V5.D2
-	VMOV V5.B16, V3.B16
+	VFMLA V14.D2, V7.D2, V8.D2
+	// r3:gV = FMA r343:hv r355 r352
+	VMOV V5.B16, V7.B16
+	VFMLA V8.D2, V3.D2, V7.D2
+	VMOV V7.B16, V3.B16
 	// If GI
-	CBZ R9, manyskip351
-	// Store GI r323:gI
-	FMOVD F17, 0(R9)
+	CBZ R9, manyskip279
+	// Store GI r333:gI
+	FMOVD F6, 0(R9)
 	MOVD 504(R0), R3 // GI row distance
 	ADD R3<<3, R9, R9
-manyskip351:
+manyskip279:
 	// If GG
-	CBZ R10, manyskip352
-	// Store GG r334
+	CBZ R10, manyskip280
+	// Store GG r344
 	FMOVD F11, 0(R10)
 	MOVD 512(R0), R3 // GG row distance
 	ADD R3<<3, R10, R10
-manyskip352:
+manyskip280:
 	// If GDelta
-	CBZ R11, manyskip353
-	// r354 = Select r303:refr r295 r320:hVc
-	VBSL V18.B16, V20.B16, V9.B16
-	// Store GDelta r354
+	CBZ R11, manyskip281
+	// r357 = Select r303:refr r295 r330:hVc
+	VBSL V12.B16, V18.B16, V9.B16
+	// Store GDelta r357
 	FMOVD F9, 0(R11)
 	MOVD 520(R0), R3 // GDelta row distance
 	ADD R3<<3, R11, R11
-manyskip353:
+manyskip281:
 	SUBS $1, R25
-	BNE manystep343
+	BNE manystep271
 	// Store GV r3:gV
 	MOVD ptrGV-32(SP), R4
 	FMOVD F3, -8(R4)
@@ -57715,15 +54294,15 @@ manyskip353:
 	ADD $8, R19
 	ADD $8, R20
 	ADD $8, R21
+	MOVD rowTauRef-8(SP), R4
+	ADD $8, R4
+	MOVD R4, rowTauRef-8(SP)
+	MOVD rowInvD-16(SP), R4
+	ADD $8, R4
+	MOVD R4, rowInvD-16(SP)
 	ADD $8, R22
 	ADD $8, R23
 	ADD $8, R24
-	MOVD rowAlpha-8(SP), R4
-	ADD $8, R4
-	MOVD R4, rowAlpha-8(SP)
-	MOVD rowWidth-16(SP), R4
-	ADD $8, R4
-	MOVD R4, rowWidth-16(SP)
 	MOVD rowDtCTau2-24(SP), R4
 	ADD $8, R4
 	MOVD R4, rowDtCTau2-24(SP)

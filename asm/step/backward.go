@@ -90,15 +90,17 @@ func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
 	refr := b.name("refr", b.LT(b.Sub(t, last), b.Param(CTauRef)))
 
 	one, zero := b.F(1), b.F(0)
-	// The surrogate's constants are read outside the If below: the NEON
-	// lowering reads a per-neuron constant's row at its first use, which
-	// must not be skipped.
-	invD, negInvD, alpha, width := b.Param(CInvD), b.Param(CNegInvD), b.Param(CAlpha), b.Param(CWidth)
 	// sigma is sd(y): the FMA rounds width - |y - V_th|*invD once.
 	sigma := func(y Reg) Reg {
-		s := b.Mul(alpha, b.FMA(b.Abs(b.Sub(y, fw.vth)), negInvD, width))
+		s := b.Mul(b.Param(CAlpha), b.FMA(b.Abs(b.Sub(y, fw.vth)), b.Param(CNegInvD), b.Param(CWidth)))
 		return b.Select(b.LT(s, zero), zero, s)
 	}
+	// The surrogate of V, for the reset's derivative, comes before the If
+	// below: the NEON lowering reads a per-neuron constant's row at its
+	// first use, which must not be in a block that may be skipped.
+	s0 := sigma(V)
+	invD := b.Param(CInvD)
+	s0d := b.Mul(s0, invD)
 	// hV takes gV's register: without GSpike it is gV, and the surrogate
 	// of V' is not computed.
 	b.If(SGSpike, func() {
@@ -127,8 +129,6 @@ func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
 	// Through the reset: v and u depend on V by the spike function, whose
 	// derivative is sigma(x0)/d; hard reset stops the gradient of the V in
 	// (V - V_reset)*spk.
-	s0 := sigma(V)
-	s0d := b.Mul(s0, invD)
 	jump := b.Mul(b.Mul(gW, b.Param(CB)), s0d)
 	var keep Reg
 	if v.Reset == Soft {
