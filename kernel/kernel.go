@@ -179,14 +179,14 @@ func (e *ParamError) Unwrap() error { return e.Err }
 // BufferError reports buffers that Step, Run or Backward refuses; nothing
 // was written.
 type BufferError struct {
-	Name string // the Buffers field, "Grads." and the Grads field, or two joined by "/" for an overlap
+	Name string // the Buffers field, "Grads." or "Conductances." and its field, or two joined by "/" for an overlap
 	Err  error  // ErrLength or ErrOverlap
 	Why  string
 }
 
 func (e *BufferError) Error() string {
 	name := e.Name
-	if !strings.HasPrefix(name, "Grads.") {
+	if !strings.HasPrefix(name, "Grads.") && !strings.HasPrefix(name, "Conductances.") {
 		name = "Buffers." + name
 	}
 	return fmt.Sprintf("kernel: %s: %v: %s", name, e.Err, e.Why)

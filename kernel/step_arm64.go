@@ -161,3 +161,31 @@ func exprelDerivNEONF32(f *generic.Frame32)
 //
 //go:noescape
 func exprelDerivNEONF64(f *generic.Frame64)
+
+// exponNEONF32 is asm/step.ExponF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponNEONF32(f *generic.Expon32)
+
+// exponNEONF64 is asm/step.ExponF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponNEONF64(f *generic.Expon64)
+
+// exponNextNEONF32 is asm/step.ExponNextF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponNextF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponNextNEONF32(f *generic.Expon32)
+
+// exponNextNEONF64 is asm/step.ExponNextF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponNextF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponNextNEONF64(f *generic.Expon64)

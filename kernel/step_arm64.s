@@ -60899,3 +60899,523 @@ rare2:
 tailend:
 	ADD $1, R1
 	RET
+
+// func exponNEONF32(f *generic.Expon32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNEONF32(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r2:decE = DecE
+	MOVWU 4(R2), R3
+	VDUP R3, V30.S4 // r4:decI = DecI
+	MOVWU 8(R2), R3
+	VDUP R3, V29.S4 // r8:eI = EI
+	SUBS $8, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	// Store G r6
+	VST1.P [V0.S4], 16(R8)
+	VST1.P [V1.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.S4]
+	VLD1.P 16(R6), [V1.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	WORD $0x6e23dfa3 // fmul v3.4s, v29.4s, v3.4s
+	// r10 = Add r7 r9
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	// Store I r10
+	VST1.P [V0.S4], 16(R7)
+	VST1.P [V1.S4], 16(R7)
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store G r6
+	VST1.P [V0.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e21dfa1 // fmul v1.4s, v29.4s, v1.4s
+	// r10 = Add r7 r9
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store I r10
+	VST1.P [V0.S4], 16(R7)
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVS.P 4(R4), F0
+	// r1:gi = Load GI
+	FMOVS.P 4(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store G r6
+	FMOVS.P F0, 4(R8)
+	// r7 = Load Drive
+	FMOVS.P 4(R6), F0
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e21dfa1 // fmul v1.4s, v29.4s, v1.4s
+	// r10 = Add r7 r9
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store I r10
+	FMOVS.P F0, 4(R7)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponNEONF64(f *generic.Expon64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNEONF64(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r2:decE = DecE
+	MOVD 8(R2), R3
+	VDUP R3, V30.D2 // r4:decI = DecI
+	MOVD 16(R2), R3
+	VDUP R3, V29.D2 // r8:eI = EI
+	SUBS $4, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc42 // fmul v2.2d, v2.2d, v30.2d
+	WORD $0x6e7edc63 // fmul v3.2d, v3.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
+	WORD $0x4e63d421 // fadd v1.2d, v1.2d, v3.2d
+	// Store G r6
+	VST1.P [V0.D2], 16(R8)
+	VST1.P [V1.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.D2]
+	VLD1.P 16(R6), [V1.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e62dfa2 // fmul v2.2d, v29.2d, v2.2d
+	WORD $0x6e63dfa3 // fmul v3.2d, v29.2d, v3.2d
+	// r10 = Add r7 r9
+	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
+	WORD $0x4e63d421 // fadd v1.2d, v1.2d, v3.2d
+	// Store I r10
+	VST1.P [V0.D2], 16(R7)
+	VST1.P [V1.D2], 16(R7)
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc21 // fmul v1.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store G r6
+	VST1.P [V0.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e61dfa1 // fmul v1.2d, v29.2d, v1.2d
+	// r10 = Add r7 r9
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store I r10
+	VST1.P [V0.D2], 16(R7)
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVD.P 8(R4), F0
+	// r1:gi = Load GI
+	FMOVD.P 8(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc21 // fmul v1.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store G r6
+	FMOVD.P F0, 8(R8)
+	// r7 = Load Drive
+	FMOVD.P 8(R6), F0
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e61dfa1 // fmul v1.2d, v29.2d, v1.2d
+	// r10 = Add r7 r9
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store I r10
+	FMOVD.P F0, 8(R7)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponNextNEONF32(f *generic.Expon32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI, V28 r11:nextE = NextE, V27 r13:nextI = NextI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNextNEONF32(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r2:decE = DecE
+	MOVWU 4(R2), R3
+	VDUP R3, V30.S4 // r4:decI = DecI
+	MOVWU 8(R2), R3
+	VDUP R3, V29.S4 // r8:eI = EI
+	MOVWU 12(R2), R3
+	VDUP R3, V28.S4 // r11:nextE = NextE
+	MOVWU 16(R2), R3
+	VDUP R3, V27.S4 // r13:nextI = NextI
+	SUBS $8, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc04 // fmul v4.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc25 // fmul v5.4s, v1.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc46 // fmul v6.4s, v2.4s, v30.4s
+	WORD $0x6e3edc67 // fmul v7.4s, v3.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD $0x4e27d4a5 // fadd v5.4s, v5.4s, v7.4s
+	// Store G r6
+	VST1.P [V4.S4], 16(R8)
+	VST1.P [V5.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e26dfa6 // fmul v6.4s, v29.4s, v6.4s
+	WORD $0x6e27dfa7 // fmul v7.4s, v29.4s, v7.4s
+	// r10 = Add r7 r9
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD $0x4e27d4a5 // fadd v5.4s, v5.4s, v7.4s
+	// Store I r10
+	VST1.P [V4.S4], 16(R7)
+	VST1.P [V5.S4], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e3cdc00 // fmul v0.4s, v0.4s, v28.4s
+	WORD $0x6e3cdc21 // fmul v1.4s, v1.4s, v28.4s
+	// Store GE r12
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e3bdc42 // fmul v2.4s, v2.4s, v27.4s
+	WORD $0x6e3bdc63 // fmul v3.4s, v3.4s, v27.4s
+	// Store GI r14
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store G r6
+	VST1.P [V2.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V2.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e23dfa3 // fmul v3.4s, v29.4s, v3.4s
+	// r10 = Add r7 r9
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store I r10
+	VST1.P [V2.S4], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e3cdc00 // fmul v0.4s, v0.4s, v28.4s
+	// Store GE r12
+	FMOVQ F0, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e3bdc21 // fmul v1.4s, v1.4s, v27.4s
+	// Store GI r14
+	FMOVQ F1, -16(R5)
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVS.P 4(R4), F0
+	// r1:gi = Load GI
+	FMOVS.P 4(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store G r6
+	FMOVS.P F2, 4(R8)
+	// r7 = Load Drive
+	FMOVS.P 4(R6), F2
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e23dfa3 // fmul v3.4s, v29.4s, v3.4s
+	// r10 = Add r7 r9
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store I r10
+	FMOVS.P F2, 4(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e3cdc00 // fmul v0.4s, v0.4s, v28.4s
+	// Store GE r12
+	FMOVS F0, -4(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e3bdc21 // fmul v1.4s, v1.4s, v27.4s
+	// Store GI r14
+	FMOVS F1, -4(R5)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponNextNEONF64(f *generic.Expon64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI, V28 r11:nextE = NextE, V27 r13:nextI = NextI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNextNEONF64(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r2:decE = DecE
+	MOVD 8(R2), R3
+	VDUP R3, V30.D2 // r4:decI = DecI
+	MOVD 16(R2), R3
+	VDUP R3, V29.D2 // r8:eI = EI
+	MOVD 24(R2), R3
+	VDUP R3, V28.D2 // r11:nextE = NextE
+	MOVD 32(R2), R3
+	VDUP R3, V27.D2 // r13:nextI = NextI
+	SUBS $4, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc04 // fmul v4.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc25 // fmul v5.2d, v1.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc46 // fmul v6.2d, v2.2d, v30.2d
+	WORD $0x6e7edc67 // fmul v7.2d, v3.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+	WORD $0x4e67d4a5 // fadd v5.2d, v5.2d, v7.2d
+	// Store G r6
+	VST1.P [V4.D2], 16(R8)
+	VST1.P [V5.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e66dfa6 // fmul v6.2d, v29.2d, v6.2d
+	WORD $0x6e67dfa7 // fmul v7.2d, v29.2d, v7.2d
+	// r10 = Add r7 r9
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+	WORD $0x4e67d4a5 // fadd v5.2d, v5.2d, v7.2d
+	// Store I r10
+	VST1.P [V4.D2], 16(R7)
+	VST1.P [V5.D2], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e7cdc00 // fmul v0.2d, v0.2d, v28.2d
+	WORD $0x6e7cdc21 // fmul v1.2d, v1.2d, v28.2d
+	// Store GE r12
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e7bdc42 // fmul v2.2d, v2.2d, v27.2d
+	WORD $0x6e7bdc63 // fmul v3.2d, v3.2d, v27.2d
+	// Store GI r14
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc23 // fmul v3.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store G r6
+	VST1.P [V2.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V2.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e63dfa3 // fmul v3.2d, v29.2d, v3.2d
+	// r10 = Add r7 r9
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store I r10
+	VST1.P [V2.D2], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e7cdc00 // fmul v0.2d, v0.2d, v28.2d
+	// Store GE r12
+	FMOVQ F0, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// Store GI r14
+	FMOVQ F1, -16(R5)
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVD.P 8(R4), F0
+	// r1:gi = Load GI
+	FMOVD.P 8(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc23 // fmul v3.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store G r6
+	FMOVD.P F2, 8(R8)
+	// r7 = Load Drive
+	FMOVD.P 8(R6), F2
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e63dfa3 // fmul v3.2d, v29.2d, v3.2d
+	// r10 = Add r7 r9
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store I r10
+	FMOVD.P F2, 8(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e7cdc00 // fmul v0.2d, v0.2d, v28.2d
+	// Store GE r12
+	FMOVD F0, -8(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// Store GI r14
+	FMOVD F1, -8(R5)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET

@@ -234,8 +234,8 @@ func Headroom(v Variant) *Program {
 }
 
 // All returns every program the library compiles on every path: the step
-// variants, exprel for each type, the backward step's variants, then
-// exprel' for each type.
+// variants, exprel for each type, the backward step's variants, exprel'
+// for each type, then the Expon programs (expon.go) for each type.
 func All() []*Program {
 	var ps []*Program
 	for _, v := range Variants() {
@@ -246,6 +246,7 @@ func All() []*Program {
 		ps = append(ps, Backward(v))
 	}
 	ps = append(ps, ExprelDeriv(F32), ExprelDeriv(F64))
+	ps = append(ps, Expon(F32), Expon(F64), ExponNext(F32), ExponNext(F64))
 	return validated(ps)
 }
 

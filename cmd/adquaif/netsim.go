@@ -129,57 +129,19 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 }
 
 // rows writes the kernel's inputs for step s of a window of steps steps
-// from the conductances of that step, its arrivals added: a conductance g
-// towards E enters as I += g*E, G += g (docs/CONTRACT.md), and with E_e = 0
-// the excitatory one enters G only. Every product is converted to F on its
-// own, so that no compiler fuses it into a multiply-add and every CPU
-// computes the same bits. At the end of a block (or of the window) the same
-// pass moves the conductances to the next block's frame, decayed to its
-// first step.
-func (c *net[F]) rows(s, steps int) {
+// from the conductances of that step, its arrivals added (kernel.Expon: a
+// conductance g towards E enters as I += g*E, G += g, and with E_e = 0 the
+// excitatory one enters G only; every path computes the same bits). At the
+// end of a block (or of the window) the same pass moves the conductances
+// to the next block's frame, decayed to its first step.
+func (c *net[F]) rows(s, steps int) error {
 	n := c.n
-	I, G := c.iRows[s*n:][:n], c.gRows[s*n:][:n]
+	b := kernel.Conductances[F]{GE: c.ge, GI: c.gi, Drive: c.drive, I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n]}
 	q := s % c.blk
 	if q+1 == c.blk || s == steps-1 {
-		rowsRescale(c.ge[:n], c.gi[:n], c.drive[:n], I, G, c.decE[q], c.decI[q], c.eI, c.decE[q+1], c.decI[q+1])
-		return
+		return kernel.ExponNext(b, c.decE[q], c.decI[q], c.eI, c.decE[q+1], c.decI[q+1])
 	}
-	rowsOnly(c.ge[:n], c.gi[:n], c.drive[:n], I, G, c.decE[q], c.decI[q], c.eI)
-}
-
-// rowsOnly writes I and G for conductances ge*decE and gi*decI, four
-// neurons at a time; all the slices have the length of ge.
-func rowsOnly[F kernel.Float](ge, gi, drive, I, G []F, decE, decI, eI F) {
-	m := len(ge)
-	gi, drive, I, G = gi[:m], drive[:m], I[:m], G[:m]
-	j := 0
-	for ; j+4 <= m; j += 4 {
-		e0, i0 := F(ge[j]*decE), F(gi[j]*decI)
-		e1, i1 := F(ge[j+1]*decE), F(gi[j+1]*decI)
-		e2, i2 := F(ge[j+2]*decE), F(gi[j+2]*decI)
-		e3, i3 := F(ge[j+3]*decE), F(gi[j+3]*decI)
-		G[j], G[j+1], G[j+2], G[j+3] = e0+i0, e1+i1, e2+i2, e3+i3
-		I[j], I[j+1] = drive[j]+F(eI*i0), drive[j+1]+F(eI*i1)
-		I[j+2], I[j+3] = drive[j+2]+F(eI*i2), drive[j+3]+F(eI*i3)
-	}
-	for ; j < m; j++ {
-		e, i := F(ge[j]*decE), F(gi[j]*decI)
-		G[j] = e + i
-		I[j] = drive[j] + F(eI*i)
-	}
-}
-
-// rowsRescale is rowsOnly that also multiplies ge by nextE and gi by nextI.
-func rowsRescale[F kernel.Float](ge, gi, drive, I, G []F, decE, decI, eI, nextE, nextI F) {
-	m := len(ge)
-	gi, drive, I, G = gi[:m], drive[:m], I[:m], G[:m]
-	for j := range m {
-		x, y := ge[j], gi[j]
-		e, i := F(x*decE), F(y*decI)
-		G[j] = e + i
-		I[j] = drive[j] + F(eI*i)
-		ge[j], gi[j] = F(x*nextE), F(y*nextI)
-	}
+	return kernel.Expon(b, c.decE[q], c.decI[q], c.eI)
 }
 
 // arrive adds the conductances of the spikes that arrive at step s of a
@@ -371,9 +333,12 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 				c.arrive(s)
 				traceConductances(c, r, tracing, s)
 				t1 := time.Now()
-				c.rows(s, steps)
+				err := c.rows(s, steps)
 				t2 := time.Now()
-				err := c.k.Step(F(s)*c.dt, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
+				if err != nil {
+					return nil, err
+				}
+				err = c.k.Step(F(s)*c.dt, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
 					I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n], SpikeIndex: &c.spikes})
 				t3 := time.Now()
 				if err != nil {
@@ -400,7 +365,10 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 				c.arrive(s)
 				traceConductances(c, r, tracing, s)
 				t1 := time.Now()
-				c.rows(s, steps)
+				err := c.rows(s, steps)
+				if err != nil {
+					return nil, err
+				}
 				r.scatter += t1.Sub(t0)
 				r.decay += time.Since(t1)
 			}

@@ -1,0 +1,101 @@
+package kernel
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/adquaif/adquaif/generic"
+)
+
+// Conductances are the buffers of Expon and ExponNext, one value per
+// neuron in each: two exponentially decaying conductances (BrainPy's Expon
+// synapse), an excitatory one towards 0 mV and an inhibitory one, each held
+// relative to a decay factor (a simulator keeps them in the frame of a
+// block of steps and adds a spike's jump divided by the step's factor), a
+// background current, and the inputs of a step that Expon writes.
+type Conductances[F Float] struct {
+	GE, GI []F // the conductances, relative to their factors; ExponNext rescales them in place
+	Drive  []F // background current
+	I, G   []F // out: the step's input current and input conductance
+}
+
+// Expon writes one step's inputs from the conductances GE*decE (towards
+// 0 mV, so that it enters G only) and GI*decI (towards eI), as
+// docs/CONTRACT.md's "One step" turns g*(E - V) into I += g*E, G += g:
+//
+//	e, i = GE[j]*decE, GI[j]*decI
+//	G[j] = e + i
+//	I[j] = Drive[j] + eI*i
+//
+// every operation rounded on its own, so that every path gives the same
+// bits. It runs on the calling goroutine, allocates nothing, and refuses
+// buffers of other lengths than GE's, and I or G sharing memory with
+// another buffer, with a *BufferError.
+func Expon[F Float](c Conductances[F], decE, decI, eI F) error {
+	return expon(c, [generic.ExponNumConsts]F{decE, decI, eI}, false)
+}
+
+// ExponNext is Expon that then moves the conductances to the next frame,
+// GE[j] *= nextE and GI[j] *= nextI, from the values Expon read; GE and GI
+// must then not share memory with any other buffer either.
+func ExponNext[F Float](c Conductances[F], decE, decI, eI, nextE, nextI F) error {
+	return expon(c, [generic.ExponNumConsts]F{decE, decI, eI, nextE, nextI}, true)
+}
+
+func expon[F Float](c Conductances[F], consts [generic.ExponNumConsts]F, next bool) error {
+	if err := c.check(next); err != nil {
+		return err
+	}
+	n := len(c.GE)
+	if n == 0 {
+		return nil
+	}
+	id := current()
+	if unsafe.Sizeof(F(0)) == 4 {
+		f := generic.Expon32{
+			GE: as[float32](c.GE), GI: as[float32](c.GI), Drive: as[float32](c.Drive),
+			I: as[float32](c.I), G: as[float32](c.G), C: as[float32](consts[:]), N: n, Steps: 1,
+		}
+		if next {
+			exponNextPath32(id, &f)
+		} else {
+			exponPath32(id, &f)
+		}
+		return nil
+	}
+	f := generic.Expon64{
+		GE: as[float64](c.GE), GI: as[float64](c.GI), Drive: as[float64](c.Drive),
+		I: as[float64](c.I), G: as[float64](c.G), C: as[float64](consts[:]), N: n, Steps: 1,
+	}
+	if next {
+		exponNextPath64(id, &f)
+	} else {
+		exponPath64(id, &f)
+	}
+	return nil
+}
+
+// check validates the buffers of Expon (ExponNext if next).
+func (c *Conductances[F]) check(next bool) error {
+	n := len(c.GE)
+	for _, b := range [...]struct {
+		name string
+		n    int
+	}{{"GI", len(c.GI)}, {"Drive", len(c.Drive)}, {"I", len(c.I)}, {"G", len(c.G)}} {
+		if b.n != n {
+			return &BufferError{Name: "Conductances." + b.name, Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (GE has %d)", b.n, n, n)}
+		}
+	}
+	spans := [...]span{
+		spanOf("GE", c.GE, !next), spanOf("GI", c.GI, !next), spanOf("Drive", c.Drive, true),
+		spanOf("I", c.I, false), spanOf("G", c.G, false),
+	}
+	for i, a := range spans {
+		for _, b := range spans[i+1:] {
+			if (!a.readOnly || !b.readOnly) && a.lo < b.hi && b.lo < a.hi {
+				return &BufferError{Name: "Conductances." + a.name + "/" + b.name, Err: ErrOverlap, Why: "a buffer Expon writes must not share memory with another buffer"}
+			}
+		}
+	}
+	return nil
+}
