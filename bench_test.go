@@ -214,3 +214,35 @@ func BenchmarkSpikeOutputs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExpon times Expon, the input rows of two exponential
+// conductances, on every path.
+func BenchmarkExpon(b *testing.B) {
+	saved := kernel.ISA()
+	defer kernel.SetISA(saved)
+	for _, n := range sizes[:3] {
+		for _, isa := range kernel.Available() {
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchExpon[float32](b, n, isa) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchExpon[float64](b, n, isa) })
+		}
+	}
+}
+
+func benchExpon[F kernel.Float](b *testing.B, n int, isa string) {
+	if err := kernel.SetISA(isa); err != nil {
+		b.Fatal(err)
+	}
+	c := kernel.Conductances[F]{GE: make([]F, n), GI: make([]F, n), Drive: make([]F, n), I: make([]F, n), G: make([]F, n)}
+	for j := range n {
+		c.GE[j], c.GI[j], c.Drive[j] = F(0.1*float64(j%11)), F(1.2*float64(j%3)), F(36+float64(j%7))
+	}
+	var x F
+	b.SetBytes(int64(5 * n * int(unsafe.Sizeof(x)))) // GE, GI, Drive read; I, G written
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := kernel.Expon(c, 0.98, 0.99, -80); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
