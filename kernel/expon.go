@@ -75,25 +75,31 @@ func expon[F Float](c Conductances[F], consts [generic.ExponNumConsts]F, next bo
 	return nil
 }
 
-// check validates the buffers of Expon (ExponNext if next).
+// check validates the buffers of Expon (ExponNext if next). It runs once
+// per step of a simulation, so it names the buffers only when one is
+// refused.
 func (c *Conductances[F]) check(next bool) error {
+	bufs := [...][]F{c.GE, c.GI, c.Drive, c.I, c.G}
+	names := [...]string{"GE", "GI", "Drive", "I", "G"}
 	n := len(c.GE)
-	for _, b := range [...]struct {
-		name string
-		n    int
-	}{{"GI", len(c.GI)}, {"Drive", len(c.Drive)}, {"I", len(c.I)}, {"G", len(c.G)}} {
-		if b.n != n {
-			return &BufferError{Name: "Conductances." + b.name, Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (GE has %d)", b.n, n, n)}
+	for i, b := range bufs {
+		if len(b) != n {
+			return &BufferError{Name: "Conductances." + names[i], Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (GE has %d)", len(b), n, n)}
 		}
 	}
-	spans := [...]span{
-		spanOf("GE", c.GE, !next), spanOf("GI", c.GI, !next), spanOf("Drive", c.Drive, true),
-		spanOf("I", c.I, false), spanOf("G", c.G, false),
+	if n == 0 {
+		return nil
 	}
-	for i, a := range spans {
-		for _, b := range spans[i+1:] {
-			if (!a.readOnly || !b.readOnly) && a.lo < b.hi && b.lo < a.hi {
-				return &BufferError{Name: "Conductances." + a.name + "/" + b.name, Err: ErrOverlap, Why: "a buffer Expon writes must not share memory with another buffer"}
+	var lo, hi [len(bufs)]uintptr
+	for i, b := range bufs {
+		lo[i] = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		hi[i] = lo[i] + uintptr(n)*unsafe.Sizeof(b[0])
+	}
+	written := func(i int) bool { return i >= 3 || next && i < 2 } // I and G; GE and GI if next
+	for i := range bufs {
+		for j := i + 1; j < len(bufs); j++ {
+			if (written(i) || written(j)) && lo[i] < hi[j] && lo[j] < hi[i] {
+				return &BufferError{Name: "Conductances." + names[i] + "/" + names[j], Err: ErrOverlap, Why: "a buffer Expon writes must not share memory with another buffer"}
 			}
 		}
 	}
