@@ -165,12 +165,23 @@ func (c *net[F]) arrive(s int) {
 	}
 }
 
-// addAt adds w to g at every index of ts, in order.
+// addAt adds w to g at every index of ts, in order, four at a time. It
+// stays out of line: inlined into arrive, its loop reloads spilled
+// registers at every index.
 //
 //go:noinline
 func addAt[F kernel.Float](g []F, ts []int32, w F) {
-	for _, t := range ts {
-		g[t] += w
+	m := len(ts)
+	k := 0
+	for ; k < m-3; k += 4 {
+		t0, t1, t2, t3 := ts[k], ts[k+1], ts[k+2], ts[k+3]
+		g[t0] += w
+		g[t1] += w
+		g[t2] += w
+		g[t3] += w
+	}
+	for ; k < m; k++ {
+		g[ts[k]] += w
 	}
 }
 
