@@ -43,6 +43,11 @@
 // the step's inputs, bit-identical on every path and within 64 units of
 // roundoff of the running-error sum of its formulas; package neuron's Tape
 // runs it back through a recorded trajectory.
+//
+// [Expon] writes a step's I and G from two exponential conductances (an
+// excitatory one towards 0 mV and an inhibitory one, each decaying by a
+// factor per step) and a background current, on the same paths and
+// bit-identical on all of them: the input rows of a COBA network.
 package kernel
 
 import (
