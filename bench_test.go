@@ -216,19 +216,22 @@ func BenchmarkSpikeOutputs(b *testing.B) {
 }
 
 // BenchmarkExpon times Expon, the input rows of two exponential
-// conductances, on every path.
+// conductances, on every path, with E_e = 0 (the program without its term)
+// and E_e = -10.
 func BenchmarkExpon(b *testing.B) {
 	saved := kernel.ISA()
 	defer kernel.SetISA(saved)
 	for _, n := range sizes[:3] {
 		for _, isa := range kernel.Available() {
-			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchExpon[float32](b, n, isa) })
-			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchExpon[float64](b, n, isa) })
+			for _, eE := range []float64{0, -10} {
+				b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/eE=%v", n, isa, eE), func(b *testing.B) { benchExpon(b, n, isa, float32(eE)) })
+				b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64/eE=%v", n, isa, eE), func(b *testing.B) { benchExpon(b, n, isa, eE) })
+			}
 		}
 	}
 }
 
-func benchExpon[F kernel.Float](b *testing.B, n int, isa string) {
+func benchExpon[F kernel.Float](b *testing.B, n int, isa string, eE F) {
 	if err := kernel.SetISA(isa); err != nil {
 		b.Fatal(err)
 	}
@@ -240,7 +243,7 @@ func benchExpon[F kernel.Float](b *testing.B, n int, isa string) {
 	b.SetBytes(int64(5 * n * int(unsafe.Sizeof(x)))) // GE, GI, Drive read; I, G written
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := kernel.Expon(c, 0.98, 0.99, -80); err != nil {
+		if err := kernel.Expon(c, 0.98, 0.99, eE, -80); err != nil {
 			b.Fatal(err)
 		}
 	}

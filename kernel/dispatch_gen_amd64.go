@@ -241,3 +241,51 @@ func exponNextPath64(id isa, f *generic.Expon64) {
 		generic.ExponNextF64(f)
 	}
 }
+
+// exponEEPath32 runs the program asm/step.ExponEEF32 on path id.
+func exponEEPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaAVX512:
+		exponEEAVX512F32(f)
+	case isaAVX2:
+		exponEEAVX2F32(f)
+	default:
+		generic.ExponEEF32(f)
+	}
+}
+
+// exponEEPath64 runs the program asm/step.ExponEEF64 on path id.
+func exponEEPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaAVX512:
+		exponEEAVX512F64(f)
+	case isaAVX2:
+		exponEEAVX2F64(f)
+	default:
+		generic.ExponEEF64(f)
+	}
+}
+
+// exponEENextPath32 runs the program asm/step.ExponEENextF32 on path id.
+func exponEENextPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaAVX512:
+		exponEENextAVX512F32(f)
+	case isaAVX2:
+		exponEENextAVX2F32(f)
+	default:
+		generic.ExponEENextF32(f)
+	}
+}
+
+// exponEENextPath64 runs the program asm/step.ExponEENextF64 on path id.
+func exponEENextPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaAVX512:
+		exponEENextAVX512F64(f)
+	case isaAVX2:
+		exponEENextAVX2F64(f)
+	default:
+		generic.ExponEENextF64(f)
+	}
+}

@@ -173,3 +173,43 @@ func exponNextPath64(id isa, f *generic.Expon64) {
 		generic.ExponNextF64(f)
 	}
 }
+
+// exponEEPath32 runs the program asm/step.ExponEEF32 on path id.
+func exponEEPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaNEON:
+		exponEENEONF32(f)
+	default:
+		generic.ExponEEF32(f)
+	}
+}
+
+// exponEEPath64 runs the program asm/step.ExponEEF64 on path id.
+func exponEEPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaNEON:
+		exponEENEONF64(f)
+	default:
+		generic.ExponEEF64(f)
+	}
+}
+
+// exponEENextPath32 runs the program asm/step.ExponEENextF32 on path id.
+func exponEENextPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaNEON:
+		exponEENextNEONF32(f)
+	default:
+		generic.ExponEENextF32(f)
+	}
+}
+
+// exponEENextPath64 runs the program asm/step.ExponEENextF64 on path id.
+func exponEENextPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaNEON:
+		exponEENextNEONF64(f)
+	default:
+		generic.ExponEENextF64(f)
+	}
+}

@@ -69,3 +69,23 @@ func exponNextPath32(_ isa, f *generic.Expon32) {
 func exponNextPath64(_ isa, f *generic.Expon64) {
 	generic.ExponNextF64(f)
 }
+
+// exponEEPath32 runs the program asm/step.ExponEEF32 on path id.
+func exponEEPath32(_ isa, f *generic.Expon32) {
+	generic.ExponEEF32(f)
+}
+
+// exponEEPath64 runs the program asm/step.ExponEEF64 on path id.
+func exponEEPath64(_ isa, f *generic.Expon64) {
+	generic.ExponEEF64(f)
+}
+
+// exponEENextPath32 runs the program asm/step.ExponEENextF32 on path id.
+func exponEENextPath32(_ isa, f *generic.Expon32) {
+	generic.ExponEENextF32(f)
+}
+
+// exponEENextPath64 runs the program asm/step.ExponEENextF64 on path id.
+func exponEENextPath64(_ isa, f *generic.Expon64) {
+	generic.ExponEENextF64(f)
+}

@@ -9,10 +9,10 @@ import (
 
 // Conductances are the buffers of Expon and ExponNext, one value per
 // neuron in each: two exponentially decaying conductances (BrainPy's Expon
-// synapse), an excitatory one towards 0 mV and an inhibitory one, each held
-// relative to a decay factor (a simulator keeps them in the frame of a
-// block of steps and adds a spike's jump divided by the step's factor), a
-// background current, and the inputs of a step that Expon writes.
+// synapse), an excitatory one and an inhibitory one, each held relative to
+// a decay factor (a simulator keeps them in the frame of a block of steps
+// and adds a spike's jump divided by the step's factor), a background
+// current, and the inputs of a step that Expon writes.
 type Conductances[F Float] struct {
 	GE, GI []F // the conductances, relative to their factors; ExponNext rescales them in place
 	Drive  []F // background current
@@ -20,26 +20,32 @@ type Conductances[F Float] struct {
 }
 
 // Expon writes one step's inputs from the conductances GE*decE (towards
-// 0 mV, so that it enters G only) and GI*decI (towards eI), as
-// docs/CONTRACT.md's "One step" turns g*(E - V) into I += g*E, G += g:
+// eE) and GI*decI (towards eI), as docs/CONTRACT.md's "One step" turns
+// g*(E - V) into I += g*E, G += g:
 //
 //	e, i = GE[j]*decE, GI[j]*decI
 //	G[j] = e + i
-//	I[j] = Drive[j] + eI*i
+//	I[j] = (Drive[j] + eE*e) + eI*i
 //
 // every operation rounded on its own, so that every path gives the same
-// bits. It runs on the calling goroutine, allocates nothing, and refuses
+// bits. With eE = 0 (E_e = 0 mV, the usual case) the term is left out,
+// I[j] = Drive[j] + eI*i, by a program without its two operations per
+// neuron (rows in the L1 cache take measurably longer with them): so an
+// infinite e gives no NaN there, and a Drive of -0 stays -0. The factors
+// and potentials are not checked: a NaN or an infinity among them
+// propagates as the arithmetic does (0*Inf is NaN), the same on every
+// path. It runs on the calling goroutine, allocates nothing, and refuses
 // buffers of other lengths than GE's, and I or G sharing memory with
-// another buffer, with a *BufferError.
-func Expon[F Float](c Conductances[F], decE, decI, eI F) error {
-	return expon(c, [generic.ExponNumConsts]F{decE, decI, eI}, false)
+// another buffer, with a *BufferError, writing nothing.
+func Expon[F Float](c Conductances[F], decE, decI, eE, eI F) error {
+	return expon(c, [generic.ExponNumConsts]F{decE, decI, eE, eI}, false)
 }
 
 // ExponNext is Expon that then moves the conductances to the next frame,
 // GE[j] *= nextE and GI[j] *= nextI, from the values Expon read; GE and GI
 // must then not share memory with any other buffer either.
-func ExponNext[F Float](c Conductances[F], decE, decI, eI, nextE, nextI F) error {
-	return expon(c, [generic.ExponNumConsts]F{decE, decI, eI, nextE, nextI}, true)
+func ExponNext[F Float](c Conductances[F], decE, decI, eE, eI, nextE, nextI F) error {
+	return expon(c, [generic.ExponNumConsts]F{decE, decI, eE, eI, nextE, nextI}, true)
 }
 
 func expon[F Float](c Conductances[F], consts [generic.ExponNumConsts]F, next bool) error {
@@ -50,15 +56,20 @@ func expon[F Float](c Conductances[F], consts [generic.ExponNumConsts]F, next bo
 	if n == 0 {
 		return nil
 	}
-	id := current()
+	id, ee := current(), consts[generic.ExponCEE] != 0
 	if unsafe.Sizeof(F(0)) == 4 {
 		f := generic.Expon32{
 			GE: as[float32](c.GE), GI: as[float32](c.GI), Drive: as[float32](c.Drive),
 			I: as[float32](c.I), G: as[float32](c.G), C: as[float32](consts[:]), N: n, Steps: 1,
 		}
-		if next {
+		switch {
+		case next && ee:
+			exponEENextPath32(id, &f)
+		case next:
 			exponNextPath32(id, &f)
-		} else {
+		case ee:
+			exponEEPath32(id, &f)
+		default:
 			exponPath32(id, &f)
 		}
 		return nil
@@ -67,9 +78,14 @@ func expon[F Float](c Conductances[F], consts [generic.ExponNumConsts]F, next bo
 		GE: as[float64](c.GE), GI: as[float64](c.GI), Drive: as[float64](c.Drive),
 		I: as[float64](c.I), G: as[float64](c.G), C: as[float64](consts[:]), N: n, Steps: 1,
 	}
-	if next {
+	switch {
+	case next && ee:
+		exponEENextPath64(id, &f)
+	case next:
 		exponNextPath64(id, &f)
-	} else {
+	case ee:
+		exponEEPath64(id, &f)
+	default:
 		exponPath64(id, &f)
 	}
 	return nil

@@ -45,8 +45,8 @@
 // runs it back through a recorded trajectory.
 //
 // [Expon] writes a step's I and G from two exponential conductances (an
-// excitatory one towards 0 mV and an inhibitory one, each decaying by a
-// factor per step) and a background current, on the same paths and
+// excitatory one and an inhibitory one, each towards its reversal
+// potential and decaying by a factor per step) and a background current, on the same paths and
 // bit-identical on all of them: the input rows of a COBA network.
 package kernel
 

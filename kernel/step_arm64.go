@@ -189,3 +189,31 @@ func exponNextNEONF32(f *generic.Expon32)
 //
 //go:noescape
 func exponNextNEONF64(f *generic.Expon64)
+
+// exponEENEONF32 is asm/step.ExponEEF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEEF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENEONF32(f *generic.Expon32)
+
+// exponEENEONF64 is asm/step.ExponEEF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEEF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENEONF64(f *generic.Expon64)
+
+// exponEENextNEONF32 is asm/step.ExponEENextF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEENextF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENextNEONF32(f *generic.Expon32)
+
+// exponEENextNEONF64 is asm/step.ExponEENextF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEENextF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENextNEONF64(f *generic.Expon64)

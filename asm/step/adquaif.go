@@ -235,7 +235,8 @@ func Headroom(v Variant) *Program {
 
 // All returns every program the library compiles on every path: the step
 // variants, exprel for each type, the backward step's variants, exprel'
-// for each type, then the Expon programs (expon.go) for each type.
+// for each type, then the Expon programs (expon.go) for each type, without
+// and with E_e.
 func All() []*Program {
 	var ps []*Program
 	for _, v := range Variants() {
@@ -246,7 +247,9 @@ func All() []*Program {
 		ps = append(ps, Backward(v))
 	}
 	ps = append(ps, ExprelDeriv(F32), ExprelDeriv(F64))
-	ps = append(ps, Expon(F32), Expon(F64), ExponNext(F32), ExponNext(F64))
+	for _, ee := range []bool{false, true} {
+		ps = append(ps, Expon(F32, ee), Expon(F64, ee), ExponNext(F32, ee), ExponNext(F64, ee))
+	}
 	return validated(ps)
 }
 

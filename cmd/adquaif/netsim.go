@@ -87,7 +87,7 @@ type net[F kernel.Float] struct {
 
 	decE, decI []F // exp(-q*dt/tau) for q = 0..blk
 	wE, wI     []F // the conductance jumps per spike, over decE[q] and decI[q]
-	eI         F   // the inhibitory reversal potential
+	eE, eI     F   // the reversal potentials
 	dt, shift  F   // shift: a window's length, by which the clock restarts
 }
 
@@ -112,7 +112,7 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 		ge: make([]F, n), gi: make([]F, n), drive: make([]F, n),
 		iRows: make([]F, d*n), gRows: make([]F, d*n),
 		sent: make([][]int32, d), spikes: make([]int32, 0, n),
-		blk: min(d, netBlockMax), eI: netEI, dt: netDT,
+		blk: min(d, netBlockMax), eE: netEE, eI: netEI, dt: netDT,
 	}
 	for q := range c.blk + 1 {
 		pe, pi := math.Exp(-float64(q)*netDT/netTauE), math.Exp(-float64(q)*netDT/netTauI)
@@ -130,8 +130,8 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 
 // rows writes the kernel's inputs for step s of a window of steps steps
 // from the conductances of that step, its arrivals added (kernel.Expon: a
-// conductance g towards E enters as I += g*E, G += g, and with E_e = 0 the
-// excitatory one enters G only; every path computes the same bits). At the
+// conductance g towards E enters as I += g*E, G += g; every path computes
+// the same bits). At the
 // end of a block (or of the window) the same pass moves the conductances
 // to the next block's frame, decayed to its first step.
 func (c *net[F]) rows(s, steps int) error {
@@ -139,9 +139,9 @@ func (c *net[F]) rows(s, steps int) error {
 	b := kernel.Conductances[F]{GE: c.ge, GI: c.gi, Drive: c.drive, I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n]}
 	q := s % c.blk
 	if q+1 == c.blk || s == steps-1 {
-		return kernel.ExponNext(b, c.decE[q], c.decI[q], c.eI, c.decE[q+1], c.decI[q+1])
+		return kernel.ExponNext(b, c.decE[q], c.decI[q], c.eE, c.eI, c.decE[q+1], c.decI[q+1])
 	}
-	return kernel.Expon(b, c.decE[q], c.decI[q], c.eI)
+	return kernel.Expon(b, c.decE[q], c.decI[q], c.eE, c.eI)
 }
 
 // arrive adds the conductances of the spikes that arrive at step s of a
