@@ -235,3 +235,38 @@ func BenchmarkSpikeOutputs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExpon times Expon, the input rows of two exponential
+// conductances, on every path, with E_e = 0 (the program without its term)
+// and E_e = -10.
+func BenchmarkExpon(b *testing.B) {
+	saved := kernel.ISA()
+	defer kernel.SetISA(saved)
+	for _, n := range sizes[:3] {
+		for _, isa := range kernel.Available() {
+			for _, eE := range []float64{0, -10} {
+				b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/eE=%v", n, isa, eE), func(b *testing.B) { benchExpon(b, n, isa, float32(eE)) })
+				b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64/eE=%v", n, isa, eE), func(b *testing.B) { benchExpon(b, n, isa, eE) })
+			}
+		}
+	}
+}
+
+func benchExpon[F kernel.Float](b *testing.B, n int, isa string, eE F) {
+	if err := kernel.SetISA(isa); err != nil {
+		b.Fatal(err)
+	}
+	c := kernel.Conductances[F]{GE: make([]F, n), GI: make([]F, n), Drive: make([]F, n), I: make([]F, n), G: make([]F, n)}
+	for j := range n {
+		c.GE[j], c.GI[j], c.Drive[j] = F(0.1*float64(j%11)), F(1.2*float64(j%3)), F(36+float64(j%7))
+	}
+	var x F
+	b.SetBytes(int64(5 * n * int(unsafe.Sizeof(x)))) // GE, GI, Drive read; I, G written
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := kernel.Expon(c, 0.98, 0.99, eE, -80); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}

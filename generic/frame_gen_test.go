@@ -76,3 +76,31 @@ func TestBackwardOffsets(t *testing.T) {
 		t.Errorf("frames of %d and %d bytes, want %d", unsafe.Sizeof(f32), unsafe.Sizeof(f64), BackwardFrameSize)
 	}
 }
+
+// The assembly paths address the fields of Expon32 and Expon64 at the offsets
+// of asm/step.Frame.Layout, printed as the ExponFrameOff constants; the Go
+// types must put them there.
+func TestExponOffsets(t *testing.T) {
+	var f32 Expon32
+	var f64 Expon64
+	check := func(name string, got32, got64, want uintptr) {
+		t.Helper()
+		if got32 != want || got64 != want {
+			t.Errorf("%s at %d (Expon32) and %d (Expon64), want %d", name, got32, got64, want)
+		}
+	}
+	check("GE", unsafe.Offsetof(f32.GE), unsafe.Offsetof(f64.GE), ExponFrameOffGE)
+	check("GI", unsafe.Offsetof(f32.GI), unsafe.Offsetof(f64.GI), ExponFrameOffGI)
+	check("Drive", unsafe.Offsetof(f32.Drive), unsafe.Offsetof(f64.Drive), ExponFrameOffDrive)
+	check("I", unsafe.Offsetof(f32.I), unsafe.Offsetof(f64.I), ExponFrameOffI)
+	check("G", unsafe.Offsetof(f32.G), unsafe.Offsetof(f64.G), ExponFrameOffG)
+	check("C", unsafe.Offsetof(f32.C), unsafe.Offsetof(f64.C), ExponFrameOffC)
+	check("Stride", unsafe.Offsetof(f32.Stride), unsafe.Offsetof(f64.Stride), ExponFrameOffStride)
+	check("N", unsafe.Offsetof(f32.N), unsafe.Offsetof(f64.N), ExponFrameOffN)
+	check("Steps", unsafe.Offsetof(f32.Steps), unsafe.Offsetof(f64.Steps), ExponFrameOffSteps)
+	check("Rows", unsafe.Offsetof(f32.Rows), unsafe.Offsetof(f64.Rows), ExponFrameOffRows)
+	check("T", unsafe.Offsetof(f32.T), unsafe.Offsetof(f64.T), ExponFrameOffT)
+	if unsafe.Sizeof(f32) != ExponFrameSize || unsafe.Sizeof(f64) != ExponFrameSize {
+		t.Errorf("frames of %d and %d bytes, want %d", unsafe.Sizeof(f32), unsafe.Sizeof(f64), ExponFrameSize)
+	}
+}

@@ -233,6 +233,83 @@ type Backward64 struct {
 	T      []float64               // the time of each step, Steps of them
 }
 
+// Indices of the precomputed constants in Expon.C (see asm/step.Const).
+const (
+	ExponCDecE     = 0
+	ExponCDecI     = 1
+	ExponCEE       = 2
+	ExponCEI       = 3
+	ExponCNextE    = 4
+	ExponCNextI    = 5
+	ExponNumConsts = 6
+)
+
+// Indices of the streams in Expon.Rows (see asm/step.Stream).
+const (
+	ExponStreamGE    = 0
+	ExponStreamGI    = 1
+	ExponStreamDrive = 2
+	ExponStreamI     = 3
+	ExponStreamG     = 4
+	ExponNumStreams  = 5
+)
+
+// Offsets of the Expon fields that the assembly paths address.
+const (
+	ExponFrameOffGE     = 0
+	ExponFrameOffGI     = 24
+	ExponFrameOffDrive  = 48
+	ExponFrameOffI      = 72
+	ExponFrameOffG      = 96
+	ExponFrameOffC      = 120
+	ExponFrameOffStride = 144
+	ExponFrameOffN      = 152
+	ExponFrameOffSteps  = 160
+	ExponFrameOffRows   = 168
+	ExponFrameOffT      = 208
+	ExponFrameSize      = 232
+)
+
+// Expon32 is one call of a float32 program. Every slice holds at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
+// C holds ExponNumConsts constants, or for per-neuron programs ExponNumConsts rows of
+// Stride values, the first N of each used. A step program makes Steps steps
+// (at least one), step s at time T[s]; an optional stream's row for step s
+// starts at element s*Rows[stream] (Rows indexed by the ExponStream* constants).
+type Expon32 struct {
+	GE     []float32            // excitatory conductance, relative to DecE (state)
+	GI     []float32            // inhibitory conductance, relative to DecI (state)
+	Drive  []float32            // background current (input)
+	I      []float32            // the step's input current (output)
+	G      []float32            // the step's input conductance (output)
+	C      []float32            // the constant table
+	Stride int                  // per-neuron programs: elements between the rows of C
+	N      int                  // lanes to compute
+	Steps  int                  // steps to make, at least 1
+	Rows   [ExponNumStreams]int // per stream, elements between its step rows
+	T      []float32            // the time of each step, Steps of them
+}
+
+// Expon64 is one call of a float64 program. Every slice holds at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
+// C holds ExponNumConsts constants, or for per-neuron programs ExponNumConsts rows of
+// Stride values, the first N of each used. A step program makes Steps steps
+// (at least one), step s at time T[s]; an optional stream's row for step s
+// starts at element s*Rows[stream] (Rows indexed by the ExponStream* constants).
+type Expon64 struct {
+	GE     []float64            // excitatory conductance, relative to DecE (state)
+	GI     []float64            // inhibitory conductance, relative to DecI (state)
+	Drive  []float64            // background current (input)
+	I      []float64            // the step's input current (output)
+	G      []float64            // the step's input conductance (output)
+	C      []float64            // the constant table
+	Stride int                  // per-neuron programs: elements between the rows of C
+	N      int                  // lanes to compute
+	Steps  int                  // steps to make, at least 1
+	Rows   [ExponNumStreams]int // per stream, elements between its step rows
+	T      []float64            // the time of each step, Steps of them
+}
+
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
 // one), each over all the neurons, the state going through memory between
 // them, which gives each neuron what the program's Loop gives it.
@@ -33870,6 +33947,706 @@ func ExprelDerivF64(f *Frame64) {
 		}
 		// Store V r22
 		v[j] = r22
+	}
+}
+
+// ExponF32 is the program asm/step.ExponF32 lowered to Go, one statement per op.
+func ExponF32(f *Expon32) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float32)(f.C)
+	j := 0
+	for ; j < n-2; j += 3 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		ge0_c := ge[j+2]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		gi1_c := gi[j+2]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float32(ge0_a * c[ExponCDecE])
+		e_b := float32(ge0_b * c[ExponCDecE])
+		e_c := float32(ge0_c * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float32(gi1_a * c[ExponCDecI])
+		i5_b := float32(gi1_b * c[ExponCDecI])
+		i5_c := float32(gi1_c * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float32(e_a + i5_a)
+		r6_b := float32(e_b + i5_b)
+		r6_c := float32(e_c + i5_c)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		g[j+2] = r6_c
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		r7_c := drive[j+2]
+		// r9 = Mul r8:eI r5:i
+		r9_a := float32(c[ExponCEI] * i5_a)
+		r9_b := float32(c[ExponCEI] * i5_b)
+		r9_c := float32(c[ExponCEI] * i5_c)
+		// r10 = Add r7 r9
+		r10_a := float32(r7_a + r9_a)
+		r10_b := float32(r7_b + r9_b)
+		r10_c := float32(r7_c + r9_c)
+		// Store I r10
+		i[j] = r10_a
+		i[j+1] = r10_b
+		i[j+2] = r10_c
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float32(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float32(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float32(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eI r5:i
+		r9 := float32(c[ExponCEI] * i5)
+		// r10 = Add r7 r9
+		r10 := float32(r7 + r9)
+		// Store I r10
+		i[j] = r10
+	}
+}
+
+// ExponF64 is the program asm/step.ExponF64 lowered to Go, one statement per op.
+func ExponF64(f *Expon64) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float64)(f.C)
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float64(ge0_a * c[ExponCDecE])
+		e_b := float64(ge0_b * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float64(gi1_a * c[ExponCDecI])
+		i5_b := float64(gi1_b * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float64(e_a + i5_a)
+		r6_b := float64(e_b + i5_b)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		// r9 = Mul r8:eI r5:i
+		r9_a := float64(c[ExponCEI] * i5_a)
+		r9_b := float64(c[ExponCEI] * i5_b)
+		// r10 = Add r7 r9
+		r10_a := float64(r7_a + r9_a)
+		r10_b := float64(r7_b + r9_b)
+		// Store I r10
+		i[j] = r10_a
+		i[j+1] = r10_b
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float64(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float64(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float64(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eI r5:i
+		r9 := float64(c[ExponCEI] * i5)
+		// r10 = Add r7 r9
+		r10 := float64(r7 + r9)
+		// Store I r10
+		i[j] = r10
+	}
+}
+
+// ExponNextF32 is the program asm/step.ExponNextF32 lowered to Go, one statement per op.
+func ExponNextF32(f *Expon32) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float32)(f.C)
+	j := 0
+	for ; j < n-2; j += 3 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		ge0_c := ge[j+2]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		gi1_c := gi[j+2]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float32(ge0_a * c[ExponCDecE])
+		e_b := float32(ge0_b * c[ExponCDecE])
+		e_c := float32(ge0_c * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float32(gi1_a * c[ExponCDecI])
+		i5_b := float32(gi1_b * c[ExponCDecI])
+		i5_c := float32(gi1_c * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float32(e_a + i5_a)
+		r6_b := float32(e_b + i5_b)
+		r6_c := float32(e_c + i5_c)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		g[j+2] = r6_c
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		r7_c := drive[j+2]
+		// r9 = Mul r8:eI r5:i
+		r9_a := float32(c[ExponCEI] * i5_a)
+		r9_b := float32(c[ExponCEI] * i5_b)
+		r9_c := float32(c[ExponCEI] * i5_c)
+		// r10 = Add r7 r9
+		r10_a := float32(r7_a + r9_a)
+		r10_b := float32(r7_b + r9_b)
+		r10_c := float32(r7_c + r9_c)
+		// Store I r10
+		i[j] = r10_a
+		i[j+1] = r10_b
+		i[j+2] = r10_c
+		// r12 = Mul r0:ge r11:nextE
+		r12_a := float32(ge0_a * c[ExponCNextE])
+		r12_b := float32(ge0_b * c[ExponCNextE])
+		r12_c := float32(ge0_c * c[ExponCNextE])
+		// Store GE r12
+		ge[j] = r12_a
+		ge[j+1] = r12_b
+		ge[j+2] = r12_c
+		// r14 = Mul r1:gi r13:nextI
+		r14_a := float32(gi1_a * c[ExponCNextI])
+		r14_b := float32(gi1_b * c[ExponCNextI])
+		r14_c := float32(gi1_c * c[ExponCNextI])
+		// Store GI r14
+		gi[j] = r14_a
+		gi[j+1] = r14_b
+		gi[j+2] = r14_c
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float32(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float32(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float32(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eI r5:i
+		r9 := float32(c[ExponCEI] * i5)
+		// r10 = Add r7 r9
+		r10 := float32(r7 + r9)
+		// Store I r10
+		i[j] = r10
+		// r12 = Mul r0:ge r11:nextE
+		r12 := float32(ge0 * c[ExponCNextE])
+		// Store GE r12
+		ge[j] = r12
+		// r14 = Mul r1:gi r13:nextI
+		r14 := float32(gi1 * c[ExponCNextI])
+		// Store GI r14
+		gi[j] = r14
+	}
+}
+
+// ExponNextF64 is the program asm/step.ExponNextF64 lowered to Go, one statement per op.
+func ExponNextF64(f *Expon64) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float64)(f.C)
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float64(ge0_a * c[ExponCDecE])
+		e_b := float64(ge0_b * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float64(gi1_a * c[ExponCDecI])
+		i5_b := float64(gi1_b * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float64(e_a + i5_a)
+		r6_b := float64(e_b + i5_b)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		// r9 = Mul r8:eI r5:i
+		r9_a := float64(c[ExponCEI] * i5_a)
+		r9_b := float64(c[ExponCEI] * i5_b)
+		// r10 = Add r7 r9
+		r10_a := float64(r7_a + r9_a)
+		r10_b := float64(r7_b + r9_b)
+		// Store I r10
+		i[j] = r10_a
+		i[j+1] = r10_b
+		// r12 = Mul r0:ge r11:nextE
+		r12_a := float64(ge0_a * c[ExponCNextE])
+		r12_b := float64(ge0_b * c[ExponCNextE])
+		// Store GE r12
+		ge[j] = r12_a
+		ge[j+1] = r12_b
+		// r14 = Mul r1:gi r13:nextI
+		r14_a := float64(gi1_a * c[ExponCNextI])
+		r14_b := float64(gi1_b * c[ExponCNextI])
+		// Store GI r14
+		gi[j] = r14_a
+		gi[j+1] = r14_b
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float64(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float64(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float64(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eI r5:i
+		r9 := float64(c[ExponCEI] * i5)
+		// r10 = Add r7 r9
+		r10 := float64(r7 + r9)
+		// Store I r10
+		i[j] = r10
+		// r12 = Mul r0:ge r11:nextE
+		r12 := float64(ge0 * c[ExponCNextE])
+		// Store GE r12
+		ge[j] = r12
+		// r14 = Mul r1:gi r13:nextI
+		r14 := float64(gi1 * c[ExponCNextI])
+		// Store GI r14
+		gi[j] = r14
+	}
+}
+
+// ExponEEF32 is the program asm/step.ExponEEF32 lowered to Go, one statement per op.
+func ExponEEF32(f *Expon32) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float32)(f.C)
+	j := 0
+	for ; j < n-2; j += 3 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		ge0_c := ge[j+2]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		gi1_c := gi[j+2]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float32(ge0_a * c[ExponCDecE])
+		e_b := float32(ge0_b * c[ExponCDecE])
+		e_c := float32(ge0_c * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float32(gi1_a * c[ExponCDecI])
+		i5_b := float32(gi1_b * c[ExponCDecI])
+		i5_c := float32(gi1_c * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float32(e_a + i5_a)
+		r6_b := float32(e_b + i5_b)
+		r6_c := float32(e_c + i5_c)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		g[j+2] = r6_c
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		r7_c := drive[j+2]
+		// r9 = Mul r8:eE r3:e
+		r9_a := float32(c[ExponCEE] * e_a)
+		r9_b := float32(c[ExponCEE] * e_b)
+		r9_c := float32(c[ExponCEE] * e_c)
+		// r10 = Add r7 r9
+		r10_a := float32(r7_a + r9_a)
+		r10_b := float32(r7_b + r9_b)
+		r10_c := float32(r7_c + r9_c)
+		// r12 = Mul r11:eI r5:i
+		r12_a := float32(c[ExponCEI] * i5_a)
+		r12_b := float32(c[ExponCEI] * i5_b)
+		r12_c := float32(c[ExponCEI] * i5_c)
+		// r13 = Add r10 r12
+		r13_a := float32(r10_a + r12_a)
+		r13_b := float32(r10_b + r12_b)
+		r13_c := float32(r10_c + r12_c)
+		// Store I r13
+		i[j] = r13_a
+		i[j+1] = r13_b
+		i[j+2] = r13_c
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float32(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float32(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float32(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eE r3:e
+		r9 := float32(c[ExponCEE] * e)
+		// r10 = Add r7 r9
+		r10 := float32(r7 + r9)
+		// r12 = Mul r11:eI r5:i
+		r12 := float32(c[ExponCEI] * i5)
+		// r13 = Add r10 r12
+		r13 := float32(r10 + r12)
+		// Store I r13
+		i[j] = r13
+	}
+}
+
+// ExponEEF64 is the program asm/step.ExponEEF64 lowered to Go, one statement per op.
+func ExponEEF64(f *Expon64) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float64)(f.C)
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float64(ge0_a * c[ExponCDecE])
+		e_b := float64(ge0_b * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float64(gi1_a * c[ExponCDecI])
+		i5_b := float64(gi1_b * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float64(e_a + i5_a)
+		r6_b := float64(e_b + i5_b)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		// r9 = Mul r8:eE r3:e
+		r9_a := float64(c[ExponCEE] * e_a)
+		r9_b := float64(c[ExponCEE] * e_b)
+		// r10 = Add r7 r9
+		r10_a := float64(r7_a + r9_a)
+		r10_b := float64(r7_b + r9_b)
+		// r12 = Mul r11:eI r5:i
+		r12_a := float64(c[ExponCEI] * i5_a)
+		r12_b := float64(c[ExponCEI] * i5_b)
+		// r13 = Add r10 r12
+		r13_a := float64(r10_a + r12_a)
+		r13_b := float64(r10_b + r12_b)
+		// Store I r13
+		i[j] = r13_a
+		i[j+1] = r13_b
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float64(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float64(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float64(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eE r3:e
+		r9 := float64(c[ExponCEE] * e)
+		// r10 = Add r7 r9
+		r10 := float64(r7 + r9)
+		// r12 = Mul r11:eI r5:i
+		r12 := float64(c[ExponCEI] * i5)
+		// r13 = Add r10 r12
+		r13 := float64(r10 + r12)
+		// Store I r13
+		i[j] = r13
+	}
+}
+
+// ExponEENextF32 is the program asm/step.ExponEENextF32 lowered to Go, one statement per op.
+func ExponEENextF32(f *Expon32) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float32)(f.C)
+	j := 0
+	for ; j < n-2; j += 3 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		ge0_c := ge[j+2]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		gi1_c := gi[j+2]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float32(ge0_a * c[ExponCDecE])
+		e_b := float32(ge0_b * c[ExponCDecE])
+		e_c := float32(ge0_c * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float32(gi1_a * c[ExponCDecI])
+		i5_b := float32(gi1_b * c[ExponCDecI])
+		i5_c := float32(gi1_c * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float32(e_a + i5_a)
+		r6_b := float32(e_b + i5_b)
+		r6_c := float32(e_c + i5_c)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		g[j+2] = r6_c
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		r7_c := drive[j+2]
+		// r9 = Mul r8:eE r3:e
+		r9_a := float32(c[ExponCEE] * e_a)
+		r9_b := float32(c[ExponCEE] * e_b)
+		r9_c := float32(c[ExponCEE] * e_c)
+		// r10 = Add r7 r9
+		r10_a := float32(r7_a + r9_a)
+		r10_b := float32(r7_b + r9_b)
+		r10_c := float32(r7_c + r9_c)
+		// r12 = Mul r11:eI r5:i
+		r12_a := float32(c[ExponCEI] * i5_a)
+		r12_b := float32(c[ExponCEI] * i5_b)
+		r12_c := float32(c[ExponCEI] * i5_c)
+		// r13 = Add r10 r12
+		r13_a := float32(r10_a + r12_a)
+		r13_b := float32(r10_b + r12_b)
+		r13_c := float32(r10_c + r12_c)
+		// Store I r13
+		i[j] = r13_a
+		i[j+1] = r13_b
+		i[j+2] = r13_c
+		// r15 = Mul r0:ge r14:nextE
+		r15_a := float32(ge0_a * c[ExponCNextE])
+		r15_b := float32(ge0_b * c[ExponCNextE])
+		r15_c := float32(ge0_c * c[ExponCNextE])
+		// Store GE r15
+		ge[j] = r15_a
+		ge[j+1] = r15_b
+		ge[j+2] = r15_c
+		// r17 = Mul r1:gi r16:nextI
+		r17_a := float32(gi1_a * c[ExponCNextI])
+		r17_b := float32(gi1_b * c[ExponCNextI])
+		r17_c := float32(gi1_c * c[ExponCNextI])
+		// Store GI r17
+		gi[j] = r17_a
+		gi[j+1] = r17_b
+		gi[j+2] = r17_c
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float32(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float32(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float32(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eE r3:e
+		r9 := float32(c[ExponCEE] * e)
+		// r10 = Add r7 r9
+		r10 := float32(r7 + r9)
+		// r12 = Mul r11:eI r5:i
+		r12 := float32(c[ExponCEI] * i5)
+		// r13 = Add r10 r12
+		r13 := float32(r10 + r12)
+		// Store I r13
+		i[j] = r13
+		// r15 = Mul r0:ge r14:nextE
+		r15 := float32(ge0 * c[ExponCNextE])
+		// Store GE r15
+		ge[j] = r15
+		// r17 = Mul r1:gi r16:nextI
+		r17 := float32(gi1 * c[ExponCNextI])
+		// Store GI r17
+		gi[j] = r17
+	}
+}
+
+// ExponEENextF64 is the program asm/step.ExponEENextF64 lowered to Go, one statement per op.
+func ExponEENextF64(f *Expon64) {
+	n := f.N
+	ge := f.GE[:n]
+	gi := f.GI[:n]
+	drive := f.Drive[:n]
+	i := f.I[:n]
+	g := f.G[:n]
+	c := (*[ExponNumConsts]float64)(f.C)
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:ge = Load GE
+		ge0_a := ge[j]
+		ge0_b := ge[j+1]
+		// r1:gi = Load GI
+		gi1_a := gi[j]
+		gi1_b := gi[j+1]
+		// r3:e = Mul r0:ge r2:decE
+		e_a := float64(ge0_a * c[ExponCDecE])
+		e_b := float64(ge0_b * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5_a := float64(gi1_a * c[ExponCDecI])
+		i5_b := float64(gi1_b * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6_a := float64(e_a + i5_a)
+		r6_b := float64(e_b + i5_b)
+		// Store G r6
+		g[j] = r6_a
+		g[j+1] = r6_b
+		// r7 = Load Drive
+		r7_a := drive[j]
+		r7_b := drive[j+1]
+		// r9 = Mul r8:eE r3:e
+		r9_a := float64(c[ExponCEE] * e_a)
+		r9_b := float64(c[ExponCEE] * e_b)
+		// r10 = Add r7 r9
+		r10_a := float64(r7_a + r9_a)
+		r10_b := float64(r7_b + r9_b)
+		// r12 = Mul r11:eI r5:i
+		r12_a := float64(c[ExponCEI] * i5_a)
+		r12_b := float64(c[ExponCEI] * i5_b)
+		// r13 = Add r10 r12
+		r13_a := float64(r10_a + r12_a)
+		r13_b := float64(r10_b + r12_b)
+		// Store I r13
+		i[j] = r13_a
+		i[j+1] = r13_b
+		// r15 = Mul r0:ge r14:nextE
+		r15_a := float64(ge0_a * c[ExponCNextE])
+		r15_b := float64(ge0_b * c[ExponCNextE])
+		// Store GE r15
+		ge[j] = r15_a
+		ge[j+1] = r15_b
+		// r17 = Mul r1:gi r16:nextI
+		r17_a := float64(gi1_a * c[ExponCNextI])
+		r17_b := float64(gi1_b * c[ExponCNextI])
+		// Store GI r17
+		gi[j] = r17_a
+		gi[j+1] = r17_b
+	}
+	for ; j < n; j++ {
+		// r0:ge = Load GE
+		ge0 := ge[j]
+		// r1:gi = Load GI
+		gi1 := gi[j]
+		// r3:e = Mul r0:ge r2:decE
+		e := float64(ge0 * c[ExponCDecE])
+		// r5:i = Mul r1:gi r4:decI
+		i5 := float64(gi1 * c[ExponCDecI])
+		// r6 = Add r3:e r5:i
+		r6 := float64(e + i5)
+		// Store G r6
+		g[j] = r6
+		// r7 = Load Drive
+		r7 := drive[j]
+		// r9 = Mul r8:eE r3:e
+		r9 := float64(c[ExponCEE] * e)
+		// r10 = Add r7 r9
+		r10 := float64(r7 + r9)
+		// r12 = Mul r11:eI r5:i
+		r12 := float64(c[ExponCEI] * i5)
+		// r13 = Add r10 r12
+		r13 := float64(r10 + r12)
+		// Store I r13
+		i[j] = r13
+		// r15 = Mul r0:ge r14:nextE
+		r15 := float64(ge0 * c[ExponCNextE])
+		// Store GE r15
+		ge[j] = r15
+		// r17 = Mul r1:gi r16:nextI
+		r17 := float64(gi1 * c[ExponCNextI])
+		// Store GI r17
+		gi[j] = r17
 	}
 }
 

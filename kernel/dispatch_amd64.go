@@ -8,14 +8,16 @@ import (
 	"github.com/adquaif/adquaif/generic"
 )
 
-// frame32, frame64, backward32 and backward64 are the frame types as the
-// generated declarations in step_amd64.go name them. The calls into the generated code are generated
+// frame32, frame64, backward32, backward64, expon32 and expon64 are the
+// frame types as the generated declarations in step_amd64.go name them. The calls into the generated code are generated
 // too (dispatch_gen_amd64.go); this file chooses the path.
 type (
 	frame32    = generic.Frame32
 	frame64    = generic.Frame64
 	backward32 = generic.Backward32
 	backward64 = generic.Backward64
+	expon32    = generic.Expon32
+	expon64    = generic.Expon64
 )
 
 // Each predicate is exactly the "// Requires:" set of the generated code it

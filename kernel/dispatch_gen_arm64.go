@@ -133,3 +133,83 @@ func exprelDerivPath64(id isa, f *generic.Frame64) {
 		generic.ExprelDerivF64(f)
 	}
 }
+
+// exponPath32 runs the program asm/step.ExponF32 on path id.
+func exponPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaNEON:
+		exponNEONF32(f)
+	default:
+		generic.ExponF32(f)
+	}
+}
+
+// exponPath64 runs the program asm/step.ExponF64 on path id.
+func exponPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaNEON:
+		exponNEONF64(f)
+	default:
+		generic.ExponF64(f)
+	}
+}
+
+// exponNextPath32 runs the program asm/step.ExponNextF32 on path id.
+func exponNextPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaNEON:
+		exponNextNEONF32(f)
+	default:
+		generic.ExponNextF32(f)
+	}
+}
+
+// exponNextPath64 runs the program asm/step.ExponNextF64 on path id.
+func exponNextPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaNEON:
+		exponNextNEONF64(f)
+	default:
+		generic.ExponNextF64(f)
+	}
+}
+
+// exponEEPath32 runs the program asm/step.ExponEEF32 on path id.
+func exponEEPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaNEON:
+		exponEENEONF32(f)
+	default:
+		generic.ExponEEF32(f)
+	}
+}
+
+// exponEEPath64 runs the program asm/step.ExponEEF64 on path id.
+func exponEEPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaNEON:
+		exponEENEONF64(f)
+	default:
+		generic.ExponEEF64(f)
+	}
+}
+
+// exponEENextPath32 runs the program asm/step.ExponEENextF32 on path id.
+func exponEENextPath32(id isa, f *generic.Expon32) {
+	switch id {
+	case isaNEON:
+		exponEENextNEONF32(f)
+	default:
+		generic.ExponEENextF32(f)
+	}
+}
+
+// exponEENextPath64 runs the program asm/step.ExponEENextF64 on path id.
+func exponEENextPath64(id isa, f *generic.Expon64) {
+	switch id {
+	case isaNEON:
+		exponEENextNEONF64(f)
+	default:
+		generic.ExponEENextF64(f)
+	}
+}

@@ -49,3 +49,43 @@ func exprelDerivPath32(_ isa, f *generic.Frame32) {
 func exprelDerivPath64(_ isa, f *generic.Frame64) {
 	generic.ExprelDerivF64(f)
 }
+
+// exponPath32 runs the program asm/step.ExponF32 on path id.
+func exponPath32(_ isa, f *generic.Expon32) {
+	generic.ExponF32(f)
+}
+
+// exponPath64 runs the program asm/step.ExponF64 on path id.
+func exponPath64(_ isa, f *generic.Expon64) {
+	generic.ExponF64(f)
+}
+
+// exponNextPath32 runs the program asm/step.ExponNextF32 on path id.
+func exponNextPath32(_ isa, f *generic.Expon32) {
+	generic.ExponNextF32(f)
+}
+
+// exponNextPath64 runs the program asm/step.ExponNextF64 on path id.
+func exponNextPath64(_ isa, f *generic.Expon64) {
+	generic.ExponNextF64(f)
+}
+
+// exponEEPath32 runs the program asm/step.ExponEEF32 on path id.
+func exponEEPath32(_ isa, f *generic.Expon32) {
+	generic.ExponEEF32(f)
+}
+
+// exponEEPath64 runs the program asm/step.ExponEEF64 on path id.
+func exponEEPath64(_ isa, f *generic.Expon64) {
+	generic.ExponEEF64(f)
+}
+
+// exponEENextPath32 runs the program asm/step.ExponEENextF32 on path id.
+func exponEENextPath32(_ isa, f *generic.Expon32) {
+	generic.ExponEENextF32(f)
+}
+
+// exponEENextPath64 runs the program asm/step.ExponEENextF64 on path id.
+func exponEENextPath64(_ isa, f *generic.Expon64) {
+	generic.ExponEENextF64(f)
+}

@@ -43,6 +43,11 @@
 // the step's inputs, bit-identical on every path and within 64 units of
 // roundoff of the running-error sum of its formulas; package neuron's Tape
 // runs it back through a recorded trajectory.
+//
+// [Expon] writes a step's I and G from two exponential conductances (an
+// excitatory one and an inhibitory one, each towards its reversal
+// potential and decaying by a factor per step) and a background current, on the same paths and
+// bit-identical on all of them: the input rows of a COBA network.
 package kernel
 
 import (
@@ -180,14 +185,14 @@ func (e *ParamError) Unwrap() error { return e.Err }
 // BufferError reports buffers that Step, Run or Backward refuses; nothing
 // was written.
 type BufferError struct {
-	Name string // the Buffers field, "Grads." and the Grads field, or two joined by "/" for an overlap
+	Name string // the Buffers field, "Grads." or "Conductances." and its field, or two joined by "/" for an overlap
 	Err  error  // ErrLength or ErrOverlap
 	Why  string
 }
 
 func (e *BufferError) Error() string {
 	name := e.Name
-	if !strings.HasPrefix(name, "Grads.") {
+	if !strings.HasPrefix(name, "Grads.") && !strings.HasPrefix(name, "Conductances.") {
 		name = "Buffers." + name
 	}
 	return fmt.Sprintf("kernel: %s: %v: %s", name, e.Err, e.Why)

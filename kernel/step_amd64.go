@@ -124,6 +124,54 @@ func exprelDerivAVX512F32(f *frame32)
 //go:noescape
 func exprelDerivAVX512F64(f *frame64)
 
+// exponAVX512F32 is the program ExponF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
+//
+//go:noescape
+func exponAVX512F32(f *expon32)
+
+// exponAVX512F64 is the program ExponF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
+//
+//go:noescape
+func exponAVX512F64(f *expon64)
+
+// exponNextAVX512F32 is the program ExponNextF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
+//
+//go:noescape
+func exponNextAVX512F32(f *expon32)
+
+// exponNextAVX512F64 is the program ExponNextF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
+//
+//go:noescape
+func exponNextAVX512F64(f *expon64)
+
+// exponEEAVX512F32 is the program ExponEEF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
+//
+//go:noescape
+func exponEEAVX512F32(f *expon32)
+
+// exponEEAVX512F64 is the program ExponEEF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
+//
+//go:noescape
+func exponEEAVX512F64(f *expon64)
+
+// exponEENextAVX512F32 is the program ExponEENextF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
+//
+//go:noescape
+func exponEENextAVX512F32(f *expon32)
+
+// exponEENextAVX512F64 is the program ExponEENextF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
+//
+//go:noescape
+func exponEENextAVX512F64(f *expon64)
+
 // stepAVX2F32Soft is the program StepF32Soft of asm/step (see docs/CONTRACT.md) for the f.N lanes
 // of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
@@ -243,3 +291,51 @@ func exprelDerivAVX2F32(f *frame32)
 //
 //go:noescape
 func exprelDerivAVX2F64(f *frame64)
+
+// exponAVX2F32 is the program ExponF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
+//
+//go:noescape
+func exponAVX2F32(f *expon32)
+
+// exponAVX2F64 is the program ExponF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
+//
+//go:noescape
+func exponAVX2F64(f *expon64)
+
+// exponNextAVX2F32 is the program ExponNextF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
+//
+//go:noescape
+func exponNextAVX2F32(f *expon32)
+
+// exponNextAVX2F64 is the program ExponNextF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
+//
+//go:noescape
+func exponNextAVX2F64(f *expon64)
+
+// exponEEAVX2F32 is the program ExponEEF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
+//
+//go:noescape
+func exponEEAVX2F32(f *expon32)
+
+// exponEEAVX2F64 is the program ExponEEF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
+//
+//go:noescape
+func exponEEAVX2F64(f *expon64)
+
+// exponEENextAVX2F32 is the program ExponEENextF32 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
+//
+//go:noescape
+func exponEENextAVX2F32(f *expon32)
+
+// exponEENextAVX2F64 is the program ExponEENextF64 of asm/step (see docs/CONTRACT.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
+//
+//go:noescape
+func exponEENextAVX2F64(f *expon64)

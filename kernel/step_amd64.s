@@ -89133,6 +89133,1426 @@ done:
 	VZEROUPPER
 	RET
 
+// func exponAVX512F32(f *expon32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponAVX512F32(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 3 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 12(AX), Z2
+	XORQ         AX, AX
+
+loop:
+	LEAQ 64(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	PREFETCHT1 2176(DX)(AX*4)
+	PREFETCHT1 2240(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Z3
+	VMOVUPS    64(DX)(AX*4), Z4
+	VMOVUPS    128(DX)(AX*4), Z5
+	VMOVUPS    192(DX)(AX*4), Z6
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z3, Z3
+	VMULPS Z0, Z4, Z4
+	VMULPS Z0, Z5, Z5
+	VMULPS Z0, Z6, Z6
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	PREFETCHT1 2176(BX)(AX*4)
+	PREFETCHT1 2240(BX)(AX*4)
+	VMOVUPS    (BX)(AX*4), Z7
+	VMOVUPS    64(BX)(AX*4), Z8
+	VMOVUPS    128(BX)(AX*4), Z9
+	VMOVUPS    192(BX)(AX*4), Z10
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z7, Z7
+	VMULPS Z1, Z8, Z8
+	VMULPS Z1, Z9, Z9
+	VMULPS Z1, Z10, Z10
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	PREFETCHT1 2176(SI)(AX*4)
+	PREFETCHT1 2240(SI)(AX*4)
+	VADDPS     Z7, Z3, Z3
+	VADDPS     Z8, Z4, Z4
+	VADDPS     Z9, Z5, Z5
+	VADDPS     Z10, Z6, Z6
+
+	// r9 = Mul r8:eI r5:i
+	VMULPS Z7, Z2, Z7
+	VMULPS Z8, Z2, Z8
+	VMULPS Z9, Z2, Z9
+	VMULPS Z10, Z2, Z10
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	PREFETCHT1 2176(R8)(AX*4)
+	PREFETCHT1 2240(R8)(AX*4)
+	VMOVUPS    (SI)(AX*4), Z11
+	VMOVUPS    64(SI)(AX*4), Z12
+	VMOVUPS    128(SI)(AX*4), Z13
+	VMOVUPS    192(SI)(AX*4), Z14
+
+	// r10 = Add r7 r9
+	VADDPS Z7, Z11, Z7
+	VADDPS Z8, Z12, Z8
+	VADDPS Z9, Z13, Z9
+	VADDPS Z10, Z14, Z10
+
+	// Store G r6
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	PREFETCHT1 2176(DI)(AX*4)
+	PREFETCHT1 2240(DI)(AX*4)
+	VMOVUPS    Z3, (R8)(AX*4)
+	VMOVUPS    Z4, 64(R8)(AX*4)
+	VMOVUPS    Z5, 128(R8)(AX*4)
+	VMOVUPS    Z6, 192(R8)(AX*4)
+
+	// Store I r10
+	VMOVUPS Z7, (DI)(AX*4)
+	VMOVUPS Z8, 64(DI)(AX*4)
+	VMOVUPS Z9, 128(DI)(AX*4)
+	VMOVUPS Z10, 192(DI)(AX*4)
+	ADDQ    $0x40, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPS.Z (DX)(AX*4), K1, Z3
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z3, Z3
+
+	// r1:gi = Load GI
+	VMOVUPS.Z (BX)(AX*4), K1, Z4
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z4, Z4
+
+	// r6 = Add r3:e r5:i
+	VADDPS Z4, Z3, Z3
+
+	// r9 = Mul r8:eI r5:i
+	VMULPS Z4, Z2, Z4
+
+	// r7 = Load Drive
+	VMOVUPS.Z (SI)(AX*4), K1, Z5
+
+	// r10 = Add r7 r9
+	VADDPS Z4, Z5, Z4
+
+	// Store G r6
+	VMOVUPS Z3, K1, (R8)(AX*4)
+
+	// Store I r10
+	VMOVUPS Z4, K1, (DI)(AX*4)
+	ADDQ    $0x10, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponAVX512F64(f *expon64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponAVX512F64(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 3 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Z0
+	VBROADCASTSD 8(AX), Z1
+	VBROADCASTSD 24(AX), Z2
+	XORQ         AX, AX
+
+loop:
+	LEAQ 32(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	PREFETCHT1 2176(DX)(AX*8)
+	PREFETCHT1 2240(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Z3
+	VMOVUPD    64(DX)(AX*8), Z4
+	VMOVUPD    128(DX)(AX*8), Z5
+	VMOVUPD    192(DX)(AX*8), Z6
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z3, Z3
+	VMULPD Z0, Z4, Z4
+	VMULPD Z0, Z5, Z5
+	VMULPD Z0, Z6, Z6
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	PREFETCHT1 2176(BX)(AX*8)
+	PREFETCHT1 2240(BX)(AX*8)
+	VMOVUPD    (BX)(AX*8), Z7
+	VMOVUPD    64(BX)(AX*8), Z8
+	VMOVUPD    128(BX)(AX*8), Z9
+	VMOVUPD    192(BX)(AX*8), Z10
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z7, Z7
+	VMULPD Z1, Z8, Z8
+	VMULPD Z1, Z9, Z9
+	VMULPD Z1, Z10, Z10
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	PREFETCHT1 2176(SI)(AX*8)
+	PREFETCHT1 2240(SI)(AX*8)
+	VADDPD     Z7, Z3, Z3
+	VADDPD     Z8, Z4, Z4
+	VADDPD     Z9, Z5, Z5
+	VADDPD     Z10, Z6, Z6
+
+	// r9 = Mul r8:eI r5:i
+	VMULPD Z7, Z2, Z7
+	VMULPD Z8, Z2, Z8
+	VMULPD Z9, Z2, Z9
+	VMULPD Z10, Z2, Z10
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	PREFETCHT1 2176(R8)(AX*8)
+	PREFETCHT1 2240(R8)(AX*8)
+	VMOVUPD    (SI)(AX*8), Z11
+	VMOVUPD    64(SI)(AX*8), Z12
+	VMOVUPD    128(SI)(AX*8), Z13
+	VMOVUPD    192(SI)(AX*8), Z14
+
+	// r10 = Add r7 r9
+	VADDPD Z7, Z11, Z7
+	VADDPD Z8, Z12, Z8
+	VADDPD Z9, Z13, Z9
+	VADDPD Z10, Z14, Z10
+
+	// Store G r6
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	PREFETCHT1 2176(DI)(AX*8)
+	PREFETCHT1 2240(DI)(AX*8)
+	VMOVUPD    Z3, (R8)(AX*8)
+	VMOVUPD    Z4, 64(R8)(AX*8)
+	VMOVUPD    Z5, 128(R8)(AX*8)
+	VMOVUPD    Z6, 192(R8)(AX*8)
+
+	// Store I r10
+	VMOVUPD Z7, (DI)(AX*8)
+	VMOVUPD Z8, 64(DI)(AX*8)
+	VMOVUPD Z9, 128(DI)(AX*8)
+	VMOVUPD Z10, 192(DI)(AX*8)
+	ADDQ    $0x20, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPD.Z (DX)(AX*8), K1, Z3
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z3, Z3
+
+	// r1:gi = Load GI
+	VMOVUPD.Z (BX)(AX*8), K1, Z4
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z4, Z4
+
+	// r6 = Add r3:e r5:i
+	VADDPD Z4, Z3, Z3
+
+	// r9 = Mul r8:eI r5:i
+	VMULPD Z4, Z2, Z4
+
+	// r7 = Load Drive
+	VMOVUPD.Z (SI)(AX*8), K1, Z5
+
+	// r10 = Add r7 r9
+	VADDPD Z4, Z5, Z4
+
+	// Store G r6
+	VMOVUPD Z3, K1, (R8)(AX*8)
+
+	// Store I r10
+	VMOVUPD Z4, K1, (DI)(AX*8)
+	ADDQ    $0x08, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponNextAVX512F32(f *expon32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponNextAVX512F32(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 5 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 12(AX), Z2
+	VBROADCASTSS 16(AX), Z3
+	VBROADCASTSS 20(AX), Z4
+	XORQ         AX, AX
+
+loop:
+	LEAQ 64(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	PREFETCHT1 2176(DX)(AX*4)
+	PREFETCHT1 2240(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Z5
+	VMOVUPS    64(DX)(AX*4), Z6
+	VMOVUPS    128(DX)(AX*4), Z7
+	VMOVUPS    192(DX)(AX*4), Z8
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z5, Z9
+	VMULPS Z0, Z6, Z10
+	VMULPS Z0, Z7, Z11
+	VMULPS Z0, Z8, Z12
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	PREFETCHT1 2176(BX)(AX*4)
+	PREFETCHT1 2240(BX)(AX*4)
+	VMOVUPS    (BX)(AX*4), Z13
+	VMOVUPS    64(BX)(AX*4), Z14
+	VMOVUPS    128(BX)(AX*4), Z15
+	VMOVUPS    192(BX)(AX*4), Z16
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z13, Z17
+	VMULPS Z1, Z14, Z18
+	VMULPS Z1, Z15, Z19
+	VMULPS Z1, Z16, Z20
+
+	// r6 = Add r3:e r5:i
+	VADDPS Z17, Z9, Z9
+	VADDPS Z18, Z10, Z10
+	VADDPS Z19, Z11, Z11
+	VADDPS Z20, Z12, Z12
+
+	// r9 = Mul r8:eI r5:i
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	PREFETCHT1 2176(SI)(AX*4)
+	PREFETCHT1 2240(SI)(AX*4)
+	VMULPS     Z17, Z2, Z17
+	VMULPS     Z18, Z2, Z18
+	VMULPS     Z19, Z2, Z19
+	VMULPS     Z20, Z2, Z20
+
+	// r7 = Load Drive
+	VMOVUPS (SI)(AX*4), Z21
+	VMOVUPS 64(SI)(AX*4), Z22
+	VMOVUPS 128(SI)(AX*4), Z23
+	VMOVUPS 192(SI)(AX*4), Z24
+
+	// r10 = Add r7 r9
+	VADDPS Z17, Z21, Z17
+	VADDPS Z18, Z22, Z18
+	VADDPS Z19, Z23, Z19
+	VADDPS Z20, Z24, Z20
+
+	// Store G r6
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	PREFETCHT1 2176(R8)(AX*4)
+	PREFETCHT1 2240(R8)(AX*4)
+	VMOVUPS    Z9, (R8)(AX*4)
+	VMOVUPS    Z10, 64(R8)(AX*4)
+	VMOVUPS    Z11, 128(R8)(AX*4)
+	VMOVUPS    Z12, 192(R8)(AX*4)
+
+	// Store I r10
+	VMOVUPS Z17, (DI)(AX*4)
+	VMOVUPS Z18, 64(DI)(AX*4)
+	VMOVUPS Z19, 128(DI)(AX*4)
+	VMOVUPS Z20, 192(DI)(AX*4)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPS Z3, Z5, Z5
+	VMULPS Z3, Z6, Z6
+	VMULPS Z3, Z7, Z7
+	VMULPS Z3, Z8, Z8
+
+	// Store GE r12
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	PREFETCHT1 2176(DI)(AX*4)
+	PREFETCHT1 2240(DI)(AX*4)
+	VMOVUPS    Z5, (DX)(AX*4)
+	VMOVUPS    Z6, 64(DX)(AX*4)
+	VMOVUPS    Z7, 128(DX)(AX*4)
+	VMOVUPS    Z8, 192(DX)(AX*4)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPS Z4, Z13, Z5
+	VMULPS Z4, Z14, Z6
+	VMULPS Z4, Z15, Z7
+	VMULPS Z4, Z16, Z8
+
+	// Store GI r14
+	VMOVUPS Z5, (BX)(AX*4)
+	VMOVUPS Z6, 64(BX)(AX*4)
+	VMOVUPS Z7, 128(BX)(AX*4)
+	VMOVUPS Z8, 192(BX)(AX*4)
+	ADDQ    $0x40, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPS.Z (DX)(AX*4), K1, Z5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z5, Z6
+
+	// r1:gi = Load GI
+	VMOVUPS.Z (BX)(AX*4), K1, Z7
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z7, Z8
+
+	// r6 = Add r3:e r5:i
+	VADDPS Z8, Z6, Z6
+
+	// r9 = Mul r8:eI r5:i
+	VMULPS Z8, Z2, Z8
+
+	// r7 = Load Drive
+	VMOVUPS.Z (SI)(AX*4), K1, Z9
+
+	// r10 = Add r7 r9
+	VADDPS Z8, Z9, Z8
+
+	// Store G r6
+	VMOVUPS Z6, K1, (R8)(AX*4)
+
+	// Store I r10
+	VMOVUPS Z8, K1, (DI)(AX*4)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPS Z3, Z5, Z5
+
+	// Store GE r12
+	VMOVUPS Z5, K1, (DX)(AX*4)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPS Z4, Z7, Z5
+
+	// Store GI r14
+	VMOVUPS Z5, K1, (BX)(AX*4)
+	ADDQ    $0x10, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponNextAVX512F64(f *expon64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponNextAVX512F64(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 5 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Z0
+	VBROADCASTSD 8(AX), Z1
+	VBROADCASTSD 24(AX), Z2
+	VBROADCASTSD 32(AX), Z3
+	VBROADCASTSD 40(AX), Z4
+	XORQ         AX, AX
+
+loop:
+	LEAQ 32(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	PREFETCHT1 2176(DX)(AX*8)
+	PREFETCHT1 2240(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Z5
+	VMOVUPD    64(DX)(AX*8), Z6
+	VMOVUPD    128(DX)(AX*8), Z7
+	VMOVUPD    192(DX)(AX*8), Z8
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z5, Z9
+	VMULPD Z0, Z6, Z10
+	VMULPD Z0, Z7, Z11
+	VMULPD Z0, Z8, Z12
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	PREFETCHT1 2176(BX)(AX*8)
+	PREFETCHT1 2240(BX)(AX*8)
+	VMOVUPD    (BX)(AX*8), Z13
+	VMOVUPD    64(BX)(AX*8), Z14
+	VMOVUPD    128(BX)(AX*8), Z15
+	VMOVUPD    192(BX)(AX*8), Z16
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z13, Z17
+	VMULPD Z1, Z14, Z18
+	VMULPD Z1, Z15, Z19
+	VMULPD Z1, Z16, Z20
+
+	// r6 = Add r3:e r5:i
+	VADDPD Z17, Z9, Z9
+	VADDPD Z18, Z10, Z10
+	VADDPD Z19, Z11, Z11
+	VADDPD Z20, Z12, Z12
+
+	// r9 = Mul r8:eI r5:i
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	PREFETCHT1 2176(SI)(AX*8)
+	PREFETCHT1 2240(SI)(AX*8)
+	VMULPD     Z17, Z2, Z17
+	VMULPD     Z18, Z2, Z18
+	VMULPD     Z19, Z2, Z19
+	VMULPD     Z20, Z2, Z20
+
+	// r7 = Load Drive
+	VMOVUPD (SI)(AX*8), Z21
+	VMOVUPD 64(SI)(AX*8), Z22
+	VMOVUPD 128(SI)(AX*8), Z23
+	VMOVUPD 192(SI)(AX*8), Z24
+
+	// r10 = Add r7 r9
+	VADDPD Z17, Z21, Z17
+	VADDPD Z18, Z22, Z18
+	VADDPD Z19, Z23, Z19
+	VADDPD Z20, Z24, Z20
+
+	// Store G r6
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	PREFETCHT1 2176(R8)(AX*8)
+	PREFETCHT1 2240(R8)(AX*8)
+	VMOVUPD    Z9, (R8)(AX*8)
+	VMOVUPD    Z10, 64(R8)(AX*8)
+	VMOVUPD    Z11, 128(R8)(AX*8)
+	VMOVUPD    Z12, 192(R8)(AX*8)
+
+	// Store I r10
+	VMOVUPD Z17, (DI)(AX*8)
+	VMOVUPD Z18, 64(DI)(AX*8)
+	VMOVUPD Z19, 128(DI)(AX*8)
+	VMOVUPD Z20, 192(DI)(AX*8)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPD Z3, Z5, Z5
+	VMULPD Z3, Z6, Z6
+	VMULPD Z3, Z7, Z7
+	VMULPD Z3, Z8, Z8
+
+	// Store GE r12
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	PREFETCHT1 2176(DI)(AX*8)
+	PREFETCHT1 2240(DI)(AX*8)
+	VMOVUPD    Z5, (DX)(AX*8)
+	VMOVUPD    Z6, 64(DX)(AX*8)
+	VMOVUPD    Z7, 128(DX)(AX*8)
+	VMOVUPD    Z8, 192(DX)(AX*8)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPD Z4, Z13, Z5
+	VMULPD Z4, Z14, Z6
+	VMULPD Z4, Z15, Z7
+	VMULPD Z4, Z16, Z8
+
+	// Store GI r14
+	VMOVUPD Z5, (BX)(AX*8)
+	VMOVUPD Z6, 64(BX)(AX*8)
+	VMOVUPD Z7, 128(BX)(AX*8)
+	VMOVUPD Z8, 192(BX)(AX*8)
+	ADDQ    $0x20, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPD.Z (DX)(AX*8), K1, Z5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z5, Z6
+
+	// r1:gi = Load GI
+	VMOVUPD.Z (BX)(AX*8), K1, Z7
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z7, Z8
+
+	// r6 = Add r3:e r5:i
+	VADDPD Z8, Z6, Z6
+
+	// r9 = Mul r8:eI r5:i
+	VMULPD Z8, Z2, Z8
+
+	// r7 = Load Drive
+	VMOVUPD.Z (SI)(AX*8), K1, Z9
+
+	// r10 = Add r7 r9
+	VADDPD Z8, Z9, Z8
+
+	// Store G r6
+	VMOVUPD Z6, K1, (R8)(AX*8)
+
+	// Store I r10
+	VMOVUPD Z8, K1, (DI)(AX*8)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPD Z3, Z5, Z5
+
+	// Store GE r12
+	VMOVUPD Z5, K1, (DX)(AX*8)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPD Z4, Z7, Z5
+
+	// Store GI r14
+	VMOVUPD Z5, K1, (BX)(AX*8)
+	ADDQ    $0x08, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEEAVX512F32(f *expon32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponEEAVX512F32(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 4 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 8(AX), Z2
+	VBROADCASTSS 12(AX), Z3
+	XORQ         AX, AX
+
+loop:
+	LEAQ 64(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	PREFETCHT1 2176(DX)(AX*4)
+	PREFETCHT1 2240(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Z4
+	VMOVUPS    64(DX)(AX*4), Z5
+	VMOVUPS    128(DX)(AX*4), Z6
+	VMOVUPS    192(DX)(AX*4), Z7
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z4, Z4
+	VMULPS Z0, Z5, Z5
+	VMULPS Z0, Z6, Z6
+	VMULPS Z0, Z7, Z7
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	PREFETCHT1 2176(BX)(AX*4)
+	PREFETCHT1 2240(BX)(AX*4)
+	VMOVUPS    (BX)(AX*4), Z8
+	VMOVUPS    64(BX)(AX*4), Z9
+	VMOVUPS    128(BX)(AX*4), Z10
+	VMOVUPS    192(BX)(AX*4), Z11
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z8, Z8
+	VMULPS Z1, Z9, Z9
+	VMULPS Z1, Z10, Z10
+	VMULPS Z1, Z11, Z11
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	PREFETCHT1 2176(SI)(AX*4)
+	PREFETCHT1 2240(SI)(AX*4)
+	VADDPS     Z8, Z4, Z12
+	VADDPS     Z9, Z5, Z13
+	VADDPS     Z10, Z6, Z14
+	VADDPS     Z11, Z7, Z15
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Z4, Z2, Z4
+	VMULPS Z5, Z2, Z5
+	VMULPS Z6, Z2, Z6
+	VMULPS Z7, Z2, Z7
+
+	// r7 = Load Drive
+	VMOVUPS (SI)(AX*4), Z16
+	VMOVUPS 64(SI)(AX*4), Z17
+	VMOVUPS 128(SI)(AX*4), Z18
+	VMOVUPS 192(SI)(AX*4), Z19
+
+	// r12 = Mul r11:eI r5:i
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	PREFETCHT1 2176(R8)(AX*4)
+	PREFETCHT1 2240(R8)(AX*4)
+	VMULPS     Z8, Z3, Z8
+	VMULPS     Z9, Z3, Z9
+	VMULPS     Z10, Z3, Z10
+	VMULPS     Z11, Z3, Z11
+
+	// r10 = Add r7 r9
+	VADDPS Z4, Z16, Z4
+	VADDPS Z5, Z17, Z5
+	VADDPS Z6, Z18, Z6
+	VADDPS Z7, Z19, Z7
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	PREFETCHT1 2176(DI)(AX*4)
+	PREFETCHT1 2240(DI)(AX*4)
+	VADDPS     Z8, Z4, Z4
+	VADDPS     Z9, Z5, Z5
+	VADDPS     Z10, Z6, Z6
+	VADDPS     Z11, Z7, Z7
+
+	// Store G r6
+	VMOVUPS Z12, (R8)(AX*4)
+	VMOVUPS Z13, 64(R8)(AX*4)
+	VMOVUPS Z14, 128(R8)(AX*4)
+	VMOVUPS Z15, 192(R8)(AX*4)
+
+	// Store I r13
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS Z5, 64(DI)(AX*4)
+	VMOVUPS Z6, 128(DI)(AX*4)
+	VMOVUPS Z7, 192(DI)(AX*4)
+	ADDQ    $0x40, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z4, Z4
+
+	// r1:gi = Load GI
+	VMOVUPS.Z (BX)(AX*4), K1, Z5
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z5, Z5
+
+	// r6 = Add r3:e r5:i
+	VADDPS Z5, Z4, Z6
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Z4, Z2, Z4
+
+	// r7 = Load Drive
+	VMOVUPS.Z (SI)(AX*4), K1, Z7
+
+	// r12 = Mul r11:eI r5:i
+	VMULPS Z5, Z3, Z5
+
+	// r10 = Add r7 r9
+	VADDPS Z4, Z7, Z4
+
+	// r13 = Add r10 r12
+	VADDPS Z5, Z4, Z4
+
+	// Store G r6
+	VMOVUPS Z6, K1, (R8)(AX*4)
+
+	// Store I r13
+	VMOVUPS Z4, K1, (DI)(AX*4)
+	ADDQ    $0x10, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEEAVX512F64(f *expon64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponEEAVX512F64(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 4 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Z0
+	VBROADCASTSD 8(AX), Z1
+	VBROADCASTSD 16(AX), Z2
+	VBROADCASTSD 24(AX), Z3
+	XORQ         AX, AX
+
+loop:
+	LEAQ 32(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	PREFETCHT1 2176(DX)(AX*8)
+	PREFETCHT1 2240(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Z4
+	VMOVUPD    64(DX)(AX*8), Z5
+	VMOVUPD    128(DX)(AX*8), Z6
+	VMOVUPD    192(DX)(AX*8), Z7
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z4, Z4
+	VMULPD Z0, Z5, Z5
+	VMULPD Z0, Z6, Z6
+	VMULPD Z0, Z7, Z7
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	PREFETCHT1 2176(BX)(AX*8)
+	PREFETCHT1 2240(BX)(AX*8)
+	VMOVUPD    (BX)(AX*8), Z8
+	VMOVUPD    64(BX)(AX*8), Z9
+	VMOVUPD    128(BX)(AX*8), Z10
+	VMOVUPD    192(BX)(AX*8), Z11
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z8, Z8
+	VMULPD Z1, Z9, Z9
+	VMULPD Z1, Z10, Z10
+	VMULPD Z1, Z11, Z11
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	PREFETCHT1 2176(SI)(AX*8)
+	PREFETCHT1 2240(SI)(AX*8)
+	VADDPD     Z8, Z4, Z12
+	VADDPD     Z9, Z5, Z13
+	VADDPD     Z10, Z6, Z14
+	VADDPD     Z11, Z7, Z15
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Z4, Z2, Z4
+	VMULPD Z5, Z2, Z5
+	VMULPD Z6, Z2, Z6
+	VMULPD Z7, Z2, Z7
+
+	// r7 = Load Drive
+	VMOVUPD (SI)(AX*8), Z16
+	VMOVUPD 64(SI)(AX*8), Z17
+	VMOVUPD 128(SI)(AX*8), Z18
+	VMOVUPD 192(SI)(AX*8), Z19
+
+	// r12 = Mul r11:eI r5:i
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	PREFETCHT1 2176(R8)(AX*8)
+	PREFETCHT1 2240(R8)(AX*8)
+	VMULPD     Z8, Z3, Z8
+	VMULPD     Z9, Z3, Z9
+	VMULPD     Z10, Z3, Z10
+	VMULPD     Z11, Z3, Z11
+
+	// r10 = Add r7 r9
+	VADDPD Z4, Z16, Z4
+	VADDPD Z5, Z17, Z5
+	VADDPD Z6, Z18, Z6
+	VADDPD Z7, Z19, Z7
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	PREFETCHT1 2176(DI)(AX*8)
+	PREFETCHT1 2240(DI)(AX*8)
+	VADDPD     Z8, Z4, Z4
+	VADDPD     Z9, Z5, Z5
+	VADDPD     Z10, Z6, Z6
+	VADDPD     Z11, Z7, Z7
+
+	// Store G r6
+	VMOVUPD Z12, (R8)(AX*8)
+	VMOVUPD Z13, 64(R8)(AX*8)
+	VMOVUPD Z14, 128(R8)(AX*8)
+	VMOVUPD Z15, 192(R8)(AX*8)
+
+	// Store I r13
+	VMOVUPD Z4, (DI)(AX*8)
+	VMOVUPD Z5, 64(DI)(AX*8)
+	VMOVUPD Z6, 128(DI)(AX*8)
+	VMOVUPD Z7, 192(DI)(AX*8)
+	ADDQ    $0x20, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z4, Z4
+
+	// r1:gi = Load GI
+	VMOVUPD.Z (BX)(AX*8), K1, Z5
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z5, Z5
+
+	// r6 = Add r3:e r5:i
+	VADDPD Z5, Z4, Z6
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Z4, Z2, Z4
+
+	// r7 = Load Drive
+	VMOVUPD.Z (SI)(AX*8), K1, Z7
+
+	// r12 = Mul r11:eI r5:i
+	VMULPD Z5, Z3, Z5
+
+	// r10 = Add r7 r9
+	VADDPD Z4, Z7, Z4
+
+	// r13 = Add r10 r12
+	VADDPD Z5, Z4, Z4
+
+	// Store G r6
+	VMOVUPD Z6, K1, (R8)(AX*8)
+
+	// Store I r13
+	VMOVUPD Z4, K1, (DI)(AX*8)
+	ADDQ    $0x08, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEENextAVX512F32(f *expon32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponEENextAVX512F32(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 6 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Z0
+	VBROADCASTSS 4(AX), Z1
+	VBROADCASTSS 8(AX), Z2
+	VBROADCASTSS 12(AX), Z3
+	VBROADCASTSS 16(AX), Z4
+	VBROADCASTSS 20(AX), Z5
+	XORQ         AX, AX
+
+loop:
+	LEAQ 64(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	PREFETCHT1 2176(DX)(AX*4)
+	PREFETCHT1 2240(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Z6
+	VMOVUPS    64(DX)(AX*4), Z7
+	VMOVUPS    128(DX)(AX*4), Z8
+	VMOVUPS    192(DX)(AX*4), Z9
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z6, Z10
+	VMULPS Z0, Z7, Z11
+	VMULPS Z0, Z8, Z12
+	VMULPS Z0, Z9, Z13
+
+	// r1:gi = Load GI
+	VMOVUPS (BX)(AX*4), Z14
+	VMOVUPS 64(BX)(AX*4), Z15
+	VMOVUPS 128(BX)(AX*4), Z16
+	VMOVUPS 192(BX)(AX*4), Z17
+
+	// r5:i = Mul r1:gi r4:decI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	PREFETCHT1 2176(BX)(AX*4)
+	PREFETCHT1 2240(BX)(AX*4)
+	VMULPS     Z1, Z14, Z18
+	VMULPS     Z1, Z15, Z19
+	VMULPS     Z1, Z16, Z20
+	VMULPS     Z1, Z17, Z21
+
+	// r6 = Add r3:e r5:i
+	VADDPS Z18, Z10, Z22
+	VADDPS Z19, Z11, Z23
+	VADDPS Z20, Z12, Z24
+	VADDPS Z21, Z13, Z25
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Z10, Z2, Z10
+	VMULPS Z11, Z2, Z11
+	VMULPS Z12, Z2, Z12
+	VMULPS Z13, Z2, Z13
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	PREFETCHT1 2176(SI)(AX*4)
+	PREFETCHT1 2240(SI)(AX*4)
+	VMOVUPS    (SI)(AX*4), Z26
+	VMOVUPS    64(SI)(AX*4), Z27
+	VMOVUPS    128(SI)(AX*4), Z28
+	VMOVUPS    192(SI)(AX*4), Z29
+
+	// r12 = Mul r11:eI r5:i
+	VMULPS Z18, Z3, Z18
+	VMULPS Z19, Z3, Z19
+	VMULPS Z20, Z3, Z20
+	VMULPS Z21, Z3, Z21
+
+	// r10 = Add r7 r9
+	VADDPS Z10, Z26, Z10
+	VADDPS Z11, Z27, Z11
+	VADDPS Z12, Z28, Z12
+	VADDPS Z13, Z29, Z13
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	PREFETCHT1 2176(R8)(AX*4)
+	PREFETCHT1 2240(R8)(AX*4)
+	VADDPS     Z18, Z10, Z10
+	VADDPS     Z19, Z11, Z11
+	VADDPS     Z20, Z12, Z12
+	VADDPS     Z21, Z13, Z13
+
+	// Store G r6
+	VMOVUPS Z22, (R8)(AX*4)
+	VMOVUPS Z23, 64(R8)(AX*4)
+	VMOVUPS Z24, 128(R8)(AX*4)
+	VMOVUPS Z25, 192(R8)(AX*4)
+
+	// Store I r13
+	VMOVUPS Z10, (DI)(AX*4)
+	VMOVUPS Z11, 64(DI)(AX*4)
+	VMOVUPS Z12, 128(DI)(AX*4)
+	VMOVUPS Z13, 192(DI)(AX*4)
+
+	// r15 = Mul r0:ge r14:nextE
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	PREFETCHT1 2176(DI)(AX*4)
+	PREFETCHT1 2240(DI)(AX*4)
+	VMULPS     Z4, Z6, Z6
+	VMULPS     Z4, Z7, Z7
+	VMULPS     Z4, Z8, Z8
+	VMULPS     Z4, Z9, Z9
+
+	// Store GE r15
+	VMOVUPS Z6, (DX)(AX*4)
+	VMOVUPS Z7, 64(DX)(AX*4)
+	VMOVUPS Z8, 128(DX)(AX*4)
+	VMOVUPS Z9, 192(DX)(AX*4)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPS Z5, Z14, Z6
+	VMULPS Z5, Z15, Z7
+	VMULPS Z5, Z16, Z8
+	VMULPS Z5, Z17, Z9
+
+	// Store GI r17
+	VMOVUPS Z6, (BX)(AX*4)
+	VMOVUPS Z7, 64(BX)(AX*4)
+	VMOVUPS Z8, 128(BX)(AX*4)
+	VMOVUPS Z9, 192(BX)(AX*4)
+	ADDQ    $0x40, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPS.Z (DX)(AX*4), K1, Z6
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Z0, Z6, Z7
+
+	// r1:gi = Load GI
+	VMOVUPS.Z (BX)(AX*4), K1, Z8
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Z1, Z8, Z9
+
+	// r6 = Add r3:e r5:i
+	VADDPS Z9, Z7, Z10
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Z7, Z2, Z7
+
+	// r7 = Load Drive
+	VMOVUPS.Z (SI)(AX*4), K1, Z11
+
+	// r12 = Mul r11:eI r5:i
+	VMULPS Z9, Z3, Z9
+
+	// r10 = Add r7 r9
+	VADDPS Z7, Z11, Z7
+
+	// r13 = Add r10 r12
+	VADDPS Z9, Z7, Z7
+
+	// Store G r6
+	VMOVUPS Z10, K1, (R8)(AX*4)
+
+	// Store I r13
+	VMOVUPS Z7, K1, (DI)(AX*4)
+
+	// r15 = Mul r0:ge r14:nextE
+	VMULPS Z4, Z6, Z6
+
+	// Store GE r15
+	VMOVUPS Z6, K1, (DX)(AX*4)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPS Z5, Z8, Z6
+
+	// Store GI r17
+	VMOVUPS Z6, K1, (BX)(AX*4)
+	ADDQ    $0x10, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEENextAVX512F64(f *expon64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·exponEENextAVX512F64(SB), $0-8
+	// plain: unroll 4 (step loop groups of 1), 6 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Z0
+	VBROADCASTSD 8(AX), Z1
+	VBROADCASTSD 16(AX), Z2
+	VBROADCASTSD 24(AX), Z3
+	VBROADCASTSD 32(AX), Z4
+	VBROADCASTSD 40(AX), Z5
+	XORQ         AX, AX
+
+loop:
+	LEAQ 32(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	PREFETCHT1 2176(DX)(AX*8)
+	PREFETCHT1 2240(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Z6
+	VMOVUPD    64(DX)(AX*8), Z7
+	VMOVUPD    128(DX)(AX*8), Z8
+	VMOVUPD    192(DX)(AX*8), Z9
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z6, Z10
+	VMULPD Z0, Z7, Z11
+	VMULPD Z0, Z8, Z12
+	VMULPD Z0, Z9, Z13
+
+	// r1:gi = Load GI
+	VMOVUPD (BX)(AX*8), Z14
+	VMOVUPD 64(BX)(AX*8), Z15
+	VMOVUPD 128(BX)(AX*8), Z16
+	VMOVUPD 192(BX)(AX*8), Z17
+
+	// r5:i = Mul r1:gi r4:decI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	PREFETCHT1 2176(BX)(AX*8)
+	PREFETCHT1 2240(BX)(AX*8)
+	VMULPD     Z1, Z14, Z18
+	VMULPD     Z1, Z15, Z19
+	VMULPD     Z1, Z16, Z20
+	VMULPD     Z1, Z17, Z21
+
+	// r6 = Add r3:e r5:i
+	VADDPD Z18, Z10, Z22
+	VADDPD Z19, Z11, Z23
+	VADDPD Z20, Z12, Z24
+	VADDPD Z21, Z13, Z25
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Z10, Z2, Z10
+	VMULPD Z11, Z2, Z11
+	VMULPD Z12, Z2, Z12
+	VMULPD Z13, Z2, Z13
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	PREFETCHT1 2176(SI)(AX*8)
+	PREFETCHT1 2240(SI)(AX*8)
+	VMOVUPD    (SI)(AX*8), Z26
+	VMOVUPD    64(SI)(AX*8), Z27
+	VMOVUPD    128(SI)(AX*8), Z28
+	VMOVUPD    192(SI)(AX*8), Z29
+
+	// r12 = Mul r11:eI r5:i
+	VMULPD Z18, Z3, Z18
+	VMULPD Z19, Z3, Z19
+	VMULPD Z20, Z3, Z20
+	VMULPD Z21, Z3, Z21
+
+	// r10 = Add r7 r9
+	VADDPD Z10, Z26, Z10
+	VADDPD Z11, Z27, Z11
+	VADDPD Z12, Z28, Z12
+	VADDPD Z13, Z29, Z13
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	PREFETCHT1 2176(R8)(AX*8)
+	PREFETCHT1 2240(R8)(AX*8)
+	VADDPD     Z18, Z10, Z10
+	VADDPD     Z19, Z11, Z11
+	VADDPD     Z20, Z12, Z12
+	VADDPD     Z21, Z13, Z13
+
+	// Store G r6
+	VMOVUPD Z22, (R8)(AX*8)
+	VMOVUPD Z23, 64(R8)(AX*8)
+	VMOVUPD Z24, 128(R8)(AX*8)
+	VMOVUPD Z25, 192(R8)(AX*8)
+
+	// Store I r13
+	VMOVUPD Z10, (DI)(AX*8)
+	VMOVUPD Z11, 64(DI)(AX*8)
+	VMOVUPD Z12, 128(DI)(AX*8)
+	VMOVUPD Z13, 192(DI)(AX*8)
+
+	// r15 = Mul r0:ge r14:nextE
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	PREFETCHT1 2176(DI)(AX*8)
+	PREFETCHT1 2240(DI)(AX*8)
+	VMULPD     Z4, Z6, Z6
+	VMULPD     Z4, Z7, Z7
+	VMULPD     Z4, Z8, Z8
+	VMULPD     Z4, Z9, Z9
+
+	// Store GE r15
+	VMOVUPD Z6, (DX)(AX*8)
+	VMOVUPD Z7, 64(DX)(AX*8)
+	VMOVUPD Z8, 128(DX)(AX*8)
+	VMOVUPD Z9, 192(DX)(AX*8)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPD Z5, Z14, Z6
+	VMULPD Z5, Z15, Z7
+	VMULPD Z5, Z16, Z8
+	VMULPD Z5, Z17, Z9
+
+	// Store GI r17
+	VMOVUPD Z6, (BX)(AX*8)
+	VMOVUPD Z7, 64(BX)(AX*8)
+	VMOVUPD Z8, 128(BX)(AX*8)
+	VMOVUPD Z9, 192(BX)(AX*8)
+	ADDQ    $0x20, AX
+	JMP     loop
+
+tail:
+	CMPQ  AX, CX
+	JAE   done
+	MOVQ  CX, R9
+	SUBQ  AX, R9
+	MOVL  $0xffffffff, R10
+	BZHIL R9, R10, R10
+	KMOVW R10, K1
+
+	// r0:ge = Load GE
+	VMOVUPD.Z (DX)(AX*8), K1, Z6
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Z0, Z6, Z7
+
+	// r1:gi = Load GI
+	VMOVUPD.Z (BX)(AX*8), K1, Z8
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Z1, Z8, Z9
+
+	// r6 = Add r3:e r5:i
+	VADDPD Z9, Z7, Z10
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Z7, Z2, Z7
+
+	// r7 = Load Drive
+	VMOVUPD.Z (SI)(AX*8), K1, Z11
+
+	// r12 = Mul r11:eI r5:i
+	VMULPD Z9, Z3, Z9
+
+	// r10 = Add r7 r9
+	VADDPD Z7, Z11, Z7
+
+	// r13 = Add r10 r12
+	VADDPD Z9, Z7, Z7
+
+	// Store G r6
+	VMOVUPD Z10, K1, (R8)(AX*8)
+
+	// Store I r13
+	VMOVUPD Z7, K1, (DI)(AX*8)
+
+	// r15 = Mul r0:ge r14:nextE
+	VMULPD Z4, Z6, Z6
+
+	// Store GE r15
+	VMOVUPD Z6, K1, (DX)(AX*8)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPD Z5, Z8, Z6
+
+	// Store GI r17
+	VMOVUPD Z6, K1, (BX)(AX*8)
+	ADDQ    $0x08, AX
+	JMP     tail
+
+done:
+	VZEROUPPER
+	RET
+
 // func stepAVX2F32Soft(f *frame32)
 // Requires: AVX, AVX2, BMI2, FMA3
 TEXT ·stepAVX2F32Soft(SB), $3328-8
@@ -166364,6 +167784,1224 @@ rare4:
 	// Store V r22
 	VMASKMOVPD Y3, Y1, (AX)(BX*8)
 	ADDQ       $0x04, BX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponAVX2F32(f *expon32)
+// Requires: AVX, AVX2
+TEXT ·exponAVX2F32(SB), $0-8
+	// plain: unroll 3 (step loop groups of 1), 3 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VBROADCASTSS 12(AX), Y2
+	XORQ         AX, AX
+
+loop:
+	LEAQ 24(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Y3
+	VMOVUPS    32(DX)(AX*4), Y4
+	VMOVUPS    64(DX)(AX*4), Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y3, Y3
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	VMOVUPS    (BX)(AX*4), Y6
+	VMOVUPS    32(BX)(AX*4), Y7
+	VMOVUPS    64(BX)(AX*4), Y8
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Y1, Y6, Y6
+	VMULPS Y1, Y7, Y7
+	VMULPS Y1, Y8, Y8
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	VADDPS     Y6, Y3, Y3
+	VADDPS     Y7, Y4, Y4
+	VADDPS     Y8, Y5, Y5
+
+	// r9 = Mul r8:eI r5:i
+	VMULPS Y6, Y2, Y6
+	VMULPS Y7, Y2, Y7
+	VMULPS Y8, Y2, Y8
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	VMOVUPS    (SI)(AX*4), Y9
+	VMOVUPS    32(SI)(AX*4), Y10
+	VMOVUPS    64(SI)(AX*4), Y11
+
+	// r10 = Add r7 r9
+	VADDPS Y6, Y9, Y6
+	VADDPS Y7, Y10, Y7
+	VADDPS Y8, Y11, Y8
+
+	// Store G r6
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	VMOVUPS    Y3, (R8)(AX*4)
+	VMOVUPS    Y4, 32(R8)(AX*4)
+	VMOVUPS    Y5, 64(R8)(AX*4)
+
+	// Store I r10
+	VMOVUPS Y6, (DI)(AX*4)
+	VMOVUPS Y7, 32(DI)(AX*4)
+	VMOVUPS Y8, 64(DI)(AX*4)
+	ADDQ    $0x18, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R9
+	SUBQ         AX, R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iota32<>+0(SB), Y3, Y3
+
+	// r0:ge = Load GE
+	VMASKMOVPS (DX)(AX*4), Y3, Y4
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y4, Y4
+
+	// r1:gi = Load GI
+	VMASKMOVPS (BX)(AX*4), Y3, Y5
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Y1, Y5, Y5
+
+	// r6 = Add r3:e r5:i
+	VADDPS Y5, Y4, Y4
+
+	// r9 = Mul r8:eI r5:i
+	VMULPS Y5, Y2, Y5
+
+	// r7 = Load Drive
+	VMASKMOVPS (SI)(AX*4), Y3, Y6
+
+	// r10 = Add r7 r9
+	VADDPS Y5, Y6, Y5
+
+	// Store G r6
+	VMASKMOVPS Y4, Y3, (R8)(AX*4)
+
+	// Store I r10
+	VMASKMOVPS Y5, Y3, (DI)(AX*4)
+	ADDQ       $0x08, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponAVX2F64(f *expon64)
+// Requires: AVX, AVX2
+TEXT ·exponAVX2F64(SB), $0-8
+	// plain: unroll 3 (step loop groups of 1), 3 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Y0
+	VBROADCASTSD 8(AX), Y1
+	VBROADCASTSD 24(AX), Y2
+	XORQ         AX, AX
+
+loop:
+	LEAQ 12(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Y3
+	VMOVUPD    32(DX)(AX*8), Y4
+	VMOVUPD    64(DX)(AX*8), Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y3, Y3
+	VMULPD Y0, Y4, Y4
+	VMULPD Y0, Y5, Y5
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	VMOVUPD    (BX)(AX*8), Y6
+	VMOVUPD    32(BX)(AX*8), Y7
+	VMOVUPD    64(BX)(AX*8), Y8
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Y1, Y6, Y6
+	VMULPD Y1, Y7, Y7
+	VMULPD Y1, Y8, Y8
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	VADDPD     Y6, Y3, Y3
+	VADDPD     Y7, Y4, Y4
+	VADDPD     Y8, Y5, Y5
+
+	// r9 = Mul r8:eI r5:i
+	VMULPD Y6, Y2, Y6
+	VMULPD Y7, Y2, Y7
+	VMULPD Y8, Y2, Y8
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	VMOVUPD    (SI)(AX*8), Y9
+	VMOVUPD    32(SI)(AX*8), Y10
+	VMOVUPD    64(SI)(AX*8), Y11
+
+	// r10 = Add r7 r9
+	VADDPD Y6, Y9, Y6
+	VADDPD Y7, Y10, Y7
+	VADDPD Y8, Y11, Y8
+
+	// Store G r6
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	VMOVUPD    Y3, (R8)(AX*8)
+	VMOVUPD    Y4, 32(R8)(AX*8)
+	VMOVUPD    Y5, 64(R8)(AX*8)
+
+	// Store I r10
+	VMOVUPD Y6, (DI)(AX*8)
+	VMOVUPD Y7, 32(DI)(AX*8)
+	VMOVUPD Y8, 64(DI)(AX*8)
+	ADDQ    $0x0c, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R9
+	SUBQ         AX, R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iota64<>+0(SB), Y3, Y3
+
+	// r0:ge = Load GE
+	VMASKMOVPD (DX)(AX*8), Y3, Y4
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y4, Y4
+
+	// r1:gi = Load GI
+	VMASKMOVPD (BX)(AX*8), Y3, Y5
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Y1, Y5, Y5
+
+	// r6 = Add r3:e r5:i
+	VADDPD Y5, Y4, Y4
+
+	// r9 = Mul r8:eI r5:i
+	VMULPD Y5, Y2, Y5
+
+	// r7 = Load Drive
+	VMASKMOVPD (SI)(AX*8), Y3, Y6
+
+	// r10 = Add r7 r9
+	VADDPD Y5, Y6, Y5
+
+	// Store G r6
+	VMASKMOVPD Y4, Y3, (R8)(AX*8)
+
+	// Store I r10
+	VMASKMOVPD Y5, Y3, (DI)(AX*8)
+	ADDQ       $0x04, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponNextAVX2F32(f *expon32)
+// Requires: AVX, AVX2
+TEXT ·exponNextAVX2F32(SB), $160-8
+	// plain: unroll 3 (step loop groups of 1), 1 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	LEAQ         (SP), R9
+	ADDQ         $0x1f, R9
+	ANDQ         $-32, R9
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VMOVAPS      Y1, (R9)
+	VBROADCASTSS 12(AX), Y1
+	VMOVAPS      Y1, 32(R9)
+	VBROADCASTSS 16(AX), Y1
+	VMOVAPS      Y1, 64(R9)
+	VBROADCASTSS 20(AX), Y1
+	VMOVAPS      Y1, 96(R9)
+	XORQ         AX, AX
+
+loop:
+	LEAQ 24(AX), R10
+	CMPQ R10, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Y1
+	VMOVUPS    32(DX)(AX*4), Y2
+	VMOVUPS    64(DX)(AX*4), Y3
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y1, Y4
+	VMULPS Y0, Y2, Y5
+	VMULPS Y0, Y3, Y6
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	VMOVUPS    (BX)(AX*4), Y7
+	VMOVUPS    32(BX)(AX*4), Y8
+	VMOVUPS    64(BX)(AX*4), Y9
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS (R9), Y7, Y10
+	VMULPS (R9), Y8, Y11
+	VMULPS (R9), Y9, Y12
+
+	// r6 = Add r3:e r5:i
+	VADDPS Y10, Y4, Y4
+	VADDPS Y11, Y5, Y5
+	VADDPS Y12, Y6, Y6
+
+	// r9 = Mul r8:eI r5:i
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	VMULPS     32(R9), Y10, Y10
+	VMULPS     32(R9), Y11, Y11
+	VMULPS     32(R9), Y12, Y12
+
+	// r7 = Load Drive
+	VMOVUPS (SI)(AX*4), Y13
+	VMOVUPS 32(SI)(AX*4), Y14
+	VMOVUPS 64(SI)(AX*4), Y15
+
+	// r10 = Add r7 r9
+	VADDPS Y10, Y13, Y10
+	VADDPS Y11, Y14, Y11
+	VADDPS Y12, Y15, Y12
+
+	// Store G r6
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	VMOVUPS    Y4, (R8)(AX*4)
+	VMOVUPS    Y5, 32(R8)(AX*4)
+	VMOVUPS    Y6, 64(R8)(AX*4)
+
+	// Store I r10
+	VMOVUPS Y10, (DI)(AX*4)
+	VMOVUPS Y11, 32(DI)(AX*4)
+	VMOVUPS Y12, 64(DI)(AX*4)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPS 64(R9), Y1, Y1
+	VMULPS 64(R9), Y2, Y2
+	VMULPS 64(R9), Y3, Y3
+
+	// Store GE r12
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	VMOVUPS    Y1, (DX)(AX*4)
+	VMOVUPS    Y2, 32(DX)(AX*4)
+	VMOVUPS    Y3, 64(DX)(AX*4)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPS 96(R9), Y7, Y1
+	VMULPS 96(R9), Y8, Y2
+	VMULPS 96(R9), Y9, Y3
+
+	// Store GI r14
+	VMOVUPS Y1, (BX)(AX*4)
+	VMOVUPS Y2, 32(BX)(AX*4)
+	VMOVUPS Y3, 64(BX)(AX*4)
+	ADDQ    $0x18, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R10
+	SUBQ         AX, R10
+	VMOVD        R10, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     iota32<>+0(SB), Y1, Y1
+
+	// r0:ge = Load GE
+	VMASKMOVPS (DX)(AX*4), Y1, Y2
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y2, Y3
+
+	// r1:gi = Load GI
+	VMASKMOVPS (BX)(AX*4), Y1, Y4
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS (R9), Y4, Y5
+
+	// r6 = Add r3:e r5:i
+	VADDPS Y5, Y3, Y3
+
+	// r9 = Mul r8:eI r5:i
+	VMULPS 32(R9), Y5, Y5
+
+	// r7 = Load Drive
+	VMASKMOVPS (SI)(AX*4), Y1, Y6
+
+	// r10 = Add r7 r9
+	VADDPS Y5, Y6, Y5
+
+	// Store G r6
+	VMASKMOVPS Y3, Y1, (R8)(AX*4)
+
+	// Store I r10
+	VMASKMOVPS Y5, Y1, (DI)(AX*4)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPS 64(R9), Y2, Y2
+
+	// Store GE r12
+	VMASKMOVPS Y2, Y1, (DX)(AX*4)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPS 96(R9), Y4, Y2
+
+	// Store GI r14
+	VMASKMOVPS Y2, Y1, (BX)(AX*4)
+	ADDQ       $0x08, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponNextAVX2F64(f *expon64)
+// Requires: AVX, AVX2
+TEXT ·exponNextAVX2F64(SB), $160-8
+	// plain: unroll 3 (step loop groups of 1), 1 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	LEAQ         (SP), R9
+	ADDQ         $0x1f, R9
+	ANDQ         $-32, R9
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Y0
+	VBROADCASTSD 8(AX), Y1
+	VMOVAPD      Y1, (R9)
+	VBROADCASTSD 24(AX), Y1
+	VMOVAPD      Y1, 32(R9)
+	VBROADCASTSD 32(AX), Y1
+	VMOVAPD      Y1, 64(R9)
+	VBROADCASTSD 40(AX), Y1
+	VMOVAPD      Y1, 96(R9)
+	XORQ         AX, AX
+
+loop:
+	LEAQ 12(AX), R10
+	CMPQ R10, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Y1
+	VMOVUPD    32(DX)(AX*8), Y2
+	VMOVUPD    64(DX)(AX*8), Y3
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y1, Y4
+	VMULPD Y0, Y2, Y5
+	VMULPD Y0, Y3, Y6
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	VMOVUPD    (BX)(AX*8), Y7
+	VMOVUPD    32(BX)(AX*8), Y8
+	VMOVUPD    64(BX)(AX*8), Y9
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD (R9), Y7, Y10
+	VMULPD (R9), Y8, Y11
+	VMULPD (R9), Y9, Y12
+
+	// r6 = Add r3:e r5:i
+	VADDPD Y10, Y4, Y4
+	VADDPD Y11, Y5, Y5
+	VADDPD Y12, Y6, Y6
+
+	// r9 = Mul r8:eI r5:i
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	VMULPD     32(R9), Y10, Y10
+	VMULPD     32(R9), Y11, Y11
+	VMULPD     32(R9), Y12, Y12
+
+	// r7 = Load Drive
+	VMOVUPD (SI)(AX*8), Y13
+	VMOVUPD 32(SI)(AX*8), Y14
+	VMOVUPD 64(SI)(AX*8), Y15
+
+	// r10 = Add r7 r9
+	VADDPD Y10, Y13, Y10
+	VADDPD Y11, Y14, Y11
+	VADDPD Y12, Y15, Y12
+
+	// Store G r6
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	VMOVUPD    Y4, (R8)(AX*8)
+	VMOVUPD    Y5, 32(R8)(AX*8)
+	VMOVUPD    Y6, 64(R8)(AX*8)
+
+	// Store I r10
+	VMOVUPD Y10, (DI)(AX*8)
+	VMOVUPD Y11, 32(DI)(AX*8)
+	VMOVUPD Y12, 64(DI)(AX*8)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPD 64(R9), Y1, Y1
+	VMULPD 64(R9), Y2, Y2
+	VMULPD 64(R9), Y3, Y3
+
+	// Store GE r12
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	VMOVUPD    Y1, (DX)(AX*8)
+	VMOVUPD    Y2, 32(DX)(AX*8)
+	VMOVUPD    Y3, 64(DX)(AX*8)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPD 96(R9), Y7, Y1
+	VMULPD 96(R9), Y8, Y2
+	VMULPD 96(R9), Y9, Y3
+
+	// Store GI r14
+	VMOVUPD Y1, (BX)(AX*8)
+	VMOVUPD Y2, 32(BX)(AX*8)
+	VMOVUPD Y3, 64(BX)(AX*8)
+	ADDQ    $0x0c, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R10
+	SUBQ         AX, R10
+	VMOVD        R10, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     iota64<>+0(SB), Y1, Y1
+
+	// r0:ge = Load GE
+	VMASKMOVPD (DX)(AX*8), Y1, Y2
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y2, Y3
+
+	// r1:gi = Load GI
+	VMASKMOVPD (BX)(AX*8), Y1, Y4
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD (R9), Y4, Y5
+
+	// r6 = Add r3:e r5:i
+	VADDPD Y5, Y3, Y3
+
+	// r9 = Mul r8:eI r5:i
+	VMULPD 32(R9), Y5, Y5
+
+	// r7 = Load Drive
+	VMASKMOVPD (SI)(AX*8), Y1, Y6
+
+	// r10 = Add r7 r9
+	VADDPD Y5, Y6, Y5
+
+	// Store G r6
+	VMASKMOVPD Y3, Y1, (R8)(AX*8)
+
+	// Store I r10
+	VMASKMOVPD Y5, Y1, (DI)(AX*8)
+
+	// r12 = Mul r0:ge r11:nextE
+	VMULPD 64(R9), Y2, Y2
+
+	// Store GE r12
+	VMASKMOVPD Y2, Y1, (DX)(AX*8)
+
+	// r14 = Mul r1:gi r13:nextI
+	VMULPD 96(R9), Y4, Y2
+
+	// Store GI r14
+	VMASKMOVPD Y2, Y1, (BX)(AX*8)
+	ADDQ       $0x04, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEEAVX2F32(f *expon32)
+// Requires: AVX, AVX2
+TEXT ·exponEEAVX2F32(SB), $0-8
+	// plain: unroll 3 (step loop groups of 1), 4 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VBROADCASTSS 8(AX), Y2
+	VBROADCASTSS 12(AX), Y3
+	XORQ         AX, AX
+
+loop:
+	LEAQ 24(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	PREFETCHT1 2112(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Y4
+	VMOVUPS    32(DX)(AX*4), Y5
+	VMOVUPS    64(DX)(AX*4), Y6
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMULPS Y0, Y6, Y6
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*4)
+	PREFETCHT1 2112(BX)(AX*4)
+	VMOVUPS    (BX)(AX*4), Y7
+	VMOVUPS    32(BX)(AX*4), Y8
+	VMOVUPS    64(BX)(AX*4), Y9
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Y1, Y7, Y7
+	VMULPS Y1, Y8, Y8
+	VMULPS Y1, Y9, Y9
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*4)
+	PREFETCHT1 2112(SI)(AX*4)
+	VADDPS     Y7, Y4, Y10
+	VADDPS     Y8, Y5, Y11
+	VADDPS     Y9, Y6, Y12
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Y4, Y2, Y4
+	VMULPS Y5, Y2, Y5
+	VMULPS Y6, Y2, Y6
+
+	// r7 = Load Drive
+	VMOVUPS (SI)(AX*4), Y13
+	VMOVUPS 32(SI)(AX*4), Y14
+	VMOVUPS 64(SI)(AX*4), Y15
+
+	// r12 = Mul r11:eI r5:i
+	PREFETCHT1 2048(R8)(AX*4)
+	PREFETCHT1 2112(R8)(AX*4)
+	VMULPS     Y7, Y3, Y7
+	VMULPS     Y8, Y3, Y8
+	VMULPS     Y9, Y3, Y9
+
+	// r10 = Add r7 r9
+	VADDPS Y4, Y13, Y4
+	VADDPS Y5, Y14, Y5
+	VADDPS Y6, Y15, Y6
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(DI)(AX*4)
+	PREFETCHT1 2112(DI)(AX*4)
+	VADDPS     Y7, Y4, Y4
+	VADDPS     Y8, Y5, Y5
+	VADDPS     Y9, Y6, Y6
+
+	// Store G r6
+	VMOVUPS Y10, (R8)(AX*4)
+	VMOVUPS Y11, 32(R8)(AX*4)
+	VMOVUPS Y12, 64(R8)(AX*4)
+
+	// Store I r13
+	VMOVUPS Y4, (DI)(AX*4)
+	VMOVUPS Y5, 32(DI)(AX*4)
+	VMOVUPS Y6, 64(DI)(AX*4)
+	ADDQ    $0x18, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R9
+	SUBQ         AX, R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     iota32<>+0(SB), Y4, Y4
+
+	// r0:ge = Load GE
+	VMASKMOVPS (DX)(AX*4), Y4, Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y5, Y5
+
+	// r1:gi = Load GI
+	VMASKMOVPS (BX)(AX*4), Y4, Y6
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Y1, Y6, Y6
+
+	// r6 = Add r3:e r5:i
+	VADDPS Y6, Y5, Y7
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Y5, Y2, Y5
+
+	// r7 = Load Drive
+	VMASKMOVPS (SI)(AX*4), Y4, Y8
+
+	// r12 = Mul r11:eI r5:i
+	VMULPS Y6, Y3, Y6
+
+	// r10 = Add r7 r9
+	VADDPS Y5, Y8, Y5
+
+	// r13 = Add r10 r12
+	VADDPS Y6, Y5, Y5
+
+	// Store G r6
+	VMASKMOVPS Y7, Y4, (R8)(AX*4)
+
+	// Store I r13
+	VMASKMOVPS Y5, Y4, (DI)(AX*4)
+	ADDQ       $0x08, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEEAVX2F64(f *expon64)
+// Requires: AVX, AVX2
+TEXT ·exponEEAVX2F64(SB), $0-8
+	// plain: unroll 3 (step loop groups of 1), 4 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Y0
+	VBROADCASTSD 8(AX), Y1
+	VBROADCASTSD 16(AX), Y2
+	VBROADCASTSD 24(AX), Y3
+	XORQ         AX, AX
+
+loop:
+	LEAQ 12(AX), R9
+	CMPQ R9, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	PREFETCHT1 2112(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Y4
+	VMOVUPD    32(DX)(AX*8), Y5
+	VMOVUPD    64(DX)(AX*8), Y6
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y4, Y4
+	VMULPD Y0, Y5, Y5
+	VMULPD Y0, Y6, Y6
+
+	// r1:gi = Load GI
+	PREFETCHT1 2048(BX)(AX*8)
+	PREFETCHT1 2112(BX)(AX*8)
+	VMOVUPD    (BX)(AX*8), Y7
+	VMOVUPD    32(BX)(AX*8), Y8
+	VMOVUPD    64(BX)(AX*8), Y9
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Y1, Y7, Y7
+	VMULPD Y1, Y8, Y8
+	VMULPD Y1, Y9, Y9
+
+	// r6 = Add r3:e r5:i
+	PREFETCHT1 2048(SI)(AX*8)
+	PREFETCHT1 2112(SI)(AX*8)
+	VADDPD     Y7, Y4, Y10
+	VADDPD     Y8, Y5, Y11
+	VADDPD     Y9, Y6, Y12
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Y4, Y2, Y4
+	VMULPD Y5, Y2, Y5
+	VMULPD Y6, Y2, Y6
+
+	// r7 = Load Drive
+	VMOVUPD (SI)(AX*8), Y13
+	VMOVUPD 32(SI)(AX*8), Y14
+	VMOVUPD 64(SI)(AX*8), Y15
+
+	// r12 = Mul r11:eI r5:i
+	PREFETCHT1 2048(R8)(AX*8)
+	PREFETCHT1 2112(R8)(AX*8)
+	VMULPD     Y7, Y3, Y7
+	VMULPD     Y8, Y3, Y8
+	VMULPD     Y9, Y3, Y9
+
+	// r10 = Add r7 r9
+	VADDPD Y4, Y13, Y4
+	VADDPD Y5, Y14, Y5
+	VADDPD Y6, Y15, Y6
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(DI)(AX*8)
+	PREFETCHT1 2112(DI)(AX*8)
+	VADDPD     Y7, Y4, Y4
+	VADDPD     Y8, Y5, Y5
+	VADDPD     Y9, Y6, Y6
+
+	// Store G r6
+	VMOVUPD Y10, (R8)(AX*8)
+	VMOVUPD Y11, 32(R8)(AX*8)
+	VMOVUPD Y12, 64(R8)(AX*8)
+
+	// Store I r13
+	VMOVUPD Y4, (DI)(AX*8)
+	VMOVUPD Y5, 32(DI)(AX*8)
+	VMOVUPD Y6, 64(DI)(AX*8)
+	ADDQ    $0x0c, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R9
+	SUBQ         AX, R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     iota64<>+0(SB), Y4, Y4
+
+	// r0:ge = Load GE
+	VMASKMOVPD (DX)(AX*8), Y4, Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y5, Y5
+
+	// r1:gi = Load GI
+	VMASKMOVPD (BX)(AX*8), Y4, Y6
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Y1, Y6, Y6
+
+	// r6 = Add r3:e r5:i
+	VADDPD Y6, Y5, Y7
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Y5, Y2, Y5
+
+	// r7 = Load Drive
+	VMASKMOVPD (SI)(AX*8), Y4, Y8
+
+	// r12 = Mul r11:eI r5:i
+	VMULPD Y6, Y3, Y6
+
+	// r10 = Add r7 r9
+	VADDPD Y5, Y8, Y5
+
+	// r13 = Add r10 r12
+	VADDPD Y6, Y5, Y5
+
+	// Store G r6
+	VMASKMOVPD Y7, Y4, (R8)(AX*8)
+
+	// Store I r13
+	VMASKMOVPD Y5, Y4, (DI)(AX*8)
+	ADDQ       $0x04, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEENextAVX2F32(f *expon32)
+// Requires: AVX, AVX2
+TEXT ·exponEENextAVX2F32(SB), $96-8
+	// plain: unroll 2 (step loop groups of 1), 4 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	LEAQ         (SP), R9
+	ADDQ         $0x1f, R9
+	ANDQ         $-32, R9
+	MOVQ         120(AX), AX
+	VBROADCASTSS (AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VBROADCASTSS 8(AX), Y2
+	VBROADCASTSS 12(AX), Y3
+	VBROADCASTSS 16(AX), Y4
+	VMOVAPS      Y4, (R9)
+	VBROADCASTSS 20(AX), Y4
+	VMOVAPS      Y4, 32(R9)
+	XORQ         AX, AX
+
+loop:
+	LEAQ 16(AX), R10
+	CMPQ R10, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*4)
+	VMOVUPS    (DX)(AX*4), Y4
+	VMOVUPS    32(DX)(AX*4), Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y4, Y6
+	VMULPS Y0, Y5, Y7
+
+	// r1:gi = Load GI
+	VMOVUPS (BX)(AX*4), Y8
+	VMOVUPS 32(BX)(AX*4), Y9
+
+	// r5:i = Mul r1:gi r4:decI
+	PREFETCHT1 2048(BX)(AX*4)
+	VMULPS     Y1, Y8, Y10
+	VMULPS     Y1, Y9, Y11
+
+	// r6 = Add r3:e r5:i
+	VADDPS Y10, Y6, Y12
+	VADDPS Y11, Y7, Y13
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Y6, Y2, Y6
+	VMULPS Y7, Y2, Y7
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(SI)(AX*4)
+	VMOVUPS    (SI)(AX*4), Y14
+	VMOVUPS    32(SI)(AX*4), Y15
+
+	// r12 = Mul r11:eI r5:i
+	VMULPS Y10, Y3, Y10
+	VMULPS Y11, Y3, Y11
+
+	// r10 = Add r7 r9
+	VADDPS Y6, Y14, Y6
+	VADDPS Y7, Y15, Y7
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(R8)(AX*4)
+	VADDPS     Y10, Y6, Y6
+	VADDPS     Y11, Y7, Y7
+
+	// Store G r6
+	VMOVUPS Y12, (R8)(AX*4)
+	VMOVUPS Y13, 32(R8)(AX*4)
+
+	// Store I r13
+	VMOVUPS Y6, (DI)(AX*4)
+	VMOVUPS Y7, 32(DI)(AX*4)
+
+	// r15 = Mul r0:ge r14:nextE
+	PREFETCHT1 2048(DI)(AX*4)
+	VMULPS     (R9), Y4, Y4
+	VMULPS     (R9), Y5, Y5
+
+	// Store GE r15
+	VMOVUPS Y4, (DX)(AX*4)
+	VMOVUPS Y5, 32(DX)(AX*4)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPS 32(R9), Y8, Y4
+	VMULPS 32(R9), Y9, Y5
+
+	// Store GI r17
+	VMOVUPS Y4, (BX)(AX*4)
+	VMOVUPS Y5, 32(BX)(AX*4)
+	ADDQ    $0x10, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R10
+	SUBQ         AX, R10
+	VMOVD        R10, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     iota32<>+0(SB), Y4, Y4
+
+	// r0:ge = Load GE
+	VMASKMOVPS (DX)(AX*4), Y4, Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPS Y0, Y5, Y6
+
+	// r1:gi = Load GI
+	VMASKMOVPS (BX)(AX*4), Y4, Y7
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPS Y1, Y7, Y8
+
+	// r6 = Add r3:e r5:i
+	VADDPS Y8, Y6, Y9
+
+	// r9 = Mul r8:eE r3:e
+	VMULPS Y6, Y2, Y6
+
+	// r7 = Load Drive
+	VMASKMOVPS (SI)(AX*4), Y4, Y10
+
+	// r12 = Mul r11:eI r5:i
+	VMULPS Y8, Y3, Y8
+
+	// r10 = Add r7 r9
+	VADDPS Y6, Y10, Y6
+
+	// r13 = Add r10 r12
+	VADDPS Y8, Y6, Y6
+
+	// Store G r6
+	VMASKMOVPS Y9, Y4, (R8)(AX*4)
+
+	// Store I r13
+	VMASKMOVPS Y6, Y4, (DI)(AX*4)
+
+	// r15 = Mul r0:ge r14:nextE
+	VMULPS (R9), Y5, Y5
+
+	// Store GE r15
+	VMASKMOVPS Y5, Y4, (DX)(AX*4)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPS 32(R9), Y7, Y5
+
+	// Store GI r17
+	VMASKMOVPS Y5, Y4, (BX)(AX*4)
+	ADDQ       $0x08, AX
+	JMP        tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func exponEENextAVX2F64(f *expon64)
+// Requires: AVX, AVX2
+TEXT ·exponEENextAVX2F64(SB), $96-8
+	// plain: unroll 2 (step loop groups of 1), 4 constants, 0 rows and 5 streams in registers, spill false
+	MOVQ         f+0(FP), AX
+	MOVQ         152(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         48(AX), SI
+	MOVQ         72(AX), DI
+	MOVQ         96(AX), R8
+	LEAQ         (SP), R9
+	ADDQ         $0x1f, R9
+	ANDQ         $-32, R9
+	MOVQ         120(AX), AX
+	VBROADCASTSD (AX), Y0
+	VBROADCASTSD 8(AX), Y1
+	VBROADCASTSD 16(AX), Y2
+	VBROADCASTSD 24(AX), Y3
+	VBROADCASTSD 32(AX), Y4
+	VMOVAPD      Y4, (R9)
+	VBROADCASTSD 40(AX), Y4
+	VMOVAPD      Y4, 32(R9)
+	XORQ         AX, AX
+
+loop:
+	LEAQ 8(AX), R10
+	CMPQ R10, CX
+	JA   tail
+
+	// r0:ge = Load GE
+	PREFETCHT1 2048(DX)(AX*8)
+	VMOVUPD    (DX)(AX*8), Y4
+	VMOVUPD    32(DX)(AX*8), Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y4, Y6
+	VMULPD Y0, Y5, Y7
+
+	// r1:gi = Load GI
+	VMOVUPD (BX)(AX*8), Y8
+	VMOVUPD 32(BX)(AX*8), Y9
+
+	// r5:i = Mul r1:gi r4:decI
+	PREFETCHT1 2048(BX)(AX*8)
+	VMULPD     Y1, Y8, Y10
+	VMULPD     Y1, Y9, Y11
+
+	// r6 = Add r3:e r5:i
+	VADDPD Y10, Y6, Y12
+	VADDPD Y11, Y7, Y13
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Y6, Y2, Y6
+	VMULPD Y7, Y2, Y7
+
+	// r7 = Load Drive
+	PREFETCHT1 2048(SI)(AX*8)
+	VMOVUPD    (SI)(AX*8), Y14
+	VMOVUPD    32(SI)(AX*8), Y15
+
+	// r12 = Mul r11:eI r5:i
+	VMULPD Y10, Y3, Y10
+	VMULPD Y11, Y3, Y11
+
+	// r10 = Add r7 r9
+	VADDPD Y6, Y14, Y6
+	VADDPD Y7, Y15, Y7
+
+	// r13 = Add r10 r12
+	PREFETCHT1 2048(R8)(AX*8)
+	VADDPD     Y10, Y6, Y6
+	VADDPD     Y11, Y7, Y7
+
+	// Store G r6
+	VMOVUPD Y12, (R8)(AX*8)
+	VMOVUPD Y13, 32(R8)(AX*8)
+
+	// Store I r13
+	VMOVUPD Y6, (DI)(AX*8)
+	VMOVUPD Y7, 32(DI)(AX*8)
+
+	// r15 = Mul r0:ge r14:nextE
+	PREFETCHT1 2048(DI)(AX*8)
+	VMULPD     (R9), Y4, Y4
+	VMULPD     (R9), Y5, Y5
+
+	// Store GE r15
+	VMOVUPD Y4, (DX)(AX*8)
+	VMOVUPD Y5, 32(DX)(AX*8)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPD 32(R9), Y8, Y4
+	VMULPD 32(R9), Y9, Y5
+
+	// Store GI r17
+	VMOVUPD Y4, (BX)(AX*8)
+	VMOVUPD Y5, 32(BX)(AX*8)
+	ADDQ    $0x08, AX
+	JMP     loop
+
+tail:
+	CMPQ         AX, CX
+	JAE          done
+	MOVQ         CX, R10
+	SUBQ         AX, R10
+	VMOVD        R10, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     iota64<>+0(SB), Y4, Y4
+
+	// r0:ge = Load GE
+	VMASKMOVPD (DX)(AX*8), Y4, Y5
+
+	// r3:e = Mul r0:ge r2:decE
+	VMULPD Y0, Y5, Y6
+
+	// r1:gi = Load GI
+	VMASKMOVPD (BX)(AX*8), Y4, Y7
+
+	// r5:i = Mul r1:gi r4:decI
+	VMULPD Y1, Y7, Y8
+
+	// r6 = Add r3:e r5:i
+	VADDPD Y8, Y6, Y9
+
+	// r9 = Mul r8:eE r3:e
+	VMULPD Y6, Y2, Y6
+
+	// r7 = Load Drive
+	VMASKMOVPD (SI)(AX*8), Y4, Y10
+
+	// r12 = Mul r11:eI r5:i
+	VMULPD Y8, Y3, Y8
+
+	// r10 = Add r7 r9
+	VADDPD Y6, Y10, Y6
+
+	// r13 = Add r10 r12
+	VADDPD Y8, Y6, Y6
+
+	// Store G r6
+	VMASKMOVPD Y9, Y4, (R8)(AX*8)
+
+	// Store I r13
+	VMASKMOVPD Y6, Y4, (DI)(AX*8)
+
+	// r15 = Mul r0:ge r14:nextE
+	VMULPD (R9), Y5, Y5
+
+	// Store GE r15
+	VMASKMOVPD Y5, Y4, (DX)(AX*8)
+
+	// r17 = Mul r1:gi r16:nextI
+	VMULPD 32(R9), Y7, Y5
+
+	// Store GI r17
+	VMASKMOVPD Y5, Y4, (BX)(AX*8)
+	ADDQ       $0x04, AX
 	JMP        tail
 
 done:

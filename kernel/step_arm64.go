@@ -161,3 +161,59 @@ func exprelDerivNEONF32(f *generic.Frame32)
 //
 //go:noescape
 func exprelDerivNEONF64(f *generic.Frame64)
+
+// exponNEONF32 is asm/step.ExponF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponNEONF32(f *generic.Expon32)
+
+// exponNEONF64 is asm/step.ExponF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponNEONF64(f *generic.Expon64)
+
+// exponNextNEONF32 is asm/step.ExponNextF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponNextF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponNextNEONF32(f *generic.Expon32)
+
+// exponNextNEONF64 is asm/step.ExponNextF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponNextF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponNextNEONF64(f *generic.Expon64)
+
+// exponEENEONF32 is asm/step.ExponEEF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEEF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENEONF32(f *generic.Expon32)
+
+// exponEENEONF64 is asm/step.ExponEEF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEEF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENEONF64(f *generic.Expon64)
+
+// exponEENextNEONF32 is asm/step.ExponEENextF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEENextF32 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENextNEONF32(f *generic.Expon32)
+
+// exponEENextNEONF64 is asm/step.ExponEENextF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExponEENextF64 is its reference, bit for bit.
+//
+//go:noescape
+func exponEENextNEONF64(f *generic.Expon64)

@@ -57393,3 +57393,1109 @@ rare2:
 tailend:
 	ADD $1, R1
 	RET
+
+// func exponNEONF32(f *generic.Expon32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNEONF32(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r2:decE = DecE
+	MOVWU 4(R2), R3
+	VDUP R3, V30.S4 // r4:decI = DecI
+	MOVWU 12(R2), R3
+	VDUP R3, V29.S4 // r8:eI = EI
+	SUBS $8, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	// Store G r6
+	VST1.P [V0.S4], 16(R8)
+	VST1.P [V1.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.S4]
+	VLD1.P 16(R6), [V1.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	WORD $0x6e23dfa3 // fmul v3.4s, v29.4s, v3.4s
+	// r10 = Add r7 r9
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	// Store I r10
+	VST1.P [V0.S4], 16(R7)
+	VST1.P [V1.S4], 16(R7)
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store G r6
+	VST1.P [V0.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e21dfa1 // fmul v1.4s, v29.4s, v1.4s
+	// r10 = Add r7 r9
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store I r10
+	VST1.P [V0.S4], 16(R7)
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVS.P 4(R4), F0
+	// r1:gi = Load GI
+	FMOVS.P 4(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store G r6
+	FMOVS.P F0, 4(R8)
+	// r7 = Load Drive
+	FMOVS.P 4(R6), F0
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e21dfa1 // fmul v1.4s, v29.4s, v1.4s
+	// r10 = Add r7 r9
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	// Store I r10
+	FMOVS.P F0, 4(R7)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponNEONF64(f *generic.Expon64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNEONF64(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r2:decE = DecE
+	MOVD 8(R2), R3
+	VDUP R3, V30.D2 // r4:decI = DecI
+	MOVD 24(R2), R3
+	VDUP R3, V29.D2 // r8:eI = EI
+	SUBS $4, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc42 // fmul v2.2d, v2.2d, v30.2d
+	WORD $0x6e7edc63 // fmul v3.2d, v3.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
+	WORD $0x4e63d421 // fadd v1.2d, v1.2d, v3.2d
+	// Store G r6
+	VST1.P [V0.D2], 16(R8)
+	VST1.P [V1.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.D2]
+	VLD1.P 16(R6), [V1.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e62dfa2 // fmul v2.2d, v29.2d, v2.2d
+	WORD $0x6e63dfa3 // fmul v3.2d, v29.2d, v3.2d
+	// r10 = Add r7 r9
+	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
+	WORD $0x4e63d421 // fadd v1.2d, v1.2d, v3.2d
+	// Store I r10
+	VST1.P [V0.D2], 16(R7)
+	VST1.P [V1.D2], 16(R7)
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc21 // fmul v1.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store G r6
+	VST1.P [V0.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V0.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e61dfa1 // fmul v1.2d, v29.2d, v1.2d
+	// r10 = Add r7 r9
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store I r10
+	VST1.P [V0.D2], 16(R7)
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVD.P 8(R4), F0
+	// r1:gi = Load GI
+	FMOVD.P 8(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc21 // fmul v1.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store G r6
+	FMOVD.P F0, 8(R8)
+	// r7 = Load Drive
+	FMOVD.P 8(R6), F0
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e61dfa1 // fmul v1.2d, v29.2d, v1.2d
+	// r10 = Add r7 r9
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	// Store I r10
+	FMOVD.P F0, 8(R7)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponNextNEONF32(f *generic.Expon32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI, V28 r11:nextE = NextE, V27 r13:nextI = NextI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNextNEONF32(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r2:decE = DecE
+	MOVWU 4(R2), R3
+	VDUP R3, V30.S4 // r4:decI = DecI
+	MOVWU 12(R2), R3
+	VDUP R3, V29.S4 // r8:eI = EI
+	MOVWU 16(R2), R3
+	VDUP R3, V28.S4 // r11:nextE = NextE
+	MOVWU 20(R2), R3
+	VDUP R3, V27.S4 // r13:nextI = NextI
+	SUBS $8, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc04 // fmul v4.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc25 // fmul v5.4s, v1.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc46 // fmul v6.4s, v2.4s, v30.4s
+	WORD $0x6e3edc67 // fmul v7.4s, v3.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD $0x4e27d4a5 // fadd v5.4s, v5.4s, v7.4s
+	// Store G r6
+	VST1.P [V4.S4], 16(R8)
+	VST1.P [V5.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e26dfa6 // fmul v6.4s, v29.4s, v6.4s
+	WORD $0x6e27dfa7 // fmul v7.4s, v29.4s, v7.4s
+	// r10 = Add r7 r9
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD $0x4e27d4a5 // fadd v5.4s, v5.4s, v7.4s
+	// Store I r10
+	VST1.P [V4.S4], 16(R7)
+	VST1.P [V5.S4], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e3cdc00 // fmul v0.4s, v0.4s, v28.4s
+	WORD $0x6e3cdc21 // fmul v1.4s, v1.4s, v28.4s
+	// Store GE r12
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e3bdc42 // fmul v2.4s, v2.4s, v27.4s
+	WORD $0x6e3bdc63 // fmul v3.4s, v3.4s, v27.4s
+	// Store GI r14
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store G r6
+	VST1.P [V2.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V2.S4]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e23dfa3 // fmul v3.4s, v29.4s, v3.4s
+	// r10 = Add r7 r9
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store I r10
+	VST1.P [V2.S4], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e3cdc00 // fmul v0.4s, v0.4s, v28.4s
+	// Store GE r12
+	FMOVQ F0, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e3bdc21 // fmul v1.4s, v1.4s, v27.4s
+	// Store GI r14
+	FMOVQ F1, -16(R5)
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVS.P 4(R4), F0
+	// r1:gi = Load GI
+	FMOVS.P 4(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store G r6
+	FMOVS.P F2, 4(R8)
+	// r7 = Load Drive
+	FMOVS.P 4(R6), F2
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e23dfa3 // fmul v3.4s, v29.4s, v3.4s
+	// r10 = Add r7 r9
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	// Store I r10
+	FMOVS.P F2, 4(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e3cdc00 // fmul v0.4s, v0.4s, v28.4s
+	// Store GE r12
+	FMOVS F0, -4(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e3bdc21 // fmul v1.4s, v1.4s, v27.4s
+	// Store GI r14
+	FMOVS F1, -4(R5)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponNextNEONF64(f *generic.Expon64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eI = EI, V28 r11:nextE = NextE, V27 r13:nextI = NextI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponNextNEONF64(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r2:decE = DecE
+	MOVD 8(R2), R3
+	VDUP R3, V30.D2 // r4:decI = DecI
+	MOVD 24(R2), R3
+	VDUP R3, V29.D2 // r8:eI = EI
+	MOVD 32(R2), R3
+	VDUP R3, V28.D2 // r11:nextE = NextE
+	MOVD 40(R2), R3
+	VDUP R3, V27.D2 // r13:nextI = NextI
+	SUBS $4, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc04 // fmul v4.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc25 // fmul v5.2d, v1.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc46 // fmul v6.2d, v2.2d, v30.2d
+	WORD $0x6e7edc67 // fmul v7.2d, v3.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+	WORD $0x4e67d4a5 // fadd v5.2d, v5.2d, v7.2d
+	// Store G r6
+	VST1.P [V4.D2], 16(R8)
+	VST1.P [V5.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e66dfa6 // fmul v6.2d, v29.2d, v6.2d
+	WORD $0x6e67dfa7 // fmul v7.2d, v29.2d, v7.2d
+	// r10 = Add r7 r9
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+	WORD $0x4e67d4a5 // fadd v5.2d, v5.2d, v7.2d
+	// Store I r10
+	VST1.P [V4.D2], 16(R7)
+	VST1.P [V5.D2], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e7cdc00 // fmul v0.2d, v0.2d, v28.2d
+	WORD $0x6e7cdc21 // fmul v1.2d, v1.2d, v28.2d
+	// Store GE r12
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e7bdc42 // fmul v2.2d, v2.2d, v27.2d
+	WORD $0x6e7bdc63 // fmul v3.2d, v3.2d, v27.2d
+	// Store GI r14
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc23 // fmul v3.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store G r6
+	VST1.P [V2.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V2.D2]
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e63dfa3 // fmul v3.2d, v29.2d, v3.2d
+	// r10 = Add r7 r9
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store I r10
+	VST1.P [V2.D2], 16(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e7cdc00 // fmul v0.2d, v0.2d, v28.2d
+	// Store GE r12
+	FMOVQ F0, -16(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// Store GI r14
+	FMOVQ F1, -16(R5)
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVD.P 8(R4), F0
+	// r1:gi = Load GI
+	FMOVD.P 8(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc23 // fmul v3.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store G r6
+	FMOVD.P F2, 8(R8)
+	// r7 = Load Drive
+	FMOVD.P 8(R6), F2
+	// r9 = Mul r8:eI r5:i
+	WORD $0x6e63dfa3 // fmul v3.2d, v29.2d, v3.2d
+	// r10 = Add r7 r9
+	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
+	// Store I r10
+	FMOVD.P F2, 8(R7)
+	// r12 = Mul r0:ge r11:nextE
+	WORD $0x6e7cdc00 // fmul v0.2d, v0.2d, v28.2d
+	// Store GE r12
+	FMOVD F0, -8(R4)
+	// r14 = Mul r1:gi r13:nextI
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// Store GI r14
+	FMOVD F1, -8(R5)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponEENEONF32(f *generic.Expon32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eE = EE, V28 r11:eI = EI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponEENEONF32(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r2:decE = DecE
+	MOVWU 4(R2), R3
+	VDUP R3, V30.S4 // r4:decI = DecI
+	MOVWU 8(R2), R3
+	VDUP R3, V29.S4 // r8:eE = EE
+	MOVWU 12(R2), R3
+	VDUP R3, V28.S4 // r11:eI = EI
+	SUBS $8, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e22d404 // fadd v4.4s, v0.4s, v2.4s
+	WORD $0x4e23d425 // fadd v5.4s, v1.4s, v3.4s
+	// Store G r6
+	VST1.P [V4.S4], 16(R8)
+	VST1.P [V5.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e20dfa0 // fmul v0.4s, v29.4s, v0.4s
+	WORD $0x6e21dfa1 // fmul v1.4s, v29.4s, v1.4s
+	// r10 = Add r7 r9
+	WORD $0x4e20d484 // fadd v4.4s, v4.4s, v0.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e22df82 // fmul v2.4s, v28.4s, v2.4s
+	WORD $0x6e23df83 // fmul v3.4s, v28.4s, v3.4s
+	// r13 = Add r10 r12
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	WORD $0x4e23d4a5 // fadd v5.4s, v5.4s, v3.4s
+	// Store I r13
+	VST1.P [V4.S4], 16(R7)
+	VST1.P [V5.S4], 16(R7)
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e21d402 // fadd v2.4s, v0.4s, v1.4s
+	// Store G r6
+	VST1.P [V2.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V2.S4]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e20dfa0 // fmul v0.4s, v29.4s, v0.4s
+	// r10 = Add r7 r9
+	WORD $0x4e20d442 // fadd v2.4s, v2.4s, v0.4s
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e21df81 // fmul v1.4s, v28.4s, v1.4s
+	// r13 = Add r10 r12
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	// Store I r13
+	VST1.P [V2.S4], 16(R7)
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVS.P 4(R4), F0
+	// r1:gi = Load GI
+	FMOVS.P 4(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e21d402 // fadd v2.4s, v0.4s, v1.4s
+	// Store G r6
+	FMOVS.P F2, 4(R8)
+	// r7 = Load Drive
+	FMOVS.P 4(R6), F2
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e20dfa0 // fmul v0.4s, v29.4s, v0.4s
+	// r10 = Add r7 r9
+	WORD $0x4e20d442 // fadd v2.4s, v2.4s, v0.4s
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e21df81 // fmul v1.4s, v28.4s, v1.4s
+	// r13 = Add r10 r12
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	// Store I r13
+	FMOVS.P F2, 4(R7)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponEENEONF64(f *generic.Expon64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eE = EE, V28 r11:eI = EI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponEENEONF64(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r2:decE = DecE
+	MOVD 8(R2), R3
+	VDUP R3, V30.D2 // r4:decI = DecI
+	MOVD 16(R2), R3
+	VDUP R3, V29.D2 // r8:eE = EE
+	MOVD 24(R2), R3
+	VDUP R3, V28.D2 // r11:eI = EI
+	SUBS $4, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc21 // fmul v1.2d, v1.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc42 // fmul v2.2d, v2.2d, v30.2d
+	WORD $0x6e7edc63 // fmul v3.2d, v3.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e62d404 // fadd v4.2d, v0.2d, v2.2d
+	WORD $0x4e63d425 // fadd v5.2d, v1.2d, v3.2d
+	// Store G r6
+	VST1.P [V4.D2], 16(R8)
+	VST1.P [V5.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e60dfa0 // fmul v0.2d, v29.2d, v0.2d
+	WORD $0x6e61dfa1 // fmul v1.2d, v29.2d, v1.2d
+	// r10 = Add r7 r9
+	WORD $0x4e60d484 // fadd v4.2d, v4.2d, v0.2d
+	WORD $0x4e61d4a5 // fadd v5.2d, v5.2d, v1.2d
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e62df82 // fmul v2.2d, v28.2d, v2.2d
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	// r13 = Add r10 r12
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	WORD $0x4e63d4a5 // fadd v5.2d, v5.2d, v3.2d
+	// Store I r13
+	VST1.P [V4.D2], 16(R7)
+	VST1.P [V5.D2], 16(R7)
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc21 // fmul v1.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e61d402 // fadd v2.2d, v0.2d, v1.2d
+	// Store G r6
+	VST1.P [V2.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V2.D2]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e60dfa0 // fmul v0.2d, v29.2d, v0.2d
+	// r10 = Add r7 r9
+	WORD $0x4e60d442 // fadd v2.2d, v2.2d, v0.2d
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e61df81 // fmul v1.2d, v28.2d, v1.2d
+	// r13 = Add r10 r12
+	WORD $0x4e61d442 // fadd v2.2d, v2.2d, v1.2d
+	// Store I r13
+	VST1.P [V2.D2], 16(R7)
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVD.P 8(R4), F0
+	// r1:gi = Load GI
+	FMOVD.P 8(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc00 // fmul v0.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc21 // fmul v1.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e61d402 // fadd v2.2d, v0.2d, v1.2d
+	// Store G r6
+	FMOVD.P F2, 8(R8)
+	// r7 = Load Drive
+	FMOVD.P 8(R6), F2
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e60dfa0 // fmul v0.2d, v29.2d, v0.2d
+	// r10 = Add r7 r9
+	WORD $0x4e60d442 // fadd v2.2d, v2.2d, v0.2d
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e61df81 // fmul v1.2d, v28.2d, v1.2d
+	// r13 = Add r10 r12
+	WORD $0x4e61d442 // fadd v2.2d, v2.2d, v1.2d
+	// Store I r13
+	FMOVD.P F2, 8(R7)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponEENextNEONF32(f *generic.Expon32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eE = EE, V28 r11:eI = EI, V27 r14:nextE = NextE,
+//     V26 r16:nextI = NextI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponEENextNEONF32(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r2:decE = DecE
+	MOVWU 4(R2), R3
+	VDUP R3, V30.S4 // r4:decI = DecI
+	MOVWU 8(R2), R3
+	VDUP R3, V29.S4 // r8:eE = EE
+	MOVWU 12(R2), R3
+	VDUP R3, V28.S4 // r11:eI = EI
+	MOVWU 16(R2), R3
+	VDUP R3, V27.S4 // r14:nextE = NextE
+	MOVWU 20(R2), R3
+	VDUP R3, V26.S4 // r16:nextI = NextI
+	SUBS $8, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc04 // fmul v4.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc25 // fmul v5.4s, v1.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc46 // fmul v6.4s, v2.4s, v30.4s
+	WORD $0x6e3edc67 // fmul v7.4s, v3.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e26d488 // fadd v8.4s, v4.4s, v6.4s
+	WORD $0x4e27d4a9 // fadd v9.4s, v5.4s, v7.4s
+	// Store G r6
+	VST1.P [V8.S4], 16(R8)
+	VST1.P [V9.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V8.S4]
+	VLD1.P 16(R6), [V9.S4]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e24dfa4 // fmul v4.4s, v29.4s, v4.4s
+	WORD $0x6e25dfa5 // fmul v5.4s, v29.4s, v5.4s
+	// r10 = Add r7 r9
+	WORD $0x4e24d508 // fadd v8.4s, v8.4s, v4.4s
+	WORD $0x4e25d529 // fadd v9.4s, v9.4s, v5.4s
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e26df86 // fmul v6.4s, v28.4s, v6.4s
+	WORD $0x6e27df87 // fmul v7.4s, v28.4s, v7.4s
+	// r13 = Add r10 r12
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d529 // fadd v9.4s, v9.4s, v7.4s
+	// Store I r13
+	VST1.P [V8.S4], 16(R7)
+	VST1.P [V9.S4], 16(R7)
+	// r15 = Mul r0:ge r14:nextE
+	WORD $0x6e3bdc00 // fmul v0.4s, v0.4s, v27.4s
+	WORD $0x6e3bdc21 // fmul v1.4s, v1.4s, v27.4s
+	// Store GE r15
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	// r17 = Mul r1:gi r16:nextI
+	WORD $0x6e3adc42 // fmul v2.4s, v2.4s, v26.4s
+	WORD $0x6e3adc63 // fmul v3.4s, v3.4s, v26.4s
+	// Store GI r17
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.S4]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.S4]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e23d444 // fadd v4.4s, v2.4s, v3.4s
+	// Store G r6
+	VST1.P [V4.S4], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.S4]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	// r10 = Add r7 r9
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e23df83 // fmul v3.4s, v28.4s, v3.4s
+	// r13 = Add r10 r12
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+	// Store I r13
+	VST1.P [V4.S4], 16(R7)
+	// r15 = Mul r0:ge r14:nextE
+	WORD $0x6e3bdc00 // fmul v0.4s, v0.4s, v27.4s
+	// Store GE r15
+	FMOVQ F0, -16(R4)
+	// r17 = Mul r1:gi r16:nextI
+	WORD $0x6e3adc21 // fmul v1.4s, v1.4s, v26.4s
+	// Store GI r17
+	FMOVQ F1, -16(R5)
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVS.P 4(R4), F0
+	// r1:gi = Load GI
+	FMOVS.P 4(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e3fdc02 // fmul v2.4s, v0.4s, v31.4s
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e3edc23 // fmul v3.4s, v1.4s, v30.4s
+	// r6 = Add r3:e r5:i
+	WORD $0x4e23d444 // fadd v4.4s, v2.4s, v3.4s
+	// Store G r6
+	FMOVS.P F4, 4(R8)
+	// r7 = Load Drive
+	FMOVS.P 4(R6), F4
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e22dfa2 // fmul v2.4s, v29.4s, v2.4s
+	// r10 = Add r7 r9
+	WORD $0x4e22d484 // fadd v4.4s, v4.4s, v2.4s
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e23df83 // fmul v3.4s, v28.4s, v3.4s
+	// r13 = Add r10 r12
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+	// Store I r13
+	FMOVS.P F4, 4(R7)
+	// r15 = Mul r0:ge r14:nextE
+	WORD $0x6e3bdc00 // fmul v0.4s, v0.4s, v27.4s
+	// Store GE r15
+	FMOVS F0, -4(R4)
+	// r17 = Mul r1:gi r16:nextI
+	WORD $0x6e3adc21 // fmul v1.4s, v1.4s, v26.4s
+	// Store GI r17
+	FMOVS F1, -4(R5)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET
+
+// func exponEENextNEONF64(f *generic.Expon64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2:decE = DecE,
+//     V30 r4:decI = DecI, V29 r8:eE = EE, V28 r11:eI = EI, V27 r14:nextE = NextE,
+//     V26 r16:nextI = NextI.
+//   Pointers in registers: GE R4, GI R5, Drive R6, I R7, G R8.
+TEXT ·exponEENextNEONF64(SB), NOSPLIT, $0-8
+	MOVD f+0(FP), R0
+	MOVD 152(R0), R1 // N
+	MOVD 120(R0), R2 // C
+	MOVD 0(R0), R4 // GE
+	MOVD 24(R0), R5 // GI
+	MOVD 48(R0), R6 // Drive
+	MOVD 72(R0), R7 // I
+	MOVD 96(R0), R8 // G
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r2:decE = DecE
+	MOVD 8(R2), R3
+	VDUP R3, V30.D2 // r4:decI = DecI
+	MOVD 16(R2), R3
+	VDUP R3, V29.D2 // r8:eE = EE
+	MOVD 24(R2), R3
+	VDUP R3, V28.D2 // r11:eI = EI
+	MOVD 32(R2), R3
+	VDUP R3, V27.D2 // r14:nextE = NextE
+	MOVD 40(R2), R3
+	VDUP R3, V26.D2 // r16:nextI = NextI
+	SUBS $4, R1
+	BLT loop2end
+loop2:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc04 // fmul v4.2d, v0.2d, v31.2d
+	WORD $0x6e7fdc25 // fmul v5.2d, v1.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc46 // fmul v6.2d, v2.2d, v30.2d
+	WORD $0x6e7edc67 // fmul v7.2d, v3.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e66d488 // fadd v8.2d, v4.2d, v6.2d
+	WORD $0x4e67d4a9 // fadd v9.2d, v5.2d, v7.2d
+	// Store G r6
+	VST1.P [V8.D2], 16(R8)
+	VST1.P [V9.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V8.D2]
+	VLD1.P 16(R6), [V9.D2]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x6e65dfa5 // fmul v5.2d, v29.2d, v5.2d
+	// r10 = Add r7 r9
+	WORD $0x4e64d508 // fadd v8.2d, v8.2d, v4.2d
+	WORD $0x4e65d529 // fadd v9.2d, v9.2d, v5.2d
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e66df86 // fmul v6.2d, v28.2d, v6.2d
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
+	// r13 = Add r10 r12
+	WORD $0x4e66d508 // fadd v8.2d, v8.2d, v6.2d
+	WORD $0x4e67d529 // fadd v9.2d, v9.2d, v7.2d
+	// Store I r13
+	VST1.P [V8.D2], 16(R7)
+	VST1.P [V9.D2], 16(R7)
+	// r15 = Mul r0:ge r14:nextE
+	WORD $0x6e7bdc00 // fmul v0.2d, v0.2d, v27.2d
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	// Store GE r15
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	// r17 = Mul r1:gi r16:nextI
+	WORD $0x6e7adc42 // fmul v2.2d, v2.2d, v26.2d
+	WORD $0x6e7adc63 // fmul v3.2d, v3.2d, v26.2d
+	// Store GI r17
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
+loop1:
+	// r0:ge = Load GE
+	VLD1.P 16(R4), [V0.D2]
+	// r1:gi = Load GI
+	VLD1.P 16(R5), [V1.D2]
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc23 // fmul v3.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e63d444 // fadd v4.2d, v2.2d, v3.2d
+	// Store G r6
+	VST1.P [V4.D2], 16(R8)
+	// r7 = Load Drive
+	VLD1.P 16(R6), [V4.D2]
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e62dfa2 // fmul v2.2d, v29.2d, v2.2d
+	// r10 = Add r7 r9
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	// r13 = Add r10 r12
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+	// Store I r13
+	VST1.P [V4.D2], 16(R7)
+	// r15 = Mul r0:ge r14:nextE
+	WORD $0x6e7bdc00 // fmul v0.2d, v0.2d, v27.2d
+	// Store GE r15
+	FMOVQ F0, -16(R4)
+	// r17 = Mul r1:gi r16:nextI
+	WORD $0x6e7adc21 // fmul v1.2d, v1.2d, v26.2d
+	// Store GI r17
+	FMOVQ F1, -16(R5)
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
+tail:
+	// r0:ge = Load GE
+	FMOVD.P 8(R4), F0
+	// r1:gi = Load GI
+	FMOVD.P 8(R5), F1
+	// r3:e = Mul r0:ge r2:decE
+	WORD $0x6e7fdc02 // fmul v2.2d, v0.2d, v31.2d
+	// r5:i = Mul r1:gi r4:decI
+	WORD $0x6e7edc23 // fmul v3.2d, v1.2d, v30.2d
+	// r6 = Add r3:e r5:i
+	WORD $0x4e63d444 // fadd v4.2d, v2.2d, v3.2d
+	// Store G r6
+	FMOVD.P F4, 8(R8)
+	// r7 = Load Drive
+	FMOVD.P 8(R6), F4
+	// r9 = Mul r8:eE r3:e
+	WORD $0x6e62dfa2 // fmul v2.2d, v29.2d, v2.2d
+	// r10 = Add r7 r9
+	WORD $0x4e62d484 // fadd v4.2d, v4.2d, v2.2d
+	// r12 = Mul r11:eI r5:i
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	// r13 = Add r10 r12
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+	// Store I r13
+	FMOVD.P F4, 8(R7)
+	// r15 = Mul r0:ge r14:nextE
+	WORD $0x6e7bdc00 // fmul v0.2d, v0.2d, v27.2d
+	// Store GE r15
+	FMOVD F0, -8(R4)
+	// r17 = Mul r1:gi r16:nextI
+	WORD $0x6e7adc21 // fmul v1.2d, v1.2d, v26.2d
+	// Store GI r17
+	FMOVD F1, -8(R5)
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
+	RET

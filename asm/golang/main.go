@@ -169,9 +169,14 @@ func (g *gen) frameType(fr *step.Frame, d step.DType) {
 		}
 	}
 	ft := floatType(d)
-	g.printf("// %s is one call of a %s program. A nil optional slice\n", fr.GoType(d), ft)
-	g.printf("// (%s) is an absent buffer; present slices hold at least N\n", strings.Join(optional, ", "))
-	g.printf("// values (a bit per value for []uint64: lane j at bit j%%64 of word j/64).\n")
+	if len(optional) > 0 {
+		g.printf("// %s is one call of a %s program. A nil optional slice\n", fr.GoType(d), ft)
+		g.printf("// (%s) is an absent buffer; present slices hold at least N\n", strings.Join(optional, ", "))
+		g.printf("// values (a bit per value for []uint64: lane j at bit j%%64 of word j/64).\n")
+	} else {
+		g.printf("// %s is one call of a %s program. Every slice holds at least N\n", fr.GoType(d), ft)
+		g.printf("// values (a bit per value for []uint64: lane j at bit j%%64 of word j/64).\n")
+	}
 	g.printf("// C holds %[1]sNumConsts constants, or for per-neuron programs %[1]sNumConsts rows of\n", fr.Prefix)
 	g.printf("// Stride values, the first N of each used. A step program makes Steps steps\n")
 	g.printf("// (at least one), step s at time T[s]; an optional stream's row for step s\n")

@@ -235,8 +235,9 @@ func Headroom(v Variant) *Program {
 }
 
 // All returns every program the library compiles on every path: the step
-// variants, exprel for each type, the backward step's variants, then
-// exprel' for each type.
+// variants, exprel for each type, the backward step's variants, exprel'
+// for each type, then the Expon programs (expon.go) for each type, without
+// and with E_e.
 func All() []*Program {
 	var ps []*Program
 	for _, v := range Variants() {
@@ -247,6 +248,9 @@ func All() []*Program {
 		ps = append(ps, Backward(v))
 	}
 	ps = append(ps, ExprelDeriv(F32), ExprelDeriv(F64))
+	for _, ee := range []bool{false, true} {
+		ps = append(ps, Expon(F32, ee), Expon(F64, ee), ExponNext(F32, ee), ExponNext(F64, ee))
+	}
 	return validated(ps)
 }
 

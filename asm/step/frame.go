@@ -11,13 +11,16 @@ const (
 	ElemBits              // one bit per neuron, in uint64 words: lane j is bit j%64 of word j/64
 )
 
-// Dir is which way a stream's values go.
+// Dir is which way a stream's values go. Where a stream is accessed is
+// Optional's business (checkLoop): in a program with a Loop, the optional
+// streams are accessed in it, at the step's row, and the others before
+// and after it.
 type Dir int
 
 const (
-	State  Dir = iota // read before the Loop and written after it (a neuron's state)
-	Input             // read in the Loop, at the step's row
-	Output            // written in the Loop, at the step's row
+	State  Dir = iota // read, written, or both by the frame's programs (a neuron's state)
+	Input             // only read
+	Output            // only written
 )
 
 func (d Dir) String() string { return [...]string{"state", "input", "output"}[d] }

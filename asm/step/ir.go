@@ -6,8 +6,9 @@
 // The IR (ir.go, ops.go, frame.go, validate.go, build.go, print.go,
 // section.go, variant.go) knows nothing of the model: a program carries its frame (the
 // streams and constants it addresses, see Frame) and its variant. The model's
-// programs are adquaif.go (the step) and exprel.go; a second program is a new
-// file of the same kind.
+// programs are adquaif.go (the step), exprel.go, backward.go and expon.go (the
+// input rows of exponential conductances); another program is a new file of
+// the same kind.
 //
 // Every arithmetic op is one IEEE-754 operation with a single rounding, so a
 // lowering that maps each op to one instruction (or, in Go, one statement with

@@ -87,7 +87,7 @@ type net[F kernel.Float] struct {
 
 	decE, decI []F // exp(-q*dt/tau) for q = 0..blk
 	wE, wI     []F // the conductance jumps per spike, over decE[q] and decI[q]
-	eI         F   // the inhibitory reversal potential
+	eE, eI     F   // the reversal potentials
 	dt, shift  F   // shift: a window's length, by which the clock restarts
 }
 
@@ -112,7 +112,7 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 		ge: make([]F, n), gi: make([]F, n), drive: make([]F, n),
 		iRows: make([]F, d*n), gRows: make([]F, d*n),
 		sent: make([][]int32, d), spikes: make([]int32, 0, n),
-		blk: min(d, netBlockMax), eI: netEI, dt: netDT,
+		blk: min(d, netBlockMax), eE: netEE, eI: netEI, dt: netDT,
 	}
 	for q := range c.blk + 1 {
 		pe, pi := math.Exp(-float64(q)*netDT/netTauE), math.Exp(-float64(q)*netDT/netTauI)
@@ -128,39 +128,20 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 	return c, nil
 }
 
-// rows writes the kernel's inputs for step s of a window from the
-// conductances of that step, its arrivals added: a conductance g towards E
-// enters as I += g*E, G += g (docs/CONTRACT.md), and with E_e = 0 the
-// excitatory one enters G only. Every product is converted to F on its own, so that no
-// compiler fuses it into a multiply-add and every CPU computes the same
-// bits.
-func (c *net[F]) rows(s int) {
+// rows writes the kernel's inputs for step s of a window of steps steps
+// from the conductances of that step, its arrivals added (kernel.Expon: a
+// conductance g towards E enters as I += g*E, G += g; every path computes
+// the same bits). At the
+// end of a block (or of the window) the same pass moves the conductances
+// to the next block's frame, decayed to its first step.
+func (c *net[F]) rows(s, steps int) error {
 	n := c.n
-	ge := c.ge[:n]
-	gi, drive := c.gi[:len(ge)], c.drive[:len(ge)]
-	I, G := c.iRows[s*n:][:len(ge)], c.gRows[s*n:][:len(ge)]
+	b := kernel.Conductances[F]{GE: c.ge, GI: c.gi, Drive: c.drive, I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n]}
 	q := s % c.blk
-	decE, decI, eI := c.decE[q], c.decI[q], c.eI
-	for j := range ge {
-		e, i := F(ge[j]*decE), F(gi[j]*decI)
-		G[j] = e + i
-		I[j] = drive[j] + F(eI*i)
+	if q+1 == c.blk || s == steps-1 {
+		return kernel.ExponNext(b, c.decE[q], c.decI[q], c.eE, c.eI, c.decE[q+1], c.decI[q+1])
 	}
-}
-
-// endStep ends step s of a window of steps steps: at the end of a block
-// the conductances move to the next block's frame, decayed to its first
-// step.
-func (c *net[F]) endStep(s, steps int) {
-	if (s+1)%c.blk != 0 && s != steps-1 {
-		return
-	}
-	q := s%c.blk + 1
-	decE, decI := c.decE[q], c.decI[q]
-	ge, gi := c.ge, c.gi[:len(c.ge)]
-	for j := range ge {
-		ge[j], gi[j] = F(ge[j]*decE), F(gi[j]*decI)
-	}
+	return kernel.Expon(b, c.decE[q], c.decI[q], c.eE, c.eI)
 }
 
 // arrive adds the conductances of the spikes that arrive at step s of a
@@ -168,17 +149,39 @@ func (c *net[F]) endStep(s, steps int) {
 // Spikes in ascending order and targets in CSR order: every run adds them
 // in the same order.
 func (c *net[F]) arrive(s int) {
-	ge, gi := c.ge[:c.n], c.gi[:c.n]
 	start, target := c.syn.start, c.syn.target
 	q := s % c.blk
-	for _, j := range c.sent[s] {
-		g, w := ge, c.wE[q]
-		if int(j) >= c.nE {
-			g, w = gi, c.wI[q]
-		}
-		for _, t := range target[start[j]:start[j+1]] {
-			g[t] += w
-		}
+	js, nE := c.sent[s], int32(c.nE)
+	// The excitatory spikes come first: js is ascending.
+	k := 0
+	for k < len(js) && js[k] < nE {
+		k++
+	}
+	for _, j := range js[:k] {
+		addAt(c.ge, target[start[j]:start[j+1]], c.wE[q])
+	}
+	for _, j := range js[k:] {
+		addAt(c.gi, target[start[j]:start[j+1]], c.wI[q])
+	}
+}
+
+// addAt adds w to g at every index of ts, in order, four at a time. It
+// stays out of line: inlined into arrive, its loop reloads spilled
+// registers at every index.
+//
+//go:noinline
+func addAt[F kernel.Float](g []F, ts []int32, w F) {
+	m := len(ts)
+	k := 0
+	for ; k < m-3; k += 4 {
+		t0, t1, t2, t3 := ts[k], ts[k+1], ts[k+2], ts[k+3]
+		g[t0] += w
+		g[t1] += w
+		g[t2] += w
+		g[t3] += w
+	}
+	for ; k < m; k++ {
+		g[ts[k]] += w
 	}
 }
 
@@ -352,10 +355,12 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 				c.arrive(s)
 				traceConductances(c, r, tracing, s)
 				t1 := time.Now()
-				c.rows(s)
-				c.endStep(s, steps)
+				err := c.rows(s, steps)
 				t2 := time.Now()
-				err := c.k.Step(F(s)*c.dt, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
+				if err != nil {
+					return nil, err
+				}
+				err = c.k.Step(F(s)*c.dt, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
 					I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n], SpikeIndex: &c.spikes})
 				t3 := time.Now()
 				if err != nil {
@@ -377,17 +382,22 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 			c.restartClock()
 			r.decay += time.Since(t0)
 		} else {
+			// Each phase ends where the next starts: one clock reading
+			// apiece (a reading costs tens of ns on some machines).
+			t0 := time.Now()
 			for s := range steps {
-				t0 := time.Now()
 				c.arrive(s)
 				traceConductances(c, r, tracing, s)
 				t1 := time.Now()
-				c.rows(s)
-				c.endStep(s, steps)
+				err := c.rows(s, steps)
+				t2 := time.Now()
+				if err != nil {
+					return nil, err
+				}
 				r.scatter += t1.Sub(t0)
-				r.decay += time.Since(t1)
+				r.decay += t2.Sub(t1)
+				t0 = t2
 			}
-			t0 := time.Now()
 			err := c.k.Run(0, steps, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
 				I: c.iRows[:steps*n], G: c.gRows[:steps*n], SpikeIndex: &c.spikes})
 			t1 := time.Now()

@@ -25,7 +25,7 @@ const (
 	netP         = 0.02 // connection probability, fixed, no autapses
 	netTauE      = 5.0  // ms, excitatory conductance decay
 	netTauI      = 10.0 // ms, inhibitory conductance decay
-	netEE        = 0.0  // mV, excitatory reversal potential: g_e enters G only
+	netEE        = 0.0  // mV, excitatory reversal potential
 	netEI        = -80.0
 	netWE        = 0.1  // S, excitatory conductance jump per spike
 	netWI        = 1.2  // S, inhibitory conductance jump per spike
