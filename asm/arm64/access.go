@@ -1,18 +1,68 @@
 package main
 
-import "github.com/adquaif/adquaif/asm/step"
+import (
+	"fmt"
+
+	"github.com/adquaif/adquaif/asm/step"
+)
 
 // access returns the offset of copy c's data from pointer p and whether the
 // access may post-increment p: the pointer walks forward as copies are
 // first touched, and a later access (a store after a load of the same
-// stream) addresses the data behind it.
+// stream) addresses the data behind it. Only an access that runs whenever
+// p is used moves p (see walks); any other addresses its data at an offset,
+// and p moves at a later access or at the end of the body (settle).
 func (g *bodyGen) access(p *pointer, c, width int) (off int, post bool) {
 	at := c * width
-	if at == g.adv[p] {
+	if at == g.adv[p] && g.walks(p) {
 		g.adv[p] += width
 		return width, true
 	}
 	return at - g.adv[p], false
+}
+
+// walks reports whether code emitted now runs on every path that uses
+// pointer p after it: outside If blocks, or inside If blocks on p's own
+// stream only, which is nil (and so unused) where they do not run
+// (step.Validate: an optional stream is accessed only inside an If on
+// it). A per-neuron row read first inside an If block on another stream is
+// read again after it where the block did not run.
+func (g *bodyGen) walks(p *pointer) bool {
+	for _, s := range g.ifs {
+		if g.stream[s] != p {
+			return false
+		}
+	}
+	return true
+}
+
+// settle moves each pointer that the body's accesses left short of the
+// data of one iteration past the rest (a pointer whose last access is in
+// an If block on another stream; ManySteps: the streams read outside the
+// step loop; its rows move in nextVector, its optional streams by row).
+func (g *bodyGen) settle() {
+	var ptrs []*pointer
+	var want []int
+	for i, p := range g.stream {
+		s := step.Stream(i)
+		if p != nil && !g.spec(s).Packed() && !(g.sec == step.ManySteps && g.spec(s).Optional) {
+			ptrs, want = append(ptrs, p), append(want, g.streamWidth(s))
+		}
+	}
+	if g.sec != step.ManySteps {
+		for _, p := range g.row {
+			if p != nil {
+				ptrs, want = append(ptrs, p), append(want, g.width())
+			}
+		}
+	}
+	for i, p := range ptrs {
+		if d := want[i] - g.adv[p]; d > 0 {
+			g.emit("ADD $%d, %s", d, g.get(p))
+			g.put(p)
+			g.adv[p] += d
+		}
+	}
 }
 
 // loopBegin sets up the step loop of one vector (or lane): the step count,
@@ -53,6 +103,9 @@ func (g *bodyGen) loopBegin(label string) {
 // row, folded into the access as a post-increment by the row distance when
 // that is a vector access at offset 0 with the distance in a register.
 func (g *bodyGen) rowTouch(s step.Stream, c int) (last, fold bool) {
+	if !g.walks(g.stream[s]) {
+		panic(fmt.Sprintf("arm64: %s: stream %s is accessed in an If block on another stream, which would step its row on some paths only", g.p.Name, g.spec(s).Name))
+	}
 	g.touched[s]++
 	last = g.touched[s] == g.unroll
 	if last {

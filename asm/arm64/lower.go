@@ -177,7 +177,7 @@ type bodyGen struct {
 	clob      map[int]bool
 	err       error
 	cnt       struct{ main, bare, rare, group int }
-	ifs       int // depth of If blocks being emitted
+	ifs       []step.Stream // the streams of the If blocks being emitted, innermost last
 
 	loop    [2]int // ManySteps: positions of the step loop's begin and end, or -1
 	inLoop  bool   // ManySteps: emitting the step loop
@@ -226,6 +226,7 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 		}
 	}
 	g.nextVector()
+	g.settle()
 	g.checkAdvance()
 	return &body{lines: g.out, main: g.cnt.main, bare: g.cnt.bare, rare: g.cnt.rare, group: g.cnt.group}, nil
 }
@@ -517,7 +518,7 @@ func (g *bodyGen) emit(format string, args ...any) {
 		g.cnt.group++
 	case g.inRare >= 0:
 		g.cnt.rare++
-	case g.ifs > 0:
+	case len(g.ifs) > 0:
 		g.cnt.main++
 	default:
 		g.cnt.main++
@@ -676,10 +677,10 @@ func (g *bodyGen) emitItem(pos int) {
 	switch it.kind {
 	case iIfBegin:
 		g.emit("CBZ %s, %s", g.get(g.stream[it.stream]), it.label)
-		g.ifs++
+		g.ifs = append(g.ifs, it.stream)
 	case iIfEnd:
 		g.mark(it.label)
-		g.ifs--
+		g.ifs = g.ifs[:len(g.ifs)-1]
 	case iRareBegin:
 		// Skip the block unless a lane of the mask is set.
 		m := g.vals[it.in[0]].phys

@@ -730,11 +730,19 @@ func (g *gen) abs(o *step.Op, a, _, _ string) {
 	g.printf("%smath.Float%dfrombits(math.Float%dbits(%s) &^ (1 << %d))\n", g.assign(o), n, n, a, n-1)
 }
 
+// sel prints Dst = A ? B : C as an assignment and an if; a Dst that is B
+// or C keeps its value where the select picks it.
 func (g *gen) sel(o *step.Op, a, b, c string) {
-	if o.Dst != o.C {
-		g.printf("%s%s\n", g.assign(o), c)
+	switch {
+	case o.Dst == o.B && o.Dst != o.C:
+		g.printf("if !%s { %s = %s }\n", a, g.r(o.Dst), c)
+	case o.Dst == o.B:
+	default:
+		if o.Dst != o.C {
+			g.printf("%s%s\n", g.assign(o), c)
+		}
+		g.printf("if %s { %s = %s }\n", a, g.r(o.Dst), b)
 	}
-	g.printf("if %s { %s = %s }\n", a, g.r(o.Dst), b)
 }
 
 func (g *gen) storeOne(o *step.Op, a, _, _ string) {

@@ -75,8 +75,8 @@ var AdQuaIFFrame = &Frame{
 //	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V - (V-V_reset) : V   (hard)
 //	u   = spk ? w + b : w
 //	a1, a2 = v - V_rest, v - V_c
-//	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  - gd*v   = dt*f(v),  gd = dt*R/tau * G
-//	z   = dt*c/tau * (a1 + a2)                    - gd     = dt*J
+//	F   = dt*c/tau * a1*a2 + dt*R/tau * ((I - G*v) - u)  = dt*f(v)
+//	z   = dt*c/tau * (a1 + a2) - gd                     = dt*J,  gd = dt*R/tau * G
 //	Vc  = v + exprel(z)*F (+ Delta)
 //	Wc  = keep*u + ka*(Vc - V_rest)               = u + dt*exprel(-dt/tau_w)*g
 //	refr = t - last < tau_ref
@@ -164,24 +164,27 @@ func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
 		b.If(sX2, func() { b.set(in, b.FMA(b.Param(cK2), b.Load(sX2), in)) })
 	}
 
+	// The input current I - G*v and the Jacobian's -dt*R/tau*G. G*v is an
+	// FMA adding +0, which makes an exact zero of either sign +0, and
+	// subtracting +0 leaves I as it is; gd stays +0 without G, and
+	// subtracting +0 leaves z as it is: G = ±0 gives the bits of no G
+	// wherever v is finite. gd and in are registers of their own, so that
+	// the block assigns nothing computed before it (z assigned in the block
+	// cost AVX-512 two of its pinned constants in every section).
+	gd := b.name("gd", b.Zero())
+	b.If(SG, func() {
+		g := b.name("g", b.Load(SG))
+		b.set(gd, b.Mul(b.Param(CDtRTau), g))
+		b.set(in, b.Sub(in, b.name("gv", b.FMA(g, vr, b.Zero()))))
+	})
+
 	vrest := b.Param(CVRest)
 	fw.vrest = vrest
 	a1 := b.name("a1", b.Sub(vr, vrest))
 	a2 := b.name("a2", b.Sub(vr, b.Param(CVC)))
 	dtct := b.Param(CDtCTau)
 	F := b.name("F", b.FMA(dtct, b.name("a12", b.Mul(a1, a2)), b.name("drive", b.Mul(b.Param(CDtRTau), b.name("iu", b.Sub(in, u))))))
-	z := b.name("z", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2))))
-	b.If(SG, func() {
-		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
-		// Jacobian's -dt*R/tau*G. The product with v is an FMA adding +0,
-		// which makes an exact zero of either sign +0, and subtracting +0
-		// leaves every F as it is: G = ±0 gives the bits of no G wherever
-		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
-		// either way.
-		gd := b.name("gd", b.Mul(b.Param(CDtRTau), b.Load(SG)))
-		b.set(z, b.Sub(z, gd))
-		b.set(F, b.Sub(F, b.name("gv", b.FMA(gd, vr, b.Zero()))))
-	})
+	z := b.name("z", b.Sub(b.name("zj", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2)))), gd))
 	fw.F, fw.z = F, z
 	fw.phi, fw.large = exprel(b, z)
 	vc := b.name("vc", b.FMA(fw.phi, F, vr))

@@ -70,6 +70,28 @@ func TestValidateLoopRules(t *testing.T) {
 	}
 }
 
+// Validate accepts an access of an optional stream only inside an If block
+// on it: not bare, not inside an If block on another stream.
+func TestValidateOptionalInIf(t *testing.T) {
+	load := Op{Kind: OpLoad, Dst: 0, Stream: SI}
+	for name, body := range map[string][]Op{
+		"bare":         {load},
+		"another If":   {{Kind: OpIf, Stream: SG, Body: []Op{load}}},
+		"after its If": {{Kind: OpIf, Stream: SI}, load},
+	} {
+		p := &Program{Frame: AdQuaIFFrame, Name: name, Regs: []Class{Float}, Ops: []Op{{Kind: OpLoop, Body: body}}}
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "only inside an If block on it") {
+			t.Errorf("%s: Validate = %v, want an error for Load I outside If I", name, err)
+		}
+	}
+	p := &Program{Frame: AdQuaIFFrame, Name: "nested", Regs: []Class{Float}, Ops: []Op{{Kind: OpLoop, Body: []Op{
+		{Kind: OpIf, Stream: SG, Body: []Op{{Kind: OpIf, Stream: SI, Body: []Op{load}}}},
+	}}}}
+	if err := p.Validate(); err != nil {
+		t.Errorf("Load I inside If I inside If G: %v", err)
+	}
+}
+
 // Validate checks each stream access against the frame's stream table.
 func TestValidateStreamTable(t *testing.T) {
 	cases := []struct {

@@ -1,6 +1,9 @@
 package step
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+)
 
 // Validate checks a program against its frame and the op table: its
 // streams and constants exist, each access fits its stream's element kind
@@ -8,7 +11,8 @@ import "fmt"
 // it is read on every path, Setup holds only loop-invariant ops, and the
 // Loop rules hold: at most one Loop, at the top level; Time only inside
 // it; the optional streams accessed only inside it and the state only
-// outside it.
+// outside it. An optional stream is accessed only inside an If block on
+// it, so that a lowering may move its pointer there.
 func (p *Program) Validate() error {
 	if p.Frame == nil {
 		return fmt.Errorf("%s: no frame", p.Name)
@@ -21,7 +25,7 @@ func (p *Program) Validate() error {
 		return err
 	}
 	v := validation{p: p, hasLoop: LoopOf(p.Ops) != nil}
-	if err := v.ops(p.Ops, defined, false); err != nil {
+	if err := v.ops(p.Ops, defined, false, nil); err != nil {
 		return err
 	}
 	if v.loops > 1 {
@@ -55,8 +59,9 @@ type validation struct {
 	loops   int
 }
 
-// ops checks a list of ops, def marking the registers defined before it.
-func (v *validation) ops(ops []Op, def []bool, inLoop bool) error {
+// ops checks a list of ops, def marking the registers defined before it,
+// given marking the streams of the If blocks around it.
+func (v *validation) ops(ops []Op, def []bool, inLoop bool, given map[Stream]bool) error {
 	for i := range ops {
 		o := &ops[i]
 		if o.Kind == OpLoop {
@@ -64,6 +69,9 @@ func (v *validation) ops(ops []Op, def []bool, inLoop bool) error {
 		}
 		if err := v.p.checkOp(o, v.hasLoop, inLoop); err != nil {
 			return fmt.Errorf("%s: op %d: %w", v.p.Name, i, err)
+		}
+		if o.Access() && o.Kind != OpIf && v.p.Streams[o.Stream].Optional && !given[o.Stream] {
+			return fmt.Errorf("%s: op %d (%s %s): an optional stream is accessed only inside an If block on it", v.p.Name, i, o.Kind, v.p.Streams[o.Stream].Name)
 		}
 		for _, r := range o.Inputs() {
 			if !def[r] {
@@ -74,7 +82,15 @@ func (v *validation) ops(ops []Op, def []bool, inLoop bool) error {
 			// A block may run or not: what it defines is defined after
 			// it only if it was defined before.
 			inner := append([]bool(nil), def...)
-			if err := v.ops(o.Body, inner, inLoop || o.Kind == OpLoop); err != nil {
+			in := given
+			if o.Kind == OpIf {
+				in = maps.Clone(given)
+				if in == nil {
+					in = map[Stream]bool{}
+				}
+				in[o.Stream] = true
+			}
+			if err := v.ops(o.Body, inner, inLoop || o.Kind == OpLoop, in); err != nil {
 				return err
 			}
 		}
