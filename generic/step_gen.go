@@ -469,69 +469,69 @@ func stepF32SoftOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r13:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r13:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14_a := g[j]
 			g14_b := g[j+1]
 			g14_c := g[j+2]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd_a = float32(c[CDtRTau] * g14_a)
-			gd_b = float32(c[CDtRTau] * g14_b)
-			gd_c = float32(c[CDtRTau] * g14_c)
-			// r17 = Imm 0x0
-			r17_a := math.Float32frombits(0x00000000) // 0
-			r17_b := math.Float32frombits(0x00000000) // 0
-			r17_c := math.Float32frombits(0x00000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv_a := fma32Try(g14_a, vr_a, r17_a, &slow)
-			gv_b := fma32Try(g14_b, vr_b, r17_b, &slow)
-			gv_c := fma32Try(g14_c, vr_c, r17_c, &slow)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd_a := float32(c[CDtRTau] * g14_a)
+			gd_b := float32(c[CDtRTau] * g14_b)
+			gd_c := float32(c[CDtRTau] * g14_c)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r18 = Imm 0x0
+			r18_a := math.Float32frombits(0x00000000) // 0
+			r18_b := math.Float32frombits(0x00000000) // 0
+			r18_c := math.Float32frombits(0x00000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv_a := fma32Try(g14_a, vr_a, r18_a, &slow)
+			gv_b := fma32Try(g14_b, vr_b, r18_b, &slow)
+			gv_c := fma32Try(g14_c, vr_c, r18_c, &slow)
+			// r11:in = Sub r11:in r19:gv
 			in_a = float32(in_a - gv_a)
 			in_b = float32(in_b - gv_b)
 			in_c = float32(in_c - gv_c)
 		}
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1_a := float32(vr_a - c[CVRest])
 		a1_b := float32(vr_b - c[CVRest])
 		a1_c := float32(vr_c - c[CVRest])
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2_a := float32(vr_a - c[CVC])
 		a2_b := float32(vr_b - c[CVC])
 		a2_c := float32(vr_c - c[CVC])
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r26:iu = Sub r11:in r10:u
+		// r27:iu = Sub r11:in r10:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r27:drive = Mul r15:dtRTau r26:iu
+		// r28:drive = Mul r15:dtRTau r27:iu
 		drive_a := float32(c[CDtRTau] * iu_a)
 		drive_b := float32(c[CDtRTau] * iu_b)
 		drive_c := float32(c[CDtRTau] * iu_c)
-		// r28:F = FMA r24:dtCTau r25:a12 r27:drive
+		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
 		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
 		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
 		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
-		// r29:a1a2 = Add r21:a1 r23:a2
+		// r30:a1a2 = Add r22:a1 r24:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r30:zj = Mul r24:dtCTau r29:a1a2
-		zj_a := float32(c[CDtCTau] * a1a2_a)
-		zj_b := float32(c[CDtCTau] * a1a2_b)
-		zj_c := float32(c[CDtCTau] * a1a2_c)
-		// r31:z = Sub r30:zj r13:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r31:z = FMA r25:dtCTau r30:a1a2 r13:ngd
+		z_a := fma32Try(c[CDtCTau], a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(c[CDtCTau], a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(c[CDtCTau], a1a2_c, ngd_c, &slow)
 		// r32:az = Abs r31:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -939,7 +939,7 @@ func stepF32SoftOne(f *Frame32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r113:vc = FMA r43:ex r28:F r7:vr
+		// r113:vc = FMA r43:ex r29:F r7:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -954,7 +954,7 @@ func stepF32SoftOne(f *Frame32, s int) {
 			vc_b = float32(vc_b + r114_b)
 			vc_c = float32(vc_c + r114_c)
 		}
-		// r117:dv = Sub r113:vc r20:vRest
+		// r117:dv = Sub r113:vc r21:vRest
 		dv_a := float32(vc_a - c[CVRest])
 		dv_b := float32(vc_b - c[CVRest])
 		dv_c := float32(vc_c - c[CVRest])
@@ -1111,39 +1111,39 @@ func stepF32SoftOne(f *Frame32, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-		// r13:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r13:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14 := g[j]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd = float32(c[CDtRTau] * g14)
-			// r17 = Imm 0x0
-			r17 := math.Float32frombits(0x00000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv := fma32Try(g14, vr, r17, &slow)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd := float32(c[CDtRTau] * g14)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd = float32(ngd - gd)
+			// r18 = Imm 0x0
+			r18 := math.Float32frombits(0x00000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv := fma32Try(g14, vr, r18, &slow)
+			// r11:in = Sub r11:in r19:gv
 			in = float32(in - gv)
 		}
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1 := float32(vr - c[CVRest])
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2 := float32(vr - c[CVC])
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12 := float32(a1 * a2)
-		// r26:iu = Sub r11:in r10:u
+		// r27:iu = Sub r11:in r10:u
 		iu := float32(in - u)
-		// r27:drive = Mul r15:dtRTau r26:iu
+		// r28:drive = Mul r15:dtRTau r27:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r28:F = FMA r24:dtCTau r25:a12 r27:drive
+		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
 		F := fma32Try(c[CDtCTau], a12, drive, &slow)
-		// r29:a1a2 = Add r21:a1 r23:a2
+		// r30:a1a2 = Add r22:a1 r24:a2
 		a1a2 := float32(a1 + a2)
-		// r30:zj = Mul r24:dtCTau r29:a1a2
-		zj := float32(c[CDtCTau] * a1a2)
-		// r31:z = Sub r30:zj r13:gd
-		z := float32(zj - gd)
+		// r31:z = FMA r25:dtCTau r30:a1a2 r13:ngd
+		z := fma32Try(c[CDtCTau], a1a2, ngd, &slow)
 		// r32:az = Abs r31:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r35 = FMA r33 r31:z r34
@@ -1285,7 +1285,7 @@ func stepF32SoftOne(f *Frame32, s int) {
 				ex = far
 			}
 		}
-		// r113:vc = FMA r43:ex r28:F r7:vr
+		// r113:vc = FMA r43:ex r29:F r7:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -1294,7 +1294,7 @@ func stepF32SoftOne(f *Frame32, s int) {
 			// r113:vc = Add r113:vc r114
 			vc = float32(vc + r114)
 		}
-		// r117:dv = Sub r113:vc r20:vRest
+		// r117:dv = Sub r113:vc r21:vRest
 		dv := float32(vc - c[CVRest])
 		// r119:wkeep = Mul r118:keep r10:u
 		wkeep := float32(c[CKeep] * u)
@@ -1471,39 +1471,39 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-		// r13:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r13:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14 := g[j]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd = float32(c[CDtRTau] * g14)
-			// r17 = Imm 0x0
-			r17 := math.Float32frombits(0x00000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv := fma32(g14, vr, r17)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd := float32(c[CDtRTau] * g14)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd = float32(ngd - gd)
+			// r18 = Imm 0x0
+			r18 := math.Float32frombits(0x00000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv := fma32(g14, vr, r18)
+			// r11:in = Sub r11:in r19:gv
 			in = float32(in - gv)
 		}
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1 := float32(vr - c[CVRest])
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2 := float32(vr - c[CVC])
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12 := float32(a1 * a2)
-		// r26:iu = Sub r11:in r10:u
+		// r27:iu = Sub r11:in r10:u
 		iu := float32(in - u)
-		// r27:drive = Mul r15:dtRTau r26:iu
+		// r28:drive = Mul r15:dtRTau r27:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r28:F = FMA r24:dtCTau r25:a12 r27:drive
+		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
 		F := fma32(c[CDtCTau], a12, drive)
-		// r29:a1a2 = Add r21:a1 r23:a2
+		// r30:a1a2 = Add r22:a1 r24:a2
 		a1a2 := float32(a1 + a2)
-		// r30:zj = Mul r24:dtCTau r29:a1a2
-		zj := float32(c[CDtCTau] * a1a2)
-		// r31:z = Sub r30:zj r13:gd
-		z := float32(zj - gd)
+		// r31:z = FMA r25:dtCTau r30:a1a2 r13:ngd
+		z := fma32(c[CDtCTau], a1a2, ngd)
 		// r32:az = Abs r31:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r35 = FMA r33 r31:z r34
@@ -1645,7 +1645,7 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r113:vc = FMA r43:ex r28:F r7:vr
+		// r113:vc = FMA r43:ex r29:F r7:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -1654,7 +1654,7 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 			// r113:vc = Add r113:vc r114
 			vc = float32(vc + r114)
 		}
-		// r117:dv = Sub r113:vc r20:vRest
+		// r117:dv = Sub r113:vc r21:vRest
 		dv := float32(vc - c[CVRest])
 		// r119:wkeep = Mul r118:keep r10:u
 		wkeep := float32(c[CKeep] * u)
@@ -1894,10 +1894,10 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r13:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r13:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
@@ -1908,75 +1908,75 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			dtRTau15_a := cDtRTau[j]
 			dtRTau15_b := cDtRTau[j+1]
 			dtRTau15_c := cDtRTau[j+2]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd_a = float32(dtRTau15_a * g14_a)
-			gd_b = float32(dtRTau15_b * g14_b)
-			gd_c = float32(dtRTau15_c * g14_c)
-			// r17 = Imm 0x0
-			r17_a := math.Float32frombits(0x00000000) // 0
-			r17_b := math.Float32frombits(0x00000000) // 0
-			r17_c := math.Float32frombits(0x00000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv_a := fma32Try(g14_a, vr_a, r17_a, &slow)
-			gv_b := fma32Try(g14_b, vr_b, r17_b, &slow)
-			gv_c := fma32Try(g14_c, vr_c, r17_c, &slow)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd_a := float32(dtRTau15_a * g14_a)
+			gd_b := float32(dtRTau15_b * g14_b)
+			gd_c := float32(dtRTau15_c * g14_c)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r18 = Imm 0x0
+			r18_a := math.Float32frombits(0x00000000) // 0
+			r18_b := math.Float32frombits(0x00000000) // 0
+			r18_c := math.Float32frombits(0x00000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv_a := fma32Try(g14_a, vr_a, r18_a, &slow)
+			gv_b := fma32Try(g14_b, vr_b, r18_b, &slow)
+			gv_c := fma32Try(g14_c, vr_c, r18_c, &slow)
+			// r11:in = Sub r11:in r19:gv
 			in_a = float32(in_a - gv_a)
 			in_b = float32(in_b - gv_b)
 			in_c = float32(in_c - gv_c)
 		}
-		// r20:vRest = Param VRest
+		// r21:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
 		vRest_c := cVRest[j+2]
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1_a := float32(vr_a - vRest_a)
 		a1_b := float32(vr_b - vRest_b)
 		a1_c := float32(vr_c - vRest_c)
-		// r22:vC = Param VC
+		// r23:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
 		vC_c := cVC[j+2]
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2_a := float32(vr_a - vC_a)
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
-		// r24:dtCTau = Param DtCTau
+		// r25:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
 		dtCTau_c := cDtCTau[j+2]
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r26:dtRTau = Param DtRTau
-		dtRTau26_a := cDtRTau[j]
-		dtRTau26_b := cDtRTau[j+1]
-		dtRTau26_c := cDtRTau[j+2]
-		// r27:iu = Sub r11:in r10:u
+		// r27:dtRTau = Param DtRTau
+		dtRTau27_a := cDtRTau[j]
+		dtRTau27_b := cDtRTau[j+1]
+		dtRTau27_c := cDtRTau[j+2]
+		// r28:iu = Sub r11:in r10:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r28:drive = Mul r26:dtRTau r27:iu
-		drive_a := float32(dtRTau26_a * iu_a)
-		drive_b := float32(dtRTau26_b * iu_b)
-		drive_c := float32(dtRTau26_c * iu_c)
-		// r29:F = FMA r24:dtCTau r25:a12 r28:drive
+		// r29:drive = Mul r27:dtRTau r28:iu
+		drive_a := float32(dtRTau27_a * iu_a)
+		drive_b := float32(dtRTau27_b * iu_b)
+		drive_c := float32(dtRTau27_c * iu_c)
+		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
 		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
-		// r30:a1a2 = Add r21:a1 r23:a2
+		// r31:a1a2 = Add r22:a1 r24:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r31:zj = Mul r24:dtCTau r30:a1a2
-		zj_a := float32(dtCTau_a * a1a2_a)
-		zj_b := float32(dtCTau_b * a1a2_b)
-		zj_c := float32(dtCTau_c * a1a2_c)
-		// r32:z = Sub r31:zj r13:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r32:z = FMA r25:dtCTau r31:a1a2 r13:ngd
+		z_a := fma32Try(dtCTau_a, a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(dtCTau_b, a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(dtCTau_c, a1a2_c, ngd_c, &slow)
 		// r33:az = Abs r32:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -2384,7 +2384,7 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r114:vc = FMA r44:ex r29:F r7:vr
+		// r114:vc = FMA r44:ex r30:F r7:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -2403,7 +2403,7 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r118:dv = Sub r114:vc r20:vRest
+		// r118:dv = Sub r114:vc r21:vRest
 		dv_a := float32(vc_a - vRest_a)
 		dv_b := float32(vc_b - vRest_b)
 		dv_c := float32(vc_c - vRest_c)
@@ -2574,49 +2574,49 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-		// r13:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r13:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14 := g[j]
 			// r15:dtRTau = Param DtRTau
 			dtRTau15 := cDtRTau[j]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd = float32(dtRTau15 * g14)
-			// r17 = Imm 0x0
-			r17 := math.Float32frombits(0x00000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv := fma32Try(g14, vr, r17, &slow)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd := float32(dtRTau15 * g14)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd = float32(ngd - gd)
+			// r18 = Imm 0x0
+			r18 := math.Float32frombits(0x00000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv := fma32Try(g14, vr, r18, &slow)
+			// r11:in = Sub r11:in r19:gv
 			in = float32(in - gv)
 		}
-		// r20:vRest = Param VRest
+		// r21:vRest = Param VRest
 		vRest := cVRest[j]
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1 := float32(vr - vRest)
-		// r22:vC = Param VC
+		// r23:vC = Param VC
 		vC := cVC[j]
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2 := float32(vr - vC)
-		// r24:dtCTau = Param DtCTau
+		// r25:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12 := float32(a1 * a2)
-		// r26:dtRTau = Param DtRTau
-		dtRTau26 := cDtRTau[j]
-		// r27:iu = Sub r11:in r10:u
+		// r27:dtRTau = Param DtRTau
+		dtRTau27 := cDtRTau[j]
+		// r28:iu = Sub r11:in r10:u
 		iu := float32(in - u)
-		// r28:drive = Mul r26:dtRTau r27:iu
-		drive := float32(dtRTau26 * iu)
-		// r29:F = FMA r24:dtCTau r25:a12 r28:drive
+		// r29:drive = Mul r27:dtRTau r28:iu
+		drive := float32(dtRTau27 * iu)
+		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
-		// r30:a1a2 = Add r21:a1 r23:a2
+		// r31:a1a2 = Add r22:a1 r24:a2
 		a1a2 := float32(a1 + a2)
-		// r31:zj = Mul r24:dtCTau r30:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r32:z = Sub r31:zj r13:gd
-		z := float32(zj - gd)
+		// r32:z = FMA r25:dtCTau r31:a1a2 r13:ngd
+		z := fma32Try(dtCTau, a1a2, ngd, &slow)
 		// r33:az = Abs r32:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r36 = FMA r34 r32:z r35
@@ -2758,7 +2758,7 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 				ex = far
 			}
 		}
-		// r114:vc = FMA r44:ex r29:F r7:vr
+		// r114:vc = FMA r44:ex r30:F r7:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -2769,7 +2769,7 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		// r117:ka = Param Ka
 		ka := cKa[j]
-		// r118:dv = Sub r114:vc r20:vRest
+		// r118:dv = Sub r114:vc r21:vRest
 		dv := float32(vc - vRest)
 		// r119:keep = Param Keep
 		keep := cKeep[j]
@@ -2965,49 +2965,49 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-		// r13:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r13:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14 := g[j]
 			// r15:dtRTau = Param DtRTau
 			dtRTau15 := cDtRTau[j]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd = float32(dtRTau15 * g14)
-			// r17 = Imm 0x0
-			r17 := math.Float32frombits(0x00000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv := fma32(g14, vr, r17)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd := float32(dtRTau15 * g14)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd = float32(ngd - gd)
+			// r18 = Imm 0x0
+			r18 := math.Float32frombits(0x00000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv := fma32(g14, vr, r18)
+			// r11:in = Sub r11:in r19:gv
 			in = float32(in - gv)
 		}
-		// r20:vRest = Param VRest
+		// r21:vRest = Param VRest
 		vRest := cVRest[j]
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1 := float32(vr - vRest)
-		// r22:vC = Param VC
+		// r23:vC = Param VC
 		vC := cVC[j]
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2 := float32(vr - vC)
-		// r24:dtCTau = Param DtCTau
+		// r25:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12 := float32(a1 * a2)
-		// r26:dtRTau = Param DtRTau
-		dtRTau26 := cDtRTau[j]
-		// r27:iu = Sub r11:in r10:u
+		// r27:dtRTau = Param DtRTau
+		dtRTau27 := cDtRTau[j]
+		// r28:iu = Sub r11:in r10:u
 		iu := float32(in - u)
-		// r28:drive = Mul r26:dtRTau r27:iu
-		drive := float32(dtRTau26 * iu)
-		// r29:F = FMA r24:dtCTau r25:a12 r28:drive
+		// r29:drive = Mul r27:dtRTau r28:iu
+		drive := float32(dtRTau27 * iu)
+		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
 		F := fma32(dtCTau, a12, drive)
-		// r30:a1a2 = Add r21:a1 r23:a2
+		// r31:a1a2 = Add r22:a1 r24:a2
 		a1a2 := float32(a1 + a2)
-		// r31:zj = Mul r24:dtCTau r30:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r32:z = Sub r31:zj r13:gd
-		z := float32(zj - gd)
+		// r32:z = FMA r25:dtCTau r31:a1a2 r13:ngd
+		z := fma32(dtCTau, a1a2, ngd)
 		// r33:az = Abs r32:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r36 = FMA r34 r32:z r35
@@ -3149,7 +3149,7 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r114:vc = FMA r44:ex r29:F r7:vr
+		// r114:vc = FMA r44:ex r30:F r7:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -3160,7 +3160,7 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		}
 		// r117:ka = Param Ka
 		ka := cKa[j]
-		// r118:dv = Sub r114:vc r20:vRest
+		// r118:dv = Sub r114:vc r21:vRest
 		dv := float32(vc - vRest)
 		// r119:keep = Param Keep
 		keep := cKeep[j]
@@ -3387,69 +3387,69 @@ func stepF32HardOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r14:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r14:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15_a := g[j]
 			g15_b := g[j+1]
 			g15_c := g[j+2]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd_a = float32(c[CDtRTau] * g15_a)
-			gd_b = float32(c[CDtRTau] * g15_b)
-			gd_c = float32(c[CDtRTau] * g15_c)
-			// r18 = Imm 0x0
-			r18_a := math.Float32frombits(0x00000000) // 0
-			r18_b := math.Float32frombits(0x00000000) // 0
-			r18_c := math.Float32frombits(0x00000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv_a := fma32Try(g15_a, vr_a, r18_a, &slow)
-			gv_b := fma32Try(g15_b, vr_b, r18_b, &slow)
-			gv_c := fma32Try(g15_c, vr_c, r18_c, &slow)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd_a := float32(c[CDtRTau] * g15_a)
+			gd_b := float32(c[CDtRTau] * g15_b)
+			gd_c := float32(c[CDtRTau] * g15_c)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r19 = Imm 0x0
+			r19_a := math.Float32frombits(0x00000000) // 0
+			r19_b := math.Float32frombits(0x00000000) // 0
+			r19_c := math.Float32frombits(0x00000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv_a := fma32Try(g15_a, vr_a, r19_a, &slow)
+			gv_b := fma32Try(g15_b, vr_b, r19_b, &slow)
+			gv_c := fma32Try(g15_c, vr_c, r19_c, &slow)
+			// r12:in = Sub r12:in r20:gv
 			in_a = float32(in_a - gv_a)
 			in_b = float32(in_b - gv_b)
 			in_c = float32(in_c - gv_c)
 		}
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1_a := float32(vr_a - c[CVRest])
 		a1_b := float32(vr_b - c[CVRest])
 		a1_c := float32(vr_c - c[CVRest])
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2_a := float32(vr_a - c[CVC])
 		a2_b := float32(vr_b - c[CVC])
 		a2_c := float32(vr_c - c[CVC])
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r27:iu = Sub r12:in r11:u
+		// r28:iu = Sub r12:in r11:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r28:drive = Mul r16:dtRTau r27:iu
+		// r29:drive = Mul r16:dtRTau r28:iu
 		drive_a := float32(c[CDtRTau] * iu_a)
 		drive_b := float32(c[CDtRTau] * iu_b)
 		drive_c := float32(c[CDtRTau] * iu_c)
-		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
+		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
 		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
 		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
 		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
-		// r30:a1a2 = Add r22:a1 r24:a2
+		// r31:a1a2 = Add r23:a1 r25:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r31:zj = Mul r25:dtCTau r30:a1a2
-		zj_a := float32(c[CDtCTau] * a1a2_a)
-		zj_b := float32(c[CDtCTau] * a1a2_b)
-		zj_c := float32(c[CDtCTau] * a1a2_c)
-		// r32:z = Sub r31:zj r14:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r32:z = FMA r26:dtCTau r31:a1a2 r14:ngd
+		z_a := fma32Try(c[CDtCTau], a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(c[CDtCTau], a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(c[CDtCTau], a1a2_c, ngd_c, &slow)
 		// r33:az = Abs r32:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -3857,7 +3857,7 @@ func stepF32HardOne(f *Frame32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r114:vc = FMA r44:ex r29:F r8:vr
+		// r114:vc = FMA r44:ex r30:F r8:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -3872,7 +3872,7 @@ func stepF32HardOne(f *Frame32, s int) {
 			vc_b = float32(vc_b + r115_b)
 			vc_c = float32(vc_c + r115_c)
 		}
-		// r118:dv = Sub r114:vc r21:vRest
+		// r118:dv = Sub r114:vc r22:vRest
 		dv118_a := float32(vc_a - c[CVRest])
 		dv118_b := float32(vc_b - c[CVRest])
 		dv118_c := float32(vc_c - c[CVRest])
@@ -4031,39 +4031,39 @@ func stepF32HardOne(f *Frame32, s int) {
 			// r12:in = Load I
 			in = i[j]
 		}
-		// r14:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r14:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15 := g[j]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd = float32(c[CDtRTau] * g15)
-			// r18 = Imm 0x0
-			r18 := math.Float32frombits(0x00000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv := fma32Try(g15, vr, r18, &slow)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd := float32(c[CDtRTau] * g15)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd = float32(ngd - gd)
+			// r19 = Imm 0x0
+			r19 := math.Float32frombits(0x00000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv := fma32Try(g15, vr, r19, &slow)
+			// r12:in = Sub r12:in r20:gv
 			in = float32(in - gv)
 		}
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1 := float32(vr - c[CVRest])
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2 := float32(vr - c[CVC])
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12 := float32(a1 * a2)
-		// r27:iu = Sub r12:in r11:u
+		// r28:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r28:drive = Mul r16:dtRTau r27:iu
+		// r29:drive = Mul r16:dtRTau r28:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
+		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
 		F := fma32Try(c[CDtCTau], a12, drive, &slow)
-		// r30:a1a2 = Add r22:a1 r24:a2
+		// r31:a1a2 = Add r23:a1 r25:a2
 		a1a2 := float32(a1 + a2)
-		// r31:zj = Mul r25:dtCTau r30:a1a2
-		zj := float32(c[CDtCTau] * a1a2)
-		// r32:z = Sub r31:zj r14:gd
-		z := float32(zj - gd)
+		// r32:z = FMA r26:dtCTau r31:a1a2 r14:ngd
+		z := fma32Try(c[CDtCTau], a1a2, ngd, &slow)
 		// r33:az = Abs r32:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r36 = FMA r34 r32:z r35
@@ -4205,7 +4205,7 @@ func stepF32HardOne(f *Frame32, s int) {
 				ex = far
 			}
 		}
-		// r114:vc = FMA r44:ex r29:F r8:vr
+		// r114:vc = FMA r44:ex r30:F r8:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -4214,7 +4214,7 @@ func stepF32HardOne(f *Frame32, s int) {
 			// r114:vc = Add r114:vc r115
 			vc = float32(vc + r115)
 		}
-		// r118:dv = Sub r114:vc r21:vRest
+		// r118:dv = Sub r114:vc r22:vRest
 		dv118 := float32(vc - c[CVRest])
 		// r120:wkeep = Mul r119:keep r11:u
 		wkeep := float32(c[CKeep] * u)
@@ -4393,39 +4393,39 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 			// r12:in = Load I
 			in = i[j]
 		}
-		// r14:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r14:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15 := g[j]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd = float32(c[CDtRTau] * g15)
-			// r18 = Imm 0x0
-			r18 := math.Float32frombits(0x00000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv := fma32(g15, vr, r18)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd := float32(c[CDtRTau] * g15)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd = float32(ngd - gd)
+			// r19 = Imm 0x0
+			r19 := math.Float32frombits(0x00000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv := fma32(g15, vr, r19)
+			// r12:in = Sub r12:in r20:gv
 			in = float32(in - gv)
 		}
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1 := float32(vr - c[CVRest])
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2 := float32(vr - c[CVC])
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12 := float32(a1 * a2)
-		// r27:iu = Sub r12:in r11:u
+		// r28:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r28:drive = Mul r16:dtRTau r27:iu
+		// r29:drive = Mul r16:dtRTau r28:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
+		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
 		F := fma32(c[CDtCTau], a12, drive)
-		// r30:a1a2 = Add r22:a1 r24:a2
+		// r31:a1a2 = Add r23:a1 r25:a2
 		a1a2 := float32(a1 + a2)
-		// r31:zj = Mul r25:dtCTau r30:a1a2
-		zj := float32(c[CDtCTau] * a1a2)
-		// r32:z = Sub r31:zj r14:gd
-		z := float32(zj - gd)
+		// r32:z = FMA r26:dtCTau r31:a1a2 r14:ngd
+		z := fma32(c[CDtCTau], a1a2, ngd)
 		// r33:az = Abs r32:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r36 = FMA r34 r32:z r35
@@ -4567,7 +4567,7 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r114:vc = FMA r44:ex r29:F r8:vr
+		// r114:vc = FMA r44:ex r30:F r8:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -4576,7 +4576,7 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 			// r114:vc = Add r114:vc r115
 			vc = float32(vc + r115)
 		}
-		// r118:dv = Sub r114:vc r21:vRest
+		// r118:dv = Sub r114:vc r22:vRest
 		dv118 := float32(vc - c[CVRest])
 		// r120:wkeep = Mul r119:keep r11:u
 		wkeep := float32(c[CKeep] * u)
@@ -4820,10 +4820,10 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r14:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r14:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
@@ -4834,75 +4834,75 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			dtRTau16_a := cDtRTau[j]
 			dtRTau16_b := cDtRTau[j+1]
 			dtRTau16_c := cDtRTau[j+2]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd_a = float32(dtRTau16_a * g15_a)
-			gd_b = float32(dtRTau16_b * g15_b)
-			gd_c = float32(dtRTau16_c * g15_c)
-			// r18 = Imm 0x0
-			r18_a := math.Float32frombits(0x00000000) // 0
-			r18_b := math.Float32frombits(0x00000000) // 0
-			r18_c := math.Float32frombits(0x00000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv_a := fma32Try(g15_a, vr_a, r18_a, &slow)
-			gv_b := fma32Try(g15_b, vr_b, r18_b, &slow)
-			gv_c := fma32Try(g15_c, vr_c, r18_c, &slow)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd_a := float32(dtRTau16_a * g15_a)
+			gd_b := float32(dtRTau16_b * g15_b)
+			gd_c := float32(dtRTau16_c * g15_c)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r19 = Imm 0x0
+			r19_a := math.Float32frombits(0x00000000) // 0
+			r19_b := math.Float32frombits(0x00000000) // 0
+			r19_c := math.Float32frombits(0x00000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv_a := fma32Try(g15_a, vr_a, r19_a, &slow)
+			gv_b := fma32Try(g15_b, vr_b, r19_b, &slow)
+			gv_c := fma32Try(g15_c, vr_c, r19_c, &slow)
+			// r12:in = Sub r12:in r20:gv
 			in_a = float32(in_a - gv_a)
 			in_b = float32(in_b - gv_b)
 			in_c = float32(in_c - gv_c)
 		}
-		// r21:vRest = Param VRest
+		// r22:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
 		vRest_c := cVRest[j+2]
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1_a := float32(vr_a - vRest_a)
 		a1_b := float32(vr_b - vRest_b)
 		a1_c := float32(vr_c - vRest_c)
-		// r23:vC = Param VC
+		// r24:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
 		vC_c := cVC[j+2]
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2_a := float32(vr_a - vC_a)
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
-		// r25:dtCTau = Param DtCTau
+		// r26:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
 		dtCTau_c := cDtCTau[j+2]
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r27:dtRTau = Param DtRTau
-		dtRTau27_a := cDtRTau[j]
-		dtRTau27_b := cDtRTau[j+1]
-		dtRTau27_c := cDtRTau[j+2]
-		// r28:iu = Sub r12:in r11:u
+		// r28:dtRTau = Param DtRTau
+		dtRTau28_a := cDtRTau[j]
+		dtRTau28_b := cDtRTau[j+1]
+		dtRTau28_c := cDtRTau[j+2]
+		// r29:iu = Sub r12:in r11:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r29:drive = Mul r27:dtRTau r28:iu
-		drive_a := float32(dtRTau27_a * iu_a)
-		drive_b := float32(dtRTau27_b * iu_b)
-		drive_c := float32(dtRTau27_c * iu_c)
-		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
+		// r30:drive = Mul r28:dtRTau r29:iu
+		drive_a := float32(dtRTau28_a * iu_a)
+		drive_b := float32(dtRTau28_b * iu_b)
+		drive_c := float32(dtRTau28_c * iu_c)
+		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
 		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
-		// r31:a1a2 = Add r22:a1 r24:a2
+		// r32:a1a2 = Add r23:a1 r25:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r32:zj = Mul r25:dtCTau r31:a1a2
-		zj_a := float32(dtCTau_a * a1a2_a)
-		zj_b := float32(dtCTau_b * a1a2_b)
-		zj_c := float32(dtCTau_c * a1a2_c)
-		// r33:z = Sub r32:zj r14:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r33:z = FMA r26:dtCTau r32:a1a2 r14:ngd
+		z_a := fma32Try(dtCTau_a, a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(dtCTau_b, a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(dtCTau_c, a1a2_c, ngd_c, &slow)
 		// r34:az = Abs r33:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -5310,7 +5310,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r115:vc = FMA r45:ex r30:F r8:vr
+		// r115:vc = FMA r45:ex r31:F r8:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -5329,7 +5329,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r119:dv = Sub r115:vc r21:vRest
+		// r119:dv = Sub r115:vc r22:vRest
 		dv119_a := float32(vc_a - vRest_a)
 		dv119_b := float32(vc_b - vRest_b)
 		dv119_c := float32(vc_c - vRest_c)
@@ -5502,49 +5502,49 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			// r12:in = Load I
 			in = i[j]
 		}
-		// r14:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r14:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15 := g[j]
 			// r16:dtRTau = Param DtRTau
 			dtRTau16 := cDtRTau[j]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd = float32(dtRTau16 * g15)
-			// r18 = Imm 0x0
-			r18 := math.Float32frombits(0x00000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv := fma32Try(g15, vr, r18, &slow)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd := float32(dtRTau16 * g15)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd = float32(ngd - gd)
+			// r19 = Imm 0x0
+			r19 := math.Float32frombits(0x00000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv := fma32Try(g15, vr, r19, &slow)
+			// r12:in = Sub r12:in r20:gv
 			in = float32(in - gv)
 		}
-		// r21:vRest = Param VRest
+		// r22:vRest = Param VRest
 		vRest := cVRest[j]
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1 := float32(vr - vRest)
-		// r23:vC = Param VC
+		// r24:vC = Param VC
 		vC := cVC[j]
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2 := float32(vr - vC)
-		// r25:dtCTau = Param DtCTau
+		// r26:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12 := float32(a1 * a2)
-		// r27:dtRTau = Param DtRTau
-		dtRTau27 := cDtRTau[j]
-		// r28:iu = Sub r12:in r11:u
+		// r28:dtRTau = Param DtRTau
+		dtRTau28 := cDtRTau[j]
+		// r29:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r29:drive = Mul r27:dtRTau r28:iu
-		drive := float32(dtRTau27 * iu)
-		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
+		// r30:drive = Mul r28:dtRTau r29:iu
+		drive := float32(dtRTau28 * iu)
+		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
-		// r31:a1a2 = Add r22:a1 r24:a2
+		// r32:a1a2 = Add r23:a1 r25:a2
 		a1a2 := float32(a1 + a2)
-		// r32:zj = Mul r25:dtCTau r31:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r33:z = Sub r32:zj r14:gd
-		z := float32(zj - gd)
+		// r33:z = FMA r26:dtCTau r32:a1a2 r14:ngd
+		z := fma32Try(dtCTau, a1a2, ngd, &slow)
 		// r34:az = Abs r33:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r37 = FMA r35 r33:z r36
@@ -5686,7 +5686,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 				ex = far
 			}
 		}
-		// r115:vc = FMA r45:ex r30:F r8:vr
+		// r115:vc = FMA r45:ex r31:F r8:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -5697,7 +5697,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// r118:ka = Param Ka
 		ka := cKa[j]
-		// r119:dv = Sub r115:vc r21:vRest
+		// r119:dv = Sub r115:vc r22:vRest
 		dv119 := float32(vc - vRest)
 		// r120:keep = Param Keep
 		keep := cKeep[j]
@@ -5895,49 +5895,49 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 			// r12:in = Load I
 			in = i[j]
 		}
-		// r14:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r14:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15 := g[j]
 			// r16:dtRTau = Param DtRTau
 			dtRTau16 := cDtRTau[j]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd = float32(dtRTau16 * g15)
-			// r18 = Imm 0x0
-			r18 := math.Float32frombits(0x00000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv := fma32(g15, vr, r18)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd := float32(dtRTau16 * g15)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd = float32(ngd - gd)
+			// r19 = Imm 0x0
+			r19 := math.Float32frombits(0x00000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv := fma32(g15, vr, r19)
+			// r12:in = Sub r12:in r20:gv
 			in = float32(in - gv)
 		}
-		// r21:vRest = Param VRest
+		// r22:vRest = Param VRest
 		vRest := cVRest[j]
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1 := float32(vr - vRest)
-		// r23:vC = Param VC
+		// r24:vC = Param VC
 		vC := cVC[j]
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2 := float32(vr - vC)
-		// r25:dtCTau = Param DtCTau
+		// r26:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12 := float32(a1 * a2)
-		// r27:dtRTau = Param DtRTau
-		dtRTau27 := cDtRTau[j]
-		// r28:iu = Sub r12:in r11:u
+		// r28:dtRTau = Param DtRTau
+		dtRTau28 := cDtRTau[j]
+		// r29:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r29:drive = Mul r27:dtRTau r28:iu
-		drive := float32(dtRTau27 * iu)
-		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
+		// r30:drive = Mul r28:dtRTau r29:iu
+		drive := float32(dtRTau28 * iu)
+		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
 		F := fma32(dtCTau, a12, drive)
-		// r31:a1a2 = Add r22:a1 r24:a2
+		// r32:a1a2 = Add r23:a1 r25:a2
 		a1a2 := float32(a1 + a2)
-		// r32:zj = Mul r25:dtCTau r31:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r33:z = Sub r32:zj r14:gd
-		z := float32(zj - gd)
+		// r33:z = FMA r26:dtCTau r32:a1a2 r14:ngd
+		z := fma32(dtCTau, a1a2, ngd)
 		// r34:az = Abs r33:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r37 = FMA r35 r33:z r36
@@ -6079,7 +6079,7 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r115:vc = FMA r45:ex r30:F r8:vr
+		// r115:vc = FMA r45:ex r31:F r8:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -6090,7 +6090,7 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		}
 		// r118:ka = Param Ka
 		ka := cKa[j]
-		// r119:dv = Sub r115:vc r21:vRest
+		// r119:dv = Sub r115:vc r22:vRest
 		dv119 := float32(vc - vRest)
 		// r120:keep = Param Keep
 		keep := cKeep[j]
@@ -6305,54 +6305,54 @@ func stepF64SoftOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r13:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r13:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14_a := g[j]
 			g14_b := g[j+1]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd_a = float64(c[CDtRTau] * g14_a)
-			gd_b = float64(c[CDtRTau] * g14_b)
-			// r17 = Imm 0x0
-			r17_a := math.Float64frombits(0x0000000000000000) // 0
-			r17_b := math.Float64frombits(0x0000000000000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv_a := math.FMA(g14_a, vr_a, r17_a)
-			gv_b := math.FMA(g14_b, vr_b, r17_b)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd_a := float64(c[CDtRTau] * g14_a)
+			gd_b := float64(c[CDtRTau] * g14_b)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r18 = Imm 0x0
+			r18_a := math.Float64frombits(0x0000000000000000) // 0
+			r18_b := math.Float64frombits(0x0000000000000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv_a := math.FMA(g14_a, vr_a, r18_a)
+			gv_b := math.FMA(g14_b, vr_b, r18_b)
+			// r11:in = Sub r11:in r19:gv
 			in_a = float64(in_a - gv_a)
 			in_b = float64(in_b - gv_b)
 		}
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1_a := float64(vr_a - c[CVRest])
 		a1_b := float64(vr_b - c[CVRest])
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2_a := float64(vr_a - c[CVC])
 		a2_b := float64(vr_b - c[CVC])
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r26:iu = Sub r11:in r10:u
+		// r27:iu = Sub r11:in r10:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r27:drive = Mul r15:dtRTau r26:iu
+		// r28:drive = Mul r15:dtRTau r27:iu
 		drive_a := float64(c[CDtRTau] * iu_a)
 		drive_b := float64(c[CDtRTau] * iu_b)
-		// r28:F = FMA r24:dtCTau r25:a12 r27:drive
+		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
 		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
 		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
-		// r29:a1a2 = Add r21:a1 r23:a2
+		// r30:a1a2 = Add r22:a1 r24:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r30:zj = Mul r24:dtCTau r29:a1a2
-		zj_a := float64(c[CDtCTau] * a1a2_a)
-		zj_b := float64(c[CDtCTau] * a1a2_b)
-		// r31:z = Sub r30:zj r13:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r31:z = FMA r25:dtCTau r30:a1a2 r13:ngd
+		z_a := math.FMA(c[CDtCTau], a1a2_a, ngd_a)
+		z_b := math.FMA(c[CDtCTau], a1a2_b, ngd_b)
 		// r32:az = Abs r31:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -6684,7 +6684,7 @@ func stepF64SoftOne(f *Frame64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r134:vc = FMA r49:ex r28:F r7:vr
+		// r134:vc = FMA r49:ex r29:F r7:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -6696,7 +6696,7 @@ func stepF64SoftOne(f *Frame64, s int) {
 			vc_a = float64(vc_a + r135_a)
 			vc_b = float64(vc_b + r135_b)
 		}
-		// r138:dv = Sub r134:vc r20:vRest
+		// r138:dv = Sub r134:vc r21:vRest
 		dv_a := float64(vc_a - c[CVRest])
 		dv_b := float64(vc_b - c[CVRest])
 		// r140:wkeep = Mul r139:keep r10:u
@@ -6816,39 +6816,39 @@ func stepF64SoftOne(f *Frame64, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-		// r13:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r13:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14 := g[j]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd = float64(c[CDtRTau] * g14)
-			// r17 = Imm 0x0
-			r17 := math.Float64frombits(0x0000000000000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv := math.FMA(g14, vr, r17)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd := float64(c[CDtRTau] * g14)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd = float64(ngd - gd)
+			// r18 = Imm 0x0
+			r18 := math.Float64frombits(0x0000000000000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv := math.FMA(g14, vr, r18)
+			// r11:in = Sub r11:in r19:gv
 			in = float64(in - gv)
 		}
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1 := float64(vr - c[CVRest])
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2 := float64(vr - c[CVC])
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12 := float64(a1 * a2)
-		// r26:iu = Sub r11:in r10:u
+		// r27:iu = Sub r11:in r10:u
 		iu := float64(in - u)
-		// r27:drive = Mul r15:dtRTau r26:iu
+		// r28:drive = Mul r15:dtRTau r27:iu
 		drive := float64(c[CDtRTau] * iu)
-		// r28:F = FMA r24:dtCTau r25:a12 r27:drive
+		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
 		F := math.FMA(c[CDtCTau], a12, drive)
-		// r29:a1a2 = Add r21:a1 r23:a2
+		// r30:a1a2 = Add r22:a1 r24:a2
 		a1a2 := float64(a1 + a2)
-		// r30:zj = Mul r24:dtCTau r29:a1a2
-		zj := float64(c[CDtCTau] * a1a2)
-		// r31:z = Sub r30:zj r13:gd
-		z := float64(zj - gd)
+		// r31:z = FMA r25:dtCTau r30:a1a2 r13:ngd
+		z := math.FMA(c[CDtCTau], a1a2, ngd)
 		// r32:az = Abs r31:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r35 = FMA r33 r31:z r34
@@ -7020,7 +7020,7 @@ func stepF64SoftOne(f *Frame64, s int) {
 				ex = far
 			}
 		}
-		// r134:vc = FMA r49:ex r28:F r7:vr
+		// r134:vc = FMA r49:ex r29:F r7:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -7029,7 +7029,7 @@ func stepF64SoftOne(f *Frame64, s int) {
 			// r134:vc = Add r134:vc r135
 			vc = float64(vc + r135)
 		}
-		// r138:dv = Sub r134:vc r20:vRest
+		// r138:dv = Sub r134:vc r21:vRest
 		dv := float64(vc - c[CVRest])
 		// r140:wkeep = Mul r139:keep r10:u
 		wkeep := float64(c[CKeep] * u)
@@ -7258,9 +7258,9 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r13:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r13:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
@@ -7269,58 +7269,58 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			// r15:dtRTau = Param DtRTau
 			dtRTau15_a := cDtRTau[j]
 			dtRTau15_b := cDtRTau[j+1]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd_a = float64(dtRTau15_a * g14_a)
-			gd_b = float64(dtRTau15_b * g14_b)
-			// r17 = Imm 0x0
-			r17_a := math.Float64frombits(0x0000000000000000) // 0
-			r17_b := math.Float64frombits(0x0000000000000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv_a := math.FMA(g14_a, vr_a, r17_a)
-			gv_b := math.FMA(g14_b, vr_b, r17_b)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd_a := float64(dtRTau15_a * g14_a)
+			gd_b := float64(dtRTau15_b * g14_b)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r18 = Imm 0x0
+			r18_a := math.Float64frombits(0x0000000000000000) // 0
+			r18_b := math.Float64frombits(0x0000000000000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv_a := math.FMA(g14_a, vr_a, r18_a)
+			gv_b := math.FMA(g14_b, vr_b, r18_b)
+			// r11:in = Sub r11:in r19:gv
 			in_a = float64(in_a - gv_a)
 			in_b = float64(in_b - gv_b)
 		}
-		// r20:vRest = Param VRest
+		// r21:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1_a := float64(vr_a - vRest_a)
 		a1_b := float64(vr_b - vRest_b)
-		// r22:vC = Param VC
+		// r23:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
-		// r24:dtCTau = Param DtCTau
+		// r25:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r26:dtRTau = Param DtRTau
-		dtRTau26_a := cDtRTau[j]
-		dtRTau26_b := cDtRTau[j+1]
-		// r27:iu = Sub r11:in r10:u
+		// r27:dtRTau = Param DtRTau
+		dtRTau27_a := cDtRTau[j]
+		dtRTau27_b := cDtRTau[j+1]
+		// r28:iu = Sub r11:in r10:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r28:drive = Mul r26:dtRTau r27:iu
-		drive_a := float64(dtRTau26_a * iu_a)
-		drive_b := float64(dtRTau26_b * iu_b)
-		// r29:F = FMA r24:dtCTau r25:a12 r28:drive
+		// r29:drive = Mul r27:dtRTau r28:iu
+		drive_a := float64(dtRTau27_a * iu_a)
+		drive_b := float64(dtRTau27_b * iu_b)
+		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
-		// r30:a1a2 = Add r21:a1 r23:a2
+		// r31:a1a2 = Add r22:a1 r24:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r31:zj = Mul r24:dtCTau r30:a1a2
-		zj_a := float64(dtCTau_a * a1a2_a)
-		zj_b := float64(dtCTau_b * a1a2_b)
-		// r32:z = Sub r31:zj r13:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r32:z = FMA r25:dtCTau r31:a1a2 r13:ngd
+		z_a := math.FMA(dtCTau_a, a1a2_a, ngd_a)
+		z_b := math.FMA(dtCTau_b, a1a2_b, ngd_b)
 		// r33:az = Abs r32:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -7652,7 +7652,7 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r135:vc = FMA r50:ex r29:F r7:vr
+		// r135:vc = FMA r50:ex r30:F r7:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -7667,7 +7667,7 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		// r138:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r139:dv = Sub r135:vc r20:vRest
+		// r139:dv = Sub r135:vc r21:vRest
 		dv_a := float64(vc_a - vRest_a)
 		dv_b := float64(vc_b - vRest_b)
 		// r140:keep = Param Keep
@@ -7799,49 +7799,49 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-		// r13:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r13:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r14:g = Load G
 			g14 := g[j]
 			// r15:dtRTau = Param DtRTau
 			dtRTau15 := cDtRTau[j]
-			// r13:gd = Mul r15:dtRTau r14:g
-			gd = float64(dtRTau15 * g14)
-			// r17 = Imm 0x0
-			r17 := math.Float64frombits(0x0000000000000000) // 0
-			// r18:gv = FMA r14:g r7:vr r17
-			gv := math.FMA(g14, vr, r17)
-			// r11:in = Sub r11:in r18:gv
+			// r16:gd = Mul r15:dtRTau r14:g
+			gd := float64(dtRTau15 * g14)
+			// r13:ngd = Sub r13:ngd r16:gd
+			ngd = float64(ngd - gd)
+			// r18 = Imm 0x0
+			r18 := math.Float64frombits(0x0000000000000000) // 0
+			// r19:gv = FMA r14:g r7:vr r18
+			gv := math.FMA(g14, vr, r18)
+			// r11:in = Sub r11:in r19:gv
 			in = float64(in - gv)
 		}
-		// r20:vRest = Param VRest
+		// r21:vRest = Param VRest
 		vRest := cVRest[j]
-		// r21:a1 = Sub r7:vr r20:vRest
+		// r22:a1 = Sub r7:vr r21:vRest
 		a1 := float64(vr - vRest)
-		// r22:vC = Param VC
+		// r23:vC = Param VC
 		vC := cVC[j]
-		// r23:a2 = Sub r7:vr r22:vC
+		// r24:a2 = Sub r7:vr r23:vC
 		a2 := float64(vr - vC)
-		// r24:dtCTau = Param DtCTau
+		// r25:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r25:a12 = Mul r21:a1 r23:a2
+		// r26:a12 = Mul r22:a1 r24:a2
 		a12 := float64(a1 * a2)
-		// r26:dtRTau = Param DtRTau
-		dtRTau26 := cDtRTau[j]
-		// r27:iu = Sub r11:in r10:u
+		// r27:dtRTau = Param DtRTau
+		dtRTau27 := cDtRTau[j]
+		// r28:iu = Sub r11:in r10:u
 		iu := float64(in - u)
-		// r28:drive = Mul r26:dtRTau r27:iu
-		drive := float64(dtRTau26 * iu)
-		// r29:F = FMA r24:dtCTau r25:a12 r28:drive
+		// r29:drive = Mul r27:dtRTau r28:iu
+		drive := float64(dtRTau27 * iu)
+		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
 		F := math.FMA(dtCTau, a12, drive)
-		// r30:a1a2 = Add r21:a1 r23:a2
+		// r31:a1a2 = Add r22:a1 r24:a2
 		a1a2 := float64(a1 + a2)
-		// r31:zj = Mul r24:dtCTau r30:a1a2
-		zj := float64(dtCTau * a1a2)
-		// r32:z = Sub r31:zj r13:gd
-		z := float64(zj - gd)
+		// r32:z = FMA r25:dtCTau r31:a1a2 r13:ngd
+		z := math.FMA(dtCTau, a1a2, ngd)
 		// r33:az = Abs r32:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r36 = FMA r34 r32:z r35
@@ -8013,7 +8013,7 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 				ex = far
 			}
 		}
-		// r135:vc = FMA r50:ex r29:F r7:vr
+		// r135:vc = FMA r50:ex r30:F r7:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -8024,7 +8024,7 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		}
 		// r138:ka = Param Ka
 		ka := cKa[j]
-		// r139:dv = Sub r135:vc r20:vRest
+		// r139:dv = Sub r135:vc r21:vRest
 		dv := float64(vc - vRest)
 		// r140:keep = Param Keep
 		keep := cKeep[j]
@@ -8242,54 +8242,54 @@ func stepF64HardOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r14:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r14:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15_a := g[j]
 			g15_b := g[j+1]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd_a = float64(c[CDtRTau] * g15_a)
-			gd_b = float64(c[CDtRTau] * g15_b)
-			// r18 = Imm 0x0
-			r18_a := math.Float64frombits(0x0000000000000000) // 0
-			r18_b := math.Float64frombits(0x0000000000000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv_a := math.FMA(g15_a, vr_a, r18_a)
-			gv_b := math.FMA(g15_b, vr_b, r18_b)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd_a := float64(c[CDtRTau] * g15_a)
+			gd_b := float64(c[CDtRTau] * g15_b)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r19 = Imm 0x0
+			r19_a := math.Float64frombits(0x0000000000000000) // 0
+			r19_b := math.Float64frombits(0x0000000000000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv_a := math.FMA(g15_a, vr_a, r19_a)
+			gv_b := math.FMA(g15_b, vr_b, r19_b)
+			// r12:in = Sub r12:in r20:gv
 			in_a = float64(in_a - gv_a)
 			in_b = float64(in_b - gv_b)
 		}
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1_a := float64(vr_a - c[CVRest])
 		a1_b := float64(vr_b - c[CVRest])
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2_a := float64(vr_a - c[CVC])
 		a2_b := float64(vr_b - c[CVC])
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r27:iu = Sub r12:in r11:u
+		// r28:iu = Sub r12:in r11:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r28:drive = Mul r16:dtRTau r27:iu
+		// r29:drive = Mul r16:dtRTau r28:iu
 		drive_a := float64(c[CDtRTau] * iu_a)
 		drive_b := float64(c[CDtRTau] * iu_b)
-		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
+		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
 		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
 		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
-		// r30:a1a2 = Add r22:a1 r24:a2
+		// r31:a1a2 = Add r23:a1 r25:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r31:zj = Mul r25:dtCTau r30:a1a2
-		zj_a := float64(c[CDtCTau] * a1a2_a)
-		zj_b := float64(c[CDtCTau] * a1a2_b)
-		// r32:z = Sub r31:zj r14:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r32:z = FMA r26:dtCTau r31:a1a2 r14:ngd
+		z_a := math.FMA(c[CDtCTau], a1a2_a, ngd_a)
+		z_b := math.FMA(c[CDtCTau], a1a2_b, ngd_b)
 		// r33:az = Abs r32:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -8621,7 +8621,7 @@ func stepF64HardOne(f *Frame64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r135:vc = FMA r50:ex r29:F r8:vr
+		// r135:vc = FMA r50:ex r30:F r8:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -8633,7 +8633,7 @@ func stepF64HardOne(f *Frame64, s int) {
 			vc_a = float64(vc_a + r136_a)
 			vc_b = float64(vc_b + r136_b)
 		}
-		// r139:dv = Sub r135:vc r21:vRest
+		// r139:dv = Sub r135:vc r22:vRest
 		dv139_a := float64(vc_a - c[CVRest])
 		dv139_b := float64(vc_b - c[CVRest])
 		// r141:wkeep = Mul r140:keep r11:u
@@ -8755,39 +8755,39 @@ func stepF64HardOne(f *Frame64, s int) {
 			// r12:in = Load I
 			in = i[j]
 		}
-		// r14:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r14:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15 := g[j]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd = float64(c[CDtRTau] * g15)
-			// r18 = Imm 0x0
-			r18 := math.Float64frombits(0x0000000000000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv := math.FMA(g15, vr, r18)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd := float64(c[CDtRTau] * g15)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd = float64(ngd - gd)
+			// r19 = Imm 0x0
+			r19 := math.Float64frombits(0x0000000000000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv := math.FMA(g15, vr, r19)
+			// r12:in = Sub r12:in r20:gv
 			in = float64(in - gv)
 		}
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1 := float64(vr - c[CVRest])
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2 := float64(vr - c[CVC])
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12 := float64(a1 * a2)
-		// r27:iu = Sub r12:in r11:u
+		// r28:iu = Sub r12:in r11:u
 		iu := float64(in - u)
-		// r28:drive = Mul r16:dtRTau r27:iu
+		// r29:drive = Mul r16:dtRTau r28:iu
 		drive := float64(c[CDtRTau] * iu)
-		// r29:F = FMA r25:dtCTau r26:a12 r28:drive
+		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
 		F := math.FMA(c[CDtCTau], a12, drive)
-		// r30:a1a2 = Add r22:a1 r24:a2
+		// r31:a1a2 = Add r23:a1 r25:a2
 		a1a2 := float64(a1 + a2)
-		// r31:zj = Mul r25:dtCTau r30:a1a2
-		zj := float64(c[CDtCTau] * a1a2)
-		// r32:z = Sub r31:zj r14:gd
-		z := float64(zj - gd)
+		// r32:z = FMA r26:dtCTau r31:a1a2 r14:ngd
+		z := math.FMA(c[CDtCTau], a1a2, ngd)
 		// r33:az = Abs r32:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r36 = FMA r34 r32:z r35
@@ -8959,7 +8959,7 @@ func stepF64HardOne(f *Frame64, s int) {
 				ex = far
 			}
 		}
-		// r135:vc = FMA r50:ex r29:F r8:vr
+		// r135:vc = FMA r50:ex r30:F r8:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -8968,7 +8968,7 @@ func stepF64HardOne(f *Frame64, s int) {
 			// r135:vc = Add r135:vc r136
 			vc = float64(vc + r136)
 		}
-		// r139:dv = Sub r135:vc r21:vRest
+		// r139:dv = Sub r135:vc r22:vRest
 		dv139 := float64(vc - c[CVRest])
 		// r141:wkeep = Mul r140:keep r11:u
 		wkeep := float64(c[CKeep] * u)
@@ -9200,9 +9200,9 @@ func stepF64HardPNOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r14:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r14:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
@@ -9211,58 +9211,58 @@ func stepF64HardPNOne(f *Frame64, s int) {
 			// r16:dtRTau = Param DtRTau
 			dtRTau16_a := cDtRTau[j]
 			dtRTau16_b := cDtRTau[j+1]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd_a = float64(dtRTau16_a * g15_a)
-			gd_b = float64(dtRTau16_b * g15_b)
-			// r18 = Imm 0x0
-			r18_a := math.Float64frombits(0x0000000000000000) // 0
-			r18_b := math.Float64frombits(0x0000000000000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv_a := math.FMA(g15_a, vr_a, r18_a)
-			gv_b := math.FMA(g15_b, vr_b, r18_b)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd_a := float64(dtRTau16_a * g15_a)
+			gd_b := float64(dtRTau16_b * g15_b)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r19 = Imm 0x0
+			r19_a := math.Float64frombits(0x0000000000000000) // 0
+			r19_b := math.Float64frombits(0x0000000000000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv_a := math.FMA(g15_a, vr_a, r19_a)
+			gv_b := math.FMA(g15_b, vr_b, r19_b)
+			// r12:in = Sub r12:in r20:gv
 			in_a = float64(in_a - gv_a)
 			in_b = float64(in_b - gv_b)
 		}
-		// r21:vRest = Param VRest
+		// r22:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1_a := float64(vr_a - vRest_a)
 		a1_b := float64(vr_b - vRest_b)
-		// r23:vC = Param VC
+		// r24:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
-		// r25:dtCTau = Param DtCTau
+		// r26:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r27:dtRTau = Param DtRTau
-		dtRTau27_a := cDtRTau[j]
-		dtRTau27_b := cDtRTau[j+1]
-		// r28:iu = Sub r12:in r11:u
+		// r28:dtRTau = Param DtRTau
+		dtRTau28_a := cDtRTau[j]
+		dtRTau28_b := cDtRTau[j+1]
+		// r29:iu = Sub r12:in r11:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r29:drive = Mul r27:dtRTau r28:iu
-		drive_a := float64(dtRTau27_a * iu_a)
-		drive_b := float64(dtRTau27_b * iu_b)
-		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
+		// r30:drive = Mul r28:dtRTau r29:iu
+		drive_a := float64(dtRTau28_a * iu_a)
+		drive_b := float64(dtRTau28_b * iu_b)
+		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
-		// r31:a1a2 = Add r22:a1 r24:a2
+		// r32:a1a2 = Add r23:a1 r25:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r32:zj = Mul r25:dtCTau r31:a1a2
-		zj_a := float64(dtCTau_a * a1a2_a)
-		zj_b := float64(dtCTau_b * a1a2_b)
-		// r33:z = Sub r32:zj r14:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r33:z = FMA r26:dtCTau r32:a1a2 r14:ngd
+		z_a := math.FMA(dtCTau_a, a1a2_a, ngd_a)
+		z_b := math.FMA(dtCTau_b, a1a2_b, ngd_b)
 		// r34:az = Abs r33:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -9594,7 +9594,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r136:vc = FMA r51:ex r30:F r8:vr
+		// r136:vc = FMA r51:ex r31:F r8:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -9609,7 +9609,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		// r139:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r140:dv = Sub r136:vc r21:vRest
+		// r140:dv = Sub r136:vc r22:vRest
 		dv140_a := float64(vc_a - vRest_a)
 		dv140_b := float64(vc_b - vRest_b)
 		// r141:keep = Param Keep
@@ -9743,49 +9743,49 @@ func stepF64HardPNOne(f *Frame64, s int) {
 			// r12:in = Load I
 			in = i[j]
 		}
-		// r14:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r14:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r15:g = Load G
 			g15 := g[j]
 			// r16:dtRTau = Param DtRTau
 			dtRTau16 := cDtRTau[j]
-			// r14:gd = Mul r16:dtRTau r15:g
-			gd = float64(dtRTau16 * g15)
-			// r18 = Imm 0x0
-			r18 := math.Float64frombits(0x0000000000000000) // 0
-			// r19:gv = FMA r15:g r8:vr r18
-			gv := math.FMA(g15, vr, r18)
-			// r12:in = Sub r12:in r19:gv
+			// r17:gd = Mul r16:dtRTau r15:g
+			gd := float64(dtRTau16 * g15)
+			// r14:ngd = Sub r14:ngd r17:gd
+			ngd = float64(ngd - gd)
+			// r19 = Imm 0x0
+			r19 := math.Float64frombits(0x0000000000000000) // 0
+			// r20:gv = FMA r15:g r8:vr r19
+			gv := math.FMA(g15, vr, r19)
+			// r12:in = Sub r12:in r20:gv
 			in = float64(in - gv)
 		}
-		// r21:vRest = Param VRest
+		// r22:vRest = Param VRest
 		vRest := cVRest[j]
-		// r22:a1 = Sub r8:vr r21:vRest
+		// r23:a1 = Sub r8:vr r22:vRest
 		a1 := float64(vr - vRest)
-		// r23:vC = Param VC
+		// r24:vC = Param VC
 		vC := cVC[j]
-		// r24:a2 = Sub r8:vr r23:vC
+		// r25:a2 = Sub r8:vr r24:vC
 		a2 := float64(vr - vC)
-		// r25:dtCTau = Param DtCTau
+		// r26:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r26:a12 = Mul r22:a1 r24:a2
+		// r27:a12 = Mul r23:a1 r25:a2
 		a12 := float64(a1 * a2)
-		// r27:dtRTau = Param DtRTau
-		dtRTau27 := cDtRTau[j]
-		// r28:iu = Sub r12:in r11:u
+		// r28:dtRTau = Param DtRTau
+		dtRTau28 := cDtRTau[j]
+		// r29:iu = Sub r12:in r11:u
 		iu := float64(in - u)
-		// r29:drive = Mul r27:dtRTau r28:iu
-		drive := float64(dtRTau27 * iu)
-		// r30:F = FMA r25:dtCTau r26:a12 r29:drive
+		// r30:drive = Mul r28:dtRTau r29:iu
+		drive := float64(dtRTau28 * iu)
+		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
 		F := math.FMA(dtCTau, a12, drive)
-		// r31:a1a2 = Add r22:a1 r24:a2
+		// r32:a1a2 = Add r23:a1 r25:a2
 		a1a2 := float64(a1 + a2)
-		// r32:zj = Mul r25:dtCTau r31:a1a2
-		zj := float64(dtCTau * a1a2)
-		// r33:z = Sub r32:zj r14:gd
-		z := float64(zj - gd)
+		// r33:z = FMA r26:dtCTau r32:a1a2 r14:ngd
+		z := math.FMA(dtCTau, a1a2, ngd)
 		// r34:az = Abs r33:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r37 = FMA r35 r33:z r36
@@ -9957,7 +9957,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 				ex = far
 			}
 		}
-		// r136:vc = FMA r51:ex r30:F r8:vr
+		// r136:vc = FMA r51:ex r31:F r8:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -9968,7 +9968,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// r139:ka = Param Ka
 		ka := cKa[j]
-		// r140:dv = Sub r136:vc r21:vRest
+		// r140:dv = Sub r136:vc r22:vRest
 		dv140 := float64(vc - vRest)
 		// r141:keep = Param Keep
 		keep := cKeep[j]
@@ -11647,69 +11647,69 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r15:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r15:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16_a := g[j]
 			g16_b := g[j+1]
 			g16_c := g[j+2]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd_a = float32(c[BackwardCDtRTau] * g16_a)
-			gd_b = float32(c[BackwardCDtRTau] * g16_b)
-			gd_c = float32(c[BackwardCDtRTau] * g16_c)
-			// r19 = Imm 0x0
-			r19_a := math.Float32frombits(0x00000000) // 0
-			r19_b := math.Float32frombits(0x00000000) // 0
-			r19_c := math.Float32frombits(0x00000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20_a := fma32Try(g16_a, vr_a, r19_a, &slow)
-			gv20_b := fma32Try(g16_b, vr_b, r19_b, &slow)
-			gv20_c := fma32Try(g16_c, vr_c, r19_c, &slow)
-			// r13:in = Sub r13:in r20:gv
-			in_a = float32(in_a - gv20_a)
-			in_b = float32(in_b - gv20_b)
-			in_c = float32(in_c - gv20_c)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd_a := float32(c[BackwardCDtRTau] * g16_a)
+			gd_b := float32(c[BackwardCDtRTau] * g16_b)
+			gd_c := float32(c[BackwardCDtRTau] * g16_c)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r20 = Imm 0x0
+			r20_a := math.Float32frombits(0x00000000) // 0
+			r20_b := math.Float32frombits(0x00000000) // 0
+			r20_c := math.Float32frombits(0x00000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21_a := fma32Try(g16_a, vr_a, r20_a, &slow)
+			gv21_b := fma32Try(g16_b, vr_b, r20_b, &slow)
+			gv21_c := fma32Try(g16_c, vr_c, r20_c, &slow)
+			// r13:in = Sub r13:in r21:gv
+			in_a = float32(in_a - gv21_a)
+			in_b = float32(in_b - gv21_b)
+			in_c = float32(in_c - gv21_c)
 		}
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1_a := float32(vr_a - c[BackwardCVRest])
 		a1_b := float32(vr_b - c[BackwardCVRest])
 		a1_c := float32(vr_c - c[BackwardCVRest])
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2_a := float32(vr_a - c[BackwardCVC])
 		a2_b := float32(vr_b - c[BackwardCVC])
 		a2_c := float32(vr_c - c[BackwardCVC])
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r28:iu = Sub r13:in r12:u
+		// r29:iu = Sub r13:in r12:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r29:drive = Mul r17:dtRTau r28:iu
+		// r30:drive = Mul r17:dtRTau r29:iu
 		drive_a := float32(c[BackwardCDtRTau] * iu_a)
 		drive_b := float32(c[BackwardCDtRTau] * iu_b)
 		drive_c := float32(c[BackwardCDtRTau] * iu_c)
-		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
+		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
 		F_a := fma32Try(c[BackwardCDtCTau], a12_a, drive_a, &slow)
 		F_b := fma32Try(c[BackwardCDtCTau], a12_b, drive_b, &slow)
 		F_c := fma32Try(c[BackwardCDtCTau], a12_c, drive_c, &slow)
-		// r31:a1a2 = Add r23:a1 r25:a2
+		// r32:a1a2 = Add r24:a1 r26:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r32:zj = Mul r26:dtCTau r31:a1a2
-		zj_a := float32(c[BackwardCDtCTau] * a1a2_a)
-		zj_b := float32(c[BackwardCDtCTau] * a1a2_b)
-		zj_c := float32(c[BackwardCDtCTau] * a1a2_c)
-		// r33:z = Sub r32:zj r15:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r33:z = FMA r27:dtCTau r32:a1a2 r15:ngd
+		z_a := fma32Try(c[BackwardCDtCTau], a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(c[BackwardCDtCTau], a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(c[BackwardCDtCTau], a1a2_c, ngd_c, &slow)
 		// r34:az = Abs r33:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -12117,7 +12117,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r115:vc = FMA r45:ex r30:F r9:vr
+		// r115:vc = FMA r45:ex r31:F r9:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -12914,7 +12914,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 		gW_a = float32(r266_a - gI_a)
 		gW_b = float32(r266_b - gI_b)
 		gW_c = float32(r266_c - gI_c)
-		// r268:q = Mul r126:dphi r30:F
+		// r268:q = Mul r126:dphi r31:F
 		q268_a := float32(dphi_a * F_a)
 		q268_b := float32(dphi_b * F_b)
 		q268_c := float32(dphi_c * F_c)
@@ -13077,39 +13077,39 @@ func backwardF32SoftOne(f *Backward32, s int) {
 			// r13:in = Load I
 			in = i[j]
 		}
-		// r15:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r15:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16 := g[j]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd = float32(c[BackwardCDtRTau] * g16)
-			// r19 = Imm 0x0
-			r19 := math.Float32frombits(0x00000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20 := fma32Try(g16, vr, r19, &slow)
-			// r13:in = Sub r13:in r20:gv
-			in = float32(in - gv20)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd := float32(c[BackwardCDtRTau] * g16)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd = float32(ngd - gd)
+			// r20 = Imm 0x0
+			r20 := math.Float32frombits(0x00000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21 := fma32Try(g16, vr, r20, &slow)
+			// r13:in = Sub r13:in r21:gv
+			in = float32(in - gv21)
 		}
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1 := float32(vr - c[BackwardCVRest])
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2 := float32(vr - c[BackwardCVC])
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12 := float32(a1 * a2)
-		// r28:iu = Sub r13:in r12:u
+		// r29:iu = Sub r13:in r12:u
 		iu := float32(in - u)
-		// r29:drive = Mul r17:dtRTau r28:iu
+		// r30:drive = Mul r17:dtRTau r29:iu
 		drive := float32(c[BackwardCDtRTau] * iu)
-		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
+		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
 		F := fma32Try(c[BackwardCDtCTau], a12, drive, &slow)
-		// r31:a1a2 = Add r23:a1 r25:a2
+		// r32:a1a2 = Add r24:a1 r26:a2
 		a1a2 := float32(a1 + a2)
-		// r32:zj = Mul r26:dtCTau r31:a1a2
-		zj := float32(c[BackwardCDtCTau] * a1a2)
-		// r33:z = Sub r32:zj r15:gd
-		z := float32(zj - gd)
+		// r33:z = FMA r27:dtCTau r32:a1a2 r15:ngd
+		z := fma32Try(c[BackwardCDtCTau], a1a2, ngd, &slow)
 		// r34:az = Abs r33:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r37 = FMA r35 r33:z r36
@@ -13251,7 +13251,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 				ex = far
 			}
 		}
-		// r115:vc = FMA r45:ex r30:F r9:vr
+		// r115:vc = FMA r45:ex r31:F r9:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -13544,7 +13544,7 @@ func backwardF32SoftOne(f *Backward32, s int) {
 		r266 := float32(gW * r265)
 		// r4:gW = Sub r266 r263:gI
 		gW = float32(r266 - gI)
-		// r268:q = Mul r126:dphi r30:F
+		// r268:q = Mul r126:dphi r31:F
 		q268 := float32(dphi * F)
 		// r270 = FMA r268:q r269:dtCTau2 r44
 		r270 := fma32Try(q268, c[BackwardCDtCTau2], r44, &slow)
@@ -13787,39 +13787,39 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 			// r13:in = Load I
 			in = i[j]
 		}
-		// r15:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r15:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16 := g[j]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd = float32(c[BackwardCDtRTau] * g16)
-			// r19 = Imm 0x0
-			r19 := math.Float32frombits(0x00000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20 := fma32(g16, vr, r19)
-			// r13:in = Sub r13:in r20:gv
-			in = float32(in - gv20)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd := float32(c[BackwardCDtRTau] * g16)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd = float32(ngd - gd)
+			// r20 = Imm 0x0
+			r20 := math.Float32frombits(0x00000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21 := fma32(g16, vr, r20)
+			// r13:in = Sub r13:in r21:gv
+			in = float32(in - gv21)
 		}
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1 := float32(vr - c[BackwardCVRest])
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2 := float32(vr - c[BackwardCVC])
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12 := float32(a1 * a2)
-		// r28:iu = Sub r13:in r12:u
+		// r29:iu = Sub r13:in r12:u
 		iu := float32(in - u)
-		// r29:drive = Mul r17:dtRTau r28:iu
+		// r30:drive = Mul r17:dtRTau r29:iu
 		drive := float32(c[BackwardCDtRTau] * iu)
-		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
+		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
 		F := fma32(c[BackwardCDtCTau], a12, drive)
-		// r31:a1a2 = Add r23:a1 r25:a2
+		// r32:a1a2 = Add r24:a1 r26:a2
 		a1a2 := float32(a1 + a2)
-		// r32:zj = Mul r26:dtCTau r31:a1a2
-		zj := float32(c[BackwardCDtCTau] * a1a2)
-		// r33:z = Sub r32:zj r15:gd
-		z := float32(zj - gd)
+		// r33:z = FMA r27:dtCTau r32:a1a2 r15:ngd
+		z := fma32(c[BackwardCDtCTau], a1a2, ngd)
 		// r34:az = Abs r33:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r37 = FMA r35 r33:z r36
@@ -13961,7 +13961,7 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r115:vc = FMA r45:ex r30:F r9:vr
+		// r115:vc = FMA r45:ex r31:F r9:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -14254,7 +14254,7 @@ func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
 		r266 := float32(gW * r265)
 		// r4:gW = Sub r266 r263:gI
 		gW = float32(r266 - gI)
-		// r268:q = Mul r126:dphi r30:F
+		// r268:q = Mul r126:dphi r31:F
 		q268 := float32(dphi * F)
 		// r270 = FMA r268:q r269:dtCTau2 r44
 		r270 := fma32(q268, c[BackwardCDtCTau2], r44)
@@ -14569,10 +14569,10 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r15:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r15:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
@@ -14583,75 +14583,75 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			dtRTau17_a := cDtRTau[j]
 			dtRTau17_b := cDtRTau[j+1]
 			dtRTau17_c := cDtRTau[j+2]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd_a = float32(dtRTau17_a * g16_a)
-			gd_b = float32(dtRTau17_b * g16_b)
-			gd_c = float32(dtRTau17_c * g16_c)
-			// r19 = Imm 0x0
-			r19_a := math.Float32frombits(0x00000000) // 0
-			r19_b := math.Float32frombits(0x00000000) // 0
-			r19_c := math.Float32frombits(0x00000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20_a := fma32Try(g16_a, vr_a, r19_a, &slow)
-			gv20_b := fma32Try(g16_b, vr_b, r19_b, &slow)
-			gv20_c := fma32Try(g16_c, vr_c, r19_c, &slow)
-			// r13:in = Sub r13:in r20:gv
-			in_a = float32(in_a - gv20_a)
-			in_b = float32(in_b - gv20_b)
-			in_c = float32(in_c - gv20_c)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd_a := float32(dtRTau17_a * g16_a)
+			gd_b := float32(dtRTau17_b * g16_b)
+			gd_c := float32(dtRTau17_c * g16_c)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r20 = Imm 0x0
+			r20_a := math.Float32frombits(0x00000000) // 0
+			r20_b := math.Float32frombits(0x00000000) // 0
+			r20_c := math.Float32frombits(0x00000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21_a := fma32Try(g16_a, vr_a, r20_a, &slow)
+			gv21_b := fma32Try(g16_b, vr_b, r20_b, &slow)
+			gv21_c := fma32Try(g16_c, vr_c, r20_c, &slow)
+			// r13:in = Sub r13:in r21:gv
+			in_a = float32(in_a - gv21_a)
+			in_b = float32(in_b - gv21_b)
+			in_c = float32(in_c - gv21_c)
 		}
-		// r22:vRest = Param VRest
+		// r23:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
 		vRest_c := cVRest[j+2]
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1_a := float32(vr_a - vRest_a)
 		a1_b := float32(vr_b - vRest_b)
 		a1_c := float32(vr_c - vRest_c)
-		// r24:vC = Param VC
+		// r25:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
 		vC_c := cVC[j+2]
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2_a := float32(vr_a - vC_a)
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
-		// r26:dtCTau = Param DtCTau
+		// r27:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
 		dtCTau_c := cDtCTau[j+2]
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r28:dtRTau = Param DtRTau
-		dtRTau28_a := cDtRTau[j]
-		dtRTau28_b := cDtRTau[j+1]
-		dtRTau28_c := cDtRTau[j+2]
-		// r29:iu = Sub r13:in r12:u
+		// r29:dtRTau = Param DtRTau
+		dtRTau29_a := cDtRTau[j]
+		dtRTau29_b := cDtRTau[j+1]
+		dtRTau29_c := cDtRTau[j+2]
+		// r30:iu = Sub r13:in r12:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r30:drive = Mul r28:dtRTau r29:iu
-		drive_a := float32(dtRTau28_a * iu_a)
-		drive_b := float32(dtRTau28_b * iu_b)
-		drive_c := float32(dtRTau28_c * iu_c)
-		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
+		// r31:drive = Mul r29:dtRTau r30:iu
+		drive_a := float32(dtRTau29_a * iu_a)
+		drive_b := float32(dtRTau29_b * iu_b)
+		drive_c := float32(dtRTau29_c * iu_c)
+		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
 		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
-		// r32:a1a2 = Add r23:a1 r25:a2
+		// r33:a1a2 = Add r24:a1 r26:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r33:zj = Mul r26:dtCTau r32:a1a2
-		zj_a := float32(dtCTau_a * a1a2_a)
-		zj_b := float32(dtCTau_b * a1a2_b)
-		zj_c := float32(dtCTau_c * a1a2_c)
-		// r34:z = Sub r33:zj r15:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r34:z = FMA r27:dtCTau r33:a1a2 r15:ngd
+		z_a := fma32Try(dtCTau_a, a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(dtCTau_b, a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(dtCTau_c, a1a2_c, ngd_c, &slow)
 		// r35:az = Abs r34:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -15059,7 +15059,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r116:vc = FMA r46:ex r31:F r9:vr
+		// r116:vc = FMA r46:ex r32:F r9:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -15900,7 +15900,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		gW_a = float32(r271_a - gI_a)
 		gW_b = float32(r271_b - gI_b)
 		gW_c = float32(r271_c - gI_c)
-		// r273:q = Mul r127:dphi r31:F
+		// r273:q = Mul r127:dphi r32:F
 		q273_a := float32(dphi_a * F_a)
 		q273_b := float32(dphi_b * F_b)
 		q273_c := float32(dphi_c * F_c)
@@ -16077,49 +16077,49 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 			// r13:in = Load I
 			in = i[j]
 		}
-		// r15:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r15:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16 := g[j]
 			// r17:dtRTau = Param DtRTau
 			dtRTau17 := cDtRTau[j]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd = float32(dtRTau17 * g16)
-			// r19 = Imm 0x0
-			r19 := math.Float32frombits(0x00000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20 := fma32Try(g16, vr, r19, &slow)
-			// r13:in = Sub r13:in r20:gv
-			in = float32(in - gv20)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd := float32(dtRTau17 * g16)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd = float32(ngd - gd)
+			// r20 = Imm 0x0
+			r20 := math.Float32frombits(0x00000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21 := fma32Try(g16, vr, r20, &slow)
+			// r13:in = Sub r13:in r21:gv
+			in = float32(in - gv21)
 		}
-		// r22:vRest = Param VRest
+		// r23:vRest = Param VRest
 		vRest := cVRest[j]
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1 := float32(vr - vRest)
-		// r24:vC = Param VC
+		// r25:vC = Param VC
 		vC := cVC[j]
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2 := float32(vr - vC)
-		// r26:dtCTau = Param DtCTau
+		// r27:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12 := float32(a1 * a2)
-		// r28:dtRTau = Param DtRTau
-		dtRTau28 := cDtRTau[j]
-		// r29:iu = Sub r13:in r12:u
+		// r29:dtRTau = Param DtRTau
+		dtRTau29 := cDtRTau[j]
+		// r30:iu = Sub r13:in r12:u
 		iu := float32(in - u)
-		// r30:drive = Mul r28:dtRTau r29:iu
-		drive := float32(dtRTau28 * iu)
-		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
+		// r31:drive = Mul r29:dtRTau r30:iu
+		drive := float32(dtRTau29 * iu)
+		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
-		// r32:a1a2 = Add r23:a1 r25:a2
+		// r33:a1a2 = Add r24:a1 r26:a2
 		a1a2 := float32(a1 + a2)
-		// r33:zj = Mul r26:dtCTau r32:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r34:z = Sub r33:zj r15:gd
-		z := float32(zj - gd)
+		// r34:z = FMA r27:dtCTau r33:a1a2 r15:ngd
+		z := fma32Try(dtCTau, a1a2, ngd, &slow)
 		// r35:az = Abs r34:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r38 = FMA r36 r34:z r37
@@ -16261,7 +16261,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 				ex = far
 			}
 		}
-		// r116:vc = FMA r46:ex r31:F r9:vr
+		// r116:vc = FMA r46:ex r32:F r9:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -16576,7 +16576,7 @@ func backwardF32SoftPNOne(f *Backward32, s int) {
 		r271 := float32(gW * r270)
 		// r4:gW = Sub r271 r268:gI
 		gW = float32(r271 - gI)
-		// r273:q = Mul r127:dphi r31:F
+		// r273:q = Mul r127:dphi r32:F
 		q273 := float32(dphi * F)
 		// r274:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
@@ -16843,49 +16843,49 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 			// r13:in = Load I
 			in = i[j]
 		}
-		// r15:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r15:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16 := g[j]
 			// r17:dtRTau = Param DtRTau
 			dtRTau17 := cDtRTau[j]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd = float32(dtRTau17 * g16)
-			// r19 = Imm 0x0
-			r19 := math.Float32frombits(0x00000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20 := fma32(g16, vr, r19)
-			// r13:in = Sub r13:in r20:gv
-			in = float32(in - gv20)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd := float32(dtRTau17 * g16)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd = float32(ngd - gd)
+			// r20 = Imm 0x0
+			r20 := math.Float32frombits(0x00000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21 := fma32(g16, vr, r20)
+			// r13:in = Sub r13:in r21:gv
+			in = float32(in - gv21)
 		}
-		// r22:vRest = Param VRest
+		// r23:vRest = Param VRest
 		vRest := cVRest[j]
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1 := float32(vr - vRest)
-		// r24:vC = Param VC
+		// r25:vC = Param VC
 		vC := cVC[j]
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2 := float32(vr - vC)
-		// r26:dtCTau = Param DtCTau
+		// r27:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12 := float32(a1 * a2)
-		// r28:dtRTau = Param DtRTau
-		dtRTau28 := cDtRTau[j]
-		// r29:iu = Sub r13:in r12:u
+		// r29:dtRTau = Param DtRTau
+		dtRTau29 := cDtRTau[j]
+		// r30:iu = Sub r13:in r12:u
 		iu := float32(in - u)
-		// r30:drive = Mul r28:dtRTau r29:iu
-		drive := float32(dtRTau28 * iu)
-		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
+		// r31:drive = Mul r29:dtRTau r30:iu
+		drive := float32(dtRTau29 * iu)
+		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
 		F := fma32(dtCTau, a12, drive)
-		// r32:a1a2 = Add r23:a1 r25:a2
+		// r33:a1a2 = Add r24:a1 r26:a2
 		a1a2 := float32(a1 + a2)
-		// r33:zj = Mul r26:dtCTau r32:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r34:z = Sub r33:zj r15:gd
-		z := float32(zj - gd)
+		// r34:z = FMA r27:dtCTau r33:a1a2 r15:ngd
+		z := fma32(dtCTau, a1a2, ngd)
 		// r35:az = Abs r34:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r38 = FMA r36 r34:z r37
@@ -17027,7 +17027,7 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r116:vc = FMA r46:ex r31:F r9:vr
+		// r116:vc = FMA r46:ex r32:F r9:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -17342,7 +17342,7 @@ func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
 		r271 := float32(gW * r270)
 		// r4:gW = Sub r271 r268:gI
 		gW = float32(r271 - gI)
-		// r273:q = Mul r127:dphi r31:F
+		// r273:q = Mul r127:dphi r32:F
 		q273 := float32(dphi * F)
 		// r274:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
@@ -17639,69 +17639,69 @@ func backwardF32HardOne(f *Backward32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r16:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r16:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17_a := g[j]
 			g17_b := g[j+1]
 			g17_c := g[j+2]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd_a = float32(c[BackwardCDtRTau] * g17_a)
-			gd_b = float32(c[BackwardCDtRTau] * g17_b)
-			gd_c = float32(c[BackwardCDtRTau] * g17_c)
-			// r20 = Imm 0x0
-			r20_a := math.Float32frombits(0x00000000) // 0
-			r20_b := math.Float32frombits(0x00000000) // 0
-			r20_c := math.Float32frombits(0x00000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21_a := fma32Try(g17_a, vr_a, r20_a, &slow)
-			gv21_b := fma32Try(g17_b, vr_b, r20_b, &slow)
-			gv21_c := fma32Try(g17_c, vr_c, r20_c, &slow)
-			// r14:in = Sub r14:in r21:gv
-			in_a = float32(in_a - gv21_a)
-			in_b = float32(in_b - gv21_b)
-			in_c = float32(in_c - gv21_c)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd_a := float32(c[BackwardCDtRTau] * g17_a)
+			gd_b := float32(c[BackwardCDtRTau] * g17_b)
+			gd_c := float32(c[BackwardCDtRTau] * g17_c)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r21 = Imm 0x0
+			r21_a := math.Float32frombits(0x00000000) // 0
+			r21_b := math.Float32frombits(0x00000000) // 0
+			r21_c := math.Float32frombits(0x00000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22_a := fma32Try(g17_a, vr_a, r21_a, &slow)
+			gv22_b := fma32Try(g17_b, vr_b, r21_b, &slow)
+			gv22_c := fma32Try(g17_c, vr_c, r21_c, &slow)
+			// r14:in = Sub r14:in r22:gv
+			in_a = float32(in_a - gv22_a)
+			in_b = float32(in_b - gv22_b)
+			in_c = float32(in_c - gv22_c)
 		}
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1_a := float32(vr_a - c[BackwardCVRest])
 		a1_b := float32(vr_b - c[BackwardCVRest])
 		a1_c := float32(vr_c - c[BackwardCVRest])
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2_a := float32(vr_a - c[BackwardCVC])
 		a2_b := float32(vr_b - c[BackwardCVC])
 		a2_c := float32(vr_c - c[BackwardCVC])
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r29:iu = Sub r14:in r13:u
+		// r30:iu = Sub r14:in r13:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r30:drive = Mul r18:dtRTau r29:iu
+		// r31:drive = Mul r18:dtRTau r30:iu
 		drive_a := float32(c[BackwardCDtRTau] * iu_a)
 		drive_b := float32(c[BackwardCDtRTau] * iu_b)
 		drive_c := float32(c[BackwardCDtRTau] * iu_c)
-		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
+		// r32:F = FMA r28:dtCTau r29:a12 r31:drive
 		F_a := fma32Try(c[BackwardCDtCTau], a12_a, drive_a, &slow)
 		F_b := fma32Try(c[BackwardCDtCTau], a12_b, drive_b, &slow)
 		F_c := fma32Try(c[BackwardCDtCTau], a12_c, drive_c, &slow)
-		// r32:a1a2 = Add r24:a1 r26:a2
+		// r33:a1a2 = Add r25:a1 r27:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r33:zj = Mul r27:dtCTau r32:a1a2
-		zj_a := float32(c[BackwardCDtCTau] * a1a2_a)
-		zj_b := float32(c[BackwardCDtCTau] * a1a2_b)
-		zj_c := float32(c[BackwardCDtCTau] * a1a2_c)
-		// r34:z = Sub r33:zj r16:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r34:z = FMA r28:dtCTau r33:a1a2 r16:ngd
+		z_a := fma32Try(c[BackwardCDtCTau], a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(c[BackwardCDtCTau], a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(c[BackwardCDtCTau], a1a2_c, ngd_c, &slow)
 		// r35:az = Abs r34:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -18109,7 +18109,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r116:vc = FMA r46:ex r31:F r10:vr
+		// r116:vc = FMA r46:ex r32:F r10:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -18906,7 +18906,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 		gW_a = float32(r267_a - gI_a)
 		gW_b = float32(r267_b - gI_b)
 		gW_c = float32(r267_c - gI_c)
-		// r269:q = Mul r127:dphi r31:F
+		// r269:q = Mul r127:dphi r32:F
 		q269_a := float32(dphi_a * F_a)
 		q269_b := float32(dphi_b * F_b)
 		q269_c := float32(dphi_c * F_c)
@@ -19075,39 +19075,39 @@ func backwardF32HardOne(f *Backward32, s int) {
 			// r14:in = Load I
 			in = i[j]
 		}
-		// r16:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r16:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17 := g[j]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd = float32(c[BackwardCDtRTau] * g17)
-			// r20 = Imm 0x0
-			r20 := math.Float32frombits(0x00000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21 := fma32Try(g17, vr, r20, &slow)
-			// r14:in = Sub r14:in r21:gv
-			in = float32(in - gv21)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd := float32(c[BackwardCDtRTau] * g17)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd = float32(ngd - gd)
+			// r21 = Imm 0x0
+			r21 := math.Float32frombits(0x00000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22 := fma32Try(g17, vr, r21, &slow)
+			// r14:in = Sub r14:in r22:gv
+			in = float32(in - gv22)
 		}
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1 := float32(vr - c[BackwardCVRest])
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2 := float32(vr - c[BackwardCVC])
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12 := float32(a1 * a2)
-		// r29:iu = Sub r14:in r13:u
+		// r30:iu = Sub r14:in r13:u
 		iu := float32(in - u)
-		// r30:drive = Mul r18:dtRTau r29:iu
+		// r31:drive = Mul r18:dtRTau r30:iu
 		drive := float32(c[BackwardCDtRTau] * iu)
-		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
+		// r32:F = FMA r28:dtCTau r29:a12 r31:drive
 		F := fma32Try(c[BackwardCDtCTau], a12, drive, &slow)
-		// r32:a1a2 = Add r24:a1 r26:a2
+		// r33:a1a2 = Add r25:a1 r27:a2
 		a1a2 := float32(a1 + a2)
-		// r33:zj = Mul r27:dtCTau r32:a1a2
-		zj := float32(c[BackwardCDtCTau] * a1a2)
-		// r34:z = Sub r33:zj r16:gd
-		z := float32(zj - gd)
+		// r34:z = FMA r28:dtCTau r33:a1a2 r16:ngd
+		z := fma32Try(c[BackwardCDtCTau], a1a2, ngd, &slow)
 		// r35:az = Abs r34:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r38 = FMA r36 r34:z r37
@@ -19249,7 +19249,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 				ex = far
 			}
 		}
-		// r116:vc = FMA r46:ex r31:F r10:vr
+		// r116:vc = FMA r46:ex r32:F r10:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -19542,7 +19542,7 @@ func backwardF32HardOne(f *Backward32, s int) {
 		r267 := float32(gW * r266)
 		// r4:gW = Sub r267 r264:gI
 		gW = float32(r267 - gI)
-		// r269:q = Mul r127:dphi r31:F
+		// r269:q = Mul r127:dphi r32:F
 		q269 := float32(dphi * F)
 		// r271 = FMA r269:q r270:dtCTau2 r45
 		r271 := fma32Try(q269, c[BackwardCDtCTau2], r45, &slow)
@@ -19789,39 +19789,39 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 			// r14:in = Load I
 			in = i[j]
 		}
-		// r16:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r16:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17 := g[j]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd = float32(c[BackwardCDtRTau] * g17)
-			// r20 = Imm 0x0
-			r20 := math.Float32frombits(0x00000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21 := fma32(g17, vr, r20)
-			// r14:in = Sub r14:in r21:gv
-			in = float32(in - gv21)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd := float32(c[BackwardCDtRTau] * g17)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd = float32(ngd - gd)
+			// r21 = Imm 0x0
+			r21 := math.Float32frombits(0x00000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22 := fma32(g17, vr, r21)
+			// r14:in = Sub r14:in r22:gv
+			in = float32(in - gv22)
 		}
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1 := float32(vr - c[BackwardCVRest])
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2 := float32(vr - c[BackwardCVC])
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12 := float32(a1 * a2)
-		// r29:iu = Sub r14:in r13:u
+		// r30:iu = Sub r14:in r13:u
 		iu := float32(in - u)
-		// r30:drive = Mul r18:dtRTau r29:iu
+		// r31:drive = Mul r18:dtRTau r30:iu
 		drive := float32(c[BackwardCDtRTau] * iu)
-		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
+		// r32:F = FMA r28:dtCTau r29:a12 r31:drive
 		F := fma32(c[BackwardCDtCTau], a12, drive)
-		// r32:a1a2 = Add r24:a1 r26:a2
+		// r33:a1a2 = Add r25:a1 r27:a2
 		a1a2 := float32(a1 + a2)
-		// r33:zj = Mul r27:dtCTau r32:a1a2
-		zj := float32(c[BackwardCDtCTau] * a1a2)
-		// r34:z = Sub r33:zj r16:gd
-		z := float32(zj - gd)
+		// r34:z = FMA r28:dtCTau r33:a1a2 r16:ngd
+		z := fma32(c[BackwardCDtCTau], a1a2, ngd)
 		// r35:az = Abs r34:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r38 = FMA r36 r34:z r37
@@ -19963,7 +19963,7 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r116:vc = FMA r46:ex r31:F r10:vr
+		// r116:vc = FMA r46:ex r32:F r10:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -20256,7 +20256,7 @@ func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
 		r267 := float32(gW * r266)
 		// r4:gW = Sub r267 r264:gI
 		gW = float32(r267 - gI)
-		// r269:q = Mul r127:dphi r31:F
+		// r269:q = Mul r127:dphi r32:F
 		q269 := float32(dphi * F)
 		// r271 = FMA r269:q r270:dtCTau2 r45
 		r271 := fma32(q269, c[BackwardCDtCTau2], r45)
@@ -20577,10 +20577,10 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r16:gd = Imm 0x0
-		gd_a := math.Float32frombits(0x00000000) // 0
-		gd_b := math.Float32frombits(0x00000000) // 0
-		gd_c := math.Float32frombits(0x00000000) // 0
+		// r16:ngd = Imm 0x80000000
+		ngd_a := math.Float32frombits(0x80000000) // -0
+		ngd_b := math.Float32frombits(0x80000000) // -0
+		ngd_c := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
@@ -20591,75 +20591,75 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			dtRTau18_a := cDtRTau[j]
 			dtRTau18_b := cDtRTau[j+1]
 			dtRTau18_c := cDtRTau[j+2]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd_a = float32(dtRTau18_a * g17_a)
-			gd_b = float32(dtRTau18_b * g17_b)
-			gd_c = float32(dtRTau18_c * g17_c)
-			// r20 = Imm 0x0
-			r20_a := math.Float32frombits(0x00000000) // 0
-			r20_b := math.Float32frombits(0x00000000) // 0
-			r20_c := math.Float32frombits(0x00000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21_a := fma32Try(g17_a, vr_a, r20_a, &slow)
-			gv21_b := fma32Try(g17_b, vr_b, r20_b, &slow)
-			gv21_c := fma32Try(g17_c, vr_c, r20_c, &slow)
-			// r14:in = Sub r14:in r21:gv
-			in_a = float32(in_a - gv21_a)
-			in_b = float32(in_b - gv21_b)
-			in_c = float32(in_c - gv21_c)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd_a := float32(dtRTau18_a * g17_a)
+			gd_b := float32(dtRTau18_b * g17_b)
+			gd_c := float32(dtRTau18_c * g17_c)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd_a = float32(ngd_a - gd_a)
+			ngd_b = float32(ngd_b - gd_b)
+			ngd_c = float32(ngd_c - gd_c)
+			// r21 = Imm 0x0
+			r21_a := math.Float32frombits(0x00000000) // 0
+			r21_b := math.Float32frombits(0x00000000) // 0
+			r21_c := math.Float32frombits(0x00000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22_a := fma32Try(g17_a, vr_a, r21_a, &slow)
+			gv22_b := fma32Try(g17_b, vr_b, r21_b, &slow)
+			gv22_c := fma32Try(g17_c, vr_c, r21_c, &slow)
+			// r14:in = Sub r14:in r22:gv
+			in_a = float32(in_a - gv22_a)
+			in_b = float32(in_b - gv22_b)
+			in_c = float32(in_c - gv22_c)
 		}
-		// r23:vRest = Param VRest
+		// r24:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
 		vRest_c := cVRest[j+2]
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1_a := float32(vr_a - vRest_a)
 		a1_b := float32(vr_b - vRest_b)
 		a1_c := float32(vr_c - vRest_c)
-		// r25:vC = Param VC
+		// r26:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
 		vC_c := cVC[j+2]
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2_a := float32(vr_a - vC_a)
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
-		// r27:dtCTau = Param DtCTau
+		// r28:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
 		dtCTau_c := cDtCTau[j+2]
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r29:dtRTau = Param DtRTau
-		dtRTau29_a := cDtRTau[j]
-		dtRTau29_b := cDtRTau[j+1]
-		dtRTau29_c := cDtRTau[j+2]
-		// r30:iu = Sub r14:in r13:u
+		// r30:dtRTau = Param DtRTau
+		dtRTau30_a := cDtRTau[j]
+		dtRTau30_b := cDtRTau[j+1]
+		dtRTau30_c := cDtRTau[j+2]
+		// r31:iu = Sub r14:in r13:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r31:drive = Mul r29:dtRTau r30:iu
-		drive_a := float32(dtRTau29_a * iu_a)
-		drive_b := float32(dtRTau29_b * iu_b)
-		drive_c := float32(dtRTau29_c * iu_c)
-		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
+		// r32:drive = Mul r30:dtRTau r31:iu
+		drive_a := float32(dtRTau30_a * iu_a)
+		drive_b := float32(dtRTau30_b * iu_b)
+		drive_c := float32(dtRTau30_c * iu_c)
+		// r33:F = FMA r28:dtCTau r29:a12 r32:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
 		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
-		// r33:a1a2 = Add r24:a1 r26:a2
+		// r34:a1a2 = Add r25:a1 r27:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r34:zj = Mul r27:dtCTau r33:a1a2
-		zj_a := float32(dtCTau_a * a1a2_a)
-		zj_b := float32(dtCTau_b * a1a2_b)
-		zj_c := float32(dtCTau_c * a1a2_c)
-		// r35:z = Sub r34:zj r16:gd
-		z_a := float32(zj_a - gd_a)
-		z_b := float32(zj_b - gd_b)
-		z_c := float32(zj_c - gd_c)
+		// r35:z = FMA r28:dtCTau r34:a1a2 r16:ngd
+		z_a := fma32Try(dtCTau_a, a1a2_a, ngd_a, &slow)
+		z_b := fma32Try(dtCTau_b, a1a2_b, ngd_b, &slow)
+		z_c := fma32Try(dtCTau_c, a1a2_c, ngd_c, &slow)
 		// r36:az = Abs r35:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
@@ -21067,7 +21067,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 				ex_c = far_c
 			}
 		}
-		// r117:vc = FMA r47:ex r32:F r10:vr
+		// r117:vc = FMA r47:ex r33:F r10:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
@@ -21908,7 +21908,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		gW_a = float32(r272_a - gI_a)
 		gW_b = float32(r272_b - gI_b)
 		gW_c = float32(r272_c - gI_c)
-		// r274:q = Mul r128:dphi r32:F
+		// r274:q = Mul r128:dphi r33:F
 		q274_a := float32(dphi_a * F_a)
 		q274_b := float32(dphi_b * F_b)
 		q274_c := float32(dphi_c * F_c)
@@ -22095,49 +22095,49 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 			// r14:in = Load I
 			in = i[j]
 		}
-		// r16:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r16:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17 := g[j]
 			// r18:dtRTau = Param DtRTau
 			dtRTau18 := cDtRTau[j]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd = float32(dtRTau18 * g17)
-			// r20 = Imm 0x0
-			r20 := math.Float32frombits(0x00000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21 := fma32Try(g17, vr, r20, &slow)
-			// r14:in = Sub r14:in r21:gv
-			in = float32(in - gv21)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd := float32(dtRTau18 * g17)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd = float32(ngd - gd)
+			// r21 = Imm 0x0
+			r21 := math.Float32frombits(0x00000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22 := fma32Try(g17, vr, r21, &slow)
+			// r14:in = Sub r14:in r22:gv
+			in = float32(in - gv22)
 		}
-		// r23:vRest = Param VRest
+		// r24:vRest = Param VRest
 		vRest := cVRest[j]
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1 := float32(vr - vRest)
-		// r25:vC = Param VC
+		// r26:vC = Param VC
 		vC := cVC[j]
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2 := float32(vr - vC)
-		// r27:dtCTau = Param DtCTau
+		// r28:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12 := float32(a1 * a2)
-		// r29:dtRTau = Param DtRTau
-		dtRTau29 := cDtRTau[j]
-		// r30:iu = Sub r14:in r13:u
+		// r30:dtRTau = Param DtRTau
+		dtRTau30 := cDtRTau[j]
+		// r31:iu = Sub r14:in r13:u
 		iu := float32(in - u)
-		// r31:drive = Mul r29:dtRTau r30:iu
-		drive := float32(dtRTau29 * iu)
-		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
+		// r32:drive = Mul r30:dtRTau r31:iu
+		drive := float32(dtRTau30 * iu)
+		// r33:F = FMA r28:dtCTau r29:a12 r32:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
-		// r33:a1a2 = Add r24:a1 r26:a2
+		// r34:a1a2 = Add r25:a1 r27:a2
 		a1a2 := float32(a1 + a2)
-		// r34:zj = Mul r27:dtCTau r33:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r35:z = Sub r34:zj r16:gd
-		z := float32(zj - gd)
+		// r35:z = FMA r28:dtCTau r34:a1a2 r16:ngd
+		z := fma32Try(dtCTau, a1a2, ngd, &slow)
 		// r36:az = Abs r35:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r39 = FMA r37 r35:z r38
@@ -22279,7 +22279,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 				ex = far
 			}
 		}
-		// r117:vc = FMA r47:ex r32:F r10:vr
+		// r117:vc = FMA r47:ex r33:F r10:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
@@ -22594,7 +22594,7 @@ func backwardF32HardPNOne(f *Backward32, s int) {
 		r272 := float32(gW * r271)
 		// r4:gW = Sub r272 r269:gI
 		gW = float32(r272 - gI)
-		// r274:q = Mul r128:dphi r32:F
+		// r274:q = Mul r128:dphi r33:F
 		q274 := float32(dphi * F)
 		// r275:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
@@ -22867,49 +22867,49 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 			// r14:in = Load I
 			in = i[j]
 		}
-		// r16:gd = Imm 0x0
-		gd := math.Float32frombits(0x00000000) // 0
+		// r16:ngd = Imm 0x80000000
+		ngd := math.Float32frombits(0x80000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17 := g[j]
 			// r18:dtRTau = Param DtRTau
 			dtRTau18 := cDtRTau[j]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd = float32(dtRTau18 * g17)
-			// r20 = Imm 0x0
-			r20 := math.Float32frombits(0x00000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21 := fma32(g17, vr, r20)
-			// r14:in = Sub r14:in r21:gv
-			in = float32(in - gv21)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd := float32(dtRTau18 * g17)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd = float32(ngd - gd)
+			// r21 = Imm 0x0
+			r21 := math.Float32frombits(0x00000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22 := fma32(g17, vr, r21)
+			// r14:in = Sub r14:in r22:gv
+			in = float32(in - gv22)
 		}
-		// r23:vRest = Param VRest
+		// r24:vRest = Param VRest
 		vRest := cVRest[j]
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1 := float32(vr - vRest)
-		// r25:vC = Param VC
+		// r26:vC = Param VC
 		vC := cVC[j]
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2 := float32(vr - vC)
-		// r27:dtCTau = Param DtCTau
+		// r28:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12 := float32(a1 * a2)
-		// r29:dtRTau = Param DtRTau
-		dtRTau29 := cDtRTau[j]
-		// r30:iu = Sub r14:in r13:u
+		// r30:dtRTau = Param DtRTau
+		dtRTau30 := cDtRTau[j]
+		// r31:iu = Sub r14:in r13:u
 		iu := float32(in - u)
-		// r31:drive = Mul r29:dtRTau r30:iu
-		drive := float32(dtRTau29 * iu)
-		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
+		// r32:drive = Mul r30:dtRTau r31:iu
+		drive := float32(dtRTau30 * iu)
+		// r33:F = FMA r28:dtCTau r29:a12 r32:drive
 		F := fma32(dtCTau, a12, drive)
-		// r33:a1a2 = Add r24:a1 r26:a2
+		// r34:a1a2 = Add r25:a1 r27:a2
 		a1a2 := float32(a1 + a2)
-		// r34:zj = Mul r27:dtCTau r33:a1a2
-		zj := float32(dtCTau * a1a2)
-		// r35:z = Sub r34:zj r16:gd
-		z := float32(zj - gd)
+		// r35:z = FMA r28:dtCTau r34:a1a2 r16:ngd
+		z := fma32(dtCTau, a1a2, ngd)
 		// r36:az = Abs r35:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
 		// r39 = FMA r37 r35:z r38
@@ -23051,7 +23051,7 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 				ex = far
 			}
 		}
-		// r117:vc = FMA r47:ex r32:F r10:vr
+		// r117:vc = FMA r47:ex r33:F r10:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -23366,7 +23366,7 @@ func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
 		r272 := float32(gW * r271)
 		// r4:gW = Sub r272 r269:gI
 		gW = float32(r272 - gI)
-		// r274:q = Mul r128:dphi r32:F
+		// r274:q = Mul r128:dphi r33:F
 		q274 := float32(dphi * F)
 		// r275:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
@@ -23685,54 +23685,54 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r15:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r15:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16_a := g[j]
 			g16_b := g[j+1]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd_a = float64(c[BackwardCDtRTau] * g16_a)
-			gd_b = float64(c[BackwardCDtRTau] * g16_b)
-			// r19 = Imm 0x0
-			r19_a := math.Float64frombits(0x0000000000000000) // 0
-			r19_b := math.Float64frombits(0x0000000000000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20_a := math.FMA(g16_a, vr_a, r19_a)
-			gv20_b := math.FMA(g16_b, vr_b, r19_b)
-			// r13:in = Sub r13:in r20:gv
-			in_a = float64(in_a - gv20_a)
-			in_b = float64(in_b - gv20_b)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd_a := float64(c[BackwardCDtRTau] * g16_a)
+			gd_b := float64(c[BackwardCDtRTau] * g16_b)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r20 = Imm 0x0
+			r20_a := math.Float64frombits(0x0000000000000000) // 0
+			r20_b := math.Float64frombits(0x0000000000000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21_a := math.FMA(g16_a, vr_a, r20_a)
+			gv21_b := math.FMA(g16_b, vr_b, r20_b)
+			// r13:in = Sub r13:in r21:gv
+			in_a = float64(in_a - gv21_a)
+			in_b = float64(in_b - gv21_b)
 		}
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1_a := float64(vr_a - c[BackwardCVRest])
 		a1_b := float64(vr_b - c[BackwardCVRest])
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2_a := float64(vr_a - c[BackwardCVC])
 		a2_b := float64(vr_b - c[BackwardCVC])
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r28:iu = Sub r13:in r12:u
+		// r29:iu = Sub r13:in r12:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r29:drive = Mul r17:dtRTau r28:iu
+		// r30:drive = Mul r17:dtRTau r29:iu
 		drive_a := float64(c[BackwardCDtRTau] * iu_a)
 		drive_b := float64(c[BackwardCDtRTau] * iu_b)
-		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
+		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
 		F_a := math.FMA(c[BackwardCDtCTau], a12_a, drive_a)
 		F_b := math.FMA(c[BackwardCDtCTau], a12_b, drive_b)
-		// r31:a1a2 = Add r23:a1 r25:a2
+		// r32:a1a2 = Add r24:a1 r26:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r32:zj = Mul r26:dtCTau r31:a1a2
-		zj_a := float64(c[BackwardCDtCTau] * a1a2_a)
-		zj_b := float64(c[BackwardCDtCTau] * a1a2_b)
-		// r33:z = Sub r32:zj r15:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r33:z = FMA r27:dtCTau r32:a1a2 r15:ngd
+		z_a := math.FMA(c[BackwardCDtCTau], a1a2_a, ngd_a)
+		z_b := math.FMA(c[BackwardCDtCTau], a1a2_b, ngd_b)
 		// r34:az = Abs r33:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -24064,7 +24064,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r136:vc = FMA r51:ex r30:F r9:vr
+		// r136:vc = FMA r51:ex r31:F r9:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -24717,7 +24717,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 		// r4:gW = Sub r331 r328:gI
 		gW_a = float64(r331_a - gI_a)
 		gW_b = float64(r331_b - gI_b)
-		// r333:q = Mul r156:dphi r30:F
+		// r333:q = Mul r156:dphi r31:F
 		q333_a := float64(dphi_a * F_a)
 		q333_b := float64(dphi_b * F_b)
 		// r335 = FMA r333:q r334:dtCTau2 r50
@@ -24845,39 +24845,39 @@ func backwardF64SoftOne(f *Backward64, s int) {
 			// r13:in = Load I
 			in = i[j]
 		}
-		// r15:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r15:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16 := g[j]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd = float64(c[BackwardCDtRTau] * g16)
-			// r19 = Imm 0x0
-			r19 := math.Float64frombits(0x0000000000000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20 := math.FMA(g16, vr, r19)
-			// r13:in = Sub r13:in r20:gv
-			in = float64(in - gv20)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd := float64(c[BackwardCDtRTau] * g16)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd = float64(ngd - gd)
+			// r20 = Imm 0x0
+			r20 := math.Float64frombits(0x0000000000000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21 := math.FMA(g16, vr, r20)
+			// r13:in = Sub r13:in r21:gv
+			in = float64(in - gv21)
 		}
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1 := float64(vr - c[BackwardCVRest])
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2 := float64(vr - c[BackwardCVC])
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12 := float64(a1 * a2)
-		// r28:iu = Sub r13:in r12:u
+		// r29:iu = Sub r13:in r12:u
 		iu := float64(in - u)
-		// r29:drive = Mul r17:dtRTau r28:iu
+		// r30:drive = Mul r17:dtRTau r29:iu
 		drive := float64(c[BackwardCDtRTau] * iu)
-		// r30:F = FMA r26:dtCTau r27:a12 r29:drive
+		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
 		F := math.FMA(c[BackwardCDtCTau], a12, drive)
-		// r31:a1a2 = Add r23:a1 r25:a2
+		// r32:a1a2 = Add r24:a1 r26:a2
 		a1a2 := float64(a1 + a2)
-		// r32:zj = Mul r26:dtCTau r31:a1a2
-		zj := float64(c[BackwardCDtCTau] * a1a2)
-		// r33:z = Sub r32:zj r15:gd
-		z := float64(zj - gd)
+		// r33:z = FMA r27:dtCTau r32:a1a2 r15:ngd
+		z := math.FMA(c[BackwardCDtCTau], a1a2, ngd)
 		// r34:az = Abs r33:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r37 = FMA r35 r33:z r36
@@ -25049,7 +25049,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 				ex = far
 			}
 		}
-		// r136:vc = FMA r51:ex r30:F r9:vr
+		// r136:vc = FMA r51:ex r31:F r9:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -25398,7 +25398,7 @@ func backwardF64SoftOne(f *Backward64, s int) {
 		r331 := float64(gW * r330)
 		// r4:gW = Sub r331 r328:gI
 		gW = float64(r331 - gI)
-		// r333:q = Mul r156:dphi r30:F
+		// r333:q = Mul r156:dphi r31:F
 		q333 := float64(dphi * F)
 		// r335 = FMA r333:q r334:dtCTau2 r50
 		r335 := math.FMA(q333, c[BackwardCDtCTau2], r50)
@@ -25732,9 +25732,9 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r15:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r15:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
@@ -25743,58 +25743,58 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r17:dtRTau = Param DtRTau
 			dtRTau17_a := cDtRTau[j]
 			dtRTau17_b := cDtRTau[j+1]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd_a = float64(dtRTau17_a * g16_a)
-			gd_b = float64(dtRTau17_b * g16_b)
-			// r19 = Imm 0x0
-			r19_a := math.Float64frombits(0x0000000000000000) // 0
-			r19_b := math.Float64frombits(0x0000000000000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20_a := math.FMA(g16_a, vr_a, r19_a)
-			gv20_b := math.FMA(g16_b, vr_b, r19_b)
-			// r13:in = Sub r13:in r20:gv
-			in_a = float64(in_a - gv20_a)
-			in_b = float64(in_b - gv20_b)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd_a := float64(dtRTau17_a * g16_a)
+			gd_b := float64(dtRTau17_b * g16_b)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r20 = Imm 0x0
+			r20_a := math.Float64frombits(0x0000000000000000) // 0
+			r20_b := math.Float64frombits(0x0000000000000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21_a := math.FMA(g16_a, vr_a, r20_a)
+			gv21_b := math.FMA(g16_b, vr_b, r20_b)
+			// r13:in = Sub r13:in r21:gv
+			in_a = float64(in_a - gv21_a)
+			in_b = float64(in_b - gv21_b)
 		}
-		// r22:vRest = Param VRest
+		// r23:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1_a := float64(vr_a - vRest_a)
 		a1_b := float64(vr_b - vRest_b)
-		// r24:vC = Param VC
+		// r25:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
-		// r26:dtCTau = Param DtCTau
+		// r27:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r28:dtRTau = Param DtRTau
-		dtRTau28_a := cDtRTau[j]
-		dtRTau28_b := cDtRTau[j+1]
-		// r29:iu = Sub r13:in r12:u
+		// r29:dtRTau = Param DtRTau
+		dtRTau29_a := cDtRTau[j]
+		dtRTau29_b := cDtRTau[j+1]
+		// r30:iu = Sub r13:in r12:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r30:drive = Mul r28:dtRTau r29:iu
-		drive_a := float64(dtRTau28_a * iu_a)
-		drive_b := float64(dtRTau28_b * iu_b)
-		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
+		// r31:drive = Mul r29:dtRTau r30:iu
+		drive_a := float64(dtRTau29_a * iu_a)
+		drive_b := float64(dtRTau29_b * iu_b)
+		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
-		// r32:a1a2 = Add r23:a1 r25:a2
+		// r33:a1a2 = Add r24:a1 r26:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r33:zj = Mul r26:dtCTau r32:a1a2
-		zj_a := float64(dtCTau_a * a1a2_a)
-		zj_b := float64(dtCTau_b * a1a2_b)
-		// r34:z = Sub r33:zj r15:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r34:z = FMA r27:dtCTau r33:a1a2 r15:ngd
+		z_a := math.FMA(dtCTau_a, a1a2_a, ngd_a)
+		z_b := math.FMA(dtCTau_b, a1a2_b, ngd_b)
 		// r35:az = Abs r34:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -26126,7 +26126,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r137:vc = FMA r52:ex r31:F r9:vr
+		// r137:vc = FMA r52:ex r32:F r9:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -26812,7 +26812,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		// r4:gW = Sub r336 r333:gI
 		gW_a = float64(r336_a - gI_a)
 		gW_b = float64(r336_b - gI_b)
-		// r338:q = Mul r157:dphi r31:F
+		// r338:q = Mul r157:dphi r32:F
 		q338_a := float64(dphi_a * F_a)
 		q338_b := float64(dphi_b * F_b)
 		// r339:dtCTau2 = Param DtCTau2
@@ -26952,49 +26952,49 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 			// r13:in = Load I
 			in = i[j]
 		}
-		// r15:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r15:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r16:g = Load G
 			g16 := g[j]
 			// r17:dtRTau = Param DtRTau
 			dtRTau17 := cDtRTau[j]
-			// r15:gd = Mul r17:dtRTau r16:g
-			gd = float64(dtRTau17 * g16)
-			// r19 = Imm 0x0
-			r19 := math.Float64frombits(0x0000000000000000) // 0
-			// r20:gv = FMA r16:g r9:vr r19
-			gv20 := math.FMA(g16, vr, r19)
-			// r13:in = Sub r13:in r20:gv
-			in = float64(in - gv20)
+			// r18:gd = Mul r17:dtRTau r16:g
+			gd := float64(dtRTau17 * g16)
+			// r15:ngd = Sub r15:ngd r18:gd
+			ngd = float64(ngd - gd)
+			// r20 = Imm 0x0
+			r20 := math.Float64frombits(0x0000000000000000) // 0
+			// r21:gv = FMA r16:g r9:vr r20
+			gv21 := math.FMA(g16, vr, r20)
+			// r13:in = Sub r13:in r21:gv
+			in = float64(in - gv21)
 		}
-		// r22:vRest = Param VRest
+		// r23:vRest = Param VRest
 		vRest := cVRest[j]
-		// r23:a1 = Sub r9:vr r22:vRest
+		// r24:a1 = Sub r9:vr r23:vRest
 		a1 := float64(vr - vRest)
-		// r24:vC = Param VC
+		// r25:vC = Param VC
 		vC := cVC[j]
-		// r25:a2 = Sub r9:vr r24:vC
+		// r26:a2 = Sub r9:vr r25:vC
 		a2 := float64(vr - vC)
-		// r26:dtCTau = Param DtCTau
+		// r27:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r27:a12 = Mul r23:a1 r25:a2
+		// r28:a12 = Mul r24:a1 r26:a2
 		a12 := float64(a1 * a2)
-		// r28:dtRTau = Param DtRTau
-		dtRTau28 := cDtRTau[j]
-		// r29:iu = Sub r13:in r12:u
+		// r29:dtRTau = Param DtRTau
+		dtRTau29 := cDtRTau[j]
+		// r30:iu = Sub r13:in r12:u
 		iu := float64(in - u)
-		// r30:drive = Mul r28:dtRTau r29:iu
-		drive := float64(dtRTau28 * iu)
-		// r31:F = FMA r26:dtCTau r27:a12 r30:drive
+		// r31:drive = Mul r29:dtRTau r30:iu
+		drive := float64(dtRTau29 * iu)
+		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
 		F := math.FMA(dtCTau, a12, drive)
-		// r32:a1a2 = Add r23:a1 r25:a2
+		// r33:a1a2 = Add r24:a1 r26:a2
 		a1a2 := float64(a1 + a2)
-		// r33:zj = Mul r26:dtCTau r32:a1a2
-		zj := float64(dtCTau * a1a2)
-		// r34:z = Sub r33:zj r15:gd
-		z := float64(zj - gd)
+		// r34:z = FMA r27:dtCTau r33:a1a2 r15:ngd
+		z := math.FMA(dtCTau, a1a2, ngd)
 		// r35:az = Abs r34:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r38 = FMA r36 r34:z r37
@@ -27166,7 +27166,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 				ex = far
 			}
 		}
-		// r137:vc = FMA r52:ex r31:F r9:vr
+		// r137:vc = FMA r52:ex r32:F r9:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -27537,7 +27537,7 @@ func backwardF64SoftPNOne(f *Backward64, s int) {
 		r336 := float64(gW * r335)
 		// r4:gW = Sub r336 r333:gI
 		gW = float64(r336 - gI)
-		// r338:q = Mul r157:dphi r31:F
+		// r338:q = Mul r157:dphi r32:F
 		q338 := float64(dphi * F)
 		// r339:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]
@@ -27855,54 +27855,54 @@ func backwardF64HardOne(f *Backward64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r16:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r16:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17_a := g[j]
 			g17_b := g[j+1]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd_a = float64(c[BackwardCDtRTau] * g17_a)
-			gd_b = float64(c[BackwardCDtRTau] * g17_b)
-			// r20 = Imm 0x0
-			r20_a := math.Float64frombits(0x0000000000000000) // 0
-			r20_b := math.Float64frombits(0x0000000000000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21_a := math.FMA(g17_a, vr_a, r20_a)
-			gv21_b := math.FMA(g17_b, vr_b, r20_b)
-			// r14:in = Sub r14:in r21:gv
-			in_a = float64(in_a - gv21_a)
-			in_b = float64(in_b - gv21_b)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd_a := float64(c[BackwardCDtRTau] * g17_a)
+			gd_b := float64(c[BackwardCDtRTau] * g17_b)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r21 = Imm 0x0
+			r21_a := math.Float64frombits(0x0000000000000000) // 0
+			r21_b := math.Float64frombits(0x0000000000000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22_a := math.FMA(g17_a, vr_a, r21_a)
+			gv22_b := math.FMA(g17_b, vr_b, r21_b)
+			// r14:in = Sub r14:in r22:gv
+			in_a = float64(in_a - gv22_a)
+			in_b = float64(in_b - gv22_b)
 		}
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1_a := float64(vr_a - c[BackwardCVRest])
 		a1_b := float64(vr_b - c[BackwardCVRest])
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2_a := float64(vr_a - c[BackwardCVC])
 		a2_b := float64(vr_b - c[BackwardCVC])
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r29:iu = Sub r14:in r13:u
+		// r30:iu = Sub r14:in r13:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r30:drive = Mul r18:dtRTau r29:iu
+		// r31:drive = Mul r18:dtRTau r30:iu
 		drive_a := float64(c[BackwardCDtRTau] * iu_a)
 		drive_b := float64(c[BackwardCDtRTau] * iu_b)
-		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
+		// r32:F = FMA r28:dtCTau r29:a12 r31:drive
 		F_a := math.FMA(c[BackwardCDtCTau], a12_a, drive_a)
 		F_b := math.FMA(c[BackwardCDtCTau], a12_b, drive_b)
-		// r32:a1a2 = Add r24:a1 r26:a2
+		// r33:a1a2 = Add r25:a1 r27:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r33:zj = Mul r27:dtCTau r32:a1a2
-		zj_a := float64(c[BackwardCDtCTau] * a1a2_a)
-		zj_b := float64(c[BackwardCDtCTau] * a1a2_b)
-		// r34:z = Sub r33:zj r16:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r34:z = FMA r28:dtCTau r33:a1a2 r16:ngd
+		z_a := math.FMA(c[BackwardCDtCTau], a1a2_a, ngd_a)
+		z_b := math.FMA(c[BackwardCDtCTau], a1a2_b, ngd_b)
 		// r35:az = Abs r34:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -28234,7 +28234,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r137:vc = FMA r52:ex r31:F r10:vr
+		// r137:vc = FMA r52:ex r32:F r10:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -28887,7 +28887,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 		// r4:gW = Sub r332 r329:gI
 		gW_a = float64(r332_a - gI_a)
 		gW_b = float64(r332_b - gI_b)
-		// r334:q = Mul r157:dphi r31:F
+		// r334:q = Mul r157:dphi r32:F
 		q334_a := float64(dphi_a * F_a)
 		q334_b := float64(dphi_b * F_b)
 		// r336 = FMA r334:q r335:dtCTau2 r51
@@ -29020,39 +29020,39 @@ func backwardF64HardOne(f *Backward64, s int) {
 			// r14:in = Load I
 			in = i[j]
 		}
-		// r16:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r16:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17 := g[j]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd = float64(c[BackwardCDtRTau] * g17)
-			// r20 = Imm 0x0
-			r20 := math.Float64frombits(0x0000000000000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21 := math.FMA(g17, vr, r20)
-			// r14:in = Sub r14:in r21:gv
-			in = float64(in - gv21)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd := float64(c[BackwardCDtRTau] * g17)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd = float64(ngd - gd)
+			// r21 = Imm 0x0
+			r21 := math.Float64frombits(0x0000000000000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22 := math.FMA(g17, vr, r21)
+			// r14:in = Sub r14:in r22:gv
+			in = float64(in - gv22)
 		}
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1 := float64(vr - c[BackwardCVRest])
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2 := float64(vr - c[BackwardCVC])
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12 := float64(a1 * a2)
-		// r29:iu = Sub r14:in r13:u
+		// r30:iu = Sub r14:in r13:u
 		iu := float64(in - u)
-		// r30:drive = Mul r18:dtRTau r29:iu
+		// r31:drive = Mul r18:dtRTau r30:iu
 		drive := float64(c[BackwardCDtRTau] * iu)
-		// r31:F = FMA r27:dtCTau r28:a12 r30:drive
+		// r32:F = FMA r28:dtCTau r29:a12 r31:drive
 		F := math.FMA(c[BackwardCDtCTau], a12, drive)
-		// r32:a1a2 = Add r24:a1 r26:a2
+		// r33:a1a2 = Add r25:a1 r27:a2
 		a1a2 := float64(a1 + a2)
-		// r33:zj = Mul r27:dtCTau r32:a1a2
-		zj := float64(c[BackwardCDtCTau] * a1a2)
-		// r34:z = Sub r33:zj r16:gd
-		z := float64(zj - gd)
+		// r34:z = FMA r28:dtCTau r33:a1a2 r16:ngd
+		z := math.FMA(c[BackwardCDtCTau], a1a2, ngd)
 		// r35:az = Abs r34:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r38 = FMA r36 r34:z r37
@@ -29224,7 +29224,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 				ex = far
 			}
 		}
-		// r137:vc = FMA r52:ex r31:F r10:vr
+		// r137:vc = FMA r52:ex r32:F r10:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -29573,7 +29573,7 @@ func backwardF64HardOne(f *Backward64, s int) {
 		r332 := float64(gW * r331)
 		// r4:gW = Sub r332 r329:gI
 		gW = float64(r332 - gI)
-		// r334:q = Mul r157:dphi r31:F
+		// r334:q = Mul r157:dphi r32:F
 		q334 := float64(dphi * F)
 		// r336 = FMA r334:q r335:dtCTau2 r51
 		r336 := math.FMA(q334, c[BackwardCDtCTau2], r51)
@@ -29912,9 +29912,9 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r16:gd = Imm 0x0
-		gd_a := math.Float64frombits(0x0000000000000000) // 0
-		gd_b := math.Float64frombits(0x0000000000000000) // 0
+		// r16:ngd = Imm 0x8000000000000000
+		ngd_a := math.Float64frombits(0x8000000000000000) // -0
+		ngd_b := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
@@ -29923,58 +29923,58 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r18:dtRTau = Param DtRTau
 			dtRTau18_a := cDtRTau[j]
 			dtRTau18_b := cDtRTau[j+1]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd_a = float64(dtRTau18_a * g17_a)
-			gd_b = float64(dtRTau18_b * g17_b)
-			// r20 = Imm 0x0
-			r20_a := math.Float64frombits(0x0000000000000000) // 0
-			r20_b := math.Float64frombits(0x0000000000000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21_a := math.FMA(g17_a, vr_a, r20_a)
-			gv21_b := math.FMA(g17_b, vr_b, r20_b)
-			// r14:in = Sub r14:in r21:gv
-			in_a = float64(in_a - gv21_a)
-			in_b = float64(in_b - gv21_b)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd_a := float64(dtRTau18_a * g17_a)
+			gd_b := float64(dtRTau18_b * g17_b)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd_a = float64(ngd_a - gd_a)
+			ngd_b = float64(ngd_b - gd_b)
+			// r21 = Imm 0x0
+			r21_a := math.Float64frombits(0x0000000000000000) // 0
+			r21_b := math.Float64frombits(0x0000000000000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22_a := math.FMA(g17_a, vr_a, r21_a)
+			gv22_b := math.FMA(g17_b, vr_b, r21_b)
+			// r14:in = Sub r14:in r22:gv
+			in_a = float64(in_a - gv22_a)
+			in_b = float64(in_b - gv22_b)
 		}
-		// r23:vRest = Param VRest
+		// r24:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1_a := float64(vr_a - vRest_a)
 		a1_b := float64(vr_b - vRest_b)
-		// r25:vC = Param VC
+		// r26:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
-		// r27:dtCTau = Param DtCTau
+		// r28:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r29:dtRTau = Param DtRTau
-		dtRTau29_a := cDtRTau[j]
-		dtRTau29_b := cDtRTau[j+1]
-		// r30:iu = Sub r14:in r13:u
+		// r30:dtRTau = Param DtRTau
+		dtRTau30_a := cDtRTau[j]
+		dtRTau30_b := cDtRTau[j+1]
+		// r31:iu = Sub r14:in r13:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r31:drive = Mul r29:dtRTau r30:iu
-		drive_a := float64(dtRTau29_a * iu_a)
-		drive_b := float64(dtRTau29_b * iu_b)
-		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
+		// r32:drive = Mul r30:dtRTau r31:iu
+		drive_a := float64(dtRTau30_a * iu_a)
+		drive_b := float64(dtRTau30_b * iu_b)
+		// r33:F = FMA r28:dtCTau r29:a12 r32:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
-		// r33:a1a2 = Add r24:a1 r26:a2
+		// r34:a1a2 = Add r25:a1 r27:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r34:zj = Mul r27:dtCTau r33:a1a2
-		zj_a := float64(dtCTau_a * a1a2_a)
-		zj_b := float64(dtCTau_b * a1a2_b)
-		// r35:z = Sub r34:zj r16:gd
-		z_a := float64(zj_a - gd_a)
-		z_b := float64(zj_b - gd_b)
+		// r35:z = FMA r28:dtCTau r34:a1a2 r16:ngd
+		z_a := math.FMA(dtCTau_a, a1a2_a, ngd_a)
+		z_b := math.FMA(dtCTau_b, a1a2_b, ngd_b)
 		// r36:az = Abs r35:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
@@ -30306,7 +30306,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 				ex_b = far_b
 			}
 		}
-		// r138:vc = FMA r53:ex r32:F r10:vr
+		// r138:vc = FMA r53:ex r33:F r10:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
@@ -30992,7 +30992,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		// r4:gW = Sub r337 r334:gI
 		gW_a = float64(r337_a - gI_a)
 		gW_b = float64(r337_b - gI_b)
-		// r339:q = Mul r158:dphi r32:F
+		// r339:q = Mul r158:dphi r33:F
 		q339_a := float64(dphi_a * F_a)
 		q339_b := float64(dphi_b * F_b)
 		// r340:dtCTau2 = Param DtCTau2
@@ -31140,49 +31140,49 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 			// r14:in = Load I
 			in = i[j]
 		}
-		// r16:gd = Imm 0x0
-		gd := math.Float64frombits(0x0000000000000000) // 0
+		// r16:ngd = Imm 0x8000000000000000
+		ngd := math.Float64frombits(0x8000000000000000) // -0
 		// If G
 		if hasG {
 			// r17:g = Load G
 			g17 := g[j]
 			// r18:dtRTau = Param DtRTau
 			dtRTau18 := cDtRTau[j]
-			// r16:gd = Mul r18:dtRTau r17:g
-			gd = float64(dtRTau18 * g17)
-			// r20 = Imm 0x0
-			r20 := math.Float64frombits(0x0000000000000000) // 0
-			// r21:gv = FMA r17:g r10:vr r20
-			gv21 := math.FMA(g17, vr, r20)
-			// r14:in = Sub r14:in r21:gv
-			in = float64(in - gv21)
+			// r19:gd = Mul r18:dtRTau r17:g
+			gd := float64(dtRTau18 * g17)
+			// r16:ngd = Sub r16:ngd r19:gd
+			ngd = float64(ngd - gd)
+			// r21 = Imm 0x0
+			r21 := math.Float64frombits(0x0000000000000000) // 0
+			// r22:gv = FMA r17:g r10:vr r21
+			gv22 := math.FMA(g17, vr, r21)
+			// r14:in = Sub r14:in r22:gv
+			in = float64(in - gv22)
 		}
-		// r23:vRest = Param VRest
+		// r24:vRest = Param VRest
 		vRest := cVRest[j]
-		// r24:a1 = Sub r10:vr r23:vRest
+		// r25:a1 = Sub r10:vr r24:vRest
 		a1 := float64(vr - vRest)
-		// r25:vC = Param VC
+		// r26:vC = Param VC
 		vC := cVC[j]
-		// r26:a2 = Sub r10:vr r25:vC
+		// r27:a2 = Sub r10:vr r26:vC
 		a2 := float64(vr - vC)
-		// r27:dtCTau = Param DtCTau
+		// r28:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r28:a12 = Mul r24:a1 r26:a2
+		// r29:a12 = Mul r25:a1 r27:a2
 		a12 := float64(a1 * a2)
-		// r29:dtRTau = Param DtRTau
-		dtRTau29 := cDtRTau[j]
-		// r30:iu = Sub r14:in r13:u
+		// r30:dtRTau = Param DtRTau
+		dtRTau30 := cDtRTau[j]
+		// r31:iu = Sub r14:in r13:u
 		iu := float64(in - u)
-		// r31:drive = Mul r29:dtRTau r30:iu
-		drive := float64(dtRTau29 * iu)
-		// r32:F = FMA r27:dtCTau r28:a12 r31:drive
+		// r32:drive = Mul r30:dtRTau r31:iu
+		drive := float64(dtRTau30 * iu)
+		// r33:F = FMA r28:dtCTau r29:a12 r32:drive
 		F := math.FMA(dtCTau, a12, drive)
-		// r33:a1a2 = Add r24:a1 r26:a2
+		// r34:a1a2 = Add r25:a1 r27:a2
 		a1a2 := float64(a1 + a2)
-		// r34:zj = Mul r27:dtCTau r33:a1a2
-		zj := float64(dtCTau * a1a2)
-		// r35:z = Sub r34:zj r16:gd
-		z := float64(zj - gd)
+		// r35:z = FMA r28:dtCTau r34:a1a2 r16:ngd
+		z := math.FMA(dtCTau, a1a2, ngd)
 		// r36:az = Abs r35:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
 		// r39 = FMA r37 r35:z r38
@@ -31354,7 +31354,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 				ex = far
 			}
 		}
-		// r138:vc = FMA r53:ex r32:F r10:vr
+		// r138:vc = FMA r53:ex r33:F r10:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
@@ -31725,7 +31725,7 @@ func backwardF64HardPNOne(f *Backward64, s int) {
 		r337 := float64(gW * r336)
 		// r4:gW = Sub r337 r334:gI
 		gW = float64(r337 - gI)
-		// r339:q = Mul r158:dphi r32:F
+		// r339:q = Mul r158:dphi r33:F
 		q339 := float64(dphi * F)
 		// r340:dtCTau2 = Param DtCTau2
 		dtCTau2 := cDtCTau2[j]

@@ -76,7 +76,7 @@ var AdQuaIFFrame = &Frame{
 //	u   = spk ? w + b : w
 //	a1, a2 = v - V_rest, v - V_c
 //	F   = dt*c/tau * a1*a2 + dt*R/tau * ((I - G*v) - u)  = dt*f(v)
-//	z   = dt*c/tau * (a1 + a2) - gd                     = dt*J,  gd = dt*R/tau * G
+//	z   = dt*c/tau * (a1 + a2) - gd  (one FMA)          = dt*J,  gd = dt*R/tau * G
 //	Vc  = v + exprel(z)*F (+ Delta)
 //	Wc  = keep*u + ka*(Vc - V_rest)               = u + dt*exprel(-dt/tau_w)*g
 //	refr = t - last < tau_ref
@@ -166,15 +166,16 @@ func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
 
 	// The input current I - G*v and the Jacobian's -dt*R/tau*G. G*v is an
 	// FMA adding +0, which makes an exact zero of either sign +0, and
-	// subtracting +0 leaves I as it is; gd stays +0 without G, and
-	// subtracting +0 leaves z as it is: G = ±0 gives the bits of no G
-	// wherever v is finite. gd and in are registers of their own, so that
-	// the block assigns nothing computed before it (z assigned in the block
-	// cost AVX-512 two of its pinned constants in every section).
-	gd := b.name("gd", b.Zero())
+	// subtracting +0 leaves I as it is. The Jacobian's term is the addend
+	// ngd of z's FMA, -0 without G, with which the FMA rounds as Mul alone
+	// would: G = ±0 gives the bits of no G wherever v is finite, and no G
+	// costs no op past ngd's. ngd and in are registers of their own, so
+	// that the block assigns nothing computed before it (z assigned in the
+	// block cost AVX-512 two of its pinned constants in every section).
+	ngd := b.name("ngd", b.NegZero())
 	b.If(SG, func() {
 		g := b.name("g", b.Load(SG))
-		b.set(gd, b.Mul(b.Param(CDtRTau), g))
+		b.set(ngd, b.Sub(ngd, b.name("gd", b.Mul(b.Param(CDtRTau), g)))) // -0 - x is -x exactly
 		b.set(in, b.Sub(in, b.name("gv", b.FMA(g, vr, b.Zero()))))
 	})
 
@@ -184,7 +185,7 @@ func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
 	a2 := b.name("a2", b.Sub(vr, b.Param(CVC)))
 	dtct := b.Param(CDtCTau)
 	F := b.name("F", b.FMA(dtct, b.name("a12", b.Mul(a1, a2)), b.name("drive", b.Mul(b.Param(CDtRTau), b.name("iu", b.Sub(in, u))))))
-	z := b.name("z", b.Sub(b.name("zj", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2)))), gd))
+	z := b.name("z", b.FMA(dtct, b.name("a1a2", b.Add(a1, a2)), ngd))
 	fw.F, fw.z = F, z
 	fw.phi, fw.large = exprel(b, z)
 	vc := b.name("vc", b.FMA(fw.phi, F, vr))

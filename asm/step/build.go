@@ -71,6 +71,10 @@ func (b *builder) U(x uint64) Reg { return b.invariant(OpImm, Bits, x, Op{Imm: x
 // so that a block may assign it.
 func (b *builder) Zero() Reg { return b.def(OpImm, Float, Op{}) }
 
+// NegZero is Zero holding -0, the one addend with which FMA(x, y, -0)
+// rounds x*y exactly as Mul does, the sign of a zero product included.
+func (b *builder) NegZero() Reg { return b.def(OpImm, Float, Op{Imm: b.p.DType.SignBit()}) }
+
 // Time is the current step's t, inside the Loop.
 func (b *builder) Time() Reg { return b.def(OpTime, Float, Op{}) }
 

@@ -57,6 +57,9 @@ func (d DType) String() string { return [...]string{"F32", "F64"}[d] }
 // Size is the element size in bytes.
 func (d DType) Size() int { return [...]int{4, 8}[d] }
 
+// SignBit is the sign bit of a float of type d.
+func (d DType) SignBit() uint64 { return 1 << (8*d.Size() - 1) }
+
 // MantBits is the number of explicit mantissa bits.
 func (d DType) MantBits() int { return [...]int{23, 52}[d] }
 
