@@ -60,13 +60,7 @@ func testExpon[F Float](t *testing.T) {
 						wantGE[j], wantGI[j] = F(c.GE[j]*k[4]), F(c.GI[j]*k[5])
 					}
 				}
-				var err error
-				if next {
-					err = ExponNext(c, k[0], k[1], k[2], k[3], k[4], k[5])
-				} else {
-					err = Expon(c, k[0], k[1], k[2], k[3])
-				}
-				if err != nil {
+				if err := callExpon(c, k, next); err != nil {
 					t.Fatalf("%s n=%d: %v", path, n, err)
 				}
 				for _, w := range []struct {
@@ -83,6 +77,15 @@ func testExpon[F Float](t *testing.T) {
 			}
 		}
 	}
+}
+
+// callExpon calls ExponNext with the constants k (decE, decI, eE, eI,
+// nextE, nextI) if next, else Expon with the first four.
+func callExpon[F Float](c Conductances[F], k [6]F, next bool) error {
+	if next {
+		return ExponNext(c, k[0], k[1], k[2], k[3], k[4], k[5])
+	}
+	return Expon(c, k[0], k[1], k[2], k[3])
 }
 
 func seq(lo, hi int) []int {
@@ -229,13 +232,7 @@ func compareExpon[F Float](t *testing.T, paths []string, n int, pl placement) {
 			copy(c.GE, in[0])
 			copy(c.GI, in[1])
 			copy(c.Drive, in[2])
-			var err error
-			if next {
-				err = ExponNext(c, k[0], k[1], k[2], k[3], k[4], k[5])
-			} else {
-				err = Expon(c, k[0], k[1], k[2], k[3])
-			}
-			if err != nil {
+			if err := callExpon(c, k, next); err != nil {
 				t.Fatalf("%s n=%d: %v", path, n, err)
 			}
 			for i, b := range bufs {
