@@ -155,17 +155,7 @@ func (k *Kernel[F]) checkBackward(b *Buffers[F], g *Grads[F]) error {
 		spanOf("Grads.V", g.V, false), spanOf("Grads.W", g.W, false), spanOf("Grads.Spike", g.Spike, true),
 		spanOf("Grads.I", g.I, false), spanOf("Grads.G", g.G, false), spanOf("Grads.Delta", g.Delta, false),
 	}
-	for i, a := range spans {
-		for _, c := range spans[i+1:] {
-			if a.readOnly && c.readOnly {
-				continue
-			}
-			if a.lo < c.hi && c.lo < a.hi {
-				return &BufferError{Name: a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer Backward writes must not share memory with another buffer"}
-			}
-		}
-	}
-	return nil
+	return overlap(spans[:], "", "Backward")
 }
 
 // backward runs the backward program over neurons lo..hi-1 through path

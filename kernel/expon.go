@@ -91,9 +91,7 @@ func expon[F Float](c Conductances[F], consts [generic.ExponNumConsts]F, next bo
 	return nil
 }
 
-// check validates the buffers of Expon (ExponNext if next). It runs once
-// per step of a simulation, so it names the buffers only when one is
-// refused.
+// check validates the buffers of Expon (ExponNext if next).
 func (c *Conductances[F]) check(next bool) error {
 	bufs := [...][]F{c.GE, c.GI, c.Drive, c.I, c.G}
 	names := [...]string{"GE", "GI", "Drive", "I", "G"}
@@ -103,21 +101,9 @@ func (c *Conductances[F]) check(next bool) error {
 			return &BufferError{Name: "Conductances." + names[i], Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (GE has %d)", len(b), n, n)}
 		}
 	}
-	if n == 0 {
-		return nil
+	spans := [...]span{
+		spanOf("GE", c.GE, !next), spanOf("GI", c.GI, !next), spanOf("Drive", c.Drive, true),
+		spanOf("I", c.I, false), spanOf("G", c.G, false),
 	}
-	var lo, hi [len(bufs)]uintptr
-	for i, b := range bufs {
-		lo[i] = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-		hi[i] = lo[i] + uintptr(n)*unsafe.Sizeof(b[0])
-	}
-	written := func(i int) bool { return i >= 3 || next && i < 2 } // I and G; GE and GI if next
-	for i := range bufs {
-		for j := i + 1; j < len(bufs); j++ {
-			if (written(i) || written(j)) && lo[i] < hi[j] && lo[j] < hi[i] {
-				return &BufferError{Name: "Conductances." + names[i] + "/" + names[j], Err: ErrOverlap, Why: "a buffer Expon writes must not share memory with another buffer"}
-			}
-		}
-	}
-	return nil
+	return overlap(spans[:], "Conductances.", "Expon")
 }

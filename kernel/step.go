@@ -388,17 +388,7 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 		spanOf("Spike", b.Spike, false), spanOf("Refractory", b.Refractory, false),
 		spanOf("SpikeBits", b.SpikeBits, false), spanOf("SpikeIndex", indexSlice(b.SpikeIndex), false),
 	}
-	for i, a := range spans {
-		for _, c := range spans[i+1:] {
-			if a.readOnly && c.readOnly {
-				continue
-			}
-			if a.lo < c.hi && c.lo < a.hi {
-				return &BufferError{Name: a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer the step writes must not share memory with another buffer"}
-			}
-		}
-	}
-	return nil
+	return overlap(spans[:], "", "the step")
 }
 
 // indexSlice is the memory that appending to *p may write without
@@ -408,6 +398,22 @@ func indexSlice(p *[]int32) []int32 {
 		return nil
 	}
 	return (*p)[:cap(*p)]
+}
+
+// overlap refuses the first pair of spans that share memory where one of
+// them is written, naming them prefix+a/b.
+func overlap(spans []span, prefix, who string) error {
+	for i, a := range spans {
+		for _, c := range spans[i+1:] {
+			if a.readOnly && c.readOnly {
+				continue
+			}
+			if a.lo < c.hi && c.lo < a.hi {
+				return &BufferError{Name: prefix + a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer " + who + " writes must not share memory with another buffer"}
+			}
+		}
+	}
+	return nil
 }
 
 // span is a buffer's name and byte range, for the overlap checks.
