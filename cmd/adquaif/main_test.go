@@ -392,3 +392,25 @@ func TestQuantile(t *testing.T) {
 		}
 	}
 }
+
+// TestSIAndSeconds checks the printed magnitudes at the edges where
+// rounding to three digits carries into the next prefix: bench's rows and
+// the network's times are parsed by people and by TestBench.
+func TestSIAndSeconds(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{{0, "0"}, {999, "999"}, {999.6, "1 k"}, {1234, "1.23 k"}, {999.6e6, "1 G"}, {1e6, "1 M"}, {143.4e6, "143 M"}, {2.5e13, "25 T"}} {
+		if got := si(c.x); got != c.want {
+			t.Errorf("si(%g) = %q, want %q", c.x, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{43900 * time.Microsecond, "43.9 ms"}, {999400 * time.Microsecond, "999 ms"}, {999700 * time.Microsecond, "1.00 s"}, {2500 * time.Millisecond, "2.50 s"}} {
+		if got := seconds(c.d); got != c.want {
+			t.Errorf("seconds(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

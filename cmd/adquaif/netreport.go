@@ -61,15 +61,6 @@ func netReport(w io.Writer, r *netResult) {
 
 func perSecond(d time.Duration, sec float64) time.Duration { return time.Duration(float64(d) / sec) }
 
-// round3 rounds to 3 significant digits.
-func round3(x float64) float64 {
-	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
-		return x
-	}
-	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(x))))
-	return math.Round(x*p) / p
-}
-
 // isiCV is the mean over neurons with at least minCVSpikes spikes of the
 // coefficient of variation of their interspike intervals.
 func (r *netResult) isiCV() (mean float64, neurons int) {

@@ -155,8 +155,11 @@ func num(x float64) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-// si prints a large count with an SI prefix: 1.23 G.
+// si prints a large count with an SI prefix: 1.23 G. The count is rounded
+// to three digits before the prefix is chosen, so 999.7e6 prints as 1 G,
+// never as 1e+03 M.
 func si(x float64) string {
+	x = round3(x)
 	for _, u := range []struct {
 		scale  float64
 		prefix string
@@ -168,12 +171,22 @@ func si(x float64) string {
 	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
-// seconds prints a duration in s, or in ms below a second.
+// seconds prints a duration in s, or in ms below a second (999.7 ms,
+// which rounds to 1000 ms, prints as 1.00 s).
 func seconds(d time.Duration) string {
-	if d < time.Second {
-		return strconv.FormatFloat(d.Seconds()*1000, 'g', 3, 64) + " ms"
+	if ms := round3(d.Seconds() * 1000); ms < 1000 {
+		return strconv.FormatFloat(ms, 'g', 3, 64) + " ms"
 	}
 	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + " s"
+}
+
+// round3 rounds to 3 significant digits.
+func round3(x float64) float64 {
+	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+		return x
+	}
+	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*p) / p
 }
 
 func plural(n int, noun string) string {
