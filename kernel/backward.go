@@ -141,7 +141,8 @@ func (k *Kernel[F]) checkBackward(b *Buffers[F], g *Grads[F]) error {
 		{"Grads.V", len(g.V), false}, {"Grads.W", len(g.W), false}, {"Grads.Spike", len(g.Spike), g.Spike == nil},
 		{"Grads.I", len(g.I), g.I == nil}, {"Grads.G", len(g.G), g.G == nil}, {"Grads.Delta", len(g.Delta), g.Delta == nil},
 	}
-	for _, l := range lengths {
+	for i := range lengths {
+		l := &lengths[i]
 		if !l.absent && l.n != m {
 			return &BufferError{Name: l.name, Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (V has %d)", l.n, m, m)}
 		}

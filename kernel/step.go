@@ -365,7 +365,8 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 			}
 		}
 	}
-	for _, l := range lengths {
+	for i := range lengths {
+		l := &lengths[i] // not a copy of each row: this loop runs on every call
 		switch {
 		case l.absent || l.n == l.per:
 		// l.n == steps*l.per, without the product, which can overflow.
@@ -401,14 +402,23 @@ func indexSlice(p *[]int32) []int32 {
 }
 
 // overlap refuses the first pair of spans that share memory where one of
-// them is written, naming them prefix+a/b.
+// them is written, naming them prefix+a/b. Most buffers are absent, so it
+// first gathers the non-empty spans and tests only their pairs: the check
+// runs on every call, and at a few thousand neurons its cost shows. It
+// takes at most 16 spans.
 func overlap(spans []span, prefix, who string) error {
-	for i, a := range spans {
-		for _, c := range spans[i+1:] {
-			if a.readOnly && c.readOnly {
-				continue
-			}
-			if a.lo < c.hi && c.lo < a.hi {
+	var live [16]*span
+	n := 0
+	for i := range spans {
+		if s := &spans[i]; s.lo != s.hi {
+			live[n] = s
+			n++
+		}
+	}
+	for i := 0; i < n; i++ {
+		a := live[i]
+		for _, c := range live[i+1 : n] {
+			if a.lo < c.hi && c.lo < a.hi && !(a.readOnly && c.readOnly) {
 				return &BufferError{Name: prefix + a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer " + who + " writes must not share memory with another buffer"}
 			}
 		}
