@@ -62,7 +62,12 @@ type constant struct {
 	weight int
 }
 
-// Uses outside Rare blocks run for every vector; inside them, rarely.
+// Uses outside Rare and If blocks run for every vector; inside Rare blocks,
+// rarely. Uses inside If blocks run only when the caller passes the
+// optional stream, so they weigh as little as rare ones: a program is
+// fastest without its optional streams, and a present stream's block pays
+// with broadcast operands, not the common path with constants kept out of
+// registers (G's block once pushed two of exprel's out).
 const (
 	weightCommon = 16
 	weightRare   = 1
@@ -124,7 +129,7 @@ func constantsOf(is *isa, p *step.Program) []constant {
 				}
 			}
 			bw := w
-			if o.Kind == step.OpRare {
+			if o.Kind == step.OpRare || o.Kind == step.OpIf {
 				bw = weightRare
 			}
 			walk(o.Body, bw)
